@@ -1,0 +1,69 @@
+// The allocation policies, selected by the same integer ids as src/model/policies.ts.
+// Reads the `agents` binding declared by the kernel that includes this file (simulate.wgsl).
+// An allocation is O(N): at most two passes over the fleet to get two scalars, after which each
+// agent's share is a closed form (shareOf), so no per-agent scratch memory is needed.
+
+const POLICY_STATIC: u32 = 0u;
+const POLICY_ROUND_ROBIN: u32 = 1u;
+const POLICY_ADAPTIVE: u32 = 2u;
+
+struct Allocation {
+  policy: u32,      // POLICY_* id
+  capacity: f32,    // G, GPUs
+  turn: u32,        // round-robin: the agent holding the whole GPU this step
+  demandTotal: f32, // adaptive: D = Σ d_i
+  scale: f32,       // adaptive: G / Σ g_i when the raised shares exceed G, else 1
+}
+
+// Adaptive demand d_i = λ_i·R_i / P_i (nominal rates: the paper's Algorithm 1).
+fn adaptiveDemand(p: AgentParams) -> f32 {
+  return (p.lambda * p.R) / p.P;
+}
+
+// Proportional share raised to the minimum: max(R_i, (d_i / D)·G), before normalisation.
+fn adaptiveRaised(p: AgentParams, demandTotal: f32, capacity: f32) -> f32 {
+  return max(p.R, (adaptiveDemand(p) / demandTotal) * capacity);
+}
+
+fn allocate(run: Run, step: u32) -> Allocation {
+  var a = Allocation(run.policy, run.capacity, step % run.agentCount, 0.0, 1.0);
+  if (run.policy == POLICY_ADAPTIVE) {
+    var total = 0.0;
+    for (var i = 0u; i < run.agentCount; i++) {
+      total += adaptiveDemand(agents[run.agentOffset + i]);
+    }
+    a.demandTotal = total;
+    if (total > 0.0) {
+      var raised = 0.0;
+      for (var i = 0u; i < run.agentCount; i++) {
+        raised += adaptiveRaised(agents[run.agentOffset + i], total, run.capacity);
+      }
+      // Faithful to the paper: scaling may push shares back below their minimum R_i.
+      if (raised > run.capacity) {
+        a.scale = run.capacity / raised;
+      }
+    }
+  }
+  return a;
+}
+
+// Share g_i of agent `index` (of `count`) under allocation `a`.
+fn shareOf(a: Allocation, p: AgentParams, index: u32, count: u32) -> f32 {
+  switch a.policy {
+    case POLICY_STATIC: {
+      return a.capacity / f32(count);
+    }
+    case POLICY_ROUND_ROBIN: {
+      return select(0.0, a.capacity, index == a.turn);
+    }
+    case POLICY_ADAPTIVE: {
+      if (a.demandTotal > 0.0) {
+        return adaptiveRaised(p, a.demandTotal, a.capacity) * a.scale;
+      }
+      return 0.0;
+    }
+    default: {
+      return 0.0;
+    }
+  }
+}

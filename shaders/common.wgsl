@@ -1,0 +1,65 @@
+// Structs shared by the kernels and the TypeScript host (src/gpu/layout.ts mirrors each one; the layout
+// test fails when either side changes alone). Prepended to every kernel by src/gpu/kernels.ts.
+
+const ARRIVALS_DETERMINISTIC: u32 = 0u;
+const ARRIVALS_POISSON: u32 = 1u;
+
+// Per-dispatch values of the simulate kernel (one 256-byte-aligned slot per dispatch).
+struct SimParams {
+  stepBegin: u32,   // first step this dispatch advances (inclusive)
+  stepEnd: u32,     // one past the last step this dispatch advances
+  runCount: u32,    // fleet runs in this chunk
+  gridWidth: u32,   // invocations per row of the (folded) 2-D dispatch grid
+  seedLo: u32,      // Philox key word 0: seed bits 0..31
+  seedHi: u32,      // Philox key word 1: seed bits 32..63
+  arrivalMode: u32, // ARRIVALS_DETERMINISTIC or ARRIVALS_POISSON
+  _pad0: u32,
+  dt: f32,          // step length Δt, seconds
+  lmax: f32,        // latency recorded for an agent whose share is 0, seconds
+  _pad1: u32,
+  _pad2: u32,
+}
+
+// One fleet run: a fleet under one policy and one replicate.
+struct Run {
+  agentOffset: u32, // index of this run's first agent in `agents` and `states`
+  agentCount: u32,  // agents in the fleet, N ≥ 1
+  policy: u32,      // POLICY_* id (src/model/policies.ts uses the same numbers)
+  stream: u32,      // the fleet's random stream id (its global fleet index)
+  replicate: u32,   // replicate index: second word of the Philox counter
+  capacity: f32,    // GPU capacity G shared by the fleet, in GPUs (1.0 = one whole GPU)
+  _pad0: u32,
+  _pad1: u32,
+}
+
+// An agent's parameters (model size M is descriptive and stays on the host).
+struct AgentParams {
+  T: f32,      // base throughput with the whole GPU, requests/s
+  R: f32,      // minimum GPU share, fraction of G
+  P: f32,      // priority, 1 = most important (a lower number is more important)
+  lambda: f32, // nominal arrival rate, requests/s
+}
+
+// An agent's state and running totals; each total is a Kahan pair (sum, compensation), true value
+// sum − compensation, so that f32 sums over thousands of steps keep ~7 significant digits.
+struct AgentState {
+  queue: f32,       // backlog Q after the last processed step, requests
+  latencySum: f32,  // Σ_t ℓ_t, seconds
+  latencyComp: f32,
+  servedSum: f32,   // Σ_t served_t, requests
+  servedComp: f32,
+  queueSum: f32,    // Σ_t Q_t, requests
+  queueComp: f32,
+  shareSum: f32,    // Σ_t g_t, GPUs
+  shareComp: f32,
+  arrivedSum: f32,  // Σ_t a_t, requests
+  arrivedComp: f32,
+  _pad0: f32,
+}
+
+// Kahan step: adds x to the pair (sum, comp); returns the new pair.
+fn kahanAdd(pair: vec2<f32>, x: f32) -> vec2<f32> {
+  let y = x - pair.y;
+  let t = pair.x + y;
+  return vec2<f32>(t, (t - pair.x) - y);
+}

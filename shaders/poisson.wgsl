@@ -1,0 +1,109 @@
+// Exact Poisson sampling: the GPU twin of src/random/poisson.ts (same algorithm, draw order and f32
+// operation order). Inversion below mean 10; above, Hörmann's PTRS with Loader's cancellation-free
+// log-pmf in the acceptance test, so f32 stays accurate at any mean up to MAX_POISSON_MEAN.
+
+const INVERSION_MAX_MEAN: f32 = 10.0;
+const INVERSION_MAX_K: u32 = 200u;
+const PTRS_MAX_TRIES: u32 = 64u;
+const OFFSET_LIMIT: f32 = 1073741824.0;
+const HALF_LN_2PI: f32 = 0.9189385332046728;
+
+// stirlerr(n) for n = 0…15; pinned against the TS table by test/layout.test.ts.
+const STIRLERR = array<f32, 16>(
+  0.0, 0.0810614668, 0.04134069596, 0.02767792568, 0.0207906721, 0.01664469119, 0.01387612882,
+  0.01189670995, 0.01041126526, 0.009255462183, 0.008330563433, 0.007573675488, 0.006942840107,
+  0.006408994188, 0.005951370113, 0.005554733552);
+
+fn stirlerr(n: f32) -> f32 {
+  if (n <= 15.0) {
+    return STIRLERR[u32(n)];
+  }
+  let nn = n * n;
+  var s = 0.0005952380952380953 / nn;
+  s = 0.0007936507936507937 - s;
+  s = s / nn;
+  s = 0.002777777777777778 - s;
+  s = s / nn;
+  s = 0.08333333333333333 - s;
+  return s / n;
+}
+
+// bd0(x, m) = x ln(x/m) + m − x without cancellation (Loader 2000).
+fn bd0(x: f32, m: f32) -> f32 {
+  let diff = x - m;
+  let total = x + m;
+  if (abs(diff) < 0.1 * total) {
+    var v = diff / total;
+    var s = diff * v;
+    var ej = (2.0 * x) * v;
+    v = v * v;
+    for (var j = 1u; j < 16u; j++) {
+      ej = ej * v;
+      let s1 = s + ej / f32(2u * j + 1u);
+      if (s1 == s) {
+        break;
+      }
+      s = s1;
+    }
+    return s;
+  }
+  return x * log(x / m) + m - x;
+}
+
+// ln P(K = k) for K ~ Poisson(mean).
+fn logPoissonPmf(k: i32, mean: f32) -> f32 {
+  if (k == 0) {
+    return -mean;
+  }
+  let x = f32(k);
+  let halfLog = 0.5 * log(x);
+  return (-stirlerr(x) - bd0(x, mean)) - (HALF_LN_2PI + halfLog);
+}
+
+fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
+  let mu = mean;
+  if (!(mu > 0.0)) {
+    return 0u;
+  }
+  if (mu < INVERSION_MAX_MEAN) {
+    let u = u01(rngNextU32(rng));
+    var p = exp(-mu);
+    var cdf = p;
+    var k = 0u;
+    while (u >= cdf && k < INVERSION_MAX_K) {
+      k += 1u;
+      p = (p * mu) / f32(k);
+      cdf = cdf + p;
+    }
+    return k;
+  }
+  let slam = sqrt(mu);
+  let b = 0.931 + 2.53 * slam;
+  let a = -0.059 + 0.02483 * b;
+  let invAlpha = 1.1239 + 1.1328 / (b - 3.4);
+  let vr = 0.9277 - 3.6224 / (b - 2.0);
+  let lnInvAlpha = log(invAlpha);
+  // floor(mean) + offset keeps floor() working on numbers the size of the standard deviation.
+  let base = floor(mu);
+  let frac = mu - base;
+  var k = 0i;
+  for (var tries = 0u; tries < PTRS_MAX_TRIES; tries++) {
+    let u = uCentered(rngNextU32(rng));
+    let v = u01Open0(rngNextU32(rng));
+    let us = 0.5 - abs(u);
+    let spread = ((2.0 * a) / us + b) * u;
+    let offset = clamp(floor((spread + frac) + 0.43), -OFFSET_LIMIT, OFFSET_LIMIT);
+    k = i32(base) + i32(offset);
+    if (us >= 0.07 && v <= vr) {
+      return u32(k);
+    }
+    if (k < 0 || (us < 0.013 && v > us)) {
+      continue;
+    }
+    let lhs = (log(v) + lnInvAlpha) - log(a / (us * us) + b);
+    if (lhs <= logPoissonPmf(k, mu)) {
+      return u32(k);
+    }
+  }
+  return u32(max(k, 0i));
+}

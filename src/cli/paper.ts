@@ -1,0 +1,96 @@
+/** `fleetsim paper`: the paper's scenario under the three policies, Table II side by side. */
+import { crossRuns, makeBatch, packFleets } from '../model/batch.js';
+import { runSummary, summarize, type RunSummary } from '../model/metrics.js';
+import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II } from '../model/paper.js';
+import { POLICY, POLICY_NAMES, type PolicyName } from '../model/policies.js';
+import type { Backend } from './backend.js';
+
+export interface PaperOptions {
+  lmax: number;
+  steps: number;
+}
+
+export type PaperResult = Record<PolicyName, RunSummary> & { backend: string; adapter: string | null };
+
+export async function runPaper(backend: Backend, options: PaperOptions): Promise<PaperResult> {
+  const config = { ...PAPER_CONFIG, lmax: options.lmax, steps: options.steps };
+  const policies = POLICY_NAMES.map((name) => POLICY[name]);
+  const batch = makeBatch(packFleets([{ agents: PAPER_AGENTS }]), crossRuns(1, policies, 1), config);
+  const result = summarize(batch, await backend.run(batch));
+  const names = PAPER_AGENTS.map((a) => a.name);
+  const out = { backend: backend.name, adapter: backend.adapter } as PaperResult;
+  POLICY_NAMES.forEach((name, r) => (out[name] = runSummary(batch, result, r, names)));
+  return out;
+}
+
+/** The --json object: per policy the metrics and per-agent rows, plus the backend. */
+export function paperJson(result: PaperResult): object {
+  const json: Record<string, unknown> = { backend: result.backend, adapter: result.adapter };
+  for (const name of POLICY_NAMES) {
+    const s = result[name];
+    json[name] = {
+      avgLatency: s.avgLatency,
+      throughput: s.throughput,
+      capacityThroughput: s.capacityThroughput,
+      cost: s.cost,
+      utilization: s.utilization,
+      crossAgentStd: s.crossAgentStd,
+      perAgent: s.perAgent.map((a) => ({
+        name: a.name,
+        latency: a.latency,
+        throughput: a.throughput,
+        share: a.share,
+        meanQueue: a.meanQueue,
+        finalQueue: a.finalQueue,
+      })),
+    };
+  }
+  return json;
+}
+
+const pad = (s: string, n: number): string => s.padEnd(n);
+// Rounds -0.0000 to 0.0000.
+const num = (x: number, digits: number, width: number): string =>
+  (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits).padStart(width);
+
+export function paperText(result: PaperResult, options: PaperOptions): string {
+  const paperDefaults = options.steps === PAPER_CONFIG.steps && options.lmax === PAPER_CONFIG.lmax;
+  const lines = [
+    `fleetsim paper: Table II of arXiv 2512.22149 (4 agents, ${options.steps} steps of 1 s, deterministic arrivals, L_max ${options.lmax} s)`,
+    `backend: ${result.backend}${result.adapter ? ` (${result.adapter})` : ''}`,
+    '',
+    `${pad('metric', 22)}${pad('policy', 12)}${'paper'.padStart(9)}${'fleetsim'.padStart(11)}${'diff'.padStart(9)}`,
+  ];
+  const rows: [string, (s: RunSummary) => number, (p: PolicyName) => number | null, number][] = [
+    ['avgLatency (s)', (s) => s.avgLatency, (p) => PAPER_TABLE_II[p].avgLatency, 3],
+    ['throughput (rps)', (s) => s.throughput, (p) => PAPER_TABLE_II[p].throughput, 2],
+    ['capacityThroughput', (s) => s.capacityThroughput, (p) => PAPER_TABLE_II[p].throughput, 2],
+    ['cost ($)', (s) => s.cost, (p) => PAPER_TABLE_II[p].cost, 4],
+    ['utilization', (s) => s.utilization, () => null, 3],
+    ['crossAgentStd (s) *', (s) => s.crossAgentStd, () => null, 2],
+  ];
+  for (const [label, get, paper, digits] of rows) {
+    for (const p of POLICY_NAMES) {
+      const ours = get(result[p]);
+      const theirs = paperDefaults ? paper(p) : null;
+      const cells = theirs === null ? `${'—'.padStart(9)}${num(ours, digits, 11)}${''.padStart(9)}` : `${num(theirs, digits, 9)}${num(ours, digits, 11)}${num(ours - theirs, digits, 9)}`;
+      lines.push(`${pad(p === 'static' ? label : '', 22)}${pad(p, 12)}${cells}`);
+    }
+  }
+  lines.push(
+    `* the paper's latency std-dev row (4.2 / 0.5 / 3.8) matches no definition tried; this is the population`,
+    `  std of the per-agent mean latencies (model: ${Object.values(MODEL_TABLE_II.crossAgentStd).join(' / ')}).`,
+    '',
+  );
+  const agents = result.static.perAgent.map((a) => a.name ?? '');
+  const header = `${pad('agent', 14)}${POLICY_NAMES.map((p) => p.padStart(12)).join('')}`;
+  const table = (title: string, get: (p: PolicyName, i: number) => number, digits: number): void => {
+    lines.push(title, header);
+    agents.forEach((name, i) => lines.push(`${pad(name, 14)}${POLICY_NAMES.map((p) => num(get(p, i), digits, 12)).join('')}`));
+    lines.push('');
+  };
+  table('per-agent latency (s)', (p, i) => result[p].perAgent[i]!.latency, 3);
+  table('per-agent throughput (rps)', (p, i) => result[p].perAgent[i]!.throughput, 2);
+  table('per-agent mean share (GPUs)', (p, i) => result[p].perAgent[i]!.share, 6);
+  return lines.join('\n');
+}

@@ -1,0 +1,95 @@
+/** Host side of shaders/draws.wgsl: raw Philox blocks and Poisson counts for a list of coordinates. */
+import { seedKey } from '../random/philox.js';
+import { planGrid } from './dispatch.js';
+import { upload } from './buffers.js';
+import { byteSize, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT, words } from './layout.js';
+
+export interface DrawQuery {
+  stream: number;
+  replicate: number;
+  step: number;
+  agent: number;
+  mean: number; // Poisson mean (rounded to f32)
+}
+
+export interface DrawResult {
+  block0: [number, number, number, number]; // Philox block 0 of the stream (draws 0..3)
+  count: number; // Poisson(mean)
+  drawsUsed: number; // 32-bit draws consumed
+}
+
+const Q = words(DRAW_QUERY);
+const R = words(DRAW_RESULT);
+const P = words(DRAW_PARAMS);
+
+export async function runDraws(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  workgroupSize: number,
+  seed: bigint | number,
+  queries: readonly DrawQuery[],
+): Promise<DrawResult[]> {
+  const qWords = byteSize(DRAW_QUERY) / 4;
+  const rWords = byteSize(DRAW_RESULT) / 4;
+  const query = new Uint32Array(queries.length * qWords);
+  const queryF = new Float32Array(query.buffer);
+  queries.forEach((q, i) => {
+    query[i * qWords + Q.stream!] = q.stream;
+    query[i * qWords + Q.replicate!] = q.replicate;
+    query[i * qWords + Q.step!] = q.step;
+    query[i * qWords + Q.agent!] = q.agent;
+    queryF[i * qWords + Q.mean!] = q.mean;
+  });
+  const grid = planGrid(queries.length, workgroupSize, device.limits);
+  const params = new Uint32Array(byteSize(DRAW_PARAMS) / 4);
+  [params[P.seedLo!], params[P.seedHi!]] = seedKey(seed);
+  params[P.count!] = queries.length;
+  params[P.gridWidth!] = grid.gridWidth;
+  const resultBytes = Math.max(16, queries.length * rWords * 4);
+  const buffers = {
+    params: upload(device, 'Draws.params', params.buffer, GPUBufferUsage.UNIFORM),
+    queries: upload(device, 'Draws.queries', query.buffer, GPUBufferUsage.STORAGE),
+    results: device.createBuffer({
+      label: 'Draws.results',
+      size: resultBytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    }),
+    readback: device.createBuffer({
+      label: 'Draws.readback',
+      size: resultBytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    }),
+  };
+  try {
+    const bindGroup = device.createBindGroup({
+      label: 'Draws.bindGroup',
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: buffers.params } },
+        { binding: 1, resource: { buffer: buffers.queries } },
+        { binding: 2, resource: { buffer: buffers.results } },
+      ],
+    });
+    const encoder = device.createCommandEncoder({ label: 'Draws.encoder' });
+    const pass = encoder.beginComputePass({ label: 'Draws.pass' });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid.x, grid.y);
+    pass.end();
+    encoder.copyBufferToBuffer(buffers.results, 0, buffers.readback, 0, resultBytes);
+    device.queue.submit([encoder.finish()]);
+    await buffers.readback.mapAsync(GPUMapMode.READ);
+    const out = new Uint32Array(buffers.readback.getMappedRange().slice(0));
+    buffers.readback.unmap();
+    return queries.map((_, i) => {
+      const b = i * rWords;
+      return {
+        block0: [out[b + R.block0!]!, out[b + R.block0! + 1]!, out[b + R.block0! + 2]!, out[b + R.block0! + 3]!],
+        count: out[b + R.count!]!,
+        drawsUsed: out[b + R.drawsUsed!]!,
+      };
+    });
+  } finally {
+    for (const b of Object.values(buffers)) b.destroy();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Kernel descriptors: which WGSL files make up each kernel (concatenated in order, common.wgsl first,
+ * the file holding the entry point last) and its entry point. The sources themselves are injected
+ * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
+ */
+
+export const SHADER_FILES = ['common', 'philox', 'poisson', 'allocate', 'simulate', 'draws'] as const;
+export type ShaderFile = (typeof SHADER_FILES)[number];
+
+/** The text of every file in shaders/, keyed by base name (`common` is shaders/common.wgsl). */
+export type ShaderSources = Readonly<Record<ShaderFile, string>>;
+
+export interface KernelDescriptor {
+  label: string;
+  parts: readonly ShaderFile[];
+  entryPoint: string;
+}
+
+export const SIMULATE_KERNEL: KernelDescriptor = {
+  label: 'simulate',
+  parts: ['common', 'philox', 'poisson', 'allocate', 'simulate'],
+  entryPoint: 'simulate',
+};
+
+export const DRAWS_KERNEL: KernelDescriptor = {
+  label: 'draws',
+  parts: ['common', 'philox', 'poisson', 'draws'],
+  entryPoint: 'draws',
+};
+
+export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources): string {
+  return kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`).join('\n');
+}

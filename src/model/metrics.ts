@@ -1,0 +1,148 @@
+/**
+ * Per-run metrics of MODEL.md Part 1, computed on the host (f64) from the raw per-agent totals that
+ * either engine returns, so both backends share one definition of every metric.
+ *
+ * @example
+ *   const result = summarize(batch, runBatchCpu(batch)); result.avgLatency[0];
+ */
+import type { Batch } from './batch.js';
+
+/** Raw totals per agent-run, as both engines return them. Agent-run j of run r is agentOffset[r] + i. */
+export interface RunTotals {
+  runs: number;
+  agentOffset: Uint32Array; // per run
+  agentCount: Uint32Array; // per run
+  finalQueue: Float64Array; // Q after the last step, requests
+  latencySum: Float64Array; // Σ_t ℓ_t, seconds
+  servedSum: Float64Array; // Σ_t served_t, requests
+  queueSum: Float64Array; // Σ_t Q_t, requests
+  shareSum: Float64Array; // Σ_t g_t, GPUs
+  arrivedSum: Float64Array; // Σ_t a_t, requests
+}
+
+export const TOTAL_FIELDS = ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum'] as const;
+export type TotalField = (typeof TOTAL_FIELDS)[number];
+
+/** Empty totals shaped for `batch` (all zero). */
+export function allocTotals(batch: Batch): RunTotals {
+  const { runs, fleets } = batch;
+  const agentOffset = new Uint32Array(runs.count);
+  const agentCount = new Uint32Array(runs.count);
+  let n = 0;
+  for (let r = 0; r < runs.count; r++) {
+    agentOffset[r] = n;
+    agentCount[r] = fleets.agentCount[runs.fleet[r]!]!;
+    n += agentCount[r]!;
+  }
+  return {
+    runs: runs.count,
+    agentOffset,
+    agentCount,
+    finalQueue: new Float64Array(n),
+    latencySum: new Float64Array(n),
+    servedSum: new Float64Array(n),
+    queueSum: new Float64Array(n),
+    shareSum: new Float64Array(n),
+    arrivedSum: new Float64Array(n),
+  };
+}
+
+export const RUN_METRICS = [
+  'avgLatency',
+  'throughput',
+  'capacityThroughput',
+  'cost',
+  'utilization',
+  'crossAgentStd',
+  'arrived',
+  'served',
+  'finalQueue',
+] as const;
+export type RunMetric = (typeof RUN_METRICS)[number];
+
+/** Columnar per-run metrics plus the raw totals they came from. */
+export type BatchResult = { totals: RunTotals } & Record<RunMetric, Float64Array>;
+
+export interface AgentSummary {
+  name?: string;
+  latency: number; // mean ℓ over steps, seconds
+  throughput: number; // served requests per second
+  share: number; // mean g over steps, GPUs
+  meanQueue: number; // mean Q over steps, requests
+  finalQueue: number; // Q after the last step, requests
+  arrived: number; // requests arrived over the run
+  served: number; // requests served over the run
+}
+
+export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
+
+/** Derives every metric of every run from raw totals. */
+export function summarize(batch: Batch, totals: RunTotals): BatchResult {
+  const { config, fleets, runs } = batch;
+  const S = config.steps;
+  const horizon = S * config.dt; // seconds simulated
+  const out = { totals } as BatchResult;
+  for (const m of RUN_METRICS) out[m] = new Float64Array(runs.count);
+  for (let r = 0; r < runs.count; r++) {
+    const f = runs.fleet[r]!;
+    const first = fleets.agentOffset[f]!;
+    const n = totals.agentCount[r]!;
+    const j0 = totals.agentOffset[r]!;
+    let latency = 0;
+    let served = 0;
+    let capacity = 0;
+    let share = 0;
+    let busy = 0;
+    let arrived = 0;
+    let queue = 0;
+    for (let i = 0; i < n; i++) {
+      const j = j0 + i;
+      const T = fleets.T[first + i]!;
+      const l = totals.latencySum[j]! / S;
+      latency += l;
+      served += totals.servedSum[j]!;
+      capacity += T * totals.shareSum[j]! * config.dt;
+      share += totals.shareSum[j]!;
+      busy += totals.servedSum[j]! / (T * config.dt);
+      arrived += totals.arrivedSum[j]!;
+      queue += totals.finalQueue[j]!;
+    }
+    const mean = latency / n;
+    out.avgLatency[r] = mean;
+    let spread = 0; // population variance, second pass (no cancellation)
+    for (let i = 0; i < n; i++) spread += (totals.latencySum[j0 + i]! / S - mean) ** 2;
+    out.crossAgentStd[r] = Math.sqrt(spread / n);
+    out.throughput[r] = served / horizon;
+    out.capacityThroughput[r] = capacity / horizon;
+    out.cost[r] = config.price * (horizon / 3600) * (share / S);
+    out.utilization[r] = busy / S;
+    out.arrived[r] = arrived;
+    out.served[r] = served;
+    out.finalQueue[r] = queue;
+  }
+  return out;
+}
+
+/** One run's metrics with its per-agent breakdown (for reports and plots). */
+export function runSummary(batch: Batch, result: BatchResult, r: number, names?: readonly string[]): RunSummary {
+  const { totals } = result;
+  const S = batch.config.steps;
+  const perAgent: AgentSummary[] = [];
+  for (let i = 0; i < totals.agentCount[r]!; i++) {
+    const j = totals.agentOffset[r]! + i;
+    const name = names?.[i];
+    perAgent.push({
+      ...(name === undefined ? {} : { name }),
+      latency: totals.latencySum[j]! / S,
+      throughput: totals.servedSum[j]! / (S * batch.config.dt),
+      share: totals.shareSum[j]! / S,
+      meanQueue: totals.queueSum[j]! / S,
+      finalQueue: totals.finalQueue[j]!,
+      arrived: totals.arrivedSum[j]!,
+      served: totals.servedSum[j]!,
+    });
+  }
+  const summary = { perAgent } as RunSummary;
+  for (const m of RUN_METRICS) summary[m] = result[m][r]!;
+  return summary;
+}

@@ -1,0 +1,121 @@
+/**
+ * Exact Poisson sampling, the CPU twin of `shaders/poisson.wgsl`: the same algorithm, the same draw
+ * order and the same f32 arithmetic (every operation rounded with Math.fround in WGSL's evaluation
+ * order), so the GPU and the CPU return the same count for the same draws. They can differ only where
+ * a GPU transcendental (exp, log, sqrt) or a fused multiply-add rounds differently and the draw lies
+ * within an ulp of a decision threshold; test/gpu-draws.test.ts counts such cases.
+ *
+ * - mean < INVERSION_MAX_MEAN: inversion by sequential search (one draw, expected mean + 1 steps);
+ * - otherwise PTRS, Hörmann's transformed rejection with squeeze ("The transformed rejection method
+ *   for generating Poisson random variables", 1993), two draws per try, acceptance above 0.89 for
+ *   every mean ≥ 10, so O(1) expected cost at any mean. Its acceptance test uses log p(k) in Loader's
+ *   cancellation-free form (stirlerr + bd0), which keeps f32 accurate to ~1e-6 even at mean 10^6.
+ */
+import { type DrawStream, u01, u01Open0, uCentered } from './philox.js';
+
+const f = Math.fround;
+
+/** Means below this use inversion; at or above, PTRS (valid for means ≥ 10). */
+export const INVERSION_MAX_MEAN = 10;
+/** Inversion never searches past this count (P(k > 200 | mean < 10) < 1e-150). */
+const INVERSION_MAX_K = 200;
+/** PTRS gives up after this many rejected tries (probability below 1e-60) and returns the last candidate. */
+const PTRS_MAX_TRIES = 64;
+/** PTRS candidate offsets are clamped to ±2^30 so that i32 arithmetic on the GPU cannot overflow. */
+const OFFSET_LIMIT = 1073741824;
+/** Largest mean per draw the sampler accepts: counts stay exact integers in f32 arithmetic. */
+export const MAX_POISSON_MEAN = 1e7;
+
+/** stirlerr(n) = ln n! − (n + ½) ln n + n − ½ ln 2π for n = 0…15, rounded to f32 (WGSL: STIRLERR). */
+export const STIRLERR_TABLE: readonly number[] = [
+  0.0, 0.0810614668, 0.04134069596, 0.02767792568, 0.0207906721, 0.01664469119, 0.01387612882,
+  0.01189670995, 0.01041126526, 0.009255462183, 0.008330563433, 0.007573675488, 0.006942840107,
+  0.006408994188, 0.005951370113, 0.005554733552,
+].map(f);
+
+const HALF_LN_2PI = f(0.9189385332046728);
+
+/** Stirling's-series error term for integer n ≥ 0 (n = 0 returns 0). */
+export function stirlerr(n: number): number {
+  if (n <= 15) return STIRLERR_TABLE[n]!;
+  const nn = f(n * n);
+  // (1/12 − (1/360 − (1/1260 − (1/1680)/nn)/nn)/nn)/n
+  let s = f(f(0.0005952380952380953) / nn);
+  s = f(f(0.0007936507936507937) - s);
+  s = f(s / nn);
+  s = f(f(0.002777777777777778) - s);
+  s = f(s / nn);
+  s = f(f(0.08333333333333333) - s);
+  return f(s / n);
+}
+
+/** bd0(x, m) = x ln(x/m) + m − x without cancellation (Loader 2000). */
+export function bd0(x: number, m: number): number {
+  const diff = f(x - m);
+  const total = f(x + m);
+  if (Math.abs(diff) < f(f(0.1) * total)) {
+    let v = f(diff / total);
+    let s = f(diff * v);
+    let ej = f(f(2 * x) * v);
+    v = f(v * v);
+    for (let j = 1; j < 16; j++) {
+      ej = f(ej * v);
+      const s1 = f(s + f(ej / (2 * j + 1)));
+      if (s1 === s) break;
+      s = s1;
+    }
+    return s;
+  }
+  return f(f(f(x * f(Math.log(f(x / m)))) + m) - x);
+}
+
+/** ln P(K = k) for K ~ Poisson(mean), k ≥ 0 integer. */
+export function logPoissonPmf(k: number, mean: number): number {
+  if (k === 0) return f(-mean);
+  const x = f(k);
+  const halfLog = f(f(0.5) * f(Math.log(x)));
+  return f(f(f(-stirlerr(x)) - bd0(x, mean)) - f(HALF_LN_2PI + halfLog));
+}
+
+/** One Poisson(mean) count from `draws`; mean must be finite and ≥ 0 (f32-representable). */
+export function poisson(mean: number, draws: DrawStream): number {
+  const mu = f(mean);
+  if (!(mu > 0)) return 0;
+  if (mu < INVERSION_MAX_MEAN) {
+    const u = u01(draws.nextU32());
+    let p = f(Math.exp(-mu));
+    let cdf = p;
+    let k = 0;
+    while (u >= cdf && k < INVERSION_MAX_K) {
+      k++;
+      p = f(f(p * mu) / k);
+      cdf = f(cdf + p);
+    }
+    return k;
+  }
+  const slam = f(Math.sqrt(mu));
+  const b = f(f(0.931) + f(f(2.53) * slam));
+  const a = f(f(-0.059) + f(f(0.02483) * b));
+  const invAlpha = f(f(1.1239) + f(f(1.1328) / f(b - f(3.4))));
+  const vr = f(f(0.9277) - f(f(3.6224) / f(b - 2)));
+  const lnInvAlpha = f(Math.log(invAlpha));
+  // Candidates are drawn as floor(mean) + an offset so that floor() sees a number of the size of the
+  // standard deviation, not of the mean: f32 rounding then rarely decides which integer comes out.
+  const base = Math.floor(mu);
+  const frac = f(mu - base);
+  let k = 0;
+  for (let tries = 0; tries < PTRS_MAX_TRIES; tries++) {
+    const u = uCentered(draws.nextU32());
+    const v = u01Open0(draws.nextU32());
+    const us = f(f(0.5) - Math.abs(u));
+    const spread = f(f(f(f(2 * a) / us) + b) * u);
+    const offset = Math.floor(f(f(spread + frac) + f(0.43)));
+    // Far-tail candidates (us near 0) are clamped like WGSL's saturating f32 → i32 conversion.
+    k = base + Math.min(Math.max(offset, -OFFSET_LIMIT), OFFSET_LIMIT);
+    if (us >= f(0.07) && v <= vr) return k;
+    if (k < 0 || (us < f(0.013) && v > us)) continue;
+    const lhs = f(f(f(Math.log(v)) + lnInvAlpha) - f(Math.log(f(f(a / f(us * us)) + b))));
+    if (lhs <= logPoissonPmf(k, mu)) return k;
+  }
+  return Math.max(k, 0);
+}
