@@ -1,0 +1,42 @@
+/**
+ * GPU-against-CPU comparison with named tolerances, in the manner of the WebGPU CTS: a mismatch is
+ * reported as the run, the field and a small window of neighbouring runs (got / expected), not a dump.
+ */
+
+export interface Tolerance {
+  abs: number; // absolute slack, in the field's unit
+  rel: number; // relative slack, fraction of |expected|
+}
+
+export function within(got: number, expected: number, tol: Tolerance): boolean {
+  return Math.abs(got - expected) <= tol.abs + tol.rel * Math.abs(expected);
+}
+
+/** Returns null when every element agrees, else a report naming the first failing index and a window. */
+export function compareColumns(
+  field: string,
+  got: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  label: (i: number) => string = (i) => `run ${i}`,
+  skip: (i: number) => boolean = () => false,
+): string | null {
+  if (got.length !== expected.length) return `${field}: length ${got.length}, expected ${expected.length}`;
+  let first = -1;
+  let failures = 0;
+  for (let i = 0; i < got.length; i++) {
+    if (skip(i)) continue;
+    if (!within(got[i]!, expected[i]!, tol)) {
+      failures++;
+      if (first < 0) first = i;
+    }
+  }
+  if (first < 0) return null;
+  const lines = [`${field}: ${failures} mismatch(es) beyond abs ${tol.abs} + rel ${tol.rel}; first at ${label(first)}`];
+  for (let i = Math.max(0, first - 2); i < Math.min(got.length, first + 3); i++) {
+    const mark = i === first ? '>' : ' ';
+    const diff = got[i]! - expected[i]!;
+    lines.push(`${mark} ${label(i)}: got ${got[i]} expected ${expected[i]} (diff ${diff.toExponential(2)})`);
+  }
+  return lines.join('\n');
+}
