@@ -13,7 +13,7 @@ struct SimParams {
   seedLo: u32,      // Philox key word 0: seed bits 0..31
   seedHi: u32,      // Philox key word 1: seed bits 32..63
   arrivalMode: u32, // ARRIVALS_DETERMINISTIC or ARRIVALS_POISSON
-  _pad0: u32,
+  opaqueZero: u32,  // always 0, but unknown to the compiler: see kahanAdd
   dt: f32,          // step length Δt, seconds
   lmax: f32,        // latency recorded for an agent whose share is 0, seconds
   _pad1: u32,
@@ -57,9 +57,11 @@ struct AgentState {
   _pad0: f32,
 }
 
-// Kahan step: adds x to the pair (sum, comp); returns the new pair.
-fn kahanAdd(pair: vec2<f32>, x: f32) -> vec2<f32> {
+// Kahan step: adds x to the pair (sum, comp); returns the new pair. `opaqueZero` is 0 at run time;
+// passing the new sum through it stops compilers that treat float math as associative (Mesa's NIR
+// does, lacking SPIR-V's NoContraction from Tint) from simplifying (t − sum) − y to 0.
+fn kahanAdd(pair: vec2<f32>, x: f32, opaqueZero: u32) -> vec2<f32> {
   let y = x - pair.y;
-  let t = pair.x + y;
+  let t = bitcast<f32>(bitcast<u32>(pair.x + y) ^ opaqueZero);
   return vec2<f32>(t, (t - pair.x) - y);
 }

@@ -1,12 +1,15 @@
 // Exact Poisson sampling: the GPU twin of src/random/poisson.ts (same algorithm, draw order and f32
 // operation order). Inversion below mean 10; above, Hörmann's PTRS with Loader's cancellation-free
 // log-pmf in the acceptance test, so f32 stays accurate at any mean up to MAX_POISSON_MEAN.
+// ln and exp come from f32math.wgsl, not the builtins, so that every backend makes the same decisions.
 
 const INVERSION_MAX_MEAN: f32 = 10.0;
 const INVERSION_MAX_K: u32 = 200u;
 const PTRS_MAX_TRIES: u32 = 64u;
 const OFFSET_LIMIT: f32 = 1073741824.0;
-const HALF_LN_2PI: f32 = 0.9189385332046728;
+const TWO_PI: f32 = 6.283185307179586;
+// 0.43 in units of 2^-24: PTRS's candidate shift, added in integers (see poisson()).
+const SHIFT_FX: u32 = 7214202u;
 
 // stirlerr(n) for n = 0…15; pinned against the TS table by test/layout.test.ts.
 const STIRLERR = array<f32, 16>(
@@ -47,7 +50,7 @@ fn bd0(x: f32, m: f32) -> f32 {
     }
     return s;
   }
-  return x * log(x / m) + m - x;
+  return x * logf32(x / m) + m - x;
 }
 
 // ln P(K = k) for K ~ Poisson(mean).
@@ -56,8 +59,8 @@ fn logPoissonPmf(k: i32, mean: f32) -> f32 {
     return -mean;
   }
   let x = f32(k);
-  let halfLog = 0.5 * log(x);
-  return (-stirlerr(x) - bd0(x, mean)) - (HALF_LN_2PI + halfLog);
+  // ½ ln(2πk) as one log of a product: no constant addend for a compiler to reassociate.
+  return (-stirlerr(x) - bd0(x, mean)) - 0.5 * logf32(TWO_PI * x);
 }
 
 fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
@@ -67,7 +70,7 @@ fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
   }
   if (mu < INVERSION_MAX_MEAN) {
     let u = u01(rngNextU32(rng));
-    var p = exp(-mu);
+    var p = expf32(-mu);
     var cdf = p;
     var k = 0u;
     while (u >= cdf && k < INVERSION_MAX_K) {
@@ -82,7 +85,7 @@ fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
   let a = -0.059 + 0.02483 * b;
   let invAlpha = 1.1239 + 1.1328 / (b - 3.4);
   let vr = 0.9277 - 3.6224 / (b - 2.0);
-  let lnInvAlpha = log(invAlpha);
+  let lnInvAlpha = logf32(invAlpha);
   // floor(mean) + offset keeps floor() working on numbers the size of the standard deviation.
   let base = floor(mu);
   let frac = mu - base;
@@ -92,15 +95,18 @@ fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
     let v = u01Open0(rngNextU32(rng));
     let us = 0.5 - abs(u);
     let spread = ((2.0 * a) / us + b) * u;
-    let offset = clamp(floor((spread + frac) + 0.43), -OFFSET_LIMIT, OFFSET_LIMIT);
-    k = i32(base) + i32(offset);
+    // floor(spread + frac + 0.43) with the fractional parts added as 24-bit fixed-point integers:
+    // compilers may reassociate float sums (Mesa does), which would move draws across the floor.
+    let whole = floor(spread);
+    let carry = (u32((spread - whole) * 16777216.0) + u32(frac * 16777216.0) + SHIFT_FX) >> 24u;
+    k = i32(base) + i32(clamp(whole, -OFFSET_LIMIT, OFFSET_LIMIT)) + i32(carry);
     if (us >= 0.07 && v <= vr) {
       return u32(k);
     }
     if (k < 0 || (us < 0.013 && v > us)) {
       continue;
     }
-    let lhs = (log(v) + lnInvAlpha) - log(a / (us * us) + b);
+    let lhs = (logf32(v) + lnInvAlpha) - logf32(a / (us * us) + b);
     if (lhs <= logPoissonPmf(k, mu)) {
       return u32(k);
     }

@@ -38,11 +38,11 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       s.queue = backlog - served;
       // Record: latency is the backlog over the service rate, L_max when the share is 0.
       let latency = select(params.lmax, s.queue / rate, g > 0.0);
-      let lat = kahanAdd(vec2<f32>(s.latencySum, s.latencyComp), latency);
-      let srv = kahanAdd(vec2<f32>(s.servedSum, s.servedComp), served);
-      let que = kahanAdd(vec2<f32>(s.queueSum, s.queueComp), s.queue);
-      let shr = kahanAdd(vec2<f32>(s.shareSum, s.shareComp), g);
-      let arr = kahanAdd(vec2<f32>(s.arrivedSum, s.arrivedComp), arrived);
+      let lat = kahanAdd(vec2<f32>(s.latencySum, s.latencyComp), latency, params.opaqueZero);
+      let srv = kahanAdd(vec2<f32>(s.servedSum, s.servedComp), served, params.opaqueZero);
+      let que = kahanAdd(vec2<f32>(s.queueSum, s.queueComp), s.queue, params.opaqueZero);
+      let shr = kahanAdd(vec2<f32>(s.shareSum, s.shareComp), g, params.opaqueZero);
+      let arr = kahanAdd(vec2<f32>(s.arrivedSum, s.arrivedComp), arrived, params.opaqueZero);
       s.latencySum = lat.x;
       s.latencyComp = lat.y;
       s.servedSum = srv.x;

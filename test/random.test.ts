@@ -5,6 +5,7 @@
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { describe, expect, it } from 'vitest';
 import { DrawStream, philox4x32, seedKey, u01, u01Open0, uCentered } from '../src/random/philox.js';
+import { expf32, logf32 } from '../src/random/f32math.js';
 import { MAX_POISSON_MEAN, STIRLERR_TABLE, logPoissonPmf, poisson } from '../src/random/poisson.js';
 
 const hex = (words: ArrayLike<number>): string => Array.from(words, (w) => w.toString(16).padStart(8, '0')).join(' ');
@@ -173,6 +174,31 @@ describe('exact Poisson sampler', () => {
     ] as const) {
       const exact = -mean + k * Math.log(mean) - lf[k]!;
       expect(Math.abs(logPoissonPmf(k, mean) - exact)).toBeLessThan(2e-6 * Math.max(1, Math.abs(exact)));
+    }
+  });
+});
+
+describe('portable f32 ln and exp', () => {
+  const ulp = (x: number): number => {
+    const e = Math.floor(Math.log2(Math.abs(x)));
+    return 2 ** (e - 23);
+  };
+  it('logf32 is within 4 ulp of ln over the sampler’s inputs', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const x = Math.fround(2 ** (-24 + 60 * ((i * 0.61803398875) % 1)));
+      const exact = Math.log(x);
+      if (Math.abs(exact) < 1e-3) continue; // relative ulp loses meaning at ln x ≈ 0; absolute check below
+      expect(Math.abs(logf32(x) - exact)).toBeLessThanOrEqual(4 * ulp(exact));
+    }
+    for (const x of [1, Math.fround(1 + 2 ** -23), Math.fround(1 - 2 ** -24), 0.999, 1.001]) {
+      expect(Math.abs(logf32(Math.fround(x)) - Math.log(Math.fround(x)))).toBeLessThan(2e-7);
+    }
+  });
+  it('expf32 is within 4 ulp of exp on [−80, 80]', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const x = Math.fround(-80 + 160 * ((i * 0.61803398875) % 1));
+      const exact = Math.exp(x);
+      expect(Math.abs(expf32(x) - exact)).toBeLessThanOrEqual(4 * ulp(exact));
     }
   });
 });

@@ -55,7 +55,7 @@ export const SIM_PARAMS: StructLayout = {
     ['seedLo', 'u32'],
     ['seedHi', 'u32'],
     ['arrivalMode', 'u32'],
-    ['_pad0', 'u32'],
+    ['opaqueZero', 'u32'],
     ['dt', 'f32'],
     ['lmax', 'f32'],
     ['_pad1', 'u32'],

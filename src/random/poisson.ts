@@ -11,6 +11,7 @@
  *   mean 10 rising to 0.89 for large means (test/random.test.ts measures it), so O(1) expected cost at any mean. Its acceptance test uses log p(k) in Loader's
  *   cancellation-free form (stirlerr + bd0), which keeps f32 accurate to ~1e-6 even at mean 10^6.
  */
+import { expf32, logf32 } from './f32math.js';
 import { type DrawStream, u01, u01Open0, uCentered } from './philox.js';
 
 const f = Math.fround;
@@ -33,7 +34,9 @@ export const STIRLERR_TABLE: readonly number[] = [
   0.006408994188, 0.005951370113, 0.005554733552,
 ].map(f);
 
-const HALF_LN_2PI = f(0.9189385332046728);
+const TWO_PI = f(6.283185307179586);
+/** 0.43, PTRS's candidate shift, in units of 2^-24 (added in integers: see poisson()). */
+const SHIFT_FX = 7214202;
 
 /** Stirling's-series error term for integer n ≥ 0 (n = 0 returns 0). */
 export function stirlerr(n: number): number {
@@ -66,15 +69,15 @@ export function bd0(x: number, m: number): number {
     }
     return s;
   }
-  return f(f(f(x * f(Math.log(f(x / m)))) + m) - x);
+  return f(f(f(x * logf32(f(x / m))) + m) - x);
 }
 
 /** ln P(K = k) for K ~ Poisson(mean), k ≥ 0 integer. */
 export function logPoissonPmf(k: number, mean: number): number {
   if (k === 0) return f(-mean);
   const x = f(k);
-  const halfLog = f(f(0.5) * f(Math.log(x)));
-  return f(f(f(-stirlerr(x)) - bd0(x, mean)) - f(HALF_LN_2PI + halfLog));
+  // ½ ln(2πk) as one log of a product: no constant addend for a GPU compiler to reassociate.
+  return f(f(f(-stirlerr(x)) - bd0(x, mean)) - f(f(0.5) * logf32(f(TWO_PI * x))));
 }
 
 /** One Poisson(mean) count from `draws`; mean must be finite and ≥ 0 (f32-representable). */
@@ -83,7 +86,7 @@ export function poisson(mean: number, draws: DrawStream): number {
   if (!(mu > 0)) return 0;
   if (mu < INVERSION_MAX_MEAN) {
     const u = u01(draws.nextU32());
-    let p = f(Math.exp(-mu));
+    let p = expf32(f(-mu));
     let cdf = p;
     let k = 0;
     while (u >= cdf && k < INVERSION_MAX_K) {
@@ -98,7 +101,7 @@ export function poisson(mean: number, draws: DrawStream): number {
   const a = f(f(-0.059) + f(f(0.02483) * b));
   const invAlpha = f(f(1.1239) + f(f(1.1328) / f(b - f(3.4))));
   const vr = f(f(0.9277) - f(f(3.6224) / f(b - 2)));
-  const lnInvAlpha = f(Math.log(invAlpha));
+  const lnInvAlpha = logf32(invAlpha);
   // Candidates are drawn as floor(mean) + an offset so that floor() sees a number of the size of the
   // standard deviation, not of the mean: f32 rounding then rarely decides which integer comes out.
   const base = Math.floor(mu);
@@ -109,12 +112,15 @@ export function poisson(mean: number, draws: DrawStream): number {
     const v = u01Open0(draws.nextU32());
     const us = f(f(0.5) - Math.abs(u));
     const spread = f(f(f(f(2 * a) / us) + b) * u);
-    const offset = Math.floor(f(f(spread + frac) + f(0.43)));
-    // Far-tail candidates (us near 0) are clamped like WGSL's saturating f32 → i32 conversion.
-    k = base + Math.min(Math.max(offset, -OFFSET_LIMIT), OFFSET_LIMIT);
+    // floor(spread + frac + 0.43) with the fractional parts added as 24-bit fixed-point integers:
+    // GPU compilers may reassociate float sums (Mesa does), which would move draws across the floor.
+    const whole = Math.floor(spread);
+    const carry = (Math.trunc(f(spread - whole) * 16777216) + Math.trunc(frac * 16777216) + SHIFT_FX) >>> 24;
+    // Far-tail candidates (us near 0) are clamped so that i32 arithmetic on the GPU cannot overflow.
+    k = base + Math.min(Math.max(whole, -OFFSET_LIMIT), OFFSET_LIMIT) + carry;
     if (us >= f(0.07) && v <= vr) return k;
     if (k < 0 || (us < f(0.013) && v > us)) continue;
-    const lhs = f(f(f(Math.log(v)) + lnInvAlpha) - f(Math.log(f(f(a / f(us * us)) + b))));
+    const lhs = f(f(logf32(v) + lnInvAlpha) - logf32(f(f(a / f(us * us)) + b)));
     if (lhs <= logPoissonPmf(k, mu)) return k;
   }
   return Math.max(k, 0);

@@ -1,0 +1,27 @@
+/**
+ * Random test fleets, wider than the CLI's defaults so that the GPU-against-CPU tests reach every
+ * branch: 1–64 agents (log-uniform, so small fleets are common and the suite stays fast), T from 1 to
+ * 1,000 rps, ΣR around 1 (often above, exercising the adaptive allocator's normalisation), priorities
+ * 1–3, per-agent load log-uniform over 0.01–3 (Poisson means from ~1e-5 to ~3,000 per step: both the
+ * inversion and the PTRS sampler), zero-rate agents, and some fleets with no demand at all (D = 0).
+ */
+import type { FleetSpec } from '../../src/model/batch.js';
+import { DrawStream, seedKey, u01 } from '../../src/random/philox.js';
+
+export function testFleet(seed: number, index: number): FleetSpec {
+  const [k0, k1] = seedKey(seed ^ 0x5eed);
+  const draws = new DrawStream();
+  draws.reset(k0, k1, index, 0, 0xfffffffe, 0);
+  const u = (): number => u01(draws.nextU32());
+  const n = Math.min(64, Math.floor(Math.exp(u() * Math.log(65))) || 1);
+  const idle = u() < 0.01; // a fleet without demand: every adaptive share is 0
+  const agents = Array.from({ length: n }, (_, i) => {
+    const T = Math.exp(u() * Math.log(1000));
+    const R = u() * Math.min(1, 2 / n);
+    const P = 1 + Math.floor(u() * 3);
+    const zero = idle || u() < 0.03;
+    const load = zero ? 0 : 0.01 * Math.exp(u() * Math.log(300));
+    return { name: `a${i}`, T, R, P, lambda: (load * T) / n };
+  });
+  return { agents, capacity: u() < 0.1 ? 0.5 + u() : 1 };
+}
