@@ -3,7 +3,9 @@
  * exit with code 2; anything else is a bug and keeps its stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { GpuError } from '../gpu/errors.js';
 import { ConfigError } from '../model/errors.js';
+import { packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, openBackend } from './backend.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
@@ -25,7 +27,7 @@ const notice = (line: string): void => void process.stderr.write(`${line}\n`);
 function program(): Command {
   const cli = new Command('fleetsim')
     .description('WebGPU Monte Carlo simulator of GPU sharing among the agents of LLM multi-agent systems')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
@@ -76,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`fleetsim: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof GpuError) {
+      process.stderr.write(`fleetsim: GPU error: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

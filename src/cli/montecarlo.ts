@@ -25,6 +25,9 @@ interface PolicyStats {
 }
 
 export interface MonteCarloResult {
+  seed: string; // decimal (JSON has no 64-bit integers)
+  steps: number;
+  lmax: number;
   backend: string;
   adapter: string | null;
   fleets: number;
@@ -64,6 +67,9 @@ export async function runMonteCarlo(backend: Backend, options: MonteCarloOptions
   let agents = 0;
   for (const f of fleets) agents += f.agents.length;
   return {
+    seed: options.seed.toString(),
+    steps: options.steps,
+    lmax: options.lmax,
     backend: backend.name,
     adapter: backend.adapter,
     fleets: fleets.length,

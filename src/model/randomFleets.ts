@@ -14,7 +14,7 @@ export interface RandomFleetRanges {
   T: readonly [number, number]; // throughput, log-uniform, requests/s
   R: readonly [number, number]; // minimum share, uniform, then divided by N so Σ R stays near its mean
   priorities: readonly number[]; // P, uniform choice
-  load: readonly [number, number]; // fleet load factor ρ = Σ λ_i/T_i, uniform; split evenly over agents
+  load: readonly [number, number]; // fleet load factor ρ = Σ λ_i/T_i, uniform; split over the agents by Dirichlet(1, …, 1) weights
   capacity: number; // G
 }
 
@@ -43,14 +43,19 @@ export function randomFleet(seed: bigint | number, index: number, ranges: Random
   const n = Math.min(nMax, nMin + Math.floor(u01(draws.nextU32()) * (nMax - nMin + 1)));
   const load = uniform(draws, ranges.load);
   const agents: AgentSpec[] = [];
+  const weights: number[] = [];
   const [tMin, tMax] = ranges.T;
   for (let i = 0; i < n; i++) {
     draws.reset(k0, k1, index, 0, FLEET_DRAW_STEP, i);
     const T = tMin * Math.exp(Math.log(tMax / tMin) * u01(draws.nextU32()));
     const R = uniform(draws, ranges.R) / n;
     const P = ranges.priorities[Math.floor(u01(draws.nextU32()) * ranges.priorities.length)]!;
-    agents.push({ name: `agent${i}`, T, R, P, lambda: (load * T) / n });
+    weights.push(-Math.log(1 - u01(draws.nextU32()))); // Exp(1): normalised, Dirichlet(1, …, 1)
+    agents.push({ name: `agent${i}`, T, R, P, lambda: 0 });
   }
+  // An even split would make every agent need exactly G/N, the static share, by construction.
+  const total = weights.reduce((a, b) => a + b, 0) || 1;
+  agents.forEach((a, i) => (a.lambda = (load * a.T * weights[i]!) / total));
   return { agents, capacity: ranges.capacity };
 }
 

@@ -6,7 +6,7 @@
  * @example
  *   const gpu = await openNodeGpu(); if (gpu) { const engine = await GpuEngine.create(gpu.device, gpu.sources); … gpu.close(); }
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,16 +32,25 @@ export interface NodeGpu {
   close(): void;
 }
 
-/** The shaders/ folder: found by walking up from this module (src/ under vitest, dist/src/ when built). */
-export function shaderDir(): string {
+/** The package root: found by walking up from this module (src/ under vitest, dist/src/ when built). */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'shaders');
-    if (existsSync(join(candidate, 'common.wgsl'))) return candidate;
+    if (existsSync(join(dir, 'shaders', 'common.wgsl')) && existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('fleetsim: cannot find the shaders/ folder next to the package');
+    if (parent === dir) throw new Error('fleetsim: cannot find the package root (shaders/ and package.json)');
     dir = parent;
   }
+}
+
+export function shaderDir(): string {
+  return join(packageRoot(), 'shaders');
+}
+
+/** fleetsim's own version, from its package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 export async function loadShaderSources(dir = shaderDir()): Promise<ShaderSources> {

@@ -30,7 +30,7 @@ export function logf32(x: number): number {
   const bits = U32[0]!;
   let e = ((bits >>> 23) & 0xff) - 127;
   U32[0] = (bits & 0x007fffff) | 0x3f800000;
-  let m = F32[0]!;
+  let m = F32[0];
   if (m > SQRT2) {
     m = f(m * 0.5);
     e = e + 1;

@@ -40,3 +40,18 @@ export function compareColumns(
   }
   return lines.join('\n');
 }
+
+/** The largest |got − expected| as a fraction of the allowed slack (≤ 1 passes), for reporting margins. */
+export function worstFraction(
+  got: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  skip: (i: number) => boolean = () => false,
+): number {
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    if (skip(i)) continue;
+    worst = Math.max(worst, Math.abs(got[i]! - expected[i]!) / (tol.abs + tol.rel * Math.abs(expected[i]!)));
+  }
+  return worst;
+}
