@@ -23,6 +23,7 @@ export interface GpuEngineOptions {
   stepsPerDispatch?: number; // steps one dispatch advances; default 256
   maxRunsPerChunk?: number; // cap on runs per chunk (tests use it to force splitting)
   maxChunkBytes?: number; // cap on any one buffer of a chunk; default: the device's limits
+  maxWorkgroupsPerDimension?: number; // cap below the device's limit (tests use it to force a 2-D grid)
 }
 
 const STATE_BYTES = byteSize(AGENT_STATE);
@@ -45,8 +46,8 @@ export class GpuEngine {
     readonly device: GPUDevice,
     private readonly simulate: GPUComputePipeline,
     private readonly drawsPipeline: GPUComputePipeline,
-    private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes'>> &
-      Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes'>,
+    private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
+      Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {}
 
   /** Compiles the kernels for `device`; throws GpuError on any shader or pipeline error. */
@@ -139,7 +140,7 @@ export class GpuEngine {
       agentOffset += n;
     }
 
-    const grid = planGrid(runCount, this.options.workgroupSize, device.limits);
+    const grid = planGrid(runCount, this.options.workgroupSize, device.limits, this.options.maxWorkgroupsPerDimension);
     const slot = Math.max(device.limits.minUniformBufferOffsetAlignment, byteSize(SIM_PARAMS));
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);

@@ -1,0 +1,126 @@
+/**
+ * A seed fixes every result: the per-run totals are byte-identical whatever the batch size (1, 7,
+ * 4,096 runs; batches of 1 on the first 300 runs), the chunking (one chunk, or chunks forced small by maxRunsPerChunk / maxChunkBytes,
+ * and a 2-D folded dispatch grid), and the dispatch split of the steps. Checked on both backends.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runBatchCpu } from '../src/cpu/engine.js';
+import { type GpuEngine, type GpuEngineOptions } from '../src/gpu/engine.js';
+import { planGrid } from '../src/gpu/dispatch.js';
+import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
+import { allocTotals, type RunTotals, TOTAL_FIELDS } from '../src/model/metrics.js';
+import { POLICY } from '../src/model/policies.js';
+import { testFleet } from './helpers/fleets.js';
+import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
+
+const SEED = 987654321987654321n;
+const POLICIES = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
+const REPLICATES = 2;
+const FLEETS = 700; // × 3 policies × 2 replicates = 4,200 runs: batches of 4,096 leave a remainder
+const ONE_BY_ONE = 300; // runs compared in batches of one run (each batch is a GPU submit)
+
+const ALL: Batch = makeBatch(
+  packFleets(Array.from({ length: FLEETS }, (_, f) => testFleet(5, f))),
+  crossRuns(FLEETS, POLICIES, REPLICATES),
+  { dt: 1, steps: 120, lmax: 999, price: 0.72, arrivals: 'poisson', seed: SEED },
+);
+
+/** Runs [begin, end) of ALL as a batch of their own (same fleets and streams). */
+function slice(begin: number, end: number): Batch {
+  const { runs } = ALL;
+  return makeBatch(ALL.fleets, {
+    count: end - begin,
+    fleet: runs.fleet.slice(begin, end),
+    policy: runs.policy.slice(begin, end),
+    replicate: runs.replicate.slice(begin, end),
+  }, ALL.config);
+}
+
+/** Bytes of every run's totals, in run order, for byte-for-byte comparison across batchings. */
+function runBytes(batch: Batch, totals: RunTotals): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let r = 0; r < batch.runs.count; r++) {
+    const from = totals.agentOffset[r]!;
+    const to = from + totals.agentCount[r]!;
+    const parts = TOTAL_FIELDS.map((f) => new Uint8Array(totals[f].slice(from, to).buffer));
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    out.push(bytes);
+  }
+  return out;
+}
+
+/** Runs [0, total) in batches of `size` runs and concatenates the per-run bytes. */
+async function inBatches(run: (b: Batch) => Promise<RunTotals>, size: number, total = ALL.runs.count): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (let begin = 0; begin < total; begin += size) {
+    const batch = slice(begin, Math.min(begin + size, total));
+    out.push(...runBytes(batch, await run(batch)));
+  }
+  return out;
+}
+
+function expectSameBytes(got: Uint8Array[], expected: Uint8Array[]): void {
+  expect(got.length).toBe(expected.length);
+  const first = got.findIndex((g, r) => Buffer.compare(g, expected[r]!) !== 0);
+  expect(first, `run ${first} differs`).toBe(-1);
+}
+
+describe('determinism on the CPU', () => {
+  const cpu = (b: Batch): Promise<RunTotals> => Promise.resolve(runBatchCpu(b));
+
+  it('gives byte-identical runs for batches of 1, 7 and 4,096 runs and a split batch', async () => {
+    const whole = await inBatches(cpu, ALL.runs.count);
+    expectSameBytes(await inBatches(cpu, 1, ONE_BY_ONE), whole.slice(0, ONE_BY_ONE));
+    for (const size of [7, 4096]) expectSameBytes(await inBatches(cpu, size), whole);
+    const split = allocTotals(ALL);
+    for (let r = 0; r < ALL.runs.count; r += 1000) runBatchCpu(ALL, r, Math.min(r + 1000, ALL.runs.count), split);
+    expectSameBytes(runBytes(ALL, split), whole);
+  });
+});
+
+describe.skipIf(!gpu)(gpuSkipReason ?? 'determinism on the GPU', () => {
+  let reference: Uint8Array[];
+  let plain: GpuEngine;
+  const gpuRun = (e: GpuEngine) => async (b: Batch): Promise<RunTotals> => {
+    const totals = await e.run(b);
+    assertNoUncapturedErrors();
+    return totals;
+  };
+
+  beforeAll(async () => {
+    plain = await engine();
+    reference = await inBatches(gpuRun(plain), ALL.runs.count);
+  });
+
+  it('gives byte-identical runs for batches of 1, 7 and 4,096 runs', async () => {
+    expectSameBytes(await inBatches(gpuRun(plain), 1, ONE_BY_ONE), reference.slice(0, ONE_BY_ONE));
+    for (const size of [7, 4096]) expectSameBytes(await inBatches(gpuRun(plain), size), reference);
+  });
+
+  it.each<[string, GpuEngineOptions]>([
+    ['small run chunks', { maxRunsPerChunk: 1000 }],
+    ['small buffers', { maxChunkBytes: 64 * 1024 }],
+    ['a folded 2-D grid', { maxWorkgroupsPerDimension: 20, workgroupSize: 32 }],
+    ['one step per dispatch', { stepsPerDispatch: 1 }],
+  ])('gives byte-identical runs with %s', async (_, options) => {
+    const e = await engine(options);
+    if (options.maxRunsPerChunk || options.maxChunkBytes) expect(e.planChunks(ALL).length).toBeGreaterThan(1);
+    expectSameBytes(runBytes(ALL, await gpuRun(e)(ALL)), reference);
+  });
+});
+
+describe('dispatch planning', () => {
+  const limits = { maxComputeWorkgroupsPerDimension: 65535 } as GPUSupportedLimits;
+  it('keeps small grids 1-D and folds large ones into 2-D within the limits', () => {
+    expect(planGrid(100, 64, limits)).toEqual({ x: 2, y: 1, gridWidth: 128 });
+    const big = planGrid(10_000_000, 64, limits);
+    expect(big.y).toBeGreaterThan(1);
+    expect(big.x).toBeLessThanOrEqual(65535);
+    expect(big.x * big.y * 64).toBeGreaterThanOrEqual(10_000_000);
+  });
+});
