@@ -1,0 +1,66 @@
+/**
+ * Host and WGSL agree: struct layouts (parsed from the shaders by webgpu-utils, the WGSL being the
+ * source of truth), policy and arrival-mode ids, and the constant tables both sides hard-code.
+ * Each check fails when one side changes alone.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeShaderDataDefinitions } from 'webgpu-utils';
+import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
+import { SHADER_FILES } from '../src/gpu/kernels.js';
+import { ARRIVAL_MODE_ID } from '../src/model/batch.js';
+import { POLICY } from '../src/model/policies.js';
+import { shaderDir } from '../src/platform/node.js'; // also installs the WebGPU globals webgpu-utils reads
+import { STIRLERR_TABLE } from '../src/random/poisson.js';
+
+const source = (name: string): string => readFileSync(join(shaderDir(), `${name}.wgsl`), 'utf8');
+const wgsl = SHADER_FILES.map(source).join('\n');
+
+/** Value of `const NAME: type = value;` in the WGSL. */
+function wgslConst(name: string): string {
+  const match = new RegExp(`const ${name}\\s*:\\s*\\w+\\s*=\\s*([^;]+);`).exec(wgsl);
+  if (!match) throw new Error(`const ${name} not found in shaders/`);
+  return match[1]!.trim();
+}
+
+describe('struct layouts', () => {
+  const defs = makeShaderDataDefinitions(wgsl).structs;
+
+  it.each(ALL_LAYOUTS.map((l) => [l.name, l] as const))('%s matches the WGSL field by field', (name, layout) => {
+    const def = defs[name];
+    expect(def, `struct ${name} missing from shaders/`).toBeDefined();
+    const wgslFields = Object.entries(def!.fields).map(([field, f]) => {
+      const type = (f.type as { type?: string }).type;
+      return [field, f.offset, type];
+    });
+    const hostOffsets = offsets(layout);
+    const hostFields = layout.fields.map(([field, type]) => [field, hostOffsets[field], type]);
+    expect(hostFields).toEqual(wgslFields);
+    expect(byteSize(layout)).toBe(def!.size);
+  });
+});
+
+describe('ids and tables shared by both sides', () => {
+  it('numbers the policies alike', () => {
+    expect(Number.parseInt(wgslConst('POLICY_STATIC'))).toBe(POLICY.static);
+    expect(Number.parseInt(wgslConst('POLICY_ROUND_ROBIN'))).toBe(POLICY.roundRobin);
+    expect(Number.parseInt(wgslConst('POLICY_ADAPTIVE'))).toBe(POLICY.adaptive);
+  });
+
+  it('numbers the arrival modes alike', () => {
+    expect(Number.parseInt(wgslConst('ARRIVALS_DETERMINISTIC'))).toBe(ARRIVAL_MODE_ID.deterministic);
+    expect(Number.parseInt(wgslConst('ARRIVALS_POISSON'))).toBe(ARRIVAL_MODE_ID.poisson);
+  });
+
+  it('holds the same stirlerr table', () => {
+    const match = /const STIRLERR = array<f32, 16>\(([^)]*)\);/.exec(wgsl);
+    const values = match![1]!.split(',').map((v) => Math.fround(Number(v)));
+    expect(values).toEqual(STIRLERR_TABLE);
+  });
+
+  it('uses the same sampler constants', () => {
+    expect(Number(wgslConst('INVERSION_MAX_MEAN'))).toBe(10);
+    expect(wgslConst('SHIFT_FX')).toBe(`${Math.floor(0.43 * 2 ** 24)}u`);
+  });
+});
