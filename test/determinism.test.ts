@@ -8,10 +8,11 @@ import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, type GpuEngineOptions } from '../src/gpu/engine.js';
 import { planGrid } from '../src/gpu/dispatch.js';
 import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
-import { allocTotals, type RunTotals, TOTAL_FIELDS } from '../src/model/metrics.js';
+import { allocTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { POLICY } from '../src/model/policies.js';
 import { testFleet } from './helpers/fleets.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
+import { invariantViolations } from './helpers/invariants.js';
 
 const SEED = 987654321987654321n;
 const POLICIES = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
@@ -75,6 +76,7 @@ describe('determinism on the CPU', () => {
 
   it('gives byte-identical runs for batches of 1, 7 and 4,096 runs and a split batch', async () => {
     const whole = await inBatches(cpu, ALL.runs.count);
+    expect(invariantViolations(ALL, summarize(ALL, runBatchCpu(ALL)), 1e-9)).toEqual([]);
     expectSameBytes(await inBatches(cpu, 1, ONE_BY_ONE), whole.slice(0, ONE_BY_ONE));
     for (const size of [7, 4096]) expectSameBytes(await inBatches(cpu, size), whole);
     const split = allocTotals(ALL);
@@ -95,6 +97,8 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'determinism on the GPU', () => {
   beforeAll(async () => {
     plain = await engine();
     reference = await inBatches(gpuRun(plain), ALL.runs.count);
+    const totals = await plain.run(ALL);
+    expect(invariantViolations(ALL, summarize(ALL, totals), ALL.config.steps * 2 ** -24 * 4)).toEqual([]);
   });
 
   it('gives byte-identical runs for batches of 1, 7 and 4,096 runs', async () => {
