@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
-import { crossRuns, makeBatch, packFleets, type Batch } from '../src/model/batch.js';
+import type { Batch } from '../src/model/batch.js';
 import { type BatchResult, runSummary, summarize } from '../src/model/metrics.js';
-import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
+import { MODEL_TABLE_II, PAPER_CONFIG, paperBatch } from '../src/model/paper.js';
 import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { invariantViolations } from './helpers/invariants.js';
@@ -17,10 +17,7 @@ const DECIMALS_3 = 0.0006;
 const DECIMALS_2 = 0.006;
 const DECIMALS_6 = 6e-7; // shares: half a unit in the sixth decimal, plus f32 rounding (~1e-8)
 
-function paperBatch(lmax = PAPER_CONFIG.lmax): Batch {
-  const policies = POLICY_NAMES.map((p) => POLICY[p]);
-  return makeBatch(packFleets([{ agents: PAPER_AGENTS }]), crossRuns(1, policies, 1), { ...PAPER_CONFIG, lmax });
-}
+const paperBatchWith = (lmax: number): Batch => paperBatch({ ...PAPER_CONFIG, lmax });
 
 const backends: [string, ((b: Batch) => Promise<BatchResult>) | null][] = [
   ['cpu', (b) => Promise.resolve(summarize(b, runBatchCpu(b)))],
@@ -70,7 +67,7 @@ describe.each(backends)('Table II on the %s', (name, run) => {
     });
 
     it('scores zero-share steps with L_max: 1000 s moves round-robin to 756.8', async () => {
-      const b = paperBatch(1000);
+      const b = paperBatchWith(1000);
       const r = await run!(b);
       expect(r.avgLatency[POLICY.roundRobin]!.toFixed(1)).toBe('756.8');
       expect(Math.abs(r.avgLatency[POLICY.static]! - MODEL_TABLE_II.avgLatency.static)).toBeLessThanOrEqual(DECIMALS_3);

@@ -14,10 +14,10 @@ import simulate from '../shaders/simulate.wgsl?raw';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { GpuEngine } from '../src/gpu/engine.js';
 import type { ShaderSources } from '../src/gpu/kernels.js';
-import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
+import type { Batch } from '../src/model/batch.js';
 import { type RunTotals, summarize } from '../src/model/metrics.js';
-import { PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { PAPER_TABLE_II, paperBatch } from '../src/model/paper.js';
+import { POLICY_NAMES } from '../src/model/policies.js';
 
 // Keyed by SHADER_FILES: the type makes a missing or extra file a compile error (add new shaders here).
 const SOURCES: ShaderSources = { common, philox, f32math, poisson, allocate, simulate, draws };
@@ -57,11 +57,7 @@ function cell(row: HTMLTableRowElement, text: string): void {
 }
 
 async function main(): Promise<void> {
-  const batch = makeBatch(
-    packFleets([{ agents: PAPER_AGENTS }]),
-    crossRuns(1, POLICY_NAMES.map((name) => POLICY[name]), 1),
-    PAPER_CONFIG,
-  );
+  const batch = paperBatch();
   const ran = await runPaper(batch);
   const result = summarize(batch, ran.totals);
 

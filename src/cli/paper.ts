@@ -1,8 +1,7 @@
 /** `fleetsim paper`: the paper's scenario under the three policies, Table II side by side. */
-import { crossRuns, makeBatch, packFleets } from '../model/batch.js';
 import { runSummary, summarize, type RunSummary } from '../model/metrics.js';
-import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II } from '../model/paper.js';
-import { POLICY, POLICY_NAMES, type PolicyName } from '../model/policies.js';
+import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II, paperBatch } from '../model/paper.js';
+import { POLICY_NAMES, type PolicyName } from '../model/policies.js';
 import type { Backend } from './backend.js';
 
 export interface PaperOptions {
@@ -13,9 +12,7 @@ export interface PaperOptions {
 export type PaperResult = Record<PolicyName, RunSummary> & { backend: string; adapter: string | null };
 
 export async function runPaper(backend: Backend, options: PaperOptions): Promise<PaperResult> {
-  const config = { ...PAPER_CONFIG, lmax: options.lmax, steps: options.steps };
-  const policies = POLICY_NAMES.map((name) => POLICY[name]);
-  const batch = makeBatch(packFleets([{ agents: PAPER_AGENTS }]), crossRuns(1, policies, 1), config);
+  const batch = paperBatch({ ...PAPER_CONFIG, lmax: options.lmax, steps: options.steps });
   const result = summarize(batch, await backend.run(batch));
   const names = PAPER_AGENTS.map((a) => a.name);
   const out = { backend: backend.name, adapter: backend.adapter } as PaperResult;

@@ -2,8 +2,8 @@
  * The paper's scenario (arXiv 2512.22149, Table I and the workload) and the Table II figures it must
  * reproduce, both as published and as MODEL.md derives them from the model.
  */
-import type { AgentSpec, SimConfig } from './batch.js';
-import type { PolicyName } from './policies.js';
+import { type AgentSpec, type Batch, crossRuns, makeBatch, packFleets, type SimConfig } from './batch.js';
+import { POLICY, POLICY_NAMES, type PolicyName } from './policies.js';
 
 export const PAPER_AGENTS: readonly (AgentSpec & { name: string })[] = [
   { name: 'coordinator', M: 500, T: 100, R: 0.1, P: 1, lambda: 80 },
@@ -26,6 +26,12 @@ export interface TableIIRow {
   avgLatency: number;
   throughput: number;
   cost: number;
+}
+
+/** The paper's fleet under static, roundRobin and adaptive (runs 0, 1, 2), one replicate. */
+export function paperBatch(config: SimConfig = PAPER_CONFIG): Batch {
+  const policies = POLICY_NAMES.map((name) => POLICY[name]);
+  return makeBatch(packFleets([{ agents: PAPER_AGENTS }]), crossRuns(1, policies, 1), config);
 }
 
 /** Table II as printed in the paper. */
