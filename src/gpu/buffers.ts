@@ -8,3 +8,30 @@ export function upload(device: GPUDevice, label: string, data: ArrayBufferLike, 
   buffer.unmap();
   return buffer;
 }
+
+/** A zero-initialised storage buffer the kernel writes, and the mappable buffer it is copied into. */
+export function outputBuffers(device: GPUDevice, label: string, size: number): { output: GPUBuffer; readback: GPUBuffer } {
+  return {
+    output: device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC }),
+    readback: device.createBuffer({
+      label: `${label}Readback`,
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    }),
+  };
+}
+
+/** Copies `output` into `readback` after the work `encoder` holds, submits, and returns the bytes. */
+export async function submitAndRead(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  { output, readback }: { output: GPUBuffer; readback: GPUBuffer },
+  size: number,
+): Promise<ArrayBuffer> {
+  encoder.copyBufferToBuffer(output, 0, readback, 0, size);
+  device.queue.submit([encoder.finish()]);
+  await readback.mapAsync(GPUMapMode.READ);
+  const bytes = readback.getMappedRange(0, size).slice(0);
+  readback.unmap();
+  return bytes;
+}

@@ -1,7 +1,7 @@
 /** Host side of shaders/draws.wgsl: raw Philox blocks and Poisson counts for a list of coordinates. */
 import { seedKey } from '../random/philox.js';
 import { planGrid } from './dispatch.js';
-import { upload } from './buffers.js';
+import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { byteSize, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT, words } from './layout.js';
 
 export interface DrawQuery {
@@ -49,17 +49,8 @@ export async function runDraws(
   const buffers = {
     params: upload(device, 'Draws.params', params.buffer, GPUBufferUsage.UNIFORM),
     queries: upload(device, 'Draws.queries', query.buffer, GPUBufferUsage.STORAGE),
-    results: device.createBuffer({
-      label: 'Draws.results',
-      size: resultBytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-    }),
-    readback: device.createBuffer({
-      label: 'Draws.readback',
-      size: resultBytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    }),
   };
+  const results = outputBuffers(device, 'Draws.results', resultBytes);
   try {
     const bindGroup = device.createBindGroup({
       label: 'Draws.bindGroup',
@@ -67,7 +58,7 @@ export async function runDraws(
       entries: [
         { binding: 0, resource: { buffer: buffers.params } },
         { binding: 1, resource: { buffer: buffers.queries } },
-        { binding: 2, resource: { buffer: buffers.results } },
+        { binding: 2, resource: { buffer: results.output } },
       ],
     });
     const encoder = device.createCommandEncoder({ label: 'Draws.encoder' });
@@ -76,11 +67,7 @@ export async function runDraws(
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid.x, grid.y);
     pass.end();
-    encoder.copyBufferToBuffer(buffers.results, 0, buffers.readback, 0, resultBytes);
-    device.queue.submit([encoder.finish()]);
-    await buffers.readback.mapAsync(GPUMapMode.READ);
-    const out = new Uint32Array(buffers.readback.getMappedRange().slice(0));
-    buffers.readback.unmap();
+    const out = new Uint32Array(await submitAndRead(device, encoder, results, resultBytes));
     return queries.map((_, i) => {
       const b = i * rWords;
       return {
@@ -90,6 +77,6 @@ export async function runDraws(
       };
     });
   } finally {
-    for (const b of Object.values(buffers)) b.destroy();
+    for (const b of [...Object.values(buffers), results.output, results.readback]) b.destroy();
   }
 }

@@ -11,7 +11,7 @@
 import { agentRuns, ARRIVAL_MODE_ID, type Batch } from '../model/batch.js';
 import { allocTotals, type RunTotals } from '../model/metrics.js';
 import { seedKey } from '../random/philox.js';
-import { upload } from './buffers.js';
+import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, type ShaderSources } from './kernels.js';
@@ -164,18 +164,9 @@ export class GpuEngine {
       uniform: upload(device, 'GpuEngine.uniform', uniform, GPUBufferUsage.UNIFORM),
       runs: upload(device, 'GpuEngine.runs', runWords.buffer, GPUBufferUsage.STORAGE),
       agents: upload(device, 'GpuEngine.agents', params.buffer, GPUBufferUsage.STORAGE),
-      // WebGPU zero-initialises new buffers: every queue and total starts at 0.
-      states: device.createBuffer({
-        label: 'GpuEngine.states',
-        size: stateBytes,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-      }),
-      readback: device.createBuffer({
-        label: 'GpuEngine.readback',
-        size: stateBytes,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      }),
     };
+    // WebGPU zero-initialises new buffers: every queue and total starts at 0.
+    const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
     try {
       const bindGroup = device.createBindGroup({
         label: 'GpuEngine.bindGroup',
@@ -184,7 +175,7 @@ export class GpuEngine {
           { binding: 0, resource: { buffer: buffers.uniform, size: byteSize(SIM_PARAMS) } },
           { binding: 1, resource: { buffer: buffers.runs } },
           { binding: 2, resource: { buffer: buffers.agents } },
-          { binding: 3, resource: { buffer: buffers.states } },
+          { binding: 3, resource: { buffer: states.output } },
         ],
       });
       const encoder = device.createCommandEncoder({ label: 'GpuEngine.encoder' });
@@ -195,14 +186,10 @@ export class GpuEngine {
         pass.dispatchWorkgroups(grid.x, grid.y);
         pass.end();
       }
-      encoder.copyBufferToBuffer(buffers.states, 0, buffers.readback, 0, stateBytes);
-      device.queue.submit([encoder.finish()]);
-      await buffers.readback.mapAsync(GPUMapMode.READ);
-      const state = new Float32Array(buffers.readback.getMappedRange());
+      const state = new Float32Array(await submitAndRead(device, encoder, states, stateBytes));
       unpackStates(state, totals, totals.agentOffset[chunk.begin]!, chunk.agents);
-      buffers.readback.unmap();
     } finally {
-      for (const b of Object.values(buffers)) b.destroy();
+      for (const b of [...Object.values(buffers), states.output, states.readback]) b.destroy();
     }
   }
 }
