@@ -10,7 +10,8 @@
  *   - LATENCY_TOL: the GPU queue Q is an f32 that takes one rounding (≤ 2^-24 relative) per step, so
  *     after S ≤ 1,000 steps it is off by ≤ S·2^-24 ≈ 6e-5 relative in the worst case; latency = Q/(T·g)
  *     inherits that, and near-empty queues add an absolute error of about ulp(backlog)/(T·g).
- *     Observed worst cases are ~10× below the tolerance.
+ *     Observed worst cases on lavapipe: avgLatency at 5 % of its tolerance, crossAgentStd at 55 %
+ *     (printed by the test as "worst error / tolerance").
  *   - FLOW_TOL (throughput, capacity throughput, utilization, cost): per-step f32 rounding of served
  *     and g (≤ 2^-24 relative each), summed with Kahan compensation, plus the queue error above when
  *     service is backlog-limited.

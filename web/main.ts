@@ -1,8 +1,8 @@
 /**
  * The browser page (skeleton): runs the paper's scenario with the CLI's engines — WebGPU through
  * navigator.gpu when an adapter exists, else the CPU reference engine — and shows Table II beside the
- * paper's figures. Node-free: the shaders are bundled by Vite, and the glue of src/cli/paper.ts that
- * this needs is repeated here because src/cli/ depends on Node.
+ * paper's figures. Node-free: the shaders are bundled by Vite, and the backend choice lives here
+ * because src/cli/backend.ts opens Dawn.
  */
 import allocate from '../shaders/allocate.wgsl?raw';
 import common from '../shaders/common.wgsl?raw';

@@ -7,7 +7,7 @@
  *   const result = summarize(batch, runBatchCpu(batch));
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, share, served, queue, latency
  */
-import { ARRIVAL_MODE_ID, type Batch, MAX_AGENTS_PER_FLEET } from '../model/batch.js';
+import { type Batch, MAX_AGENTS_PER_FLEET } from '../model/batch.js';
 import { allocTotals, type RunTotals } from '../model/metrics.js';
 import { allocate, type FleetView, newAllocation, shareOf } from '../model/policies.js';
 import { DrawStream, seedKey } from '../random/philox.js';
@@ -42,7 +42,7 @@ function simulateRun(batch: Batch, r: number, queues: Float64Array, record: Reco
   const policy = runs.policy[r]!;
   const stream = fleets.stream[f]!;
   const replicate = runs.replicate[r]!;
-  const poissonMode = ARRIVAL_MODE_ID[config.arrivals] === ARRIVAL_MODE_ID.poisson;
+  const poissonMode = config.arrivals === 'poisson';
   const [k0, k1] = seedKey(config.seed);
   const draws = new DrawStream();
   const alloc = newAllocation();

@@ -8,7 +8,7 @@
  *   const engine = await GpuEngine.create(device, sources);
  *   const result = summarize(batch, await engine.run(batch));
  */
-import { agentRuns, ARRIVAL_MODE_ID, type Batch } from '../model/batch.js';
+import { ARRIVAL_MODE_ID, type Batch } from '../model/batch.js';
 import { allocTotals, type RunTotals } from '../model/metrics.js';
 import { seedKey } from '../random/philox.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
@@ -111,7 +111,6 @@ export class GpuEngine {
     const { device } = this;
     const { config, fleets, runs } = batch;
     const runCount = chunk.end - chunk.begin;
-    if (chunk.agents !== agentRuns(batch, chunk.begin, chunk.end)) throw new Error('chunk plan is inconsistent');
 
     // Runs and their agents' parameters, agent-run major (a fleet's parameters repeat per policy/replicate).
     const runWords = new Uint32Array((runCount * RUN_BYTES) / 4);

@@ -178,10 +178,3 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     );
   }
 }
-
-/** Agent-runs in `runs` [begin, end): the state slots a chunk of runs needs. */
-export function agentRuns(batch: Batch, begin = 0, end = batch.runs.count): number {
-  let n = 0;
-  for (let r = begin; r < end; r++) n += batch.fleets.agentCount[batch.runs.fleet[r]!]!;
-  return n;
-}
