@@ -12,6 +12,11 @@ import { EXIT_USAGE, UsageError } from './errors.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { integerIn, parseSeed, parseSteps, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
+import { expandStudy, StudyError } from '../study/cells.js';
+import { studyJsonSchema } from '../study/schema.js';
+import { planUnits } from '../sweep/plan.js';
+import { unitFleetRuns } from '../sweep/run.js';
+import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
 
 const backendOption = (): Option =>
   new Option('--backend <name>', 'gpu (WebGPU via Dawn), cpu (reference engine) or auto (GPU when an adapter exists)')
@@ -66,6 +71,66 @@ function program(): Command {
         backend.close();
       }
     });
+  cli
+    .command('sweep')
+    .description('run a study file: every cell of its grid × fleet samples × replicates × policies (docs/SWEEPS.md)')
+    .argument('<study>', 'the study file (JSON; schema/study.schema.json)')
+    .requiredOption('--out <dir>', 'result directory (created; must not hold another sweep unless --resume)')
+    .addOption(backendOption())
+    .addOption(new Option('--seed <n>', "overrides the study's seed").argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
+    .option('--shard <I/N>', 'run shard I of N (0 ≤ I < N); or N alone, I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
+    .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
+    .option('--quiet', 'no progress bar and no summary on stdout')
+    .action(async (file: string, opts: { out: string; backend: BackendChoice; seed?: number; shard?: string; resume?: boolean; quiet?: boolean }) => {
+      const shard = parseShard(opts.shard);
+      const loaded = await loadStudy(file, opts.seed);
+      const backend = await openBackend(opts.backend, notice);
+      try {
+        const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false });
+        if (!opts.quiet) {
+          const { SweepAggregate } = await import('../sweep/aggregate.js');
+          const { readJson } = await import('../results/files.js');
+          const checkpoint = (await readJson(`${opts.out}/checkpoint.json`)) as { aggregate: unknown };
+          const summary = SweepAggregate.fromJSON(checkpoint.aggregate).summary(loaded.cells, loaded.study.axes);
+          process.stdout.write(`${sweepText(outcome, summary, backend)}\n`);
+        }
+      } finally {
+        backend.close();
+      }
+    });
+
+  cli
+    .command('validate')
+    .description('check a study file without running it: every problem, one line each')
+    .argument('<study>', 'the study file (JSON)')
+    .action(async (file: string) => {
+      const { study, cells } = await loadStudy(file);
+      const units = planUnits(cells);
+      const fleetRuns = unitFleetRuns(units, cells);
+      process.stdout.write(
+        `${file}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n`,
+      );
+    });
+
+  cli
+    .command('merge')
+    .description('combine the shard directories of one sweep into the result an unsharded run gives')
+    .argument('<dirs...>', 'the shard result directories (all N of them)')
+    .requiredOption('--out <dir>', 'directory for the merged result')
+    .action(async (dirs: string[], opts: { out: string }) => {
+      const result = await mergeCommand(dirs, opts.out, (json) => {
+        const expanded = expandStudy(json);
+        return Promise.resolve({ ...expanded, hash: studyHash(expanded.study) });
+      });
+      process.stdout.write(`merged ${result.shards} shards (${result.fleetRuns} fleet runs) into ${opts.out}\n`);
+    });
+
+  cli
+    .command('schema')
+    .description('print the JSON Schema of study files (the same as schema/study.schema.json)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(studyJsonSchema(), null, 2)}\n`);
+    });
   return cli;
 }
 
@@ -75,6 +140,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE; // commander printed it
+    if (error instanceof StudyError) {
+      for (const line of error.problems) process.stderr.write(`fleetsim: ${line}\n`);
+      return EXIT_USAGE;
+    }
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`fleetsim: ${error.message}\n`);
       return EXIT_USAGE;

@@ -1,0 +1,120 @@
+/**
+ * The fleets of a study cell: the paper preset, a fixed agent list, or a random fleet drawn with the
+ * counter-based generator, so sample `s` of a study is the same fleet on every machine, shard, batch
+ * size and backend, and the same fleet in every cell whose axes leave the generator alone (common
+ * random numbers across cells as well as across policies). Then the workload: the load scale, the
+ * capacity and the rate schedule (seconds turned into steps).
+ *
+ * @example
+ *   const fleet = cellFleet(cell.study, 17); // sample 17 of the cell
+ */
+import type { AgentSpec, FleetSpec } from '../model/batch.js';
+import { PAPER_AGENTS } from '../model/paper.js';
+import { DrawStream, FLEET_DRAW_STEP, MAX_COUNTER_AGENTS, seedKey, u01 } from '../random/philox.js';
+import type { Agent, Dist, RandomFleet, Study } from './schema.js';
+
+/** One breakpoint of an agent's rate schedule: from step `start` on, λ is multiplied by `multiplier`. */
+export interface ScheduleSegment {
+  start: number;
+  multiplier: number;
+}
+
+const FLEET_SLOT = MAX_COUNTER_AGENTS - 1; // counter agent slot of the fleet-level draws
+
+/** The value of distribution `d` at the uniform draw u ∈ [0, 1). */
+export function sampleDist(d: Dist, u: number): number {
+  if (typeof d === 'number') return d;
+  switch (d.kind) {
+    case 'fixed':
+      return d.value;
+    case 'uniform':
+      return d.min + (d.max - d.min) * u;
+    case 'logUniform':
+      return d.min * Math.exp(Math.log(d.max / d.min) * u);
+    case 'choice':
+      return d.values[Math.min(d.values.length - 1, Math.floor(u * d.values.length))]!;
+  }
+}
+
+/**
+ * Random fleet number `sample`: N, then per agent T, R, P, λ (and a Dirichlet weight), each from its
+ * own counter slot, so a field's draws never shift another's. With `load`, the λ are scaled so that
+ * Σ λ_i/T_i equals the drawn load factor; their relative sizes come from `lambda` when given, else
+ * from Dirichlet(1, …, 1) weights (an even split would give every agent exactly the static share).
+ */
+export function randomStudyFleet(seed: number, sample: number, spec: RandomFleet): AgentSpec[] {
+  const [k0, k1] = seedKey(seed);
+  const draws = new DrawStream();
+  draws.reset(k0, k1, sample, 0, FLEET_DRAW_STEP, FLEET_SLOT);
+  const [nMin, nMax] = typeof spec.agents === 'number' ? [spec.agents, spec.agents] : [spec.agents.min, spec.agents.max];
+  const n = Math.min(nMax, nMin + Math.floor(u01(draws.nextU32()) * (nMax - nMin + 1)));
+  const load = spec.load === undefined ? undefined : sampleDist(spec.load, u01(draws.nextU32()));
+  const agents: AgentSpec[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    draws.reset(k0, k1, sample, 0, FLEET_DRAW_STEP, i);
+    const T = sampleDist(spec.T, u01(draws.nextU32()));
+    const R = sampleDist(spec.R, u01(draws.nextU32()));
+    const P = sampleDist(spec.P, u01(draws.nextU32()));
+    const uLambda = u01(draws.nextU32());
+    const lambda = spec.lambda === undefined ? 0 : sampleDist(spec.lambda, uLambda);
+    weights.push(spec.lambda === undefined ? -Math.log(1 - u01(draws.nextU32())) : lambda / T);
+    agents.push({ name: `agent${i}`, T, R, P, lambda });
+  }
+  if (load !== undefined) {
+    const total = weights.reduce((a, b) => a + b, 0);
+    agents.forEach((a, i) => (a.lambda = total > 0 ? (load * a.T * weights[i]!) / total : 0));
+  }
+  return agents;
+}
+
+/** Start step of time `seconds`: the first step t with t·Δt ≥ seconds (a hair of slack for rounding). */
+function stepAt(seconds: number, dt: number): number {
+  return Math.max(0, Math.ceil(seconds / dt - 1e-9));
+}
+
+/**
+ * Piecewise-constant multipliers of agent `i` (index) named `name`: where entries overlap their
+ * multipliers multiply. Returns breakpoints where the multiplier changes, none when it is always 1.
+ */
+export function agentSchedule(study: Study, i: number, name: string | undefined): ScheduleSegment[] {
+  const entries = study.schedule.filter((e) => e.agents === 'all' || e.agents.some((a) => a === i || (name !== undefined && a === name)));
+  if (entries.length === 0) return [];
+  const spans = entries.map((e) => ({
+    start: stepAt(e.from, study.dt),
+    end: e.to === undefined ? Infinity : stepAt(e.to, study.dt),
+    multiplier: e.multiplier,
+  }));
+  const points = [...new Set([0, ...spans.flatMap((s) => [s.start, s.end])])].filter((p) => p < study.steps).sort((a, b) => a - b);
+  const segments: ScheduleSegment[] = [];
+  let current = 1;
+  for (const p of points) {
+    const m = spans.reduce((acc, s) => (s.start <= p && p < s.end ? acc * s.multiplier : acc), 1);
+    if (m !== current) segments.push({ start: p, multiplier: m });
+    current = m;
+  }
+  return segments;
+}
+
+/** Fleet sample `sample` of a cell, with the cell's load scale, capacity and schedule applied. */
+export function cellFleet(study: Study, sample: number): FleetSpec {
+  const f = study.fleet;
+  const base: readonly Agent[] = 'preset' in f ? PAPER_AGENTS : 'agents' in f ? f.agents : randomStudyFleet(study.seed, sample, f.random);
+  const agents = base.map((a, i): AgentSpec => {
+    const schedule = agentSchedule(study, i, a.name);
+    return {
+      ...(a.name === undefined ? {} : { name: a.name }),
+      T: a.T,
+      R: a.R,
+      P: a.P,
+      lambda: a.lambda * study.loadScale,
+      ...(schedule.length > 0 ? { schedule } : {}),
+    };
+  });
+  return { agents, capacity: study.capacity };
+}
+
+/** Nominal load factor ρ = Σ λ_i/T_i of a fleet (before schedules). */
+export function loadFactor(fleet: FleetSpec): number {
+  return fleet.agents.reduce((rho, a) => rho + a.lambda / a.T, 0);
+}

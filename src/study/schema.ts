@@ -1,0 +1,213 @@
+/**
+ * The study file: one JSON document that describes a sweep (the fleet, the workload, the policies, the
+ * grid of axes). This zod schema is the single definition: `fleetsim validate`, `fleetsim sweep` and
+ * the web page parse with it, and `schema/study.schema.json` is generated from it for editors.
+ * It imports nothing from Node, so the browser uses the same module.
+ *
+ * @example
+ *   const study = StudySchema.parse({ name: 'demo', fleet: { preset: 'paper' }, steps: 100 });
+ */
+import { z } from 'zod';
+
+/** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
+export const LIMITS = {
+  agents: 64, // agents per fleet
+  steps: 1_000_000_000,
+  samples: 100_000_000, // random-fleet samples per cell (the Philox stream word is 32 bits)
+  replicates: 1_000_000,
+  cells: 100_000,
+  scheduleEntries: 8, // per agent (each adds up to two breakpoints)
+} as const;
+
+const describe = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
+
+const finite = (): z.ZodNumber => z.number();
+const positive = (unit: string): z.ZodNumber => describe(finite().gt(0), `> 0 (${unit})`);
+const nonNegative = (unit: string): z.ZodNumber => describe(finite().min(0), `≥ 0 (${unit})`);
+const integerIn = (min: number, max: number, what: string): z.ZodNumber => describe(z.int().min(min).max(max), what);
+
+// ---- distributions of random-fleet parameters -------------------------------------------------------
+
+const Fixed = z.strictObject({ kind: z.literal('fixed'), value: finite() });
+const Uniform = z.strictObject({ kind: z.literal('uniform'), min: finite(), max: finite() });
+const LogUniform = z.strictObject({ kind: z.literal('logUniform'), min: finite().gt(0), max: finite().gt(0) });
+const Choice = z.strictObject({ kind: z.literal('choice'), values: z.array(finite()).min(1) });
+
+/** A number (fixed) or one of fixed / uniform / logUniform / choice; `min ≤ max` is checked. */
+export const DistSchema = describe(
+  z.union([finite(), z.discriminatedUnion('kind', [Fixed, Uniform, LogUniform, Choice])]).superRefine((d, ctx) => {
+    if (typeof d === 'object' && 'min' in d && d.min > d.max) {
+      ctx.addIssue({ code: 'custom', path: ['max'], message: `must be ≥ min (${d.min})` });
+    }
+  }),
+  'a number, or {kind: fixed|uniform|logUniform|choice, …}',
+);
+export type Dist = z.infer<typeof DistSchema>;
+
+/** Every value a distribution can produce lies in [lowest, highest]. */
+export function distRange(d: Dist): [number, number] {
+  if (typeof d === 'number') return [d, d];
+  switch (d.kind) {
+    case 'fixed':
+      return [d.value, d.value];
+    case 'uniform':
+    case 'logUniform':
+      return [d.min, d.max];
+    case 'choice':
+      return [Math.min(...d.values), Math.max(...d.values)];
+  }
+}
+
+/** Checks that every value of `d` lies in [lo, hi] (or above lo when `open`), reporting at `path`. */
+function distWithin(d: Dist, lo: number, hi: number, open: boolean, ctx: z.RefinementCtx, path: (string | number)[]): void {
+  const [a, b] = distRange(d);
+  const low = open ? a <= lo : a < lo;
+  if (low || b > hi) {
+    const range = hi === Infinity ? `${open ? '>' : '≥'} ${lo}` : `in [${lo}, ${hi}]`;
+    ctx.addIssue({ code: 'custom', path, message: `every value must be ${range}, got values from ${a} to ${b}` });
+  }
+}
+
+// ---- fleets -----------------------------------------------------------------------------------------
+
+export const AgentSchema = z.strictObject({
+  name: z.string().min(1).max(64).optional(),
+  T: positive('requests/s with the whole GPU'),
+  R: describe(finite().min(0).max(1), 'minimum GPU share, in [0, 1]'),
+  P: positive('priority, 1 = most important'),
+  lambda: nonNegative('nominal arrival rate, requests/s'),
+  M: nonNegative('model size, MB (descriptive)').optional(),
+});
+
+const IntRange = z.union([
+  z.int().min(1).max(LIMITS.agents),
+  z.strictObject({ min: z.int().min(1).max(LIMITS.agents), max: z.int().min(1).max(LIMITS.agents) }),
+]);
+
+export const RandomFleetSchema = z
+  .strictObject({
+    agents: describe(IntRange, `agents per fleet: an integer or {min, max}, uniform, 1 to ${LIMITS.agents}`),
+    T: describe(DistSchema, 'base throughput, requests/s (> 0)'),
+    R: describe(DistSchema, 'minimum share of each agent, in [0, 1]'),
+    P: describe(DistSchema, 'priority (> 0), 1 = most important'),
+    lambda: describe(DistSchema, 'nominal arrival rate, requests/s (≥ 0); with `load`, relative weights').optional(),
+    load: describe(DistSchema, 'fleet load factor ρ = Σ λ_i/T_i (≥ 0); λ scaled to hit it').optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (typeof r.agents === 'object' && r.agents.min > r.agents.max) {
+      ctx.addIssue({ code: 'custom', path: ['agents', 'max'], message: `must be ≥ min (${r.agents.min})` });
+    }
+    distWithin(r.T, 0, Infinity, true, ctx, ['T']);
+    distWithin(r.R, 0, 1, false, ctx, ['R']);
+    distWithin(r.P, 0, Infinity, true, ctx, ['P']);
+    if (r.lambda !== undefined) distWithin(r.lambda, 0, Infinity, false, ctx, ['lambda']);
+    if (r.load !== undefined) distWithin(r.load, 0, Infinity, false, ctx, ['load']);
+    if (r.lambda === undefined && r.load === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['load'], message: 'a random fleet needs `lambda` or `load` (or both)' });
+    }
+  });
+
+export const FleetSchema = z.union([
+  z.strictObject({ preset: z.literal('paper') }),
+  z.strictObject({ agents: z.array(AgentSchema).min(1).max(LIMITS.agents) }),
+  z.strictObject({ random: RandomFleetSchema }),
+]);
+
+// ---- workload -------------------------------------------------------------------------------------
+
+export const ScheduleEntrySchema = z
+  .strictObject({
+    agents: describe(
+      z.union([z.literal('all'), z.array(z.union([z.int().min(0).max(LIMITS.agents - 1), z.string().min(1)])).min(1)]),
+      '"all", or agent indices (0 = first) and names',
+    ),
+    from: nonNegative('seconds from the start of the run'),
+    to: describe(finite().gt(0), 'end, seconds (exclusive); default: the end of the run').optional(),
+    multiplier: nonNegative('factor on the arrival rate while active'),
+  })
+  .superRefine((e, ctx) => {
+    if (e.to !== undefined && e.to <= e.from) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be > from (${e.from})` });
+  });
+
+export const AllocatorSchema = z.strictObject({
+  sees: describe(z.enum(['nominal', 'observed', 'ema']), 'the rate the adaptive allocator uses: nominal λ (the paper), the last step’s arrivals, or their moving average').default('nominal'),
+  emaAlpha: describe(finite().gt(0).max(1), 'weight of the newest step in the moving average, (0, 1]').default(0.2),
+});
+
+export const POLICY_CHOICES = ['static', 'roundRobin', 'adaptive'] as const;
+
+export const AxisSchema = z.strictObject({
+  path: describe(z.string().min(1), 'the study field the axis sets, e.g. "loadScale", "lmax", "schedule[0].multiplier"'),
+  values: describe(z.array(z.union([finite(), z.string()])).min(1).max(LIMITS.cells), 'the grid values (numbers; strings for choices such as allocator.sees)'),
+});
+
+/** Fields an axis may not set: they define the grid, the identity of the study or its outputs. */
+export const FIXED_FIELDS = ['name', 'description', 'seed', 'axes', 'output', 'samples', 'replicates', 'policies', '$schema'];
+
+export const StudySchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: describe(z.string().min(1).max(200), 'a short name for the study'),
+    description: z.string().optional(),
+    seed: describe(z.int().min(0).max(Number.MAX_SAFE_INTEGER), 'fixes every random draw (fleets and arrivals)').default(1),
+    fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
+    capacity: positive('G, GPUs shared by the fleet').default(1),
+    price: nonNegative('$ per GPU-hour').default(0.72),
+    loadScale: nonNegative('factor on every nominal arrival rate').default(1),
+    arrivals: z.enum(['deterministic', 'poisson']).default('poisson'),
+    work: describe(z.enum(['deterministic', 'exponential']), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default('deterministic'),
+    schedule: z.array(ScheduleEntrySchema).default([]),
+    allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
+    dt: positive('step length Δt, seconds').default(1),
+    steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
+    warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
+    lmax: positive('latency recorded for an agent with a zero share, seconds').default(999),
+    policies: z.array(z.enum(POLICY_CHOICES)).min(1).default([...POLICY_CHOICES]),
+    samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
+    replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
+    axes: z.array(AxisSchema).default([]),
+    output: z
+      .strictObject({ fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false) })
+      .default({ fleetRows: false }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
+    if (s.work === 'exponential' && s.arrivals !== 'poisson') {
+      ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals: "poisson"' });
+    }
+    if (new Set(s.policies).size !== s.policies.length) ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
+    const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? 4 : LIMITS.agents;
+    s.schedule.forEach((e, k) => {
+      if (e.agents === 'all') return;
+      e.agents.forEach((a, j) => {
+        if (typeof a === 'number' && a >= agentCount) {
+          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `must be an agent index below ${agentCount}` });
+        }
+        if (typeof a === 'string' && !('agents' in s.fleet || 'preset' in s.fleet)) {
+          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
+        }
+      });
+    });
+    s.axes.forEach((axis, i) => {
+      const head = axis.path.split(/[.[]/)[0]!;
+      if (FIXED_FIELDS.includes(head)) {
+        ctx.addIssue({ code: 'custom', path: ['axes', i, 'path'], message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
+      }
+    });
+    const cells = s.axes.reduce((n, a) => n * a.values.length, 1);
+    if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `the grid has ${cells} cells; at most ${LIMITS.cells}` });
+  });
+
+export type StudyInput = z.input<typeof StudySchema>;
+export type Study = z.output<typeof StudySchema>;
+export type Agent = z.output<typeof AgentSchema>;
+export type RandomFleet = z.output<typeof RandomFleetSchema>;
+
+/** The JSON Schema published for editors (schema/study.schema.json is this, written by `npm run schema`). */
+export function studyJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(StudySchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'fleetsim study',
+    description: 'A fleetsim sweep: the fleet, the workload, the policies and the grid of axes (docs/SWEEPS.md).',
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Streaming statistics of a sweep: per cell and policy, one accumulator per metric over the cell's
+ * fleet runs; per pair of policies, the per-fleet relative latency change and the win counts on
+ * identical work (common random numbers). Accumulators merge exactly and in any order (src/stats),
+ * so a sweep gives the same statistics whatever its batches, shards or resumptions. Browser-safe.
+ *
+ * @example
+ *   const agg = new SweepAggregate(study.policies); agg.addBatch(cellOf, result, k); agg.summary(cells)
+ */
+import { type BatchResult, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import { PairAccumulator, StatAccumulator, type StatSummary } from '../stats/index.js';
+import type { AxisValue, Cell } from '../study/cells.js';
+import type { Study } from '../study/schema.js';
+
+export type PolicyChoice = Study['policies'][number];
+
+/** The metrics summarised per cell and policy (every per-run metric of src/model/metrics.ts). */
+export const SWEEP_METRICS: readonly RunMetric[] = RUN_METRICS;
+
+interface CellAccumulators {
+  fleetRuns: number;
+  policies: Record<string, Record<string, StatAccumulator>>; // policy → metric → accumulator
+  pairs: Record<string, PairAccumulator>; // "a|b" → accumulator
+}
+
+/** Each unordered pair of the study's policies, in study order. */
+export function policyPairs(policies: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < policies.length; i++) for (let j = i + 1; j < policies.length; j++) pairs.push([policies[i]!, policies[j]!]);
+  return pairs;
+}
+
+export interface PolicyStats {
+  policy: string;
+  metrics: Record<string, StatSummary | null>;
+}
+
+export interface PairStats {
+  a: string;
+  b: string;
+  n: number;
+  aWins: number;
+  bWins: number;
+  ties: number;
+  aWinFraction: number | null;
+  bWinFraction: number | null;
+  /** (latency_b − latency_a) / latency_a per fleet run, summarised. */
+  latencyChange: StatSummary | null;
+  undefinedChange: number; // fleet runs where latency_a = 0 < latency_b
+}
+
+export interface CellSummary {
+  cell: number;
+  values: Record<string, AxisValue>; // axis path → value
+  fleetRuns: number;
+  policies: PolicyStats[];
+  pairs: PairStats[];
+}
+
+export class SweepAggregate {
+  readonly cells = new Map<number, CellAccumulators>();
+
+  constructor(readonly policies: readonly PolicyChoice[]) {}
+
+  private cell(index: number): CellAccumulators {
+    let acc = this.cells.get(index);
+    if (!acc) {
+      acc = { fleetRuns: 0, policies: {}, pairs: {} };
+      for (const p of this.policies) {
+        acc.policies[p] = Object.fromEntries(SWEEP_METRICS.map((m) => [m, new StatAccumulator()]));
+      }
+      for (const [a, b] of policyPairs(this.policies)) acc.pairs[`${a}|${b}`] = new PairAccumulator();
+      this.cells.set(index, acc);
+    }
+    return acc;
+  }
+
+  /**
+   * Adds the runs of a batch laid out fleet run-major with the study's policies adjacent (crossRuns
+   * order): fleet run k holds runs [k·P, (k + 1)·P); `cellOf(k)` is the cell of fleet run k.
+   */
+  addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number): void {
+    const P = this.policies.length;
+    const pairs = policyPairs(this.policies).map(([a, b]) => [this.policies.indexOf(a as PolicyChoice), this.policies.indexOf(b as PolicyChoice), `${a}|${b}`] as const);
+    for (let k = 0; k < fleetRuns; k++) {
+      const acc = this.cell(cellOf(k));
+      acc.fleetRuns++;
+      this.policies.forEach((policy, p) => {
+        const stats = acc.policies[policy]!;
+        for (const m of SWEEP_METRICS) stats[m]!.add(result[m][k * P + p]!);
+      });
+      for (const [a, b, key] of pairs) acc.pairs[key]!.add(result.avgLatency[k * P + a]!, result.avgLatency[k * P + b]!);
+    }
+  }
+
+  /** Folds another aggregate (a shard's, or a checkpoint's) into this one. */
+  merge(other: SweepAggregate): void {
+    for (const [index, theirs] of other.cells) {
+      const mine = this.cell(index);
+      mine.fleetRuns += theirs.fleetRuns;
+      for (const p of this.policies) for (const m of SWEEP_METRICS) mine.policies[p]![m]!.merge(theirs.policies[p]![m]!);
+      for (const key of Object.keys(mine.pairs)) mine.pairs[key]!.merge(theirs.pairs[key]!);
+    }
+  }
+
+  /** Per-cell statistics in cell order (cells without runs are left out). */
+  summary(cells: readonly Cell[], axes: readonly { path: string }[]): CellSummary[] {
+    const out: CellSummary[] = [];
+    for (const cell of cells) {
+      const acc = this.cells.get(cell.index);
+      if (!acc) continue;
+      out.push({
+        cell: cell.index,
+        values: Object.fromEntries(axes.map((a, i) => [a.path, cell.values[i]!])),
+        fleetRuns: acc.fleetRuns,
+        policies: this.policies.map((policy) => ({
+          policy,
+          metrics: Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[policy]![m]!.summary()])),
+        })),
+        pairs: policyPairs(this.policies).map(([a, b]) => {
+          const s = acc.pairs[`${a}|${b}`]!.summary();
+          return {
+            a,
+            b,
+            n: s.n,
+            aWins: s.aWins,
+            bWins: s.bWins,
+            ties: s.ties,
+            aWinFraction: s.aWinFraction,
+            bWinFraction: s.bWinFraction,
+            latencyChange: s.change,
+            undefinedChange: s.undefinedChange,
+          };
+        }),
+      });
+    }
+    return out;
+  }
+
+  toJSON(): unknown {
+    return {
+      policies: this.policies,
+      cells: [...this.cells.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([cell, acc]) => ({
+          cell,
+          fleetRuns: acc.fleetRuns,
+          policies: Object.fromEntries(this.policies.map((p) => [p, Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[p]![m]!.toJSON()]))])),
+          pairs: Object.fromEntries(Object.entries(acc.pairs).map(([k, v]) => [k, v.toJSON()])),
+        })),
+    };
+  }
+
+  static fromJSON(json: unknown): SweepAggregate {
+    const j = json as {
+      policies: PolicyChoice[];
+      cells: { cell: number; fleetRuns: number; policies: Record<string, Record<string, unknown>>; pairs: Record<string, unknown> }[];
+    };
+    if (!Array.isArray(j?.policies) || !Array.isArray(j.cells)) throw new Error('not a sweep aggregate');
+    const agg = new SweepAggregate(j.policies);
+    for (const c of j.cells) {
+      const policies: CellAccumulators['policies'] = {};
+      for (const p of j.policies) {
+        policies[p] = Object.fromEntries(SWEEP_METRICS.map((m) => [m, StatAccumulator.fromJSON(c.policies[p]?.[m])]));
+      }
+      const pairs = Object.fromEntries(policyPairs(j.policies).map(([a, b]) => [`${a}|${b}`, PairAccumulator.fromJSON(c.pairs[`${a}|${b}`])]));
+      agg.cells.set(c.cell, { fleetRuns: c.fleetRuns, policies, pairs });
+    }
+    return agg;
+  }
+}

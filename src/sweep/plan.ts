@@ -1,0 +1,112 @@
+/**
+ * How a sweep is cut up. A **unit** is a fixed block of fleet samples of one cell (all replicates, all
+ * policies); units are numbered cell-major and never depend on the machine, so they are what shards
+ * own (unit u belongs to shard u mod N), what a checkpoint counts and what a per-fleet file holds.
+ * A **batch** is a run of consecutive units of one shard with the same engine settings, sized to the
+ * memory budget; batches are a machine-dependent grouping only, since the statistics are
+ * order-independent (src/stats).
+ *
+ * @example
+ *   const units = shardUnits(planUnits(cells), { index: 0, count: 4 });
+ *   for (const batch of planBatches(units, cells, 1 << 20)) …
+ */
+import type { SimConfig } from '../model/batch.js';
+import type { Cell } from '../study/cells.js';
+import type { Study } from '../study/schema.js';
+
+/** Fleet runs (sample × replicate) per unit: big enough to keep a GPU busy, small enough to resume often. */
+export const UNIT_FLEET_RUNS = 16_384;
+
+export interface Unit {
+  id: number; // global unit number, cell-major
+  cell: number; // cell index
+  sampleBegin: number;
+  sampleEnd: number; // exclusive
+}
+
+export interface Shard {
+  index: number; // 0 ≤ index < count
+  count: number;
+}
+
+export const WHOLE: Shard = { index: 0, count: 1 };
+
+/** Fleet samples per unit for a study: whole replicate sets, about UNIT_FLEET_RUNS fleet runs. */
+export function unitSamples(study: Study): number {
+  return Math.max(1, Math.floor(UNIT_FLEET_RUNS / study.replicates));
+}
+
+/** Every unit of the study, cell-major then by sample block. */
+export function planUnits(cells: readonly Cell[]): Unit[] {
+  const units: Unit[] = [];
+  for (const cell of cells) {
+    const block = unitSamples(cell.study);
+    for (let s = 0; s < cell.study.samples; s += block) {
+      units.push({ id: units.length, cell: cell.index, sampleBegin: s, sampleEnd: Math.min(cell.study.samples, s + block) });
+    }
+  }
+  return units;
+}
+
+/** The units of one shard, in unit order. */
+export function shardUnits(units: readonly Unit[], shard: Shard): Unit[] {
+  return units.filter((u) => u.id % shard.count === shard.index);
+}
+
+/** The engine settings of a cell (everything a batch must share). */
+export function simConfig(study: Study): SimConfig {
+  return {
+    dt: study.dt,
+    steps: study.steps,
+    warmup: study.warmup,
+    lmax: study.lmax,
+    price: study.price,
+    arrivals: study.arrivals,
+    work: study.work,
+    signal: study.allocator.sees,
+    emaAlpha: study.allocator.emaAlpha,
+    seed: study.seed,
+  };
+}
+
+const configKey = (c: SimConfig): string => JSON.stringify({ ...c, seed: String(c.seed) });
+
+/** Upper bound of the agents of one fleet sample of a cell (exact for fixed fleets). */
+export function maxAgents(study: Study): number {
+  const f = study.fleet;
+  if ('preset' in f) return 4;
+  if ('agents' in f) return f.agents.length;
+  return typeof f.random.agents === 'number' ? f.random.agents : f.random.agents.max;
+}
+
+/** Agent-runs (agents × replicates × policies over its samples) a unit can hold at most. */
+export function unitAgentRuns(unit: Unit, study: Study): number {
+  return (unit.sampleEnd - unit.sampleBegin) * study.replicates * study.policies.length * maxAgents(study);
+}
+
+/**
+ * Groups consecutive units with equal engine settings into batches of at most `maxAgentRuns`
+ * agent-runs (a unit larger than the budget is a batch of its own; the engine splits it further).
+ */
+export function planBatches(units: readonly Unit[], cells: readonly Cell[], maxAgentRuns: number): Unit[][] {
+  const byIndex = new Map(cells.map((c) => [c.index, c]));
+  const batches: Unit[][] = [];
+  let current: Unit[] = [];
+  let key = '';
+  let size = 0;
+  for (const unit of units) {
+    const study = byIndex.get(unit.cell)!.study;
+    const k = configKey(simConfig(study));
+    const n = unitAgentRuns(unit, study);
+    if (current.length > 0 && (k !== key || size + n > maxAgentRuns)) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(unit);
+    key = k;
+    size += n;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

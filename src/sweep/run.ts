@@ -1,0 +1,115 @@
+/**
+ * The sweep loop, free of Node and of files: builds each batch's fleets (every policy and replicate of
+ * a fleet sample share its random stream: common random numbers), runs it on the given engine, folds
+ * the per-run metrics into the aggregate and hands the batch to `afterBatch` (which writes per-fleet
+ * rows and the checkpoint in the CLI, or updates a chart in the browser). Host memory is one batch.
+ *
+ * @example
+ *   const agg = new SweepAggregate(study.policies);
+ *   await runSweep({ cells, units }, (b) => engine.run(b), agg, { afterBatch: save });
+ */
+import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
+import { type BatchResult, type RunTotals, summarize } from '../model/metrics.js';
+import { POLICY } from '../model/policies.js';
+import type { Cell } from '../study/cells.js';
+import { cellFleet, loadFactor } from '../study/fleets.js';
+import type { SweepAggregate } from './aggregate.js';
+import { planBatches, simConfig, type Unit } from './plan.js';
+
+/** Agent-runs per batch by default: ~60 MB of f64 totals on the host, and a few GPU chunks. */
+export const DEFAULT_BATCH_AGENT_RUNS = 1 << 20;
+
+export interface BatchDone {
+  units: readonly Unit[];
+  batch: Batch;
+  result: BatchResult;
+  replicates: number;
+  policies: readonly string[];
+  fleetCell: Uint32Array; // cell of each fleet (sample) of the batch
+  fleetSample: Uint32Array; // sample index of each fleet
+  fleetAgents: Uint8Array; // agents of each fleet
+  fleetLoad: Float64Array; // nominal load factor Σ λ/T of each fleet
+  engineSeconds: number; // time inside the engine for this batch
+}
+
+export interface SweepHooks {
+  afterBatch?: (done: BatchDone) => Promise<void> | void;
+  progress?: (fleetRunsDone: number) => void;
+  signal?: AbortSignal;
+  batchAgentRuns?: number;
+}
+
+export type Engine = (batch: Batch) => Promise<RunTotals>;
+
+export interface SweepTimes {
+  engineSeconds: number;
+  totalSeconds: number;
+  fleetRuns: number;
+  runs: number;
+  agentSteps: number;
+}
+
+/** Builds the batch of `units` (all from cells with equal engine settings). */
+export function buildBatch(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): Omit<BatchDone, 'result' | 'engineSeconds'> {
+  const first = cells.get(units[0]!.cell)!.study;
+  const fleets: FleetSpec[] = [];
+  const streams: number[] = [];
+  const cellOf: number[] = [];
+  for (const unit of units) {
+    const study = cells.get(unit.cell)!.study;
+    for (let s = unit.sampleBegin; s < unit.sampleEnd; s++) {
+      fleets.push(cellFleet(study, s));
+      streams.push(s); // the sample's stream, the same in every cell and under every policy
+      cellOf.push(unit.cell);
+    }
+  }
+  const policies = first.policies.map((p) => POLICY[p]);
+  const batch = makeBatch(packFleets(fleets, streams), crossRuns(fleets.length, policies, first.replicates), simConfig(first));
+  return {
+    units,
+    batch,
+    replicates: first.replicates,
+    policies: first.policies,
+    fleetCell: Uint32Array.from(cellOf),
+    fleetSample: Uint32Array.from(streams),
+    fleetAgents: Uint8Array.from(fleets, (f) => f.agents.length),
+    fleetLoad: Float64Array.from(fleets, loadFactor),
+  };
+}
+
+/** Runs `units` (in order) and folds them into `aggregate`. */
+export async function runSweep(
+  plan: { cells: readonly Cell[]; units: readonly Unit[] },
+  engine: Engine,
+  aggregate: SweepAggregate,
+  hooks: SweepHooks = {},
+): Promise<SweepTimes> {
+  const started = performance.now();
+  const cells = new Map(plan.cells.map((c) => [c.index, c]));
+  const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
+  for (const units of planBatches(plan.units, plan.cells, hooks.batchAgentRuns ?? DEFAULT_BATCH_AGENT_RUNS)) {
+    hooks.signal?.throwIfAborted();
+    const built = buildBatch(units, cells);
+    const t0 = performance.now();
+    const totals = await engine(built.batch);
+    const engineSeconds = (performance.now() - t0) / 1000;
+    const result = summarize(built.batch, totals);
+    const fleetRuns = built.fleetCell.length * built.replicates;
+    aggregate.addBatch((k) => built.fleetCell[Math.floor(k / built.replicates)]!, result, fleetRuns);
+    await hooks.afterBatch?.({ ...built, result, engineSeconds });
+    const { config } = built.batch;
+    times.engineSeconds += engineSeconds;
+    times.fleetRuns += fleetRuns;
+    times.runs += built.batch.runs.count;
+    times.agentSteps += totals.finalQueue.length * config.steps;
+    hooks.progress?.(times.fleetRuns);
+  }
+  times.totalSeconds = (performance.now() - started) / 1000;
+  return times;
+}
+
+/** Fleet runs (sample × replicate) of a list of units. */
+export function unitFleetRuns(units: readonly Unit[], cells: readonly Cell[]): number {
+  const byIndex = new Map(cells.map((c) => [c.index, c.study.replicates]));
+  return units.reduce((n, u) => n + (u.sampleEnd - u.sampleBegin) * byIndex.get(u.cell)!, 0);
+}
