@@ -1,0 +1,214 @@
+/**
+ * Streaming statistics of one metric in bounded memory, mergeable and order-independent: n, mean,
+ * sample standard deviation, 95 % Student-t confidence interval of the mean, exact min/max and
+ * p50/p90/p99 from a DDSketch (within ±0.5 % relative by default, clamped to [min, max]).
+ *
+ * Everything is a function of the multiset of values added, never of their order or of how they were
+ * split into accumulators that were merged: Σx and Σx² are exact (ExactSum; x² via TwoProduct), and
+ * the variance is formed from them exactly too (n·Σx² − (Σx)² as an exact expansion, rounded once),
+ * so it keeps full precision even when the coefficient of variation is tiny (no cancellation). The
+ * sketch merges by integer addition per bin. So summary() and toJSON() are bit-identical across
+ * batching, sharding and resume.
+ *
+ * Accepted values: finite with |x| ≤ MAX_MAGNITUDE (1e100), so Σx² over 2^53 values cannot overflow;
+ * anything else is a RangeError naming the value (callers decide what to skip). −0 is stored as 0.
+ *
+ * @example
+ *   const a = new StatAccumulator(); a.add(1.5); a.add(2.5);
+ *   const b = new StatAccumulator(); b.add(4);
+ *   a.merge(b); a.summary(); // { n: 3, mean: 2.666…, std: 1.258…, ci95: [...], min: 1.5, … }
+ *   const copy = StatAccumulator.fromJSON(JSON.parse(JSON.stringify(a))); // same summary, same JSON
+ */
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { z } from 'zod';
+import { ExactSum } from './exactSum.js';
+import { parseStatsJson } from './json.js';
+import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch } from './sketch.js';
+
+/** Largest |x| accepted: keeps n·Σx² (n ≤ 2^53) and the exact products far from overflow. */
+export const MAX_MAGNITUDE = 1e100;
+export const STAT_FORMAT = 'fleetsim.stat';
+export const STAT_VERSION = 1;
+
+/**
+ * JSON-safe summary (null where a statistic is undefined). std is the sample standard deviation
+ * (n − 1 denominator); for n = 1 std and both ci95 bounds are null (no spread can be estimated). Quantiles are the sketch's, within
+ * ±relativeAccuracy of the exact order statistic at rank ⌊q·(n−1)⌋, clamped to [min, max].
+ */
+export interface StatSummary {
+  n: number;
+  mean: number;
+  std: number | null;
+  ci95: [number | null, number | null]; // mean ∓ t(0.975, n−1)·std/√n
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+const storeSchema = z.strictObject({ indexes: z.array(z.int()), counts: z.array(z.int().positive()) });
+
+/** Shape and internal consistency of `StatAccumulator.toJSON()` output. */
+export const statJsonSchema = z
+  .strictObject({
+    format: z.literal(STAT_FORMAT),
+    version: z.literal(STAT_VERSION),
+    relativeAccuracy: z.number().gt(0).lt(1),
+    n: z.int().nonnegative(),
+    sum: z.array(z.number()),
+    sumSq: z.array(z.number()),
+    min: z.number().min(-MAX_MAGNITUDE).max(MAX_MAGNITUDE).nullable(),
+    max: z.number().min(-MAX_MAGNITUDE).max(MAX_MAGNITUDE).nullable(),
+    sketch: z.strictObject({ zeroCount: z.int().nonnegative(), positive: storeSchema, negative: storeSchema }),
+  })
+  .superRefine((j, ctx) => {
+    const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+    let binned = j.sketch.zeroCount;
+    for (const side of ['positive', 'negative'] as const) {
+      const { indexes, counts } = j.sketch[side];
+      if (indexes.length !== counts.length) issue(['sketch', side], 'indexes and counts differ in length');
+      if (indexes.some((k, i) => i > 0 && k <= indexes[i - 1]!)) issue(['sketch', side, 'indexes'], 'not strictly increasing');
+      binned += counts.reduce((s, c) => s + c, 0);
+    }
+    if (binned !== j.n) issue(['n'], `is ${j.n} but the sketch holds ${binned} values`);
+    if ((j.n === 0) !== (j.min === null) || (j.n === 0) !== (j.max === null)) {
+      issue(['min'], 'min and max must be null exactly when n is 0');
+    } else if (j.min !== null && j.max !== null) {
+      if (j.min > j.max) issue(['min'], `min ${j.min} exceeds max ${j.max}`);
+      // Σx/n must lie in [min, max] (up to the two roundings of value()/n): catches a damaged sum.
+      const mean = sumOf(j.sum) / j.n;
+      const slack = 4 * Number.EPSILON * Math.max(Math.abs(j.min), Math.abs(j.max));
+      if (!(mean >= j.min - slack && mean <= j.max + slack)) issue(['sum'], `mean ${mean} lies outside [min, max]`);
+    }
+    if (!(sumOf(j.sumSq) >= 0)) issue(['sumSq'], 'is negative or overflows');
+  });
+
+/** The exact sum of a JSON partials list, NaN when it overflows (a corrupt file, not a throw). */
+function sumOf(p: number[]): number {
+  try {
+    return ExactSum.fromJSON(p).value();
+  } catch {
+    return NaN;
+  }
+}
+
+export type StatJson = z.output<typeof statJsonSchema>;
+
+export class StatAccumulator {
+  readonly #sketch: QuantileSketch;
+  #sum = new ExactSum(); // Σx
+  #sumSq = new ExactSum(); // Σx², exact (each x² as TwoProduct)
+  #n = 0;
+  #min = Infinity;
+  #max = -Infinity;
+
+  constructor(relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
+    this.#sketch = new QuantileSketch(relativeAccuracy);
+  }
+
+  get count(): number {
+    return this.#n;
+  }
+
+  get relativeAccuracy(): number {
+    return this.#sketch.relativeAccuracy;
+  }
+
+  add(x: number): void {
+    if (!(Math.abs(x) <= MAX_MAGNITUDE)) {
+      throw new RangeError(`StatAccumulator: cannot add ${x} (finite values with |x| ≤ ${MAX_MAGNITUDE} only)`);
+    }
+    const v = x === 0 ? 0 : x; // −0 → +0: JSON cannot carry −0, and min/max must not see it
+    this.#sum.add(v);
+    this.#sumSq.addProduct(v, v);
+    this.#sketch.add(v);
+    this.#n++;
+    if (v < this.#min) this.#min = v;
+    if (v > this.#max) this.#max = v;
+  }
+
+  /** Adds every value of a batch (e.g. a Float64Array column read back from the engine). */
+  addMany(xs: ArrayLike<number>): void {
+    for (let i = 0; i < xs.length; i++) this.add(xs[i]!);
+  }
+
+  /** Adds the other accumulator's values; `o` is unchanged. Relative accuracies must match. */
+  merge(o: StatAccumulator): void {
+    if (!Number.isSafeInteger(this.#n + o.#n)) throw new RangeError('StatAccumulator: count exceeds 2^53');
+    this.#sketch.merge(o.#sketch); // throws first on an accuracy mismatch, before anything changes
+    this.#sum.merge(o.#sum);
+    this.#sumSq.merge(o.#sumSq);
+    this.#n += o.#n;
+    this.#min = Math.min(this.#min, o.#min);
+    this.#max = Math.max(this.#max, o.#max);
+  }
+
+  /** null for n = 0; see StatSummary for the definitions. */
+  summary(): StatSummary | null {
+    const n = this.#n;
+    if (n === 0) return null;
+    const mean = this.#mean();
+    const clamp = (q: number): number => Math.min(this.#max, Math.max(this.#min, this.#sketch.quantile(q)));
+    let std: number | null = null;
+    let ci95: [number | null, number | null] = [null, null];
+    if (n >= 2) {
+      // n·M2 = n·Σx² − (Σx)² exactly, from the canonical expansions (so the products see the same
+      // inputs whatever the history); ≥ 0 mathematically, clamped against underflowed x² terms.
+      const d = new ExactSum();
+      for (const c of this.#sumSq.components()) d.addProduct(n, c);
+      const s = this.#sum.components();
+      for (const a of s) for (const b of s) d.addProduct(-a, b);
+      std = Math.sqrt(Math.max(0, d.value()) / (n * (n - 1))); // n·(n−1) exact below n ≈ 9.5e7
+      const half = (tQuantile(0.975, n - 1) * std) / Math.sqrt(n);
+      ci95 = [mean - half, mean + half];
+    }
+    return { n, mean, std, ci95, min: this.#min, max: this.#max, p50: clamp(0.5), p90: clamp(0.9), p99: clamp(0.99) };
+  }
+
+  /**
+   * Σx/n to within a hair of correct rounding: m0 = round(Σx)/n, then one correction by the exact
+   * residual Σx − n·m0 (so n equal values give exactly that value). Clamped to [min, max], where the
+   * exact mean lies.
+   */
+  #mean(): number {
+    const n = this.#n;
+    const m0 = this.#sum.value() / n;
+    const r = this.#sum.clone();
+    r.addProduct(-n, m0);
+    return Math.min(this.#max, Math.max(this.#min, m0 + r.value() / n));
+  }
+
+  /** Deterministic: the same multiset of values gives the same object (and JSON string). */
+  toJSON(): StatJson {
+    const empty = this.#n === 0;
+    return {
+      format: STAT_FORMAT,
+      version: STAT_VERSION,
+      relativeAccuracy: this.#sketch.relativeAccuracy,
+      n: this.#n,
+      sum: this.#sum.toJSON(),
+      sumSq: this.#sumSq.toJSON(),
+      min: empty ? null : this.#min,
+      max: empty ? null : this.#max,
+      sketch: this.#sketch.toJSON(),
+    };
+  }
+
+  /** Validates and rebuilds; throws StatsFormatError naming the bad field for anything corrupt. */
+  static fromJSON(j: unknown): StatAccumulator {
+    return StatAccumulator.fromParsed(parseStatsJson(statJsonSchema, j, STAT_FORMAT, STAT_VERSION));
+  }
+
+  /** Rebuilds from data already validated by `statJsonSchema` (e.g. nested in another format). */
+  static fromParsed(j: StatJson): StatAccumulator {
+    const a = new StatAccumulator(j.relativeAccuracy);
+    a.#sketch.merge(QuantileSketch.fromJSON(j.relativeAccuracy, j.sketch));
+    a.#sum = ExactSum.fromJSON(j.sum);
+    a.#sumSq = ExactSum.fromJSON(j.sumSq);
+    a.#n = j.n;
+    a.#min = j.min ?? Infinity;
+    a.#max = j.max ?? -Infinity;
+    return a;
+  }
+}

@@ -1,0 +1,437 @@
+/**
+ * src/stats: exact sums against a BigInt reference, summaries against simple-statistics, quantiles
+ * within the sketch's relative accuracy, and bit-identical results whatever the order, split, merge
+ * and JSON round trips (what batching, sharding and resume do to a sweep).
+ */
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
+import { describe, expect, it } from 'vitest';
+import {
+  ExactSum,
+  PairAccumulator,
+  StatAccumulator,
+  StatsFormatError,
+  TIE_RELATIVE,
+  type StatJson,
+} from '../src/stats/index.js';
+
+/** mulberry32: a small seeded generator, so every test sees the same data. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const r = rng(seed);
+  const out = xs.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Standard normal by Box–Muller. */
+function normal(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+/** Doubles spread over 2^-60..2^60 with both signs and exact cancellations: many partials. */
+function hardDoubles(count: number, seed: number): number[] {
+  const r = rng(seed);
+  const xs: number[] = [];
+  while (xs.length < count) {
+    const x = (r() < 0.5 ? -1 : 1) * (1 + r()) * 2 ** Math.floor(r() * 121 - 60);
+    xs.push(x);
+    if (r() < 0.1) xs.push(-x);
+  }
+  return xs.slice(0, count);
+}
+
+/** x · 2^1074 as a BigInt: exact for every finite double. */
+function scaled(x: number): bigint {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  const hi = dv.getUint32(0);
+  const exp = (hi >>> 20) & 0x7ff;
+  const mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(dv.getUint32(4));
+  const mag = exp === 0 ? mant : (mant | (1n << 52n)) << BigInt(exp - 1);
+  return hi >>> 31 ? -mag : mag;
+}
+
+/** N · 2^-1074 correctly rounded (nearest, ties to even): the reference for ExactSum.value(). */
+function roundScaled(N: bigint): number {
+  const neg = N < 0n;
+  let m = neg ? -N : N;
+  const bits = m.toString(2).length;
+  let shift = 0;
+  if (bits > 53) {
+    shift = bits - 53;
+    const rest = m & ((1n << BigInt(shift)) - 1n);
+    m >>= BigInt(shift);
+    const half = 1n << BigInt(shift - 1);
+    if (rest > half || (rest === half && (m & 1n) === 1n)) m += 1n;
+  }
+  // m ≤ 2^53 is exact as a double, and so is each power-of-two scaling (two steps avoid 2^-1074 · 2^k).
+  const v = Number(m) * 2 ** (shift - 537) * 2 ** -537;
+  return neg ? -v : v;
+}
+
+const exactSumOf = (xs: readonly number[]): bigint => xs.reduce((s, x) => s + scaled(x), 0n);
+
+function hexFloat(s: string): number {
+  const m = /^(-?)0x1\.([0-9a-f]{13})p([+-]\d+)$/.exec(s)!;
+  const v = (1 + Number.parseInt(m[2]!, 16) / 2 ** 52) * 2 ** Number(m[3]);
+  return m[1] === '-' ? -v : v;
+}
+
+function sumOf(xs: readonly number[]): ExactSum {
+  const s = new ExactSum();
+  for (const x of xs) s.add(x);
+  return s;
+}
+
+describe('ExactSum', () => {
+  it.each([
+    ['[1e100, 1, -1e100]', [1e100, 1, -1e100], 1],
+    ['[1, 1e100, 1, -1e100]', [1, 1e100, 1, -1e100], 2],
+    ['[1e16, 1, 1e-16]', [1e16, 1, 1e-16], 10000000000000002],
+    ['cancelling pairs', [1e16 - 2, 1 - 2 ** -53, -(1e16 - 2), -(1 - 2 ** -53)], 0],
+    ['half-way, rounded down by the tail', [2 ** 53, -0.5, -(2 ** -54)], 2 ** 53 - 1],
+    ['half-way, rounded up by the tail', [2 ** 53, 1, 2 ** -100], 2 ** 53 + 2],
+    ['half-way, ties to even upwards', [2 ** 53 + 10, 1, 2 ** -100], 2 ** 53 + 12],
+    ['half-way below 2^53', [2 ** 53 - 4, 0.5, 2 ** -54], 2 ** 53 - 3],
+    ['harmonic 1..1000', Array.from({ length: 1000 }, (_, i) => 1 / (i + 1)), hexFloat('0x1.df11f45f4e61ap+2')],
+    ['alternating harmonic', Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? -1 : 1) / (i + 1)), hexFloat('-0x1.62a2af1bd3624p-1')],
+    ['subnormals', [5e-324, 5e-324, -1e-310, 1e-310], 1e-323],
+  ])('sums %s exactly (Python fsum cases)', (_, xs, expected) => {
+    expect(sumOf(xs).value()).toBe(expected);
+    expect(sumOf(xs.slice().reverse()).value()).toBe(expected);
+  });
+
+  it('equals the correctly rounded BigInt sum of random doubles, and its components sum to it exactly', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const xs = hardDoubles(2000, seed);
+      const s = sumOf(xs);
+      const exact = exactSumOf(xs);
+      expect(s.value()).toBe(roundScaled(exact));
+      const parts = s.toJSON();
+      expect(exactSumOf(parts)).toBe(exact);
+      expect(parts.at(-1)).toBe(s.value());
+    }
+  });
+
+  it('gives the same value and JSON in any order and any split-and-merge', () => {
+    const xs = hardDoubles(20_000, 7);
+    const ref = sumOf(xs);
+    const refJson = JSON.stringify(ref);
+    expect(ref.toJSON().length).toBeGreaterThan(1); // a case where the canonical form matters
+    for (let seed = 1; seed <= 4; seed++) {
+      const order = shuffled(xs, seed);
+      expect(JSON.stringify(sumOf(order))).toBe(refJson);
+      const parts = [0, 1, 2, 3, 4].map(() => new ExactSum());
+      order.forEach((x, i) => parts[(i * seed) % 5]!.add(x));
+      const merged = new ExactSum();
+      for (const p of shuffled(parts, seed)) merged.merge(ExactSum.fromJSON(JSON.parse(JSON.stringify(p)) as number[]));
+      expect(Object.is(merged.value(), ref.value())).toBe(true);
+      expect(JSON.stringify(merged)).toBe(refJson);
+    }
+  });
+
+  it('adds exact products', () => {
+    const s = new ExactSum();
+    s.addProduct(0.1, 0.1); // 0.1² is not a double: the error term must be kept
+    s.add(-(0.1 * 0.1));
+    // 0.1 = m·2^-56, so 0.1² · 2^1074 is an integer and the residual a double: expect it exactly
+    expect(scaled(s.value())).toBe(scaled(0.1) ** 2n / (1n << 1074n) - scaled(0.1 * 0.1));
+    expect(s.value()).not.toBe(0);
+  });
+
+  it('rejects non-finite values and overflow, naming the value and keeping its state', () => {
+    const s = sumOf([1e308]);
+    expect(() => s.add(NaN)).toThrow(new RangeError('ExactSum: cannot add NaN (only finite numbers)'));
+    expect(() => s.add(-Infinity)).toThrow(/-Infinity/);
+    expect(() => s.add(1e308)).toThrow(/1e\+308 overflows/);
+    expect(s.value()).toBe(1e308);
+    s.add(-1e308);
+    expect(s.value()).toBe(0);
+  });
+});
+
+/** Values with negatives, zeros and a wide magnitude range (what relative changes look like). */
+function mixed(count: number, seed: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: count }, () => {
+    const u = r();
+    if (u < 0.1) return 0;
+    if (u < 0.4) return -Math.exp(normal(r) * 2);
+    return Math.exp(normal(r) * 3) * 10;
+  });
+}
+
+function accOf(xs: readonly number[], relativeAccuracy?: number): StatAccumulator {
+  const a = new StatAccumulator(relativeAccuracy);
+  a.addMany(xs);
+  return a;
+}
+
+const roundTrip = (a: StatAccumulator): StatAccumulator => StatAccumulator.fromJSON(JSON.parse(JSON.stringify(a)));
+
+describe('StatAccumulator', () => {
+  it('matches simple-statistics on mean, sample std and the t interval', () => {
+    const r = rng(3);
+    const xs = Array.from({ length: 30 }, () => 50 + 10 * normal(r));
+    const s = accOf(xs).summary()!;
+    expect(s.n).toBe(30);
+    expect(s.mean).toBeCloseTo(ssMean(xs), 12);
+    expect(Math.abs(s.std! / sampleStandardDeviation(xs) - 1)).toBeLessThan(1e-13);
+    const t29 = 2.045229642132703; // t(0.975, 29), tabled
+    expect(s.ci95[0]).toBeCloseTo(s.mean - (t29 * s.std!) / Math.sqrt(30), 10);
+    expect(s.ci95[1]).toBeCloseTo(s.mean + (t29 * s.std!) / Math.sqrt(30), 10);
+    expect(s.min).toBe(Math.min(...xs));
+    expect(s.max).toBe(Math.max(...xs));
+    const big = accOf(mixed(10_000, 4)).summary()!;
+    const ys = mixed(10_000, 4);
+    expect(Math.abs(big.mean / ssMean(ys) - 1)).toBeLessThan(1e-12);
+    expect(Math.abs(big.std! / sampleStandardDeviation(ys) - 1)).toBeLessThan(1e-12);
+    expect(big.ci95[1]! - big.mean).toBeCloseTo((tQuantile(0.975, 9999) * big.std!) / 100, 12);
+  });
+
+  it('keeps the standard deviation exact at a coefficient of variation of 1e-12', () => {
+    const r = rng(5);
+    const k = Array.from({ length: 5000 }, () => Math.floor(r() * 2001) - 1000);
+    const xs = k.map((ki) => 1e9 + ki * 2 ** -20); // exact doubles; spread ~1e-3 on 1e9
+    const s = accOf(xs).summary()!;
+    const m = ssMean(k);
+    const varK = k.reduce((acc, ki) => acc + (ki - m) ** 2, 0) / (k.length - 1);
+    expect(Math.abs(s.std! / (Math.sqrt(varK) * 2 ** -20) - 1)).toBeLessThan(1e-13);
+    expect(Math.abs(s.mean - (1e9 + m * 2 ** -20))).toBeLessThan(2 ** -22);
+  });
+
+  it('handles n = 0, n = 1 and identical values exactly', () => {
+    expect(new StatAccumulator().summary()).toBeNull();
+    expect(accOf([-0.37]).summary()).toEqual({
+      n: 1,
+      mean: -0.37,
+      std: null,
+      ci95: [null, null],
+      min: -0.37,
+      max: -0.37,
+      p50: -0.37,
+      p90: -0.37,
+      p99: -0.37,
+    });
+    const three = accOf([0.1, 0.1, 0.1]).summary()!; // naive Σx/n gives 0.10000000000000002
+    expect([three.mean, three.std, ...three.ci95, three.p50]).toEqual([0.1, 0, 0.1, 0.1, 0.1]);
+    expect(Object.is(accOf([-0]).summary()!.min, 0)).toBe(true);
+  });
+
+  it.each([
+    ['uniform 1..100', (r: () => number) => 1 + 99 * r(), 0.005],
+    ['lognormal', (r: () => number) => Math.exp(2 * normal(r)), 0.005],
+    ['normal around 0, a quarter zeros', (r: () => number) => (r() < 0.25 ? 0 : normal(r) - 0.3), 0.005],
+    ['negative exponential', (r: () => number) => Math.log(1 - r()), 0.02],
+  ])('gives quantiles within the relative accuracy: %s', (_, draw, alpha) => {
+    const r = rng(11);
+    const n = 100_001; // (n − 1)·q is an integer, so simple-statistics' type-7 quantile is an order statistic
+    const xs = Array.from({ length: n }, () => draw(r));
+    const s = accOf(xs, alpha).summary()!;
+    const sorted = xs.slice().sort((a, b) => a - b);
+    for (const [q, got] of [
+      [0.5, s.p50],
+      [0.9, s.p90],
+      [0.99, s.p99],
+    ] as const) {
+      const exact = quantileSorted(sorted, q);
+      expect(exact).toBe(sorted[Math.floor(q * (n - 1))]);
+      expect(Math.abs(got - exact)).toBeLessThanOrEqual(alpha * Math.abs(exact) * (1 + 1e-9));
+    }
+  });
+
+  it('gives bit-identical summary and JSON for 10^5 values in any order and any split-and-merge', () => {
+    const xs = mixed(100_000, 21);
+    const ref = accOf(xs);
+    const refJson = JSON.stringify(ref);
+    const refSummary = ref.summary()!;
+    const variants: [string, StatAccumulator][] = [
+      ['reversed', accOf(xs.slice().reverse())],
+      ['shuffled', accOf(shuffled(xs, 1))],
+      ['sorted', accOf(xs.slice().sort((a, b) => a - b))],
+    ];
+    // batches of random sizes merged left to right
+    const r = rng(2);
+    const batches = new StatAccumulator();
+    for (let i = 0; i < xs.length; ) {
+      const size = 1 + Math.floor(r() * 9000);
+      batches.merge(accOf(xs.slice(i, i + size)));
+      i += size;
+    }
+    variants.push(['batches', batches]);
+    // 128 chunks of a shuffled order merged as a balanced tree
+    let level = Array.from({ length: 128 }, (_, c) => accOf(shuffled(xs, 3).filter((_, i) => i % 128 === c)));
+    while (level.length > 1) {
+      level = Array.from({ length: level.length / 2 }, (_, i) => {
+        level[2 * i]!.merge(level[2 * i + 1]!);
+        return level[2 * i]!;
+      });
+    }
+    variants.push(['tree', level[0]!]);
+    // three shards (round-robin), written to JSON and merged in another order
+    const shards = [0, 1, 2].map((k) => roundTrip(accOf(xs.filter((_, i) => i % 3 === k))));
+    const sharded = new StatAccumulator();
+    for (const k of [2, 0, 1]) sharded.merge(shards[k]!);
+    variants.push(['shards', sharded]);
+    // resume: checkpoint after every batch, reload, keep adding
+    let resumed = new StatAccumulator();
+    for (let i = 0; i < xs.length; i += 30_000) {
+      resumed.addMany(xs.slice(i, i + 30_000));
+      resumed = roundTrip(resumed);
+    }
+    variants.push(['resumed', resumed]);
+    // bounded memory: one bin per occupied γ-interval of |x|, γ = (1 + α)/(1 − α), whatever n
+    const bins = (side: number[]): number => {
+      const m = side.map(Math.abs);
+      return Math.ceil(Math.log(Math.max(...m) / Math.min(...m)) / Math.log(1.005 / 0.995)) + 1;
+    };
+    const j = ref.toJSON();
+    expect(j.sketch.positive.indexes.length).toBeLessThanOrEqual(bins(xs.filter((x) => x > 0)));
+    expect(j.sketch.negative.indexes.length).toBeLessThanOrEqual(bins(xs.filter((x) => x < 0)));
+    expect(j.sketch.zeroCount).toBe(xs.filter((x) => x === 0).length);
+    for (const [name, acc] of variants) {
+      expect(acc.summary(), name).toEqual(refSummary);
+      expect(JSON.stringify(acc.summary()), name).toBe(JSON.stringify(refSummary));
+      expect(JSON.stringify(acc), name).toBe(refJson);
+    }
+  });
+
+  it('round-trips through JSON with nothing lost', () => {
+    const a = accOf(mixed(5000, 8), 0.01);
+    const b = roundTrip(a);
+    expect(b.summary()).toEqual(a.summary());
+    expect(b.relativeAccuracy).toBe(0.01);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    const more = mixed(100, 9);
+    a.addMany(more);
+    b.addMany(more);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(roundTrip(new StatAccumulator()).summary()).toBeNull();
+    expect(JSON.stringify(roundTrip(new StatAccumulator()))).toBe(JSON.stringify(new StatAccumulator()));
+  });
+
+  it('rejects a corrupt file with an error naming the problem', () => {
+    const good = accOf([-3, 0, 0.5, 2, 7]).toJSON();
+    const bad = (edit: (j: StatJson) => void): unknown => {
+      const j = JSON.parse(JSON.stringify(good)) as StatJson;
+      edit(j);
+      return j;
+    };
+    const cases: [unknown, RegExp][] = [
+      [null, /corrupt fleetsim\.stat v1 JSON: \(root\)/],
+      [42, /\(root\)/],
+      [bad((j) => (j.version = 2 as 1)), /unsupported version 2 \(this build reads 1\)/],
+      [bad((j) => (j.format = 'other' as 'fleetsim.stat')), /format/],
+      [bad((j) => delete (j as Partial<StatJson>).sketch), /sketch/],
+      [bad((j) => (j.sketch.positive.counts[0] = -1)), /sketch\.positive\.counts\.0/],
+      [bad((j) => j.sketch.negative.indexes.push(5)), /sketch\.negative: indexes and counts differ/],
+      [bad((j) => (j.n = 6)), /n: is 6 but the sketch holds 5 values/],
+      [bad((j) => (j.sum = [1e6])), /sum: mean 200000 lies outside \[min, max\]/],
+      [bad((j) => (j.sumSq = [-1])), /sumSq: is negative/],
+      [bad((j) => (j.min = null)), /min: min and max must be null exactly when n is 0/],
+      [bad((j) => (j.relativeAccuracy = 0)), /relativeAccuracy/],
+      [bad((j) => ((j as unknown as Record<string, unknown>).extra = 1)), /extra/],
+    ];
+    for (const [j, message] of cases) {
+      expect(() => StatAccumulator.fromJSON(j)).toThrow(StatsFormatError);
+      expect(() => StatAccumulator.fromJSON(j)).toThrow(message);
+    }
+    expect(() => StatAccumulator.fromJSON(good)).not.toThrow();
+  });
+
+  it('rejects non-finite and out-of-range values and mismatched accuracies', () => {
+    const a = accOf([1, 2]);
+    for (const x of [NaN, Infinity, -Infinity, 1e101]) expect(() => a.add(x)).toThrow(`cannot add ${x}`);
+    expect(a.count).toBe(2);
+    expect(() => a.merge(new StatAccumulator(0.01))).toThrow(/relative accuracy/);
+    expect(a.summary()!.n).toBe(2);
+  });
+});
+
+describe('PairAccumulator', () => {
+  it('counts wins, ties and undefined changes on a hand-made table', () => {
+    const p = new PairAccumulator();
+    const table: [number, number, 'a' | 'b' | 'tie', number | 'undefined'][] = [
+      [10, 8, 'b', -0.2],
+      [8, 10, 'a', 0.25],
+      [5, 5, 'tie', 0],
+      [100, 100 * (1 + TIE_RELATIVE / 2), 'tie', TIE_RELATIVE / 2],
+      [100, 100 * (1 + 2 * TIE_RELATIVE), 'a', 2 * TIE_RELATIVE],
+      [0, 0, 'tie', 0],
+      [0, 3, 'a', 'undefined'],
+      [123.456, 123.456 * (1 + 4 * 2 ** -23), 'tie', 4 * 2 ** -23], // 4 f32 ulps of GPU rounding noise
+      [3, 0, 'b', -1],
+    ];
+    for (const [a, b] of table) p.add(a, b);
+    const s = p.summary();
+    const changes = table.map((row) => row[3]).filter((c): c is number => c !== 'undefined');
+    expect({ ...s, change: null }).toEqual({
+      n: 9,
+      aWins: 3,
+      bWins: 2,
+      ties: 4,
+      aWinFraction: 3 / 9,
+      bWinFraction: 2 / 9,
+      change: null,
+      undefinedChange: 1,
+    });
+    expect(s.change!.n).toBe(8);
+    expect(s.change!.mean).toBeCloseTo(ssMean(changes), 14);
+    expect([s.change!.min, s.change!.max]).toEqual([-1, 0.25]);
+    expect(new PairAccumulator().summary()).toMatchObject({ n: 0, aWinFraction: null, change: null });
+  });
+
+  it('rejects negative or non-finite latencies without counting them', () => {
+    const p = new PairAccumulator();
+    p.add(1, 2);
+    for (const [a, b] of [
+      [-1, 2],
+      [1, NaN],
+      [Infinity, 1],
+    ] as const) {
+      expect(() => p.add(a, b)).toThrow(RangeError);
+    }
+    expect(p.summary()).toMatchObject({ n: 1, aWins: 1, change: { n: 1 } });
+  });
+
+  it('merges and round-trips independently of order and split', () => {
+    const r = rng(31);
+    const pairs = Array.from({ length: 20_000 }, () => {
+      const a = r() < 0.05 ? 0 : Math.exp(normal(r));
+      const u = r();
+      const b = u < 0.1 ? a : u < 0.15 ? 0 : (a > 0 ? a : 1) * Math.exp(0.3 * normal(r));
+      return [a, b] as const;
+    });
+    const ref = new PairAccumulator();
+    for (const [a, b] of pairs) ref.add(a, b);
+    const refJson = JSON.stringify(ref);
+    const shards = [0, 1, 2, 3].map(() => new PairAccumulator());
+    shuffled(pairs, 4).forEach(([a, b], i) => shards[i % 4]!.add(a, b));
+    const merged = new PairAccumulator();
+    for (const k of [3, 1, 0, 2]) merged.merge(PairAccumulator.fromJSON(JSON.parse(JSON.stringify(shards[k]))));
+    expect(merged.summary()).toEqual(ref.summary());
+    expect(JSON.stringify(merged)).toBe(refJson);
+    const s = ref.summary();
+    expect(s.aWins + s.bWins + s.ties).toBe(20_000);
+    expect(s.ties).toBeGreaterThan(1000);
+    expect(s.undefinedChange).toBeGreaterThan(0);
+    const corrupt = JSON.parse(refJson) as { ties: number };
+    corrupt.ties += 1;
+    expect(() => PairAccumulator.fromJSON(corrupt)).toThrow(/change\.n: change\.n \d+ \+ undefinedChange \d+ ≠ 20001 pairs/);
+    expect(() => PairAccumulator.fromJSON({ ...corrupt, version: 9 })).toThrow(/fleetsim\.pair: unsupported version 9/);
+  });
+});
