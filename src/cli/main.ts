@@ -13,7 +13,7 @@ import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { integerIn, parseSeed, parseSteps, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
-import { studyJsonSchema } from '../study/schema.js';
+import { axisName, studyJsonSchema } from '../study/schema.js';
 import { planUnits } from '../sweep/plan.js';
 import { unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
@@ -91,7 +91,7 @@ function program(): Command {
           const { SweepAggregate } = await import('../sweep/aggregate.js');
           const { readJson } = await import('../results/files.js');
           const checkpoint = (await readJson(`${opts.out}/checkpoint.json`)) as { aggregate: unknown };
-          const summary = SweepAggregate.fromJSON(checkpoint.aggregate).summary(loaded.cells, loaded.study.axes);
+          const summary = SweepAggregate.fromJSON(checkpoint.aggregate).summary(loaded.cells, loaded.study.axes.map(axisName));
           process.stdout.write(`${sweepText(outcome, summary, backend)}\n`);
         }
       } finally {

@@ -16,7 +16,7 @@ import { fleetRowsTable } from '../results/fleetRows.js';
 import { FILES, fleetFileName, readJson, removeTemporaries, writeAtomic } from '../results/files.js';
 import { cellsCsv, summaryTable } from '../results/tables.js';
 import { type Cell, type ExpandedStudy, parseStudyText, StudyError } from '../study/cells.js';
-import type { Study } from '../study/schema.js';
+import { axisLabels, axisName, type Study } from '../study/schema.js';
 import { SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
 import { type BatchDone, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
@@ -170,8 +170,9 @@ function manifest(
 
 async function writeTables(dir: string, loaded: ExpandedStudy & { hash: string }, aggregate: SweepAggregate): Promise<void> {
   const { study, cells } = loaded;
-  const meta = { name: study.name, studyHash: loaded.hash, seed: study.seed, axes: study.axes, policies: study.policies };
-  const table = summaryTable(meta, aggregate.summary(cells, study.axes));
+  const axes = study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) }));
+  const meta = { name: study.name, studyHash: loaded.hash, seed: study.seed, axes, policies: study.policies };
+  const table = summaryTable(meta, aggregate.summary(cells, axes.map((a) => a.name)));
   await writeAtomic(join(dir, FILES.summary), `${JSON.stringify(table, null, 2)}\n`);
   await writeAtomic(join(dir, FILES.cells), cellsCsv(table));
 }
@@ -248,7 +249,7 @@ export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy &
 }
 
 async function writeFleetRows(dir: string, done: BatchDone, cells: ReadonlyMap<number, Cell>, study: Study): Promise<void> {
-  const table = fleetRowsTable(done, cells, study.axes);
+  const table = fleetRowsTable(done, cells, study.axes.map(axisName));
   const perFleet = done.replicates * done.policies.length;
   let row = 0;
   for (const unit of done.units) {

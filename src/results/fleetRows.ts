@@ -5,14 +5,14 @@
  * Browser-safe: src/results/files.ts writes the bytes.
  *
  * @example
- *   const bytes = tableToIPC(fleetRowsTable(done, cells, study.axes), 'file');
+ *   const bytes = tableToIPC(fleetRowsTable(done, cells, study.axes.map(axisName)), 'file');
  */
 import { type Table, tableFromArrays } from 'apache-arrow';
 import type { Cell } from '../study/cells.js';
 import { SWEEP_METRICS } from '../sweep/aggregate.js';
 import type { BatchDone } from '../sweep/run.js';
 
-export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly { path: string }[]): Table {
+export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): Table {
   const { replicates, policies, result } = done;
   const P = policies.length;
   const rows = done.fleetCell.length * replicates * P;
@@ -22,7 +22,7 @@ export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>
   const agents = new Uint8Array(rows);
   const load = new Float64Array(rows);
   const policy: string[] = new Array<string>(rows);
-  const axisColumns = axes.map((a) => ({ path: a.path, values: new Array<number | string>(rows) }));
+  const axisColumns = axes.map((name) => ({ path: name, values: new Array<number | string>(rows) }));
   for (let r = 0; r < rows; r++) {
     const f = Math.floor(r / (replicates * P));
     cell[r] = done.fleetCell[f]!;

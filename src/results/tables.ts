@@ -18,7 +18,7 @@ export interface SummaryTable {
   study: string; // the study's name
   studyHash: string;
   seed: number;
-  axes: { path: string; values: (number | string)[] }[];
+  axes: { name: string; values: (number | string)[] }[]; // name: the axis's path, or a variant axis's name
   policies: string[];
   metrics: string[];
   /** What each quantile is: DDSketch estimates within ±0.5 % relative of the exact order statistic. */
@@ -30,7 +30,7 @@ export interface SummaryMeta {
   name: string;
   studyHash: string;
   seed: number;
-  axes: readonly { path: string; values: readonly (number | string)[] }[];
+  axes: readonly { name: string; values: readonly (number | string)[] }[];
   policies: readonly string[];
 }
 
@@ -40,7 +40,7 @@ export function summaryTable(meta: SummaryMeta, cells: CellSummary[]): SummaryTa
     study: meta.name,
     studyHash: meta.studyHash,
     seed: meta.seed,
-    axes: meta.axes.map((a) => ({ path: a.path, values: [...a.values] })),
+    axes: meta.axes.map((a) => ({ name: a.name, values: [...a.values] })),
     policies: [...meta.policies],
     metrics: [...SWEEP_METRICS],
     quantiles: 'p50/p90/p99 from a DDSketch with 0.5 % relative accuracy, clamped to [min, max]',
@@ -70,7 +70,7 @@ function csvField(x: number | string | null): string {
 export function cellsCsv(table: SummaryTable): string {
   const header = [
     'cell',
-    ...table.axes.map((a) => a.path),
+    ...table.axes.map((a) => a.name),
     'policy',
     'fleetRuns',
     ...table.metrics.flatMap((m) => STAT_FIELDS.map((f) => `${m}_${f}`)),
@@ -86,7 +86,7 @@ export function cellsCsv(table: SummaryTable): string {
       });
       const row = [
         cell.cell,
-        ...table.axes.map((a) => cell.values[a.path] ?? null),
+        ...table.axes.map((a) => cell.values[a.name] ?? null),
         ps.policy,
         cell.fleetRuns,
         ...table.metrics.flatMap((m) => statValues(ps.metrics[m] ?? null)),

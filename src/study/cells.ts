@@ -9,7 +9,7 @@
  */
 import { formatIssues, formatPath } from './problems.js';
 import { z } from 'zod';
-import { AxisSchema, type Study, StudySchema } from './schema.js';
+import { type Axis, axisAssignments, axisLabels, axisName, AxisSchema, type Study, StudySchema } from './schema.js';
 
 /** Every problem of a study file, one line each; the CLI prints them and exits with code 2. */
 export class StudyError extends Error {
@@ -41,7 +41,7 @@ export function parsePath(path: string): Key[] | null {
 }
 
 /** A copy of `root` with `value` at `path` (objects on the way are created; arrays must have the index). */
-function withValue(root: unknown, path: readonly Key[], value: AxisValue): unknown | null {
+function withValue(root: unknown, path: readonly Key[], value: unknown): unknown | null {
   const copy = structuredClone(root) as Record<Key, unknown>;
   let node: Record<Key, unknown> = copy;
   for (let k = 0; k < path.length - 1; k++) {
@@ -63,17 +63,73 @@ function parse(json: unknown): { study: Study } | { problems: string[] } {
   return result.success ? { study: result.data } : { problems: formatIssues(result.error.issues) };
 }
 
-/** Mixed-radix index → one value per axis, the first axis varying slowest. */
-function cellValues(study: Study, index: number): AxisValue[] {
-  const values: AxisValue[] = new Array<AxisValue>(study.axes.length);
+/** Mixed-radix cell index → the value index on each axis, the first axis varying slowest. */
+function cellPosition(axes: readonly Axis[], index: number): number[] {
+  const position = new Array<number>(axes.length);
   let rest = index;
-  for (let a = study.axes.length - 1; a >= 0; a--) {
-    const axis = study.axes[a]!.values;
-    values[a] = axis[rest % axis.length]!;
-    rest = Math.floor(rest / axis.length);
+  for (let a = axes.length - 1; a >= 0; a--) {
+    const size = axisLabels(axes[a]!).length;
+    position[a] = rest % size;
+    rest = Math.floor(rest / size);
   }
-  return values;
+  return position;
 }
+
+/** Where the user wrote value j of axis i (for messages). */
+const valueAt = (axis: Axis, i: number, j: number): string =>
+  'path' in axis ? `axes[${i}].values[${j}]` : `axes[${i}].variants[${j}] ("${axis.variants[j]!.label}")`;
+
+/**
+ * Applies the assignments of value j of axis i to `json`; returns the result or the problems, each
+ * reported where the user wrote it (the axis's path, or its value).
+ */
+function applyAxisValue(json: unknown, axis: Axis, i: number, j: number): { json: unknown; problems: string[] } {
+  const problems: string[] = [];
+  let applied = json;
+  for (const [pathText, value] of axisAssignments(axis, j)) {
+    const where = 'path' in axis ? `axes[${i}].path` : `${valueAt(axis, i, j)}.set["${pathText}"]`;
+    const path = parsePath(pathText);
+    if (path === null) {
+      problems.push(`${where}: "${pathText}" is not a field path (write it like lmax, fleet.random.load or schedule[0].multiplier)`);
+      continue;
+    }
+    const next = withValue(applied, path, value);
+    if (next === null) problems.push(`${where}: ${pathText} does not exist in the study`);
+    else applied = next;
+  }
+  return { json: applied, problems };
+}
+
+/** Maps a cell's problem line onto the axis value that caused it, when it concerns a field the axis sets. */
+function blame(line: string, axis: Axis, i: number, j: number): string {
+  for (const [pathText] of axisAssignments(axis, j)) {
+    const target = formatPath(parsePath(pathText) ?? [pathText]);
+    const unknown = /^(.*): unknown field$/.exec(line)?.[1];
+    if (unknown !== undefined && (target === unknown || target.startsWith(`${unknown}.`) || target.startsWith(`${unknown}[`))) {
+      return 'path' in axis ? `axes[${i}].path: ${target} is not a study field` : `${valueAt(axis, i, j)}.set: ${target} is not a study field`;
+    }
+    if (line.startsWith(`${target}:`)) return `${valueAt(axis, i, j)}: ${line.slice(target.length + 2)}`;
+    if (line.startsWith(`${target}.`) || line.startsWith(`${target}[`)) return `${valueAt(axis, i, j)}: ${line}`;
+  }
+  return `${valueAt(axis, i, j)}: ${line}`;
+}
+
+/** Applies each axis value alone to the study; problems name the axis value or path. */
+function axisProblems(json: unknown, axes: readonly Axis[]): string[] {
+  const problems: string[] = [];
+  axes.forEach((axis, i) => {
+    axisLabels(axis).forEach((_, j) => {
+      const applied = applyAxisValue(json, axis, i, j);
+      problems.push(...applied.problems);
+      if (applied.problems.length > 0) return;
+      const cell = parse(applied.json);
+      if ('problems' in cell) problems.push(...cell.problems.map((line) => blame(line, axis, i, j)));
+    });
+  });
+  return [...new Set(problems)];
+}
+
+const AxisListSchema = z.array(AxisSchema);
 
 /** Validates `json` and expands its grid; throws StudyError with every problem found. */
 export function expandStudy(json: unknown): ExpandedStudy {
@@ -81,25 +137,26 @@ export function expandStudy(json: unknown): ExpandedStudy {
   if ('problems' in base) {
     // Report the axes' own problems too, when the axes themselves are well formed.
     const axes = AxisListSchema.safeParse((json as { axes?: unknown } | null)?.axes ?? []);
-    const more = axes.success ? axisProblems(json, axes.data, []).problems.filter((p) => !base.problems.some((b) => p.endsWith(b))) : [];
+    const more = axes.success ? axisProblems(json, axes.data).filter((p) => !base.problems.some((b) => p.endsWith(b))) : [];
     throw new StudyError([...base.problems, ...more]);
   }
   const { study } = base;
 
   // Each axis value on its own first, so a bad value is reported where the user wrote it.
-  const { problems, paths } = axisProblems(json, study.axes, []);
-  if (problems.length > 0) throw new StudyError([...new Set(problems)]);
+  const problems = axisProblems(json, study.axes);
+  if (problems.length > 0) throw new StudyError(problems);
 
   // Then every combination (axes can conflict with each other, e.g. steps and warmup).
-  const count = study.axes.reduce((n, a) => n * a.values.length, 1);
+  const count = study.axes.reduce((n, a) => n * axisLabels(a).length, 1);
   const cells: Cell[] = [];
   for (let c = 0; c < count; c++) {
-    const values = cellValues(study, c);
+    const position = cellPosition(study.axes, c);
     let applied: unknown = json;
-    values.forEach((v, a) => (applied = withValue(applied, paths[a]!, v)));
+    position.forEach((j, a) => (applied = applyAxisValue(applied, study.axes[a]!, a, j).json));
+    const values = position.map((j, a) => axisLabels(study.axes[a]!)[j]!);
     const cell = parse(applied);
     if ('problems' in cell) {
-      const where = values.map((v, a) => `${study.axes[a]!.path} = ${JSON.stringify(v)}`).join(', ');
+      const where = values.map((v, a) => `${axisName(study.axes[a]!)} = ${JSON.stringify(v)}`).join(', ');
       problems.push(...cell.problems.map((line) => `cell ${c} (${where}): ${line}`));
       if (problems.length >= 20) break;
       continue;
@@ -108,42 +165,6 @@ export function expandStudy(json: unknown): ExpandedStudy {
   }
   if (problems.length > 0) throw new StudyError(problems);
   return { study, cells };
-}
-
-const AxisListSchema = z.array(AxisSchema);
-
-/** Applies each axis value alone to the study; problems are reported at axes[i].values[j] / .path. */
-function axisProblems(json: unknown, axes: readonly z.output<typeof AxisSchema>[], problems: string[]): { problems: string[]; paths: Key[][] } {
-  const paths: Key[][] = [];
-  axes.forEach((axis, i) => {
-    const path = parsePath(axis.path);
-    if (path === null) {
-      problems.push(`axes[${i}].path: "${axis.path}" is not a field path (write it like lmax, fleet.random.load or schedule[0].multiplier)`);
-      return;
-    }
-    paths.push(path);
-    const target = formatPath(path);
-    axis.values.forEach((value, j) => {
-      const applied = withValue(json, path, value);
-      if (applied === null) {
-        problems.push(`axes[${i}].path: ${target} does not exist in the study`);
-        return;
-      }
-      const cell = parse(applied);
-      if ('problems' in cell) {
-        for (const line of cell.problems) {
-          const unknown = /^(.*): unknown field$/.exec(line)?.[1];
-          if (unknown !== undefined && (target === unknown || target.startsWith(`${unknown}.`) || target.startsWith(`${unknown}[`))) {
-            problems.push(`axes[${i}].path: ${target} is not a study field`);
-          }
-          else if (line.startsWith(`${target}:`) || line.startsWith(`${target}.`) || line.startsWith(`${target}[`)) {
-            problems.push(`axes[${i}].values[${j}]: ${line.slice(target.length).replace(/^[.[\]\w]*: /, '')}`);
-          } else problems.push(`axes[${i}].values[${j}] (${target} = ${JSON.stringify(value)}): ${line}`);
-        }
-      }
-    });
-  });
-  return { problems, paths };
 }
 
 /** Parses a study file's text (JSON); syntax errors name the file and position. */

@@ -42,6 +42,7 @@ function message(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type': {
       if (issue.input === undefined) return 'is required';
+      if (typeof issue.input === 'number' && issue.expected === 'number') return `must be a finite number, got ${issue.input}`;
       const expected = ARTICLE[issue.expected] ?? issue.expected;
       return `must be ${expected}, got ${describeValue(issue.input)}`;
     }
@@ -71,7 +72,7 @@ function message(issue: z.core.$ZodIssue): string {
 function unionLines(issue: z.core.$ZodIssueInvalidUnion, path: Path): string[] {
   if ((issue as { note?: string }).note === 'No matching discriminator') {
     const options = (issue as unknown as { options?: unknown[] }).options ?? [];
-    return [`${formatPath([...path, 'kind'])}: must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}`];
+    return [`${formatPath(path)}: must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}`];
   }
   const typeOnly = (branch: readonly z.core.$ZodIssue[]): boolean =>
     branch.every((i) => (i.code === 'invalid_type' || (i.code === 'invalid_value' && i.path.length === 0)) && i.path.length === 0);

@@ -8,6 +8,7 @@
  *   const study = StudySchema.parse({ name: 'demo', fleet: { preset: 'paper' }, steps: 100 });
  */
 import { z } from 'zod';
+import { PAPER_AGENTS } from '../model/paper.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -136,10 +137,38 @@ export const AllocatorSchema = z.strictObject({
 
 export const POLICY_CHOICES = ['static', 'roundRobin', 'adaptive'] as const;
 
-export const AxisSchema = z.strictObject({
+const PathAxisSchema = z.strictObject({
   path: describe(z.string().min(1), 'the study field the axis sets, e.g. "loadScale", "lmax", "schedule[0].multiplier"'),
   values: describe(z.array(z.union([finite(), z.string()])).min(1).max(LIMITS.cells), 'the grid values (numbers; strings for choices such as allocator.sees)'),
 });
+
+const VariantAxisSchema = z.strictObject({
+  name: describe(z.string().min(1), 'the axis name, e.g. "scenario"'),
+  variants: describe(
+    z
+      .array(
+        z.strictObject({
+          label: z.string().min(1),
+          set: describe(z.record(z.string(), z.unknown()), 'field path → value, e.g. {"loadScale": 3, "schedule": [...]}'),
+        }),
+      )
+      .min(1)
+      .max(LIMITS.cells),
+    'named scenarios, each setting several fields at once',
+  ),
+});
+
+/** A grid axis: one field over a list of values, or named variants that each set several fields. */
+export const AxisSchema = z.union([PathAxisSchema, VariantAxisSchema]);
+export type Axis = z.output<typeof AxisSchema>;
+
+/** The axis's column name in the result files: its path, or its name. */
+export const axisName = (axis: Axis): string => ('path' in axis ? axis.path : axis.name);
+/** The axis's values as they appear in the result files: the values, or the variants' labels. */
+export const axisLabels = (axis: Axis): (number | string)[] => ('path' in axis ? axis.values : axis.variants.map((v) => v.label));
+/** The field assignments of value `j` of an axis. */
+export const axisAssignments = (axis: Axis, j: number): [string, unknown][] =>
+  'path' in axis ? [[axis.path, axis.values[j]]] : Object.entries(axis.variants[j]!.set);
 
 /** Fields an axis may not set: they define the grid, the identity of the study or its outputs. */
 export const FIXED_FIELDS = ['name', 'description', 'seed', 'axes', 'output', 'samples', 'replicates', 'policies', '$schema'];
@@ -176,25 +205,33 @@ export const StudySchema = z
       ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals: "poisson"' });
     }
     if (new Set(s.policies).size !== s.policies.length) ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
-    const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? 4 : LIMITS.agents;
+    const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
+    const names = 'agents' in s.fleet ? s.fleet.agents.flatMap((a) => a.name ?? []) : 'preset' in s.fleet ? PAPER_AGENTS.map((a) => a.name) : null;
     s.schedule.forEach((e, k) => {
       if (e.agents === 'all') return;
       e.agents.forEach((a, j) => {
         if (typeof a === 'number' && a >= agentCount) {
           ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `must be an agent index below ${agentCount}` });
         }
-        if (typeof a === 'string' && !('agents' in s.fleet || 'preset' in s.fleet)) {
+        if (typeof a === 'string' && names === null) {
           ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
+        } else if (typeof a === 'string' && !names!.includes(a)) {
+          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `no agent is named "${a}" (agents: ${names!.join(', ') || 'none named'})` });
         }
       });
     });
     s.axes.forEach((axis, i) => {
-      const head = axis.path.split(/[.[]/)[0]!;
-      if (FIXED_FIELDS.includes(head)) {
-        ctx.addIssue({ code: 'custom', path: ['axes', i, 'path'], message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
-      }
+      axisLabels(axis).forEach((_, j) => {
+        for (const [path] of axisAssignments(axis, j)) {
+          const head = path.split(/[.[]/)[0]!;
+          const at = 'path' in axis ? ['axes', i, 'path'] : ['axes', i, 'variants', j, 'set', path];
+          if (FIXED_FIELDS.includes(head)) ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
+        }
+      });
     });
-    const cells = s.axes.reduce((n, a) => n * a.values.length, 1);
+    const axisNames = s.axes.map(axisName);
+    if (new Set(axisNames).size !== axisNames.length) ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
+    const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
     if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `the grid has ${cells} cells; at most ${LIMITS.cells}` });
   });
 

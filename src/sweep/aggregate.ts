@@ -51,7 +51,7 @@ export interface PairStats {
 
 export interface CellSummary {
   cell: number;
-  values: Record<string, AxisValue>; // axis path → value
+  values: Record<string, AxisValue>; // axis name (its path, or a variant axis's name) → value or label
   fleetRuns: number;
   policies: PolicyStats[];
   pairs: PairStats[];
@@ -104,14 +104,14 @@ export class SweepAggregate {
   }
 
   /** Per-cell statistics in cell order (cells without runs are left out). */
-  summary(cells: readonly Cell[], axes: readonly { path: string }[]): CellSummary[] {
+  summary(cells: readonly Cell[], axes: readonly string[]): CellSummary[] {
     const out: CellSummary[] = [];
     for (const cell of cells) {
       const acc = this.cells.get(cell.index);
       if (!acc) continue;
       out.push({
         cell: cell.index,
-        values: Object.fromEntries(axes.map((a, i) => [a.path, cell.values[i]!])),
+        values: Object.fromEntries(axes.map((name, i) => [name, cell.values[i]!])),
         fleetRuns: acc.fleetRuns,
         policies: this.policies.map((policy) => ({
           policy,
