@@ -15,7 +15,7 @@ import { paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { axisName, studyJsonSchema } from '../study/schema.js';
 import { planUnits } from '../sweep/plan.js';
-import { unitFleetRuns } from '../sweep/run.js';
+import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
 
 const backendOption = (): Option =>
@@ -81,12 +81,17 @@ function program(): Command {
     .option('--shard <I/N>', 'run shard I of N (0 ≤ I < N); or N alone, I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
     .option('--quiet', 'no progress bar and no summary on stdout')
-    .action(async (file: string, opts: { out: string; backend: BackendChoice; seed?: number; shard?: string; resume?: boolean; quiet?: boolean }) => {
+    .addOption(
+      new Option('--batch-size <agentRuns>', 'agent-runs per batch: host memory is about 60 bytes each; the results do not depend on it')
+        .argParser(integerIn(1, 1 << 26))
+        .default(DEFAULT_BATCH_AGENT_RUNS),
+    )
+    .action(async (file: string, opts: { out: string; backend: BackendChoice; seed?: number; shard?: string; resume?: boolean; quiet?: boolean; batchSize: number }) => {
       const shard = parseShard(opts.shard);
       const loaded = await loadStudy(file, opts.seed);
       const backend = await openBackend(opts.backend, notice);
       try {
-        const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false });
+        const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, batchAgentRuns: opts.batchSize });
         if (!opts.quiet) {
           const { SweepAggregate } = await import('../sweep/aggregate.js');
           const { readJson } = await import('../results/files.js');

@@ -57,7 +57,9 @@ export function studyHash(study: Study): string {
       : typeof x === 'object' && x !== null
         ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]))
         : x;
-  const { $schema: _schema, description: _description, ...meaning } = study;
+  const meaning: Partial<Study> = { ...study };
+  delete meaning.$schema; // neither changes a result
+  delete meaning.description;
   return createHash('sha256').update(JSON.stringify(canonical(meaning))).digest('hex');
 }
 

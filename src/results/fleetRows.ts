@@ -36,7 +36,7 @@ export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>
   }
   const columns: Record<string, ArrayLike<unknown>> = {};
   for (const c of axisColumns) {
-    columns[c.path] = c.values.every((v) => typeof v === 'number') ? Float64Array.from(c.values as number[]) : c.values.map(String);
+    columns[c.path] = c.values.every((v) => typeof v === 'number') ? Float64Array.from(c.values, Number) : c.values.map(String);
   }
   Object.assign(columns, { cell, sample, replicate, policy, agents, load });
   for (const m of SWEEP_METRICS) columns[m] = result[m].slice(0, rows);

@@ -41,7 +41,7 @@ export function parsePath(path: string): Key[] | null {
 }
 
 /** A copy of `root` with `value` at `path` (objects on the way are created; arrays must have the index). */
-function withValue(root: unknown, path: readonly Key[], value: unknown): unknown | null {
+function withValue(root: unknown, path: readonly Key[], value: unknown): unknown {
   const copy = structuredClone(root) as Record<Key, unknown>;
   let node: Record<Key, unknown> = copy;
   for (let k = 0; k < path.length - 1; k++) {

@@ -26,7 +26,7 @@ function describeValue(x: unknown): string {
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'string') return `"${x.length > 40 ? `${x.slice(0, 40)}…` : x}"`;
   if (typeof x === 'object') return 'an object';
-  return String(x);
+  return typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint' ? String(x) : typeof x;
 }
 
 const ARTICLE: Record<string, string> = {

@@ -1,0 +1,223 @@
+/**
+ * Sweeps end to end. In process: the statistics do not depend on how units are grouped into batches.
+ * As a user runs it (the built CLI in child processes, CPU backend so the results are exact):
+ * four shards run as separate processes and merged give byte-identical summary.json and cells.csv
+ * to an unsharded run; a run killed with SIGKILL and resumed gives the same tables as one that was
+ * not interrupted; bad input exits with code 2 before the output directory is touched; shards of
+ * different studies are refused; the per-fleet Arrow files hold one row per fleet run and policy.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { runBatchCpu } from '../src/cpu/engine.js';
+import { expandStudy } from '../src/study/cells.js';
+import { SweepAggregate } from '../src/sweep/aggregate.js';
+import { planUnits, shardUnits } from '../src/sweep/plan.js';
+import { runSweep } from '../src/sweep/run.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'fleetsim.js');
+const work = mkdtempSync(join(tmpdir(), 'fleetsim-sweep-'));
+
+/** Two axes, random fleets, two replicates: 2 × 3 cells, 3 units per cell with the small unit. */
+const STUDY = {
+  name: 'test-sweep',
+  seed: 9,
+  fleet: {
+    random: {
+      agents: { min: 1, max: 6 },
+      T: { kind: 'logUniform', min: 10, max: 300 },
+      R: { kind: 'uniform', min: 0, max: 0.2 },
+      P: { kind: 'choice', values: [1, 2, 3] },
+      load: { kind: 'uniform', min: 0.3, max: 1.5 },
+    },
+  },
+  arrivals: 'poisson',
+  steps: 60,
+  samples: 700,
+  replicates: 2,
+  axes: [
+    { path: 'lmax', values: [100, 999] },
+    { path: 'loadScale', values: [0.5, 1, 2] },
+  ],
+  output: { fleetRows: true },
+};
+
+function write(name: string, json: unknown): string {
+  const path = join(work, name);
+  writeFileSync(path, JSON.stringify(json));
+  return path;
+}
+
+function fleetsim(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const child = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env }, encoding: 'utf8', timeout: 240_000 });
+  if (child.error) throw child.error;
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8');
+
+describe('sweep statistics', () => {
+  it('do not depend on the batch size', async () => {
+    const { cells } = expandStudy({ ...STUDY, samples: 300 });
+    const units = planUnits(cells);
+    const engine = (b: Parameters<typeof runBatchCpu>[0]): ReturnType<typeof Promise.resolve<ReturnType<typeof runBatchCpu>>> => Promise.resolve(runBatchCpu(b));
+    const results = [];
+    for (const batchAgentRuns of [1, 5_000, 1 << 22]) {
+      const aggregate = new SweepAggregate(cells[0]!.study.policies);
+      await runSweep({ cells, units }, engine, aggregate, { batchAgentRuns });
+      results.push(JSON.stringify(aggregate.toJSON()));
+    }
+    expect(results[1]).toBe(results[0]);
+    expect(results[2]).toBe(results[0]);
+  });
+
+  it('shards partition the units', () => {
+    const { cells } = expandStudy(STUDY);
+    const units = planUnits(cells);
+    const ids = [0, 1, 2, 3].flatMap((i) => shardUnits(units, { index: i, count: 4 }).map((u) => u.id));
+    expect(ids.sort((a, b) => a - b)).toEqual(units.map((u) => u.id));
+  });
+});
+
+describe('fleetsim sweep', () => {
+  const study = write('study.json', STUDY);
+  const whole = join(work, 'whole');
+
+  it('runs a study and writes every result file', () => {
+    const run = fleetsim(['sweep', study, '--out', whole, '--backend', 'cpu', '--quiet']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    for (const f of ['manifest.json', 'summary.json', 'cells.csv', 'checkpoint.json']) expect(existsSync(join(whole, f))).toBe(true);
+    const manifest = JSON.parse(read(whole, 'manifest.json')) as { complete: boolean; counts: { fleetRuns: number }; backends: { name: string }[] };
+    expect(manifest.complete).toBe(true);
+    expect(manifest.counts.fleetRuns).toBe(6 * 700 * 2);
+    expect(manifest.backends[0]!.name).toBe('cpu');
+    const csv = read(whole, 'cells.csv').trim().split('\n');
+    expect(csv).toHaveLength(1 + 6 * 3);
+    expect(csv[0]!.startsWith('cell,lmax,loadScale,policy,fleetRuns,avgLatency_mean,')).toBe(true);
+    expect(readdirSync(join(whole, 'fleets')).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('writes per-fleet Arrow files with one row per fleet run and policy', () => {
+    const files = readdirSync(join(whole, 'fleets')).sort();
+    let rows = 0;
+    for (const f of files) {
+      const table = tableFromIPC(readFileSync(join(whole, 'fleets', f)));
+      rows += table.numRows;
+      expect(table.schema.fields.map((x) => x.name).slice(0, 8)).toEqual(['lmax', 'loadScale', 'cell', 'sample', 'replicate', 'policy', 'agents', 'load']);
+    }
+    expect(rows).toBe(6 * 700 * 2 * 3);
+    // Cell 0's static avgLatency recomputed from the rows: the summary's n and mean.
+    const summary = JSON.parse(read(whole, 'summary.json')) as { cells: { policies: { metrics: { avgLatency: { mean: number; n: number } } }[] }[] };
+    const values: number[] = [];
+    for (const f of files) {
+      const table = tableFromIPC(readFileSync(join(whole, 'fleets', f)));
+      const latency = table.getChild('avgLatency')!.toArray() as Float64Array;
+      const policy = table.getChild('policy')!.toArray() as string[];
+      const cell = table.getChild('cell')!.toArray() as Uint32Array;
+      latency.forEach((x, i) => {
+        if (policy[i] === 'static' && cell[i] === 0) values.push(x);
+      });
+    }
+    const s = summary.cells[0]!.policies[0]!.metrics.avgLatency;
+    expect(values.length).toBe(s.n);
+    expect(values.reduce((a, b) => a + b, 0) / values.length).toBeCloseTo(s.mean, 9);
+  });
+
+  it('four shards in separate processes merge into the unsharded result', async () => {
+    const shards = [0, 1, 2, 3].map((i) => join(work, `shard-${i}`));
+    // Shards 0 and 1 by --shard I/N; 2 and 3 by the Kubernetes and Slurm index variables.
+    const envs: NodeJS.ProcessEnv[] = [{}, {}, { JOB_COMPLETION_INDEX: '2' }, { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '1' }];
+    const args = (i: number): string[] => ['sweep', study, '--out', shards[i]!, '--backend', 'cpu', '--quiet', '--shard', i < 2 ? `${i}/4` : '4'];
+    const codes = await Promise.all(
+      shards.map(
+        (_, i) =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn(process.execPath, [BIN, ...args(i)], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...envs[i] }, stdio: 'ignore' });
+            child.on('exit', resolve);
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const merged = join(work, 'merged');
+    const run = fleetsim(['merge', ...shards, '--out', merged]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(read(merged, 'summary.json')).toBe(read(whole, 'summary.json'));
+    expect(read(merged, 'cells.csv')).toBe(read(whole, 'cells.csv'));
+    expect(readdirSync(join(merged, 'fleets')).sort()).toEqual(readdirSync(join(whole, 'fleets')).sort());
+
+    // Not all shards, or a shard twice: refused.
+    expect(fleetsim(['merge', ...shards.slice(0, 3), '--out', join(work, 'm2')]).stderr).toMatch(/missing shard\(s\) 3 of 4/);
+    expect(fleetsim(['merge', shards[0]!, shards[0]!, shards[1]!, shards[2]!, '--out', join(work, 'm3')]).status).toBe(2);
+  });
+
+  it('refuses to merge shards of different studies', () => {
+    const other = write('other.json', { ...STUDY, steps: 61, samples: 50 });
+    const a = join(work, 'other-0');
+    const b = join(work, 'other-1');
+    expect(fleetsim(['sweep', other, '--out', a, '--backend', 'cpu', '--quiet', '--shard', '0/2']).status).toBe(0);
+    const own = join(work, 'own-1');
+    expect(fleetsim(['sweep', study, '--out', own, '--backend', 'cpu', '--quiet', '--shard', '1/2']).status).toBe(0);
+    const run = fleetsim(['merge', a, own, '--out', b]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/different study or seed.*refusing to merge/);
+    expect(existsSync(b)).toBe(false);
+  });
+
+  it('resumes after kill -9 to the tables of an uninterrupted run', async () => {
+    const dir = join(work, 'killed');
+    // One unit per batch, so that checkpoints come often; wait for the first, then SIGKILL.
+    const child = spawn(process.execPath, [BIN, 'sweep', study, '--out', dir, '--backend', 'cpu', '--quiet', '--batch-size', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const checkpoint = join(dir, 'checkpoint.json');
+    for (let i = 0; i < 600 && !existsSync(checkpoint); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await exited;
+    const state = JSON.parse(readFileSync(checkpoint, 'utf8')) as { complete: boolean; unitsDone: number; unitsTotal: number };
+    expect(state.complete).toBe(false);
+    expect(state.unitsDone).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'summary.json'))).toBe(false);
+
+    // Without --resume the directory is refused; with it the sweep completes.
+    const refused = fleetsim(['sweep', study, '--out', dir, '--backend', 'cpu', '--quiet']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/already holds a sweep; pass --resume/);
+    const resumed = fleetsim(['sweep', study, '--out', dir, '--backend', 'cpu', '--resume']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed after \d+ unit/);
+    expect(read(dir, 'summary.json')).toBe(read(whole, 'summary.json'));
+    expect(read(dir, 'cells.csv')).toBe(read(whole, 'cells.csv'));
+  });
+
+  it('rejects bad input with exit code 2 before touching --out', () => {
+    const bad = write('bad.json', { ...STUDY, axes: [{ path: 'lmax', values: [100] }, { path: 'loadScale', values: [1, -2] }] });
+    const out = join(work, 'never');
+    const run = fleetsim(['sweep', bad, '--out', out, '--backend', 'cpu']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`fleetsim: ${bad}: axes[1].values[1]: must be ≥ 0, got -2\n`);
+    expect(run.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+
+    const notJson = join(work, 'not.json');
+    writeFileSync(notJson, '{ "name": ');
+    expect(fleetsim(['validate', notJson]).stderr).toMatch(/not\.json: not valid JSON/);
+    expect(fleetsim(['sweep', study, '--out', out, '--shard', '4/4']).stderr).toMatch(/--shard: the index must be from 0 to N − 1/);
+    expect(fleetsim(['sweep', join(work, 'missing.json'), '--out', out]).stderr).toMatch(/cannot read the study file \(ENOENT\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('validate prints the size of a valid study', () => {
+    const run = fleetsim(['validate', study]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/valid\. 6 cell\(s\) × 700 sample\(s\) × 2 replicate\(s\) = 8400 fleet runs × 3 policies/);
+  });
+});
