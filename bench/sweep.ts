@@ -1,0 +1,86 @@
+/**
+ * The sweep's own cost: a 100,000-fleet paper-fleet study (the paper's four agents, Poisson arrivals,
+ * the paper's 100 steps, three policies) run through `fleetsim sweep`'s code path on the GPU and the
+ * CPU backends side by side, each into a fresh temporary directory. Reports fleet runs per second and
+ * the sweep's overhead over the raw engine: planning, fleet generation, streaming statistics and the
+ * atomic writes, as a fraction of the time spent inside the engine. Target: overhead < 10 %.
+ * Writes the figures to bench/results/sweep-<date>-<host>.json.
+ *
+ *   npm run bench:sweep -- [fleet runs, default 100000]
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { openBackend } from '../src/cli/backend.js';
+import { runSweepCommand, studyHash } from '../src/cli/sweep.js';
+import { packageRoot, packageVersion } from '../src/platform/node.js';
+import { expandStudy } from '../src/study/cells.js';
+
+const fleetRuns = Number(process.argv[2] ?? 100_000);
+const study = {
+  name: 'bench-paper-100k',
+  seed: 1,
+  fleet: { preset: 'paper' },
+  arrivals: 'poisson',
+  steps: 100,
+  replicates: fleetRuns,
+};
+const expanded = expandStudy(study);
+const loaded = { ...expanded, hash: studyHash(expanded.study) };
+
+interface Row {
+  backend: string;
+  adapter: string | null;
+  fleetRuns: number;
+  agentSteps: number;
+  totalSeconds: number;
+  engineSeconds: number;
+  fleetRunsPerSecond: number;
+  overhead: number; // (total − engine) / engine
+}
+
+const rows: Row[] = [];
+console.log(`paper fleet × 3 policies, Poisson arrivals, 100 steps, ${fleetRuns} fleet runs per backend (fleetsim sweep)`);
+for (const choice of ['gpu', 'cpu'] as const) {
+  let backend;
+  try {
+    backend = await openBackend(choice, () => undefined);
+  } catch (error) {
+    console.log(`${choice}: skipped (${(error as Error).message})`);
+    continue;
+  }
+  const out = await mkdtemp(join(tmpdir(), 'fleetsim-bench-'));
+  try {
+    const outcome = await runSweepCommand('(bench)', loaded, backend, { out, shard: { index: 0, count: 1 }, resume: false, quiet: true });
+    const t = outcome.times;
+    const row: Row = {
+      backend: backend.name,
+      adapter: backend.adapter,
+      fleetRuns: t.fleetRuns,
+      agentSteps: t.agentSteps,
+      totalSeconds: t.totalSeconds,
+      engineSeconds: t.engineSeconds,
+      fleetRunsPerSecond: t.fleetRuns / t.totalSeconds,
+      overhead: (t.totalSeconds - t.engineSeconds) / t.engineSeconds,
+    };
+    rows.push(row);
+    console.log(
+      `${`${row.backend}${row.adapter ? ` (${row.adapter.slice(0, 30)})` : ''}`.padEnd(40)} ${row.fleetRunsPerSecond.toFixed(0).padStart(8)} fleet runs/s  ` +
+        `${(row.agentSteps / row.totalSeconds / 1e6).toFixed(1).padStart(6)} M agent-steps/s  total ${row.totalSeconds.toFixed(2)} s, engine ${row.engineSeconds.toFixed(2)} s, overhead ${(100 * row.overhead).toFixed(1)} %`,
+    );
+  } finally {
+    backend.close();
+    await rm(out, { recursive: true, force: true });
+  }
+}
+if (rows.length === 2) console.log(`gpu / cpu: ${(rows[0]!.fleetRunsPerSecond / rows[1]!.fleetRunsPerSecond).toFixed(1)}×`);
+
+const date = new Date().toISOString().slice(0, 10);
+const dir = join(packageRoot(), 'bench', 'results');
+await mkdir(dir, { recursive: true });
+const file = join(dir, `sweep-${date}-${hostname()}.json`);
+await writeFile(
+  file,
+  `${JSON.stringify({ bench: 'sweep', date, fleetsim: packageVersion(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, study, rows }, null, 2)}\n`,
+);
+console.log(`wrote ${file}`);
