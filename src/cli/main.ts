@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GpuError } from '../gpu/errors.js';
 import { ConfigError } from '../model/errors.js';
-import { packageVersion } from '../platform/node.js';
+import { packageRoot, packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, openBackend } from './backend.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
@@ -14,7 +14,10 @@ import { integerIn, parseSeed, parseSteps, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { axisName, studyJsonSchema } from '../study/schema.js';
-import { planUnits } from '../sweep/plan.js';
+import { planUnits, WHOLE } from '../sweep/plan.js';
+import { SweepAggregate } from '../sweep/aggregate.js';
+import { readJson } from '../results/files.js';
+import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
 
@@ -93,12 +96,31 @@ function program(): Command {
       try {
         const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, batchAgentRuns: opts.batchSize });
         if (!opts.quiet) {
-          const { SweepAggregate } = await import('../sweep/aggregate.js');
-          const { readJson } = await import('../results/files.js');
-          const checkpoint = (await readJson(`${opts.out}/checkpoint.json`)) as { aggregate: unknown };
+          const checkpoint = (await readJson(join(opts.out, 'checkpoint.json'))) as { aggregate: unknown };
           const summary = SweepAggregate.fromJSON(checkpoint.aggregate).summary(loaded.cells, loaded.study.axes.map(axisName));
           process.stdout.write(`${sweepText(outcome, summary, backend)}\n`);
         }
+      } finally {
+        backend.close();
+      }
+    });
+
+  cli
+    .command('demo')
+    .description("what `npm start` runs: the paper's Table II, then the shipped load-curve sweep into results/")
+    .addOption(backendOption())
+    .action(async (opts: { backend: BackendChoice }) => {
+      const backend = await openBackend(opts.backend, notice);
+      try {
+        const paper = await runPaper(backend, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps });
+        process.stdout.write(`${paperText(paper, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps })}\n\n`);
+        const file = join(packageRoot(), 'sweeps', 'load-curve.json');
+        const loaded = await loadStudy(file);
+        const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+        const out = join('results', `load-curve-${stamp}`);
+        const outcome = await runSweepCommand(file, loaded, backend, { out, shard: WHOLE, resume: false, quiet: false });
+        const summary = SweepAggregate.fromJSON(((await readJson(join(out, 'checkpoint.json'))) as { aggregate: unknown }).aggregate);
+        process.stdout.write(`${sweepText(outcome, summary.summary(loaded.cells, loaded.study.axes.map(axisName)), backend)}\n`);
       } finally {
         backend.close();
       }
