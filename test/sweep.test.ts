@@ -17,6 +17,7 @@ import { expandStudy } from '../src/study/cells.js';
 import { SweepAggregate } from '../src/sweep/aggregate.js';
 import { planUnits, shardUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
+import { assertNoUncapturedErrors, engine as gpuEngine, gpu, gpuSkipReason } from './helpers/gpu.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'fleetsim.js');
@@ -80,6 +81,41 @@ describe('sweep statistics', () => {
     const units = planUnits(cells);
     const ids = [0, 1, 2, 3].flatMap((i) => shardUnits(units, { index: i, count: 4 }).map((u) => u.id));
     expect(ids.sort((a, b) => a - b)).toEqual(units.map((u) => u.id));
+  });
+});
+
+describe.skipIf(!gpu)(gpuSkipReason ?? 'sweep statistics on the GPU', () => {
+  // The same study on both engines: identical counts and win tallies up to the GPU's f32 rounding
+  // (a tie threshold of 1e-6 relative; a few near-ties may flip), means within the per-run tolerance
+  // of test/gpu-vs-cpu.test.ts (latency 2e-4 relative + 2e-3 s; flows 1e-5 relative).
+  it('agree with the CPU reference', async () => {
+    const { cells } = expandStudy({ ...STUDY, samples: 400, output: { fleetRows: false } });
+    const units = planUnits(cells);
+    const onGpu = new SweepAggregate(cells[0]!.study.policies);
+    const onCpu = new SweepAggregate(cells[0]!.study.policies);
+    const engine = await gpuEngine();
+    await runSweep({ cells, units }, (b) => engine.run(b), onGpu);
+    await runSweep({ cells, units }, (b) => Promise.resolve(runBatchCpu(b)), onCpu);
+    assertNoUncapturedErrors();
+    const names = ['lmax', 'loadScale'];
+    const g = onGpu.summary(cells, names);
+    const c = onCpu.summary(cells, names);
+    expect(g.map((x) => x.fleetRuns)).toEqual(c.map((x) => x.fleetRuns));
+    g.forEach((cell, k) => {
+      cell.policies.forEach((ps, p) => {
+        const cpu = c[k]!.policies[p]!;
+        const lat = ps.metrics.avgLatency!;
+        expect(Math.abs(lat.mean - cpu.metrics.avgLatency!.mean)).toBeLessThanOrEqual(2e-3 + 2e-4 * Math.abs(cpu.metrics.avgLatency!.mean));
+        for (const m of ['throughput', 'utilization', 'cost'] as const) {
+          const want = cpu.metrics[m]!.mean;
+          expect(Math.abs(ps.metrics[m]!.mean - want)).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(want));
+        }
+      });
+      cell.pairs.forEach((pair, q) => {
+        const cpu = c[k]!.pairs[q]!;
+        expect(Math.abs(pair.aWins - cpu.aWins) + Math.abs(pair.bWins - cpu.bWins)).toBeLessThanOrEqual(Math.max(2, 0.002 * pair.n));
+      });
+    });
   });
 });
 
