@@ -3,6 +3,7 @@
  * within the sketch's relative accuracy, and bit-identical results whatever the order, split, merge
  * and JSON round trips (what batching, sharding and resume do to a sweep).
  */
+import { DDSketch } from '@datadog/sketches-js';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import {
   TIE_RELATIVE,
   type StatJson,
 } from '../src/stats/index.js';
+import { BinCounts } from '../src/stats/store.js';
+import { Superaccumulator } from '../src/stats/superaccumulator.js';
 
 /** mulberry32: a small seeded generator, so every test sees the same data. */
 function rng(seed: number): () => number {
@@ -161,6 +164,86 @@ describe('ExactSum', () => {
     expect(s.value()).toBe(1e308);
     s.add(-1e308);
     expect(s.value()).toBe(0);
+  });
+});
+
+/** A double with all 53 significand bits set, times 2^e: every chunk of it is as large as it gets. */
+const allOnes = (e: number): number => (2 ** 53 - 1) * 2 ** e;
+
+describe('Superaccumulator', () => {
+  const exactOf = (xs: readonly number[], split = 1): bigint => {
+    const parts = Array.from({ length: split }, () => new Superaccumulator());
+    xs.forEach((x, i) => parts[i % split]!.add(x));
+    for (let i = 1; i < split; i++) parts[0]!.merge(parts[i]!);
+    return exactSumOf(parts[0]!.exact().toJSON());
+  };
+
+  it('sums exactly: random doubles, subnormals, the extremes of the double range, ±0', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const xs = hardDoubles(3000, seed);
+      expect(exactOf(xs)).toBe(exactSumOf(xs));
+      expect(exactOf(xs, 3)).toBe(exactSumOf(xs));
+    }
+    const edge = [5e-324, -5e-324, 2 ** -1022, 2 ** -1022 - 5e-324, -(2 ** -1023), Number.MAX_VALUE / 4, -(2 ** 960)];
+    edge.push(0, -0, 1, allOnes(-1074), allOnes(-1022));
+    expect(exactOf(edge)).toBe(exactSumOf(edge));
+    for (const x of edge) expect(exactOf([x])).toBe(scaled(x)); // each one alone: chunk boundaries per exponent
+  });
+
+  it('stays exact across the fold at 2^21 additions of maximal chunks (each bin reaches 2^53 − 2^21)', () => {
+    // (2^53 − 1)·2^-7 sits at bit offset 1067 ≡ 11 (mod 32): its middle chunk is 2^32 − 1, so one
+    // addition more before folding would leave a bin above 2^53, odd, and rounded.
+    for (const x of [allOnes(-7), -allOnes(-7), allOnes(-1074 + 31)]) {
+      const count = 2 ** 21 + 2;
+      const s = new Superaccumulator();
+      for (let i = 0; i < count; i++) s.add(x);
+      expect(exactSumOf(s.exact().toJSON())).toBe(scaled(x) * BigInt(count));
+    }
+  });
+
+  it('merges without changing the other sum, itself included', () => {
+    const a = new Superaccumulator();
+    const b = new Superaccumulator();
+    for (const x of hardDoubles(1000, 3)) a.add(x);
+    for (const x of hardDoubles(1000, 4)) b.add(x);
+    const bJson = JSON.stringify(b.exact());
+    b.add(0.1); // pending in b's bins while merged
+    a.merge(b);
+    a.merge(a);
+    const expected = 2n * (exactSumOf(hardDoubles(1000, 3)) + exactSumOf(hardDoubles(1000, 4)) + scaled(0.1));
+    expect(exactSumOf(a.exact().toJSON())).toBe(expected);
+    b.add(-0.1);
+    expect(JSON.stringify(b.exact())).toBe(bJson);
+  });
+
+  it('adds the same product terms as ExactSum.addProduct, inexact tiny products included', () => {
+    const xs = [0.1, -3.7e-200, 1e-170, 5e-324, 2 ** -500 * 1.1, 1e100, allOnes(-60)];
+    const ref = new ExactSum();
+    const s = new Superaccumulator();
+    for (const x of xs) for (const y of xs) {
+      ref.addProduct(x, y);
+      s.addProduct(x, y);
+    }
+    expect(JSON.stringify(s.exact())).toBe(JSON.stringify(ref));
+  });
+});
+
+describe('BinCounts', () => {
+  it('keeps keys in a growing window and far keys in a map, listing all in key order', () => {
+    const c = new BinCounts();
+    const added = new Map<number, number>();
+    const add = (k: number, n: number): void => {
+      c.add(k, n);
+      added.set(k, (added.get(k) ?? 0) + n);
+    };
+    const r = rng(17);
+    for (const k of [0, -1, 40, -33, 200, 5000, -9000, 20_000, -3000, 8000, 1e12, -1e12, 7]) add(k, 1 + Math.floor(r() * 3));
+    for (let i = 0; i < 2000; i++) add(Math.floor((r() - 0.5) * 40_000), 1);
+    const keys = [...added.keys()].sort((a, b) => a - b);
+    const expected = { indexes: keys, counts: keys.map((k) => added.get(k)!) };
+    expect(c.sorted()).toEqual(expected); // toEqual tells −0 from 0: keys come out as +0
+    c.merge(c);
+    expect(c.sorted()).toEqual({ indexes: keys, counts: expected.counts.map((n) => 2 * n) });
   });
 });
 
@@ -359,6 +442,110 @@ describe('StatAccumulator', () => {
     expect(a.count).toBe(2);
     expect(() => a.merge(new StatAccumulator(0.01))).toThrow(/relative accuracy/);
     expect(a.summary()!.n).toBe(2);
+  });
+});
+
+/**
+ * StatAccumulator.toJSON as it was computed before the Superaccumulator and BinCounts: every value
+ * into ExactSum (x² by addProduct), the sketch's bins counted in Maps with the library's key mapping.
+ */
+function referenceJson(xs: readonly number[], relativeAccuracy = 0.005): StatJson {
+  const mapping = new DDSketch({ relativeAccuracy }).mapping;
+  const sum = new ExactSum();
+  const sumSq = new ExactSum();
+  const pos = new Map<number, number>();
+  const neg = new Map<number, number>();
+  let zeroCount = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    const v = x === 0 ? 0 : x;
+    sum.add(v);
+    sumSq.addProduct(v, v);
+    if (v > mapping.minPossible) pos.set(mapping.key(v), (pos.get(mapping.key(v)) ?? 0) + 1);
+    else if (v < -mapping.minPossible) neg.set(mapping.key(-v), (neg.get(mapping.key(-v)) ?? 0) + 1);
+    else zeroCount++;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const store = (m: Map<number, number>): { indexes: number[]; counts: number[] } => {
+    const indexes = [...m.keys()].sort((a, b) => a - b);
+    return { indexes, counts: indexes.map((k) => m.get(k)!) };
+  };
+  const n = xs.length;
+  return {
+    format: 'fleetsim.stat',
+    version: 1,
+    relativeAccuracy,
+    n,
+    sum: sum.toJSON(),
+    sumSq: sumSq.toJSON(),
+    min: n === 0 ? null : min,
+    max: n === 0 ? null : max,
+    sketch: { zeroCount, positive: store(pos), negative: store(neg) },
+  };
+}
+
+const sign = (r: () => number): number => (r() < 0.5 ? -1 : 1);
+
+/** Value distributions that stress the bit tricks: exponents, subnormals, full significands, extremes. */
+const DISTRIBUTIONS: [string, (r: () => number) => number][] = [
+  ['wide exponents 1e-300..1e100, both signs', (r) => sign(r) * 10 ** (400 * r() - 300)],
+  ['subnormals, tiny squares, ±0 and values just around 1', (r) => {
+    const u = r();
+    if (u < 0.25) return sign(r) * Math.floor(r() * 2 ** 52) * 5e-324;
+    if (u < 0.4) return sign(r) * 2 ** -1022 * (1 + r());
+    if (u < 0.5) return sign(r) * 0;
+    if (u < 0.75) return sign(r) * 1e-160 * r(); // x² underflows: TwoProduct's error term is inexact
+    return 0.99 + 0.02 * r(); // sketch keys −1, 0 (from ceil of a negative fraction: −0), 1
+  }],
+  ['full significands near multiples of 2^53', (r) => {
+    const m = r() < 0.5 ? 2 ** 53 - 1 - Math.floor(r() * 16) : 2 ** 52 + Math.floor(r() * 16);
+    return sign(r) * m * 2 ** (Math.floor(r() * 300) - 200);
+  }],
+  ['close to ±1e100, the largest accepted', (r) => sign(r) * 1e100 * (1 - r() * 1e-6)],
+  ['integers that cancel', (r) => Math.floor(r() * 2001) - 1000],
+  ['latency-like lognormal', (r) => 30 * Math.exp(1.2 * normal(r))],
+];
+
+describe('StatAccumulator against the per-value reference (ExactSum per value, Map sketch)', () => {
+  it.each(DISTRIBUTIONS)('gives the reference JSON and summary, whole and split-and-merged: %s', (_, draw) => {
+    const r = rng(41);
+    const xs = Array.from({ length: 20_000 }, () => draw(r));
+    for (const alpha of [0.005, 1e-4]) {
+      const ref = referenceJson(xs, alpha);
+      const refJson = JSON.stringify(ref);
+      const refSummary = StatAccumulator.fromJSON(ref).summary(); // sums folded straight from ExactSum
+      const whole = accOf(xs, alpha);
+      expect(whole.toJSON()).toEqual(ref);
+      expect(JSON.stringify(whole)).toBe(refJson);
+      expect(whole.summary()).toEqual(refSummary);
+      const merged = new StatAccumulator(alpha);
+      for (let i = 0; i < xs.length; ) {
+        const size = 1 + Math.floor(r() * 5000);
+        merged.merge(i % 2 === 0 ? accOf(xs.slice(i, i + size), alpha) : roundTrip(accOf(xs.slice(i, i + size), alpha)));
+        i += size;
+      }
+      expect(JSON.stringify(merged)).toBe(refJson);
+      expect(merged.summary()).toEqual(refSummary);
+    }
+  });
+
+  it('gives the reference JSON after more than 2^21 values (the bins fold, and carries stay exact)', () => {
+    const r = rng(43);
+    // First 2^21 + 1 maximal chunks of one sign (Σx's middle bin would pass 2^53 without the fold at
+    // 2^21), then a mix of magnitudes and signs across the next folds of Σx² (2 additions per value).
+    const xs = Array.from({ length: 2 ** 21 + 1 }, () => allOnes(-7));
+    for (let i = 0; i < 200_000; i++) {
+      const u = r();
+      if (u < 0.3) xs.push(sign(r) * allOnes(-7 - Math.floor(r() * 3) * 32));
+      else if (u < 0.8) xs.push(30 * Math.exp(1.2 * normal(r)));
+      else xs.push(sign(r) * 10 ** (400 * r() - 300));
+    }
+    const acc = accOf(xs);
+    const ref = referenceJson(xs);
+    expect(JSON.stringify(acc)).toBe(JSON.stringify(ref));
+    expect(acc.summary()).toEqual(StatAccumulator.fromJSON(ref).summary());
   });
 });
 

@@ -40,6 +40,21 @@ function grow(p: number[], x: number): boolean {
   return Number.isFinite(x);
 }
 
+/**
+ * The error a·b − p of the product p = a·b (Dekker's TwoProduct with Veltkamp splits): exact when
+ * |a|, |b| < 2^996 and |a·b| ≥ 2^-969, else a deterministic function of (a, b). Shared by every exact
+ * sum of products, so they all add the same terms.
+ */
+export function twoProductError(a: number, b: number, p: number): number {
+  let c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
 export class ExactSum {
   /** Non-overlapping partials, increasing magnitude, no zeros; their exact sum is the state. */
   #p: number[] = [];
@@ -67,13 +82,7 @@ export class ExactSum {
       throw new RangeError(`ExactSum: product ${a} · ${b} is outside the supported range ±2^996`);
     }
     const p = a * b;
-    let c = SPLITTER * a;
-    const ah = c - (c - a);
-    const al = a - ah;
-    c = SPLITTER * b;
-    const bh = c - (c - b);
-    const bl = b - bh;
-    const e = ah * bh - p + ah * bl + al * bh + al * bl;
+    const e = twoProductError(a, b, p);
     this.add(p);
     if (e !== 0) this.add(e);
   }

@@ -62,6 +62,8 @@ export const pairJsonSchema = z
 
 export type PairJson = z.output<typeof pairJsonSchema>;
 
+const notLatency = (x: number): RangeError => new RangeError(`PairAccumulator: latency ${x} is not a finite number ≥ 0`);
+
 export class PairAccumulator {
   readonly #change: StatAccumulator;
   #aWins = 0;
@@ -78,11 +80,9 @@ export class PairAccumulator {
   }
 
   add(latencyA: number, latencyB: number): void {
-    for (const x of [latencyA, latencyB]) {
-      if (!(Number.isFinite(x) && x >= 0)) {
-        throw new RangeError(`PairAccumulator: latency ${x} is not a finite number ≥ 0`);
-      }
-    }
+    // x ≥ 0 && x < Infinity: finite and ≥ 0 (NaN fails both); no array per call, this is per fleet run
+    if (!(latencyA >= 0 && latencyA < Infinity)) throw notLatency(latencyA);
+    if (!(latencyB >= 0 && latencyB < Infinity)) throw notLatency(latencyB);
     if (latencyA > 0) this.#change.add((latencyB - latencyA) / latencyA); // throws before counting
     else if (latencyB === 0) this.#change.add(0);
     else this.#undefinedChange++;

@@ -8,9 +8,11 @@
  * and store/DenseStore.js) `DDSketch.merge` never merges `negativeStore` (negative values of the merged
  * sketch are lost), `DenseStore._extendRange(key, secondKey)` reads `secondKey || key` so a merged
  * store whose top key is 0 (values ≈ 1) writes past its bins (NaN counts), and growing by
- * `push.apply` overflows the call stack for ranges like 1e-300..1e300. Counting bins in a Map avoids
- * all three and makes a merge a plain integer addition per bin, hence exactly order-independent.
- * Memory: one entry per occupied bin, ≤ ln(max/min)/ln(γ) ≈ 230 per decade at 0.5 %, whatever n.
+ * `push.apply` overflows the call stack for ranges like 1e-300..1e300. Our BinCounts (store.ts: a
+ * dense window of counts, a Map beyond it) avoids all three and makes a merge a plain integer addition
+ * per bin, hence exactly order-independent. Memory: ≤ 8 bytes per bin between the smallest and the
+ * largest key in the window (≈ 230 bins per decade at 0.5 %, at most 64 KiB), one Map entry per
+ * occupied bin beyond it, whatever n.
  *
  * Bin keys come from `Math.log2`; V8 computes it in software (fdlibm port), so shards run on
  * different machines with the same Node major version agree.
@@ -19,6 +21,7 @@
  *   const s = new QuantileSketch(0.005); s.add(-2); s.add(0); s.add(3); s.quantile(0.5); // 0
  */
 import { DDSketch } from '@datadog/sketches-js';
+import { BinCounts } from './store.js';
 
 type KeyMapping = DDSketch['mapping'];
 
@@ -35,19 +38,12 @@ export interface SketchJson {
 
 export const DEFAULT_RELATIVE_ACCURACY = 0.005;
 
-function sortedKeys(m: Map<number, number>): number[] {
-  return [...m.keys()].sort((a, b) => a - b);
-}
-
-function addCount(m: Map<number, number>, key: number, count: number): void {
-  m.set(key, (m.get(key) ?? 0) + count);
-}
-
 export class QuantileSketch {
   readonly relativeAccuracy: number;
   readonly #mapping: KeyMapping;
-  readonly #pos = new Map<number, number>(); // key of x → count, x > minPossible
-  readonly #neg = new Map<number, number>(); // key of −x → count, x < −minPossible
+  readonly #minPossible: number;
+  readonly #pos = new BinCounts(); // key of x → count, x > minPossible
+  readonly #neg = new BinCounts(); // key of −x → count, x < −minPossible
   #zero = 0;
   #negCount = 0;
   #count = 0;
@@ -58,6 +54,7 @@ export class QuantileSketch {
     }
     this.relativeAccuracy = relativeAccuracy;
     this.#mapping = new DDSketch({ relativeAccuracy }).mapping;
+    this.#minPossible = this.#mapping.minPossible;
   }
 
   get count(): number {
@@ -66,10 +63,9 @@ export class QuantileSketch {
 
   /** Adds one finite value (the caller checks finiteness). */
   add(x: number): void {
-    const m = this.#mapping;
-    if (x > m.minPossible) addCount(this.#pos, m.key(x), 1);
-    else if (x < -m.minPossible) {
-      addCount(this.#neg, m.key(-x), 1);
+    if (x > this.#minPossible) this.#pos.add(this.#mapping.key(x), 1);
+    else if (x < -this.#minPossible) {
+      this.#neg.add(this.#mapping.key(-x), 1);
       this.#negCount++;
     } else this.#zero++;
     this.#count++;
@@ -79,8 +75,8 @@ export class QuantileSketch {
     if (o.relativeAccuracy !== this.relativeAccuracy) {
       throw new Error(`cannot merge sketches of relative accuracy ${o.relativeAccuracy} and ${this.relativeAccuracy}`);
     }
-    for (const [k, c] of [...o.#pos]) addCount(this.#pos, k, c);
-    for (const [k, c] of [...o.#neg]) addCount(this.#neg, k, c);
+    this.#pos.merge(o.#pos);
+    this.#neg.merge(o.#neg);
     this.#zero += o.#zero;
     this.#negCount += o.#negCount;
     this.#count += o.#count;
@@ -95,18 +91,20 @@ export class QuantileSketch {
     const rank = q * (this.#count - 1);
     if (rank < this.#negCount) {
       const need = this.#negCount - rank; // walking |x| upwards: the (negCount − rank)-th largest |x|
+      const { indexes, counts } = this.#neg.sorted();
       let running = 0;
-      for (const k of sortedKeys(this.#neg)) {
-        running += this.#neg.get(k)!;
-        if (running >= need) return -this.#mapping.value(k);
+      for (let i = 0; i < indexes.length; i++) {
+        running += counts[i]!;
+        if (running >= need) return -this.#mapping.value(indexes[i]!);
       }
     } else if (rank < this.#negCount + this.#zero) return 0;
     else {
       const r = rank - this.#negCount - this.#zero;
+      const { indexes, counts } = this.#pos.sorted();
       let running = 0;
-      for (const k of sortedKeys(this.#pos)) {
-        running += this.#pos.get(k)!;
-        if (running > r) return this.#mapping.value(k);
+      for (let i = 0; i < indexes.length; i++) {
+        running += counts[i]!;
+        if (running > r) return this.#mapping.value(indexes[i]!);
       }
     }
     throw new Error('QuantileSketch: bin counts disagree with the total count'); // unreachable
@@ -114,21 +112,17 @@ export class QuantileSketch {
 
   /** Bins in increasing key order: the same multiset of values always gives the same object. */
   toJSON(): SketchJson {
-    const store = (m: Map<number, number>): StoreJson => {
-      const indexes = sortedKeys(m);
-      return { indexes, counts: indexes.map((k) => m.get(k)!) };
-    };
-    return { zeroCount: this.#zero, positive: store(this.#pos), negative: store(this.#neg) };
+    return { zeroCount: this.#zero, positive: this.#pos.sorted(), negative: this.#neg.sorted() };
   }
 
   /** Rebuilds a sketch from `toJSON` output; the shape must already be validated (see accumulator.ts). */
   static fromJSON(relativeAccuracy: number, j: SketchJson): QuantileSketch {
     const s = new QuantileSketch(relativeAccuracy);
-    const load = (m: Map<number, number>, st: StoreJson): number => {
+    const load = (m: BinCounts, st: StoreJson): number => {
       let total = 0;
       st.indexes.forEach((k, i) => {
         const c = st.counts[i]!;
-        addCount(m, k, c);
+        m.add(k, c);
         total += c;
       });
       return total;
