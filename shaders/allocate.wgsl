@@ -1,5 +1,6 @@
 // The allocation policies, selected by the same integer ids as src/model/policies.ts.
-// Reads the `agents` binding declared by the kernel that includes this file (simulate.wgsl).
+// Reads the `agents` binding and calls signalRate(), both from the kernel that includes this file
+// (simulate.wgsl).
 // An allocation is O(N): at most two passes over the fleet to get two scalars, after which each
 // agent's share is a closed form (shareOf), so no per-agent scratch memory is needed.
 
@@ -11,18 +12,19 @@ struct Allocation {
   policy: u32,      // POLICY_* id
   capacity: f32,    // G, GPUs
   turn: u32,        // round-robin: the agent holding the whole GPU this step
-  demandTotal: f32, // adaptive: D = Σ d_i
+  demandTotal: f32, // adaptive: D = Σ d_i, requests/s
   scale: f32,       // adaptive: G / Σ g_i when the raised shares exceed G, else 1
 }
 
-// Adaptive demand d_i = λ_i·R_i / P_i (nominal rates: the paper's Algorithm 1).
-fn adaptiveDemand(p: AgentParams) -> f32 {
-  return (p.lambda * p.R) / p.P;
+// Adaptive demand d_i = λ̂_i·R_i / P_i: the paper's Algorithm 1 with λ̂_i = λ_i (SIGNAL_NOMINAL), or
+// the rate estimate of the other signal modes.
+fn adaptiveDemand(p: AgentParams, rate: f32) -> f32 {
+  return (rate * p.R) / p.P;
 }
 
 // Proportional share raised to the minimum: max(R_i, (d_i / D)·G), before normalisation.
-fn adaptiveRaised(p: AgentParams, demandTotal: f32, capacity: f32) -> f32 {
-  return max(p.R, (adaptiveDemand(p) / demandTotal) * capacity);
+fn adaptiveRaised(p: AgentParams, rate: f32, demandTotal: f32, capacity: f32) -> f32 {
+  return max(p.R, (adaptiveDemand(p, rate) / demandTotal) * capacity);
 }
 
 fn allocate(run: Run, step: u32) -> Allocation {
@@ -30,13 +32,14 @@ fn allocate(run: Run, step: u32) -> Allocation {
   if (run.policy == POLICY_ADAPTIVE) {
     var total = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
-      total += adaptiveDemand(agents[run.agentOffset + i]);
+      total += adaptiveDemand(agents[run.agentOffset + i], signalRate(run.agentOffset + i, step));
     }
     a.demandTotal = total;
     if (total > 0.0) {
       var raised = 0.0;
       for (var i = 0u; i < run.agentCount; i++) {
-        raised += adaptiveRaised(agents[run.agentOffset + i], total, run.capacity);
+        let k = run.agentOffset + i;
+        raised += adaptiveRaised(agents[k], signalRate(k, step), total, run.capacity);
       }
       // Faithful to the paper: scaling may push shares back below their minimum R_i.
       if (raised > run.capacity) {
@@ -47,8 +50,8 @@ fn allocate(run: Run, step: u32) -> Allocation {
   return a;
 }
 
-// Share g_i of agent `index` (of `count`) under allocation `a`.
-fn shareOf(a: Allocation, p: AgentParams, index: u32, count: u32) -> f32 {
+// Share g_i of agent `index` (of `count`) under allocation `a`; `rate` is its λ̂ at this step.
+fn shareOf(a: Allocation, p: AgentParams, rate: f32, index: u32, count: u32) -> f32 {
   switch a.policy {
     case POLICY_STATIC: {
       return a.capacity / f32(count);
@@ -58,7 +61,7 @@ fn shareOf(a: Allocation, p: AgentParams, index: u32, count: u32) -> f32 {
     }
     case POLICY_ADAPTIVE: {
       if (a.demandTotal > 0.0) {
-        return adaptiveRaised(p, a.demandTotal, a.capacity) * a.scale;
+        return adaptiveRaised(p, rate, a.demandTotal, a.capacity) * a.scale;
       }
       return 0.0;
     }

@@ -3,6 +3,14 @@
 
 const ARRIVALS_DETERMINISTIC: u32 = 0u;
 const ARRIVALS_POISSON: u32 = 1u;
+const WORK_DETERMINISTIC: u32 = 0u; // one unit of work per request
+const WORK_EXPONENTIAL: u32 = 1u;   // Exp(1) units per request
+const SIGNAL_NOMINAL: u32 = 0u;     // the adaptive allocator sees λ_i
+const SIGNAL_OBSERVED: u32 = 1u;    // … the last step's arrivals / Δt
+const SIGNAL_EMA: u32 = 2u;         // … their exponential moving average
+// Work below this counts as no request when counting requests in the system (IN_SYSTEM_SLACK in
+// src/model/metrics.ts says why): 2^-10.
+const IN_SYSTEM_SLACK: f32 = 0.0009765625;
 
 // Per-dispatch values of the simulate kernel (one 256-byte-aligned slot per dispatch).
 struct SimParams {
@@ -16,6 +24,10 @@ struct SimParams {
   opaqueZero: u32,  // always 0, but unknown to the compiler: see kahanAdd
   dt: f32,          // step length Δt, seconds
   lmax: f32,        // latency recorded for an agent whose share is 0, seconds
+  warmup: u32,      // steps t < warmup are simulated but not recorded in the totals
+  workMode: u32,    // WORK_DETERMINISTIC or WORK_EXPONENTIAL
+  signalMode: u32,  // SIGNAL_NOMINAL, SIGNAL_OBSERVED or SIGNAL_EMA
+  emaAlpha: f32,    // weight of the newest step in SIGNAL_EMA, in (0, 1]
   _pad1: u32,
   _pad2: u32,
 }
@@ -34,14 +46,24 @@ struct Run {
 
 // An agent's parameters (model size M is descriptive and stays on the host).
 struct AgentParams {
-  T: f32,      // base throughput with the whole GPU, requests/s
-  R: f32,      // minimum GPU share, fraction of G
-  P: f32,      // priority, 1 = most important (a lower number is more important)
-  lambda: f32, // nominal arrival rate, requests/s
+  T: f32,              // base throughput with the whole GPU, requests/s
+  R: f32,              // minimum GPU share, fraction of G
+  P: f32,              // priority, 1 = most important (a lower number is more important)
+  lambda: f32,         // nominal arrival rate, requests/s
+  scheduleOffset: u32, // index of the agent's first rate segment in `segments`
+  scheduleCount: u32,  // its rate segments (0: multiplier 1 throughout)
 }
 
-// An agent's state and running totals; each total is a Kahan pair (sum, compensation), true value
-// sum − compensation, so that f32 sums over thousands of steps keep ~7 significant digits.
+// One piece of a piecewise-constant rate schedule: from step `start` on (until the agent's next
+// segment) the mean arrivals are λ·Δt·multiplier.
+struct Segment {
+  start: u32,      // first step of the segment
+  multiplier: f32, // factor on λ, ≥ 0
+}
+
+// An agent's state and running totals over the recorded steps (t ≥ warmup); each total is a Kahan
+// pair (sum, compensation), true value sum − compensation, so that f32 sums over thousands of steps
+// keep ~7 significant digits. Q counts work, in units of one request's mean work.
 struct AgentState {
   queue: f32,       // backlog Q after the last processed step, requests
   latencySum: f32,  // Σ_t ℓ_t, seconds
@@ -54,7 +76,9 @@ struct AgentState {
   shareComp: f32,
   arrivedSum: f32,  // Σ_t a_t, requests
   arrivedComp: f32,
-  _pad0: f32,
+  rate: f32,        // λ̂ the adaptive allocator sees at the next step, requests/s (signal modes)
+  systemSum: f32,   // Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉, requests
+  systemComp: f32,
 }
 
 // Kahan step: adds x to the pair (sum, comp); returns the new pair. `opaqueZero` is 0 at run time;

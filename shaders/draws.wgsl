@@ -1,5 +1,6 @@
-// Diagnostic kernel: evaluates raw Philox blocks and Poisson counts for a list of draw coordinates, so
-// the tests can compare the GPU's random numbers with the CPU's one by one.
+// Diagnostic kernel: evaluates raw Philox blocks, Poisson counts and the exponential work of those
+// requests for a list of draw coordinates, so the tests can compare the GPU's random numbers with the
+// CPU's one by one.
 
 struct DrawParams {
   seedLo: u32,    // Philox key word 0
@@ -14,7 +15,7 @@ struct DrawQuery {
   step: u32,      // counter word 2
   agent: u32,     // counter word 3, top 16 bits
   mean: f32,      // Poisson mean, requests per step
-  _pad0: u32,
+  withWork: u32,  // 1: also draw the exponential work of the count (DrawResult.work), 0: leave it 0
   _pad1: u32,
   _pad2: u32,
 }
@@ -23,7 +24,7 @@ struct DrawResult {
   block0: vec4<u32>, // the stream's first Philox block (draws 0..3)
   count: u32,        // Poisson(mean) count drawn from the stream
   drawsUsed: u32,    // 32-bit draws the sampler consumed
-  _pad0: u32,
+  work: f32,         // exponential work of the `count` requests, drawn after the count (work.wgsl), if asked
   _pad1: u32,
 }
 
@@ -43,6 +44,11 @@ fn draws(@builtin(global_invocation_id) gid: vec3<u32>) {
   let key = vec2<u32>(drawParams.seedLo, drawParams.seedHi);
   var rng = rngStart(key, q.stream, q.replicate, q.step, q.agent);
   let count = poisson(q.mean, &rng);
+  let drawsUsed = rng.next;
+  var work = 0.0;
+  if (q.withWork != 0u) {
+    work = exponentialWork(count, &rng);
+  }
   let first = rngStart(key, q.stream, q.replicate, q.step, q.agent);
-  results[i] = DrawResult(philox4x32(first.counter, key), count, rng.next, 0u, 0u);
+  results[i] = DrawResult(philox4x32(first.counter, key), count, drawsUsed, work, 0u);
 }

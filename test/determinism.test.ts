@@ -1,7 +1,10 @@
 /**
  * A seed fixes every result: the per-run totals are byte-identical whatever the batch size (1, 7,
- * 4,096 runs; batches of 1 on the first 300 runs), the chunking (one chunk, or chunks forced small by maxRunsPerChunk / maxChunkBytes,
- * and a 2-D folded dispatch grid), and the dispatch split of the steps. Checked on both backends.
+ * 4,096 runs; batches of 1 on the first runs), the chunking (one chunk, or chunks forced small by
+ * maxRunsPerChunk / maxChunkBytes, and a 2-D folded dispatch grid), and the dispatch split of the
+ * steps. Checked on both backends, for the paper's model with Poisson arrivals and for every engine
+ * extension at once (rate schedules, the ema signal, exponential work, and a warm-up that ends inside
+ * a dispatch).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
@@ -10,31 +13,51 @@ import { planGrid } from '../src/gpu/dispatch.js';
 import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
 import { allocTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { POLICY } from '../src/model/policies.js';
-import { testFleet } from './helpers/fleets.js';
+import { testFleet, withSchedules } from './helpers/fleets.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { invariantViolations } from './helpers/invariants.js';
 
 const SEED = 987654321987654321n;
 const POLICIES = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
 const REPLICATES = 2;
-const FLEETS = 700; // × 3 policies × 2 replicates = 4,200 runs: batches of 4,096 leave a remainder
-const ONE_BY_ONE = 300; // runs compared in batches of one run (each batch is a GPU submit)
 
-const ALL: Batch = makeBatch(
-  packFleets(Array.from({ length: FLEETS }, (_, f) => testFleet(5, f))),
-  crossRuns(FLEETS, POLICIES, REPLICATES),
-  { dt: 1, steps: 120, lmax: 999, price: 0.72, arrivals: 'poisson', seed: SEED },
-);
+interface Case {
+  name: string;
+  batch: Batch;
+  oneByOne: number; // runs compared in batches of one run (each batch is a GPU submit)
+}
 
-/** Runs [begin, end) of ALL as a batch of their own (same fleets and streams). */
-function slice(begin: number, end: number): Batch {
-  const { runs } = ALL;
-  return makeBatch(ALL.fleets, {
+const CASES: Case[] = [
+  {
+    name: "the paper's model",
+    // 700 fleets × 3 policies × 2 replicates = 4,200 runs: batches of 4,096 leave a remainder
+    batch: makeBatch(
+      packFleets(Array.from({ length: 700 }, (_, f) => testFleet(5, f))),
+      crossRuns(700, POLICIES, REPLICATES),
+      { dt: 1, steps: 120, lmax: 999, price: 0.72, arrivals: 'poisson', seed: SEED },
+    ),
+    oneByOne: 300,
+  },
+  {
+    name: 'every extension',
+    batch: makeBatch(
+      packFleets(Array.from({ length: 120 }, (_, f) => withSchedules(testFleet(6, f), 6, f, 300))),
+      crossRuns(120, POLICIES, REPLICATES),
+      { dt: 0.1, steps: 300, warmup: 37, work: 'exponential', signal: 'ema', emaAlpha: 0.3, lmax: 999, price: 0.72, arrivals: 'poisson', seed: SEED },
+    ),
+    oneByOne: 60,
+  },
+];
+
+/** Runs [begin, end) of `all` as a batch of their own (same fleets and streams). */
+function slice(all: Batch, begin: number, end: number): Batch {
+  const { runs } = all;
+  return makeBatch(all.fleets, {
     count: end - begin,
     fleet: runs.fleet.slice(begin, end),
     policy: runs.policy.slice(begin, end),
     replicate: runs.replicate.slice(begin, end),
-  }, ALL.config);
+  }, all.config);
 }
 
 /** Bytes of every run's totals, in run order, for byte-for-byte comparison across batchings. */
@@ -55,11 +78,11 @@ function runBytes(batch: Batch, totals: RunTotals): Uint8Array[] {
   return out;
 }
 
-/** Runs [0, total) in batches of `size` runs and concatenates the per-run bytes. */
-async function inBatches(run: (b: Batch) => Promise<RunTotals>, size: number, total = ALL.runs.count): Promise<Uint8Array[]> {
+/** Runs [0, total) of `all` in batches of `size` runs and concatenates the per-run bytes. */
+async function inBatches(all: Batch, run: (b: Batch) => Promise<RunTotals>, size: number, total = all.runs.count): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (let begin = 0; begin < total; begin += size) {
-    const batch = slice(begin, Math.min(begin + size, total));
+    const batch = slice(all, begin, Math.min(begin + size, total));
     out.push(...runBytes(batch, await run(batch)));
   }
   return out;
@@ -71,50 +94,56 @@ function expectSameBytes(got: Uint8Array[], expected: Uint8Array[]): void {
   expect(first, `run ${first} differs`).toBe(-1);
 }
 
-describe('determinism on the CPU', () => {
-  const cpu = (b: Batch): Promise<RunTotals> => Promise.resolve(runBatchCpu(b));
+describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
+  /** A tolerance for invariantViolations: f32 queues conserve work to ~steps·2^-24 of the arrivals. */
+  const f32Slack = all.config.steps * 2 ** -24 * 4;
 
-  it('gives byte-identical runs for batches of 1, 7 and 4,096 runs and a split batch', async () => {
-    const whole = await inBatches(cpu, ALL.runs.count);
-    expect(invariantViolations(ALL, summarize(ALL, runBatchCpu(ALL)), 1e-9)).toEqual([]);
-    expectSameBytes(await inBatches(cpu, 1, ONE_BY_ONE), whole.slice(0, ONE_BY_ONE));
-    for (const size of [7, 4096]) expectSameBytes(await inBatches(cpu, size), whole);
-    const split = allocTotals(ALL);
-    for (let r = 0; r < ALL.runs.count; r += 1000) runBatchCpu(ALL, r, Math.min(r + 1000, ALL.runs.count), split);
-    expectSameBytes(runBytes(ALL, split), whole);
-  });
-});
+  describe('on the CPU', () => {
+    const cpu = (b: Batch): Promise<RunTotals> => Promise.resolve(runBatchCpu(b));
 
-describe.skipIf(!gpu)(gpuSkipReason ?? 'determinism on the GPU', () => {
-  let reference: Uint8Array[];
-  let plain: GpuEngine;
-  const gpuRun = (e: GpuEngine) => async (b: Batch): Promise<RunTotals> => {
-    const totals = await e.run(b);
-    assertNoUncapturedErrors();
-    return totals;
-  };
-
-  beforeAll(async () => {
-    plain = await engine();
-    reference = await inBatches(gpuRun(plain), ALL.runs.count);
-    const totals = await plain.run(ALL);
-    expect(invariantViolations(ALL, summarize(ALL, totals), ALL.config.steps * 2 ** -24 * 4)).toEqual([]);
+    it('gives byte-identical runs for batches of 1, 7 and 4,096 runs and a split batch', async () => {
+      const whole = await inBatches(all, cpu, all.runs.count);
+      expect(invariantViolations(all, summarize(all, runBatchCpu(all)), 1e-9)).toEqual([]);
+      expectSameBytes(await inBatches(all, cpu, 1, oneByOne), whole.slice(0, oneByOne));
+      for (const size of [7, 4096]) expectSameBytes(await inBatches(all, cpu, size), whole);
+      const split = allocTotals(all);
+      for (let r = 0; r < all.runs.count; r += 1000) runBatchCpu(all, r, Math.min(r + 1000, all.runs.count), split);
+      expectSameBytes(runBytes(all, split), whole);
+    });
   });
 
-  it('gives byte-identical runs for batches of 1, 7 and 4,096 runs', async () => {
-    expectSameBytes(await inBatches(gpuRun(plain), 1, ONE_BY_ONE), reference.slice(0, ONE_BY_ONE));
-    for (const size of [7, 4096]) expectSameBytes(await inBatches(gpuRun(plain), size), reference);
-  });
+  describe.skipIf(!gpu)(gpuSkipReason ?? 'on the GPU', () => {
+    let reference: Uint8Array[];
+    let plain: GpuEngine;
+    const gpuRun = (e: GpuEngine) => async (b: Batch): Promise<RunTotals> => {
+      const totals = await e.run(b);
+      assertNoUncapturedErrors();
+      return totals;
+    };
 
-  it.each<[string, GpuEngineOptions]>([
-    ['small run chunks', { maxRunsPerChunk: 1000 }],
-    ['small buffers', { maxChunkBytes: 64 * 1024 }],
-    ['a folded 2-D grid', { maxWorkgroupsPerDimension: 20, workgroupSize: 32 }],
-    ['one step per dispatch', { stepsPerDispatch: 1 }],
-  ])('gives byte-identical runs with %s', async (_, options) => {
-    const e = await engine(options);
-    if (options.maxRunsPerChunk || options.maxChunkBytes) expect(e.planChunks(ALL).length).toBeGreaterThan(1);
-    expectSameBytes(runBytes(ALL, await gpuRun(e)(ALL)), reference);
+    beforeAll(async () => {
+      plain = await engine();
+      reference = await inBatches(all, gpuRun(plain), all.runs.count);
+      const totals = await plain.run(all);
+      expect(invariantViolations(all, summarize(all, totals), f32Slack)).toEqual([]);
+    });
+
+    it('gives byte-identical runs for batches of 1, 7 and 4,096 runs', async () => {
+      expectSameBytes(await inBatches(all, gpuRun(plain), 1, oneByOne), reference.slice(0, oneByOne));
+      for (const size of [7, 4096]) expectSameBytes(await inBatches(all, gpuRun(plain), size), reference);
+    });
+
+    it.each<[string, GpuEngineOptions]>([
+      ['small run chunks', { maxRunsPerChunk: 500 }],
+      ['small buffers', { maxChunkBytes: 64 * 1024 }],
+      ['a folded 2-D grid', { maxWorkgroupsPerDimension: 20, workgroupSize: 32 }],
+      ['one step per dispatch', { stepsPerDispatch: 1 }],
+      ['16 steps per dispatch', { stepsPerDispatch: 16 }],
+    ])('gives byte-identical runs with %s', async (_, options) => {
+      const e = await engine(options);
+      if (options.maxRunsPerChunk || options.maxChunkBytes) expect(e.planChunks(all).length).toBeGreaterThan(1);
+      expectSameBytes(runBytes(all, await gpuRun(e)(all)), reference);
+    });
   });
 });
 

@@ -9,10 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
 import { SHADER_FILES } from '../src/gpu/kernels.js';
-import { ARRIVAL_MODE_ID } from '../src/model/batch.js';
+import { ARRIVAL_MODE_ID, SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/batch.js';
+import { IN_SYSTEM_SLACK } from '../src/model/metrics.js';
 import { POLICY } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js'; // also installs the WebGPU globals webgpu-utils reads
 import { STIRLERR_TABLE } from '../src/random/poisson.js';
+import { MAX_WORK_DRAWS } from '../src/random/work.js';
 
 const source = (name: string): string => readFileSync(join(shaderDir(), `${name}.wgsl`), 'utf8');
 const wgsl = SHADER_FILES.map(source).join('\n');
@@ -51,6 +53,19 @@ describe('ids and tables shared by both sides', () => {
   it('numbers the arrival modes alike', () => {
     expect(Number.parseInt(wgslConst('ARRIVALS_DETERMINISTIC'))).toBe(ARRIVAL_MODE_ID.deterministic);
     expect(Number.parseInt(wgslConst('ARRIVALS_POISSON'))).toBe(ARRIVAL_MODE_ID.poisson);
+  });
+
+  it('numbers the work and signal modes alike', () => {
+    expect(Number.parseInt(wgslConst('WORK_DETERMINISTIC'))).toBe(WORK_MODE_ID.deterministic);
+    expect(Number.parseInt(wgslConst('WORK_EXPONENTIAL'))).toBe(WORK_MODE_ID.exponential);
+    expect(Number.parseInt(wgslConst('SIGNAL_NOMINAL'))).toBe(SIGNAL_MODE_ID.nominal);
+    expect(Number.parseInt(wgslConst('SIGNAL_OBSERVED'))).toBe(SIGNAL_MODE_ID.observed);
+    expect(Number.parseInt(wgslConst('SIGNAL_EMA'))).toBe(SIGNAL_MODE_ID.ema);
+  });
+
+  it('uses the same work and in-system constants', () => {
+    expect(Number(wgslConst('IN_SYSTEM_SLACK'))).toBe(IN_SYSTEM_SLACK);
+    expect(wgslConst('MAX_WORK_DRAWS')).toBe(`${MAX_WORK_DRAWS}u`);
   });
 
   it('holds the same stirlerr table', () => {

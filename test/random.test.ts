@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DrawStream, philox4x32, seedKey, u01, u01Open0, uCentered } from '../src/random/philox.js';
 import { expf32, logf32 } from '../src/random/f32math.js';
 import { MAX_POISSON_MEAN, STIRLERR_TABLE, logPoissonPmf, poisson } from '../src/random/poisson.js';
+import { exponentialWork, MAX_WORK_DRAWS } from '../src/random/work.js';
 
 const hex = (words: ArrayLike<number>): string => Array.from(words, (w) => w.toString(16).padStart(8, '0')).join(' ');
 
@@ -200,5 +201,57 @@ describe('portable f32 ln and exp', () => {
       const exact = Math.exp(x);
       expect(Math.abs(expf32(x) - exact)).toBeLessThanOrEqual(4 * ulp(exact));
     }
+  });
+});
+
+describe('exponential work per request', () => {
+  it('draws Exp(1) work per request: mean, variance and tail probabilities', () => {
+    const [k0, k1] = seedKey(777);
+    const draws = new DrawStream();
+    const n = 200_000;
+    let sum = 0;
+    let squares = 0;
+    let above1 = 0;
+    let above3 = 0;
+    for (let s = 0; s < n; s++) {
+      draws.reset(k0, k1, s, 0, 0, 0);
+      const w = exponentialWork(1, draws);
+      sum += w;
+      squares += w * w;
+      if (w > 1) above1++;
+      if (w > 3) above3++;
+    }
+    const mean = sum / n;
+    const variance = squares / n - mean * mean;
+    // Exp(1): mean 1 (standard error 1/√n), variance 1 (standard error √(8/n): 4th central moment 9),
+    // P(w > x) = e^−x (binomial standard error); 4.5 standard errors each.
+    expect(Math.abs(mean - 1)).toBeLessThan(4.5 / Math.sqrt(n));
+    expect(Math.abs(variance - 1)).toBeLessThan(4.5 * Math.sqrt(8 / n));
+    for (const [count, x] of [[above1, 1], [above3, 3]] as const) {
+      const p = Math.exp(-x);
+      expect(Math.abs(count / n - p), `P(w > ${x})`).toBeLessThan(4.5 * Math.sqrt((p * (1 - p)) / n));
+    }
+  });
+
+  it('sums the requests in draw order in f32, taking one draw each, and none for no request', () => {
+    const [k0, k1] = seedKey(99);
+    const draws = new DrawStream();
+    draws.reset(k0, k1, 1, 2, 3, 4);
+    expect(exponentialWork(0, draws)).toBe(0);
+    const firstDraws = Array.from({ length: 5 }, () => draws.nextU32()); // no draw was taken above
+    let expected = 0;
+    for (const x of firstDraws) expected = Math.fround(expected - logf32(u01Open0(x)));
+    draws.reset(k0, k1, 1, 2, 3, 4);
+    expect(exponentialWork(5, draws)).toBe(expected);
+    expect(draws.nextU32()).toBe(philox4x32([1, 2, 3, (4 << 16) | 1], k0, k1)[1]); // draw 5 comes next
+  });
+
+  it('stops drawing at MAX_WORK_DRAWS, past which each request adds its mean', () => {
+    const [k0, k1] = seedKey(5);
+    const draws = new DrawStream();
+    draws.reset(k0, k1, 0, 0, 0, 0);
+    const capped = exponentialWork(MAX_WORK_DRAWS, draws);
+    draws.reset(k0, k1, 0, 0, 0, 0);
+    expect(exponentialWork(MAX_WORK_DRAWS + 1000, draws)).toBe(Math.fround(capped + 1000));
   });
 });

@@ -11,6 +11,7 @@ import f32math from '../shaders/f32math.wgsl?raw';
 import philox from '../shaders/philox.wgsl?raw';
 import poisson from '../shaders/poisson.wgsl?raw';
 import simulate from '../shaders/simulate.wgsl?raw';
+import work from '../shaders/work.wgsl?raw';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { GpuEngine } from '../src/gpu/engine.js';
 import type { ShaderSources } from '../src/gpu/kernels.js';
@@ -20,7 +21,7 @@ import { PAPER_TABLE_II, paperBatch } from '../src/model/paper.js';
 import { POLICY_NAMES } from '../src/model/policies.js';
 
 // Keyed by SHADER_FILES: the type makes a missing or extra file a compile error (add new shaders here).
-const SOURCES: ShaderSources = { common, philox, f32math, poisson, allocate, simulate, draws };
+const SOURCES: ShaderSources = { common, philox, f32math, poisson, work, allocate, simulate, draws };
 
 interface Ran {
   backend: 'gpu' | 'cpu';

@@ -10,12 +10,14 @@ export interface DrawQuery {
   step: number;
   agent: number;
   mean: number; // Poisson mean (rounded to f32)
+  withWork?: boolean; // also draw the exponential work of the count (default: no)
 }
 
 export interface DrawResult {
   block0: [number, number, number, number]; // Philox block 0 of the stream (draws 0..3)
   count: number; // Poisson(mean)
-  drawsUsed: number; // 32-bit draws consumed
+  drawsUsed: number; // 32-bit draws the Poisson sampler consumed
+  work: number; // exponential work of the `count` requests, drawn after them (src/random/work.ts); 0 unless asked
 }
 
 const Q = words(DRAW_QUERY);
@@ -39,6 +41,7 @@ export async function runDraws(
     query[i * qWords + Q.step!] = q.step;
     query[i * qWords + Q.agent!] = q.agent;
     queryF[i * qWords + Q.mean!] = q.mean;
+    query[i * qWords + Q.withWork!] = q.withWork ? 1 : 0;
   });
   const grid = planGrid(queries.length, workgroupSize, device.limits);
   const params = new Uint32Array(byteSize(DRAW_PARAMS) / 4);
@@ -67,13 +70,16 @@ export async function runDraws(
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid.x, grid.y);
     pass.end();
-    const out = new Uint32Array(await submitAndRead(device, encoder, results, resultBytes));
+    const bytes = await submitAndRead(device, encoder, results, resultBytes);
+    const out = new Uint32Array(bytes);
+    const outF = new Float32Array(bytes);
     return queries.map((_, i) => {
       const b = i * rWords;
       return {
         block0: [out[b + R.block0!]!, out[b + R.block0! + 1]!, out[b + R.block0! + 2]!, out[b + R.block0! + 3]!],
         count: out[b + R.count!]!,
         drawsUsed: out[b + R.drawsUsed!]!,
+        work: outF[b + R.work!]!,
       };
     });
   } finally {

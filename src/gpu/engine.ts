@@ -8,14 +8,14 @@
  *   const engine = await GpuEngine.create(device, sources);
  *   const result = summarize(batch, await engine.run(batch));
  */
-import { ARRIVAL_MODE_ID, type Batch } from '../model/batch.js';
+import { ARRIVAL_MODE_ID, type Batch, DEFAULT_EMA_ALPHA, SIGNAL_MODE_ID, WORK_MODE_ID } from '../model/batch.js';
 import { allocTotals, type RunTotals } from '../model/metrics.js';
 import { seedKey } from '../random/philox.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, type ShaderSources } from './kernels.js';
-import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN, SIM_PARAMS, words } from './layout.js';
+import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN, SEGMENT, SIM_PARAMS, words } from './layout.js';
 import { type DrawQuery, type DrawResult, runDraws } from './draws.js';
 
 export interface GpuEngineOptions {
@@ -29,7 +29,10 @@ export interface GpuEngineOptions {
 const STATE_BYTES = byteSize(AGENT_STATE);
 const PARAMS_BYTES = byteSize(AGENT_PARAMS);
 const RUN_BYTES = byteSize(RUN);
+const SEGMENT_BYTES = byteSize(SEGMENT);
 const RUN_WORD = words(RUN);
+const PARAMS_WORD = words(AGENT_PARAMS);
+const SEGMENT_WORD = words(SEGMENT);
 const STATE_WORD = words(AGENT_STATE);
 const SIM_WORD = words(SIM_PARAMS);
 const STATE_WORDS = STATE_BYTES / 4;
@@ -38,7 +41,8 @@ const STATE_WORDS = STATE_BYTES / 4;
 interface Chunk {
   begin: number;
   end: number;
-  agents: number;
+  agents: number; // agent-runs
+  segments: number; // rate segments of those agent-runs (each run carries its own copy)
 }
 
 export class GpuEngine {
@@ -91,19 +95,27 @@ export class GpuEngine {
     );
     const maxRuns = Math.min(this.options.maxRunsPerChunk ?? Infinity, Math.floor(maxBytes / RUN_BYTES));
     const maxAgents = Math.floor(maxBytes / STATE_BYTES);
+    const maxSegments = Math.floor(maxBytes / SEGMENT_BYTES);
+    const { fleets, runs } = batch;
     const chunks: Chunk[] = [];
     let begin = 0;
     let agents = 0;
-    for (let r = 0; r < batch.runs.count; r++) {
-      const n = batch.fleets.agentCount[batch.runs.fleet[r]!]!;
-      if (r > begin && (r - begin >= maxRuns || agents + n > maxAgents)) {
-        chunks.push({ begin, end: r, agents });
+    let segments = 0;
+    for (let r = 0; r < runs.count; r++) {
+      const f = runs.fleet[r]!;
+      const n = fleets.agentCount[f]!;
+      let m = 0;
+      for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++) m += fleets.scheduleCount[a]!;
+      if (r > begin && (r - begin >= maxRuns || agents + n > maxAgents || segments + m > maxSegments)) {
+        chunks.push({ begin, end: r, agents, segments });
         begin = r;
         agents = 0;
+        segments = 0;
       }
       agents += n;
+      segments += m;
     }
-    if (batch.runs.count > begin) chunks.push({ begin, end: batch.runs.count, agents });
+    if (runs.count > begin) chunks.push({ begin, end: runs.count, agents, segments });
     return chunks;
   }
 
@@ -112,11 +124,16 @@ export class GpuEngine {
     const { config, fleets, runs } = batch;
     const runCount = chunk.end - chunk.begin;
 
-    // Runs and their agents' parameters, agent-run major (a fleet's parameters repeat per policy/replicate).
+    // Runs, their agents' parameters and rate segments, agent-run major (a fleet's parameters and
+    // segments repeat per policy/replicate).
     const runWords = new Uint32Array((runCount * RUN_BYTES) / 4);
     const runFloats = new Float32Array(runWords.buffer);
-    const params = new Float32Array((chunk.agents * PARAMS_BYTES) / 4);
+    const params = new Uint32Array((chunk.agents * PARAMS_BYTES) / 4);
+    const paramFloats = new Float32Array(params.buffer);
+    const segments = new Uint32Array((chunk.segments * SEGMENT_BYTES) / 4);
+    const segmentFloats = new Float32Array(segments.buffer);
     let agentOffset = 0;
+    let segmentOffset = 0;
     for (let k = 0; k < runCount; k++) {
       const r = chunk.begin + k;
       const f = runs.fleet[r]!;
@@ -130,11 +147,20 @@ export class GpuEngine {
       runFloats[base + RUN_WORD.capacity!] = fleets.capacity[f]!;
       for (let i = 0; i < n; i++) {
         const a = fleets.agentOffset[f]! + i;
-        const p = (agentOffset + i) * 4;
-        params[p] = fleets.T[a]!;
-        params[p + 1] = fleets.R[a]!;
-        params[p + 2] = fleets.P[a]!;
-        params[p + 3] = fleets.lambda[a]!;
+        const p = ((agentOffset + i) * PARAMS_BYTES) / 4;
+        const count = fleets.scheduleCount[a]!;
+        paramFloats[p + PARAMS_WORD.T!] = fleets.T[a]!;
+        paramFloats[p + PARAMS_WORD.R!] = fleets.R[a]!;
+        paramFloats[p + PARAMS_WORD.P!] = fleets.P[a]!;
+        paramFloats[p + PARAMS_WORD.lambda!] = fleets.lambda[a]!;
+        params[p + PARAMS_WORD.scheduleOffset!] = segmentOffset;
+        params[p + PARAMS_WORD.scheduleCount!] = count;
+        for (let k = 0; k < count; k++) {
+          const s = ((segmentOffset + k) * SEGMENT_BYTES) / 4;
+          segments[s + SEGMENT_WORD.start!] = fleets.scheduleStart[fleets.scheduleOffset[a]! + k]!;
+          segmentFloats[s + SEGMENT_WORD.multiplier!] = fleets.scheduleMultiplier[fleets.scheduleOffset[a]! + k]!;
+        }
+        segmentOffset += count;
       }
       agentOffset += n;
     }
@@ -156,6 +182,10 @@ export class GpuEngine {
       u[SIM_WORD.arrivalMode!] = ARRIVAL_MODE_ID[config.arrivals];
       uf[SIM_WORD.dt!] = config.dt;
       uf[SIM_WORD.lmax!] = config.lmax;
+      u[SIM_WORD.warmup!] = config.warmup ?? 0;
+      u[SIM_WORD.workMode!] = WORK_MODE_ID[config.work ?? 'deterministic'];
+      u[SIM_WORD.signalMode!] = SIGNAL_MODE_ID[config.signal ?? 'nominal'];
+      uf[SIM_WORD.emaAlpha!] = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
     }
 
     const stateBytes = chunk.agents * STATE_BYTES;
@@ -163,6 +193,7 @@ export class GpuEngine {
       uniform: upload(device, 'GpuEngine.uniform', uniform, GPUBufferUsage.UNIFORM),
       runs: upload(device, 'GpuEngine.runs', runWords.buffer, GPUBufferUsage.STORAGE),
       agents: upload(device, 'GpuEngine.agents', params.buffer, GPUBufferUsage.STORAGE),
+      segments: upload(device, 'GpuEngine.segments', segments.buffer, GPUBufferUsage.STORAGE),
     };
     // WebGPU zero-initialises new buffers: every queue and total starts at 0.
     const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
@@ -175,6 +206,7 @@ export class GpuEngine {
           { binding: 1, resource: { buffer: buffers.runs } },
           { binding: 2, resource: { buffer: buffers.agents } },
           { binding: 3, resource: { buffer: states.output } },
+          { binding: 4, resource: { buffer: buffers.segments } },
         ],
       });
       const encoder = device.createCommandEncoder({ label: 'GpuEngine.encoder' });
@@ -205,6 +237,7 @@ function unpackStates(state: Float32Array, totals: RunTotals, first: number, cou
     totals.queueSum[j] = state[s + w.queueSum!]! - state[s + w.queueComp!]!;
     totals.shareSum[j] = state[s + w.shareSum!]! - state[s + w.shareComp!]!;
     totals.arrivedSum[j] = state[s + w.arrivedSum!]! - state[s + w.arrivedComp!]!;
+    totals.systemSum[j] = state[s + w.systemSum!]! - state[s + w.systemComp!]!;
   }
 }
 
@@ -221,6 +254,7 @@ function simulateLayout(device: GPUDevice): GPUPipelineLayout {
       storage(1, 'read-only-storage'),
       storage(2, 'read-only-storage'),
       storage(3, 'storage'),
+      storage(4, 'read-only-storage'),
     ],
   });
   return device.createPipelineLayout({ label: 'GpuEngine.simulatePipelineLayout', bindGroupLayouts: [layout] });

@@ -4,7 +4,7 @@
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
 
-export const SHADER_FILES = ['common', 'philox', 'f32math', 'poisson', 'allocate', 'simulate', 'draws'] as const;
+export const SHADER_FILES = ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'simulate', 'draws'] as const;
 export type ShaderFile = (typeof SHADER_FILES)[number];
 
 /** The text of every file in shaders/, keyed by base name (`common` is shaders/common.wgsl). */
@@ -18,13 +18,13 @@ export interface KernelDescriptor {
 
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'allocate', 'simulate'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'simulate'],
   entryPoint: 'simulate',
 };
 
 export const DRAWS_KERNEL: KernelDescriptor = {
   label: 'draws',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'draws'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'draws'],
   entryPoint: 'draws',
 };
 

@@ -58,6 +58,10 @@ export const SIM_PARAMS: StructLayout = {
     ['opaqueZero', 'u32'],
     ['dt', 'f32'],
     ['lmax', 'f32'],
+    ['warmup', 'u32'],
+    ['workMode', 'u32'],
+    ['signalMode', 'u32'],
+    ['emaAlpha', 'f32'],
     ['_pad1', 'u32'],
     ['_pad2', 'u32'],
   ],
@@ -84,6 +88,16 @@ export const AGENT_PARAMS: StructLayout = {
     ['R', 'f32'],
     ['P', 'f32'],
     ['lambda', 'f32'],
+    ['scheduleOffset', 'u32'],
+    ['scheduleCount', 'u32'],
+  ],
+};
+
+export const SEGMENT: StructLayout = {
+  name: 'Segment',
+  fields: [
+    ['start', 'u32'],
+    ['multiplier', 'f32'],
   ],
 };
 
@@ -101,7 +115,9 @@ export const AGENT_STATE: StructLayout = {
     ['shareComp', 'f32'],
     ['arrivedSum', 'f32'],
     ['arrivedComp', 'f32'],
-    ['_pad0', 'f32'],
+    ['rate', 'f32'],
+    ['systemSum', 'f32'],
+    ['systemComp', 'f32'],
   ],
 };
 
@@ -123,7 +139,7 @@ export const DRAW_QUERY: StructLayout = {
     ['step', 'u32'],
     ['agent', 'u32'],
     ['mean', 'f32'],
-    ['_pad0', 'u32'],
+    ['withWork', 'u32'],
     ['_pad1', 'u32'],
     ['_pad2', 'u32'],
   ],
@@ -135,9 +151,9 @@ export const DRAW_RESULT: StructLayout = {
     ['block0', 'vec4<u32>'],
     ['count', 'u32'],
     ['drawsUsed', 'u32'],
-    ['_pad0', 'u32'],
+    ['work', 'f32'],
     ['_pad1', 'u32'],
   ],
 };
 
-export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, AGENT_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];
+export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, SEGMENT, AGENT_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];

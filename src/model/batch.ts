@@ -10,8 +10,15 @@
 import { MAX_POISSON_MEAN } from '../random/poisson.js';
 import { ConfigError } from './errors.js';
 import { POLICY_NAMES, type PolicyId } from './policies.js';
+import { maxMultiplier, stepMean } from './schedule.js';
 
-/** One agent (MODEL.md Part 1). */
+/** From step `start` on (until the next segment), the agent's arrival rate is multiplier × λ. */
+export interface ScheduleSegment {
+  start: number; // first step of the segment, integer ≥ 0
+  multiplier: number; // factor on λ, finite ≥ 0
+}
+
+/** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {
   name?: string;
   T: number; // base throughput with the whole GPU, requests/s
@@ -19,6 +26,8 @@ export interface AgentSpec {
   P: number; // priority, 1 = most important
   lambda: number; // nominal arrival rate, requests/s
   M?: number; // model size, MB (descriptive)
+  /** Piecewise-constant rate multipliers, starts strictly increasing; multiplier 1 before the first. */
+  schedule?: readonly ScheduleSegment[];
 }
 
 export interface FleetSpec {
@@ -29,14 +38,32 @@ export interface FleetSpec {
 export type ArrivalMode = 'deterministic' | 'poisson';
 export const ARRIVAL_MODE_ID: Readonly<Record<ArrivalMode, number>> = { deterministic: 0, poisson: 1 };
 
+/** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
+export type WorkMode = 'deterministic' | 'exponential';
+export const WORK_MODE_ID: Readonly<Record<WorkMode, number>> = { deterministic: 0, exponential: 1 };
+
+/** The rate λ̂_i the adaptive allocator puts in its demand λ̂_i·R_i/P_i. */
+export type SignalMode = 'nominal' | 'observed' | 'ema';
+export const SIGNAL_MODE_ID: Readonly<Record<SignalMode, number>> = { nominal: 0, observed: 1, ema: 2 };
+
 export interface SimConfig {
   dt: number; // step length Δt, seconds
-  steps: number; // S
+  steps: number; // S, steps simulated
   lmax: number; // latency recorded at share 0, seconds
   price: number; // $ per GPU-hour
   arrivals: ArrivalMode;
   seed: bigint | number; // Philox key, integer in [0, 2^64)
+  /** Steps t < warmup are simulated but not recorded (0 ≤ warmup < steps); default 0. */
+  warmup?: number;
+  /** deterministic (default): 1 unit per request; exponential: Exp(1) units (Poisson arrivals only). */
+  work?: WorkMode;
+  /** nominal (default, the paper): λ_i; observed: last step's arrivals / Δt; ema: their moving average. */
+  signal?: SignalMode;
+  /** Weight α of the newest step in the ema signal, in (0, 1]; default DEFAULT_EMA_ALPHA. */
+  emaAlpha?: number;
 }
+
+export const DEFAULT_EMA_ALPHA = 0.2;
 
 /** Fleets packed agent-major: fleet f owns agents [agentOffset[f], agentOffset[f] + agentCount[f]). */
 export interface PackedFleets {
@@ -49,6 +76,11 @@ export interface PackedFleets {
   R: Float32Array;
   P: Float32Array;
   lambda: Float32Array;
+  /** Agent a's schedule is segments [scheduleOffset[a], scheduleOffset[a] + scheduleCount[a]). */
+  scheduleOffset: Uint32Array;
+  scheduleCount: Uint32Array;
+  scheduleStart: Uint32Array; // per segment: first step
+  scheduleMultiplier: Float32Array; // per segment: factor on λ
 }
 
 export interface PackedRuns {
@@ -67,10 +99,51 @@ export interface Batch {
 export const MAX_AGENTS_PER_FLEET = 64;
 /** Step indices stop below the Philox step word reserved for fleet parameter draws. */
 export const MAX_STEPS = 1_000_000_000;
+/** Segments per agent schedule: the kernel scans them linearly every step. */
+export const MAX_SCHEDULE_SEGMENTS = 16;
+/**
+ * Largest per-step mean (λ·Δt·multiplier) with exponential work. Each request takes one draw after
+ * the Poisson sampler's at most 128, from the 2^18 draws one agent-step can address (src/random/
+ * philox.ts); at mean 10^4 a count above 2^18 − 128 has probability below 1e-10000.
+ */
+export const MAX_EXPONENTIAL_MEAN = 10_000;
 
-/** Packs fleet specs; `streams` gives each fleet's random stream id (default: 0, 1, 2, …). */
+/** `schedule` checked before packing, since Uint32Array would wrap negative or fractional starts. */
+function checkSchedule(schedule: readonly ScheduleSegment[], at: string): void {
+  check(
+    schedule.length <= MAX_SCHEDULE_SEGMENTS,
+    `${at}.schedule`,
+    `must hold at most ${MAX_SCHEDULE_SEGMENTS} segments, got ${schedule.length}`,
+  );
+  schedule.forEach(({ start, multiplier }, k) => {
+    const previous = k > 0 ? schedule[k - 1]!.start : -1;
+    check(
+      Number.isInteger(start) && start > previous && start < MAX_STEPS,
+      `${at}.schedule[${k}].start`,
+      `must be an integer step from ${previous + 1} to ${MAX_STEPS - 1} (starts strictly increasing), got ${start}`,
+    );
+    check(
+      finite(multiplier) && multiplier >= 0 && finite(Math.fround(multiplier)),
+      `${at}.schedule[${k}].multiplier`,
+      `must be a finite number ≥ 0 (factor on lambda), got ${multiplier}`,
+    );
+  });
+}
+
+/**
+ * Packs fleet specs; `streams` gives each fleet's random stream id (default: 0, 1, 2, …).
+ * Throws a ConfigError naming the field when a schedule is malformed.
+ */
 export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<number>): PackedFleets {
   const total = fleets.reduce((n, f) => n + f.agents.length, 0);
+  let segments = 0;
+  fleets.forEach((fleet, f) =>
+    fleet.agents.forEach((a, i) => {
+      const schedule = a.schedule ?? [];
+      checkSchedule(schedule, `fleets[${f}].agents[${i}]`);
+      segments += schedule.length;
+    }),
+  );
   const packed: PackedFleets = {
     count: fleets.length,
     agentOffset: new Uint32Array(fleets.length),
@@ -81,8 +154,13 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
     R: new Float32Array(total),
     P: new Float32Array(total),
     lambda: new Float32Array(total),
+    scheduleOffset: new Uint32Array(total),
+    scheduleCount: new Uint32Array(total),
+    scheduleStart: new Uint32Array(segments),
+    scheduleMultiplier: new Float32Array(segments),
   };
   let offset = 0;
+  let segment = 0;
   fleets.forEach((fleet, f) => {
     packed.agentOffset[f] = offset;
     packed.agentCount[f] = fleet.agents.length;
@@ -93,6 +171,13 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
       packed.R[offset] = a.R;
       packed.P[offset] = a.P;
       packed.lambda[offset] = a.lambda;
+      packed.scheduleOffset[offset] = segment;
+      packed.scheduleCount[offset] = a.schedule?.length ?? 0;
+      for (const { start, multiplier } of a.schedule ?? []) {
+        packed.scheduleStart[segment] = start;
+        packed.scheduleMultiplier[segment] = multiplier;
+        segment++;
+      }
       offset++;
     }
   });
@@ -147,6 +232,25 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   const seed = BigInt(config.seed);
   check(seed >= 0n && seed < 1n << 64n, 'seed', `must be an integer in [0, 2^64), got ${config.seed}`);
   check(config.arrivals in ARRIVAL_MODE_ID, 'arrivals', `must be deterministic or poisson, got ${config.arrivals}`);
+  const warmup = config.warmup ?? 0;
+  check(
+    Number.isInteger(warmup) && warmup >= 0 && warmup < config.steps,
+    'warmup',
+    `must be an integer from 0 to steps − 1 = ${config.steps - 1} (steps not recorded), got ${warmup}`,
+  );
+  const work = config.work ?? 'deterministic';
+  check(Object.hasOwn(WORK_MODE_ID, work), 'work', `must be deterministic or exponential, got ${work}`);
+  const exponential = work === 'exponential';
+  check(
+    !exponential || config.arrivals === 'poisson',
+    'work',
+    `exponential work needs poisson arrivals (deterministic arrivals add a fractional mean, not requests), got arrivals ${config.arrivals}`,
+  );
+  const signal = config.signal ?? 'nominal';
+  check(Object.hasOwn(SIGNAL_MODE_ID, signal), 'signal', `must be nominal, observed or ema, got ${signal}`);
+  const alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
+  check(finite(alpha) && alpha > 0 && alpha <= 1, 'emaAlpha', `must be a number in (0, 1] (weight of the newest step), got ${alpha}`);
+  const meanLimit = exponential ? MAX_EXPONENTIAL_MEAN : MAX_POISSON_MEAN;
   for (let f = 0; f < fleets.count; f++) {
     const n = fleets.agentCount[f]!;
     check(n >= 1 && n <= MAX_AGENTS_PER_FLEET, `fleets[${f}].agents`, `must hold 1 to ${MAX_AGENTS_PER_FLEET} agents, got ${n}`);
@@ -163,9 +267,16 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       check(R >= 0 && R <= 1, `${at}.R`, `must be a number in [0, 1] (share of G), got ${R}`);
       check(finite(P) && P > 0, `${at}.P`, `must be a number > 0 (priority, 1 = highest), got ${P}`);
       check(
-        lambda >= 0 && lambda * config.dt <= MAX_POISSON_MEAN,
+        lambda >= 0 && stepMean(lambda, config.dt, 1) <= meanLimit,
         `${at}.lambda`,
-        `must be a number ≥ 0 with lambda·dt ≤ ${MAX_POISSON_MEAN} (requests/s), got ${lambda}`,
+        `must be a number ≥ 0 with lambda·dt ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (requests/s), got ${lambda}`,
+      );
+      checkPackedSchedule(fleets, a, at);
+      const peak = maxMultiplier(fleets, a);
+      check(
+        peak.index < 0 || stepMean(lambda, config.dt, peak.multiplier) <= meanLimit,
+        `${at}.schedule[${peak.index}].multiplier`,
+        `must keep lambda·dt·multiplier ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (lambda ${lambda}, dt ${config.dt}), got ${peak.multiplier}`,
       );
     }
   }
@@ -176,5 +287,26 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       `runs[${r}].policy`,
       `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`,
     );
+  }
+}
+
+/** The packed form of checkSchedule, for PackedFleets built or edited without packFleets. */
+function checkPackedSchedule(fleets: PackedFleets, a: number, at: string): void {
+  const first = fleets.scheduleOffset[a]!;
+  const count = fleets.scheduleCount[a]!;
+  check(
+    count <= MAX_SCHEDULE_SEGMENTS && first + count <= fleets.scheduleStart.length,
+    `${at}.schedule`,
+    `must hold at most ${MAX_SCHEDULE_SEGMENTS} segments inside the packed arrays, got ${count} from ${first}`,
+  );
+  for (let k = 0; k < count; k++) {
+    const start = fleets.scheduleStart[first + k]!;
+    check(
+      k === 0 || start > fleets.scheduleStart[first + k - 1]!,
+      `${at}.schedule[${k}].start`,
+      `must be greater than the previous segment's start, got ${start}`,
+    );
+    const m = fleets.scheduleMultiplier[first + k]!;
+    check(finite(m) && m >= 0, `${at}.schedule[${k}].multiplier`, `must be a finite number ≥ 0 (factor on lambda), got ${m}`);
   }
 }

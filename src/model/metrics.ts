@@ -5,9 +5,13 @@
  * @example
  *   const result = summarize(batch, runBatchCpu(batch)); result.avgLatency[0];
  */
-import type { Batch } from './batch.js';
+import type { Batch, SimConfig } from './batch.js';
 
-/** Raw totals per agent-run, as both engines return them. Agent-run j of run r is agentOffset[r] + i. */
+/**
+ * Raw totals per agent-run, as both engines return them. Agent-run j of run r is agentOffset[r] + i.
+ * Every sum runs over the recorded steps t = warmup … steps − 1. Q counts work in units of one
+ * request's mean work ("requests"; exactly requests when work is deterministic).
+ */
 export interface RunTotals {
   runs: number;
   agentOffset: Uint32Array; // per run
@@ -17,10 +21,29 @@ export interface RunTotals {
   servedSum: Float64Array; // Σ_t served_t, requests
   queueSum: Float64Array; // Σ_t Q_t, requests
   shareSum: Float64Array; // Σ_t g_t, GPUs
-  arrivedSum: Float64Array; // Σ_t a_t, requests
+  arrivedSum: Float64Array; // Σ_t a_t, requests (a count, whatever the work per request)
+  systemSum: Float64Array; // Σ_t inSystem(Q_t): requests in the system when each carries one unit of work
 }
 
-export const TOTAL_FIELDS = ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum'] as const;
+export const TOTAL_FIELDS = ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum', 'systemSum'] as const;
+
+/**
+ * Work below this is taken as no request at all when counting requests in the system: Q is a float
+ * that reaches an integer k (a request has just completed) only up to rounding, and ⌈k + 1e-16⌉ would
+ * count the completed request for another step. 2^-10 of one request's work is far above the
+ * rounding of either engine (f64 on the CPU, f32 below Q = 2^14 on the GPU). WGSL: IN_SYSTEM_SLACK.
+ */
+export const IN_SYSTEM_SLACK = 2 ** -10;
+
+/** ⌈Q − IN_SYSTEM_SLACK⌉, at least 0: the requests in the system when each carries one unit of work. */
+export function inSystem(queue: number): number {
+  return Math.max(0, Math.ceil(queue - IN_SYSTEM_SLACK));
+}
+
+/** Steps the totals cover: S' = steps − warmup. */
+export function recordedSteps(config: SimConfig): number {
+  return config.steps - (config.warmup ?? 0);
+}
 export type TotalField = (typeof TOTAL_FIELDS)[number];
 
 /** Empty totals shaped for `batch` (all zero). */
@@ -44,6 +67,7 @@ export function allocTotals(batch: Batch): RunTotals {
     queueSum: new Float64Array(n),
     shareSum: new Float64Array(n),
     arrivedSum: new Float64Array(n),
+    systemSum: new Float64Array(n),
   };
 }
 
@@ -57,6 +81,7 @@ export const RUN_METRICS = [
   'arrived',
   'served',
   'finalQueue',
+  'meanInSystem',
 ] as const;
 export type RunMetric = (typeof RUN_METRICS)[number];
 
@@ -70,17 +95,22 @@ export interface AgentSummary {
   share: number; // mean g over steps, GPUs
   meanQueue: number; // mean Q over steps, requests
   finalQueue: number; // Q after the last step, requests
-  arrived: number; // requests arrived over the run
-  served: number; // requests served over the run
+  arrived: number; // requests arrived over the recorded steps
+  served: number; // requests (units of work) served over the recorded steps
+  meanInSystem: number; // mean requests in the system (⌈Q⌉; meaningful with deterministic work)
 }
 
 export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
 
-/** Derives every metric of every run from raw totals. */
+/**
+ * Derives every metric of every run from raw totals. Means are over the S' = steps − warmup recorded
+ * steps (horizon S'·Δt); finalQueue is the backlog after the last step. Per run, meanInSystem is the
+ * sum over agents of their mean requests in the system.
+ */
 export function summarize(batch: Batch, totals: RunTotals): BatchResult {
   const { config, fleets, runs } = batch;
-  const S = config.steps;
-  const horizon = S * config.dt; // seconds simulated
+  const S = recordedSteps(config);
+  const horizon = S * config.dt; // seconds recorded
   const out = { totals } as BatchResult;
   for (const m of RUN_METRICS) out[m] = new Float64Array(runs.count);
   for (let r = 0; r < runs.count; r++) {
@@ -95,6 +125,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     let busy = 0;
     let arrived = 0;
     let queue = 0;
+    let system = 0;
     for (let i = 0; i < n; i++) {
       const j = j0 + i;
       const T = fleets.T[first + i]!;
@@ -106,6 +137,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
       busy += totals.servedSum[j]! / (T * config.dt);
       arrived += totals.arrivedSum[j]!;
       queue += totals.finalQueue[j]!;
+      system += totals.systemSum[j]!;
     }
     const mean = latency / n;
     out.avgLatency[r] = mean;
@@ -119,6 +151,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.arrived[r] = arrived;
     out.served[r] = served;
     out.finalQueue[r] = queue;
+    out.meanInSystem[r] = system / S;
   }
   return out;
 }
@@ -126,7 +159,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
 /** One run's metrics with its per-agent breakdown (for reports and plots). */
 export function runSummary(batch: Batch, result: BatchResult, r: number, names?: readonly string[]): RunSummary {
   const { totals } = result;
-  const S = batch.config.steps;
+  const S = recordedSteps(batch.config);
   const perAgent: AgentSummary[] = [];
   for (let i = 0; i < totals.agentCount[r]!; i++) {
     const j = totals.agentOffset[r]! + i;
@@ -140,6 +173,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       finalQueue: totals.finalQueue[j]!,
       arrived: totals.arrivedSum[j]!,
       served: totals.servedSum[j]!,
+      meanInSystem: totals.systemSum[j]! / S,
     });
   }
   const summary = { perAgent } as RunSummary;

@@ -18,14 +18,15 @@ export function policyName(id: number): PolicyName {
   return name;
 }
 
-/** One fleet's agent parameters as the allocator sees them (slices of the packed batch arrays). */
+/** One fleet's agent parameters as the allocator sees them. */
 export interface FleetView {
-  readonly offset: number; // index of agent 0 in the arrays
+  readonly offset: number; // index of agent 0 in R and P (the packed batch arrays)
   readonly count: number; // N
   readonly capacity: number; // G
   readonly R: ArrayLike<number>;
   readonly P: ArrayLike<number>;
-  readonly lambda: ArrayLike<number>;
+  /** λ̂_i, indexed by i = 0 … N − 1: the rate in agent i's adaptive demand (the signal, SimConfig.signal). */
+  readonly rate: ArrayLike<number>;
 }
 
 /** The scalars an O(N) allocation produces; each share is then a closed form (shareOf). */
@@ -33,7 +34,7 @@ export interface Allocation {
   policy: number;
   capacity: number;
   turn: number; // round-robin: the agent holding the whole GPU
-  demandTotal: number; // adaptive: D = Σ λ_i R_i / P_i
+  demandTotal: number; // adaptive: D = Σ λ̂_i R_i / P_i
   scale: number; // adaptive: G / Σ max(R_i, p_i) when that sum exceeds G, else 1
 }
 
@@ -42,7 +43,7 @@ export function newAllocation(): Allocation {
 }
 
 function demand(f: FleetView, i: number): number {
-  return (f.lambda[f.offset + i]! * f.R[f.offset + i]!) / f.P[f.offset + i]!;
+  return (f.rate[i]! * f.R[f.offset + i]!) / f.P[f.offset + i]!;
 }
 
 function raised(f: FleetView, i: number, demandTotal: number): number {

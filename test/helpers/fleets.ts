@@ -5,7 +5,7 @@
  * 1–3, per-agent load log-uniform over 0.01–3 (Poisson means from ~1e-5 to ~3,000 per step: both the
  * inversion and the PTRS sampler), zero-rate agents, and some fleets with no demand at all (D = 0).
  */
-import type { FleetSpec } from '../../src/model/batch.js';
+import type { FleetSpec, ScheduleSegment } from '../../src/model/batch.js';
 import { DrawStream, seedKey, u01 } from '../../src/random/philox.js';
 
 export function testFleet(seed: number, index: number): FleetSpec {
@@ -24,4 +24,36 @@ export function testFleet(seed: number, index: number): FleetSpec {
     return { name: `a${i}`, T, R, P, lambda: (load * T) / n };
   });
   return { agents, capacity: u() < 0.1 ? 0.5 + u() : 1 };
+}
+
+/**
+ * `fleet` with random rate schedules on about half its agents, for the schedule cases of the tests:
+ * 1–6 segments at random steps in [0, steps), each a spike (×5 to ×10 for 1–3 steps, then back to 1),
+ * a pause (×0), or a level from ×0.1 to ×`maxMultiplier` (log-uniform), so every branch of the
+ * segment lookup runs: a first segment at step 0 or later, consecutive segments, long and short ones.
+ */
+export function withSchedules(fleet: FleetSpec, seed: number, index: number, steps: number, maxMultiplier = 10): FleetSpec {
+  const [k0, k1] = seedKey(seed ^ 0x5c4ed);
+  const draws = new DrawStream();
+  const agents = fleet.agents.map((agent, i) => {
+    draws.reset(k0, k1, index, 0, 0xfffffffd, i);
+    const u = (): number => u01(draws.nextU32());
+    if (u() < 0.5) return agent;
+    const schedule: ScheduleSegment[] = [];
+    const pieces = 1 + Math.floor(u() * 6);
+    let start = u() < 0.2 ? 0 : Math.floor(u() * steps * 0.3);
+    for (let k = 0; k < pieces && start < steps && schedule.length < 15; k++) {
+      const kind = u();
+      if (kind < 0.4) {
+        const length = 1 + Math.floor(u() * 3);
+        schedule.push({ start, multiplier: Math.min(maxMultiplier, 5 + 5 * u()) }, { start: start + length, multiplier: 1 });
+        start += length;
+      } else {
+        schedule.push({ start, multiplier: kind < 0.55 ? 0 : 0.1 * Math.exp(u() * Math.log(10 * maxMultiplier)) });
+      }
+      start += 1 + Math.floor(u() * steps * 0.3);
+    }
+    return { ...agent, schedule };
+  });
+  return { ...fleet, agents };
 }
