@@ -50,6 +50,7 @@ describe('study validation', () => {
       { ...base, axes: [{ name: 'scenario', variants: [{ label: 'ok', set: { loadScale: 2 } }, { label: 'bad', set: { dt: -1 } }] }] },
       ['axes[0].variants[1] ("bad"): must be > 0, got -1'],
     ],
+    ['rate beyond the sampler', { ...base, loadScale: 1e6 }, ['loadScale: arrivals per agent-step can reach 8.00e+7 (λ × loadScale × schedule × dt); the engine allows at most 10000000']],
     ['overflow', JSON.parse('{"name": "t", "fleet": {"preset": "paper"}, "lmax": 1e400}'), ['lmax: must be a finite number, got Infinity']],
   ];
   it.each(cases)('%s', (_, json, expected) => {

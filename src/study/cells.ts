@@ -9,7 +9,10 @@
  */
 import { formatIssues, formatPath } from './problems.js';
 import { z } from 'zod';
-import { type Axis, axisAssignments, axisLabels, axisName, AxisSchema, type Study, StudySchema } from './schema.js';
+import { MAX_EXPONENTIAL_MEAN } from '../model/batch.js';
+import { PAPER_AGENTS } from '../model/paper.js';
+import { MAX_POISSON_MEAN } from '../random/poisson.js';
+import { type Axis, axisAssignments, axisLabels, axisName, AxisSchema, distRange, type Study, StudySchema } from './schema.js';
 
 /** Every problem of a study file, one line each; the CLI prints them and exits with code 2. */
 export class StudyError extends Error {
@@ -161,6 +164,13 @@ export function expandStudy(json: unknown): ExpandedStudy {
       if (problems.length >= 20) break;
       continue;
     }
+    const limit = rateLimitProblem(cell.study);
+    if (limit !== null) {
+      const where = values.map((v, a) => `${axisName(study.axes[a]!)} = ${JSON.stringify(v)}`).join(', ');
+      problems.push(study.axes.length > 0 ? `cell ${c} (${where}): ${limit}` : limit);
+      if (problems.length >= 20) break;
+      continue;
+    }
     cells.push({ index: c, values, study: cell.study });
   }
   if (problems.length > 0) throw new StudyError(problems);
@@ -176,4 +186,29 @@ export function parseStudyText(text: string, source: string): ExpandedStudy {
     throw new StudyError([`${source}: not valid JSON (${(error as Error).message})`]);
   }
   return expandStudy(json);
+}
+
+/**
+ * The engine's bound on arrivals per agent-step (src/model/batch.ts), checked on the largest rate a
+ * cell can produce: max λ × loadScale × the largest product of schedule multipliers × Δt. With a
+ * load factor, λ_i = ρ·T_i·w_i/Σw ≤ ρ_max·T_max.
+ */
+function rateLimitProblem(study: Study): string | null {
+  const f = study.fleet;
+  let lambda: number;
+  let field: string;
+  if ('random' in f) {
+    const r = f.random;
+    field = r.load === undefined ? 'fleet.random.lambda' : 'fleet.random.load';
+    lambda = r.load === undefined ? distRange(r.lambda!)[1] : distRange(r.load)[1] * distRange(r.T)[1];
+  } else {
+    const agents = 'preset' in f ? PAPER_AGENTS : f.agents;
+    lambda = Math.max(...agents.map((a) => a.lambda));
+    field = 'preset' in f ? 'loadScale' : 'fleet.agents[].lambda';
+  }
+  const spike = study.schedule.reduce((m, e) => m * Math.max(1, e.multiplier), 1);
+  const mean = lambda * study.loadScale * spike * study.dt;
+  const limit = study.work === 'exponential' ? MAX_EXPONENTIAL_MEAN : MAX_POISSON_MEAN;
+  if (mean <= limit) return null;
+  return `${field}: arrivals per agent-step can reach ${mean.toPrecision(3)} (λ × loadScale × schedule × dt); the engine allows at most ${limit}${study.work === 'exponential' ? ' with exponential work' : ''}`;
 }
