@@ -85,7 +85,7 @@ function program(): Command {
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
     .option('--quiet', 'no progress bar and no summary on stdout')
     .addOption(
-      new Option('--batch-size <agentRuns>', 'agent-runs per batch: host memory is about 60 bytes each; the results do not depend on it')
+      new Option('--batch-size <agentRuns>', 'agent-runs per batch: host memory is about 100 bytes each; the results do not depend on it')
         .argParser(integerIn(1, 1 << 26))
         .default(DEFAULT_BATCH_AGENT_RUNS),
     )

@@ -16,7 +16,7 @@ import { cellFleet, loadFactor } from '../study/fleets.js';
 import type { SweepAggregate } from './aggregate.js';
 import { planBatches, simConfig, type Unit } from './plan.js';
 
-/** Agent-runs per batch by default: ~60 MB of f64 totals on the host, and a few GPU chunks. */
+/** Agent-runs per batch by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
 export const DEFAULT_BATCH_AGENT_RUNS = 1 << 20;
 
 export interface BatchDone {
