@@ -85,16 +85,16 @@ function program(): Command {
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
     .option('--quiet', 'no progress bar and no summary on stdout')
     .addOption(
-      new Option('--batch-size <agentRuns>', 'agent-runs per batch: host memory is about 100 bytes each; the results do not depend on it')
-        .argParser(integerIn(1, 1 << 26))
-        .default(DEFAULT_BATCH_AGENT_RUNS),
+      new Option('--batch-size <agentRuns>', `agent-runs per batch, about 100 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS})`).argParser(
+        integerIn(1, 1 << 26),
+      ),
     )
-    .action(async (file: string, opts: { out: string; backend: BackendChoice; seed?: number; shard?: string; resume?: boolean; quiet?: boolean; batchSize: number }) => {
+    .action(async (file: string, opts: { out: string; backend: BackendChoice; seed?: number; shard?: string; resume?: boolean; quiet?: boolean; batchSize?: number }) => {
       const shard = parseShard(opts.shard);
       const loaded = await loadStudy(file, opts.seed);
       const backend = await openBackend(opts.backend, notice);
       try {
-        const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, batchAgentRuns: opts.batchSize });
+        const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, ...(opts.batchSize === undefined ? {} : { batchAgentRuns: opts.batchSize }) });
         if (!opts.quiet) {
           const checkpoint = (await readJson(join(opts.out, 'checkpoint.json'))) as { aggregate: unknown };
           const summary = SweepAggregate.fromJSON(checkpoint.aggregate).summary(loaded.cells, loaded.study.axes.map(axisName));

@@ -14,10 +14,21 @@ import { POLICY } from '../model/policies.js';
 import type { Cell } from '../study/cells.js';
 import { cellFleet, loadFactor } from '../study/fleets.js';
 import type { SweepAggregate } from './aggregate.js';
-import { planBatches, simConfig, type Unit } from './plan.js';
+import { planBatches, simConfig, type Unit, unitAgentRuns } from './plan.js';
 
-/** Agent-runs per batch by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
+/** Agent-runs per batch at most by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
 export const DEFAULT_BATCH_AGENT_RUNS = 1 << 20;
+/** Below this many agent-runs a batch would leave a GPU idle between dispatches. */
+const MIN_AUTO_BATCH_AGENT_RUNS = 1 << 16;
+
+/**
+ * The default batch budget: at most DEFAULT_BATCH_AGENT_RUNS, and about 1/32 of the sweep's work when
+ * that is smaller, so the progress bar and the checkpoints advance in steps on small sweeps too.
+ */
+export function autoBatchAgentRuns(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): number {
+  const total = units.reduce((n, u) => n + unitAgentRuns(u, cells.get(u.cell)!.study), 0);
+  return Math.min(DEFAULT_BATCH_AGENT_RUNS, Math.max(MIN_AUTO_BATCH_AGENT_RUNS, Math.ceil(total / 32)));
+}
 
 export interface BatchDone {
   units: readonly Unit[];
@@ -36,7 +47,7 @@ export interface SweepHooks {
   afterBatch?: (done: BatchDone) => Promise<void> | void;
   progress?: (fleetRunsDone: number) => void;
   signal?: AbortSignal;
-  batchAgentRuns?: number;
+  batchAgentRuns?: number; // default: autoBatchAgentRuns()
 }
 
 export type Engine = (batch: Batch) => Promise<RunTotals>;
@@ -87,7 +98,7 @@ export async function runSweep(
   const started = performance.now();
   const cells = new Map(plan.cells.map((c) => [c.index, c]));
   const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
-  for (const units of planBatches(plan.units, plan.cells, hooks.batchAgentRuns ?? DEFAULT_BATCH_AGENT_RUNS)) {
+  for (const units of planBatches(plan.units, plan.cells, hooks.batchAgentRuns ?? autoBatchAgentRuns(plan.units, cells))) {
     hooks.signal?.throwIfAborted();
     const built = buildBatch(units, cells);
     const t0 = performance.now();
