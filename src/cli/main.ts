@@ -127,6 +127,17 @@ function program(): Command {
     });
 
   cli
+    .command('bench')
+    .description('the GPU-against-CPU benchmark suite (bench/suite.ts): a table, and bench/results/<date>-<host>.json')
+    .option('--budget <seconds>', 'stop growing a workload for a backend once one run takes longer', '20')
+    .option('--repeats <n>', 'timed runs per figure, after a warm-up', '3')
+    .option('--quick', 'small sizes and 200 steps: a smoke test of the suite')
+    .option('--out <dir>', 'directory for the results file (default bench/results)')
+    .action(async () => {
+      await import('../../bench/suite.js'); // parses the same options from process.argv
+    });
+
+  cli
     .command('validate')
     .description('check a study file without running it: every problem, one line each')
     .argument('<study>', 'the study file (JSON)')
