@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
 import { agentSchedule, cellFleet, loadFactor, randomStudyFleet } from '../src/study/fleets.js';
@@ -148,6 +149,16 @@ describe('published schema and shipped studies', () => {
   it('schema/study.schema.json is current (regenerate: npm run schema)', () => {
     const published = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'schema', 'study.schema.json'), 'utf8')) as unknown;
     expect(published).toEqual(JSON.parse(JSON.stringify(studyJsonSchema())));
+  });
+
+  it('the published schema accepts the shipped studies and rejects a bad one (as an editor would, with Ajv)', () => {
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'schema', 'study.schema.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    for (const file of readdirSync(join(import.meta.dirname, '..', 'sweeps'))) {
+      expect(validate(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'sweeps', file), 'utf8'))), file).toBe(true);
+    }
+    expect(validate({ name: 'x', fleet: { preset: 'paper' }, policies: ['greedy'] })).toBe(false);
+    expect(validate({ name: 'x', fleet: { agents: [{ T: 1, R: 2, P: 1, lambda: 1 }] } })).toBe(false);
   });
 
   const dir = join(import.meta.dirname, '..', 'sweeps');
