@@ -76,7 +76,13 @@ fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
     while (u >= cdf && k < INVERSION_MAX_K) {
       k += 1u;
       p = (p * mu) / f32(k);
-      cdf = cdf + p;
+      // Once a term no longer moves the f32 sum, the mass left is below f32 resolution: stop here.
+      // Compared as bits, so that no compiler rewrites (cdf + p == cdf) as (p == 0).
+      let next = cdf + p;
+      if (bitcast<u32>(next) == bitcast<u32>(cdf)) {
+        break;
+      }
+      cdf = next;
     }
     return k;
   }

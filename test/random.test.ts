@@ -135,6 +135,17 @@ describe('exact Poisson sampler', () => {
     expect(p, `χ² = ${chi.toFixed(1)} on ${df} degrees of freedom`).toBeGreaterThan(1e-4);
   });
 
+  it('stops the inversion search where the f32 running sum saturates (the largest uniforms)', () => {
+    // A stream whose next word is all ones: u = 1 − 2^-24, above every saturated f32 sum. Before the
+    // fix such draws (about 1 in 10^7 at small means) searched on to k = 200: bursts of 200 requests
+    // that showed up as 6-sigma arrival totals in the queueing test.
+    const top = { nextU32: () => 0xffffffff } as unknown as DrawStream;
+    for (const mean of [1e-6, 0.0035, 0.05, 0.7, 3, 9.99]) {
+      const k = poisson(mean, top);
+      expect(k, `mean ${mean}`).toBeLessThan(mean + 12 * Math.sqrt(mean) + 6);
+    }
+  });
+
   it('returns 0 for mean 0 without drawing, and handles means up to MAX_POISSON_MEAN', () => {
     const draws = new DrawStream();
     draws.reset(1, 2, 3, 4, 5, 6);
