@@ -3,9 +3,12 @@
  * per fleet run) and the wide one (a workgroup per fleet run, at several workgroup sizes), on batches
  * of equal fleets of N agents × 3 policies with Poisson arrivals. Each batch holds about the same
  * agent-runs (`agentRuns`, default 3 × 8,192), so the figures compare like with like; each figure is
- * the median of `repeats` timed runs after a warm-up run (which also compiles the pipeline).
+ * the median of `repeats` timed runs after a warm-up run (which also compiles the pipeline). Two
+ * figures per cell: per second of wall time, and per second of this process's CPU time (user + system,
+ * all threads), which on a software driver such as lavapipe is the GPU's work and, unlike wall time,
+ * barely moves when other processes share the cores.
  *
- *   npm run bench:wide -- [sizes=16,64,128,1024,4096] [agentRuns=24576] [steps=200] [repeats=3] [wideSizes=32,64,128,256]
+ *   npm run bench:wide -- [sizes=16,64,128,1024,4096] [agentRuns=24576] [steps=200] [repeats=3] [wideSizes=8,32,64,256]
  */
 import { GpuEngine, type GpuEngineOptions } from '../src/gpu/engine.js';
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
@@ -17,7 +20,7 @@ const sizes = list(process.argv[2], '16,64,128,1024,4096');
 const agentRuns = Number(process.argv[3] ?? 3 * 8192);
 const steps = Number(process.argv[4] ?? 200);
 const repeats = Number(process.argv[5] ?? 3);
-const wideSizes = list(process.argv[6], '32,64,128,256');
+const wideSizes = list(process.argv[6], '8,32,64,256');
 
 /** N agents with varied T, R, P and a load of about 0.9 of the GPU (ΣR ≈ 1). */
 function fleet(n: number): FleetSpec {
@@ -41,17 +44,22 @@ function batchOf(n: number): Batch {
   });
 }
 
-/** Median seconds of `repeats` runs after one warm-up run. */
-async function median(engine: GpuEngine, batch: Batch): Promise<number> {
+const middle = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Median wall and CPU seconds of `repeats` runs after one warm-up run. */
+async function median(engine: GpuEngine, batch: Batch): Promise<{ wall: number; cpu: number }> {
   await engine.run(batch);
-  const seconds: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await engine.run(batch);
-    seconds.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    wall.push((performance.now() - t0) / 1000);
+    cpu.push((c.user + c.system) / 1e6);
   }
-  seconds.sort((a, b) => a - b);
-  return seconds[Math.floor(seconds.length / 2)]!;
+  return { wall: middle(wall), cpu: middle(cpu) };
 }
 
 const gpu = await openNodeGpu();
@@ -63,14 +71,18 @@ if (!gpu) {
     ['narrow', { wideAbove: Infinity }],
     ...wideSizes.map((w): [string, GpuEngineOptions] => [`wide ${w}`, { wideAbove: 0, wideWorkgroupSize: w }]),
   ];
-  console.log(['agents', 'runs', ...variants.map(([name]) => name)].map((h) => h.padStart(11)).join(''), '  (M agent-steps/s)');
+  console.log(['agents', 'runs', ...variants.map(([name]) => name)].map((h) => h.padStart(14)).join(''));
+  console.log(' '.repeat(28) + variants.map(() => 'wall / cpu'.padStart(14)).join(''), '  (M agent-steps per second)');
   const engines = await Promise.all(variants.map(([, options]) => GpuEngine.create(gpu.device, gpu.sources, options)));
   for (const n of sizes) {
     const batch = batchOf(n);
     const agentSteps = batch.runs.count * n * steps;
     const cells: string[] = [];
-    for (const engine of engines) cells.push((agentSteps / (await median(engine, batch)) / 1e6).toFixed(2));
-    console.log([n, batch.runs.count, ...cells].map((c) => String(c).padStart(11)).join(''));
+    for (const engine of engines) {
+      const { wall, cpu } = await median(engine, batch);
+      cells.push(`${(agentSteps / wall / 1e6).toFixed(2)} / ${(agentSteps / cpu / 1e6).toFixed(2)}`);
+    }
+    console.log([n, batch.runs.count, ...cells].map((c) => String(c).padStart(14)).join(''));
   }
   gpu.close();
 }

@@ -13,15 +13,26 @@ const MAX_WIDE_AGENTS: u32 = 4096u;
 // The terms of the sum being reduced, one per agent (index i = agent), then the tree's partial sums.
 var<workgroup> terms: array<f32, MAX_WIDE_AGENTS>;
 
-// Σ terms[0 .. n) as a pairwise tree over the agent index: level s adds terms[j + s] into terms[j]
-// for j ≡ 0 (mod 2s), so the result is ((t0 + t1) + (t2 + t3)) + … whatever WORKGROUP_SIZE or the
-// dispatch, and its rounding error is at most ⌈log2 n⌉ f32 roundings deep. Every invocation must
-// call it (it holds barriers); the caller has written the n terms. Returns the sum to all, uniform.
+// Σ terms[0 .. n) as a binary tree over the agent index: with P the power of two in [n, 2n), level
+// h = P/2, P/4, …, 1 adds terms[i + h] into terms[i] for i < h (nothing when i + h ≥ n). The tree
+// depends on n alone, not on WORKGROUP_SIZE or the dispatch, and is ⌈log2 n⌉ f32 roundings deep.
+// Levels with h ≥ WORKGROUP_SIZE pair slots of the same invocation (i ≡ i + h mod WORKGROUP_SIZE, a
+// power of two), so each invocation does them alone; only the last log2(WORKGROUP_SIZE) levels need
+// barriers. Every invocation must call it; the caller has written the n terms. Returns the sum to
+// all, uniform.
 fn treeSum(n: u32, lid: u32) -> f32 {
-  for (var s = 1u; s < n; s = s << 1u) {
+  var h = select(0u, 1u << firstLeadingBit(n - 1u), n > 1u);
+  for (; h >= WORKGROUP_SIZE; h = h >> 1u) {
+    for (var i = lid; i < h; i += WORKGROUP_SIZE) {
+      if (i + h < n) {
+        terms[i] = terms[i] + terms[i + h];
+      }
+    }
+  }
+  for (; h > 0u; h = h >> 1u) {
     workgroupBarrier();
-    for (var j = lid * 2u * s; j + s < n; j += WORKGROUP_SIZE * 2u * s) {
-      terms[j] = terms[j] + terms[j + s];
+    if (lid < h && lid + h < n) {
+      terms[lid] = terms[lid] + terms[lid + h];
     }
   }
   // A barrier, the load, a barrier: the next sum may overwrite `terms` right after.

@@ -11,8 +11,9 @@
  *   (agentStep.wgsl) from the same counters as the narrow one, so they are identical but for the
  *   counted threshold cases, at most MAX_DIVERGENCE_RATE per draw.
  * - Per-run floats, with the same tolerances as the narrow kernel. The one new error is the order of
- *   the adaptive allocator's two sums (Σ d_i and Σ max(R_i, p_i)): a pairwise tree over the agent
- *   index in f32 instead of the narrow kernel's sequential f32 loop. A tree of N terms is off by at
+ *   the adaptive allocator's two sums (Σ d_i and Σ max(R_i, p_i)): a balanced binary tree over the
+ *   agent index in f32 (agent i + h added into i, h = P/2, …, 2, 1 with P the power of two in
+ *   [N, 2N)) instead of the narrow kernel's sequential f32 loop. A tree of N terms is off by at
  *   most ⌈log2 N⌉·2^-24 of Σ|terms| (12·2^-24 ≈ 7e-7 at N = 4,096), a sequential loop by (N − 1)·2^-24
  *   (63·2^-24 ≈ 4e-6 at N = 64): every share g_i = max(R_i, d_i/D·G)·G/Σ g is the ratio of a term
  *   (a few roundings) and these sums, so the wide kernel's share error per step is below the narrow
@@ -280,6 +281,10 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
       console.info(`mixed batch: worst error / tolerance: ${margins}`);
       expect(reports.join('\n\n')).toBe('');
     });
+  });
+
+  it('rejects a wide workgroup size that is not a power of two (the tree sums pair slots of one invocation)', async () => {
+    await expect(engine({ wideWorkgroupSize: 48 })).rejects.toThrow(/wideWorkgroupSize must be a power of two/);
   });
 
   it('runs small fleets on the wide kernel when told to: static and round-robin byte-identical, adaptive within tolerance', async () => {

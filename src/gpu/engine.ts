@@ -55,11 +55,18 @@ const STATE_WORDS = STATE_BYTES / 4;
 
 /**
  * The per-invocation size: fleets up to this many agents run one per invocation (the narrow kernel),
- * larger ones one per workgroup. On lavapipe the narrow kernel is as fast or faster up to here
- * (bench/NOTES.md); on a real GPU a fleet this large already fills a workgroup's worth of lanes.
+ * larger ones one per workgroup (the wide kernel). 64 is the largest fleet the narrow kernel was built
+ * for. On lavapipe (bench/NOTES.md) the narrow kernel stays the more CPU-efficient up to about 1,000
+ * agents, the wide one paying for barriers that llvmpipe runs by switching between a workgroup's SIMD
+ * groups; on a GPU, where a narrow invocation runs as long as its fleet is large and a batch of a
+ * few large fleets fills a handful of lanes, a fleet of 64 already fills a workgroup of the wide one.
+ * `wideAbove` overrides it per engine.
  */
 export const WIDE_ABOVE = 64;
-/** Invocations per workgroup of the wide kernel (bench/NOTES.md has the measurement). */
+/**
+ * Invocations per workgroup of the wide kernel, a power of two (its tree sums need it); results do
+ * not depend on it. On lavapipe 16 to 64 measure alike (bench/NOTES.md); 64 is a wavefront.
+ */
 export const WIDE_WORKGROUP_SIZE = 64;
 
 export type KernelName = 'narrow' | 'wide';
@@ -96,10 +103,12 @@ export class GpuEngine {
     const wideAbove = options.wideAbove ?? WIDE_ABOVE;
     const stepsPerDispatch = options.stepsPerDispatch ?? 256;
     const { maxComputeInvocationsPerWorkgroup: maxInvocations, maxComputeWorkgroupSizeX: maxX } = device.limits;
-    for (const [name, size] of [['workgroupSize', workgroupSize], ['wideWorkgroupSize', wideWorkgroupSize]] as const) {
-      if (!Number.isInteger(size) || size < 1 || size > Math.min(maxInvocations, maxX)) {
-        throw new RangeError(`GpuEngine: ${name} must be an integer from 1 to ${Math.min(maxInvocations, maxX)}, got ${size}`);
-      }
+    const maxSize = Math.min(maxInvocations, maxX);
+    if (!Number.isInteger(workgroupSize) || workgroupSize < 1 || workgroupSize > maxSize) {
+      throw new RangeError(`GpuEngine: workgroupSize must be an integer from 1 to ${maxSize}, got ${workgroupSize}`);
+    }
+    if (!Number.isInteger(Math.log2(wideWorkgroupSize)) || wideWorkgroupSize > maxSize) {
+      throw new RangeError(`GpuEngine: wideWorkgroupSize must be a power of two from 1 to ${maxSize}, got ${wideWorkgroupSize}`);
     }
     if (!(wideAbove >= 0)) throw new RangeError(`GpuEngine: wideAbove must be a number ≥ 0, got ${wideAbove}`);
     const layout = simulateLayout(device);
