@@ -280,7 +280,7 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
       expect(diverged.size).toBeLessThanOrEqual(2 * POLICIES.length); // a threshold case hits a fleet's every policy
       const result = summarize(all, referenceTotals);
       const { reports, margins } = compareRunMetrics(result, cpu, RUN_TOLERANCES, true, (r) => `run ${r}`, (r) => diverged.has(r));
-      console.info(`mixed batch: worst error / tolerance: ${margins}`);
+      console.info(`mixed batch: arrivals differ in ${diverged.size} of ${all.runs.count} runs; worst error / tolerance: ${margins}`);
       expect(reports.join('\n\n')).toBe('');
     });
   });
@@ -308,7 +308,7 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
     const diverged = divergedRuns(batch, wide, cpu.totals);
     expect(diverged.size).toBeLessThanOrEqual(POLICIES.length);
     const { reports, margins } = compareRunMetrics(got, cpu, RUN_TOLERANCES, true, (r) => `run ${r}`, (r) => diverged.has(r));
-    console.info(`small fleets on the wide kernel: worst error / tolerance: ${margins}`);
+    console.info(`small fleets on the wide kernel: arrivals differ in ${diverged.size} of ${batch.runs.count} runs; worst error / tolerance: ${margins}`);
     expect(reports.join('\n\n')).toBe('');
   });
 });
