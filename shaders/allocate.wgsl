@@ -1,6 +1,5 @@
 // The allocation policies, selected by the same integer ids as src/model/policies.ts.
-// Reads the `agents` binding and calls signalRate(), both from the kernel that includes this file
-// (simulate.wgsl).
+// allocate() reads the `agents` binding and calls signalRate(), both from agentStep.wgsl.
 // An allocation is O(N): at most two passes over the fleet to get two scalars, after which each
 // agent's share is a closed form (shareOf), so no per-agent scratch memory is needed.
 
@@ -27,8 +26,22 @@ fn adaptiveRaised(p: AgentParams, rate: f32, demandTotal: f32, capacity: f32) ->
   return max(p.R, (adaptiveDemand(p, rate) / demandTotal) * capacity);
 }
 
+// Every policy's scalars but the adaptive sums: D = 0 and scale 1 until allocate() or the wide kernel's
+// reductions fill them in.
+fn allocationBase(run: Run, step: u32) -> Allocation {
+  return Allocation(run.policy, run.capacity, step % run.agentCount, 0.0, 1.0);
+}
+
+// Adaptive step 3, faithful to the paper: when the raised shares sum above G, every share is scaled
+// by G / Σ g_i, which may push shares back below their minimum R_i.
+fn adaptiveScale(raisedTotal: f32, capacity: f32) -> f32 {
+  return select(1.0, capacity / raisedTotal, raisedTotal > capacity);
+}
+
+// The allocation of step `step`, summing over the fleet sequentially in agent order (the narrow
+// kernel's order; simulateWide.wgsl sums the same terms in a tree).
 fn allocate(run: Run, step: u32) -> Allocation {
-  var a = Allocation(run.policy, run.capacity, step % run.agentCount, 0.0, 1.0);
+  var a = allocationBase(run, step);
   if (run.policy == POLICY_ADAPTIVE) {
     var total = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
@@ -41,10 +54,7 @@ fn allocate(run: Run, step: u32) -> Allocation {
         let k = run.agentOffset + i;
         raised += adaptiveRaised(agents[k], signalRate(k, step), total, run.capacity);
       }
-      // Faithful to the paper: scaling may push shares back below their minimum R_i.
-      if (raised > run.capacity) {
-        a.scale = run.capacity / raised;
-      }
+      a.scale = adaptiveScale(raised, run.capacity);
     }
   }
   return a;

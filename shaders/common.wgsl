@@ -12,12 +12,12 @@ const SIGNAL_EMA: u32 = 2u;         // … their exponential moving average
 // src/model/metrics.ts says why): 2^-10.
 const IN_SYSTEM_SLACK: f32 = 0.0009765625;
 
-// Per-dispatch values of the simulate kernel (one 256-byte-aligned slot per dispatch).
+// Per-dispatch values of the simulate kernels (one 256-byte-aligned slot per dispatch).
 struct SimParams {
   stepBegin: u32,   // first step this dispatch advances (inclusive)
   stepEnd: u32,     // one past the last step this dispatch advances
   runCount: u32,    // fleet runs in this chunk
-  gridWidth: u32,   // invocations per row of the (folded) 2-D dispatch grid
+  gridWidth: u32,   // runs per row of the (folded) 2-D grid: invocations (simulate), workgroups (wide)
   seedLo: u32,      // Philox key word 0: seed bits 0..31
   seedHi: u32,      // Philox key word 1: seed bits 32..63
   arrivalMode: u32, // ARRIVALS_DETERMINISTIC or ARRIVALS_POISSON

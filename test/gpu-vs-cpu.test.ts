@@ -47,16 +47,11 @@ import { POLICY_NAMES, POLICY, policyName } from '../src/model/policies.js';
 import { DrawStream, philox4x32, seedKey } from '../src/random/philox.js';
 import { poisson } from '../src/random/poisson.js';
 import { exponentialWork } from '../src/random/work.js';
-import { compareColumns, type Tolerance, worstFraction } from './helpers/compare.js';
+import { compareRunMetrics } from './helpers/compare.js';
 import { testFleet, withSchedules } from './helpers/fleets.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { invariantViolations } from './helpers/invariants.js';
-
-const MAX_DIVERGENCE_RATE = 1e-5; // arrival-count divergences per draw
-const LATENCY_TOL: Tolerance = { abs: 2e-3, rel: 2e-4 };
-const FLOW_TOL: Tolerance = { abs: 1e-6, rel: 1e-5 };
-const SYSTEM_TOL: Tolerance = { abs: 1e-2, rel: 2e-4 };
-const AGGREGATE_REL = 1e-4;
+import { AGGREGATE_REL, MAX_DIVERGENCE_RATE, RUN_TOLERANCES } from './helpers/tolerances.js';
 
 interface Group {
   name: string;
@@ -229,24 +224,8 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'GPU against CPU', () => {
 
     it('agrees per run within the named tolerances', () => {
       const skip = (r: number): boolean => divergentFleets.has(batch.runs.fleet[r]!);
-      const reports = [
-        compareColumns('avgLatency', gpuResult.avgLatency, cpu.avgLatency, LATENCY_TOL, label, skip),
-        compareColumns('crossAgentStd', gpuResult.crossAgentStd, cpu.crossAgentStd, LATENCY_TOL, label, skip),
-        compareColumns('throughput', gpuResult.throughput, cpu.throughput, FLOW_TOL, label, skip),
-        compareColumns('capacityThroughput', gpuResult.capacityThroughput, cpu.capacityThroughput, FLOW_TOL, label, skip),
-        compareColumns('utilization', gpuResult.utilization, cpu.utilization, FLOW_TOL, label, skip),
-        compareColumns('cost', gpuResult.cost, cpu.cost, FLOW_TOL, label, skip),
-        compareColumns('arrived', gpuResult.arrived, cpu.arrived, poissonArrivals ? { abs: 0, rel: 0 } : FLOW_TOL, label, skip),
-        compareColumns('meanInSystem', gpuResult.meanInSystem, cpu.meanInSystem, SYSTEM_TOL, label, skip),
-      ].filter((r): r is string => r !== null);
-      const margins = (['avgLatency', 'crossAgentStd'] as const).map(
-        (m) => `${m} ${worstFraction(gpuResult[m], cpu[m], LATENCY_TOL, skip).toFixed(3)}`,
-      );
-      for (const m of ['throughput', 'capacityThroughput', 'utilization', 'cost'] as const) {
-        margins.push(`${m} ${worstFraction(gpuResult[m], cpu[m], FLOW_TOL, skip).toFixed(3)}`);
-      }
-      margins.push(`meanInSystem ${worstFraction(gpuResult.meanInSystem, cpu.meanInSystem, SYSTEM_TOL, skip).toFixed(3)}`);
-      console.info(`${group.name}: worst error / tolerance: ${margins.join(', ')}`);
+      const { reports, margins } = compareRunMetrics(gpuResult, cpu, RUN_TOLERANCES, poissonArrivals, label, skip);
+      console.info(`${group.name}: worst error / tolerance: ${margins}`);
       expect(reports.join('\n\n')).toBe('');
     });
 

@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
 import { SHADER_FILES } from '../src/gpu/kernels.js';
-import { ARRIVAL_MODE_ID, SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/batch.js';
+import { ARRIVAL_MODE_ID, MAX_AGENTS_PER_FLEET, SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/batch.js';
 import { IN_SYSTEM_SLACK } from '../src/model/metrics.js';
 import { POLICY } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js'; // also installs the WebGPU globals webgpu-utils reads
+import { MAX_COUNTER_AGENTS } from '../src/random/philox.js';
 import { STIRLERR_TABLE } from '../src/random/poisson.js';
 import { MAX_WORK_DRAWS } from '../src/random/work.js';
 
@@ -72,6 +73,14 @@ describe('ids and tables shared by both sides', () => {
     const match = /const STIRLERR = array<f32, 16>\(([^)]*)\);/.exec(wgsl);
     const values = match![1]!.split(',').map((v) => Math.fround(Number(v)));
     expect(values).toEqual(STIRLERR_TABLE);
+  });
+
+  it('sizes the wide kernel for the largest fleet the host accepts', () => {
+    expect(wgslConst('MAX_WIDE_AGENTS')).toBe(`${MAX_AGENTS_PER_FLEET}u`);
+    // one f32 per agent in workgroup memory, within WebGPU's default maxComputeWorkgroupStorageSize
+    expect(4 * MAX_AGENTS_PER_FLEET).toBeLessThanOrEqual(16384);
+    // agent indices stay below the Philox counter slot of the fleet-level draws (MAX_COUNTER_AGENTS − 1)
+    expect(MAX_AGENTS_PER_FLEET).toBeLessThan(MAX_COUNTER_AGENTS - 1);
   });
 
   it('uses the same sampler constants', () => {

@@ -4,6 +4,7 @@
  * paper's figures. Node-free: the shaders are bundled by Vite, and the backend choice lives here
  * because src/cli/backend.ts opens Dawn.
  */
+import agentStep from '../shaders/agentStep.wgsl?raw';
 import allocate from '../shaders/allocate.wgsl?raw';
 import common from '../shaders/common.wgsl?raw';
 import draws from '../shaders/draws.wgsl?raw';
@@ -11,6 +12,7 @@ import f32math from '../shaders/f32math.wgsl?raw';
 import philox from '../shaders/philox.wgsl?raw';
 import poisson from '../shaders/poisson.wgsl?raw';
 import simulate from '../shaders/simulate.wgsl?raw';
+import simulateWide from '../shaders/simulateWide.wgsl?raw';
 import work from '../shaders/work.wgsl?raw';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { GpuEngine } from '../src/gpu/engine.js';
@@ -21,7 +23,7 @@ import { PAPER_TABLE_II, paperBatch } from '../src/model/paper.js';
 import { POLICY_NAMES } from '../src/model/policies.js';
 
 // Keyed by SHADER_FILES: the type makes a missing or extra file a compile error (add new shaders here).
-const SOURCES: ShaderSources = { common, philox, f32math, poisson, work, allocate, simulate, draws };
+const SOURCES: ShaderSources = { common, philox, f32math, poisson, work, allocate, agentStep, simulate, simulateWide, draws };
 
 interface Ran {
   backend: 'gpu' | 'cpu';

@@ -1,8 +1,13 @@
 /**
  * The GPU engine: runs a batch of fleet runs with the WGSL kernels on an injected GPUDevice (Node's
- * Dawn or a browser's navigator.gpu alike). Runs are split into chunks that fit the device's buffer
- * limits; each chunk's state stays on the GPU across all its steps (one dispatch advances every run by
- * up to `stepsPerDispatch` steps), and only the final per-agent totals are read back.
+ * Dawn or a browser's navigator.gpu alike). Each run goes to one of two kernels by its fleet size:
+ * up to `wideAbove` agents (the per-invocation size) one invocation advances the whole run
+ * (simulate.wgsl); larger fleets get a workgroup each, whose invocations share the agents and reduce
+ * the allocator's sums in workgroup memory (simulateWide.wgsl). The choice depends on the fleet size
+ * alone, so a run's result never depends on the batch around it. Each kernel's runs are split into
+ * chunks that fit the device's buffer limits; a chunk's state stays on the GPU across all its steps
+ * (one dispatch advances every run by up to `stepsPerDispatch` steps), and only the final per-agent
+ * totals are read back, into the batch's run order.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
@@ -14,12 +19,23 @@ import { seedKey } from '../random/philox.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
-import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, type ShaderSources } from './kernels.js';
+import {
+  DRAWS_KERNEL,
+  type KernelDescriptor,
+  kernelSource,
+  SIMULATE_KERNEL,
+  SIMULATE_WIDE_KERNEL,
+  type ShaderSources,
+} from './kernels.js';
 import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN, SEGMENT, SIM_PARAMS, words } from './layout.js';
 import { type DrawQuery, type DrawResult, runDraws } from './draws.js';
 
 export interface GpuEngineOptions {
-  workgroupSize?: number; // invocations per workgroup (override WORKGROUP_SIZE); default 64
+  workgroupSize?: number; // invocations per workgroup of the narrow and draws kernels; default 64
+  /** Invocations per workgroup of the wide kernel (its results do not depend on it); default WIDE_WORKGROUP_SIZE. */
+  wideWorkgroupSize?: number;
+  /** Fleets with more agents than this run on the wide kernel; default WIDE_ABOVE (0: every fleet). */
+  wideAbove?: number;
   stepsPerDispatch?: number; // steps one dispatch advances; default 256
   maxRunsPerChunk?: number; // cap on runs per chunk (tests use it to force splitting)
   maxChunkBytes?: number; // cap on any one buffer of a chunk; default: the device's limits
@@ -37,43 +53,91 @@ const STATE_WORD = words(AGENT_STATE);
 const SIM_WORD = words(SIM_PARAMS);
 const STATE_WORDS = STATE_BYTES / 4;
 
-/** A [begin, end) range of runs small enough for one set of buffers. */
-interface Chunk {
-  begin: number;
-  end: number;
+/**
+ * The per-invocation size: fleets up to this many agents run one per invocation (the narrow kernel),
+ * larger ones one per workgroup (the wide kernel). 64 is the largest fleet the narrow kernel was built
+ * for. On lavapipe (bench/NOTES.md) the narrow kernel stays the more CPU-efficient up to about 1,000
+ * agents, the wide one paying for barriers that llvmpipe runs by switching between a workgroup's SIMD
+ * groups; on a GPU, where a narrow invocation runs as long as its fleet is large and a batch of a
+ * few large fleets fills a handful of lanes, a fleet of 64 already fills a workgroup of the wide one.
+ * `wideAbove` overrides it per engine.
+ */
+export const WIDE_ABOVE = 64;
+/**
+ * Invocations per workgroup of the wide kernel, a power of two (its tree sums need it); results do
+ * not depend on it. On lavapipe 16 to 64 measure alike (bench/NOTES.md); 64 is a wavefront.
+ */
+export const WIDE_WORKGROUP_SIZE = 64;
+
+export type KernelName = 'narrow' | 'wide';
+
+/** Runs of one kernel small enough for one set of buffers, in batch order (not necessarily adjacent). */
+export interface Chunk {
+  kernel: KernelName;
+  runs: Uint32Array; // indices into the batch's runs, ascending
   agents: number; // agent-runs
   segments: number; // rate segments of those agent-runs (each run carries its own copy)
 }
 
 export class GpuEngine {
+  /** The wide kernel, compiled on the first batch that needs it (most batches never do). */
+  private widePipeline: Promise<GPUComputePipeline> | null = null;
+
   private constructor(
     readonly device: GPUDevice,
+    private readonly sources: ShaderSources,
+    private readonly layout: SimulateLayout,
     private readonly simulate: GPUComputePipeline,
     private readonly drawsPipeline: GPUComputePipeline,
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {}
 
-  /** Compiles the kernels for `device`; throws GpuError on any shader or pipeline error. */
+  /**
+   * Compiles the kernels for `device` (the wide one on first use); throws GpuError on any shader or
+   * pipeline error, RangeError on a workgroup size above the device's limits.
+   */
   static async create(device: GPUDevice, sources: ShaderSources, options: GpuEngineOptions = {}): Promise<GpuEngine> {
     const workgroupSize = options.workgroupSize ?? 64;
+    const wideWorkgroupSize = options.wideWorkgroupSize ?? WIDE_WORKGROUP_SIZE;
+    const wideAbove = options.wideAbove ?? WIDE_ABOVE;
     const stepsPerDispatch = options.stepsPerDispatch ?? 256;
+    const { maxComputeInvocationsPerWorkgroup: maxInvocations, maxComputeWorkgroupSizeX: maxX } = device.limits;
+    const maxSize = Math.min(maxInvocations, maxX);
+    if (!Number.isInteger(workgroupSize) || workgroupSize < 1 || workgroupSize > maxSize) {
+      throw new RangeError(`GpuEngine: workgroupSize must be an integer from 1 to ${maxSize}, got ${workgroupSize}`);
+    }
+    if (!Number.isInteger(Math.log2(wideWorkgroupSize)) || wideWorkgroupSize > maxSize) {
+      throw new RangeError(`GpuEngine: wideWorkgroupSize must be a power of two from 1 to ${maxSize}, got ${wideWorkgroupSize}`);
+    }
+    if (!(wideAbove >= 0)) throw new RangeError(`GpuEngine: wideAbove must be a number ≥ 0, got ${wideAbove}`);
+    const layout = simulateLayout(device);
     const [simulate, draws] = await withErrorScopes(device, 'GpuEngine.create', () =>
       Promise.all([
-        compile(device, SIMULATE_KERNEL, sources, workgroupSize, simulateLayout(device)),
+        compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline),
         compile(device, DRAWS_KERNEL, sources, workgroupSize, 'auto'),
       ]),
     );
-    return new GpuEngine(device, simulate, draws, { ...options, workgroupSize, stepsPerDispatch });
+    return new GpuEngine(device, sources, layout, simulate, draws, {
+      ...options,
+      workgroupSize,
+      wideWorkgroupSize,
+      wideAbove,
+      stepsPerDispatch,
+    });
+  }
+
+  /** Which kernel runs a fleet of `agents` agents. */
+  kernelFor(agents: number): KernelName {
+    return agents > this.options.wideAbove ? 'wide' : 'narrow';
   }
 
   /** Runs every fleet run of `batch`; returns the raw per-agent totals (see summarize()). */
   async run(batch: Batch): Promise<RunTotals> {
     const totals = allocTotals(batch);
     for (const chunk of this.planChunks(batch)) {
-      await withErrorScopes(this.device, `GpuEngine.run[${chunk.begin}, ${chunk.end})`, () =>
-        this.runChunk(batch, chunk, totals),
-      );
+      const label = `GpuEngine.run(${chunk.kernel}: runs ${chunk.runs[0]}…${chunk.runs.at(-1)})`;
+      await withErrorScopes(this.device, label, () => this.runChunk(batch, chunk, totals));
     }
     return totals;
   }
@@ -85,7 +149,10 @@ export class GpuEngine {
     );
   }
 
-  /** Splits the runs so that no buffer exceeds the device's binding and buffer size limits. */
+  /**
+   * Splits the runs by kernel (keeping batch order within each), then into chunks so that no buffer
+   * exceeds the device's binding and buffer size limits.
+   */
   planChunks(batch: Batch): Chunk[] {
     const limits = this.device.limits;
     const maxBytes = Math.min(
@@ -97,32 +164,48 @@ export class GpuEngine {
     const maxAgents = Math.floor(maxBytes / STATE_BYTES);
     const maxSegments = Math.floor(maxBytes / SEGMENT_BYTES);
     const { fleets, runs } = batch;
-    const chunks: Chunk[] = [];
-    let begin = 0;
-    let agents = 0;
-    let segments = 0;
+    const byKernel: Record<KernelName, Uint32Array> = { narrow: new Uint32Array(runs.count), wide: new Uint32Array(runs.count) };
+    const counts: Record<KernelName, number> = { narrow: 0, wide: 0 };
     for (let r = 0; r < runs.count; r++) {
-      const f = runs.fleet[r]!;
-      const n = fleets.agentCount[f]!;
-      let m = 0;
-      for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++) m += fleets.scheduleCount[a]!;
-      if (r > begin && (r - begin >= maxRuns || agents + n > maxAgents || segments + m > maxSegments)) {
-        chunks.push({ begin, end: r, agents, segments });
-        begin = r;
-        agents = 0;
-        segments = 0;
-      }
-      agents += n;
-      segments += m;
+      const kernel = this.kernelFor(fleets.agentCount[runs.fleet[r]!]!);
+      byKernel[kernel][counts[kernel]++] = r;
     }
-    if (runs.count > begin) chunks.push({ begin, end: runs.count, agents, segments });
+    const chunks: Chunk[] = [];
+    for (const kernel of ['narrow', 'wide'] as const) {
+      const order = byKernel[kernel].subarray(0, counts[kernel]);
+      let begin = 0;
+      let agents = 0;
+      let segments = 0;
+      for (let k = 0; k < order.length; k++) {
+        const f = runs.fleet[order[k]!]!;
+        const n = fleets.agentCount[f]!;
+        let m = 0;
+        for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++) m += fleets.scheduleCount[a]!;
+        if (k > begin && (k - begin >= maxRuns || agents + n > maxAgents || segments + m > maxSegments)) {
+          chunks.push({ kernel, runs: order.subarray(begin, k), agents, segments });
+          begin = k;
+          agents = 0;
+          segments = 0;
+        }
+        agents += n;
+        segments += m;
+      }
+      if (order.length > begin) chunks.push({ kernel, runs: order.subarray(begin), agents, segments });
+    }
     return chunks;
+  }
+
+  private pipeline(kernel: KernelName): Promise<GPUComputePipeline> {
+    if (kernel === 'narrow') return Promise.resolve(this.simulate);
+    this.widePipeline ??= compile(this.device, SIMULATE_WIDE_KERNEL, this.sources, this.options.wideWorkgroupSize, this.layout.pipeline);
+    return this.widePipeline;
   }
 
   private async runChunk(batch: Batch, chunk: Chunk, totals: RunTotals): Promise<void> {
     const { device } = this;
     const { config, fleets, runs } = batch;
-    const runCount = chunk.end - chunk.begin;
+    const runCount = chunk.runs.length;
+    const pipeline = await this.pipeline(chunk.kernel);
 
     // Runs, their agents' parameters and rate segments, agent-run major (a fleet's parameters and
     // segments repeat per policy/replicate).
@@ -135,7 +218,7 @@ export class GpuEngine {
     let agentOffset = 0;
     let segmentOffset = 0;
     for (let k = 0; k < runCount; k++) {
-      const r = chunk.begin + k;
+      const r = chunk.runs[k]!;
       const f = runs.fleet[r]!;
       const n = fleets.agentCount[f]!;
       const base = k * (RUN_BYTES / 4);
@@ -165,7 +248,9 @@ export class GpuEngine {
       agentOffset += n;
     }
 
-    const grid = planGrid(runCount, this.options.workgroupSize, device.limits, this.options.maxWorkgroupsPerDimension);
+    // Runs per workgroup: one per invocation (narrow), one per workgroup (wide).
+    const runsPerGroup = chunk.kernel === 'narrow' ? this.options.workgroupSize : 1;
+    const grid = planGrid(runCount, runsPerGroup, device.limits, this.options.maxWorkgroupsPerDimension);
     const slot = Math.max(device.limits.minUniformBufferOffsetAlignment, byteSize(SIM_PARAMS));
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);
@@ -200,7 +285,7 @@ export class GpuEngine {
     try {
       const bindGroup = device.createBindGroup({
         label: 'GpuEngine.bindGroup',
-        layout: this.simulate.getBindGroupLayout(0),
+        layout: this.layout.bindGroup,
         entries: [
           { binding: 0, resource: { buffer: buffers.uniform, size: byteSize(SIM_PARAMS) } },
           { binding: 1, resource: { buffer: buffers.runs } },
@@ -212,36 +297,48 @@ export class GpuEngine {
       const encoder = device.createCommandEncoder({ label: 'GpuEngine.encoder' });
       for (let d = 0; d < dispatches; d++) {
         const pass = encoder.beginComputePass({ label: `GpuEngine.steps[${d}]` });
-        pass.setPipeline(this.simulate);
+        pass.setPipeline(pipeline);
         pass.setBindGroup(0, bindGroup, [d * slot]);
         pass.dispatchWorkgroups(grid.x, grid.y);
         pass.end();
       }
       const state = new Float32Array(await submitAndRead(device, encoder, states, stateBytes));
-      unpackStates(state, totals, totals.agentOffset[chunk.begin]!, chunk.agents);
+      unpackStates(state, totals, chunk.runs);
     } finally {
       for (const b of [...Object.values(buffers), states.output, states.readback]) b.destroy();
     }
   }
 }
 
-/** Kahan pairs (sum, compensation) → f64 totals: true value = sum − compensation. */
-function unpackStates(state: Float32Array, totals: RunTotals, first: number, count: number): void {
+/**
+ * Kahan pairs (sum, compensation) → f64 totals: true value = sum − compensation. The chunk's state
+ * holds its runs' agents back to back; each run's go to its own place in `totals`.
+ */
+function unpackStates(state: Float32Array, totals: RunTotals, chunkRuns: Uint32Array): void {
   const w = STATE_WORD;
-  for (let k = 0; k < count; k++) {
-    const s = k * STATE_WORDS;
-    const j = first + k;
-    totals.finalQueue[j] = state[s + w.queue!]!;
-    totals.latencySum[j] = state[s + w.latencySum!]! - state[s + w.latencyComp!]!;
-    totals.servedSum[j] = state[s + w.servedSum!]! - state[s + w.servedComp!]!;
-    totals.queueSum[j] = state[s + w.queueSum!]! - state[s + w.queueComp!]!;
-    totals.shareSum[j] = state[s + w.shareSum!]! - state[s + w.shareComp!]!;
-    totals.arrivedSum[j] = state[s + w.arrivedSum!]! - state[s + w.arrivedComp!]!;
-    totals.systemSum[j] = state[s + w.systemSum!]! - state[s + w.systemComp!]!;
+  let k = 0;
+  for (const r of chunkRuns) {
+    const first = totals.agentOffset[r]!;
+    for (let j = first; j < first + totals.agentCount[r]!; j++, k++) {
+      const s = k * STATE_WORDS;
+      totals.finalQueue[j] = state[s + w.queue!]!;
+      totals.latencySum[j] = state[s + w.latencySum!]! - state[s + w.latencyComp!]!;
+      totals.servedSum[j] = state[s + w.servedSum!]! - state[s + w.servedComp!]!;
+      totals.queueSum[j] = state[s + w.queueSum!]! - state[s + w.queueComp!]!;
+      totals.shareSum[j] = state[s + w.shareSum!]! - state[s + w.shareComp!]!;
+      totals.arrivedSum[j] = state[s + w.arrivedSum!]! - state[s + w.arrivedComp!]!;
+      totals.systemSum[j] = state[s + w.systemSum!]! - state[s + w.systemComp!]!;
+    }
   }
 }
 
-function simulateLayout(device: GPUDevice): GPUPipelineLayout {
+/** The bindings both simulate kernels share (agentStep.wgsl), so one bind group serves either. */
+interface SimulateLayout {
+  bindGroup: GPUBindGroupLayout;
+  pipeline: GPUPipelineLayout;
+}
+
+function simulateLayout(device: GPUDevice): SimulateLayout {
   const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
     binding,
     visibility: GPUShaderStage.COMPUTE,
@@ -257,7 +354,8 @@ function simulateLayout(device: GPUDevice): GPUPipelineLayout {
       storage(4, 'read-only-storage'),
     ],
   });
-  return device.createPipelineLayout({ label: 'GpuEngine.simulatePipelineLayout', bindGroupLayouts: [layout] });
+  const pipeline = device.createPipelineLayout({ label: 'GpuEngine.simulatePipelineLayout', bindGroupLayouts: [layout] });
+  return { bindGroup: layout, pipeline };
 }
 
 async function compile(

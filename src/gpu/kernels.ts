@@ -4,7 +4,18 @@
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
 
-export const SHADER_FILES = ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'simulate', 'draws'] as const;
+export const SHADER_FILES = [
+  'common',
+  'philox',
+  'f32math',
+  'poisson',
+  'work',
+  'allocate',
+  'agentStep',
+  'simulate',
+  'simulateWide',
+  'draws',
+] as const;
 export type ShaderFile = (typeof SHADER_FILES)[number];
 
 /** The text of every file in shaders/, keyed by base name (`common` is shaders/common.wgsl). */
@@ -16,10 +27,18 @@ export interface KernelDescriptor {
   entryPoint: string;
 }
 
+/** Small fleets: one invocation per fleet run (shaders/simulate.wgsl). */
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'simulate'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'agentStep', 'simulate'],
   entryPoint: 'simulate',
+};
+
+/** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
+export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
+  label: 'simulateWide',
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'agentStep', 'simulateWide'],
+  entryPoint: 'simulateWide',
 };
 
 export const DRAWS_KERNEL: KernelDescriptor = {

@@ -96,7 +96,11 @@ export interface Batch {
   runs: PackedRuns;
 }
 
-export const MAX_AGENTS_PER_FLEET = 64;
+/**
+ * Agents per fleet: the wide GPU kernel's workgroup reduction holds one f32 per agent in 16 KiB
+ * (MAX_WIDE_AGENTS in shaders/simulateWide.wgsl), and the Philox counter has room for 2^16 agents.
+ */
+export const MAX_AGENTS_PER_FLEET = 4096;
 /** Step indices stop below the Philox step word reserved for fleet parameter draws. */
 export const MAX_STEPS = 1_000_000_000;
 /** Segments per agent schedule: the kernel scans them linearly every step. */

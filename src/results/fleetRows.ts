@@ -19,7 +19,7 @@ export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>
   const cell = new Uint32Array(rows);
   const sample = new Uint32Array(rows);
   const replicate = new Uint32Array(rows);
-  const agents = new Uint8Array(rows);
+  const agents = new Uint16Array(rows);
   const load = new Float64Array(rows);
   const policy: string[] = new Array<string>(rows);
   const axisColumns = axes.map((name) => ({ path: name, values: new Array<number | string>(rows) }));

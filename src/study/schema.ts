@@ -12,7 +12,7 @@ import { PAPER_AGENTS } from '../model/paper.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
-  agents: 64, // agents per fleet
+  agents: 4096, // agents per fleet (MAX_AGENTS_PER_FLEET)
   steps: 1_000_000_000,
   samples: 100_000_000, // random-fleet samples per cell (the Philox stream word is 32 bits)
   replicates: 1_000_000,

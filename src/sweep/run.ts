@@ -38,7 +38,7 @@ export interface BatchDone {
   policies: readonly string[];
   fleetCell: Uint32Array; // cell of each fleet (sample) of the batch
   fleetSample: Uint32Array; // sample index of each fleet
-  fleetAgents: Uint8Array; // agents of each fleet
+  fleetAgents: Uint16Array; // agents of each fleet (at most MAX_AGENTS_PER_FLEET = 4,096)
   fleetLoad: Float64Array; // nominal load factor Σ λ/T of each fleet
   engineSeconds: number; // time inside the engine for this batch
 }
@@ -83,7 +83,7 @@ export function buildBatch(units: readonly Unit[], cells: ReadonlyMap<number, Ce
     policies: first.policies,
     fleetCell: Uint32Array.from(cellOf),
     fleetSample: Uint32Array.from(streams),
-    fleetAgents: Uint8Array.from(fleets, (f) => f.agents.length),
+    fleetAgents: Uint16Array.from(fleets, (f) => f.agents.length),
     fleetLoad: Float64Array.from(fleets, loadFactor),
   };
 }

@@ -55,3 +55,44 @@ export function worstFraction(
   }
   return worst;
 }
+
+/** Per-run metrics of one batch on two backends: what compareRunMetrics reads. */
+type RunColumns = Readonly<Record<'avgLatency' | 'crossAgentStd' | 'throughput' | 'capacityThroughput' | 'utilization' | 'cost' | 'arrived' | 'meanInSystem', ArrayLike<number>>>;
+
+export interface MetricTolerances {
+  latency: Tolerance; // avgLatency, crossAgentStd
+  flow: Tolerance; // throughput, capacityThroughput, utilization, cost (and arrivals when not counts)
+  system: Tolerance; // meanInSystem
+}
+
+/**
+ * Compares every per-run metric of `got` with `expected` (arrivals exactly when they are counts);
+ * returns the mismatch reports (empty when all agree) and each metric's worst error / tolerance.
+ */
+export function compareRunMetrics(
+  got: RunColumns,
+  expected: RunColumns,
+  tol: MetricTolerances,
+  exactArrivals: boolean,
+  label: (i: number) => string,
+  skip: (i: number) => boolean,
+): { reports: string[]; margins: string } {
+  const columns: [keyof RunColumns, Tolerance][] = [
+    ['avgLatency', tol.latency],
+    ['crossAgentStd', tol.latency],
+    ['throughput', tol.flow],
+    ['capacityThroughput', tol.flow],
+    ['utilization', tol.flow],
+    ['cost', tol.flow],
+    ['arrived', exactArrivals ? { abs: 0, rel: 0 } : tol.flow],
+    ['meanInSystem', tol.system],
+  ];
+  const reports = columns
+    .map(([m, t]) => compareColumns(m, got[m], expected[m], t, label, skip))
+    .filter((r): r is string => r !== null);
+  const margins = columns
+    .filter(([m]) => m !== 'arrived')
+    .map(([m, t]) => `${m} ${worstFraction(got[m], expected[m], t, skip).toFixed(3)}`)
+    .join(', ');
+  return { reports, margins };
+}

@@ -57,3 +57,31 @@ export function withSchedules(fleet: FleetSpec, seed: number, index: number, ste
   });
   return { ...fleet, agents };
 }
+
+/**
+ * A random fleet of exactly `n` agents (any n up to MAX_AGENTS_PER_FLEET), for the wide-kernel tests:
+ * T log-uniform 1–1,000 rps, R = u·min(1, 2/n) (ΣR around 1, often above), priorities 1–3, a fleet
+ * load Σλ/T log-uniform 0.3–3 split by heavy-tailed weights (log-uniform 1–10^4, about 1 agent in 32
+ * "hot" with n·10^3, 3 % idle), so that one fleet holds Poisson means from ~1e-6 to hundreds per
+ * step (both samplers) and shares from near 0 to most of the GPU. `idle`: every λ is 0 (D = 0).
+ */
+export function wideTestFleet(seed: number, index: number, n: number, idle = false): FleetSpec {
+  const [k0, k1] = seedKey(seed ^ 0x51de);
+  const draws = new DrawStream();
+  draws.reset(k0, k1, index, 0, 0xfffffffc, 0);
+  const load = 0.3 * Math.exp(u01(draws.nextU32()) * Math.log(10));
+  const capacity = u01(draws.nextU32()) < 0.25 ? 0.5 + u01(draws.nextU32()) : 1;
+  const raw = Array.from({ length: n }, (_, i) => {
+    draws.reset(k0, k1, index, 0, 0xfffffffc, i + 1);
+    const u = (): number => u01(draws.nextU32());
+    const T = Math.exp(u() * Math.log(1000));
+    const R = u() * Math.min(1, 2 / n);
+    const P = 1 + Math.floor(u() * 3);
+    const kind = u();
+    const weight = idle || kind < 0.03 ? 0 : kind < 0.03 + 1 / 32 ? n * 1e3 : Math.exp(u() * Math.log(1e4));
+    return { T, R, P, weight };
+  });
+  const total = raw.reduce((s, a) => s + a.weight, 0) || 1;
+  const agents = raw.map(({ T, R, P, weight }, i) => ({ name: `a${i}`, T, R, P, lambda: (load * T * weight) / total }));
+  return { agents, capacity };
+}

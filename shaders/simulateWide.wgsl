@@ -1,0 +1,82 @@
+// The workload step for large fleets: one workgroup advances one fleet run through steps
+// [stepBegin, stepEnd). Invocation `lid` owns the agents i ≡ lid (mod WORKGROUP_SIZE); each step they
+// allocate together (the adaptive policy's two sums as workgroup reductions), then each advances its
+// own agents (agentStep.wgsl), which touch no other agent's state. The same semantics as the narrow
+// kernel (simulate.wgsl) but for the order of the adaptive sums. CPU twin: src/cpu/engine.ts.
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+// Largest fleet the reduction holds: MAX_AGENTS_PER_FLEET in src/model/batch.ts (pinned by
+// test/layout.test.ts). 4,096 f32 are 16 KiB, WebGPU's default maxComputeWorkgroupStorageSize.
+const MAX_WIDE_AGENTS: u32 = 4096u;
+
+// The terms of the sum being reduced, one per agent (index i = agent), then the tree's partial sums.
+var<workgroup> terms: array<f32, MAX_WIDE_AGENTS>;
+
+// Σ terms[0 .. n) as a binary tree over the agent index: with P the power of two in [n, 2n), level
+// h = P/2, P/4, …, 1 adds terms[i + h] into terms[i] for i < h (nothing when i + h ≥ n). The tree
+// depends on n alone, not on WORKGROUP_SIZE or the dispatch, and is ⌈log2 n⌉ f32 roundings deep.
+// Levels with h ≥ WORKGROUP_SIZE pair slots of the same invocation (i ≡ i + h mod WORKGROUP_SIZE, a
+// power of two), so each invocation does them alone; only the last log2(WORKGROUP_SIZE) levels need
+// barriers. Every invocation must call it; the caller has written the n terms. Returns the sum to
+// all, uniform.
+fn treeSum(n: u32, lid: u32) -> f32 {
+  var h = select(0u, 1u << firstLeadingBit(n - 1u), n > 1u);
+  for (; h >= WORKGROUP_SIZE; h = h >> 1u) {
+    for (var i = lid; i < h; i += WORKGROUP_SIZE) {
+      if (i + h < n) {
+        terms[i] = terms[i] + terms[i + h];
+      }
+    }
+  }
+  for (; h > 0u; h = h >> 1u) {
+    workgroupBarrier();
+    if (lid < h && lid + h < n) {
+      terms[lid] = terms[lid] + terms[lid + h];
+    }
+  }
+  // A barrier, the load, a barrier: the next sum may overwrite `terms` right after.
+  return workgroupUniformLoad(&terms[0]);
+}
+
+// The allocation of step t, as allocate() in allocate.wgsl computes it, with tree sums.
+fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
+  var a = allocationBase(run, t);
+  if (run.policy != POLICY_ADAPTIVE) {
+    return a;
+  }
+  let n = run.agentCount;
+  for (var i = lid; i < n; i += WORKGROUP_SIZE) {
+    let k = run.agentOffset + i;
+    terms[i] = adaptiveDemand(agents[k], signalRate(k, t));
+  }
+  a.demandTotal = treeSum(n, lid);
+  if (a.demandTotal > 0.0) {
+    for (var i = lid; i < n; i += WORKGROUP_SIZE) {
+      let k = run.agentOffset + i;
+      terms[i] = adaptiveRaised(agents[k], signalRate(k, t), a.demandTotal, run.capacity);
+    }
+    a.scale = adaptiveScale(treeSum(n, lid), run.capacity);
+  }
+  return a;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn simulateWide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  // gridWidth counts runs per grid row: here one run per workgroup. The test is uniform, so a
+  // workgroup past the last run returns as a whole.
+  let r = wid.y * params.gridWidth + wid.x;
+  if (r >= params.runCount) {
+    return;
+  }
+  let run = runs[r];
+  let key = vec2<u32>(params.seedLo, params.seedHi);
+  for (var t = params.stepBegin; t < params.stepEnd; t++) {
+    // Every invocation reads the rates λ̂_t of its own agents before advanceAgent overwrites them,
+    // and the reductions' barriers order the sums before any share is used.
+    let alloc = allocateWide(run, t, lid);
+    for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
+      advanceAgent(run, alloc, key, t, i);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The GPU-against-CPU tolerances, in one place for both simulate kernels. Their derivation is in the
+ * header of test/gpu-vs-cpu.test.ts (the narrow kernel, fleets of up to 64 agents); test/gpu-wide.test.ts
+ * says why the same bounds hold for the wide kernel's tree-ordered sums on fleets of up to 4,096.
+ */
+import type { MetricTolerances, Tolerance } from './compare.js';
+
+/** Arrival-count divergences per draw (threshold cases of GPU transcendentals or FMA). */
+export const MAX_DIVERGENCE_RATE = 1e-5;
+export const LATENCY_TOL: Tolerance = { abs: 2e-3, rel: 2e-4 };
+export const FLOW_TOL: Tolerance = { abs: 1e-6, rel: 1e-5 };
+export const SYSTEM_TOL: Tolerance = { abs: 1e-2, rel: 2e-4 };
+/** Batch aggregates: the mean of each metric per policy, relative. */
+export const AGGREGATE_REL = 1e-4;
+
+export const RUN_TOLERANCES: MetricTolerances = { latency: LATENCY_TOL, flow: FLOW_TOL, system: SYSTEM_TOL };
