@@ -186,7 +186,7 @@ function record(w: string, backend: string, batch: Batch | { fleets: number; ste
 function gpuBytes(batch: Batch, engine: GpuEngine): number {
   // The buffers of the largest chunk: runs, agent parameters, agent state, its readback copy.
   let most = 0;
-  for (const c of engine.planChunks(batch)) most = Math.max(most, (c.end - c.begin) * RUN_BYTES + c.agents * (PARAMS_BYTES + 2 * STATE_BYTES));
+  for (const c of engine.planChunks(batch)) most = Math.max(most, c.runs.length * RUN_BYTES + c.agents * (PARAMS_BYTES + 2 * STATE_BYTES));
   return most;
 }
 
