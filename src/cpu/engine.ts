@@ -5,19 +5,20 @@
  * engines see the same work.
  *
  * It is written to be lean (bench/NOTES.md): plain loops over the packed typed arrays, every buffer
- * allocated once per call, nothing allocated per run or per step. Time is cut into chunks of CHUNK
- * steps. Within a chunk, when the allocation does not read the run's own state (every policy but
- * adaptive with an observed or ema signal), each agent is advanced through the whole chunk before the
- * next (its queue and sums stay in registers) and the first Philox block of each of its steps is made
- * four steps at a time; otherwise all agents take one step at a time after the step's allocation.
- * Either order does the same f64 operations per agent in the same order, so the results are
- * bit-identical (test/cpu-golden.test.ts pins them).
+ * allocated once per call, nothing allocated per run or per step. Runs that share a fleet and a
+ * replicate see the same arrivals (the Philox counter has no policy word), so they are simulated as a
+ * group on arrivals drawn once. Time is cut into chunks; in each, every agent's arrivals are drawn
+ * (the first Philox block of four steps at a time), then each run of the group allocates and
+ * processes them, agent by agent through the chunk when its allocation does not read the run's own
+ * state (every policy but adaptive with an observed or ema signal), else all agents step by step.
+ * Every order does the same f64 operations per agent in the same order, so the results are
+ * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
  *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
-import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type SimConfig } from '../model/batch.js';
+import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
 import { allocTotals, inSystem, type RunTotals } from '../model/metrics.js';
 import { allocateShares, newAllocation, readsRates, sharesVaryWithStep } from '../model/policies.js';
 import { stepMean } from '../model/schedule.js';
@@ -40,13 +41,25 @@ export interface RunSeries {
   latency: Float64Array; // ℓ, seconds
 }
 
-/** Steps per chunk: its Philox prefixes, first blocks and shares stay in L1 (about 15 KB). */
-const CHUNK = 256;
+/** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB). */
+const CHUNK_AGENT_STEPS = 8192;
+/** Steps per chunk at most (fleets of few agents): bounds the Philox prefixes and first blocks. */
+const MAX_CHUNK_STEPS = 1024;
+/** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
+const MAX_GROUP = 16;
 const SIGNAL_NOMINAL = 0;
 const SIGNAL_OBSERVED = 1;
 const SIGNAL_EMA = 2;
 
-/** The simulation of one batch: its settings unpacked, and every buffer a run needs, reused run to run. */
+/**
+ * The simulation of one batch: its settings unpacked, and every buffer allocated once and reused.
+ *
+ * Arrivals depend on (fleet, replicate, step, agent) only, never on the policy or the run's state (the
+ * counter has no policy word: common random numbers). So the runs that share a fleet and a replicate
+ * (crossRuns makes the policies of one fleet replicate adjacent) form a group that is simulated
+ * together, chunk by chunk: the chunk's arrivals and work are drawn once per agent (arrive), and then
+ * each run of the group allocates and processes them (advance). A run of its own is a group of one.
+ */
 class Simulator {
   private readonly fleets: PackedFleets;
   private readonly config: SimConfig;
@@ -60,23 +73,29 @@ class Simulator {
   private readonly samplers = Array.from({ length: MAX_AGENTS_PER_FLEET }, () => new PoissonSampler());
   private readonly alloc = newAllocation();
   /** Philox prefixes of the chunk's steps (PREFIX_WORDS each) and one agent's first blocks (4 words each). */
-  private readonly prefix = new Int32Array(CHUNK * PREFIX_WORDS);
-  private readonly first = new Int32Array(CHUNK * 4);
-  /** Shares g_i: of step t at [(t − t0)·stride + i], stride N when they vary with the step, else 0. */
-  private readonly shares = new Float64Array(CHUNK * MAX_AGENTS_PER_FLEET);
-  private readonly queues = new Float64Array(MAX_AGENTS_PER_FLEET); // Q, work
-  private readonly rates = new Float64Array(MAX_AGENTS_PER_FLEET); // λ̂: the rate the adaptive allocator sees next step, requests/s
+  private readonly prefix = new Int32Array(MAX_CHUNK_STEPS * PREFIX_WORDS);
+  private readonly first = new Int32Array(MAX_CHUNK_STEPS * 4);
+  /** The chunk's arrivals (requests) and work of agent i at step t: [i·span + t − t0]. */
+  private readonly arrivals = new Float64Array(CHUNK_AGENT_STEPS);
+  private readonly work = new Float64Array(CHUNK_AGENT_STEPS);
+  /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
+  private readonly shares = new Float64Array(CHUNK_AGENT_STEPS);
   private readonly segments = new Uint32Array(MAX_AGENTS_PER_FLEET); // schedule segments with start ≤ the next step
-  /** The fleet as the allocator sees it; its fields are set per run. */
+  // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
+  private readonly queues = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // Q, work
+  private readonly rates = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
+  private readonly memberRates = Array.from({ length: MAX_GROUP }, (_, m) => this.rates.subarray(m * MAX_AGENTS_PER_FLEET, (m + 1) * MAX_AGENTS_PER_FLEET));
+  private readonly memberRun = new Uint32Array(MAX_GROUP);
+  private readonly memberJ0 = new Uint32Array(MAX_GROUP); // totals index of the run's agent 0
+  /** The fleet as the allocator sees it, with one member's rates; its fields are set per group and member. */
   private readonly view: { offset: number; count: number; capacity: number; R: Float32Array; P: Float32Array; rate: Float64Array };
-  // The run being simulated.
+  // The group being simulated.
+  private members = 0;
   private stream = 0;
   private replicate = 0;
   private offset = 0;
   private count = 0;
-  private stride = 0;
-  private trackRates = false;
-  private j0 = 0;
+  private span = 0; // steps per chunk
 
   constructor(batch: Batch) {
     const { config, fleets } = batch;
@@ -93,68 +112,59 @@ class Simulator {
     this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
   }
 
-  /**
-   * Simulates run `r` of `batch` from step 0, adding its sums onto totals[j0 + i] and setting its final
-   * queues there; records every agent-step into `series` when given.
-   */
-  run(batch: Batch, r: number, totals: RunTotals, j0: number, series: RunSeries | null): void {
-    const { fleets, view } = this;
-    const f = batch.runs.fleet[r]!;
-    const policy = batch.runs.policy[r]!;
-    const n = fleets.agentCount[f]!;
-    this.stream = fleets.stream[f]!;
-    this.replicate = batch.runs.replicate[r]!;
-    this.offset = fleets.agentOffset[f]!;
-    this.count = n;
-    this.j0 = j0;
-    view.offset = this.offset;
-    view.count = n;
-    view.capacity = fleets.capacity[f]!;
-    // Only the adaptive allocation reads λ̂, and λ̂ stays λ under the nominal signal.
-    this.trackRates = readsRates(policy) && this.signal !== SIGNAL_NOMINAL;
-    const perStep = this.trackRates || sharesVaryWithStep(policy);
-    this.stride = perStep ? n : 0;
-    for (let i = 0; i < n; i++) {
-      this.queues[i] = 0;
-      this.rates[i] = fleets.lambda[this.offset + i]!; // λ̂_0 = λ_i in every mode
-      this.segments[i] = 0;
-    }
-    if (!perStep) allocateShares(policy, view, 0, this.alloc, this.shares, 0);
-    const steps = this.config.steps;
-    for (let t0 = 0; t0 < steps; t0 += CHUNK) {
-      const t1 = Math.min(steps, t0 + CHUNK);
-      if (this.poissonMode) {
-        for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
-      }
-      if (this.trackRates) {
-        // The allocator reads λ̂_t, which depends on steps before t only, so allocating before drawing
-        // this step's arrivals gives the same shares as the specified arrive → allocate order.
-        for (let t = t0; t < t1; t++) {
-          allocateShares(policy, view, t, this.alloc, this.shares, (t - t0) * n);
-          for (let i = 0; i < n; i++) this.advance(i, t0, t, t + 1, totals, series);
-        }
-      } else {
-        if (perStep) for (let t = t0; t < t1; t++) allocateShares(policy, view, t, this.alloc, this.shares, (t - t0) * n);
-        for (let i = 0; i < n; i++) this.advance(i, t0, t0, t1, totals, series);
-      }
-    }
+  /** Runs after `r` (before `end`) that can join its group: same fleet, same replicate. */
+  groupEnd(runs: PackedRuns, r: number, end: number): number {
+    let e = r + 1;
+    while (e < end && e - r < MAX_GROUP && runs.fleet[e] === runs.fleet[r] && runs.replicate[e] === runs.replicate[r]) e++;
+    return e;
   }
 
   /**
-   * Advances agent i through steps [from, to) of the chunk that starts at t0: its state comes from and
-   * returns to queues, rates, segments and totals, so that any split of the steps gives the same bits.
+   * Simulates runs [r0, r1) of `batch` (one group) from step 0, adding each run's sums onto totals at
+   * j0(r) + i, with j0(r) = totals.agentOffset[r] (or 0 for a lone run recorded into `series`), and
+   * setting its final queues there; records every agent-step into `series` when given.
    */
-  private advance(i: number, t0: number, from: number, to: number, totals: RunTotals, series: RunSeries | null): void {
-    const { fleets, config, draws, prefix, first, shares, stride } = this;
+  runGroup(batch: Batch, r0: number, r1: number, totals: RunTotals, series: RunSeries | null): void {
+    const { fleets } = this;
+    const { runs } = batch;
+    const f = runs.fleet[r0]!;
+    const n = fleets.agentCount[f]!;
+    this.stream = fleets.stream[f]!;
+    this.replicate = runs.replicate[r0]!;
+    this.offset = fleets.agentOffset[f]!;
+    this.count = n;
+    this.members = r1 - r0;
+    this.span = Math.min(MAX_CHUNK_STEPS, Math.floor(CHUNK_AGENT_STEPS / n));
+    this.view.offset = this.offset;
+    this.view.count = n;
+    this.view.capacity = fleets.capacity[f]!;
+    for (let i = 0; i < n; i++) this.segments[i] = 0;
+    for (let m = 0; m < this.members; m++) {
+      this.memberRun[m] = r0 + m;
+      this.memberJ0[m] = series === null ? totals.agentOffset[r0 + m]! : 0;
+      for (let i = 0; i < n; i++) {
+        this.queues[m * MAX_AGENTS_PER_FLEET + i] = 0;
+        this.rates[m * MAX_AGENTS_PER_FLEET + i] = fleets.lambda[this.offset + i]!; // λ̂_0 = λ_i in every mode
+      }
+    }
+    const steps = this.config.steps;
+    for (let t0 = 0; t0 < steps; t0 += this.span) {
+      const t1 = Math.min(steps, t0 + this.span);
+      if (this.poissonMode) {
+        for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
+      }
+      for (let i = 0; i < n; i++) this.arrive(i, t0, t1);
+      for (let m = 0; m < this.members; m++) this.process(batch, m, t0, t1, totals, series);
+    }
+  }
+
+  /** Draws agent i's arrivals and work for the chunk's steps [t0, t1) into `arrivals` and `work`. */
+  private arrive(i: number, t0: number, t1: number): void {
+    const { fleets, config, draws, prefix, first, arrivals, work } = this;
     const a = this.offset + i;
-    const j = this.j0 + i;
-    const { dt, lmax, steps } = config;
-    const warmup = this.warmup;
-    const signal = this.signal;
-    const alpha = this.alpha;
-    const T = fleets.T[a]!;
+    const row = i * this.span - t0;
     // stepMean's f32(λ·Δt) · f32(m(t)): the agent's rate-schedule segments are walked as t advances.
-    const baseMean = stepMean(fleets.lambda[a]!, dt, 1);
+    const baseMean = stepMean(fleets.lambda[a]!, config.dt, 1);
     const segmentFirst = fleets.scheduleOffset[a]!;
     const segmentCount = fleets.scheduleCount[a]!;
     let segment = this.segments[i]!;
@@ -162,13 +172,78 @@ class Simulator {
     const sampler = this.samplers[i]!;
     const drawing = this.poissonMode && baseMean > 0;
     if (drawing) {
+      // Block 0 of every step, four steps at a time (philoxBlocks4); the samplers rarely need block 1.
       const word3 = i << 16;
-      let t = from;
-      for (; t + 4 <= to; t += 4) philoxBlocks4(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - from) * 4);
-      for (; t < to; t++) philoxBlock(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - from) * 4);
+      let t = t0;
+      for (; t + 4 <= t1; t += 4) philoxBlocks4(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
+      for (; t < t1; t++) philoxBlock(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
     }
-    let queue = this.queues[i]!;
-    let rate = this.rates[i]!;
+    for (let t = t0; t < t1; t++) {
+      while (segment < segmentCount && fleets.scheduleStart[segmentFirst + segment]! <= t) {
+        multiplier = fleets.scheduleMultiplier[segmentFirst + segment]!;
+        segment++;
+      }
+      // The f32 mean λ·Δt·m(t) (deterministic arrivals), or a Poisson count with that mean, each
+      // request bringing one unit of work or an Exp(1) amount drawn after the count.
+      const mean = Math.fround(baseMean * multiplier);
+      let arrived = mean;
+      let brought = mean;
+      if (drawing) {
+        draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, (t - t0) * 4);
+        arrived = sampler.sample(mean, draws);
+        brought = this.exponential ? exponentialWork(arrived, draws) : arrived;
+      } else if (this.poissonMode) {
+        arrived = brought = 0; // λ = 0: the mean is 0 at every step
+      }
+      arrivals[row + t] = arrived;
+      work[row + t] = brought;
+    }
+    this.segments[i] = segment;
+  }
+
+  /** Allocates and advances member m of the group through the chunk's steps [t0, t1). */
+  private process(batch: Batch, m: number, t0: number, t1: number, totals: RunTotals, series: RunSeries | null): void {
+    const n = this.count;
+    const r = this.memberRun[m]!;
+    const policy = batch.runs.policy[r]!;
+    const view = this.view;
+    view.rate = this.memberRates[m]!;
+    // Only the adaptive allocation reads λ̂, and λ̂ stays λ under the nominal signal.
+    const trackRates = readsRates(policy) && this.signal !== SIGNAL_NOMINAL;
+    if (trackRates) {
+      // The allocator reads λ̂_t, which depends on steps before t only, so allocating before this
+      // step's arrivals are processed gives the same shares as the specified arrive → allocate order.
+      for (let t = t0; t < t1; t++) {
+        allocateShares(policy, view, t, this.alloc, this.shares, 0);
+        for (let i = 0; i < n; i++) this.advance(m, i, t0, t, t + 1, 0, totals, series);
+      }
+    } else if (sharesVaryWithStep(policy)) {
+      for (let t = t0; t < t1; t++) allocateShares(policy, view, t, this.alloc, this.shares, (t - t0) * n);
+      for (let i = 0; i < n; i++) this.advance(m, i, t0, t0, t1, n, totals, series);
+    } else {
+      allocateShares(policy, view, t0, this.alloc, this.shares, 0);
+      for (let i = 0; i < n; i++) this.advance(m, i, t0, t0, t1, 0, totals, series);
+    }
+  }
+
+  /**
+   * Advances agent i of member m through steps [from, to) of the chunk that starts at t0, with its
+   * shares at shares[(t − t0)·stride + i] (stride 0: fixed for the chunk, or the steps are one). Its
+   * state comes from and returns to `queues`, `rates` and the totals, so that any split of the steps
+   * gives the same bits.
+   */
+  private advance(m: number, i: number, t0: number, from: number, to: number, stride: number, totals: RunTotals, series: RunSeries | null): void {
+    const { config, arrivals, work, shares } = this;
+    const s = m * MAX_AGENTS_PER_FLEET + i;
+    const j = this.memberJ0[m]! + i;
+    const row = i * this.span - t0;
+    const { dt, lmax, steps } = config;
+    const warmup = this.warmup;
+    const signal = this.signal;
+    const alpha = this.alpha;
+    const T = this.fleets.T[this.offset + i]!;
+    let queue = this.queues[s]!;
+    let rate = this.rates[s]!;
     let latencySum = totals.latencySum[j]!;
     let servedSum = totals.servedSum[j]!;
     let queueSum = totals.queueSum[j]!;
@@ -176,27 +251,14 @@ class Simulator {
     let arrivedSum = totals.arrivedSum[j]!;
     let systemSum = totals.systemSum[j]!;
     for (let t = from; t < to; t++) {
-      while (segment < segmentCount && fleets.scheduleStart[segmentFirst + segment]! <= t) {
-        multiplier = fleets.scheduleMultiplier[segmentFirst + segment]!;
-        segment++;
-      }
-      // Arrive: the f32 mean λ·Δt·m(t) (deterministic), or a Poisson count with that mean, each
-      // request bringing one unit of work or an Exp(1) amount drawn after the count.
-      const mean = Math.fround(baseMean * multiplier);
-      let arrived = mean;
-      let work = mean;
-      if (this.poissonMode) {
-        if (drawing) draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, (t - from) * 4);
-        arrived = sampler.sample(mean, draws);
-        work = this.exponential ? exponentialWork(arrived, draws) : arrived;
-      }
+      const arrived = arrivals[row + t]!;
       const g = shares[(t - t0) * stride + i]!;
       // The signal for step t + 1, updated after this step's share used λ̂_t.
       if (signal === SIGNAL_OBSERVED) rate = arrived / dt;
       else if (signal === SIGNAL_EMA) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
       // Process: fluid service at rate T·g for Δt.
       const service = T * g;
-      const backlog = queue + work;
+      const backlog = queue + work[row + t]!;
       const served = Math.min(backlog, service * dt);
       queue = backlog - served;
       // Record: latency is the backlog over the service rate, L_max when the share is 0.
@@ -212,16 +274,15 @@ class Simulator {
       if (series !== null) {
         const k = i * steps + t;
         series.arrivals[k] = arrived;
-        series.work[k] = work;
+        series.work[k] = work[row + t]!;
         series.share[k] = g;
         series.served[k] = served;
         series.queue[k] = queue;
         series.latency[k] = latency;
       }
     }
-    this.queues[i] = queue;
-    this.rates[i] = rate;
-    this.segments[i] = segment;
+    this.queues[s] = queue;
+    this.rates[s] = rate;
     totals.latencySum[j] = latencySum;
     totals.servedSum[j] = servedSum;
     totals.queueSum[j] = queueSum;
@@ -238,7 +299,11 @@ class Simulator {
  */
 export function runBatchCpu(batch: Batch, begin = 0, end = batch.runs.count, totals = allocTotals(batch)): RunTotals {
   const simulator = new Simulator(batch);
-  for (let r = begin; r < end; r++) simulator.run(batch, r, totals, totals.agentOffset[r]!, null);
+  for (let r = begin; r < end; ) {
+    const next = simulator.groupEnd(batch.runs, r, end);
+    simulator.runGroup(batch, r, next, totals, null);
+    r = next;
+  }
   return totals;
 }
 
@@ -270,6 +335,6 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     arrivedSum: sums(),
     systemSum: sums(),
   };
-  new Simulator(batch).run(batch, r, totals, 0, series);
+  new Simulator(batch).runGroup(batch, r, r + 1, totals, series);
   return series;
 }
