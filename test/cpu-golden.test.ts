@@ -126,6 +126,24 @@ describe('the CPU engine reproduces its recorded results bit for bit', () => {
     check('range [7, 41) onto non-zero totals', totalsDigests(totals));
   });
 
+  it('gives each run the same bits alone as in a group of runs sharing its arrivals (groups split past 16)', () => {
+    // 40 runs of fleet 0 replicate 1 (every policy, repeated), then runs of one fleet alternating replicates
+    const count = 40 + 30;
+    const runs: PackedRuns = { count, fleet: new Uint32Array(count), policy: new Uint32Array(count), replicate: new Uint32Array(count) };
+    for (let r = 0; r < count; r++) {
+      runs.fleet[r] = r < 40 ? 0 : 1 + ((r >> 3) % 3);
+      runs.policy[r] = (r * 7) % 3;
+      runs.replicate[r] = r < 40 ? 1 : (r >> 1) % 2; // pairs of one replicate after pairs of the other
+    }
+    for (const config of [poisson({ steps: 300, work: 'exponential', signal: 'ema', emaAlpha: 0.4, warmup: 5 }), { ...PAPER_CONFIG, steps: 40 }]) {
+      const batch = makeBatch(packFleets(scheduled(4, 21, 300)), runs, config);
+      const together = runBatchCpu(batch);
+      const alone = allocTotals(batch);
+      for (let r = 0; r < count; r++) runBatchCpu(batch, r, r + 1, alone);
+      for (const field of TOTAL_FIELDS) expect(digest(together[field]), field).toBe(digest(alone[field]));
+    }
+  });
+
   it('reproduces per-step series of runs under every policy', () => {
     const series: Digests = {};
     for (const [c, runs] of [[2, [0, 1, 2, 40, 41, 42]], [9, [3, 4, 5]], [4, [0, 1, 2]]] as const) {
