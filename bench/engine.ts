@@ -1,16 +1,19 @@
 /**
  * Engine throughput in agent-steps per second (one agent of one fleet advanced one step, allocation
  * included): the paper's 4-agent fleet with Poisson arrivals under the three policies, 1,000 steps, on
- * the GPU engine (whatever adapter Dawn finds) and the single-thread CPU reference; then random
- * 16- and 64-agent fleets (the CLI's random-fleet family) on the CPU reference. Each figure is the
- * median of several timed runs after a warm-up, as wall-clock time and as the process's CPU time (on
- * a shared machine the CPU-time figure is the steadier one for a single thread). bench/NOTES.md keeps
- * the figures and what each optimisation did to them.
+ * the GPU engine (whatever adapter Dawn finds), the single-thread CPU reference and the CPU worker
+ * pool; the same fleets under one policy each (no runs sharing arrivals); then random 16- and 64-agent
+ * fleets (the CLI's random-fleet family). Each figure is the median of several timed runs after a
+ * warm-up, as wall-clock time and as the process's CPU time (on a shared machine the CPU-time figure
+ * is the steadier one for a single thread; for the pool it sums every thread). The pool's scaling is
+ * its wall-clock rate over the single thread's, measured alternately. bench/NOTES.md keeps the figures
+ * and what each optimisation did to them.
  *
- *   npm run bench -- [fleets, default 3000] [repeats, default 5] [--no-gpu]
+ *   npm run bench -- [fleets, default 3000] [repeats, default 5] [--no-gpu] [--threads=N, default all cores]
  */
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { runBatchCpu } from '../src/cpu/engine.js';
+import { CpuWorkerPool } from '../src/cpu/workers.js';
 import { GpuEngine } from '../src/gpu/engine.js';
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
@@ -23,6 +26,8 @@ const positional = args.filter((a) => !a.startsWith('--'));
 const fleets = Number(positional[0] ?? 3000);
 const repeats = Number(positional[1] ?? 5);
 const withGpu = !args.includes('--no-gpu');
+const threadsArg = args.find((a) => a.startsWith('--threads='));
+const threads = threadsArg ? Number(threadsArg.slice('--threads='.length)) : availableParallelism();
 const steps = 1000;
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
 
@@ -44,7 +49,8 @@ const cpuSeconds = (): number => {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function time(label: string, batch: Batch, run: () => Promise<unknown>): Promise<void> {
+/** Times `run` (median of `repeats` after a warm-up), prints the rates, returns the median wall-clock seconds. */
+async function time(label: string, batch: Batch, run: () => Promise<unknown>): Promise<number> {
   await run(); // warm-up
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -61,11 +67,12 @@ async function time(label: string, batch: Batch, run: () => Promise<unknown>): P
     `${label.padEnd(44)} ${rate(median(wall))} M agent-steps/s wall, ${rate(median(cpu))} M per CPU-second  ` +
       `(median of ${repeats}: ${median(wall).toFixed(3)} s; wall min ${Math.min(...wall).toFixed(3)}, max ${Math.max(...wall).toFixed(3)})`,
   );
+  return median(wall);
 }
 
 console.log(
   `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
-    `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+    `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; pool of ${threads} threads`,
 );
 const paper = benchBatch(Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS })));
 console.log(`paper fleet × 3 policies, Poisson arrivals, ${steps} steps, ${fleets} fleets (${paper.runs.count} runs)`);
@@ -76,11 +83,21 @@ if (gpu) {
 } else {
   console.log(withGpu ? 'gpu: no WebGPU adapter, skipped' : 'gpu: skipped (--no-gpu)');
 }
-await time('cpu reference, 1 thread', paper, () => Promise.resolve(runBatchCpu(paper)));
+const pool = new CpuWorkerPool(threads);
+const single = await time('cpu reference, 1 thread', paper, () => Promise.resolve(runBatchCpu(paper)));
+const shared = await time(`cpu worker pool, ${threads} threads`, paper, () => pool.run(paper));
+const single2 = await time('cpu reference, 1 thread (again)', paper, () => Promise.resolve(runBatchCpu(paper)));
+console.log(`worker pool scaling: ${(Math.min(single, single2) / shared).toFixed(2)}× over the faster single-thread median (${(Math.max(single, single2) / shared).toFixed(2)}× over the slower)`);
 gpu?.close();
+
+// One policy per fleet: no two runs share arrivals, so every run draws its own (the engine's worst case).
+const alone = makeBatch(paper.fleets, crossRuns(fleets, [POLICY.adaptive], 1), paper.config);
+await time('cpu reference, 1 thread, adaptive only', alone, () => Promise.resolve(runBatchCpu(alone)));
 
 // The same number of agent-steps in random fleets of 16 and of 64 agents (loads 0.3–1.5, the CLI's family).
 for (const n of [16, 64]) {
   const batch = benchBatch(randomFleets(1, 0, Math.max(1, Math.round((fleets * PAPER_AGENTS.length) / n)), { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] }));
   await time(`cpu reference, 1 thread, random ${n}-agent fleets`, batch, () => Promise.resolve(runBatchCpu(batch)));
+  await time(`cpu worker pool, random ${n}-agent fleets`, batch, () => pool.run(batch));
 }
+await pool.close();
