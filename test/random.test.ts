@@ -278,6 +278,16 @@ describe('exact Poisson sampler', () => {
     expect(compared).toBe(14 * 20_000);
   });
 
+  it('agrees with the definition at the extreme draws, where inversion’s search may run to its cap', () => {
+    let word = 0;
+    const constant = { nextU32: (): number => word } as unknown as DrawStream;
+    const sampler = new PoissonSampler();
+    for (const w of [0, 0xffffffff, 0xffffff00, 0x80000000]) {
+      word = w;
+      for (const mean of [1e-6, 0.3, 1, 5, 9.5, 9.999, 10, 80, 1e6]) expect(sampler.sample(mean, constant), `mean ${mean}, word ${w}`).toBe(uncachedPoisson(mean, constant));
+    }
+  });
+
   it('decides PTRS’s acceptance test as the f32 definition does right at its threshold', () => {
     // Draw words chosen by hand: try 1 is a candidate that reaches the full acceptance test, with v
     // swept across the test's threshold in steps of 2^-24; try 2 is accepted on the fast path, so the

@@ -92,18 +92,21 @@ export function logPoissonPmf(k: number, mean: number): number {
 }
 
 /**
- * The sampler with its per-mean constants cached: PTRS's (b, a, 1/α, v_r, ln 1/α, ⌊μ⌋, frac μ) or
- * inversion's e^−μ are computed once per distinct mean, not per draw. A mean rarely changes from one
- * step of an agent to the next (only where a rate schedule switches segment), so the engine keeps one
- * sampler per agent. The constants are the same f32 expressions in the same order as before caching,
- * so every count is bit-identical to the uncached definition.
+ * The sampler with its per-mean constants cached: PTRS's (b, a, 1/α, v_r, ln 1/α, ⌊μ⌋, frac μ) and
+ * inversion's running sums P(K ≤ k) are computed once per distinct mean, not per draw. A mean rarely
+ * changes from one step of an agent to the next (only where a rate schedule switches segment), so the
+ * engine keeps one sampler per agent. The constants are the same f32 expressions in the same order as
+ * before caching, so every count is bit-identical to the uncached definition.
  *
  * @example
  *   const sampler = new PoissonSampler(); const k = sampler.sample(80, draws);
  */
 export class PoissonSampler {
   private mu = Number.NaN; // the f32 mean the constants below belong to
-  private expNegMu = 0; // inversion: P(K = 0) = e^−μ
+  /** Inversion: the f32 running sums P(K ≤ k) of the search, k = 0 … known − 1, extended as draws need them. */
+  private readonly cdf = new Float64Array(INVERSION_MAX_K + 1);
+  private known = 0;
+  private p = 0; // P(K = known − 1), the last term summed
   private b = 0;
   private a = 0;
   private twoA = 0;
@@ -121,7 +124,9 @@ export class PoissonSampler {
   private prepare(mu: number): void {
     this.mu = mu;
     if (mu < INVERSION_MAX_MEAN) {
-      this.expNegMu = expf32(f(-mu));
+      this.p = expf32(f(-mu));
+      this.cdf[0] = this.p;
+      this.known = 1;
       return;
     }
     const slam = f(Math.sqrt(mu));
@@ -149,16 +154,20 @@ export class PoissonSampler {
     if (!(mu > 0)) return 0;
     if (mu !== this.mu) this.prepare(mu);
     if (mu < INVERSION_MAX_MEAN) {
+      // Sequential search: the least k with u < P(K ≤ k), the sums in f32 in the order of the WGSL
+      // loop (p_k = p_{k−1}·μ/k, cdf_k = cdf_{k−1} + p_k), each computed once per mean.
       const u = u01(draws.nextU32());
-      let p = this.expNegMu;
-      let cdf = p;
+      const cdf = this.cdf;
       let k = 0;
-      while (u >= cdf && k < INVERSION_MAX_K) {
+      for (;;) {
+        if (k === this.known) {
+          this.p = f(f(this.p * mu) / k);
+          cdf[k] = f(cdf[k - 1]! + this.p);
+          this.known++;
+        }
+        if (!(u >= cdf[k]! && k < INVERSION_MAX_K)) return k;
         k++;
-        p = f(f(p * mu) / k);
-        cdf = f(cdf + p);
       }
-      return k;
     }
     const { b, twoA, vr, base, fracFx } = this;
     let k = 0;
