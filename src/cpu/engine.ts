@@ -112,7 +112,7 @@ class Simulator {
     this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
   }
 
-  /** Runs after `r` (before `end`) that can join its group: same fleet, same replicate. */
+  /** The end of the group that starts at run r: the next runs (before `end`, MAX_GROUP in all) of its fleet and replicate. */
   groupEnd(runs: PackedRuns, r: number, end: number): number {
     let e = r + 1;
     while (e < end && e - r < MAX_GROUP && runs.fleet[e] === runs.fleet[r] && runs.replicate[e] === runs.replicate[r]) e++;
