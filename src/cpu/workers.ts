@@ -1,7 +1,7 @@
 /**
  * All cores for the CPU reference engine (Node only: node:worker_threads): a persistent pool of worker
- * threads, each running runBatchCpu on a contiguous range of a batch's runs and writing into shared
- * totals (SharedArrayBuffer) that are copied into the caller's at the end. Every run's result is a pure
+ * threads, each running runBatchCpu on contiguous ranges of a batch's runs, claimed one after another,
+ * and writing into shared totals (SharedArrayBuffer) that are copied into the caller's at the end. Every run's result is a pure
  * function of the batch and the run, so the totals are bit-identical to one thread's whatever the
  * split (test/cpu-workers.test.ts). The workers are started on the first batch big enough to share and
  * kept for the next ones (their start costs ~30 ms); close() ends them.
@@ -27,19 +27,34 @@ export interface CpuWorkerPoolOptions {
   minSharedAgentSteps?: number;
 }
 /**
- * Ranges per thread at most: later ranges go to whichever worker is free, so a slow core or fleet
- * evens out; the last range to finish can overrun the others by at most one range, 1/16 of a thread's
- * share (so 2 threads reach at least 2/(1 + 2/16) = 1.78× and typically 1.9×).
+ * Ranges per thread at most: each worker takes the next range as it finishes one, so a slow core or
+ * fleet evens out; the last range to finish can overrun the others by at most one range, 1/16 of a
+ * thread's share (so 2 threads reach at least 2/(1 + 2/16) = 1.78× and typically 1.9×).
  */
 const RANGES_PER_THREAD = 16;
-/** Agent-steps per range at least (~10 ms of work): a range costs a message round trip (~0.1 ms). */
+/** Agent-steps per range at least (~10 ms of work). */
 const MIN_RANGE_AGENT_STEPS = 250_000;
 
-/** The pool's messages. A worker gets a batch, then ranges of it; it answers each range. */
-export type ToWorker =
-  | { kind: 'batch'; batch: Batch; shared: SharedArrayBuffer; runs: number; agentRuns: number }
-  | { kind: 'range'; begin: number; end: number };
-export type FromWorker = { kind: 'done'; begin: number; end: number } | { kind: 'error'; message: string; stack: string };
+/**
+ * The pool's messages: a worker gets a batch with its shared totals and its ranges, takes ranges until
+ * none is left, and says how many it ran. The ranges are an Int32Array on a SharedArrayBuffer:
+ * [next, count, begin₀, end₀, begin₁, end₁, …]; a worker claims range Atomics.add(next, 1), so no
+ * message waits on the main thread between two ranges.
+ */
+export type ToWorker = { kind: 'batch'; batch: Batch; shared: SharedArrayBuffer; runs: number; agentRuns: number; ranges: SharedArrayBuffer };
+export type FromWorker = { kind: 'done'; ran: number } | { kind: 'error'; message: string; stack: string };
+
+/** The ranges laid out for the workers to claim (see ToWorker). */
+export function sharedRanges(ranges: readonly (readonly [number, number])[]): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer((2 + 2 * ranges.length) * 4);
+  const words = new Int32Array(buffer);
+  words[1] = ranges.length;
+  ranges.forEach(([begin, end], k) => {
+    words[2 + 2 * k] = begin;
+    words[3 + 2 * k] = end;
+  });
+  return buffer;
+}
 
 /**
  * RunTotals laid out in one SharedArrayBuffer: the f64 fields (agentRuns each, TOTAL_FIELDS order),
@@ -153,31 +168,28 @@ export class CpuWorkerPool {
     return totals;
   }
 
-  /** Hands the ranges out, the next to whichever worker answers first; resolves when all are done. */
+  /** Hands the batch and its ranges to every worker; resolves when each has run out of ranges. */
   private share(batch: Batch, shared: RunTotals & { buffer: SharedArrayBuffer }, ranges: [number, number][]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let next = 0;
-      let pending = ranges.length;
-      const give = (worker: Worker): void => {
-        const range = ranges[next++];
-        if (range) worker.postMessage({ kind: 'range', begin: range[0], end: range[1] } satisfies ToWorker);
-      };
+      let pending = this.workers.length;
+      let ran = 0;
       const finish = (error: Error | null): void => {
         this.onMessage = null;
         this.onFailure = null;
         for (const w of this.workers) w.unref();
         if (error) reject(error);
+        else if (ran !== ranges.length) reject(new Error(`fleetsim CPU workers ran ${ran} of ${ranges.length} ranges`));
         else resolve();
       };
-      this.onMessage = (worker, message) => {
+      this.onMessage = (_, message) => {
         if (message.kind === 'error') {
           const error = new Error(`fleetsim CPU worker: ${message.message}`);
           error.stack = message.stack;
           finish(error);
           return;
         }
+        ran += message.ran;
         if (--pending === 0) finish(null);
-        else give(worker);
       };
       this.onFailure = (error) => {
         // A worker died: the pool starts fresh ones for the next batch.
@@ -186,12 +198,18 @@ export class CpuWorkerPool {
         for (const w of workers) void w.terminate();
         finish(error);
       };
-      const message: ToWorker = { kind: 'batch', batch, shared: shared.buffer, runs: shared.runs, agentRuns: shared.finalQueue.length };
+      const message: ToWorker = {
+        kind: 'batch',
+        batch,
+        shared: shared.buffer,
+        runs: shared.runs,
+        agentRuns: shared.finalQueue.length,
+        ranges: sharedRanges(ranges),
+      };
       for (const w of this.workers) {
         w.ref();
         w.postMessage(message);
       }
-      for (const w of this.workers) give(w);
     });
   }
 
