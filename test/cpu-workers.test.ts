@@ -41,8 +41,9 @@ function firstDifference(a: RunTotals, b: RunTotals): string | null {
 }
 
 const pools: CpuWorkerPool[] = [];
+/** A pool that shares every batch, cut into as many ranges as it allows (16 per thread). */
 const pool = (threads: number, minSharedAgentSteps = 0): CpuWorkerPool => {
-  const p = new CpuWorkerPool(threads, { minSharedAgentSteps });
+  const p = new CpuWorkerPool(threads, { minSharedAgentSteps, minRangeAgentSteps: 1 });
   pools.push(p);
   return p;
 };

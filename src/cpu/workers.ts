@@ -25,6 +25,8 @@ export const MIN_SHARED_AGENT_STEPS = 2_000_000;
 export interface CpuWorkerPoolOptions {
   /** Batches (or ranges) of fewer agent-steps run on the calling thread; default MIN_SHARED_AGENT_STEPS. */
   minSharedAgentSteps?: number;
+  /** Agent-steps per range at least; default MIN_RANGE_AGENT_STEPS. */
+  minRangeAgentSteps?: number;
 }
 /**
  * Ranges per thread at most: each worker takes the next range as it finishes one, so a slow core or
@@ -33,7 +35,7 @@ export interface CpuWorkerPoolOptions {
  */
 const RANGES_PER_THREAD = 16;
 /** Agent-steps per range at least (~10 ms of work). */
-const MIN_RANGE_AGENT_STEPS = 250_000;
+export const MIN_RANGE_AGENT_STEPS = 250_000;
 
 /**
  * The pool's messages: a worker gets a batch with its shared totals and its ranges, takes ranges until
@@ -110,6 +112,7 @@ function workerScript(): URL {
 export class CpuWorkerPool {
   readonly threads: number;
   private readonly minShared: number;
+  private readonly minRange: number;
   private workers: Worker[] = [];
   private started = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -123,6 +126,7 @@ export class CpuWorkerPool {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
     this.threads = threads;
     this.minShared = options.minSharedAgentSteps ?? MIN_SHARED_AGENT_STEPS;
+    this.minRange = options.minRangeAgentSteps ?? MIN_RANGE_AGENT_STEPS;
   }
 
   /**
@@ -159,7 +163,7 @@ export class CpuWorkerPool {
     shared.agentOffset.set(totals.agentOffset);
     shared.agentCount.set(totals.agentCount);
     for (const name of TOTAL_FIELDS) shared[name].set(totals[name]); // runs add onto what is there
-    const parts = Math.max(this.threads, Math.min(this.threads * RANGES_PER_THREAD, Math.floor((agentRuns * batch.config.steps) / MIN_RANGE_AGENT_STEPS)));
+    const parts = Math.max(this.threads, Math.min(this.threads * RANGES_PER_THREAD, Math.floor((agentRuns * batch.config.steps) / this.minRange)));
     const ranges = splitRuns(batch, totals, begin, end, parts);
     await this.share(batch, shared, ranges);
     const lo = totals.agentOffset[begin]!;
