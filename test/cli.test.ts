@@ -177,6 +177,17 @@ describe('fleetsim montecarlo', () => {
       expect(fraction).toBeLessThanOrEqual(1);
     }
   });
+
+  it('--threads 1 (the calling thread) and --threads 3 (worker threads) give the same figures', () => {
+    // ~6 M agent-steps: above the pool's threshold for handing a batch to its workers
+    const args = ['montecarlo', '--fleets', '600', '--steps', '100', '--backend', 'cpu', '--json'];
+    const runs = ['1', '3'].map((n) => fleetsim([...args, '--threads', n]));
+    for (const run of runs) expect(run.status, run.stderr).toBe(0);
+    const [one, three] = runs.map((run) => JSON.parse(run.stdout) as { adapter: string; seconds: number });
+    expect([one!.adapter, three!.adapter]).toEqual(['1 thread', '3 threads']);
+    const figures = (json: object): unknown => ({ ...json, adapter: null, seconds: null });
+    expect(figures(three!)).toEqual(figures(one!));
+  });
 });
 
 it('--help exits with code 0', () => {

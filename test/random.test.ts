@@ -4,9 +4,9 @@
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { describe, expect, it } from 'vitest';
-import { DrawStream, philox4x32, seedKey, u01, u01Open0, uCentered } from '../src/random/philox.js';
+import { DrawStream, philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey, u01, u01Open0, uCentered } from '../src/random/philox.js';
 import { expf32, logf32 } from '../src/random/f32math.js';
-import { MAX_POISSON_MEAN, STIRLERR_TABLE, logPoissonPmf, poisson } from '../src/random/poisson.js';
+import { MAX_POISSON_MEAN, PoissonSampler, STIRLERR_TABLE, logPoissonPmf, poisson } from '../src/random/poisson.js';
 import { exponentialWork, MAX_WORK_DRAWS } from '../src/random/work.js';
 
 const hex = (words: ArrayLike<number>): string => Array.from(words, (w) => w.toString(16).padStart(8, '0')).join(' ');
@@ -33,6 +33,52 @@ describe('Philox4x32-10', () => {
     expect(Array.from({ length: 10 }, () => b.nextU32())).toEqual(sequential);
     // draw d is word d & 3 of block d >> 2 of counter (stream, replicate, step, agent << 16 | block)
     expect(sequential[6]).toBe(philox4x32([5, 2, 17, (3 << 16) | 1], k0, k1)[2]);
+  });
+
+  it('computes the same blocks through the prefixed fast path (one block or four at once)', () => {
+    let x = 0x9e3779b9;
+    const word = (): number => {
+      x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0; // any spread of 32-bit words
+      return x % 5 === 0 ? [0, 0xffffffff, 0x80000000, 0x7fffffff][x % 4]! : x;
+    };
+    const one = new Int32Array(4);
+    const four = new Int32Array(16);
+    const prefix = new Int32Array(4 * PREFIX_WORDS);
+    const counters = [
+      [0, 0, 0, 0, 0, 0],
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0],
+      ...Array.from({ length: 4000 }, () => Array.from({ length: 6 }, word)),
+    ];
+    for (const [c0, c1, c2, c3, k0, k1] of counters as [number, number, number, number, number, number][]) {
+      const key = philoxKey(k0, k1);
+      const expected = Array.from(philox4x32([c0, c1, c2, c3], k0, k1));
+      philoxPrefix(key, c0, c1, c2, prefix, 0);
+      philoxBlock(key, prefix, 0, c3, one, 0);
+      expect(Array.from(one, (w) => w >>> 0), `counter ${hex([c0, c1, c2, c3])}`).toEqual(expected);
+      // four consecutive steps of the same (stream, replicate, word 3)
+      for (let s = 0; s < 4; s++) philoxPrefix(key, c0, c1, (c2 + s) >>> 0, prefix, s * PREFIX_WORDS);
+      philoxBlocks4(key, prefix, 0, c3, four, 0);
+      for (let s = 0; s < 4; s++) {
+        expect(Array.from(four.subarray(4 * s, 4 * s + 4), (w) => w >>> 0)).toEqual(Array.from(philox4x32([c0, c1, (c2 + s) >>> 0, c3], k0, k1)));
+      }
+    }
+  });
+
+  it('resumes a stream from a precomputed first block exactly where reset would start it', () => {
+    const [k0, k1] = seedKey(0xfedcba9876543210n);
+    const key = philoxKey(k0, k1);
+    const prefix = new Int32Array(PREFIX_WORDS);
+    const first = new Int32Array(8);
+    for (const [stream, replicate, step, agent] of [[5, 2, 17, 3], [0xffffffff, 7, 0xfffffffe, 63], [0, 0, 0, 0]] as const) {
+      const a = new DrawStream();
+      a.reset(k0, k1, stream, replicate, step, agent);
+      philoxPrefix(key, stream, replicate, step, prefix, 0);
+      philoxBlock(key, prefix, 0, agent << 16, first, 4);
+      const b = new DrawStream();
+      b.resume(key, prefix, 0, agent, first, 4);
+      expect(Array.from({ length: 23 }, () => b.nextU32())).toEqual(Array.from({ length: 23 }, () => a.nextU32()));
+    }
   });
 
   it('splits seeds into key words and rejects seeds outside [0, 2^64)', () => {
@@ -175,6 +221,131 @@ describe('exact Poisson sampler', () => {
     }
   });
 
+  /**
+   * The sampler as it was defined before its per-mean constants were cached and before its acceptance
+   * test learned to skip the logarithms where the f64 ratio decides (src/random/poisson.ts): the oracle.
+   */
+  function uncachedPoisson(mean: number, draws: DrawStream): number {
+    const f = Math.fround;
+    const mu = f(mean);
+    if (!(mu > 0)) return 0;
+    if (mu < 10) {
+      const u = u01(draws.nextU32());
+      let p = expf32(f(-mu));
+      let cdf = p;
+      let k = 0;
+      while (u >= cdf && k < 200) {
+        k++;
+        p = f(f(p * mu) / k);
+        cdf = f(cdf + p);
+      }
+      return k;
+    }
+    const slam = f(Math.sqrt(mu));
+    const b = f(f(0.931) + f(f(2.53) * slam));
+    const a = f(f(-0.059) + f(f(0.02483) * b));
+    const invAlpha = f(f(1.1239) + f(f(1.1328) / f(b - f(3.4))));
+    const vr = f(f(0.9277) - f(f(3.6224) / f(b - 2)));
+    const lnInvAlpha = logf32(invAlpha);
+    const base = Math.floor(mu);
+    const frac = f(mu - base);
+    let k = 0;
+    for (let tries = 0; tries < 64; tries++) {
+      const u = uCentered(draws.nextU32());
+      const v = u01Open0(draws.nextU32());
+      const us = f(f(0.5) - Math.abs(u));
+      const spread = f(f(f(f(2 * a) / us) + b) * u);
+      const whole = Math.floor(spread);
+      const carry = (Math.trunc(f(spread - whole) * 16777216) + Math.trunc(frac * 16777216) + 7214202) >>> 24;
+      k = base + Math.min(Math.max(whole, -1073741824), 1073741824) + carry;
+      if (us >= f(0.07) && v <= vr) return k;
+      if (k < 0 || (us < f(0.013) && v > us)) continue;
+      const lhs = f(f(logf32(v) + lnInvAlpha) - logf32(f(f(a / f(us * us)) + b)));
+      if (lhs <= logPoissonPmf(k, mu)) return k;
+    }
+    return Math.max(k, 0);
+  }
+
+  it('returns exactly the counts of the uncached definition, whichever means follow each other', () => {
+    const [k0, k1] = seedKey(31337);
+    const sampler = new PoissonSampler();
+    const a = new DrawStream();
+    const b = new DrawStream();
+    const means = [1e-6, 0.3, 5, 9.999, 10, 10.5, 25, 45, 80, 1000, 12345.678, 1e6, MAX_POISSON_MEAN];
+    let compared = 0;
+    const mismatches: string[] = [];
+    const compare = (mean: number, s: number): void => {
+      a.reset(k0, k1, s, 1, 2, 3);
+      b.reset(k0, k1, s, 1, 2, 3);
+      const got = sampler.sample(mean, a);
+      const want = uncachedPoisson(mean, b);
+      compared++;
+      if (got !== want && mismatches.length < 5) mismatches.push(`mean ${mean}, stream ${s}: got ${got}, expected ${want}`);
+    };
+    for (const mean of means) for (let s = 0; s < 20_000; s++) compare(mean, s);
+    // alternating means: the cached constants and thresholds must follow the mean
+    for (let s = 0; s < 20_000; s++) compare(means[s % means.length]!, s);
+    expect(mismatches).toEqual([]);
+    expect(compared).toBe(14 * 20_000);
+  });
+
+  it('agrees with the definition at the extreme draws, where inversion’s search may run to its cap', () => {
+    let word = 0;
+    const constant = { nextU32: (): number => word } as unknown as DrawStream;
+    const sampler = new PoissonSampler();
+    for (const w of [0, 0xffffffff, 0xffffff00, 0x80000000]) {
+      word = w;
+      for (const mean of [1e-6, 0.3, 1, 5, 9.5, 9.999, 10, 80, 1e6]) expect(sampler.sample(mean, constant), `mean ${mean}, word ${w}`).toBe(uncachedPoisson(mean, constant));
+    }
+  });
+
+  it('decides PTRS’s acceptance test as the f32 definition does right at its threshold', () => {
+    // Draw words chosen by hand: try 1 is a candidate that reaches the full acceptance test, with v
+    // swept across the test's threshold in steps of 2^-24; try 2 is accepted on the fast path, so the
+    // count returned says how try 1 was decided.
+    const words = new Uint32Array(4);
+    let next = 0;
+    const fixed = { nextU32: (): number => words[next++ & 3]! } as unknown as DrawStream;
+    words[2] = 0x80000000; // try 2: u ≈ 0, us ≈ 0.5
+    words[3] = 0; // v = 2^-24 ≤ v_r
+    const sampler = new PoissonSampler();
+    const decide = (mean: number, vWord: number): [number, number] => {
+      words[1] = vWord << 8;
+      next = 0;
+      const got = sampler.sample(mean, fixed);
+      next = 0;
+      return [got, uncachedPoisson(mean, fixed)];
+    };
+    let compared = 0;
+    const mismatches: string[] = [];
+    for (const mean of [10, 25, 80, 1000, 1e6]) {
+      for (const us of [0.014, 0.03, 0.05, 0.069]) {
+        for (const sign of [1, -1]) {
+          words[0] = ((Math.round((0.5 - us) * sign * 2 ** 25) + 2 ** 24) << 7) >>> 0; // uCentered ≈ ±(0.5 − us)
+          // try 2's count, then try 1 is accepted exactly when another count comes back
+          const second = uncachedPoisson(mean, { nextU32: (): number => words[2 + (next++ & 1)]! } as unknown as DrawStream);
+          const accepted = (m: number): boolean => decide(mean, m)[1] !== second;
+          // the lowest v word (m) at which the definition rejects try 1: v grows with m, and so does lhs
+          let lo = 0;
+          let hi = 2 ** 24 - 1;
+          if (!accepted(lo) || accepted(hi)) continue; // the threshold lies outside (0, 1], or both tries give one count
+          while (hi - lo > 1) {
+            const mid = (lo + hi) >>> 1;
+            if (accepted(mid)) lo = mid;
+            else hi = mid;
+          }
+          for (let m = Math.max(0, hi - 3000); m < Math.min(2 ** 24, hi + 3000); m++) {
+            const [got, want] = decide(mean, m);
+            compared++;
+            if (got !== want && mismatches.length < 5) mismatches.push(`mean ${mean}, us ${us}, sign ${sign}, v word ${m}: got ${got}, expected ${want}`);
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThan(20 * 6000);
+  });
+
   it('computes ln P(K = k) without cancellation at large means', () => {
     const lf = logFactorials(11_000);
     for (const [k, mean] of [
@@ -205,6 +376,26 @@ describe('portable f32 ln and exp', () => {
     for (const x of [1, Math.fround(1 + 2 ** -23), Math.fround(1 - 2 ** -24), 0.999, 1.001]) {
       expect(Math.abs(logf32(Math.fround(x)) - Math.log(Math.fround(x)))).toBeLessThan(2e-7);
     }
+  });
+  it('logf32 stays within the error PTRS’s ratio test allows: 1.0e-6 for every v, 1e-5 for x ≥ 1', () => {
+    // src/random/poisson.ts decides the acceptance test from an f64 ratio where it lies more than 1e-3
+    // (in ln) from the threshold; that is sound while logf32's error stays within these bounds.
+    let worstV = 0;
+    for (let m = 1; m <= 2 ** 24; m++) {
+      const v = m * 2 ** -24; // every value u01Open0 returns
+      worstV = Math.max(worstV, Math.abs(logf32(v) - Math.log(v)));
+    }
+    expect(worstV).toBeLessThan(1.0e-6);
+    const f32 = new Float32Array(1);
+    const bits = new Uint32Array(f32.buffer);
+    let worstX = 0;
+    for (let e = 127; e < 255; e++) {
+      for (let m = 0; m < 1 << 23; m += 61) {
+        bits[0] = (e << 23) | m; // f32 x = 1.m × 2^(e − 127)
+        worstX = Math.max(worstX, Math.abs(logf32(f32[0]!) - Math.log(f32[0]!)));
+      }
+    }
+    expect(worstX).toBeLessThan(1e-5);
   });
   it('expf32 is within 4 ulp of exp on [−80, 80]', () => {
     for (let i = 0; i < 20_000; i++) {

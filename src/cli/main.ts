@@ -7,7 +7,7 @@ import { GpuError } from '../gpu/errors.js';
 import { ConfigError } from '../model/errors.js';
 import { packageRoot, packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
-import { BACKENDS, type BackendChoice, openBackend } from './backend.js';
+import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_CPU_THREADS, openBackend } from './backend.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { integerIn, parseSeed, parseSteps, positiveNumber } from './options.js';
@@ -22,9 +22,13 @@ import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
 
 const backendOption = (): Option =>
-  new Option('--backend <name>', 'gpu (WebGPU via Dawn), cpu (reference engine) or auto (GPU when an adapter exists)')
+  new Option('--backend <name>', 'gpu (WebGPU via Dawn), cpu (reference engine, all cores) or auto (GPU when an adapter exists)')
     .choices(BACKENDS)
     .default('auto');
+const threadsOption = (): Option =>
+  new Option('--threads <n>', 'CPU engine threads (1 = the single-thread reference, no workers); the results do not depend on it')
+    .argParser(integerIn(1, MAX_CPU_THREADS))
+    .default(DEFAULT_CPU_THREADS, `all cores: ${DEFAULT_CPU_THREADS}`);
 const lmaxOption = (): Option =>
   new Option('--lmax <seconds>', 'latency recorded for an agent with a zero share (L_max)')
     .argParser(positiveNumber('seconds'))
@@ -43,11 +47,12 @@ function program(): Command {
     .command('paper')
     .description("run the paper's scenario (arXiv 2512.22149) and print Table II beside the paper's figures")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .addOption(lmaxOption())
     .addOption(new Option('--steps <n>', 'steps of Δt = 1 s').argParser(parseSteps).default(PAPER_CONFIG.steps))
     .option('--json', 'print one JSON object instead of tables')
-    .action(async (opts: { backend: BackendChoice; lmax: number; steps: number; json?: boolean }) => {
-      const backend = await openBackend(opts.backend, notice);
+    .action(async (opts: { backend: BackendChoice; threads: number; lmax: number; steps: number; json?: boolean }) => {
+      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
       try {
         const result = await runPaper(backend, opts);
         process.stdout.write(opts.json ? `${JSON.stringify(paperJson(result), null, 2)}\n` : `${paperText(result, opts)}\n`);
@@ -60,13 +65,14 @@ function program(): Command {
     .command('montecarlo')
     .description('run random fleets under the three policies with Poisson arrivals and summarise')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .addOption(new Option('--fleets <n>', 'random fleets to simulate').argParser(integerIn(1, 10_000_000)).default(10_000))
     .addOption(new Option('--steps <n>', 'steps of Δt = 1 s').argParser(parseSteps).default(100))
     .addOption(new Option('--seed <n>', 'seed of the fleets and arrival streams').argParser(parseSeed).default(1n, '1'))
     .addOption(lmaxOption())
     .option('--json', 'print one JSON object instead of tables')
-    .action(async (opts: { backend: BackendChoice; fleets: number; steps: number; seed: bigint; lmax: number; json?: boolean }) => {
-      const backend = await openBackend(opts.backend, notice);
+    .action(async (opts: { backend: BackendChoice; threads: number; fleets: number; steps: number; seed: bigint; lmax: number; json?: boolean }) => {
+      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
       try {
         const result = await runMonteCarlo(backend, opts);
         process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${monteCarloText(result, opts)}\n`);
@@ -80,6 +86,7 @@ function program(): Command {
     .argument('<study>', 'the study file (JSON; schema/study.schema.json)')
     .requiredOption('--out <dir>', 'result directory (created; must not hold another sweep unless --resume)')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .addOption(new Option('--seed <n>', "overrides the study's seed").argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
     .option('--shard <I/N>', 'run shard I of N (0 ≤ I < N); or N alone, I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
@@ -89,10 +96,10 @@ function program(): Command {
         integerIn(1, 1 << 26),
       ),
     )
-    .action(async (file: string, opts: { out: string; backend: BackendChoice; seed?: number; shard?: string; resume?: boolean; quiet?: boolean; batchSize?: number }) => {
+    .action(async (file: string, opts: { out: string; backend: BackendChoice; threads: number; seed?: number; shard?: string; resume?: boolean; quiet?: boolean; batchSize?: number }) => {
       const shard = parseShard(opts.shard);
       const loaded = await loadStudy(file, opts.seed);
-      const backend = await openBackend(opts.backend, notice);
+      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
       try {
         const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, ...(opts.batchSize === undefined ? {} : { batchAgentRuns: opts.batchSize }) });
         if (!opts.quiet) {
@@ -109,8 +116,9 @@ function program(): Command {
     .command('demo')
     .description("what `npm start` runs: the paper's Table II, then the shipped load-curve sweep into results/")
     .addOption(backendOption())
-    .action(async (opts: { backend: BackendChoice }) => {
-      const backend = await openBackend(opts.backend, notice);
+    .addOption(threadsOption())
+    .action(async (opts: { backend: BackendChoice; threads: number }) => {
+      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
       try {
         const paper = await runPaper(backend, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps });
         process.stdout.write(`${paperText(paper, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps })}\n\n`);

@@ -4,16 +4,26 @@
  * same f32 mean and the same f32 samplers as the GPU (src/random, src/model/schedule.ts), so both
  * engines see the same work.
  *
+ * It is written to be lean (bench/NOTES.md): plain loops over the packed typed arrays, every buffer
+ * allocated once per call, nothing allocated per run or per step. Runs that share a fleet and a
+ * replicate see the same arrivals (the Philox counter has no policy word), so they are simulated as a
+ * group on arrivals drawn once. Time is cut into chunks; in each, every agent's arrivals are drawn
+ * (the first Philox block of four steps at a time), then each run of the group allocates and
+ * processes them, agent by agent through the chunk when its allocation does not read the run's own
+ * state (every policy but adaptive with an observed or ema signal), else all agents step by step.
+ * Every order does the same f64 operations per agent in the same order, so the results are
+ * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
+ *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
-import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET } from '../model/batch.js';
+import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
 import { allocTotals, inSystem, type RunTotals } from '../model/metrics.js';
-import { allocate, type FleetView, newAllocation, shareOf } from '../model/policies.js';
-import { multiplierAt, stepMean } from '../model/schedule.js';
-import { DrawStream, seedKey } from '../random/philox.js';
-import { poisson } from '../random/poisson.js';
+import { allocateShares, newAllocation, readsRates, sharesVaryWithStep } from '../model/policies.js';
+import { stepMean } from '../model/schedule.js';
+import { DrawStream, KEY_WORDS, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from '../random/philox.js';
+import { PoissonSampler } from '../random/poisson.js';
 import { exponentialWork } from '../random/work.js';
 
 /**
@@ -31,106 +41,268 @@ export interface RunSeries {
   latency: Float64Array; // ℓ, seconds
 }
 
-/** What one agent-step reports to a Recorder. */
-interface AgentStep {
-  arrived: number;
-  work: number;
-  g: number;
-  served: number;
-  queue: number;
-  latency: number;
-}
+/** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB). */
+const CHUNK_AGENT_STEPS = 8192;
+/** Steps per chunk at most (fleets of few agents): bounds the Philox prefixes and first blocks. */
+const MAX_CHUNK_STEPS = 1024;
+/** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
+const MAX_GROUP = 16;
+const SIGNAL_NOMINAL = 0;
+const SIGNAL_OBSERVED = 1;
+const SIGNAL_EMA = 2;
 
-/** Called once per agent-step by simulateRun; the totals and the series are two such recorders. */
-type Recorder = (i: number, t: number, step: AgentStep) => void;
+/**
+ * The simulation of one batch: its settings unpacked, and every buffer allocated once and reused.
+ *
+ * Arrivals depend on (fleet, replicate, step, agent) only, never on the policy or the run's state (the
+ * counter has no policy word: common random numbers). So the runs that share a fleet and a replicate
+ * (crossRuns makes the policies of one fleet replicate adjacent) form a group that is simulated
+ * together, chunk by chunk: the chunk's arrivals and work are drawn once per agent (arrive), and then
+ * each run of the group allocates and processes them (advance). A run of its own is a group of one.
+ */
+class Simulator {
+  private readonly fleets: PackedFleets;
+  private readonly config: SimConfig;
+  private readonly poissonMode: boolean;
+  private readonly exponential: boolean;
+  private readonly signal: number;
+  private readonly alpha: number;
+  private readonly warmup: number;
+  private readonly key: Int32Array;
+  private readonly draws = new DrawStream();
+  private readonly samplers = Array.from({ length: MAX_AGENTS_PER_FLEET }, () => new PoissonSampler());
+  private readonly alloc = newAllocation();
+  /** Philox prefixes of the chunk's steps (PREFIX_WORDS each) and one agent's first blocks (4 words each). */
+  private readonly prefix = new Int32Array(MAX_CHUNK_STEPS * PREFIX_WORDS);
+  private readonly first = new Int32Array(MAX_CHUNK_STEPS * 4);
+  /** The chunk's arrivals (requests) and work of agent i at step t: [i·span + t − t0]. */
+  private readonly arrivals = new Float64Array(CHUNK_AGENT_STEPS);
+  private readonly work = new Float64Array(CHUNK_AGENT_STEPS);
+  /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
+  private readonly shares = new Float64Array(CHUNK_AGENT_STEPS);
+  private readonly segments = new Uint32Array(MAX_AGENTS_PER_FLEET); // schedule segments with start ≤ the next step
+  // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
+  private readonly queues = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // Q, work
+  private readonly rates = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
+  private readonly memberRates = Array.from({ length: MAX_GROUP }, (_, m) => this.rates.subarray(m * MAX_AGENTS_PER_FLEET, (m + 1) * MAX_AGENTS_PER_FLEET));
+  private readonly memberRun = new Uint32Array(MAX_GROUP);
+  private readonly memberJ0 = new Uint32Array(MAX_GROUP); // totals index of the run's agent 0
+  /** The fleet as the allocator sees it, with one member's rates; its fields are set per group and member. */
+  private readonly view: { offset: number; count: number; capacity: number; R: Float32Array; P: Float32Array; rate: Float64Array };
+  // The group being simulated.
+  private members = 0;
+  private stream = 0;
+  private replicate = 0;
+  private offset = 0;
+  private count = 0;
+  private span = 0; // steps per chunk
 
-/** Per-agent state of the run being simulated, reused from run to run. */
-interface Scratch {
-  queues: Float64Array; // Q, work
-  rates: Float64Array; // λ̂: the rate the adaptive allocator sees at the next step, requests/s
-}
+  constructor(batch: Batch) {
+    const { config, fleets } = batch;
+    this.fleets = fleets;
+    this.config = config;
+    this.poissonMode = config.arrivals === 'poisson';
+    this.exponential = config.work === 'exponential';
+    const signal = config.signal ?? 'nominal';
+    this.signal = signal === 'observed' ? SIGNAL_OBSERVED : signal === 'ema' ? SIGNAL_EMA : SIGNAL_NOMINAL;
+    this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
+    this.warmup = config.warmup ?? 0;
+    const [k0, k1] = seedKey(config.seed);
+    this.key = philoxKey(k0, k1, new Int32Array(KEY_WORDS));
+    this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
+  }
 
-const newScratch = (agents: number): Scratch => ({ queues: new Float64Array(agents), rates: new Float64Array(agents) });
+  /** The end of the group that starts at run r: the next runs (before `end`, MAX_GROUP in all) of its fleet and replicate. */
+  groupEnd(runs: PackedRuns, r: number, end: number): number {
+    let e = r + 1;
+    while (e < end && e - r < MAX_GROUP && runs.fleet[e] === runs.fleet[r] && runs.replicate[e] === runs.replicate[r]) e++;
+    return e;
+  }
 
-/** Advances run `r` through every step, reporting each agent-step to `record`. */
-function simulateRun(batch: Batch, r: number, { queues, rates }: Scratch, record: Recorder): void {
-  const { config, fleets, runs } = batch;
-  const f = runs.fleet[r]!;
-  const offset = fleets.agentOffset[f]!;
-  const fleet: FleetView = {
-    offset,
-    count: fleets.agentCount[f]!,
-    capacity: fleets.capacity[f]!,
-    R: fleets.R,
-    P: fleets.P,
-    rate: rates,
-  };
-  const policy = runs.policy[r]!;
-  const stream = fleets.stream[f]!;
-  const replicate = runs.replicate[r]!;
-  const poissonMode = config.arrivals === 'poisson';
-  const exponential = config.work === 'exponential';
-  const signal = config.signal ?? 'nominal';
-  const alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
-  const [k0, k1] = seedKey(config.seed);
-  const draws = new DrawStream();
-  const alloc = newAllocation();
-  const { dt, lmax } = config;
-  const step: AgentStep = { arrived: 0, work: 0, g: 0, served: 0, queue: 0, latency: 0 };
-  queues.fill(0, 0, fleet.count);
-  for (let i = 0; i < fleet.count; i++) rates[i] = fleets.lambda[offset + i]!; // λ̂_0 = λ_i in every mode
-  for (let t = 0; t < config.steps; t++) {
-    // The allocator reads λ̂_t, which depends on steps before t only, so allocating before drawing
-    // this step's arrivals gives the same shares as the specified arrive → allocate order.
-    allocate(policy, fleet, t, alloc);
-    for (let i = 0; i < fleet.count; i++) {
-      const a = offset + i;
-      // Arrive: the f32 mean λ·Δt·m(t) (deterministic), or a Poisson count with that mean, each
-      // request bringing one unit of work or an Exp(1) amount drawn after the count.
-      const mean = stepMean(fleets.lambda[a]!, dt, multiplierAt(fleets, a, t));
-      step.arrived = mean;
-      step.work = mean;
-      if (poissonMode) {
-        draws.reset(k0, k1, stream, replicate, t, i);
-        step.arrived = poisson(mean, draws);
-        step.work = exponential ? exponentialWork(step.arrived, draws) : step.arrived;
+  /**
+   * Simulates runs [r0, r1) of `batch` (one group) from step 0, adding each run's sums onto totals at
+   * j0(r) + i, with j0(r) = totals.agentOffset[r] (or 0 for a lone run recorded into `series`), and
+   * setting its final queues there; records every agent-step into `series` when given.
+   */
+  runGroup(batch: Batch, r0: number, r1: number, totals: RunTotals, series: RunSeries | null): void {
+    const { fleets } = this;
+    const { runs } = batch;
+    const f = runs.fleet[r0]!;
+    const n = fleets.agentCount[f]!;
+    this.stream = fleets.stream[f]!;
+    this.replicate = runs.replicate[r0]!;
+    this.offset = fleets.agentOffset[f]!;
+    this.count = n;
+    this.members = r1 - r0;
+    this.span = Math.min(MAX_CHUNK_STEPS, Math.floor(CHUNK_AGENT_STEPS / n));
+    this.view.offset = this.offset;
+    this.view.count = n;
+    this.view.capacity = fleets.capacity[f]!;
+    for (let i = 0; i < n; i++) this.segments[i] = 0;
+    for (let m = 0; m < this.members; m++) {
+      this.memberRun[m] = r0 + m;
+      this.memberJ0[m] = series === null ? totals.agentOffset[r0 + m]! : 0;
+      for (let i = 0; i < n; i++) {
+        this.queues[m * MAX_AGENTS_PER_FLEET + i] = 0;
+        this.rates[m * MAX_AGENTS_PER_FLEET + i] = fleets.lambda[this.offset + i]!; // λ̂_0 = λ_i in every mode
       }
-      const g = shareOf(alloc, fleet, i);
-      // The signal for step t + 1, updated after this step's share used λ̂_t.
-      if (signal === 'observed') rates[i] = step.arrived / dt;
-      else if (signal === 'ema') rates[i] = alpha * (step.arrived / dt) + (1 - alpha) * rates[i]!;
-      // Process: fluid service at rate T·g for Δt.
-      const rate = fleets.T[a]! * g;
-      const backlog = queues[i]! + step.work;
-      step.served = Math.min(backlog, rate * dt);
-      step.queue = backlog - step.served;
-      queues[i] = step.queue;
-      // Record: latency is the backlog over the service rate, L_max when the share is 0.
-      step.g = g;
-      step.latency = g > 0 ? step.queue / rate : lmax;
-      record(i, t, step);
     }
+    const steps = this.config.steps;
+    for (let t0 = 0; t0 < steps; t0 += this.span) {
+      const t1 = Math.min(steps, t0 + this.span);
+      if (this.poissonMode) {
+        for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
+      }
+      for (let i = 0; i < n; i++) this.arrive(i, t0, t1);
+      for (let m = 0; m < this.members; m++) this.process(batch, m, t0, t1, totals, series);
+    }
+  }
+
+  /** Draws agent i's arrivals and work for the chunk's steps [t0, t1) into `arrivals` and `work`. */
+  private arrive(i: number, t0: number, t1: number): void {
+    const { fleets, config, draws, prefix, first, arrivals, work } = this;
+    const a = this.offset + i;
+    const row = i * this.span - t0;
+    // stepMean's f32(λ·Δt) · f32(m(t)): the agent's rate-schedule segments are walked as t advances.
+    const baseMean = stepMean(fleets.lambda[a]!, config.dt, 1);
+    const segmentFirst = fleets.scheduleOffset[a]!;
+    const segmentCount = fleets.scheduleCount[a]!;
+    let segment = this.segments[i]!;
+    let multiplier = segment > 0 ? fleets.scheduleMultiplier[segmentFirst + segment - 1]! : 1;
+    const sampler = this.samplers[i]!;
+    const drawing = this.poissonMode && baseMean > 0;
+    if (drawing) {
+      // Block 0 of every step, four steps at a time (philoxBlocks4); the samplers rarely need block 1.
+      const word3 = i << 16;
+      let t = t0;
+      for (; t + 4 <= t1; t += 4) philoxBlocks4(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
+      for (; t < t1; t++) philoxBlock(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
+    }
+    for (let t = t0; t < t1; t++) {
+      while (segment < segmentCount && fleets.scheduleStart[segmentFirst + segment]! <= t) {
+        multiplier = fleets.scheduleMultiplier[segmentFirst + segment]!;
+        segment++;
+      }
+      // The f32 mean λ·Δt·m(t) (deterministic arrivals), or a Poisson count with that mean, each
+      // request bringing one unit of work or an Exp(1) amount drawn after the count.
+      const mean = Math.fround(baseMean * multiplier);
+      let arrived = mean;
+      let brought = mean;
+      if (drawing) {
+        draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, (t - t0) * 4);
+        arrived = sampler.sample(mean, draws);
+        brought = this.exponential ? exponentialWork(arrived, draws) : arrived;
+      } else if (this.poissonMode) {
+        arrived = brought = 0; // λ = 0: the mean is 0 at every step
+      }
+      arrivals[row + t] = arrived;
+      work[row + t] = brought;
+    }
+    this.segments[i] = segment;
+  }
+
+  /** Allocates and advances member m of the group through the chunk's steps [t0, t1). */
+  private process(batch: Batch, m: number, t0: number, t1: number, totals: RunTotals, series: RunSeries | null): void {
+    const n = this.count;
+    const r = this.memberRun[m]!;
+    const policy = batch.runs.policy[r]!;
+    const view = this.view;
+    view.rate = this.memberRates[m]!;
+    // Only the adaptive allocation reads λ̂, and λ̂ stays λ under the nominal signal.
+    const trackRates = readsRates(policy) && this.signal !== SIGNAL_NOMINAL;
+    if (trackRates) {
+      // The allocator reads λ̂_t, which depends on steps before t only, so allocating before this
+      // step's arrivals are processed gives the same shares as the specified arrive → allocate order.
+      for (let t = t0; t < t1; t++) {
+        allocateShares(policy, view, t, this.alloc, this.shares, 0);
+        for (let i = 0; i < n; i++) this.advance(m, i, t0, t, t + 1, 0, totals, series);
+      }
+    } else if (sharesVaryWithStep(policy)) {
+      for (let t = t0; t < t1; t++) allocateShares(policy, view, t, this.alloc, this.shares, (t - t0) * n);
+      for (let i = 0; i < n; i++) this.advance(m, i, t0, t0, t1, n, totals, series);
+    } else {
+      allocateShares(policy, view, t0, this.alloc, this.shares, 0);
+      for (let i = 0; i < n; i++) this.advance(m, i, t0, t0, t1, 0, totals, series);
+    }
+  }
+
+  /**
+   * Advances agent i of member m through steps [from, to) of the chunk that starts at t0, with its
+   * shares at shares[(t − t0)·stride + i] (stride 0: fixed for the chunk, or the steps are one). Its
+   * state comes from and returns to `queues`, `rates` and the totals, so that any split of the steps
+   * gives the same bits.
+   */
+  private advance(m: number, i: number, t0: number, from: number, to: number, stride: number, totals: RunTotals, series: RunSeries | null): void {
+    const { config, arrivals, work, shares } = this;
+    const s = m * MAX_AGENTS_PER_FLEET + i;
+    const j = this.memberJ0[m]! + i;
+    const row = i * this.span - t0;
+    const { dt, lmax, steps } = config;
+    const warmup = this.warmup;
+    const signal = this.signal;
+    const alpha = this.alpha;
+    const T = this.fleets.T[this.offset + i]!;
+    let queue = this.queues[s]!;
+    let rate = this.rates[s]!;
+    let latencySum = totals.latencySum[j]!;
+    let servedSum = totals.servedSum[j]!;
+    let queueSum = totals.queueSum[j]!;
+    let shareSum = totals.shareSum[j]!;
+    let arrivedSum = totals.arrivedSum[j]!;
+    let systemSum = totals.systemSum[j]!;
+    for (let t = from; t < to; t++) {
+      const arrived = arrivals[row + t]!;
+      const g = shares[(t - t0) * stride + i]!;
+      // The signal for step t + 1, updated after this step's share used λ̂_t.
+      if (signal === SIGNAL_OBSERVED) rate = arrived / dt;
+      else if (signal === SIGNAL_EMA) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
+      // Process: fluid service at rate T·g for Δt.
+      const service = T * g;
+      const backlog = queue + work[row + t]!;
+      const served = Math.min(backlog, service * dt);
+      queue = backlog - served;
+      // Record: latency is the backlog over the service rate, L_max when the share is 0.
+      const latency = g > 0 ? queue / service : lmax;
+      if (t >= warmup) {
+        latencySum += latency;
+        servedSum += served;
+        queueSum += queue;
+        shareSum += g;
+        arrivedSum += arrived;
+        systemSum += inSystem(queue);
+      }
+      if (series !== null) {
+        const k = i * steps + t;
+        series.arrivals[k] = arrived;
+        series.work[k] = work[row + t]!;
+        series.share[k] = g;
+        series.served[k] = served;
+        series.queue[k] = queue;
+        series.latency[k] = latency;
+      }
+    }
+    this.queues[s] = queue;
+    this.rates[s] = rate;
+    totals.latencySum[j] = latencySum;
+    totals.servedSum[j] = servedSum;
+    totals.queueSum[j] = queueSum;
+    totals.shareSum[j] = shareSum;
+    totals.arrivedSum[j] = arrivedSum;
+    totals.systemSum[j] = systemSum;
+    if (to === steps) totals.finalQueue[j] = queue;
   }
 }
 
-/** Runs every fleet run of `batch`; returns the raw per-agent totals (see summarize()). */
+/**
+ * Runs fleet runs [begin, end) of `batch`, adding their per-agent sums onto `totals` (fresh zeros by
+ * default; see summarize()) and setting their final queues; returns `totals`.
+ */
 export function runBatchCpu(batch: Batch, begin = 0, end = batch.runs.count, totals = allocTotals(batch)): RunTotals {
-  const scratch = newScratch(MAX_AGENTS_PER_FLEET);
-  const warmup = batch.config.warmup ?? 0;
-  const last = batch.config.steps - 1;
-  for (let r = begin; r < end; r++) {
-    const j0 = totals.agentOffset[r]!;
-    simulateRun(batch, r, scratch, (i, t, s) => {
-      const j = j0 + i;
-      if (t === last) totals.finalQueue[j] = s.queue;
-      if (t < warmup) return;
-      totals.latencySum[j]! += s.latency;
-      totals.servedSum[j]! += s.served;
-      totals.queueSum[j]! += s.queue;
-      totals.shareSum[j]! += s.g;
-      totals.arrivedSum[j]! += s.arrived;
-      totals.systemSum[j]! += inSystem(s.queue);
-    });
+  const simulator = new Simulator(batch);
+  for (let r = begin; r < end; ) {
+    const next = simulator.groupEnd(batch.runs, r, end);
+    simulator.runGroup(batch, r, next, totals, null);
+    r = next;
   }
   return totals;
 }
@@ -150,14 +322,19 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     queue: new Float64Array(size),
     latency: new Float64Array(size),
   };
-  simulateRun(batch, r, newScratch(agents), (i, t, s) => {
-    const k = i * steps + t;
-    series.arrivals[k] = s.arrived;
-    series.work[k] = s.work;
-    series.share[k] = s.g;
-    series.served[k] = s.served;
-    series.queue[k] = s.queue;
-    series.latency[k] = s.latency;
-  });
+  const sums = (): Float64Array => new Float64Array(agents);
+  const totals: RunTotals = {
+    runs: 1,
+    agentOffset: new Uint32Array(1),
+    agentCount: Uint32Array.of(agents),
+    finalQueue: sums(),
+    latencySum: sums(),
+    servedSum: sums(),
+    queueSum: sums(),
+    shareSum: sums(),
+    arrivedSum: sums(),
+    systemSum: sums(),
+  };
+  new Simulator(batch).runGroup(batch, r, r + 1, totals, series);
   return series;
 }

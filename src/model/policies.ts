@@ -84,3 +84,23 @@ export function shareOf(a: Allocation, f: FleetView, i: number): number {
       return 0;
   }
 }
+
+/**
+ * Every share of step `step` at once, g_i into out[at + i] for i = 0 … N − 1: allocate() then
+ * shareOf(), the same operations in the same order, with `scratch` as the Allocation (no allocation on
+ * the hot path).
+ */
+export function allocateShares(policy: number, f: FleetView, step: number, scratch: Allocation, out: Float64Array, at: number): void {
+  allocate(policy, f, step, scratch);
+  for (let i = 0; i < f.count; i++) out[at + i] = shareOf(scratch, f, i);
+}
+
+/** Whether `policy`'s shares change with the step index itself (for fixed rates λ̂). */
+export function sharesVaryWithStep(policy: number): boolean {
+  return policy === POLICY.roundRobin;
+}
+
+/** Whether `policy`'s shares depend on the rates λ̂ (FleetView.rate). */
+export function readsRates(policy: number): boolean {
+  return policy === POLICY.adaptive;
+}

@@ -38,6 +38,17 @@ export const STIRLERR_TABLE: readonly number[] = [
 const TWO_PI = f(6.283185307179586);
 /** 0.43, PTRS's candidate shift, in units of 2^-24 (added in integers: see poisson()). */
 const SHIFT_FX = 7214202;
+/**
+ * PTRS's full acceptance test is ln v + ln(1/α) − ln x ≤ log p(k) in f32 (x = a/us² + b), with the
+ * portable logf32. Its error against the real logarithms is below 2·10^-5: logf32 is within 1.0·10^-6
+ * of ln for every v the sampler can draw (test/random.test.ts checks all 2^24 of them) and within
+ * 1.6·10^-6 for x (f32 x ≥ 1; ≤ 10^-5 allowing for its exponent term), and the two f32 additions round
+ * by at most 2^-24 of ~106. So where v / (x·e^{log p(k) − ln(1/α)}) lies outside [e^-M, e^M] with
+ * M ≈ 10^-3, fifty times that error, the f64 ratio alone decides the test as the f32 one would: no
+ * logarithm is taken, and the exact f32 test runs only in the thin band between (about 1 in 1,000).
+ */
+const RATIO_ACCEPT_BELOW = 0.999; // ln 0.999 = −1.0005·10^-3
+const RATIO_REJECT_ABOVE = 1.001; // ln 1.001 = 9.995·10^-4
 
 /** Stirling's-series error term for integer n ≥ 0 (n = 0 returns 0). */
 export function stirlerr(n: number): number {
@@ -81,52 +92,129 @@ export function logPoissonPmf(k: number, mean: number): number {
   return f(f(f(-stirlerr(x)) - bd0(x, mean)) - f(f(0.5) * logf32(f(TWO_PI * x))));
 }
 
+/**
+ * The sampler with its per-mean constants cached: PTRS's (b, a, 1/α, v_r, ln 1/α, ⌊μ⌋, frac μ) and
+ * inversion's running sums P(K ≤ k) are computed once per distinct mean, not per draw. A mean rarely
+ * changes from one step of an agent to the next (only where a rate schedule switches segment), so the
+ * engine keeps one sampler per agent. The constants are the same f32 expressions in the same order as
+ * before caching, so every count is bit-identical to the uncached definition.
+ *
+ * @example
+ *   const sampler = new PoissonSampler(); const k = sampler.sample(80, draws);
+ */
+export class PoissonSampler {
+  private mu = Number.NaN; // the f32 mean the constants below belong to
+  /** Inversion: the f32 running sums P(K ≤ k) of the search, k = 0 … known − 1, extended as draws need them. */
+  private readonly cdf = new Float64Array(INVERSION_MAX_K + 1);
+  private known = 0;
+  private p = 0; // P(K = known − 1), the last term summed
+  private b = 0;
+  private a = 0;
+  private twoA = 0;
+  private vr = 0;
+  private lnInvAlpha = 0;
+  private base = 0; // ⌊μ⌋
+  private fracFx = 0; // frac(μ) in units of 2^-24
+  /**
+   * e^{log p(k) − ln(1/α)} for k = base − span … base + span − 1, once computed, else NaN: the threshold
+   * of the acceptance ratio (RATIO_ACCEPT_BELOW), a pure function of k and μ kept for the next draws.
+   */
+  private threshold = new Float64Array(0);
+  private span = 0;
+
+  private prepare(mu: number): void {
+    this.mu = mu;
+    if (mu < INVERSION_MAX_MEAN) {
+      this.p = expf32(f(-mu));
+      this.cdf[0] = this.p;
+      this.known = 1;
+      return;
+    }
+    const slam = f(Math.sqrt(mu));
+    const b = f(f(0.931) + f(f(2.53) * slam));
+    const a = f(f(-0.059) + f(f(0.02483) * b));
+    const invAlpha = f(f(1.1239) + f(f(1.1328) / f(b - f(3.4))));
+    this.b = b;
+    this.a = a;
+    this.twoA = f(2 * a);
+    this.vr = f(f(0.9277) - f(f(3.6224) / f(b - 2)));
+    this.lnInvAlpha = logf32(invAlpha);
+    // Candidates are drawn as floor(mean) + an offset so that floor() sees a number of the size of the
+    // standard deviation, not of the mean: f32 rounding then rarely decides which integer comes out.
+    this.base = Math.floor(mu);
+    this.fracFx = Math.trunc(f(mu - this.base) * 16777216);
+    // Candidates fall within a few standard deviations of the mean; keep thresholds for ±8σ + 16.
+    this.span = Math.min(2048, Math.ceil(8 * slam) + 16);
+    if (this.threshold.length < 2 * this.span) this.threshold = new Float64Array(2 * this.span);
+    this.threshold.fill(Number.NaN, 0, 2 * this.span);
+  }
+
+  /** One Poisson(mean) count from `draws`; mean must be finite and ≥ 0 (f32-representable). */
+  sample(mean: number, draws: DrawStream): number {
+    const mu = f(mean);
+    if (!(mu > 0)) return 0;
+    if (mu !== this.mu) this.prepare(mu);
+    if (mu < INVERSION_MAX_MEAN) {
+      // Sequential search: the least k with u < P(K ≤ k), the sums in f32 in the order of the WGSL
+      // loop (p_k = p_{k−1}·μ/k, cdf_k = cdf_{k−1} + p_k), each computed once per mean.
+      const u = u01(draws.nextU32());
+      const cdf = this.cdf;
+      let k = 0;
+      for (;;) {
+        if (k === this.known) {
+          this.p = f(f(this.p * mu) / k);
+          const next = f(cdf[k - 1]! + this.p);
+          // Once a term no longer moves the f32 sum, the mass left is below f32 resolution: the search
+          // stops at this k whatever u is (Infinity). Before, a draw above the saturated sum, ~1e-7 of
+          // draws at small means, searched on to k = 200.
+          cdf[k] = next === cdf[k - 1]! ? Infinity : next;
+          this.known++;
+        }
+        if (!(u >= cdf[k]! && k < INVERSION_MAX_K)) return k;
+        k++;
+      }
+    }
+    const { b, twoA, vr, base, fracFx } = this;
+    let k = 0;
+    for (let tries = 0; tries < PTRS_MAX_TRIES; tries++) {
+      const u = uCentered(draws.nextU32());
+      const v = u01Open0(draws.nextU32());
+      const us = f(f(0.5) - Math.abs(u));
+      const spread = f(f(f(twoA / us) + b) * u);
+      // floor(spread + frac + 0.43) with the fractional parts added as 24-bit fixed-point integers:
+      // GPU compilers may reassociate float sums (Mesa does), which would move draws across the floor.
+      const whole = Math.floor(spread);
+      const carry = (Math.trunc(f(spread - whole) * 16777216) + fracFx + SHIFT_FX) >>> 24;
+      // Far-tail candidates (us near 0) are clamped so that i32 arithmetic on the GPU cannot overflow.
+      k = base + Math.min(Math.max(whole, -OFFSET_LIMIT), OFFSET_LIMIT) + carry;
+      if (us >= f(0.07) && v <= vr) return k;
+      if (k < 0 || (us < f(0.013) && v > us)) continue;
+      if (this.accepts(k, us, v)) return k;
+    }
+    return Math.max(k, 0);
+  }
+
+  /** PTRS's full acceptance test of candidate k ≥ 0 (a method of its own, returning no double to box). */
+  private accepts(k: number, us: number, v: number): boolean {
+    const x = f(f(this.a / f(us * us)) + this.b);
+    const slot = k - this.base + this.span;
+    const inTable = slot >= 0 && slot < 2 * this.span;
+    let threshold = inTable ? this.threshold[slot]! : Number.NaN;
+    if (Number.isNaN(threshold)) {
+      threshold = Math.exp(logPoissonPmf(k, this.mu) - this.lnInvAlpha);
+      if (inTable) this.threshold[slot] = threshold;
+    }
+    const ratio = v / (x * threshold);
+    if (ratio < RATIO_ACCEPT_BELOW) return true;
+    if (ratio > RATIO_REJECT_ABOVE) return false;
+    const lhs = f(f(logf32(v) + this.lnInvAlpha) - logf32(x));
+    return lhs <= logPoissonPmf(k, this.mu);
+  }
+}
+
+const SHARED_SAMPLER = new PoissonSampler();
+
 /** One Poisson(mean) count from `draws`; mean must be finite and ≥ 0 (f32-representable). */
 export function poisson(mean: number, draws: DrawStream): number {
-  const mu = f(mean);
-  if (!(mu > 0)) return 0;
-  if (mu < INVERSION_MAX_MEAN) {
-    const u = u01(draws.nextU32());
-    let p = expf32(f(-mu));
-    let cdf = p;
-    let k = 0;
-    while (u >= cdf && k < INVERSION_MAX_K) {
-      k++;
-      p = f(f(p * mu) / k);
-      // Once a term no longer moves the f32 sum, the mass left is below f32 resolution: stop here.
-      // (Without this, a draw above the saturated sum, ~1e-7 of draws, searched on to k = 200.)
-      const next = f(cdf + p);
-      if (next === cdf) break;
-      cdf = next;
-    }
-    return k;
-  }
-  const slam = f(Math.sqrt(mu));
-  const b = f(f(0.931) + f(f(2.53) * slam));
-  const a = f(f(-0.059) + f(f(0.02483) * b));
-  const invAlpha = f(f(1.1239) + f(f(1.1328) / f(b - f(3.4))));
-  const vr = f(f(0.9277) - f(f(3.6224) / f(b - 2)));
-  const lnInvAlpha = logf32(invAlpha);
-  // Candidates are drawn as floor(mean) + an offset so that floor() sees a number of the size of the
-  // standard deviation, not of the mean: f32 rounding then rarely decides which integer comes out.
-  const base = Math.floor(mu);
-  const frac = f(mu - base);
-  let k = 0;
-  for (let tries = 0; tries < PTRS_MAX_TRIES; tries++) {
-    const u = uCentered(draws.nextU32());
-    const v = u01Open0(draws.nextU32());
-    const us = f(f(0.5) - Math.abs(u));
-    const spread = f(f(f(f(2 * a) / us) + b) * u);
-    // floor(spread + frac + 0.43) with the fractional parts added as 24-bit fixed-point integers:
-    // GPU compilers may reassociate float sums (Mesa does), which would move draws across the floor.
-    const whole = Math.floor(spread);
-    const carry = (Math.trunc(f(spread - whole) * 16777216) + Math.trunc(frac * 16777216) + SHIFT_FX) >>> 24;
-    // Far-tail candidates (us near 0) are clamped so that i32 arithmetic on the GPU cannot overflow.
-    k = base + Math.min(Math.max(whole, -OFFSET_LIMIT), OFFSET_LIMIT) + carry;
-    if (us >= f(0.07) && v <= vr) return k;
-    if (k < 0 || (us < f(0.013) && v > us)) continue;
-    const lhs = f(f(logf32(v) + lnInvAlpha) - logf32(f(f(a / f(us * us)) + b)));
-    if (lhs <= logPoissonPmf(k, mu)) return k;
-  }
-  return Math.max(k, 0);
+  return SHARED_SAMPLER.sample(mean, draws);
 }
