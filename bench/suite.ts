@@ -20,9 +20,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, hostname, totalmem } from 'node:os';
+import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuBackend } from '../src/cli/backend.js';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { GpuEngine } from '../src/gpu/engine.js';
 import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN } from '../src/gpu/layout.js';
@@ -221,6 +222,9 @@ async function main(): Promise<void> {
   }
   const cpu1: Backend = { name: 'cpu-1', run: (b) => Promise.resolve(runBatchCpu(b)) };
   backends.push(cpu1);
+  const threads = availableParallelism();
+  const pool = threads > 1 ? cpuBackend(threads) : null;
+  if (pool) backends.push({ name: `cpu-${threads}`, run: (b) => pool.run(b) });
 
   const adapter = cold.gpu?.adapter ?? null;
   console.log(`fleetsim bench ${packageVersion()} — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
@@ -330,6 +334,7 @@ async function main(): Promise<void> {
   };
   await writeFile(file, `${JSON.stringify({ environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
+  pool?.close();
   cold.gpu?.close();
 }
 
