@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { openBackend } from '../src/cli/backend.js';
 import { runSweepCommand, studyHash } from '../src/cli/sweep.js';
 import { planBatches, planUnits } from '../src/sweep/plan.js';
-import { buildBatch, DEFAULT_BATCH_AGENT_RUNS } from '../src/sweep/run.js';
+import { autoBatchAgentRuns, buildBatch } from '../src/sweep/run.js';
 import { packageRoot, packageVersion } from '../src/platform/node.js';
 import { expandStudy } from '../src/study/cells.js';
 
@@ -48,8 +48,9 @@ interface Row {
 async function rawEngineSeconds(run: (b: ReturnType<typeof buildBatch>['batch']) => Promise<unknown>): Promise<number> {
   const cells = new Map(loaded.cells.map((c) => [c.index, c]));
   let seconds = 0;
-  for (const units of planBatches(planUnits(loaded.cells), loaded.cells, DEFAULT_BATCH_AGENT_RUNS)) {
-    const { batch } = buildBatch(units, cells);
+  const units = planUnits(loaded.cells);
+  for (const batchUnits of planBatches(units, loaded.cells, autoBatchAgentRuns(units, cells))) {
+    const { batch } = buildBatch(batchUnits, cells);
     const t0 = performance.now();
     await run(batch);
     seconds += (performance.now() - t0) / 1000;

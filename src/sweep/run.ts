@@ -19,7 +19,7 @@ import { planBatches, simConfig, type Unit, unitAgentRuns } from './plan.js';
 /** Agent-runs per batch at most by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
 export const DEFAULT_BATCH_AGENT_RUNS = 1 << 20;
 /** Below this many agent-runs a batch would leave a GPU idle between dispatches. */
-const MIN_AUTO_BATCH_AGENT_RUNS = 1 << 16;
+const MIN_AUTO_BATCH_AGENT_RUNS = 1 << 18;
 
 /**
  * The default batch budget: at most DEFAULT_BATCH_AGENT_RUNS, and about 1/32 of the sweep's work when
