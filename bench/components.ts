@@ -5,7 +5,7 @@
  * blocks included), and the portable logf32. Medians of several runs after a warm-up; CPU time, so that other work on the machine counts
  * less. bench/NOTES.md explains how these bound the engine's rate.
  *
- *   npm run build && node dist/bench/components.js [repeats, default 7]
+ *   npm run bench:components -- [repeats, default 7]
  */
 import { logf32 } from '../src/random/f32math.js';
 import { DrawStream, philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from '../src/random/philox.js';

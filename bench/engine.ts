@@ -12,6 +12,12 @@
  * keeps the figures and what each optimisation did to them.
  *
  *   npm run bench -- [fleets, default 3000] [repeats, default 5] [--no-gpu] [--threads=N, default all cores]
+ *   npm run bench -- [fleets] --scaling=ROUNDS [--threads=N]
+ *
+ * --scaling measures only the pool's scaling on the paper fleets, for machines whose cores are free
+ * only now and then: ROUNDS rounds of (plain loop: 1 thread, N threads; one batch on 1 thread, one on
+ * the pool; the plain loop again), each round printed, then the median scaling of the rounds in which
+ * both plain-loop measurements scaled at least 0.95·N (the cores were free throughout).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -29,6 +35,7 @@ const positional = args.filter((a) => !a.startsWith('--'));
 const fleets = Number(positional[0] ?? 3000);
 const repeats = Number(positional[1] ?? 5);
 const withGpu = !args.includes('--no-gpu');
+const scalingArg = args.find((a) => a.startsWith('--scaling='));
 const threadsArg = args.find((a) => a.startsWith('--threads='));
 const threads = threadsArg ? Number(threadsArg.slice('--threads='.length)) : availableParallelism();
 const steps = 1000;
@@ -98,12 +105,42 @@ async function machineScaling(threads: number): Promise<number> {
   return (threads * median(one)) / median(many);
 }
 
+/** --scaling: the pool against one thread in rounds bracketed by the plain-loop calibration. */
+async function scalingRounds(rounds: number): Promise<void> {
+  const pool = new CpuWorkerPool(threads);
+  await pool.run(paper); // starts the workers
+  runBatchCpu(paper);
+  const free: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const before = (threads * (await burn(1))) / (await burn(threads));
+    let t0 = performance.now();
+    runBatchCpu(paper);
+    const one = performance.now() - t0;
+    t0 = performance.now();
+    await pool.run(paper);
+    const many = performance.now() - t0;
+    const after = (threads * (await burn(1))) / (await burn(threads));
+    const ok = Math.min(before, after) >= 0.95 * threads;
+    if (ok) free.push(one / many);
+    console.log(
+      `round ${k + 1}: plain loop ${before.toFixed(2)}× / ${after.toFixed(2)}×; 1 thread ${(agentStepsOf(paper) / one / 1e3).toFixed(1)} M/s, ` +
+        `pool ${(agentStepsOf(paper) / many / 1e3).toFixed(1)} M/s: ${(one / many).toFixed(2)}×${ok ? '' : ' (cores busy, not counted)'}`,
+    );
+  }
+  await pool.close();
+  console.log(free.length > 0 ? `pool scaling, median of ${free.length} rounds on free cores: ${median(free).toFixed(2)}×` : 'no round found the cores free');
+}
+
 console.log(
   `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
     `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; pool of ${threads} threads`,
 );
 const paper = benchBatch(Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS })));
 console.log(`paper fleet × 3 policies, Poisson arrivals, ${steps} steps, ${fleets} fleets (${paper.runs.count} runs)`);
+if (scalingArg) {
+  await scalingRounds(Number(scalingArg.slice('--scaling='.length)));
+  process.exit(0);
+}
 const gpu = withGpu ? await openNodeGpu() : null;
 if (gpu) {
   const engine = await GpuEngine.create(gpu.device, gpu.sources);
