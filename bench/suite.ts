@@ -140,24 +140,22 @@ function numpyRun(policy: PolicyName, fleets: number, steps: number): { seconds:
  * The peer's statistics against fleetsim's on the same workload (different random streams, so the
  * comparison is statistical): |mean difference| ≤ 4 combined standard errors for each metric.
  */
-function checkPeer(policy: PolicyName, fleets: number, steps: number, cpu: Backend): Promise<string> {
+function checkPeer(policy: PolicyName, fleets: number, steps: number): string {
   const peer = numpyRun(policy, fleets, steps);
-  if (peer === null) return Promise.resolve('unavailable (python3 with numpy not found)');
+  if (peer === null) return 'unavailable (python3 with numpy not found)';
   const batch = makeWorkloadBatch(WORKLOADS.find((w) => w.numpy === policy)!, fleets, steps);
-  return Promise.resolve(cpu.run(batch)).then(() => {
-    const result = summarize(batch, runBatchCpu(batch));
-    const problems: string[] = [];
-    for (const metric of ['avgLatency', 'throughput', 'utilization'] as const) {
-      const xs = [...result[metric]];
-      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const sem = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) / xs.length);
-      const p = peer.stats[metric]!;
-      // fleetsim packs R, P and λ as f32, so fully deterministic metrics differ by ~1e-7 relative.
-      const bound = 4 * Math.hypot(sem, p.sem) + 1e-6 * Math.abs(mean);
-      if (Math.abs(mean - p.mean) > bound) problems.push(`${metric} ${p.mean} vs fleetsim ${mean} (bound ${bound.toPrecision(3)})`);
-    }
-    return problems.length === 0 ? 'same statistics (within 4 standard errors)' : `DIFFERENT: ${problems.join('; ')}`;
-  });
+  const result = summarize(batch, runBatchCpu(batch));
+  const problems: string[] = [];
+  for (const metric of ['avgLatency', 'throughput', 'utilization'] as const) {
+    const xs = [...result[metric]];
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sem = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) / xs.length);
+    const p = peer.stats[metric]!;
+    // fleetsim packs R, P and λ as f32, so fully deterministic metrics differ by ~1e-7 relative.
+    const bound = 4 * Math.hypot(sem, p.sem) + 1e-6 * Math.abs(mean);
+    if (Math.abs(mean - p.mean) > bound) problems.push(`${metric} ${p.mean} vs fleetsim ${mean} (bound ${bound.toPrecision(3)})`);
+  }
+  return problems.length === 0 ? 'same statistics (within 4 standard errors)' : `DIFFERENT: ${problems.join('; ')}`;
 }
 
 // ---- measuring ---------------------------------------------------------------------------------------
@@ -232,7 +230,7 @@ async function main(): Promise<void> {
   console.log(`cold start (GPU): ${Object.entries(cold.phases).map(([k, v]) => `${k} ${v.toFixed(3)} s`).join(', ')}`);
 
   const peerChecks: Record<string, string> = {};
-  for (const p of POLICY_NAMES) peerChecks[p] = await checkPeer(p, 2000, 200, cpu1);
+  for (const p of POLICY_NAMES) peerChecks[p] = checkPeer(p, 2000, 200);
   console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${POLICY_NAMES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
 
   console.log(`\n${'workload'.padEnd(18)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`);

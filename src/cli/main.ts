@@ -13,10 +13,8 @@ import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { integerIn, parseSeed, parseSteps, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
-import { axisName, studyJsonSchema } from '../study/schema.js';
+import { studyJsonSchema } from '../study/schema.js';
 import { planUnits, WHOLE } from '../sweep/plan.js';
-import { SweepAggregate } from '../sweep/aggregate.js';
-import { readJson } from '../results/files.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
@@ -103,9 +101,7 @@ function program(): Command {
       try {
         const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, ...(opts.batchSize === undefined ? {} : { batchAgentRuns: opts.batchSize }) });
         if (!opts.quiet) {
-          const checkpoint = (await readJson(join(opts.out, 'checkpoint.json'))) as { aggregate: unknown };
-          const summary = SweepAggregate.fromJSON(checkpoint.aggregate).summary(loaded.cells, loaded.study.axes.map(axisName));
-          process.stdout.write(`${sweepText(outcome, summary, backend)}\n`);
+          process.stdout.write(`${sweepText(outcome, backend)}\n`);
         }
       } finally {
         backend.close();
@@ -127,8 +123,7 @@ function program(): Command {
         const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
         const out = join('results', `load-curve-${stamp}`);
         const outcome = await runSweepCommand(file, loaded, backend, { out, shard: WHOLE, resume: false, quiet: false });
-        const summary = SweepAggregate.fromJSON(((await readJson(join(out, 'checkpoint.json'))) as { aggregate: unknown }).aggregate);
-        process.stdout.write(`${sweepText(outcome, summary.summary(loaded.cells, loaded.study.axes.map(axisName)), backend)}\n`);
+        process.stdout.write(`${sweepText(outcome, backend)}\n`);
       } finally {
         backend.close();
       }

@@ -17,7 +17,7 @@ import { FILES, fleetFileName, readJson, removeTemporaries, writeAtomic } from '
 import { cellsCsv, summaryTable } from '../results/tables.js';
 import { type Cell, type ExpandedStudy, parseStudyText, StudyError } from '../study/cells.js';
 import { axisLabels, axisName, type Study } from '../study/schema.js';
-import { SweepAggregate } from '../sweep/aggregate.js';
+import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
 import { type BatchDone, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
 import type { Backend } from './backend.js';
@@ -123,6 +123,7 @@ export interface SweepOutcome {
   times: SweepTimes; // this invocation
   fleetRunsTotal: number;
   resumedUnits: number;
+  summary: CellSummary[]; // the statistics written to summary.json
 }
 
 /** Checks the output directory before anything is written; returns the checkpoint to resume from. */
@@ -170,13 +171,14 @@ function manifest(
   };
 }
 
-async function writeTables(dir: string, loaded: ExpandedStudy & { hash: string }, aggregate: SweepAggregate): Promise<void> {
+async function writeTables(dir: string, loaded: ExpandedStudy & { hash: string }, aggregate: SweepAggregate): Promise<CellSummary[]> {
   const { study, cells } = loaded;
   const axes = study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) }));
   const meta = { name: study.name, studyHash: loaded.hash, seed: study.seed, axes, policies: study.policies };
   const table = summaryTable(meta, aggregate.summary(cells, axes.map((a) => a.name)));
   await writeAtomic(join(dir, FILES.summary), `${JSON.stringify(table, null, 2)}\n`);
   await writeAtomic(join(dir, FILES.cells), cellsCsv(table));
+  return table.cells;
 }
 
 /** Runs (or resumes) a sweep into `options.out`. */
@@ -242,9 +244,9 @@ export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy &
       ...(options.batchAgentRuns === undefined ? {} : { batchAgentRuns: options.batchAgentRuns }),
     });
     await saveCheckpoint(true);
-    await writeTables(options.out, loaded, aggregate);
+    const summary = await writeTables(options.out, loaded, aggregate);
     await writeAtomic(join(options.out, FILES.manifest), `${JSON.stringify(manifest(loaded, studyFile, backends, options.shard, counts, total(running), true), null, 2)}\n`);
-    return { dir: options.out, study, cells: cells.length, times, fleetRunsTotal, resumedUnits: done };
+    return { dir: options.out, study, cells: cells.length, times, fleetRunsTotal, resumedUnits: done, summary };
   } finally {
     bar?.stop();
   }
@@ -262,8 +264,8 @@ async function writeFleetRows(dir: string, done: BatchDone, cells: ReadonlyMap<n
 }
 
 /** One line per cell (at most 12) with each policy's mean avgLatency: what the sweep found, at a glance. */
-export function sweepText(outcome: SweepOutcome, summary: ReturnType<SweepAggregate['summary']>, backend: Backend): string {
-  const { study, times } = outcome;
+export function sweepText(outcome: SweepOutcome, backend: Backend): string {
+  const { study, times, summary } = outcome;
   const rate = times.fleetRuns / Math.max(times.totalSeconds, 1e-9);
   const lines = [
     `fleetsim sweep ${study.name}: ${outcome.cells} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) × ${study.policies.length} policies`,
