@@ -3,3 +3,4 @@ declare module '*.wgsl?raw' {
   const source: string;
   export default source;
 }
+declare module '*.css';

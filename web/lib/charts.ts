@@ -1,0 +1,72 @@
+/**
+ * uPlot charts with axis titles and units. Every chart in the page goes through `lineChart`, so the
+ * axes look alike and the e2e tests can find them (`figure.chart canvas`).
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { el } from './dom.js';
+
+export interface SeriesSpec {
+  label: string;
+  color: string;
+  /** Draw points only (a scatter), no line. */
+  points?: boolean;
+  /** Dashed line (bands, references). */
+  dash?: number[];
+  /** Fill to the series at this index (a band: lower, upper). */
+  fillTo?: number;
+}
+
+export interface ChartSpec {
+  title: string;
+  x: { label: string; log?: boolean };
+  y: { label: string; log?: boolean };
+  series: readonly SeriesSpec[];
+  /** data[0] is x, then one array per series (null = gap). */
+  data: uPlot.AlignedData;
+  width?: number;
+  height?: number;
+  /** Bars (histograms) instead of lines. */
+  bars?: boolean;
+}
+
+export const POLICY_COLORS: Readonly<Record<string, string>> = {
+  static: '#1f77b4',
+  'round-robin': '#ff7f0e',
+  adaptive: '#2ca02c',
+};
+
+/** A chart in a <figure class="chart"> with a caption; returns the figure (append it, then it draws). */
+export function lineChart(spec: ChartSpec): HTMLElement {
+  const figure = el('figure', { class: 'chart' }, el('figcaption', {}, spec.title));
+  const opts: uPlot.Options = {
+    width: spec.width ?? 460,
+    height: spec.height ?? 280,
+    scales: {
+      x: { time: false, distr: spec.x.log ? 3 : 1 },
+      y: { distr: spec.y.log ? 3 : 1 },
+    },
+    axes: [
+      { label: spec.x.label, labelSize: 20 },
+      { label: spec.y.label, labelSize: 20, size: 60 },
+    ],
+    series: [
+      { label: spec.x.label },
+      ...spec.series.map((s): uPlot.Series => ({
+        label: s.label,
+        stroke: s.color,
+        width: s.points ? 0 : 2,
+        ...(s.dash ? { dash: s.dash } : {}),
+        ...(s.points ? { points: { show: true, size: 7, fill: s.color } } : { points: { show: false } }),
+        ...(spec.bars ? { paths: uPlot.paths.bars!({ size: [0.9, 100] }), fill: `${s.color}99` } : {}),
+      })),
+    ],
+    bands: spec.series.flatMap((s, i) =>
+      s.fillTo === undefined ? [] : [{ series: [i + 1, s.fillTo + 1] as [number, number], fill: `${s.color}22` }],
+    ),
+  };
+  const plot = new uPlot(opts, spec.data, figure);
+  figure.prepend(figure.querySelector('figcaption')!);
+  (figure as HTMLElement & { plot?: uPlot }).plot = plot;
+  return figure;
+}
