@@ -4,3 +4,8 @@ declare module '*.wgsl?raw' {
   export default source;
 }
 declare module '*.css';
+/** JSON files as text (the shipped studies in sweeps/, shown in the Sweep view's editor). */
+declare module '*.json?raw' {
+  const text: string;
+  export default text;
+}

@@ -19,7 +19,8 @@ export interface SeriesSpec {
 
 export interface ChartSpec {
   title: string;
-  x: { label: string; log?: boolean };
+  /** `ticks`: categorical x (labels at x = 0, 1, …), e.g. a variant axis. */
+  x: { label: string; log?: boolean; ticks?: readonly string[] };
   y: { label: string; log?: boolean };
   series: readonly SeriesSpec[];
   /** data[0] is x, then one array per series (null = gap). */
@@ -47,7 +48,11 @@ export function lineChart(spec: ChartSpec): HTMLElement {
       y: { distr: spec.y.log ? 3 : 1 },
     },
     axes: [
-      { label: spec.x.label, labelSize: 20 },
+      {
+        label: spec.x.label,
+        labelSize: 20,
+        ...(spec.x.ticks ? { splits: () => spec.x.ticks!.map((_, i) => i), values: (_u: uPlot, splits: number[]) => splits.map((i) => spec.x.ticks![i] ?? '') } : {}),
+      },
       { label: spec.y.label, labelSize: 20, size: 60 },
     ],
     series: [

@@ -1,0 +1,278 @@
+/**
+ * The results half of the Sweep view: controls (metric, axes, fixed values, policy pair) whose
+ * choices live in the URL hash, the charts (metric against an axis with 95 % bands, the per-fleet
+ * latency-change histogram and CDF, which policy wins over two axes) and keyboard-accessible tables.
+ * Everything from a file reaches the page through text nodes.
+ *
+ * Hash keys: m (metric), x (axis of the line chart), gx/gy (axes of the winner grid), pa/pb (the
+ * pair), dc (cell of the distribution, or `all`), at.<axis> (value of an axis held fixed).
+ */
+import type { SummaryTable } from '../../../src/results/tables.js';
+import type { StatSummary } from '../../../src/stats/index.js';
+import { lineChart, POLICY_COLORS } from '../../lib/charts.js';
+import { dataTable, el } from '../../lib/dom.js';
+import type { ViewState } from '../../lib/url.js';
+import { type FleetRows, latencyChanges } from './files.js';
+import { axisOrder, cellsWhere, ecdf, fixedValue, histogram, logAxis, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
+
+export interface Loaded {
+  table: SummaryTable;
+  rows: FleetRows | null;
+  sources: string[]; // what it was read from, for the status line
+  /** Downloads offered with a run made in the page (summary.json, cells.csv). */
+  downloads?: { name: string; text: string; type: string }[];
+}
+
+const FALLBACK_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+
+/** A policy's colour; the study names round-robin `roundRobin`, the paper view `round-robin`. */
+export function policyColor(policy: string, index = 0): string {
+  return POLICY_COLORS[policy] ?? POLICY_COLORS[policy.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length]!;
+}
+
+const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toPrecision(5));
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
+
+function select(label: string, key: string, options: readonly (readonly [string, string])[], value: string, onChange: (v: string) => void): HTMLElement {
+  const control = el('select', { name: key, 'data-key': key });
+  for (const [v, text] of options) control.append(el('option', { value: v, selected: v === value }, text));
+  control.addEventListener('change', () => onChange(control.value));
+  return el('label', {}, label, control);
+}
+
+/** The view's choices, read from the hash and repaired against the table (a stale link still works). */
+function choices(table: SummaryTable, state: ViewState) {
+  const axes = table.axes.map((a) => a.name);
+  const pick = (key: string, allowed: readonly string[], fallback: string | undefined): string | undefined => {
+    const v = state.get(key);
+    return v !== undefined && allowed.includes(v) ? v : fallback;
+  };
+  const metric = pick('m', table.metrics, table.metrics.includes('avgLatency') ? 'avgLatency' : table.metrics[0])!;
+  const x = pick('x', axes, axes[0]);
+  const gx = pick('gx', axes, axes[0]);
+  const gy = pick('gy', axes.filter((a) => a !== gx), axes.find((a) => a !== gx));
+  const adaptive = table.policies.includes('adaptive') ? 'adaptive' : table.policies[table.policies.length - 1]!;
+  const pa = pick('pa', table.policies, table.policies.find((p) => p !== adaptive) ?? table.policies[0])!;
+  const pb = pick('pb', table.policies.filter((p) => p !== pa), table.policies.find((p) => p !== pa && p === adaptive) ?? table.policies.find((p) => p !== pa));
+  const fixed = Object.fromEntries(axes.map((a) => [a, fixedValue(table, a, state.get(`at.${a}`))]));
+  const dc = state.get('dc') ?? 'all';
+  return { metric, x, gx, gy, pa, pb, fixed, dc };
+}
+
+/** Renders `loaded` into `root` (replacing what was there); controls re-render it. */
+export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewState): void {
+  const { table } = loaded;
+  const c = choices(table, state);
+  const rerender = (values: Record<string, string | undefined>): void => {
+    state.set(values);
+    renderResults(root, loaded, state);
+  };
+  const fleetRuns = table.cells.reduce((n, cell) => n + cell.fleetRuns, 0);
+  const shape = table.axes.map((a) => `${a.values.length} ${a.name}`).join(' × ') || 'no axes';
+  const heading = el(
+    'p',
+    { class: 'loaded', 'data-cells': table.cells.length },
+    el('strong', {}, table.study || '(unnamed study)'),
+    ` — ${table.cells.length} cell(s) (${shape}), ${table.policies.join(' / ')}, ${fleetRuns.toLocaleString('en')} fleet runs; from ${loaded.sources.join(', ')}`,
+    loaded.rows ? ` (${loaded.rows.count.toLocaleString('en')} per-fleet rows)` : '',
+  );
+  const downloads = (loaded.downloads ?? []).map((d) => {
+    const link = el('a', { download: d.name, href: URL.createObjectURL(new Blob([d.text], { type: d.type })), 'data-download': d.name }, `download ${d.name}`);
+    return link;
+  });
+
+  // ---- controls
+  const axisOptions = table.axes.map((a) => [a.name, a.name] as const);
+  const controls = el('form', { class: 'params', 'aria-label': 'what the charts show' });
+  controls.addEventListener('submit', (e) => e.preventDefault());
+  controls.append(select('metric', 'm', table.metrics.map((m) => [m, metricTitle(m)] as const), c.metric, (v) => rerender({ m: v })));
+  if (c.x !== undefined) controls.append(select('x axis', 'x', axisOptions, c.x, (v) => rerender({ x: v })));
+  for (const axis of table.axes) {
+    const values = axisOrder(axis.values).map((v) => [String(v), String(v)] as const);
+    controls.append(select(`${axis.name} (when fixed)`, `at.${axis.name}`, values, String(c.fixed[axis.name]), (v) => rerender({ [`at.${axis.name}`]: v })));
+  }
+  const policyOptions = table.policies.map((p) => [p, p] as const);
+  controls.append(select('policy a', 'pa', policyOptions, c.pa, (v) => rerender({ pa: v, pb: v === c.pb ? c.pa : c.pb })));
+  if (c.pb !== undefined) controls.append(select('policy b', 'pb', policyOptions.filter(([p]) => p !== c.pa), c.pb, (v) => rerender({ pb: v })));
+  if (c.gx !== undefined) controls.append(select('grid columns', 'gx', axisOptions, c.gx, (v) => rerender({ gx: v, gy: v === c.gy ? c.gx : c.gy })));
+  if (c.gy !== undefined) controls.append(select('grid rows', 'gy', axisOptions.filter(([a]) => a !== c.gx), c.gy, (v) => rerender({ gy: v })));
+  const cellOptions: [string, string][] = [['all', 'all cells'], ...table.cells.slice(0, 500).map((cell) => [String(cell.cell), `cell ${cell.cell}: ${cellLabel(table, cell.values)}`] as [string, string])];
+  controls.append(select('distribution over', 'dc', cellOptions, cellOptions.some(([v]) => v === c.dc) ? c.dc : 'all', (v) => rerender({ dc: v })));
+
+  // ---- charts
+  const charts = el('div', { class: 'charts' });
+  const notes: string[] = [];
+  if (c.x !== undefined) charts.append(metricFigure(table, c.metric, c.x, c.fixed));
+  if (c.pb !== undefined) {
+    const distribution = changeFigures(loaded, c.pa, c.pb, c.dc);
+    charts.append(...distribution.figures);
+    if (distribution.note) notes.push(distribution.note);
+  }
+  const held = (free: readonly string[]): string =>
+    table.axes.filter((a) => !free.includes(a.name)).map((a) => `${a.name} = ${String(c.fixed[a.name])}`).join(', ');
+  root.replaceChildren(
+    heading,
+    ...(downloads.length > 0 ? [el('p', { class: 'downloads' }, ...downloads.flatMap((d, i) => (i === 0 ? [d] : [' · ', d])))] : []),
+    controls,
+    ...(c.x !== undefined && held([c.x]) ? [el('p', { class: 'note' }, `The line chart holds ${held([c.x])}.`)] : []),
+    charts,
+    ...notes.map((n) => el('p', { class: 'note' }, n)),
+    winnerGrid(table, c.metric, c.gx, c.gy, c.fixed),
+    ...(c.gx !== undefined && held([c.gx, c.gy ?? '']) ? [el('p', { class: 'note' }, `The grid holds ${held([c.gx, c.gy ?? ''])}.`)] : []),
+    ...(c.pb !== undefined ? [pairTable(table, c.pa, c.pb)] : []),
+    cellTable(table, c.metric),
+  );
+}
+
+const cellLabel = (table: SummaryTable, values: Readonly<Record<string, number | string>>): string =>
+  table.axes.map((a) => `${a.name} = ${String(values[a.name])}`).join(', ') || 'the only cell';
+
+function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Record<string, number | string>): HTMLElement {
+  const line = metricAlong(table, metric, x, fixed);
+  const info = METRIC_INFO[metric];
+  const series = line.series.flatMap((s, i) => {
+    const color = policyColor(s.policy, i);
+    return [
+      { label: `${s.policy} mean`, color },
+      { label: `${s.policy} 95 % low`, color, dash: [4, 4] },
+      { label: `${s.policy} 95 % high`, color, dash: [4, 4], fillTo: 3 * i + 1 },
+    ];
+  });
+  const axis = table.axes.find((a) => a.name === x)!;
+  return lineChart({
+    title: `${metric} against ${x}: mean and 95 % interval per policy`,
+    x: { label: x, ...(line.ticks ? { ticks: line.ticks } : { log: logAxis(axis.values) }) },
+    y: { label: info ? `${info.label} (${info.unit})` : metric },
+    series,
+    data: [line.x, ...line.series.flatMap((s) => [s.mean, s.low, s.high])],
+    width: 560,
+  });
+}
+
+/** The histogram and CDF of (latency_b − latency_a)/latency_a: exact from per-fleet rows, else the summary's quantiles. */
+function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figures: HTMLElement[]; note?: string } {
+  const { table, rows } = loaded;
+  const cell = table.cells.find((x) => String(x.cell) === dc);
+  const where = cell ? `cell ${cell.cell} (${cellLabel(table, cell.values)})` : 'all cells';
+  const xLabel = `(latency ${b} − latency ${a}) / latency ${a} (%)`;
+  if (rows && rows.metrics.avgLatency) {
+    const values = latencyChanges(rows, a, b, cell ? new Set([cell.cell]) : undefined);
+    if (values.length === 0) return { figures: [], note: `The per-fleet rows hold no fleet run with both ${a} and ${b} in ${where}.` };
+    const h = histogram(values);
+    const cdf = ecdf(values);
+    const color = policyColor(b);
+    const outside = h.below + h.above > 0 ? `; ${h.below} below and ${h.above} above the range drawn (0.5 %–99.5 %)` : '';
+    return {
+      figures: [
+        lineChart({
+          title: `Per-fleet latency change, ${b} against ${a}: histogram over ${where}`,
+          x: { label: xLabel },
+          y: { label: 'fleet runs' },
+          series: [{ label: 'fleet runs', color }],
+          data: [h.centers.map((v) => 100 * v), h.counts],
+          bars: true,
+          width: 560,
+        }),
+        lineChart({
+          title: `Per-fleet latency change, ${b} against ${a}: CDF over ${where}`,
+          x: { label: xLabel },
+          y: { label: 'fraction of fleet runs ≤ x' },
+          series: [{ label: 'fraction', color }],
+          data: [cdf.x.map((v) => 100 * v), cdf.p],
+          width: 560,
+        }),
+      ],
+      note: `Latency change from ${values.length.toLocaleString('en')} per-fleet pairs${outside}. Negative: ${b} is faster.`,
+    };
+  }
+  // Summary only: the pair's quantiles (DDSketch, ±0.5 %) of one cell, in the orientation the sweep stored.
+  const target = cell ?? table.cells[0];
+  const pair = target?.pairs.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a));
+  const s: StatSummary | null | undefined = pair?.latencyChange;
+  if (!target || !pair || !s) {
+    return { figures: [], note: `No latency-change distribution for ${a} and ${b}: open the sweep's summary.json or its fleets/unit-*.arrow files (output.fleetRows) for it.` };
+  }
+  const points: [number, number][] = [[s.min, 0], [s.p50, 0.5], [s.p90, 0.9], [s.p99, 0.99], [s.max, 1]];
+  return {
+    figures: [
+      lineChart({
+        title: `Latency change, ${pair.b} against ${pair.a}: CDF through the summary's quantiles, cell ${target.cell}`,
+        x: { label: `(latency ${pair.b} − latency ${pair.a}) / latency ${pair.a} (%)` },
+        y: { label: 'fraction of fleet runs ≤ x' },
+        series: [{ label: 'quantile', color: policyColor(pair.b), points: true }],
+        data: [points.map(([x]) => 100 * x), points.map(([, p]) => p)],
+        width: 560,
+      }),
+    ],
+    note: `From summary.json only: min, p50, p90, p99 and max of cell ${target.cell} (mean ${pct(s.mean)}). Open the sweep's fleets/unit-*.arrow files for the histogram and the full CDF.`,
+  };
+}
+
+/** Which policy has the best mean of `metric` in each cell of the grid gx × gy (keyboard-accessible, coloured). */
+function winnerGrid(table: SummaryTable, metric: string, gx: string | undefined, gy: string | undefined, fixed: Record<string, number | string>): HTMLElement {
+  const better = METRIC_INFO[metric]?.better ?? 'lower';
+  const xs = gx === undefined ? [''] : axisOrder(table.axes.find((a) => a.name === gx)!.values);
+  const ys = gy === undefined ? [''] : axisOrder(table.axes.find((a) => a.name === gy)!.values);
+  const cells = cellsWhere(table, fixed, [gx ?? '', gy ?? '']);
+  const grid = el('table', { class: 'data winners', tabindex: 0, 'data-metric': metric });
+  grid.createCaption().textContent = `Which policy wins on ${metric} (${better} is better)${gx ? ` over ${gx}` : ''}${gy ? ` × ${gy}` : ''}; ≈ marks a winner whose 95 % interval overlaps the runner-up's`;
+  const head = grid.createTHead().insertRow();
+  head.append(el('th', { scope: 'col' }, gy && gx ? `${gy} \\ ${gx}` : (gx ?? '')));
+  for (const x of xs) head.append(el('th', { scope: 'col' }, String(x)));
+  const body = grid.createTBody();
+  for (const y of ys) {
+    const tr = body.insertRow();
+    tr.append(el('th', { scope: 'row' }, String(y)));
+    for (const x of xs) {
+      const cell = cells.find((c) => (gx === undefined || String(c.values[gx]) === String(x)) && (gy === undefined || String(c.values[gy]) === String(y)));
+      const w = cell ? winner(cell, metric) : null;
+      const td = tr.insertCell();
+      if (!w) {
+        td.textContent = '–';
+        continue;
+      }
+      const color = policyColor(w.policy, table.policies.indexOf(w.policy));
+      td.textContent = `${w.unresolved ? '≈ ' : ''}${w.policy} ${fmt(w.mean)}`;
+      td.dataset.policy = w.policy;
+      td.style.background = `${color}${w.unresolved ? '33' : '77'}`;
+      td.title = `cell ${cell!.cell}: ${w.policy} has the ${better === 'lower' ? 'lowest' : 'highest'} mean ${metric}${w.unresolved ? ', within the runner-up’s 95 % interval' : ''}`;
+    }
+  }
+  const legend = el('p', { class: 'legend' }, ...table.policies.map((p, i) => el('span', { class: 'swatch', style: `background:${policyColor(p, i)}77` }, p)));
+  return el('div', { class: 'grid' }, grid, legend);
+}
+
+function pairTable(table: SummaryTable, a: string, b: string): HTMLTableElement {
+  const rows = table.cells.slice(0, 500).map((cell) => {
+    const pair = cell.pairs.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a));
+    if (!pair) return [String(cell.cell), cellLabel(table, cell.values), '–', '–', '–', '–'];
+    const forward = pair.a === a;
+    const aWins = forward ? pair.aWinFraction : pair.bWinFraction;
+    const bWins = forward ? pair.bWinFraction : pair.aWinFraction;
+    const ties = pair.n > 0 ? pair.ties / pair.n : null;
+    const change = pair.latencyChange ? `${pct(pair.latencyChange.mean)}${forward ? '' : ` (${pair.b} vs ${pair.a})`}` : '–';
+    return [String(cell.cell), cellLabel(table, cell.values), pct(aWins), pct(bWins), pct(ties), change];
+  });
+  return dataTable(`${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the mean per-fleet change`, ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `mean change (${b} − ${a})/${a}`], rows);
+}
+
+function cellTable(table: SummaryTable, metric: string): HTMLTableElement {
+  const info = METRIC_INFO[metric];
+  const rows = table.cells.slice(0, 500).map((cell) => [
+    String(cell.cell),
+    ...table.axes.map((a) => String(cell.values[a.name])),
+    String(cell.fleetRuns),
+    ...table.policies.map((p) => {
+      const s = cell.policies.find((x) => x.policy === p)?.metrics[metric];
+      if (!s) return '–';
+      const [lo, hi] = s.ci95;
+      return lo === null || hi === null ? fmt(s.mean) : `${fmt(s.mean)} ± ${fmt((hi - lo) / 2)}`;
+    }),
+  ]);
+  const more = table.cells.length > 500 ? ` (the first 500 of ${table.cells.length} cells)` : '';
+  return dataTable(
+    `Mean ${metric}${info ? ` (${info.unit})` : ''} ± the 95 % half-width per cell and policy${more}`,
+    ['cell', ...table.axes.map((a) => a.name), 'fleet runs', ...table.policies],
+    rows,
+  );
+}

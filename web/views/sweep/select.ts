@@ -1,0 +1,176 @@
+/**
+ * What the Sweep view's charts show, computed from a SummaryTable without the DOM (vitest tests it in
+ * Node): a metric's mean and 95 % band along one axis with the other axes held fixed, histograms and
+ * empirical CDFs of the per-fleet latency change, and the winning policy of a cell.
+ *
+ * @example
+ *   const line = metricAlong(table, 'avgLatency', 'lmax', { 'fleet.random.load': 1 });
+ */
+import type { SummaryTable } from '../../../src/results/tables.js';
+import type { CellSummary } from '../../../src/sweep/aggregate.js';
+
+type AxisValue = number | string;
+
+/** Unit and direction of each per-run metric (docs/MODEL.md); `better` decides the winner grid. */
+export const METRIC_INFO: Readonly<Record<string, { label: string; unit: string; better: 'lower' | 'higher' }>> = {
+  avgLatency: { label: 'mean latency', unit: 's', better: 'lower' },
+  throughput: { label: 'throughput', unit: 'requests/s', better: 'higher' },
+  capacityThroughput: { label: 'capacity throughput', unit: 'requests/s', better: 'higher' },
+  cost: { label: 'cost', unit: '$', better: 'lower' },
+  utilization: { label: 'utilisation', unit: 'fraction of G', better: 'higher' },
+  crossAgentStd: { label: 'latency spread across agents', unit: 's', better: 'lower' },
+  arrived: { label: 'requests arrived', unit: 'requests', better: 'higher' },
+  served: { label: 'requests served', unit: 'requests', better: 'higher' },
+  finalQueue: { label: 'final backlog', unit: 'requests', better: 'lower' },
+  meanInSystem: { label: 'mean requests in the system', unit: 'requests', better: 'lower' },
+};
+
+export const metricTitle = (metric: string): string => {
+  const info = METRIC_INFO[metric];
+  return info ? `${metric}: ${info.label} (${info.unit})` : metric;
+};
+
+/** An axis's values in chart order: numbers ascending, labels as written. */
+export function axisOrder(values: readonly AxisValue[]): AxisValue[] {
+  return values.every((v) => typeof v === 'number') ? [...values].sort((a, b) => (a) - (b)) : [...values];
+}
+
+/** Whether a numeric axis spans enough to be drawn on a log scale (e.g. lmax 100 … 10,000). */
+export function logAxis(values: readonly AxisValue[]): boolean {
+  if (!values.every((v) => typeof v === 'number' && v > 0)) return false;
+  const nums = values as number[];
+  return Math.max(...nums) / Math.min(...nums) >= 50;
+}
+
+/** The value of axis `name` used when it is held fixed: the chosen one when it exists, else its first. */
+export function fixedValue(table: SummaryTable, name: string, chosen: string | undefined): AxisValue {
+  const axis = table.axes.find((a) => a.name === name)!;
+  const ordered = axisOrder(axis.values);
+  return ordered.find((v) => String(v) === chosen) ?? ordered[0]!;
+}
+
+/** Cells whose values equal `fixed` on every axis except `free` ones. */
+export function cellsWhere(table: SummaryTable, fixed: Readonly<Record<string, AxisValue>>, free: readonly string[]): CellSummary[] {
+  return table.cells.filter((cell) =>
+    table.axes.every((axis) => free.includes(axis.name) || String(cell.values[axis.name]) === String(fixed[axis.name])),
+  );
+}
+
+export interface MetricLine {
+  x: number[]; // axis values, or 0, 1, … for a label axis
+  ticks: string[] | null; // the labels of a label axis
+  /** Per policy: mean, lower and upper 95 % bound at each x (null: no data or n = 1). */
+  series: { policy: string; mean: (number | null)[]; low: (number | null)[]; high: (number | null)[] }[];
+}
+
+/** `metric` along axis `x`, the other axes at `fixed`. */
+export function metricAlong(table: SummaryTable, metric: string, x: string, fixed: Readonly<Record<string, AxisValue>>): MetricLine {
+  const axis = table.axes.find((a) => a.name === x)!;
+  const values = axisOrder(axis.values);
+  const numeric = values.every((v) => typeof v === 'number');
+  const cells = cellsWhere(table, fixed, [x]);
+  const at = values.map((v) => cells.find((c) => String(c.values[x]) === String(v)));
+  return {
+    x: numeric ? (values) : values.map((_, i) => i),
+    ticks: numeric ? null : values.map(String),
+    series: table.policies.map((policy) => {
+      const stats = at.map((cell) => cell?.policies.find((p) => p.policy === policy)?.metrics[metric] ?? null);
+      return {
+        policy,
+        mean: stats.map((s) => s?.mean ?? null),
+        low: stats.map((s) => s?.ci95[0] ?? null),
+        high: stats.map((s) => s?.ci95[1] ?? null),
+      };
+    }),
+  };
+}
+
+export interface Winner {
+  policy: string;
+  mean: number;
+  /** The runner-up's 95 % interval overlaps the winner's: the difference is not resolved. */
+  unresolved: boolean;
+}
+
+/** The policy with the best mean of `metric` in a cell (lower or higher per METRIC_INFO). */
+export function winner(cell: CellSummary, metric: string): Winner | null {
+  const lower = (METRIC_INFO[metric]?.better ?? 'lower') === 'lower';
+  const ranked = cell.policies
+    .map((p) => ({ policy: p.policy, s: p.metrics[metric] ?? null }))
+    .filter((p): p is { policy: string; s: NonNullable<typeof p.s> } => p.s !== null)
+    .sort((a, b) => (lower ? a.s.mean - b.s.mean : b.s.mean - a.s.mean));
+  const best = ranked[0];
+  if (!best) return null;
+  const next = ranked[1];
+  let unresolved = false;
+  if (next) {
+    const [bl, bh] = best.s.ci95;
+    const [nl, nh] = next.s.ci95;
+    unresolved = bl === null || bh === null || nl === null || nh === null ? best.s.mean === next.s.mean : lower ? nl <= bh : nh >= bl;
+  }
+  return { policy: best.policy, mean: best.s.mean, unresolved };
+}
+
+/** Quantile of sorted values (linear interpolation between order statistics). */
+function quantile(sorted: Float64Array, q: number): number {
+  const at = q * (sorted.length - 1);
+  const i = Math.floor(at);
+  return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * (at - i);
+}
+
+export interface Histogram {
+  centers: number[];
+  counts: number[];
+  below: number; // values left of the first bin (outside the 0.5 %–99.5 % range drawn)
+  above: number;
+}
+
+/**
+ * Counts in `bins` equal bins over the central 99 % of the values (so one extreme fleet does not
+ * squash the rest into a single bar); what falls outside is counted in `below`/`above`.
+ */
+export function histogram(values: Float64Array, bins = 40): Histogram {
+  if (values.length === 0) return { centers: [], counts: [], below: 0, above: 0 };
+  const sorted = Float64Array.from(values).sort();
+  let lo = quantile(sorted, 0.005);
+  let hi = quantile(sorted, 0.995);
+  if (hi <= lo) {
+    lo = sorted[0]! - 0.5;
+    hi = sorted[sorted.length - 1]! + 0.5;
+    if (hi - lo > 1) [lo, hi] = [sorted[0]!, sorted[sorted.length - 1]!];
+  }
+  const width = (hi - lo) / bins;
+  const counts = new Array<number>(bins).fill(0);
+  let below = 0;
+  let above = 0;
+  for (const v of sorted) {
+    if (v < lo) below++;
+    else if (v > hi) above++;
+    else counts[Math.min(bins - 1, Math.floor((v - lo) / width))]!++;
+  }
+  return { centers: counts.map((_, i) => lo + (i + 0.5) * width), counts, below, above };
+}
+
+/** The empirical CDF as a step curve, thinned to at most `points` points. */
+export function ecdf(values: Float64Array, points = 400): { x: number[]; p: number[] } {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const step = Math.max(1, Math.floor(n / points));
+  const x: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < n; i += step) {
+    x.push(sorted[i]!);
+    p.push((i + 1) / n);
+  }
+  if (n > 0 && x[x.length - 1] !== sorted[n - 1]) {
+    x.push(sorted[n - 1]!);
+    p.push(1);
+  }
+  return { x, p };
+}
+
+/** Reads a value of an axis from the URL (`at.<axis>`): a number when the axis is numeric. */
+export function axisValueFromText(table: SummaryTable, name: string, text: string | undefined): AxisValue | undefined {
+  const axis = table.axes.find((a) => a.name === name);
+  return axis?.values.find((v) => String(v) === text);
+}

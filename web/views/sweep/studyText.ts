@@ -1,0 +1,216 @@
+/**
+ * The study editor's pure helpers: where in the text a problem's field is (so the page shows each
+ * problem next to its line), the shipped studies scaled down to run in a page, the page's work limit,
+ * and the study hash the CLI writes. No DOM; vitest runs these in Node.
+ *
+ * @example
+ *   locate(text, 'fleet.agents[0].R') // { line: 7, column: 40 }
+ */
+import { type ExpandedStudy, parsePath, parseStudyText, StudyError } from '../../../src/study/cells.js';
+import { maxAgents } from '../../../src/sweep/plan.js';
+import type { Study } from '../../../src/study/schema.js';
+import loadCurveText from '../../../sweeps/load-curve.json?raw';
+import paperRobustnessText from '../../../sweeps/paper-robustness.json?raw';
+import randomFleetsText from '../../../sweeps/random-fleets.json?raw';
+
+export interface Position {
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+type Key = string | number;
+
+/**
+ * The position of the value at `path` in JSON `text` (of its key, for object members), or of the
+ * deepest enclosing value that exists; null when the text is not JSON. A small scanner: it only needs
+ * to follow the structure, JSON.parse has already said whether the text is valid.
+ */
+export function locate(text: string, path: readonly Key[]): Position | null {
+  let i = 0;
+  const position = (at: number): Position => {
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    return { line, column: at - before.lastIndexOf('\n') };
+  };
+  const space = (): void => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const string = (): string => {
+    const start = i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      return '';
+    }
+  };
+  const found = { at: -1 }; // the deepest position of the path reached so far
+  /** Skips one value; when `depth` < path.length and the value is a container, descends. */
+  const value = (depth: number, keyAt: number): boolean => {
+    space();
+    found.at = keyAt;
+    if (depth === path.length) return true;
+    const want = path[depth];
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      space();
+      if (text[i] === '}') {
+        i++;
+        return false;
+      }
+      for (;;) {
+        space();
+        const at = i;
+        const key = string();
+        space();
+        i++; // ':'
+        if (key === want) return value(depth + 1, at);
+        skip();
+        space();
+        if (text[i] === ',') i++;
+        else {
+          i++;
+          return false;
+        }
+      }
+    }
+    if (c === '[') {
+      i++;
+      space();
+      if (text[i] === ']') {
+        i++;
+        return false;
+      }
+      for (let index = 0; ; index++) {
+        space();
+        if (index === want) return value(depth + 1, i);
+        skip();
+        space();
+        if (text[i] === ',') i++;
+        else {
+          i++;
+          return false;
+        }
+      }
+    }
+    skip();
+    return false;
+  };
+  const skip = (): void => {
+    space();
+    const c = text[i];
+    if (c === '"') string();
+    else if (c === '{' || c === '[') {
+      let depth = 0;
+      for (; i < text.length; i++) {
+        const d = text[i];
+        if (d === '"') {
+          string();
+          i--;
+        } else if (d === '{' || d === '[') depth++;
+        else if (d === '}' || d === ']') {
+          depth--;
+          if (depth === 0) {
+            i++;
+            return;
+          }
+        }
+      }
+    } else while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+  };
+  try {
+    JSON.parse(text);
+  } catch {
+    return null;
+  }
+  value(0, 0);
+  return position(found.at);
+}
+
+/** The field path at the start of a problem line, as keys (`cell 3 (…): warmup: …` → ['warmup']). */
+export function problemPath(problem: string): Key[] | null {
+  const rest = problem.replace(/^cell \d+ \(.*?\): /, '');
+  const head = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*)(?:\.set\["[^"]*"\]| \([^)]*\))?(?:\.set)?: /.exec(rest)?.[1];
+  return head === undefined ? null : parsePath(head);
+}
+
+/** The line of a JSON syntax error, from the engine's message (V8: "… (line 3 column 5)" or "at position 42"). */
+export function syntaxLine(text: string, message: string): number | null {
+  const line = /line (\d+) column \d+/.exec(message);
+  if (line) return Number(line[1]);
+  const at = /position (\d+)/.exec(message);
+  if (at) return text.slice(0, Number(at[1])).split('\n').length;
+  return null;
+}
+
+export interface StudyProblem {
+  text: string; // the problem line, as the CLI prints it
+  line: number | null; // where in the editor
+}
+
+/** Every problem of a study text with its line in the editor. */
+export function studyProblems(text: string, error: StudyError): StudyProblem[] {
+  return error.problems.map((problem) => {
+    const syntax = / not valid JSON \((.*)\)$/.exec(problem);
+    if (syntax) return { text: problem, line: syntaxLine(text, syntax[1]!) };
+    const path = problemPath(problem);
+    return { text: problem, line: path === null ? null : (locate(text, path)?.line ?? null) };
+  });
+}
+
+/**
+ * Most work a study run in the page may ask for, in agent-steps (agents × steps × fleet runs ×
+ * policies, summed over cells): about a minute on a laptop's WebGPU, hours on SwiftShader or the CPU
+ * worker. Larger studies belong on the command line; the page says so instead of starting.
+ */
+export const PAGE_MAX_AGENT_STEPS = 2e10;
+
+/** Upper bound of a study's agent-steps (random fleets at their largest size). */
+export function studyAgentSteps(expanded: ExpandedStudy): number {
+  return expanded.cells.reduce((n, c) => n + maxAgents(c.study) * c.study.steps * c.study.samples * c.study.replicates * c.study.policies.length, 0);
+}
+
+/** Parses and checks a study for the page: the CLI's validation, then the page's work limit. */
+export function pageStudy(text: string): ExpandedStudy {
+  const expanded = parseStudyText(text, 'study');
+  const work = studyAgentSteps(expanded);
+  if (work > PAGE_MAX_AGENT_STEPS) {
+    throw new StudyError([
+      `samples: the study needs up to ${work.toExponential(2)} agent-steps (agents × steps × samples × replicates × policies over ${expanded.cells.length} cell(s)); the page runs at most ${PAGE_MAX_AGENT_STEPS.toExponential(0)}: scale samples, replicates or steps down, or run it with \`fleetsim sweep\``,
+    ]);
+  }
+  return expanded;
+}
+
+/** The shipped studies (sweeps/*.json), scaled to finish in seconds in a page; the note says how. */
+const json = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
+const loadCurve = json(loadCurveText);
+const randomFleets = json(randomFleetsText);
+const paperRobustness = json(paperRobustnessText);
+
+export const EXAMPLES: readonly { name: string; note: string; study: Record<string, unknown> }[] = [
+  { name: 'load-curve', note: '50 fleets per point instead of 1,000', study: { ...loadCurve, samples: 50 } },
+  { name: 'random-fleets', note: '200 fleets × 2 replicates instead of 10,000 × 2', study: { ...randomFleets, samples: 200 } },
+  { name: 'paper-robustness', note: '10 replicates of 200 steps instead of 100 of 1,000', study: { ...paperRobustness, replicates: 10, steps: 200 } },
+].map((e) => {
+  const study: Record<string, unknown> = { ...e.study };
+  delete study.$schema; // relative to the repository, meaningless in the page
+  return { ...e, study };
+});
+
+/** SHA-256 of the study with its defaults filled in, as `fleetsim sweep` writes it (src/cli/sweep.ts studyHash). */
+export async function studyHash(study: Study): Promise<string> {
+  const canonical = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(canonical)
+      : typeof x === 'object' && x !== null
+        ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]))
+        : x;
+  const meaning: Partial<Study> = { ...study };
+  delete meaning.$schema;
+  delete meaning.description;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(canonical(meaning))));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
