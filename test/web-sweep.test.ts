@@ -1,0 +1,250 @@
+/**
+ * The Sweep view's pure logic, in Node: reading the CLI's result files back (summary.json, cells.csv,
+ * per-fleet Arrow rows) into the same statistics, refusing foreign and broken files with a message
+ * that names the problem, locating a study's problems on their lines, and the chart helpers.
+ */
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runBatchCpu } from '../src/cpu/engine.js';
+import { fleetRowsTable } from '../src/results/fleetRows.js';
+import { cellsCsv, type SummaryTable, summaryTable } from '../src/results/tables.js';
+import { parseStudyText, StudyError } from '../src/study/cells.js';
+import { axisLabels, axisName } from '../src/study/schema.js';
+import { SweepAggregate } from '../src/sweep/aggregate.js';
+import { planUnits } from '../src/sweep/plan.js';
+import { runSweep } from '../src/sweep/run.js';
+import {
+  checkFile,
+  concatFleetRows,
+  csvRecords,
+  fleetRowsFromBatch,
+  type FleetRows,
+  InputError,
+  latencyChanges,
+  MAX_BYTES,
+  parseCellsCsv,
+  parseFleetArrow,
+  parseSummaryJson,
+  summaryFromFleetRows,
+} from '../web/views/sweep/files.js';
+import { cellsWhere, ecdf, histogram, metricAlong, winner } from '../web/views/sweep/select.js';
+import { EXAMPLES, locate, pageStudy, studyHash, studyProblems } from '../web/views/sweep/studyText.js';
+
+const STUDY = {
+  name: 'unit',
+  seed: 11,
+  fleet: { random: { agents: 3, T: { kind: 'logUniform', min: 20, max: 200 }, R: { kind: 'uniform', min: 0.05, max: 0.25 }, P: 1, load: 1 } },
+  arrivals: 'poisson',
+  steps: 30,
+  samples: 12,
+  replicates: 2,
+  axes: [
+    { path: 'fleet.random.load', values: [0.5, 1.5] },
+    { name: 'limit', variants: [{ label: 'low', set: { lmax: 100 } }, { label: 'high', set: { lmax: 999 } }] },
+  ],
+};
+
+let table: SummaryTable;
+let arrowFiles: Uint8Array[];
+let pageRows: FleetRows;
+
+beforeAll(async () => {
+  const { study, cells } = parseStudyText(JSON.stringify(STUDY), 'unit.json');
+  const aggregate = new SweepAggregate(study.policies);
+  const cellMap = new Map(cells.map((c) => [c.index, c]));
+  const axes = study.axes.map(axisName);
+  arrowFiles = [];
+  const parts: { name: string; rows: FleetRows }[] = [];
+  // small batches: several Arrow files, as the CLI writes one per unit
+  await runSweep({ cells, units: planUnits(cells) }, (b) => Promise.resolve(runBatchCpu(b)), aggregate, {
+    batchAgentRuns: 300,
+    afterBatch: (done) => {
+      arrowFiles.push(tableToIPC(fleetRowsTable(done, cellMap, axes), 'file'));
+      parts.push({ name: 'page', rows: fleetRowsFromBatch(done, cellMap, axes) });
+    },
+  });
+  const meta = { name: study.name, studyHash: await studyHash(study), seed: study.seed, axes: study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) })), policies: study.policies };
+  table = summaryTable(meta, aggregate.summary(cells, axes));
+  pageRows = concatFleetRows(parts);
+});
+
+describe('reading the result files', () => {
+  it('summary.json reads back as written', () => {
+    expect(parseSummaryJson(JSON.stringify(table, null, 2), 'summary.json')).toEqual(table);
+  });
+
+  it('cells.csv gives the same means, intervals and win fractions', () => {
+    const fromCsv = parseCellsCsv(cellsCsv(table), 'cells.csv');
+    expect(fromCsv.axes).toEqual(table.axes);
+    expect(fromCsv.policies).toEqual(table.policies);
+    expect(fromCsv.cells.map((c) => c.values)).toEqual(table.cells.map((c) => c.values));
+    for (const [i, cell] of table.cells.entries()) {
+      for (const [p, ps] of cell.policies.entries()) {
+        for (const m of table.metrics) {
+          const want = ps.metrics[m];
+          const got = fromCsv.cells[i]!.policies[p]!.metrics[m];
+          expect(got?.mean).toBe(want?.mean);
+          expect(got?.ci95).toEqual(want?.ci95);
+        }
+      }
+      expect(fromCsv.cells[i]!.pairs.map((q) => [q.a, q.b, q.aWinFraction, q.bWinFraction])).toEqual(cell.pairs.map((q) => [q.a, q.b, q.aWinFraction, q.bWinFraction]));
+    }
+    // and writing it again gives the same file
+    expect(cellsCsv(fromCsv)).toBe(cellsCsv(table));
+  });
+
+  it('the per-fleet Arrow files alone give the summary statistics exactly (same accumulators, same runs)', () => {
+    const rows = concatFleetRows(arrowFiles.map((bytes, i) => ({ name: `unit-${i}.arrow`, rows: parseFleetArrow(bytes, `unit-${i}.arrow`) })));
+    expect(rows.count).toBe(4 * 12 * 2 * 3);
+    const fromRows = summaryFromFleetRows(rows, 'fleets');
+    expect(fromRows.cells).toEqual(table.cells);
+    expect(fromRows.axes.map((a) => a.name)).toEqual(table.axes.map((a) => a.name));
+    // the page's own rows match the files'
+    expect(summaryFromFleetRows(pageRows, 'page').cells).toEqual(table.cells);
+  });
+
+  it('the latency changes from the rows match the pair statistics', () => {
+    const rows = pageRows;
+    const cell = table.cells[1]!;
+    const pair = cell.pairs.find((p) => p.a === 'static' && p.b === 'adaptive')!;
+    const changes = latencyChanges(rows, 'static', 'adaptive', new Set([cell.cell]));
+    expect(changes.length).toBe(pair.latencyChange!.n);
+    expect(changes.reduce((s, x) => s + x, 0) / changes.length).toBeCloseTo(pair.latencyChange!.mean, 12);
+    const finite = table.cells.reduce((n, c) => n + c.pairs.find((p) => p.a === 'static' && p.b === 'adaptive')!.latencyChange!.n, 0);
+    expect(latencyChanges(rows, 'static', 'adaptive').length).toBe(finite);
+  });
+});
+
+describe('bad files are refused with a message naming the problem', () => {
+  const refuse = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      return (error as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('by name and size, before reading', () => {
+    expect(refuse(() => checkFile('huge.json', 1024 ** 3))).toMatch(/huge\.json: 1\.0 GB is too large .*at most 64\.0 MB/);
+    expect(refuse(() => checkFile('fleets.parquet', 10))).toMatch(/Parquet is not supported/);
+    expect(refuse(() => checkFile('photo.png', 10))).toMatch(/not a sweep result file/);
+    expect(refuse(() => checkFile('out/manifest.json', 10))).toMatch(/manifest\.json holds no statistics/);
+    expect(checkFile('unit-00000000.arrow', MAX_BYTES.arrow)).toBe('arrow');
+  });
+
+  it('summary.json: not JSON, foreign JSON, overflowing numbers, missing fields', () => {
+    expect(refuse(() => parseSummaryJson('{"format": ', 's.json'))).toMatch(/^s\.json: not valid JSON/);
+    expect(refuse(() => parseSummaryJson('[1, 2]', 's.json'))).toMatch(/is an array/);
+    expect(refuse(() => parseSummaryJson('{"a": 1}', 's.json'))).toMatch(/not a fleetsim summary\.json \(no "format" field/);
+    expect(refuse(() => parseSummaryJson(JSON.stringify(STUDY), 's.json'))).toMatch(/looks like a study file/);
+    const text = JSON.stringify(table).replace(/"mean":[-0-9.e+]+/, '"mean":1e400');
+    expect(refuse(() => parseSummaryJson(text, 's.json'))).toMatch(/cells\[0\]\.policies\[0\]\.metrics\.\w+\.mean: must be a finite number, got Infinity/);
+    const broken = JSON.parse(JSON.stringify(table)) as { cells: { values: Record<string, unknown> }[] };
+    delete broken.cells[2]!.values.limit;
+    expect(refuse(() => parseSummaryJson(JSON.stringify(broken), 's.json'))).toMatch(/cells\[2\]\.values: no value for the axis limit/);
+  });
+
+  it('cells.csv: wrong columns, ragged rows, text and overflow where numbers belong', () => {
+    expect(refuse(() => parseCellsCsv('name,age\nann,3\n', 'people.csv'))).toMatch(/people\.csv: not a fleetsim cells\.csv: missing column\(s\) cell, policy, fleetRuns/);
+    const csv = cellsCsv(table);
+    const lines = csv.split('\n');
+    expect(refuse(() => parseCellsCsv([lines[0], `${lines[1]},extra`].join('\n'), 'c.csv'))).toMatch(/line 2 has \d+ fields, the header has \d+/);
+    const header = lines[0]!.split(',');
+    const at = header.indexOf('avgLatency_mean');
+    const row = lines[1]!.split(',');
+    row[at] = '1e999';
+    expect(refuse(() => parseCellsCsv([lines[0], row.join(',')].join('\n'), 'c.csv'))).toBe('c.csv: line 2, column avgLatency_mean: 1e999 overflows (not a finite number)');
+    row[at] = '<b>x</b>';
+    expect(refuse(() => parseCellsCsv([lines[0], row.join(',')].join('\n'), 'c.csv'))).toBe('c.csv: line 2, column avgLatency_mean: "<b>x</b>" is not a number');
+    expect(refuse(() => parseCellsCsv(lines[0]!, 'c.csv'))).toMatch(/no rows/);
+  });
+
+  it('Arrow: not Arrow, a foreign table', () => {
+    expect(refuse(() => parseFleetArrow(new TextEncoder().encode('not arrow at all'), 'x.arrow'))).toMatch(/^x\.arrow: not an Arrow IPC file/);
+    const bytes = tableToIPC(tableFromArrays({ x: Float64Array.from([1, 2]), label: ['a', 'b'] }), 'file');
+    expect(refuse(() => parseFleetArrow(bytes, 'other.arrow'))).toMatch(/missing column\(s\) cell, sample, replicate, policy, avgLatency/);
+  });
+
+  it('CSV records: quotes, commas and line breaks inside fields', () => {
+    expect(csvRecords('a,"b,c","d ""e"""\r\n"x\ny",2\n').map((r) => [r.line, r.fields])).toEqual([
+      [1, ['a', 'b,c', 'd "e"']],
+      [2, ['x\ny', '2']],
+    ]);
+  });
+});
+
+describe('the study editor', () => {
+  it('puts each problem on its line', () => {
+    const text = JSON.stringify({ ...STUDY, fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 2 }] }, policies: ['static', 'greedy'] }, null, 2);
+    let problems: { text: string; line: number | null }[] = [];
+    try {
+      pageStudy(text);
+    } catch (error) {
+      problems = studyProblems(text, error as StudyError);
+    }
+    const lines = text.split('\n');
+    const r = problems.find((p) => p.text.startsWith('fleet.agents[0].R:'))!;
+    expect(lines[r.line! - 1]).toContain('"R": 1.5');
+    const greedy = problems.find((p) => p.text.startsWith('policies[1]:'))!;
+    expect(lines[greedy.line! - 1]).toContain('"greedy"');
+  });
+
+  it('puts a JSON syntax error on its line', () => {
+    const text = '{\n  "name": "x",\n  "steps": 10,,\n}';
+    let problems: { text: string; line: number | null }[] = [];
+    try {
+      pageStudy(text);
+    } catch (error) {
+      problems = studyProblems(text, error as StudyError);
+    }
+    expect(problems[0]!.text).toMatch(/not valid JSON/);
+    expect(problems[0]!.line).toBe(3);
+  });
+
+  it('locates nested paths, or the deepest part that exists', () => {
+    const text = '{\n "a": [1, {"b": {"c": 2}}],\n "d": "x"\n}';
+    expect(locate(text, ['a', 1, 'b', 'c'])).toEqual({ line: 2, column: 18 });
+    expect(locate(text, ['d'])?.line).toBe(3);
+    expect(locate(text, ['a', 1, 'zzz'])?.line).toBe(2);
+    expect(locate('{', ['a'])).toBeNull();
+  });
+
+  it('refuses a study too large for the page, and an overflowing number', () => {
+    expect(() => pageStudy(JSON.stringify({ ...STUDY, samples: 100_000_000, steps: 1_000_000 }))).toThrow(/the page runs at most/);
+    expect(() => pageStudy(JSON.stringify(STUDY).replace('"steps":30', '"steps":1e999'))).toThrow(/steps: must be a finite number, got Infinity/);
+  });
+
+  it('offers the shipped studies, scaled down, all valid and within the page limit', () => {
+    expect(EXAMPLES.map((e) => e.name)).toEqual(['load-curve', 'random-fleets', 'paper-robustness']);
+    for (const e of EXAMPLES) expect(() => pageStudy(JSON.stringify(e.study))).not.toThrow();
+  });
+});
+
+describe('chart helpers', () => {
+  it('a metric along an axis, the others fixed', () => {
+    const line = metricAlong(table, 'avgLatency', 'limit', { 'fleet.random.load': 1.5, limit: 'low' });
+    expect(line.ticks).toEqual(['low', 'high']);
+    const cells = cellsWhere(table, { 'fleet.random.load': 1.5 }, ['limit']);
+    expect(cells.map((c) => c.cell)).toEqual([2, 3]);
+    expect(line.series[0]!.mean).toEqual(cells.map((c) => c.policies[0]!.metrics.avgLatency!.mean));
+  });
+
+  it('the winner of a cell', () => {
+    const cell = table.cells[0]!;
+    const w = winner(cell, 'avgLatency')!;
+    const best = Math.min(...cell.policies.map((p) => p.metrics.avgLatency!.mean));
+    expect(w.mean).toBe(best);
+  });
+
+  it('histogram and CDF', () => {
+    const values = Float64Array.from({ length: 1000 }, (_, i) => i / 1000);
+    const h = histogram(values, 10);
+    expect(h.counts.reduce((a, b) => a + b, 0) + h.below + h.above).toBe(1000);
+    const c = ecdf(values, 100);
+    expect(c.p[c.p.length - 1]).toBe(1);
+    expect(c.x.length).toBeLessThanOrEqual(101);
+    expect(histogram(Float64Array.from([0, 0, 0])).counts.reduce((a, b) => a + b, 0)).toBe(3);
+  });
+});
