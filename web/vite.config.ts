@@ -6,4 +6,6 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   build: { outDir: 'dist', emptyOutDir: true },
+  // src/stats imports @datadog/sketches-js, whose never-called protobuf export requires a package that is not installed
+  resolve: { alias: { 'protobufjs/minimal': fileURLToPath(new URL('./lib/noProtobuf.ts', import.meta.url)) } },
 });

@@ -1,0 +1,269 @@
+/**
+ * The Sweep view in Chromium: a sweep made by the CLI in this test opens through the file input and
+ * draws; bad files give a message and keep the result; a study run in the page gives the CLI's cell
+ * statistics (WebGPU against the CLI's GPU engine within the aggregate tolerance, the CPU worker
+ * against the CLI's CPU engine byte for byte); a study's problems are listed on their lines; cancel
+ * stops a run. Screenshots go to test-artifacts/screenshots/sweep-*.png.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpuBackend, openBackend } from '../../src/cli/backend.js';
+import { loadStudy, runSweepCommand } from '../../src/cli/sweep.js';
+import { AGGREGATE_REL } from '../helpers/tolerances.js';
+import { startSite, type Site } from '../helpers/site.js';
+
+const STUDY = {
+  name: 'e2e-small',
+  seed: 5,
+  fleet: {
+    random: { agents: 4, T: { kind: 'logUniform', min: 20, max: 200 }, R: { kind: 'uniform', min: 0.05, max: 0.25 }, P: { kind: 'choice', values: [1, 2, 3] }, load: 1 },
+  },
+  arrivals: 'poisson',
+  steps: 60,
+  samples: 48,
+  axes: [
+    { path: 'fleet.random.load', values: [0.5, 1, 1.5, 2] },
+    { path: 'lmax', values: [100, 999] },
+  ],
+  output: { fleetRows: true },
+};
+
+let site: Site;
+let dir: string;
+const out = { gpu: '', cpu: '' };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fleetsim-sweep-e2e-'));
+  const studyFile = join(dir, 'study.json');
+  writeFileSync(studyFile, JSON.stringify(STUDY, null, 2));
+  const loaded = await loadStudy(studyFile);
+  const options = { shard: { index: 0, count: 1 }, resume: false, quiet: true };
+  const gpu = await openBackend('gpu', () => undefined);
+  try {
+    out.gpu = join(dir, 'gpu');
+    await runSweepCommand(studyFile, loaded, gpu, { ...options, out: out.gpu });
+  } finally {
+    gpu.close();
+  }
+  out.cpu = join(dir, 'cpu');
+  await runSweepCommand(studyFile, loaded, cpuBackend(1), { ...options, out: out.cpu });
+  site = await startSite();
+}, 300_000);
+
+afterAll(async () => {
+  await site?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Waits until the view has finished one more load or run than `before`. */
+async function nextGeneration(page: Page, before: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('section[data-view="sweep"]')?.dataset.generation ?? 0) > n, before, { timeout: 240_000 });
+}
+const generation = (page: Page): Promise<number> => page.evaluate(() => Number(document.querySelector<HTMLElement>('section[data-view="sweep"]')?.dataset.generation ?? 0));
+
+async function openFiles(page: Page, files: string[]): Promise<void> {
+  const before = await generation(page);
+  await page.setInputFiles('#sweep-files', files);
+  await nextGeneration(page, before);
+}
+
+/** Per chart: pixels drawn in colour (the series; axes, grid and text are grey). */
+const colouredPixels = (page: Page): Promise<number[]> =>
+  page.$$eval('figure.chart canvas', (canvases) =>
+    canvases.map((canvas) => {
+      const { data } = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
+        if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) n++;
+      }
+      return n;
+    }),
+  );
+
+const message = (page: Page): Promise<string> => page.textContent('section.open .message').then((t) => t ?? '');
+const loadedLine = (page: Page): Promise<string> => page.textContent('#sweep-results .loaded').then((t) => t ?? '');
+
+/** cells.csv as rows of named fields. */
+function csvRows(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const names = header!.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i]!, v])));
+}
+
+async function runStudyInPage(page: Page, study: object): Promise<void> {
+  await page.fill('#study-text', JSON.stringify(study, null, 2));
+  const before = await generation(page);
+  await page.click('#study-run');
+  await nextGeneration(page, before);
+}
+
+const downloaded = (page: Page, name: string): Promise<string> =>
+  page.$eval(`a[data-download="${name}"]`, async (a) => (await fetch((a as HTMLAnchorElement).href)).text());
+
+describe('Sweep view', () => {
+  it('opens a CLI sweep (summary.json and the per-fleet Arrow files) and draws it; the choices live in the URL', async () => {
+    const page = await site.open('view=sweep&m=avgLatency&x=fleet.random.load&at.lmax=999&pa=static&pb=adaptive');
+    const arrows = readdirSync(join(out.gpu, 'fleets')).map((f) => join(out.gpu, 'fleets', f));
+    await openFiles(page, [join(out.gpu, 'summary.json'), ...arrows]);
+    expect(await loadedLine(page)).toContain('e2e-small');
+    expect(await loadedLine(page)).toContain(`${arrows.length} Arrow files`);
+    expect(await page.$$eval('figure.chart', (f) => f.length)).toBe(3); // metric, histogram, CDF
+    for (const n of await colouredPixels(page)) expect(n).toBeGreaterThan(200);
+    // the winner grid: 2 × 4 cells, each naming a policy
+    expect(await page.$$eval('table.winners td[data-policy]', (tds) => tds.length)).toBe(8);
+    await site.screenshot(page, 'sweep-opened');
+
+    // a choice goes into the hash, and the charts follow it
+    await page.selectOption('select[data-key="m"]', 'throughput');
+    expect(await page.evaluate(() => location.hash)).toContain('m=throughput');
+    expect(await page.textContent('figure.chart figcaption')).toContain('throughput against fleet.random.load');
+    // the same link opens the same view
+    const again = await site.open((await page.evaluate(() => location.hash)).slice(1));
+    await openFiles(again, [join(out.gpu, 'summary.json')]);
+    expect(await again.$eval('select[data-key="m"]', (s) => (s as HTMLSelectElement).value)).toBe('throughput');
+    expect(await again.$eval('select[data-key="at.lmax"]', (s) => (s as HTMLSelectElement).value)).toBe('999');
+  });
+
+  it('opens cells.csv alone, and the Arrow files alone', async () => {
+    const page = await site.open('view=sweep');
+    await openFiles(page, [join(out.cpu, 'cells.csv')]);
+    expect(await loadedLine(page)).toContain('from cells.csv');
+    expect(await page.$$eval('table.winners td[data-policy]', (tds) => tds.length)).toBe(8);
+    const arrows = readdirSync(join(out.cpu, 'fleets')).map((f) => join(out.cpu, 'fleets', f));
+    const fresh = await site.open('view=sweep');
+    await openFiles(fresh, arrows);
+    expect(await loadedLine(fresh)).toMatch(/8 cell\(s\)/);
+    for (const n of await colouredPixels(fresh)) expect(n).toBeGreaterThan(200);
+  });
+
+  it('refuses bad files with a message naming the problem and keeps the result shown', async () => {
+    const page = await site.open('view=sweep');
+    await openFiles(page, [join(out.gpu, 'summary.json')]);
+    const before = await loadedLine(page);
+    const bad = join(dir, 'bad');
+    mkdirSync(bad, { recursive: true });
+    const cases: [string, string | null, RegExp][] = [
+      ['notjson.json', 'hello, I am not JSON', /notjson\.json: not valid JSON/],
+      ['people.csv', 'name,age\nann,3\n', /people\.csv: not a fleetsim cells\.csv: missing column\(s\) cell, policy, fleetRuns/],
+      ['overflow.csv', readFileSync(join(out.gpu, 'cells.csv'), 'utf8').replace(/^(0,0\.5,100,static,48,)[^,]+/m, '$11e999'), /overflow\.csv: line 2, column avgLatency_mean: 1e999 overflows/],
+      ['summary.json', readFileSync(join(out.gpu, 'summary.json'), 'utf8').replace('"fleetRuns": 48', '"fleetRuns": -3'), /cells\[0\]\.fleetRuns: must be ≥ 0, got -3/],
+      ['huge.json', null, /huge\.json: 1\.0 GB is too large for the page/],
+      ['unit-x.arrow', 'ARROW1 but not really', /unit-x\.arrow: not an Arrow IPC file/],
+      ['fleets.parquet', 'PAR1', /Parquet is not supported/],
+    ];
+    for (const [name, text, expected] of cases) {
+      const path = join(bad, name);
+      if (text === null) {
+        writeFileSync(path, '');
+        truncateSync(path, 1024 ** 3); // a sparse 1 GB file: refused by its size before a byte is read
+      } else writeFileSync(path, text);
+      await openFiles(page, [path]);
+      expect(await message(page)).toMatch(expected);
+      expect(await page.getAttribute('section.open .message', 'data-kind')).toBe('error');
+      expect(await loadedLine(page)).toBe(before);
+    }
+    await site.screenshot(page, 'sweep-bad-file');
+
+    // values from files are text, never HTML
+    const hostile = readFileSync(join(out.gpu, 'summary.json'), 'utf8').replace('"study": "e2e-small"', '"study": "<img src=x onerror=window.pwned=1>"');
+    const path = join(bad, 'hostile-summary.json');
+    writeFileSync(path, hostile);
+    await openFiles(page, [path]);
+    expect(await page.textContent('#sweep-results .loaded strong')).toBe('<img src=x onerror=window.pwned=1>');
+    expect(await page.$$eval('#sweep-results img', (imgs) => imgs.length)).toBe(0);
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+  });
+
+  it('runs a study on WebGPU with the cell statistics of `fleetsim sweep --backend gpu`', async () => {
+    const page = await site.open('view=sweep');
+    await runStudyInPage(page, STUDY);
+    expect(await page.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    expect(await page.textContent('#study-status')).toMatch(/^done: 384 fleet runs/);
+    const mine = csvRows(await downloaded(page, 'cells.csv'));
+    const cli = csvRows(readFileSync(join(out.gpu, 'cells.csv'), 'utf8'));
+    expect(mine.length).toBe(cli.length);
+    let worst = 0;
+    mine.forEach((row, i) => {
+      for (const [key, value] of Object.entries(row)) {
+        if (!key.endsWith('_mean')) {
+          if (!/_(std|ci95Low|ci95High|min|max|p50|p90|p99)$/.test(key)) expect(value, key).toBe(cli[i]![key]);
+          continue;
+        }
+        const [a, b] = [Number(value), Number(cli[i]![key])];
+        worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(b), 1e-12));
+      }
+    });
+    console.log(`page (WebGPU, SwiftShader) against the CLI (GPU): largest relative difference of a cell mean ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(AGGREGATE_REL);
+    for (const n of await colouredPixels(page)) expect(n).toBeGreaterThan(200);
+    await site.screenshot(page, 'sweep-run-webgpu');
+  });
+
+  it('runs a study on the CPU worker with the cells.csv of `fleetsim sweep --backend cpu`, byte for byte', async () => {
+    const page = await site.open('view=sweep&backend=cpu');
+    await runStudyInPage(page, STUDY);
+    expect(await page.getAttribute('#backend', 'data-backend')).toBe('cpu');
+    // Every count, mean, std and interval is bit-identical (exact sums); the quantiles come back from
+    // the DDSketch's bin keys through Math.exp/log, which Chromium's V8 and Node's may round 1 ulp apart.
+    const mine = csvRows(await downloaded(page, 'cells.csv'));
+    const cli = csvRows(readFileSync(join(out.cpu, 'cells.csv'), 'utf8'));
+    expect(mine.length).toBe(cli.length);
+    let ulps = 0;
+    mine.forEach((row, i) => {
+      for (const [key, value] of Object.entries(row)) {
+        if (/_p(50|90|99)$/.test(key) && value !== cli[i]![key]) {
+          expect(Math.abs(Number(value) - Number(cli[i]![key]))).toBeLessThanOrEqual(4 * Number.EPSILON * Math.abs(Number(cli[i]![key])));
+          ulps++;
+        } else expect(value, `row ${i} ${key}`).toBe(cli[i]![key]);
+      }
+    });
+    console.log(`page (CPU worker) against the CLI (CPU): every field identical but ${ulps} quantile(s) within 4 ulps`);
+    const summary = JSON.parse(await downloaded(page, 'summary.json')) as { studyHash: string; cells: unknown[] };
+    const want = JSON.parse(readFileSync(join(out.cpu, 'summary.json'), 'utf8')) as { studyHash: string; cells: unknown[] };
+    expect(summary.studyHash).toBe(want.studyHash);
+    expect(summary.cells.length).toBe(want.cells.length);
+  });
+
+  it('lists a study’s problems next to their lines, and runs nothing', async () => {
+    const page = await site.open('view=sweep');
+    const bad = { ...STUDY, steps: 'many', fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 2 }] }, policies: ['static', 'greedy'] };
+    await runStudyInPage(page, bad);
+    const problems = await page.$$eval('#study-problems li', (items) => items.map((li) => ({ line: Number((li as HTMLElement).dataset.line), text: li.textContent ?? '' })));
+    const text = JSON.stringify(bad, null, 2).split('\n');
+    const r = problems.find((p) => p.text.includes('fleet.agents[0].R: must be ≤ 1, got 1.5'))!;
+    expect(text[r.line - 1]).toContain('"R": 1.5');
+    const greedy = problems.find((p) => p.text.includes('policies[1]: must be one of'))!;
+    expect(text[greedy.line - 1]).toContain('"greedy"');
+    expect(problems.some((p) => p.text.includes('steps: must be an integer, got "many"') || p.text.includes('steps:'))).toBe(true);
+    expect(await page.textContent('#study-status')).toContain('nothing was run');
+    // the line button selects the line in the editor
+    await page.click(`#study-problems li[data-line="${r.line}"] button`);
+    expect(await page.evaluate(() => { const a = document.querySelector<HTMLTextAreaElement>('#study-text')!; return a.value.slice(a.selectionStart, a.selectionEnd); })).toContain('"R": 1.5');
+    await site.screenshot(page, 'sweep-study-problems');
+  });
+
+  it('cancels a run, keeps the result shown, and runs again afterwards', async () => {
+    for (const hash of ['view=sweep', 'view=sweep&backend=cpu']) {
+      const page = await site.open(hash);
+      await openFiles(page, [join(out.gpu, 'summary.json')]);
+      const before = await loadedLine(page);
+      const big = { ...STUDY, name: 'big', samples: 4000, steps: 200, output: { fleetRows: false } };
+      await page.fill('#study-text', JSON.stringify(big));
+      const at = await generation(page);
+      await page.click('#study-run');
+      await page.waitForFunction(() => (document.querySelector<HTMLProgressElement>('#study-progress')?.value ?? 0) > 0, undefined, { timeout: 120_000 });
+      await page.click('#study-cancel');
+      await nextGeneration(page, at);
+      expect(await page.textContent('#study-status')).toMatch(/^cancelled/);
+      expect(await loadedLine(page)).toBe(before);
+      expect(await page.isEnabled('#study-run')).toBe(true);
+      expect(await page.isDisabled('#study-cancel')).toBe(true);
+      await runStudyInPage(page, { ...STUDY, samples: 8 });
+      expect(await page.textContent('#study-status')).toMatch(/^done: 64 fleet runs/);
+    }
+  });
+});
