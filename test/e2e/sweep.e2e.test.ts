@@ -203,7 +203,7 @@ describe('Sweep view', () => {
     await site.screenshot(page, 'sweep-run-webgpu');
   });
 
-  it('runs a study on the CPU worker with the cells.csv of `fleetsim sweep --backend cpu`, byte for byte', async () => {
+  it('runs a study on the CPU worker with the cells.csv of `fleetsim sweep --backend cpu` (identical but for quantile ulps)', async () => {
     const page = await site.open('view=sweep&backend=cpu');
     await runStudyInPage(page, STUDY);
     expect(await page.getAttribute('#backend', 'data-backend')).toBe('cpu');

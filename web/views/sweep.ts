@@ -35,7 +35,7 @@ export function mountSweep(root: HTMLElement, state: ViewState): () => void {
       const opened = await openFiles(files, current);
       if (opened.loaded) show(opened.loaded);
       if (opened.errors.length > 0) {
-        const kept = opened.loaded ? '' : current ? ' The result shown before is kept.' : '';
+        const kept = opened.loaded ? '' : current ? ' (The result shown before is kept.)' : '';
         message.show(`${opened.errors.join(' — ')}${kept}`, 'error');
       } else message.show(`opened ${files.map((f) => f.name).join(', ')}`);
       finished(opened.loaded ? 'done' : 'error');

@@ -13,7 +13,7 @@ import { lineChart, POLICY_COLORS } from '../../lib/charts.js';
 import { dataTable, el } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
 import { type FleetRows, latencyChanges } from './files.js';
-import { axisOrder, cellsWhere, ecdf, fixedValue, histogram, logAxis, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
+import { axisOrder, cellsWhere, DRAWN, ecdf, fixedValue, histogram, logAxis, logValues, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
 
 export interface Loaded {
   table: SummaryTable;
@@ -139,10 +139,11 @@ function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Rec
     ];
   });
   const axis = table.axes.find((a) => a.name === x)!;
+  const logY = logValues(line.series.flatMap((s) => [...s.mean, ...s.low]));
   return lineChart({
     title: `${metric} against ${x}: mean and 95 % interval per policy`,
     x: { label: x, ...(line.ticks ? { ticks: line.ticks } : { log: logAxis(axis.values) }) },
-    y: { label: info ? `${info.label} (${info.unit})` : metric },
+    y: { label: `${info ? `${info.label} (${info.unit})` : metric}${logY ? ', log scale' : ''}`, log: logY },
     series,
     data: [line.x, ...line.series.flatMap((s) => [s.mean, s.low, s.high])],
     width: 560,
@@ -159,9 +160,10 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
     const values = latencyChanges(rows, a, b, cell ? new Set([cell.cell]) : undefined);
     if (values.length === 0) return { figures: [], note: `The per-fleet rows hold no fleet run with both ${a} and ${b} in ${where}.` };
     const h = histogram(values);
-    const cdf = ecdf(values);
+    const cdf = ecdf(values, 400, true);
     const color = policyColor(b);
-    const outside = h.below + h.above > 0 ? `; ${h.below} below and ${h.above} above the range drawn (0.5 %–99.5 %)` : '';
+    const range = `${100 * DRAWN.low} %–${100 * DRAWN.high} %`;
+    const outside = h.below + h.above > 0 ? `; the charts draw the central ${range} of them, ${h.below} lie below and ${h.above} above` : '';
     return {
       figures: [
         lineChart({
@@ -174,7 +176,7 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
           width: 560,
         }),
         lineChart({
-          title: `Per-fleet latency change, ${b} against ${a}: CDF over ${where}`,
+          title: `Per-fleet latency change, ${b} against ${a}: CDF over ${where} (central ${100 * (DRAWN.high - DRAWN.low)} %)`,
           x: { label: xLabel },
           y: { label: 'fraction of fleet runs ≤ x' },
           series: [{ label: 'fraction', color }],
@@ -192,7 +194,8 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
   if (!target || !pair || !s) {
     return { figures: [], note: `No latency-change distribution for ${a} and ${b}: open the sweep's summary.json or its fleets/unit-*.arrow files (output.fleetRows) for it.` };
   }
-  const points: [number, number][] = [[s.min, 0], [s.p50, 0.5], [s.p90, 0.9], [s.p99, 0.99], [s.max, 1]];
+  // min to p99: the maximum of a heavy tail would squash the rest (it is given in the note)
+  const points: [number, number][] = [[s.min, 0], [s.p50, 0.5], [s.p90, 0.9], [s.p99, 0.99]];
   return {
     figures: [
       lineChart({
@@ -204,7 +207,7 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
         width: 560,
       }),
     ],
-    note: `From summary.json only: min, p50, p90, p99 and max of cell ${target.cell} (mean ${pct(s.mean)}). Open the sweep's fleets/unit-*.arrow files for the histogram and the full CDF.`,
+    note: `From summary.json only: min, p50, p90 and p99 of cell ${target.cell} (mean ${pct(s.mean)}, max ${pct(s.max)}). Open the sweep's fleets/unit-*.arrow files for the histogram and the full CDF.`,
   };
 }
 

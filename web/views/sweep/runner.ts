@@ -47,7 +47,9 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
   const area = el('textarea', { id: 'study-text', rows: 18, cols: 90, spellcheck: false, 'aria-label': 'study (JSON)', 'aria-describedby': 'study-problems' });
   area.value = fromUrl ?? JSON.stringify(chosen.study, null, 2);
   const example = el('select', { name: 'ex', 'aria-label': 'example study' });
+  example.append(el('option', { value: '', disabled: true, selected: fromUrl !== undefined }, '(your own study)'));
   for (const e of EXAMPLES) example.append(el('option', { value: e.name, selected: e.name === chosen.name && fromUrl === undefined }, `${e.name} (${e.note})`));
+  area.addEventListener('input', () => (example.value = ''));
   const problems = el('ul', { id: 'study-problems', class: 'problems', 'aria-live': 'polite' });
   const runButton = el('button', { type: 'button', id: 'study-run' }, 'Run study');
   const cancelButton = el('button', { type: 'button', id: 'study-cancel', disabled: true }, 'Cancel');

@@ -118,6 +118,12 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[i]! + (sorted[Math.min(i + 1, sorted.length - 1)]! - sorted[i]!) * (at - i);
 }
 
+/** Whether a chart's values span enough to be drawn on a log scale (all > 0, max/min ≥ 100). */
+export function logValues(values: readonly (number | null)[]): boolean {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length > 1 && present.every((v) => v > 0) && Math.max(...present) / Math.min(...present) >= 100;
+}
+
 export interface Histogram {
   centers: number[];
   counts: number[];
@@ -126,14 +132,18 @@ export interface Histogram {
 }
 
 /**
- * Counts in `bins` equal bins over the central 99 % of the values (so one extreme fleet does not
- * squash the rest into a single bar); what falls outside is counted in `below`/`above`.
+ * The central share of the values drawn by the histogram and the CDF: relative changes are heavy-tailed
+ * (a fleet whose latency under a is near 0 can change by 10⁴ %), and a few such fleets would squash
+ * the rest into one bar. What falls outside is counted and said under the chart.
  */
+export const DRAWN = { low: 0.025, high: 0.975 } as const;
+
+/** Counts in `bins` equal bins over the central 95 % of the values (DRAWN); the rest in `below`/`above`. */
 export function histogram(values: Float64Array, bins = 40): Histogram {
   if (values.length === 0) return { centers: [], counts: [], below: 0, above: 0 };
   const sorted = Float64Array.from(values).sort();
-  let lo = quantile(sorted, 0.005);
-  let hi = quantile(sorted, 0.995);
+  let lo = quantile(sorted, DRAWN.low);
+  let hi = quantile(sorted, DRAWN.high);
   if (hi <= lo) {
     lo = sorted[0]! - 0.5;
     hi = sorted[sorted.length - 1]! + 0.5;
@@ -151,20 +161,25 @@ export function histogram(values: Float64Array, bins = 40): Histogram {
   return { centers: counts.map((_, i) => lo + (i + 0.5) * width), counts, below, above };
 }
 
-/** The empirical CDF as a step curve, thinned to at most `points` points. */
-export function ecdf(values: Float64Array, points = 400): { x: number[]; p: number[] } {
+/**
+ * The empirical CDF, thinned to at most `points` points; `central` keeps only the points between the
+ * DRAWN quantiles (the histogram's range), so the tails do not squash the curve.
+ */
+export function ecdf(values: Float64Array, points = 400, central = false): { x: number[]; p: number[] } {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
-  const step = Math.max(1, Math.floor(n / points));
+  const first = central ? Math.floor(DRAWN.low * (n - 1)) : 0;
+  const last = central ? Math.ceil(DRAWN.high * (n - 1)) : n - 1;
+  const step = Math.max(1, Math.floor((last - first + 1) / points));
   const x: number[] = [];
   const p: number[] = [];
-  for (let i = 0; i < n; i += step) {
+  for (let i = first; i <= last; i += step) {
     x.push(sorted[i]!);
     p.push((i + 1) / n);
   }
-  if (n > 0 && x[x.length - 1] !== sorted[n - 1]) {
-    x.push(sorted[n - 1]!);
-    p.push(1);
+  if (n > 0 && x[x.length - 1] !== sorted[last]) {
+    x.push(sorted[last]!);
+    p.push((last + 1) / n);
   }
   return { x, p };
 }
