@@ -246,5 +246,10 @@ describe('chart helpers', () => {
     expect(c.p[c.p.length - 1]).toBe(1);
     expect(c.x.length).toBeLessThanOrEqual(101);
     expect(histogram(Float64Array.from([0, 0, 0])).counts.reduce((a, b) => a + b, 0)).toBe(3);
+    // a heavy tail (fleets idle under a) is counted, not drawn
+    const tail = Float64Array.from([...Array.from({ length: 98 }, (_, i) => i / 98 - 0.5), 300, 400]);
+    const t = histogram(tail, 20);
+    expect([t.below, t.above]).toEqual([0, 2]);
+    expect(Math.max(...ecdf(tail, 400, true).x)).toBeLessThan(300);
   });
 });

@@ -13,7 +13,7 @@ import { lineChart, POLICY_COLORS } from '../../lib/charts.js';
 import { dataTable, el } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
 import { type FleetRows, latencyChanges } from './files.js';
-import { axisOrder, cellsWhere, DRAWN, ecdf, fixedValue, histogram, logAxis, logValues, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
+import { axisOrder, cellsWhere, ecdf, fixedValue, histogram, logAxis, logValues, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
 
 export interface Loaded {
   table: SummaryTable;
@@ -162,8 +162,7 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
     const h = histogram(values);
     const cdf = ecdf(values, 400, true);
     const color = policyColor(b);
-    const range = `${100 * DRAWN.low} %–${100 * DRAWN.high} %`;
-    const outside = h.below + h.above > 0 ? `; the charts draw the central ${range} of them, ${h.below} lie below and ${h.above} above` : '';
+    const outside = h.below + h.above > 0 ? `; the charts draw the quartiles ± 3 interquartile ranges, ${h.below} lie below and ${h.above} above` : '';
     return {
       figures: [
         lineChart({
@@ -176,7 +175,7 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
           width: 560,
         }),
         lineChart({
-          title: `Per-fleet latency change, ${b} against ${a}: CDF over ${where} (central ${100 * (DRAWN.high - DRAWN.low)} %)`,
+          title: `Per-fleet latency change, ${b} against ${a}: CDF over ${where}`,
           x: { label: xLabel },
           y: { label: 'fraction of fleet runs ≤ x' },
           series: [{ label: 'fraction', color }],

@@ -132,22 +132,29 @@ export interface Histogram {
 }
 
 /**
- * The central share of the values drawn by the histogram and the CDF: relative changes are heavy-tailed
- * (a fleet whose latency under a is near 0 can change by 10⁴ %), and a few such fleets would squash
- * the rest into one bar. What falls outside is counted and said under the chart.
+ * The range the histogram and the CDF draw: the quartiles widened by 3 interquartile ranges (Tukey's
+ * far-out fences), within the data. Relative changes are heavy-tailed (a fleet whose latency under a
+ * is near 0 can change by 10⁴ %), and a few such fleets would squash the rest into one bar; what lies
+ * outside is counted and said under the chart. With no spread (IQR = 0) the whole data is drawn.
  */
-export const DRAWN = { low: 0.025, high: 0.975 } as const;
+export function drawnRange(sorted: Float64Array): [number, number] {
+  const lo = sorted[0]!;
+  const hi = sorted[sorted.length - 1]!;
+  const q1 = quantile(sorted, 0.25);
+  const q3 = quantile(sorted, 0.75);
+  const iqr = q3 - q1;
+  if (!(iqr > 0)) return [lo, hi];
+  return [Math.max(lo, q1 - 3 * iqr), Math.min(hi, q3 + 3 * iqr)];
+}
 
-/** Counts in `bins` equal bins over the central 95 % of the values (DRAWN); the rest in `below`/`above`. */
+/** Counts in `bins` equal bins over drawnRange(values); the rest in `below`/`above`. */
 export function histogram(values: Float64Array, bins = 40): Histogram {
   if (values.length === 0) return { centers: [], counts: [], below: 0, above: 0 };
   const sorted = Float64Array.from(values).sort();
-  let lo = quantile(sorted, DRAWN.low);
-  let hi = quantile(sorted, DRAWN.high);
+  let [lo, hi] = drawnRange(sorted);
   if (hi <= lo) {
-    lo = sorted[0]! - 0.5;
-    hi = sorted[sorted.length - 1]! + 0.5;
-    if (hi - lo > 1) [lo, hi] = [sorted[0]!, sorted[sorted.length - 1]!];
+    lo -= 0.5;
+    hi += 0.5;
   }
   const width = (hi - lo) / bins;
   const counts = new Array<number>(bins).fill(0);
@@ -162,14 +169,18 @@ export function histogram(values: Float64Array, bins = 40): Histogram {
 }
 
 /**
- * The empirical CDF, thinned to at most `points` points; `central` keeps only the points between the
- * DRAWN quantiles (the histogram's range), so the tails do not squash the curve.
+ * The empirical CDF, thinned to at most `points` points; `clip` keeps only the points within
+ * drawnRange (the histogram's), so the tails do not squash the curve (p still counts them).
  */
-export function ecdf(values: Float64Array, points = 400, central = false): { x: number[]; p: number[] } {
+export function ecdf(values: Float64Array, points = 400, clip = false): { x: number[]; p: number[] } {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
-  const first = central ? Math.floor(DRAWN.low * (n - 1)) : 0;
-  const last = central ? Math.ceil(DRAWN.high * (n - 1)) : n - 1;
+  if (n === 0) return { x: [], p: [] };
+  const [lo, hi] = clip ? drawnRange(sorted) : [-Infinity, Infinity];
+  let first = 0;
+  while (sorted[first]! < lo) first++;
+  let last = n - 1;
+  while (sorted[last]! > hi) last--;
   const step = Math.max(1, Math.floor((last - first + 1) / points));
   const x: number[] = [];
   const p: number[] = [];
@@ -177,7 +188,7 @@ export function ecdf(values: Float64Array, points = 400, central = false): { x: 
     x.push(sorted[i]!);
     p.push((i + 1) / n);
   }
-  if (n > 0 && x[x.length - 1] !== sorted[last]) {
+  if (x[x.length - 1] !== sorted[last]) {
     x.push(sorted[last]!);
     p.push((last + 1) / n);
   }
