@@ -128,11 +128,21 @@ describe('Sweep view', () => {
     expect(await again.$eval('select[data-key="at.lmax"]', (s) => (s as HTMLSelectElement).value)).toBe('999');
   });
 
-  it('opens cells.csv alone, and the Arrow files alone', async () => {
+  it('opens cells.csv alone (picked or dropped), and the Arrow files alone', async () => {
     const page = await site.open('view=sweep');
     await openFiles(page, [join(out.cpu, 'cells.csv')]);
     expect(await loadedLine(page)).toContain('from cells.csv');
     expect(await page.$$eval('table.winners td[data-policy]', (tds) => tds.length)).toBe(8);
+    // drag and drop: the same files, dropped on the drop zone
+    const dropped = await site.open('view=sweep');
+    const at = await generation(dropped);
+    await dropped.evaluate((text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], 'cells.csv', { type: 'text/csv' }));
+      document.querySelector('.drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, readFileSync(join(out.cpu, 'cells.csv'), 'utf8'));
+    await nextGeneration(dropped, at);
+    expect(await loadedLine(dropped)).toContain('from cells.csv');
     const arrows = readdirSync(join(out.cpu, 'fleets')).map((f) => join(out.cpu, 'fleets', f));
     const fresh = await site.open('view=sweep');
     await openFiles(fresh, arrows);
