@@ -17,10 +17,32 @@ export interface SeriesSpec {
   fillTo?: number;
 }
 
+export interface Axis {
+  label: string;
+  log?: boolean;
+  /** Tick labels: default uPlot's, or `si` (12 k, 3.4 M, 1.2 G). */
+  format?: 'si' | ((value: number) => string);
+}
+
+/** 1,234,567 → "1.23 M": short tick labels for rates and counts. */
+export function si(value: number): string {
+  const abs = Math.abs(value);
+  for (const [scale, unit] of [[1e9, ' G'], [1e6, ' M'], [1e3, ' k']] as const) {
+    if (abs >= scale) return `${Number((value / scale).toPrecision(3))}${unit}`;
+  }
+  return String(Number(value.toPrecision(3)));
+}
+
+function ticks(format: Axis['format']): Pick<uPlot.Axis, 'values'> {
+  if (format === undefined) return {};
+  const f = format === 'si' ? si : format;
+  return { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? '' : f(v))) };
+}
+
 export interface ChartSpec {
   title: string;
-  x: { label: string; log?: boolean };
-  y: { label: string; log?: boolean };
+  x: Axis;
+  y: Axis;
   series: readonly SeriesSpec[];
   /** data[0] is x, then one array per series (null = gap). */
   data: uPlot.AlignedData;
@@ -47,8 +69,8 @@ export function lineChart(spec: ChartSpec): HTMLElement {
       y: { distr: spec.y.log ? 3 : 1 },
     },
     axes: [
-      { label: spec.x.label, labelSize: 20 },
-      { label: spec.y.label, labelSize: 20, size: 60 },
+      { label: spec.x.label, labelSize: 20, ...ticks(spec.x.format) },
+      { label: spec.y.label, labelSize: 20, size: 70, ...ticks(spec.y.format) },
     ],
     series: [
       { label: spec.x.label },
