@@ -11,6 +11,8 @@ export interface SeriesSpec {
   color: string;
   /** Draw points only (a scatter), no line. */
   points?: boolean;
+  /** Line and point markers (so a series with one point still shows). */
+  markers?: boolean;
   /** Dashed line (bands, references). */
   dash?: number[];
   /** Fill to the series at this index (a band: lower, upper). */
@@ -79,7 +81,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
         stroke: s.color,
         width: s.points ? 0 : 2,
         ...(s.dash ? { dash: s.dash } : {}),
-        ...(s.points ? { points: { show: true, size: 7, fill: s.color } } : { points: { show: false } }),
+        ...(s.points || s.markers ? { points: { show: true, size: 7, fill: s.color } } : { points: { show: false } }),
         ...(spec.bars ? { paths: uPlot.paths.bars!({ size: [0.9, 100] }), fill: `${s.color}99` } : {}),
       })),
     ],

@@ -46,7 +46,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     const bands = series.backends.flatMap((b, i) => {
       const color = BACKEND_COLORS[i % BACKEND_COLORS.length]!;
       return [
-        { spec: { label: `${b.backend} (median)`, color }, data: b.median },
+        { spec: { label: `${b.backend} (median)`, color, markers: true }, data: b.median },
         { spec: { label: `${b.backend} (slowest run)`, color, dash: [4, 4] }, data: b.low },
         { spec: { label: `${b.backend} (fastest run)`, color, dash: [4, 4] }, data: b.high },
       ];
@@ -55,7 +55,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       title: `${workload}: agent-steps per second against fleet count`,
       x: { label: 'fleets (log scale)', log: true, format: 'si' },
       y: { label: 'agent-steps / s (log scale)', log: true, format: 'si' },
-      series: bands.map((b) => ({ ...b.spec, points: false })),
+      series: bands.map((b) => b.spec),
       data: [series.fleets, ...bands.map((b) => b.data)],
       width: 720,
       height: 360,
@@ -63,7 +63,8 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     const env = file.environment;
     const facts = [
       ['date', env.date],
-      ['host', env.host ?? env.browser ?? ''],
+      ['host', env.host ?? ''],
+      ['browser', env.browser ?? ''],
       ['CPU', env.cpu ? `${env.cpu}${env.cores ? `, ${env.cores} cores` : ''}` : env.cores ? `${env.cores} cores` : ''],
       ['adapter', env.adapter ? (env.adapter.description ?? `${env.adapter.vendor ?? ''} ${env.adapter.architecture ?? ''}`) : 'none'],
       ['fleetsim', env.fleetsim ?? ''],
