@@ -11,7 +11,7 @@ afterAll(async () => {
 });
 
 const latencies = (page: import('playwright-core').Page) =>
-  page.$$eval('table.data tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent ?? ''));
+  page.$$eval('#table-ii tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent ?? ''));
 
 describe('Paper view', () => {
   it('computes on WebGPU and shows the avgLatency figures of `fleetsim paper --json`', async () => {
