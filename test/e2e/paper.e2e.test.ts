@@ -32,8 +32,8 @@ const hashOf = (page: Page): Promise<string> => page.evaluate(() => location.has
  */
 const seriesPixels = (page: Page): Promise<number[]> =>
   page.$$eval('figure.chart canvas', (canvases) =>
-    canvases.map((canvas) => {
-      const { data } = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    (canvases as HTMLCanvasElement[]).map((canvas) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       let n = 0;
       for (let k = 0; k < data.length; k += 4) {
         const [r, g, b, a] = [data[k]!, data[k + 1]!, data[k + 2]!, data[k + 3]!];
