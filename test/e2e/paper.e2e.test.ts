@@ -94,6 +94,13 @@ describe('Paper view', () => {
     expect(adaptive!.toFixed(3)).toBe('111.927');
     expect(await hashOf(page)).toBe('#view=paper&lmax=1000');
     expect(await page.textContent('p.note')).toContain('differs from the paper’s in L_max');
+
+    // the same through the URL: a hash edited in place reruns the view
+    await page.evaluate(() => (location.hash = 'view=paper&lmax=999'));
+    await page.waitForFunction((want) => document.querySelector('#table-ii tbody tr:nth-child(2) td')?.textContent === want, PAPER_LATENCIES[1]);
+    expect(await settled(page)).toBe('done');
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(await page.inputValue('#field-lmax')).toBe('999');
   });
 
   it('shows a bad field’s error next to it, naming the field and its range, and keeps the last result', async () => {

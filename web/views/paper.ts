@@ -297,7 +297,9 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const name = engine.backend === 'gpu' ? 'WebGPU engine' : 'CPU engine (Web Worker)';
     caption.textContent =
       `Table II, the per-agent table and panels (a), (b), (d): the ${name}. Panel (c): the per-step series of the CPU reference ` +
-      `engine (runSeriesCpu, in this page), whose step sums agree with the ${name}’s totals to ${next.gap.toExponential(1)} (relative).`;
+      `engine (runSeriesCpu, in this page), whose step sums agree with the ${name}’s totals to ${next.gap.toExponential(1)} (relative` +
+      `${engine.backend === 'gpu' ? '; the GPU keeps queues in f32, so long runs with large queues drift further' : ''}). ` +
+      'Drag across a chart to zoom in; double-click to zoom out.';
     caption.dataset.seriesGap = String(next.gap);
     message.show(`${backendBadge(engine)}: ${engine.detail}. ${scenario.steps} steps × 3 policies in ${next.ms.toFixed(0)} ms.`);
   };
