@@ -17,6 +17,8 @@ export interface SeriesSpec {
   dash?: number[];
   /** Fill to the series at this index (a band: lower, upper). */
   fillTo?: number;
+  /** A step function: each value holds until the next x (per-step quantities such as GPU shares). */
+  stepped?: boolean;
 }
 
 export interface Axis {
@@ -43,8 +45,10 @@ function ticks(format: Axis['format']): Pick<uPlot.Axis, 'values'> {
 
 export interface ChartSpec {
   title: string;
-  x: Axis;
-  y: Axis;
+  /** `categories`: x is an index 0 … n − 1 and its ticks are these names (one point per category). */
+  x: Axis & { categories?: readonly string[] };
+  /** `zero`: the axis starts at 0 (shares, rates: sizes read against zero). */
+  y: Axis & { zero?: boolean };
   series: readonly SeriesSpec[];
   /** data[0] is x, then one array per series (null = gap). */
   data: uPlot.AlignedData;
@@ -63,15 +67,19 @@ export const POLICY_COLORS: Readonly<Record<string, string>> = {
 /** A chart in a <figure class="chart"> with a caption; returns the figure (append it, then it draws). */
 export function lineChart(spec: ChartSpec): HTMLElement {
   const figure = el('figure', { class: 'chart' }, el('figcaption', {}, spec.title));
+  const categories = spec.x.categories;
+  const categoryAxis: Partial<uPlot.Axis> = categories
+    ? { splits: () => categories.map((_, i) => i), values: (_u, splits) => splits.map((i) => categories[i] ?? '') }
+    : {};
   const opts: uPlot.Options = {
     width: spec.width ?? 460,
     height: spec.height ?? 280,
     scales: {
-      x: { time: false, distr: spec.x.log ? 3 : 1 },
-      y: { distr: spec.y.log ? 3 : 1 },
+      x: { time: false, distr: spec.x.log ? 3 : 1, ...(categories ? { range: [-0.5, categories.length - 0.5] as uPlot.Range.MinMax } : {}) },
+      y: { distr: spec.y.log ? 3 : 1, ...(spec.y.zero ? { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.05 : 1] } : {}) },
     },
     axes: [
-      { label: spec.x.label, labelSize: 20, ...ticks(spec.x.format) },
+      { label: spec.x.label, labelSize: 20, ...ticks(spec.x.format), ...categoryAxis },
       { label: spec.y.label, labelSize: 20, size: 70, ...ticks(spec.y.format) },
     ],
     series: [
@@ -83,6 +91,7 @@ export function lineChart(spec: ChartSpec): HTMLElement {
         ...(s.dash ? { dash: s.dash } : {}),
         ...(s.points || s.markers ? { points: { show: true, size: 7, fill: s.color } } : { points: { show: false } }),
         ...(spec.bars ? { paths: uPlot.paths.bars!({ size: [0.9, 100] }), fill: `${s.color}99` } : {}),
+        ...(s.stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
       })),
     ],
     bands: spec.series.flatMap((s, i) =>
