@@ -27,14 +27,14 @@ import { cpuBackend } from '../src/cli/backend.js';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { GpuEngine } from '../src/gpu/engine.js';
 import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN } from '../src/gpu/layout.js';
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
+import type { Batch } from '../src/model/batch.js';
 import { summarize } from '../src/model/metrics.js';
-import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
-import { randomFleet } from '../src/model/randomFleets.js';
+import { POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
 import { openNodeGpu } from '../src/platform/node.js';
 import { packageRoot, packageVersion } from '../src/platform/node.js';
+import type { BenchFile } from '../src/results/benchFile.js';
 import { benchAllocator } from './allocator.js';
+import { agentStepsOf, makeWorkloadBatch, randomOf, type Workload, WORKLOADS } from './workloads.js';
 
 const { values: args } = parseArgs({
   allowPositionals: true, // `fleetsim bench …` passes its command name through
@@ -71,40 +71,6 @@ interface Measurement {
   peakRssMiB: number;
   deviceBufferMiB?: number;
 }
-
-// ---- workloads ---------------------------------------------------------------------------------------
-
-interface Workload {
-  name: string;
-  policies: PolicyName[];
-  fleet(index: number): FleetSpec;
-  numpy?: PolicyName; // the NumPy peer implements the paper fleet only
-}
-
-const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
-const randomOf = (n: number) => (index: number): FleetSpec => randomFleet(1, index, { agents: [n, n], T: [5, 500], R: [0, 1], priorities: [1, 2, 3], load: [0.3, 1.5], capacity: 1 });
-
-const WORKLOADS: Workload[] = [
-  ...POLICY_NAMES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),
-  { name: 'random16', policies: [...POLICY_NAMES], fleet: randomOf(16) },
-  { name: 'random64', policies: [...POLICY_NAMES], fleet: randomOf(64) },
-];
-
-function makeWorkloadBatch(w: Workload, fleets: number, steps: number): Batch {
-  const specs = Array.from({ length: fleets }, (_, i) => w.fleet(i));
-  return makeBatch(packFleets(specs), crossRuns(fleets, w.policies.map((p) => POLICY[p]), 1), {
-    ...PAPER_CONFIG,
-    arrivals: 'poisson',
-    steps,
-    seed: 1,
-  });
-}
-
-const agentStepsOf = (b: Batch): number => {
-  let agents = 0;
-  for (let r = 0; r < b.runs.count; r++) agents += b.fleets.agentCount[b.runs.fleet[r]!]!;
-  return agents * b.config.steps;
-};
 
 // ---- backends ----------------------------------------------------------------------------------------
 
@@ -330,7 +296,8 @@ async function main(): Promise<void> {
     adapter,
     options: { budget: BUDGET, repeats: REPEATS, quick: QUICK, steps: STEPS },
   };
-  await writeFile(file, `${JSON.stringify({ environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios }, null, 2)}\n`);
+  const output: BenchFile = { environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios };
+  await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
   pool?.close();
   cold.gpu?.close();

@@ -76,6 +76,38 @@ describe('sweep statistics', () => {
     expect(results[2]).toBe(results[0]);
   });
 
+  it('overlap the engine with the host work, in order, and stop at an engine failure', async () => {
+    const { cells } = expandStudy({ ...STUDY, samples: 100 }); // 6 cells of one unit each: 6 batches
+    const units = planUnits(cells);
+    const events: string[] = [];
+    let started = 0;
+    const slow = async (b: Parameters<typeof runBatchCpu>[0]) => {
+      const k = started++;
+      events.push(`engine ${k} starts`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (k === 3) throw new Error('engine failed on batch 3');
+      return runBatchCpu(b);
+    };
+    const aggregate = new SweepAggregate(cells[0]!.study.policies);
+    let batches = 0;
+    const afterBatch = () => {
+      events.push(`batch ${batches++} saved`);
+    };
+    await expect(runSweep({ cells, units }, slow, aggregate, { batchAgentRuns: 1, afterBatch })).rejects.toThrow('engine failed on batch 3');
+    // Batch k+1 is on the engine before batch k is saved; batch 3's failure stops the loop, unsaved.
+    expect(events).toEqual(['engine 0 starts', 'engine 1 starts', 'batch 0 saved', 'engine 2 starts', 'batch 1 saved', 'engine 3 starts', 'batch 2 saved']);
+    // The aggregate holds exactly batches 0–2: the same as a sequential run over their units.
+    const sequential = new SweepAggregate(cells[0]!.study.policies);
+    let seen = 0;
+    await runSweep({ cells, units }, (b) => Promise.resolve(runBatchCpu(b)), sequential, {
+      batchAgentRuns: 1,
+      afterBatch: () => {
+        if (++seen === 3) throw new Error('stop after 3');
+      },
+    }).catch(() => undefined);
+    expect(JSON.stringify(aggregate.toJSON())).toBe(JSON.stringify(sequential.toJSON()));
+  });
+
   it('shards partition the units', () => {
     const { cells } = expandStudy(STUDY);
     const units = planUnits(cells);

@@ -114,6 +114,8 @@ export interface SweepOptions {
   resume: boolean;
   quiet: boolean;
   batchAgentRuns?: number;
+  /** Called after each batch with this invocation's fleet runs so far (bench/memory.ts samples memory there). */
+  onProgress?: (fleetRuns: number) => void;
 }
 
 export interface SweepOutcome {
@@ -235,6 +237,7 @@ export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy &
   const progress = (fleetRuns: number): void => {
     const seconds = (performance.now() - started) / 1000;
     bar?.update(before.fleetRuns + fleetRuns, { rate: Math.round(fleetRuns / Math.max(seconds, 1e-9)) });
+    options.onProgress?.(fleetRuns);
   };
   try {
     await writeAtomic(join(options.out, FILES.manifest), `${JSON.stringify(manifest(loaded, studyFile, backends, options.shard, counts, total(running), false), null, 2)}\n`);

@@ -88,7 +88,39 @@ export function buildBatch(units: readonly Unit[], cells: ReadonlyMap<number, Ce
   };
 }
 
-/** Runs `units` (in order) and folds them into `aggregate`. */
+type Built = Omit<BatchDone, 'result' | 'engineSeconds'>;
+
+interface InFlight {
+  built: Built;
+  totals: Promise<RunTotals>;
+  started: number;
+  readonly finished: number; // when the engine's promise settled
+}
+
+/** Starts the engine on a built batch (null: nothing left). */
+function launch(built: Built | null, engine: Engine): InFlight | null {
+  if (!built) return null;
+  const started = performance.now();
+  let finished = started;
+  const totals = engine(built.batch).finally(() => {
+    finished = performance.now();
+  });
+  // A failure surfaces where the loop awaits it; until then it must not count as unhandled.
+  totals.catch(() => undefined);
+  return {
+    built,
+    totals,
+    started,
+    get finished() {
+      return finished;
+    },
+  };
+}
+
+/**
+ * Runs `units` (in order) and folds them into `aggregate`. The engine's run of one batch overlaps the
+ * host's work on the previous one (summarising, aggregating, `afterBatch`) and building the next.
+ */
 export async function runSweep(
   plan: { cells: readonly Cell[]; units: readonly Unit[] },
   engine: Engine,
@@ -98,12 +130,24 @@ export async function runSweep(
   const started = performance.now();
   const cells = new Map(plan.cells.map((c) => [c.index, c]));
   const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
-  for (const units of planBatches(plan.units, plan.cells, hooks.batchAgentRuns ?? autoBatchAgentRuns(plan.units, cells))) {
+  const batches = planBatches(plan.units, plan.cells, hooks.batchAgentRuns ?? autoBatchAgentRuns(plan.units, cells))[Symbol.iterator]();
+  const build = (): Built | null => {
+    const next = batches.next();
+    if (next.done) return null;
     hooks.signal?.throwIfAborted();
-    const built = buildBatch(units, cells);
-    const t0 = performance.now();
-    const totals = await engine(built.batch);
-    const engineSeconds = (performance.now() - t0) / 1000;
+    return buildBatch(next.value, cells);
+  };
+  // Pipelined: while the engine runs batch k+1, the host summarises and saves batch k and builds k+2.
+  // The aggregate still takes the batches in order, so results do not depend on the overlap.
+  let running = launch(build(), engine);
+  let upcoming = running ? build() : null;
+  while (running) {
+    const current = running;
+    const totals = await current.totals;
+    const engineSeconds = (current.finished - current.started) / 1000;
+    hooks.signal?.throwIfAborted();
+    running = launch(upcoming, engine);
+    const { built } = current;
     const result = summarize(built.batch, totals);
     const fleetRuns = built.fleetCell.length * built.replicates;
     aggregate.addBatch((k) => built.fleetCell[Math.floor(k / built.replicates)]!, result, fleetRuns);
@@ -114,6 +158,7 @@ export async function runSweep(
     times.runs += built.batch.runs.count;
     times.agentSteps += totals.finalQueue.length * config.steps;
     hooks.progress?.(times.fleetRuns);
+    upcoming = running ? build() : null;
   }
   times.totalSeconds = (performance.now() - started) / 1000;
   return times;

@@ -1,4 +1,9 @@
-/** The Paper view in Chromium: computes Table II on WebGPU (and on the CPU worker without WebGPU). */
+/**
+ * The Paper view in Chromium: computes Table II on WebGPU (and on the CPU worker without WebGPU),
+ * draws the four panels of Figure 2, reruns when the form changes, refuses bad fields next to them
+ * without losing the last result, and keeps the scenario in the URL.
+ */
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settled, startSite, type Site } from '../helpers/site.js';
 
@@ -7,26 +12,180 @@ beforeAll(async () => {
   site = await startSite();
 }, 300_000);
 afterAll(async () => {
+  // Nothing leaves the page, and nothing broke the Content-Security-Policy (or anything else) on the way.
+  const { foreign, consoleErrors } = site ?? { foreign: [], consoleErrors: [] };
   await site?.close();
+  expect(foreign).toEqual([]);
+  expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e) || /Content Security Policy/.test(e))).toEqual([]);
 });
 
-const latencies = (page: import('playwright-core').Page) =>
-  page.$$eval('table.data tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent ?? ''));
+const PAPER_LATENCIES = ['110.258', '756.061', '111.927'];
+/** The CPU series against the GPU engine's totals: f32 queues on the GPU (see test/web-paper.test.ts). */
+const SERIES_GAP_F32 = 1e-5;
+/** Pixels of a series colour a drawn panel has at least (a point is ~50, a line hundreds). */
+const MIN_SERIES_PIXELS = 100;
+
+const latencies = (page: Page): Promise<string[]> =>
+  page.$$eval('#table-ii tbody tr', (rows) => rows.map((row) => row.querySelectorAll('td')[0]?.textContent ?? ''));
+
+const hashOf = (page: Page): Promise<string> => page.evaluate(() => location.hash);
+
+/**
+ * Per chart canvas, the pixels in a saturated colour: the series (policy and agent colours), never
+ * the grey axes, grid and labels — a blank panel has none.
+ */
+const seriesPixels = (page: Page): Promise<number[]> =>
+  page.$$eval('figure.chart canvas', (canvases) =>
+    (canvases as HTMLCanvasElement[]).map((canvas) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let k = 0; k < data.length; k += 4) {
+        const [r, g, b, a] = [data[k]!, data[k + 1]!, data[k + 2]!, data[k + 3]!];
+        if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+      }
+      return n;
+    }),
+  );
+
+/** Types into a field (as a user would) and waits for the view to settle. */
+async function setField(page: Page, key: string, value: string): Promise<string> {
+  await page.fill(`#field-${key}`, value);
+  await page.press(`#field-${key}`, 'Enter');
+  await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+  return settled(page);
+}
 
 describe('Paper view', () => {
-  it('computes on WebGPU and shows the avgLatency figures of `fleetsim paper --json`', async () => {
+  it('computes on WebGPU, shows the avgLatency figures of `fleetsim paper --json` and draws the four panels', async () => {
     const page = await site.open('view=paper');
     expect(await settled(page)).toBe('done');
     expect(await page.getAttribute('#backend', 'data-backend')).toBe('gpu');
-    expect(await latencies(page)).toEqual(['110.258', '756.061', '111.927']);
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(await page.$$eval('#per-agent tbody tr', (rows) => rows.length)).toBe(12);
+    expect(await page.getAttribute('#table-ii', 'tabindex')).toBe('0');
+
+    const titles = await page.$$eval('figure.chart figcaption', (caps) => caps.map((c) => c.textContent));
+    expect(titles).toHaveLength(4);
+    const pixels = await seriesPixels(page);
+    expect(pixels).toHaveLength(4);
+    for (const n of pixels) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+    // axis titles with units (uPlot draws them in the canvas: read them from each chart's options)
+    const axes = await page.$$eval('figure.chart', (figures) =>
+      figures.map((f) => (f as HTMLElement & { plot: { axes: { label?: string }[] } }).plot.axes.map((a) => a.label)),
+    );
+    expect(axes).toEqual([
+      ['agent', 'mean latency ℓ (s)'],
+      ['agent', 'throughput served (requests/s)'],
+      ['time (s)', 'GPU share g (GPUs)'],
+      ['throughput served (requests/s)', 'mean latency ℓ (s)'],
+    ]);
+
+    const caption = await page.textContent('#series-note');
+    expect(caption).toContain('runSeriesCpu');
+    expect(caption).toContain('WebGPU engine');
+    const gap = Number(await page.getAttribute('#series-note', 'data-series-gap'));
+    expect(gap).toBeLessThanOrEqual(SERIES_GAP_F32);
     await site.screenshot(page, 'paper-webgpu');
+  });
+
+  it('reruns when L_max changes in the form: round-robin 756.8 with L_max = 1000, and the URL says so', async () => {
+    const page = await site.open('view=paper');
+    expect(await settled(page)).toBe('done');
+    expect(await setField(page, 'lmax', '1000')).toBe('done');
+    const [fixed, roundRobin, adaptive] = (await latencies(page)).map(Number);
+    expect(roundRobin!.toFixed(1)).toBe('756.8');
+    expect(fixed!.toFixed(3)).toBe('110.258'); // static and adaptive never see a zero share here
+    expect(adaptive!.toFixed(3)).toBe('111.927');
+    expect(await hashOf(page)).toBe('#view=paper&lmax=1000');
+    expect(await page.textContent('p.note')).toContain('differs from the paper’s in L_max');
+
+    // the same through the URL: a hash edited in place reruns the view
+    await page.evaluate(() => (location.hash = 'view=paper&lmax=999'));
+    await page.waitForFunction((want) => document.querySelector('#table-ii tbody tr:nth-child(2) td')?.textContent === want, PAPER_LATENCIES[1]);
+    expect(await settled(page)).toBe('done');
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(await page.inputValue('#field-lmax')).toBe('999');
+  });
+
+  it('shows a bad field’s error next to it, naming the field and its range, and keeps the last result', async () => {
+    const page = await site.open('view=paper');
+    expect(await settled(page)).toBe('done');
+    await page.fill('#field-lmax', '-5');
+    await page.press('#field-lmax', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    const error = await page.textContent('#error-lmax');
+    expect(error).toBe('L_max: must be a number > 0 and ≤ 1e9 (seconds, latency of a zero-share step), got "-5"');
+    expect(await page.getAttribute('#field-lmax', 'aria-invalid')).toBe('true');
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(await hashOf(page)).toBe('#view=paper');
+    expect((await seriesPixels(page)).every((n) => n > MIN_SERIES_PIXELS)).toBe(true);
+
+    await page.fill('#field-steps', '2.5'); // a second bad field: both marked
+    await page.press('#field-steps', 'Enter');
+    expect(await page.textContent('#error-steps')).toContain('steps: must be an integer from 1 to 100000');
+    expect(await page.textContent('#error-lmax')).toContain('L_max');
+    await site.screenshot(page, 'paper-bad-field');
+
+    await page.fill('#field-steps', '100');
+    expect(await setField(page, 'lmax', '999')).toBe('done');
+    expect(await page.textContent('#error-lmax')).toBe('');
+    expect(await page.getAttribute('#field-lmax', 'aria-invalid')).toBeNull();
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+  });
+
+  it('reproduces a scenario from its link, and after a reload', async () => {
+    const hash = 'view=paper&T0=120&lambda2=50&lmax=1000&steps=200&arrivals=poisson&seed=7&alloc=roundRobin';
+    const page = await site.open(hash);
+    expect(await settled(page)).toBe('done');
+    expect(await page.inputValue('#field-T0')).toBe('120');
+    expect(await page.inputValue('#field-arrivals')).toBe('poisson');
+    expect(await page.inputValue('#alloc-policy')).toBe('roundRobin');
+    expect(await page.textContent('#panel-allocation figcaption')).toContain('round-robin');
+    const first = await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent));
+    expect(await latencies(page)).not.toEqual(PAPER_LATENCIES);
+
+    await page.reload();
+    expect(await settled(page)).toBe('done');
+    expect(await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(first);
+
+    // the link the page writes after an edit opens the same result elsewhere
+    expect(await setField(page, 'P1', '3')).toBe('done');
+    const edited = await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent));
+    const link = await hashOf(page);
+    expect(link).toContain('P1=3');
+    const other = await site.open(link);
+    expect(await settled(other)).toBe('done');
+    expect(await other.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(edited);
+    await site.screenshot(other, 'paper-link');
+
+    // reset to the paper: the paper's figures and a bare link
+    await page.click('text=Reset to the paper');
+    expect(await settled(page)).toBe('done');
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(await hashOf(page)).toBe('#view=paper&alloc=roundRobin');
+  });
+
+  it('marks an out-of-range value in a link and runs nothing until it is fixed', async () => {
+    const page = await site.open('view=paper&R1=1.5');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-R1')).toContain('nlp R: must be a number ≥ 0 and ≤ 1');
+    expect(await page.inputValue('#field-R1')).toBe('1.5');
+    expect(await page.$$('#table-ii')).toHaveLength(0);
+    expect(await setField(page, 'R1', '0.3')).toBe('done');
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
   });
 
   it('falls back to the CPU engine in a worker without WebGPU, and says so', async () => {
     const page = await site.open('view=paper', { webgpu: false });
     expect(await settled(page)).toBe('done');
     expect(await page.getAttribute('#backend', 'data-backend')).toBe('cpu');
-    expect(await latencies(page)).toEqual(['110.258', '756.061', '111.927']);
+    expect(await page.textContent('#backend')).toBe('CPU (Web Worker)');
+    expect(await page.textContent('p.message')).toContain('running the CPU reference engine in a Web Worker');
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(Number(await page.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(1e-12);
+    expect(await setField(page, 'lmax', '1000')).toBe('done');
+    expect(Number((await latencies(page))[1]).toFixed(1)).toBe('756.8');
+    for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
     await site.screenshot(page, 'paper-cpu');
   });
 });

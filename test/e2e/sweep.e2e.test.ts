@@ -54,8 +54,12 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // Nothing leaves the page, and nothing broke the Content-Security-Policy (or anything else) on the way.
+  const { foreign, consoleErrors } = site ?? { foreign: [], consoleErrors: [] };
   await site?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  expect(foreign).toEqual([]);
+  expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e) || /Content Security Policy/.test(e))).toEqual([]);
 });
 
 /** Waits until the view has finished one more load or run than `before`. */
@@ -101,8 +105,12 @@ async function runStudyInPage(page: Page, study: object): Promise<void> {
   await nextGeneration(page, before);
 }
 
-const downloaded = (page: Page, name: string): Promise<string> =>
-  page.$eval(`a[data-download="${name}"]`, async (a) => (await fetch((a as HTMLAnchorElement).href)).text());
+/** A file the page offers for download, saved the way a user saves it (the link's download event). */
+async function downloaded(page: Page, name: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`a[data-download="${name}"]`)]);
+  expect(download.suggestedFilename()).toBe(name);
+  return readFileSync(await download.path(), 'utf8');
+}
 
 describe('Sweep view', () => {
   it('opens a CLI sweep (summary.json and the per-fleet Arrow files) and draws it; the choices live in the URL', async () => {

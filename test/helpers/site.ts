@@ -20,6 +20,9 @@ export interface Site {
   /** A fresh page (its own context); `webgpu: false` launches without WebGPU to test the CPU fallback. */
   open(hash?: string, options?: { webgpu?: boolean }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
+  /** Requests any page made outside the site's origin (the page promises none), and its console errors. */
+  foreign: string[];
+  consoleErrors: string[];
   close(): Promise<void>;
 }
 
@@ -58,15 +61,26 @@ export async function startSite(): Promise<Site> {
   const contexts: BrowserContext[] = [];
   mkdirSync(ARTIFACTS, { recursive: true });
 
+  const foreign: string[] = [];
+  const consoleErrors: string[] = [];
   return {
     url,
     browser,
+    foreign,
+    consoleErrors,
     async open(hash = '', options = {}) {
       const target = options.webgpu === false ? (plain ??= await launch(false)) : browser;
       const context = await target.newContext({ viewport: { width: 1280, height: 1000 } });
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+      page.on('request', (request) => {
+        const target = request.url();
+        if (!target.startsWith(url) && !/^(blob|data):/.test(target)) foreign.push(target);
+      });
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(message.text());
+      });
       await page.goto(`${url}${hash ? `#${hash.replace(/^#/, '')}` : ''}`);
       return page;
     },

@@ -1,7 +1,210 @@
-/** Bench view (being built: see issue 5). */
-import { el } from '../lib/dom.js';
+/**
+ * Bench view: opens `bench/results/*.json` (from `npm run bench`) and draws each backend's throughput
+ * against fleet count; or runs a short benchmark in the page (WebGPU against the CPU engine in a Web
+ * Worker) and draws that the same way. URL state: `w` (the workload shown), `bw` (the workload run in
+ * the page), `budget` (seconds), `max` (largest fleet count).
+ */
+import { WORKLOADS } from '../../bench/workloads.js';
+import { type BenchFile, BenchFileError, parseBenchFile } from '../../src/results/benchFile.js';
+import { showBackend } from '../lib/badge.js';
+import { lineChart } from '../lib/charts.js';
+import { dataTable, el, messageBox } from '../lib/dom.js';
+import { CpuWorkerEngine, pageEngine } from '../lib/engine.js';
+import { FileProblem, fileDrop, readTextFile } from '../lib/files.js';
+import type { ViewState } from '../lib/url.js';
+import { runPageBench, type NamedEngine } from './bench/run.js';
+import { speedups, throughputSeries, workloadsOf } from './bench/series.js';
 
-export function mountBench(root: HTMLElement): void {
-  root.append(el('h2', {}, 'Bench'));
+const MAX_FILE_BYTES = 64 * 2 ** 20;
+const BACKEND_COLORS = ['#2ca02c', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+const PAGE_WORKLOADS = WORKLOADS.filter((w) => w.name !== 'random64');
+const BUDGET = { min: 0.2, max: 60, fallback: 2 };
+const MAX_FLEETS = [1_000, 10_000, 100_000];
+
+const rate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
+
+export function mountBench(root: HTMLElement, state: ViewState): () => void {
+  const message = messageBox();
+  const shown = el('div', { class: 'bench-result' });
+  let current: { file: BenchFile; source: string } | null = null;
+  let running: AbortController | null = null;
+  let cpu: CpuWorkerEngine | null = null;
+
+  function show(file: BenchFile, source: string): void {
+    current = { file, source };
+    const workloads = workloadsOf(file);
+    const wanted = state.get('w');
+    const workload = wanted !== undefined && workloads.includes(wanted) ? wanted : workloads[0]!;
+    const picker = el('select', { id: 'bench-workload' });
+    for (const w of workloads) picker.append(el('option', { value: w, selected: w === workload }, w));
+    picker.addEventListener('change', () => {
+      state.set({ w: picker.value });
+      show(file, source);
+    });
+
+    const series = throughputSeries(file, workload);
+    const bands = series.backends.flatMap((b, i) => {
+      const color = BACKEND_COLORS[i % BACKEND_COLORS.length]!;
+      return [
+        { spec: { label: `${b.backend} (median)`, color, markers: true }, data: b.median },
+        { spec: { label: `${b.backend} (slowest run)`, color, dash: [4, 4] }, data: b.low },
+        { spec: { label: `${b.backend} (fastest run)`, color, dash: [4, 4] }, data: b.high },
+      ];
+    });
+    const chart = lineChart({
+      title: `${workload}: agent-steps per second against fleet count`,
+      x: { label: 'fleets (log scale)', log: true, format: 'si' },
+      y: { label: 'agent-steps / s (log scale)', log: true, format: 'si' },
+      series: bands.map((b) => b.spec),
+      data: [series.fleets, ...bands.map((b) => b.data)],
+      width: 720,
+      height: 360,
+    });
+    const env = file.environment;
+    const facts = [
+      ['date', env.date],
+      ['host', env.host ?? ''],
+      ['browser', env.browser ?? ''],
+      ['CPU', env.cpu ? `${env.cpu}${env.cores ? `, ${env.cores} cores` : ''}` : env.cores ? `${env.cores} cores` : ''],
+      ['adapter', env.adapter ? (env.adapter.description ?? `${env.adapter.vendor ?? ''} ${env.adapter.architecture ?? ''}`) : 'none'],
+      ['fleetsim', env.fleetsim ?? ''],
+    ].filter(([, v]) => v);
+    const list = el('dl', { class: 'facts' });
+    for (const [k, v] of facts) list.append(el('dt', {}, k), el('dd', {}, v));
+    const base = series.backends.some((b) => b.backend === 'cpu-1') ? 'cpu-1' : 'cpu-worker';
+    const ratios = speedups(series, base).filter((r) => r.backend !== base);
+    const rows = file.measurements
+      .filter((m) => m.workload === workload)
+      .map((m) => [
+        m.backend,
+        m.fleets.toLocaleString('en-US'),
+        m.steps.toLocaleString('en-US'),
+        rate(m.agentStepsPerSecond),
+        Math.round(m.fleetRunsPerSecond).toLocaleString('en-US'),
+        `${m.median.toFixed(3)} [${Math.min(...m.seconds).toFixed(3)}, ${Math.max(...m.seconds).toFixed(3)}]`,
+      ]);
+    shown.replaceChildren(
+      el('h3', {}, source),
+      list,
+      el('label', {}, 'workload ', picker),
+      el('div', { class: 'charts' }, chart),
+      ratios.length
+        ? el('p', { class: 'ratios' }, `against ${base}: ${ratios.map((r) => `${r.backend} ${r.ratio.toFixed(2)}× at ${r.fleets.toLocaleString('en-US')} fleets`).join('; ')}`)
+        : '',
+      dataTable(`${workload}: every measurement`, ['backend', 'fleets', 'steps', 'agent-steps/s', 'fleet runs/s', 'seconds: median [min, max]'], rows),
+    );
+    document.body.dataset.state = 'done';
+  }
+
+  async function open(files: File[]): Promise<void> {
+    const file = files[0]!;
+    try {
+      const parsed = parseBenchFile(await readTextFile(file, MAX_FILE_BYTES));
+      message.clear();
+      show(parsed, file.name);
+    } catch (error) {
+      if (!(error instanceof BenchFileError || error instanceof FileProblem)) throw error;
+      message.show(`${file.name}: ${error.message.replace(`${file.name}: `, '')}${current ? ` (still showing ${current.source})` : ''}`, 'error');
+      document.body.dataset.state = 'done';
+    }
+  }
+
+  // The in-page run's controls.
+  const workloadSelect = el('select', { id: 'bw' });
+  const chosen = state.get('bw') ?? 'paper-adaptive';
+  for (const w of PAGE_WORKLOADS) workloadSelect.append(el('option', { value: w.name, selected: w.name === chosen }, w.name));
+  const budget = el('input', { id: 'budget', type: 'number', min: BUDGET.min, max: BUDGET.max, step: 0.1, value: state.number('budget', BUDGET.fallback) });
+  const maxFleets = el('select', { id: 'max-fleets' });
+  const chosenMax = state.number('max', 10_000);
+  for (const n of MAX_FLEETS) maxFleets.append(el('option', { value: n, selected: n === chosenMax }, n.toLocaleString('en-US')));
+  const runButton = el('button', { type: 'submit' }, 'Run');
+  const cancelButton = el('button', { type: 'button', disabled: true }, 'Cancel');
+  const progress = el('progress', { hidden: true });
+  const progressText = el('span', { class: 'progress-text', 'aria-live': 'polite' });
+  const budgetError = el('span', { class: 'field-error', id: 'budget-error' });
+  const download = el('a', { hidden: true, download: 'fleetsim-bench-in-page.json' }, 'Save this result as JSON');
+  const form = el(
+    'form',
+    { class: 'params', novalidate: true }, // our own messages, naming the field and its range
+    el('label', {}, 'workload', workloadSelect),
+    el('label', {}, 'budget per run (s)', budget, budgetError),
+    el('label', {}, 'up to fleets', maxFleets),
+    runButton,
+    cancelButton,
+    progress,
+    progressText,
+  );
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const seconds = Number(budget.value);
+    if (!(budget.value.trim() !== '' && seconds >= BUDGET.min && seconds <= BUDGET.max)) {
+      budgetError.textContent = `budget must be a number from ${BUDGET.min} to ${BUDGET.max} seconds, got ${budget.value || '(empty)'}`;
+      budget.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    budgetError.textContent = '';
+    budget.removeAttribute('aria-invalid');
+    state.set({ bw: workloadSelect.value, budget: seconds, max: maxFleets.value });
+    void runInPage(seconds);
+  });
+  cancelButton.addEventListener('click', () => {
+    running?.abort();
+    cpu?.terminate();
+  });
+
+  async function runInPage(budgetSeconds: number): Promise<void> {
+    running = new AbortController();
+    runButton.disabled = true;
+    cancelButton.disabled = false;
+    progress.hidden = false;
+    download.hidden = true;
+    document.body.dataset.state = 'running';
+    try {
+      const gpu = await pageEngine(state.get('backend'));
+      showBackend(gpu);
+      cpu = new CpuWorkerEngine('the CPU reference engine in a Web Worker');
+      const engines: NamedEngine[] = gpu.backend === 'gpu' ? [{ name: 'webgpu', engine: gpu }, { name: 'cpu-worker', engine: cpu }] : [{ name: 'cpu-worker', engine: cpu }];
+      const result = await runPageBench(engines, {
+        workload: PAGE_WORKLOADS.find((w) => w.name === workloadSelect.value)!,
+        steps: 1000,
+        budgetSeconds,
+        repeats: 3,
+        maxFleets: Number(maxFleets.value),
+        signal: running.signal,
+        progress: (text) => (progressText.textContent = text),
+      });
+      progressText.textContent = gpu.backend === 'gpu' ? 'done' : `done (CPU only: ${gpu.detail})`;
+      state.set({ w: workloadSelect.value });
+      show(result, `in-page run, ${result.environment.date}`);
+      download.href = URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }));
+      download.hidden = false;
+    } catch (error) {
+      const cancelled = running.signal.aborted;
+      progressText.textContent = cancelled ? 'cancelled' : '';
+      if (!cancelled) message.show(`the in-page benchmark failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+      document.body.dataset.state = 'done';
+    } finally {
+      cpu?.terminate();
+      cpu = null;
+      running = null;
+      runButton.disabled = false;
+      cancelButton.disabled = true;
+      progress.hidden = true;
+    }
+  }
+
+  root.append(
+    el('h2', {}, 'Benchmarks: GPU against CPU'),
+    el('p', {}, 'Open a result of ', el('code', {}, 'npm run bench'), ' (bench/results/*.json), or run a short benchmark here: this browser’s WebGPU against the CPU reference engine in a Web Worker, 1,000 steps, fleet counts from 100 up by ×10 until a run takes longer than the budget.'),
+    fileDrop('Open a bench result:', '.json,application/json', (files) => void open(files)),
+    el('fieldset', {}, el('legend', {}, 'Run in this page'), form, download),
+    message.node,
+    shown,
+  );
   document.body.dataset.state = 'done';
+  return () => {
+    running?.abort();
+    cpu?.terminate();
+  };
 }

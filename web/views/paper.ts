@@ -1,42 +1,348 @@
 /**
- * Paper view: the paper's scenario (arXiv 2512.22149, Table II) on the page's engine — WebGPU, or the
- * CPU engine in a worker — beside the paper's figures.
+ * Paper view: the paper's scenario (arXiv 2512.22149) on the page's engine — WebGPU, or the CPU engine
+ * in a worker — with Table II beside the paper's figures, per-agent tables, the four panels of its
+ * Figure 2, and a form to change the agents, L_max, steps and arrivals. The scenario lives in the URL
+ * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
+ * leaves the last good result on the page.
  */
-import { PAPER_TABLE_II, paperBatch } from '../../src/model/paper.js';
-import { summarize } from '../../src/model/metrics.js';
-import { POLICY_NAMES } from '../../src/model/policies.js';
+import { runSeriesCpu, type RunSeries } from '../../src/cpu/engine.js';
+import type { Batch } from '../../src/model/batch.js';
+import { ConfigError } from '../../src/model/errors.js';
+import { type AgentSummary, type BatchResult, runSummary, summarize } from '../../src/model/metrics.js';
+import { MODEL_TABLE_II, PAPER_TABLE_II } from '../../src/model/paper.js';
+import { POLICY_NAMES, type PolicyName } from '../../src/model/policies.js';
 import { showBackend } from '../lib/badge.js';
+import { lineChart, POLICY_COLORS } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
-import { pageEngine } from '../lib/engine.js';
-import type { ViewState } from '../lib/url.js';
+import { backendBadge, type PageEngine, pageEngine } from '../lib/engine.js';
+import { currentView, readHash, ViewState } from '../lib/url.js';
+import { allocationData, perAgentData, scatterData, seriesGap } from './paperFigures.js';
+import { buildForm } from './paperForm.js';
+import {
+  AGENT_NAMES,
+  changedFields,
+  type FieldKey,
+  fieldOfConfigError,
+  fieldText,
+  PAPER_SCENARIO,
+  type PaperScenario,
+  parseScenario,
+  scenarioBatch,
+  scenarioParams,
+} from './paperScenario.js';
 
-export function mountPaper(root: HTMLElement, state: ViewState): void {
-  const message = messageBox();
-  root.append(el('h2', {}, 'Table II of arXiv 2512.22149'), message.node);
-  message.show('running…');
-  void (async () => {
-    const engine = await pageEngine(state.get('backend'));
-    showBackend(engine);
-    const batch = paperBatch();
-    const result = summarize(batch, await engine.run(batch));
-    message.show(engine.detail);
-    const rows = POLICY_NAMES.map((name, r) => {
-      const paper = PAPER_TABLE_II[name];
-      return [
-        name,
-        result.avgLatency[r]!.toFixed(3),
-        paper.avgLatency.toFixed(1),
-        result.throughput[r]!.toFixed(2),
-        paper.throughput.toFixed(1),
-        result.cost[r]!.toFixed(4),
-        paper.cost.toFixed(2),
-      ];
-    });
-    const headers = ['policy', 'avgLatency (s)', 'paper (s)', 'throughput (rps)', 'paper (rps)', 'cost ($)', 'paper ($)'];
-    root.append(dataTable('fleetsim against the paper', headers, rows));
-    document.body.dataset.state = 'done';
-  })().catch((error: unknown) => {
-    message.show(`fleetsim failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
-    document.body.dataset.state = 'error';
+/** How the page names the policies (round-robin is `roundRobin` in the CLI and the JSON). */
+const POLICY_LABEL: Readonly<Record<PolicyName, string>> = { static: 'static', roundRobin: 'round-robin', adaptive: 'adaptive' };
+const policyColor = (p: PolicyName): string => POLICY_COLORS[POLICY_LABEL[p]] ?? '#555';
+/** One colour per agent for the allocation panel (distinct from the policy colours). */
+const AGENT_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#17becf'];
+/** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
+const TYPING_PAUSE_MS = 300;
+const CHART_SIZE = { width: 540, height: 300 };
+
+/** The results of one run, kept so that panel (c)'s policy can change without running again. */
+interface Shown {
+  scenario: PaperScenario;
+  batch: Batch;
+  result: BatchResult;
+  perPolicy: AgentSummary[][];
+  series: RunSeries[];
+  gap: number;
+  engine: PageEngine;
+  ms: number;
+}
+
+const isPaper = (s: PaperScenario): boolean => changedFields(s).length === 0;
+
+function tableII(shown: Shown): HTMLTableElement {
+  const { result, scenario } = shown;
+  const paper = isPaper(scenario);
+  const rows = POLICY_NAMES.map((name, r) => {
+    const published = PAPER_TABLE_II[name];
+    return [
+      POLICY_LABEL[name],
+      result.avgLatency[r]!.toFixed(3),
+      published.avgLatency.toFixed(1),
+      paper ? MODEL_TABLE_II.avgLatency[name].toFixed(3) : '—',
+      result.throughput[r]!.toFixed(2),
+      result.capacityThroughput[r]!.toFixed(2),
+      published.throughput.toFixed(1),
+      result.cost[r]!.toFixed(4),
+      published.cost.toFixed(3),
+      result.crossAgentStd[r]!.toFixed(2),
+    ];
   });
+  const headers = [
+    'policy',
+    'avgLatency (s)',
+    'paper (s)',
+    'MODEL.md (s)',
+    'served (rps)',
+    'capacity (rps)',
+    'paper (rps)',
+    'cost ($)',
+    'paper ($)',
+    'crossAgentStd (s)',
+  ];
+  const table = dataTable('Table II: fleetsim beside the paper', headers, rows);
+  table.id = 'table-ii';
+  return table;
+}
+
+function agentTable(shown: Shown): HTMLTableElement {
+  const paper = isPaper(shown.scenario);
+  const rows = POLICY_NAMES.flatMap((name, r) =>
+    shown.perPolicy[r]!.map((a, i) => [
+      `${AGENT_NAMES[i]}, ${POLICY_LABEL[name]}`,
+      a.latency.toFixed(3),
+      paper ? MODEL_TABLE_II.perAgentLatency[name][i]!.toFixed(3) : '—',
+      a.throughput.toFixed(2),
+      a.share.toFixed(4),
+      a.meanQueue.toFixed(1),
+      a.finalQueue.toFixed(1),
+    ]),
+  );
+  const headers = ['agent, policy', 'latency (s)', 'MODEL.md (s)', 'throughput (rps)', 'mean share (GPU)', 'mean queue (req)', 'final queue (req)'];
+  const table = dataTable('Per agent', headers, rows);
+  table.id = 'per-agent';
+  return table;
+}
+
+const policySeries = (points: boolean) => POLICY_NAMES.map((p) => ({ label: POLICY_LABEL[p], color: policyColor(p), points }));
+
+function destroyCharts(root: ParentNode): void {
+  for (const figure of root.querySelectorAll<HTMLElement & { plot?: { destroy(): void } }>('figure.chart')) figure.plot?.destroy();
+}
+
+function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
+  const r = POLICY_NAMES.indexOf(policy);
+  const figure = lineChart({
+    title: `(c) GPU share per agent over time: ${POLICY_LABEL[policy]}`,
+    x: { label: 'time (s)' },
+    y: { label: 'GPU share g (GPUs)', zero: true },
+    series: AGENT_NAMES.map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
+    data: allocationData(shown.series[r]!, shown.batch.config.dt),
+    ...CHART_SIZE,
+  });
+  figure.id = 'panel-allocation';
+  return figure;
+}
+
+export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
+  let state = initial;
+  const message = messageBox();
+  const form = buildForm();
+  const note = el('p', { class: 'note' });
+  const tables = el('div', { class: 'tables' });
+  const panels = el('div', { class: 'charts panels' });
+  const caption = el('p', { class: 'note', id: 'series-note' });
+  root.append(
+    el('h2', {}, 'The paper’s scenario: Table II and Figure 2 of arXiv 2512.22149'),
+    el(
+      'p',
+      {},
+      'Four agents share one GPU under three allocation policies. Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
+    ),
+    form.node,
+    message.node,
+    note,
+    tables,
+    panels,
+    caption,
+  );
+
+  const enginePromise = pageEngine(state.get('backend'));
+  let alive = true;
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  let queued: { scenario: PaperScenario; batch: Batch } | null = null;
+  let busy = false;
+  let invalid = false;
+  /** The scenario last sent to the engine (JSON); a change event that alters nothing does not rerun. */
+  let requestedKey: string | null = null;
+
+  const setState = (s: string): void => {
+    if (alive) document.body.dataset.state = s;
+  };
+
+  const fillForm = (text: (key: FieldKey) => string): void => {
+    for (const [key, control] of form.inputs) control.value = text(key);
+  };
+  /** Marks the fields in `errors` (clearing the others); returns whether the form is valid. */
+  const markErrors = (errors: ReadonlyMap<FieldKey, string>): boolean => {
+    for (const [key, span] of form.errors) {
+      const problem = errors.get(key);
+      span.textContent = problem ?? '';
+      const control = form.inputs.get(key)!;
+      if (problem) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+    }
+    invalid = errors.size > 0;
+    return !invalid;
+  };
+
+  const render = (next: Shown): void => {
+    const { scenario, engine } = next;
+    const changed = changedFields(scenario);
+    note.textContent =
+      changed.length === 0
+        ? 'This is the paper’s scenario: fleetsim’s figures should equal the MODEL.md column; the paper’s are as printed (rounded).'
+        : `Your scenario differs from the paper’s in ${changed.join(', ')}: the paper’s and MODEL.md’s columns are for the paper’s own scenario.`;
+    tables.replaceChildren(tableII(next), agentTable(next));
+    destroyCharts(panels);
+    const perPolicy = next.perPolicy;
+    const agentAxis = { label: 'agent', categories: AGENT_NAMES };
+    const allocPolicy = (POLICY_NAMES as readonly string[]).includes(state.get('alloc') ?? '') ? (state.get('alloc') as PolicyName) : 'adaptive';
+    const select = el('select', { id: 'alloc-policy', 'aria-label': 'policy of panel (c)' }, ...POLICY_NAMES.map((p) => el('option', { value: p }, POLICY_LABEL[p])));
+    select.value = allocPolicy;
+    const allocSlot = el('div', { class: 'panel-slot' }, el('label', { class: 'panel-control' }, 'policy of panel (c) ', select), allocationChart(next, allocPolicy));
+    select.addEventListener('change', () => {
+      const policy = select.value as PolicyName;
+      state.set({ alloc: policy === 'adaptive' ? undefined : policy });
+      const old = allocSlot.querySelector('figure.chart');
+      if (old) destroyCharts(allocSlot);
+      old?.replaceWith(allocationChart(next, policy));
+    });
+    panels.replaceChildren(
+      lineChart({
+        title: '(a) Per-agent latency by policy',
+        x: agentAxis,
+        y: { label: 'mean latency ℓ (s)', zero: true },
+        series: policySeries(true),
+        data: perAgentData(perPolicy, 'latency'),
+        ...CHART_SIZE,
+      }),
+      lineChart({
+        title: '(b) Per-agent throughput by policy',
+        x: agentAxis,
+        y: { label: 'throughput served (requests/s)', zero: true },
+        series: policySeries(true),
+        data: perAgentData(perPolicy, 'throughput'),
+        ...CHART_SIZE,
+      }),
+      allocSlot,
+      lineChart({
+        title: '(d) Latency against throughput, one point per agent',
+        x: { label: 'throughput served (requests/s)' },
+        y: { label: 'mean latency ℓ (s)', zero: true },
+        series: policySeries(true),
+        data: scatterData(perPolicy),
+        ...CHART_SIZE,
+      }),
+    );
+    const name = engine.backend === 'gpu' ? 'WebGPU engine' : 'CPU engine (Web Worker)';
+    caption.textContent =
+      `Table II, the per-agent table and panels (a), (b), (d): the ${name}. Panel (c): the per-step series of the CPU reference ` +
+      `engine (runSeriesCpu, in this page), whose step sums agree with the ${name}’s totals to ${next.gap.toExponential(1)} (relative` +
+      `${engine.backend === 'gpu' ? '; the GPU keeps queues in f32, so long runs with large queues drift further' : ''}). ` +
+      'Drag across a chart to zoom in; double-click to zoom out.';
+    caption.dataset.seriesGap = String(next.gap);
+    message.show(`${backendBadge(engine)}: ${engine.detail}. ${scenario.steps} steps × 3 policies in ${next.ms.toFixed(0)} ms.`);
+  };
+
+  const runOnce = async (scenario: PaperScenario, batch: Batch): Promise<void> => {
+    const engine = await enginePromise;
+    showBackend(engine);
+    const started = performance.now();
+    const result = summarize(batch, await engine.run(batch));
+    const ms = performance.now() - started;
+    if (!alive || queued) return; // a newer scenario is waiting: show that one instead
+    const perPolicy = POLICY_NAMES.map((_, r) => runSummary(batch, result, r, AGENT_NAMES).perAgent);
+    const series = POLICY_NAMES.map((_, r) => runSeriesCpu(batch, r));
+    const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0)));
+    render({ scenario, batch, result, perPolicy, series, gap, engine, ms });
+  };
+
+  /** Runs the latest requested scenario; requests made during a run replace each other. */
+  const request = async (scenario: PaperScenario, batch: Batch): Promise<void> => {
+    queued = { scenario, batch };
+    setState('running');
+    if (busy) return;
+    busy = true;
+    try {
+      while (queued && alive) {
+        const job: { scenario: PaperScenario; batch: Batch } = queued;
+        queued = null;
+        await runOnce(job.scenario, job.batch);
+      }
+      setState(invalid ? 'invalid' : 'done');
+    } catch (error) {
+      queued = null;
+      requestedKey = null; // the same scenario may be tried again
+      message.show(`fleetsim failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+      setState('error');
+    } finally {
+      busy = false;
+    }
+  };
+
+  /** Validates the whole form; when valid, writes the URL and runs. */
+  const commit = (): void => {
+    clearTimeout(typing);
+    const { scenario, errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    let batch: Batch | undefined;
+    if (errors.size === 0) {
+      try {
+        batch = scenarioBatch(scenario);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        errors.set(fieldOfConfigError(error.field) ?? 'lmax', error.message); // the engine's own limits (backstop)
+      }
+    }
+    if (!markErrors(errors) || !batch) {
+      setState(busy ? 'running' : 'invalid');
+      return;
+    }
+    state.set(scenarioParams(scenario));
+    const key = JSON.stringify(scenario);
+    if (key === requestedKey) {
+      setState(busy ? 'running' : 'done');
+      return;
+    }
+    requestedKey = key;
+    void request(scenario, batch);
+  };
+
+  form.node.addEventListener('input', () => {
+    clearTimeout(typing);
+    const { errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    if (!markErrors(errors)) {
+      if (!busy) setState('invalid');
+      return;
+    }
+    setState('pending');
+    typing = setTimeout(commit, TYPING_PAUSE_MS);
+  });
+  form.node.addEventListener('change', commit);
+  form.node.addEventListener('submit', (event) => {
+    event.preventDefault();
+    commit();
+  });
+  form.reset.addEventListener('click', () => {
+    fillForm((key) => fieldText(PAPER_SCENARIO, key));
+    commit();
+  });
+
+  /** A hash edited by hand (same view): take its scenario when it differs from the form's. */
+  const onHash = (): void => {
+    const params = readHash();
+    if (currentView(params) !== 'paper') return;
+    state = new ViewState(params);
+    const text = (key: FieldKey): string => params.get(key) ?? fieldText(PAPER_SCENARIO, key);
+    if ([...form.inputs].every(([key, control]) => control.value === text(key))) return;
+    fillForm(text);
+    commit();
+  };
+  window.addEventListener('hashchange', onHash);
+
+  // The link's values as written (an invalid one stays visible with its error), the paper's elsewhere.
+  fillForm((key) => state.get(key) ?? fieldText(PAPER_SCENARIO, key));
+  commit();
+  if (invalid) message.show('The link’s scenario has values outside their ranges: fix the marked fields to run it.', 'error');
+
+  return () => {
+    alive = false;
+    clearTimeout(typing);
+    window.removeEventListener('hashchange', onHash);
+    destroyCharts(panels);
+  };
 }

@@ -142,7 +142,7 @@ function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Rec
   const logY = logValues(line.series.flatMap((s) => [...s.mean, ...s.low]));
   return lineChart({
     title: `${metric} against ${x}: mean and 95 % interval per policy`,
-    x: { label: x, ...(line.ticks ? { ticks: line.ticks } : { log: logAxis(axis.values) }) },
+    x: { label: x, ...(line.ticks ? { categories: line.ticks } : { log: logAxis(axis.values) }) },
     y: { label: `${info ? `${info.label} (${info.unit})` : metric}${logY ? ', log scale' : ''}`, log: logY },
     series,
     data: [line.x, ...line.series.flatMap((s) => [s.mean, s.low, s.high])],

@@ -1,0 +1,47 @@
+/**
+ * The benchmark's workloads, shared by `npm run bench` (bench/suite.ts) and the page's Bench view:
+ * the paper's 4-agent fleet under each policy, and random fleets of exactly 16 and 64 agents under all
+ * three, with Poisson arrivals. Browser-safe (imports nothing from Node).
+ */
+import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
+import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
+import { POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { randomFleet } from '../src/model/randomFleets.js';
+
+export interface Workload {
+  name: string;
+  policies: PolicyName[];
+  fleet(index: number): FleetSpec;
+  numpy?: PolicyName; // the NumPy peer implements the paper fleet only
+}
+
+const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
+
+/** Random fleets of exactly `n` agents (the CLI's random-fleet family). */
+export const randomOf =
+  (n: number) =>
+  (index: number): FleetSpec =>
+    randomFleet(1, index, { agents: [n, n], T: [5, 500], R: [0, 1], priorities: [1, 2, 3], load: [0.3, 1.5], capacity: 1 });
+
+export const WORKLOADS: Workload[] = [
+  ...POLICY_NAMES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),
+  { name: 'random16', policies: [...POLICY_NAMES], fleet: randomOf(16) },
+  { name: 'random64', policies: [...POLICY_NAMES], fleet: randomOf(64) },
+];
+
+export function makeWorkloadBatch(w: Workload, fleets: number, steps: number): Batch {
+  const specs = Array.from({ length: fleets }, (_, i) => w.fleet(i));
+  return makeBatch(packFleets(specs), crossRuns(fleets, w.policies.map((p) => POLICY[p]), 1), {
+    ...PAPER_CONFIG,
+    arrivals: 'poisson',
+    steps,
+    seed: 1,
+  });
+}
+
+/** Agent-steps of a batch: Σ over runs of the fleet's agents × steps. */
+export const agentStepsOf = (b: Batch): number => {
+  let agents = 0;
+  for (let r = 0; r < b.runs.count; r++) agents += b.fleets.agentCount[b.runs.fleet[r]!]!;
+  return agents * b.config.steps;
+};

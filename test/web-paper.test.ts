@@ -1,0 +1,172 @@
+/**
+ * The Paper view's pure logic (web/views/paperScenario.ts, paperFigures.ts): the scenario read from
+ * the URL's hash and written back, each field's range and error, the batch it runs, and the per-step
+ * series checked against the engines' totals.
+ */
+import { describe, expect, it } from 'vitest';
+import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
+import { runSummary, summarize } from '../src/model/metrics.js';
+import { paperBatch } from '../src/model/paper.js';
+import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { allocationData, perAgentData, scatterData, seriesGap } from '../web/views/paperFigures.js';
+import {
+  changedFields,
+  cloneScenario,
+  FIELDS,
+  fieldOfConfigError,
+  PAGE_MAX_STEPS,
+  PAPER_SCENARIO,
+  type PaperScenario,
+  parseScenario,
+  scenarioBatch,
+  scenarioParams,
+} from '../web/views/paperScenario.js';
+import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
+
+/** The URL's hash as a view writes it (ViewState.set drops undefined keys). */
+function hashOf(s: PaperScenario): URLSearchParams {
+  const params = new URLSearchParams('view=paper');
+  for (const [key, value] of Object.entries(scenarioParams(s))) if (value !== undefined) params.set(key, value);
+  return params;
+}
+
+/**
+ * The series is the CPU engine's f64 run, the GPU keeps queues in f32 (relative rounding 6e-8 per
+ * operation, accumulated over the steps of a run): 1e-5 leaves room above the 1.2e-6 seen on the
+ * paper's scenario (SwiftShader and lavapipe) and is far below any modelling difference.
+ */
+const SERIES_GAP_F32 = 1e-5;
+/** CPU series against CPU totals: the same f64 arithmetic, summed in the same order. */
+const SERIES_GAP_F64 = 1e-12;
+
+describe('the scenario in the URL', () => {
+  it('is the paper’s when the hash has no scenario keys, and then writes none', () => {
+    const { scenario, errors } = parseScenario(new URLSearchParams('view=paper'));
+    expect(errors.size).toBe(0);
+    expect(scenario).toEqual(PAPER_SCENARIO);
+    expect(hashOf(scenario).toString()).toBe('view=paper');
+    expect(changedFields(scenario)).toEqual([]);
+  });
+
+  it('round-trips every field through the hash', () => {
+    const s = cloneScenario(PAPER_SCENARIO);
+    s.agents[0]!.T = 120.5;
+    s.agents[1]!.R = 0.125;
+    s.agents[2]!.P = 3;
+    s.agents[3]!.lambda = 0;
+    Object.assign(s, { lmax: 1000, steps: 250, arrivals: 'poisson', seed: 2 ** 40 + 1 });
+    const params = hashOf(s);
+    expect(params.get('lmax')).toBe('1000');
+    expect(params.has('T1')).toBe(false); // unchanged fields stay out of the link
+    const back = parseScenario(new URLSearchParams(params.toString()));
+    expect(back.errors.size).toBe(0);
+    expect(back.scenario).toEqual(s);
+    expect(changedFields(s)).toEqual(['coordinator T', 'nlp R', 'vision P', 'reasoning λ', 'L_max', 'steps', 'arrivals', 'seed']);
+  });
+
+  it.each([
+    ['lmax', '-5', 'L_max: must be a number > 0 and ≤ 1e9 (seconds, latency of a zero-share step), got "-5"'],
+    ['lmax', 'abc', 'L_max: must be a number > 0 and ≤ 1e9'],
+    ['lmax', 'Infinity', 'L_max: must be a number > 0'],
+    ['steps', '1.5', `steps: must be an integer from 1 to ${PAGE_MAX_STEPS} (steps of 1 s), got "1.5"`],
+    ['steps', String(PAGE_MAX_STEPS + 1), `steps: must be an integer from 1 to ${PAGE_MAX_STEPS}`],
+    ['steps', '', 'steps: must be an integer from 1 to 100000 (steps of 1 s), got nothing'],
+    ['T0', '0', 'coordinator T: must be a number > 0 and ≤ 1e9 (requests/s with the whole GPU)'],
+    ['T2', '1e300', 'vision T: must be a number > 0 and ≤ 1e9'],
+    ['R1', '1.5', 'nlp R: must be a number ≥ 0 and ≤ 1 (minimum share of the GPU), got "1.5"'],
+    ['P3', '-1', 'reasoning P: must be a number > 0 and ≤ 1e6'],
+    ['lambda3', '2e7', 'reasoning λ: must be a number ≥ 0 and ≤ 1e7 (requests/s)'],
+    ['arrivals', 'gamma', 'arrivals: must be one of deterministic, poisson, got "gamma"'],
+    ['seed', '-1', `seed: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`],
+  ])('%s = %j is refused, naming the field and its range', (key, raw, message) => {
+    const { scenario, errors } = parseScenario(new URLSearchParams({ [key]: raw, lmax: key === 'lmax' ? raw : '1000' }));
+    expect(errors.size).toBe(1);
+    expect(errors.get(key as never)).toContain(message);
+    // the other fields still read, and the bad one keeps the paper's value
+    expect(scenario.lmax).toBe(key === 'lmax' ? PAPER_SCENARIO.lmax : 1000);
+  });
+
+  it('accepts the ends of every range', () => {
+    const edges: Record<string, string> = { T0: '1e9', R0: '0', R1: '1', P0: '1e6', lambda0: '0', lambda1: '1e7', steps: '1', seed: '0', lmax: '1e9' };
+    expect(parseScenario(new URLSearchParams(edges)).errors).toEqual(new Map());
+    expect(() => scenarioBatch(parseScenario(new URLSearchParams(edges)).scenario)).not.toThrow();
+  });
+
+  it('has one field per agent parameter and run setting, each key unique', () => {
+    const keys = FIELDS.map((f) => f.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(4 * 4 + 4);
+  });
+
+  it('maps the engine’s ConfigError fields to the form’s', () => {
+    expect(fieldOfConfigError('fleets[0].agents[2].lambda')).toBe('lambda2');
+    expect(fieldOfConfigError('fleets[0].agents[0].T')).toBe('T0');
+    expect(fieldOfConfigError('lmax')).toBe('lmax');
+    expect(fieldOfConfigError('warmup')).toBeUndefined();
+  });
+});
+
+describe('the scenario’s batch', () => {
+  it('is the paper’s batch for the paper’s scenario', () => {
+    const mine = scenarioBatch(PAPER_SCENARIO);
+    const paper = paperBatch();
+    expect(mine.config).toEqual(paper.config);
+    expect(mine.fleets).toEqual(paper.fleets);
+    expect(mine.runs).toEqual(paper.runs);
+  });
+
+  it('gives round-robin 756.8 with L_max = 1000 (MODEL.md)', () => {
+    const batch = scenarioBatch({ ...cloneScenario(PAPER_SCENARIO), lmax: 1000 });
+    expect(summarize(batch, runBatchCpu(batch)).avgLatency[POLICY.roundRobin]!.toFixed(1)).toBe('756.8');
+  });
+});
+
+describe('the four panels and the series check', () => {
+  const batch = paperBatch();
+  const result = summarize(batch, runBatchCpu(batch));
+  const perPolicy = POLICY_NAMES.map((_, r) => runSummary(batch, result, r).perAgent);
+
+  it('(a) and (b): one column per policy, one point per agent', () => {
+    const [x, ...latency] = perAgentData(perPolicy, 'latency');
+    expect(x).toEqual([0, 1, 2, 3]);
+    expect(latency[POLICY.static]!.map((v) => v!.toFixed(3))).toEqual(['111.100', '111.100', '101.000', '117.833']);
+    const [, ...throughput] = perAgentData(perPolicy, 'throughput');
+    expect(throughput[POLICY.static]).toEqual([25, 12.5, 15, 7.5]);
+  });
+
+  it('(c): round-robin gives the whole GPU to agent t mod N at step t', () => {
+    const [x, ...shares] = allocationData(runSeriesCpu(batch, POLICY.roundRobin), batch.config.dt);
+    expect(x).toHaveLength(100);
+    expect(x[99]).toBe(99);
+    for (let t = 0; t < 100; t++) shares.forEach((column, i) => expect(column[t]).toBe(i === t % 4 ? 1 : 0));
+  });
+
+  it('(d): points sorted by throughput, each row belonging to exactly one policy', () => {
+    const [x, ...ys] = scatterData(perPolicy);
+    expect(x).toHaveLength(12);
+    expect([...x].sort((a, b) => a - b)).toEqual(x);
+    for (let k = 0; k < x.length; k++) expect(ys.filter((y) => y[k] !== null)).toHaveLength(1);
+  });
+
+  it.each([
+    ['deterministic', batch],
+    ['poisson', scenarioBatch({ ...cloneScenario(PAPER_SCENARIO), arrivals: 'poisson', seed: 9, steps: 300 })],
+  ] as const)('the CPU series sums to the CPU totals (%s arrivals)', (_, b) => {
+    const totals = runBatchCpu(b);
+    for (let r = 0; r < 3; r++) expect(seriesGap(runSeriesCpu(b, r), totals, r)).toBeLessThanOrEqual(SERIES_GAP_F64);
+  });
+
+  it('notices a series that is not the run’s', () => {
+    const totals = runBatchCpu(batch);
+    expect(seriesGap(runSeriesCpu(batch, POLICY.static), totals, POLICY.adaptive)).toBeGreaterThan(0.01);
+  });
+
+  describe.skipIf(!gpu)(gpuSkipReason ?? 'on the GPU', () => {
+    it('the CPU series sums to the GPU engine’s totals', async () => {
+      const b = scenarioBatch({ ...cloneScenario(PAPER_SCENARIO), lmax: 1000 });
+      const totals = await (await engine()).run(b);
+      assertNoUncapturedErrors();
+      for (let r = 0; r < 3; r++) expect(seriesGap(runSeriesCpu(b, r), totals, r)).toBeLessThanOrEqual(SERIES_GAP_F32);
+    });
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The Paper view's form: the agents' T, R, P and λ in a grid (one row per agent), then L_max, steps,
+ * arrivals and seed. Each control has an accessible name with its unit and an error span right after
+ * it (aria-describedby), filled by the view when the field's text is outside its range.
+ */
+import { el } from '../lib/dom.js';
+import { AGENT_NAMES, agentFields, type FieldKey, FIELDS, RUN_FIELDS } from './paperScenario.js';
+
+/** Short column titles of the agents' grid, and the unit each input's accessible name carries. */
+const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
+  { title: 'T (requests/s)', unit: 'requests/s with the whole GPU' },
+  { title: 'R (min share)', unit: 'minimum GPU share, 0 to 1' },
+  { title: 'P (priority)', unit: 'priority, 1 = most important' },
+  { title: 'λ (requests/s)', unit: 'nominal arrival rate, requests/s' },
+];
+const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = { lmax: 'L_max (s)', steps: 'steps (Δt = 1 s)', arrivals: 'arrivals', seed: 'seed' };
+
+export interface Form {
+  node: HTMLFormElement;
+  inputs: Map<FieldKey, HTMLInputElement | HTMLSelectElement>;
+  errors: Map<FieldKey, HTMLElement>;
+  reset: HTMLButtonElement;
+}
+
+function input(key: FieldKey, accessibleName: string): { control: HTMLInputElement | HTMLSelectElement; error: HTMLElement } {
+  const error = el('span', { class: 'field-error', id: `error-${key}`, 'aria-live': 'polite' });
+  const attrs = { id: `field-${key}`, name: key, 'aria-label': accessibleName, 'aria-describedby': error.id };
+  const field = FIELDS.find((f) => f.key === key)!;
+  const control =
+    field.kind === 'choice'
+      ? el('select', attrs, ...field.choices.map((c) => el('option', { value: c }, c)))
+      : el('input', { ...attrs, type: 'text', inputmode: field.kind === 'number' && field.integer ? 'numeric' : 'decimal', size: 9, autocomplete: 'off' });
+  return { control, error };
+}
+
+/** The scenario's form: a grid of the agents' fields and the run's settings, each with its error next to it. */
+export function buildForm(): Form {
+  const inputs = new Map<FieldKey, HTMLInputElement | HTMLSelectElement>();
+  const errors = new Map<FieldKey, HTMLElement>();
+  const cell = (key: FieldKey, accessibleName: string, title?: string): HTMLElement => {
+    const { control, error } = input(key, accessibleName);
+    inputs.set(key, control);
+    errors.set(key, error);
+    return el('label', { class: 'field', 'data-field': key }, title ? el('span', {}, title) : null, control, error);
+  };
+  const grid = el(
+    'div',
+    { class: 'agent-grid' },
+    el('span', { class: 'head' }, 'agent'),
+    ...AGENT_COLUMNS.map((c) => el('span', { class: 'head', 'aria-hidden': 'true' }, c.title)),
+    ...AGENT_NAMES.flatMap((name, i) => [
+      el('span', { class: 'agent' }, name),
+      ...agentFields(i).map((f, k) => cell(f.key, `${name} ${f.label.split(' ').pop()!} (${AGENT_COLUMNS[k]!.unit})`)),
+    ]),
+  );
+  const reset = el('button', { type: 'button' }, 'Reset to the paper');
+  const run = el(
+    'fieldset',
+    { class: 'run-fields' },
+    el('legend', {}, 'Run'),
+    ...RUN_FIELDS.map((f) => cell(f.key, RUN_TITLES[f.key] ?? f.label, RUN_TITLES[f.key] ?? f.label)),
+    el('div', { class: 'buttons' }, el('button', { type: 'submit' }, 'Run'), reset),
+  );
+  const node = el(
+    'form',
+    { class: 'params paper-form', novalidate: true, 'aria-label': 'scenario' },
+    el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper)'), grid),
+    run,
+  );
+  return { node, inputs, errors, reset };
+}
