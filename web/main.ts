@@ -5,19 +5,21 @@
  */
 import { el } from './lib/dom.js';
 import { currentView, readHash, ViewState, type ViewName } from './lib/url.js';
-import { mountBench } from './views/bench.js';
-import { mountPaper } from './views/paper.js';
-import { mountSweep } from './views/sweep.js';
 
 /** A view fills `root` and may return a function that stops its work when the user leaves it. */
 export type MountView = (root: HTMLElement, state: ViewState) => void | (() => void);
 
-const MOUNT: Readonly<Record<ViewName, MountView>> = { paper: mountPaper, sweep: mountSweep, bench: mountBench };
+/** Each view is its own chunk, loaded when first shown (the Paper view does not load Arrow or the sweep code). */
+const LOAD: Readonly<Record<ViewName, () => Promise<MountView>>> = {
+  paper: () => import('./views/paper.js').then((m) => m.mountPaper),
+  sweep: () => import('./views/sweep.js').then((m) => m.mountSweep),
+  bench: () => import('./views/bench.js').then((m) => m.mountBench),
+};
 
 let unmount: (() => void) | undefined;
 let shown: ViewName | undefined;
 
-function route(): void {
+async function route(): Promise<void> {
   const params = readHash();
   const view = currentView(params);
   if (view === shown) return;
@@ -33,11 +35,13 @@ function route(): void {
   root.append(section);
   document.body.dataset.state = 'running';
   try {
-    unmount = MOUNT[view](section, new ViewState(params)) ?? undefined;
+    const mount = await LOAD[view]();
+    if (shown !== view) return; // the user moved on while the view loaded
+    unmount = mount(section, new ViewState(params)) ?? undefined;
   } catch (error) {
     section.append(el('p', { class: 'message', 'data-kind': 'error', role: 'alert' }, `This view failed: ${String(error)}`));
   }
 }
 
-window.addEventListener('hashchange', route);
-route();
+window.addEventListener('hashchange', () => void route());
+void route();
