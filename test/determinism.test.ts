@@ -4,7 +4,8 @@
  * maxRunsPerChunk / maxChunkBytes, and a 2-D folded dispatch grid), and the dispatch split of the
  * steps. Checked on both backends, for the paper's model with Poisson arrivals and for every engine
  * extension at once (rate schedules, the ema signal, exponential work, and a warm-up that ends inside
- * a dispatch).
+ * a dispatch). On the GPU also: the two loop orders of each simulate kernel (agent by agent under the
+ * nominal signal, step by step under the others) give the same static and round-robin runs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
@@ -131,6 +132,22 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
     it('gives byte-identical runs for batches of 1, 7 and 4,096 runs', async () => {
       expectSameBytes(await inBatches(all, gpuRun(plain), 1, oneByOne), reference.slice(0, oneByOne));
       for (const size of [7, 4096]) expectSameBytes(await inBatches(all, gpuRun(plain), size), reference);
+    });
+
+    it.each<[string, GpuEngineOptions]>([
+      ['narrow', {}],
+      ['wide', { wideAbove: 0 }],
+    ])('gives byte-identical static and round-robin runs in both loop orders of the %s kernel', async (_, options) => {
+      // Under the nominal signal the kernels run the agents one after the other through the steps,
+      // under the others step by step over all agents; static and round-robin ignore the signal, so
+      // their runs must not change with it (nor with the kernel: they need no sum).
+      const other = all.config.signal === 'ema' ? 'nominal' : 'ema';
+      const swapped = makeBatch(all.fleets, all.runs, { ...all.config, signal: other });
+      const got = runBytes(swapped, await gpuRun(await engine(options))(swapped));
+      const kept = (r: number): boolean => all.runs.policy[r] !== POLICY.adaptive;
+      expectSameBytes(got.filter((_, r) => kept(r)), reference.filter((_, r) => kept(r)));
+      const adaptive = got.findIndex((bytes, r) => !kept(r) && Buffer.compare(bytes, reference[r]!) !== 0);
+      expect(adaptive, 'the signal changes some adaptive run').toBeGreaterThanOrEqual(0);
     });
 
     it.each<[string, GpuEngineOptions]>([
