@@ -1,6 +1,6 @@
 /**
  * The GPU engine alone on the paper benchmark, for kernel work: the paper's 4-agent fleet × 3 policies
- * with Poisson arrivals, 1,000 steps, `fleets` fleets (default 10,000), then the same agent-steps in
+ * with Poisson arrivals (or --arrivals=deterministic), 1,000 steps, `fleets` fleets (default 10,000), then the same agent-steps in
  * random 16- and 64-agent fleets. Each figure is the median of `repeats` timed runs after a warm-up,
  * per second of wall time and per second of this process's CPU time (user + system, all threads: on
  * lavapipe that is the GPU's work, and it moves far less than wall time when others share the cores).
@@ -9,10 +9,10 @@
  * earlier commit) and the two are timed alternately, run by run, so that drift on a shared machine hits
  * both alike; every batch's totals are compared bit for bit between the two first.
  *
- *   npm run bench:gpu -- [fleets=10000] [repeats=5] [--base=DIR] [--paper-only] [--signal=ema]
+ *   npm run bench:gpu -- [fleets=10000] [repeats=5] [--base=DIR] [--paper-only] [--signal=ema] [--arrivals=deterministic]
  */
 import { GpuEngine } from '../src/gpu/engine.js';
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SignalMode } from '../src/model/batch.js';
+import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SignalMode } from '../src/model/batch.js';
 import { type RunTotals } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
@@ -27,13 +27,14 @@ const fleets = Number(positional[0] ?? 10_000);
 const repeats = Number(positional[1] ?? 5);
 const baseDir = option('base');
 const signal = (option('signal') ?? 'nominal') as SignalMode;
+const arrivals = (option('arrivals') ?? 'poisson') as ArrivalMode;
 const steps = 1000;
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
 
 function benchBatch(specs: readonly FleetSpec[]): Batch {
   return makeBatch(packFleets(specs), crossRuns(specs.length, POLICIES, 1), {
     ...PAPER_CONFIG,
-    arrivals: 'poisson',
+    arrivals,
     steps,
     seed: 1,
     signal,
@@ -88,7 +89,7 @@ for (const [label, batch] of workloads) {
     }
   }
   const agentSteps = agentStepsOf(batch);
-  console.log(`${label}, ${steps} steps, signal ${signal}${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`);
+  console.log(`${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`);
   engines.forEach(([name], e) => {
     const rate = (s: number): string => (agentSteps / s / 1e6).toFixed(1).padStart(6);
     console.log(
