@@ -7,7 +7,8 @@
  *
  * With --base=DIR a second engine is built from the WGSL files in DIR (say, a copy of shaders/ from an
  * earlier commit) and the two are timed alternately, run by run, so that drift on a shared machine hits
- * both alike; every batch's totals are compared bit for bit between the two first.
+ * both alike; every batch's totals are compared bit for bit between the two first. The SHA-256 of the
+ * totals printed per workload compares engines at different commits (run the command at each).
  *
  *   npm run bench:gpu -- [fleets=10000] [repeats=5] [--base=DIR] [--paper-only] [--signal=ema] [--arrivals=deterministic]
  */
@@ -18,6 +19,7 @@ import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleets } from '../src/model/randomFleets.js';
 import { loadShaderSources, openNodeGpu } from '../src/platform/node.js';
+import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
@@ -58,6 +60,15 @@ function sameTotals(a: RunTotals, b: RunTotals): boolean {
   return true;
 }
 
+/** SHA-256 of every total, to compare engines built at different commits (prefix of 16 hex digits). */
+function digest(t: RunTotals): string {
+  const hash = createHash('sha256');
+  for (const key of ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum', 'systemSum'] as const) {
+    hash.update(new Uint8Array(t[key].buffer, t[key].byteOffset, t[key].byteLength));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 const gpu = await openNodeGpu();
 if (!gpu) throw new Error('bench:gpu: no WebGPU adapter');
 console.log(`${new Date().toISOString()}, ${gpu.adapter.description}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
@@ -89,7 +100,7 @@ for (const [label, batch] of workloads) {
     }
   }
   const agentSteps = agentStepsOf(batch);
-  console.log(`${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`);
+  console.log(`${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals; totals sha256 ${digest(results.at(-1)!)}${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`);
   engines.forEach(([name], e) => {
     const rate = (s: number): string => (agentSteps / s / 1e6).toFixed(1).padStart(6);
     console.log(

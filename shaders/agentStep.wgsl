@@ -1,6 +1,7 @@
-// One agent's step, shared by the two simulate kernels (simulate.wgsl: an invocation per fleet run;
-// simulateWide.wgsl: a workgroup per fleet run): the bindings both kernels use, the rate signal, the
-// schedule lookup, and arrive → process → record for one agent once the step's allocation is known.
+// One agent's step, shared by the two simulate kernels (simulate.wgsl: an invocation per group of fleet
+// runs that share their arrivals; simulateWide.wgsl: a workgroup per fleet run): the bindings both
+// kernels use, the rate signal, the schedule lookup, and arrive → process → record for one agent once
+// the step's allocation is known.
 // CPU twin: simulateRun in src/cpu/engine.ts.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
@@ -61,12 +62,12 @@ fn record(s: ptr<function, AgentState>, on: bool, latency: f32, served: f32, g: 
   (*s).systemComp = sys.y;
 }
 
-// One agent-step: agent i of `run` through step t under the step's allocation `alloc`, arrive →
-// process → record, on the agent's state `s` (its parameters `p`). Touches no other agent, so the
-// agents of a run may advance in any order or in parallel.
-fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
-  // Arrive: the f32 mean (λ·Δt)·m(t) (deterministic), or a Poisson count with that mean, each request
-  // bringing one unit of work or an Exp(1) amount drawn after the count.
+// Arrive: agent i's arrivals at step t (requests) and the work they bring (units of one request's
+// mean work), from the fleet's stream: the f32 mean (λ·Δt)·m(t) (deterministic), or a Poisson count
+// with that mean, each request bringing one unit of work or an Exp(1) amount drawn after the count.
+// Depends on the run's fleet and replicate only, not its policy: the runs of one fleet replicate
+// arrive alike (simulate.wgsl draws once for all of them).
+fn arrive(p: AgentParams, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
   let mean = (p.lambda * params.dt) * multiplierAt(p, t);
   var arrived = mean;
   var work = mean;
@@ -79,8 +80,16 @@ fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Alloca
       work = exponentialWork(n, &rng);
     }
   }
+  return vec2<f32>(arrived, work);
+}
+
+// The rest of agent i's step t once its arrivals (`arrival`: arrive()'s requests and work) are known:
+// its share under `alloc` (the run's allocation, `count` agents), process, record, on its state `s`
+// (its parameters `p`). Touches no other agent, so agents may advance in any order or in parallel.
+fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
+  let arrived = arrival.x;
   let signal = signalOf(p, *s, t);
-  let g = shareOf(alloc, p, signal, i, run.agentCount);
+  let g = shareOf(alloc, p, signal, i, count);
   // The signal for step t + 1, updated after this step's share used λ̂_t.
   if (params.signalMode == SIGNAL_OBSERVED) {
     (*s).rate = arrived / params.dt;
@@ -89,13 +98,19 @@ fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Alloca
   }
   // Process: fluid service at rate T·g for Δt.
   let rate = p.T * g;
-  let backlog = (*s).queue + work;
+  let backlog = (*s).queue + arrival.y;
   let served = min(backlog, rate * params.dt);
   (*s).queue = backlog - served;
   // Record (from step `warmup` on): latency is the backlog over the service rate, L_max when the share
   // is 0.
   let latency = select(params.lmax, (*s).queue / rate, g > 0.0);
   record(s, t >= params.warmup, latency, served, g, arrived);
+}
+
+// One agent-step, arrive → process → record: agent i of `run` through step t under the step's
+// allocation `alloc`, on the agent's state `s` (its parameters `p`).
+fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
+  serve(s, p, alloc, arrive(p, run, key, t, i), t, i, run.agentCount);
 }
 
 // advance() on agent i's state in `states`, loaded and stored around the one step.
