@@ -11,6 +11,7 @@
  * totals printed per workload compares engines at different commits (run the command at each).
  *
  *   npm run bench:gpu -- [fleets=10000] [repeats=5] [--base=DIR] [--paper-only] [--signal=ema] [--arrivals=deterministic]
+ *     [--workgroup=64] [--steps-per-dispatch=256]
  */
 import { GpuEngine } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SignalMode } from '../src/model/batch.js';
@@ -28,6 +29,11 @@ const option = (name: string): string | undefined => args.find((a) => a.startsWi
 const fleets = Number(positional[0] ?? 10_000);
 const repeats = Number(positional[1] ?? 5);
 const baseDir = option('base');
+// Engine options for the timed engine(s), to compare settings: --workgroup=64 --steps-per-dispatch=256.
+const engineOptions = {
+  ...(option('workgroup') ? { workgroupSize: Number(option('workgroup')) } : {}),
+  ...(option('steps-per-dispatch') ? { stepsPerDispatch: Number(option('steps-per-dispatch')) } : {}),
+};
 const signal = (option('signal') ?? 'nominal') as SignalMode;
 const arrivals = (option('arrivals') ?? 'poisson') as ArrivalMode;
 const steps = 1000;
@@ -72,8 +78,8 @@ function digest(t: RunTotals): string {
 const gpu = await openNodeGpu();
 if (!gpu) throw new Error('bench:gpu: no WebGPU adapter');
 console.log(`${new Date().toISOString()}, ${gpu.adapter.description}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-const engines: [string, GpuEngine][] = [['now', await GpuEngine.create(gpu.device, gpu.sources)]];
-if (baseDir) engines.unshift(['base', await GpuEngine.create(gpu.device, await loadShaderSources(baseDir))]);
+const engines: [string, GpuEngine][] = [['now', await GpuEngine.create(gpu.device, gpu.sources, engineOptions)]];
+if (baseDir) engines.unshift(['base', await GpuEngine.create(gpu.device, await loadShaderSources(baseDir), engineOptions)]);
 
 const workloads: [string, Batch][] = [[`paper fleet × 3 policies, ${fleets} fleets`, benchBatch(Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS })))]];
 if (!args.includes('--paper-only')) {
