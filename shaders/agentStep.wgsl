@@ -1,6 +1,7 @@
-// One agent's step, shared by the two simulate kernels (simulate.wgsl: an invocation per fleet run;
-// simulateWide.wgsl: a workgroup per fleet run): the bindings both kernels use, the rate signal, the
-// schedule lookup, and arrive → process → record for one agent once the step's allocation is known.
+// One agent's step, shared by the two simulate kernels (simulate.wgsl: an invocation per group of fleet
+// runs that share their arrivals; simulateWide.wgsl: a workgroup per fleet run): the bindings both
+// kernels use, the rate signal, the schedule lookup, and arrive → process → record for one agent once
+// the step's allocation is known.
 // CPU twin: simulateRun in src/cpu/engine.ts.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
@@ -9,13 +10,15 @@
 @group(0) @binding(3) var<storage, read_write> states: array<AgentState>;
 @group(0) @binding(4) var<storage, read> segments: array<Segment>;
 
-// λ̂ of agent k at `step`, the rate in its adaptive demand: λ_k under SIGNAL_NOMINAL and at step 0,
-// else the estimate its previous step left in its state. CPU twin: `rates` in src/cpu/engine.ts.
+// λ̂ of an agent at `step`, the rate in its adaptive demand: λ under SIGNAL_NOMINAL and at step 0,
+// else the estimate its previous step left in its state `s`. CPU twin: `rates` in src/cpu/engine.ts.
+fn signalOf(p: AgentParams, s: AgentState, step: u32) -> f32 {
+  return select(s.rate, p.lambda, params.signalMode == SIGNAL_NOMINAL || step == 0u);
+}
+
+// signalOf for agent k (an index into `agents` and `states`), for the allocators.
 fn signalRate(k: u32, step: u32) -> f32 {
-  if (params.signalMode == SIGNAL_NOMINAL || step == 0u) {
-    return agents[k].lambda;
-  }
-  return states[k].rate;
+  return signalOf(agents[k], states[k], step);
 }
 
 // m(t): the multiplier of the agent's last segment with start ≤ t; 1 before the first.
@@ -32,16 +35,19 @@ fn multiplierAt(p: AgentParams, t: u32) -> f32 {
   return m;
 }
 
-// Adds one recorded step to the agent's Kahan-compensated totals.
-fn record(s: ptr<function, AgentState>, latency: f32, served: f32, g: f32, arrived: f32) {
+// Adds one step to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
+// false). The warm-up comes first, so every pair is still (0, 0) then and adding +0 leaves it so: bit
+// for bit what skipping would give, without a branch (engine-ext measured lavapipe a fifth slower with
+// one). A select, not a weight 0 multiplied in, so that an infinite latency stays out of the totals.
+fn record(s: ptr<function, AgentState>, on: bool, latency: f32, served: f32, g: f32, arrived: f32) {
   let z = params.opaqueZero;
-  let lat = kahanAdd(vec2<f32>((*s).latencySum, (*s).latencyComp), latency, z);
-  let srv = kahanAdd(vec2<f32>((*s).servedSum, (*s).servedComp), served, z);
-  let que = kahanAdd(vec2<f32>((*s).queueSum, (*s).queueComp), (*s).queue, z);
-  let shr = kahanAdd(vec2<f32>((*s).shareSum, (*s).shareComp), g, z);
-  let arr = kahanAdd(vec2<f32>((*s).arrivedSum, (*s).arrivedComp), arrived, z);
+  let lat = kahanAdd(vec2<f32>((*s).latencySum, (*s).latencyComp), select(0.0, latency, on), z);
+  let srv = kahanAdd(vec2<f32>((*s).servedSum, (*s).servedComp), select(0.0, served, on), z);
+  let que = kahanAdd(vec2<f32>((*s).queueSum, (*s).queueComp), select(0.0, (*s).queue, on), z);
+  let shr = kahanAdd(vec2<f32>((*s).shareSum, (*s).shareComp), select(0.0, g, on), z);
+  let arr = kahanAdd(vec2<f32>((*s).arrivedSum, (*s).arrivedComp), select(0.0, arrived, on), z);
   let inSystem = max(ceil((*s).queue - IN_SYSTEM_SLACK), 0.0);
-  let sys = kahanAdd(vec2<f32>((*s).systemSum, (*s).systemComp), inSystem, z);
+  let sys = kahanAdd(vec2<f32>((*s).systemSum, (*s).systemComp), select(0.0, inSystem, on), z);
   (*s).latencySum = lat.x;
   (*s).latencyComp = lat.y;
   (*s).servedSum = srv.x;
@@ -56,14 +62,12 @@ fn record(s: ptr<function, AgentState>, latency: f32, served: f32, g: f32, arriv
   (*s).systemComp = sys.y;
 }
 
-// Advances agent i of `run` through step t under the step's allocation `alloc`. Reads and writes
-// only agent i's state, so the agents of a run may advance in any order or in parallel.
-fn advanceAgent(run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
-  let k = run.agentOffset + i;
-  let p = agents[k];
-  var s = states[k];
-  // Arrive: the f32 mean (λ·Δt)·m(t) (deterministic), or a Poisson count with that mean, each request
-  // bringing one unit of work or an Exp(1) amount drawn after the count.
+// Arrive: agent i's arrivals at step t (requests) and the work they bring (units of one request's
+// mean work), from the fleet's stream: the f32 mean (λ·Δt)·m(t) (deterministic), or a Poisson count
+// with that mean, each request bringing one unit of work or an Exp(1) amount drawn after the count.
+// Depends on the run's fleet and replicate only, not its policy: the runs of one fleet replicate
+// arrive alike (simulate.wgsl draws once for all of them).
+fn arrive(p: AgentParams, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
   let mean = (p.lambda * params.dt) * multiplierAt(p, t);
   var arrived = mean;
   var work = mean;
@@ -76,22 +80,43 @@ fn advanceAgent(run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
       work = exponentialWork(n, &rng);
     }
   }
-  let g = shareOf(alloc, p, signalRate(k, t), i, run.agentCount);
+  return vec2<f32>(arrived, work);
+}
+
+// The rest of agent i's step t once its arrivals (`arrival`: arrive()'s requests and work) are known:
+// its share under `alloc` (the run's allocation, `count` agents), process, record, on its state `s`
+// (its parameters `p`). Touches no other agent, so agents may advance in any order or in parallel.
+fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
+  let arrived = arrival.x;
+  let signal = signalOf(p, *s, t);
+  let g = shareOf(alloc, p, signal, i, count);
   // The signal for step t + 1, updated after this step's share used λ̂_t.
   if (params.signalMode == SIGNAL_OBSERVED) {
-    s.rate = arrived / params.dt;
+    (*s).rate = arrived / params.dt;
   } else if (params.signalMode == SIGNAL_EMA) {
-    s.rate = params.emaAlpha * (arrived / params.dt) + (1.0 - params.emaAlpha) * signalRate(k, t);
+    (*s).rate = params.emaAlpha * (arrived / params.dt) + (1.0 - params.emaAlpha) * signal;
   }
   // Process: fluid service at rate T·g for Δt.
   let rate = p.T * g;
-  let backlog = s.queue + work;
+  let backlog = (*s).queue + arrival.y;
   let served = min(backlog, rate * params.dt);
-  s.queue = backlog - served;
+  (*s).queue = backlog - served;
   // Record (from step `warmup` on): latency is the backlog over the service rate, L_max when the share
   // is 0.
-  if (t >= params.warmup) {
-    record(&s, select(params.lmax, s.queue / rate, g > 0.0), served, g, arrived);
-  }
+  let latency = select(params.lmax, (*s).queue / rate, g > 0.0);
+  record(s, t >= params.warmup, latency, served, g, arrived);
+}
+
+// One agent-step, arrive → process → record: agent i of `run` through step t under the step's
+// allocation `alloc`, on the agent's state `s` (its parameters `p`).
+fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
+  serve(s, p, alloc, arrive(p, run, key, t, i), t, i, run.agentCount);
+}
+
+// advance() on agent i's state in `states`, loaded and stored around the one step.
+fn advanceAgent(run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
+  let k = run.agentOffset + i;
+  var s = states[k];
+  advance(&s, agents[k], run, alloc, key, t, i);
   states[k] = s;
 }

@@ -17,7 +17,7 @@ struct SimParams {
   stepBegin: u32,   // first step this dispatch advances (inclusive)
   stepEnd: u32,     // one past the last step this dispatch advances
   runCount: u32,    // fleet runs in this chunk
-  gridWidth: u32,   // runs per row of the (folded) 2-D grid: invocations (simulate), workgroups (wide)
+  gridWidth: u32,   // per row of the (folded) 2-D grid: groups of runs (simulate), runs (wide)
   seedLo: u32,      // Philox key word 0: seed bits 0..31
   seedHi: u32,      // Philox key word 1: seed bits 32..63
   arrivalMode: u32, // ARRIVALS_DETERMINISTIC or ARRIVALS_POISSON
@@ -28,7 +28,7 @@ struct SimParams {
   workMode: u32,    // WORK_DETERMINISTIC or WORK_EXPONENTIAL
   signalMode: u32,  // SIGNAL_NOMINAL, SIGNAL_OBSERVED or SIGNAL_EMA
   emaAlpha: f32,    // weight of the newest step in SIGNAL_EMA, in (0, 1]
-  _pad1: u32,
+  groupCount: u32,  // groups of runs sharing their arrivals in this chunk (simulate.wgsl)
   _pad2: u32,
 }
 

@@ -1,26 +1,130 @@
-// The workload step for small fleets: one invocation advances one fleet run through steps
-// [stepBegin, stepEnd), in the order arrive → allocate → process → record, looping over its agents
-// (allocate() sums over them sequentially, in agent order). State stays in `states` between
-// dispatches, so a whole run needs no host round trip. Fleets above the per-invocation size run on
-// simulateWide.wgsl instead (src/gpu/engine.ts chooses). CPU twin: src/cpu/engine.ts.
+// The workload step for small fleets: one invocation advances a group of fleet runs (up to
+// MAX_GROUP_RUNS adjacent runs of one fleet replicate, differing in policy only) through steps
+// [stepBegin, stepEnd), in the order arrive → allocate → process → record, looping over the fleet's
+// agents (allocate() sums over them sequentially, in agent order). The members' arrivals are the
+// same draws, so each agent-step is drawn once and every member serves it with its own allocation and
+// state, as the CPU engine does. State stays in `states` between dispatches, so a whole run needs no
+// host round trip. Fleets above the per-invocation size run on simulateWide.wgsl instead
+// (src/gpu/engine.ts chooses). CPU twin: src/cpu/engine.ts.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
+// Runs in one group at most: GROUP_RUNS_MAX in src/gpu/engine.ts (pinned by test/layout.test.ts).
+// Each member's state is written out below (s0…s3, a0…a3), which keeps it in registers.
+const MAX_GROUP_RUNS: u32 = 4u;
+
+// Group g is runs [groups[g], groups[g + 1]) of `runs`: groupCount + 1 entries.
+@group(0) @binding(5) var<storage, read> groups: array<u32>;
+
+// One member's step t of agent i on its state in `states` (the step-by-step loop order).
+fn serveAt(k: u32, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
+  var s = states[k];
+  serve(&s, p, alloc, arrival, t, i, count);
+  states[k] = s;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
-  // gridWidth counts runs per grid row: here one run per invocation.
-  let r = gid.y * params.gridWidth + gid.x;
-  if (r >= params.runCount) {
+  // gridWidth counts groups per grid row: here one group per invocation.
+  let g = gid.y * params.gridWidth + gid.x;
+  if (g >= params.groupCount) {
     return;
   }
-  let run = runs[r];
+  let first = groups[g];
+  let members = groups[g + 1u] - first;
+  // The fleet, stream and replicate every member shares; members differ in policy and state offset.
+  let run = runs[first];
+  let n = run.agentCount;
+  let r1 = runs[first + min(1u, members - 1u)];
+  let r2 = runs[first + min(2u, members - 1u)];
+  let r3 = runs[first + min(3u, members - 1u)];
   let key = vec2<u32>(params.seedLo, params.seedHi);
+  if (params.signalMode == SIGNAL_NOMINAL) {
+    // The allocation reads no state (adaptive demand uses λ_i, round-robin only t), so the agents go
+    // one after the other, each through all the steps with its members' states in registers: the same
+    // operations per agent-step as the loop below (bit-identical totals), about twice as fast on
+    // lavapipe.
+    var a0 = allocate(run, params.stepBegin);
+    var a1 = a0;
+    var a2 = a0;
+    var a3 = a0;
+    if (members > 1u) {
+      a1 = allocate(r1, params.stepBegin);
+    }
+    if (members > 2u) {
+      a2 = allocate(r2, params.stepBegin);
+    }
+    if (members > 3u) {
+      a3 = allocate(r3, params.stepBegin);
+    }
+    for (var i = 0u; i < n; i++) {
+      let p = agents[run.agentOffset + i];
+      var s0 = states[run.agentOffset + i];
+      var s1 = states[r1.agentOffset + i];
+      var s2 = states[r2.agentOffset + i];
+      var s3 = states[r3.agentOffset + i];
+      for (var t = params.stepBegin; t < params.stepEnd; t++) {
+        let turn = t % n;
+        a0.turn = turn;
+        a1.turn = turn;
+        a2.turn = turn;
+        a3.turn = turn;
+        let arrival = arrive(p, run, key, t, i);
+        serve(&s0, p, a0, arrival, t, i, n);
+        if (members > 1u) {
+          serve(&s1, p, a1, arrival, t, i, n);
+        }
+        if (members > 2u) {
+          serve(&s2, p, a2, arrival, t, i, n);
+        }
+        if (members > 3u) {
+          serve(&s3, p, a3, arrival, t, i, n);
+        }
+      }
+      // Members past the group's size alias the last one and were not served: store the real ones.
+      if (members > 3u) {
+        states[r3.agentOffset + i] = s3;
+      }
+      if (members > 2u) {
+        states[r2.agentOffset + i] = s2;
+      }
+      if (members > 1u) {
+        states[r1.agentOffset + i] = s1;
+      }
+      states[run.agentOffset + i] = s0;
+    }
+    return;
+  }
   for (var t = params.stepBegin; t < params.stepEnd; t++) {
     // The allocator reads λ̂_t, which depends on steps before t only, so allocating before drawing
-    // this step's arrivals gives the same shares as the specified arrive → allocate order.
-    let alloc = allocate(run, t);
-    for (var i = 0u; i < run.agentCount; i++) {
-      advanceAgent(run, alloc, key, t, i);
+    // this step's arrivals gives the same shares as the specified arrive → allocate order. Each
+    // member's allocation reads its own states only, which no member has advanced to t + 1 yet.
+    let a0 = allocate(run, t);
+    var a1 = a0;
+    var a2 = a0;
+    var a3 = a0;
+    if (members > 1u) {
+      a1 = allocate(r1, t);
+    }
+    if (members > 2u) {
+      a2 = allocate(r2, t);
+    }
+    if (members > 3u) {
+      a3 = allocate(r3, t);
+    }
+    for (var i = 0u; i < n; i++) {
+      let p = agents[run.agentOffset + i];
+      let arrival = arrive(p, run, key, t, i);
+      serveAt(run.agentOffset + i, p, a0, arrival, t, i, n);
+      if (members > 1u) {
+        serveAt(r1.agentOffset + i, p, a1, arrival, t, i, n);
+      }
+      if (members > 2u) {
+        serveAt(r2.agentOffset + i, p, a2, arrival, t, i, n);
+      }
+      if (members > 3u) {
+        serveAt(r3.agentOffset + i, p, a3, arrival, t, i, n);
+      }
     }
   }
 }

@@ -71,6 +71,22 @@ fn simulateWide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   }
   let run = runs[r];
   let key = vec2<u32>(params.seedLo, params.seedHi);
+  if (params.signalMode == SIGNAL_NOMINAL) {
+    // As in simulate.wgsl: the allocation reads no state, so it is reduced once per dispatch, and each
+    // invocation runs its agents one after the other through all the steps, with no barrier per step.
+    var alloc = allocateWide(run, params.stepBegin, lid);
+    for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
+      let k = run.agentOffset + i;
+      let p = agents[k];
+      var s = states[k];
+      for (var t = params.stepBegin; t < params.stepEnd; t++) {
+        alloc.turn = t % run.agentCount;
+        advance(&s, p, run, alloc, key, t, i);
+      }
+      states[k] = s;
+    }
+    return;
+  }
   for (var t = params.stepBegin; t < params.stepEnd; t++) {
     // Every invocation reads the rates λ̂_t of its own agents before advanceAgent overwrites them,
     // and the reductions' barriers order the sums before any share is used.

@@ -4,11 +4,13 @@
  * maxRunsPerChunk / maxChunkBytes, and a 2-D folded dispatch grid), and the dispatch split of the
  * steps. Checked on both backends, for the paper's model with Poisson arrivals and for every engine
  * extension at once (rate schedules, the ema signal, exponential work, and a warm-up that ends inside
- * a dispatch).
+ * a dispatch). On the GPU also: the two loop orders of each simulate kernel (agent by agent under the
+ * nominal signal, step by step under the others) give the same static and round-robin runs, and a run
+ * gives the same bytes in a group of runs sharing its arrivals as alone.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { type GpuEngine, type GpuEngineOptions } from '../src/gpu/engine.js';
+import { type GpuEngine, type GpuEngineOptions, GROUP_RUNS_MAX, runGroups } from '../src/gpu/engine.js';
 import { planGrid } from '../src/gpu/dispatch.js';
 import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
 import { allocTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
@@ -131,6 +133,41 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
     it('gives byte-identical runs for batches of 1, 7 and 4,096 runs', async () => {
       expectSameBytes(await inBatches(all, gpuRun(plain), 1, oneByOne), reference.slice(0, oneByOne));
       for (const size of [7, 4096]) expectSameBytes(await inBatches(all, gpuRun(plain), size), reference);
+    });
+
+    it('gives each run the same bytes in a group sharing its arrivals as alone', async () => {
+      // Six adjacent runs per fleet replicate (the kernel cuts them into groups of GROUP_RUNS_MAX and
+      // the rest), replicates alternating in a second stretch so that no run has a neighbour to share with.
+      const policies = [POLICY.adaptive, POLICY.static, POLICY.roundRobin, POLICY.adaptive, POLICY.roundRobin, POLICY.static];
+      const grouped = crossRuns(20, policies, 2);
+      const alternating = crossRuns(20, [POLICY.adaptive], 2);
+      const runs = {
+        count: grouped.count + alternating.count,
+        fleet: Uint32Array.from([...grouped.fleet, ...alternating.fleet.map((_, r) => alternating.fleet[(r * 7) % alternating.count]!)]),
+        policy: Uint32Array.from([...grouped.policy, ...alternating.policy]),
+        replicate: Uint32Array.from([...grouped.replicate, ...alternating.replicate.map((_, r) => alternating.replicate[(r * 7) % alternating.count]!)]),
+      };
+      const batch = makeBatch(all.fleets, runs, all.config);
+      const e = await engine();
+      const groups = runGroups(batch, Uint32Array.from({ length: runs.count }, (_, r) => r));
+      expect(Math.max(...groups.slice(1).map((g, k) => g - groups[k]!))).toBe(GROUP_RUNS_MAX);
+      expectSameBytes(runBytes(batch, await gpuRun(e)(batch)), await inBatches(batch, gpuRun(e), 1));
+    });
+
+    it.each<[string, GpuEngineOptions]>([
+      ['narrow', {}],
+      ['wide', { wideAbove: 0 }],
+    ])('gives byte-identical static and round-robin runs in both loop orders of the %s kernel', async (_, options) => {
+      // Under the nominal signal the kernels run the agents one after the other through the steps,
+      // under the others step by step over all agents; static and round-robin ignore the signal, so
+      // their runs must not change with it (nor with the kernel: they need no sum).
+      const other = all.config.signal === 'ema' ? 'nominal' : 'ema';
+      const swapped = makeBatch(all.fleets, all.runs, { ...all.config, signal: other });
+      const got = runBytes(swapped, await gpuRun(await engine(options))(swapped));
+      const kept = (r: number): boolean => all.runs.policy[r] !== POLICY.adaptive;
+      expectSameBytes(got.filter((_, r) => kept(r)), reference.filter((_, r) => kept(r)));
+      const adaptive = got.findIndex((bytes, r) => !kept(r) && Buffer.compare(bytes, reference[r]!) !== 0);
+      expect(adaptive, 'the signal changes some adaptive run').toBeGreaterThanOrEqual(0);
     });
 
     it.each<[string, GpuEngineOptions]>([

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
+import { GROUP_RUNS_MAX } from '../src/gpu/engine.js';
 import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
 import { SHADER_FILES } from '../src/gpu/kernels.js';
 import { ARRIVAL_MODE_ID, MAX_AGENTS_PER_FLEET, SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/batch.js';
@@ -81,6 +82,10 @@ describe('ids and tables shared by both sides', () => {
     expect(4 * MAX_AGENTS_PER_FLEET).toBeLessThanOrEqual(16384);
     // agent indices stay below the Philox counter slot of the fleet-level draws (MAX_COUNTER_AGENTS − 1)
     expect(MAX_AGENTS_PER_FLEET).toBeLessThan(MAX_COUNTER_AGENTS - 1);
+  });
+
+  it('groups no more runs per invocation than the narrow kernel holds', () => {
+    expect(wgslConst('MAX_GROUP_RUNS')).toBe(`${GROUP_RUNS_MAX}u`);
   });
 
   it('uses the same sampler constants', () => {

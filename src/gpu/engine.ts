@@ -1,8 +1,9 @@
 /**
  * The GPU engine: runs a batch of fleet runs with the WGSL kernels on an injected GPUDevice (Node's
  * Dawn or a browser's navigator.gpu alike). Each run goes to one of two kernels by its fleet size:
- * up to `wideAbove` agents (the per-invocation size) one invocation advances the whole run
- * (simulate.wgsl); larger fleets get a workgroup each, whose invocations share the agents and reduce
+ * up to `wideAbove` agents (the per-invocation size) one invocation advances the whole run, together
+ * with the adjacent runs of the same fleet replicate (a group, up to GROUP_RUNS_MAX runs differing in
+ * policy only), which share its arrival draws (simulate.wgsl); larger fleets get a workgroup each, whose invocations share the agents and reduce
  * the allocator's sums in workgroup memory (simulateWide.wgsl). The choice depends on the fleet size
  * alone, so a run's result never depends on the batch around it. Each kernel's runs are split into
  * chunks that fit the device's buffer limits; a chunk's state stays on the GPU across all its steps
@@ -68,6 +69,13 @@ export const WIDE_ABOVE = 64;
  * not depend on it. On lavapipe 16 to 64 measure alike (bench/NOTES.md); 64 is a wavefront.
  */
 export const WIDE_WORKGROUP_SIZE = 64;
+
+/**
+ * Runs one invocation of the narrow kernel advances at most: adjacent runs of one fleet and replicate
+ * (crossRuns puts a fleet replicate's policies next to each other) draw their arrivals once. The
+ * kernel keeps each member's state in registers (MAX_GROUP_RUNS in shaders/simulate.wgsl).
+ */
+export const GROUP_RUNS_MAX = 4;
 
 export type KernelName = 'narrow' | 'wide';
 
@@ -248,9 +256,15 @@ export class GpuEngine {
       agentOffset += n;
     }
 
-    // Runs per workgroup: one per invocation (narrow), one per workgroup (wide).
-    const runsPerGroup = chunk.kernel === 'narrow' ? this.options.workgroupSize : 1;
-    const grid = planGrid(runCount, runsPerGroup, device.limits, this.options.maxWorkgroupsPerDimension);
+    // Groups of runs sharing their arrivals (the narrow kernel's unit of work): group g is chunk runs
+    // [groups[g], groups[g + 1]).
+    const groups = runGroups(batch, chunk.runs);
+    const groupCount = groups.length - 1;
+
+    // Grid: a group per invocation (narrow), a run per workgroup (wide).
+    const grid = chunk.kernel === 'narrow'
+      ? planGrid(groupCount, this.options.workgroupSize, device.limits, this.options.maxWorkgroupsPerDimension)
+      : planGrid(runCount, 1, device.limits, this.options.maxWorkgroupsPerDimension);
     const slot = Math.max(device.limits.minUniformBufferOffsetAlignment, byteSize(SIM_PARAMS));
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);
@@ -271,6 +285,7 @@ export class GpuEngine {
       u[SIM_WORD.workMode!] = WORK_MODE_ID[config.work ?? 'deterministic'];
       u[SIM_WORD.signalMode!] = SIGNAL_MODE_ID[config.signal ?? 'nominal'];
       uf[SIM_WORD.emaAlpha!] = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
+      u[SIM_WORD.groupCount!] = groupCount;
     }
 
     const stateBytes = chunk.agents * STATE_BYTES;
@@ -279,6 +294,7 @@ export class GpuEngine {
       runs: upload(device, 'GpuEngine.runs', runWords.buffer, GPUBufferUsage.STORAGE),
       agents: upload(device, 'GpuEngine.agents', params.buffer, GPUBufferUsage.STORAGE),
       segments: upload(device, 'GpuEngine.segments', segments.buffer, GPUBufferUsage.STORAGE),
+      groups: upload(device, 'GpuEngine.groups', groups.buffer, GPUBufferUsage.STORAGE),
     };
     // WebGPU zero-initialises new buffers: every queue and total starts at 0.
     const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
@@ -292,6 +308,7 @@ export class GpuEngine {
           { binding: 2, resource: { buffer: buffers.agents } },
           { binding: 3, resource: { buffer: states.output } },
           { binding: 4, resource: { buffer: buffers.segments } },
+          { binding: 5, resource: { buffer: buffers.groups } },
         ],
       });
       const encoder = device.createCommandEncoder({ label: 'GpuEngine.encoder' });
@@ -308,6 +325,24 @@ export class GpuEngine {
       for (const b of [...Object.values(buffers), states.output, states.readback]) b.destroy();
     }
   }
+}
+
+/**
+ * The groups of `chunkRuns` (indices into the batch's runs) that the narrow kernel advances together:
+ * maximal stretches of adjacent runs of the same fleet and replicate, cut every GROUP_RUNS_MAX runs.
+ * Returns the first chunk run of each group and, last, the chunk's run count.
+ */
+export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
+  const { fleet, replicate } = batch.runs;
+  const firsts: number[] = [];
+  for (let k = 0; k < chunkRuns.length; k++) {
+    const r = chunkRuns[k]!;
+    const previous = chunkRuns[k - 1];
+    const joins = previous !== undefined && fleet[previous] === fleet[r] && replicate[previous] === replicate[r];
+    if (!joins || k - firsts.at(-1)! >= GROUP_RUNS_MAX) firsts.push(k);
+  }
+  firsts.push(chunkRuns.length);
+  return Uint32Array.from(firsts);
 }
 
 /**
@@ -332,7 +367,10 @@ function unpackStates(state: Float32Array, totals: RunTotals, chunkRuns: Uint32A
   }
 }
 
-/** The bindings both simulate kernels share (agentStep.wgsl), so one bind group serves either. */
+/**
+ * The bindings of the simulate kernels (agentStep.wgsl's, and simulate.wgsl's `groups`), so one bind
+ * group serves either.
+ */
 interface SimulateLayout {
   bindGroup: GPUBindGroupLayout;
   pipeline: GPUPipelineLayout;
@@ -352,6 +390,7 @@ function simulateLayout(device: GPUDevice): SimulateLayout {
       storage(2, 'read-only-storage'),
       storage(3, 'storage'),
       storage(4, 'read-only-storage'),
+      storage(5, 'read-only-storage'), // groups: the narrow kernel's alone
     ],
   });
   const pipeline = device.createPipelineLayout({ label: 'GpuEngine.simulatePipelineLayout', bindGroupLayouts: [layout] });

@@ -27,7 +27,7 @@ export interface KernelDescriptor {
   entryPoint: string;
 }
 
-/** Small fleets: one invocation per fleet run (shaders/simulate.wgsl). */
+/** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'agentStep', 'simulate'],

@@ -62,7 +62,7 @@ export const SIM_PARAMS: StructLayout = {
     ['workMode', 'u32'],
     ['signalMode', 'u32'],
     ['emaAlpha', 'f32'],
-    ['_pad1', 'u32'],
+    ['groupCount', 'u32'],
     ['_pad2', 'u32'],
   ],
 };
