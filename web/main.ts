@@ -38,6 +38,7 @@ async function route(): Promise<void> {
     const mount = await LOAD[view]();
     if (shown !== view) return; // the user moved on while the view loaded
     unmount = mount(section, new ViewState(params)) ?? undefined;
+    section.dataset.mounted = 'true'; // the view's controls exist (the browser tests wait for this)
   } catch (error) {
     section.append(el('p', { class: 'message', 'data-kind': 'error', role: 'alert' }, `This view failed: ${String(error)}`));
   }

@@ -82,6 +82,7 @@ export async function startSite(): Promise<Site> {
         if (message.type() === 'error') consoleErrors.push(message.text());
       });
       await page.goto(`${url}${hash ? `#${hash.replace(/^#/, '')}` : ''}`);
+      await page.waitForSelector('#view section[data-mounted]', { state: 'attached' }); // views load on demand
       return page;
     },
     async screenshot(page, name) {
