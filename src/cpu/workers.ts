@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from '../model/batch.js';
-import { allocTotals, type RunTotals, TOTAL_FIELDS } from '../model/metrics.js';
+import { type RunTotals, TOTAL_FIELDS } from '../model/metrics.js';
 import { runBatchCpu } from './engine.js';
 
 /** Below this many agent-steps (by default) a batch runs on the calling thread: handing it out would cost more. */
@@ -56,6 +56,20 @@ export function sharedRanges(ranges: readonly (readonly [number, number])[]): Sh
     words[3 + 2 * k] = end;
   });
   return buffer;
+}
+
+/** Zero totals shaped for `batch` (as allocTotals), laid out in one SharedArrayBuffer. */
+function sharedLayout(batch: Batch): RunTotals & { buffer: SharedArrayBuffer } {
+  const { runs, fleets } = batch;
+  let n = 0;
+  for (let r = 0; r < runs.count; r++) n += fleets.agentCount[runs.fleet[r]!]!;
+  const totals = sharedTotals(runs.count, n);
+  for (let r = 0, offset = 0; r < runs.count; r++) {
+    totals.agentOffset[r] = offset;
+    totals.agentCount[r] = fleets.agentCount[runs.fleet[r]!]!;
+    offset += totals.agentCount[r]!;
+  }
+  return totals;
 }
 
 /**
@@ -131,9 +145,11 @@ export class CpuWorkerPool {
 
   /**
    * runBatchCpu(batch, begin, end, totals) on the pool: adds runs [begin, end) onto `totals` and
-   * returns it. Batches run one after another in the order given.
+   * returns it. Without `totals`, returns fresh ones: on workers, the shared buffer the workers wrote
+   * (no copy: a sweep holds one set of totals per batch, not two). Batches run one after another in
+   * the order given.
    */
-  run(batch: Batch, begin = 0, end = batch.runs.count, totals = allocTotals(batch)): Promise<RunTotals> {
+  run(batch: Batch, begin = 0, end = batch.runs.count, totals?: RunTotals): Promise<RunTotals> {
     const job = this.queue.then(() => this.runNow(batch, begin, end, totals));
     this.queue = job.catch(() => undefined);
     return job;
@@ -153,23 +169,32 @@ export class CpuWorkerPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private async runNow(batch: Batch, begin: number, end: number, totals: RunTotals): Promise<RunTotals> {
+  private async runNow(batch: Batch, begin: number, end: number, given: RunTotals | undefined): Promise<RunTotals> {
     if (this.closed) throw new Error('fleetsim: the CPU worker pool is closed');
+    const totals = given ?? sharedLayout(batch);
     if (end <= begin) return totals;
     const agentRuns = totals.agentOffset[end - 1]! + totals.agentCount[end - 1]! - totals.agentOffset[begin]!;
     if (this.threads === 1 || agentRuns * batch.config.steps < this.minShared) return runBatchCpu(batch, begin, end, totals);
     this.start();
+    if (!given) {
+      // Fresh totals are already shared (and zero): the workers write straight into them.
+      await this.share(batch, totals as RunTotals & { buffer: SharedArrayBuffer }, splitRuns(batch, totals, begin, end, this.parts(agentRuns, batch)));
+      return totals;
+    }
     const shared = sharedTotals(totals.runs, totals.finalQueue.length);
     shared.agentOffset.set(totals.agentOffset);
     shared.agentCount.set(totals.agentCount);
     for (const name of TOTAL_FIELDS) shared[name].set(totals[name]); // runs add onto what is there
-    const parts = Math.max(this.threads, Math.min(this.threads * RANGES_PER_THREAD, Math.floor((agentRuns * batch.config.steps) / this.minRange)));
-    const ranges = splitRuns(batch, totals, begin, end, parts);
-    await this.share(batch, shared, ranges);
+    await this.share(batch, shared, splitRuns(batch, totals, begin, end, this.parts(agentRuns, batch)));
     const lo = totals.agentOffset[begin]!;
     const hi = lo + agentRuns;
     for (const name of TOTAL_FIELDS) totals[name].set(shared[name].subarray(lo, hi), lo);
     return totals;
+  }
+
+  /** How many ranges the runs are cut into: enough for load balance, none below minRange agent-steps. */
+  private parts(agentRuns: number, batch: Batch): number {
+    return Math.max(this.threads, Math.min(this.threads * RANGES_PER_THREAD, Math.floor((agentRuns * batch.config.steps) / this.minRange)));
   }
 
   /** Hands the batch and its ranges to every worker; resolves when each has run out of ranges. */
