@@ -63,6 +63,10 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s1 = states[r1.agentOffset + i];
       var s2 = states[r2.agentOffset + i];
       var s3 = states[r3.agentOffset + i];
+      if (params.arrivalMode == ARRIVALS_POISSON) {
+        // log p(k) for the agent's mean at the first step (all of them without a rate schedule).
+        fillLogPmfTable((p.lambda * params.dt) * multiplierAt(p, params.stepBegin));
+      }
       for (var t = params.stepBegin; t < params.stepEnd; t++) {
         let turn = t % n;
         a0.turn = turn;
