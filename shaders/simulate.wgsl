@@ -73,8 +73,10 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       let g1 = shareOf(a1, p, p.lambda, i, n);
       let g2 = shareOf(a2, p, p.lambda, i, n);
       let g3 = shareOf(a3, p, p.lambda, i, n);
+      // Round-robin's turn t mod n, counted up rather than divided for each step (an integer
+      // division per lane is scalar code on a CPU's SIMD units).
+      var turn = params.stepBegin % n;
       for (var t = params.stepBegin; t < params.stepEnd; t++) {
-        let turn = t % n;
         let arrival = arrive(p, run, key, t, i);
         process(&s0, p, select(g0, select(0.0, a0.capacity, i == turn), a0.policy == POLICY_ROUND_ROBIN), arrival, t);
         if (members > 1u) {
@@ -86,6 +88,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
         if (members > 3u) {
           process(&s3, p, select(g3, select(0.0, a3.capacity, i == turn), a3.policy == POLICY_ROUND_ROBIN), arrival, t);
         }
+        turn = select(turn + 1u, 0u, turn + 1u == n);
       }
       // Members past the group's size alias the last one and were not served: store the real ones.
       if (members > 3u) {
