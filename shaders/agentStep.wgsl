@@ -96,6 +96,13 @@ fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arriva
   } else if (params.signalMode == SIGNAL_EMA) {
     (*s).rate = params.emaAlpha * (arrived / params.dt) + (1.0 - params.emaAlpha) * signal;
   }
+  process(s, p, g, arrival, t);
+}
+
+// Process and record agent i's step t at share g (serve()'s end; under SIGNAL_NOMINAL, where the
+// signal stays λ_i, serve() is shareOf() then this).
+fn process(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32) {
+  let arrived = arrival.x;
   // Process: fluid service at rate T·g for Δt.
   let rate = p.T * g;
   let backlog = (*s).queue + arrival.y;

@@ -63,6 +63,41 @@ fn logPoissonPmf(k: i32, mean: f32) -> f32 {
   return (-stirlerr(x) - bd0(x, mean)) - 0.5 * logf32(TWO_PI * x);
 }
 
+// log p(k) for one mean, kept per invocation: PTRS's slow acceptance test reads log p(k) from here
+// when its mean is `logPmfMean` and k is in [logPmfLo, logPmfLo + logPmfCount), and computes it
+// otherwise. Filled by fillLogPmfTable() (simulate.wgsl, for an agent about to run through a
+// dispatch's steps at one mean); empty (count 0) unless filled. The entries are logPoissonPmf of the
+// same (k, mean), so reading one gives the same f32 as computing it: bit-identical either way. On
+// lavapipe log p(k) was ~45 % of the narrow kernel's time: 8 lanes run it whenever one needs it.
+const LOG_PMF_TABLE_SIZE: u32 = 128u;
+var<private> logPmfTable: array<f32, LOG_PMF_TABLE_SIZE>;
+var<private> logPmfMean: f32;
+var<private> logPmfLo: i32;
+var<private> logPmfCount: u32;
+
+// Fills the table for `mean` (empties it below PTRS's range, where it is not read), over the k the
+// slow test can meet: candidates are ⌊μ⌋ + ⌊(2a/us + b)·u + frac μ + 0.43⌋ with |u| < ½, and reach the
+// slow test only with us ≥ 0.013 or v ≤ us < 0.013 (rare), so |k − ⌊μ⌋| ≤ (2a/0.013 + b)/2 + 2 covers
+// the common ones (the range only decides which k are read, not any value).
+fn fillLogPmfTable(mean: f32) {
+  logPmfCount = 0u;
+  logPmfMean = mean;
+  if (!(mean >= INVERSION_MAX_MEAN)) {
+    return;
+  }
+  let b = 0.931 + 2.53 * sqrt(mean);
+  let a = -0.059 + 0.02483 * b;
+  let half = min(i32(ceil(((2.0 * a) / 0.013 + b) * 0.5)) + 2, i32(LOG_PMF_TABLE_SIZE / 2u));
+  let base = i32(floor(mean));
+  let lo = max(base - half, 0);
+  let count = u32(base + half - lo);
+  for (var j = 0u; j < count; j++) {
+    logPmfTable[j] = logPoissonPmf(lo + i32(j), mean);
+  }
+  logPmfLo = lo;
+  logPmfCount = count;
+}
+
 fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
   let mu = mean;
   if (!(mu > 0.0)) {
@@ -113,7 +148,15 @@ fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
       continue;
     }
     let lhs = (logf32(v) + lnInvAlpha) - logf32(a / (us * us) + b);
-    if (lhs <= logPoissonPmf(k, mu)) {
+    // log p(k) from the table where it holds this mean and k (k ≥ 0 here), else computed.
+    let slot = u32(k - logPmfLo);
+    var logPmf: f32;
+    if (mu == logPmfMean && k >= logPmfLo && slot < logPmfCount) {
+      logPmf = logPmfTable[slot];
+    } else {
+      logPmf = logPoissonPmf(k, mu);
+    }
+    if (lhs <= logPmf) {
       return u32(k);
     }
   }

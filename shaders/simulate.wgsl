@@ -63,23 +63,32 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s1 = states[r1.agentOffset + i];
       var s2 = states[r2.agentOffset + i];
       var s3 = states[r3.agentOffset + i];
+      if (params.arrivalMode == ARRIVALS_POISSON) {
+        // log p(k) for the agent's mean at the first step (all of them without a rate schedule).
+        fillLogPmfTable((p.lambda * params.dt) * multiplierAt(p, params.stepBegin));
+      }
+      // serve() with its share computed once: under SIGNAL_NOMINAL the signal is λ_i and the
+      // static and adaptive shares read nothing that changes with the step (round-robin's turn does).
+      let g0 = shareOf(a0, p, p.lambda, i, n);
+      let g1 = shareOf(a1, p, p.lambda, i, n);
+      let g2 = shareOf(a2, p, p.lambda, i, n);
+      let g3 = shareOf(a3, p, p.lambda, i, n);
+      // Round-robin's turn t mod n, counted up rather than divided for each step (an integer
+      // division per lane is scalar code on a CPU's SIMD units).
+      var turn = params.stepBegin % n;
       for (var t = params.stepBegin; t < params.stepEnd; t++) {
-        let turn = t % n;
-        a0.turn = turn;
-        a1.turn = turn;
-        a2.turn = turn;
-        a3.turn = turn;
         let arrival = arrive(p, run, key, t, i);
-        serve(&s0, p, a0, arrival, t, i, n);
+        process(&s0, p, select(g0, select(0.0, a0.capacity, i == turn), a0.policy == POLICY_ROUND_ROBIN), arrival, t);
         if (members > 1u) {
-          serve(&s1, p, a1, arrival, t, i, n);
+          process(&s1, p, select(g1, select(0.0, a1.capacity, i == turn), a1.policy == POLICY_ROUND_ROBIN), arrival, t);
         }
         if (members > 2u) {
-          serve(&s2, p, a2, arrival, t, i, n);
+          process(&s2, p, select(g2, select(0.0, a2.capacity, i == turn), a2.policy == POLICY_ROUND_ROBIN), arrival, t);
         }
         if (members > 3u) {
-          serve(&s3, p, a3, arrival, t, i, n);
+          process(&s3, p, select(g3, select(0.0, a3.capacity, i == turn), a3.policy == POLICY_ROUND_ROBIN), arrival, t);
         }
+        turn = select(turn + 1u, 0u, turn + 1u == n);
       }
       // Members past the group's size alias the last one and were not served: store the real ones.
       if (members > 3u) {
