@@ -17,6 +17,7 @@ import { FILES, fleetFileName, readJson, removeTemporaries, writeAtomic } from '
 import { cellsCsv, summaryTable } from '../results/tables.js';
 import { type Cell, type ExpandedStudy, parseStudyText, StudyError } from '../study/cells.js';
 import { axisLabels, axisName, type Study } from '../study/schema.js';
+import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
 import { type BatchDone, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
@@ -51,16 +52,7 @@ export async function loadStudy(path: string, seed?: number): Promise<ExpandedSt
 
 /** SHA-256 of the study with its defaults filled in: two files that mean the same study hash alike. */
 export function studyHash(study: Study): string {
-  const canonical = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(canonical)
-      : typeof x === 'object' && x !== null
-        ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]))
-        : x;
-  const meaning: Partial<Study> = { ...study };
-  delete meaning.$schema; // neither changes a result
-  delete meaning.description;
-  return createHash('sha256').update(JSON.stringify(canonical(meaning))).digest('hex');
+  return createHash('sha256').update(studyIdentityText(study)).digest('hex');
 }
 
 /** `--shard I/N`, or `--shard N` with I from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID. */

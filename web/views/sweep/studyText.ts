@@ -12,6 +12,7 @@ import type { Study } from '../../../src/study/schema.js';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import paperRobustnessText from '../../../sweeps/paper-robustness.json?raw';
 import randomFleetsText from '../../../sweeps/random-fleets.json?raw';
+import { studyIdentityText } from '../../../src/study/identity.js';
 
 export interface Position {
   line: number; // 1-based
@@ -200,17 +201,8 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
   return { ...e, study };
 });
 
-/** SHA-256 of the study with its defaults filled in, as `fleetsim sweep` writes it (src/cli/sweep.ts studyHash). */
+/** SHA-256 of the study with its defaults filled in, as `fleetsim sweep` writes it (src/study/identity.ts). */
 export async function studyHash(study: Study): Promise<string> {
-  const canonical = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(canonical)
-      : typeof x === 'object' && x !== null
-        ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]))
-        : x;
-  const meaning: Partial<Study> = { ...study };
-  delete meaning.$schema;
-  delete meaning.description;
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(canonical(meaning))));
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(studyIdentityText(study)));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
