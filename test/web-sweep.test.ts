@@ -253,3 +253,17 @@ describe('chart helpers', () => {
     expect(Math.max(...ecdf(tail, 400, true).x)).toBeLessThan(300);
   });
 });
+
+describe('the study hash', () => {
+  it('is the same in the page (crypto.subtle) as in fleetsim sweep (node:crypto), for every shipped study', async () => {
+    const { studyHash: cliStudyHash } = await import('../src/cli/sweep.js');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { parseStudyText: parse } = await import('../src/study/cells.js');
+    for (const file of readdirSync('sweeps')) {
+      const { study } = parse(readFileSync(`sweeps/${file}`, 'utf8'), file);
+      expect(await studyHash(study)).toBe(cliStudyHash(study));
+    }
+    const { study } = parse(JSON.stringify(STUDY), 'STUDY');
+    expect(await studyHash(study)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
