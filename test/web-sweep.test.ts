@@ -13,20 +13,8 @@ import { axisLabels, axisName } from '../src/study/schema.js';
 import { SweepAggregate } from '../src/sweep/aggregate.js';
 import { planUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
-import {
-  checkFile,
-  concatFleetRows,
-  csvRecords,
-  fleetRowsFromBatch,
-  type FleetRows,
-  InputError,
-  latencyChanges,
-  MAX_BYTES,
-  parseCellsCsv,
-  parseFleetArrow,
-  parseSummaryJson,
-  summaryFromFleetRows,
-} from '../web/views/sweep/files.js';
+import { checkFile, csvRecords, InputError, MAX_BYTES, parseCellsCsv, parseSummaryJson } from '../web/views/sweep/files.js';
+import { concatFleetRows, fleetRowsFromBatch, type FleetRows, latencyChanges, parseFleetArrow, summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
 import { cellsWhere, ecdf, histogram, metricAlong, winner } from '../web/views/sweep/select.js';
 import { EXAMPLES, locate, pageStudy, studyHash, studyProblems } from '../web/views/sweep/studyText.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settled, startSite, type Site } from '../helpers/site.js';
+import { closeSite, settled, startSite, type Site } from '../helpers/site.js';
 
 const FIXTURE = 'test/fixtures/bench-suite-quick.json';
 let site: Site;
@@ -17,12 +17,8 @@ beforeAll(async () => {
   site = await startSite();
 }, 300_000);
 afterAll(async () => {
-  // Nothing leaves the page, and nothing broke the Content-Security-Policy (or anything else) on the way.
-  const { foreign, consoleErrors } = site ?? { foreign: [], consoleErrors: [] };
-  await site?.close();
-  expect(foreign).toEqual([]);
-  expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e) || /Content Security Policy/.test(e))).toEqual([]);
   for (const f of temp) rmSync(f, { force: true });
+  await closeSite(site);
 });
 
 function tempFile(name: string, text: string): string {

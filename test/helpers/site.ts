@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = resolve('test-artifacts/screenshots');
@@ -104,4 +105,15 @@ export async function startSite(): Promise<Site> {
 export async function settled(page: Page, timeout = 120_000): Promise<string> {
   await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), undefined, { timeout });
   return page.evaluate(() => document.body.dataset.state ?? '');
+}
+
+/**
+ * Closes the site, then checks what every browser test promises: no request left the page's origin,
+ * and nothing broke the Content-Security-Policy (or anything else) on the way.
+ */
+export async function closeSite(site: Site | undefined): Promise<void> {
+  if (!site) return;
+  await site.close();
+  expect(site.foreign).toEqual([]);
+  expect(site.consoleErrors.filter((e) => !/Failed to load resource/.test(e) || /Content Security Policy/.test(e))).toEqual([]);
 }

@@ -5,7 +5,8 @@
  * they make a result of their own (src/stats accumulators over their rows).
  */
 import type { SummaryTable } from '../../../src/results/tables.js';
-import { checkFile, concatFleetRows, type FleetRows, InputError, parseCellsCsv, parseFleetArrow, parseSummaryJson, summaryFromFleetRows } from './files.js';
+import { checkFile, InputError, parseCellsCsv, parseSummaryJson } from './files.js';
+import { concatFleetRows, type FleetRows, parseFleetArrow, summaryFromFleetRows } from './fleetRows.js';
 import type { Loaded } from './results.js';
 
 export interface Opened {

@@ -12,7 +12,7 @@ import type { StatSummary } from '../../../src/stats/index.js';
 import { lineChart, POLICY_COLORS } from '../../lib/charts.js';
 import { dataTable, el } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
-import { type FleetRows, latencyChanges } from './files.js';
+import { type FleetRows, latencyChanges } from './fleetRows.js';
 import { axisOrder, cellsWhere, ecdf, fixedValue, histogram, logAxis, logValues, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
 
 export interface Loaded {

@@ -15,7 +15,8 @@ import { showBackend } from '../../lib/badge.js';
 import { el } from '../../lib/dom.js';
 import { CpuWorkerEngine, pageEngine, type PageEngine } from '../../lib/engine.js';
 import type { ViewState } from '../../lib/url.js';
-import { concatFleetRows, fleetRowsFromBatch, type FleetRows, MAX_BYTES } from './files.js';
+import { MAX_BYTES } from './files.js';
+import { concatFleetRows, fleetRowsFromBatch, type FleetRows } from './fleetRows.js';
 import type { Loaded } from './results.js';
 import { EXAMPLES, pageStudy, studyAgentSteps, studyHash, studyProblems } from './studyText.js';
 
