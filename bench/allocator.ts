@@ -76,21 +76,39 @@ async function gpuAllocator(device: GPUDevice): Promise<(f: FleetView) => Promis
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
   const entries = ['demandPartials', 'demandTotal', 'raisedPartials', 'raisedTotal', 'writeShares'] as const;
   const pipelines = await Promise.all(
-    entries.map((entryPoint) => device.createComputePipelineAsync({ label: `allocateAlone.${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint } })),
+    entries.map((entryPoint) =>
+      device.createComputePipelineAsync({ label: `allocateAlone.${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint } }),
+    ),
   );
   return async (f) => {
     const n = f.count;
-    const params = device.createBuffer({ label: 'allocateAlone.params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const params = device.createBuffer({
+      label: 'allocateAlone.params',
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
     device.queue.writeBuffer(params, 0, new Uint32Array([n, 0, 0, 0]));
     device.queue.writeBuffer(params, 4, new Float32Array([f.capacity]));
     const agents = new Float32Array(n * 4);
     for (let i = 0; i < n; i++) agents.set([f.R[i]!, f.P[i]!, f.rate[i]!, 0], i * 4);
-    const agentBuffer = device.createBuffer({ label: 'allocateAlone.agents', size: agents.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const agentBuffer = device.createBuffer({
+      label: 'allocateAlone.agents',
+      size: agents.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
     device.queue.writeBuffer(agentBuffer, 0, agents);
     const partials = device.createBuffer({ label: 'allocateAlone.partials', size: GROUPS * 4, usage: GPUBufferUsage.STORAGE });
     const scalars = device.createBuffer({ label: 'allocateAlone.scalars', size: 8, usage: GPUBufferUsage.STORAGE });
-    const shares = device.createBuffer({ label: 'allocateAlone.shares', size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const readback = device.createBuffer({ label: 'allocateAlone.readback', size: n * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const shares = device.createBuffer({
+      label: 'allocateAlone.shares',
+      size: n * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    const readback = device.createBuffer({
+      label: 'allocateAlone.readback',
+      size: n * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     const bindGroup = device.createBindGroup({
       layout,
       entries: [params, agentBuffer, partials, scalars, shares].map((buffer, binding) => ({ binding, resource: { buffer } })),
@@ -101,7 +119,13 @@ async function gpuAllocator(device: GPUDevice): Promise<(f: FleetView) => Promis
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
       pass.setBindGroup(0, bindGroup);
-      const sizes: [number, number][] = [[GROUPS, 1], [1, 1], [GROUPS, 1], [1, 1], [width, Math.ceil(groups / width)]];
+      const sizes: [number, number][] = [
+        [GROUPS, 1],
+        [1, 1],
+        [GROUPS, 1],
+        [1, 1],
+        [width, Math.ceil(groups / width)],
+      ];
       pipelines.forEach((p, k) => {
         pass.setPipeline(p);
         pass.dispatchWorkgroups(sizes[k]![0], sizes[k]![1]);

@@ -8,7 +8,16 @@
  *   npm run bench:components -- [repeats, default 7]
  */
 import { logf32 } from '../src/random/f32math.js';
-import { DrawStream, philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from '../src/random/philox.js';
+import {
+  DrawStream,
+  philox4x32,
+  philoxBlock,
+  philoxBlocks4,
+  philoxKey,
+  philoxPrefix,
+  PREFIX_WORDS,
+  seedKey,
+} from '../src/random/philox.js';
 import { PoissonSampler } from '../src/random/poisson.js';
 
 const repeats = Number(process.argv[2] ?? 7);
@@ -29,7 +38,9 @@ function perItem(label: string, run: (n: number) => number): void {
     ns.push((cpuNs() - t0) / N);
   }
   ns.sort((a, b) => a - b);
-  console.log(`${label.padEnd(58)} ${ns[Math.floor(ns.length / 2)]!.toFixed(1).padStart(6)} ns  (min ${ns[0]!.toFixed(1)}, max ${ns.at(-1)!.toFixed(1)})${sink === 0.5 ? ' ' : ''}`);
+  console.log(
+    `${label.padEnd(58)} ${ns[Math.floor(ns.length / 2)]!.toFixed(1).padStart(6)} ns  (min ${ns[0]!.toFixed(1)}, max ${ns.at(-1)!.toFixed(1)})${sink === 0.5 ? ' ' : ''}`,
+  );
 }
 
 const [k0, k1] = seedKey(1);

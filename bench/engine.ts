@@ -85,11 +85,15 @@ async function burn(threads: number): Promise<number> {
   const code = `const { parentPort } = require('node:worker_threads'); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x);`;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-      const worker = new Worker(code, { eval: true });
-      worker.once('message', () => void worker.terminate().then(() => resolve()));
-      worker.once('error', reject);
-    })),
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(code, { eval: true });
+          worker.once('message', () => void worker.terminate().then(() => resolve()));
+          worker.once('error', reject);
+        }),
+    ),
   );
   return (performance.now() - t0) / 1000;
 }
@@ -128,12 +132,18 @@ async function scalingRounds(rounds: number): Promise<void> {
     );
   }
   await pool.close();
-  console.log(free.length > 0 ? `pool scaling, median of ${free.length} rounds on free cores: ${median(free).toFixed(2)}×` : 'no round found the cores free');
+  console.log(
+    free.length > 0
+      ? `pool scaling, median of ${free.length} rounds on free cores: ${median(free).toFixed(2)}×`
+      : 'no round found the cores free',
+  );
 }
 
 console.log(
   `${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
-    `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; pool of ${threads} threads`,
+    `load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; pool of ${threads} threads`,
 );
 const paper = benchBatch(Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS })));
 console.log(`paper fleet × 3 policies, Poisson arrivals, ${steps} steps, ${fleets} fleets (${paper.runs.count} runs)`);
@@ -165,7 +175,9 @@ await time('cpu reference, 1 thread, adaptive only', alone, () => Promise.resolv
 
 // The same number of agent-steps in random fleets of 16 and of 64 agents (loads 0.3–1.5, the CLI's family).
 for (const n of [16, 64]) {
-  const batch = benchBatch(randomFleets(1, 0, Math.max(1, Math.round((fleets * PAPER_AGENTS.length) / n)), { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] }));
+  const batch = benchBatch(
+    randomFleets(1, 0, Math.max(1, Math.round((fleets * PAPER_AGENTS.length) / n)), { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] }),
+  );
   await time(`cpu reference, 1 thread, random ${n}-agent fleets`, batch, () => Promise.resolve(runBatchCpu(batch)));
   await time(`cpu worker pool, random ${n}-agent fleets`, batch, () => pool.run(batch));
 }

@@ -77,15 +77,24 @@ function digest(t: RunTotals): string {
 
 const gpu = await openNodeGpu();
 if (!gpu) throw new Error('bench:gpu: no WebGPU adapter');
-console.log(`${new Date().toISOString()}, ${gpu.adapter.description}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `${new Date().toISOString()}, ${gpu.adapter.description}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 const engines: [string, GpuEngine][] = [['now', await GpuEngine.create(gpu.device, gpu.sources, engineOptions)]];
 if (baseDir) engines.unshift(['base', await GpuEngine.create(gpu.device, await loadShaderSources(baseDir), engineOptions)]);
 
-const workloads: [string, Batch][] = [[`paper fleet × 3 policies, ${fleets} fleets`, benchBatch(Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS })))]];
+const workloads: [string, Batch][] = [
+  [`paper fleet × 3 policies, ${fleets} fleets`, benchBatch(Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS })))],
+];
 if (!args.includes('--paper-only')) {
   for (const n of [16, 64]) {
     const count = Math.max(1, Math.round((fleets * PAPER_AGENTS.length) / n));
-    workloads.push([`random ${n}-agent fleets × 3 policies`, benchBatch(randomFleets(1, 0, count, { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] }))]);
+    workloads.push([
+      `random ${n}-agent fleets × 3 policies`,
+      benchBatch(randomFleets(1, 0, count, { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] })),
+    ]);
   }
 }
 
@@ -106,7 +115,9 @@ for (const [label, batch] of workloads) {
     }
   }
   const agentSteps = agentStepsOf(batch);
-  console.log(`${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals; totals sha256 ${digest(results.at(-1)!)}${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`);
+  console.log(
+    `${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals; totals sha256 ${digest(results.at(-1)!)}${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`,
+  );
   engines.forEach(([name], e) => {
     const rate = (s: number): string => (agentSteps / s / 1e6).toFixed(1).padStart(6);
     console.log(

@@ -44,7 +44,9 @@ let peak = process.memoryUsage().rss;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
 const trajectory: { fleetRuns: number; rssMiB: number }[] = [];
 let nextTenth = 0.1;
-console.log(`${fleetRuns.toLocaleString('en-US')} fleet runs × 3 policies on ${backend.name} (${backend.adapter ?? ''}), random fleets of 2–8 agents, 20 steps`);
+console.log(
+  `${fleetRuns.toLocaleString('en-US')} fleet runs × 3 policies on ${backend.name} (${backend.adapter ?? ''}), random fleets of 2–8 agents, 20 steps`,
+);
 try {
   const started = performance.now();
   const outcome = await runSweepCommand('(bench)', loaded, backend, {
@@ -57,7 +59,9 @@ try {
       peak = Math.max(peak, rss);
       if (done >= nextTenth * fleetRuns) {
         trajectory.push({ fleetRuns: done, rssMiB: rss / MiB });
-        console.log(`  ${done.toLocaleString('en-US').padStart(12)} fleet runs: RSS ${(rss / MiB).toFixed(0)} MiB (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+        console.log(
+          `  ${done.toLocaleString('en-US').padStart(12)} fleet runs: RSS ${(rss / MiB).toFixed(0)} MiB (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        );
         while (nextTenth * fleetRuns <= done) nextTenth += 0.1;
       }
     },
@@ -65,12 +69,28 @@ try {
   clearInterval(sampler);
   peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`done: ${outcome.times.fleetRuns.toLocaleString('en-US')} fleet runs in ${seconds.toFixed(0)} s; peak RSS ${(peak / MiB).toFixed(0)} MiB (target < 1024 MiB)`);
+  console.log(
+    `done: ${outcome.times.fleetRuns.toLocaleString('en-US')} fleet runs in ${seconds.toFixed(0)} s; peak RSS ${(peak / MiB).toFixed(0)} MiB (target < 1024 MiB)`,
+  );
   const date = new Date().toISOString().slice(0, 10);
   const dir = join(packageRoot(), 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `memory-${date}-${hostname()}.json`);
-  const result = { bench: 'memory', date, fleetsim: packageVersion(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, backend: backend.name, adapter: backend.adapter, study, fleetRuns: outcome.times.fleetRuns, seconds, peakRssMiB: peak / MiB, trajectory };
+  const result = {
+    bench: 'memory',
+    date,
+    fleetsim: packageVersion(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    backend: backend.name,
+    adapter: backend.adapter,
+    study,
+    fleetRuns: outcome.times.fleetRuns,
+    seconds,
+    peakRssMiB: peak / MiB,
+    trajectory,
+  };
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${file}`);
 } finally {

@@ -33,7 +33,14 @@ for (const work of ['deterministic', 'exponential'] as WorkMode[]) {
       const { warm, record, replicates } = SIZE[rho]!;
       const steps = Math.round((warm + record) / dt);
       const batch = makeBatch(packFleets([{ agents: [{ T: 1, R: 0, P: 1, lambda: rho }] }]), crossRuns(1, [POLICY.static], replicates), {
-        dt, steps, warmup: Math.round(warm / dt), lmax: 999, price: 0, arrivals: 'poisson', work, seed: 7,
+        dt,
+        steps,
+        warmup: Math.round(warm / dt),
+        lmax: 999,
+        price: 0,
+        arrivals: 'poisson',
+        work,
+        seed: 7,
       });
       const xs = summarize(batch, await engine.run(batch)).avgLatency;
       const mean = xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -58,32 +58,45 @@ const date = new Date().toISOString().slice(0, 10);
 console.log(`${date}, node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}; ${count} values, median of ${repeats}`);
 let sink = 0; // keeps results alive so nothing is optimised away
 for (const [name, xs] of columns) {
-  report(`StatAccumulator.add, ${name}`, time(() => {
-    const a = new StatAccumulator();
-    for (let i = 0; i < xs.length; i++) a.add(xs[i]!);
-    sink += a.count;
-  }, xs.length));
+  report(
+    `StatAccumulator.add, ${name}`,
+    time(() => {
+      const a = new StatAccumulator();
+      for (let i = 0; i < xs.length; i++) a.add(xs[i]!);
+      sink += a.count;
+    }, xs.length),
+  );
 }
 
 // The sweep's pattern: one value for each of 30 accumulators per fleet run, in turn.
 const lat = columns[0]![1];
-report('StatAccumulator.add, 30 accumulators in turn (latency-like)', time(() => {
-  const accs = Array.from({ length: 30 }, () => new StatAccumulator());
-  for (let i = 0; i < lat.length; i++) accs[i % 30]!.add(lat[i]!);
-  sink += accs[0]!.count;
-}, lat.length));
+report(
+  'StatAccumulator.add, 30 accumulators in turn (latency-like)',
+  time(() => {
+    const accs = Array.from({ length: 30 }, () => new StatAccumulator());
+    for (let i = 0; i < lat.length; i++) accs[i % 30]!.add(lat[i]!);
+    sink += accs[0]!.count;
+  }, lat.length),
+);
 
 const other = column((r) => (r() < 0.05 ? 0 : 30 * Math.exp(1.2 * normal(r))), 2);
-report('PairAccumulator.add (latency pairs, 5 % zeros)', time(() => {
-  const p = new PairAccumulator();
-  for (let i = 0; i < lat.length; i++) p.add(lat[i]!, other[i]!);
-  sink += p.count;
-}, lat.length));
+report(
+  'PairAccumulator.add (latency pairs, 5 % zeros)',
+  time(() => {
+    const p = new PairAccumulator();
+    for (let i = 0; i < lat.length; i++) p.add(lat[i]!, other[i]!);
+    sink += p.count;
+  }, lat.length),
+);
 
 // What a checkpoint costs: toJSON + summary of a filled accumulator (per call, not per value).
 const full = new StatAccumulator();
 full.addMany(columns[2]![1]);
-report('StatAccumulator toJSON + summary (mixed, 10^6 values)', time(() => {
-  sink += JSON.stringify(full).length + full.summary()!.n;
-}, 1), 'µs/call');
+report(
+  'StatAccumulator toJSON + summary (mixed, 10^6 values)',
+  time(() => {
+    sink += JSON.stringify(full).length + full.summary()!.n;
+  }, 1),
+  'µs/call',
+);
 if (sink === 0) console.log('(no values)');

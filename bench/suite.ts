@@ -78,7 +78,11 @@ const STATE_BYTES = byteSize(AGENT_STATE);
 const PARAMS_BYTES = byteSize(AGENT_PARAMS);
 const RUN_BYTES = byteSize(RUN);
 
-async function coldStartGpu(): Promise<{ gpu: Awaited<ReturnType<typeof openNodeGpu>>; engine: GpuEngine | null; phases: Record<string, number> }> {
+async function coldStartGpu(): Promise<{
+  gpu: Awaited<ReturnType<typeof openNodeGpu>>;
+  engine: GpuEngine | null;
+  phases: Record<string, number>;
+}> {
   const t0 = performance.now();
   const gpu = await openNodeGpu();
   const t1 = performance.now();
@@ -96,8 +100,15 @@ async function coldStartGpu(): Promise<{ gpu: Awaited<ReturnType<typeof openNode
 }
 
 /** The NumPy peer as a backend: one subprocess per run; its own timer excludes Python's start-up. */
-function numpyRun(policy: PolicyName, fleets: number, steps: number): { seconds: number; stats: Record<string, { mean: number; sem: number }> } | null {
-  const child = spawnSync(PYTHON, [join(packageRoot(), 'bench', 'peers', 'numpy_peer.py'), String(fleets), String(steps), policy], { encoding: 'utf8', maxBuffer: 1 << 24 });
+function numpyRun(
+  policy: PolicyName,
+  fleets: number,
+  steps: number,
+): { seconds: number; stats: Record<string, { mean: number; sem: number }> } | null {
+  const child = spawnSync(PYTHON, [join(packageRoot(), 'bench', 'peers', 'numpy_peer.py'), String(fleets), String(steps), policy], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (child.status !== 0) return null;
   return JSON.parse(child.stdout) as { seconds: number; stats: Record<string, { mean: number; sem: number }> };
 }
@@ -109,7 +120,11 @@ function numpyRun(policy: PolicyName, fleets: number, steps: number): { seconds:
 function checkPeer(policy: PolicyName, fleets: number, steps: number): string {
   const peer = numpyRun(policy, fleets, steps);
   if (peer === null) return 'unavailable (python3 with numpy not found)';
-  const batch = makeWorkloadBatch(WORKLOADS.find((w) => w.numpy === policy)!, fleets, steps);
+  const batch = makeWorkloadBatch(
+    WORKLOADS.find((w) => w.numpy === policy)!,
+    fleets,
+    steps,
+  );
   const result = summarize(batch, runBatchCpu(batch));
   const problems: string[] = [];
   for (const metric of ['avgLatency', 'throughput', 'utilization'] as const) {
@@ -126,7 +141,13 @@ function checkPeer(policy: PolicyName, fleets: number, steps: number): string {
 
 // ---- measuring ---------------------------------------------------------------------------------------
 
-function record(w: string, backend: string, batch: Batch | { fleets: number; steps: number; agentSteps: number; runs: number }, seconds: number[], deviceBytes?: number): Measurement {
+function record(
+  w: string,
+  backend: string,
+  batch: Batch | { fleets: number; steps: number; agentSteps: number; runs: number },
+  seconds: number[],
+  deviceBytes?: number,
+): Measurement {
   const sorted = [...seconds].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const isBatch = 'config' in batch;
@@ -191,15 +212,23 @@ async function main(): Promise<void> {
   if (pool) backends.push({ name: `cpu-${threads}`, run: (b) => pool.run(b) });
 
   const adapter = cold.gpu?.adapter ?? null;
-  console.log(`fleetsim bench ${packageVersion()} — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  console.log(
+    `fleetsim bench ${packageVersion()} — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
   console.log(`adapter: ${adapter ? `${adapter.vendor} ${adapter.architecture} ${adapter.description}` : 'none'}`);
-  console.log(`cold start (GPU): ${Object.entries(cold.phases).map(([k, v]) => `${k} ${v.toFixed(3)} s`).join(', ')}`);
+  console.log(
+    `cold start (GPU): ${Object.entries(cold.phases)
+      .map(([k, v]) => `${k} ${v.toFixed(3)} s`)
+      .join(', ')}`,
+  );
 
   const peerChecks: Record<string, string> = {};
   for (const p of POLICY_NAMES) peerChecks[p] = checkPeer(p, 2000, 200);
   console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${POLICY_NAMES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
 
-  console.log(`\n${'workload'.padEnd(18)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`);
+  console.log(
+    `\n${'workload'.padEnd(18)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`,
+  );
   const measurements: Measurement[] = [];
   for (const w of WORKLOADS) {
     const active = new Set(backends.map((b) => b.name));
@@ -264,12 +293,20 @@ async function main(): Promise<void> {
     scaling[b.name] = { ...scaling[b.name], steps: exponent(bySteps), agents: exponent(byAgents) };
   }
   console.log('\nscaling exponents (time ∝ x^b; 1 = linear):');
-  for (const [b, s] of Object.entries(scaling)) console.log(`  ${b.padEnd(8)} ${Object.entries(s).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  for (const [b, s] of Object.entries(scaling))
+    console.log(
+      `  ${b.padEnd(8)} ${Object.entries(s)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
 
   // The allocator alone.
   const allocator = await benchAllocator(cold.gpu?.device ?? null, QUICK);
   console.log('\none allocation (adaptive) over N agents, median µs: N, cpu, gpu (dispatch + readback)');
-  for (const a of allocator) console.log(`  ${String(a.agents).padStart(8)} ${a.cpuMicros.toFixed(2).padStart(12)} ${a.gpuMicros === null ? '–' : a.gpuMicros.toFixed(1).padStart(12)}`);
+  for (const a of allocator)
+    console.log(
+      `  ${String(a.agents).padStart(8)} ${a.cpuMicros.toFixed(2).padStart(12)} ${a.gpuMicros === null ? '–' : a.gpuMicros.toFixed(1).padStart(12)}`,
+    );
 
   // Headline ratios at the largest common paper-fleet size.
   const ratios: Record<string, number> = {};
@@ -279,7 +316,12 @@ async function main(): Promise<void> {
     const cpu = measurements.find((m) => m.workload === `paper-${p}` && m.backend === 'cpu-1' && m.fleets === gpu?.fleets);
     if (gpu && cpu) ratios[`paper-${p} gpu/cpu-1 at ${gpu.fleets} fleets`] = gpu.agentStepsPerSecond / cpu.agentStepsPerSecond;
   }
-  console.log('\n' + Object.entries(ratios).map(([k, v]) => `${k}: ${v.toFixed(1)}×`).join('\n'));
+  console.log(
+    '\n' +
+      Object.entries(ratios)
+        .map(([k, v]) => `${k}: ${v.toFixed(1)}×`)
+        .join('\n'),
+  );
 
   const date = started.toISOString().slice(0, 10);
   const dir = args.out ?? join(packageRoot(), 'bench', 'results');

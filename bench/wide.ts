@@ -66,7 +66,9 @@ const gpu = await openNodeGpu();
 if (!gpu) {
   console.log('no WebGPU adapter: nothing to measure');
 } else {
-  console.log(`${gpu.adapter.description}; ${steps} steps, Poisson arrivals, 3 policies, ~${agentRuns} agent-runs per batch, median of ${repeats}`);
+  console.log(
+    `${gpu.adapter.description}; ${steps} steps, Poisson arrivals, 3 policies, ~${agentRuns} agent-runs per batch, median of ${repeats}`,
+  );
   const variants: [string, GpuEngineOptions][] = [
     ['narrow', { wideAbove: Infinity }],
     ...wideSizes.map((w): [string, GpuEngineOptions] => [`wide ${w}`, { wideAbove: 0, wideWorkgroupSize: w }]),

@@ -31,12 +31,20 @@ export const WORKLOADS: Workload[] = [
 
 export function makeWorkloadBatch(w: Workload, fleets: number, steps: number): Batch {
   const specs = Array.from({ length: fleets }, (_, i) => w.fleet(i));
-  return makeBatch(packFleets(specs), crossRuns(fleets, w.policies.map((p) => POLICY[p]), 1), {
-    ...PAPER_CONFIG,
-    arrivals: 'poisson',
-    steps,
-    seed: 1,
-  });
+  return makeBatch(
+    packFleets(specs),
+    crossRuns(
+      fleets,
+      w.policies.map((p) => POLICY[p]),
+      1,
+    ),
+    {
+      ...PAPER_CONFIG,
+      arrivals: 'poisson',
+      steps,
+      seed: 1,
+    },
+  );
 }
 
 /** Agent-steps of a batch: Σ over runs of the fleet's agents × steps. */

@@ -33,7 +33,11 @@ type Digests = Record<string, string>;
 const recorded: Record<string, Digests> = WRITE ? {} : (JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, Digests>);
 
 /** SHA-256 of the bytes of an f64 column (little-endian, as every platform Node runs on stores them). */
-const digest = (xs: Float64Array): string => createHash('sha256').update(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength)).digest('hex').slice(0, 32);
+const digest = (xs: Float64Array): string =>
+  createHash('sha256')
+    .update(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength))
+    .digest('hex')
+    .slice(0, 32);
 
 const totalsDigests = (totals: RunTotals): Digests => Object.fromEntries(TOTAL_FIELDS.map((field) => [field, digest(totals[field])]));
 
@@ -48,7 +52,9 @@ const scheduled = (count: number, seed: number, steps: number, maxMultiplier?: n
 
 /** One agent per mean of interest: 0, tiny, both sides of the sampler switch at 10, and large. */
 const MEANS = [0, 1e-6, 0.3, 4.5, 9.999, 10, 10.5, 37, 1000, 5e6];
-const meanFleet: FleetSpec = { agents: MEANS.map((lambda, i) => ({ T: Math.max(1, lambda * (0.5 + (i % 3) * 0.4)), R: 0.05 * (1 + (i % 4)), P: 1 + (i % 3), lambda })) };
+const meanFleet: FleetSpec = {
+  agents: MEANS.map((lambda, i) => ({ T: Math.max(1, lambda * (0.5 + (i % 3) * 0.4)), R: 0.05 * (1 + (i % 4)), P: 1 + (i % 3), lambda })),
+};
 
 /** Runs in an order crossRuns never produces: replicates up to 6, policies interleaved, fleets mixed. */
 function shuffledRuns(fleetCount: number, count: number): PackedRuns {
@@ -74,28 +80,54 @@ const CASES: Case[] = [
     name: 'random fleets of the CLI family, 16 and 64 agents',
     batch: () =>
       batchOf(
-        [...randomFleets(5, 0, 3, { ...DEFAULT_RANGES, agents: [16, 16] }), ...randomFleets(5, 3, 2, { ...DEFAULT_RANGES, agents: [64, 64] })],
+        [
+          ...randomFleets(5, 0, 3, { ...DEFAULT_RANGES, agents: [16, 16] }),
+          ...randomFleets(5, 3, 2, { ...DEFAULT_RANGES, agents: [64, 64] }),
+        ],
         poisson({ steps: 50, seed: 5 }),
       ),
   },
   { name: 'means 0 … 5e6, Poisson, Δt = 1', batch: () => batchOf([meanFleet], poisson({ steps: 40 }), 2) },
-  { name: 'schedules, deterministic, warm-up, Δt = 0.5', batch: () => batchOf(scheduled(30, 12, 80), { ...PAPER_CONFIG, dt: 0.5, steps: 80, warmup: 10 }) },
+  {
+    name: 'schedules, deterministic, warm-up, Δt = 0.5',
+    batch: () => batchOf(scheduled(30, 12, 80), { ...PAPER_CONFIG, dt: 0.5, steps: 80, warmup: 10 }),
+  },
   { name: 'schedules, Poisson, observed signal', batch: () => batchOf(scheduled(30, 13, 70), poisson({ steps: 70, signal: 'observed' })) },
-  { name: 'Poisson, ema signal with the default α, Δt = 0.3', batch: () => batchOf(tests(30, 14), poisson({ dt: 0.3, steps: 60, signal: 'ema' })) },
+  {
+    name: 'Poisson, ema signal with the default α, Δt = 0.3',
+    batch: () => batchOf(tests(30, 14), poisson({ dt: 0.3, steps: 60, signal: 'ema' })),
+  },
   { name: 'Poisson, exponential work, nominal signal', batch: () => batchOf(tests(30, 15), poisson({ steps: 60, work: 'exponential' })) },
   {
     name: 'every extension: schedules, ema α = 0.7, exponential work, warm-up, Δt = 0.1',
-    batch: () => batchOf(scheduled(30, 16, 90), poisson({ dt: 0.1, steps: 90, warmup: 23, work: 'exponential', signal: 'ema', emaAlpha: 0.7 }), 2),
+    batch: () =>
+      batchOf(scheduled(30, 16, 90), poisson({ dt: 0.1, steps: 90, warmup: 23, work: 'exponential', signal: 'ema', emaAlpha: 0.7 }), 2),
   },
   {
     name: 'stream ids near 2^32, runs in shuffled order',
-    batch: () => makeBatch(packFleets(tests(9, 17), Array.from({ length: 9 }, (_, f) => 0xffffffff - 3 * f)), shuffledRuns(9, 60), poisson({ steps: 30, seed: 1 })),
+    batch: () =>
+      makeBatch(
+        packFleets(
+          tests(9, 17),
+          Array.from({ length: 9 }, (_, f) => 0xffffffff - 3 * f),
+        ),
+        shuffledRuns(9, 60),
+        poisson({ steps: 30, seed: 1 }),
+      ),
   },
   { name: 'one step', batch: () => batchOf(tests(10, 18), poisson({ steps: 1 })) },
-  { name: 'warm-up of all steps but the last', batch: () => batchOf(tests(10, 19), poisson({ steps: 25, warmup: 24, signal: 'observed' })) },
+  {
+    name: 'warm-up of all steps but the last',
+    batch: () => batchOf(tests(10, 19), poisson({ steps: 25, warmup: 24, signal: 'observed' })),
+  },
   {
     name: '64 agents, observed signal, exponential work',
-    batch: () => batchOf([{ agents: Array.from({ length: 64 }, (_, i) => ({ T: 10 + i, R: 0.02, P: 1 + (i % 3), lambda: 0.3 * (10 + i) })) }], poisson({ steps: 50, signal: 'observed', work: 'exponential' }), 2),
+    batch: () =>
+      batchOf(
+        [{ agents: Array.from({ length: 64 }, (_, i) => ({ T: 10 + i, R: 0.02, P: 1 + (i % 3), lambda: 0.3 * (10 + i) })) }],
+        poisson({ steps: 50, signal: 'observed', work: 'exponential' }),
+        2,
+      ),
   },
 ];
 
@@ -135,7 +167,10 @@ describe('the CPU engine reproduces its recorded results bit for bit', () => {
       runs.policy[r] = (r * 7) % 3;
       runs.replicate[r] = r < 40 ? 1 : (r >> 1) % 2; // pairs of one replicate after pairs of the other
     }
-    for (const config of [poisson({ steps: 300, work: 'exponential', signal: 'ema', emaAlpha: 0.4, warmup: 5 }), { ...PAPER_CONFIG, steps: 40 }]) {
+    for (const config of [
+      poisson({ steps: 300, work: 'exponential', signal: 'ema', emaAlpha: 0.4, warmup: 5 }),
+      { ...PAPER_CONFIG, steps: 40 },
+    ]) {
       const batch = makeBatch(packFleets(scheduled(4, 21, 300)), runs, config);
       const together = runBatchCpu(batch);
       const alone = allocTotals(batch);
@@ -146,11 +181,16 @@ describe('the CPU engine reproduces its recorded results bit for bit', () => {
 
   it('reproduces per-step series of runs under every policy', () => {
     const series: Digests = {};
-    for (const [c, runs] of [[2, [0, 1, 2, 40, 41, 42]], [9, [3, 4, 5]], [4, [0, 1, 2]]] as const) {
+    for (const [c, runs] of [
+      [2, [0, 1, 2, 40, 41, 42]],
+      [9, [3, 4, 5]],
+      [4, [0, 1, 2]],
+    ] as const) {
       const batch = CASES[c]!.batch();
       for (const r of runs) {
         const s = runSeriesCpu(batch, r);
-        for (const column of ['arrivals', 'work', 'share', 'served', 'queue', 'latency'] as const) series[`case ${c} run ${r} ${column}`] = digest(s[column]);
+        for (const column of ['arrivals', 'work', 'share', 'served', 'queue', 'latency'] as const)
+          series[`case ${c} run ${r} ${column}`] = digest(s[column]);
       }
     }
     check('series', series);

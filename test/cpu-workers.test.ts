@@ -17,7 +17,10 @@ const POLICIES = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
 const poisson = (extra: Partial<SimConfig> = {}): SimConfig => ({ ...PAPER_CONFIG, arrivals: 'poisson', seed: 424242, ...extra });
 
 const CASES: [string, () => Batch][] = [
-  ['random fleets, Poisson', () => makeBatch(packFleets(Array.from({ length: 60 }, (_, f) => testFleet(31, f))), crossRuns(60, POLICIES, 2), poisson({ steps: 80 }))],
+  [
+    'random fleets, Poisson',
+    () => makeBatch(packFleets(Array.from({ length: 60 }, (_, f) => testFleet(31, f))), crossRuns(60, POLICIES, 2), poisson({ steps: 80 })),
+  ],
   [
     'every extension',
     () =>
@@ -27,7 +30,10 @@ const CASES: [string, () => Batch][] = [
         poisson({ dt: 0.1, steps: 120, warmup: 17, work: 'exponential', signal: 'ema', emaAlpha: 0.4 }),
       ),
   ],
-  ['paper, deterministic', () => makeBatch(packFleets(Array.from({ length: 30 }, () => ({ agents: PAPER_AGENTS }))), crossRuns(30, POLICIES, 1), PAPER_CONFIG)],
+  [
+    'paper, deterministic',
+    () => makeBatch(packFleets(Array.from({ length: 30 }, () => ({ agents: PAPER_AGENTS }))), crossRuns(30, POLICIES, 1), PAPER_CONFIG),
+  ],
 ];
 
 /** The first field and agent-run where two totals differ, or null. */

@@ -33,11 +33,14 @@ const CASES: Case[] = [
   {
     name: "the paper's model",
     // 700 fleets × 3 policies × 2 replicates = 4,200 runs: batches of 4,096 leave a remainder
-    batch: makeBatch(
-      packFleets(Array.from({ length: 700 }, (_, f) => testFleet(5, f))),
-      crossRuns(700, POLICIES, REPLICATES),
-      { dt: 1, steps: 120, lmax: 999, price: 0.72, arrivals: 'poisson', seed: SEED },
-    ),
+    batch: makeBatch(packFleets(Array.from({ length: 700 }, (_, f) => testFleet(5, f))), crossRuns(700, POLICIES, REPLICATES), {
+      dt: 1,
+      steps: 120,
+      lmax: 999,
+      price: 0.72,
+      arrivals: 'poisson',
+      seed: SEED,
+    }),
     oneByOne: 300,
   },
   {
@@ -45,7 +48,18 @@ const CASES: Case[] = [
     batch: makeBatch(
       packFleets(Array.from({ length: 120 }, (_, f) => withSchedules(testFleet(6, f), 6, f, 300))),
       crossRuns(120, POLICIES, REPLICATES),
-      { dt: 0.1, steps: 300, warmup: 37, work: 'exponential', signal: 'ema', emaAlpha: 0.3, lmax: 999, price: 0.72, arrivals: 'poisson', seed: SEED },
+      {
+        dt: 0.1,
+        steps: 300,
+        warmup: 37,
+        work: 'exponential',
+        signal: 'ema',
+        emaAlpha: 0.3,
+        lmax: 999,
+        price: 0.72,
+        arrivals: 'poisson',
+        seed: SEED,
+      },
     ),
     oneByOne: 60,
   },
@@ -54,12 +68,16 @@ const CASES: Case[] = [
 /** Runs [begin, end) of `all` as a batch of their own (same fleets and streams). */
 function slice(all: Batch, begin: number, end: number): Batch {
   const { runs } = all;
-  return makeBatch(all.fleets, {
-    count: end - begin,
-    fleet: runs.fleet.slice(begin, end),
-    policy: runs.policy.slice(begin, end),
-    replicate: runs.replicate.slice(begin, end),
-  }, all.config);
+  return makeBatch(
+    all.fleets,
+    {
+      count: end - begin,
+      fleet: runs.fleet.slice(begin, end),
+      policy: runs.policy.slice(begin, end),
+      replicate: runs.replicate.slice(begin, end),
+    },
+    all.config,
+  );
 }
 
 /** Bytes of every run's totals, in run order, for byte-for-byte comparison across batchings. */
@@ -117,11 +135,13 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
   describe.skipIf(!gpu)(gpuSkipReason ?? 'on the GPU', () => {
     let reference: Uint8Array[];
     let plain: GpuEngine;
-    const gpuRun = (e: GpuEngine) => async (b: Batch): Promise<RunTotals> => {
-      const totals = await e.run(b);
-      assertNoUncapturedErrors();
-      return totals;
-    };
+    const gpuRun =
+      (e: GpuEngine) =>
+      async (b: Batch): Promise<RunTotals> => {
+        const totals = await e.run(b);
+        assertNoUncapturedErrors();
+        return totals;
+      };
 
     beforeAll(async () => {
       plain = await engine();
@@ -145,11 +165,17 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
         count: grouped.count + alternating.count,
         fleet: Uint32Array.from([...grouped.fleet, ...alternating.fleet.map((_, r) => alternating.fleet[(r * 7) % alternating.count]!)]),
         policy: Uint32Array.from([...grouped.policy, ...alternating.policy]),
-        replicate: Uint32Array.from([...grouped.replicate, ...alternating.replicate.map((_, r) => alternating.replicate[(r * 7) % alternating.count]!)]),
+        replicate: Uint32Array.from([
+          ...grouped.replicate,
+          ...alternating.replicate.map((_, r) => alternating.replicate[(r * 7) % alternating.count]!),
+        ]),
       };
       const batch = makeBatch(all.fleets, runs, all.config);
       const e = await engine();
-      const groups = runGroups(batch, Uint32Array.from({ length: runs.count }, (_, r) => r));
+      const groups = runGroups(
+        batch,
+        Uint32Array.from({ length: runs.count }, (_, r) => r),
+      );
       expect(Math.max(...groups.slice(1).map((g, k) => g - groups[k]!))).toBe(GROUP_RUNS_MAX);
       expectSameBytes(runBytes(batch, await gpuRun(e)(batch)), await inBatches(batch, gpuRun(e), 1));
     });
@@ -165,7 +191,10 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
       const swapped = makeBatch(all.fleets, all.runs, { ...all.config, signal: other });
       const got = runBytes(swapped, await gpuRun(await engine(options))(swapped));
       const kept = (r: number): boolean => all.runs.policy[r] !== POLICY.adaptive;
-      expectSameBytes(got.filter((_, r) => kept(r)), reference.filter((_, r) => kept(r)));
+      expectSameBytes(
+        got.filter((_, r) => kept(r)),
+        reference.filter((_, r) => kept(r)),
+      );
       const adaptive = got.findIndex((bytes, r) => !kept(r) && Buffer.compare(bytes, reference[r]!) !== 0);
       expect(adaptive, 'the signal changes some adaptive run').toBeGreaterThanOrEqual(0);
     });

@@ -29,7 +29,12 @@ import { MAX_POISSON_MEAN } from '../src/random/poisson.js';
 const f = Math.fround;
 const POISSON: SimConfig = { ...PAPER_CONFIG, arrivals: 'poisson', seed: 2026 };
 
-function batchOf(fleets: readonly FleetSpec[], config: SimConfig, policies: readonly PolicyId[] = [POLICY.adaptive], replicates = 1): Batch {
+function batchOf(
+  fleets: readonly FleetSpec[],
+  config: SimConfig,
+  policies: readonly PolicyId[] = [POLICY.adaptive],
+  replicates = 1,
+): Batch {
   return makeBatch(packFleets(fleets), crossRuns(fleets.length, policies, replicates), config);
 }
 
@@ -65,7 +70,12 @@ describe('rate schedules', () => {
       { start: 14, multiplier: 1 },
     ];
     const replicates = 400;
-    const batch = batchOf([{ agents: [{ T: 100, R: 1, P: 1, lambda: 5, schedule: spike }] }], { ...POISSON, steps: 16 }, [POLICY.static], replicates);
+    const batch = batchOf(
+      [{ agents: [{ T: 100, R: 1, P: 1, lambda: 5, schedule: spike }] }],
+      { ...POISSON, steps: 16 },
+      [POLICY.static],
+      replicates,
+    );
     let before = 0;
     let during = 0;
     for (let r = 0; r < replicates; r++) {
@@ -80,9 +90,18 @@ describe('rate schedules', () => {
   });
 
   it('leaves every result bit-identical under segments of multiplier 1', () => {
-    const flat = PAPER_AGENTS.map((a) => ({ ...a, schedule: [{ start: 0, multiplier: 1 }, { start: 40, multiplier: 1 }] }));
+    const flat = PAPER_AGENTS.map((a) => ({
+      ...a,
+      schedule: [
+        { start: 0, multiplier: 1 },
+        { start: 40, multiplier: 1 },
+      ],
+    }));
     const policies = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
-    sameTotals(runBatchCpu(batchOf([{ agents: flat }], POISSON, policies)), runBatchCpu(batchOf([{ agents: PAPER_AGENTS }], POISSON, policies)));
+    sameTotals(
+      runBatchCpu(batchOf([{ agents: flat }], POISSON, policies)),
+      runBatchCpu(batchOf([{ agents: PAPER_AGENTS }], POISSON, policies)),
+    );
   });
 });
 
@@ -135,7 +154,13 @@ describe('warm-up', () => {
 
 describe('the signal the adaptive allocator sees', () => {
   // Poisson arrivals on a spiky schedule, so that observed rates move far from the nominal ones.
-  const agents: AgentSpec[] = PAPER_AGENTS.map((a, i) => ({ ...a, schedule: [{ start: 5 + i, multiplier: 3 }, { start: 12 + i, multiplier: 0.2 }] }));
+  const agents: AgentSpec[] = PAPER_AGENTS.map((a, i) => ({
+    ...a,
+    schedule: [
+      { start: 5 + i, multiplier: 3 },
+      { start: 12 + i, multiplier: 0.2 },
+    ],
+  }));
   const steps = 25;
   const fleetView = (rate: Float64Array): FleetView => {
     const packed = packFleets([{ agents }]);
@@ -182,7 +207,10 @@ describe('the signal the adaptive allocator sees', () => {
 
 describe('exponential work', () => {
   const config: SimConfig = { ...POISSON, steps: 200, work: 'exponential' };
-  const agents: AgentSpec[] = [{ T: 10, R: 0.5, P: 1, lambda: 3 }, { T: 10, R: 0.5, P: 1, lambda: 0.4 }];
+  const agents: AgentSpec[] = [
+    { T: 10, R: 0.5, P: 1, lambda: 3 },
+    { T: 10, R: 0.5, P: 1, lambda: 0.4 },
+  ];
 
   it('keeps the request counts and adds Exp(1) work per request to the backlog', () => {
     const replicates = 50;
@@ -213,7 +241,9 @@ describe('requests in the system', () => {
   });
 
   it('sums the count over the recorded steps into systemSum and meanInSystem', () => {
-    const batch = batchOf([{ agents: [{ T: 1, R: 1, P: 1, lambda: 0.7 }] }], { ...POISSON, dt: 0.1, steps: 3000, warmup: 100 }, [POLICY.static]);
+    const batch = batchOf([{ agents: [{ T: 1, R: 1, P: 1, lambda: 0.7 }] }], { ...POISSON, dt: 0.1, steps: 3000, warmup: 100 }, [
+      POLICY.static,
+    ]);
     const series = runSeriesCpu(batch, 0);
     let sum = 0;
     for (let t = 100; t < 3000; t++) sum += inSystem(series.queue[t]!);
@@ -230,7 +260,11 @@ describe('defaults', () => {
   it('leave every result bit-identical when given explicitly', () => {
     const policies = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
     const implicit = runBatchCpu(batchOf([{ agents: PAPER_AGENTS }], POISSON, policies));
-    const explicit = batchOf([{ agents: PAPER_AGENTS }], { ...POISSON, warmup: 0, work: 'deterministic', signal: 'nominal', emaAlpha: 0.2 }, policies);
+    const explicit = batchOf(
+      [{ agents: PAPER_AGENTS }],
+      { ...POISSON, warmup: 0, work: 'deterministic', signal: 'nominal', emaAlpha: 0.2 },
+      policies,
+    );
     sameTotals(runBatchCpu(explicit), implicit);
     // emaAlpha is read by the ema signal only
     sameTotals(runBatchCpu(batchOf([{ agents: PAPER_AGENTS }], { ...POISSON, emaAlpha: 0.9 }, policies)), implicit);
@@ -250,32 +284,80 @@ describe('configuration errors name the field', () => {
     return 'no error';
   };
   const ok = fleetWith({});
-  const segments = (n: number): { start: number; multiplier: number }[] => Array.from({ length: n }, (_, k) => ({ start: k, multiplier: 1 }));
+  const segments = (n: number): { start: number; multiplier: number }[] =>
+    Array.from({ length: n }, (_, k) => ({ start: k, multiplier: 1 }));
 
   it.each<[string, FleetSpec[], Partial<SimConfig>, RegExp]>([
     ['warm-up as long as the run', ok, { warmup: 100 }, /^warmup: .*0 to steps − 1 = 99/],
     ['a negative warm-up', ok, { warmup: -1 }, /^warmup: /],
     ['a fractional warm-up', ok, { warmup: 2.5 }, /^warmup: /],
     ['an unknown work mode', ok, { work: 'pareto' as WorkMode }, /^work: must be deterministic or exponential, got pareto/],
-    ['exponential work on deterministic arrivals', ok, { work: 'exponential', arrivals: 'deterministic' }, /^work: exponential work needs poisson arrivals/],
+    [
+      'exponential work on deterministic arrivals',
+      ok,
+      { work: 'exponential', arrivals: 'deterministic' },
+      /^work: exponential work needs poisson arrivals/,
+    ],
     ['an unknown signal', ok, { signal: 'toString' as SignalMode }, /^signal: must be nominal, observed or ema/],
     ['emaAlpha 0', ok, { emaAlpha: 0 }, /^emaAlpha: must be a number in \(0, 1\]/],
     ['emaAlpha above 1', ok, { emaAlpha: 1.5 }, /^emaAlpha: /],
-    ['a negative start', fleetWith({ schedule: [{ start: -1, multiplier: 2 }] }), {}, /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.start: must be an integer/],
-    ['a fractional start', fleetWith({ schedule: [{ start: 1.5, multiplier: 2 }] }), {}, /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.start: /],
+    [
+      'a negative start',
+      fleetWith({ schedule: [{ start: -1, multiplier: 2 }] }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.start: must be an integer/,
+    ],
+    [
+      'a fractional start',
+      fleetWith({ schedule: [{ start: 1.5, multiplier: 2 }] }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.start: /,
+    ],
     [
       'starts not strictly increasing',
-      fleetWith({ schedule: [{ start: 4, multiplier: 2 }, { start: 9, multiplier: 1 }, { start: 9, multiplier: 3 }] }),
+      fleetWith({
+        schedule: [
+          { start: 4, multiplier: 2 },
+          { start: 9, multiplier: 1 },
+          { start: 9, multiplier: 3 },
+        ],
+      }),
       {},
       /^fleets\[0\]\.agents\[1\]\.schedule\[2\]\.start: must be an integer step from 10 /,
     ],
-    ['a negative multiplier', fleetWith({ schedule: [{ start: 0, multiplier: -0.5 }] }), {}, /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.multiplier: must be a finite number ≥ 0/],
-    ['a NaN multiplier', fleetWith({ schedule: [{ start: 0, multiplier: NaN }] }), {}, /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.multiplier: /],
-    ['a multiplier beyond f32', fleetWith({ schedule: [{ start: 0, multiplier: 1e39 }] }), {}, /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.multiplier: /],
-    ['too many segments', fleetWith({ schedule: segments(MAX_SCHEDULE_SEGMENTS + 1) }), {}, /^fleets\[0\]\.agents\[1\]\.schedule: must hold at most 16 segments, got 17/],
+    [
+      'a negative multiplier',
+      fleetWith({ schedule: [{ start: 0, multiplier: -0.5 }] }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.multiplier: must be a finite number ≥ 0/,
+    ],
+    [
+      'a NaN multiplier',
+      fleetWith({ schedule: [{ start: 0, multiplier: NaN }] }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.multiplier: /,
+    ],
+    [
+      'a multiplier beyond f32',
+      fleetWith({ schedule: [{ start: 0, multiplier: 1e39 }] }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.schedule\[0\]\.multiplier: /,
+    ],
+    [
+      'too many segments',
+      fleetWith({ schedule: segments(MAX_SCHEDULE_SEGMENTS + 1) }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.schedule: must hold at most 16 segments, got 17/,
+    ],
     [
       'a spike past the Poisson sampler’s range',
-      fleetWith({ lambda: 1e6, schedule: [{ start: 0, multiplier: 2 }, { start: 5, multiplier: 11 }] }),
+      fleetWith({
+        lambda: 1e6,
+        schedule: [
+          { start: 0, multiplier: 2 },
+          { start: 5, multiplier: 11 },
+        ],
+      }),
       {},
       new RegExp(`^fleets\\[0\\]\\.agents\\[1\\]\\.schedule\\[1\\]\\.multiplier: must keep lambda·dt·multiplier ≤ ${MAX_POISSON_MEAN}`),
     ],
@@ -283,7 +365,9 @@ describe('configuration errors name the field', () => {
       'exponential work at a mean past MAX_EXPONENTIAL_MEAN',
       fleetWith({ lambda: 20_000 }),
       { work: 'exponential' },
-      new RegExp(`^fleets\\[0\\]\\.agents\\[1\\]\\.lambda: must be a number ≥ 0 with lambda·dt ≤ ${MAX_EXPONENTIAL_MEAN} \\(exponential work\\)`),
+      new RegExp(
+        `^fleets\\[0\\]\\.agents\\[1\\]\\.lambda: must be a number ≥ 0 with lambda·dt ≤ ${MAX_EXPONENTIAL_MEAN} \\(exponential work\\)`,
+      ),
     ],
     [
       'exponential work on a spike past MAX_EXPONENTIAL_MEAN',

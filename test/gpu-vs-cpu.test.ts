@@ -76,11 +76,27 @@ const GROUPS: Group[] = [
   { name: 'fleets of seed 44', seed: 44, fleets: 1000, steps: 1000, dt: 1 },
   { name: 'rate schedules with spikes', seed: 55, fleets: 600, steps: 200, dt: 1, schedules: true },
   { name: 'observed signal', seed: 66, fleets: 600, steps: 200, dt: 0.5, extensions: { signal: 'observed' } },
-  { name: 'ema signal on schedules', seed: 77, fleets: 600, steps: 200, dt: 1, schedules: true, extensions: { signal: 'ema', emaAlpha: 0.3 } },
+  {
+    name: 'ema signal on schedules',
+    seed: 77,
+    fleets: 600,
+    steps: 200,
+    dt: 1,
+    schedules: true,
+    extensions: { signal: 'ema', emaAlpha: 0.3 },
+  },
   { name: 'exponential work', seed: 88, fleets: 300, steps: 150, dt: 1, extensions: { work: 'exponential' } },
   { name: 'warm-up', seed: 99, fleets: 600, steps: 250, dt: 1, extensions: { warmup: 90 } },
   { name: 'Δt 0.01', seed: 111, fleets: 800, steps: 400, dt: 0.01 },
-  { name: 'deterministic arrivals on schedules, Δt 0.1', seed: 133, fleets: 600, steps: 200, dt: 0.1, arrivals: 'deterministic', schedules: true },
+  {
+    name: 'deterministic arrivals on schedules, Δt 0.1',
+    seed: 133,
+    fleets: 600,
+    steps: 200,
+    dt: 0.1,
+    arrivals: 'deterministic',
+    schedules: true,
+  },
   {
     name: 'Δt 0.1 with every extension',
     seed: 122,
@@ -218,7 +234,9 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'GPU against CPU', () => {
         const means = Array.from({ length: batch.fleets.agentCount[f]! }, (_, i) => batch.fleets.lambda[first + i]! * group.dt);
         return `fleet ${f} (means ${means.map((m) => m.toPrecision(3)).join(' ')})`;
       });
-      console.info(`${group.name}: arrivals differ in ${divergentFleets.size} of ${batch.fleets.count} fleets (${draws} draws) ${where.join('; ')}`);
+      console.info(
+        `${group.name}: arrivals differ in ${divergentFleets.size} of ${batch.fleets.count} fleets (${draws} draws) ${where.join('; ')}`,
+      );
       expect(divergentFleets.size).toBeLessThanOrEqual(Math.max(1, draws * MAX_DIVERGENCE_RATE));
     });
 

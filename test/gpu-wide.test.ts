@@ -87,7 +87,15 @@ const GROUPS: WideGroup[] = [
     schedules: true,
     extensions: { signal: 'ema', emaAlpha: 0.3, work: 'exponential', warmup: 41 },
   },
-  { name: 'deterministic arrivals on schedules, Δt 1', seed: 304, sizes: [129, 3000], steps: 150, dt: 1, arrivals: 'deterministic', schedules: true },
+  {
+    name: 'deterministic arrivals on schedules, Δt 1',
+    seed: 304,
+    sizes: [129, 3000],
+    steps: 150,
+    dt: 1,
+    arrivals: 'deterministic',
+    schedules: true,
+  },
 ];
 
 function config(g: Pick<WideGroup, 'seed' | 'steps' | 'dt' | 'arrivals' | 'extensions'>): SimConfig {
@@ -139,7 +147,8 @@ function divergedRuns(batch: Batch, got: RunTotals, expected: RunTotals): Set<nu
 
 describe('fleet size limits', () => {
   const fleetOf = (n: number): FleetSpec => ({ agents: Array.from({ length: n }, () => ({ T: 10, R: 0, P: 1, lambda: 1 })) });
-  const batchOf = (n: number): Batch => makeBatch(packFleets([fleetOf(n)]), crossRuns(1, POLICIES, 1), config({ seed: 1, steps: 2, dt: 1 }));
+  const batchOf = (n: number): Batch =>
+    makeBatch(packFleets([fleetOf(n)]), crossRuns(1, POLICIES, 1), config({ seed: 1, steps: 2, dt: 1 }));
 
   it('accepts fleets of 4,096 agents and rejects 4,097, in the engine and in study files', () => {
     expect(MAX_AGENTS_PER_FLEET).toBe(4096);
@@ -254,11 +263,19 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
     it('gives each run the same bytes in a mixed batch as in a batch of its kernel alone', async () => {
       for (const which of [narrowRuns, wideRuns]) {
         const alone = runBytes(await run(plain, subset(all, which)), range(which.length));
-        expectSameBytes(alone, which.map((r) => reference[r]!), `${which === wideRuns ? 'wide' : 'narrow'} runs alone`);
+        expectSameBytes(
+          alone,
+          which.map((r) => reference[r]!),
+          `${which === wideRuns ? 'wide' : 'narrow'} runs alone`,
+        );
       }
       const single = wideRuns.slice(0, 3);
       const oneByOne = await Promise.all(single.map(async (r) => runBytes(await run(plain, subset(all, [r])), [0])[0]!));
-      expectSameBytes(oneByOne, single.map((r) => reference[r]!), 'wide runs one by one');
+      expectSameBytes(
+        oneByOne,
+        single.map((r) => reference[r]!),
+        'wide runs one by one',
+      );
     });
 
     it.each<[string, GpuEngineOptions]>([
@@ -270,7 +287,8 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
       ['7 steps per dispatch', { stepsPerDispatch: 7 }],
     ])('gives byte-identical runs with %s', async (_, options) => {
       const e = await engine(options);
-      if (options.maxRunsPerChunk || options.maxChunkBytes) expect(e.planChunks(all).filter((c) => c.kernel === 'wide').length).toBeGreaterThan(1);
+      if (options.maxRunsPerChunk || options.maxChunkBytes)
+        expect(e.planChunks(all).filter((c) => c.kernel === 'wide').length).toBeGreaterThan(1);
       expectSameBytes(runBytes(await run(e, all), range(all.runs.count)), reference, JSON.stringify(options));
     });
 
@@ -279,7 +297,14 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
       const diverged = divergedRuns(all, referenceTotals, cpu.totals);
       expect(diverged.size).toBeLessThanOrEqual(2 * POLICIES.length); // a threshold case hits a fleet's every policy
       const result = summarize(all, referenceTotals);
-      const { reports, margins } = compareRunMetrics(result, cpu, RUN_TOLERANCES, true, (r) => `run ${r}`, (r) => diverged.has(r));
+      const { reports, margins } = compareRunMetrics(
+        result,
+        cpu,
+        RUN_TOLERANCES,
+        true,
+        (r) => `run ${r}`,
+        (r) => diverged.has(r),
+      );
       console.info(`mixed batch: arrivals differ in ${diverged.size} of ${all.runs.count} runs; worst error / tolerance: ${margins}`);
       expect(reports.join('\n\n')).toBe('');
     });
@@ -292,7 +317,10 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
   it('runs small fleets on the wide kernel when told to: static and round-robin byte-identical, adaptive within tolerance', async () => {
     const fleets = Array.from({ length: 150 }, (_, f) => testFleet(9, f));
     fleets.push(wideTestFleet(9, 150, 40, true)); // D = 0
-    const batch = makeBatch(packFleets(fleets), crossRuns(fleets.length, POLICIES, 1), { ...config({ seed: 9, steps: 120, dt: 0.5 }), signal: 'observed' });
+    const batch = makeBatch(packFleets(fleets), crossRuns(fleets.length, POLICIES, 1), {
+      ...config({ seed: 9, steps: 120, dt: 0.5 }),
+      signal: 'observed',
+    });
     const allWide = await engine({ wideAbove: 0 });
     expect(allWide.planChunks(batch).every((c) => c.kernel === 'wide')).toBe(true);
     expect(plain.planChunks(batch).every((c) => c.kernel === 'narrow')).toBe(true);
@@ -307,8 +335,17 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
     const got = summarize(batch, wide);
     const diverged = divergedRuns(batch, wide, cpu.totals);
     expect(diverged.size).toBeLessThanOrEqual(POLICIES.length);
-    const { reports, margins } = compareRunMetrics(got, cpu, RUN_TOLERANCES, true, (r) => `run ${r}`, (r) => diverged.has(r));
-    console.info(`small fleets on the wide kernel: arrivals differ in ${diverged.size} of ${batch.runs.count} runs; worst error / tolerance: ${margins}`);
+    const { reports, margins } = compareRunMetrics(
+      got,
+      cpu,
+      RUN_TOLERANCES,
+      true,
+      (r) => `run ${r}`,
+      (r) => diverged.has(r),
+    );
+    console.info(
+      `small fleets on the wide kernel: arrivals differ in ${diverged.size} of ${batch.runs.count} runs; worst error / tolerance: ${margins}`,
+    );
     expect(reports.join('\n\n')).toBe('');
   });
 });

@@ -74,11 +74,16 @@ function expectClose(label: string, got: { mean: number; se: number }, want: num
 describe.skipIf(!gpu)(gpuSkipReason ?? 'queueing theory: Pollaczek–Khinchine and Little', () => {
   it.each(CASES)('$work work, ρ = $rho, Δt = $dt s', async (c) => {
     const steps = Math.round((c.warm + c.record) / c.dt);
-    const batch = makeBatch(
-      packFleets([{ agents: [{ T: 1, R: 0, P: 1, lambda: c.rho }] }]),
-      crossRuns(1, [POLICY.static], c.replicates),
-      { dt: c.dt, steps, warmup: Math.round(c.warm / c.dt), lmax: 999, price: 0, arrivals: 'poisson', work: c.work, seed: 2026 },
-    );
+    const batch = makeBatch(packFleets([{ agents: [{ T: 1, R: 0, P: 1, lambda: c.rho }] }]), crossRuns(1, [POLICY.static], c.replicates), {
+      dt: c.dt,
+      steps,
+      warmup: Math.round(c.warm / c.dt),
+      lmax: 999,
+      price: 0,
+      arrivals: 'poisson',
+      work: c.work,
+      seed: 2026,
+    });
     const result = summarize(batch, await (await engine()).run(batch));
     assertNoUncapturedErrors();
     const latency = meanAndSe(result.avgLatency);

@@ -4,7 +4,19 @@
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { describe, expect, it } from 'vitest';
-import { DrawStream, philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey, u01, u01Open0, uCentered } from '../src/random/philox.js';
+import {
+  DrawStream,
+  philox4x32,
+  philoxBlock,
+  philoxBlocks4,
+  philoxKey,
+  philoxPrefix,
+  PREFIX_WORDS,
+  seedKey,
+  u01,
+  u01Open0,
+  uCentered,
+} from '../src/random/philox.js';
 import { expf32, logf32 } from '../src/random/f32math.js';
 import { MAX_POISSON_MEAN, PoissonSampler, STIRLERR_TABLE, logPoissonPmf, poisson } from '../src/random/poisson.js';
 import { exponentialWork, MAX_WORK_DRAWS } from '../src/random/work.js';
@@ -55,12 +67,17 @@ describe('Philox4x32-10', () => {
       const expected = Array.from(philox4x32([c0, c1, c2, c3], k0, k1));
       philoxPrefix(key, c0, c1, c2, prefix, 0);
       philoxBlock(key, prefix, 0, c3, one, 0);
-      expect(Array.from(one, (w) => w >>> 0), `counter ${hex([c0, c1, c2, c3])}`).toEqual(expected);
+      expect(
+        Array.from(one, (w) => w >>> 0),
+        `counter ${hex([c0, c1, c2, c3])}`,
+      ).toEqual(expected);
       // four consecutive steps of the same (stream, replicate, word 3)
       for (let s = 0; s < 4; s++) philoxPrefix(key, c0, c1, (c2 + s) >>> 0, prefix, s * PREFIX_WORDS);
       philoxBlocks4(key, prefix, 0, c3, four, 0);
       for (let s = 0; s < 4; s++) {
-        expect(Array.from(four.subarray(4 * s, 4 * s + 4), (w) => w >>> 0)).toEqual(Array.from(philox4x32([c0, c1, (c2 + s) >>> 0, c3], k0, k1)));
+        expect(Array.from(four.subarray(4 * s, 4 * s + 4), (w) => w >>> 0)).toEqual(
+          Array.from(philox4x32([c0, c1, (c2 + s) >>> 0, c3], k0, k1)),
+        );
       }
     }
   });
@@ -70,7 +87,11 @@ describe('Philox4x32-10', () => {
     const key = philoxKey(k0, k1);
     const prefix = new Int32Array(PREFIX_WORDS);
     const first = new Int32Array(8);
-    for (const [stream, replicate, step, agent] of [[5, 2, 17, 3], [0xffffffff, 7, 0xfffffffe, 63], [0, 0, 0, 0]] as const) {
+    for (const [stream, replicate, step, agent] of [
+      [5, 2, 17, 3],
+      [0xffffffff, 7, 0xfffffffe, 63],
+      [0, 0, 0, 0],
+    ] as const) {
       const a = new DrawStream();
       a.reset(k0, k1, stream, replicate, step, agent);
       philoxPrefix(key, stream, replicate, step, prefix, 0);
@@ -297,7 +318,8 @@ describe('exact Poisson sampler', () => {
     const sampler = new PoissonSampler();
     for (const w of [0, 0xffffffff, 0xffffff00, 0x80000000]) {
       word = w;
-      for (const mean of [1e-6, 0.3, 1, 5, 9.5, 9.999, 10, 80, 1e6]) expect(sampler.sample(mean, constant), `mean ${mean}, word ${w}`).toBe(uncachedPoisson(mean, constant));
+      for (const mean of [1e-6, 0.3, 1, 5, 9.5, 9.999, 10, 80, 1e6])
+        expect(sampler.sample(mean, constant), `mean ${mean}, word ${w}`).toBe(uncachedPoisson(mean, constant));
     }
   });
 
@@ -339,7 +361,8 @@ describe('exact Poisson sampler', () => {
           for (let m = Math.max(0, hi - 3000); m < Math.min(2 ** 24, hi + 3000); m++) {
             const [got, want] = decide(mean, m);
             compared++;
-            if (got !== want && mismatches.length < 5) mismatches.push(`mean ${mean}, us ${us}, sign ${sign}, v word ${m}: got ${got}, expected ${want}`);
+            if (got !== want && mismatches.length < 5)
+              mismatches.push(`mean ${mean}, us ${us}, sign ${sign}, v word ${m}: got ${got}, expected ${want}`);
           }
         }
       }
@@ -431,7 +454,10 @@ describe('exponential work per request', () => {
     // P(w > x) = e^−x (binomial standard error); 4.5 standard errors each.
     expect(Math.abs(mean - 1)).toBeLessThan(4.5 / Math.sqrt(n));
     expect(Math.abs(variance - 1)).toBeLessThan(4.5 * Math.sqrt(8 / n));
-    for (const [count, x] of [[above1, 1], [above3, 3]] as const) {
+    for (const [count, x] of [
+      [above1, 1],
+      [above3, 3],
+    ] as const) {
       const p = Math.exp(-x);
       expect(Math.abs(count / n - p), `P(w > ${x})`).toBeLessThan(4.5 * Math.sqrt((p * (1 - p)) / n));
     }

@@ -7,14 +7,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import {
-  ExactSum,
-  PairAccumulator,
-  StatAccumulator,
-  StatsFormatError,
-  TIE_RELATIVE,
-  type StatJson,
-} from '../src/stats/index.js';
+import { ExactSum, PairAccumulator, StatAccumulator, StatsFormatError, TIE_RELATIVE, type StatJson } from '../src/stats/index.js';
 import { BinCounts } from '../src/stats/store.js';
 import { Superaccumulator } from '../src/stats/superaccumulator.js';
 
@@ -220,10 +213,11 @@ describe('Superaccumulator', () => {
     const xs = [0.1, -3.7e-200, 1e-170, 5e-324, 2 ** -500 * 1.1, 1e100, allOnes(-60)];
     const ref = new ExactSum();
     const s = new Superaccumulator();
-    for (const x of xs) for (const y of xs) {
-      ref.addProduct(x, y);
-      s.addProduct(x, y);
-    }
+    for (const x of xs)
+      for (const y of xs) {
+        ref.addProduct(x, y);
+        s.addProduct(x, y);
+      }
     expect(JSON.stringify(s.exact())).toBe(JSON.stringify(ref));
   });
 });
@@ -350,7 +344,7 @@ describe('StatAccumulator', () => {
     // batches of random sizes merged left to right
     const r = rng(2);
     const batches = new StatAccumulator();
-    for (let i = 0; i < xs.length; ) {
+    for (let i = 0; i < xs.length;) {
       const size = 1 + Math.floor(r() * 9000);
       batches.merge(accOf(xs.slice(i, i + size)));
       i += size;
@@ -491,18 +485,24 @@ const sign = (r: () => number): number => (r() < 0.5 ? -1 : 1);
 /** Value distributions that stress the bit tricks: exponents, subnormals, full significands, extremes. */
 const DISTRIBUTIONS: [string, (r: () => number) => number][] = [
   ['wide exponents 1e-300..1e100, both signs', (r) => sign(r) * 10 ** (400 * r() - 300)],
-  ['subnormals, tiny squares, ±0 and values just around 1', (r) => {
-    const u = r();
-    if (u < 0.25) return sign(r) * Math.floor(r() * 2 ** 52) * 5e-324;
-    if (u < 0.4) return sign(r) * 2 ** -1022 * (1 + r());
-    if (u < 0.5) return sign(r) * 0;
-    if (u < 0.75) return sign(r) * 1e-160 * r(); // x² underflows: TwoProduct's error term is inexact
-    return 0.99 + 0.02 * r(); // sketch keys −1, 0 (from ceil of a negative fraction: −0), 1
-  }],
-  ['full significands near multiples of 2^53', (r) => {
-    const m = r() < 0.5 ? 2 ** 53 - 1 - Math.floor(r() * 16) : 2 ** 52 + Math.floor(r() * 16);
-    return sign(r) * m * 2 ** (Math.floor(r() * 300) - 200);
-  }],
+  [
+    'subnormals, tiny squares, ±0 and values just around 1',
+    (r) => {
+      const u = r();
+      if (u < 0.25) return sign(r) * Math.floor(r() * 2 ** 52) * 5e-324;
+      if (u < 0.4) return sign(r) * 2 ** -1022 * (1 + r());
+      if (u < 0.5) return sign(r) * 0;
+      if (u < 0.75) return sign(r) * 1e-160 * r(); // x² underflows: TwoProduct's error term is inexact
+      return 0.99 + 0.02 * r(); // sketch keys −1, 0 (from ceil of a negative fraction: −0), 1
+    },
+  ],
+  [
+    'full significands near multiples of 2^53',
+    (r) => {
+      const m = r() < 0.5 ? 2 ** 53 - 1 - Math.floor(r() * 16) : 2 ** 52 + Math.floor(r() * 16);
+      return sign(r) * m * 2 ** (Math.floor(r() * 300) - 200);
+    },
+  ],
   ['close to ±1e100, the largest accepted', (r) => sign(r) * 1e100 * (1 - r() * 1e-6)],
   ['integers that cancel', (r) => Math.floor(r() * 2001) - 1000],
   ['latency-like lognormal', (r) => 30 * Math.exp(1.2 * normal(r))],
@@ -521,7 +521,7 @@ describe('StatAccumulator against the per-value reference (ExactSum per value, M
       expect(JSON.stringify(whole)).toBe(refJson);
       expect(whole.summary()).toEqual(refSummary);
       const merged = new StatAccumulator(alpha);
-      for (let i = 0; i < xs.length; ) {
+      for (let i = 0; i < xs.length;) {
         const size = 1 + Math.floor(r() * 5000);
         merged.merge(i % 2 === 0 ? accOf(xs.slice(i, i + size), alpha) : roundTrip(accOf(xs.slice(i, i + size), alpha)));
         i += size;

@@ -28,30 +28,92 @@ describe('study validation', () => {
     ['wrong type', { ...base, steps: 'many' }, ['steps: must be a number, got "many"']],
     ['not an integer', { ...base, replicates: 2.5 }, ['replicates: must be an integer, got 2.5']],
     ['missing field', { fleet: { preset: 'paper' } }, ['name: is required']],
-    ['negative rate', { ...base, fleet: { agents: [{ T: 10, R: 0.1, P: 1, lambda: -1 }] } }, ['fleet.agents[0].lambda: must be ≥ 0, got -1']],
+    [
+      'negative rate',
+      { ...base, fleet: { agents: [{ T: 10, R: 0.1, P: 1, lambda: -1 }] } },
+      ['fleet.agents[0].lambda: must be ≥ 0, got -1'],
+    ],
     ['R outside [0, 1]', { ...base, fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 1 }] } }, ['fleet.agents[0].R: must be ≤ 1, got 1.5']],
-    ['unknown policy', { ...base, policies: ['static', 'greedy'] }, ['policies[1]: must be one of "static", "roundRobin", "adaptive", got "greedy"']],
+    [
+      'unknown policy',
+      { ...base, policies: ['static', 'greedy'] },
+      ['policies[1]: must be one of "static", "roundRobin", "adaptive", got "greedy"'],
+    ],
     ['empty axis', { ...base, axes: [{ path: 'lmax', values: [] }] }, ['axes[0].values: must have at least 1 item']],
-    ['bad axis value', { ...base, axes: [{ path: 'lmax', values: [1] }, { path: 'loadScale', values: [2, -1] }] }, ['axes[1].values[1]: must be ≥ 0, got -1']],
+    [
+      'bad axis value',
+      {
+        ...base,
+        axes: [
+          { path: 'lmax', values: [1] },
+          { path: 'loadScale', values: [2, -1] },
+        ],
+      },
+      ['axes[1].values[1]: must be ≥ 0, got -1'],
+    ],
     ['axis on an unknown field', { ...base, axes: [{ path: 'lamda', values: [1] }] }, ['axes[0].path: lamda is not a study field']],
-    ['axis on a fixed field', { ...base, axes: [{ path: 'seed', values: [1] }] }, ['axes[0].path: an axis cannot set seed (allowed: the workload and fleet fields)']],
+    [
+      'axis on a fixed field',
+      { ...base, axes: [{ path: 'seed', values: [1] }] },
+      ['axes[0].path: an axis cannot set seed (allowed: the workload and fleet fields)'],
+    ],
     ['unknown field', { ...base, stepz: 3 }, ['stepz: unknown field']],
     ['warmup ≥ steps', { ...base, warmup: 20 }, ['warmup: must be < steps (20)']],
-    ['exponential work needs Poisson', { ...base, arrivals: 'deterministic', work: 'exponential' }, ['work: exponential work needs arrivals: "poisson"']],
+    [
+      'exponential work needs Poisson',
+      { ...base, arrivals: 'deterministic', work: 'exponential' },
+      ['work: exponential work needs arrivals: "poisson"'],
+    ],
     [
       'distribution bounds',
-      { ...base, fleet: { random: { agents: 3, T: { kind: 'uniform', min: 10, max: 5 }, R: { kind: 'uniform', min: 0, max: 2 }, P: 1, load: 1 } } },
+      {
+        ...base,
+        fleet: { random: { agents: 3, T: { kind: 'uniform', min: 10, max: 5 }, R: { kind: 'uniform', min: 0, max: 2 }, P: 1, load: 1 } },
+      },
       ['fleet.random.T.max: must be ≥ min (10)', 'fleet.random.R: every value must be in [0, 1], got values from 0 to 2'],
     ],
-    ['unknown distribution', { ...base, fleet: { random: { agents: 3, T: { kind: 'normal' }, R: 0, P: 1, load: 1 } } }, ['fleet.random.T.kind: must be one of "fixed", "uniform", "logUniform", "choice"']],
-    ['schedule agent name', { ...base, schedule: [{ agents: ['coordinater'], from: 0, multiplier: 2 }] }, ['schedule[0].agents[0]: no agent is named "coordinater" (agents: coordinator, nlp, vision, reasoning)']],
-    ['conflicting axes', { ...base, axes: [{ path: 'steps', values: [10, 30] }, { path: 'warmup', values: [0, 15] }] }, ['cell 1 (steps = 10, warmup = 15): warmup: must be < steps (10)']],
+    [
+      'unknown distribution',
+      { ...base, fleet: { random: { agents: 3, T: { kind: 'normal' }, R: 0, P: 1, load: 1 } } },
+      ['fleet.random.T.kind: must be one of "fixed", "uniform", "logUniform", "choice"'],
+    ],
+    [
+      'schedule agent name',
+      { ...base, schedule: [{ agents: ['coordinater'], from: 0, multiplier: 2 }] },
+      ['schedule[0].agents[0]: no agent is named "coordinater" (agents: coordinator, nlp, vision, reasoning)'],
+    ],
+    [
+      'conflicting axes',
+      {
+        ...base,
+        axes: [
+          { path: 'steps', values: [10, 30] },
+          { path: 'warmup', values: [0, 15] },
+        ],
+      },
+      ['cell 1 (steps = 10, warmup = 15): warmup: must be < steps (10)'],
+    ],
     [
       'variant axis',
-      { ...base, axes: [{ name: 'scenario', variants: [{ label: 'ok', set: { loadScale: 2 } }, { label: 'bad', set: { dt: -1 } }] }] },
+      {
+        ...base,
+        axes: [
+          {
+            name: 'scenario',
+            variants: [
+              { label: 'ok', set: { loadScale: 2 } },
+              { label: 'bad', set: { dt: -1 } },
+            ],
+          },
+        ],
+      },
       ['axes[0].variants[1] ("bad"): must be > 0, got -1'],
     ],
-    ['rate beyond the sampler', { ...base, loadScale: 1e6 }, ['loadScale: arrivals per agent-step can reach 8.00e+7 (λ × loadScale × schedule × dt); the engine allows at most 10000000']],
+    [
+      'rate beyond the sampler',
+      { ...base, loadScale: 1e6 },
+      ['loadScale: arrivals per agent-step can reach 8.00e+7 (λ × loadScale × schedule × dt); the engine allows at most 10000000'],
+    ],
     ['overflow', JSON.parse('{"name": "t", "fleet": {"preset": "paper"}, "lmax": 1e400}'), ['lmax: must be a finite number, got Infinity']],
   ];
   it.each(cases)('%s', (_, json, expected) => {
@@ -74,25 +136,57 @@ describe('study validation', () => {
 
 describe('grid expansion', () => {
   it('varies the first axis slowest and applies the values', () => {
-    const { cells } = expandStudy({ ...base, axes: [{ path: 'lmax', values: [10, 20] }, { path: 'allocator.sees', values: ['nominal', 'ema', 'observed'] }] });
+    const { cells } = expandStudy({
+      ...base,
+      axes: [
+        { path: 'lmax', values: [10, 20] },
+        { path: 'allocator.sees', values: ['nominal', 'ema', 'observed'] },
+      ],
+    });
     expect(cells.map((c) => c.values)).toEqual([
-      [10, 'nominal'], [10, 'ema'], [10, 'observed'],
-      [20, 'nominal'], [20, 'ema'], [20, 'observed'],
+      [10, 'nominal'],
+      [10, 'ema'],
+      [10, 'observed'],
+      [20, 'nominal'],
+      [20, 'ema'],
+      [20, 'observed'],
     ]);
     expect(cells[4]!.study.lmax).toBe(20);
     expect(cells[4]!.study.allocator).toEqual({ sees: 'ema', emaAlpha: 0.2 });
   });
 
   it('applies every assignment of a variant', () => {
-    const { cells } = expandStudy({ ...base, axes: [{ name: 's', variants: [{ label: 'a', set: {} }, { label: 'b', set: { loadScale: 3, lmax: 5 } }] }] });
-    expect(cells.map((c) => [c.values[0], c.study.loadScale, c.study.lmax])).toEqual([['a', 1, 999], ['b', 3, 5]]);
+    const { cells } = expandStudy({
+      ...base,
+      axes: [
+        {
+          name: 's',
+          variants: [
+            { label: 'a', set: {} },
+            { label: 'b', set: { loadScale: 3, lmax: 5 } },
+          ],
+        },
+      ],
+    });
+    expect(cells.map((c) => [c.values[0], c.study.loadScale, c.study.lmax])).toEqual([
+      ['a', 1, 999],
+      ['b', 3, 5],
+    ]);
   });
 });
 
 describe('study fleets', () => {
   const random = StudySchema.parse({
     name: 'r',
-    fleet: { random: { agents: { min: 2, max: 9 }, T: { kind: 'logUniform', min: 5, max: 500 }, R: { kind: 'uniform', min: 0, max: 0.2 }, P: { kind: 'choice', values: [1, 2, 3] }, load: { kind: 'uniform', min: 0.5, max: 1.5 } } },
+    fleet: {
+      random: {
+        agents: { min: 2, max: 9 },
+        T: { kind: 'logUniform', min: 5, max: 500 },
+        R: { kind: 'uniform', min: 0, max: 0.2 },
+        P: { kind: 'choice', values: [1, 2, 3] },
+        load: { kind: 'uniform', min: 0.5, max: 1.5 },
+      },
+    },
   });
 
   it('draws each sample as a pure function of (seed, sample), within the ranges', () => {

@@ -54,7 +54,12 @@ function write(name: string, json: unknown): string {
 }
 
 function fleetsim(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const child = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env }, encoding: 'utf8', timeout: 240_000 });
+  const child = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   if (child.error) throw child.error;
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
@@ -65,7 +70,8 @@ describe('sweep statistics', () => {
   it('do not depend on the batch size', async () => {
     const { cells } = expandStudy({ ...STUDY, samples: 300 });
     const units = planUnits(cells);
-    const engine = (b: Parameters<typeof runBatchCpu>[0]): ReturnType<typeof Promise.resolve<ReturnType<typeof runBatchCpu>>> => Promise.resolve(runBatchCpu(b));
+    const engine = (b: Parameters<typeof runBatchCpu>[0]): ReturnType<typeof Promise.resolve<ReturnType<typeof runBatchCpu>>> =>
+      Promise.resolve(runBatchCpu(b));
     const results = [];
     for (const batchAgentRuns of [1, 5_000, 1 << 22]) {
       const aggregate = new SweepAggregate(cells[0]!.study.policies);
@@ -93,9 +99,19 @@ describe('sweep statistics', () => {
     const afterBatch = () => {
       events.push(`batch ${batches++} saved`);
     };
-    await expect(runSweep({ cells, units }, slow, aggregate, { batchAgentRuns: 1, afterBatch })).rejects.toThrow('engine failed on batch 3');
+    await expect(runSweep({ cells, units }, slow, aggregate, { batchAgentRuns: 1, afterBatch })).rejects.toThrow(
+      'engine failed on batch 3',
+    );
     // Batch k+1 is on the engine before batch k is saved; batch 3's failure stops the loop, unsaved.
-    expect(events).toEqual(['engine 0 starts', 'engine 1 starts', 'batch 0 saved', 'engine 2 starts', 'batch 1 saved', 'engine 3 starts', 'batch 2 saved']);
+    expect(events).toEqual([
+      'engine 0 starts',
+      'engine 1 starts',
+      'batch 0 saved',
+      'engine 2 starts',
+      'batch 1 saved',
+      'engine 3 starts',
+      'batch 2 saved',
+    ]);
     // The aggregate holds exactly batches 0–2: the same as a sequential run over their units.
     const sequential = new SweepAggregate(cells[0]!.study.policies);
     let seen = 0;
@@ -160,7 +176,11 @@ describe('fleetsim sweep', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     for (const f of ['manifest.json', 'summary.json', 'cells.csv', 'checkpoint.json']) expect(existsSync(join(whole, f))).toBe(true);
-    const manifest = JSON.parse(read(whole, 'manifest.json')) as { complete: boolean; counts: { fleetRuns: number }; backends: { name: string }[] };
+    const manifest = JSON.parse(read(whole, 'manifest.json')) as {
+      complete: boolean;
+      counts: { fleetRuns: number };
+      backends: { name: string }[];
+    };
     expect(manifest.complete).toBe(true);
     expect(manifest.counts.fleetRuns).toBe(6 * 700 * 2);
     expect(manifest.backends[0]!.name).toBe('cpu');
@@ -176,11 +196,22 @@ describe('fleetsim sweep', () => {
     for (const f of files) {
       const table = tableFromIPC(readFileSync(join(whole, 'fleets', f)));
       rows += table.numRows;
-      expect(table.schema.fields.map((x) => x.name).slice(0, 8)).toEqual(['lmax', 'loadScale', 'cell', 'sample', 'replicate', 'policy', 'agents', 'load']);
+      expect(table.schema.fields.map((x) => x.name).slice(0, 8)).toEqual([
+        'lmax',
+        'loadScale',
+        'cell',
+        'sample',
+        'replicate',
+        'policy',
+        'agents',
+        'load',
+      ]);
     }
     expect(rows).toBe(6 * 700 * 2 * 3);
     // Cell 0's static avgLatency recomputed from the rows: the summary's n and mean.
-    const summary = JSON.parse(read(whole, 'summary.json')) as { cells: { policies: { metrics: { avgLatency: { mean: number; n: number } } }[] }[] };
+    const summary = JSON.parse(read(whole, 'summary.json')) as {
+      cells: { policies: { metrics: { avgLatency: { mean: number; n: number } } }[] }[];
+    };
     const values: number[] = [];
     for (const f of files) {
       const table = tableFromIPC(readFileSync(join(whole, 'fleets', f)));
@@ -200,12 +231,26 @@ describe('fleetsim sweep', () => {
     const shards = [0, 1, 2, 3].map((i) => join(work, `shard-${i}`));
     // Shards 0 and 1 by --shard I/N; 2 and 3 by the Kubernetes and Slurm index variables.
     const envs: NodeJS.ProcessEnv[] = [{}, {}, { JOB_COMPLETION_INDEX: '2' }, { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '1' }];
-    const args = (i: number): string[] => ['sweep', study, '--out', shards[i]!, '--backend', 'cpu', '--quiet', '--shard', i < 2 ? `${i}/4` : '4'];
+    const args = (i: number): string[] => [
+      'sweep',
+      study,
+      '--out',
+      shards[i]!,
+      '--backend',
+      'cpu',
+      '--quiet',
+      '--shard',
+      i < 2 ? `${i}/4` : '4',
+    ];
     const codes = await Promise.all(
       shards.map(
         (_, i) =>
           new Promise<number | null>((resolve) => {
-            const child = spawn(process.execPath, [BIN, ...args(i)], { cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...envs[i] }, stdio: 'ignore' });
+            const child = spawn(process.execPath, [BIN, ...args(i)], {
+              cwd: ROOT,
+              env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...envs[i] },
+              stdio: 'ignore',
+            });
             child.on('exit', resolve);
           }),
       ),
@@ -267,7 +312,13 @@ describe('fleetsim sweep', () => {
   });
 
   it('rejects bad input with exit code 2 before touching --out', () => {
-    const bad = write('bad.json', { ...STUDY, axes: [{ path: 'lmax', values: [100] }, { path: 'loadScale', values: [1, -2] }] });
+    const bad = write('bad.json', {
+      ...STUDY,
+      axes: [
+        { path: 'lmax', values: [100] },
+        { path: 'loadScale', values: [1, -2] },
+      ],
+    });
     const out = join(work, 'never');
     const run = fleetsim(['sweep', bad, '--out', out, '--backend', 'cpu']);
     expect(run.status).toBe(2);

@@ -87,7 +87,17 @@ describe('the scenario in the URL', () => {
   });
 
   it('accepts the ends of every range', () => {
-    const edges: Record<string, string> = { T0: '1e9', R0: '0', R1: '1', P0: '1e6', lambda0: '0', lambda1: '1e7', steps: '1', seed: '0', lmax: '1e9' };
+    const edges: Record<string, string> = {
+      T0: '1e9',
+      R0: '0',
+      R1: '1',
+      P0: '1e6',
+      lambda0: '0',
+      lambda1: '1e7',
+      steps: '1',
+      seed: '0',
+      lmax: '1e9',
+    };
     expect(parseScenario(new URLSearchParams(edges)).errors).toEqual(new Map());
     expect(() => scenarioBatch(parseScenario(new URLSearchParams(edges)).scenario)).not.toThrow();
   });

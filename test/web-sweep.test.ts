@@ -14,21 +14,36 @@ import { SweepAggregate } from '../src/sweep/aggregate.js';
 import { planUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
 import { checkFile, csvRecords, InputError, MAX_BYTES, parseCellsCsv, parseSummaryJson } from '../web/views/sweep/files.js';
-import { concatFleetRows, fleetRowsFromBatch, type FleetRows, latencyChanges, parseFleetArrow, summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
+import {
+  concatFleetRows,
+  fleetRowsFromBatch,
+  type FleetRows,
+  latencyChanges,
+  parseFleetArrow,
+  summaryFromFleetRows,
+} from '../web/views/sweep/fleetRows.js';
 import { cellsWhere, ecdf, histogram, metricAlong, winner } from '../web/views/sweep/select.js';
 import { EXAMPLES, locate, pageStudy, studyHash, studyProblems } from '../web/views/sweep/studyText.js';
 
 const STUDY = {
   name: 'unit',
   seed: 11,
-  fleet: { random: { agents: 3, T: { kind: 'logUniform', min: 20, max: 200 }, R: { kind: 'uniform', min: 0.05, max: 0.25 }, P: 1, load: 1 } },
+  fleet: {
+    random: { agents: 3, T: { kind: 'logUniform', min: 20, max: 200 }, R: { kind: 'uniform', min: 0.05, max: 0.25 }, P: 1, load: 1 },
+  },
   arrivals: 'poisson',
   steps: 30,
   samples: 12,
   replicates: 2,
   axes: [
     { path: 'fleet.random.load', values: [0.5, 1.5] },
-    { name: 'limit', variants: [{ label: 'low', set: { lmax: 100 } }, { label: 'high', set: { lmax: 999 } }] },
+    {
+      name: 'limit',
+      variants: [
+        { label: 'low', set: { lmax: 100 } },
+        { label: 'high', set: { lmax: 999 } },
+      ],
+    },
   ],
 };
 
@@ -51,7 +66,13 @@ beforeAll(async () => {
       parts.push({ name: 'page', rows: fleetRowsFromBatch(done, cellMap, axes) });
     },
   });
-  const meta = { name: study.name, studyHash: await studyHash(study), seed: study.seed, axes: study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) })), policies: study.policies };
+  const meta = {
+    name: study.name,
+    studyHash: await studyHash(study),
+    seed: study.seed,
+    axes: study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) })),
+    policies: study.policies,
+  };
   table = summaryTable(meta, aggregate.summary(cells, axes));
   pageRows = concatFleetRows(parts);
 });
@@ -75,14 +96,18 @@ describe('reading the result files', () => {
           expect(got?.ci95).toEqual(want?.ci95);
         }
       }
-      expect(fromCsv.cells[i]!.pairs.map((q) => [q.a, q.b, q.aWinFraction, q.bWinFraction])).toEqual(cell.pairs.map((q) => [q.a, q.b, q.aWinFraction, q.bWinFraction]));
+      expect(fromCsv.cells[i]!.pairs.map((q) => [q.a, q.b, q.aWinFraction, q.bWinFraction])).toEqual(
+        cell.pairs.map((q) => [q.a, q.b, q.aWinFraction, q.bWinFraction]),
+      );
     }
     // and writing it again gives the same file
     expect(cellsCsv(fromCsv)).toBe(cellsCsv(table));
   });
 
   it('the per-fleet Arrow files alone give the summary statistics exactly (same accumulators, same runs)', () => {
-    const rows = concatFleetRows(arrowFiles.map((bytes, i) => ({ name: `unit-${i}.arrow`, rows: parseFleetArrow(bytes, `unit-${i}.arrow`) })));
+    const rows = concatFleetRows(
+      arrowFiles.map((bytes, i) => ({ name: `unit-${i}.arrow`, rows: parseFleetArrow(bytes, `unit-${i}.arrow`) })),
+    );
     expect(rows.count).toBe(4 * 12 * 2 * 3);
     const fromRows = summaryFromFleetRows(rows, 'fleets');
     expect(fromRows.cells).toEqual(table.cells);
@@ -128,29 +153,41 @@ describe('bad files are refused with a message naming the problem', () => {
     expect(refuse(() => parseSummaryJson('{"a": 1}', 's.json'))).toMatch(/not a fleetsim summary\.json \(no "format" field/);
     expect(refuse(() => parseSummaryJson(JSON.stringify(STUDY), 's.json'))).toMatch(/looks like a study file/);
     const text = JSON.stringify(table).replace(/"mean":[-0-9.e+]+/, '"mean":1e400');
-    expect(refuse(() => parseSummaryJson(text, 's.json'))).toMatch(/cells\[0\]\.policies\[0\]\.metrics\.\w+\.mean: must be a finite number, got Infinity/);
+    expect(refuse(() => parseSummaryJson(text, 's.json'))).toMatch(
+      /cells\[0\]\.policies\[0\]\.metrics\.\w+\.mean: must be a finite number, got Infinity/,
+    );
     const broken = JSON.parse(JSON.stringify(table)) as { cells: { values: Record<string, unknown> }[] };
     delete broken.cells[2]!.values.limit;
     expect(refuse(() => parseSummaryJson(JSON.stringify(broken), 's.json'))).toMatch(/cells\[2\]\.values: no value for the axis limit/);
   });
 
   it('cells.csv: wrong columns, ragged rows, text and overflow where numbers belong', () => {
-    expect(refuse(() => parseCellsCsv('name,age\nann,3\n', 'people.csv'))).toMatch(/people\.csv: not a fleetsim cells\.csv: missing column\(s\) cell, policy, fleetRuns/);
+    expect(refuse(() => parseCellsCsv('name,age\nann,3\n', 'people.csv'))).toMatch(
+      /people\.csv: not a fleetsim cells\.csv: missing column\(s\) cell, policy, fleetRuns/,
+    );
     const csv = cellsCsv(table);
     const lines = csv.split('\n');
-    expect(refuse(() => parseCellsCsv([lines[0], `${lines[1]},extra`].join('\n'), 'c.csv'))).toMatch(/line 2 has \d+ fields, the header has \d+/);
+    expect(refuse(() => parseCellsCsv([lines[0], `${lines[1]},extra`].join('\n'), 'c.csv'))).toMatch(
+      /line 2 has \d+ fields, the header has \d+/,
+    );
     const header = lines[0]!.split(',');
     const at = header.indexOf('avgLatency_mean');
     const row = lines[1]!.split(',');
     row[at] = '1e999';
-    expect(refuse(() => parseCellsCsv([lines[0], row.join(',')].join('\n'), 'c.csv'))).toBe('c.csv: line 2, column avgLatency_mean: 1e999 overflows (not a finite number)');
+    expect(refuse(() => parseCellsCsv([lines[0], row.join(',')].join('\n'), 'c.csv'))).toBe(
+      'c.csv: line 2, column avgLatency_mean: 1e999 overflows (not a finite number)',
+    );
     row[at] = '<b>x</b>';
-    expect(refuse(() => parseCellsCsv([lines[0], row.join(',')].join('\n'), 'c.csv'))).toBe('c.csv: line 2, column avgLatency_mean: "<b>x</b>" is not a number');
+    expect(refuse(() => parseCellsCsv([lines[0], row.join(',')].join('\n'), 'c.csv'))).toBe(
+      'c.csv: line 2, column avgLatency_mean: "<b>x</b>" is not a number',
+    );
     expect(refuse(() => parseCellsCsv(lines[0]!, 'c.csv'))).toMatch(/no rows/);
   });
 
   it('Arrow: not Arrow, a foreign table', () => {
-    expect(refuse(() => parseFleetArrow(new TextEncoder().encode('not arrow at all'), 'x.arrow'))).toMatch(/^x\.arrow: not an Arrow IPC file/);
+    expect(refuse(() => parseFleetArrow(new TextEncoder().encode('not arrow at all'), 'x.arrow'))).toMatch(
+      /^x\.arrow: not an Arrow IPC file/,
+    );
     const bytes = tableToIPC(tableFromArrays({ x: Float64Array.from([1, 2]), label: ['a', 'b'] }), 'file');
     expect(refuse(() => parseFleetArrow(bytes, 'other.arrow'))).toMatch(/missing column\(s\) cell, sample, replicate, policy, avgLatency/);
   });
@@ -165,7 +202,11 @@ describe('bad files are refused with a message naming the problem', () => {
 
 describe('the study editor', () => {
   it('puts each problem on its line', () => {
-    const text = JSON.stringify({ ...STUDY, fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 2 }] }, policies: ['static', 'greedy'] }, null, 2);
+    const text = JSON.stringify(
+      { ...STUDY, fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 2 }] }, policies: ['static', 'greedy'] },
+      null,
+      2,
+    );
     let problems: { text: string; line: number | null }[] = [];
     try {
       pageStudy(text);
@@ -201,7 +242,9 @@ describe('the study editor', () => {
 
   it('refuses a study too large for the page, and an overflowing number', () => {
     expect(() => pageStudy(JSON.stringify({ ...STUDY, samples: 100_000_000, steps: 1_000_000 }))).toThrow(/the page runs at most/);
-    expect(() => pageStudy(JSON.stringify(STUDY).replace('"steps":30', '"steps":1e999'))).toThrow(/steps: must be a finite number, got Infinity/);
+    expect(() => pageStudy(JSON.stringify(STUDY).replace('"steps":30', '"steps":1e999'))).toThrow(
+      /steps: must be a finite number, got Infinity/,
+    );
   });
 
   it('offers the shipped studies, scaled down, all valid and within the page limit', () => {

@@ -69,15 +69,25 @@ function program(): Command {
     .addOption(new Option('--seed <n>', 'seed of the fleets and arrival streams').argParser(parseSeed).default(1n, '1'))
     .addOption(lmaxOption())
     .option('--json', 'print one JSON object instead of tables')
-    .action(async (opts: { backend: BackendChoice; threads: number; fleets: number; steps: number; seed: bigint; lmax: number; json?: boolean }) => {
-      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
-      try {
-        const result = await runMonteCarlo(backend, opts);
-        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${monteCarloText(result, opts)}\n`);
-      } finally {
-        backend.close();
-      }
-    });
+    .action(
+      async (opts: {
+        backend: BackendChoice;
+        threads: number;
+        fleets: number;
+        steps: number;
+        seed: bigint;
+        lmax: number;
+        json?: boolean;
+      }) => {
+        const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
+        try {
+          const result = await runMonteCarlo(backend, opts);
+          process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${monteCarloText(result, opts)}\n`);
+        } finally {
+          backend.close();
+        }
+      },
+    );
   cli
     .command('sweep')
     .description('run a study file: every cell of its grid × fleet samples × replicates × policies (docs/SWEEPS.md)')
@@ -90,23 +100,44 @@ function program(): Command {
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
     .option('--quiet', 'no progress bar and no summary on stdout')
     .addOption(
-      new Option('--batch-size <agentRuns>', `agent-runs per batch, about 100 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS})`).argParser(
-        integerIn(1, 1 << 26),
-      ),
+      new Option(
+        '--batch-size <agentRuns>',
+        `agent-runs per batch, about 100 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS})`,
+      ).argParser(integerIn(1, 1 << 26)),
     )
-    .action(async (file: string, opts: { out: string; backend: BackendChoice; threads: number; seed?: number; shard?: string; resume?: boolean; quiet?: boolean; batchSize?: number }) => {
-      const shard = parseShard(opts.shard);
-      const loaded = await loadStudy(file, opts.seed);
-      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
-      try {
-        const outcome = await runSweepCommand(file, loaded, backend, { out: opts.out, shard, resume: opts.resume ?? false, quiet: opts.quiet ?? false, ...(opts.batchSize === undefined ? {} : { batchAgentRuns: opts.batchSize }) });
-        if (!opts.quiet) {
-          process.stdout.write(`${sweepText(outcome, backend)}\n`);
+    .action(
+      async (
+        file: string,
+        opts: {
+          out: string;
+          backend: BackendChoice;
+          threads: number;
+          seed?: number;
+          shard?: string;
+          resume?: boolean;
+          quiet?: boolean;
+          batchSize?: number;
+        },
+      ) => {
+        const shard = parseShard(opts.shard);
+        const loaded = await loadStudy(file, opts.seed);
+        const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
+        try {
+          const outcome = await runSweepCommand(file, loaded, backend, {
+            out: opts.out,
+            shard,
+            resume: opts.resume ?? false,
+            quiet: opts.quiet ?? false,
+            ...(opts.batchSize === undefined ? {} : { batchAgentRuns: opts.batchSize }),
+          });
+          if (!opts.quiet) {
+            process.stdout.write(`${sweepText(outcome, backend)}\n`);
+          }
+        } finally {
+          backend.close();
         }
-      } finally {
-        backend.close();
-      }
-    });
+      },
+    );
 
   cli
     .command('demo')

@@ -70,7 +70,10 @@ export function paperText(result: PaperResult, options: PaperOptions): string {
     for (const p of POLICY_NAMES) {
       const ours = get(result[p]);
       const theirs = paperDefaults ? paper(p) : null;
-      const cells = theirs === null ? `${'—'.padStart(9)}${num(ours, digits, 11)}${''.padStart(9)}` : `${num(theirs, digits, 9)}${num(ours, digits, 11)}${num(ours - theirs, digits, 9)}`;
+      const cells =
+        theirs === null
+          ? `${'—'.padStart(9)}${num(ours, digits, 11)}${''.padStart(9)}`
+          : `${num(theirs, digits, 9)}${num(ours, digits, 11)}${num(ours - theirs, digits, 9)}`;
       lines.push(`${pad(p === 'static' ? label : '', 22)}${pad(p, 12)}${cells}`);
     }
   }

@@ -125,7 +125,8 @@ async function prepareOut(options: SweepOptions, hash: string, seed: number): Pr
   const checkpoint = await readCheckpoint(options.out);
   const existing = checkpoint !== null || existsSync(join(options.out, FILES.manifest));
   if (!options.resume) {
-    if (existing) throw new UsageError(`--out ${options.out}: already holds a sweep; pass --resume to continue it, or choose another directory`);
+    if (existing)
+      throw new UsageError(`--out ${options.out}: already holds a sweep; pass --resume to continue it, or choose another directory`);
     return null;
   }
   if (checkpoint === null) return null; // nothing to resume: start from the beginning
@@ -133,7 +134,9 @@ async function prepareOut(options: SweepOptions, hash: string, seed: number): Pr
     throw new UsageError(`--resume: ${options.out} holds a different study or seed; use another --out`);
   }
   if (checkpoint.shard.index !== options.shard.index || checkpoint.shard.count !== options.shard.count) {
-    throw new UsageError(`--resume: ${options.out} holds shard ${checkpoint.shard.index}/${checkpoint.shard.count}, not ${options.shard.index}/${options.shard.count}`);
+    throw new UsageError(
+      `--resume: ${options.out} holds shard ${checkpoint.shard.index}/${checkpoint.shard.count}, not ${options.shard.index}/${options.shard.count}`,
+    );
   }
   return checkpoint;
 }
@@ -169,14 +172,25 @@ async function writeTables(dir: string, loaded: ExpandedStudy & { hash: string }
   const { study, cells } = loaded;
   const axes = study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) }));
   const meta = { name: study.name, studyHash: loaded.hash, seed: study.seed, axes, policies: study.policies };
-  const table = summaryTable(meta, aggregate.summary(cells, axes.map((a) => a.name)));
+  const table = summaryTable(
+    meta,
+    aggregate.summary(
+      cells,
+      axes.map((a) => a.name),
+    ),
+  );
   await writeAtomic(join(dir, FILES.summary), `${JSON.stringify(table, null, 2)}\n`);
   await writeAtomic(join(dir, FILES.cells), cellsCsv(table));
   return table.cells;
 }
 
 /** Runs (or resumes) a sweep into `options.out`. */
-export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy & { hash: string }, backend: Backend, options: SweepOptions): Promise<SweepOutcome> {
+export async function runSweepCommand(
+  studyFile: string,
+  loaded: ExpandedStudy & { hash: string },
+  backend: Backend,
+  options: SweepOptions,
+): Promise<SweepOutcome> {
   const { study, cells } = loaded;
   const checkpoint = await prepareOut(options, loaded.hash, study.seed);
   const units = shardUnits(planUnits(cells), options.shard);
@@ -185,13 +199,25 @@ export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy &
   const before = checkpoint?.times ?? { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
   const todo = units.slice(done);
   const fleetRunsTotal = unitFleetRuns(units, cells);
-  const counts = { cells: cells.length, units: units.length, fleetRuns: fleetRunsTotal, policies: study.policies.length, runs: fleetRunsTotal * study.policies.length };
+  const counts = {
+    cells: cells.length,
+    units: units.length,
+    fleetRuns: fleetRunsTotal,
+    policies: study.policies.length,
+    runs: fleetRunsTotal * study.policies.length,
+  };
   const backends = [{ name: backend.name, adapter: backend.adapter }];
 
   await mkdir(options.out, { recursive: true });
   await removeTemporaries(options.out);
   const cellMap = new Map(cells.map((c) => [c.index, c]));
-  const bar = options.quiet ? null : new SingleBar({ format: 'sweep |{bar}| {percentage}% | {value}/{total} fleet runs | {rate}/s | ETA {eta_formatted}', hideCursor: true, stream: process.stderr });
+  const bar = options.quiet
+    ? null
+    : new SingleBar({
+        format: 'sweep |{bar}| {percentage}% | {value}/{total} fleet runs | {rate}/s | ETA {eta_formatted}',
+        hideCursor: true,
+        stream: process.stderr,
+      });
   bar?.start(fleetRunsTotal, before.fleetRuns, { rate: '…' });
   const started = performance.now();
   let unitsDone = done;
@@ -232,7 +258,10 @@ export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy &
     options.onProgress?.(fleetRuns);
   };
   try {
-    await writeAtomic(join(options.out, FILES.manifest), `${JSON.stringify(manifest(loaded, studyFile, backends, options.shard, counts, total(running), false), null, 2)}\n`);
+    await writeAtomic(
+      join(options.out, FILES.manifest),
+      `${JSON.stringify(manifest(loaded, studyFile, backends, options.shard, counts, total(running), false), null, 2)}\n`,
+    );
     const times = await runSweep({ cells, units: todo }, (b) => backend.run(b), aggregate, {
       afterBatch,
       progress,
@@ -240,7 +269,10 @@ export async function runSweepCommand(studyFile: string, loaded: ExpandedStudy &
     });
     await saveCheckpoint(true);
     const summary = await writeTables(options.out, loaded, aggregate);
-    await writeAtomic(join(options.out, FILES.manifest), `${JSON.stringify(manifest(loaded, studyFile, backends, options.shard, counts, total(running), true), null, 2)}\n`);
+    await writeAtomic(
+      join(options.out, FILES.manifest),
+      `${JSON.stringify(manifest(loaded, studyFile, backends, options.shard, counts, total(running), true), null, 2)}\n`,
+    );
     return { dir: options.out, study, cells: cells.length, times, fleetRunsTotal, resumedUnits: done, summary };
   } finally {
     bar?.stop();
@@ -264,13 +296,16 @@ export function sweepText(outcome: SweepOutcome, backend: Backend): string {
   const rate = times.fleetRuns / Math.max(times.totalSeconds, 1e-9);
   const lines = [
     `fleetsim sweep ${study.name}: ${outcome.cells} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) × ${study.policies.length} policies`,
-    `backend: ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${times.fleetRuns} fleet runs in ${times.totalSeconds.toFixed(2)} s (${rate.toFixed(0)} fleet runs/s, engine ${(100 * times.engineSeconds / Math.max(times.totalSeconds, 1e-9)).toFixed(0)} % of the time)${outcome.resumedUnits > 0 ? `; resumed after ${outcome.resumedUnits} unit(s)` : ''}`,
+    `backend: ${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}; ${times.fleetRuns} fleet runs in ${times.totalSeconds.toFixed(2)} s (${rate.toFixed(0)} fleet runs/s, engine ${((100 * times.engineSeconds) / Math.max(times.totalSeconds, 1e-9)).toFixed(0)} % of the time)${outcome.resumedUnits > 0 ? `; resumed after ${outcome.resumedUnits} unit(s)` : ''}`,
     `results: ${outcome.dir}/{${FILES.summary}, ${FILES.cells}, ${FILES.manifest}${study.output.fleetRows ? `, ${FILES.fleets}/` : ''}}`,
     '',
     `mean avgLatency (s) per cell: ${study.policies.join(' / ')}`,
   ];
   for (const cell of summary.slice(0, 12)) {
-    const where = Object.entries(cell.values).map(([k, v]) => `${k}=${v}`).join(' ') || '(single cell)';
+    const where =
+      Object.entries(cell.values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '(single cell)';
     const means = cell.policies.map((p) => p.metrics.avgLatency?.mean.toFixed(3) ?? '–').join(' / ');
     lines.push(`  ${where}: ${means}`);
   }
@@ -279,13 +314,27 @@ export function sweepText(outcome: SweepOutcome, backend: Backend): string {
 }
 
 /** `fleetsim merge DIR… --out DIR`: combines complete shards of one study into an unsharded result. */
-export async function mergeCommand(dirs: readonly string[], out: string, studyFromManifest: (m: unknown) => Promise<ExpandedStudy & { hash: string }>): Promise<{ shards: number; fleetRuns: number }> {
-  const parts: { dir: string; checkpoint: Checkpoint; manifest: { backends?: { name: string; adapter: string | null }[]; study?: unknown } }[] = [];
+export async function mergeCommand(
+  dirs: readonly string[],
+  out: string,
+  studyFromManifest: (m: unknown) => Promise<ExpandedStudy & { hash: string }>,
+): Promise<{ shards: number; fleetRuns: number }> {
+  const parts: {
+    dir: string;
+    checkpoint: Checkpoint;
+    manifest: { backends?: { name: string; adapter: string | null }[]; study?: unknown };
+  }[] = [];
   for (const dir of dirs) {
     const checkpoint = await readCheckpoint(dir);
     if (checkpoint === null) throw new UsageError(`${dir}: no ${FILES.checkpoint}; not a sweep result directory`);
-    if (!checkpoint.complete) throw new UsageError(`${dir}: shard ${checkpoint.shard.index}/${checkpoint.shard.count} is not complete (${checkpoint.unitsDone}/${checkpoint.unitsTotal} units); finish it with --resume`);
-    const m = (await readJson(join(dir, FILES.manifest)).catch(() => null)) as { backends?: { name: string; adapter: string | null }[]; study?: unknown } | null;
+    if (!checkpoint.complete)
+      throw new UsageError(
+        `${dir}: shard ${checkpoint.shard.index}/${checkpoint.shard.count} is not complete (${checkpoint.unitsDone}/${checkpoint.unitsTotal} units); finish it with --resume`,
+      );
+    const m = (await readJson(join(dir, FILES.manifest)).catch(() => null)) as {
+      backends?: { name: string; adapter: string | null }[];
+      study?: unknown;
+    } | null;
     if (m === null) throw new UsageError(`${dir}: no readable ${FILES.manifest}`);
     parts.push({ dir, checkpoint, manifest: m });
   }
@@ -294,7 +343,8 @@ export async function mergeCommand(dirs: readonly string[], out: string, studyFr
     if (p.checkpoint.studyHash !== first.studyHash || p.checkpoint.seed !== first.seed) {
       throw new UsageError(`${p.dir}: a shard of a different study or seed than ${parts[0]!.dir}; refusing to merge`);
     }
-    if (p.checkpoint.shard.count !== first.shard.count) throw new UsageError(`${p.dir}: split into ${p.checkpoint.shard.count} shards, ${parts[0]!.dir} into ${first.shard.count}`);
+    if (p.checkpoint.shard.count !== first.shard.count)
+      throw new UsageError(`${p.dir}: split into ${p.checkpoint.shard.count} shards, ${parts[0]!.dir} into ${first.shard.count}`);
   }
   const indices = parts.map((p) => p.checkpoint.shard.index).sort((a, b) => a - b);
   const missing = Array.from({ length: first.shard.count }, (_, i) => i).filter((i) => !indices.includes(i));
@@ -323,13 +373,30 @@ export async function mergeCommand(dirs: readonly string[], out: string, studyFr
     }
   }
   const units = planUnits(loaded.cells).length;
-  const state: Checkpoint = { ...first, shard: WHOLE, unitsDone: units, unitsTotal: units, complete: true, times, aggregate: aggregate.toJSON() };
+  const state: Checkpoint = {
+    ...first,
+    shard: WHOLE,
+    unitsDone: units,
+    unitsTotal: units,
+    complete: true,
+    times,
+    aggregate: aggregate.toJSON(),
+  };
   await writeAtomic(join(out, FILES.checkpoint), JSON.stringify(state));
   await writeTables(out, loaded, aggregate);
   const fleetRuns = unitFleetRuns(planUnits(loaded.cells), loaded.cells);
-  const counts = { cells: loaded.cells.length, units, fleetRuns, policies: loaded.study.policies.length, runs: fleetRuns * loaded.study.policies.length, shardsMerged: parts.length };
+  const counts = {
+    cells: loaded.cells.length,
+    units,
+    fleetRuns,
+    policies: loaded.study.policies.length,
+    runs: fleetRuns * loaded.study.policies.length,
+    shardsMerged: parts.length,
+  };
   const backends = parts.flatMap((p) => p.manifest.backends ?? []);
-  await writeAtomic(join(out, FILES.manifest), `${JSON.stringify(manifest(loaded, parts[0]!.dir, backends, WHOLE, counts, times, true), null, 2)}\n`);
+  await writeAtomic(
+    join(out, FILES.manifest),
+    `${JSON.stringify(manifest(loaded, parts[0]!.dir, backends, WHOLE, counts, times, true), null, 2)}\n`,
+  );
   return { shards: parts.length, fleetRuns: times.fleetRuns };
 }
-

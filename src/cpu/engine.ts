@@ -84,7 +84,9 @@ class Simulator {
   // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
   private readonly queues = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // Q, work
   private readonly rates = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
-  private readonly memberRates = Array.from({ length: MAX_GROUP }, (_, m) => this.rates.subarray(m * MAX_AGENTS_PER_FLEET, (m + 1) * MAX_AGENTS_PER_FLEET));
+  private readonly memberRates = Array.from({ length: MAX_GROUP }, (_, m) =>
+    this.rates.subarray(m * MAX_AGENTS_PER_FLEET, (m + 1) * MAX_AGENTS_PER_FLEET),
+  );
   private readonly memberRun = new Uint32Array(MAX_GROUP);
   private readonly memberJ0 = new Uint32Array(MAX_GROUP); // totals index of the run's agent 0
   /** The fleet as the allocator sees it, with one member's rates; its fields are set per group and member. */
@@ -232,7 +234,16 @@ class Simulator {
    * state comes from and returns to `queues`, `rates` and the totals, so that any split of the steps
    * gives the same bits.
    */
-  private advance(m: number, i: number, t0: number, from: number, to: number, stride: number, totals: RunTotals, series: RunSeries | null): void {
+  private advance(
+    m: number,
+    i: number,
+    t0: number,
+    from: number,
+    to: number,
+    stride: number,
+    totals: RunTotals,
+    series: RunSeries | null,
+  ): void {
     const { config, arrivals, work, shares } = this;
     const s = m * MAX_AGENTS_PER_FLEET + i;
     const j = this.memberJ0[m]! + i;
@@ -299,7 +310,7 @@ class Simulator {
  */
 export function runBatchCpu(batch: Batch, begin = 0, end = batch.runs.count, totals = allocTotals(batch)): RunTotals {
   const simulator = new Simulator(batch);
-  for (let r = begin; r < end; ) {
+  for (let r = begin; r < end;) {
     const next = simulator.groupEnd(batch.runs, r, end);
     simulator.runGroup(batch, r, next, totals, null);
     r = next;

@@ -43,7 +43,14 @@ export const MIN_RANGE_AGENT_STEPS = 250_000;
  * [next, count, begin₀, end₀, begin₁, end₁, …]; a worker claims range Atomics.add(next, 1), so no
  * message waits on the main thread between two ranges.
  */
-export type ToWorker = { kind: 'batch'; batch: Batch; shared: SharedArrayBuffer; runs: number; agentRuns: number; ranges: SharedArrayBuffer };
+export type ToWorker = {
+  kind: 'batch';
+  batch: Batch;
+  shared: SharedArrayBuffer;
+  runs: number;
+  agentRuns: number;
+  ranges: SharedArrayBuffer;
+};
 export type FromWorker = { kind: 'done'; ran: number } | { kind: 'error'; message: string; stack: string };
 
 /** The ranges laid out for the workers to claim (see ToWorker). */
@@ -178,7 +185,11 @@ export class CpuWorkerPool {
     this.start();
     if (!given) {
       // Fresh totals are already shared (and zero): the workers write straight into them.
-      await this.share(batch, totals as RunTotals & { buffer: SharedArrayBuffer }, splitRuns(batch, totals, begin, end, this.parts(agentRuns, batch)));
+      await this.share(
+        batch,
+        totals as RunTotals & { buffer: SharedArrayBuffer },
+        splitRuns(batch, totals, begin, end, this.parts(agentRuns, batch)),
+      );
       return totals;
     }
     const shared = sharedTotals(totals.runs, totals.finalQueue.length);

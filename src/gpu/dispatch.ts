@@ -9,12 +9,7 @@ export interface Grid {
   gridWidth: number; // invocations per row: index = gid.y · gridWidth + gid.x
 }
 
-export function planGrid(
-  invocations: number,
-  workgroupSize: number,
-  limits: GPUSupportedLimits,
-  maxPerDimension = Infinity,
-): Grid {
+export function planGrid(invocations: number, workgroupSize: number, limits: GPUSupportedLimits, maxPerDimension = Infinity): Grid {
   const perDim = Math.min(limits.maxComputeWorkgroupsPerDimension, maxPerDimension);
   const groups = Math.max(1, Math.ceil(invocations / workgroupSize));
   if (groups <= perDim) return { x: groups, y: 1, gridWidth: groups * workgroupSize };

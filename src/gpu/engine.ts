@@ -20,14 +20,7 @@ import { seedKey } from '../random/philox.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
-import {
-  DRAWS_KERNEL,
-  type KernelDescriptor,
-  kernelSource,
-  SIMULATE_KERNEL,
-  SIMULATE_WIDE_KERNEL,
-  type ShaderSources,
-} from './kernels.js';
+import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, type ShaderSources } from './kernels.js';
 import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN, SEGMENT, SIM_PARAMS, words } from './layout.js';
 import { type DrawQuery, type DrawResult, runDraws } from './draws.js';
 
@@ -163,11 +156,7 @@ export class GpuEngine {
    */
   planChunks(batch: Batch): Chunk[] {
     const limits = this.device.limits;
-    const maxBytes = Math.min(
-      limits.maxStorageBufferBindingSize,
-      limits.maxBufferSize,
-      this.options.maxChunkBytes ?? Infinity,
-    );
+    const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, this.options.maxChunkBytes ?? Infinity);
     const maxRuns = Math.min(this.options.maxRunsPerChunk ?? Infinity, Math.floor(maxBytes / RUN_BYTES));
     const maxAgents = Math.floor(maxBytes / STATE_BYTES);
     const maxSegments = Math.floor(maxBytes / SEGMENT_BYTES);
@@ -262,9 +251,10 @@ export class GpuEngine {
     const groupCount = groups.length - 1;
 
     // Grid: a group per invocation (narrow), a run per workgroup (wide).
-    const grid = chunk.kernel === 'narrow'
-      ? planGrid(groupCount, this.options.workgroupSize, device.limits, this.options.maxWorkgroupsPerDimension)
-      : planGrid(runCount, 1, device.limits, this.options.maxWorkgroupsPerDimension);
+    const grid =
+      chunk.kernel === 'narrow'
+        ? planGrid(groupCount, this.options.workgroupSize, device.limits, this.options.maxWorkgroupsPerDimension)
+        : planGrid(runCount, 1, device.limits, this.options.maxWorkgroupsPerDimension);
     const slot = Math.max(device.limits.minUniformBufferOffsetAlignment, byteSize(SIM_PARAMS));
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);

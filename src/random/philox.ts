@@ -33,12 +33,7 @@ function mulhi(a: number, b: number): number {
  * One Philox4x32-10 block: four 32-bit words for counter `ctr` (4 words) under key (k0, k1).
  * Writes into `out` when given (no allocation on the hot path).
  */
-export function philox4x32(
-  ctr: ArrayLike<number>,
-  k0: number,
-  k1: number,
-  out: Uint32Array = new Uint32Array(4),
-): Uint32Array {
+export function philox4x32(ctr: ArrayLike<number>, k0: number, k1: number, out: Uint32Array = new Uint32Array(4)): Uint32Array {
   let c0 = ctr[0]! >>> 0;
   let c1 = ctr[1]! >>> 0;
   let c2 = ctr[2]! >>> 0;
@@ -131,7 +126,14 @@ export function philoxPrefix(key: Int32Array, stream: number, replicate: number,
  * prefix[at …]: the agent-dependent halves of rounds 1 and 2, then rounds 3–9. Writes the four words
  * (as int32 bit patterns) to out[o … o + 3].
  */
-export function philoxBlock(key: Int32Array, prefix: Int32Array, at: number, word3: number, out: Int32Array | Uint32Array, o: number): void {
+export function philoxBlock(
+  key: Int32Array,
+  prefix: Int32Array,
+  at: number,
+  word3: number,
+  out: Int32Array | Uint32Array,
+  o: number,
+): void {
   const a2 = prefix[at]! ^ word3;
   const l1 = Math.imul(M1, a2);
   const b0 = (((M1 * (a2 >>> 0) - (l1 >>> 0)) * TWO_M32 + 0.5) | 0) ^ prefix[at + 1]!;

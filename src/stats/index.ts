@@ -19,13 +19,5 @@ export {
   type StatJson,
   type StatSummary,
 } from './accumulator.js';
-export {
-  PAIR_FORMAT,
-  PAIR_VERSION,
-  PairAccumulator,
-  pairJsonSchema,
-  TIE_RELATIVE,
-  type PairJson,
-  type PairSummary,
-} from './pairwise.js';
+export { PAIR_FORMAT, PAIR_VERSION, PairAccumulator, pairJsonSchema, TIE_RELATIVE, type PairJson, type PairSummary } from './pairwise.js';
 export { StatsFormatError } from './json.js';

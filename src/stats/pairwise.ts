@@ -83,7 +83,8 @@ export class PairAccumulator {
     // x ≥ 0 && x < Infinity: finite and ≥ 0 (NaN fails both); no array per call, this is per fleet run
     if (!(latencyA >= 0 && latencyA < Infinity)) throw notLatency(latencyA);
     if (!(latencyB >= 0 && latencyB < Infinity)) throw notLatency(latencyB);
-    if (latencyA > 0) this.#change.add((latencyB - latencyA) / latencyA); // throws before counting
+    if (latencyA > 0)
+      this.#change.add((latencyB - latencyA) / latencyA); // throws before counting
     else if (latencyB === 0) this.#change.add(0);
     else this.#undefinedChange++;
     if (Math.abs(latencyA - latencyB) <= TIE_RELATIVE * Math.max(latencyA, latencyB)) this.#ties++;

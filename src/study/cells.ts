@@ -109,7 +109,9 @@ function blame(line: string, axis: Axis, i: number, j: number): string {
     const target = formatPath(parsePath(pathText) ?? [pathText]);
     const unknown = /^(.*): unknown field$/.exec(line)?.[1];
     if (unknown !== undefined && (target === unknown || target.startsWith(`${unknown}.`) || target.startsWith(`${unknown}[`))) {
-      return 'path' in axis ? `axes[${i}].path: ${target} is not a study field` : `${valueAt(axis, i, j)}.set: ${target} is not a study field`;
+      return 'path' in axis
+        ? `axes[${i}].path: ${target} is not a study field`
+        : `${valueAt(axis, i, j)}.set: ${target} is not a study field`;
     }
     if (line.startsWith(`${target}:`)) return `${valueAt(axis, i, j)}: ${line.slice(target.length + 2)}`;
     if (line.startsWith(`${target}.`) || line.startsWith(`${target}[`)) return `${valueAt(axis, i, j)}: ${line}`;

@@ -11,7 +11,11 @@ export function studyIdentityText(study: Study): string {
     Array.isArray(x)
       ? x.map(canonical)
       : typeof x === 'object' && x !== null
-        ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, canonical((x as Record<string, unknown>)[k])]),
+          )
         : x;
   const meaning: Partial<Study> = { ...study };
   delete meaning.$schema; // neither changes a result

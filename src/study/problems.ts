@@ -81,12 +81,19 @@ function unionLines(issue: z.core.$ZodIssueInvalidUnion, path: Path): string[] {
     // The branch the user most likely meant: fewest fields unknown to it or missing from the input
     // (a shape mismatch), then fewest problems.
     const mismatch = (branch: readonly z.core.$ZodIssue[]): number =>
-      branch.filter((i) => i.path.length <= 1 && (i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.input === undefined))).length;
+      branch.filter((i) => i.path.length <= 1 && (i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.input === undefined)))
+        .length;
     const best = informative.reduce((a, b) => (mismatch(b) < mismatch(a) || (mismatch(b) === mismatch(a) && b.length < a.length) ? b : a));
     return best.flatMap((i) => lines(i, path));
   }
   const shapes = issue.errors.flatMap((branch) =>
-    branch.map((i) => (i.code === 'invalid_type' ? (ARTICLE[i.expected] ?? i.expected) : i.code === 'invalid_value' ? i.values.map((v) => JSON.stringify(v)).join(' or ') : i.message)),
+    branch.map((i) =>
+      i.code === 'invalid_type'
+        ? (ARTICLE[i.expected] ?? i.expected)
+        : i.code === 'invalid_value'
+          ? i.values.map((v) => JSON.stringify(v)).join(' or ')
+          : i.message,
+    ),
   );
   return [`${formatPath(path)}: must be ${[...new Set(shapes)].join(' or ')}, got ${describeValue(issue.input)}`];
 }

@@ -119,7 +119,20 @@ export const FleetSchema = z.union([
 export const ScheduleEntrySchema = z
   .strictObject({
     agents: describe(
-      z.union([z.literal('all'), z.array(z.union([z.int().min(0).max(LIMITS.agents - 1), z.string().min(1)])).min(1)]),
+      z.union([
+        z.literal('all'),
+        z
+          .array(
+            z.union([
+              z
+                .int()
+                .min(0)
+                .max(LIMITS.agents - 1),
+              z.string().min(1),
+            ]),
+          )
+          .min(1),
+      ]),
       '"all", or agent indices (0 = first) and names',
     ),
     from: nonNegative('seconds from the start of the run'),
@@ -131,7 +144,10 @@ export const ScheduleEntrySchema = z
   });
 
 export const AllocatorSchema = z.strictObject({
-  sees: describe(z.enum(['nominal', 'observed', 'ema']), 'the rate the adaptive allocator uses: nominal λ (the paper), the last step’s arrivals, or their moving average').default('nominal'),
+  sees: describe(
+    z.enum(['nominal', 'observed', 'ema']),
+    'the rate the adaptive allocator uses: nominal λ (the paper), the last step’s arrivals, or their moving average',
+  ).default('nominal'),
   emaAlpha: describe(finite().gt(0).max(1), 'weight of the newest step in the moving average, (0, 1]').default(0.2),
 });
 
@@ -139,7 +155,13 @@ export const POLICY_CHOICES = ['static', 'roundRobin', 'adaptive'] as const;
 
 const PathAxisSchema = z.strictObject({
   path: describe(z.string().min(1), 'the study field the axis sets, e.g. "loadScale", "lmax", "schedule[0].multiplier"'),
-  values: describe(z.array(z.union([finite(), z.string()])).min(1).max(LIMITS.cells), 'the grid values (numbers; strings for choices such as allocator.sees)'),
+  values: describe(
+    z
+      .array(z.union([finite(), z.string()]))
+      .min(1)
+      .max(LIMITS.cells),
+    'the grid values (numbers; strings for choices such as allocator.sees)',
+  ),
 });
 
 const VariantAxisSchema = z.strictObject({
@@ -184,14 +206,20 @@ export const StudySchema = z
     price: nonNegative('$ per GPU-hour').default(0.72),
     loadScale: nonNegative('factor on every nominal arrival rate').default(1),
     arrivals: z.enum(['deterministic', 'poisson']).default('poisson'),
-    work: describe(z.enum(['deterministic', 'exponential']), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default('deterministic'),
+    work: describe(
+      z.enum(['deterministic', 'exponential']),
+      'work per request: exactly 1/T s of the whole GPU, or exponential with that mean',
+    ).default('deterministic'),
     schedule: z.array(ScheduleEntrySchema).default([]),
     allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
     dt: positive('step length Δt, seconds').default(1),
     steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
     warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
     lmax: positive('latency recorded for an agent with a zero share, seconds').default(999),
-    policies: z.array(z.enum(POLICY_CHOICES)).min(1).default([...POLICY_CHOICES]),
+    policies: z
+      .array(z.enum(POLICY_CHOICES))
+      .min(1)
+      .default([...POLICY_CHOICES]),
     samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
     replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
     axes: z.array(AxisSchema).default([]),
@@ -204,9 +232,11 @@ export const StudySchema = z
     if (s.work === 'exponential' && s.arrivals !== 'poisson') {
       ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals: "poisson"' });
     }
-    if (new Set(s.policies).size !== s.policies.length) ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
+    if (new Set(s.policies).size !== s.policies.length)
+      ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
     const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
-    const names = 'agents' in s.fleet ? s.fleet.agents.flatMap((a) => a.name ?? []) : 'preset' in s.fleet ? PAPER_AGENTS.map((a) => a.name) : null;
+    const names =
+      'agents' in s.fleet ? s.fleet.agents.flatMap((a) => a.name ?? []) : 'preset' in s.fleet ? PAPER_AGENTS.map((a) => a.name) : null;
     s.schedule.forEach((e, k) => {
       if (e.agents === 'all') return;
       e.agents.forEach((a, j) => {
@@ -216,7 +246,11 @@ export const StudySchema = z
         if (typeof a === 'string' && names === null) {
           ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
         } else if (typeof a === 'string' && !names!.includes(a)) {
-          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `no agent is named "${a}" (agents: ${names!.join(', ') || 'none named'})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedule', k, 'agents', j],
+            message: `no agent is named "${a}" (agents: ${names!.join(', ') || 'none named'})`,
+          });
         }
       });
     });
@@ -225,14 +259,17 @@ export const StudySchema = z
         for (const [path] of axisAssignments(axis, j)) {
           const head = path.split(/[.[]/)[0]!;
           const at = 'path' in axis ? ['axes', i, 'path'] : ['axes', i, 'variants', j, 'set', path];
-          if (FIXED_FIELDS.includes(head)) ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
+          if (FIXED_FIELDS.includes(head))
+            ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
         }
       });
     });
     const axisNames = s.axes.map(axisName);
-    if (new Set(axisNames).size !== axisNames.length) ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
+    if (new Set(axisNames).size !== axisNames.length)
+      ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
     const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
-    if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `the grid has ${cells} cells; at most ${LIMITS.cells}` });
+    if (cells > LIMITS.cells)
+      ctx.addIssue({ code: 'custom', path: ['axes'], message: `the grid has ${cells} cells; at most ${LIMITS.cells}` });
   });
 
 export type StudyInput = z.input<typeof StudySchema>;

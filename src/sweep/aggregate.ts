@@ -81,7 +81,9 @@ export class SweepAggregate {
    */
   addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number): void {
     const P = this.policies.length;
-    const pairs = policyPairs(this.policies).map(([a, b]) => [this.policies.indexOf(a as PolicyChoice), this.policies.indexOf(b as PolicyChoice), `${a}|${b}`] as const);
+    const pairs = policyPairs(this.policies).map(
+      ([a, b]) => [this.policies.indexOf(a as PolicyChoice), this.policies.indexOf(b as PolicyChoice), `${a}|${b}`] as const,
+    );
     for (let k = 0; k < fleetRuns; k++) {
       const acc = this.cell(cellOf(k));
       acc.fleetRuns++;
@@ -145,7 +147,9 @@ export class SweepAggregate {
         .map(([cell, acc]) => ({
           cell,
           fleetRuns: acc.fleetRuns,
-          policies: Object.fromEntries(this.policies.map((p) => [p, Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[p]![m]!.toJSON()]))])),
+          policies: Object.fromEntries(
+            this.policies.map((p) => [p, Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[p]![m]!.toJSON()]))]),
+          ),
           pairs: Object.fromEntries(Object.entries(acc.pairs).map(([k, v]) => [k, v.toJSON()])),
         })),
     };
@@ -163,7 +167,9 @@ export class SweepAggregate {
       for (const p of j.policies) {
         policies[p] = Object.fromEntries(SWEEP_METRICS.map((m) => [m, StatAccumulator.fromJSON(c.policies[p]?.[m])]));
       }
-      const pairs = Object.fromEntries(policyPairs(j.policies).map(([a, b]) => [`${a}|${b}`, PairAccumulator.fromJSON(c.pairs[`${a}|${b}`])]));
+      const pairs = Object.fromEntries(
+        policyPairs(j.policies).map(([a, b]) => [`${a}|${b}`, PairAccumulator.fromJSON(c.pairs[`${a}|${b}`])]),
+      );
       agg.cells.set(c.cell, { fleetRuns: c.fleetRuns, policies, pairs });
     }
     return agg;

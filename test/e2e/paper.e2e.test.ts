@@ -97,7 +97,10 @@ describe('Paper view', () => {
 
     // the same through the URL: a hash edited in place reruns the view
     await page.evaluate(() => (location.hash = 'view=paper&lmax=999'));
-    await page.waitForFunction((want) => document.querySelector('#table-ii tbody tr:nth-child(2) td')?.textContent === want, PAPER_LATENCIES[1]);
+    await page.waitForFunction(
+      (want) => document.querySelector('#table-ii tbody tr:nth-child(2) td')?.textContent === want,
+      PAPER_LATENCIES[1],
+    );
     expect(await settled(page)).toBe('done');
     expect(await latencies(page)).toEqual(PAPER_LATENCIES);
     expect(await page.inputValue('#field-lmax')).toBe('999');

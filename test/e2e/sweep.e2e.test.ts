@@ -19,7 +19,13 @@ const STUDY = {
   name: 'e2e-small',
   seed: 5,
   fleet: {
-    random: { agents: 4, T: { kind: 'logUniform', min: 20, max: 200 }, R: { kind: 'uniform', min: 0.05, max: 0.25 }, P: { kind: 'choice', values: [1, 2, 3] }, load: 1 },
+    random: {
+      agents: 4,
+      T: { kind: 'logUniform', min: 20, max: 200 },
+      R: { kind: 'uniform', min: 0.05, max: 0.25 },
+      P: { kind: 'choice', values: [1, 2, 3] },
+      load: 1,
+    },
   },
   arrivals: 'poisson',
   steps: 60,
@@ -60,9 +66,14 @@ afterAll(async () => {
 
 /** Waits until the view has finished one more load or run than `before`. */
 async function nextGeneration(page: Page, before: number): Promise<void> {
-  await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('section[data-view="sweep"]')?.dataset.generation ?? 0) > n, before, { timeout: 240_000 });
+  await page.waitForFunction(
+    (n) => Number(document.querySelector<HTMLElement>('section[data-view="sweep"]')?.dataset.generation ?? 0) > n,
+    before,
+    { timeout: 240_000 },
+  );
 }
-const generation = (page: Page): Promise<number> => page.evaluate(() => Number(document.querySelector<HTMLElement>('section[data-view="sweep"]')?.dataset.generation ?? 0));
+const generation = (page: Page): Promise<number> =>
+  page.evaluate(() => Number(document.querySelector<HTMLElement>('section[data-view="sweep"]')?.dataset.generation ?? 0));
 
 async function openFiles(page: Page, files: string[]): Promise<void> {
   const before = await generation(page);
@@ -74,7 +85,9 @@ async function openFiles(page: Page, files: string[]): Promise<void> {
 const colouredPixels = (page: Page): Promise<number[]> =>
   page.$$eval('figure.chart canvas', (canvases) =>
     canvases.map((canvas) => {
-      const { data } = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height);
+      const { data } = (canvas as HTMLCanvasElement)
+        .getContext('2d')!
+        .getImageData(0, 0, (canvas as HTMLCanvasElement).width, (canvas as HTMLCanvasElement).height);
       let n = 0;
       for (let i = 0; i < data.length; i += 4) {
         const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
@@ -140,11 +153,14 @@ describe('Sweep view', () => {
     // drag and drop: the same files, dropped on the drop zone
     const dropped = await site.open('view=sweep');
     const at = await generation(dropped);
-    await dropped.evaluate((text) => {
-      const data = new DataTransfer();
-      data.items.add(new File([text], 'cells.csv', { type: 'text/csv' }));
-      document.querySelector('.drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    }, readFileSync(join(out.cpu, 'cells.csv'), 'utf8'));
+    await dropped.evaluate(
+      (text) => {
+        const data = new DataTransfer();
+        data.items.add(new File([text], 'cells.csv', { type: 'text/csv' }));
+        document.querySelector('.drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      },
+      readFileSync(join(out.cpu, 'cells.csv'), 'utf8'),
+    );
     await nextGeneration(dropped, at);
     expect(await loadedLine(dropped)).toContain('from cells.csv');
     const arrows = readdirSync(join(out.cpu, 'fleets')).map((f) => join(out.cpu, 'fleets', f));
@@ -163,8 +179,16 @@ describe('Sweep view', () => {
     const cases: [string, string | null, RegExp][] = [
       ['notjson.json', 'hello, I am not JSON', /notjson\.json: not valid JSON/],
       ['people.csv', 'name,age\nann,3\n', /people\.csv: not a fleetsim cells\.csv: missing column\(s\) cell, policy, fleetRuns/],
-      ['overflow.csv', readFileSync(join(out.gpu, 'cells.csv'), 'utf8').replace(/^(0,0\.5,100,static,48,)[^,]+/m, '$11e999'), /overflow\.csv: line 2, column avgLatency_mean: 1e999 overflows/],
-      ['summary.json', readFileSync(join(out.gpu, 'summary.json'), 'utf8').replace('"fleetRuns": 48', '"fleetRuns": -3'), /cells\[0\]\.fleetRuns: must be ≥ 0, got -3/],
+      [
+        'overflow.csv',
+        readFileSync(join(out.gpu, 'cells.csv'), 'utf8').replace(/^(0,0\.5,100,static,48,)[^,]+/m, '$11e999'),
+        /overflow\.csv: line 2, column avgLatency_mean: 1e999 overflows/,
+      ],
+      [
+        'summary.json',
+        readFileSync(join(out.gpu, 'summary.json'), 'utf8').replace('"fleetRuns": 48', '"fleetRuns": -3'),
+        /cells\[0\]\.fleetRuns: must be ≥ 0, got -3/,
+      ],
       ['huge.json', null, /huge\.json: 1\.0 GB is too large for the page/],
       ['unit-x.arrow', 'ARROW1 but not really', /unit-x\.arrow: not an Arrow IPC file/],
       ['fleets.parquet', 'PAR1', /Parquet is not supported/],
@@ -183,7 +207,10 @@ describe('Sweep view', () => {
     await site.screenshot(page, 'sweep-bad-file');
 
     // values from files are text, never HTML
-    const hostile = readFileSync(join(out.gpu, 'summary.json'), 'utf8').replace('"study": "e2e-small"', '"study": "<img src=x onerror=window.pwned=1>"');
+    const hostile = readFileSync(join(out.gpu, 'summary.json'), 'utf8').replace(
+      '"study": "e2e-small"',
+      '"study": "<img src=x onerror=window.pwned=1>"',
+    );
     const path = join(bad, 'hostile-summary.json');
     writeFileSync(path, hostile);
     await openFiles(page, [path]);
@@ -246,7 +273,9 @@ describe('Sweep view', () => {
     const page = await site.open('view=sweep');
     const bad = { ...STUDY, steps: 'many', fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 2 }] }, policies: ['static', 'greedy'] };
     await runStudyInPage(page, bad);
-    const problems = await page.$$eval('#study-problems li', (items) => items.map((li) => ({ line: Number((li as HTMLElement).dataset.line), text: li.textContent ?? '' })));
+    const problems = await page.$$eval('#study-problems li', (items) =>
+      items.map((li) => ({ line: Number((li as HTMLElement).dataset.line), text: li.textContent ?? '' })),
+    );
     const text = JSON.stringify(bad, null, 2).split('\n');
     const r = problems.find((p) => p.text.includes('fleet.agents[0].R: must be ≤ 1, got 1.5'))!;
     expect(text[r.line - 1]).toContain('"R": 1.5');
@@ -256,7 +285,12 @@ describe('Sweep view', () => {
     expect(await page.textContent('#study-status')).toContain('nothing was run');
     // the line button selects the line in the editor
     await page.click(`#study-problems li[data-line="${r.line}"] button`);
-    expect(await page.evaluate(() => { const a = document.querySelector<HTMLTextAreaElement>('#study-text')!; return a.value.slice(a.selectionStart, a.selectionEnd); })).toContain('"R": 1.5');
+    expect(
+      await page.evaluate(() => {
+        const a = document.querySelector<HTMLTextAreaElement>('#study-text')!;
+        return a.value.slice(a.selectionStart, a.selectionEnd);
+      }),
+    ).toContain('"R": 1.5');
     await site.screenshot(page, 'sweep-study-problems');
   });
 
@@ -269,7 +303,9 @@ describe('Sweep view', () => {
       await page.fill('#study-text', JSON.stringify(big));
       const at = await generation(page);
       await page.click('#study-run');
-      await page.waitForFunction(() => (document.querySelector<HTMLProgressElement>('#study-progress')?.value ?? 0) > 0, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => (document.querySelector<HTMLProgressElement>('#study-progress')?.value ?? 0) > 0, undefined, {
+        timeout: 120_000,
+      });
       await page.click('#study-cancel');
       await nextGeneration(page, at);
       expect(await page.textContent('#study-status')).toMatch(/^cancelled/);

@@ -57,7 +57,12 @@ export function worstFraction(
 }
 
 /** Per-run metrics of one batch on two backends: what compareRunMetrics reads. */
-type RunColumns = Readonly<Record<'avgLatency' | 'crossAgentStd' | 'throughput' | 'capacityThroughput' | 'utilization' | 'cost' | 'arrived' | 'meanInSystem', ArrayLike<number>>>;
+type RunColumns = Readonly<
+  Record<
+    'avgLatency' | 'crossAgentStd' | 'throughput' | 'capacityThroughput' | 'utilization' | 'cost' | 'arrived' | 'meanInSystem',
+    ArrayLike<number>
+  >
+>;
 
 export interface MetricTolerances {
   latency: Tolerance; // avgLatency, crossAgentStd
@@ -87,9 +92,7 @@ export function compareRunMetrics(
     ['arrived', exactArrivals ? { abs: 0, rel: 0 } : tol.flow],
     ['meanInSystem', tol.system],
   ];
-  const reports = columns
-    .map(([m, t]) => compareColumns(m, got[m], expected[m], t, label, skip))
-    .filter((r): r is string => r !== null);
+  const reports = columns.map(([m, t]) => compareColumns(m, got[m], expected[m], t, label, skip)).filter((r): r is string => r !== null);
   const margins = columns
     .filter(([m]) => m !== 'arrived')
     .map(([m, t]) => `${m} ${worstFraction(got[m], expected[m], t, skip).toFixed(3)}`)

@@ -21,7 +21,7 @@ if (!gpu) {
 
 const uncaptured: string[] = [];
 gpu?.device.addEventListener('uncapturederror', (event) => {
-  uncaptured.push((event).error.message);
+  uncaptured.push(event.error.message);
 });
 
 /** Throws if any GPU error escaped the error scopes since the last call. */

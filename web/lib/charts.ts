@@ -31,7 +31,11 @@ export interface Axis {
 /** 1,234,567 → "1.23 M": short tick labels for rates and counts. */
 export function si(value: number): string {
   const abs = Math.abs(value);
-  for (const [scale, unit] of [[1e9, ' G'], [1e6, ' M'], [1e3, ' k']] as const) {
+  for (const [scale, unit] of [
+    [1e9, ' G'],
+    [1e6, ' M'],
+    [1e3, ' k'],
+  ] as const) {
     if (abs >= scale) return `${Number((value / scale).toPrecision(3))}${unit}`;
   }
   return String(Number(value.toPrecision(3)));
@@ -75,8 +79,15 @@ export function lineChart(spec: ChartSpec): HTMLElement {
     width: spec.width ?? 460,
     height: spec.height ?? 280,
     scales: {
-      x: { time: false, distr: spec.x.log ? 3 : 1, ...(categories ? { range: [-0.5, categories.length - 0.5] as uPlot.Range.MinMax } : {}) },
-      y: { distr: spec.y.log ? 3 : 1, ...(spec.y.zero ? { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.05 : 1] } : {}) },
+      x: {
+        time: false,
+        distr: spec.x.log ? 3 : 1,
+        ...(categories ? { range: [-0.5, categories.length - 0.5] as uPlot.Range.MinMax } : {}),
+      },
+      y: {
+        distr: spec.y.log ? 3 : 1,
+        ...(spec.y.zero ? { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.05 : 1] } : {}),
+      },
     },
     axes: [
       { label: spec.x.label, labelSize: 20, ...ticks(spec.x.format), ...categoryAxis },

@@ -9,7 +9,9 @@ const MiB = 2 ** 20;
 /** The file's text, or a FileProblem naming the file and why (too large, not text). */
 export async function readTextFile(file: File, maxBytes: number): Promise<string> {
   if (file.size > maxBytes) {
-    throw new FileProblem(`${file.name}: ${(file.size / MiB).toFixed(1)} MiB is larger than the ${(maxBytes / MiB).toFixed(0)} MiB this view reads`);
+    throw new FileProblem(
+      `${file.name}: ${(file.size / MiB).toFixed(1)} MiB is larger than the ${(maxBytes / MiB).toFixed(0)} MiB this view reads`,
+    );
   }
   const text = await file.text();
   if (text.includes('\u0000')) throw new FileProblem(`${file.name}: a binary file, not text`);

@@ -89,9 +89,17 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       el('label', {}, 'workload ', picker),
       el('div', { class: 'charts' }, chart),
       ratios.length
-        ? el('p', { class: 'ratios' }, `against ${base}: ${ratios.map((r) => `${r.backend} ${r.ratio.toFixed(2)}× at ${r.fleets.toLocaleString('en-US')} fleets`).join('; ')}`)
+        ? el(
+            'p',
+            { class: 'ratios' },
+            `against ${base}: ${ratios.map((r) => `${r.backend} ${r.ratio.toFixed(2)}× at ${r.fleets.toLocaleString('en-US')} fleets`).join('; ')}`,
+          )
         : '',
-      dataTable(`${workload}: every measurement`, ['backend', 'fleets', 'steps', 'agent-steps/s', 'fleet runs/s', 'seconds: median [min, max]'], rows),
+      dataTable(
+        `${workload}: every measurement`,
+        ['backend', 'fleets', 'steps', 'agent-steps/s', 'fleet runs/s', 'seconds: median [min, max]'],
+        rows,
+      ),
     );
     document.body.dataset.state = 'done';
   }
@@ -104,7 +112,10 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       show(parsed, file.name);
     } catch (error) {
       if (!(error instanceof BenchFileError || error instanceof FileProblem)) throw error;
-      message.show(`${file.name}: ${error.message.replace(`${file.name}: `, '')}${current ? ` (still showing ${current.source})` : ''}`, 'error');
+      message.show(
+        `${file.name}: ${error.message.replace(`${file.name}: `, '')}${current ? ` (still showing ${current.source})` : ''}`,
+        'error',
+      );
       document.body.dataset.state = 'done';
     }
   }
@@ -113,7 +124,14 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
   const workloadSelect = el('select', { id: 'bw' });
   const chosen = state.get('bw') ?? 'paper-adaptive';
   for (const w of PAGE_WORKLOADS) workloadSelect.append(el('option', { value: w.name, selected: w.name === chosen }, w.name));
-  const budget = el('input', { id: 'budget', type: 'number', min: BUDGET.min, max: BUDGET.max, step: 0.1, value: state.number('budget', BUDGET.fallback) });
+  const budget = el('input', {
+    id: 'budget',
+    type: 'number',
+    min: BUDGET.min,
+    max: BUDGET.max,
+    step: 0.1,
+    value: state.number('budget', BUDGET.fallback),
+  });
   const maxFleets = el('select', { id: 'max-fleets' });
   const chosenMax = state.number('max', 10_000);
   for (const n of MAX_FLEETS) maxFleets.append(el('option', { value: n, selected: n === chosenMax }, n.toLocaleString('en-US')));
@@ -164,7 +182,13 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       const gpu = await pageEngine(state.get('backend'));
       showBackend(gpu);
       cpu = new CpuWorkerEngine('the CPU reference engine in a Web Worker');
-      const engines: NamedEngine[] = gpu.backend === 'gpu' ? [{ name: 'webgpu', engine: gpu }, { name: 'cpu-worker', engine: cpu }] : [{ name: 'cpu-worker', engine: cpu }];
+      const engines: NamedEngine[] =
+        gpu.backend === 'gpu'
+          ? [
+              { name: 'webgpu', engine: gpu },
+              { name: 'cpu-worker', engine: cpu },
+            ]
+          : [{ name: 'cpu-worker', engine: cpu }];
       const result = await runPageBench(engines, {
         workload: PAGE_WORKLOADS.find((w) => w.name === workloadSelect.value)!,
         steps: 1000,
@@ -196,7 +220,13 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
 
   root.append(
     el('h2', {}, 'Benchmarks: GPU against CPU'),
-    el('p', {}, 'Open a result of ', el('code', {}, 'npm run bench'), ' (bench/results/*.json), or run a short benchmark here: this browser’s WebGPU against the CPU reference engine in a Web Worker, 1,000 steps, fleet counts from 100 up by ×10 until a run takes longer than the budget.'),
+    el(
+      'p',
+      {},
+      'Open a result of ',
+      el('code', {}, 'npm run bench'),
+      ' (bench/results/*.json), or run a short benchmark here: this browser’s WebGPU against the CPU reference engine in a Web Worker, 1,000 steps, fleet counts from 100 up by ×10 until a run takes longer than the budget.',
+    ),
     fileDrop('Open a bench result:', '.json,application/json', (files) => void open(files)),
     el('fieldset', {}, el('legend', {}, 'Run in this page'), form, download),
     message.node,

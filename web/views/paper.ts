@@ -102,7 +102,15 @@ function agentTable(shown: Shown): HTMLTableElement {
       a.finalQueue.toFixed(1),
     ]),
   );
-  const headers = ['agent, policy', 'latency (s)', 'MODEL.md (s)', 'throughput (rps)', 'mean share (GPU)', 'mean queue (req)', 'final queue (req)'];
+  const headers = [
+    'agent, policy',
+    'latency (s)',
+    'MODEL.md (s)',
+    'throughput (rps)',
+    'mean share (GPU)',
+    'mean queue (req)',
+    'final queue (req)',
+  ];
   const table = dataTable('Per agent', headers, rows);
   table.id = 'per-agent';
   return table;
@@ -191,10 +199,21 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     destroyCharts(panels);
     const perPolicy = next.perPolicy;
     const agentAxis = { label: 'agent', categories: AGENT_NAMES };
-    const allocPolicy = (POLICY_NAMES as readonly string[]).includes(state.get('alloc') ?? '') ? (state.get('alloc') as PolicyName) : 'adaptive';
-    const select = el('select', { id: 'alloc-policy', 'aria-label': 'policy of panel (c)' }, ...POLICY_NAMES.map((p) => el('option', { value: p }, POLICY_LABEL[p])));
+    const allocPolicy = (POLICY_NAMES as readonly string[]).includes(state.get('alloc') ?? '')
+      ? (state.get('alloc') as PolicyName)
+      : 'adaptive';
+    const select = el(
+      'select',
+      { id: 'alloc-policy', 'aria-label': 'policy of panel (c)' },
+      ...POLICY_NAMES.map((p) => el('option', { value: p }, POLICY_LABEL[p])),
+    );
     select.value = allocPolicy;
-    const allocSlot = el('div', { class: 'panel-slot' }, el('label', { class: 'panel-control' }, 'policy of panel (c) ', select), allocationChart(next, allocPolicy));
+    const allocSlot = el(
+      'div',
+      { class: 'panel-slot' },
+      el('label', { class: 'panel-control' }, 'policy of panel (c) ', select),
+      allocationChart(next, allocPolicy),
+    );
     select.addEventListener('change', () => {
       const policy = select.value as PolicyName;
       state.set({ alloc: policy === 'adaptive' ? undefined : policy });

@@ -13,7 +13,12 @@ const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
   { title: 'P (priority)', unit: 'priority, 1 = most important' },
   { title: 'λ (requests/s)', unit: 'nominal arrival rate, requests/s' },
 ];
-const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = { lmax: 'L_max (s)', steps: 'steps (Δt = 1 s)', arrivals: 'arrivals', seed: 'seed' };
+const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
+  lmax: 'L_max (s)',
+  steps: 'steps (Δt = 1 s)',
+  arrivals: 'arrivals',
+  seed: 'seed',
+};
 
 export interface Form {
   node: HTMLFormElement;
@@ -29,7 +34,13 @@ function input(key: FieldKey, accessibleName: string): { control: HTMLInputEleme
   const control =
     field.kind === 'choice'
       ? el('select', attrs, ...field.choices.map((c) => el('option', { value: c }, c)))
-      : el('input', { ...attrs, type: 'text', inputmode: field.kind === 'number' && field.integer ? 'numeric' : 'decimal', size: 9, autocomplete: 'off' });
+      : el('input', {
+          ...attrs,
+          type: 'text',
+          inputmode: field.kind === 'number' && field.integer ? 'numeric' : 'decimal',
+          size: 9,
+          autocomplete: 'off',
+        });
   return { control, error };
 }
 

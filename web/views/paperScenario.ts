@@ -118,7 +118,9 @@ export type Parsed = { value: number | string } | { error: string };
 /** Parses one field's text; the error names the field, the allowed range and what was given. */
 export function parseField(field: Field, raw: string): Parsed {
   const text = raw.trim();
-  const fail = (): Parsed => ({ error: `${field.label}: must be ${describeRange(field)}, got ${text === '' ? 'nothing' : JSON.stringify(text)}` });
+  const fail = (): Parsed => ({
+    error: `${field.label}: must be ${describeRange(field)}, got ${text === '' ? 'nothing' : JSON.stringify(text)}`,
+  });
   if (field.kind === 'choice') return field.choices.includes(text) ? { value: text } : fail();
   if (text === '') return fail();
   const value = Number(text);

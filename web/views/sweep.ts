@@ -14,7 +14,11 @@ import { studyEditor } from './sweep/runner.js';
 
 export function mountSweep(root: HTMLElement, state: ViewState): () => void {
   const message = messageBox();
-  const results = el('div', { id: 'sweep-results' }, el('p', { class: 'note' }, 'No result yet: open the files of a sweep or run a study.'));
+  const results = el(
+    'div',
+    { id: 'sweep-results' },
+    el('p', { class: 'note' }, 'No result yet: open the files of a sweep or run a study.'),
+  );
   let current: Loaded | null = null;
   let generation = 0;
   const finished = (bodyState: 'done' | 'error'): void => {
@@ -48,7 +52,11 @@ export function mountSweep(root: HTMLElement, state: ViewState): () => void {
     void open([...(input.files ?? [])]).finally(() => (input.value = ''));
   });
 
-  const drop = el('div', { class: 'drop', tabindex: 0, role: 'button', 'aria-describedby': 'drop-help' }, 'Drop the files of a sweep here, or press Enter to choose them');
+  const drop = el(
+    'div',
+    { class: 'drop', tabindex: 0, role: 'button', 'aria-describedby': 'drop-help' },
+    'Drop the files of a sweep here, or press Enter to choose them',
+  );
   drop.addEventListener('click', () => input.click());
   drop.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -79,7 +87,12 @@ export function mountSweep(root: HTMLElement, state: ViewState): () => void {
       { class: 'open', 'aria-labelledby': 'open-heading' },
       el('h3', { id: 'open-heading' }, 'Open the results of `fleetsim sweep`'),
       drop,
-      el('p', { id: 'drop-help', class: 'note' }, 'summary.json, cells.csv and fleets/unit-*.arrow (Arrow IPC; Parquet is not supported). Files are read in this page and go nowhere. ', el('label', {}, 'Files: ', input)),
+      el(
+        'p',
+        { id: 'drop-help', class: 'note' },
+        'summary.json, cells.csv and fleets/unit-*.arrow (Arrow IPC; Parquet is not supported). Files are read in this page and go nowhere. ',
+        el('label', {}, 'Files: ', input),
+      ),
       message.node,
     ),
     editor.node,

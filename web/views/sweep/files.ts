@@ -62,15 +62,21 @@ export function checkFile(name: string, size: number): FileKind {
     case 'unknown':
       throw new InputError(`${name}: not a sweep result file (the page opens summary.json, cells.csv and fleets/unit-*.arrow)`);
     case 'parquet':
-      throw new InputError(`${name}: Parquet is not supported in the page (no Parquet reader is bundled); open the sweep's fleets/unit-*.arrow files instead`);
+      throw new InputError(
+        `${name}: Parquet is not supported in the page (no Parquet reader is bundled); open the sweep's fleets/unit-*.arrow files instead`,
+      );
     case 'manifest':
-      throw new InputError(`${name}: manifest.json holds no statistics; open summary.json, cells.csv or fleets/unit-*.arrow of the same directory`);
+      throw new InputError(
+        `${name}: manifest.json holds no statistics; open summary.json, cells.csv or fleets/unit-*.arrow of the same directory`,
+      );
     case 'checkpoint':
       throw new InputError(`${name}: checkpoint.json is the sweep's resume state; open summary.json (or cells.csv) of the same directory`);
   }
   const limit = kind === 'csv' ? MAX_BYTES.csv : kind === 'arrow' ? MAX_BYTES.arrow : MAX_BYTES.json;
   if (size > limit) {
-    throw new InputError(`${name}: ${formatBytes(size)} is too large for the page (at most ${formatBytes(limit)} for this kind of file); nothing was read`);
+    throw new InputError(
+      `${name}: ${formatBytes(size)} is too large for the page (at most ${formatBytes(limit)} for this kind of file); nothing was read`,
+    );
   }
   return kind;
 }
@@ -134,13 +140,18 @@ function parseJson(text: string, name: string): unknown {
 /** What a JSON document that is not a summary looks like, for the message. */
 function foreignJson(json: unknown, name: string): InputError | null {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return new InputError(`${name}: not a fleetsim summary.json (the document is ${Array.isArray(json) ? 'an array' : typeof json}, not an object)`);
+    return new InputError(
+      `${name}: not a fleetsim summary.json (the document is ${Array.isArray(json) ? 'an array' : typeof json}, not an object)`,
+    );
   }
   const format = (json as { format?: unknown }).format;
   if (format === SUMMARY_FORMAT) return null;
-  if (format === 'fleetsim-manifest/1') return new InputError(`${name}: this is a sweep's manifest.json; open summary.json of the same directory`);
-  if (format === 'fleetsim-checkpoint/1') return new InputError(`${name}: this is a sweep's checkpoint.json; open summary.json of the same directory`);
-  if ('fleet' in json && 'name' in json) return new InputError(`${name}: this looks like a study file; paste it into the study editor below to run it`);
+  if (format === 'fleetsim-manifest/1')
+    return new InputError(`${name}: this is a sweep's manifest.json; open summary.json of the same directory`);
+  if (format === 'fleetsim-checkpoint/1')
+    return new InputError(`${name}: this is a sweep's checkpoint.json; open summary.json of the same directory`);
+  if ('fleet' in json && 'name' in json)
+    return new InputError(`${name}: this looks like a study file; paste it into the study editor below to run it`);
   const shown = typeof format === 'string' ? `format "${format.slice(0, 40)}"` : 'no "format" field';
   return new InputError(`${name}: not a fleetsim summary.json (${shown}; expected "${SUMMARY_FORMAT}")`);
 }
@@ -244,11 +255,18 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
   const policyAt = header.indexOf('policy');
   const runsAt = header.indexOf('fleetRuns');
   const metrics = header.filter((h) => h.endsWith('_mean')).map((h) => h.slice(0, -'_mean'.length));
-  const missing = [cellAt < 0 ? 'cell' : '', policyAt < 0 ? 'policy' : '', runsAt < 0 ? 'fleetRuns' : '', metrics.length === 0 ? '<metric>_mean' : '']
-    .filter((m) => m !== '');
+  const missing = [
+    cellAt < 0 ? 'cell' : '',
+    policyAt < 0 ? 'policy' : '',
+    runsAt < 0 ? 'fleetRuns' : '',
+    metrics.length === 0 ? '<metric>_mean' : '',
+  ].filter((m) => m !== '');
   for (const m of metrics) for (const s of STAT_COLUMNS) if (!header.includes(`${m}_${s}`)) missing.push(`${m}_${s}`);
   if (missing.length > 0 || policyAt < cellAt) {
-    const found = header.slice(0, 6).map((h) => h.slice(0, 30)).join(', ');
+    const found = header
+      .slice(0, 6)
+      .map((h) => h.slice(0, 30))
+      .join(', ');
     throw new InputError(
       `${name}: not a fleetsim cells.csv: missing column(s) ${missing.slice(0, 4).join(', ') || 'cell before policy'}${missing.length > 4 ? '…' : ''} (its columns begin: ${found || 'nothing'})`,
     );
@@ -263,7 +281,8 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
   const cells = new Map<number, CellSummary>();
   const wins = new Map<number, Map<string, Map<string, number | null>>>(); // cell → policy → other → fraction
   for (const { line, fields } of rows) {
-    if (fields.length !== header.length) throw new InputError(`${name}: line ${line} has ${fields.length} fields, the header has ${header.length}`);
+    if (fields.length !== header.length)
+      throw new InputError(`${name}: line ${line} has ${fields.length} fields, the header has ${header.length}`);
     const at = (column: number) => () => `${name}: line ${line}, column ${header[column]}`;
     const need = (column: number): number => {
       const v = csvNumber(fields[column]!, at(column));
@@ -290,7 +309,8 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
       cells.set(index, cell);
       wins.set(index, new Map());
     }
-    if (cell.policies.some((p) => p.policy === policy)) throw new InputError(`${name}: line ${line}: cell ${index} has the policy ${policy} twice`);
+    if (cell.policies.some((p) => p.policy === policy))
+      throw new InputError(`${name}: line ${line}: cell ${index} has the policy ${policy} twice`);
     const stats: Record<string, StatSummary | null> = {};
     for (const m of metrics) {
       const v = STAT_COLUMNS.map((s) => {
@@ -301,7 +321,17 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
       stats[m] =
         mean === null || mean === undefined
           ? null
-          : { n: runs, mean, std: std ?? null, ci95: [lo ?? null, hi ?? null], min: min ?? mean, max: max ?? mean, p50: p50 ?? mean, p90: p90 ?? mean, p99: p99 ?? mean };
+          : {
+              n: runs,
+              mean,
+              std: std ?? null,
+              ci95: [lo ?? null, hi ?? null],
+              min: min ?? mean,
+              max: max ?? mean,
+              p50: p50 ?? mean,
+              p90: p90 ?? mean,
+              p99: p99 ?? mean,
+            };
     }
     cell.policies.push({ policy, metrics: stats });
     wins.get(index)!.set(policy, new Map(winColumns.map(([h, i]) => [h.slice('winFraction_vs_'.length), csvNumber(fields[i]!, at(i))])));
@@ -315,7 +345,20 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
       const n = cell.fleetRuns;
       const aWins = Math.round((aw ?? 0) * n);
       const bWins = Math.round((bw ?? 0) * n);
-      return [{ a, b, n, aWins, bWins, ties: Math.max(0, n - aWins - bWins), aWinFraction: aw, bWinFraction: bw, latencyChange: null, undefinedChange: 0 }];
+      return [
+        {
+          a,
+          b,
+          n,
+          aWins,
+          bWins,
+          ties: Math.max(0, n - aWins - bWins),
+          aWinFraction: aw,
+          bWinFraction: bw,
+          latencyChange: null,
+          undefinedChange: 0,
+        },
+      ];
     });
   }
   return {

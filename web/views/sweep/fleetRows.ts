@@ -36,7 +36,9 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
   const columns = table.schema.fields.map((f) => f.name);
   const missing = FLEET_KEYS.filter((k) => !columns.includes(k));
   if (missing.length > 0) {
-    throw new InputError(`${name}: not a fleetsim per-fleet file: missing column(s) ${missing.join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`);
+    throw new InputError(
+      `${name}: not a fleetsim per-fleet file: missing column(s) ${missing.join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`,
+    );
   }
   const count = table.numRows;
   const numbers = (column: string): Float64Array => {
@@ -44,7 +46,8 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
     const out = new Float64Array(count);
     for (let r = 0; r < count; r++) {
       const v = Number(vector.get(r));
-      if (!Number.isFinite(v)) throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
+      if (!Number.isFinite(v))
+        throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
       out[r] = v;
     }
     return out;
@@ -57,7 +60,13 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
     count,
     axes: axisNames.map((axis) => {
       const vector = table.getChild(axis)!;
-      return { name: axis, values: Array.from({ length: count }, (_, r) => { const v: unknown = vector.get(r); return typeof v === 'number' ? v : String(v); }) };
+      return {
+        name: axis,
+        values: Array.from({ length: count }, (_, r) => {
+          const v: unknown = vector.get(r);
+          return typeof v === 'number' ? v : String(v);
+        }),
+      };
     }),
     cell: Uint32Array.from(numbers('cell')),
     sample: Uint32Array.from(numbers('sample')),
@@ -74,7 +83,9 @@ export function concatFleetRows(parts: readonly { name: string; rows: FleetRows 
   const metrics = Object.keys(first.metrics).join(',');
   for (const { name, rows } of parts) {
     if (rows.axes.map((a) => a.name).join(',') !== axes || Object.keys(rows.metrics).join(',') !== metrics) {
-      throw new InputError(`${name}: its columns differ from ${parts[0]!.name}'s; per-fleet files of different sweeps cannot be opened together`);
+      throw new InputError(
+        `${name}: its columns differ from ${parts[0]!.name}'s; per-fleet files of different sweeps cannot be opened together`,
+      );
     }
   }
   const count = parts.reduce((n, p) => n + p.rows.count, 0);
@@ -138,7 +149,15 @@ export function latencyChanges(rows: FleetRows, a: string, b: string, cells?: Re
 export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTable {
   const policies = [...new Set(rows.policy)];
   const metrics = Object.keys(rows.metrics);
-  const byCell = new Map<number, { values: Record<string, number | string>; runs: number; stats: Map<string, Map<string, StatAccumulator>>; pairs: Map<string, PairAccumulator> }>();
+  const byCell = new Map<
+    number,
+    {
+      values: Record<string, number | string>;
+      runs: number;
+      stats: Map<string, Map<string, StatAccumulator>>;
+      pairs: Map<string, PairAccumulator>;
+    }
+  >();
   const axisValues = rows.axes.map(() => [] as (number | string)[]);
   for (let r = 0; r < rows.count; r++) {
     const index = rows.cell[r]!;
@@ -183,10 +202,24 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       cell: index,
       values: cell.values,
       fleetRuns: cell.runs,
-      policies: policies.map((policy) => ({ policy, metrics: Object.fromEntries(metrics.map((m) => [m, cell.stats.get(policy)!.get(m)!.summary()])) })),
+      policies: policies.map((policy) => ({
+        policy,
+        metrics: Object.fromEntries(metrics.map((m) => [m, cell.stats.get(policy)!.get(m)!.summary()])),
+      })),
       pairs: policyPairs(policies).map(([a, b]) => {
         const s = cell.pairs.get(`${a}|${b}`)!.summary();
-        return { a, b, n: s.n, aWins: s.aWins, bWins: s.bWins, ties: s.ties, aWinFraction: s.aWinFraction, bWinFraction: s.bWinFraction, latencyChange: s.change, undefinedChange: s.undefinedChange };
+        return {
+          a,
+          b,
+          n: s.n,
+          aWins: s.aWins,
+          bWins: s.bWins,
+          ties: s.ties,
+          aWinFraction: s.aWinFraction,
+          bWinFraction: s.bWinFraction,
+          latencyChange: s.change,
+          undefinedChange: s.undefinedChange,
+        };
       }),
     }));
   return {

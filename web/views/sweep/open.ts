@@ -28,7 +28,11 @@ export async function openFiles(files: readonly File[], current: Loaded | null):
         if (!table?.fromSummary) table = { table: parseCellsCsv(await file.text(), file.name), name: file.name, fromSummary: false };
       } else table = { table: parseSummaryJson(await file.text(), file.name), name: file.name, fromSummary: true };
     } catch (error) {
-      errors.push(error instanceof InputError ? error.message : `${file.name}: could not be read (${error instanceof Error ? error.message : String(error)})`);
+      errors.push(
+        error instanceof InputError
+          ? error.message
+          : `${file.name}: could not be read (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
   let rows: FleetRows | null = null;
@@ -49,7 +53,14 @@ export async function openFiles(files: readonly File[], current: Loaded | null):
       return { loaded: { ...current, rows, sources: [...current.sources.filter((s) => !/Arrow file/.test(s)), arrowSource!] }, errors };
     }
     try {
-      return { loaded: { table: summaryFromFleetRows(rows, arrows.length === 1 ? arrows[0]!.name : `${arrows.length} per-fleet files`), rows, sources: [arrowSource!] }, errors };
+      return {
+        loaded: {
+          table: summaryFromFleetRows(rows, arrows.length === 1 ? arrows[0]!.name : `${arrows.length} per-fleet files`),
+          rows,
+          sources: [arrowSource!],
+        },
+        errors,
+      };
     } catch (error) {
       errors.push((error as Error).message);
     }

@@ -13,7 +13,19 @@ import { lineChart, POLICY_COLORS } from '../../lib/charts.js';
 import { dataTable, el } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
 import { type FleetRows, latencyChanges } from './fleetRows.js';
-import { axisOrder, cellsWhere, ecdf, fixedValue, histogram, logAxis, logValues, METRIC_INFO, metricAlong, metricTitle, winner } from './select.js';
+import {
+  axisOrder,
+  cellsWhere,
+  ecdf,
+  fixedValue,
+  histogram,
+  logAxis,
+  logValues,
+  METRIC_INFO,
+  metricAlong,
+  metricTitle,
+  winner,
+} from './select.js';
 
 export interface Loaded {
   table: SummaryTable;
@@ -27,13 +39,24 @@ const FALLBACK_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 
 /** A policy's colour; the study names round-robin `roundRobin`, the paper view `round-robin`. */
 export function policyColor(policy: string, index = 0): string {
-  return POLICY_COLORS[policy] ?? POLICY_COLORS[policy.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length]!;
+  return (
+    POLICY_COLORS[policy] ??
+    POLICY_COLORS[policy.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] ??
+    FALLBACK_COLORS[index % FALLBACK_COLORS.length]!
+  );
 }
 
-const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toPrecision(5));
+const fmt = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toPrecision(5);
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
 
-function select(label: string, key: string, options: readonly (readonly [string, string])[], value: string, onChange: (v: string) => void): HTMLElement {
+function select(
+  label: string,
+  key: string,
+  options: readonly (readonly [string, string])[],
+  value: string,
+  onChange: (v: string) => void,
+): HTMLElement {
   const control = el('select', { name: key, 'data-key': key });
   for (const [v, text] of options) control.append(el('option', { value: v, selected: v === value }, text));
   control.addEventListener('change', () => onChange(control.value));
@@ -50,10 +73,18 @@ function choices(table: SummaryTable, state: ViewState) {
   const metric = pick('m', table.metrics, table.metrics.includes('avgLatency') ? 'avgLatency' : table.metrics[0])!;
   const x = pick('x', axes, axes[0]);
   const gx = pick('gx', axes, axes[0]);
-  const gy = pick('gy', axes.filter((a) => a !== gx), axes.find((a) => a !== gx));
+  const gy = pick(
+    'gy',
+    axes.filter((a) => a !== gx),
+    axes.find((a) => a !== gx),
+  );
   const adaptive = table.policies.includes('adaptive') ? 'adaptive' : table.policies[table.policies.length - 1]!;
   const pa = pick('pa', table.policies, table.policies.find((p) => p !== adaptive) ?? table.policies[0])!;
-  const pb = pick('pb', table.policies.filter((p) => p !== pa), table.policies.find((p) => p !== pa && p === adaptive) ?? table.policies.find((p) => p !== pa));
+  const pb = pick(
+    'pb',
+    table.policies.filter((p) => p !== pa),
+    table.policies.find((p) => p !== pa && p === adaptive) ?? table.policies.find((p) => p !== pa),
+  );
   const fixed = Object.fromEntries(axes.map((a) => [a, fixedValue(table, a, state.get(`at.${a}`))]));
   const dc = state.get('dc') ?? 'all';
   return { metric, x, gx, gy, pa, pb, fixed, dc };
@@ -77,7 +108,11 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     loaded.rows ? ` (${loaded.rows.count.toLocaleString('en')} per-fleet rows)` : '',
   );
   const downloads = (loaded.downloads ?? []).map((d) => {
-    const link = el('a', { download: d.name, href: URL.createObjectURL(new Blob([d.text], { type: d.type })), 'data-download': d.name }, `download ${d.name}`);
+    const link = el(
+      'a',
+      { download: d.name, href: URL.createObjectURL(new Blob([d.text], { type: d.type })), 'data-download': d.name },
+      `download ${d.name}`,
+    );
     return link;
   });
 
@@ -85,19 +120,57 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
   const axisOptions = table.axes.map((a) => [a.name, a.name] as const);
   const controls = el('form', { class: 'params', 'aria-label': 'what the charts show' });
   controls.addEventListener('submit', (e) => e.preventDefault());
-  controls.append(select('metric', 'm', table.metrics.map((m) => [m, metricTitle(m)] as const), c.metric, (v) => rerender({ m: v })));
+  controls.append(
+    select(
+      'metric',
+      'm',
+      table.metrics.map((m) => [m, metricTitle(m)] as const),
+      c.metric,
+      (v) => rerender({ m: v }),
+    ),
+  );
   if (c.x !== undefined) controls.append(select('x axis', 'x', axisOptions, c.x, (v) => rerender({ x: v })));
   for (const axis of table.axes) {
     const values = axisOrder(axis.values).map((v) => [String(v), String(v)] as const);
-    controls.append(select(`${axis.name} (when fixed)`, `at.${axis.name}`, values, String(c.fixed[axis.name]), (v) => rerender({ [`at.${axis.name}`]: v })));
+    controls.append(
+      select(`${axis.name} (when fixed)`, `at.${axis.name}`, values, String(c.fixed[axis.name]), (v) =>
+        rerender({ [`at.${axis.name}`]: v }),
+      ),
+    );
   }
   const policyOptions = table.policies.map((p) => [p, p] as const);
   controls.append(select('policy a', 'pa', policyOptions, c.pa, (v) => rerender({ pa: v, pb: v === c.pb ? c.pa : c.pb })));
-  if (c.pb !== undefined) controls.append(select('policy b', 'pb', policyOptions.filter(([p]) => p !== c.pa), c.pb, (v) => rerender({ pb: v })));
-  if (c.gx !== undefined) controls.append(select('grid columns', 'gx', axisOptions, c.gx, (v) => rerender({ gx: v, gy: v === c.gy ? c.gx : c.gy })));
-  if (c.gy !== undefined) controls.append(select('grid rows', 'gy', axisOptions.filter(([a]) => a !== c.gx), c.gy, (v) => rerender({ gy: v })));
-  const cellOptions: [string, string][] = [['all', 'all cells'], ...table.cells.slice(0, 500).map((cell) => [String(cell.cell), `cell ${cell.cell}: ${cellLabel(table, cell.values)}`] as [string, string])];
-  controls.append(select('distribution over', 'dc', cellOptions, cellOptions.some(([v]) => v === c.dc) ? c.dc : 'all', (v) => rerender({ dc: v })));
+  if (c.pb !== undefined)
+    controls.append(
+      select(
+        'policy b',
+        'pb',
+        policyOptions.filter(([p]) => p !== c.pa),
+        c.pb,
+        (v) => rerender({ pb: v }),
+      ),
+    );
+  if (c.gx !== undefined)
+    controls.append(select('grid columns', 'gx', axisOptions, c.gx, (v) => rerender({ gx: v, gy: v === c.gy ? c.gx : c.gy })));
+  if (c.gy !== undefined)
+    controls.append(
+      select(
+        'grid rows',
+        'gy',
+        axisOptions.filter(([a]) => a !== c.gx),
+        c.gy,
+        (v) => rerender({ gy: v }),
+      ),
+    );
+  const cellOptions: [string, string][] = [
+    ['all', 'all cells'],
+    ...table.cells
+      .slice(0, 500)
+      .map((cell) => [String(cell.cell), `cell ${cell.cell}: ${cellLabel(table, cell.values)}`] as [string, string]),
+  ];
+  controls.append(
+    select('distribution over', 'dc', cellOptions, cellOptions.some(([v]) => v === c.dc) ? c.dc : 'all', (v) => rerender({ dc: v })),
+  );
 
   // ---- charts
   const charts = el('div', { class: 'charts' });
@@ -109,7 +182,10 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     if (distribution.note) notes.push(distribution.note);
   }
   const held = (free: readonly string[]): string =>
-    table.axes.filter((a) => !free.includes(a.name)).map((a) => `${a.name} = ${String(c.fixed[a.name])}`).join(', ');
+    table.axes
+      .filter((a) => !free.includes(a.name))
+      .map((a) => `${a.name} = ${String(c.fixed[a.name])}`)
+      .join(', ');
   root.replaceChildren(
     heading,
     ...(downloads.length > 0 ? [el('p', { class: 'downloads' }, ...downloads.flatMap((d, i) => (i === 0 ? [d] : [' · ', d])))] : []),
@@ -162,7 +238,8 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
     const h = histogram(values);
     const cdf = ecdf(values, 400, true);
     const color = policyColor(b);
-    const outside = h.below + h.above > 0 ? `; the charts draw the quartiles ± 3 interquartile ranges, ${h.below} lie below and ${h.above} above` : '';
+    const outside =
+      h.below + h.above > 0 ? `; the charts draw the quartiles ± 3 interquartile ranges, ${h.below} lie below and ${h.above} above` : '';
     return {
       figures: [
         lineChart({
@@ -191,10 +268,18 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
   const pair = target?.pairs.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a));
   const s: StatSummary | null | undefined = pair?.latencyChange;
   if (!target || !pair || !s) {
-    return { figures: [], note: `No latency-change distribution for ${a} and ${b}: open the sweep's summary.json or its fleets/unit-*.arrow files (output.fleetRows) for it.` };
+    return {
+      figures: [],
+      note: `No latency-change distribution for ${a} and ${b}: open the sweep's summary.json or its fleets/unit-*.arrow files (output.fleetRows) for it.`,
+    };
   }
   // min to p99: the maximum of a heavy tail would squash the rest (it is given in the note)
-  const points: [number, number][] = [[s.min, 0], [s.p50, 0.5], [s.p90, 0.9], [s.p99, 0.99]];
+  const points: [number, number][] = [
+    [s.min, 0],
+    [s.p50, 0.5],
+    [s.p90, 0.9],
+    [s.p99, 0.99],
+  ];
   return {
     figures: [
       lineChart({
@@ -211,7 +296,13 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
 }
 
 /** Which policy has the best mean of `metric` in each cell of the grid gx × gy (keyboard-accessible, coloured). */
-function winnerGrid(table: SummaryTable, metric: string, gx: string | undefined, gy: string | undefined, fixed: Record<string, number | string>): HTMLElement {
+function winnerGrid(
+  table: SummaryTable,
+  metric: string,
+  gx: string | undefined,
+  gy: string | undefined,
+  fixed: Record<string, number | string>,
+): HTMLElement {
   const better = METRIC_INFO[metric]?.better ?? 'lower';
   const xs = gx === undefined ? [''] : axisOrder(table.axes.find((a) => a.name === gx)!.values);
   const ys = gy === undefined ? [''] : axisOrder(table.axes.find((a) => a.name === gy)!.values);
@@ -226,7 +317,9 @@ function winnerGrid(table: SummaryTable, metric: string, gx: string | undefined,
     const tr = body.insertRow();
     tr.append(el('th', { scope: 'row' }, String(y)));
     for (const x of xs) {
-      const cell = cells.find((c) => (gx === undefined || String(c.values[gx]) === String(x)) && (gy === undefined || String(c.values[gy]) === String(y)));
+      const cell = cells.find(
+        (c) => (gx === undefined || String(c.values[gx]) === String(x)) && (gy === undefined || String(c.values[gy]) === String(y)),
+      );
       const w = cell ? winner(cell, metric) : null;
       const td = tr.insertCell();
       if (!w) {
@@ -240,7 +333,11 @@ function winnerGrid(table: SummaryTable, metric: string, gx: string | undefined,
       td.title = `cell ${cell!.cell}: ${w.policy} has the ${better === 'lower' ? 'lowest' : 'highest'} mean ${metric}${w.unresolved ? ', within the runner-up’s 95 % interval' : ''}`;
     }
   }
-  const legend = el('p', { class: 'legend' }, ...table.policies.map((p, i) => el('span', { class: 'swatch', style: `background:${policyColor(p, i)}77` }, p)));
+  const legend = el(
+    'p',
+    { class: 'legend' },
+    ...table.policies.map((p, i) => el('span', { class: 'swatch', style: `background:${policyColor(p, i)}77` }, p)),
+  );
   return el('div', { class: 'grid' }, grid, legend);
 }
 
@@ -255,7 +352,11 @@ function pairTable(table: SummaryTable, a: string, b: string): HTMLTableElement 
     const change = pair.latencyChange ? `${pct(pair.latencyChange.mean)}${forward ? '' : ` (${pair.b} vs ${pair.a})`}` : '–';
     return [String(cell.cell), cellLabel(table, cell.values), pct(aWins), pct(bWins), pct(ties), change];
   });
-  return dataTable(`${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the mean per-fleet change`, ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `mean change (${b} − ${a})/${a}`], rows);
+  return dataTable(
+    `${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the mean per-fleet change`,
+    ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `mean change (${b} − ${a})/${a}`],
+    rows,
+  );
 }
 
 function cellTable(table: SummaryTable, metric: string): HTMLTableElement {

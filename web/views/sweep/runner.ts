@@ -45,11 +45,19 @@ function selectLine(area: HTMLTextAreaElement, line: number): void {
 export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLElement; stop(): void } {
   const chosen = EXAMPLES.find((e) => e.name === state.get('ex')) ?? EXAMPLES[0]!;
   const fromUrl = state.get('study');
-  const area = el('textarea', { id: 'study-text', rows: 18, cols: 90, spellcheck: false, 'aria-label': 'study (JSON)', 'aria-describedby': 'study-problems' });
+  const area = el('textarea', {
+    id: 'study-text',
+    rows: 18,
+    cols: 90,
+    spellcheck: false,
+    'aria-label': 'study (JSON)',
+    'aria-describedby': 'study-problems',
+  });
   area.value = fromUrl ?? JSON.stringify(chosen.study, null, 2);
   const example = el('select', { name: 'ex', 'aria-label': 'example study' });
   example.append(el('option', { value: '', disabled: true, selected: fromUrl !== undefined }, '(your own study)'));
-  for (const e of EXAMPLES) example.append(el('option', { value: e.name, selected: e.name === chosen.name && fromUrl === undefined }, `${e.name} (${e.note})`));
+  for (const e of EXAMPLES)
+    example.append(el('option', { value: e.name, selected: e.name === chosen.name && fromUrl === undefined }, `${e.name} (${e.note})`));
   area.addEventListener('input', () => (example.value = ''));
   const problems = el('ul', { id: 'study-problems', class: 'problems', 'aria-live': 'polite' });
   const runButton = el('button', { type: 'button', id: 'study-run' }, 'Run study');
@@ -107,7 +115,10 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       return;
     }
     const text = area.value;
-    state.set({ study: text.length <= 4000 ? JSON.stringify(JSON.parse(text)) : undefined, ex: text.length <= 4000 ? undefined : state.get('ex') });
+    state.set({
+      study: text.length <= 4000 ? JSON.stringify(JSON.parse(text)) : undefined,
+      ex: text.length <= 4000 ? undefined : state.get('ex'),
+    });
     controller = new AbortController();
     const { signal } = controller;
     runButton.disabled = true;
@@ -129,7 +140,9 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       const axes = study.axes.map(axisName);
       const parts: { name: string; rows: FleetRows }[] = [];
       let kept = 0;
-      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('cancelled', 'AbortError')), { once: true }));
+      const aborted = new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new DOMException('cancelled', 'AbortError')), { once: true }),
+      );
       aborted.catch(() => undefined);
       const started = performance.now();
       status.textContent = `running ${cells.length} cell(s), ${total.toLocaleString('en')} fleet runs on ${engine.backend === 'gpu' ? 'WebGPU' : 'the CPU engine in a worker'}…`;
@@ -150,7 +163,13 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       });
       const axisMeta = study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) }));
       const meta = { name: study.name, studyHash: await studyHash(study), seed: study.seed, axes: axisMeta, policies: study.policies };
-      const table = summaryTable(meta, aggregate.summary(cells, axisMeta.map((a) => a.name)));
+      const table = summaryTable(
+        meta,
+        aggregate.summary(
+          cells,
+          axisMeta.map((a) => a.name),
+        ),
+      );
       const rows = parts.length > 0 ? concatFleetRows(parts) : null;
       const seconds = (performance.now() - started) / 1000;
       const where = engine.backend === 'gpu' ? `WebGPU, ${engine.detail}` : 'the CPU engine in a Web Worker';
@@ -168,7 +187,9 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       hooks.busy('done');
     } catch (error) {
       const cancelled = signal.aborted;
-      status.textContent = cancelled ? 'cancelled: nothing was kept from this run' : `the run failed: ${error instanceof Error ? error.message : String(error)}`;
+      status.textContent = cancelled
+        ? 'cancelled: nothing was kept from this run'
+        : `the run failed: ${error instanceof Error ? error.message : String(error)}`;
       hooks.busy(cancelled ? 'done' : 'error');
     } finally {
       controller = null;
@@ -190,7 +211,11 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
     'section',
     { class: 'study', 'aria-labelledby': 'study-heading' },
     el('h3', { id: 'study-heading' }, 'Run a study in this page'),
-    el('p', {}, 'A study file as `fleetsim sweep` reads it (docs/SWEEPS.md), checked by the same schema. The examples are the shipped sweeps/*.json, scaled down.'),
+    el(
+      'p',
+      {},
+      'A study file as `fleetsim sweep` reads it (docs/SWEEPS.md), checked by the same schema. The examples are the shipped sweeps/*.json, scaled down.',
+    ),
     el('label', {}, 'example ', example),
     area,
     problems,

@@ -32,7 +32,7 @@ export const metricTitle = (metric: string): string => {
 
 /** An axis's values in chart order: numbers ascending, labels as written. */
 export function axisOrder(values: readonly AxisValue[]): AxisValue[] {
-  return values.every((v) => typeof v === 'number') ? [...values].sort((a, b) => (a) - (b)) : [...values];
+  return values.every((v) => typeof v === 'number') ? [...values].sort((a, b) => a - b) : [...values];
 }
 
 /** Whether a numeric axis spans enough to be drawn on a log scale (e.g. lmax 100 … 10,000). */
@@ -71,7 +71,7 @@ export function metricAlong(table: SummaryTable, metric: string, x: string, fixe
   const cells = cellsWhere(table, fixed, [x]);
   const at = values.map((v) => cells.find((c) => String(c.values[x]) === String(v)));
   return {
-    x: numeric ? (values) : values.map((_, i) => i),
+    x: numeric ? values : values.map((_, i) => i),
     ticks: numeric ? null : values.map(String),
     series: table.policies.map((policy) => {
       const stats = at.map((cell) => cell?.policies.find((p) => p.policy === policy)?.metrics[metric] ?? null);

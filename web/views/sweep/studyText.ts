@@ -170,7 +170,10 @@ export const PAGE_MAX_AGENT_STEPS = 2e10;
 
 /** Upper bound of a study's agent-steps (random fleets at their largest size). */
 export function studyAgentSteps(expanded: ExpandedStudy): number {
-  return expanded.cells.reduce((n, c) => n + maxAgents(c.study) * c.study.steps * c.study.samples * c.study.replicates * c.study.policies.length, 0);
+  return expanded.cells.reduce(
+    (n, c) => n + maxAgents(c.study) * c.study.steps * c.study.samples * c.study.replicates * c.study.policies.length,
+    0,
+  );
 }
 
 /** Parses and checks a study for the page: the CLI's validation, then the page's work limit. */
@@ -194,7 +197,11 @@ const paperRobustness = json(paperRobustnessText);
 export const EXAMPLES: readonly { name: string; note: string; study: Record<string, unknown> }[] = [
   { name: 'load-curve', note: '50 fleets per point instead of 1,000', study: { ...loadCurve, samples: 50 } },
   { name: 'random-fleets', note: '200 fleets × 2 replicates instead of 10,000 × 2', study: { ...randomFleets, samples: 200 } },
-  { name: 'paper-robustness', note: '10 replicates of 200 steps instead of 100 of 1,000', study: { ...paperRobustness, replicates: 10, steps: 200 } },
+  {
+    name: 'paper-robustness',
+    note: '10 replicates of 200 steps instead of 100 of 1,000',
+    study: { ...paperRobustness, replicates: 10, steps: 200 },
+  },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
   delete study.$schema; // relative to the repository, meaningless in the page
