@@ -11,7 +11,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allocate, type FleetView, newAllocation, POLICY, shareOf } from '../src/model/policies.js';
+import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
+import { POLICY } from '../src/model/policies.js';
 import { packageRoot } from '../src/platform/node.js';
 
 export interface AllocatorRow {

@@ -26,7 +26,7 @@ import { CpuWorkerPool } from '../src/cpu/workers.js';
 import { GpuEngine } from '../src/gpu/engine.js';
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY_NAMES, POLICY } from '../src/model/policies.js';
+import { PAPER_POLICIES, POLICY } from '../src/model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleets } from '../src/model/randomFleets.js';
 import { openNodeGpu } from '../src/platform/node.js';
 
@@ -39,7 +39,7 @@ const scalingArg = args.find((a) => a.startsWith('--scaling='));
 const threadsArg = args.find((a) => a.startsWith('--threads='));
 const threads = threadsArg ? Number(threadsArg.slice('--threads='.length)) : availableParallelism();
 const steps = 1000;
-const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
+const POLICIES = PAPER_POLICIES.map((p) => POLICY[p]);
 
 /** `specs` under the three policies with Poisson arrivals, `steps` steps. */
 function benchBatch(specs: readonly FleetSpec[]): Batch {

@@ -17,7 +17,7 @@ import { GpuEngine } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SignalMode } from '../src/model/batch.js';
 import { type RunTotals } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleets } from '../src/model/randomFleets.js';
 import { loadShaderSources, openNodeGpu } from '../src/platform/node.js';
 import { createHash } from 'node:crypto';
@@ -37,7 +37,7 @@ const engineOptions = {
 const signal = (option('signal') ?? 'nominal') as SignalMode;
 const arrivals = (option('arrivals') ?? 'poisson') as ArrivalMode;
 const steps = 1000;
-const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
+const POLICIES = PAPER_POLICIES.map((p) => POLICY[p]);
 
 function benchBatch(specs: readonly FleetSpec[]): Batch {
   return makeBatch(packFleets(specs), crossRuns(specs.length, POLICIES, 1), {

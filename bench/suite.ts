@@ -29,7 +29,7 @@ import { GpuEngine } from '../src/gpu/engine.js';
 import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN } from '../src/gpu/layout.js';
 import type { Batch } from '../src/model/batch.js';
 import { summarize } from '../src/model/metrics.js';
-import { POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { PAPER_POLICIES, type PolicyName } from '../src/model/policies.js';
 import { openNodeGpu } from '../src/platform/node.js';
 import { packageRoot, packageVersion } from '../src/platform/node.js';
 import type { BenchFile } from '../src/results/benchFile.js';
@@ -223,8 +223,8 @@ async function main(): Promise<void> {
   );
 
   const peerChecks: Record<string, string> = {};
-  for (const p of POLICY_NAMES) peerChecks[p] = checkPeer(p, 2000, 200);
-  console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${POLICY_NAMES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
+  for (const p of PAPER_POLICIES) peerChecks[p] = checkPeer(p, 2000, 200);
+  console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${PAPER_POLICIES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
 
   console.log(
     `\n${'workload'.padEnd(18)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`,
@@ -310,7 +310,7 @@ async function main(): Promise<void> {
 
   // Headline ratios at the largest common paper-fleet size.
   const ratios: Record<string, number> = {};
-  for (const p of POLICY_NAMES) {
+  for (const p of PAPER_POLICIES) {
     const at = (b: string): Measurement | undefined => measurements.filter((m) => m.workload === `paper-${p}` && m.backend === b).at(-1);
     const gpu = at('gpu');
     const cpu = measurements.find((m) => m.workload === `paper-${p}` && m.backend === 'cpu-1' && m.fleets === gpu?.fleets);

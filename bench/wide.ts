@@ -12,7 +12,7 @@
  */
 import { GpuEngine, type GpuEngineOptions } from '../src/gpu/engine.js';
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
-import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
 import { openNodeGpu } from '../src/platform/node.js';
 
 const list = (arg: string | undefined, fallback: string): number[] => (arg ?? fallback).split(',').map(Number);
@@ -33,7 +33,7 @@ function fleet(n: number): FleetSpec {
 
 function batchOf(n: number): Batch {
   const fleets = Math.max(1, Math.round(agentRuns / (3 * n)));
-  const policies = POLICY_NAMES.map((p) => POLICY[p]);
+  const policies = PAPER_POLICIES.map((p) => POLICY[p]);
   return makeBatch(packFleets(Array.from({ length: fleets }, () => fleet(n))), crossRuns(fleets, policies, 1), {
     dt: 1,
     steps,

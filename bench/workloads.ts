@@ -5,7 +5,7 @@
  */
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { POLICY, PAPER_POLICIES, type PolicyName } from '../src/model/policies.js';
 import { randomFleet } from '../src/model/randomFleets.js';
 
 export interface Workload {
@@ -24,9 +24,9 @@ export const randomOf =
     randomFleet(1, index, { agents: [n, n], T: [5, 500], R: [0, 1], priorities: [1, 2, 3], load: [0.3, 1.5], capacity: 1 });
 
 export const WORKLOADS: Workload[] = [
-  ...POLICY_NAMES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),
-  { name: 'random16', policies: [...POLICY_NAMES], fleet: randomOf(16) },
-  { name: 'random64', policies: [...POLICY_NAMES], fleet: randomOf(64) },
+  ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),
+  { name: 'random16', policies: [...PAPER_POLICIES], fleet: randomOf(16) },
+  { name: 'random64', policies: [...PAPER_POLICIES], fleet: randomOf(64) },
 ];
 
 export function makeWorkloadBatch(w: Workload, fleets: number, steps: number): Batch {

@@ -2,7 +2,7 @@
 // runs that share their arrivals; simulateWide.wgsl: a workgroup per fleet run): the bindings both
 // kernels use, the rate signal, the schedule lookup, and arrive → process → record for one agent once
 // the step's allocation is known.
-// CPU twin: simulateRun in src/cpu/engine.ts.
+// CPU twin: the Simulator's arrive and advance in src/cpu/engine.ts.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> runs: array<Run>;
@@ -89,7 +89,7 @@ fn arrive(p: AgentParams, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32>
 fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
   let arrived = arrival.x;
   let signal = signalOf(p, *s, t);
-  let g = shareOf(alloc, p, signal, i, count);
+  let g = policyShare(alloc, p, signal, i, count);
   // The signal for step t + 1, updated after this step's share used λ̂_t.
   if (params.signalMode == SIGNAL_OBSERVED) {
     (*s).rate = arrived / params.dt;
@@ -99,8 +99,8 @@ fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arriva
   process(s, p, g, arrival, t);
 }
 
-// Process and record agent i's step t at share g (serve()'s end; under SIGNAL_NOMINAL, where the
-// signal stays λ_i, serve() is shareOf() then this).
+// Process and record agent i's step t at share g (serve()'s end; for a fixed allocation, where the
+// signal stays λ_i, serve() is policyShare() then this).
 fn process(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32) {
   let arrived = arrival.x;
   // Process: fluid service at rate T·g for Δt.

@@ -1,13 +1,8 @@
 // Structs shared by the kernels and the TypeScript host (src/gpu/layout.ts mirrors each one; the layout
 // test fails when either side changes alone). Prepended to every kernel by src/gpu/kernels.ts.
 
-const ARRIVALS_DETERMINISTIC: u32 = 0u;
-const ARRIVALS_POISSON: u32 = 1u;
-const WORK_DETERMINISTIC: u32 = 0u; // one unit of work per request
-const WORK_EXPONENTIAL: u32 = 1u;   // Exp(1) units per request
-const SIGNAL_NOMINAL: u32 = 0u;     // the adaptive allocator sees λ_i
-const SIGNAL_OBSERVED: u32 = 1u;    // … the last step's arrivals / Δt
-const SIGNAL_EMA: u32 = 2u;         // … their exponential moving average
+// The enumerations' constants (ARRIVALS_*, WORK_*, SIGNAL_*, POLICY_*) are generated from the host's
+// tables (src/model/modes.ts, src/model/policies.ts) by src/gpu/wgsl.ts and prepended to every kernel.
 // Work below this counts as no request when counting requests in the system (IN_SYSTEM_SLACK in
 // src/model/metrics.ts says why): 2^-10.
 const IN_SYSTEM_SLACK: f32 = 0.0009765625;
@@ -61,25 +56,8 @@ struct Segment {
   multiplier: f32, // factor on λ, ≥ 0
 }
 
-// An agent's state and running totals over the recorded steps (t ≥ warmup); each total is a Kahan
-// pair (sum, compensation), true value sum − compensation, so that f32 sums over thousands of steps
-// keep ~7 significant digits. Q counts work, in units of one request's mean work.
-struct AgentState {
-  queue: f32,       // backlog Q after the last processed step, requests
-  latencySum: f32,  // Σ_t ℓ_t, seconds
-  latencyComp: f32,
-  servedSum: f32,   // Σ_t served_t, requests
-  servedComp: f32,
-  queueSum: f32,    // Σ_t Q_t, requests
-  queueComp: f32,
-  shareSum: f32,    // Σ_t g_t, GPUs
-  shareComp: f32,
-  arrivedSum: f32,  // Σ_t a_t, requests
-  arrivedComp: f32,
-  rate: f32,        // λ̂ the adaptive allocator sees at the next step, requests/s (signal modes)
-  systemSum: f32,   // Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉, requests
-  systemComp: f32,
-}
+// struct AgentState (an agent's state and its Kahan-compensated totals) is generated from the host's
+// tables by src/gpu/layout.ts (agentStateWgsl) and prepended with the enumerations.
 
 // Kahan step: adds x to the pair (sum, comp); returns the new pair. `opaqueZero` is 0 at run time;
 // passing the new sum through it stops compilers that treat float math as associative (Mesa's NIR

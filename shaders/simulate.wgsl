@@ -39,11 +39,11 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r2 = runs[first + min(2u, members - 1u)];
   let r3 = runs[first + min(3u, members - 1u)];
   let key = vec2<u32>(params.seedLo, params.seedHi);
-  if (params.signalMode == SIGNAL_NOMINAL) {
-    // The allocation reads no state (adaptive demand uses λ_i, round-robin only t), so the agents go
-    // one after the other, each through all the steps with its members' states in registers: the same
-    // operations per agent-step as the loop below (bit-identical totals), about twice as fast on
-    // lavapipe.
+  // Members past the group's size alias the last one: their allocation is the last one's.
+  if (allocationFixed(run.policy) && allocationFixed(r1.policy) && allocationFixed(r2.policy) && allocationFixed(r3.policy)) {
+    // No member's allocation reads state or a changing signal, so the agents go one after the other,
+    // each through all the steps with its members' states in registers: the same operations per
+    // agent-step as the loop below (bit-identical totals), about twice as fast on lavapipe.
     var a0 = allocate(run, params.stepBegin);
     var a1 = a0;
     var a2 = a0;
@@ -57,6 +57,11 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (members > 3u) {
       a3 = allocate(r3, params.stepBegin);
     }
+    // Shares that change with the step do so through the allocation's turn alone (PolicyDef.variesWithStep).
+    let v0 = policyVariesWithStep(a0.policy);
+    let v1 = policyVariesWithStep(a1.policy);
+    let v2 = policyVariesWithStep(a2.policy);
+    let v3 = policyVariesWithStep(a3.policy);
     for (var i = 0u; i < n; i++) {
       let p = agents[run.agentOffset + i];
       var s0 = states[run.agentOffset + i];
@@ -67,26 +72,42 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
         // log p(k) for the agent's mean at the first step (all of them without a rate schedule).
         fillLogPmfTable((p.lambda * params.dt) * multiplierAt(p, params.stepBegin));
       }
-      // serve() with its share computed once: under SIGNAL_NOMINAL the signal is λ_i and the
-      // static and adaptive shares read nothing that changes with the step (round-robin's turn does).
-      let g0 = shareOf(a0, p, p.lambda, i, n);
-      let g1 = shareOf(a1, p, p.lambda, i, n);
-      let g2 = shareOf(a2, p, p.lambda, i, n);
-      let g3 = shareOf(a3, p, p.lambda, i, n);
-      // Round-robin's turn t mod n, counted up rather than divided for each step (an integer
-      // division per lane is scalar code on a CPU's SIMD units).
+      // serve() with its share computed once: a fixed allocation's signal is λ_i (or unread), and its
+      // shares read nothing that changes with the step but the turn.
+      var g0 = policyShare(a0, p, p.lambda, i, n);
+      var g1 = policyShare(a1, p, p.lambda, i, n);
+      var g2 = policyShare(a2, p, p.lambda, i, n);
+      var g3 = policyShare(a3, p, p.lambda, i, n);
+      // The turn t mod n, counted up rather than divided for each step (an integer division per lane
+      // is scalar code on a CPU's SIMD units).
       var turn = params.stepBegin % n;
       for (var t = params.stepBegin; t < params.stepEnd; t++) {
         let arrival = arrive(p, run, key, t, i);
-        process(&s0, p, select(g0, select(0.0, a0.capacity, i == turn), a0.policy == POLICY_ROUND_ROBIN), arrival, t);
+        if (v0) {
+          a0.turn = turn;
+          g0 = policyShare(a0, p, p.lambda, i, n);
+        }
+        process(&s0, p, g0, arrival, t);
         if (members > 1u) {
-          process(&s1, p, select(g1, select(0.0, a1.capacity, i == turn), a1.policy == POLICY_ROUND_ROBIN), arrival, t);
+          if (v1) {
+            a1.turn = turn;
+            g1 = policyShare(a1, p, p.lambda, i, n);
+          }
+          process(&s1, p, g1, arrival, t);
         }
         if (members > 2u) {
-          process(&s2, p, select(g2, select(0.0, a2.capacity, i == turn), a2.policy == POLICY_ROUND_ROBIN), arrival, t);
+          if (v2) {
+            a2.turn = turn;
+            g2 = policyShare(a2, p, p.lambda, i, n);
+          }
+          process(&s2, p, g2, arrival, t);
         }
         if (members > 3u) {
-          process(&s3, p, select(g3, select(0.0, a3.capacity, i == turn), a3.policy == POLICY_ROUND_ROBIN), arrival, t);
+          if (v3) {
+            a3.turn = turn;
+            g3 = policyShare(a3, p, p.lambda, i, n);
+          }
+          process(&s3, p, g3, arrival, t);
         }
         turn = select(turn + 1u, 0u, turn + 1u == n);
       }

@@ -39,24 +39,18 @@ fn treeSum(n: u32, lid: u32) -> f32 {
   return workgroupUniformLoad(&terms[0]);
 }
 
-// The allocation of step t, as allocate() in allocate.wgsl computes it, with tree sums.
+// The allocation of step t, as allocate() in allocate.wgsl computes it, with tree sums: each level's
+// terms in workgroup memory, then reduced. The level count comes from the run, so it is uniform.
 fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
   var a = allocationBase(run, t);
-  if (run.policy != POLICY_ADAPTIVE) {
-    return a;
-  }
   let n = run.agentCount;
-  for (var i = lid; i < n; i += WORKGROUP_SIZE) {
-    let k = run.agentOffset + i;
-    terms[i] = adaptiveDemand(agents[k], signalRate(k, t));
-  }
-  a.demandTotal = treeSum(n, lid);
-  if (a.demandTotal > 0.0) {
+  let passes = policyPasses(run.policy);
+  for (var level = 0u; level < passes; level++) {
     for (var i = lid; i < n; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
-      terms[i] = adaptiveRaised(agents[k], signalRate(k, t), a.demandTotal, run.capacity);
+      terms[i] = policyTerm(a, level, agents[k], signalRate(k, t));
     }
-    a.scale = adaptiveScale(treeSum(n, lid), run.capacity);
+    a = policyFinish(a, level, treeSum(n, lid));
   }
   return a;
 }
@@ -71,7 +65,7 @@ fn simulateWide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   }
   let run = runs[r];
   let key = vec2<u32>(params.seedLo, params.seedHi);
-  if (params.signalMode == SIGNAL_NOMINAL) {
+  if (allocationFixed(run.policy)) {
     // As in simulate.wgsl: the allocation reads no state, so it is reduced once per dispatch, and each
     // invocation runs its agents one after the other through all the steps, with no barrier per step.
     var alloc = allocateWide(run, params.stepBegin, lid);

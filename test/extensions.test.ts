@@ -23,7 +23,8 @@ import {
 import { ConfigError } from '../src/model/errors.js';
 import { inSystem, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { allocate, type FleetView, newAllocation, POLICY, type PolicyId, shareOf } from '../src/model/policies.js';
+import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
+import { POLICY, type PolicyId } from '../src/model/policies.js';
 import { MAX_POISSON_MEAN } from '../src/random/poisson.js';
 
 const f = Math.fround;

@@ -10,7 +10,9 @@ import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { GROUP_RUNS_MAX } from '../src/gpu/engine.js';
 import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
 import { SHADER_FILES } from '../src/gpu/kernels.js';
-import { ARRIVAL_MODE_ID, MAX_AGENTS_PER_FLEET, SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/batch.js';
+import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
+import { ARRIVAL_PROCESS_ID as ARRIVAL_MODE_ID, SIGNAL_ID as SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/modes.js';
+import { generatedWgsl } from '../src/gpu/wgsl.js';
 import { IN_SYSTEM_SLACK } from '../src/model/metrics.js';
 import { POLICY } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js'; // also installs the WebGPU globals webgpu-utils reads
@@ -19,7 +21,7 @@ import { STIRLERR_TABLE } from '../src/random/poisson.js';
 import { MAX_WORK_DRAWS } from '../src/random/work.js';
 
 const source = (name: string): string => readFileSync(join(shaderDir(), `${name}.wgsl`), 'utf8');
-const wgsl = SHADER_FILES.map(source).join('\n');
+const wgsl = [generatedWgsl(), ...SHADER_FILES.map(source)].join('\n');
 
 /** Value of `const NAME: type = value;` in the WGSL. */
 function wgslConst(name: string): string {

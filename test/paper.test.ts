@@ -9,7 +9,7 @@ import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import type { Batch } from '../src/model/batch.js';
 import { type BatchResult, runSummary, summarize } from '../src/model/metrics.js';
 import { MODEL_TABLE_II, PAPER_CONFIG, paperBatch } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { invariantViolations } from './helpers/invariants.js';
 
@@ -41,7 +41,7 @@ describe.each(backends)('Table II on the %s', (name, run) => {
 
     it('reproduces avgLatency, throughput, capacity throughput and cost', async () => {
       const r = await result();
-      POLICY_NAMES.forEach((p, k) => {
+      PAPER_POLICIES.forEach((p, k) => {
         expect(Math.abs(r.avgLatency[k]! - MODEL_TABLE_II.avgLatency[p]), `${p} avgLatency`).toBeLessThanOrEqual(DECIMALS_3);
         expect(Math.abs(r.throughput[k]! - MODEL_TABLE_II.throughput[p]), `${p} throughput`).toBeLessThanOrEqual(DECIMALS_2);
         expect(Math.abs(r.capacityThroughput[k]! - MODEL_TABLE_II.capacityThroughput[p]), `${p} capacity`).toBeLessThanOrEqual(DECIMALS_2);
@@ -53,7 +53,7 @@ describe.each(backends)('Table II on the %s', (name, run) => {
 
     it('reproduces the per-agent latencies and the adaptive shares', async () => {
       const r = await result();
-      POLICY_NAMES.forEach((p, k) => {
+      PAPER_POLICIES.forEach((p, k) => {
         const agents = runSummary(batch, r, k).perAgent;
         agents.forEach((a, i) => {
           const target = MODEL_TABLE_II.perAgentLatency[p][i]!;
@@ -79,7 +79,7 @@ describe('the per-step series of the CPU engine', () => {
   const batch = paperBatch();
   const totals = summarize(batch, runBatchCpu(batch)).totals;
 
-  it.each(POLICY_NAMES.map((p) => [p, POLICY[p]] as const))('agrees with the totals for %s', (_, r) => {
+  it.each(PAPER_POLICIES.map((p) => [p, POLICY[p]] as const))('agrees with the totals for %s', (_, r) => {
     const s = runSeriesCpu(batch, r);
     for (let i = 0; i < s.agents; i++) {
       const j = totals.agentOffset[r]! + i;

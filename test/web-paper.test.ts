@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { runSummary, summarize } from '../src/model/metrics.js';
 import { paperBatch } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
 import { allocationData, perAgentData, scatterData, seriesGap } from '../web/views/paperFigures.js';
 import {
   changedFields,
@@ -134,7 +134,7 @@ describe('the scenario’s batch', () => {
 describe('the four panels and the series check', () => {
   const batch = paperBatch();
   const result = summarize(batch, runBatchCpu(batch));
-  const perPolicy = POLICY_NAMES.map((_, r) => runSummary(batch, result, r).perAgent);
+  const perPolicy = PAPER_POLICIES.map((_, r) => runSummary(batch, result, r).perAgent);
 
   it('(a) and (b): one column per policy, one point per agent', () => {
     const [x, ...latency] = perAgentData(perPolicy, 'latency');

@@ -1,7 +1,7 @@
 /** `fleetsim paper`: the paper's scenario under the three policies, Table II side by side. */
 import { runSummary, summarize, type RunSummary } from '../model/metrics.js';
 import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II, paperBatch } from '../model/paper.js';
-import { POLICY_NAMES, type PolicyName } from '../model/policies.js';
+import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
 import type { Backend } from './backend.js';
 
 export interface PaperOptions {
@@ -16,14 +16,14 @@ export async function runPaper(backend: Backend, options: PaperOptions): Promise
   const result = summarize(batch, await backend.run(batch));
   const names = PAPER_AGENTS.map((a) => a.name);
   const out = { backend: backend.name, adapter: backend.adapter } as PaperResult;
-  POLICY_NAMES.forEach((name, r) => (out[name] = runSummary(batch, result, r, names)));
+  PAPER_POLICIES.forEach((name, r) => (out[name] = runSummary(batch, result, r, names)));
   return out;
 }
 
 /** The --json object: per policy the metrics and per-agent rows, plus the backend. */
 export function paperJson(result: PaperResult): object {
   const json: Record<string, unknown> = { backend: result.backend, adapter: result.adapter };
-  for (const name of POLICY_NAMES) {
+  for (const name of PAPER_POLICIES) {
     const s = result[name];
     json[name] = {
       avgLatency: s.avgLatency,
@@ -67,7 +67,7 @@ export function paperText(result: PaperResult, options: PaperOptions): string {
     ['crossAgentStd (s) *', (s) => s.crossAgentStd, () => null, 2],
   ];
   for (const [label, get, paper, digits] of rows) {
-    for (const p of POLICY_NAMES) {
+    for (const p of PAPER_POLICIES) {
       const ours = get(result[p]);
       const theirs = paperDefaults ? paper(p) : null;
       const cells =
@@ -83,10 +83,10 @@ export function paperText(result: PaperResult, options: PaperOptions): string {
     '',
   );
   const agents = result.static.perAgent.map((a) => a.name ?? '');
-  const header = `${pad('agent', 14)}${POLICY_NAMES.map((p) => p.padStart(12)).join('')}`;
+  const header = `${pad('agent', 14)}${PAPER_POLICIES.map((p) => p.padStart(12)).join('')}`;
   const table = (title: string, get: (p: PolicyName, i: number) => number, digits: number): void => {
     lines.push(title, header);
-    agents.forEach((name, i) => lines.push(`${pad(name, 14)}${POLICY_NAMES.map((p) => num(get(p, i), digits, 12)).join('')}`));
+    agents.forEach((name, i) => lines.push(`${pad(name, 14)}${PAPER_POLICIES.map((p) => num(get(p, i), digits, 12)).join('')}`));
     lines.push('');
   };
   table('per-agent latency (s)', (p, i) => result[p].perAgent[i]!.latency, 3);

@@ -10,7 +10,8 @@
  * group on arrivals drawn once. Time is cut into chunks; in each, every agent's arrivals are drawn
  * (the first Philox block of four steps at a time), then each run of the group allocates and
  * processes them, agent by agent through the chunk when its allocation does not read the run's own
- * state (every policy but adaptive with an observed or ema signal), else all agents step by step.
+ * state (allocationFixed: no policy reads state today, and adaptive reads the signal, which changes
+ * by step unless it is nominal), else all agents step by step.
  * Every order does the same f64 operations per agent in the same order, so the results are
  * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
  *
@@ -19,8 +20,9 @@
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
 import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
-import { allocTotals, inSystem, type RunTotals } from '../model/metrics.js';
-import { allocateShares, newAllocation, readsRates, sharesVaryWithStep } from '../model/policies.js';
+import { allocTotals, emptyTotals, inSystem, type RunTotals } from '../model/metrics.js';
+import { allocateShares, allocationFixed, newAllocation, sharesVaryWithStep } from '../model/allocate.js';
+import { SIGNAL_ID } from '../model/modes.js';
 import { stepMean } from '../model/schedule.js';
 import { DrawStream, KEY_WORDS, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from '../random/philox.js';
 import { PoissonSampler } from '../random/poisson.js';
@@ -47,9 +49,7 @@ const CHUNK_AGENT_STEPS = 8192;
 const MAX_CHUNK_STEPS = 1024;
 /** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
 const MAX_GROUP = 16;
-const SIGNAL_NOMINAL = 0;
-const SIGNAL_OBSERVED = 1;
-const SIGNAL_EMA = 2;
+const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = SIGNAL_ID;
 
 /**
  * The simulation of one batch: its settings unpacked, and every buffer allocated once and reused.
@@ -105,8 +105,7 @@ class Simulator {
     this.config = config;
     this.poissonMode = config.arrivals === 'poisson';
     this.exponential = config.work === 'exponential';
-    const signal = config.signal ?? 'nominal';
-    this.signal = signal === 'observed' ? SIGNAL_OBSERVED : signal === 'ema' ? SIGNAL_EMA : SIGNAL_NOMINAL;
+    this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
     this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
     this.warmup = config.warmup ?? 0;
     const [k0, k1] = seedKey(config.seed);
@@ -210,9 +209,9 @@ class Simulator {
     const policy = batch.runs.policy[r]!;
     const view = this.view;
     view.rate = this.memberRates[m]!;
-    // Only the adaptive allocation reads λ̂, and λ̂ stays λ under the nominal signal.
-    const trackRates = readsRates(policy) && this.signal !== SIGNAL_NOMINAL;
-    if (trackRates) {
+    // A run whose allocation reads its own state or the changing signal is allocated step by step.
+    const stepwise = !allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
+    if (stepwise) {
       // The allocator reads λ̂_t, which depends on steps before t only, so allocating before this
       // step's arrivals are processed gives the same shares as the specified arrive → allocate order.
       for (let t = t0; t < t1; t++) {
@@ -333,19 +332,7 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     queue: new Float64Array(size),
     latency: new Float64Array(size),
   };
-  const sums = (): Float64Array => new Float64Array(agents);
-  const totals: RunTotals = {
-    runs: 1,
-    agentOffset: new Uint32Array(1),
-    agentCount: Uint32Array.of(agents),
-    finalQueue: sums(),
-    latencySum: sums(),
-    servedSum: sums(),
-    queueSum: sums(),
-    shareSum: sums(),
-    arrivedSum: sums(),
-    systemSum: sums(),
-  };
+  const totals = emptyTotals([agents]);
   new Simulator(batch).runGroup(batch, r, r + 1, totals, series);
   return series;
 }

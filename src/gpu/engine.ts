@@ -14,14 +14,15 @@
  *   const engine = await GpuEngine.create(device, sources);
  *   const result = summarize(batch, await engine.run(batch));
  */
-import { ARRIVAL_MODE_ID, type Batch, DEFAULT_EMA_ALPHA, SIGNAL_MODE_ID, WORK_MODE_ID } from '../model/batch.js';
-import { allocTotals, type RunTotals } from '../model/metrics.js';
+import { type Batch, DEFAULT_EMA_ALPHA } from '../model/batch.js';
+import { allocTotals, type RunTotals, TOTALS } from '../model/metrics.js';
+import { ARRIVAL_PROCESS_ID, SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
 import { seedKey } from '../random/philox.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, type ShaderSources } from './kernels.js';
-import { AGENT_PARAMS, AGENT_STATE, byteSize, RUN, SEGMENT, SIM_PARAMS, words } from './layout.js';
+import { AGENT_PARAMS, AGENT_STATE, AGENT_STATE_PAIRS, RUN, SEGMENT, SIM_PARAMS } from './layout.js';
 import { type DrawQuery, type DrawResult, runDraws } from './draws.js';
 
 export interface GpuEngineOptions {
@@ -36,16 +37,15 @@ export interface GpuEngineOptions {
   maxWorkgroupsPerDimension?: number; // cap below the device's limit (tests use it to force a 2-D grid)
 }
 
-const STATE_BYTES = byteSize(AGENT_STATE);
-const PARAMS_BYTES = byteSize(AGENT_PARAMS);
-const RUN_BYTES = byteSize(RUN);
-const SEGMENT_BYTES = byteSize(SEGMENT);
-const RUN_WORD = words(RUN);
-const PARAMS_WORD = words(AGENT_PARAMS);
-const SEGMENT_WORD = words(SEGMENT);
-const STATE_WORD = words(AGENT_STATE);
-const SIM_WORD = words(SIM_PARAMS);
-const STATE_WORDS = STATE_BYTES / 4;
+const STATE_BYTES = AGENT_STATE.bytes;
+const PARAMS_BYTES = AGENT_PARAMS.bytes;
+const RUN_BYTES = RUN.bytes;
+const SEGMENT_BYTES = SEGMENT.bytes;
+const RUN_WORD = RUN.word;
+const PARAMS_WORD = AGENT_PARAMS.word;
+const SEGMENT_WORD = SEGMENT.word;
+const SIM_WORD = SIM_PARAMS.word;
+const STATE_WORDS = AGENT_STATE.words;
 
 /**
  * The per-invocation size: fleets up to this many agents run one per invocation (the narrow kernel),
@@ -219,26 +219,26 @@ export class GpuEngine {
       const f = runs.fleet[r]!;
       const n = fleets.agentCount[f]!;
       const base = k * (RUN_BYTES / 4);
-      runWords[base + RUN_WORD.agentOffset!] = agentOffset;
-      runWords[base + RUN_WORD.agentCount!] = n;
-      runWords[base + RUN_WORD.policy!] = runs.policy[r]!;
-      runWords[base + RUN_WORD.stream!] = fleets.stream[f]!;
-      runWords[base + RUN_WORD.replicate!] = runs.replicate[r]!;
-      runFloats[base + RUN_WORD.capacity!] = fleets.capacity[f]!;
+      runWords[base + RUN_WORD.agentOffset] = agentOffset;
+      runWords[base + RUN_WORD.agentCount] = n;
+      runWords[base + RUN_WORD.policy] = runs.policy[r]!;
+      runWords[base + RUN_WORD.stream] = fleets.stream[f]!;
+      runWords[base + RUN_WORD.replicate] = runs.replicate[r]!;
+      runFloats[base + RUN_WORD.capacity] = fleets.capacity[f]!;
       for (let i = 0; i < n; i++) {
         const a = fleets.agentOffset[f]! + i;
         const p = ((agentOffset + i) * PARAMS_BYTES) / 4;
         const count = fleets.scheduleCount[a]!;
-        paramFloats[p + PARAMS_WORD.T!] = fleets.T[a]!;
-        paramFloats[p + PARAMS_WORD.R!] = fleets.R[a]!;
-        paramFloats[p + PARAMS_WORD.P!] = fleets.P[a]!;
-        paramFloats[p + PARAMS_WORD.lambda!] = fleets.lambda[a]!;
-        params[p + PARAMS_WORD.scheduleOffset!] = segmentOffset;
-        params[p + PARAMS_WORD.scheduleCount!] = count;
+        paramFloats[p + PARAMS_WORD.T] = fleets.T[a]!;
+        paramFloats[p + PARAMS_WORD.R] = fleets.R[a]!;
+        paramFloats[p + PARAMS_WORD.P] = fleets.P[a]!;
+        paramFloats[p + PARAMS_WORD.lambda] = fleets.lambda[a]!;
+        params[p + PARAMS_WORD.scheduleOffset] = segmentOffset;
+        params[p + PARAMS_WORD.scheduleCount] = count;
         for (let k = 0; k < count; k++) {
           const s = ((segmentOffset + k) * SEGMENT_BYTES) / 4;
-          segments[s + SEGMENT_WORD.start!] = fleets.scheduleStart[fleets.scheduleOffset[a]! + k]!;
-          segmentFloats[s + SEGMENT_WORD.multiplier!] = fleets.scheduleMultiplier[fleets.scheduleOffset[a]! + k]!;
+          segments[s + SEGMENT_WORD.start] = fleets.scheduleStart[fleets.scheduleOffset[a]! + k]!;
+          segmentFloats[s + SEGMENT_WORD.multiplier] = fleets.scheduleMultiplier[fleets.scheduleOffset[a]! + k]!;
         }
         segmentOffset += count;
       }
@@ -255,27 +255,27 @@ export class GpuEngine {
       chunk.kernel === 'narrow'
         ? planGrid(groupCount, this.options.workgroupSize, device.limits, this.options.maxWorkgroupsPerDimension)
         : planGrid(runCount, 1, device.limits, this.options.maxWorkgroupsPerDimension);
-    const slot = Math.max(device.limits.minUniformBufferOffsetAlignment, byteSize(SIM_PARAMS));
+    const slot = Math.max(device.limits.minUniformBufferOffsetAlignment, SIM_PARAMS.bytes);
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);
     const [seedLo, seedHi] = seedKey(config.seed);
     for (let d = 0; d < dispatches; d++) {
-      const u = new Uint32Array(uniform, d * slot, byteSize(SIM_PARAMS) / 4);
+      const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
       const uf = new Float32Array(u.buffer, u.byteOffset, u.length);
-      u[SIM_WORD.stepBegin!] = d * this.options.stepsPerDispatch;
-      u[SIM_WORD.stepEnd!] = Math.min(config.steps, (d + 1) * this.options.stepsPerDispatch);
-      u[SIM_WORD.runCount!] = runCount;
-      u[SIM_WORD.gridWidth!] = grid.gridWidth;
-      u[SIM_WORD.seedLo!] = seedLo;
-      u[SIM_WORD.seedHi!] = seedHi;
-      u[SIM_WORD.arrivalMode!] = ARRIVAL_MODE_ID[config.arrivals];
-      uf[SIM_WORD.dt!] = config.dt;
-      uf[SIM_WORD.lmax!] = config.lmax;
-      u[SIM_WORD.warmup!] = config.warmup ?? 0;
-      u[SIM_WORD.workMode!] = WORK_MODE_ID[config.work ?? 'deterministic'];
-      u[SIM_WORD.signalMode!] = SIGNAL_MODE_ID[config.signal ?? 'nominal'];
-      uf[SIM_WORD.emaAlpha!] = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
-      u[SIM_WORD.groupCount!] = groupCount;
+      u[SIM_WORD.stepBegin] = d * this.options.stepsPerDispatch;
+      u[SIM_WORD.stepEnd] = Math.min(config.steps, (d + 1) * this.options.stepsPerDispatch);
+      u[SIM_WORD.runCount] = runCount;
+      u[SIM_WORD.gridWidth] = grid.gridWidth;
+      u[SIM_WORD.seedLo] = seedLo;
+      u[SIM_WORD.seedHi] = seedHi;
+      u[SIM_WORD.arrivalMode] = ARRIVAL_PROCESS_ID[config.arrivals];
+      uf[SIM_WORD.dt] = config.dt;
+      uf[SIM_WORD.lmax] = config.lmax;
+      u[SIM_WORD.warmup] = config.warmup ?? 0;
+      u[SIM_WORD.workMode] = WORK_MODE_ID[config.work ?? 'deterministic'];
+      u[SIM_WORD.signalMode] = SIGNAL_ID[config.signal ?? 'nominal'];
+      uf[SIM_WORD.emaAlpha] = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
+      u[SIM_WORD.groupCount] = groupCount;
     }
 
     const stateBytes = chunk.agents * STATE_BYTES;
@@ -293,7 +293,7 @@ export class GpuEngine {
         label: 'GpuEngine.bindGroup',
         layout: this.layout.bindGroup,
         entries: [
-          { binding: 0, resource: { buffer: buffers.uniform, size: byteSize(SIM_PARAMS) } },
+          { binding: 0, resource: { buffer: buffers.uniform, size: SIM_PARAMS.bytes } },
           { binding: 1, resource: { buffer: buffers.runs } },
           { binding: 2, resource: { buffer: buffers.agents } },
           { binding: 3, resource: { buffer: states.output } },
@@ -340,22 +340,19 @@ export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
  * holds its runs' agents back to back; each run's go to its own place in `totals`.
  */
 function unpackStates(state: Float32Array, totals: RunTotals, chunkRuns: Uint32Array): void {
-  const w = STATE_WORD;
   let k = 0;
   for (const r of chunkRuns) {
     const first = totals.agentOffset[r]!;
     for (let j = first; j < first + totals.agentCount[r]!; j++, k++) {
       const s = k * STATE_WORDS;
-      totals.finalQueue[j] = state[s + w.queue!]!;
-      totals.latencySum[j] = state[s + w.latencySum!]! - state[s + w.latencyComp!]!;
-      totals.servedSum[j] = state[s + w.servedSum!]! - state[s + w.servedComp!]!;
-      totals.queueSum[j] = state[s + w.queueSum!]! - state[s + w.queueComp!]!;
-      totals.shareSum[j] = state[s + w.shareSum!]! - state[s + w.shareComp!]!;
-      totals.arrivedSum[j] = state[s + w.arrivedSum!]! - state[s + w.arrivedComp!]!;
-      totals.systemSum[j] = state[s + w.systemSum!]! - state[s + w.systemComp!]!;
+      for (const { field, sum, comp } of AGENT_STATE_PAIRS) totals[field][j] = state[s + sum]! - state[s + comp]!;
+      for (const t of FINAL_TOTALS) totals[t.field][j] = state[s + AGENT_STATE.word[t.state]]!;
     }
   }
 }
+
+/** The totals read from a state field after the last step (finalQueue). */
+const FINAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' ? [t] : []));
 
 /**
  * The bindings of the simulate kernels (agentStep.wgsl's, and simulate.wgsl's `groups`), so one bind

@@ -3,6 +3,7 @@
  * the file holding the entry point last) and its entry point. The sources themselves are injected
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
+import { generatedConstants, generatedWgsl } from './wgsl.js';
 
 export const SHADER_FILES = [
   'common',
@@ -10,6 +11,7 @@ export const SHADER_FILES = [
   'f32math',
   'poisson',
   'work',
+  'policies',
   'allocate',
   'agentStep',
   'simulate',
@@ -30,14 +32,14 @@ export interface KernelDescriptor {
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'agentStep', 'simulate'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'policies', 'allocate', 'agentStep', 'simulate'],
   entryPoint: 'simulate',
 };
 
 /** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
 export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
   label: 'simulateWide',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'allocate', 'agentStep', 'simulateWide'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'policies', 'allocate', 'agentStep', 'simulateWide'],
   entryPoint: 'simulateWide',
 };
 
@@ -47,6 +49,11 @@ export const DRAWS_KERNEL: KernelDescriptor = {
   entryPoint: 'draws',
 };
 
+/**
+ * The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts: enumerations, and
+ * the policy switches when the kernel holds policies.wgsl), then its files in order.
+ */
 export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources): string {
-  return kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`).join('\n');
+  const generated = kernel.parts.includes('policies') ? generatedWgsl() : generatedConstants();
+  return [generated, ...kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`)].join('\n');
 }

@@ -1,8 +1,15 @@
 /**
- * Host mirrors of the WGSL structs in shaders/*.wgsl. The WGSL is the source of truth: each entry
- * lists the fields in declaration order, and test/layout.test.ts parses the shaders (webgpu-utils)
- * and fails when the names, order, types or offsets drift apart.
+ * Host mirrors of the WGSL structs in shaders/*.wgsl, one typed table each: `struct()` gives each
+ * field's word index (`RUN.word.policy`: a misspelt field does not compile), the byte size and the
+ * words per element. The WGSL is the source of truth for the hand-written structs, and
+ * test/layout.test.ts parses the shaders (webgpu-utils) and fails when the names, order, types or
+ * offsets drift apart. AgentState is the exception: its text is generated from the host's tables
+ * (agentStateWgsl(): the state fields below and the totals of src/model/metrics.ts).
+ *
+ * @example
+ *   const words = new Uint32Array(RUN.words * runs); words[r * RUN.words + RUN.word.policy] = id;
  */
+import { TOTALS } from '../model/metrics.js';
 
 export type ScalarType = 'u32' | 'f32' | 'vec4<u32>';
 
@@ -45,115 +52,130 @@ export function words(layout: StructLayout): Record<string, number> {
   return out;
 }
 
-export const SIM_PARAMS: StructLayout = {
-  name: 'SimParams',
-  fields: [
-    ['stepBegin', 'u32'],
-    ['stepEnd', 'u32'],
-    ['runCount', 'u32'],
-    ['gridWidth', 'u32'],
-    ['seedLo', 'u32'],
-    ['seedHi', 'u32'],
-    ['arrivalMode', 'u32'],
-    ['opaqueZero', 'u32'],
-    ['dt', 'f32'],
-    ['lmax', 'f32'],
-    ['warmup', 'u32'],
-    ['workMode', 'u32'],
-    ['signalMode', 'u32'],
-    ['emaAlpha', 'f32'],
-    ['groupCount', 'u32'],
-    ['_pad2', 'u32'],
-  ],
-};
+/** A struct's table with its derived word indices and sizes. */
+export interface Struct<F extends string> extends StructLayout {
+  readonly fields: readonly (readonly [F, ScalarType])[];
+  /** Word index (4-byte units) of every field, for filling Uint32Array/Float32Array views. */
+  readonly word: Readonly<Record<F, number>>;
+  readonly bytes: number;
+  /** 4-byte words per element (bytes / 4). */
+  readonly words: number;
+}
 
-export const RUN: StructLayout = {
-  name: 'Run',
-  fields: [
-    ['agentOffset', 'u32'],
-    ['agentCount', 'u32'],
-    ['policy', 'u32'],
-    ['stream', 'u32'],
-    ['replicate', 'u32'],
-    ['capacity', 'f32'],
-    ['_pad0', 'u32'],
-    ['_pad1', 'u32'],
-  ],
-};
+export function struct<const F extends string>(name: string, fields: readonly (readonly [F, ScalarType])[]): Struct<F> {
+  const layout = { name, fields };
+  const bytes = byteSize(layout);
+  return { name, fields, word: words(layout) as Record<F, number>, bytes, words: bytes / 4 };
+}
 
-export const AGENT_PARAMS: StructLayout = {
-  name: 'AgentParams',
-  fields: [
-    ['T', 'f32'],
-    ['R', 'f32'],
-    ['P', 'f32'],
-    ['lambda', 'f32'],
-    ['scheduleOffset', 'u32'],
-    ['scheduleCount', 'u32'],
-  ],
-};
+export const SIM_PARAMS = struct('SimParams', [
+  ['stepBegin', 'u32'],
+  ['stepEnd', 'u32'],
+  ['runCount', 'u32'],
+  ['gridWidth', 'u32'],
+  ['seedLo', 'u32'],
+  ['seedHi', 'u32'],
+  ['arrivalMode', 'u32'],
+  ['opaqueZero', 'u32'],
+  ['dt', 'f32'],
+  ['lmax', 'f32'],
+  ['warmup', 'u32'],
+  ['workMode', 'u32'],
+  ['signalMode', 'u32'],
+  ['emaAlpha', 'f32'],
+  ['groupCount', 'u32'],
+  ['_pad2', 'u32'],
+]);
 
-export const SEGMENT: StructLayout = {
-  name: 'Segment',
-  fields: [
-    ['start', 'u32'],
-    ['multiplier', 'f32'],
-  ],
-};
+export const RUN = struct('Run', [
+  ['agentOffset', 'u32'],
+  ['agentCount', 'u32'],
+  ['policy', 'u32'],
+  ['stream', 'u32'],
+  ['replicate', 'u32'],
+  ['capacity', 'f32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+]);
 
-export const AGENT_STATE: StructLayout = {
-  name: 'AgentState',
-  fields: [
-    ['queue', 'f32'],
-    ['latencySum', 'f32'],
-    ['latencyComp', 'f32'],
-    ['servedSum', 'f32'],
-    ['servedComp', 'f32'],
-    ['queueSum', 'f32'],
-    ['queueComp', 'f32'],
-    ['shareSum', 'f32'],
-    ['shareComp', 'f32'],
-    ['arrivedSum', 'f32'],
-    ['arrivedComp', 'f32'],
-    ['rate', 'f32'],
-    ['systemSum', 'f32'],
-    ['systemComp', 'f32'],
-  ],
-};
+export const AGENT_PARAMS = struct('AgentParams', [
+  ['T', 'f32'],
+  ['R', 'f32'],
+  ['P', 'f32'],
+  ['lambda', 'f32'],
+  ['scheduleOffset', 'u32'],
+  ['scheduleCount', 'u32'],
+]);
 
-export const DRAW_PARAMS: StructLayout = {
-  name: 'DrawParams',
-  fields: [
-    ['seedLo', 'u32'],
-    ['seedHi', 'u32'],
-    ['count', 'u32'],
-    ['gridWidth', 'u32'],
-  ],
-};
+export const SEGMENT = struct('Segment', [
+  ['start', 'u32'],
+  ['multiplier', 'f32'],
+]);
 
-export const DRAW_QUERY: StructLayout = {
-  name: 'DrawQuery',
-  fields: [
-    ['stream', 'u32'],
-    ['replicate', 'u32'],
-    ['step', 'u32'],
-    ['agent', 'u32'],
-    ['mean', 'f32'],
-    ['withWork', 'u32'],
-    ['_pad1', 'u32'],
-    ['_pad2', 'u32'],
-  ],
-};
+/** AgentState's fields that are state rather than totals: [name, type, comment]. */
+const AGENT_STATE_FIELDS = [
+  ['queue', 'f32', 'backlog Q after the last processed step, requests'],
+  ['rate', 'f32', 'λ̂ a signal-reading policy sees at the next step, requests/s (observed and ema signals)'],
+] as const;
 
-export const DRAW_RESULT: StructLayout = {
-  name: 'DrawResult',
-  fields: [
-    ['block0', 'vec4<u32>'],
-    ['count', 'u32'],
-    ['drawsUsed', 'u32'],
-    ['work', 'f32'],
-    ['_pad1', 'u32'],
-  ],
-};
+type CompOf<F extends string> = F extends `${infer B}Sum` ? `${B}Comp` : never;
+/** `latencySum` → `latencyComp`: the compensation word of a Kahan pair. */
+const compOf = <F extends string>(field: F): CompOf<F> => field.replace(/Sum$/, 'Comp') as CompOf<F>;
+
+/** Each `sum` total of src/model/metrics.ts as a Kahan pair (sum, compensation); the true value is sum − comp. */
+const KAHAN_PAIRS = TOTALS.flatMap((t) => (t.kind === 'sum' ? [{ ...t, comp: compOf(t.field) }] : []));
+
+export const AGENT_STATE = struct('AgentState', [
+  ...AGENT_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+  ...KAHAN_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
+]);
+
+/** The Kahan pairs' field names in AgentState, for unpacking: [total, sum word, compensation word]. */
+export const AGENT_STATE_PAIRS = KAHAN_PAIRS.map(({ field, comp }) => ({
+  field,
+  sum: AGENT_STATE.word[field],
+  comp: AGENT_STATE.word[comp],
+}));
+
+/** The WGSL text of struct AgentState, prepended to the kernels by src/gpu/wgsl.ts. */
+export function agentStateWgsl(): string {
+  const lines = [
+    "// An agent's state and running totals over the recorded steps (t ≥ warmup); each total is a Kahan",
+    '// pair (sum, compensation), true value sum − compensation, so that f32 sums over thousands of steps',
+    "// keep ~7 significant digits. Q counts work, in units of one request's mean work. Generated from",
+    '// src/gpu/layout.ts (AGENT_STATE_FIELDS) and src/model/metrics.ts (TOTALS).',
+    'struct AgentState {',
+    ...AGENT_STATE_FIELDS.map(([name, type, about]) => `  ${name}: ${type}, // ${about}`),
+    ...KAHAN_PAIRS.flatMap(({ field, comp, about }) => [`  ${field}: f32, // ${about}`, `  ${comp}: f32,`]),
+    '}',
+  ];
+  return lines.join('\n');
+}
+
+export const DRAW_PARAMS = struct('DrawParams', [
+  ['seedLo', 'u32'],
+  ['seedHi', 'u32'],
+  ['count', 'u32'],
+  ['gridWidth', 'u32'],
+]);
+
+export const DRAW_QUERY = struct('DrawQuery', [
+  ['stream', 'u32'],
+  ['replicate', 'u32'],
+  ['step', 'u32'],
+  ['agent', 'u32'],
+  ['mean', 'f32'],
+  ['withWork', 'u32'],
+  ['_pad1', 'u32'],
+  ['_pad2', 'u32'],
+]);
+
+export const DRAW_RESULT = struct('DrawResult', [
+  ['block0', 'vec4<u32>'],
+  ['count', 'u32'],
+  ['drawsUsed', 'u32'],
+  ['work', 'f32'],
+  ['_pad1', 'u32'],
+]);
 
 export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, SEGMENT, AGENT_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];

@@ -9,6 +9,17 @@
  */
 import { MAX_POISSON_MEAN } from '../random/poisson.js';
 import { ConfigError } from './errors.js';
+import {
+  ARRIVAL_PROCESS_ID,
+  ARRIVAL_PROCESSES,
+  type ArrivalMode,
+  SIGNAL_ID,
+  SIGNALS,
+  type SignalMode,
+  WORK_MODE_ID,
+  WORK_MODES,
+  type WorkMode,
+} from './modes.js';
 import { POLICY_NAMES, type PolicyId } from './policies.js';
 import { maxMultiplier, stepMean } from './schedule.js';
 
@@ -35,16 +46,7 @@ export interface FleetSpec {
   capacity?: number; // G, GPUs; default 1
 }
 
-export type ArrivalMode = 'deterministic' | 'poisson';
-export const ARRIVAL_MODE_ID: Readonly<Record<ArrivalMode, number>> = { deterministic: 0, poisson: 1 };
-
-/** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
-export type WorkMode = 'deterministic' | 'exponential';
-export const WORK_MODE_ID: Readonly<Record<WorkMode, number>> = { deterministic: 0, exponential: 1 };
-
-/** The rate λ̂_i the adaptive allocator puts in its demand λ̂_i·R_i/P_i. */
-export type SignalMode = 'nominal' | 'observed' | 'ema';
-export const SIGNAL_MODE_ID: Readonly<Record<SignalMode, number>> = { nominal: 0, observed: 1, ema: 2 };
+export type { ArrivalMode, SignalMode, WorkMode } from './modes.js';
 
 export interface SimConfig {
   dt: number; // step length Δt, seconds
@@ -223,6 +225,10 @@ function check(ok: boolean, field: string, problem: string): void {
 
 const finite = (x: number): boolean => Number.isFinite(x);
 
+/** `a, b or c`. */
+const oneOf = (names: readonly string[]): string =>
+  names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names.join('');
+
 /** Throws a ConfigError naming the first field outside its allowed range. */
 export function validateBatch({ config, fleets, runs }: Batch): void {
   check(finite(config.dt) && config.dt > 0, 'dt', `must be a number > 0 (seconds), got ${config.dt}`);
@@ -235,7 +241,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   check(finite(config.price) && config.price >= 0, 'price', `must be a number ≥ 0 ($/GPU-hour), got ${config.price}`);
   const seed = BigInt(config.seed);
   check(seed >= 0n && seed < 1n << 64n, 'seed', `must be an integer in [0, 2^64), got ${config.seed}`);
-  check(config.arrivals in ARRIVAL_MODE_ID, 'arrivals', `must be deterministic or poisson, got ${config.arrivals}`);
+  check(Object.hasOwn(ARRIVAL_PROCESS_ID, config.arrivals), 'arrivals', `must be ${oneOf(ARRIVAL_PROCESSES)}, got ${config.arrivals}`);
   const warmup = config.warmup ?? 0;
   check(
     Number.isInteger(warmup) && warmup >= 0 && warmup < config.steps,
@@ -243,7 +249,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     `must be an integer from 0 to steps − 1 = ${config.steps - 1} (steps not recorded), got ${warmup}`,
   );
   const work = config.work ?? 'deterministic';
-  check(Object.hasOwn(WORK_MODE_ID, work), 'work', `must be deterministic or exponential, got ${work}`);
+  check(Object.hasOwn(WORK_MODE_ID, work), 'work', `must be ${oneOf(WORK_MODES)}, got ${work}`);
   const exponential = work === 'exponential';
   check(
     !exponential || config.arrivals === 'poisson',
@@ -251,7 +257,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     `exponential work needs poisson arrivals (deterministic arrivals add a fractional mean, not requests), got arrivals ${config.arrivals}`,
   );
   const signal = config.signal ?? 'nominal';
-  check(Object.hasOwn(SIGNAL_MODE_ID, signal), 'signal', `must be nominal, observed or ema, got ${signal}`);
+  check(Object.hasOwn(SIGNAL_ID, signal), 'signal', `must be ${oneOf(SIGNALS)}, got ${signal}`);
   const alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
   check(finite(alpha) && alpha > 0 && alpha <= 1, 'emaAlpha', `must be a number in (0, 1] (weight of the newest step), got ${alpha}`);
   const meanLimit = exponential ? MAX_EXPONENTIAL_MEAN : MAX_POISSON_MEAN;

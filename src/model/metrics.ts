@@ -8,24 +8,35 @@
 import type { Batch, SimConfig } from './batch.js';
 
 /**
- * Raw totals per agent-run, as both engines return them. Agent-run j of run r is agentOffset[r] + i.
- * Every sum runs over the recorded steps t = warmup … steps − 1. Q counts work in units of one
- * request's mean work ("requests"; exactly requests when work is deterministic).
+ * The raw per-agent totals both engines return, one row each: adding a total is a row here plus the
+ * line that accumulates it in each engine (`advance` in src/cpu/engine.ts, `record` in
+ * shaders/agentStep.wgsl). RunTotals, allocTotals, the worker pool's shared buffers, the GPU's
+ * AgentState struct (src/gpu/layout.ts) and its unpacking all follow from this table. Every sum runs
+ * over the recorded steps t = warmup … steps − 1. Q counts work in units of one request's mean work
+ * ("requests"; exactly requests when work is deterministic).
+ *
+ * kind `sum`: Σ_t of a per-step value, a Kahan pair on the GPU (`<name>Sum`, `<name>Comp`).
+ * kind `final`: the value of the agent's state field `state` after the last step.
  */
-export interface RunTotals {
+export const TOTALS = [
+  { field: 'finalQueue', kind: 'final', state: 'queue', about: 'Q after the last step, requests' },
+  { field: 'latencySum', kind: 'sum', about: 'Σ_t ℓ_t, seconds' },
+  { field: 'servedSum', kind: 'sum', about: 'Σ_t served_t, requests' },
+  { field: 'queueSum', kind: 'sum', about: 'Σ_t Q_t, requests' },
+  { field: 'shareSum', kind: 'sum', about: 'Σ_t g_t, GPUs' },
+  { field: 'arrivedSum', kind: 'sum', about: 'Σ_t a_t, requests (a count, whatever the work per request)' },
+  { field: 'systemSum', kind: 'sum', about: 'Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉: requests in the system when each carries one unit of work' },
+] as const satisfies readonly ({ field: string; about: string } & ({ kind: 'sum' } | { kind: 'final'; state: string }))[];
+
+export type TotalField = (typeof TOTALS)[number]['field'];
+export const TOTAL_FIELDS: readonly TotalField[] = TOTALS.map((t) => t.field);
+
+/** Raw totals per agent-run, as both engines return them. Agent-run j of run r is agentOffset[r] + i. */
+export type RunTotals = {
   runs: number;
   agentOffset: Uint32Array; // per run
   agentCount: Uint32Array; // per run
-  finalQueue: Float64Array; // Q after the last step, requests
-  latencySum: Float64Array; // Σ_t ℓ_t, seconds
-  servedSum: Float64Array; // Σ_t served_t, requests
-  queueSum: Float64Array; // Σ_t Q_t, requests
-  shareSum: Float64Array; // Σ_t g_t, GPUs
-  arrivedSum: Float64Array; // Σ_t a_t, requests (a count, whatever the work per request)
-  systemSum: Float64Array; // Σ_t inSystem(Q_t): requests in the system when each carries one unit of work
-}
-
-export const TOTAL_FIELDS = ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum', 'systemSum'] as const;
+} & Record<TotalField, Float64Array>;
 
 /**
  * Work below this is taken as no request at all when counting requests in the system: Q is a float
@@ -44,31 +55,28 @@ export function inSystem(queue: number): number {
 export function recordedSteps(config: SimConfig): number {
   return config.steps - (config.warmup ?? 0);
 }
-export type TotalField = (typeof TOTAL_FIELDS)[number];
+
+/** Empty totals for runs of `agentCounts[r]` agents each (all zero), agent-runs back to back. */
+export function emptyTotals(agentCounts: ArrayLike<number>): RunTotals {
+  const runs = agentCounts.length;
+  const agentOffset = new Uint32Array(runs);
+  const agentCount = Uint32Array.from(agentCounts);
+  let n = 0;
+  for (let r = 0; r < runs; r++) {
+    agentOffset[r] = n;
+    n += agentCount[r]!;
+  }
+  const totals = { runs, agentOffset, agentCount } as RunTotals;
+  for (const field of TOTAL_FIELDS) totals[field] = new Float64Array(n);
+  return totals;
+}
 
 /** Empty totals shaped for `batch` (all zero). */
 export function allocTotals(batch: Batch): RunTotals {
   const { runs, fleets } = batch;
-  const agentOffset = new Uint32Array(runs.count);
-  const agentCount = new Uint32Array(runs.count);
-  let n = 0;
-  for (let r = 0; r < runs.count; r++) {
-    agentOffset[r] = n;
-    agentCount[r] = fleets.agentCount[runs.fleet[r]!]!;
-    n += agentCount[r]!;
-  }
-  return {
-    runs: runs.count,
-    agentOffset,
-    agentCount,
-    finalQueue: new Float64Array(n),
-    latencySum: new Float64Array(n),
-    servedSum: new Float64Array(n),
-    queueSum: new Float64Array(n),
-    shareSum: new Float64Array(n),
-    arrivedSum: new Float64Array(n),
-    systemSum: new Float64Array(n),
-  };
+  const counts = new Uint32Array(runs.count);
+  for (let r = 0; r < runs.count; r++) counts[r] = fleets.agentCount[runs.fleet[r]!]!;
+  return emptyTotals(counts);
 }
 
 export const RUN_METRICS = [

@@ -3,7 +3,7 @@
  * reproduce, both as published and as MODEL.md derives them from the model.
  */
 import { type AgentSpec, type Batch, crossRuns, makeBatch, packFleets, type SimConfig } from './batch.js';
-import { POLICY, POLICY_NAMES, type PolicyName } from './policies.js';
+import { POLICY, PAPER_POLICIES, type PolicyName } from './policies.js';
 
 export const PAPER_AGENTS: readonly (AgentSpec & { name: string })[] = [
   { name: 'coordinator', M: 500, T: 100, R: 0.1, P: 1, lambda: 80 },
@@ -30,7 +30,7 @@ export interface TableIIRow {
 
 /** The paper's fleet under static, roundRobin and adaptive (runs 0, 1, 2), one replicate. */
 export function paperBatch(config: SimConfig = PAPER_CONFIG): Batch {
-  const policies = POLICY_NAMES.map((name) => POLICY[name]);
+  const policies = PAPER_POLICIES.map((name) => POLICY[name]);
   return makeBatch(packFleets([{ agents: PAPER_AGENTS }]), crossRuns(1, policies, 1), config);
 }
 

@@ -8,7 +8,9 @@
  *   const study = StudySchema.parse({ name: 'demo', fleet: { preset: 'paper' }, steps: 100 });
  */
 import { z } from 'zod';
+import { ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
 import { PAPER_AGENTS } from '../model/paper.js';
+import { POLICY_NAMES, type PolicyName } from '../model/policies.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -145,13 +147,14 @@ export const ScheduleEntrySchema = z
 
 export const AllocatorSchema = z.strictObject({
   sees: describe(
-    z.enum(['nominal', 'observed', 'ema']),
+    z.enum(SIGNALS),
     'the rate the adaptive allocator uses: nominal λ (the paper), the last step’s arrivals, or their moving average',
   ).default('nominal'),
   emaAlpha: describe(finite().gt(0).max(1), 'weight of the newest step in the moving average, (0, 1]').default(0.2),
 });
 
-export const POLICY_CHOICES = ['static', 'roundRobin', 'adaptive'] as const;
+/** Every registered policy (src/model/policies.ts), in id order. */
+export const POLICY_CHOICES = POLICY_NAMES as readonly [PolicyName, ...PolicyName[]];
 
 const PathAxisSchema = z.strictObject({
   path: describe(z.string().min(1), 'the study field the axis sets, e.g. "loadScale", "lmax", "schedule[0].multiplier"'),
@@ -205,11 +208,10 @@ export const StudySchema = z
     capacity: positive('G, GPUs shared by the fleet').default(1),
     price: nonNegative('$ per GPU-hour').default(0.72),
     loadScale: nonNegative('factor on every nominal arrival rate').default(1),
-    arrivals: z.enum(['deterministic', 'poisson']).default('poisson'),
-    work: describe(
-      z.enum(['deterministic', 'exponential']),
-      'work per request: exactly 1/T s of the whole GPU, or exponential with that mean',
-    ).default('deterministic'),
+    arrivals: z.enum(ARRIVAL_PROCESSES).default('poisson'),
+    work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
+      'deterministic',
+    ),
     schedule: z.array(ScheduleEntrySchema).default([]),
     allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
     dt: positive('step length Δt, seconds').default(1),

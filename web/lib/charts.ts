@@ -4,6 +4,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { POLICIES, type PolicyName } from '../../src/model/policies.js';
 import { el } from './dom.js';
 
 export interface SeriesSpec {
@@ -62,11 +63,17 @@ export interface ChartSpec {
   bars?: boolean;
 }
 
-export const POLICY_COLORS: Readonly<Record<string, string>> = {
-  static: '#1f77b4',
-  'round-robin': '#ff7f0e',
-  adaptive: '#2ca02c',
-};
+const FALLBACK_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+
+/** A policy's colour from the registry (src/model/policies.ts) by its study name; a name not registered gets a fallback by index. */
+export function policyColor(policy: string, index = 0): string {
+  return Object.hasOwn(POLICIES, policy) ? POLICIES[policy as PolicyName].colour : FALLBACK_COLORS[index % FALLBACK_COLORS.length]!;
+}
+
+/** A policy's label from the registry (`round-robin`), or the name itself when it is not registered. */
+export function policyLabel(policy: string): string {
+  return Object.hasOwn(POLICIES, policy) ? POLICIES[policy as PolicyName].label : policy;
+}
 
 /** A chart in a <figure class="chart"> with a caption; returns the figure (append it, then it draws). */
 export function lineChart(spec: ChartSpec): HTMLElement {

@@ -6,10 +6,23 @@ import draws from '../../shaders/draws.wgsl?raw';
 import f32math from '../../shaders/f32math.wgsl?raw';
 import philox from '../../shaders/philox.wgsl?raw';
 import poisson from '../../shaders/poisson.wgsl?raw';
+import policies from '../../shaders/policies.wgsl?raw';
 import simulate from '../../shaders/simulate.wgsl?raw';
 import simulateWide from '../../shaders/simulateWide.wgsl?raw';
 import work from '../../shaders/work.wgsl?raw';
 import type { ShaderSources } from '../../src/gpu/kernels.js';
 
 // Keyed by SHADER_FILES: the type makes a missing or extra file a compile error (add new shaders here).
-export const SOURCES: ShaderSources = { common, philox, f32math, poisson, work, allocate, agentStep, simulate, simulateWide, draws };
+export const SOURCES: ShaderSources = {
+  common,
+  philox,
+  f32math,
+  poisson,
+  work,
+  policies,
+  allocate,
+  agentStep,
+  simulate,
+  simulateWide,
+  draws,
+};

@@ -10,9 +10,9 @@ import type { Batch } from '../../src/model/batch.js';
 import { ConfigError } from '../../src/model/errors.js';
 import { type AgentSummary, type BatchResult, runSummary, summarize } from '../../src/model/metrics.js';
 import { MODEL_TABLE_II, PAPER_TABLE_II } from '../../src/model/paper.js';
-import { POLICY_NAMES, type PolicyName } from '../../src/model/policies.js';
+import { PAPER_POLICIES, type PolicyName } from '../../src/model/policies.js';
 import { showBackend } from '../lib/badge.js';
-import { lineChart, POLICY_COLORS } from '../lib/charts.js';
+import { lineChart, policyColor, policyLabel } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
 import { backendBadge, type PageEngine, pageEngine } from '../lib/engine.js';
 import { currentView, readHash, ViewState } from '../lib/url.js';
@@ -31,9 +31,6 @@ import {
   scenarioParams,
 } from './paperScenario.js';
 
-/** How the page names the policies (round-robin is `roundRobin` in the CLI and the JSON). */
-const POLICY_LABEL: Readonly<Record<PolicyName, string>> = { static: 'static', roundRobin: 'round-robin', adaptive: 'adaptive' };
-const policyColor = (p: PolicyName): string => POLICY_COLORS[POLICY_LABEL[p]] ?? '#555';
 /** One colour per agent for the allocation panel (distinct from the policy colours). */
 const AGENT_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#17becf'];
 /** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
@@ -57,10 +54,10 @@ const isPaper = (s: PaperScenario): boolean => changedFields(s).length === 0;
 function tableII(shown: Shown): HTMLTableElement {
   const { result, scenario } = shown;
   const paper = isPaper(scenario);
-  const rows = POLICY_NAMES.map((name, r) => {
+  const rows = PAPER_POLICIES.map((name, r) => {
     const published = PAPER_TABLE_II[name];
     return [
-      POLICY_LABEL[name],
+      policyLabel(name),
       result.avgLatency[r]!.toFixed(3),
       published.avgLatency.toFixed(1),
       paper ? MODEL_TABLE_II.avgLatency[name].toFixed(3) : '—',
@@ -91,9 +88,9 @@ function tableII(shown: Shown): HTMLTableElement {
 
 function agentTable(shown: Shown): HTMLTableElement {
   const paper = isPaper(shown.scenario);
-  const rows = POLICY_NAMES.flatMap((name, r) =>
+  const rows = PAPER_POLICIES.flatMap((name, r) =>
     shown.perPolicy[r]!.map((a, i) => [
-      `${AGENT_NAMES[i]}, ${POLICY_LABEL[name]}`,
+      `${AGENT_NAMES[i]}, ${policyLabel(name)}`,
       a.latency.toFixed(3),
       paper ? MODEL_TABLE_II.perAgentLatency[name][i]!.toFixed(3) : '—',
       a.throughput.toFixed(2),
@@ -116,16 +113,16 @@ function agentTable(shown: Shown): HTMLTableElement {
   return table;
 }
 
-const policySeries = (points: boolean) => POLICY_NAMES.map((p) => ({ label: POLICY_LABEL[p], color: policyColor(p), points }));
+const policySeries = (points: boolean) => PAPER_POLICIES.map((p) => ({ label: policyLabel(p), color: policyColor(p), points }));
 
 function destroyCharts(root: ParentNode): void {
   for (const figure of root.querySelectorAll<HTMLElement & { plot?: { destroy(): void } }>('figure.chart')) figure.plot?.destroy();
 }
 
 function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
-  const r = POLICY_NAMES.indexOf(policy);
+  const r = PAPER_POLICIES.indexOf(policy);
   const figure = lineChart({
-    title: `(c) GPU share per agent over time: ${POLICY_LABEL[policy]}`,
+    title: `(c) GPU share per agent over time: ${policyLabel(policy)}`,
     x: { label: 'time (s)' },
     y: { label: 'GPU share g (GPUs)', zero: true },
     series: AGENT_NAMES.map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
@@ -199,13 +196,13 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     destroyCharts(panels);
     const perPolicy = next.perPolicy;
     const agentAxis = { label: 'agent', categories: AGENT_NAMES };
-    const allocPolicy = (POLICY_NAMES as readonly string[]).includes(state.get('alloc') ?? '')
+    const allocPolicy = (PAPER_POLICIES as readonly string[]).includes(state.get('alloc') ?? '')
       ? (state.get('alloc') as PolicyName)
       : 'adaptive';
     const select = el(
       'select',
       { id: 'alloc-policy', 'aria-label': 'policy of panel (c)' },
-      ...POLICY_NAMES.map((p) => el('option', { value: p }, POLICY_LABEL[p])),
+      ...PAPER_POLICIES.map((p) => el('option', { value: p }, policyLabel(p))),
     );
     select.value = allocPolicy;
     const allocSlot = el(
@@ -265,8 +262,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const result = summarize(batch, await engine.run(batch));
     const ms = performance.now() - started;
     if (!alive || queued) return; // a newer scenario is waiting: show that one instead
-    const perPolicy = POLICY_NAMES.map((_, r) => runSummary(batch, result, r, AGENT_NAMES).perAgent);
-    const series = POLICY_NAMES.map((_, r) => runSeriesCpu(batch, r));
+    const perPolicy = PAPER_POLICIES.map((_, r) => runSummary(batch, result, r, AGENT_NAMES).perAgent);
+    const series = PAPER_POLICIES.map((_, r) => runSeriesCpu(batch, r));
     const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0)));
     render({ scenario, batch, result, perPolicy, series, gap, engine, ms });
   };

@@ -12,7 +12,7 @@ export type Columns = [x: number[], ...series: Column[]];
 
 /**
  * Panels (a) and (b): one point per agent (x = its index) and policy (one series per policy, in
- * POLICY_NAMES order): the agent's mean latency (s) or its served requests per second.
+ * PAPER_POLICIES order): the agent's mean latency (s) or its served requests per second.
  */
 export function perAgentData(perPolicy: readonly (readonly AgentSummary[])[], metric: 'latency' | 'throughput'): Columns {
   const agents = perPolicy[0]?.length ?? 0;

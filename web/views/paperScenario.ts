@@ -10,7 +10,7 @@
  */
 import { type ArrivalMode, type Batch, crossRuns, makeBatch, packFleets } from '../../src/model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../../src/model/paper.js';
-import { POLICY, POLICY_NAMES } from '../../src/model/policies.js';
+import { POLICY, PAPER_POLICIES } from '../../src/model/policies.js';
 import { MAX_POISSON_MEAN } from '../../src/random/poisson.js';
 
 export interface AgentParams {
@@ -203,7 +203,7 @@ export function fieldOfConfigError(field: string): FieldKey | undefined {
  */
 export function scenarioBatch(s: PaperScenario): Batch {
   const agents = s.agents.map((a, i) => ({ ...a, name: AGENT_NAMES[i]! }));
-  const policies = POLICY_NAMES.map((name) => POLICY[name]);
+  const policies = PAPER_POLICIES.map((name) => POLICY[name]);
   const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed };
   return makeBatch(packFleets([{ agents }]), crossRuns(1, policies, 1), config);
 }

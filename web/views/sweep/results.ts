@@ -9,7 +9,7 @@
  */
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { StatSummary } from '../../../src/stats/index.js';
-import { lineChart, POLICY_COLORS } from '../../lib/charts.js';
+import { lineChart, policyColor } from '../../lib/charts.js';
 import { dataTable, el } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
 import { type FleetRows, latencyChanges } from './fleetRows.js';
@@ -33,17 +33,6 @@ export interface Loaded {
   sources: string[]; // what it was read from, for the status line
   /** Downloads offered with a run made in the page (summary.json, cells.csv). */
   downloads?: { name: string; text: string; type: string }[];
-}
-
-const FALLBACK_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-
-/** A policy's colour; the study names round-robin `roundRobin`, the paper view `round-robin`. */
-export function policyColor(policy: string, index = 0): string {
-  return (
-    POLICY_COLORS[policy] ??
-    POLICY_COLORS[policy.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] ??
-    FALLBACK_COLORS[index % FALLBACK_COLORS.length]!
-  );
 }
 
 const fmt = (x: number | null | undefined): string =>

@@ -1,0 +1,64 @@
+/**
+ * The allocation of one step: a policy's passes (src/model/policies.ts), each a sum over the fleet in
+ * agent order, then its closed-form shares. CPU twin of shaders/allocate.wgsl (f64 here).
+ *
+ * @example
+ *   const a = allocate(POLICY.adaptive, fleet, 0); const g0 = shareOf(a, fleet, 0);
+ */
+import { type Allocation, type FleetView, MAX_POLICY_PASSES, policyDef } from './policies.js';
+
+export type { Allocation, FleetView } from './policies.js';
+
+/**
+ * Whether a run's allocation stays the same for a whole chunk of steps, up to Allocation.turn: the
+ * policy reads no per-run state, and the signal it reads (if any) is the nominal λ. The engines' fast
+ * paths (agents one after the other through all of a chunk's steps) are taken only then, so a policy
+ * that reads state can never be frozen by them.
+ */
+export function allocationFixed(policy: number, signalNominal: boolean): boolean {
+  const def = policyDef(policy);
+  return !def.readsState && (signalNominal || !def.readsSignal);
+}
+
+/** Whether `policy`'s shares change with the step index itself (for a fixed allocation). */
+export function sharesVaryWithStep(policy: number): boolean {
+  return policyDef(policy).variesWithStep;
+}
+
+export function newAllocation(): Allocation {
+  return { policy: 0, capacity: 0, turn: 0, scalars: new Float64Array(MAX_POLICY_PASSES) };
+}
+
+/**
+ * Allocates step `step` for `policy`: the policy's passes, each a sum over the fleet in agent order,
+ * into `out` (no allocation on the hot path).
+ */
+export function allocate(policy: number, f: FleetView, step: number, out: Allocation = newAllocation()): Allocation {
+  const def = policyDef(policy);
+  out.policy = policy;
+  out.capacity = f.capacity;
+  out.turn = step % f.count;
+  out.scalars.fill(0);
+  for (let pass = 0; pass < def.passes; pass++) {
+    let sum = 0;
+    for (let i = 0; i < f.count; i++) sum += def.term(out, pass, f, i);
+    def.finish(out, pass, sum);
+  }
+  return out;
+}
+
+/** Share g_i of agent `i` under allocation `a`. */
+export function shareOf(a: Allocation, f: FleetView, i: number): number {
+  return policyDef(a.policy).share(a, f, i);
+}
+
+/**
+ * Every share of step `step` at once, g_i into out[at + i] for i = 0 … N − 1: allocate() then
+ * shareOf(), the same operations in the same order, with `scratch` as the Allocation (no allocation on
+ * the hot path).
+ */
+export function allocateShares(policy: number, f: FleetView, step: number, scratch: Allocation, out: Float64Array, at: number): void {
+  allocate(policy, f, step, scratch);
+  const share = policyDef(policy).share;
+  for (let i = 0; i < f.count; i++) out[at + i] = share(scratch, f, i);
+}

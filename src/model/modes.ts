@@ -1,0 +1,44 @@
+/**
+ * The model's enumerations, each written once: the study schema's zod enums, the engines' ids and the
+ * WGSL constants (generated into every kernel by src/gpu/wgsl.ts) all come from these lists. A mode's
+ * id is its index in its list, so a new mode goes at the end and existing ids never move.
+ *
+ * @example
+ *   ARRIVAL_PROCESS_ID.poisson; // 1, the `ARRIVALS_POISSON` the kernels read
+ */
+
+/** How requests arrive in a step (src/random/arrivals.ts ↔ shaders/arrivals.wgsl). */
+export const ARRIVAL_PROCESSES = ['deterministic', 'poisson'] as const;
+export type ArrivalMode = (typeof ARRIVAL_PROCESSES)[number];
+
+/** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
+export const WORK_MODES = ['deterministic', 'exponential'] as const;
+export type WorkMode = (typeof WORK_MODES)[number];
+
+/** The rate λ̂_i a policy that reads the signal (adaptive) sees: λ_i, the last step's arrivals / Δt, or their EMA. */
+export const SIGNALS = ['nominal', 'observed', 'ema'] as const;
+export type SignalMode = (typeof SIGNALS)[number];
+
+/** `{ name: index }` of a list of names: the ids both engines use. */
+export function idsOf<const N extends string>(names: readonly N[]): Readonly<Record<N, number>> {
+  return Object.fromEntries(names.map((name, id) => [name, id])) as Record<N, number>;
+}
+
+export const ARRIVAL_PROCESS_ID = idsOf(ARRIVAL_PROCESSES);
+export const WORK_MODE_ID = idsOf(WORK_MODES);
+export const SIGNAL_ID = idsOf(SIGNALS);
+
+/**
+ * The WGSL constant prefix of each enumeration, with its names and their comments: `ARRIVALS_POISSON`
+ * is ARRIVAL_PROCESS_ID.poisson. src/gpu/wgsl.ts writes them; test/layout.test.ts reads them back.
+ */
+export const WGSL_ENUMS: readonly { prefix: string; names: readonly string[]; about: string }[] = [
+  { prefix: 'ARRIVALS', names: ARRIVAL_PROCESSES, about: 'arrival process (SimParams.arrivalMode)' },
+  { prefix: 'WORK', names: WORK_MODES, about: 'work per request (SimParams.workMode): 1 unit, or Exp(1) units' },
+  { prefix: 'SIGNAL', names: SIGNALS, about: 'the rate λ̂ a signal-reading policy sees (SimParams.signalMode)' },
+];
+
+/** `roundRobin` → `ROUND_ROBIN`: a name as the suffix of its WGSL constant. */
+export function constantCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}

@@ -1,0 +1,131 @@
+/**
+ * The policy registry walked entry by entry (src/model/policies.ts POLICIES): each policy's table
+ * entry is well formed, its WGSL functions exist in shaders/policies.wgsl, its declared traits are
+ * honest (a policy that does not declare `variesWithStep` or `readsSignal` must not change its shares
+ * with the step or the rates: the engines' fast paths freeze it otherwise), and it gives the CPU
+ * engine's results on both GPU kernels, under every signal. A policy added on one side only fails
+ * here by name.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBatchCpu } from '../src/cpu/engine.js';
+import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
+import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
+import { summarize } from '../src/model/metrics.js';
+import { SIGNALS } from '../src/model/modes.js';
+import { MAX_POLICY_PASSES, PAPER_POLICIES, POLICIES, POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { shaderDir } from '../src/platform/node.js';
+import { compareRunMetrics } from './helpers/compare.js';
+import { testFleet, wideTestFleet } from './helpers/fleets.js';
+import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
+import { RUN_TOLERANCES } from './helpers/tolerances.js';
+
+const names = POLICY_NAMES.map((name) => [name] as const);
+const policiesWgsl = readFileSync(join(shaderDir(), 'policies.wgsl'), 'utf8');
+
+/** A fleet as the allocator sees it, with rates `rate`. */
+function view(fleet: FleetSpec, rate: readonly number[]): FleetView {
+  return {
+    offset: 0,
+    count: fleet.agents.length,
+    capacity: fleet.capacity ?? 1,
+    R: Float32Array.from(fleet.agents, (a) => a.R),
+    P: Float32Array.from(fleet.agents, (a) => a.P),
+    rate,
+  };
+}
+
+function shares(policy: PolicyName, f: FleetView, step: number): number[] {
+  const a = allocate(POLICY[policy], f, step, newAllocation());
+  return Array.from({ length: f.count }, (_, i) => shareOf(a, f, i));
+}
+
+describe('the policy registry', () => {
+  it('numbers the policies 0, 1, 2, … in declaration order, with unique labels and colours', () => {
+    expect(POLICY_NAMES.map((name) => POLICIES[name].id)).toEqual(POLICY_NAMES.map((_, i) => i));
+    expect(new Set(POLICY_NAMES.map((name) => POLICIES[name].label)).size).toBe(POLICY_NAMES.length);
+    expect(new Set(POLICY_NAMES.map((name) => POLICIES[name].colour)).size).toBe(POLICY_NAMES.length);
+  });
+
+  it('names the paper’s three policies apart from the rest', () => {
+    expect(PAPER_POLICIES).toEqual(['static', 'roundRobin', 'adaptive']);
+  });
+
+  it.each(names)('%s: entry well formed', (name) => {
+    const def = POLICIES[name];
+    expect(def.colour).toMatch(/^#[0-9a-f]{6}$/);
+    expect(Number.isInteger(def.passes) && def.passes >= 0 && def.passes <= MAX_POLICY_PASSES).toBe(true);
+  });
+
+  it.each(names)('%s: its WGSL functions are in shaders/policies.wgsl', (name) => {
+    const needed = [`${name}Share`, ...(POLICIES[name].passes > 0 ? [`${name}Term`, `${name}Finish`] : [])];
+    for (const fn of needed) expect(policiesWgsl, `fn ${fn} missing from shaders/policies.wgsl`).toMatch(new RegExp(`\\bfn ${fn}\\(`));
+  });
+
+  it.each(names)('%s: shares are ≥ 0 and sum to at most G', (name) => {
+    for (let k = 0; k < 40; k++) {
+      const fleet = testFleet(11, k);
+      const f = view(
+        fleet,
+        fleet.agents.map((a) => a.lambda),
+      );
+      for (const step of [0, 1, 7]) {
+        const g = shares(name, f, step);
+        for (const x of g) expect(x).toBeGreaterThanOrEqual(0);
+        expect(g.reduce((s, x) => s + x, 0)).toBeLessThanOrEqual(f.capacity * (1 + 1e-12));
+      }
+    }
+  });
+
+  it.each(names)('%s: declares every way its shares change (the fast paths rely on it)', (name) => {
+    const def = POLICIES[name];
+    for (let k = 0; k < 20; k++) {
+      const fleet = testFleet(12, k);
+      const nominal = view(
+        fleet,
+        fleet.agents.map((a) => a.lambda),
+      );
+      const moved = view(
+        fleet,
+        fleet.agents.map((a, i) => a.lambda * (1 + ((i * 7) % 5)) + 1),
+      );
+      const n = nominal.count;
+      if (!def.variesWithStep) for (const step of [1, n, 2 * n + 1]) expect(shares(name, nominal, step)).toEqual(shares(name, nominal, 0));
+      if (!def.readsSignal) expect(shares(name, moved, 3)).toEqual(shares(name, nominal, 3));
+    }
+  });
+});
+
+describe.skipIf(!gpu)('every policy on both engines and both GPU kernels', () => {
+  if (gpuSkipReason) console.warn(gpuSkipReason);
+  const config: SimConfig = { dt: 0.1, steps: 300, lmax: 999, price: 0.72, arrivals: 'poisson', seed: 99, warmup: 20 };
+  // Small fleets (the narrow kernel) and fleets above WIDE_ABOVE (the wide one).
+  const fleets: FleetSpec[] = [
+    ...Array.from({ length: 12 }, (_, k) => testFleet(21, k)),
+    wideTestFleet(22, 0, 70),
+    wideTestFleet(22, 1, 130),
+  ];
+
+  it.each(names)('%s: GPU = CPU on the narrow and the wide kernel, every signal', async (name) => {
+    const narrow = await engine();
+    const wide = await engine({ wideAbove: 0 });
+    for (const signal of SIGNALS) {
+      // Alone, and in a group with the paper's policies (the narrow kernel's shared arrivals).
+      for (const policies of [[POLICY[name]], [...new Set([POLICY[name], ...PAPER_POLICIES.map((p) => POLICY[p])])]]) {
+        const batch = makeBatch(packFleets(fleets), crossRuns(fleets.length, policies, 2), { ...config, signal });
+        const cpu = summarize(batch, runBatchCpu(batch));
+        for (const [kernel, gpuEngine] of [
+          ['narrow', narrow],
+          ['wide', wide],
+        ] as const) {
+          const got = summarize(batch, await gpuEngine.run(batch));
+          const label = (r: number): string => `${name} ${kernel} ${signal} run ${r} (policy ${batch.runs.policy[r]})`;
+          const { reports } = compareRunMetrics(got, cpu, RUN_TOLERANCES, true, label, () => false);
+          expect(reports, reports.join('\n')).toEqual([]);
+        }
+      }
+    }
+    assertNoUncapturedErrors();
+  });
+});
