@@ -54,11 +54,11 @@ export interface PolicyDef {
   /** Its shares change with the step index itself, through Allocation.turn only. */
   readonly variesWithStep: boolean;
   /** Pass `pass`'s term for agent i, given the scalars of the passes before it. */
-  term(a: Allocation, pass: number, f: FleetView, i: number): number;
+  readonly term: (a: Allocation, pass: number, f: FleetView, i: number) => number;
   /** Pass `pass`'s sum of terms → its scalar, into a.scalars. */
-  finish(a: Allocation, pass: number, sum: number): void;
+  readonly finish: (a: Allocation, pass: number, sum: number) => void;
   /** Share g_i of agent i, GPUs. */
-  share(a: Allocation, f: FleetView, i: number): number;
+  readonly share: (a: Allocation, f: FleetView, i: number) => number;
 }
 
 const noTerm = (): number => 0;
