@@ -1,7 +1,7 @@
 // One agent's step, shared by the two simulate kernels (simulate.wgsl: an invocation per group of fleet
 // runs that share their arrivals; simulateWide.wgsl: a workgroup per fleet run): the bindings both
-// kernels use, the rate signal, the schedule lookup, and arrive → process → record for one agent once
-// the step's allocation is known.
+// kernels use, the rate signal, and arrive (arrivals.wgsl) → serve → process → record for one agent
+// once the step's allocation is known.
 // CPU twin: the Simulator's arrive and advance in src/cpu/engine.ts.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
@@ -19,20 +19,6 @@ fn signalOf(p: AgentParams, s: AgentState, step: u32) -> f32 {
 // signalOf for agent k (an index into `agents` and `states`), for the allocators.
 fn signalRate(k: u32, step: u32) -> f32 {
   return signalOf(agents[k], states[k], step);
-}
-
-// m(t): the multiplier of the agent's last segment with start ≤ t; 1 before the first.
-// CPU twin: multiplierAt in src/model/schedule.ts.
-fn multiplierAt(p: AgentParams, t: u32) -> f32 {
-  var m = 1.0;
-  for (var k = 0u; k < p.scheduleCount; k++) {
-    let segment = segments[p.scheduleOffset + k];
-    if (segment.start > t) {
-      break;
-    }
-    m = segment.multiplier;
-  }
-  return m;
 }
 
 // Adds one step to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
@@ -60,27 +46,6 @@ fn record(s: ptr<function, AgentState>, on: bool, latency: f32, served: f32, g: 
   (*s).arrivedComp = arr.y;
   (*s).systemSum = sys.x;
   (*s).systemComp = sys.y;
-}
-
-// Arrive: agent i's arrivals at step t (requests) and the work they bring (units of one request's
-// mean work), from the fleet's stream: the f32 mean (λ·Δt)·m(t) (deterministic), or a Poisson count
-// with that mean, each request bringing one unit of work or an Exp(1) amount drawn after the count.
-// Depends on the run's fleet and replicate only, not its policy: the runs of one fleet replicate
-// arrive alike (simulate.wgsl draws once for all of them).
-fn arrive(p: AgentParams, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
-  let mean = (p.lambda * params.dt) * multiplierAt(p, t);
-  var arrived = mean;
-  var work = mean;
-  if (params.arrivalMode == ARRIVALS_POISSON) {
-    var rng = rngStart(key, run.stream, run.replicate, t, i);
-    let n = poisson(mean, &rng);
-    arrived = f32(n);
-    work = arrived;
-    if (params.workMode == WORK_EXPONENTIAL) {
-      work = exponentialWork(n, &rng);
-    }
-  }
-  return vec2<f32>(arrived, work);
 }
 
 // The rest of agent i's step t once its arrivals (`arrival`: arrive()'s requests and work) are known:
@@ -115,9 +80,12 @@ fn process(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f
 }
 
 // One agent-step, arrive → process → record: agent i of `run` through step t under the step's
-// allocation `alloc`, on the agent's state `s` (its parameters `p`).
+// allocation `alloc`, on the agent's state `s` (its parameters `p`; its arrival process state too).
 fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
-  serve(s, p, alloc, arrive(p, run, key, t, i), t, i, run.agentCount);
+  var arrivals = arrivalStateOf(*s);
+  let arrival = arrive(p, &arrivals, run, key, t, i);
+  setArrivalState(s, arrivals);
+  serve(s, p, alloc, arrival, t, i, run.agentCount);
 }
 
 // advance() on agent i's state in `states`, loaded and stored around the one step.

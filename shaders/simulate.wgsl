@@ -68,9 +68,11 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s1 = states[r1.agentOffset + i];
       var s2 = states[r2.agentOffset + i];
       var s3 = states[r3.agentOffset + i];
+      // The arrival process state of the fleet replicate's agent: in the first member's state.
+      var arrivals = arrivalStateOf(s0);
       if (params.arrivalMode == ARRIVALS_POISSON) {
         // log p(k) for the agent's mean at the first step (all of them without a rate schedule).
-        fillLogPmfTable((p.lambda * params.dt) * multiplierAt(p, params.stepBegin));
+        fillLogPmfTable(arrivalMean(p, &arrivals, params.stepBegin));
       }
       // serve() with its share computed once: a fixed allocation's signal is λ_i (or unread), and its
       // shares read nothing that changes with the step but the turn.
@@ -82,7 +84,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       // is scalar code on a CPU's SIMD units).
       var turn = params.stepBegin % n;
       for (var t = params.stepBegin; t < params.stepEnd; t++) {
-        let arrival = arrive(p, run, key, t, i);
+        let arrival = arrive(p, &arrivals, run, key, t, i);
         if (v0) {
           a0.turn = turn;
           g0 = policyShare(a0, p, p.lambda, i, n);
@@ -121,6 +123,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (members > 1u) {
         states[r1.agentOffset + i] = s1;
       }
+      setArrivalState(&s0, arrivals);
       states[run.agentOffset + i] = s0;
     }
     return;
@@ -144,7 +147,10 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     for (var i = 0u; i < n; i++) {
       let p = agents[run.agentOffset + i];
-      let arrival = arrive(p, run, key, t, i);
+      // The arrival process state lives in the first member's state, which serveAt then loads.
+      var arrivals = ArrivalState(states[run.agentOffset + i].segment);
+      let arrival = arrive(p, &arrivals, run, key, t, i);
+      states[run.agentOffset + i].segment = arrivals.segment;
       serveAt(run.agentOffset + i, p, a0, arrival, t, i, n);
       if (members > 1u) {
         serveAt(r1.agentOffset + i, p, a1, arrival, t, i, n);

@@ -23,10 +23,7 @@ import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets,
 import { allocTotals, emptyTotals, inSystem, type RunTotals } from '../model/metrics.js';
 import { allocateShares, allocationFixed, newAllocation, sharesVaryWithStep } from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
-import { stepMean } from '../model/schedule.js';
-import { DrawStream, KEY_WORDS, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from '../random/philox.js';
-import { PoissonSampler } from '../random/poisson.js';
-import { exponentialWork } from '../random/work.js';
+import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS } from '../random/arrivals.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the
@@ -45,8 +42,8 @@ export interface RunSeries {
 
 /** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB). */
 const CHUNK_AGENT_STEPS = 8192;
-/** Steps per chunk at most (fleets of few agents): bounds the Philox prefixes and first blocks. */
-const MAX_CHUNK_STEPS = 1024;
+/** Steps per chunk at most (fleets of few agents): bounds the arrival draws' Philox prefixes and first blocks. */
+const MAX_CHUNK_STEPS = MAX_ARRIVAL_CHUNK_STEPS;
 /** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
 const MAX_GROUP = 16;
 const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = SIGNAL_ID;
@@ -63,24 +60,17 @@ const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = 
 class Simulator {
   private readonly fleets: PackedFleets;
   private readonly config: SimConfig;
-  private readonly poissonMode: boolean;
-  private readonly exponential: boolean;
   private readonly signal: number;
   private readonly alpha: number;
   private readonly warmup: number;
-  private readonly key: Int32Array;
-  private readonly draws = new DrawStream();
-  private readonly samplers = Array.from({ length: MAX_AGENTS_PER_FLEET }, () => new PoissonSampler());
   private readonly alloc = newAllocation();
-  /** Philox prefixes of the chunk's steps (PREFIX_WORDS each) and one agent's first blocks (4 words each). */
-  private readonly prefix = new Int32Array(MAX_CHUNK_STEPS * PREFIX_WORDS);
-  private readonly first = new Int32Array(MAX_CHUNK_STEPS * 4);
+  /** Arrive: every agent's arrivals and work for a chunk, drawn once per group. */
+  private readonly arrivalDraws: ArrivalDraws;
   /** The chunk's arrivals (requests) and work of agent i at step t: [i·span + t − t0]. */
   private readonly arrivals = new Float64Array(CHUNK_AGENT_STEPS);
   private readonly work = new Float64Array(CHUNK_AGENT_STEPS);
   /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
   private readonly shares = new Float64Array(CHUNK_AGENT_STEPS);
-  private readonly segments = new Uint32Array(MAX_AGENTS_PER_FLEET); // schedule segments with start ≤ the next step
   // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
   private readonly queues = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // Q, work
   private readonly rates = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
@@ -93,8 +83,6 @@ class Simulator {
   private readonly view: { offset: number; count: number; capacity: number; R: Float32Array; P: Float32Array; rate: Float64Array };
   // The group being simulated.
   private members = 0;
-  private stream = 0;
-  private replicate = 0;
   private offset = 0;
   private count = 0;
   private span = 0; // steps per chunk
@@ -103,13 +91,10 @@ class Simulator {
     const { config, fleets } = batch;
     this.fleets = fleets;
     this.config = config;
-    this.poissonMode = config.arrivals === 'poisson';
-    this.exponential = config.work === 'exponential';
     this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
     this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
     this.warmup = config.warmup ?? 0;
-    const [k0, k1] = seedKey(config.seed);
-    this.key = philoxKey(k0, k1, new Int32Array(KEY_WORDS));
+    this.arrivalDraws = new ArrivalDraws(fleets, config, MAX_AGENTS_PER_FLEET);
     this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
   }
 
@@ -130,8 +115,6 @@ class Simulator {
     const { runs } = batch;
     const f = runs.fleet[r0]!;
     const n = fleets.agentCount[f]!;
-    this.stream = fleets.stream[f]!;
-    this.replicate = runs.replicate[r0]!;
     this.offset = fleets.agentOffset[f]!;
     this.count = n;
     this.members = r1 - r0;
@@ -139,7 +122,7 @@ class Simulator {
     this.view.offset = this.offset;
     this.view.count = n;
     this.view.capacity = fleets.capacity[f]!;
-    for (let i = 0; i < n; i++) this.segments[i] = 0;
+    this.arrivalDraws.startGroup(fleets.stream[f]!, runs.replicate[r0]!, this.offset, n);
     for (let m = 0; m < this.members; m++) {
       this.memberRun[m] = r0 + m;
       this.memberJ0[m] = series === null ? totals.agentOffset[r0 + m]! : 0;
@@ -151,55 +134,10 @@ class Simulator {
     const steps = this.config.steps;
     for (let t0 = 0; t0 < steps; t0 += this.span) {
       const t1 = Math.min(steps, t0 + this.span);
-      if (this.poissonMode) {
-        for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
-      }
-      for (let i = 0; i < n; i++) this.arrive(i, t0, t1);
+      this.arrivalDraws.startChunk(t0, t1);
+      for (let i = 0; i < n; i++) this.arrivalDraws.fill(i, t0, t1, this.arrivals, this.work, i * this.span - t0);
       for (let m = 0; m < this.members; m++) this.process(batch, m, t0, t1, totals, series);
     }
-  }
-
-  /** Draws agent i's arrivals and work for the chunk's steps [t0, t1) into `arrivals` and `work`. */
-  private arrive(i: number, t0: number, t1: number): void {
-    const { fleets, config, draws, prefix, first, arrivals, work } = this;
-    const a = this.offset + i;
-    const row = i * this.span - t0;
-    // stepMean's f32(λ·Δt) · f32(m(t)): the agent's rate-schedule segments are walked as t advances.
-    const baseMean = stepMean(fleets.lambda[a]!, config.dt, 1);
-    const segmentFirst = fleets.scheduleOffset[a]!;
-    const segmentCount = fleets.scheduleCount[a]!;
-    let segment = this.segments[i]!;
-    let multiplier = segment > 0 ? fleets.scheduleMultiplier[segmentFirst + segment - 1]! : 1;
-    const sampler = this.samplers[i]!;
-    const drawing = this.poissonMode && baseMean > 0;
-    if (drawing) {
-      // Block 0 of every step, four steps at a time (philoxBlocks4); the samplers rarely need block 1.
-      const word3 = i << 16;
-      let t = t0;
-      for (; t + 4 <= t1; t += 4) philoxBlocks4(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
-      for (; t < t1; t++) philoxBlock(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
-    }
-    for (let t = t0; t < t1; t++) {
-      while (segment < segmentCount && fleets.scheduleStart[segmentFirst + segment]! <= t) {
-        multiplier = fleets.scheduleMultiplier[segmentFirst + segment]!;
-        segment++;
-      }
-      // The f32 mean λ·Δt·m(t) (deterministic arrivals), or a Poisson count with that mean, each
-      // request bringing one unit of work or an Exp(1) amount drawn after the count.
-      const mean = Math.fround(baseMean * multiplier);
-      let arrived = mean;
-      let brought = mean;
-      if (drawing) {
-        draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, (t - t0) * 4);
-        arrived = sampler.sample(mean, draws);
-        brought = this.exponential ? exponentialWork(arrived, draws) : arrived;
-      } else if (this.poissonMode) {
-        arrived = brought = 0; // λ = 0: the mean is 0 at every step
-      }
-      arrivals[row + t] = arrived;
-      work[row + t] = brought;
-    }
-    this.segments[i] = segment;
   }
 
   /** Allocates and advances member m of the group through the chunk's steps [t0, t1). */

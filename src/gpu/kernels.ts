@@ -11,6 +11,7 @@ export const SHADER_FILES = [
   'f32math',
   'poisson',
   'work',
+  'arrivals',
   'policies',
   'allocate',
   'agentStep',
@@ -32,14 +33,14 @@ export interface KernelDescriptor {
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'policies', 'allocate', 'agentStep', 'simulate'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulate'],
   entryPoint: 'simulate',
 };
 
 /** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
 export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
   label: 'simulateWide',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'policies', 'allocate', 'agentStep', 'simulateWide'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulateWide'],
   entryPoint: 'simulateWide',
 };
 

@@ -116,6 +116,7 @@ export const SEGMENT = struct('Segment', [
 const AGENT_STATE_FIELDS = [
   ['queue', 'f32', 'backlog Q after the last processed step, requests'],
   ['rate', 'f32', 'λ̂ a signal-reading policy sees at the next step, requests/s (observed and ema signals)'],
+  ['segment', 'u32', 'arrival process state (ArrivalState, arrivals.wgsl): the schedule cursor'],
 ] as const;
 
 type CompOf<F extends string> = F extends `${infer B}Sum` ? `${B}Comp` : never;

@@ -1,6 +1,7 @@
 /** The WGSL sources, bundled by Vite from shaders/ (the same files Node reads from disk). */
 import agentStep from '../../shaders/agentStep.wgsl?raw';
 import allocate from '../../shaders/allocate.wgsl?raw';
+import arrivals from '../../shaders/arrivals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import draws from '../../shaders/draws.wgsl?raw';
 import f32math from '../../shaders/f32math.wgsl?raw';
@@ -19,6 +20,7 @@ export const SOURCES: ShaderSources = {
   f32math,
   poisson,
   work,
+  arrivals,
   policies,
   allocate,
   agentStep,
