@@ -11,8 +11,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allocate, type FleetView, newAllocation, POLICY, shareOf } from '../src/model/policies.js';
-import { packageRoot } from '../src/platform/node.js';
+import { allocate, type FleetView, newAllocation, POLICY, shareOf } from '../model/policies.js';
+import { packageRoot } from '../platform/node.js';
 
 export interface AllocatorRow {
   agents: number;
