@@ -10,7 +10,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openBackend } from '../src/cli/backend.js';
+import { openEngine } from '../src/platform/nodeEngine.js';
 import { runSweepCommand, studyHash } from '../src/cli/sweep.js';
 import { packageRoot, packageVersion } from '../src/platform/node.js';
 import { expandStudy } from '../src/study/cells.js';
@@ -38,7 +38,7 @@ const expanded = expandStudy(study);
 const loaded = { ...expanded, hash: studyHash(expanded.study) };
 const MiB = 2 ** 20;
 
-const backend = await openBackend(choice, () => undefined);
+const backend = await openEngine(choice, () => undefined);
 const out = await mkdtemp(join(tmpdir(), 'fleetsim-memory-'));
 let peak = process.memoryUsage().rss;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);

@@ -12,7 +12,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { openBackend } from '../src/cli/backend.js';
+import { openEngine } from '../src/platform/nodeEngine.js';
 import { runSweepCommand, studyHash } from '../src/cli/sweep.js';
 import { planBatches, planUnits } from '../src/sweep/plan.js';
 import { autoBatchAgentRuns, buildBatch } from '../src/sweep/run.js';
@@ -63,7 +63,7 @@ console.log(`paper fleet × 3 policies, Poisson arrivals, 100 steps, ${fleetRuns
 for (const choice of ['gpu', 'cpu'] as const) {
   let backend;
   try {
-    backend = await openBackend(choice, () => undefined);
+    backend = await openEngine(choice, () => undefined);
   } catch (error) {
     console.log(`${choice}: skipped (${(error as Error).message})`);
     continue;

@@ -70,8 +70,7 @@ describe('sweep statistics', () => {
   it('do not depend on the batch size', async () => {
     const { cells } = expandStudy({ ...STUDY, samples: 300 });
     const units = planUnits(cells);
-    const engine = (b: Parameters<typeof runBatchCpu>[0]): ReturnType<typeof Promise.resolve<ReturnType<typeof runBatchCpu>>> =>
-      Promise.resolve(runBatchCpu(b));
+    const engine = { run: (b: Parameters<typeof runBatchCpu>[0]) => Promise.resolve(runBatchCpu(b)) };
     const results = [];
     for (const batchAgentRuns of [1, 5_000, 1 << 22]) {
       const aggregate = new SweepAggregate(cells[0]!.study.policies);
@@ -99,7 +98,7 @@ describe('sweep statistics', () => {
     const afterBatch = () => {
       events.push(`batch ${batches++} saved`);
     };
-    await expect(runSweep({ cells, units }, slow, aggregate, { batchAgentRuns: 1, afterBatch })).rejects.toThrow(
+    await expect(runSweep({ cells, units }, { run: slow }, aggregate, { batchAgentRuns: 1, afterBatch })).rejects.toThrow(
       'engine failed on batch 3',
     );
     // Batch k+1 is on the engine before batch k is saved; batch 3's failure stops the loop, unsaved.
@@ -115,7 +114,7 @@ describe('sweep statistics', () => {
     // The aggregate holds exactly batches 0–2: the same as a sequential run over their units.
     const sequential = new SweepAggregate(cells[0]!.study.policies);
     let seen = 0;
-    await runSweep({ cells, units }, (b) => Promise.resolve(runBatchCpu(b)), sequential, {
+    await runSweep({ cells, units }, { run: (b) => Promise.resolve(runBatchCpu(b)) }, sequential, {
       batchAgentRuns: 1,
       afterBatch: () => {
         if (++seen === 3) throw new Error('stop after 3');
@@ -142,8 +141,8 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'sweep statistics on the GPU', () => {
     const onGpu = new SweepAggregate(cells[0]!.study.policies);
     const onCpu = new SweepAggregate(cells[0]!.study.policies);
     const engine = await gpuEngine();
-    await runSweep({ cells, units }, (b) => engine.run(b), onGpu);
-    await runSweep({ cells, units }, (b) => Promise.resolve(runBatchCpu(b)), onCpu);
+    await runSweep({ cells, units }, engine, onGpu);
+    await runSweep({ cells, units }, { run: (b) => Promise.resolve(runBatchCpu(b)) }, onCpu);
     assertNoUncapturedErrors();
     const names = ['lmax', 'loadScale'];
     const g = onGpu.summary(cells, names);

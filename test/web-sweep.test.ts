@@ -6,22 +6,17 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { fleetRowsTable } from '../src/results/fleetRows.js';
-import { cellsCsv, type SummaryTable, summaryTable } from '../src/results/tables.js';
+import { cellsCsv, csvRecords, parseCellsCsv } from '../src/results/cellsCsv.js';
+import { InputError } from '../src/results/errors.js';
+import { concatFleetRows, fleetRowsFromBatch, type FleetRows, fleetRowsTable, parseFleetArrow } from '../src/results/fleetRows.js';
+import { parseSummaryJson, type SummaryTable, summaryTable } from '../src/results/tables.js';
 import { parseStudyText, StudyError } from '../src/study/cells.js';
 import { axisLabels, axisName } from '../src/study/schema.js';
 import { SweepAggregate } from '../src/sweep/aggregate.js';
 import { planUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
-import { checkFile, csvRecords, InputError, MAX_BYTES, parseCellsCsv, parseSummaryJson } from '../web/views/sweep/files.js';
-import {
-  concatFleetRows,
-  fleetRowsFromBatch,
-  type FleetRows,
-  latencyChanges,
-  parseFleetArrow,
-  summaryFromFleetRows,
-} from '../web/views/sweep/fleetRows.js';
+import { checkFile, MAX_BYTES } from '../web/views/sweep/files.js';
+import { latencyChanges, summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
 import { cellsWhere, ecdf, histogram, metricAlong, winner } from '../web/views/sweep/select.js';
 import { EXAMPLES, locate, pageStudy, studyHash, studyProblems } from '../web/views/sweep/studyText.js';
 
@@ -59,7 +54,7 @@ beforeAll(async () => {
   arrowFiles = [];
   const parts: { name: string; rows: FleetRows }[] = [];
   // small batches: several Arrow files, as the CLI writes one per unit
-  await runSweep({ cells, units: planUnits(cells) }, (b) => Promise.resolve(runBatchCpu(b)), aggregate, {
+  await runSweep({ cells, units: planUnits(cells) }, { run: (b) => Promise.resolve(runBatchCpu(b)) }, aggregate, {
     batchAgentRuns: 300,
     afterBatch: (done) => {
       arrowFiles.push(tableToIPC(fleetRowsTable(done, cellMap, axes), 'file'));

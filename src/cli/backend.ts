@@ -1,71 +1,22 @@
 /**
- * Backend selection for the commands: gpu (Dawn), cpu (the reference engine on a pool of worker
- * threads, or on the calling thread with --threads 1) or auto.
+ * `--backend` and `--threads` for the commands: the choices, and opening the engine
+ * (src/platform/nodeEngine.ts) with a missing adapter for `--backend gpu` reported as a usage error.
  */
-import { availableParallelism } from 'node:os';
-import { runBatchCpu } from '../cpu/engine.js';
-import { CpuWorkerPool } from '../cpu/workers.js';
-import { GpuEngine } from '../gpu/engine.js';
-import { GpuError } from '../gpu/errors.js';
-import type { Batch } from '../model/batch.js';
-import type { RunTotals } from '../model/metrics.js';
-import { openNodeGpu } from '../platform/node.js';
+import type { Engine } from '../platform/engine.js';
+import { type EngineChoice, type EngineOptions, NoAdapterError, openEngine } from '../platform/nodeEngine.js';
 import { UsageError } from './errors.js';
 
-export const BACKENDS = ['gpu', 'cpu', 'auto'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+export { DEFAULT_CPU_THREADS, ENGINE_CHOICES as BACKENDS, MAX_CPU_THREADS } from '../platform/nodeEngine.js';
+export type { EngineChoice as BackendChoice } from '../platform/nodeEngine.js';
+/** The commands' name for an Engine (src/platform/engine.ts); the same interface. */
+export type Backend = Engine;
 
-/** Threads of the CPU engine when --threads is not given: every core Node may use. */
-export const DEFAULT_CPU_THREADS = availableParallelism();
-/** The most --threads accepts. */
-export const MAX_CPU_THREADS = 1024;
-
-export interface Backend {
-  name: 'gpu' | 'cpu';
-  /** What runs the batches: the GPU adapter's description, or the CPU engine's threads ("2 threads"). */
-  adapter: string | null;
-  run(batch: Batch): Promise<RunTotals>;
-  close(): void;
-}
-
-export interface BackendOptions {
-  /** CPU engine threads (the cpu backend, and auto when it falls back to the CPU); default DEFAULT_CPU_THREADS. */
-  threads?: number;
-}
-
-const NO_ADAPTER =
-  'no WebGPU adapter found (Dawn needs a Vulkan, Metal or D3D12 driver; on Linux without a GPU install Mesa lavapipe, see README)';
-
-/** Opens the chosen backend; `notice` receives the one-line fallback message of `auto`. */
-export async function openBackend(choice: BackendChoice, notice: (line: string) => void, options: BackendOptions = {}): Promise<Backend> {
-  if (choice !== 'cpu') {
-    const gpu = await openNodeGpu();
-    if (gpu) {
-      try {
-        const engine = await GpuEngine.create(gpu.device, gpu.sources);
-        return { name: 'gpu', adapter: gpu.adapter.description, run: (b) => engine.run(b), close: () => gpu.close() };
-      } catch (error) {
-        gpu.close();
-        if (choice === 'gpu' || !(error instanceof GpuError)) throw error;
-        notice(`fleetsim: the GPU engine failed to start (${error.message}); running on the CPU reference engine`);
-      }
-    } else {
-      if (choice === 'gpu') throw new UsageError(`--backend gpu: ${NO_ADAPTER}; use --backend cpu or auto`);
-      notice(`fleetsim: ${NO_ADAPTER}; running on the CPU reference engine`);
-    }
+/** Opens the chosen engine; `notice` receives the one-line fallback message of `auto`. */
+export async function openBackend(choice: EngineChoice, notice: (line: string) => void, options: EngineOptions = {}): Promise<Engine> {
+  try {
+    return await openEngine(choice, notice, options);
+  } catch (error) {
+    if (error instanceof NoAdapterError) throw new UsageError(`--backend gpu: ${error.message}; use --backend cpu or auto`);
+    throw error;
   }
-  return cpuBackend(options.threads ?? DEFAULT_CPU_THREADS);
-}
-
-/**
- * The CPU reference engine on `threads` threads: a worker pool (its workers start with the first
- * batch big enough to share, src/cpu/workers.ts), or the calling thread alone for 1. The results are
- * the same bits either way.
- */
-export function cpuBackend(threads: number): Backend {
-  const adapter = `${threads} thread${threads === 1 ? '' : 's'}`;
-  if (threads === 1) return { name: 'cpu', adapter, run: (b) => Promise.resolve(runBatchCpu(b)), close: () => undefined };
-  const pool = new CpuWorkerPool(threads);
-  // Idle workers do not keep Node alive, so close() need not be awaited.
-  return { name: 'cpu', adapter, run: (b) => pool.run(b), close: () => void pool.close() };
 }

@@ -162,13 +162,18 @@ function program(): Command {
 
   cli
     .command('bench')
-    .description('the GPU-against-CPU benchmark suite (bench/suite.ts): a table, and bench/results/<date>-<host>.json')
-    .option('--budget <seconds>', 'stop growing a workload for a backend once one run takes longer', '20')
-    .option('--repeats <n>', 'timed runs per figure, after a warm-up', '3')
+    .description('the GPU-against-CPU benchmark suite (src/bench/suite.ts): a table, and bench/results/<date>-<host>.json')
+    .addOption(
+      new Option('--budget <seconds>', 'stop growing a workload for a backend once one run takes longer')
+        .argParser(positiveNumber('seconds'))
+        .default(20),
+    )
+    .addOption(new Option('--repeats <n>', 'timed runs per figure, after a warm-up').argParser(integerIn(1, 1000)).default(3))
     .option('--quick', 'small sizes and 200 steps: a smoke test of the suite')
     .option('--out <dir>', 'directory for the results file (default bench/results)')
-    .action(async () => {
-      await import('../../bench/suite.js'); // parses the same options from process.argv
+    .action(async (opts: { budget: number; repeats: number; quick?: boolean; out?: string }) => {
+      const { runBenchSuite } = await import('../bench/suite.js'); // loaded only for this command
+      await runBenchSuite(opts);
     });
 
   cli

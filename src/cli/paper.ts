@@ -2,7 +2,7 @@
 import { runSummary, summarize, type RunSummary } from '../model/metrics.js';
 import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II, paperBatch } from '../model/paper.js';
 import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
-import type { Backend } from './backend.js';
+import type { Engine } from '../platform/engine.js';
 
 export interface PaperOptions {
   lmax: number;
@@ -11,7 +11,7 @@ export interface PaperOptions {
 
 export type PaperResult = Record<PolicyName, RunSummary> & { backend: string; adapter: string | null };
 
-export async function runPaper(backend: Backend, options: PaperOptions): Promise<PaperResult> {
+export async function runPaper(backend: Engine, options: PaperOptions): Promise<PaperResult> {
   const batch = paperBatch({ ...PAPER_CONFIG, lmax: options.lmax, steps: options.steps });
   const result = summarize(batch, await backend.run(batch));
   const names = PAPER_AGENTS.map((a) => a.name);

@@ -1,6 +1,6 @@
 /**
  * The benchmark's result file, `bench/results/<date>-<host>.json`, written by `npm run bench`
- * (bench/suite.ts) and read by the page's Bench view. The schema is the contract between the two:
+ * (src/bench/suite.ts) and read by the page's Bench view. The schema is the contract between the two:
  * the suite's output is checked against the type at compile time, the page checks files against the
  * schema at run time (and names the first fields that do not fit).
  */

@@ -1,17 +1,21 @@
 /**
- * Per-fleet rows of a sweep as an Apache Arrow table: one row per fleet run and policy, with the
- * cell's axis values, the fleet's sample and replicate, its size and nominal load factor, and every
- * per-run metric. pandas (pyarrow), polars (`pl.read_ipc`) and DuckDB read the files directly.
- * Browser-safe: src/results/files.ts writes the bytes.
+ * The per-fleet rows of a sweep, fleets/unit-*.arrow: one row per fleet run and policy, with the cell's
+ * axis values, the fleet's sample and replicate, its size and nominal load factor, and every per-run
+ * metric. pandas (pyarrow), polars (`pl.read_ipc`) and DuckDB read the files directly. Made from a
+ * batch (as an Arrow table for the CLI's files, or columnar for the page) and read back here, by the
+ * page and the tests alike. Browser-safe: src/results/write.ts writes the bytes.
  *
  * @example
  *   const bytes = tableToIPC(fleetRowsTable(done, cells, study.axes.map(axisName)), 'file');
+ *   const rows = parseFleetArrow(bytes, 'unit-00000000.arrow'); // = fleetRowsFromBatch(done, cells, axes)
  */
-import { type Table, tableFromArrays } from 'apache-arrow';
+import { type Table, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import type { Cell } from '../study/cells.js';
 import { SWEEP_METRICS } from '../sweep/aggregate.js';
 import type { BatchDone } from '../sweep/run.js';
+import { InputError } from './errors.js';
 
+/** The Arrow table of a batch's rows (fleet run-major, policies adjacent: crossRuns order). */
 export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): Table {
   const { replicates, policies, result } = done;
   const P = policies.length;
@@ -41,4 +45,131 @@ export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>
   Object.assign(columns, { cell, sample, replicate, policy, agents, load });
   for (const m of SWEEP_METRICS) columns[m] = result[m].slice(0, rows);
   return tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]);
+}
+
+/** Per-fleet rows (one per fleet run and policy) from fleets/unit-*.arrow, columnar. */
+export interface FleetRows {
+  count: number;
+  axes: { name: string; values: (number | string)[] }[]; // per row
+  cell: Uint32Array;
+  sample: Uint32Array;
+  replicate: Uint32Array;
+  policy: string[];
+  metrics: Record<string, Float64Array>;
+}
+
+const FLEET_KEYS = ['cell', 'sample', 'replicate', 'policy', 'avgLatency'] as const;
+const ROW_FIELDS = new Set(['cell', 'sample', 'replicate', 'policy', 'agents', 'load']);
+
+/** One Arrow IPC file (file or stream format) → its rows; refuses foreign tables. */
+export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
+  let table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (error) {
+    throw new InputError(`${name}: not an Arrow IPC file (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`);
+  }
+  const columns = table.schema.fields.map((f) => f.name);
+  const missing = FLEET_KEYS.filter((k) => !columns.includes(k));
+  if (missing.length > 0) {
+    throw new InputError(
+      `${name}: not a fleetsim per-fleet file: missing column(s) ${missing.join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`,
+    );
+  }
+  const count = table.numRows;
+  const numbers = (column: string): Float64Array => {
+    const vector = table.getChild(column)!;
+    const out = new Float64Array(count);
+    for (let r = 0; r < count; r++) {
+      const v = Number(vector.get(r));
+      if (!Number.isFinite(v))
+        throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
+      out[r] = v;
+    }
+    return out;
+  };
+  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !ROW_FIELDS.has(c));
+  const metrics: Record<string, Float64Array> = {};
+  for (const m of SWEEP_METRICS) if (columns.includes(m)) metrics[m] = numbers(m);
+  const policyVector = table.getChild('policy')!;
+  return {
+    count,
+    axes: axisNames.map((axis) => {
+      const vector = table.getChild(axis)!;
+      return {
+        name: axis,
+        values: Array.from({ length: count }, (_, r) => {
+          const v: unknown = vector.get(r);
+          return typeof v === 'number' ? v : String(v);
+        }),
+      };
+    }),
+    cell: Uint32Array.from(numbers('cell')),
+    sample: Uint32Array.from(numbers('sample')),
+    replicate: Uint32Array.from(numbers('replicate')),
+    policy: Array.from({ length: count }, (_, r) => String(policyVector.get(r))),
+    metrics,
+  };
+}
+
+/** Several files' rows as one (their axes and metrics must agree: files of one sweep). */
+export function concatFleetRows(parts: readonly { name: string; rows: FleetRows }[]): FleetRows {
+  const first = parts[0]!.rows;
+  const axes = first.axes.map((a) => a.name).join(',');
+  const metrics = Object.keys(first.metrics).join(',');
+  for (const { name, rows } of parts) {
+    if (rows.axes.map((a) => a.name).join(',') !== axes || Object.keys(rows.metrics).join(',') !== metrics) {
+      throw new InputError(
+        `${name}: its columns differ from ${parts[0]!.name}'s; per-fleet files of different sweeps cannot be opened together`,
+      );
+    }
+  }
+  const count = parts.reduce((n, p) => n + p.rows.count, 0);
+  const cat = <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: FleetRows) => T): T => {
+    const out = new make(count);
+    let at = 0;
+    for (const { rows } of parts) {
+      out.set(pick(rows), at);
+      at += rows.count;
+    }
+    return out;
+  };
+  return {
+    count,
+    axes: first.axes.map((a, i) => ({ name: a.name, values: parts.flatMap((p) => p.rows.axes[i]!.values) })),
+    cell: cat(Uint32Array, (r) => r.cell),
+    sample: cat(Uint32Array, (r) => r.sample),
+    replicate: cat(Uint32Array, (r) => r.replicate),
+    policy: parts.flatMap((p) => p.rows.policy),
+    metrics: Object.fromEntries(Object.keys(first.metrics).map((m) => [m, cat(Float64Array, (r) => r.metrics[m]!)])),
+  };
+}
+
+/**
+ * A batch's rows as the page keeps them, laid out like fleetRowsTable (fleet run-major, policies
+ * adjacent), so page runs and opened Arrow files feed the same charts.
+ */
+export function fleetRowsFromBatch(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): FleetRows {
+  const { replicates, policies, result } = done;
+  const P = policies.length;
+  const count = done.fleetCell.length * replicates * P;
+  const rows: FleetRows = {
+    count,
+    axes: axes.map((name) => ({ name, values: new Array<number | string>(count) })),
+    cell: new Uint32Array(count),
+    sample: new Uint32Array(count),
+    replicate: new Uint32Array(count),
+    policy: new Array<string>(count),
+    metrics: Object.fromEntries(SWEEP_METRICS.map((m) => [m, result[m].slice(0, count)])),
+  };
+  for (let r = 0; r < count; r++) {
+    const f = Math.floor(r / (replicates * P));
+    rows.cell[r] = done.fleetCell[f]!;
+    rows.sample[r] = done.fleetSample[f]!;
+    rows.replicate[r] = Math.floor(r / P) % replicates;
+    rows.policy[r] = policies[r % P]!;
+    const values = cells.get(done.fleetCell[f]!)!.values;
+    rows.axes.forEach((axis, a) => (axis.values[r] = values[a]!));
+  }
+  return rows;
 }

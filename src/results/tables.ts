@@ -1,15 +1,21 @@
 /**
- * The result tables of a sweep, built in memory (browser-safe; src/results/files.ts writes them):
- * `summary.json` (per cell statistics and policy pairs) and `cells.csv` (one row per cell × policy).
- * Neither holds timing or machine facts (those live in manifest.json), so a sharded-and-merged sweep
- * gives byte-identical tables to an unsharded one.
+ * summary.json, a sweep's result table: per cell and policy the statistics of every metric, and the
+ * policy pairs. Built in memory and read back here, by the CLI and the page alike (browser-safe;
+ * src/results/write.ts writes the file; cells.csv, the same table flat, is in cellsCsv.ts). It holds
+ * no timing or machine facts (those live in manifest.json), so a sharded-and-merged sweep gives
+ * byte-identical tables to an unsharded one.
  *
  * @example
- *   const text = cellsCsv(summaryTable(meta, aggregate.summary(cells, study.axes)));
+ *   const text = summaryText(summaryTable(meta, aggregate.summary(cells, axes)));
+ *   const table = parseSummaryJson(text, 'summary.json'); // the same table, validated
  */
+import { z } from 'zod';
+import { formatIssues } from '../study/problems.js';
 import type { CellSummary } from '../sweep/aggregate.js';
 import { SWEEP_METRICS } from '../sweep/aggregate.js';
-import type { StatSummary } from '../stats/index.js';
+import { CHECKPOINT_FORMAT } from './checkpoint.js';
+import { InputError } from './errors.js';
+import { MANIFEST_FORMAT } from './manifest.js';
 
 export const SUMMARY_FORMAT = 'fleetsim-summary/1';
 
@@ -48,52 +54,109 @@ export function summaryTable(meta: SummaryMeta, cells: CellSummary[]): SummaryTa
   };
 }
 
-const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 'p50', 'p90', 'p99'] as const;
-
-function statValues(s: StatSummary | null): (number | null)[] {
-  if (s === null) return STAT_FIELDS.map(() => null);
-  return [s.mean, s.std, s.ci95[0], s.ci95[1], s.min, s.max, s.p50, s.p90, s.p99];
+/** The file's text: indented, one trailing newline. */
+export function summaryText(table: SummaryTable): string {
+  return `${JSON.stringify(table, null, 2)}\n`;
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
-function csvField(x: number | string | null): string {
-  if (x === null) return '';
-  const text = String(x);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+const finite = z.number(); // zod rejects Infinity and NaN: JSON's 1e400 parses to Infinity
+const StatSummarySchema = z.object({
+  n: z.int().nonnegative(),
+  mean: finite,
+  std: finite.nullable(),
+  ci95: z.tuple([finite.nullable(), finite.nullable()]),
+  min: finite,
+  max: finite,
+  p50: finite,
+  p90: finite,
+  p99: finite,
+});
+const PairSchema = z.object({
+  a: z.string(),
+  b: z.string(),
+  n: z.int().nonnegative(),
+  aWins: z.int().nonnegative(),
+  bWins: z.int().nonnegative(),
+  ties: z.int().nonnegative(),
+  aWinFraction: finite.nullable(),
+  bWinFraction: finite.nullable(),
+  latencyChange: StatSummarySchema.nullable(),
+  undefinedChange: z.int().nonnegative(),
+});
+const AxisValueSchema = z.union([finite, z.string()]);
+const SummarySchema = z.object({
+  format: z.literal(SUMMARY_FORMAT),
+  study: z.string(),
+  studyHash: z.string(),
+  seed: finite,
+  axes: z.array(z.object({ name: z.string(), values: z.array(AxisValueSchema).min(1) })),
+  policies: z.array(z.string()).min(1),
+  metrics: z.array(z.string()),
+  quantiles: z.string(),
+  cells: z.array(
+    z.object({
+      cell: z.int().nonnegative(),
+      values: z.record(z.string(), AxisValueSchema),
+      fleetRuns: z.int().nonnegative(),
+      policies: z.array(z.object({ policy: z.string(), metrics: z.record(z.string(), StatSummarySchema.nullable()) })),
+      pairs: z.array(PairSchema),
+    }),
+  ),
+});
 
-/**
- * One row per cell × policy: the cell, its axis values, the policy, the fleet runs, then
- * `<metric>_<mean|std|ci95Low|ci95High|min|max|p50|p90|p99>` for every metric, then
- * `winFraction_vs_<other>`: the fraction of fleet runs where this policy's avgLatency is lower.
- */
-export function cellsCsv(table: SummaryTable): string {
-  const header = [
-    'cell',
-    ...table.axes.map((a) => a.name),
-    'policy',
-    'fleetRuns',
-    ...table.metrics.flatMap((m) => STAT_FIELDS.map((f) => `${m}_${f}`)),
-    ...table.policies.map((p) => `winFraction_vs_${p}`),
-  ];
-  const rows = [header.map(csvField).join(',')];
-  for (const cell of table.cells) {
-    for (const ps of cell.policies) {
-      const wins = table.policies.map((other) => {
-        if (other === ps.policy) return null;
-        const pair = cell.pairs.find((q) => (q.a === ps.policy && q.b === other) || (q.b === ps.policy && q.a === other))!;
-        return pair.a === ps.policy ? pair.aWinFraction : pair.bWinFraction;
-      });
-      const row = [
-        cell.cell,
-        ...table.axes.map((a) => cell.values[a.name] ?? null),
-        ps.policy,
-        cell.fleetRuns,
-        ...table.metrics.flatMap((m) => statValues(ps.metrics[m] ?? null)),
-        ...wins,
-      ];
-      rows.push(row.map(csvField).join(','));
-    }
+/** Parses JSON text; a syntax error names the file. */
+function parseJson(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError(`${name}: not valid JSON (${(error as Error).message})`);
   }
-  return `${rows.join('\n')}\n`;
 }
+
+/** What a JSON document that is not a summary looks like, for the message. */
+function foreignJson(json: unknown, name: string): InputError | null {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return new InputError(
+      `${name}: not a fleetsim summary.json (the document is ${Array.isArray(json) ? 'an array' : typeof json}, not an object)`,
+    );
+  }
+  const format = (json as { format?: unknown }).format;
+  if (format === SUMMARY_FORMAT) return null;
+  if (format === MANIFEST_FORMAT)
+    return new InputError(`${name}: this is a sweep's manifest.json; open summary.json of the same directory`);
+  if (format === CHECKPOINT_FORMAT)
+    return new InputError(`${name}: this is a sweep's checkpoint.json; open summary.json of the same directory`);
+  if ('fleet' in json && 'name' in json)
+    return new InputError(`${name}: this looks like a study file; paste it into the study editor below to run it`);
+  const shown = typeof format === 'string' ? `format "${format.slice(0, 40)}"` : 'no "format" field';
+  return new InputError(`${name}: not a fleetsim summary.json (${shown}; expected "${SUMMARY_FORMAT}")`);
+}
+
+/** summary.json → the table, validated (shape, finite numbers, cells consistent with the axes). */
+export function parseSummaryJson(text: string, name: string): SummaryTable {
+  const json = parseJson(text, name);
+  const foreign = foreignJson(json, name);
+  if (foreign) throw foreign;
+  const parsed = SummarySchema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    const lines = formatIssues(parsed.error.issues);
+    throw new InputError(`${name}: ${lines.slice(0, 3).join('; ')}${lines.length > 3 ? ` (and ${lines.length - 3} more)` : ''}`);
+  }
+  const table = parsed.data;
+  checkConsistent(table, name);
+  return table;
+}
+
+/** Every cell has a value on every axis and statistics for every policy. */
+function checkConsistent(table: SummaryTable, name: string): void {
+  table.cells.forEach((cell, i) => {
+    for (const axis of table.axes) {
+      if (!(axis.name in cell.values)) throw new InputError(`${name}: cells[${i}].values: no value for the axis ${axis.name}`);
+    }
+    const names = cell.policies.map((p) => p.policy).join(',');
+    if (names !== table.policies.join(',')) {
+      throw new InputError(`${name}: cells[${i}].policies: ${names || 'none'}, but the table's policies are ${table.policies.join(',')}`);
+    }
+  });
+}
+

@@ -6,11 +6,12 @@
  *
  * @example
  *   const agg = new SweepAggregate(study.policies);
- *   await runSweep({ cells, units }, (b) => engine.run(b), agg, { afterBatch: save });
+ *   await runSweep({ cells, units }, engine, agg, { afterBatch: save }); // engine: src/platform/engine.ts
  */
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
 import { type BatchResult, type RunTotals, summarize } from '../model/metrics.js';
 import { POLICY } from '../model/policies.js';
+import type { Engine } from '../platform/engine.js';
 import type { Cell } from '../study/cells.js';
 import { cellFleet, loadFactor } from '../study/fleets.js';
 import type { SweepAggregate } from './aggregate.js';
@@ -50,7 +51,8 @@ export interface SweepHooks {
   batchAgentRuns?: number; // default: autoBatchAgentRuns()
 }
 
-export type Engine = (batch: Batch) => Promise<RunTotals>;
+/** What the loop needs of an Engine: a GpuEngine, or a test's stand-in, will do. */
+export type BatchRunner = Pick<Engine, 'run'>;
 
 export interface SweepTimes {
   engineSeconds: number;
@@ -98,11 +100,11 @@ interface InFlight {
 }
 
 /** Starts the engine on a built batch (null: nothing left). */
-function launch(built: Built | null, engine: Engine): InFlight | null {
+function launch(built: Built | null, engine: BatchRunner): InFlight | null {
   if (!built) return null;
   const started = performance.now();
   let finished = started;
-  const totals = engine(built.batch).finally(() => {
+  const totals = engine.run(built.batch).finally(() => {
     finished = performance.now();
   });
   // A failure surfaces where the loop awaits it; until then it must not count as unhandled.
@@ -123,7 +125,7 @@ function launch(built: Built | null, engine: Engine): InFlight | null {
  */
 export async function runSweep(
   plan: { cells: readonly Cell[]; units: readonly Unit[] },
-  engine: Engine,
+  engine: BatchRunner,
   aggregate: SweepAggregate,
   hooks: SweepHooks = {},
 ): Promise<SweepTimes> {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpuBackend, openBackend } from '../../src/cli/backend.js';
+import { cpuEngine, openEngine } from '../../src/platform/nodeEngine.js';
 import { loadStudy, runSweepCommand } from '../../src/cli/sweep.js';
 import { AGGREGATE_REL } from '../helpers/tolerances.js';
 import { closeSite, startSite, type Site } from '../helpers/site.js';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   writeFileSync(studyFile, JSON.stringify(STUDY, null, 2));
   const loaded = await loadStudy(studyFile);
   const options = { shard: { index: 0, count: 1 }, resume: false, quiet: true };
-  const gpu = await openBackend('gpu', () => undefined);
+  const gpu = await openEngine('gpu', () => undefined);
   try {
     out.gpu = join(dir, 'gpu');
     await runSweepCommand(studyFile, loaded, gpu, { ...options, out: out.gpu });
@@ -55,7 +55,7 @@ beforeAll(async () => {
     gpu.close();
   }
   out.cpu = join(dir, 'cpu');
-  await runSweepCommand(studyFile, loaded, cpuBackend(1), { ...options, out: out.cpu });
+  await runSweepCommand(studyFile, loaded, cpuEngine(1), { ...options, out: out.cpu });
   site = await startSite();
 }, 300_000);
 

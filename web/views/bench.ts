@@ -4,11 +4,12 @@
  * Worker) and draws that the same way. URL state: `w` (the workload shown), `bw` (the workload run in
  * the page), `budget` (seconds), `max` (largest fleet count).
  */
-import { WORKLOADS } from '../../bench/workloads.js';
+import { WORKLOADS } from '../../src/bench/workloads.js';
 import { type BenchFile, BenchFileError, parseBenchFile } from '../../src/results/benchFile.js';
 import { showBackend } from '../lib/badge.js';
 import { lineChart } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
+import { engineDetail } from '../../src/platform/engine.js';
 import { CpuWorkerEngine, pageEngine } from '../lib/engine.js';
 import { FileProblem, fileDrop, readTextFile } from '../lib/files.js';
 import type { ViewState } from '../lib/url.js';
@@ -181,9 +182,9 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     try {
       const gpu = await pageEngine(state.get('backend'));
       showBackend(gpu);
-      cpu = new CpuWorkerEngine('the CPU reference engine in a Web Worker');
+      cpu = new CpuWorkerEngine();
       const engines: NamedEngine[] =
-        gpu.backend === 'gpu'
+        gpu.name === 'gpu'
           ? [
               { name: 'webgpu', engine: gpu },
               { name: 'cpu-worker', engine: cpu },
@@ -198,7 +199,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
         signal: running.signal,
         progress: (text) => (progressText.textContent = text),
       });
-      progressText.textContent = gpu.backend === 'gpu' ? 'done' : `done (CPU only: ${gpu.detail})`;
+      progressText.textContent = gpu.name === 'gpu' ? 'done' : `done (CPU only: ${engineDetail(gpu)})`;
       state.set({ w: workloadSelect.value });
       show(result, `in-page run, ${result.environment.date}`);
       download.href = URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }));

@@ -14,7 +14,8 @@ import { PAPER_POLICIES, type PolicyName } from '../../src/model/policies.js';
 import { showBackend } from '../lib/badge.js';
 import { lineChart, policyColor, policyLabel } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
-import { backendBadge, type PageEngine, pageEngine } from '../lib/engine.js';
+import { type Engine, engineDetail } from '../../src/platform/engine.js';
+import { backendBadge, pageEngine } from '../lib/engine.js';
 import { currentView, readHash, ViewState } from '../lib/url.js';
 import { allocationData, perAgentData, scatterData, seriesGap } from './paperFigures.js';
 import { buildForm } from './paperForm.js';
@@ -45,7 +46,7 @@ interface Shown {
   perPolicy: AgentSummary[][];
   series: RunSeries[];
   gap: number;
-  engine: PageEngine;
+  engine: Engine;
   ms: number;
 }
 
@@ -245,14 +246,14 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         ...CHART_SIZE,
       }),
     );
-    const name = engine.backend === 'gpu' ? 'WebGPU engine' : 'CPU engine (Web Worker)';
+    const name = engine.name === 'gpu' ? 'WebGPU engine' : 'CPU engine (Web Worker)';
     caption.textContent =
       `Table II, the per-agent table and panels (a), (b), (d): the ${name}. Panel (c): the per-step series of the CPU reference ` +
       `engine (runSeriesCpu, in this page), whose step sums agree with the ${name}’s totals to ${next.gap.toExponential(1)} (relative` +
-      `${engine.backend === 'gpu' ? '; the GPU keeps queues in f32, so long runs with large queues drift further' : ''}). ` +
+      `${engine.name === 'gpu' ? '; the GPU keeps queues in f32, so long runs with large queues drift further' : ''}). ` +
       'Drag across a chart to zoom in; double-click to zoom out.';
     caption.dataset.seriesGap = String(next.gap);
-    message.show(`${backendBadge(engine)}: ${engine.detail}. ${scenario.steps} steps × 3 policies in ${next.ms.toFixed(0)} ms.`);
+    message.show(`${backendBadge(engine)}: ${engineDetail(engine)}. ${scenario.steps} steps × 3 policies in ${next.ms.toFixed(0)} ms.`);
   };
 
   const runOnce = async (scenario: PaperScenario, batch: Batch): Promise<void> => {

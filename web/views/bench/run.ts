@@ -1,13 +1,13 @@
 /**
  * A short benchmark in the page: the browser's WebGPU against the CPU reference engine in a Web Worker,
- * on one of the suite's workloads (bench/workloads.ts), fleet counts from 100 upward by ×10 until a
+ * on one of the suite's workloads (src/bench/workloads.ts), fleet counts from 100 upward by ×10 until a
  * run takes longer than the budget. Like `npm run bench`: backends interleaved at each size, a warm-up
  * run, then `repeats` timed runs (median, min, max). The result has the suite's file format, so the
  * same charts draw it and it can be saved next to the suite's files.
  */
-import { agentStepsOf, makeWorkloadBatch, type Workload } from '../../../bench/workloads.js';
+import { agentStepsOf, makeWorkloadBatch, type Workload } from '../../../src/bench/workloads.js';
 import type { BenchFile, Measurement } from '../../../src/results/benchFile.js';
-import type { PageEngine } from '../../lib/engine.js';
+import type { Engine } from '../../../src/platform/engine.js';
 
 export interface PageBenchOptions {
   workload: Workload;
@@ -20,7 +20,7 @@ export interface PageBenchOptions {
 }
 
 /** Named engines: 'webgpu' and 'cpu-worker' (only the CPU one where the browser has no WebGPU). */
-export type NamedEngine = { name: string; engine: PageEngine };
+export type NamedEngine = { name: string; engine: Engine };
 
 export async function runPageBench(engines: readonly NamedEngine[], options: PageBenchOptions): Promise<BenchFile> {
   const { workload, steps, budgetSeconds, repeats, maxFleets, signal, progress } = options;
@@ -58,13 +58,13 @@ export async function runPageBench(engines: readonly NamedEngine[], options: Pag
       if (median > budgetSeconds) active.delete(name);
     }
   }
-  const gpu = engines.find((e) => e.engine.backend === 'gpu');
+  const gpu = engines.find((e) => e.engine.name === 'gpu');
   return {
     environment: {
       date: new Date().toISOString(),
       browser: navigator.userAgent,
       cores: navigator.hardwareConcurrency || undefined,
-      adapter: gpu ? { description: gpu.engine.detail } : null,
+      adapter: gpu ? { description: gpu.engine.adapter ?? 'WebGPU adapter' } : null,
       options: { budget: budgetSeconds, repeats, steps, maxFleets, inPage: true },
     },
     measurements,

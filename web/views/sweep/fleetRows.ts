@@ -1,113 +1,15 @@
 /**
- * The per-fleet rows of a sweep (one per fleet run and policy): read from fleets/unit-*.arrow, joined,
- * made from a batch run in the page, and turned into the per-fleet latency changes and the summary
- * statistics (through the same src/stats accumulators as the CLI). Pure, no DOM: vitest runs it in Node.
+ * What the Sweep view computes from per-fleet rows (src/results/fleetRows.ts reads and makes them): the
+ * per-fleet latency changes, and the summary statistics through the same src/stats accumulators as
+ * the CLI. Pure, no DOM: vitest runs it in Node.
  */
-import { tableFromIPC } from 'apache-arrow';
-import { PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
-import { type CellSummary, policyPairs, SWEEP_METRICS } from '../../../src/sweep/aggregate.js';
+import { InputError } from '../../../src/results/errors.js';
+import type { FleetRows } from '../../../src/results/fleetRows.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../../../src/results/tables.js';
-import type { Cell } from '../../../src/study/cells.js';
-import type { BatchDone } from '../../../src/sweep/run.js';
-import { InputError } from './files.js';
+import { PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
+import { type CellSummary, policyPairs } from '../../../src/sweep/aggregate.js';
 
-/** Per-fleet rows (one per fleet run and policy) from fleets/unit-*.arrow, columnar. */
-export interface FleetRows {
-  count: number;
-  axes: { name: string; values: (number | string)[] }[]; // per row
-  cell: Uint32Array;
-  sample: Uint32Array;
-  replicate: Uint32Array;
-  policy: string[];
-  metrics: Record<string, Float64Array>;
-}
-
-const FLEET_KEYS = ['cell', 'sample', 'replicate', 'policy', 'avgLatency'] as const;
-const ROW_FIELDS = new Set(['cell', 'sample', 'replicate', 'policy', 'agents', 'load']);
-
-/** One Arrow IPC file (file or stream format) → its rows; refuses foreign tables. */
-export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
-  let table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (error) {
-    throw new InputError(`${name}: not an Arrow IPC file (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`);
-  }
-  const columns = table.schema.fields.map((f) => f.name);
-  const missing = FLEET_KEYS.filter((k) => !columns.includes(k));
-  if (missing.length > 0) {
-    throw new InputError(
-      `${name}: not a fleetsim per-fleet file: missing column(s) ${missing.join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`,
-    );
-  }
-  const count = table.numRows;
-  const numbers = (column: string): Float64Array => {
-    const vector = table.getChild(column)!;
-    const out = new Float64Array(count);
-    for (let r = 0; r < count; r++) {
-      const v = Number(vector.get(r));
-      if (!Number.isFinite(v))
-        throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
-      out[r] = v;
-    }
-    return out;
-  };
-  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !ROW_FIELDS.has(c));
-  const metrics: Record<string, Float64Array> = {};
-  for (const m of SWEEP_METRICS) if (columns.includes(m)) metrics[m] = numbers(m);
-  const policyVector = table.getChild('policy')!;
-  return {
-    count,
-    axes: axisNames.map((axis) => {
-      const vector = table.getChild(axis)!;
-      return {
-        name: axis,
-        values: Array.from({ length: count }, (_, r) => {
-          const v: unknown = vector.get(r);
-          return typeof v === 'number' ? v : String(v);
-        }),
-      };
-    }),
-    cell: Uint32Array.from(numbers('cell')),
-    sample: Uint32Array.from(numbers('sample')),
-    replicate: Uint32Array.from(numbers('replicate')),
-    policy: Array.from({ length: count }, (_, r) => String(policyVector.get(r))),
-    metrics,
-  };
-}
-
-/** Several files' rows as one (their axes and metrics must agree: files of one sweep). */
-export function concatFleetRows(parts: readonly { name: string; rows: FleetRows }[]): FleetRows {
-  const first = parts[0]!.rows;
-  const axes = first.axes.map((a) => a.name).join(',');
-  const metrics = Object.keys(first.metrics).join(',');
-  for (const { name, rows } of parts) {
-    if (rows.axes.map((a) => a.name).join(',') !== axes || Object.keys(rows.metrics).join(',') !== metrics) {
-      throw new InputError(
-        `${name}: its columns differ from ${parts[0]!.name}'s; per-fleet files of different sweeps cannot be opened together`,
-      );
-    }
-  }
-  const count = parts.reduce((n, p) => n + p.rows.count, 0);
-  const cat = <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: FleetRows) => T): T => {
-    const out = new make(count);
-    let at = 0;
-    for (const { rows } of parts) {
-      out.set(pick(rows), at);
-      at += rows.count;
-    }
-    return out;
-  };
-  return {
-    count,
-    axes: first.axes.map((a, i) => ({ name: a.name, values: parts.flatMap((p) => p.rows.axes[i]!.values) })),
-    cell: cat(Uint32Array, (r) => r.cell),
-    sample: cat(Uint32Array, (r) => r.sample),
-    replicate: cat(Uint32Array, (r) => r.replicate),
-    policy: parts.flatMap((p) => p.rows.policy),
-    metrics: Object.fromEntries(Object.keys(first.metrics).map((m) => [m, cat(Float64Array, (r) => r.metrics[m]!)])),
-  };
-}
+export type { FleetRows } from '../../../src/results/fleetRows.js';
 
 /** Row indices of each fleet run (cell, sample, replicate) by policy. */
 function fleetRuns(rows: FleetRows): Map<string, Map<string, number>> {
@@ -233,33 +135,4 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
     quantiles: 'p50/p90/p99 from a DDSketch with 0.5 % relative accuracy, clamped to [min, max]',
     cells,
   };
-}
-
-/**
- * A batch of a sweep run in the page as per-fleet rows, laid out like src/results/fleetRows.ts (fleet
- * run-major, policies adjacent), so page runs and opened Arrow files feed the same charts.
- */
-export function fleetRowsFromBatch(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): FleetRows {
-  const { replicates, policies, result } = done;
-  const P = policies.length;
-  const count = done.fleetCell.length * replicates * P;
-  const rows: FleetRows = {
-    count,
-    axes: axes.map((name) => ({ name, values: new Array<number | string>(count) })),
-    cell: new Uint32Array(count),
-    sample: new Uint32Array(count),
-    replicate: new Uint32Array(count),
-    policy: new Array<string>(count),
-    metrics: Object.fromEntries(SWEEP_METRICS.map((m) => [m, result[m].slice(0, count)])),
-  };
-  for (let r = 0; r < count; r++) {
-    const f = Math.floor(r / (replicates * P));
-    rows.cell[r] = done.fleetCell[f]!;
-    rows.sample[r] = done.fleetSample[f]!;
-    rows.replicate[r] = Math.floor(r / P) % replicates;
-    rows.policy[r] = policies[r % P]!;
-    const values = cells.get(done.fleetCell[f]!)!.values;
-    rows.axes.forEach((axis, a) => (axis.values[r] = values[a]!));
-  }
-  return rows;
 }

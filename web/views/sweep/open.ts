@@ -4,9 +4,12 @@
  * Per-fleet Arrow files opened alone attach to the shown result when they have its axes, otherwise
  * they make a result of their own (src/stats accumulators over their rows).
  */
-import type { SummaryTable } from '../../../src/results/tables.js';
-import { checkFile, InputError, parseCellsCsv, parseSummaryJson } from './files.js';
-import { concatFleetRows, type FleetRows, parseFleetArrow, summaryFromFleetRows } from './fleetRows.js';
+import { parseCellsCsv } from '../../../src/results/cellsCsv.js';
+import { InputError } from '../../../src/results/errors.js';
+import { concatFleetRows, type FleetRows, parseFleetArrow } from '../../../src/results/fleetRows.js';
+import { parseSummaryJson, type SummaryTable } from '../../../src/results/tables.js';
+import { checkFile } from './files.js';
+import { summaryFromFleetRows } from './fleetRows.js';
 import type { Loaded } from './results.js';
 
 export interface Opened {

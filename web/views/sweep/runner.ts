@@ -5,7 +5,9 @@
  * with a progress bar and a cancel button. The result is the same SummaryTable the CLI writes, offered
  * as summary.json and cells.csv downloads.
  */
-import { cellsCsv, summaryTable } from '../../../src/results/tables.js';
+import { cellsCsv } from '../../../src/results/cellsCsv.js';
+import { concatFleetRows, fleetRowsFromBatch, type FleetRows } from '../../../src/results/fleetRows.js';
+import { summaryTable } from '../../../src/results/tables.js';
 import { type ExpandedStudy, StudyError } from '../../../src/study/cells.js';
 import { axisLabels, axisName } from '../../../src/study/schema.js';
 import { SweepAggregate } from '../../../src/sweep/aggregate.js';
@@ -13,10 +15,11 @@ import { planUnits } from '../../../src/sweep/plan.js';
 import { DEFAULT_BATCH_AGENT_RUNS, runSweep, unitFleetRuns } from '../../../src/sweep/run.js';
 import { showBackend } from '../../lib/badge.js';
 import { el } from '../../lib/dom.js';
-import { CpuWorkerEngine, pageEngine, type PageEngine } from '../../lib/engine.js';
+import { WorkerEngine } from '../../../src/platform/browser.js';
+import type { Engine } from '../../../src/platform/engine.js';
+import { pageEngine } from '../../lib/engine.js';
 import type { ViewState } from '../../lib/url.js';
 import { MAX_BYTES } from './files.js';
-import { concatFleetRows, fleetRowsFromBatch, type FleetRows } from './fleetRows.js';
 import type { Loaded } from './results.js';
 import { EXAMPLES, pageStudy, studyAgentSteps, studyHash, studyProblems } from './studyText.js';
 
@@ -65,7 +68,7 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
   const progress = el('progress', { id: 'study-progress', max: 1, value: 0, 'aria-label': 'study progress' });
   const status = el('span', { id: 'study-status', role: 'status' }, '');
   let controller: AbortController | null = null;
-  let running: PageEngine | null = null;
+  let running: Engine | null = null;
 
   example.addEventListener('change', () => {
     const e = EXAMPLES.find((x) => x.name === example.value)!;
@@ -145,8 +148,8 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       );
       aborted.catch(() => undefined);
       const started = performance.now();
-      status.textContent = `running ${cells.length} cell(s), ${total.toLocaleString('en')} fleet runs on ${engine.backend === 'gpu' ? 'WebGPU' : 'the CPU engine in a worker'}…`;
-      const times = await runSweep({ cells, units }, (batch) => Promise.race([engine.run(batch), aborted]), aggregate, {
+      status.textContent = `running ${cells.length} cell(s), ${total.toLocaleString('en')} fleet runs on ${engine.name === 'gpu' ? 'WebGPU' : 'the CPU engine in a worker'}…`;
+      const times = await runSweep({ cells, units }, { run: (batch) => Promise.race([engine.run(batch), aborted]) }, aggregate, {
         signal,
         batchAgentRuns,
         progress: (done) => {
@@ -172,13 +175,13 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       );
       const rows = parts.length > 0 ? concatFleetRows(parts) : null;
       const seconds = (performance.now() - started) / 1000;
-      const where = engine.backend === 'gpu' ? `WebGPU, ${engine.detail}` : 'the CPU engine in a Web Worker';
+      const where = engine.name === 'gpu' ? `WebGPU, ${engine.adapter ?? 'WebGPU adapter'}` : 'the CPU engine in a Web Worker';
       status.textContent = `done: ${times.fleetRuns.toLocaleString('en')} fleet runs in ${seconds.toFixed(1)} s on ${where}${kept < total * study.policies.length ? ' (per-fleet rows kept for the first 2,000,000 only)' : ''}`;
       progress.value = 1;
       hooks.result({
         table,
         rows,
-        sources: [`a run in this page (${engine.backend === 'gpu' ? 'WebGPU' : 'CPU worker'})`],
+        sources: [`a run in this page (${engine.name === 'gpu' ? 'WebGPU' : 'CPU worker'})`],
         downloads: [
           { name: 'summary.json', text: `${JSON.stringify(table, null, 2)}\n`, type: 'application/json' },
           { name: 'cells.csv', text: cellsCsv(table), type: 'text/csv' },
@@ -202,7 +205,7 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
   const cancel = (): void => {
     controller?.abort();
     // The CPU worker stops at once; a WebGPU dispatch finishes on its own and its result is dropped.
-    if (running instanceof CpuWorkerEngine) running.terminate();
+    if (running instanceof WorkerEngine) running.terminate();
   };
   runButton.addEventListener('click', () => void run());
   cancelButton.addEventListener('click', cancel);

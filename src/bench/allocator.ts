@@ -11,9 +11,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
-import { POLICY } from '../src/model/policies.js';
-import { packageRoot } from '../src/platform/node.js';
+import { allocate, type FleetView, newAllocation, shareOf } from '../model/allocate.js';
+import { POLICY } from '../model/policies.js';
+import { packageRoot } from '../platform/node.js';
 
 export interface AllocatorRow {
   agents: number;

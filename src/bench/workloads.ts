@@ -1,12 +1,12 @@
 /**
- * The benchmark's workloads, shared by `npm run bench` (bench/suite.ts) and the page's Bench view:
+ * The benchmark's workloads, shared by the suite (src/bench/suite.ts: `npm run bench`, `fleetsim bench`) and the page's Bench view:
  * the paper's 4-agent fleet under each policy, and random fleets of exactly 16 and 64 agents under all
  * three, with Poisson arrivals. Browser-safe (imports nothing from Node).
  */
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
-import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY, PAPER_POLICIES, type PolicyName } from '../src/model/policies.js';
-import { randomFleet } from '../src/model/randomFleets.js';
+import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
+import { PAPER_AGENTS, PAPER_CONFIG } from '../model/paper.js';
+import { POLICY, PAPER_POLICIES, type PolicyName } from '../model/policies.js';
+import { randomFleet } from '../model/randomFleets.js';
 
 export interface Workload {
   name: string;

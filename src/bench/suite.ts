@@ -1,0 +1,353 @@
+/**
+ * The GPU-against-CPU benchmark suite, run by `npm run bench` (bench/suite.ts) and `fleetsim bench`. Unit: agent-steps per second
+ * (one agent of one fleet advanced one step, allocation included) and fleet runs per second.
+ *
+ * - Workloads: the paper's 4-agent fleet with Poisson arrivals under each policy, 1,000 steps; random
+ *   fleets of exactly 16 and 64 agents (all three policies); fleet counts from 100 upward by ×10 until
+ *   a backend's run takes longer than the time budget.
+ * - Backends, interleaved run by run so that machine drift hits all alike: the GPU engine (whatever
+ *   adapter Dawn finds), the CPU reference on one thread, the CPU reference on all cores (when the
+ *   worker pool is available), and the NumPy peer (bench/peers/numpy_peer.py, paper workloads only),
+ *   checked to give the same statistics before it is timed.
+ * - Each figure: a warm-up run, then `repeats` timed runs: median, min, max. Cold start (adapter,
+ *   device, pipelines, first result) is reported separately. Peak host memory (process RSS) and the GPU
+ *   buffers a run allocates.
+ * - Scaling: time against fleets, steps and agents with the fitted log-log exponent.
+ * - Results: a table on the terminal and bench/results/<date>-<host>.json with the raw samples.
+ *
+ *   npm run bench -- [--budget SECONDS] [--repeats N] [--quick] [--out DIR]     (or: fleetsim bench …)
+ *
+ * @example
+ *   const file = await runBenchSuite({ budget: 20, repeats: 3, quick: true }); // prints as it goes; returns the file written
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runBatchCpu } from '../cpu/engine.js';
+import { GpuEngine } from '../gpu/engine.js';
+import { AGENT_PARAMS, AGENT_STATE, RUN } from '../gpu/layout.js';
+import type { Batch } from '../model/batch.js';
+import { summarize } from '../model/metrics.js';
+import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
+import { cpuEngine } from '../platform/nodeEngine.js';
+import { openNodeGpu, packageRoot, packageVersion } from '../platform/node.js';
+import type { BenchFile } from '../results/benchFile.js';
+import { benchAllocator } from './allocator.js';
+import { agentStepsOf, makeWorkloadBatch, randomOf, type Workload, WORKLOADS } from './workloads.js';
+
+export interface BenchSuiteOptions {
+  /** Seconds: a backend stops growing a workload once one run takes longer (default 20). */
+  budget?: number;
+  /** Timed runs per figure, after a warm-up (default 3). */
+  repeats?: number;
+  /** Small sizes and 200 steps: a smoke test of the suite. */
+  quick?: boolean;
+  /** Directory of the results file (default bench/results). */
+  out?: string | undefined;
+}
+
+/** The options' defaults, for the scripts' and the CLI's help. */
+export const BENCH_DEFAULTS = { budget: 20, repeats: 3 } as const;
+const PYTHON = process.env.FLEETSIM_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+interface Backend {
+  name: string;
+  run(batch: Batch): Promise<unknown>;
+  bytes?(batch: Batch): number;
+}
+
+interface Measurement {
+  workload: string;
+  backend: string;
+  fleets: number;
+  steps: number;
+  agentSteps: number;
+  fleetRuns: number;
+  seconds: number[]; // the timed runs
+  median: number;
+  agentStepsPerSecond: number; // at the median
+  fleetRunsPerSecond: number;
+  peakRssMiB: number;
+  deviceBufferMiB?: number;
+}
+
+// ---- backends ----------------------------------------------------------------------------------------
+
+const STATE_BYTES = AGENT_STATE.bytes;
+const PARAMS_BYTES = AGENT_PARAMS.bytes;
+const RUN_BYTES = RUN.bytes;
+
+async function coldStartGpu(): Promise<{
+  gpu: Awaited<ReturnType<typeof openNodeGpu>>;
+  engine: GpuEngine | null;
+  phases: Record<string, number>;
+}> {
+  const t0 = performance.now();
+  const gpu = await openNodeGpu();
+  const t1 = performance.now();
+  if (!gpu) return { gpu, engine: null, phases: { adapterAndDevice: (t1 - t0) / 1000 } };
+  const engine = await GpuEngine.create(gpu.device, gpu.sources);
+  const t2 = performance.now();
+  const small = makeWorkloadBatch(WORKLOADS[2]!, 100, 100);
+  summarize(small, await engine.run(small));
+  const t3 = performance.now();
+  return {
+    gpu,
+    engine,
+    phases: { adapterAndDevice: (t1 - t0) / 1000, pipelines: (t2 - t1) / 1000, firstResult: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+  };
+}
+
+/** The NumPy peer as a backend: one subprocess per run; its own timer excludes Python's start-up. */
+function numpyRun(
+  policy: PolicyName,
+  fleets: number,
+  steps: number,
+): { seconds: number; stats: Record<string, { mean: number; sem: number }> } | null {
+  const child = spawnSync(PYTHON, [join(packageRoot(), 'bench', 'peers', 'numpy_peer.py'), String(fleets), String(steps), policy], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (child.status !== 0) return null;
+  return JSON.parse(child.stdout) as { seconds: number; stats: Record<string, { mean: number; sem: number }> };
+}
+
+/**
+ * The peer's statistics against fleetsim's on the same workload (different random streams, so the
+ * comparison is statistical): |mean difference| ≤ 4 combined standard errors for each metric.
+ */
+function checkPeer(policy: PolicyName, fleets: number, steps: number): string {
+  const peer = numpyRun(policy, fleets, steps);
+  if (peer === null) return 'unavailable (python3 with numpy not found)';
+  const batch = makeWorkloadBatch(
+    WORKLOADS.find((w) => w.numpy === policy)!,
+    fleets,
+    steps,
+  );
+  const result = summarize(batch, runBatchCpu(batch));
+  const problems: string[] = [];
+  for (const metric of ['avgLatency', 'throughput', 'utilization'] as const) {
+    const xs = [...result[metric]];
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sem = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) / xs.length);
+    const p = peer.stats[metric]!;
+    // fleetsim packs R, P and λ as f32, so fully deterministic metrics differ by ~1e-7 relative.
+    const bound = 4 * Math.hypot(sem, p.sem) + 1e-6 * Math.abs(mean);
+    if (Math.abs(mean - p.mean) > bound) problems.push(`${metric} ${p.mean} vs fleetsim ${mean} (bound ${bound.toPrecision(3)})`);
+  }
+  return problems.length === 0 ? 'same statistics (within 4 standard errors)' : `DIFFERENT: ${problems.join('; ')}`;
+}
+
+// ---- measuring ---------------------------------------------------------------------------------------
+
+function record(
+  w: string,
+  backend: string,
+  batch: Batch | { fleets: number; steps: number; agentSteps: number; runs: number },
+  seconds: number[],
+  deviceBytes?: number,
+): Measurement {
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const isBatch = 'config' in batch;
+  const agentSteps = isBatch ? agentStepsOf(batch) : batch.agentSteps;
+  const fleetRuns = isBatch ? batch.runs.count : batch.runs;
+  return {
+    workload: w,
+    backend,
+    fleets: isBatch ? batch.fleets.count : batch.fleets,
+    steps: isBatch ? batch.config.steps : batch.steps,
+    agentSteps,
+    fleetRuns,
+    seconds,
+    median,
+    agentStepsPerSecond: agentSteps / median,
+    fleetRunsPerSecond: fleetRuns / median,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    ...(deviceBytes === undefined ? {} : { deviceBufferMiB: deviceBytes / 2 ** 20 }),
+  };
+}
+
+function gpuBytes(batch: Batch, engine: GpuEngine): number {
+  // The buffers of the largest chunk: runs, agent parameters, agent state, its readback copy.
+  let most = 0;
+  for (const c of engine.planChunks(batch)) most = Math.max(most, c.runs.length * RUN_BYTES + c.agents * (PARAMS_BYTES + 2 * STATE_BYTES));
+  return most;
+}
+
+function line(m: Measurement): string {
+  const min = Math.min(...m.seconds);
+  const max = Math.max(...m.seconds);
+  return `${m.workload.padEnd(18)}${m.backend.padEnd(10)}${String(m.fleets).padStart(8)}${(m.agentStepsPerSecond / 1e6).toFixed(1).padStart(10)}${m.fleetRunsPerSecond.toFixed(0).padStart(12)}   ${m.median.toFixed(3)} s [${min.toFixed(3)}, ${max.toFixed(3)}]`;
+}
+
+/** Fits log(y) = a + b·log(x) by least squares; returns b. */
+function exponent(points: [number, number][]): number {
+  const lx = points.map(([x]) => Math.log(x));
+  const ly = points.map(([, y]) => Math.log(y));
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
+  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  let num = 0;
+  let den = 0;
+  lx.forEach((x, i) => {
+    num += (x - mx) * (ly[i]! - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
+
+/** Runs the suite, printing the table as it goes; returns the path of the results file it wrote. */
+export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<string> {
+  const BUDGET = options.budget ?? BENCH_DEFAULTS.budget;
+  const REPEATS = options.repeats ?? BENCH_DEFAULTS.repeats;
+  const QUICK = options.quick ?? false;
+  const STEPS = QUICK ? 200 : 1000;
+  const started = new Date();
+  const cold = await coldStartGpu();
+  const backends: Backend[] = [];
+  if (cold.engine) {
+    const engine = cold.engine;
+    backends.push({ name: 'gpu', run: (b) => engine.run(b), bytes: (b) => gpuBytes(b, engine) });
+  }
+  const cpu1: Backend = { name: 'cpu-1', run: (b) => Promise.resolve(runBatchCpu(b)) };
+  backends.push(cpu1);
+  const threads = availableParallelism();
+  const pool = threads > 1 ? cpuEngine(threads) : null;
+  if (pool) backends.push({ name: `cpu-${threads}`, run: (b) => pool.run(b) });
+
+  const adapter = cold.gpu?.adapter ?? null;
+  console.log(
+    `fleetsim bench ${packageVersion()} — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
+  console.log(`adapter: ${adapter ? `${adapter.vendor} ${adapter.architecture} ${adapter.description}` : 'none'}`);
+  console.log(
+    `cold start (GPU): ${Object.entries(cold.phases)
+      .map(([k, v]) => `${k} ${v.toFixed(3)} s`)
+      .join(', ')}`,
+  );
+
+  const peerChecks: Record<string, string> = {};
+  for (const p of PAPER_POLICIES) peerChecks[p] = checkPeer(p, 2000, 200);
+  console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${PAPER_POLICIES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
+
+  console.log(
+    `\n${'workload'.padEnd(18)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`,
+  );
+  const measurements: Measurement[] = [];
+  for (const w of WORKLOADS) {
+    const active = new Set(backends.map((b) => b.name));
+    let numpyActive = w.numpy !== undefined && !peerChecks[w.numpy]!.startsWith('unavailable');
+    for (let fleets = 100; active.size > 0 || numpyActive; fleets *= 10) {
+      if (fleets > (QUICK ? (w.numpy ? 10_000 : 1000) : 1_000_000)) break;
+      const batch = makeWorkloadBatch(w, fleets, STEPS);
+      const running = backends.filter((b) => active.has(b.name));
+      const samples = new Map<string, number[]>(running.map((b) => [b.name, []]));
+      const numpySamples: number[] = [];
+      for (const b of running) await b.run(batch); // warm-up
+      for (let rep = 0; rep < REPEATS; rep++) {
+        for (const b of running) {
+          const t0 = performance.now();
+          await b.run(batch);
+          samples.get(b.name)!.push((performance.now() - t0) / 1000);
+        }
+        if (numpyActive) {
+          const peer = numpyRun(w.numpy!, fleets, STEPS);
+          if (peer) numpySamples.push(peer.seconds);
+        }
+      }
+      for (const b of running) {
+        const m = record(w.name, b.name, batch, samples.get(b.name)!, b.bytes?.(batch));
+        measurements.push(m);
+        console.log(line(m));
+        if (m.median > BUDGET) active.delete(b.name);
+      }
+      if (numpyActive && numpySamples.length > 0) {
+        const m = record(w.name, 'numpy', { fleets, steps: STEPS, agentSteps: agentStepsOf(batch), runs: batch.runs.count }, numpySamples);
+        measurements.push(m);
+        console.log(line(m));
+        if (m.median > BUDGET) numpyActive = false;
+      }
+    }
+  }
+
+  // Scaling: fleets (from the sweep above), steps and agents, per backend.
+  const scaling: Record<string, Record<string, number>> = {};
+  for (const b of [...backends.map((x) => x.name), 'numpy']) {
+    const byFleets = measurements.filter((m) => m.workload === 'paper-static' && m.backend === b && m.fleets >= 1000);
+    if (byFleets.length >= 2) (scaling[b] ??= {}).fleets = exponent(byFleets.map((m) => [m.fleets, m.median]));
+  }
+  const stepsFleets = QUICK ? 1000 : 10_000;
+  for (const b of backends) {
+    const bySteps: [number, number][] = [];
+    for (const steps of [250, 500, 1000, 2000]) {
+      const batch = makeWorkloadBatch(WORKLOADS[0]!, stepsFleets, QUICK ? steps / 5 : steps);
+      const t0 = performance.now();
+      await b.run(batch);
+      bySteps.push([batch.config.steps, (performance.now() - t0) / 1000]);
+    }
+    const byAgents: [number, number][] = [];
+    for (const n of [4, 16, 64]) {
+      const w: Workload = { name: `random${n}`, policies: ['static'], fleet: randomOf(n) };
+      const batch = makeWorkloadBatch(w, stepsFleets, QUICK ? 200 : 500);
+      await b.run(batch);
+      const t0 = performance.now();
+      await b.run(batch);
+      byAgents.push([n, (performance.now() - t0) / 1000]);
+    }
+    scaling[b.name] = { ...scaling[b.name], steps: exponent(bySteps), agents: exponent(byAgents) };
+  }
+  console.log('\nscaling exponents (time ∝ x^b; 1 = linear):');
+  for (const [b, s] of Object.entries(scaling))
+    console.log(
+      `  ${b.padEnd(8)} ${Object.entries(s)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
+
+  // The allocator alone.
+  const allocator = await benchAllocator(cold.gpu?.device ?? null, QUICK);
+  console.log('\none allocation (adaptive) over N agents, median µs: N, cpu, gpu (dispatch + readback)');
+  for (const a of allocator)
+    console.log(
+      `  ${String(a.agents).padStart(8)} ${a.cpuMicros.toFixed(2).padStart(12)} ${a.gpuMicros === null ? '–' : a.gpuMicros.toFixed(1).padStart(12)}`,
+    );
+
+  // Headline ratios at the largest common paper-fleet size.
+  const ratios: Record<string, number> = {};
+  for (const p of PAPER_POLICIES) {
+    const at = (b: string): Measurement | undefined => measurements.filter((m) => m.workload === `paper-${p}` && m.backend === b).at(-1);
+    const gpu = at('gpu');
+    const cpu = measurements.find((m) => m.workload === `paper-${p}` && m.backend === 'cpu-1' && m.fleets === gpu?.fleets);
+    if (gpu && cpu) ratios[`paper-${p} gpu/cpu-1 at ${gpu.fleets} fleets`] = gpu.agentStepsPerSecond / cpu.agentStepsPerSecond;
+  }
+  console.log(
+    '\n' +
+      Object.entries(ratios)
+        .map(([k, v]) => `${k}: ${v.toFixed(1)}×`)
+        .join('\n'),
+  );
+
+  const date = started.toISOString().slice(0, 10);
+  const dir = options.out ?? join(packageRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${date}-${hostname()}${QUICK ? '-quick' : ''}.json`);
+  const environment = {
+    date: started.toISOString(),
+    host: hostname(),
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: totalmem() / 2 ** 30,
+    node: process.version,
+    fleetsim: packageVersion(),
+    adapter,
+    options: { budget: BUDGET, repeats: REPEATS, quick: QUICK, steps: STEPS },
+  };
+  const output: BenchFile = { environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios };
+  await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+  pool?.close();
+  cold.gpu?.close();
+  return file;
+}

@@ -1,0 +1,249 @@
+/**
+ * cells.csv: the summary table flat, one row per cell × policy, for spreadsheets and pandas; written and
+ * read back here, by the CLI and the page alike (browser-safe; src/results/write.ts writes the file).
+ * It holds no latency-change statistics (summary.json and the per-fleet rows do).
+ *
+ * @example
+ *   const text = cellsCsv(table);
+ *   const again = parseCellsCsv(text, 'cells.csv'); // the same means, CIs and win fractions
+ */
+import type { StatSummary } from '../stats/index.js';
+import { type CellSummary, policyPairs } from '../sweep/aggregate.js';
+import { InputError } from './errors.js';
+import { SUMMARY_FORMAT, type SummaryTable } from './tables.js';
+
+const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 'p50', 'p90', 'p99'] as const;
+
+function statValues(s: StatSummary | null): (number | null)[] {
+  if (s === null) return STAT_FIELDS.map(() => null);
+  return [s.mean, s.std, s.ci95[0], s.ci95[1], s.min, s.max, s.p50, s.p90, s.p99];
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+function csvField(x: number | string | null): string {
+  if (x === null) return '';
+  const text = String(x);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * One row per cell × policy: the cell, its axis values, the policy, the fleet runs, then
+ * `<metric>_<mean|std|ci95Low|ci95High|min|max|p50|p90|p99>` for every metric, then
+ * `winFraction_vs_<other>`: the fraction of fleet runs where this policy's avgLatency is lower.
+ */
+export function cellsCsv(table: SummaryTable): string {
+  const header = [
+    'cell',
+    ...table.axes.map((a) => a.name),
+    'policy',
+    'fleetRuns',
+    ...table.metrics.flatMap((m) => STAT_FIELDS.map((f) => `${m}_${f}`)),
+    ...table.policies.map((p) => `winFraction_vs_${p}`),
+  ];
+  const rows = [header.map(csvField).join(',')];
+  for (const cell of table.cells) {
+    for (const ps of cell.policies) {
+      const wins = table.policies.map((other) => {
+        if (other === ps.policy) return null;
+        const pair = cell.pairs.find((q) => (q.a === ps.policy && q.b === other) || (q.b === ps.policy && q.a === other))!;
+        return pair.a === ps.policy ? pair.aWinFraction : pair.bWinFraction;
+      });
+      const row = [
+        cell.cell,
+        ...table.axes.map((a) => cell.values[a.name] ?? null),
+        ps.policy,
+        cell.fleetRuns,
+        ...table.metrics.flatMap((m) => statValues(ps.metrics[m] ?? null)),
+        ...wins,
+      ];
+      rows.push(row.map(csvField).join(','));
+    }
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+/** RFC 4180 records (quoted fields may hold commas, quotes and line breaks); each with its line number. */
+export function csvRecords(text: string): { line: number; fields: string[] }[] {
+  const records: { line: number; fields: string[] }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else {
+        if (c === '\n') line++;
+        field += c;
+      }
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      fields.push(field);
+      if (!(fields.length === 1 && fields[0] === '')) records.push({ line: start, fields });
+      fields = [];
+      field = '';
+      line++;
+      start = line;
+    } else field += c;
+  }
+  if (quoted) throw new InputError(`a quoted field that starts on line ${start} is never closed`);
+  if (field !== '' || fields.length > 0) {
+    fields.push(field);
+    records.push({ line: start, fields });
+  }
+  return records;
+}
+
+/** A CSV number: '' is null; anything not a finite number (text, 1e999) is a problem at its line and column. */
+function csvNumber(text: string, where: () => string): number | null {
+  if (text === '') return null;
+  const value = Number(text);
+  if (text.trim() === '' || Number.isNaN(value)) throw new InputError(`${where()}: "${text.slice(0, 40)}" is not a number`);
+  if (!Number.isFinite(value)) throw new InputError(`${where()}: ${text.slice(0, 40)} overflows (not a finite number)`);
+  return value;
+}
+
+/**
+ * cells.csv → the table. The columns are the CLI's: `cell`, the axes, `policy`, `fleetRuns`,
+ * `<metric>_<stat>`, `winFraction_vs_<policy>`. The pairs get their win fractions from the last
+ * columns; cells.csv has no latency-change statistics (summary.json and the Arrow rows do).
+ */
+export function parseCellsCsv(text: string, name: string): SummaryTable {
+  let records: { line: number; fields: string[] }[];
+  try {
+    records = csvRecords(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new InputError(`${name}: ${(error as Error).message}`);
+  }
+  const header = records[0]?.fields ?? [];
+  const cellAt = header.indexOf('cell');
+  const policyAt = header.indexOf('policy');
+  const runsAt = header.indexOf('fleetRuns');
+  const metrics = header.filter((h) => h.endsWith('_mean')).map((h) => h.slice(0, -'_mean'.length));
+  const missing = [
+    cellAt < 0 ? 'cell' : '',
+    policyAt < 0 ? 'policy' : '',
+    runsAt < 0 ? 'fleetRuns' : '',
+    metrics.length === 0 ? '<metric>_mean' : '',
+  ].filter((m) => m !== '');
+  for (const m of metrics) for (const s of STAT_FIELDS) if (!header.includes(`${m}_${s}`)) missing.push(`${m}_${s}`);
+  if (missing.length > 0 || policyAt < cellAt) {
+    const found = header
+      .slice(0, 6)
+      .map((h) => h.slice(0, 30))
+      .join(', ');
+    throw new InputError(
+      `${name}: not a fleetsim cells.csv: missing column(s) ${missing.slice(0, 4).join(', ') || 'cell before policy'}${missing.length > 4 ? '…' : ''} (its columns begin: ${found || 'nothing'})`,
+    );
+  }
+  const axisNames = header.slice(cellAt + 1, policyAt);
+  const winColumns = header.map((h, i) => [h, i] as const).filter(([h]) => h.startsWith('winFraction_vs_'));
+  const rows = records.slice(1);
+  if (rows.length === 0) throw new InputError(`${name}: the header has no rows under it`);
+
+  const policies: string[] = [];
+  const axisValues = axisNames.map(() => [] as (number | string)[]);
+  const cells = new Map<number, CellSummary>();
+  const wins = new Map<number, Map<string, Map<string, number | null>>>(); // cell → policy → other → fraction
+  for (const { line, fields } of rows) {
+    if (fields.length !== header.length)
+      throw new InputError(`${name}: line ${line} has ${fields.length} fields, the header has ${header.length}`);
+    const at = (column: number) => () => `${name}: line ${line}, column ${header[column]}`;
+    const need = (column: number): number => {
+      const v = csvNumber(fields[column]!, at(column));
+      if (v === null) throw new InputError(`${at(column)()}: empty`);
+      return v;
+    };
+    const index = need(cellAt);
+    const runs = need(runsAt);
+    if (!Number.isSafeInteger(index) || index < 0) throw new InputError(`${at(cellAt)()}: ${index} is not a cell number`);
+    if (!Number.isSafeInteger(runs) || runs < 0) throw new InputError(`${at(runsAt)()}: ${runs} is not a count of fleet runs`);
+    const policy = fields[policyAt]!;
+    if (policy === '') throw new InputError(`${at(policyAt)()}: empty`);
+    if (!policies.includes(policy)) policies.push(policy);
+    let cell = cells.get(index);
+    if (!cell) {
+      const values: Record<string, number | string> = {};
+      axisNames.forEach((axis, a) => {
+        const raw = fields[cellAt + 1 + a]!;
+        const number = raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+        values[axis] = number;
+        if (!axisValues[a]!.includes(number)) axisValues[a]!.push(number);
+      });
+      cell = { cell: index, values, fleetRuns: runs, policies: [], pairs: [] };
+      cells.set(index, cell);
+      wins.set(index, new Map());
+    }
+    if (cell.policies.some((p) => p.policy === policy))
+      throw new InputError(`${name}: line ${line}: cell ${index} has the policy ${policy} twice`);
+    const stats: Record<string, StatSummary | null> = {};
+    for (const m of metrics) {
+      const v = STAT_FIELDS.map((s) => {
+        const column = header.indexOf(`${m}_${s}`);
+        return csvNumber(fields[column]!, at(column));
+      });
+      const [mean, std, lo, hi, min, max, p50, p90, p99] = v;
+      stats[m] =
+        mean === null || mean === undefined
+          ? null
+          : {
+              n: runs,
+              mean,
+              std: std ?? null,
+              ci95: [lo ?? null, hi ?? null],
+              min: min ?? mean,
+              max: max ?? mean,
+              p50: p50 ?? mean,
+              p90: p90 ?? mean,
+              p99: p99 ?? mean,
+            };
+    }
+    cell.policies.push({ policy, metrics: stats });
+    wins.get(index)!.set(policy, new Map(winColumns.map(([h, i]) => [h.slice('winFraction_vs_'.length), csvNumber(fields[i]!, at(i))])));
+  }
+  for (const cell of cells.values()) {
+    const byPolicy = wins.get(cell.cell)!;
+    cell.pairs = policyPairs(policies).flatMap(([a, b]) => {
+      const aw = byPolicy.get(a)?.get(b) ?? null;
+      const bw = byPolicy.get(b)?.get(a) ?? null;
+      if (aw === null && bw === null) return [];
+      const n = cell.fleetRuns;
+      const aWins = Math.round((aw ?? 0) * n);
+      const bWins = Math.round((bw ?? 0) * n);
+      return [
+        {
+          a,
+          b,
+          n,
+          aWins,
+          bWins,
+          ties: Math.max(0, n - aWins - bWins),
+          aWinFraction: aw,
+          bWinFraction: bw,
+          latencyChange: null,
+          undefinedChange: 0,
+        },
+      ];
+    });
+  }
+  return {
+    format: SUMMARY_FORMAT,
+    study: name.replace(/\.csv$/i, ''),
+    studyHash: '',
+    seed: 0,
+    axes: axisNames.map((axis, a) => ({ name: axis, values: axisValues[a]! })),
+    policies,
+    metrics,
+    quantiles: '',
+    cells: [...cells.values()].sort((x, y) => x.cell - y.cell),
+  };
+}

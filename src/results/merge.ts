@@ -1,0 +1,115 @@
+/**
+ * Merging the complete shards of one sweep into the directory an unsharded run gives: the aggregates
+ * merge exactly (src/stats), so summary.json and cells.csv are byte-identical to an unsharded run's;
+ * the per-fleet files are copied; the manifest lists every shard's engines. Every check happens before
+ * `out` is touched; a problem is an InputError naming the directory.
+ *
+ * @example
+ *   const { shards } = await mergeShards(['s0', 's1'], 'merged', studyFromManifest, runtime);
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SweepAggregate } from '../sweep/aggregate.js';
+import { planUnits, WHOLE } from '../sweep/plan.js';
+import { type SweepTimes, unitFleetRuns } from '../sweep/run.js';
+import type { Checkpoint } from './checkpoint.js';
+import { InputError } from './errors.js';
+import { FILES } from './files.js';
+import { type ManifestFields, type ManifestRead, sweepManifest } from './manifest.js';
+import { type LoadedStudy, readCheckpoint, readManifest, writeCheckpoint, writeManifest, writeTables } from './write.js';
+
+interface Shard {
+  dir: string;
+  checkpoint: Checkpoint;
+  manifest: ManifestRead;
+}
+
+/** Reads every shard and checks that they are the complete, distinct shards of one study and seed. */
+async function readShards(dirs: readonly string[]): Promise<Shard[]> {
+  const parts: Shard[] = [];
+  for (const dir of dirs) {
+    const checkpoint = await readCheckpoint(dir);
+    if (checkpoint === null) throw new InputError(`${dir}: no ${FILES.checkpoint}; not a sweep result directory`);
+    if (!checkpoint.complete)
+      throw new InputError(
+        `${dir}: shard ${checkpoint.shard.index}/${checkpoint.shard.count} is not complete (${checkpoint.unitsDone}/${checkpoint.unitsTotal} units); finish it with --resume`,
+      );
+    parts.push({ dir, checkpoint, manifest: await readManifest(dir) });
+  }
+  const first = parts[0]!.checkpoint;
+  for (const p of parts) {
+    if (p.checkpoint.studyHash !== first.studyHash || p.checkpoint.seed !== first.seed) {
+      throw new InputError(`${p.dir}: a shard of a different study or seed than ${parts[0]!.dir}; refusing to merge`);
+    }
+    if (p.checkpoint.shard.count !== first.shard.count)
+      throw new InputError(`${p.dir}: split into ${p.checkpoint.shard.count} shards, ${parts[0]!.dir} into ${first.shard.count}`);
+  }
+  const indices = parts.map((p) => p.checkpoint.shard.index).sort((a, b) => a - b);
+  const missing = Array.from({ length: first.shard.count }, (_, i) => i).filter((i) => !indices.includes(i));
+  const repeated = indices.filter((x, i) => indices[i - 1] === x);
+  if (repeated.length > 0) throw new InputError(`shard ${repeated[0]} given twice`);
+  if (missing.length > 0) throw new InputError(`missing shard(s) ${missing.join(', ')} of ${first.shard.count}`);
+  return parts;
+}
+
+/**
+ * Merges the shard directories `dirs` (all N of them) into `out`, which must not hold a sweep.
+ * `studyFromManifest` expands and hashes the study recorded in a manifest.
+ */
+export async function mergeShards(
+  dirs: readonly string[],
+  out: string,
+  studyFromManifest: (study: unknown) => Promise<LoadedStudy>,
+  runtime: ManifestFields['runtime'],
+): Promise<{ shards: number; fleetRuns: number }> {
+  const parts = await readShards(dirs);
+  const first = parts[0]!.checkpoint;
+  if (existsSync(join(out, FILES.manifest)) || existsSync(join(out, FILES.checkpoint))) {
+    throw new InputError(`--out ${out}: already holds a sweep; choose another directory`);
+  }
+  const loaded = await studyFromManifest(parts[0]!.manifest.study);
+  if (loaded.hash !== first.studyHash) throw new InputError(`${parts[0]!.dir}: the manifest's study does not match its checkpoint`);
+
+  const aggregate = new SweepAggregate(loaded.study.policies);
+  const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
+  for (const p of parts) {
+    aggregate.merge(SweepAggregate.fromJSON(p.checkpoint.aggregate));
+    for (const k of Object.keys(times) as (keyof SweepTimes)[]) times[k] += p.checkpoint.times[k];
+  }
+  await mkdir(out, { recursive: true });
+  for (const p of parts) {
+    const from = join(p.dir, FILES.fleets);
+    if (!existsSync(from)) continue;
+    for (const name of (await readdir(from)).filter((n) => n.endsWith('.arrow'))) {
+      await mkdir(join(out, FILES.fleets), { recursive: true });
+      await copyFile(join(from, name), join(out, FILES.fleets, name));
+    }
+  }
+  const units = planUnits(loaded.cells).length;
+  await writeCheckpoint(out, {
+    ...first,
+    shard: WHOLE,
+    unitsDone: units,
+    unitsTotal: units,
+    complete: true,
+    times,
+    aggregate: aggregate.toJSON(),
+  });
+  await writeTables(out, loaded, aggregate);
+  const fleetRuns = unitFleetRuns(planUnits(loaded.cells), loaded.cells);
+  const counts = {
+    cells: loaded.cells.length,
+    units,
+    fleetRuns,
+    policies: loaded.study.policies.length,
+    runs: fleetRuns * loaded.study.policies.length,
+    shardsMerged: parts.length,
+  };
+  const engines = parts.flatMap((p) => p.manifest.backends);
+  await writeManifest(
+    out,
+    sweepManifest({ loaded, studyFile: parts[0]!.dir, engines, shard: WHOLE, counts, times, complete: true, runtime }),
+  );
+  return { shards: parts.length, fleetRuns: times.fleetRuns };
+}
