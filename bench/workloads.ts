@@ -6,7 +6,7 @@
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
-import { randomFleet } from '../src/model/randomFleets.js';
+import { DEFAULT_RANDOM_FLEETS, randomFleet } from '../src/model/randomFleets.js';
 
 export interface Workload {
   name: string;
@@ -21,7 +21,7 @@ const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
 export const randomOf =
   (n: number) =>
   (index: number): FleetSpec =>
-    randomFleet(1, index, { agents: [n, n], T: [5, 500], R: [0, 1], priorities: [1, 2, 3], load: [0.3, 1.5], capacity: 1 });
+    randomFleet(1, index, { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] });
 
 export const WORKLOADS: Workload[] = [
   ...POLICY_NAMES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),
