@@ -1,5 +1,5 @@
 /**
- * Counter-based random numbers and the exact Poisson sampler (CPU side; test/gpu-draws.test.ts checks
+ * Counter-based random numbers and the exact Poisson sampler (CPU side; test/gpu-vs-cpu.test.ts checks
  * that the GPU produces the same draws).
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';

@@ -3,7 +3,7 @@
  * order and the same f32 arithmetic (every operation rounded with Math.fround in WGSL's evaluation
  * order), so the GPU and the CPU return the same count for the same draws. They can differ only where
  * a GPU transcendental (exp, log, sqrt) or a fused multiply-add rounds differently and the draw lies
- * within an ulp of a decision threshold; test/gpu-draws.test.ts counts such cases.
+ * within an ulp of a decision threshold; test/gpu-vs-cpu.test.ts counts such cases.
  *
  * - mean < INVERSION_MAX_MEAN: inversion by sequential search (one draw, expected mean + 1 steps),
  *   stopping where the f32 running sum stops growing;
