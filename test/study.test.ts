@@ -211,8 +211,8 @@ describe('study fleets', () => {
   });
 
   it('keeps both draw layouts of the one generator: the fleets of a seed never change', () => {
-    // Sums over 200 fleets of N, T, R, P and λ, measured before the two generators became one module
-    // (src/model/randomFleets.ts); any change to a layout's draw order or arithmetic moves them.
+    // Sums over 200 fleets of N, T, R, P and λ: any change to a layout's draw order or arithmetic
+    // (src/model/randomFleets.ts) moves them.
     const sums = (fleets: readonly (readonly AgentSpec[])[]): number[] =>
       fleets.flat().reduce((s, a) => [s[0]! + 1, s[1]! + a.T, s[2]! + a.R, s[3]! + a.P, s[4]! + a.lambda], [0, 0, 0, 0, 0]);
     const spec = 'random' in random.fleet ? random.fleet.random : null;
