@@ -12,7 +12,7 @@ import { type AgentSummary, type BatchResult, runSummary, summarize } from '../.
 import { MODEL_TABLE_II, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { POLICY_NAMES, type PolicyName } from '../../src/model/policies.js';
 import { showBackend } from '../lib/badge.js';
-import { lineChart, POLICY_COLORS } from '../lib/charts.js';
+import { destroyCharts, lineChart, POLICY_COLORS } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
 import { backendBadge, type PageEngine, pageEngine } from '../lib/engine.js';
 import { currentView, readHash, ViewState } from '../lib/url.js';
@@ -117,10 +117,6 @@ function agentTable(shown: Shown): HTMLTableElement {
 }
 
 const policySeries = (points: boolean) => POLICY_NAMES.map((p) => ({ label: POLICY_LABEL[p], color: policyColor(p), points }));
-
-function destroyCharts(root: ParentNode): void {
-  for (const figure of root.querySelectorAll<HTMLElement & { plot?: { destroy(): void } }>('figure.chart')) figure.plot?.destroy();
-}
 
 function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
   const r = POLICY_NAMES.indexOf(policy);
