@@ -95,8 +95,8 @@ export function logPoissonPmf(k: number, mean: number): number {
  * The sampler with its per-mean constants cached: PTRS's (b, a, 1/α, v_r, ln 1/α, ⌊μ⌋, frac μ) and
  * inversion's running sums P(K ≤ k) are computed once per distinct mean, not per draw. A mean rarely
  * changes from one step of an agent to the next (only where a rate schedule switches segment), so the
- * engine keeps one sampler per agent. The constants are the same f32 expressions in the same order as
- * before caching, so every count is bit-identical to the uncached definition.
+ * engine keeps one sampler per agent. The constants are the same f32 expressions, in the same order,
+ * as computing them per draw (test/random.test.ts's oracle does), so every count is bit-identical.
  *
  * @example
  *   const sampler = new PoissonSampler(); const k = sampler.sample(80, draws);
