@@ -3,9 +3,9 @@
  * batches that between them use every feature of the engine (deterministic and Poisson arrivals with
  * means from 0 through both samplers up to 5·10^6, schedules, every signal, exponential work, warm-up,
  * requests in the system, capacity ≠ 1, idle fleets, custom stream ids, seeds above 2^32, runs in any
- * order, partial ranges accumulated onto non-zero totals). The hashes were recorded from the engine
- * as it stood before the lean rewrite (commit 2df65d8), so any change to any bit of any result fails
- * here; `test/golden/cpu-engine.json` holds them per case and per field, so a failure names both.
+ * order, partial ranges accumulated onto non-zero totals). Any change to any bit of any result fails
+ * here (where the hashes came from: bench/NOTES.md, The CPU engine); `test/golden/cpu-engine.json` holds
+ * them per case and per field, so a failure names both.
  *
  * The values change only when the model does, on purpose. Then re-record them with
  *   FLEETSIM_WRITE_GOLDEN=1 npx vitest run test/cpu-golden.test.ts

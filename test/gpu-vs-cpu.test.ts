@@ -9,14 +9,11 @@
  * - Arrival counts: identical, except where a GPU transcendental (exp/log/sqrt, which WGSL lets be
  *   a few ulp off) or a fused multiply-add puts a draw on the other side of a sampler threshold.
  *   Such divergences are counted and must stay at or below 1 in 100,000 draws. Both sides hand the
- *   sampler the same f32 mean f32(f32(λ)·f32(Δt))·f32(m(t)) (src/model/schedule.ts); until the CPU
- *   rounded f64 λ·Δt instead, means differed by one ulp on some agents when Δt is not an f32 (0.1,
- *   0.01), which moves a count only when a draw lies within that ulp of a threshold: none of the
- *   draws of these groups did, so that was not the cause of the one divergence seen on lavapipe
- *   (seed 44, Δt = 1): there PTRS's acceptance test compares two f32 values one ulp apart (fleet 121,
- *   agent 15, step 645, mean 21.03: −3.3467228 against −3.3467226), which the simulate kernel
- *   evaluates the other way round from the CPU and from the draws kernel (another compilation of
- *   the same WGSL): a threshold case of the counted kind.
+ *   sampler the same f32 mean f32(f32(λ)·f32(Δt))·f32(m(t)) (src/model/schedule.ts), so the means
+ *   never differ. The one divergence seen on lavapipe (seed 44, Δt = 1) is a threshold case of the
+ *   counted kind: PTRS's acceptance test compares two f32 values one ulp apart (fleet 121, agent 15,
+ *   step 645, mean 21.03: −3.3467228 against −3.3467226), which the simulate kernel evaluates the
+ *   other way round from the CPU and from the draws kernel (another compilation of the same WGSL).
  * - Exponential work per request: identical bits (same draws, portable logf32, f32 sums in draw
  *   order), but for counted cases at the same rate as the counts.
  * - Per-run float metrics, on runs whose arrivals agree (the CPU keeps f64 state, the GPU f32):

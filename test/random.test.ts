@@ -1,5 +1,5 @@
 /**
- * Counter-based random numbers and the exact Poisson sampler (CPU side; test/gpu-draws.test.ts checks
+ * Counter-based random numbers and the exact Poisson sampler (CPU side; test/gpu-vs-cpu.test.ts checks
  * that the GPU produces the same draws).
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
@@ -243,8 +243,9 @@ describe('exact Poisson sampler', () => {
   });
 
   /**
-   * The sampler as it was defined before its per-mean constants were cached and before its acceptance
-   * test learned to skip the logarithms where the f64 ratio decides (src/random/poisson.ts): the oracle.
+   * The sampler by its plain definition, the oracle: its per-mean constants computed on every call and
+   * its acceptance test always taking the logarithms (src/random/poisson.ts caches the first and skips
+   * the second where the f64 ratio decides).
    */
   function uncachedPoisson(mean: number, draws: DrawStream): number {
     const f = Math.fround;

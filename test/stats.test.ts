@@ -440,8 +440,8 @@ describe('StatAccumulator', () => {
 });
 
 /**
- * StatAccumulator.toJSON as it was computed before the Superaccumulator and BinCounts: every value
- * into ExactSum (x² by addProduct), the sketch's bins counted in Maps with the library's key mapping.
+ * StatAccumulator.toJSON by its plain definition, the oracle (no Superaccumulator, no BinCounts): every
+ * value into ExactSum (x² by addProduct), the sketch's bins counted in Maps with the library's key mapping.
  */
 function referenceJson(xs: readonly number[], relativeAccuracy = 0.005): StatJson {
   const mapping = new DDSketch({ relativeAccuracy }).mapping;

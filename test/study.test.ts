@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
+import type { AgentSpec } from '../src/model/batch.js';
+import { randomFleets } from '../src/model/randomFleets.js';
 import { agentSchedule, cellFleet, loadFactor, randomStudyFleet } from '../src/study/fleets.js';
 import { type StudyInput, StudySchema, studyJsonSchema } from '../src/study/schema.js';
 
@@ -206,6 +208,18 @@ describe('study fleets', () => {
       }
     }
     expect(randomStudyFleet(6, 0, spec!)).not.toEqual(randomStudyFleet(5, 0, spec!));
+  });
+
+  it('keeps both draw layouts of the one generator: the fleets of a seed never change', () => {
+    // Sums over 200 fleets of N, T, R, P and λ: any change to a layout's draw order or arithmetic
+    // (src/model/randomFleets.ts) moves them.
+    const sums = (fleets: readonly (readonly AgentSpec[])[]): number[] =>
+      fleets.flat().reduce((s, a) => [s[0]! + 1, s[1]! + a.T, s[2]! + a.R, s[3]! + a.P, s[4]! + a.lambda], [0, 0, 0, 0, 0]);
+    const spec = 'random' in random.fleet ? random.fleet.random : null;
+    const study = Array.from({ length: 200 }, (_, s) => randomStudyFleet(5, s, spec!));
+    expect(sums(study)).toEqual([1095, 120907.43880910939, 108.14147942066204, 2214, 23330.250540586145]);
+    const ranges = randomFleets(5, 0, 200).map((f) => f.agents);
+    expect(sums(ranges)).toEqual([6484, 695334.8837927359, 100.97504043158943, 12900, 20813.496531765202]);
   });
 
   it('applies the load scale and capacity', () => {

@@ -6,7 +6,7 @@
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../model/paper.js';
 import { POLICY, PAPER_POLICIES, type PolicyName } from '../model/policies.js';
-import { randomFleet } from '../model/randomFleets.js';
+import { DEFAULT_RANDOM_FLEETS, randomFleet } from '../model/randomFleets.js';
 
 export interface Workload {
   name: string;
@@ -21,7 +21,7 @@ const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
 export const randomOf =
   (n: number) =>
   (index: number): FleetSpec =>
-    randomFleet(1, index, { agents: [n, n], T: [5, 500], R: [0, 1], priorities: [1, 2, 3], load: [0.3, 1.5], capacity: 1 });
+    randomFleet(1, index, { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] });
 
 export const WORKLOADS: Workload[] = [
   ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),

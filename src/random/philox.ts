@@ -1,7 +1,8 @@
 /**
  * Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011), the
  * counter-based generator fleetsim uses on both sides. `shaders/philox.wgsl` is the GPU twin; the
- * known-answer vectors of Random123 pin both (test/random.test.ts, test/gpu-draws.test.ts).
+ * known-answer vectors of Random123 pin this one (test/random.test.ts), and test/gpu-vs-cpu.test.ts
+ * checks that the GPU draws the same words.
  *
  * Every draw is a pure function of (seed, stream, replicate, step, agent, draw index):
  *   key     = (seed low 32 bits, seed high 32 bits)

@@ -3,7 +3,7 @@
  * order and the same f32 arithmetic (every operation rounded with Math.fround in WGSL's evaluation
  * order), so the GPU and the CPU return the same count for the same draws. They can differ only where
  * a GPU transcendental (exp, log, sqrt) or a fused multiply-add rounds differently and the draw lies
- * within an ulp of a decision threshold; test/gpu-draws.test.ts counts such cases.
+ * within an ulp of a decision threshold; test/gpu-vs-cpu.test.ts counts such cases.
  *
  * - mean < INVERSION_MAX_MEAN: inversion by sequential search (one draw, expected mean + 1 steps),
  *   stopping where the f32 running sum stops growing;
@@ -95,8 +95,8 @@ export function logPoissonPmf(k: number, mean: number): number {
  * The sampler with its per-mean constants cached: PTRS's (b, a, 1/α, v_r, ln 1/α, ⌊μ⌋, frac μ) and
  * inversion's running sums P(K ≤ k) are computed once per distinct mean, not per draw. A mean rarely
  * changes from one step of an agent to the next (only where a rate schedule switches segment), so the
- * engine keeps one sampler per agent. The constants are the same f32 expressions in the same order as
- * before caching, so every count is bit-identical to the uncached definition.
+ * engine keeps one sampler per agent. The constants are the same f32 expressions, in the same order,
+ * as computing them per draw (test/random.test.ts's oracle does), so every count is bit-identical.
  *
  * @example
  *   const sampler = new PoissonSampler(); const k = sampler.sample(80, draws);

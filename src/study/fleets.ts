@@ -10,7 +10,7 @@
  */
 import type { AgentSpec, FleetSpec } from '../model/batch.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { DrawStream, FLEET_DRAW_STEP, MAX_COUNTER_AGENTS, seedKey, u01 } from '../random/philox.js';
+import { drawFleetAgents } from '../model/randomFleets.js';
 import type { Agent, Dist, RandomFleet, Study } from './schema.js';
 
 /** One breakpoint of an agent's rate schedule: from step `start` on, λ is multiplied by `multiplier`. */
@@ -18,8 +18,6 @@ export interface ScheduleSegment {
   start: number;
   multiplier: number;
 }
-
-const FLEET_SLOT = MAX_COUNTER_AGENTS - 1; // counter agent slot of the fleet-level draws
 
 /** The value of distribution `d` at the uniform draw u ∈ [0, 1). */
 export function sampleDist(d: Dist, u: number): number {
@@ -37,35 +35,20 @@ export function sampleDist(d: Dist, u: number): number {
 }
 
 /**
- * Random fleet number `sample`: N, then per agent T, R, P, λ (and a Dirichlet weight), each from its
- * own counter slot, so a field's draws never shift another's. With `load`, the λ are scaled so that
- * Σ λ_i/T_i equals the drawn load factor; their relative sizes come from `lambda` when given, else
- * from Dirichlet(1, …, 1) weights (an even split would give every agent exactly the static share).
+ * Random fleet number `sample` of a study: the 'study' layout of the one generator
+ * (src/model/randomFleets.ts), each field drawn from its distribution in the file.
  */
 export function randomStudyFleet(seed: number, sample: number, spec: RandomFleet): AgentSpec[] {
-  const [k0, k1] = seedKey(seed);
-  const draws = new DrawStream();
-  draws.reset(k0, k1, sample, 0, FLEET_DRAW_STEP, FLEET_SLOT);
-  const [nMin, nMax] = typeof spec.agents === 'number' ? [spec.agents, spec.agents] : [spec.agents.min, spec.agents.max];
-  const n = Math.min(nMax, nMin + Math.floor(u01(draws.nextU32()) * (nMax - nMin + 1)));
-  const load = spec.load === undefined ? undefined : sampleDist(spec.load, u01(draws.nextU32()));
-  const agents: AgentSpec[] = [];
-  const weights: number[] = [];
-  for (let i = 0; i < n; i++) {
-    draws.reset(k0, k1, sample, 0, FLEET_DRAW_STEP, i);
-    const T = sampleDist(spec.T, u01(draws.nextU32()));
-    const R = sampleDist(spec.R, u01(draws.nextU32()));
-    const P = sampleDist(spec.P, u01(draws.nextU32()));
-    const uLambda = u01(draws.nextU32());
-    const lambda = spec.lambda === undefined ? 0 : sampleDist(spec.lambda, uLambda);
-    weights.push(spec.lambda === undefined ? -Math.log(1 - u01(draws.nextU32())) : lambda / T);
-    agents.push({ name: `agent${i}`, T, R, P, lambda });
-  }
-  if (load !== undefined) {
-    const total = weights.reduce((a, b) => a + b, 0);
-    agents.forEach((a, i) => (a.lambda = total > 0 ? (load * a.T * weights[i]!) / total : 0));
-  }
-  return agents;
+  const { load, lambda } = spec;
+  return drawFleetAgents(seed, sample, {
+    layout: 'study',
+    agents: typeof spec.agents === 'number' ? [spec.agents, spec.agents] : [spec.agents.min, spec.agents.max],
+    ...(load === undefined ? {} : { load: (u: number) => sampleDist(load, u) }),
+    T: (u) => sampleDist(spec.T, u),
+    R: (u) => sampleDist(spec.R, u),
+    P: (u) => sampleDist(spec.P, u),
+    ...(lambda === undefined ? {} : { lambda: (u: number) => sampleDist(lambda, u) }),
+  });
 }
 
 /** Start step of time `seconds`: the first step t with t·Δt ≥ seconds (a hair of slack for rounding). */

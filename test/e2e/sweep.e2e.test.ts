@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpuEngine, openEngine } from '../../src/platform/nodeEngine.js';
 import { loadStudy, runSweepCommand } from '../../src/cli/sweep.js';
 import { AGGREGATE_REL } from '../helpers/tolerances.js';
-import { closeSite, startSite, type Site } from '../helpers/site.js';
+import { closeSite, settled, startSite, type Site } from '../helpers/site.js';
 
 const STUDY = {
   name: 'e2e-small',
@@ -38,6 +38,7 @@ const STUDY = {
 };
 
 let site: Site;
+const FIXTURE_BENCH = 'test/fixtures/bench-suite-quick.json';
 let dir: string;
 const out = { gpu: '', cpu: '' };
 
@@ -121,7 +122,86 @@ async function downloaded(page: Page, name: string): Promise<string> {
   return readFileSync(await download.path(), 'utf8');
 }
 
+/**
+ * Counts what the views must let go of, from before the page's own scripts run: live uPlot charts
+ * (each adds one `dppxchange` listener on window and removes it in destroy(); uPlot's module adds one
+ * more, once) and the blob: URLs made and revoked.
+ */
+function watchLeaks(): void {
+  const w = window as unknown as { leaks: { listeners: number; made: string[]; revoked: string[] } };
+  w.leaks = { listeners: 0, made: [], revoked: [] };
+  const add = window.addEventListener.bind(window);
+  const remove = window.removeEventListener.bind(window);
+  window.addEventListener = (type: string, ...rest: [EventListenerOrEventListenerObject, (boolean | AddEventListenerOptions)?]) => {
+    if (type === 'dppxchange') w.leaks.listeners++;
+    add(type, ...rest);
+  };
+  window.removeEventListener = (type: string, ...rest: [EventListenerOrEventListenerObject, (boolean | EventListenerOptions)?]) => {
+    if (type === 'dppxchange') w.leaks.listeners--;
+    remove(type, ...rest);
+  };
+  const create = URL.createObjectURL.bind(URL);
+  const revoke = URL.revokeObjectURL.bind(URL);
+  URL.createObjectURL = (object: Blob | MediaSource) => {
+    const url = create(object);
+    w.leaks.made.push(url);
+    return url;
+  };
+  URL.revokeObjectURL = (url: string) => {
+    w.leaks.revoked.push(url);
+    revoke(url);
+  };
+}
+
+const leaks = (page: Page): Promise<{ listeners: number; made: string[]; revoked: string[] }> =>
+  page.evaluate(() => (window as unknown as { leaks: { listeners: number; made: string[]; revoked: string[] } }).leaks);
+const downloadUrls = (page: Page): Promise<string[]> =>
+  page.$$eval('a[data-download]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
+
+/** Goes to another view by its hash (as the nav links do) and waits until it is mounted. */
+async function goTo(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => (location.hash = h), hash);
+  await page.waitForSelector(`#view section[data-view="${hash.replace(/^view=([a-z]+).*$/, '$1')}"][data-mounted]`, { state: 'attached' });
+  await settled(page);
+}
+
 describe('Sweep view', () => {
+  it('destroys its charts and revokes its download URLs when it redraws and when it is left (and so do Bench and Paper)', async () => {
+    const page = await site.open('view=sweep&backend=cpu');
+    await page.addInitScript(watchLeaks);
+    await page.reload();
+    await page.waitForSelector('#view section[data-mounted]', { state: 'attached' });
+    const base = (await leaks(page)).listeners; // uPlot's own, once its module has loaded
+    const charts = async (): Promise<number> => (await leaks(page)).listeners - base;
+
+    await runStudyInPage(page, { ...STUDY, samples: 4 });
+    expect(await page.$$eval('figure.chart', (f) => f.length)).toBe(3);
+    expect(await charts()).toBe(3);
+    const first = await downloadUrls(page);
+    expect(first.length).toBe(2); // summary.json, cells.csv
+    for (const metric of ['throughput', 'utilization', 'avgLatency']) await page.selectOption('select[data-key="m"]', metric);
+    expect(await charts()).toBe(3);
+    expect((await leaks(page)).revoked).toEqual(expect.arrayContaining(first));
+    await openFiles(page, [join(out.gpu, 'summary.json')]); // another result
+    expect(await charts()).toBe(await page.$$eval('figure.chart', (f) => f.length));
+
+    await goTo(page, 'view=bench&backend=cpu');
+    expect(await charts()).toBe(0);
+    const { made, revoked } = await leaks(page);
+    expect(revoked).toEqual(expect.arrayContaining(made)); // every download link the Sweep view made
+    await page.setInputFiles('.drop input[type=file]', FIXTURE_BENCH);
+    await page.waitForSelector('figure.chart canvas');
+    await page.selectOption('#bench-workload', 'random16');
+    expect(await charts()).toBe(1);
+
+    await goTo(page, 'view=paper&backend=cpu');
+    expect(await charts()).toBe(4); // the Bench chart gone, the Paper view's four panels
+    await page.selectOption('#alloc-policy', 'static');
+    expect(await charts()).toBe(4);
+    await goTo(page, 'view=sweep&backend=cpu');
+    expect(await charts()).toBe(0);
+  });
+
   it('opens a CLI sweep (summary.json and the per-fleet Arrow files) and draws it; the choices live in the URL', async () => {
     const page = await site.open('view=sweep&m=avgLatency&x=fleet.random.load&at.lmax=999&pa=static&pb=adaptive');
     const arrows = readdirSync(join(out.gpu, 'fleets')).map((f) => join(out.gpu, 'fleets', f));

@@ -75,7 +75,25 @@ export function policyLabel(policy: string): string {
   return Object.hasOwn(POLICIES, policy) ? POLICIES[policy as PolicyName].label : policy;
 }
 
-/** A chart in a <figure class="chart"> with a caption; returns the figure (append it, then it draws). */
+/**
+ * Destroys every chart under `root`. Call it before a chart's figure leaves the page (a redraw, a view
+ * left): uPlot keeps each chart in its cursor registry and a window listener until destroy(), so a
+ * figure that is only detached stays in memory for the page's lifetime.
+ *
+ * @example
+ *   destroyCharts(panel);
+ *   panel.replaceChildren(lineChart(spec));
+ */
+export function destroyCharts(root: ParentNode): void {
+  for (const figure of root.querySelectorAll<ChartFigure>('figure.chart')) {
+    figure.plot?.destroy();
+    delete figure.plot;
+  }
+}
+
+type ChartFigure = HTMLElement & { plot?: uPlot };
+
+/** A chart in a <figure class="chart"> with a caption; returns the figure (append it, then it draws; destroyCharts ends it). */
 export function lineChart(spec: ChartSpec): HTMLElement {
   const figure = el('figure', { class: 'chart' }, el('figcaption', {}, spec.title));
   const categories = spec.x.categories;
@@ -118,6 +136,6 @@ export function lineChart(spec: ChartSpec): HTMLElement {
   };
   const plot = new uPlot(opts, spec.data, figure);
   figure.prepend(figure.querySelector('figcaption')!);
-  (figure as HTMLElement & { plot?: uPlot }).plot = plot;
+  (figure as ChartFigure).plot = plot;
   return figure;
 }

@@ -57,3 +57,18 @@ export function dataTable(caption: string, headers: readonly string[], rows: rea
   }
   return table;
 }
+
+/**
+ * Revokes the blob: URLs of the links under `root`: each keeps its Blob in memory until revoked or the
+ * page closes. Call it before such a link leaves the page (a redraw, a view left).
+ *
+ * @example
+ *   revokeBlobLinks(results);
+ *   results.replaceChildren(el('a', { href: URL.createObjectURL(blob), download: 'cells.csv' }, 'cells.csv'));
+ */
+export function revokeBlobLinks(root: ParentNode): void {
+  for (const link of root.querySelectorAll<HTMLAnchorElement>('a[href^="blob:"]')) {
+    URL.revokeObjectURL(link.href);
+    link.removeAttribute('href');
+  }
+}

@@ -7,8 +7,8 @@
 import { WORKLOADS } from '../../src/bench/workloads.js';
 import { type BenchFile, BenchFileError, parseBenchFile } from '../../src/results/benchFile.js';
 import { showBackend } from '../lib/badge.js';
-import { lineChart } from '../lib/charts.js';
-import { dataTable, el, messageBox } from '../lib/dom.js';
+import { destroyCharts, lineChart } from '../lib/charts.js';
+import { dataTable, el, messageBox, revokeBlobLinks } from '../lib/dom.js';
 import { engineDetail } from '../../src/platform/engine.js';
 import { CpuWorkerEngine, pageEngine } from '../lib/engine.js';
 import { FileProblem, fileDrop, readTextFile } from '../lib/files.js';
@@ -84,6 +84,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
         Math.round(m.fleetRunsPerSecond).toLocaleString('en-US'),
         `${m.median.toFixed(3)} [${Math.min(...m.seconds).toFixed(3)}, ${Math.max(...m.seconds).toFixed(3)}]`,
       ]);
+    destroyCharts(shown);
     shown.replaceChildren(
       el('h3', {}, source),
       list,
@@ -202,6 +203,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       progressText.textContent = gpu.name === 'gpu' ? 'done' : `done (CPU only: ${engineDetail(gpu)})`;
       state.set({ w: workloadSelect.value });
       show(result, `in-page run, ${result.environment.date}`);
+      if (download.href) URL.revokeObjectURL(download.href); // the previous run's file
       download.href = URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }));
       download.hidden = false;
     } catch (error) {
@@ -237,5 +239,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
   return () => {
     running?.abort();
     cpu?.terminate();
+    destroyCharts(shown);
+    revokeBlobLinks(root);
   };
 }

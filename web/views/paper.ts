@@ -12,7 +12,7 @@ import { type AgentSummary, type BatchResult, runSummary, summarize } from '../.
 import { MODEL_TABLE_II, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { PAPER_POLICIES, type PolicyName } from '../../src/model/policies.js';
 import { showBackend } from '../lib/badge.js';
-import { lineChart, policyColor, policyLabel } from '../lib/charts.js';
+import { destroyCharts, lineChart, policyColor, policyLabel } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
 import { type Engine, engineDetail } from '../../src/platform/engine.js';
 import { backendBadge, pageEngine } from '../lib/engine.js';
@@ -115,10 +115,6 @@ function agentTable(shown: Shown): HTMLTableElement {
 }
 
 const policySeries = (points: boolean) => PAPER_POLICIES.map((p) => ({ label: policyLabel(p), color: policyColor(p), points }));
-
-function destroyCharts(root: ParentNode): void {
-  for (const figure of root.querySelectorAll<HTMLElement & { plot?: { destroy(): void } }>('figure.chart')) figure.plot?.destroy();
-}
 
 function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
   const r = PAPER_POLICIES.indexOf(policy);

@@ -9,7 +9,7 @@
 import { el, messageBox } from '../lib/dom.js';
 import type { ViewState } from '../lib/url.js';
 import { openFiles } from './sweep/open.js';
-import { type Loaded, renderResults } from './sweep/results.js';
+import { type Loaded, releaseResults, renderResults } from './sweep/results.js';
 import { studyEditor } from './sweep/runner.js';
 
 export function mountSweep(root: HTMLElement, state: ViewState): () => void {
@@ -99,5 +99,8 @@ export function mountSweep(root: HTMLElement, state: ViewState): () => void {
     el('section', { class: 'results', 'aria-labelledby': 'results-heading' }, el('h3', { id: 'results-heading' }, 'Result'), results),
   );
   document.body.dataset.state = 'done';
-  return () => editor.stop();
+  return () => {
+    editor.stop();
+    releaseResults(results);
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * From a bench result file to chart series: agent-steps per second against fleet count, one series
  * per backend, the median with its min–max band (from the fastest and slowest timed run).
- * Pure: unit-tested in Node (test/web-bench.test.ts).
+ * Pure: unit-tested in Node (test/bench-file.test.ts).
  */
 import type { BenchFile } from '../../../src/results/benchFile.js';
 

@@ -9,8 +9,8 @@
  */
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { StatSummary } from '../../../src/stats/index.js';
-import { lineChart, policyColor } from '../../lib/charts.js';
-import { dataTable, el } from '../../lib/dom.js';
+import { destroyCharts, lineChart, policyColor } from '../../lib/charts.js';
+import { dataTable, el, revokeBlobLinks } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
 import { type FleetRows, latencyChanges } from './fleetRows.js';
 import {
@@ -79,8 +79,15 @@ function choices(table: SummaryTable, state: ViewState) {
   return { metric, x, gx, gy, pa, pb, fixed, dc };
 }
 
-/** Renders `loaded` into `root` (replacing what was there); controls re-render it. */
+/** Ends what a rendering holds beyond its DOM (uPlot charts, the downloads' blob: URLs). */
+export function releaseResults(root: HTMLElement): void {
+  destroyCharts(root);
+  revokeBlobLinks(root);
+}
+
+/** Renders `loaded` into `root` (replacing what was there, released first); controls re-render it. */
 export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewState): void {
+  releaseResults(root);
   const { table } = loaded;
   const c = choices(table, state);
   const rerender = (values: Record<string, string | undefined>): void => {
