@@ -15,7 +15,7 @@
  */
 import { GpuEngine } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SignalMode } from '../src/model/batch.js';
-import { type RunTotals } from '../src/model/metrics.js';
+import { type RunTotals, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleets } from '../src/model/randomFleets.js';
@@ -58,7 +58,7 @@ const agentStepsOf = (batch: Batch): number => {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function sameTotals(a: RunTotals, b: RunTotals): boolean {
-  for (const key of ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum', 'systemSum'] as const) {
+  for (const key of TOTAL_FIELDS) {
     const x = a[key];
     const y = b[key];
     for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
@@ -69,7 +69,7 @@ function sameTotals(a: RunTotals, b: RunTotals): boolean {
 /** SHA-256 of every total, to compare engines built at different commits (prefix of 16 hex digits). */
 function digest(t: RunTotals): string {
   const hash = createHash('sha256');
-  for (const key of ['finalQueue', 'latencySum', 'servedSum', 'queueSum', 'shareSum', 'arrivedSum', 'systemSum'] as const) {
+  for (const key of TOTAL_FIELDS) {
     hash.update(new Uint8Array(t[key].buffer, t[key].byteOffset, t[key].byteLength));
   }
   return hash.digest('hex').slice(0, 16);

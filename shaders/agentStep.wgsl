@@ -1,14 +1,11 @@
 // One agent's step, shared by the two simulate kernels (simulate.wgsl: an invocation per group of fleet
 // runs that share their arrivals; simulateWide.wgsl: a workgroup per fleet run): the bindings both
-// kernels use, the rate signal, and arrive (arrivals.wgsl) → serve → process → record for one agent
+// kernels use, the rate signal, and serve (process, then record) for one agent
 // once the step's allocation is known.
 // CPU twin: the Simulator's arrive and advance in src/cpu/engine.ts.
 
-@group(0) @binding(0) var<uniform> params: SimParams;
-@group(0) @binding(1) var<storage, read> runs: array<Run>;
-@group(0) @binding(2) var<storage, read> agents: array<AgentParams>;
-@group(0) @binding(3) var<storage, read_write> states: array<AgentState>;
-@group(0) @binding(4) var<storage, read> segments: array<Segment>;
+// The bindings (params, runs, agents, states, segments, groups) are declared by src/gpu/wgsl.ts from
+// SIMULATE_BINDINGS in src/gpu/layout.ts, the table the engine builds its bind groups from.
 
 // λ̂ of an agent at `step`, the rate in its adaptive demand: λ under SIGNAL_NOMINAL and at step 0,
 // else the estimate its previous step left in its state `s`. CPU twin: `rates` in src/cpu/engine.ts.
@@ -23,8 +20,8 @@ fn signalRate(k: u32, step: u32) -> f32 {
 
 // Adds one step to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
 // false). The warm-up comes first, so every pair is still (0, 0) then and adding +0 leaves it so: bit
-// for bit what skipping would give, without a branch (engine-ext measured lavapipe a fifth slower with
-// one). A select, not a weight 0 multiplied in, so that an infinite latency stays out of the totals.
+// for bit what skipping would give, without a branch (cheaper on lavapipe: bench/NOTES.md). A select,
+// not a weight 0 multiplied in, so that an infinite latency stays out of the totals.
 fn record(s: ptr<function, AgentState>, on: bool, latency: f32, served: f32, g: f32, arrived: f32) {
   let z = params.opaqueZero;
   let lat = kahanAdd(vec2<f32>((*s).latencySum, (*s).latencyComp), select(0.0, latency, on), z);
@@ -61,12 +58,12 @@ fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arriva
   } else if (params.signalMode == SIGNAL_EMA) {
     (*s).rate = params.emaAlpha * (arrived / params.dt) + (1.0 - params.emaAlpha) * signal;
   }
-  process(s, p, g, arrival, t);
+  serveShare(s, p, g, arrival, t);
 }
 
 // Process and record agent i's step t at share g (serve()'s end; for a fixed allocation, where the
 // signal stays λ_i, serve() is policyShare() then this).
-fn process(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32) {
+fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32) {
   let arrived = arrival.x;
   // Process: fluid service at rate T·g for Δt.
   let rate = p.T * g;
@@ -79,7 +76,7 @@ fn process(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f
   record(s, t >= params.warmup, latency, served, g, arrived);
 }
 
-// One agent-step, arrive → process → record: agent i of `run` through step t under the step's
+// One agent-step, arrive → serve (process, record): agent i of `run` through step t under the step's
 // allocation `alloc`, on the agent's state `s` (its parameters `p`; its arrival process state too).
 fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
   var arrivals = arrivalStateOf(*s);

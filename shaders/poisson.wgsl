@@ -67,8 +67,8 @@ fn logPoissonPmf(k: i32, mean: f32) -> f32 {
 // when its mean is `logPmfMean` and k is in [logPmfLo, logPmfLo + logPmfCount), and computes it
 // otherwise. Filled by fillLogPmfTable() (simulate.wgsl, for an agent about to run through a
 // dispatch's steps at one mean); empty (count 0) unless filled. The entries are logPoissonPmf of the
-// same (k, mean), so reading one gives the same f32 as computing it: bit-identical either way. On
-// lavapipe log p(k) was ~45 % of the narrow kernel's time: 8 lanes run it whenever one needs it.
+// same (k, mean), so reading one gives the same f32 as computing it: bit-identical either way (why it
+// pays on lavapipe, where 8 lanes run log p(k) whenever one needs it: bench/NOTES.md).
 const LOG_PMF_TABLE_SIZE: u32 = 128u;
 var<private> logPmfTable: array<f32, LOG_PMF_TABLE_SIZE>;
 var<private> logPmfMean: f32;

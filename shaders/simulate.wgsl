@@ -9,12 +9,11 @@
 
 override WORKGROUP_SIZE: u32 = 64u;
 
-// Runs in one group at most: GROUP_RUNS_MAX in src/gpu/engine.ts (pinned by test/layout.test.ts).
+// Runs in one group at most: MAX_GROUP_RUNS in src/gpu/engine.ts (pinned by test/layout.test.ts).
 // Each member's state is written out below (s0…s3, a0…a3), which keeps it in registers.
 const MAX_GROUP_RUNS: u32 = 4u;
 
-// Group g is runs [groups[g], groups[g + 1]) of `runs`: groupCount + 1 entries.
-@group(0) @binding(5) var<storage, read> groups: array<u32>;
+// Group g is runs [groups[g], groups[g + 1]) of `runs` (the `groups` binding): groupCount + 1 entries.
 
 // One member's step t of agent i on its state in `states` (the step-by-step loop order).
 fn serveAt(k: u32, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
@@ -43,7 +42,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (allocationFixed(run.policy) && allocationFixed(r1.policy) && allocationFixed(r2.policy) && allocationFixed(r3.policy)) {
     // No member's allocation reads state or a changing signal, so the agents go one after the other,
     // each through all the steps with its members' states in registers: the same operations per
-    // agent-step as the loop below (bit-identical totals), about twice as fast on lavapipe.
+    // agent-step as the loop below (bit-identical totals), and faster (bench/NOTES.md).
     var a0 = allocate(run, params.stepBegin);
     var a1 = a0;
     var a2 = a0;
@@ -89,27 +88,27 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
           a0.turn = turn;
           g0 = policyShare(a0, p, p.lambda, i, n);
         }
-        process(&s0, p, g0, arrival, t);
+        serveShare(&s0, p, g0, arrival, t);
         if (members > 1u) {
           if (v1) {
             a1.turn = turn;
             g1 = policyShare(a1, p, p.lambda, i, n);
           }
-          process(&s1, p, g1, arrival, t);
+          serveShare(&s1, p, g1, arrival, t);
         }
         if (members > 2u) {
           if (v2) {
             a2.turn = turn;
             g2 = policyShare(a2, p, p.lambda, i, n);
           }
-          process(&s2, p, g2, arrival, t);
+          serveShare(&s2, p, g2, arrival, t);
         }
         if (members > 3u) {
           if (v3) {
             a3.turn = turn;
             g3 = policyShare(a3, p, p.lambda, i, n);
           }
-          process(&s3, p, g3, arrival, t);
+          serveShare(&s3, p, g3, arrival, t);
         }
         turn = select(turn + 1u, 0u, turn + 1u == n);
       }

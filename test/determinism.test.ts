@@ -10,7 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { type GpuEngine, type GpuEngineOptions, GROUP_RUNS_MAX, runGroups } from '../src/gpu/engine.js';
+import { type GpuEngine, type GpuEngineOptions, MAX_GROUP_RUNS, runGroups } from '../src/gpu/engine.js';
 import { planGrid } from '../src/gpu/dispatch.js';
 import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
 import { allocTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
@@ -156,7 +156,7 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
     });
 
     it('gives each run the same bytes in a group sharing its arrivals as alone', async () => {
-      // Six adjacent runs per fleet replicate (the kernel cuts them into groups of GROUP_RUNS_MAX and
+      // Six adjacent runs per fleet replicate (the kernel cuts them into groups of MAX_GROUP_RUNS and
       // the rest), replicates alternating in a second stretch so that no run has a neighbour to share with.
       const policies = [POLICY.adaptive, POLICY.static, POLICY.roundRobin, POLICY.adaptive, POLICY.roundRobin, POLICY.static];
       const grouped = crossRuns(20, policies, 2);
@@ -176,7 +176,7 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
         batch,
         Uint32Array.from({ length: runs.count }, (_, r) => r),
       );
-      expect(Math.max(...groups.slice(1).map((g, k) => g - groups[k]!))).toBe(GROUP_RUNS_MAX);
+      expect(Math.max(...groups.slice(1).map((g, k) => g - groups[k]!))).toBe(MAX_GROUP_RUNS);
       expectSameBytes(runBytes(batch, await gpuRun(e)(batch)), await inBatches(batch, gpuRun(e), 1));
     });
 

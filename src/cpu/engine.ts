@@ -45,7 +45,7 @@ const CHUNK_AGENT_STEPS = 8192;
 /** Steps per chunk at most (fleets of few agents): bounds the arrival draws' Philox prefixes and first blocks. */
 const MAX_CHUNK_STEPS = MAX_ARRIVAL_CHUNK_STEPS;
 /** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
-const MAX_GROUP = 16;
+const MAX_CPU_GROUP_RUNS = 16;
 const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = SIGNAL_ID;
 
 /**
@@ -55,7 +55,9 @@ const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = 
  * counter has no policy word: common random numbers). So the runs that share a fleet and a replicate
  * (crossRuns makes the policies of one fleet replicate adjacent) form a group that is simulated
  * together, chunk by chunk: the chunk's arrivals and work are drawn once per agent (arrive), and then
- * each run of the group allocates and processes them (advance). A run of its own is a group of one.
+ * each run of the group allocates (allocate) and serves them (serve: process and record). A run of its
+ * own is a group of one. The same verbs as the kernels (arrivals.wgsl arrive, allocate.wgsl allocate,
+ * agentStep.wgsl serve and record).
  */
 class Simulator {
   private readonly fleets: PackedFleets;
@@ -72,13 +74,13 @@ class Simulator {
   /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
   private readonly shares = new Float64Array(CHUNK_AGENT_STEPS);
   // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
-  private readonly queues = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // Q, work
-  private readonly rates = new Float64Array(MAX_GROUP * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
-  private readonly memberRates = Array.from({ length: MAX_GROUP }, (_, m) =>
+  private readonly queues = new Float64Array(MAX_CPU_GROUP_RUNS * MAX_AGENTS_PER_FLEET); // Q, work
+  private readonly rates = new Float64Array(MAX_CPU_GROUP_RUNS * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
+  private readonly memberRates = Array.from({ length: MAX_CPU_GROUP_RUNS }, (_, m) =>
     this.rates.subarray(m * MAX_AGENTS_PER_FLEET, (m + 1) * MAX_AGENTS_PER_FLEET),
   );
-  private readonly memberRun = new Uint32Array(MAX_GROUP);
-  private readonly memberJ0 = new Uint32Array(MAX_GROUP); // totals index of the run's agent 0
+  private readonly memberRun = new Uint32Array(MAX_CPU_GROUP_RUNS);
+  private readonly memberJ0 = new Uint32Array(MAX_CPU_GROUP_RUNS); // totals index of the run's agent 0
   /** The fleet as the allocator sees it, with one member's rates; its fields are set per group and member. */
   private readonly view: { offset: number; count: number; capacity: number; R: Float32Array; P: Float32Array; rate: Float64Array };
   // The group being simulated.
@@ -98,10 +100,10 @@ class Simulator {
     this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
   }
 
-  /** The end of the group that starts at run r: the next runs (before `end`, MAX_GROUP in all) of its fleet and replicate. */
+  /** The end of the group that starts at run r: the next runs (before `end`, MAX_CPU_GROUP_RUNS in all) of its fleet and replicate. */
   groupEnd(runs: PackedRuns, r: number, end: number): number {
     let e = r + 1;
-    while (e < end && e - r < MAX_GROUP && runs.fleet[e] === runs.fleet[r] && runs.replicate[e] === runs.replicate[r]) e++;
+    while (e < end && e - r < MAX_CPU_GROUP_RUNS && runs.fleet[e] === runs.fleet[r] && runs.replicate[e] === runs.replicate[r]) e++;
     return e;
   }
 
@@ -135,13 +137,13 @@ class Simulator {
     for (let t0 = 0; t0 < steps; t0 += this.span) {
       const t1 = Math.min(steps, t0 + this.span);
       this.arrivalDraws.startChunk(t0, t1);
-      for (let i = 0; i < n; i++) this.arrivalDraws.fill(i, t0, t1, this.arrivals, this.work, i * this.span - t0);
-      for (let m = 0; m < this.members; m++) this.process(batch, m, t0, t1, totals, series);
+      for (let i = 0; i < n; i++) this.arrivalDraws.arrive(i, t0, t1, this.arrivals, this.work, i * this.span - t0);
+      for (let m = 0; m < this.members; m++) this.allocate(batch, m, t0, t1, totals, series);
     }
   }
 
-  /** Allocates and advances member m of the group through the chunk's steps [t0, t1). */
-  private process(batch: Batch, m: number, t0: number, t1: number, totals: RunTotals, series: RunSeries | null): void {
+  /** Allocates member m of the group through the chunk's steps [t0, t1), serving each agent at its shares. */
+  private allocate(batch: Batch, m: number, t0: number, t1: number, totals: RunTotals, series: RunSeries | null): void {
     const n = this.count;
     const r = this.memberRun[m]!;
     const policy = batch.runs.policy[r]!;
@@ -154,24 +156,24 @@ class Simulator {
       // step's arrivals are processed gives the same shares as the specified arrive → allocate order.
       for (let t = t0; t < t1; t++) {
         allocateShares(policy, view, t, this.alloc, this.shares, 0);
-        for (let i = 0; i < n; i++) this.advance(m, i, t0, t, t + 1, 0, totals, series);
+        for (let i = 0; i < n; i++) this.serve(m, i, t0, t, t + 1, 0, totals, series);
       }
     } else if (sharesVaryWithStep(policy)) {
       for (let t = t0; t < t1; t++) allocateShares(policy, view, t, this.alloc, this.shares, (t - t0) * n);
-      for (let i = 0; i < n; i++) this.advance(m, i, t0, t0, t1, n, totals, series);
+      for (let i = 0; i < n; i++) this.serve(m, i, t0, t0, t1, n, totals, series);
     } else {
       allocateShares(policy, view, t0, this.alloc, this.shares, 0);
-      for (let i = 0; i < n; i++) this.advance(m, i, t0, t0, t1, 0, totals, series);
+      for (let i = 0; i < n; i++) this.serve(m, i, t0, t0, t1, 0, totals, series);
     }
   }
 
   /**
-   * Advances agent i of member m through steps [from, to) of the chunk that starts at t0, with its
+   * Serves agent i of member m (process, then record) through steps [from, to) of the chunk that starts at t0, with its
    * shares at shares[(t − t0)·stride + i] (stride 0: fixed for the chunk, or the steps are one). Its
    * state comes from and returns to `queues`, `rates` and the totals, so that any split of the steps
    * gives the same bits.
    */
-  private advance(
+  private serve(
     m: number,
     i: number,
     t0: number,

@@ -2,7 +2,7 @@
  * The GPU engine: runs a batch of fleet runs with the WGSL kernels on an injected GPUDevice (Node's
  * Dawn or a browser's navigator.gpu alike). Each run goes to one of two kernels by its fleet size:
  * up to `wideAbove` agents (the per-invocation size) one invocation advances the whole run, together
- * with the adjacent runs of the same fleet replicate (a group, up to GROUP_RUNS_MAX runs differing in
+ * with the adjacent runs of the same fleet replicate (a group, up to MAX_GROUP_RUNS runs differing in
  * policy only), which share its arrival draws (simulate.wgsl); larger fleets get a workgroup each, whose invocations share the agents and reduce
  * the allocator's sums in workgroup memory (simulateWide.wgsl). The choice depends on the fleet size
  * alone, so a run's result never depends on the batch around it. Each kernel's runs are split into
@@ -22,7 +22,16 @@ import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, type ShaderSources } from './kernels.js';
-import { AGENT_PARAMS, AGENT_STATE, AGENT_STATE_PAIRS, RUN, SEGMENT, SIM_PARAMS } from './layout.js';
+import {
+  AGENT_PARAMS,
+  AGENT_STATE,
+  AGENT_STATE_PAIRS,
+  RUN,
+  SEGMENT,
+  SIM_PARAMS,
+  SIMULATE_BINDINGS,
+  type SimulateBinding,
+} from './layout.js';
 import { type DrawQuery, type DrawResult, runDraws } from './draws.js';
 
 export interface GpuEngineOptions {
@@ -68,7 +77,7 @@ export const WIDE_WORKGROUP_SIZE = 64;
  * (crossRuns puts a fleet replicate's policies next to each other) draw their arrivals once. The
  * kernel keeps each member's state in registers (MAX_GROUP_RUNS in shaders/simulate.wgsl).
  */
-export const GROUP_RUNS_MAX = 4;
+export const MAX_GROUP_RUNS = 4;
 
 export type KernelName = 'narrow' | 'wide';
 
@@ -292,14 +301,14 @@ export class GpuEngine {
       const bindGroup = device.createBindGroup({
         label: 'GpuEngine.bindGroup',
         layout: this.layout.bindGroup,
-        entries: [
-          { binding: 0, resource: { buffer: buffers.uniform, size: SIM_PARAMS.bytes } },
-          { binding: 1, resource: { buffer: buffers.runs } },
-          { binding: 2, resource: { buffer: buffers.agents } },
-          { binding: 3, resource: { buffer: states.output } },
-          { binding: 4, resource: { buffer: buffers.segments } },
-          { binding: 5, resource: { buffer: buffers.groups } },
-        ],
+        entries: bindGroupEntries({
+          params: { buffer: buffers.uniform, size: SIM_PARAMS.bytes },
+          runs: { buffer: buffers.runs },
+          agents: { buffer: buffers.agents },
+          states: { buffer: states.output },
+          segments: { buffer: buffers.segments },
+          groups: { buffer: buffers.groups },
+        }),
       });
       const encoder = device.createCommandEncoder({ label: 'GpuEngine.encoder' });
       for (let d = 0; d < dispatches; d++) {
@@ -319,7 +328,7 @@ export class GpuEngine {
 
 /**
  * The groups of `chunkRuns` (indices into the batch's runs) that the narrow kernel advances together:
- * maximal stretches of adjacent runs of the same fleet and replicate, cut every GROUP_RUNS_MAX runs.
+ * maximal stretches of adjacent runs of the same fleet and replicate, cut every MAX_GROUP_RUNS runs.
  * Returns the first chunk run of each group and, last, the chunk's run count.
  */
 export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
@@ -329,7 +338,7 @@ export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
     const r = chunkRuns[k]!;
     const previous = chunkRuns[k - 1];
     const joins = previous !== undefined && fleet[previous] === fleet[r] && replicate[previous] === replicate[r];
-    if (!joins || k - firsts.at(-1)! >= GROUP_RUNS_MAX) firsts.push(k);
+    if (!joins || k - firsts.at(-1)! >= MAX_GROUP_RUNS) firsts.push(k);
   }
   firsts.push(chunkRuns.length);
   return Uint32Array.from(firsts);
@@ -354,34 +363,28 @@ function unpackStates(state: Float32Array, totals: RunTotals, chunkRuns: Uint32A
 /** The totals read from a state field after the last step (finalQueue). */
 const FINAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' ? [t] : []));
 
-/**
- * The bindings of the simulate kernels (agentStep.wgsl's, and simulate.wgsl's `groups`), so one bind
- * group serves either.
- */
+/** The simulate kernels' bind-group layout, from SIMULATE_BINDINGS, so one bind group serves either kernel. */
 interface SimulateLayout {
   bindGroup: GPUBindGroupLayout;
   pipeline: GPUPipelineLayout;
 }
 
 function simulateLayout(device: GPUDevice): SimulateLayout {
-  const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
-    binding,
-    visibility: GPUShaderStage.COMPUTE,
-    buffer: { type },
-  });
   const layout = device.createBindGroupLayout({
     label: 'GpuEngine.simulateLayout',
-    entries: [
-      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-      storage(1, 'read-only-storage'),
-      storage(2, 'read-only-storage'),
-      storage(3, 'storage'),
-      storage(4, 'read-only-storage'),
-      storage(5, 'read-only-storage'), // groups: the narrow kernel's alone
-    ],
+    entries: SIMULATE_BINDINGS.map(({ type }, binding) => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: type === 'uniform' ? { type, hasDynamicOffset: true } : { type },
+    })),
   });
   const pipeline = device.createPipelineLayout({ label: 'GpuEngine.simulatePipelineLayout', bindGroupLayouts: [layout] });
   return { bindGroup: layout, pipeline };
+}
+
+/** A bind group's entries in SIMULATE_BINDINGS order, by binding name (a missing one does not compile). */
+function bindGroupEntries(resources: Readonly<Record<SimulateBinding, GPUBufferBinding>>): GPUBindGroupEntry[] {
+  return SIMULATE_BINDINGS.map(({ name }, binding) => ({ binding, resource: resources[name] }));
 }
 
 async function compile(

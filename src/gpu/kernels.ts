@@ -3,6 +3,7 @@
  * the file holding the entry point last) and its entry point. The sources themselves are injected
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
+import { simulateBindingsWgsl } from './layout.js';
 import { generatedConstants, generatedWgsl } from './wgsl.js';
 
 export const SHADER_FILES = [
@@ -28,6 +29,8 @@ export interface KernelDescriptor {
   label: string;
   parts: readonly ShaderFile[];
   entryPoint: string;
+  /** Declares SIMULATE_BINDINGS (src/gpu/layout.ts): the simulate kernels share one bind-group layout. */
+  simulateBindings?: boolean;
 }
 
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
@@ -35,6 +38,7 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulate'],
   entryPoint: 'simulate',
+  simulateBindings: true,
 };
 
 /** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
@@ -42,6 +46,7 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
   label: 'simulateWide',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulateWide'],
   entryPoint: 'simulateWide',
+  simulateBindings: true,
 };
 
 export const DRAWS_KERNEL: KernelDescriptor = {
@@ -56,5 +61,6 @@ export const DRAWS_KERNEL: KernelDescriptor = {
  */
 export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources): string {
   const generated = kernel.parts.includes('policies') ? generatedWgsl() : generatedConstants();
-  return [generated, ...kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`)].join('\n');
+  const bindings = kernel.simulateBindings ? [simulateBindingsWgsl()] : [];
+  return [generated, ...bindings, ...kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`)].join('\n');
 }

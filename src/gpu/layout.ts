@@ -179,4 +179,34 @@ export const DRAW_RESULT = struct('DrawResult', [
   ['_pad1', 'u32'],
 ]);
 
+/**
+ * The simulate kernels' bindings (group 0), one row each: src/gpu/wgsl.ts writes their WGSL
+ * declarations into both kernels, and the GPU engine builds the bind-group layout and the bind group
+ * from the same rows, so a binding is added or renumbered in one place. Its number is its index.
+ */
+export const SIMULATE_BINDINGS = [
+  { name: 'params', wgsl: 'var<uniform> params: SimParams', type: 'uniform', about: 'this dispatch’s slot (dynamic offset)' },
+  { name: 'runs', wgsl: 'var<storage, read> runs: array<Run>', type: 'read-only-storage', about: 'the chunk’s fleet runs' },
+  { name: 'agents', wgsl: 'var<storage, read> agents: array<AgentParams>', type: 'read-only-storage', about: 'per agent-run' },
+  {
+    name: 'states',
+    wgsl: 'var<storage, read_write> states: array<AgentState>',
+    type: 'storage',
+    about: 'per agent-run, kept across dispatches',
+  },
+  { name: 'segments', wgsl: 'var<storage, read> segments: array<Segment>', type: 'read-only-storage', about: 'rate schedules' },
+  {
+    name: 'groups',
+    wgsl: 'var<storage, read> groups: array<u32>',
+    type: 'read-only-storage',
+    about: 'the narrow kernel’s groups of runs sharing arrivals: group g is runs [groups[g], groups[g + 1])',
+  },
+] as const satisfies readonly { name: string; wgsl: string; type: GPUBufferBindingType; about: string }[];
+export type SimulateBinding = (typeof SIMULATE_BINDINGS)[number]['name'];
+
+/** The WGSL declarations of SIMULATE_BINDINGS. */
+export function simulateBindingsWgsl(): string {
+  return SIMULATE_BINDINGS.map((b, i) => `@group(0) @binding(${i}) ${b.wgsl}; // ${b.about}`).join('\n');
+}
+
 export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, SEGMENT, AGENT_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];

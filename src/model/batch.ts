@@ -21,13 +21,7 @@ import {
   type WorkMode,
 } from './modes.js';
 import { POLICY_NAMES, type PolicyId } from './policies.js';
-import { maxMultiplier, stepMean } from './schedule.js';
-
-/** From step `start` on (until the next segment), the agent's arrival rate is multiplier × λ. */
-export interface ScheduleSegment {
-  start: number; // first step of the segment, integer ≥ 0
-  multiplier: number; // factor on λ, finite ≥ 0
-}
+import { maxMultiplier, type ScheduleArrays, type ScheduleSegment, stepMean } from './schedule.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {
@@ -68,7 +62,7 @@ export interface SimConfig {
 export const DEFAULT_EMA_ALPHA = 0.2;
 
 /** Fleets packed agent-major: fleet f owns agents [agentOffset[f], agentOffset[f] + agentCount[f]). */
-export interface PackedFleets {
+export interface PackedFleets extends ScheduleArrays {
   count: number;
   agentOffset: Uint32Array;
   agentCount: Uint32Array;
@@ -78,11 +72,7 @@ export interface PackedFleets {
   R: Float32Array;
   P: Float32Array;
   lambda: Float32Array;
-  /** Agent a's schedule is segments [scheduleOffset[a], scheduleOffset[a] + scheduleCount[a]). */
-  scheduleOffset: Uint32Array;
-  scheduleCount: Uint32Array;
-  scheduleStart: Uint32Array; // per segment: first step
-  scheduleMultiplier: Float32Array; // per segment: factor on λ
+  // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]).
 }
 
 export interface PackedRuns {

@@ -1,16 +1,26 @@
 /**
- * Rate schedules and the per-step arrival mean, the CPU twins of `multiplierAt` and `stepMean` in
- * shaders/simulate.wgsl. The mean is an f32 computed in the GPU's order, so that both engines hand
+ * Rate schedules and the per-step arrival mean, the CPU twins of `multiplierAt` and `arrivalMean` in
+ * shaders/arrivals.wgsl. The mean is an f32 computed in the GPU's order, so that both engines hand
  * the Poisson sampler the same number and deterministic arrivals add the same amount.
  *
  * @example
  *   const mean = stepMean(fleets.lambda[a]!, config.dt, multiplierAt(fleets, a, t));
  */
-import type { PackedFleets } from './batch.js';
-
 const f = Math.fround;
 
-type ScheduleArrays = Pick<PackedFleets, 'scheduleOffset' | 'scheduleCount' | 'scheduleStart' | 'scheduleMultiplier'>;
+/** From step `start` on (until the next segment), the agent's arrival rate is multiplier × λ. */
+export interface ScheduleSegment {
+  start: number; // first step of the segment, integer ≥ 0
+  multiplier: number; // factor on λ, finite ≥ 0
+}
+
+/** Every agent's schedule, packed (part of PackedFleets): agent a's segments are [scheduleOffset[a], + scheduleCount[a]). */
+export interface ScheduleArrays {
+  scheduleOffset: Uint32Array;
+  scheduleCount: Uint32Array;
+  scheduleStart: Uint32Array; // per segment: first step
+  scheduleMultiplier: Float32Array; // per segment: factor on λ
+}
 
 /**
  * Mean arrivals of one agent-step, f32(f32(λ)·f32(Δt)) · f32(multiplier) with each product rounded to

@@ -13,7 +13,7 @@
  * @example
  *   const draws = new ArrivalDraws(batch.fleets, batch.config);
  *   draws.startGroup(stream, replicate, offset, n); draws.startChunk(0, span);
- *   draws.fill(i, 0, span, arrivals, work, i * span);
+ *   draws.arrive(i, 0, span, arrivals, work, i * span);
  */
 import type { PackedFleets, SimConfig } from '../model/batch.js';
 import { ARRIVAL_PROCESS_ID } from '../model/modes.js';
@@ -72,7 +72,7 @@ export class ArrivalDraws {
    * Agent i's arrivals (requests) and work (units of one request's mean work) for the chunk's steps
    * [t0, t1), into arrivals[row + t] and work[row + t]. Steps come in order, chunk after chunk.
    */
-  fill(i: number, t0: number, t1: number, arrivals: Float64Array, work: Float64Array, row: number): void {
+  arrive(i: number, t0: number, t1: number, arrivals: Float64Array, work: Float64Array, row: number): void {
     const { fleets, config, draws, prefix, first } = this;
     const a = this.offset + i;
     // stepMean's f32(λ·Δt) · f32(m(t)): the agent's rate-schedule segments are walked as t advances.

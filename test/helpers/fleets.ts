@@ -5,7 +5,8 @@
  * 1–3, per-agent load log-uniform over 0.01–3 (Poisson means from ~1e-5 to ~3,000 per step: both the
  * inversion and the PTRS sampler), zero-rate agents, and some fleets with no demand at all (D = 0).
  */
-import type { FleetSpec, ScheduleSegment } from '../../src/model/batch.js';
+import type { FleetSpec } from '../../src/model/batch.js';
+import type { ScheduleSegment } from '../../src/model/schedule.js';
 import { DrawStream, seedKey, u01 } from '../../src/random/philox.js';
 
 export function testFleet(seed: number, index: number): FleetSpec {
