@@ -7,9 +7,10 @@
  *   ARRIVAL_PROCESS_ID.poisson; // 1, the `ARRIVALS_POISSON` the kernels read
  */
 
-/** How requests arrive in a step (src/random/arrivals.ts ↔ shaders/arrivals.wgsl). */
-export const ARRIVAL_PROCESSES = ['deterministic', 'poisson'] as const;
-export type ArrivalMode = (typeof ARRIVAL_PROCESSES)[number];
+import { ARRIVAL_PROCESSES } from '../random/arrivals.js';
+
+/** How requests arrive in a step: listed with their CPU code in src/random/arrivals.ts (↔ shaders/arrivals.wgsl). */
+export { ARRIVAL_PROCESS_ID, ARRIVAL_PROCESSES, type ArrivalMode } from '../random/arrivals.js';
 
 /** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
 export const WORK_MODES = ['deterministic', 'exponential'] as const;
@@ -24,7 +25,6 @@ export function idsOf<const N extends string>(names: readonly N[]): Readonly<Rec
   return Object.fromEntries(names.map((name, id) => [name, id])) as Record<N, number>;
 }
 
-export const ARRIVAL_PROCESS_ID = idsOf(ARRIVAL_PROCESSES);
 export const WORK_MODE_ID = idsOf(WORK_MODES);
 export const SIGNAL_ID = idsOf(SIGNALS);
 

@@ -1,13 +1,10 @@
 /**
- * Rate schedules and the per-step arrival mean, the CPU twins of `multiplierAt` and `arrivalMean` in
- * shaders/arrivals.wgsl. The mean is an f32 computed in the GPU's order, so that both engines hand
- * the Poisson sampler the same number and deterministic arrivals add the same amount.
+ * Rate schedules: the segment types, the lookup m(t) (CPU twin of `multiplierAt` in
+ * shaders/arrivals.wgsl, which reads it through a cursor) and the peak multiplier the batch checks.
  *
  * @example
  *   const mean = stepMean(fleets.lambda[a]!, config.dt, multiplierAt(fleets, a, t));
  */
-const f = Math.fround;
-
 /** From step `start` on (until the next segment), the agent's arrival rate is multiplier × λ. */
 export interface ScheduleSegment {
   start: number; // first step of the segment, integer ≥ 0
@@ -22,13 +19,8 @@ export interface ScheduleArrays {
   scheduleMultiplier: Float32Array; // per segment: factor on λ
 }
 
-/**
- * Mean arrivals of one agent-step, f32(f32(λ)·f32(Δt)) · f32(multiplier) with each product rounded to
- * f32, as WGSL's correctly rounded `*` does. With multiplier 1 it is the unscheduled mean f32(λ·Δt).
- */
-export function stepMean(lambda: number, dt: number, multiplier: number): number {
-  return f(f(f(lambda) * f(dt)) * f(multiplier));
-}
+/** The per-step mean λ·Δt·m(t), one definition, with the arrival processes that draw from it. */
+export { stepMean } from '../random/arrivals.js';
 
 /** m(t) of agent `a`: the multiplier of its last segment with start ≤ t; 1 before the first. */
 export function multiplierAt(fleets: ScheduleArrays, a: number, t: number): number {

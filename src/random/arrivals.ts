@@ -1,5 +1,5 @@
 /**
- * Arrive: the arrival processes (src/model/modes.ts ARRIVAL_PROCESSES), CPU twin of
+ * Arrive: the arrival processes (ARRIVAL_PROCESSES), CPU twin of
  * shaders/arrivals.wgsl. Each agent-step has a budget, the f32 mean Λ = (λ·Δt)·m(t) of its rate
  * schedule (stepMean); a process turns it into a count of requests and the work they bring, from the
  * agent's Philox stream (src/random/philox.ts) and its process state. Arrivals depend on the fleet,
@@ -15,12 +15,45 @@
  *   draws.startGroup(stream, replicate, offset, n); draws.startChunk(0, span);
  *   draws.arrive(i, 0, span, arrivals, work, i * span);
  */
-import type { PackedFleets, SimConfig } from '../model/batch.js';
-import { ARRIVAL_PROCESS_ID } from '../model/modes.js';
-import { stepMean } from '../model/schedule.js';
 import { DrawStream, KEY_WORDS, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from './philox.js';
 import { PoissonSampler } from './poisson.js';
 import { exponentialWork } from './work.js';
+
+/**
+ * The arrival processes, in id order (the `ARRIVALS_*` the kernels read, generated from this list by
+ * src/gpu/wgsl.ts through src/model/modes.ts). A new process goes at the end.
+ */
+export const ARRIVAL_PROCESSES = ['deterministic', 'poisson'] as const;
+export type ArrivalMode = (typeof ARRIVAL_PROCESSES)[number];
+export const ARRIVAL_PROCESS_ID = Object.fromEntries(ARRIVAL_PROCESSES.map((name, id) => [name, id])) as Readonly<
+  Record<ArrivalMode, number>
+>;
+
+/**
+ * The budget of one agent-step, the mean arrivals f32(f32(λ)·f32(Δt)) · f32(multiplier) with each
+ * product rounded to f32, as WGSL's correctly rounded `*` does (arrivalMean in shaders/arrivals.wgsl),
+ * so both engines hand the samplers the same number. With multiplier 1 it is the unscheduled mean.
+ */
+export function stepMean(lambda: number, dt: number, multiplier: number): number {
+  return Math.fround(Math.fround(Math.fround(lambda) * Math.fround(dt)) * Math.fround(multiplier));
+}
+
+/** What the draws read of a batch's packed fleets (PackedFleets in src/model/batch.ts). */
+export interface ArrivalFleets {
+  lambda: Float32Array;
+  scheduleOffset: Uint32Array;
+  scheduleCount: Uint32Array;
+  scheduleStart: Uint32Array;
+  scheduleMultiplier: Float32Array;
+}
+
+/** What the draws read of a batch's settings (SimConfig in src/model/batch.ts). */
+export interface ArrivalConfig {
+  arrivals: ArrivalMode;
+  work?: string; // 'exponential': Exp(1) units of work per request
+  dt: number;
+  seed: bigint | number;
+}
 
 /** Steps one chunk holds at most: bounds the Philox prefixes and first blocks kept per chunk. */
 export const MAX_ARRIVAL_CHUNK_STEPS = 1024;
@@ -42,8 +75,8 @@ export class ArrivalDraws {
   private offset = 0;
 
   constructor(
-    private readonly fleets: PackedFleets,
-    private readonly config: SimConfig,
+    private readonly fleets: ArrivalFleets,
+    private readonly config: ArrivalConfig,
     maxAgents: number,
   ) {
     this.process = ARRIVAL_PROCESS_ID[config.arrivals];
