@@ -4,13 +4,17 @@
  * every user mistake exits with code 2 and one short message — no stack trace, nothing on stdout.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MODEL_TABLE_II } from '../src/model/paper.js';
 import { POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
 import { openNodeGpu } from '../src/platform/node.js';
+import type { MonteCarloResult } from '../src/cli/montecarlo.js';
+import type { SummaryTable } from '../src/results/tables.js';
+import type { PairStats } from '../src/sweep/aggregate.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'fleetsim.js');
@@ -152,6 +156,12 @@ describe('bad input', () => {
     { args: ['paper', '--unknown-option'], mentions: ['--unknown-option', '--help'] },
     { args: ['montecarlo', '--fleets', '0'], mentions: ['--fleets', 'from 1 to'] },
     { args: ['montecarlo', '--seed', '-1'], mentions: ['--seed', 'from 0 to'] },
+    // a study's seed is a JSON number: exact up to 2^53 − 1, the same bound for sweep and montecarlo
+    { args: ['montecarlo', '--seed', '9007199254740992'], mentions: ['--seed', 'from 0 to 2^53 − 1'] },
+    {
+      args: ['sweep', 'sweeps/montecarlo.json', '--out', 'never-written', '--seed', '18446744073709551615'],
+      mentions: ['--seed', 'from 0 to 2^53 − 1'],
+    },
   ])('$args exits with code 2 and a short message', ({ args, mentions }) => {
     const run = fleetsim(args);
     const lines = run.stderr.split('\n').filter((line) => line.trim() !== '');
@@ -168,13 +178,59 @@ describe('fleetsim montecarlo', () => {
   it('--json prints the summary of every fleet run', () => {
     const run = fleetsim(['montecarlo', '--fleets', '200', '--steps', '50', '--backend', 'cpu', '--json']);
     expect(run.status, run.stderr).toBe(0);
-    const json = JSON.parse(run.stdout) as { backend: string; runs: number; adaptiveBeats: Record<string, number> };
+    const json = JSON.parse(run.stdout) as MonteCarloResult;
     expect(json.backend).toBe('cpu');
+    expect(json.study).toBe('montecarlo');
+    expect([json.fleets, json.steps, json.seed, json.lmax]).toEqual([200, 50, '1', 999]); // the options, then the study's values
     expect(json.runs).toBe(600); // 200 fleets × 3 policies
+    expect(Object.keys(json.policies)).toEqual(POLICY_NAMES);
     expect(Object.keys(json.adaptiveBeats).sort()).toEqual(['roundRobin', 'static']);
     for (const fraction of Object.values(json.adaptiveBeats)) {
       expect(fraction).toBeGreaterThanOrEqual(0);
       expect(fraction).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is the shipped study sweeps/montecarlo.json run by the sweep: the same hash and figures as `fleetsim sweep`', () => {
+    // The options as the study's fields, in a file that `fleetsim sweep` runs into a directory.
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-mc-'));
+    try {
+      const study = JSON.parse(readFileSync(join(ROOT, 'sweeps', 'montecarlo.json'), 'utf8')) as Record<string, unknown>;
+      delete study.$schema;
+      writeFileSync(join(dir, 'study.json'), JSON.stringify({ ...study, samples: 150, steps: 40, seed: 11, lmax: 500 }));
+      const swept = fleetsim(['sweep', join(dir, 'study.json'), '--out', join(dir, 'out'), '--backend', 'cpu', '--quiet']);
+      expect(swept.status, swept.stderr).toBe(0);
+      const args = ['--fleets', '150', '--steps', '40', '--seed', '11', '--lmax', '500', '--backend', 'cpu'];
+      const run = fleetsim(['montecarlo', ...args, '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      const json = JSON.parse(run.stdout) as MonteCarloResult;
+      const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as SummaryTable;
+      expect(json.studyHash).toBe(summary.studyHash);
+      const [cell] = summary.cells;
+      for (const { policy, metrics } of cell!.policies) {
+        const ours = json.policies[policy]!;
+        const latency = metrics.avgLatency!;
+        expect(ours.avgLatency.mean, policy).toBe(latency.mean);
+        expect(ours.avgLatency.ci95, policy).toBe((latency.ci95[1]! - latency.ci95[0]!) / 2);
+        expect([ours.throughput, ours.utilization, ours.cost], policy).toEqual([
+          metrics.throughput!.mean,
+          metrics.utilization!.mean,
+          metrics.cost!.mean,
+        ]);
+      }
+      const pair = (a: string, b: string): PairStats => cell!.pairs.find((p) => p.a === a && p.b === b)!;
+      expect(json.adaptiveBeats).toEqual({
+        static: pair('static', 'adaptive').bWinFraction,
+        roundRobin: pair('roundRobin', 'adaptive').bWinFraction,
+      });
+      const text = fleetsim(['montecarlo', ...args]);
+      expect(text.status, text.stderr).toBe(0);
+      expect(text.stdout).toContain(
+        `${json.policies.adaptive!.avgLatency.mean.toFixed(2)} ± ${json.policies.adaptive!.avgLatency.ci95!.toFixed(2)}`,
+      );
+      expect(text.stdout).toContain(`${(100 * json.adaptiveBeats.static!).toFixed(1)} % of fleets against static`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { studyHash } from '../src/cli/sweep.js';
 import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
 import type { AgentSpec } from '../src/model/batch.js';
 import { randomFleets } from '../src/model/randomFleets.js';
@@ -222,6 +223,16 @@ describe('study fleets', () => {
     expect(sums(ranges)).toEqual([6484, 695334.8837927359, 100.97504043158943, 12900, 20813.496531765202]);
   });
 
+  it("with RDividedByN, divides each agent's R by its fleet's agent count and changes nothing else", () => {
+    const spec = 'random' in random.fleet ? random.fleet.random : null;
+    expect(spec!.RDividedByN).toBe(false); // the default
+    for (let s = 0; s < 50; s++) {
+      const plain = randomStudyFleet(5, s, spec!);
+      const divided = randomStudyFleet(5, s, { ...spec!, RDividedByN: true });
+      expect(divided).toEqual(plain.map((a) => ({ ...a, R: a.R / plain.length })));
+    }
+  });
+
   it('applies the load scale and capacity', () => {
     const study = StudySchema.parse({ ...base, loadScale: 2, capacity: 3 });
     const fleet = cellFleet(study, 0);
@@ -267,6 +278,25 @@ describe('published schema and shipped studies', () => {
     }
     expect(validate({ name: 'x', fleet: { preset: 'paper' }, policies: ['greedy'] })).toBe(false);
     expect(validate({ name: 'x', fleet: { agents: [{ T: 1, R: 2, P: 1, lambda: 1 }] } })).toBe(false);
+  });
+
+  it('keeps the hash of every study written before RDividedByN existed (the field is left out of the identity at its default)', () => {
+    // The shipped studies' hashes as recorded in their summary.json before the field was added.
+    const hashes: Record<string, string> = {
+      'load-curve.json': '481ae8be53f2c720a8119df2b26aaa1e6065785941140c9d50aa5f6aaaf82620',
+      'paper-robustness.json': 'c84d411d45842e8557194e15e18a6ba661272467753e4ad778d6627ae16d62f8',
+      'random-fleets.json': '1c10d0d8a720788ec70e58450f85873d21992e8b8dd3d8c1f55bcc0f9602031a',
+    };
+    const text = (file: string): string => readFileSync(join(import.meta.dirname, '..', 'sweeps', file), 'utf8');
+    for (const [file, hash] of Object.entries(hashes)) expect(studyHash(parseStudyText(text(file), file).study), file).toBe(hash);
+    const json = JSON.parse(text('random-fleets.json')) as { fleet: { random: Record<string, unknown> } };
+    const withField = (value: boolean): string => {
+      const copy = structuredClone(json);
+      copy.fleet.random.RDividedByN = value;
+      return studyHash(expandStudy(copy).study);
+    };
+    expect(withField(false)).toBe(hashes['random-fleets.json']); // the default written out means the same study
+    expect(withField(true)).not.toBe(hashes['random-fleets.json']);
   });
 
   const dir = join(import.meta.dirname, '..', 'sweeps');

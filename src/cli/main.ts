@@ -10,7 +10,7 @@ import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_CPU_THREADS, openBackend } from './backend.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
-import { integerIn, parseSeed, parseSteps, positiveNumber } from './options.js';
+import { integerIn, parseSteps, parseStudySeed, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { studyJsonSchema } from '../study/schema.js';
@@ -61,28 +61,32 @@ function program(): Command {
 
   cli
     .command('montecarlo')
-    .description('run random fleets under the three policies with Poisson arrivals and summarise')
+    .description('run the shipped study sweeps/montecarlo.json (random fleets under the three policies) in memory and summarise it')
     .addOption(backendOption())
     .addOption(threadsOption())
-    .addOption(new Option('--fleets <n>', 'random fleets to simulate').argParser(integerIn(1, 10_000_000)).default(10_000))
-    .addOption(new Option('--steps <n>', 'steps of Δt = 1 s').argParser(parseSteps).default(100))
-    .addOption(new Option('--seed <n>', 'seed of the fleets and arrival streams').argParser(parseSeed).default(1n, '1'))
-    .addOption(lmaxOption())
+    .addOption(new Option('--fleets <n>', "random fleets to simulate (default: the study's samples)").argParser(integerIn(1, 10_000_000)))
+    .addOption(new Option('--steps <n>', "steps per run (default: the study's)").argParser(parseSteps))
+    .addOption(new Option('--seed <n>', "seed of the fleets and arrival streams (default: the study's)").argParser(parseStudySeed))
+    .addOption(
+      new Option('--lmax <seconds>', "latency recorded for an agent with a zero share (default: the study's)").argParser(
+        positiveNumber('seconds'),
+      ),
+    )
     .option('--json', 'print one JSON object instead of tables')
     .action(
       async (opts: {
         backend: BackendChoice;
         threads: number;
-        fleets: number;
-        steps: number;
-        seed: bigint;
-        lmax: number;
+        fleets?: number;
+        steps?: number;
+        seed?: number;
+        lmax?: number;
         json?: boolean;
       }) => {
         const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
         try {
-          const result = await runMonteCarlo(backend, opts);
-          process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${monteCarloText(result, opts)}\n`);
+          const { result, study } = await runMonteCarlo(backend, opts);
+          process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${monteCarloText(result, study)}\n`);
         } finally {
           backend.close();
         }
@@ -95,7 +99,7 @@ function program(): Command {
     .requiredOption('--out <dir>', 'result directory (created; must not hold another sweep unless --resume)')
     .addOption(backendOption())
     .addOption(threadsOption())
-    .addOption(new Option('--seed <n>', "overrides the study's seed").argParser(integerIn(0, Number.MAX_SAFE_INTEGER)))
+    .addOption(new Option('--seed <n>', "overrides the study's seed").argParser(parseStudySeed))
     .option('--shard <I/N>', 'run shard I of N (0 ≤ I < N); or N alone, I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
     .option('--quiet', 'no progress bar and no summary on stdout')
@@ -120,7 +124,7 @@ function program(): Command {
         },
       ) => {
         const shard = parseShard(opts.shard);
-        const loaded = await loadStudy(file, opts.seed);
+        const loaded = await loadStudy(file, { seed: opts.seed });
         const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
         try {
           const outcome = await runSweepCommand(file, loaded, backend, {

@@ -1,6 +1,7 @@
 /** Option parsers: each rejects bad input with a message naming the allowed range (commander prints it). */
 import { InvalidArgumentError } from 'commander';
 import { MAX_STEPS } from '../model/batch.js';
+import { LIMITS } from '../study/schema.js';
 
 export function positiveNumber(unit: string): (value: string) => number {
   return (value) => {
@@ -22,9 +23,13 @@ export function integerIn(min: number, max: number): (value: string) => number {
 
 export const parseSteps = integerIn(1, MAX_STEPS);
 
-export function parseSeed(value: string): bigint {
-  if (!/^\d+$/.test(value.trim()) || BigInt(value) >= 1n << 64n) {
-    throw new InvalidArgumentError('Allowed: an integer from 0 to 2^64 − 1.');
+/**
+ * `--seed` of `sweep` and `montecarlo`: a study's seed, 0 to 2^53 − 1 (LIMITS.seed), the integers a
+ * JSON number holds exactly.
+ */
+export function parseStudySeed(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) > LIMITS.seed) {
+    throw new InvalidArgumentError(`Allowed: an integer from 0 to 2^53 − 1 = ${LIMITS.seed}.`);
   }
-  return BigInt(value);
+  return Number(value);
 }

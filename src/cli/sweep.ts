@@ -26,20 +26,27 @@ import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
 import { type BatchDone, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
 import { UsageError } from './errors.js';
 
-/** Reads and validates a study file; `seed` overrides the file's seed. Throws StudyError/UsageError. */
-export async function loadStudy(path: string, seed?: number): Promise<LoadedStudy> {
+/**
+ * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
+ * the file's JSON before it is validated; undefined entries leave the file's value.
+ */
+export type StudyOverrides = Readonly<Record<string, number | undefined>>;
+
+/** Reads and validates a study file with `overrides` applied. Throws StudyError/UsageError. */
+export async function loadStudy(path: string, overrides: StudyOverrides = {}): Promise<LoadedStudy> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new UsageError(`${path}: cannot read the study file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  const set = Object.entries(overrides).filter(([, value]) => value !== undefined);
   let expanded: ExpandedStudy;
   try {
-    if (seed === undefined) expanded = parseStudyText(text, path);
+    if (set.length === 0) expanded = parseStudyText(text, path);
     else {
       const json = JSON.parse(text) as unknown;
-      if (typeof json === 'object' && json !== null && !Array.isArray(json)) (json as Record<string, unknown>).seed = seed;
+      if (typeof json === 'object' && json !== null && !Array.isArray(json)) Object.assign(json, Object.fromEntries(set));
       expanded = parseStudyText(JSON.stringify(json), path);
     }
   } catch (error) {

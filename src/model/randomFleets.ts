@@ -6,7 +6,7 @@
  * so a field's draws never shift another agent's.
  *
  * Two callers, two draw layouts (kept apart so that neither caller's fleets change):
- * - `'ranges'`: RandomFleetRanges (`fleetsim montecarlo`, bench/, tests). Agent words: T, R, P, weight.
+ * - `'ranges'`: RandomFleetRanges (bench/, tests). Agent words: T, R, P, weight.
  * - `'study'`: the `fleet.random` block of a study file (src/study/fleets.ts). Agent words: T, R, P,
  *   λ, weight. The λ word is drawn whether or not the study gives `lambda`, so adding it does not
  *   shift the Dirichlet weights.

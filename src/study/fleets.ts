@@ -36,7 +36,8 @@ export function sampleDist(d: Dist, u: number): number {
 
 /**
  * Random fleet number `sample` of a study: the 'study' layout of the one generator
- * (src/model/randomFleets.ts), each field drawn from its distribution in the file.
+ * (src/model/randomFleets.ts), each field drawn from its distribution in the file; with
+ * `RDividedByN`, each agent's R is divided by the fleet's agent count N.
  */
 export function randomStudyFleet(seed: number, sample: number, spec: RandomFleet): AgentSpec[] {
   const { load, lambda } = spec;
@@ -45,7 +46,7 @@ export function randomStudyFleet(seed: number, sample: number, spec: RandomFleet
     agents: typeof spec.agents === 'number' ? [spec.agents, spec.agents] : [spec.agents.min, spec.agents.max],
     ...(load === undefined ? {} : { load: (u: number) => sampleDist(load, u) }),
     T: (u) => sampleDist(spec.T, u),
-    R: (u) => sampleDist(spec.R, u),
+    R: spec.RDividedByN ? (u, n) => sampleDist(spec.R, u) / n : (u) => sampleDist(spec.R, u),
     P: (u) => sampleDist(spec.P, u),
     ...(lambda === undefined ? {} : { lambda: (u: number) => sampleDist(lambda, u) }),
   });

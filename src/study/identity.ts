@@ -6,6 +6,24 @@
  */
 import type { Study } from './schema.js';
 
+/**
+ * Fields added to the schema after studies were first hashed, left out of the text while they hold
+ * their default: every study written before a field existed keeps its hash (and its checkpoints and
+ * shards stay resumable and mergeable), and writing the default out changes nothing either.
+ */
+const LATE_DEFAULTS: readonly { path: readonly string[]; value: unknown }[] = [{ path: ['fleet', 'random', 'RDividedByN'], value: false }];
+
+/** A copy of `x` without the field at `path` when it holds `value`. */
+function withoutDefault(x: unknown, path: readonly string[], value: unknown): unknown {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || path.length === 0) return x;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (!(head in x)) return x;
+  const copy: Record<string, unknown> = { ...(x as Record<string, unknown>) };
+  if (rest.length > 0) copy[head] = withoutDefault(copy[head], rest, value);
+  else if (copy[head] === value) delete copy[head];
+  return copy;
+}
+
 export function studyIdentityText(study: Study): string {
   const canonical = (x: unknown): unknown =>
     Array.isArray(x)
@@ -20,5 +38,6 @@ export function studyIdentityText(study: Study): string {
   const meaning: Partial<Study> = { ...study };
   delete meaning.$schema; // neither changes a result
   delete meaning.description;
-  return JSON.stringify(canonical(meaning));
+  const stripped = LATE_DEFAULTS.reduce<unknown>((m, { path, value }) => withoutDefault(m, path, value), meaning);
+  return JSON.stringify(canonical(stripped));
 }

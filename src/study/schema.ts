@@ -19,6 +19,7 @@ export const LIMITS = {
   samples: 100_000_000, // random-fleet samples per cell (the Philox stream word is 32 bits)
   replicates: 1_000_000,
   cells: 100_000,
+  seed: Number.MAX_SAFE_INTEGER, // 2^53 − 1: a JSON number stays an exact integer up to here
   scheduleEntries: 8, // per agent (each adds up to two breakpoints)
 } as const;
 
@@ -92,6 +93,10 @@ export const RandomFleetSchema = z
     agents: describe(IntRange, `agents per fleet: an integer or {min, max}, uniform, 1 to ${LIMITS.agents}`),
     T: describe(DistSchema, 'base throughput, requests/s (> 0)'),
     R: describe(DistSchema, 'minimum share of each agent, in [0, 1]'),
+    RDividedByN: describe(
+      z.boolean(),
+      "divide each agent's drawn R by its fleet's agent count N, so that Σ R stays near the mean of R whatever N",
+    ).default(false),
     P: describe(DistSchema, 'priority (> 0), 1 = most important'),
     lambda: describe(DistSchema, 'nominal arrival rate, requests/s (≥ 0); with `load`, relative weights').optional(),
     load: describe(DistSchema, 'fleet load factor ρ = Σ λ_i/T_i (≥ 0); λ scaled to hit it').optional(),
@@ -203,7 +208,7 @@ export const StudySchema = z
     $schema: z.string().optional(),
     name: describe(z.string().min(1).max(200), 'a short name for the study'),
     description: z.string().optional(),
-    seed: describe(z.int().min(0).max(Number.MAX_SAFE_INTEGER), 'fixes every random draw (fleets and arrivals)').default(1),
+    seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),
     fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
     capacity: positive('G, GPUs shared by the fleet').default(1),
     price: nonNegative('$ per GPU-hour').default(0.72),

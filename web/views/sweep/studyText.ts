@@ -10,6 +10,7 @@ import { type ExpandedStudy, parsePath, parseStudyText, StudyError } from '../..
 import { maxAgents } from '../../../src/sweep/plan.js';
 import type { Study } from '../../../src/study/schema.js';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
+import monteCarloText from '../../../sweeps/montecarlo.json?raw';
 import paperRobustnessText from '../../../sweeps/paper-robustness.json?raw';
 import randomFleetsText from '../../../sweeps/random-fleets.json?raw';
 import { studyIdentityText } from '../../../src/study/identity.js';
@@ -193,6 +194,7 @@ const json = (text: string): Record<string, unknown> => JSON.parse(text) as Reco
 const loadCurve = json(loadCurveText);
 const randomFleets = json(randomFleetsText);
 const paperRobustness = json(paperRobustnessText);
+const monteCarlo = json(monteCarloText);
 
 export const EXAMPLES: readonly { name: string; note: string; study: Record<string, unknown> }[] = [
   { name: 'load-curve', note: '50 fleets per point instead of 1,000', study: { ...loadCurve, samples: 50 } },
@@ -202,6 +204,7 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     note: '10 replicates of 200 steps instead of 100 of 1,000',
     study: { ...paperRobustness, replicates: 10, steps: 200 },
   },
+  { name: 'montecarlo', note: '1,000 fleets instead of 10,000', study: { ...monteCarlo, samples: 1000 } },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
   delete study.$schema; // relative to the repository, meaningless in the page
