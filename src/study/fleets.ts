@@ -12,12 +12,7 @@ import type { AgentSpec, FleetSpec } from '../model/batch.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { drawFleetAgents } from '../model/randomFleets.js';
 import type { Agent, Dist, RandomFleet, Study } from './schema.js';
-
-/** One breakpoint of an agent's rate schedule: from step `start` on, λ is multiplied by `multiplier`. */
-export interface ScheduleSegment {
-  start: number;
-  multiplier: number;
-}
+import type { ScheduleSegment } from '../model/schedule.js';
 
 /** The value of distribution `d` at the uniform draw u ∈ [0, 1). */
 export function sampleDist(d: Dist, u: number): number {
