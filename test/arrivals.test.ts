@@ -6,15 +6,11 @@
  * f32 mean); the other metrics within the named tolerances of test/helpers/tolerances.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { runBatchCpu } from '../src/cpu/engine.js';
 import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
-import { summarize } from '../src/model/metrics.js';
 import { ARRIVAL_PROCESSES, WORK_MODES } from '../src/model/modes.js';
 import { PAPER_POLICIES, POLICY } from '../src/model/policies.js';
-import { compareRunMetrics } from './helpers/compare.js';
 import { testFleet, wideTestFleet, withSchedules } from './helpers/fleets.js';
-import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
-import { RUN_TOLERANCES } from './helpers/tolerances.js';
+import { bothKernels, expectKernelsMatchCpu, gpu, gpuSkipReason } from './helpers/gpu.js';
 
 const STEPS = 300;
 const cases = ARRIVAL_PROCESSES.flatMap((arrivals) =>
@@ -34,8 +30,7 @@ describe.skipIf(!gpu)('every arrival process on both engines and both GPU kernel
 
   it.each(cases)('%s arrivals, %s work: GPU = CPU on the narrow and the wide kernel', async (arrivals, work) => {
     // 64 steps per dispatch: the schedule cursor crosses dispatch boundaries.
-    const narrow = await engine({ stepsPerDispatch: 64 });
-    const wide = await engine({ stepsPerDispatch: 64, wideAbove: 0 });
+    const kernels = await bothKernels({ stepsPerDispatch: 64 });
     const config: SimConfig = { dt: 0.1, steps: STEPS, lmax: 999, price: 0.72, arrivals, work, seed: 41, warmup: 10 };
     const batch = makeBatch(
       packFleets(fleets),
@@ -46,16 +41,6 @@ describe.skipIf(!gpu)('every arrival process on both engines and both GPU kernel
       ),
       config,
     );
-    const cpu = summarize(batch, runBatchCpu(batch));
-    for (const [kernel, gpuEngine] of [
-      ['narrow', narrow],
-      ['wide', wide],
-    ] as const) {
-      const got = summarize(batch, await gpuEngine.run(batch));
-      const label = (r: number): string => `${arrivals}/${work} ${kernel} run ${r}`;
-      const { reports } = compareRunMetrics(got, cpu, RUN_TOLERANCES, arrivals === 'poisson', label, () => false);
-      expect(reports, reports.join('\n')).toEqual([]);
-    }
-    assertNoUncapturedErrors();
+    await expectKernelsMatchCpu(batch, kernels, (kernel, r) => `${arrivals}/${work} ${kernel} run ${r}`, arrivals === 'poisson');
   });
 });

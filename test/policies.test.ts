@@ -9,17 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBatchCpu } from '../src/cpu/engine.js';
 import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
-import { summarize } from '../src/model/metrics.js';
 import { SIGNALS } from '../src/model/modes.js';
 import { MAX_POLICY_PASSES, PAPER_POLICIES, POLICIES, POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js';
-import { compareRunMetrics } from './helpers/compare.js';
 import { testFleet, wideTestFleet } from './helpers/fleets.js';
-import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
-import { RUN_TOLERANCES } from './helpers/tolerances.js';
+import { bothKernels, expectKernelsMatchCpu, gpu, gpuSkipReason } from './helpers/gpu.js';
 
 const names = POLICY_NAMES.map((name) => [name] as const);
 const policiesWgsl = readFileSync(join(shaderDir(), 'policies.wgsl'), 'utf8');
@@ -108,26 +104,16 @@ describe.skipIf(!gpu)('every policy on both engines and both GPU kernels', () =>
   ];
 
   it.each(names)('%s: GPU = CPU on the narrow and the wide kernel, every signal', async (name) => {
-    const narrow = await engine();
-    const wide = await engine({ wideAbove: 0 });
+    const kernels = await bothKernels();
     for (const signal of SIGNALS) {
       // Alone, and in a group with the paper's policies (the narrow kernel's shared arrivals).
       for (const policies of [[POLICY[name]], [...new Set([POLICY[name], ...PAPER_POLICIES.map((p) => POLICY[p])])]]) {
         const batch = makeBatch(packFleets(fleets), crossRuns(fleets.length, policies, 2), { ...config, signal });
-        const cpu = summarize(batch, runBatchCpu(batch));
-        for (const [kernel, gpuEngine] of [
-          ['narrow', narrow],
-          ['wide', wide],
-        ] as const) {
-          const got = summarize(batch, await gpuEngine.run(batch));
-          const label = (r: number): string => `${name} ${kernel} ${signal} run ${r} (policy ${batch.runs.policy[r]})`;
-          // The runs of this policy only: the others are there to share its arrivals.
-          const others = (r: number): boolean => batch.runs.policy[r] !== POLICY[name];
-          const { reports } = compareRunMetrics(got, cpu, RUN_TOLERANCES, true, label, others);
-          expect(reports, reports.join('\n')).toEqual([]);
-        }
+        // The runs of this policy only: the others are there to share its arrivals.
+        const others = (r: number): boolean => batch.runs.policy[r] !== POLICY[name];
+        const label = (kernel: string, r: number): string => `${name} ${kernel} ${signal} run ${r} (policy ${batch.runs.policy[r]})`;
+        await expectKernelsMatchCpu(batch, kernels, label, true, others);
       }
     }
-    assertNoUncapturedErrors();
   });
 });

@@ -30,6 +30,23 @@ export function policyPairs(policies: readonly string[]): [string, string][] {
   return pairs;
 }
 
+/** A pair's row of summary.json from its accumulator (the sweep's and the page's cells alike). */
+export function pairStats(a: string, b: string, pair: PairAccumulator): PairStats {
+  const s = pair.summary();
+  return {
+    a,
+    b,
+    n: s.n,
+    aWins: s.aWins,
+    bWins: s.bWins,
+    ties: s.ties,
+    aWinFraction: s.aWinFraction,
+    bWinFraction: s.bWinFraction,
+    latencyChange: s.change,
+    undefinedChange: s.undefinedChange,
+  };
+}
+
 export interface PolicyStats {
   policy: string;
   metrics: Record<string, StatSummary | null>;
@@ -119,21 +136,7 @@ export class SweepAggregate {
           policy,
           metrics: Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[policy]![m]!.summary()])),
         })),
-        pairs: policyPairs(this.policies).map(([a, b]) => {
-          const s = acc.pairs[`${a}|${b}`]!.summary();
-          return {
-            a,
-            b,
-            n: s.n,
-            aWins: s.aWins,
-            bWins: s.bWins,
-            ties: s.ties,
-            aWinFraction: s.aWinFraction,
-            bWinFraction: s.bWinFraction,
-            latencyChange: s.change,
-            undefinedChange: s.undefinedChange,
-          };
-        }),
+        pairs: policyPairs(this.policies).map(([a, b]) => pairStats(a, b, acc.pairs[`${a}|${b}`]!)),
       });
     }
     return out;

@@ -7,7 +7,7 @@ import { InputError } from '../../../src/results/errors.js';
 import type { FleetRows } from '../../../src/results/fleetRows.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../../../src/results/tables.js';
 import { PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
-import { type CellSummary, policyPairs } from '../../../src/sweep/aggregate.js';
+import { type CellSummary, pairStats, policyPairs } from '../../../src/sweep/aggregate.js';
 
 export type { FleetRows } from '../../../src/results/fleetRows.js';
 
@@ -108,21 +108,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
         policy,
         metrics: Object.fromEntries(metrics.map((m) => [m, cell.stats.get(policy)!.get(m)!.summary()])),
       })),
-      pairs: policyPairs(policies).map(([a, b]) => {
-        const s = cell.pairs.get(`${a}|${b}`)!.summary();
-        return {
-          a,
-          b,
-          n: s.n,
-          aWins: s.aWins,
-          bWins: s.bWins,
-          ties: s.ties,
-          aWinFraction: s.aWinFraction,
-          bWinFraction: s.bWinFraction,
-          latencyChange: s.change,
-          undefinedChange: s.undefinedChange,
-        };
-      }),
+      pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
     }));
   return {
     format: SUMMARY_FORMAT,
