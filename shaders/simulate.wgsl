@@ -146,11 +146,13 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     for (var i = 0u; i < n; i++) {
       let p = agents[run.agentOffset + i];
-      // The arrival process state lives in the first member's state, which serveAt then loads.
-      var arrivals = ArrivalState(states[run.agentOffset + i].segment);
+      // The arrival process state lives in the first member's state.
+      var s0 = states[run.agentOffset + i];
+      var arrivals = arrivalStateOf(s0);
       let arrival = arrive(p, &arrivals, run, key, t, i);
-      states[run.agentOffset + i].segment = arrivals.segment;
-      serveAt(run.agentOffset + i, p, a0, arrival, t, i, n);
+      setArrivalState(&s0, arrivals);
+      serve(&s0, p, a0, arrival, t, i, n);
+      states[run.agentOffset + i] = s0;
       if (members > 1u) {
         serveAt(r1.agentOffset + i, p, a1, arrival, t, i, n);
       }
