@@ -21,7 +21,7 @@
  */
 import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
 import { allocTotals, emptyTotals, inSystem, type RunTotals } from '../model/metrics.js';
-import { allocateShares, allocationFixed, newAllocation, sharesVaryWithStep } from '../model/allocate.js';
+import { allocate, allocateShares, allocationFixed, newAllocation, sharesAtStep, sharesVaryWithStep } from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS } from '../random/arrivals.js';
 
@@ -159,7 +159,9 @@ class Simulator {
         for (let i = 0; i < n; i++) this.serve(m, i, t0, t, t + 1, 0, totals, series);
       }
     } else if (sharesVaryWithStep(policy)) {
-      for (let t = t0; t < t1; t++) allocateShares(policy, view, t, this.alloc, this.shares, (t - t0) * n);
+      // Fixed but for the turn: the passes once, then each step's shares at its turn.
+      allocate(policy, view, t0, this.alloc);
+      for (let t = t0; t < t1; t++) sharesAtStep(this.alloc, view, t, this.shares, (t - t0) * n);
       for (let i = 0; i < n; i++) this.serve(m, i, t0, t0, t1, n, totals, series);
     } else {
       allocateShares(policy, view, t0, this.alloc, this.shares, 0);

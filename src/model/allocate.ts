@@ -38,7 +38,7 @@ export function allocate(policy: number, f: FleetView, step: number, out: Alloca
   out.policy = policy;
   out.capacity = f.capacity;
   out.turn = step % f.count;
-  out.scalars.fill(0);
+  // scalars[k] is written by pass k before anything reads it: no reset needed.
   for (let pass = 0; pass < def.passes; pass++) {
     let sum = 0;
     for (let i = 0; i < f.count; i++) sum += def.term(out, pass, f, i);
@@ -61,4 +61,15 @@ export function allocateShares(policy: number, f: FleetView, step: number, scrat
   allocate(policy, f, step, scratch);
   const share = policyDef(policy).share;
   for (let i = 0; i < f.count; i++) out[at + i] = share(scratch, f, i);
+}
+
+/**
+ * The shares of step `step` under an allocation that is fixed but for its turn (allocationFixed and
+ * variesWithStep): the allocation of step t0 with the turn moved to `step`, which is allocate(step)
+ * bit for bit without its passes.
+ */
+export function sharesAtStep(a: Allocation, f: FleetView, step: number, out: Float64Array, at: number): void {
+  a.turn = step % f.count;
+  const share = policyDef(a.policy).share;
+  for (let i = 0; i < f.count; i++) out[at + i] = share(a, f, i);
 }
