@@ -155,20 +155,20 @@ describe('QUEUEING.md: the Δt correction of Pollaczek–Khinchine, exact for M/
     [0.5, 2],
     [0.5, 10],
     [0.7, 4],
-  ])('ρ = %s, 1/(μΔt) = %s: mean ℓ = W_q − ρΔt/(2μ) and mean ⌈Q⌉ = λ(W_q + 1/μ − Δt)', (rho, k) => {
+  ])('ρ = %s, 1/(μΔt) = %s: mean ℓ = W_q − ρΔt/2 and mean ⌈Q⌉ = λ(W_q + 1/μ − Δt)', (rho, k) => {
     const dt = 1 / k;
     const exact = discreteMD1(rho, k);
     expect(exact.latency).toBeCloseTo(pkWait(rho) - (rho * dt) / 2, 10);
     expect(exact.inSystem).toBeCloseTo(rho * (pkWait(rho) + 1 - dt), 10);
   });
 
-  it('ρ = 0.5, Δt = 0.4 s (1/(μΔt) = 2.5): mean ℓ = 0.4074, not the 0.4000 of W_q − ρΔt/(2μ)', () => {
+  it('ρ = 0.5, Δt = 0.4 s (1/(μΔt) = 2.5): mean ℓ = 0.4074, not the 0.4000 of W_q − ρΔt/2', () => {
     expect(discreteMD1(0.5, 5, 2).latency.toFixed(4)).toBe('0.4074');
   });
 });
 
 describe('QUEUEING.md worked example: M/D/1, ρ = 0.5, Δt = 0.5 s (docs/examples/md1.json)', () => {
-  it('mean latency 0.3757 ± 0.0012 against W_q − ρΔt/(2μ) = 0.375; meanInSystem 0.5007 ± 0.0013 against 0.5', async () => {
+  it('mean latency 0.3757 ± 0.0012 against W_q − ρΔt/2 = 0.375; meanInSystem 0.5007 ± 0.0013 against 0.5', async () => {
     const [cell] = await sweepCpu(example('md1'));
     const latency = metric(cell!, 'avgLatency');
     const inSystem = metric(cell!, 'meanInSystem');
