@@ -21,47 +21,13 @@
  * This suite found a real sampler bug: bursts of 200 arrivals from the inversion search running past
  * a saturated f32 sum (test/random.test.ts pins the fix).
  *
+ * The cases are bench/queueingCases.ts's (shared with the docs check of docs/QUEUEING.md's tables).
  * The runs take ~10^9 agent-steps, so they use the GPU engine (lavapipe in CI; about a minute); without
  * an adapter the suite is skipped like the other GPU tests.
  */
 import { describe, expect, it } from 'vitest';
-import { crossRuns, makeBatch, packFleets, type WorkMode } from '../src/model/batch.js';
-import { summarize } from '../src/model/metrics.js';
-import { POLICY } from '../src/model/policies.js';
+import { meanAndSe, pkWait, runQueueCase, SUITE_CASES, SUITE_SEED } from '../bench/queueingCases.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
-
-interface Case {
-  work: WorkMode;
-  rho: number;
-  dt: number; // seconds (service time 1 s)
-  warm: number; // seconds simulated before recording
-  record: number; // seconds recorded per replicate
-  replicates: number;
-}
-
-const CASES: Case[] = [
-  { work: 'deterministic', rho: 0.3, dt: 0.005, warm: 20, record: 530, replicates: 512 },
-  { work: 'deterministic', rho: 0.5, dt: 0.005, warm: 50, record: 660, replicates: 512 },
-  { work: 'deterministic', rho: 0.7, dt: 0.005, warm: 200, record: 1300, replicates: 512 },
-  { work: 'deterministic', rho: 0.9, dt: 0.02, warm: 1000, record: 6250, replicates: 512 },
-  { work: 'exponential', rho: 0.3, dt: 0.01, warm: 20, record: 1000, replicates: 512 },
-  { work: 'exponential', rho: 0.5, dt: 0.01, warm: 50, record: 1000, replicates: 512 },
-  { work: 'exponential', rho: 0.7, dt: 0.01, warm: 200, record: 2000, replicates: 512 },
-  { work: 'exponential', rho: 0.9, dt: 0.04, warm: 2000, record: 12000, replicates: 512 },
-];
-
-/** E[S²] / E[S]² of the work per request: the squared coefficient of variation plus one. */
-const secondMoment = (work: WorkMode): number => (work === 'exponential' ? 2 : 1);
-const pkWait = (c: Case): number => (c.rho * secondMoment(c.work)) / (2 * (1 - c.rho));
-
-function meanAndSe(xs: ArrayLike<number>): { mean: number; se: number } {
-  let mean = 0;
-  for (let i = 0; i < xs.length; i++) mean += xs[i]!;
-  mean /= xs.length;
-  let ss = 0;
-  for (let i = 0; i < xs.length; i++) ss += (xs[i]! - mean) ** 2;
-  return { mean, se: Math.sqrt(ss / (xs.length - 1) / xs.length) };
-}
 
 function expectClose(label: string, got: { mean: number; se: number }, want: number): void {
   const error = got.mean - want;
@@ -72,22 +38,11 @@ function expectClose(label: string, got: { mean: number; se: number }, want: num
 }
 
 describe.skipIf(!gpu)(gpuSkipReason ?? 'queueing theory: Pollaczek–Khinchine and Little', () => {
-  it.each(CASES)('$work work, ρ = $rho, Δt = $dt s', async (c) => {
-    const steps = Math.round((c.warm + c.record) / c.dt);
-    const batch = makeBatch(packFleets([{ agents: [{ T: 1, R: 0, P: 1, lambda: c.rho }] }]), crossRuns(1, [POLICY.static], c.replicates), {
-      dt: c.dt,
-      steps,
-      warmup: Math.round(c.warm / c.dt),
-      lmax: 999,
-      price: 0,
-      arrivals: 'poisson',
-      work: c.work,
-      seed: 2026,
-    });
-    const result = summarize(batch, await (await engine()).run(batch));
+  it.each(SUITE_CASES)('$work work, ρ = $rho, Δt = $dt s', async (c) => {
+    const result = await runQueueCase(await engine(), c, SUITE_SEED);
     assertNoUncapturedErrors();
     const latency = meanAndSe(result.avgLatency);
-    expectClose(`W_q, M/${c.work === 'exponential' ? 'M' : 'D'}/1, ρ = ${c.rho}`, latency, pkWait(c));
+    expectClose(`W_q, M/${c.work === 'exponential' ? 'M' : 'D'}/1, ρ = ${c.rho}`, latency, pkWait(c.work, c.rho));
 
     // The arrival rate itself, as a guard on the sampler (λ·recorded time per replicate, Poisson).
     const rate = meanAndSe(Array.from(result.arrived, (a) => a / c.record));

@@ -1,0 +1,483 @@
+/**
+ * The registry of `npm run docs:check`: one entry per tag id (`<!-- check: ID -->` in the Markdown),
+ * with the command that produces the tagged figures and the function that runs it and returns the
+ * expectations, one per number printed in the region, in reading order (scripts/docs/figures.ts says
+ * how regions and numbers are read). Commands run in process, through the same library code as the
+ * CLI: `fleetsim paper` on the CPU engine, `fleetsim sweep` through loadStudy/runSweep/SweepAggregate
+ * on the CPU engine (its figures equal lavapipe's at the precision shown), the queueing runs on the
+ * GPU engine where the docs say they were made on it. Benchmark figures are not re-timed: their
+ * check reads the file of bench/results/ that the text names (provenance), or bench/NOTES.md.
+ *
+ * `slow` checks (minutes, or a GPU) run only in `npm run docs:check:slow`; the fast ones run in
+ * `npm test` (test/docs.test.ts) and `npm run docs:check`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PaperResult } from '../../src/cli/paper.js';
+import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
+import { PAPER_POLICIES } from '../../src/model/policies.js';
+import { packageRoot } from '../../src/platform/node.js';
+import type { StatSummary } from '../../src/stats/accumulator.js';
+import type { CellSummary } from '../../src/sweep/aggregate.js';
+import { approx, type Expectation, fig, input, unsourced } from './figures.js';
+import { QUEUEING_CHECKS } from './queueing.js';
+
+/** What checks run their commands through (memoised: a command shared by several regions runs once). */
+export interface CheckContext {
+  /** `fleetsim paper --json --backend cpu [--lmax L]`. */
+  paper(lmax?: number): Promise<PaperResult>;
+  /** `fleetsim sweep sweeps/<name>.json --backend cpu`: summary.json's cells. */
+  study(name: string): Promise<CellSummary[]>;
+  /** A run on the GPU engine (the docs' lavapipe figures); throws without an adapter. */
+  gpu(): Promise<import('../../src/platform/engine.js').Engine>;
+}
+
+export interface Check {
+  command: string; // what a reader runs to see the figures
+  slow?: boolean;
+  expect(ctx: CheckContext): Promise<Expectation[]>;
+}
+
+const root = packageRoot();
+const json = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8')) as unknown;
+const study = (name: string): Record<string, unknown> => json(`sweeps/${name}.json`) as Record<string, unknown>;
+
+// ---- sweep summaries -------------------------------------------------------------------------
+
+type Cells = readonly CellSummary[];
+const cellWith = (cells: Cells, values: Record<string, string | number>): CellSummary => {
+  const cell = cells.find((c) => Object.entries(values).every(([k, v]) => c.values[k] === v));
+  if (!cell) throw new Error(`no cell with ${JSON.stringify(values)}`);
+  return cell;
+};
+const stat = (cell: CellSummary, policy: string, metric = 'avgLatency'): StatSummary => {
+  const s = cell.policies.find((p) => p.policy === policy)?.metrics[metric];
+  if (!s) throw new Error(`cell ${cell.cell}: no ${policy} ${metric}`);
+  return s;
+};
+const halfCi = (s: StatSummary): number => (s.ci95[1]! - s.ci95[0]!) / 2;
+/** The mean and its 95 % half-width, as "m ± h" prints them. */
+const meanCi = (s: StatSummary): Expectation[] => [fig(s.mean), fig(halfCi(s))];
+/** The fraction of fleet runs where `a` has the lower avgLatency than `b`. */
+const wins = (cell: CellSummary, a: string, b: string): number => {
+  const pair = cell.pairs.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a))!;
+  return (pair.a === a ? pair.aWinFraction : pair.bWinFraction)!;
+};
+const pct = (x: number): number => 100 * x;
+
+// ---- benchmark files (provenance only) --------------------------------------------------------
+
+interface Measurement {
+  workload: string;
+  backend: string;
+  fleets: number;
+  agentStepsPerSecond: number;
+}
+interface SuiteFile {
+  environment: { cores: number; options: { repeats: number; steps: number } };
+  coldStart: { total: number };
+  measurements: Measurement[];
+  scaling: Record<string, Record<string, number>>;
+  allocator: { agents: number; cpuMicros: number; gpuMicros: number }[];
+}
+const SUITE = 'bench/results/2026-11-21-vm.json';
+const suite = (): SuiteFile => json(SUITE) as SuiteFile;
+/** M agent-steps/s of a workload and backend at a fleet count. */
+const rate = (s: SuiteFile, workload: string, backend: string, fleets: number): number => {
+  const m = s.measurements.find((x) => x.workload === workload && x.backend === backend && x.fleets === fleets);
+  if (!m) throw new Error(`${SUITE}: no ${workload} ${backend} at ${fleets} fleets`);
+  return m.agentStepsPerSecond / 1e6;
+};
+const range = (xs: number[]): Expectation[] => [fig(Math.min(...xs)), fig(Math.max(...xs))];
+
+interface SweepBenchFile {
+  study: { steps: number; replicates: number };
+  rows: {
+    backend: string;
+    fleetRunsPerSecond: number;
+    overhead: number;
+    totalSeconds: number;
+    rawEngineSeconds: number;
+    peakRssMiB: number;
+  }[];
+}
+const SWEEP_BENCH = 'bench/results/sweep-2026-11-21-vm.json';
+interface MemoryBenchFile {
+  study: { steps: number; samples: number; fleet: { random: { agents: { min: number; max: number } } } };
+  seconds: number;
+  peakRssMiB: number;
+  trajectory: { rssMiB: number }[];
+}
+const MEMORY_BENCH = 'bench/results/memory-2026-11-21-vm.json';
+
+/**
+ * Figures that no file of bench/results/ holds but bench/NOTES.md records (measurements of
+ * bench:engine, bench:gpu, bench:wide and earlier runs): each must be printed in NOTES.md too.
+ */
+function inNotes(...printed: string[]): Expectation[] {
+  const notes = readFileSync(join(root, 'bench/NOTES.md'), 'utf8');
+  return printed.map((p) => {
+    const value = Number(p.replaceAll(',', ''));
+    return notes.includes(p) ? fig(value) : { kind: 'figure', value: Number.NaN };
+  });
+}
+
+// ---- the registry ------------------------------------------------------------------------------
+
+const PAPER_CMD = 'fleetsim paper --json --backend cpu';
+/** The paper's latency std-dev row (arXiv 2512.22149, Table II), quoted: no definition reproduces it. */
+const PAPER_STD_ROW = [4.2, 0.5, 3.8];
+
+async function tableII(ctx: CheckContext, model: boolean): Promise<Expectation[]> {
+  const r = await ctx.paper();
+  const each = (f: (p: (typeof PAPER_POLICIES)[number]) => Expectation[]): Expectation[] => PAPER_POLICIES.flatMap(f);
+  const shares = r.adaptive.perAgent.map((a) => fig(a.share));
+  const servedCapacity = each((p) => [fig(r[p].throughput), fig(r[p].capacityThroughput)]);
+  if (!model) {
+    return [
+      ...each((p) => [input(PAPER_TABLE_II[p].avgLatency)]),
+      ...each((p) => [fig(r[p].avgLatency)]),
+      ...servedCapacity,
+      ...each((p) => [fig(r[p].cost)]),
+      ...shares,
+    ];
+  }
+  return [
+    ...each((p) => [input(PAPER_TABLE_II[p].avgLatency)]),
+    ...each((p) => [fig(r[p].avgLatency)]),
+    ...each((p) => r[p].perAgent.map((a) => fig(a.latency))),
+    ...each((p) => [input(PAPER_TABLE_II[p].throughput)]),
+    ...servedCapacity,
+    ...each((p) => [fig(r[p].cost)]), // "paper = model": the paper's $0.020 is PAPER_TABLE_II's cost too
+    ...shares,
+    ...PAPER_STD_ROW.map(input),
+    ...each((p) => [fig(r[p].crossAgentStd)]),
+  ];
+}
+
+const ROBUSTNESS_SCENARIOS = ['baseline', 'demand x3', 'coordinator spike x10, 40-60 s', 'coordinator carries 90 % of the traffic'];
+
+export const CHECKS: Readonly<Record<string, Check>> = {
+  'paper-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, false) },
+  'model-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, true) },
+  'paper-agents': {
+    command: 'fleetsim paper (its fleet: PAPER_AGENTS in src/model/paper.ts)',
+    expect: () => Promise.resolve(PAPER_AGENTS.flatMap((a) => [a.M ?? NaN, a.T, a.R, a.P, a.lambda].map(input))),
+  },
+  'studies-intro': {
+    command: 'fleetsim sweep sweeps/<study>.json --out DIR (the 95 % interval of summary.json)',
+    expect: () => Promise.resolve([input(95)]),
+  },
+  'robustness-setup': {
+    command: 'sweeps/paper-robustness.json (its settings)',
+    expect: () => {
+      const s = study('paper-robustness') as { dt: number; steps: number; replicates: number };
+      return Promise.resolve([input(s.dt), input(s.dt * s.steps), input(s.replicates), input(0.2)]);
+    },
+  },
+  'robustness-table': {
+    command: 'fleetsim sweep sweeps/paper-robustness.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('paper-robustness');
+      return ROBUSTNESS_SCENARIOS.flatMap((scenario) => {
+        const at = (sees: string): CellSummary => cellWith(cells, { scenario, 'allocator.sees': sees });
+        return [
+          ...meanCi(stat(at('nominal'), 'static')),
+          fig(stat(at('nominal'), 'roundRobin').mean),
+          ...meanCi(stat(at('nominal'), 'adaptive')),
+          ...meanCi(stat(at('observed'), 'adaptive')),
+          ...meanCi(stat(at('ema'), 'adaptive')),
+        ];
+      });
+    },
+  },
+  'robustness-findings': {
+    command: 'fleetsim sweep sweeps/paper-robustness.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('paper-robustness');
+      const adaptive = (scenario: string, sees = 'nominal', metric = 'avgLatency'): number =>
+        stat(cellWith(cells, { scenario, 'allocator.sees': sees }), 'adaptive', metric).mean;
+      const base = adaptive('baseline');
+      const load = PAPER_AGENTS.reduce((s, a) => s + a.lambda / a.T, 0);
+      const skew = ROBUSTNESS_SCENARIOS[3]!;
+      return [
+        input(3),
+        fig(pct(adaptive('demand x3') / base - 1)),
+        input(24), // the paper's claim
+        fig(load),
+        fig(pct(adaptive(ROBUSTNESS_SCENARIOS[2]!) / base - 1)),
+        input(90),
+        fig(adaptive(skew)),
+        fig(adaptive(skew, 'observed')),
+        fig(adaptive(skew, 'nominal', 'throughput')),
+        fig(adaptive(skew, 'observed', 'throughput')),
+      ];
+    },
+  },
+  'random-fleets-findings': {
+    command: 'fleetsim sweep sweeps/random-fleets.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('random-fleets');
+      const s = study('random-fleets') as {
+        samples: number;
+        replicates: number;
+        steps: number;
+        fleet: { random: { agents: { min: number; max: number } } };
+      };
+      const at999 = cellWith(cells, { lmax: 999 });
+      const change = at999.pairs.find((p) => p.a === 'static' && p.b === 'adaptive')!.latencyChange!;
+      const adaptive = stat(at999, 'adaptive');
+      const lmaxes = [100, 999, 10000];
+      return [
+        input(s.samples),
+        input(s.fleet.random.agents.min),
+        input(s.fleet.random.agents.max),
+        input(s.replicates),
+        input(s.steps),
+        ...lmaxes.map(input),
+        ...meanCi(stat(at999, 'static')),
+        fig(pct(wins(at999, 'adaptive', 'static'))),
+        fig(pct(change.p50)),
+        fig(adaptive.mean),
+        fig(adaptive.ci95[0]!),
+        fig(adaptive.ci95[1]!),
+        fig(adaptive.p50),
+        fig(adaptive.p99),
+        ...lmaxes.flatMap((lmax, k) => {
+          const w = fig(pct(wins(cellWith(cells, { lmax }), 'adaptive', 'roundRobin')));
+          return k === 0 ? [w, input(lmax)] : [w, input(lmax)];
+        }),
+      ];
+    },
+  },
+  'montecarlo-setup': {
+    command: 'sweeps/montecarlo.json (its settings)',
+    expect: () => {
+      const s = study('montecarlo') as { samples: number; steps: number; fleet: { random: { agents: { min: number; max: number } } } };
+      return Promise.resolve([s.samples, s.fleet.random.agents.min, s.fleet.random.agents.max, s.steps].map(input));
+    },
+  },
+  'montecarlo-table': {
+    command: 'fleetsim montecarlo --backend cpu (= fleetsim sweep sweeps/montecarlo.json)',
+    expect: async (ctx) => {
+      const cell = (await ctx.study('montecarlo'))[0]!;
+      return PAPER_POLICIES.flatMap((p) => [
+        ...meanCi(stat(cell, p)),
+        fig(stat(cell, p, 'throughput').mean),
+        fig(stat(cell, p, 'utilization').mean),
+      ]);
+    },
+  },
+  'montecarlo-findings': {
+    command: 'fleetsim montecarlo --backend cpu',
+    expect: async (ctx) => {
+      const cell = (await ctx.study('montecarlo'))[0]!;
+      const mean = (p: string, m = 'avgLatency'): number => stat(cell, p, m).mean;
+      return [
+        fig(pct(wins(cell, 'adaptive', 'static'))),
+        fig(pct(wins(cell, 'adaptive', 'roundRobin'))),
+        fig(mean('adaptive', 'throughput')),
+        fig(mean('static', 'throughput')),
+        fig(mean('adaptive') / mean('static')),
+      ];
+    },
+  },
+  'load-curve-setup': {
+    command: 'sweeps/load-curve.json (its settings)',
+    expect: () => {
+      const s = study('load-curve') as {
+        samples: number;
+        steps: number;
+        warmup: number;
+        axes: { values: number[] }[];
+        fleet: { random: { agents: number } };
+      };
+      const loads = s.axes[0]!.values;
+      return Promise.resolve([s.samples, s.fleet.random.agents, loads[0]!, loads[loads.length - 1]!, s.steps, s.warmup].map(input));
+    },
+  },
+  'load-curve-table': {
+    command: 'fleetsim sweep sweeps/load-curve.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('load-curve');
+      return [0.2, 0.6, 1, 2, 3].flatMap((load) => {
+        const cell = cellWith(cells, { 'fleet.random.load': load });
+        const both = (m: string): Expectation[] => ['static', 'adaptive'].map((p) => fig(stat(cell, p, m).mean));
+        return [...both('avgLatency'), ...both('throughput'), ...both('utilization'), fig(pct(wins(cell, 'adaptive', 'static')))];
+      });
+    },
+  },
+  'load-curve-findings': {
+    command: 'fleetsim sweep sweeps/load-curve.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('load-curve');
+      const last = cells[cells.length - 1]!;
+      const lmax = (study('load-curve').lmax as number | undefined) ?? 999;
+      const gain = Math.max(...cells.map((c) => stat(c, 'adaptive', 'throughput').mean / stat(c, 'static', 'throughput').mean - 1));
+      return [
+        input(0.6), // where the table's latency gap opens: a reading of the table
+        fig(stat(last, 'adaptive', 'utilization').mean),
+        fig(stat(last, 'static', 'utilization').mean),
+        input(last.values['fleet.random.load'] as number),
+        fig(pct(gain)),
+        input(3),
+        input(4),
+        approx((lmax * 3) / 4, 5), // "≈ 750 s": the round-robin means run 749–772 s (the table's cells)
+      ];
+    },
+  },
+
+  // ---- Performance (README): provenance in bench/results/ and bench/NOTES.md ----
+  'bench-commands': {
+    command: `the options of npm run bench and bench:memory (${SUITE}, ${MEMORY_BENCH})`,
+    expect: () => {
+      const s = suite();
+      const memory = json(MEMORY_BENCH) as MemoryBenchFile;
+      const maxAgents = Math.max(...s.allocator.map((a) => a.agents));
+      return Promise.resolve([
+        input(16),
+        input(64),
+        input(s.environment.options.steps),
+        input(10),
+        input(100),
+        input(maxAgents),
+        input(memory.study.samples),
+      ]);
+    },
+  },
+  'bench-suite-setup': {
+    command: SUITE,
+    expect: () => {
+      const s = suite();
+      return Promise.resolve([input(s.environment.cores), input(s.environment.options.repeats)]);
+    },
+  },
+  'bench-suite-table': {
+    command: `npm run bench -- --budget 10 --repeats 2 (provenance: ${SUITE})`,
+    expect: () => {
+      const s = suite();
+      const paper = ['paper-static', 'paper-roundRobin', 'paper-adaptive'].flatMap((w) => {
+        const [g, c1, c2, n] = ['gpu', 'cpu-1', 'cpu-2', 'numpy'].map((b) => rate(s, w, b, 1e5)) as [number, number, number, number];
+        return [g, c1, c2, n, g / c1, g / n].map(fig);
+      });
+      const random = ['random16', 'random64'].flatMap((w) => {
+        const [g, c1, c2] = ['gpu', 'cpu-1', 'cpu-2'].map((b) => rate(s, w, b, 1e4)) as [number, number, number];
+        return [g, c1, c2, g / c1].map(fig);
+      });
+      return Promise.resolve([...paper, ...random]);
+    },
+  },
+  'bench-against-targets': {
+    command: `npm run bench (provenance: ${SUITE}; bench:engine in bench/NOTES.md)`,
+    expect: () => {
+      const s = suite();
+      const policies = ['paper-static', 'paper-roundRobin', 'paper-adaptive'];
+      const at = (w: string, b: string): number => rate(s, w, b, 1e5);
+      return Promise.resolve([
+        ...range(policies.map((w) => at(w, 'gpu') / at(w, 'cpu-1'))),
+        input(1e5),
+        input(10), // the performance issue's target
+        ...range(policies.map((w) => at(w, 'gpu') / at(w, 'numpy'))),
+        input(8), // AVX2: 8 f32 lanes per core
+        ...range(policies.map((w) => at(w, 'cpu-1'))),
+        ...inNotes('25', '28'),
+        input(s.environment.cores),
+        fig(policies.reduce((sum, w) => sum + at(w, 'cpu-2') / at(w, 'cpu-1'), 0) / policies.length),
+        ...inNotes('1.8', '1.95'),
+      ]);
+    },
+  },
+  'bench-notes-figures': {
+    command: 'npm run bench:gpu -- 10000 5 --paper-only (provenance: bench/NOTES.md)',
+    expect: () => Promise.resolve([input(3), ...inNotes('52.6', '52.8', '7.2', '7.8', '80', '82')]),
+  },
+  'bench-cold-scaling': {
+    command: `npm run bench (provenance: ${SUITE}; other runs in bench/NOTES.md)`,
+    expect: () => {
+      const s = suite();
+      const exps = (k: string): Expectation[] => range(Object.values(s.scaling).flatMap((b) => (b[k] === undefined ? [] : [b[k]])));
+      return Promise.resolve([
+        fig(s.coldStart.total),
+        unsourced(0.17, 'cold start of other suite runs: no file holds them'),
+        unsourced(0.24, 'idem'),
+        ...exps('fleets'),
+        ...exps('steps'),
+        ...exps('agents'),
+      ]);
+    },
+  },
+  'bench-allocator': {
+    command: `npm run bench (provenance: ${SUITE}, its allocator rows)`,
+    expect: () => {
+      const a = suite().allocator;
+      const row = (n: number): (typeof a)[number] => a.find((x) => x.agents === n)!;
+      const under1ms = Math.max(...a.filter((x) => x.cpuMicros < 1000).map((x) => x.agents));
+      return Promise.resolve([
+        fig(row(4).cpuMicros),
+        input(4),
+        fig(row(1e6).cpuMicros / 1000),
+        input(1e6),
+        fig(Math.max(...a.filter((x) => x.agents <= 4096).map((x) => x.gpuMicros)) / 1000),
+        input(4096),
+        fig(row(1e6).gpuMicros / 1000),
+        input(1e6),
+        input(1),
+        fig(under1ms),
+        fig(row(4096).gpuMicros / 1000),
+      ]);
+    },
+  },
+  'bench-wide': {
+    command: 'npm run bench:wide (provenance: bench/NOTES.md)',
+    expect: () => Promise.resolve([input(1024), input(4096), ...inNotes('8', '23')]),
+  },
+  'bench-sweep-setup': {
+    command: SWEEP_BENCH,
+    expect: () => {
+      const b = json(SWEEP_BENCH) as SweepBenchFile;
+      return Promise.resolve([input(b.study.replicates), input(b.study.steps), input(3)]);
+    },
+  },
+  'bench-sweep-table': {
+    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH})`,
+    expect: () => {
+      const b = json(SWEEP_BENCH) as SweepBenchFile;
+      return Promise.resolve(
+        ['gpu', 'cpu'].flatMap((backend) => {
+          const r = b.rows.find((x) => x.backend === backend)!;
+          return [fig(r.fleetRunsPerSecond), fig(pct(r.overhead)), fig(r.totalSeconds - r.rawEngineSeconds), fig(r.peakRssMiB)];
+        }),
+      );
+    },
+  },
+  'bench-sweep-findings': {
+    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH}; the earlier runs in bench/NOTES.md)`,
+    expect: () => {
+      const b = json(SWEEP_BENCH) as SweepBenchFile;
+      const host = (backend: string): number => {
+        const r = b.rows.find((x) => x.backend === backend)!;
+        return r.totalSeconds - r.rawEngineSeconds; // the host's added time over the bare engine
+      };
+      return Promise.resolve([...inNotes('1.02'), fig(host('gpu')), ...inNotes('0.16'), fig(host('cpu')), input(10), ...inNotes('4.6')]);
+    },
+  },
+  'bench-memory': {
+    command: `npm run bench:memory (provenance: ${MEMORY_BENCH})`,
+    expect: () => {
+      const m = json(MEMORY_BENCH) as MemoryBenchFile;
+      const rss = m.trajectory.map((t) => t.rssMiB);
+      return Promise.resolve([
+        input(m.study.samples),
+        input(m.study.fleet.random.agents.min),
+        input(m.study.fleet.random.agents.max),
+        input(3),
+        fig(m.seconds),
+        fig(m.peakRssMiB),
+        ...range(rss),
+        input(1),
+      ]);
+    },
+  },
+  ...QUEUEING_CHECKS,
+};
