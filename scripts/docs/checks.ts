@@ -19,7 +19,11 @@ import { PAPER_POLICIES } from '../../src/model/policies.js';
 import { packageRoot } from '../../src/platform/node.js';
 import type { StatSummary } from '../../src/stats/accumulator.js';
 import type { CellSummary } from '../../src/sweep/aggregate.js';
-import { approx, type Expectation, fig, input, unsourced } from './figures.js';
+import { runSeriesCpu, type RunSeries } from '../../src/cpu/engine.js';
+import { parseStudyText } from '../../src/study/cells.js';
+import { planUnits } from '../../src/sweep/plan.js';
+import { buildBatch } from '../../src/sweep/run.js';
+import { approx, type Expectation, fig, input } from './figures.js';
 import { QUEUEING_CHECKS } from './queueing.js';
 
 /** What checks run their commands through (memoised: a command shared by several regions runs once). */
@@ -157,9 +161,44 @@ async function tableII(ctx: CheckContext, model: boolean): Promise<Expectation[]
 
 const ROBUSTNESS_SCENARIOS = ['baseline', 'demand x3', 'coordinator spike x10, 40-60 s', 'coordinator carries 90 % of the traffic'];
 
+// ---- docs/MODEL.md's worked example of the signals ----------------------------------------------
+
+/**
+ * Per step t: the coordinator's arrivals a_t, then for observed and for ema the coordinator's λ̂_t
+ * (λ at step 0, then the docs' update from the engine's arrivals) and the engine's four shares g_t.
+ */
+function signalsWorkedExample(): Expectation[] {
+  const path = 'docs/examples/signals.json';
+  const { study, cells } = parseStudyText(readFileSync(join(root, path), 'utf8'), path);
+  const series = (signal: string): RunSeries => {
+    const cell = cells.find((c) => c.values[0] === signal);
+    if (!cell) throw new Error(`${path}: no cell with allocator.sees = ${signal}`);
+    return runSeriesCpu(buildBatch(planUnits([cell]), new Map([[cell.index, cell]])).batch, 0);
+  };
+  const observed = series('observed');
+  const ema = series('ema');
+  const lambda = PAPER_AGENTS[0]!.lambda;
+  const alpha = study.allocator.emaAlpha;
+  const out: Expectation[] = [];
+  let rateObserved = lambda;
+  let rateEma = lambda;
+  for (let t = 0; t < observed.steps; t++) {
+    const arrived = observed.arrivals[t]!; // agent 0, the coordinator
+    const shares = (s: RunSeries): Expectation[] => Array.from({ length: s.agents }, (_, i) => fig(s.share[i * s.steps + t]!));
+    out.push(fig(arrived), fig(rateObserved), ...shares(observed), fig(rateEma), ...shares(ema));
+    rateObserved = arrived / study.dt;
+    rateEma = alpha * (arrived / study.dt) + (1 - alpha) * rateEma;
+  }
+  return out;
+}
+
 export const CHECKS: Readonly<Record<string, Check>> = {
   'paper-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, false) },
   'model-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, true) },
+  'signals-worked-example': {
+    command: 'fleetsim sweep docs/examples/signals.json --backend cpu (its per-step series: runSeriesCpu)',
+    expect: () => Promise.resolve(signalsWorkedExample()),
+  },
   'paper-agents': {
     command: 'fleetsim paper (its fleet: PAPER_AGENTS in src/model/paper.ts)',
     expect: () => Promise.resolve(PAPER_AGENTS.flatMap((a) => [a.M ?? NaN, a.T, a.R, a.P, a.lambda].map(input))),
@@ -172,7 +211,8 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     command: 'sweeps/paper-robustness.json (its settings)',
     expect: () => {
       const s = study('paper-robustness') as { dt: number; steps: number; replicates: number };
-      return Promise.resolve([input(s.dt), input(s.dt * s.steps), input(s.replicates), input(0.2)]);
+      // Δt, the horizon, the replicates, α and the step (0) at which every signal starts from λ.
+      return Promise.resolve([input(s.dt), input(s.dt * s.steps), input(s.replicates), input(0.2), input(0)]);
     },
   },
   'robustness-table': {
@@ -393,18 +433,11 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     expect: () => Promise.resolve([input(3), ...inNotes('52.6', '52.8', '7.2', '7.8', '80', '82')]),
   },
   'bench-cold-scaling': {
-    command: `npm run bench (provenance: ${SUITE}; other runs in bench/NOTES.md)`,
+    command: `npm run bench (provenance: ${SUITE})`,
     expect: () => {
       const s = suite();
       const exps = (k: string): Expectation[] => range(Object.values(s.scaling).flatMap((b) => (b[k] === undefined ? [] : [b[k]])));
-      return Promise.resolve([
-        fig(s.coldStart.total),
-        unsourced(0.17, 'cold start of other suite runs: no file holds them'),
-        unsourced(0.24, 'idem'),
-        ...exps('fleets'),
-        ...exps('steps'),
-        ...exps('agents'),
-      ]);
+      return Promise.resolve([fig(s.coldStart.total), ...exps('fleets'), ...exps('steps'), ...exps('agents')]);
     },
   },
   'bench-allocator': {
