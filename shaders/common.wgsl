@@ -39,15 +39,7 @@ struct Run {
   _pad1: u32,
 }
 
-// An agent's parameters (model size M is descriptive and stays on the host).
-struct AgentParams {
-  T: f32,              // base throughput with the whole GPU, requests/s
-  R: f32,              // minimum GPU share, fraction of G
-  P: f32,              // priority, 1 = most important (a lower number is more important)
-  lambda: f32,         // nominal arrival rate, requests/s
-  scheduleOffset: u32, // index of the agent's first rate segment in `segments`
-  scheduleCount: u32,  // its rate segments (0: multiplier 1 throughout)
-}
+// struct AgentParams (an agent's parameters) is generated from AGENT_PARAM_FIELDS in src/gpu/layout.ts.
 
 // One piece of a piecewise-constant rate schedule: from step `start` on (until the agent's next
 // segment) the mean arrivals are λ·Δt·multiplier.

@@ -23,6 +23,7 @@ import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, type ShaderSources } from './kernels.js';
 import {
+  AGENT_PARAM_FIELDS,
   AGENT_PARAMS,
   AGENT_STATE,
   AGENT_STATE_PAIRS,
@@ -238,12 +239,10 @@ export class GpuEngine {
         const a = fleets.agentOffset[f]! + i;
         const p = ((agentOffset + i) * PARAMS_BYTES) / 4;
         const count = fleets.scheduleCount[a]!;
-        paramFloats[p + PARAMS_WORD.T] = fleets.T[a]!;
-        paramFloats[p + PARAMS_WORD.R] = fleets.R[a]!;
-        paramFloats[p + PARAMS_WORD.P] = fleets.P[a]!;
-        paramFloats[p + PARAMS_WORD.lambda] = fleets.lambda[a]!;
+        for (const [name, type, , source] of AGENT_PARAM_FIELDS) {
+          if (source !== null) (type === 'f32' ? paramFloats : params)[p + PARAMS_WORD[name]] = fleets[source][a]!;
+        }
         params[p + PARAMS_WORD.scheduleOffset] = segmentOffset;
-        params[p + PARAMS_WORD.scheduleCount] = count;
         for (let k = 0; k < count; k++) {
           const s = ((segmentOffset + k) * SEGMENT_BYTES) / 4;
           segments[s + SEGMENT_WORD.start] = fleets.scheduleStart[fleets.scheduleOffset[a]! + k]!;

@@ -98,14 +98,37 @@ export const RUN = struct('Run', [
   ['_pad1', 'u32'],
 ]);
 
-export const AGENT_PARAMS = struct('AgentParams', [
-  ['T', 'f32'],
-  ['R', 'f32'],
-  ['P', 'f32'],
-  ['lambda', 'f32'],
-  ['scheduleOffset', 'u32'],
-  ['scheduleCount', 'u32'],
-]);
+/**
+ * AgentParams, the per-agent parameters the kernels read: one row each, [field, type, comment, the
+ * PackedFleets array it is copied from, per agent]. The GPU engine packs them by this table and
+ * agentParamsWgsl() writes the WGSL struct, so a new per-agent parameter (an arrival process's, say)
+ * is a row here plus its PackedFleets array. `scheduleOffset` has no source: it indexes the chunk's
+ * own copy of the segments, and the packer sets it.
+ */
+export const AGENT_PARAM_FIELDS = [
+  ['T', 'f32', 'base throughput with the whole GPU, requests/s', 'T'],
+  ['R', 'f32', 'minimum GPU share, fraction of G', 'R'],
+  ['P', 'f32', 'priority, 1 = most important (a lower number is more important)', 'P'],
+  ['lambda', 'f32', 'nominal arrival rate, requests/s', 'lambda'],
+  ['scheduleOffset', 'u32', "index of the agent's first rate segment in `segments`", null],
+  ['scheduleCount', 'u32', 'its rate segments (0: multiplier 1 throughout)', 'scheduleCount'],
+] as const satisfies readonly (readonly [string, ScalarType, string, string | null])[];
+
+export const AGENT_PARAMS = struct(
+  'AgentParams',
+  AGENT_PARAM_FIELDS.map(([name, type]) => [name, type] as const),
+);
+
+/** The WGSL text of struct AgentParams, prepended to the kernels by src/gpu/wgsl.ts. */
+export function agentParamsWgsl(): string {
+  return [
+    "// An agent's parameters (model size M is descriptive and stays on the host). Generated from",
+    '// src/gpu/layout.ts (AGENT_PARAM_FIELDS).',
+    'struct AgentParams {',
+    ...AGENT_PARAM_FIELDS.map(([name, type, about]) => `  ${name}: ${type}, // ${about}`),
+    '}',
+  ].join('\n');
+}
 
 export const SEGMENT = struct('Segment', [
   ['start', 'u32'],
