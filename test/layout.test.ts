@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { MAX_GROUP_RUNS } from '../src/gpu/engine.js';
-import { ALL_LAYOUTS, byteSize, offsets, simulateBindingsWgsl } from '../src/gpu/layout.js';
+import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
 import { SHADER_FILES } from '../src/gpu/kernels.js';
 import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
 import { ARRIVAL_PROCESS_ID as ARRIVAL_MODE_ID, SIGNAL_ID as SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/modes.js';
@@ -21,7 +21,7 @@ import { STIRLERR_TABLE } from '../src/random/poisson.js';
 import { MAX_WORK_DRAWS } from '../src/random/work.js';
 
 const source = (name: string): string => readFileSync(join(shaderDir(), `${name}.wgsl`), 'utf8');
-const wgsl = [generatedWgsl(), simulateBindingsWgsl(), ...SHADER_FILES.map(source)].join('\n');
+const wgsl = [generatedWgsl(true), ...SHADER_FILES.map(source)].join('\n');
 
 /** Value of `const NAME: type = value;` in the WGSL. */
 function wgslConst(name: string): string {

@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
-import { type CellSummary, SweepAggregate } from '../src/sweep/aggregate.js';
+import type { CellSummary } from '../src/sweep/aggregate.js';
 import { planUnits } from '../src/sweep/plan.js';
-import { buildBatch, runSweep } from '../src/sweep/run.js';
+import { buildBatch, sweepInMemory } from '../src/sweep/run.js';
 import { type ExpandedStudy, parseStudyText } from '../src/study/cells.js';
 
 const example = (name: string): ExpandedStudy => {
@@ -20,13 +20,8 @@ const example = (name: string): ExpandedStudy => {
 };
 
 /** The study run as `fleetsim sweep … --backend cpu` runs it, in memory: summary.json's cells. */
-async function sweepCpu({ study, cells }: ExpandedStudy): Promise<CellSummary[]> {
-  const aggregate = new SweepAggregate(study.policies);
-  await runSweep({ cells, units: planUnits(cells) }, { run: (batch) => Promise.resolve(runBatchCpu(batch)) }, aggregate);
-  return aggregate.summary(
-    cells,
-    study.axes.map((a) => ('path' in a ? a.path : a.name)),
-  );
+async function sweepCpu(expanded: ExpandedStudy): Promise<CellSummary[]> {
+  return (await sweepInMemory(expanded, { run: (batch) => Promise.resolve(runBatchCpu(batch)) })).cells;
 }
 
 const metric = (cell: CellSummary, name: string): { mean: number; se: number } => {

@@ -7,15 +7,11 @@ import { join } from 'node:path';
 import { loadStudy, type StudyOverrides } from '../../src/cli/sweep.js';
 import type { Engine } from '../../src/platform/engine.js';
 import { packageRoot } from '../../src/platform/node.js';
-import { type CellSummary, SweepAggregate } from '../../src/sweep/aggregate.js';
-import { planUnits } from '../../src/sweep/plan.js';
-import { runSweep } from '../../src/sweep/run.js';
-import { axisName } from '../../src/study/schema.js';
+import type { CellSummary } from '../../src/sweep/aggregate.js';
+import { sweepInMemory } from '../../src/sweep/run.js';
 
 /** `sweeps/<name>.json`, run on `engine`, one CellSummary per cell (summary.json's `cells`). */
 export async function runStudy(name: string, engine: Engine, overrides: StudyOverrides = {}): Promise<CellSummary[]> {
-  const { study, cells } = await loadStudy(join(packageRoot(), 'sweeps', `${name}.json`), overrides);
-  const aggregate = new SweepAggregate(study.policies);
-  await runSweep({ cells, units: planUnits(cells) }, engine, aggregate);
-  return aggregate.summary(cells, study.axes.map(axisName));
+  const loaded = await loadStudy(join(packageRoot(), 'sweeps', `${name}.json`), overrides);
+  return (await sweepInMemory(loaded, engine)).cells;
 }

@@ -8,9 +8,8 @@
 import { join } from 'node:path';
 import type { Engine } from '../platform/engine.js';
 import { packageRoot } from '../platform/node.js';
-import { type CellSummary, type PairStats, SweepAggregate } from '../sweep/aggregate.js';
-import { planUnits } from '../sweep/plan.js';
-import { runSweep } from '../sweep/run.js';
+import type { CellSummary, PairStats } from '../sweep/aggregate.js';
+import { sweepInMemory } from '../sweep/run.js';
 import { distRange, type Study } from '../study/schema.js';
 import { UsageError } from './errors.js';
 import { loadStudy } from './sweep.js';
@@ -79,9 +78,8 @@ export async function runMonteCarlo(engine: Engine, options: MonteCarloOptions):
   });
   const { study, cells } = loaded;
   if (cells.length !== 1) throw new UsageError(`${MONTECARLO_STUDY}: montecarlo runs a single-cell study (no axes)`);
-  const aggregate = new SweepAggregate(study.policies);
-  const times = await runSweep({ cells, units: planUnits(cells) }, engine, aggregate);
-  const cell = aggregate.summary(cells, [])[0]!;
+  const { cells: summary, times } = await sweepInMemory(loaded, engine);
+  const cell = summary[0]!;
   const result: MonteCarloResult = {
     study: study.name,
     studyHash: loaded.hash,

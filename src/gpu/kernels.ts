@@ -3,8 +3,7 @@
  * the file holding the entry point last) and its entry point. The sources themselves are injected
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
-import { simulateBindingsWgsl } from './layout.js';
-import { generatedConstants, generatedWgsl } from './wgsl.js';
+import { generatedWgsl } from './wgsl.js';
 
 export const SHADER_FILES = [
   'common',
@@ -29,8 +28,8 @@ export interface KernelDescriptor {
   label: string;
   parts: readonly ShaderFile[];
   entryPoint: string;
-  /** Declares SIMULATE_BINDINGS (src/gpu/layout.ts): the simulate kernels share one bind-group layout. */
-  simulateBindings?: boolean;
+  /** A simulate kernel: it holds shaders/policies.wgsl and gets the policy switches and SIMULATE_BINDINGS (one bind-group layout for both). */
+  simulate?: boolean;
 }
 
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
@@ -38,7 +37,7 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulate'],
   entryPoint: 'simulate',
-  simulateBindings: true,
+  simulate: true,
 };
 
 /** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
@@ -46,7 +45,7 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
   label: 'simulateWide',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulateWide'],
   entryPoint: 'simulateWide',
-  simulateBindings: true,
+  simulate: true,
 };
 
 export const DRAWS_KERNEL: KernelDescriptor = {
@@ -55,12 +54,8 @@ export const DRAWS_KERNEL: KernelDescriptor = {
   entryPoint: 'draws',
 };
 
-/**
- * The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts: enumerations, and
- * the policy switches when the kernel holds policies.wgsl), then its files in order.
- */
+/** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */
 export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources): string {
-  const generated = kernel.parts.includes('policies') ? generatedWgsl() : generatedConstants();
-  const bindings = kernel.simulateBindings ? [simulateBindingsWgsl()] : [];
-  return [generated, ...bindings, ...kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`)].join('\n');
+  const parts = kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`);
+  return [generatedWgsl(kernel.simulate === true), ...parts].join('\n');
 }

@@ -3,8 +3,9 @@
  * field's word index (`RUN.word.policy`: a misspelt field does not compile), the byte size and the
  * words per element. The WGSL is the source of truth for the hand-written structs, and
  * test/layout.test.ts parses the shaders (webgpu-utils) and fails when the names, order, types or
- * offsets drift apart. AgentState is the exception: its text is generated from the host's tables
- * (agentStateWgsl(): the state fields below and the totals of src/model/metrics.ts).
+ * offsets drift apart. AgentParams and AgentState are the exceptions: their text is generated from
+ * the host's tables (agentParamsWgsl(), agentStateWgsl(): the fields below and the totals of
+ * src/model/metrics.ts), as are the simulate kernels' bindings (simulateBindingsWgsl()).
  *
  * @example
  *   const words = new Uint32Array(RUN.words * runs); words[r * RUN.words + RUN.word.policy] = id;
@@ -121,13 +122,14 @@ export const AGENT_PARAMS = struct(
 
 /** The WGSL text of struct AgentParams, prepended to the kernels by src/gpu/wgsl.ts. */
 export function agentParamsWgsl(): string {
-  return [
-    "// An agent's parameters (model size M is descriptive and stays on the host). Generated from",
-    '// src/gpu/layout.ts (AGENT_PARAM_FIELDS).',
-    'struct AgentParams {',
-    ...AGENT_PARAM_FIELDS.map(([name, type, about]) => `  ${name}: ${type}, // ${about}`),
-    '}',
-  ].join('\n');
+  return structWgsl(
+    'AgentParams',
+    [
+      "An agent's parameters (model size M is descriptive and stays on the host). Generated from",
+      'src/gpu/layout.ts (AGENT_PARAM_FIELDS).',
+    ],
+    AGENT_PARAM_FIELDS,
+  );
 }
 
 export const SEGMENT = struct('Segment', [
@@ -163,17 +165,33 @@ export const AGENT_STATE_PAIRS = KAHAN_PAIRS.map(({ field, comp }) => ({
 
 /** The WGSL text of struct AgentState, prepended to the kernels by src/gpu/wgsl.ts. */
 export function agentStateWgsl(): string {
-  const lines = [
-    "// An agent's state and running totals over the recorded steps (t ≥ warmup); each total is a Kahan",
-    '// pair (sum, compensation), true value sum − compensation, so that f32 sums over thousands of steps',
-    "// keep ~7 significant digits. Q counts work, in units of one request's mean work. Generated from",
-    '// src/gpu/layout.ts (AGENT_STATE_FIELDS) and src/model/metrics.ts (TOTALS).',
-    'struct AgentState {',
-    ...AGENT_STATE_FIELDS.map(([name, type, about]) => `  ${name}: ${type}, // ${about}`),
-    ...KAHAN_PAIRS.flatMap(({ field, comp, about }) => [`  ${field}: f32, // ${about}`, `  ${comp}: f32,`]),
+  return structWgsl(
+    'AgentState',
+    [
+      "An agent's state and running totals over the recorded steps (t ≥ warmup); each total is a Kahan",
+      'pair (sum, compensation), true value sum − compensation, so that f32 sums over thousands of steps',
+      "keep ~7 significant digits. Q counts work, in units of one request's mean work. Generated from",
+      'src/gpu/layout.ts (AGENT_STATE_FIELDS) and src/model/metrics.ts (TOTALS).',
+    ],
+    [
+      ...AGENT_STATE_FIELDS,
+      ...KAHAN_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
+    ],
+  );
+}
+
+/** A generated struct's WGSL: its comment, then one line per field with the field's comment (if any). */
+function structWgsl(
+  name: string,
+  comment: readonly string[],
+  fields: readonly (readonly [string, ScalarType, string, ...unknown[]])[],
+): string {
+  return [
+    ...comment.map((line) => `// ${line}`),
+    `struct ${name} {`,
+    ...fields.map(([field, type, about]) => `  ${field}: ${type},${about ? ` // ${about}` : ''}`),
     '}',
-  ];
-  return lines.join('\n');
+  ].join('\n');
 }
 
 export const DRAW_PARAMS = struct('DrawParams', [

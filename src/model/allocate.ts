@@ -59,8 +59,7 @@ export function shareOf(a: Allocation, f: FleetView, i: number): number {
  */
 export function allocateShares(policy: number, f: FleetView, step: number, scratch: Allocation, out: Float64Array, at: number): void {
   allocate(policy, f, step, scratch);
-  const share = policyDef(policy).share;
-  for (let i = 0; i < f.count; i++) out[at + i] = share(scratch, f, i);
+  sharesAtStep(scratch, f, step, out, at);
 }
 
 /**

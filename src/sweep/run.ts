@@ -12,10 +12,11 @@ import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '..
 import { type BatchResult, type RunTotals, summarize } from '../model/metrics.js';
 import { POLICY } from '../model/policies.js';
 import type { Engine } from '../platform/engine.js';
-import type { Cell } from '../study/cells.js';
+import type { Cell, ExpandedStudy } from '../study/cells.js';
 import { cellFleet, loadFactor } from '../study/fleets.js';
-import type { SweepAggregate } from './aggregate.js';
-import { planBatches, simConfig, type Unit, unitAgentRuns } from './plan.js';
+import { axisName } from '../study/schema.js';
+import { type CellSummary, SweepAggregate } from './aggregate.js';
+import { planBatches, planUnits, simConfig, type Unit, unitAgentRuns } from './plan.js';
 
 /** Agent-runs per batch at most by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
 export const DEFAULT_BATCH_AGENT_RUNS = 1 << 20;
@@ -164,6 +165,19 @@ export async function runSweep(
   }
   times.totalSeconds = (performance.now() - started) / 1000;
   return times;
+}
+
+/**
+ * A whole study run in memory, as `fleetsim sweep` runs it but without its result files: the cells of
+ * summary.json (the same loader's cells, plan, sweep loop and aggregate) and the sweep's timings.
+ */
+export async function sweepInMemory(
+  { study, cells }: ExpandedStudy,
+  engine: BatchRunner,
+): Promise<{ cells: CellSummary[]; times: SweepTimes }> {
+  const aggregate = new SweepAggregate(study.policies);
+  const times = await runSweep({ cells, units: planUnits(cells) }, engine, aggregate);
+  return { cells: aggregate.summary(cells, study.axes.map(axisName)), times };
 }
 
 /** Fleet runs (sample × replicate) of a list of units. */
