@@ -8,8 +8,6 @@ import { UsageError } from './errors.js';
 
 export { DEFAULT_CPU_THREADS, ENGINE_CHOICES as BACKENDS, MAX_CPU_THREADS } from '../platform/nodeEngine.js';
 export type { EngineChoice as BackendChoice } from '../platform/nodeEngine.js';
-/** The commands' name for an Engine (src/platform/engine.ts); the same interface. */
-export type Backend = Engine;
 
 /** Opens the chosen engine; `notice` receives the one-line fallback message of `auto`. */
 export async function openBackend(choice: EngineChoice, notice: (line: string) => void, options: EngineOptions = {}): Promise<Engine> {

@@ -21,7 +21,8 @@ import {
   type WorkMode,
 } from './modes.js';
 import { POLICY_NAMES, type PolicyId } from './policies.js';
-import { maxMultiplier, type ScheduleArrays, type ScheduleSegment, stepMean } from './schedule.js';
+import { stepMean } from '../random/arrivals.js';
+import { maxMultiplier, type ScheduleArrays, type ScheduleSegment } from './schedule.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {

@@ -10,7 +10,7 @@
 import { ARRIVAL_PROCESSES } from '../random/arrivals.js';
 
 /** How requests arrive in a step: listed with their CPU code in src/random/arrivals.ts (↔ shaders/arrivals.wgsl). */
-export { ARRIVAL_PROCESS_ID, ARRIVAL_PROCESSES, type ArrivalMode } from '../random/arrivals.js';
+export { ARRIVAL_PROCESSES, type ArrivalMode } from '../random/arrivals.js';
 
 /** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
 export const WORK_MODES = ['deterministic', 'exponential'] as const;
@@ -25,6 +25,7 @@ export function idsOf<const N extends string>(names: readonly N[]): Readonly<Rec
   return Object.fromEntries(names.map((name, id) => [name, id])) as Record<N, number>;
 }
 
+export const ARRIVAL_PROCESS_ID = idsOf(ARRIVAL_PROCESSES);
 export const WORK_MODE_ID = idsOf(WORK_MODES);
 export const SIGNAL_ID = idsOf(SIGNALS);
 

@@ -3,8 +3,9 @@
  * shaders/arrivals.wgsl, which reads it through a cursor) and the peak multiplier the batch checks.
  *
  * @example
- *   const mean = stepMean(fleets.lambda[a]!, config.dt, multiplierAt(fleets, a, t));
+ *   const m = multiplierAt(fleets, a, t); // the step's mean is stepMean(λ, Δt, m), src/random/arrivals.ts
  */
+
 /** From step `start` on (until the next segment), the agent's arrival rate is multiplier × λ. */
 export interface ScheduleSegment {
   start: number; // first step of the segment, integer ≥ 0
@@ -18,9 +19,6 @@ export interface ScheduleArrays {
   scheduleStart: Uint32Array; // per segment: first step
   scheduleMultiplier: Float32Array; // per segment: factor on λ
 }
-
-/** The per-step mean λ·Δt·m(t), one definition, with the arrival processes that draw from it. */
-export { stepMean } from '../random/arrivals.js';
 
 /** m(t) of agent `a`: the multiplier of its last segment with start ≤ t; 1 before the first. */
 export function multiplierAt(fleets: ScheduleArrays, a: number, t: number): number {

@@ -25,9 +25,6 @@ import { exponentialWork } from './work.js';
  */
 export const ARRIVAL_PROCESSES = ['deterministic', 'poisson'] as const;
 export type ArrivalMode = (typeof ARRIVAL_PROCESSES)[number];
-export const ARRIVAL_PROCESS_ID = Object.fromEntries(ARRIVAL_PROCESSES.map((name, id) => [name, id])) as Readonly<
-  Record<ArrivalMode, number>
->;
 
 /**
  * The budget of one agent-step, the mean arrivals f32(f32(λ)·f32(Δt)) · f32(multiplier) with each
@@ -60,7 +57,7 @@ export const MAX_ARRIVAL_CHUNK_STEPS = 1024;
 
 /** One batch's arrival draws, every buffer allocated once (nothing per step). */
 export class ArrivalDraws {
-  private readonly process: number;
+  private readonly poisson: boolean;
   private readonly exponential: boolean;
   private readonly key: Int32Array;
   private readonly draws = new DrawStream();
@@ -79,7 +76,7 @@ export class ArrivalDraws {
     private readonly config: ArrivalConfig,
     maxAgents: number,
   ) {
-    this.process = ARRIVAL_PROCESS_ID[config.arrivals];
+    this.poisson = config.arrivals === 'poisson';
     this.exponential = config.work === 'exponential';
     const [k0, k1] = seedKey(config.seed);
     this.key = philoxKey(k0, k1, new Int32Array(KEY_WORDS));
@@ -97,7 +94,7 @@ export class ArrivalDraws {
 
   /** Prepares steps [t0, t1) (at most MAX_ARRIVAL_CHUNK_STEPS): the Philox prefixes the draws share. */
   startChunk(t0: number, t1: number): void {
-    if (this.process !== ARRIVAL_PROCESS_ID.poisson) return;
+    if (!this.poisson) return;
     for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
   }
 
@@ -114,7 +111,7 @@ export class ArrivalDraws {
     const segmentCount = fleets.scheduleCount[a]!;
     let segment = this.segments[i]!;
     let multiplier = segment > 0 ? fleets.scheduleMultiplier[segmentFirst + segment - 1]! : 1;
-    const poisson = this.process === ARRIVAL_PROCESS_ID.poisson;
+    const poisson = this.poisson;
     const sampler = this.samplers[i]!;
     const drawing = poisson && baseMean > 0;
     if (drawing) {
