@@ -13,7 +13,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PaperResult } from '../../src/cli/paper.js';
 import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { PAPER_POLICIES } from '../../src/model/policies.js';
 import { packageRoot } from '../../src/platform/node.js';
@@ -23,24 +22,8 @@ import { runSeriesCpu, type RunSeries } from '../../src/cpu/engine.js';
 import { parseStudyText } from '../../src/study/cells.js';
 import { planUnits } from '../../src/sweep/plan.js';
 import { buildBatch } from '../../src/sweep/run.js';
-import { approx, type Expectation, fig, input } from './figures.js';
+import { approx, type Check, type CheckContext, type Expectation, fig, input } from './figures.js';
 import { QUEUEING_CHECKS } from './queueing.js';
-
-/** What checks run their commands through (memoised: a command shared by several regions runs once). */
-export interface CheckContext {
-  /** `fleetsim paper --json --backend cpu [--lmax L]`. */
-  paper(lmax?: number): Promise<PaperResult>;
-  /** `fleetsim sweep sweeps/<name>.json --backend cpu`: summary.json's cells. */
-  study(name: string): Promise<CellSummary[]>;
-  /** A run on the GPU engine (the docs' lavapipe figures); throws without an adapter. */
-  gpu(): Promise<import('../../src/platform/engine.js').Engine>;
-}
-
-export interface Check {
-  command: string; // what a reader runs to see the figures
-  slow?: boolean;
-  expect(ctx: CheckContext): Promise<Expectation[]>;
-}
 
 const root = packageRoot();
 const json = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8')) as unknown;

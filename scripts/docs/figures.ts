@@ -1,6 +1,7 @@
 /**
  * The Markdown side of `npm run docs:check`: tagged regions, the numbers printed in them, and their
- * comparison with what a check's command produces.
+ * comparison with what a check's command produces; and what a check is (Check, CheckContext), which
+ * the registries (checks.ts, queueing.ts) fill in.
  *
  * The rules (docs/CHECKS.md says the same for writers):
  * - A tag is an HTML comment on its own line, `<!-- check: ID -->`; ID names an entry of the registry
@@ -22,6 +23,10 @@
  *   "1–64 agents") are inputs and definitions, not figures.
  */
 
+import type { PaperResult } from '../../src/cli/paper.js';
+import type { Engine } from '../../src/platform/engine.js';
+import type { CellSummary } from '../../src/sweep/aggregate.js';
+
 export interface Expectation {
   kind: 'figure' | 'input' | 'approx' | 'unsourced';
   value: number;
@@ -37,6 +42,22 @@ export const approx = (value: number, tolerance: number): Expectation => ({ kind
  * visible (the checker reports each one) and an edit of it still fails. Each is a known gap.
  */
 export const unsourced = (value: number, why: string): Expectation => ({ kind: 'unsourced', value, why });
+
+/** What checks run their commands through (memoised: a command shared by several regions runs once). */
+export interface CheckContext {
+  /** `fleetsim paper --json --backend cpu [--lmax L]`. */
+  paper(lmax?: number): Promise<PaperResult>;
+  /** `fleetsim sweep sweeps/<name>.json --backend cpu`: summary.json's cells. */
+  study(name: string): Promise<CellSummary[]>;
+  /** A run on the GPU engine (the docs' lavapipe figures); throws without an adapter. */
+  gpu(): Promise<Engine>;
+}
+
+export interface Check {
+  command: string; // what a reader runs to see the figures
+  slow?: boolean;
+  expect(ctx: CheckContext): Promise<Expectation[]>;
+}
 
 /** A number as printed: its value, the half unit of its last digit, and where it stands. */
 export interface PrintedNumber {

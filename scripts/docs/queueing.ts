@@ -5,7 +5,7 @@
 import { DT_SEED, DT_SIZES, DT_VALUES, meanAndSe, pkWait, runQueueCase, SUITE_CASES, SUITE_SEED } from '../../bench/queueingCases.js';
 import type { WorkMode } from '../../src/model/batch.js';
 import type { Engine } from '../../src/platform/engine.js';
-import type { Check } from './checks.js';
+import type { Check } from './figures.js';
 import { type Expectation, fig, input } from './figures.js';
 
 interface SuiteRow {

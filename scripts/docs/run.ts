@@ -11,7 +11,8 @@ import type { Engine } from '../../src/platform/engine.js';
 import { cpuEngine, openEngine } from '../../src/platform/nodeEngine.js';
 import { packageRoot } from '../../src/platform/node.js';
 import type { CellSummary } from '../../src/sweep/aggregate.js';
-import { type CheckContext, type Check, CHECKS } from './checks.js';
+import { CHECKS } from './checks.js';
+import type { Check, CheckContext } from './figures.js';
 import { compareRegion, figureRegions, type Mismatch, type Region } from './figures.js';
 import { runStudy } from './studies.js';
 
