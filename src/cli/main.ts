@@ -18,6 +18,8 @@ import { planUnits, WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
+import { parseResolution, traceImportCommand, traceInfoCommand, type TraceImportOptions } from './trace.js';
+import { DEFAULT_RESOLUTION, TIMESTAMP_FORMATS } from '../traces/import.js';
 
 const backendOption = (): Option =>
   new Option('--backend <name>', 'gpu (WebGPU via Dawn), cpu (reference engine, all cores) or auto (GPU when an adapter exists)')
@@ -204,6 +206,36 @@ function program(): Command {
         return Promise.resolve({ ...expanded, hash: studyHash(expanded.study) });
       });
       process.stdout.write(`merged ${result.shards} shards (${result.fleetRuns} fleet runs) into ${opts.out}\n`);
+    });
+
+  const trace = cli
+    .command('trace')
+    .description('real arrival traces: import a CSV into the derived format, describe a trace (traces/README.md)');
+  trace
+    .command('import')
+    .description('bin a CSV of request timestamps into a fleetsim trace (JSON)')
+    .argument('<file>', 'the CSV file (a header row when --timestamp-column is a name)')
+    .requiredOption('--timestamp-column <column>', 'the header name, or a 0-based index, of the timestamp column')
+    .addOption(
+      new Option('--format <format>', 'auto: datetime when the first value looks like YYYY-MM-DD HH:MM:SS, else seconds')
+        .choices(TIMESTAMP_FORMATS)
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--resolution <seconds>', 'bin width of the stored counts').argParser(parseResolution).default(DEFAULT_RESOLUTION),
+    )
+    .option('--name <name>', "the trace's name (default: the file's base name)")
+    .requiredOption('--out <file>', 'the JSON file to write (atomically)')
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (file: string, opts: TraceImportOptions) => {
+      process.stdout.write(`${await traceImportCommand(file, opts)}\n`);
+    });
+  trace
+    .command('info')
+    .description('requests, duration, mean rate, IDC at 1/10/60/300 s, MMPP fit, licence and attribution')
+    .argument('<trace>', 'a shipped name (azure-llm-2023-conv, servegen-deepseek-r1) or a .json file')
+    .action((name: string) => {
+      process.stdout.write(`${traceInfoCommand(name)}\n`);
     });
 
   cli
