@@ -77,18 +77,18 @@ fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec
 }
 
 // One agent-step, arrive → serve (process, record): agent i of `run` through step t under the step's
-// allocation `alloc`, on the agent's state `s` (its parameters `p`; its arrival process state too).
-fn advance(s: ptr<function, AgentState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
-  var arrivals = arrivalStateOf(*s);
-  let arrival = arrive(p, &arrivals, run, key, t, i);
-  setArrivalState(s, arrivals);
+// allocation `alloc`, on the agent's state `s` and its arrival process state `a` (its parameters `p`).
+fn advance(s: ptr<function, AgentState>, a: ptr<function, ArrivalState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
+  let arrival = arrive(p, a, run, key, t, i);
   serve(s, p, alloc, arrival, t, i, run.agentCount);
 }
 
-// advance() on agent i's state in `states`, loaded and stored around the one step.
+// advance() on agent i's states in `states` and `arrivalStates`, loaded and stored around the one step.
 fn advanceAgent(run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
   let k = run.agentOffset + i;
   var s = states[k];
-  advance(&s, agents[k], run, alloc, key, t, i);
+  var a = arrivalStates[k];
+  advance(&s, &a, agents[k], run, alloc, key, t, i);
   states[k] = s;
+  arrivalStates[k] = a;
 }

@@ -1,23 +1,12 @@
-// Arrive: the arrival processes (src/model/modes.ts ARRIVAL_PROCESSES, ids ARRIVALS_*). Each agent-step
-// has a budget, the f32 mean Λ = (λ·Δt)·m(t) of its rate schedule; a process turns it into a count of
-// requests (and the work they bring) from the agent's Philox stream and its process state.
+// Arrive: the arrival processes (src/random/arrivals.ts ARRIVAL_PROCESSES, ids ARRIVALS_*). Each
+// agent-step has a budget Λ, the f32 mean (λ·Δt)·m(t) of its rate schedule, or κ·C(t)·m(t) on a trace
+// (replay.wgsl); the agent's process (AgentParams.process) turns it into a count of requests (and the
+// work they bring) from its Philox streams (purposes: philox.wgsl) and its process state.
 // Arrivals depend on the run's fleet, replicate and agent only, never on its policy, so the runs of one
 // fleet replicate arrive alike: the narrow kernel draws once for all of them and keeps the process
-// state in its first member's AgentState; the wide kernel advances each run's own copy, which evolves
-// alike. CPU twin: src/random/arrivals.ts.
-
-// The per-(fleet, replicate, agent) state of the arrival process: today the rate schedule's cursor.
-struct ArrivalState {
-  segment: u32, // the agent's schedule segments with start ≤ the last step arrived (a cursor into `segments`)
-}
-
-fn arrivalStateOf(s: AgentState) -> ArrivalState {
-  return ArrivalState(s.segment);
-}
-
-fn setArrivalState(s: ptr<function, AgentState>, state: ArrivalState) {
-  (*s).segment = state.segment;
-}
+// state (ArrivalState, generated from src/gpu/layout.ts) in `arrivalStates`, every member's copy
+// written alike; the wide kernel advances each run's own copy, which evolves alike.
+// CPU twin: src/random/arrivals.ts.
 
 // m(t): the multiplier of the agent's last segment with start ≤ t (1 before the first), moving the
 // cursor forward, so a schedule costs O(1) per step however long it is. Steps must come in order.
@@ -34,37 +23,122 @@ fn multiplierAt(p: AgentParams, state: ptr<function, ArrivalState>, t: u32) -> f
   return segments[p.scheduleOffset + k - 1u].multiplier;
 }
 
-// The step's budget: the f32 mean (λ·Δt)·m(t). CPU twin: stepMean in src/model/schedule.ts.
+// The step's budget: the f32 mean (λ·Δt)·m(t), or (κ·C(t))·m(t) for a counting process on a trace.
+// CPU twin: stepMean in src/random/arrivals.ts.
 fn arrivalMean(p: AgentParams, state: ptr<function, ArrivalState>, t: u32) -> f32 {
+  if (p.traceLength > 0u && p.process != ARRIVALS_REPLAY) {
+    return (p.kappa * f32(traceCount(p, (*state).traceOffset, t))) * multiplierAt(p, state, t);
+  }
   return (p.lambda * params.dt) * multiplierAt(p, state, t);
 }
 
-// ---- deterministic: exactly the mean, a fractional number of requests, each of one unit of work.
-fn deterministicArrivals(mean: f32) -> vec2<f32> {
-  return vec2<f32>(mean, mean);
+fn renewalParamsOf(p: AgentParams) -> RenewalParams {
+  return RenewalParams(select(0u, 1u, p.process == ARRIVALS_WEIBULL), p.shape, p.beta, p.scale);
 }
 
-// ---- poisson: an exact Poisson count with the mean, each request bringing one unit of work or an
-// Exp(1) amount drawn after the count.
-fn poissonArrivals(mean: f32, rng: ptr<function, Rng>) -> vec2<f32> {
-  let n = poisson(mean, rng);
-  var work = f32(n);
-  if (params.workMode == WORK_EXPONENTIAL) {
-    work = exponentialWork(n, rng);
+fn mmppParamsOf(p: AgentParams) -> MmppParams {
+  return MmppParams(p.psiHigh, p.psiLow, p.qHighToLow, p.qLowToHigh);
+}
+
+// The process state at step 0: the renewal and MMPP stationary starts and the trace offset, from the
+// setup stream (step field 0; the trace offsets' own field in replay.wgsl).
+fn arrivalStart(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, i: u32) {
+  let renewal = p.process == ARRIVALS_GAMMA || p.process == ARRIVALS_WEIBULL;
+  if (!renewal && p.process != ARRIVALS_MMPP && p.traceLength == 0u) {
+    return;
   }
-  return vec2<f32>(f32(n), work);
+  var setup = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_SETUP, 0u), i);
+  if (renewal) {
+    (*state).residual = renewalStart(renewalParamsOf(p), &setup);
+  }
+  if (p.process == ARRIVALS_MMPP) {
+    mmppStart(mmppParamsOf(p), &((*state).phase), &((*state).hold), &setup);
+  }
+  if (p.traceLength > 0u) {
+    (*state).traceOffset = traceOffset(key, run, i, 0u, p.traceSpan);
+  }
 }
 
-// Agent i's arrivals at step t (requests) and the work they bring (units of one request's mean work).
+// Adds a recorded step's arrivals to the agent's arrival statistics (the `arrivals` totals of
+// src/model/metrics.ts). CPU twin: ArrivalDraws' record in src/random/arrivals.ts.
+fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, approx: u32) {
+  if (t < params.warmup) {
+    return;
+  }
+  let z = params.opaqueZero;
+  let k = t - params.warmup;
+  let sq = kahanAdd(vec2<f32>((*state).arrivedSqSum, (*state).arrivedSqComp), arrived * arrived, z);
+  (*state).arrivedSqSum = sq.x;
+  (*state).arrivedSqComp = sq.y;
+  let ap = kahanAdd(vec2<f32>((*state).approxStepsSum, (*state).approxStepsComp), f32(approx), z);
+  (*state).approxStepsSum = ap.x;
+  (*state).approxStepsComp = ap.y;
+  (*state).maxArrivals = max((*state).maxArrivals, arrived);
+  (*state).window10 += arrived;
+  if (k % 10u == 9u) {
+    let w = (*state).window10;
+    let s = kahanAdd(vec2<f32>((*state).window10Sum, (*state).window10Comp), w, z);
+    let q = kahanAdd(vec2<f32>((*state).window10SqSum, (*state).window10SqComp), w * w, z);
+    (*state).window10Sum = s.x;
+    (*state).window10Comp = s.y;
+    (*state).window10SqSum = q.x;
+    (*state).window10SqComp = q.y;
+    (*state).window10 = 0.0;
+  }
+  (*state).window100 += arrived;
+  if (k % 100u == 99u) {
+    let w = (*state).window100;
+    let s = kahanAdd(vec2<f32>((*state).window100Sum, (*state).window100Comp), w, z);
+    let q = kahanAdd(vec2<f32>((*state).window100SqSum, (*state).window100SqComp), w * w, z);
+    (*state).window100Sum = s.x;
+    (*state).window100Comp = s.y;
+    (*state).window100SqSum = q.x;
+    (*state).window100SqComp = q.y;
+    (*state).window100 = 0.0;
+  }
+}
+
+// Agent i's arrivals at step t (requests) and the work they bring (units of one request's mean work):
+// deterministic, exactly the mean (a fractional number of requests, each of one unit of work); the
+// others, a count of requests, each bringing one unit of work or an Exp(1) amount drawn after it.
 fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
+  if (t == 0u) {
+    arrivalStart(p, state, run, key, i);
+  }
   let mean = arrivalMean(p, state, t);
-  switch params.arrivalMode {
-    case ARRIVALS_POISSON: {
+  var arrived = mean;
+  var work = mean;
+  var approx = 0u;
+  if (p.process != ARRIVALS_DETERMINISTIC) {
+    var n = 0u;
+    if (p.traceLength > 0u || p.lambda * params.dt > 0.0) {
       var rng = rngStart(key, run.stream, run.replicate, t, i);
-      return poissonArrivals(mean, &rng);
-    }
-    case ARRIVALS_DETERMINISTIC, default: {
-      return deterministicArrivals(mean);
+      switch p.process {
+        case ARRIVALS_GAMMA, ARRIVALS_WEIBULL: {
+          n = renewalArrivals(mean, renewalParamsOf(p), &((*state).residual), &rng, &approx);
+        }
+        case ARRIVALS_MMPP: {
+          var switches = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_PROCESS, t), i);
+          let intensity = mmppIntensity(params.dt, mmppParamsOf(p), &((*state).phase), &((*state).hold), &switches);
+          n = poisson(mean * (intensity / params.dt), &rng);
+        }
+        case ARRIVALS_REPLAY: {
+          n = replayArrivals(p, (*state).traceOffset, run, key, t, i, &rng);
+        }
+        case ARRIVALS_POISSON, default: {
+          n = poisson(mean, &rng);
+        }
+      }
+      arrived = f32(n);
+      work = arrived;
+      if (params.workMode == WORK_EXPONENTIAL) {
+        work = exponentialWork(n, &rng);
+      }
+    } else {
+      arrived = 0.0; // λ = 0: the mean is 0 at every step
+      work = 0.0;
     }
   }
+  recordArrivals(state, t, arrived, approx);
+  return vec2<f32>(arrived, work);
 }

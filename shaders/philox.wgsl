@@ -69,3 +69,12 @@ fn u01Open0(x: u32) -> f32 {
 fn uCentered(x: u32) -> f32 {
   return f32(i32((x >> 7u) | 1u) - 16777216) * 2.98023223876953125e-8;
 }
+
+// The purposes of the random streams (MODEL-PART4 §4.0): counter word 2 is (purpose << 28) | step.
+// CPU twin: PURPOSE and purposeStep in src/random/philox.ts.
+const PURPOSE_PROCESS: u32 = 1u; // arrival-process state (MMPP switches)
+const PURPOSE_SETUP: u32 = 3u;   // per-run setup (stationary starts, trace offsets)
+
+fn purposeStep(purpose: u32, step: u32) -> u32 {
+  return (purpose << 28u) | step;
+}

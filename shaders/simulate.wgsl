@@ -15,6 +15,21 @@ const MAX_GROUP_RUNS: u32 = 4u;
 
 // Group g is runs [groups[g], groups[g + 1]) of `runs` (the `groups` binding): groupCount + 1 entries.
 
+// Agent i's arrival process state into every member's copy in `arrivalStates` (the same for all: one
+// fleet replicate), so each run's arrival statistics read back from its own slot.
+fn storeArrivalState(a: ArrivalState, members: u32, r0: Run, r1: Run, r2: Run, r3: Run, i: u32) {
+  arrivalStates[r0.agentOffset + i] = a;
+  if (members > 1u) {
+    arrivalStates[r1.agentOffset + i] = a;
+  }
+  if (members > 2u) {
+    arrivalStates[r2.agentOffset + i] = a;
+  }
+  if (members > 3u) {
+    arrivalStates[r3.agentOffset + i] = a;
+  }
+}
+
 // One member's step t of agent i on its state in `states` (the step-by-step loop order).
 fn serveAt(k: u32, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
   var s = states[k];
@@ -67,9 +82,9 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s1 = states[r1.agentOffset + i];
       var s2 = states[r2.agentOffset + i];
       var s3 = states[r3.agentOffset + i];
-      // The arrival process state of the fleet replicate's agent: in the first member's state.
-      var arrivals = arrivalStateOf(s0);
-      if (params.arrivalMode == ARRIVALS_POISSON) {
+      // The arrival process state of the fleet replicate's agent: the first member's copy.
+      var arrivals = arrivalStates[run.agentOffset + i];
+      if (p.process == ARRIVALS_POISSON && p.traceLength == 0u) {
         // log p(k) for the agent's mean at the first step (all of them without a rate schedule).
         fillLogPmfTable(arrivalMean(p, &arrivals, params.stepBegin));
       }
@@ -122,8 +137,8 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (members > 1u) {
         states[r1.agentOffset + i] = s1;
       }
-      setArrivalState(&s0, arrivals);
       states[run.agentOffset + i] = s0;
+      storeArrivalState(arrivals, members, run, r1, r2, r3, i);
     }
     return;
   }
@@ -146,11 +161,15 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     for (var i = 0u; i < n; i++) {
       let p = agents[run.agentOffset + i];
-      // The arrival process state lives in the first member's state.
+      // The arrival process state: the first member's copy, every member's after the dispatch's last step.
       var s0 = states[run.agentOffset + i];
-      var arrivals = arrivalStateOf(s0);
+      var arrivals = arrivalStates[run.agentOffset + i];
       let arrival = arrive(p, &arrivals, run, key, t, i);
-      setArrivalState(&s0, arrivals);
+      if (t + 1u == params.stepEnd) {
+        storeArrivalState(arrivals, members, run, r1, r2, r3, i);
+      } else {
+        arrivalStates[run.agentOffset + i] = arrivals;
+      }
       serve(&s0, p, a0, arrival, t, i, n);
       states[run.agentOffset + i] = s0;
       if (members > 1u) {

@@ -73,11 +73,13 @@ fn simulateWide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
       let k = run.agentOffset + i;
       let p = agents[k];
       var s = states[k];
+      var a = arrivalStates[k];
       for (var t = params.stepBegin; t < params.stepEnd; t++) {
         alloc.turn = t % run.agentCount;
-        advance(&s, p, run, alloc, key, t, i);
+        advance(&s, &a, p, run, alloc, key, t, i);
       }
       states[k] = s;
+      arrivalStates[k] = a;
     }
     return;
   }

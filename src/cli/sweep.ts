@@ -23,7 +23,12 @@ import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
-import { type BatchDone, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
+import { type BatchDone, buildBatch, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
+import { ConfigError } from '../model/errors.js';
+import { studyTraceNames } from '../study/fleets.js';
+import type { Trace } from '../traces/format.js';
+import { TraceLibrary } from '../traces/library.js';
+import { loadTrace } from '../traces/load.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -54,7 +59,51 @@ export async function loadStudy(path: string, overrides: StudyOverrides = {}): P
     if (error instanceof StudyError) throw new StudyError(error.problems.map((p) => (p.startsWith(`${path}:`) ? p : `${path}: ${p}`)));
     throw error;
   }
-  return { ...expanded, hash: studyHash(expanded.study) };
+  return { ...expanded, traces: studyTraces(expanded, path), hash: studyHash(expanded.study) };
+}
+
+/**
+ * Loads the traces the study's cells name (shipped names or files, relative to the working
+ * directory), then checks every cell with its own arrival processes the way `sweep` will: its traces
+ * bin at its Δt, and its first fleet sample packs and validates (src/model/batch.ts). Throws
+ * StudyError with one line per problem.
+ */
+function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
+  const loaded = new Map<string, Trace>();
+  const problems: string[] = [];
+  for (const cell of cells) {
+    for (const { name, field } of studyTraceNames(cell.study)) {
+      if (loaded.has(name) || problems.some((p) => p.includes(JSON.stringify(name.slice(0, 40))))) continue;
+      try {
+        loaded.set(name, loadTrace(name, field));
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(`${path}: ${error.message}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new StudyError(problems);
+  const library = new TraceLibrary(loaded);
+  const byIndex = new Map(cells.map((c) => [c.index, c]));
+  for (const cell of cells) {
+    if (!ownArrivals(cell.study)) continue;
+    try {
+      buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: 1 }], byIndex, library);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => JSON.stringify(v)).join(', ')}): ` : '';
+      problems.push(`${path}: ${where}${error.message}`);
+      if (problems.length >= 20) break;
+    }
+  }
+  if (problems.length > 0) throw new StudyError([...new Set(problems)]);
+  return library;
+}
+
+/** Whether a study gives any agent an arrival process of its own (beyond a study-wide process name). */
+function ownArrivals(study: Study): boolean {
+  const f = study.fleet;
+  return typeof study.arrivals !== 'string' || ('agents' in f && f.agents.some((a) => a.arrivals)) || ('random' in f && f.random.arrivals !== undefined);
 }
 
 /** SHA-256 of the study with its defaults filled in: two files that mean the same study hash alike. */
@@ -217,7 +266,7 @@ export async function runSweepCommand(
   };
   try {
     await writeManifest(options.out, manifest(false));
-    const times = await runSweep({ cells, units: todo }, engine, aggregate, {
+    const times = await runSweep({ cells, units: todo, ...(loaded.traces ? { traces: loaded.traces } : {}) }, engine, aggregate, {
       afterBatch,
       progress,
       ...(options.batchAgentRuns === undefined ? {} : { batchAgentRuns: options.batchAgentRuns }),

@@ -20,7 +20,7 @@
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
 import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
-import { allocTotals, emptyTotals, inSystem, type RunTotals } from '../model/metrics.js';
+import { allocTotals, emptyTotals, inSystem, type RunTotals, TOTALS } from '../model/metrics.js';
 import { allocate, allocateShares, allocationFixed, newAllocation, sharesAtStep, sharesVaryWithStep } from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS } from '../random/arrivals.js';
@@ -46,6 +46,8 @@ const CHUNK_AGENT_STEPS = 8192;
 const MAX_CHUNK_STEPS = MAX_ARRIVAL_CHUNK_STEPS;
 /** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
 const MAX_CPU_GROUP_RUNS = 16;
+/** The totals ArrivalDraws keeps (the `arrivals` home of TOTALS). */
+const ARRIVAL_TOTAL_FIELDS = TOTALS.flatMap((t) => (t.home === 'arrivals' ? [t.field] : []));
 const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = SIGNAL_ID;
 
 /**
@@ -139,6 +141,14 @@ class Simulator {
       this.arrivalDraws.startChunk(t0, t1);
       for (let i = 0; i < n; i++) this.arrivalDraws.arrive(i, t0, t1, this.arrivals, this.work, i * this.span - t0);
       for (let m = 0; m < this.members; m++) this.allocate(batch, m, t0, t1, totals, series);
+    }
+    // The fleet replicate's arrival statistics, the same for every member.
+    for (let m = 0; m < this.members; m++) {
+      for (let i = 0; i < n; i++) {
+        const stats = this.arrivalDraws.statsOf(i);
+        const j = this.memberJ0[m]! + i;
+        for (const field of ARRIVAL_TOTAL_FIELDS) totals[field][j] = stats[field];
+      }
     }
   }
 

@@ -16,8 +16,10 @@
  */
 import { type Batch, DEFAULT_EMA_ALPHA } from '../model/batch.js';
 import { allocTotals, type RunTotals, TOTALS } from '../model/metrics.js';
-import { ARRIVAL_PROCESS_ID, SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
+import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
+import { processOf } from '../random/arrivals.js';
 import { seedKey } from '../random/philox.js';
+import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
@@ -27,6 +29,8 @@ import {
   AGENT_PARAMS,
   AGENT_STATE,
   AGENT_STATE_PAIRS,
+  ARRIVAL_STATE,
+  ARRIVAL_STATE_PAIRS,
   RUN,
   SEGMENT,
   SIM_PARAMS,
@@ -168,7 +172,8 @@ export class GpuEngine {
     const limits = this.device.limits;
     const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, this.options.maxChunkBytes ?? Infinity);
     const maxRuns = Math.min(this.options.maxRunsPerChunk ?? Infinity, Math.floor(maxBytes / RUN_BYTES));
-    const maxAgents = Math.floor(maxBytes / STATE_BYTES);
+    // Per agent-run: its parameters, its state and its arrival process state, each in its own buffer.
+    const maxAgents = Math.floor(maxBytes / Math.max(STATE_BYTES, PARAMS_BYTES, ARRIVAL_STATE.bytes));
     const maxSegments = Math.floor(maxBytes / SEGMENT_BYTES);
     const { fleets, runs } = batch;
     const byKernel: Record<KernelName, Uint32Array> = { narrow: new Uint32Array(runs.count), wide: new Uint32Array(runs.count) };
@@ -243,6 +248,15 @@ export class GpuEngine {
           if (source !== null) (type === 'f32' ? paramFloats : params)[p + PARAMS_WORD[name]] = fleets[source][a]!;
         }
         params[p + PARAMS_WORD.scheduleOffset] = segmentOffset;
+        const process = processOf(fleets, config.arrivals, a);
+        params[p + PARAMS_WORD.process] = process;
+        const trace = fleets.trace[a]!;
+        if (trace > 0) {
+          const length = fleets.traces.length[trace - 1]!;
+          params[p + PARAMS_WORD.traceFirst] = fleets.traces.first[trace - 1]!;
+          params[p + PARAMS_WORD.traceLength] = length;
+          params[p + PARAMS_WORD.traceSpan] = traceSpan(length, config.steps);
+        }
         for (let k = 0; k < count; k++) {
           const s = ((segmentOffset + k) * SEGMENT_BYTES) / 4;
           segments[s + SEGMENT_WORD.start] = fleets.scheduleStart[fleets.scheduleOffset[a]! + k]!;
@@ -276,7 +290,6 @@ export class GpuEngine {
       u[SIM_WORD.gridWidth] = grid.gridWidth;
       u[SIM_WORD.seedLo] = seedLo;
       u[SIM_WORD.seedHi] = seedHi;
-      u[SIM_WORD.arrivalMode] = ARRIVAL_PROCESS_ID[config.arrivals];
       uf[SIM_WORD.dt] = config.dt;
       uf[SIM_WORD.lmax] = config.lmax;
       u[SIM_WORD.warmup] = config.warmup ?? 0;
@@ -293,9 +306,13 @@ export class GpuEngine {
       agents: upload(device, 'GpuEngine.agents', params.buffer, GPUBufferUsage.STORAGE),
       segments: upload(device, 'GpuEngine.segments', segments.buffer, GPUBufferUsage.STORAGE),
       groups: upload(device, 'GpuEngine.groups', groups.buffer, GPUBufferUsage.STORAGE),
+      // A binding needs at least one word, so a batch without traces binds one zero.
+      traceCounts: upload(device, 'GpuEngine.traceCounts', traceWords(fleets.traces.counts), GPUBufferUsage.STORAGE),
     };
-    // WebGPU zero-initialises new buffers: every queue and total starts at 0.
+    // WebGPU zero-initialises new buffers: every queue, total and arrival process state starts at 0.
     const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
+    const arrivalBytes = chunk.agents * ARRIVAL_STATE.bytes;
+    const arrivalStates = outputBuffers(device, 'GpuEngine.arrivalStates', arrivalBytes);
     try {
       const bindGroup = device.createBindGroup({
         label: 'GpuEngine.bindGroup',
@@ -307,6 +324,8 @@ export class GpuEngine {
           states: { buffer: states.output },
           segments: { buffer: buffers.segments },
           groups: { buffer: buffers.groups },
+          arrivalStates: { buffer: arrivalStates.output },
+          traceCounts: { buffer: buffers.traceCounts },
         }),
       });
       const encoder = device.createCommandEncoder({ label: 'GpuEngine.encoder' });
@@ -317,10 +336,14 @@ export class GpuEngine {
         pass.dispatchWorkgroups(grid.x, grid.y);
         pass.end();
       }
+      encoder.copyBufferToBuffer(arrivalStates.output, 0, arrivalStates.readback, 0, arrivalBytes);
       const state = new Float32Array(await submitAndRead(device, encoder, states, stateBytes));
-      unpackStates(state, totals, chunk.runs);
+      await arrivalStates.readback.mapAsync(GPUMapMode.READ);
+      const arrival = new Float32Array(arrivalStates.readback.getMappedRange().slice(0));
+      arrivalStates.readback.unmap();
+      unpackStates(state, arrival, totals, chunk.runs);
     } finally {
-      for (const b of [...Object.values(buffers), states.output, states.readback]) b.destroy();
+      for (const b of [...Object.values(buffers), states.output, states.readback, arrivalStates.output, arrivalStates.readback]) b.destroy();
     }
   }
 }
@@ -347,7 +370,7 @@ export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
  * Kahan pairs (sum, compensation) → f64 totals: true value = sum − compensation. The chunk's state
  * holds its runs' agents back to back; each run's go to its own place in `totals`.
  */
-function unpackStates(state: Float32Array, totals: RunTotals, chunkRuns: Uint32Array): void {
+function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTotals, chunkRuns: Uint32Array): void {
   let k = 0;
   for (const r of chunkRuns) {
     const first = totals.agentOffset[r]!;
@@ -355,12 +378,21 @@ function unpackStates(state: Float32Array, totals: RunTotals, chunkRuns: Uint32A
       const s = k * STATE_WORDS;
       for (const { field, sum, comp } of AGENT_STATE_PAIRS) totals[field][j] = state[s + sum]! - state[s + comp]!;
       for (const t of FINAL_TOTALS) totals[t.field][j] = state[s + AGENT_STATE.word[t.state]]!;
+      const x = k * ARRIVAL_STATE.words;
+      for (const { field, sum, comp } of ARRIVAL_STATE_PAIRS) totals[field][j] = arrival[x + sum]! - arrival[x + comp]!;
+      for (const t of FINAL_ARRIVAL_TOTALS) totals[t.field][j] = arrival[x + ARRIVAL_STATE.word[t.state]]!;
     }
   }
 }
 
-/** The totals read from a state field after the last step (finalQueue). */
-const FINAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' ? [t] : []));
+/** The totals read from a state field after the last step (finalQueue; maxArrivals of ArrivalState). */
+const FINAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' && t.home === 'agent' ? [t] : []));
+const FINAL_ARRIVAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' && t.home === 'arrivals' ? [t] : []));
+
+/** A storage buffer's words for the traces: their counts, or one zero when there are none. */
+function traceWords(counts: Uint32Array): ArrayBuffer {
+  return (counts.length > 0 ? counts.slice() : new Uint32Array(1)).buffer;
+}
 
 /** The simulate kernels' bind-group layout, from SIMULATE_BINDINGS, so one bind group serves either kernel. */
 interface SimulateLayout {

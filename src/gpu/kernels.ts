@@ -11,6 +11,10 @@ export const SHADER_FILES = [
   'f32math',
   'poisson',
   'work',
+  'gamma',
+  'renewal',
+  'mmpp',
+  'replay',
   'arrivals',
   'policies',
   'allocate',
@@ -35,7 +39,7 @@ export interface KernelDescriptor {
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulate'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'gamma', 'renewal', 'mmpp', 'replay', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulate'],
   entryPoint: 'simulate',
   simulate: true,
 };
@@ -43,7 +47,7 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
 /** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
 export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
   label: 'simulateWide',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulateWide'],
+  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'gamma', 'renewal', 'mmpp', 'replay', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulateWide'],
   entryPoint: 'simulateWide',
   simulate: true,
 };

@@ -76,7 +76,7 @@ export const SIM_PARAMS = struct('SimParams', [
   ['gridWidth', 'u32'],
   ['seedLo', 'u32'],
   ['seedHi', 'u32'],
-  ['arrivalMode', 'u32'],
+  ['_pad0', 'u32'],
   ['opaqueZero', 'u32'],
   ['dt', 'f32'],
   ['lmax', 'f32'],
@@ -113,6 +113,18 @@ export const AGENT_PARAM_FIELDS = [
   ['lambda', 'f32', 'nominal arrival rate, requests/s', 'lambda'],
   ['scheduleOffset', 'u32', "index of the agent's first rate segment in `segments`", null],
   ['scheduleCount', 'u32', 'its rate segments (0: multiplier 1 throughout)', 'scheduleCount'],
+  ['process', 'u32', 'its arrival process (ARRIVALS_*; the batch default resolved by the packer)', null],
+  ['shape', 'f32', 'renewal: Gamma shape k = 1/cv² (and the Weibull leftover bridge’s)', 'shape'],
+  ['beta', 'f32', 'weibull: shape β', 'beta'],
+  ['scale', 'f32', 'weibull: scale η = 1/Γ(1 + 1/β)', 'scale'],
+  ['psiHigh', 'f32', 'mmpp: relative intensity of the high state', 'psiHigh'],
+  ['psiLow', 'f32', 'mmpp: relative intensity of the low state', 'psiLow'],
+  ['qHighToLow', 'f32', 'mmpp: switching rate high → low, per second', 'qHighToLow'],
+  ['qLowToHigh', 'f32', 'mmpp: switching rate low → high, per second', 'qLowToHigh'],
+  ['traceFirst', 'u32', "index of the agent's trace's first step count in `traceCounts`", null],
+  ['traceLength', 'u32', 'its steps L (0: no trace)', null],
+  ['traceSpan', 'u32', "the range L′ of the trace offsets (src/random/replay.ts traceSpan)", null],
+  ['kappa', 'f32', 'trace scale κ = λ / the trace’s mean rate', 'kappa'],
 ] as const satisfies readonly (readonly [string, ScalarType, string, string | null])[];
 
 export const AGENT_PARAMS = struct(
@@ -141,7 +153,21 @@ export const SEGMENT = struct('Segment', [
 const AGENT_STATE_FIELDS = [
   ['queue', 'f32', 'backlog Q after the last processed step, requests'],
   ['rate', 'f32', 'λ̂ a signal-reading policy sees at the next step, requests/s (observed and ema signals)'],
-  ['segment', 'u32', 'arrival process state (ArrivalState, arrivals.wgsl): the schedule cursor'],
+] as const;
+
+/**
+ * ArrivalState's fields that are state rather than totals: the arrival process state of a fleet
+ * replicate's agent (the CPU twin's are ArrivalDraws' arrays in src/random/arrivals.ts).
+ */
+const ARRIVAL_STATE_FIELDS = [
+  ['segment', 'u32', 'the schedule cursor: segments with start ≤ the last step arrived'],
+  ['residual', 'f32', 'renewal: operational time to the next arrival'],
+  ['phase', 'u32', 'mmpp: 1 in the high state'],
+  ['hold', 'f32', 'mmpp: seconds left in the phase'],
+  ['traceOffset', 'u32', "trace: the offset of the agent's (first) copy of its trace"],
+  ['window10', 'f32', 'arrivals of the current 10-step window (recorded steps)'],
+  ['window100', 'f32', 'arrivals of the current 100-step window'],
+  ['maxArrivals', 'f32', 'the largest arrivals of one recorded step'],
 ] as const;
 
 type CompOf<F extends string> = F extends `${infer B}Sum` ? `${B}Comp` : never;
@@ -150,18 +176,48 @@ const compOf = <F extends string>(field: F): CompOf<F> => field.replace(/Sum$/, 
 
 /** Each `sum` total of src/model/metrics.ts as a Kahan pair (sum, compensation); the true value is sum − comp. */
 const KAHAN_PAIRS = TOTALS.flatMap((t) => (t.kind === 'sum' ? [{ ...t, comp: compOf(t.field) }] : []));
+const AGENT_PAIRS = KAHAN_PAIRS.filter((t) => t.home === 'agent');
+const ARRIVAL_PAIRS = KAHAN_PAIRS.filter((t) => t.home === 'arrivals');
 
 export const AGENT_STATE = struct('AgentState', [
   ...AGENT_STATE_FIELDS.map(([name, type]) => [name, type] as const),
-  ...KAHAN_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
+  ...AGENT_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
+]);
+
+export const ARRIVAL_STATE = struct('ArrivalState', [
+  ...ARRIVAL_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+  ...ARRIVAL_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
 ]);
 
 /** The Kahan pairs' field names in AgentState, for unpacking: [total, sum word, compensation word]. */
-export const AGENT_STATE_PAIRS = KAHAN_PAIRS.map(({ field, comp }) => ({
+export const AGENT_STATE_PAIRS = AGENT_PAIRS.map(({ field, comp }) => ({
   field,
   sum: AGENT_STATE.word[field],
   comp: AGENT_STATE.word[comp],
 }));
+
+/** The same for ArrivalState. */
+export const ARRIVAL_STATE_PAIRS = ARRIVAL_PAIRS.map(({ field, comp }) => ({
+  field,
+  sum: ARRIVAL_STATE.word[field],
+  comp: ARRIVAL_STATE.word[comp],
+}));
+
+/** The WGSL text of struct ArrivalState, prepended to the kernels by src/gpu/wgsl.ts. */
+export function arrivalStateWgsl(): string {
+  return structWgsl(
+    'ArrivalState',
+    [
+      'The arrival process state of a fleet replicate’s agent and its arrival statistics over the recorded',
+      'steps (Kahan pairs, as in AgentState). Generated from src/gpu/layout.ts (ARRIVAL_STATE_FIELDS) and',
+      'src/model/metrics.ts (TOTALS of home `arrivals`).',
+    ],
+    [
+      ...ARRIVAL_STATE_FIELDS,
+      ...ARRIVAL_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
+    ],
+  );
+}
 
 /** The WGSL text of struct AgentState, prepended to the kernels by src/gpu/wgsl.ts. */
 export function agentStateWgsl(): string {
@@ -175,7 +231,7 @@ export function agentStateWgsl(): string {
     ],
     [
       ...AGENT_STATE_FIELDS,
-      ...KAHAN_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
+      ...AGENT_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
     ],
   );
 }
@@ -237,6 +293,18 @@ export const SIMULATE_BINDINGS = [
   },
   { name: 'segments', wgsl: 'var<storage, read> segments: array<Segment>', type: 'read-only-storage', about: 'rate schedules' },
   {
+    name: 'arrivalStates',
+    wgsl: 'var<storage, read_write> arrivalStates: array<ArrivalState>',
+    type: 'storage',
+    about: 'per agent-run: its fleet replicate’s arrival process state, kept across dispatches',
+  },
+  {
+    name: 'traceCounts',
+    wgsl: 'var<storage, read> traceCounts: array<u32>',
+    type: 'read-only-storage',
+    about: 'the batch’s traces, one count per step (src/random/replay.ts)',
+  },
+  {
     name: 'groups',
     wgsl: 'var<storage, read> groups: array<u32>',
     type: 'read-only-storage',
@@ -250,4 +318,4 @@ export function simulateBindingsWgsl(): string {
   return SIMULATE_BINDINGS.map((b, i) => `@group(0) @binding(${i}) ${b.wgsl}; // ${b.about}`).join('\n');
 }
 
-export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, SEGMENT, AGENT_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];
+export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, SEGMENT, AGENT_STATE, ARRIVAL_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];

@@ -21,7 +21,19 @@ import {
   type WorkMode,
 } from './modes.js';
 import { POLICY_NAMES, type PolicyId } from './policies.js';
-import { stepMean } from '../random/arrivals.js';
+import {
+  ARRIVAL_PROCESS_INFO,
+  type ArrivalArrays,
+  INHERIT_PROCESS,
+  NO_TRACES,
+  type PackedTraces,
+  processOf,
+  RENEWAL_FAMILY,
+  stepMean,
+} from '../random/arrivals.js';
+import { checkMmpp, mmppParams } from '../random/mmpp.js';
+import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
+import { MAX_REPLAY_COPIES, MAX_REPLAY_STEP_COUNT } from '../random/replay.js';
 import { maxMultiplier, type ScheduleArrays, type ScheduleSegment } from './schedule.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
@@ -34,6 +46,27 @@ export interface AgentSpec {
   M?: number; // model size, MB (descriptive)
   /** Piecewise-constant rate multipliers, starts strictly increasing; multiplier 1 before the first. */
   schedule?: readonly ScheduleSegment[];
+  /** The agent's own arrival process (MODEL-PART4 §4.1–4.2); absent: the batch's `arrivals`. */
+  arrivals?: ArrivalSpec;
+}
+
+/**
+ * An agent's arrival process: its name and parameters. `cv`: the renewal processes' coefficient of
+ * variation of the inter-arrival time. `mmpp`: the asymptotic index of dispersion J, the fraction of
+ * time in the high state π_H and its peak ratio κ = λ_H/λ̄. `trace`: index of a trace of the batch's
+ * `traces` (replay's counts; for the other counting processes, the budget's modulation).
+ */
+export interface ArrivalSpec {
+  process: ArrivalMode;
+  cv?: number;
+  mmpp?: MmppSpec;
+  trace?: number;
+}
+
+export interface MmppSpec {
+  idc: number; // J > 1
+  highFraction: number; // π_H in (0, 1)
+  peakRatio: number; // κ ≥ 1, κ·π_H ≤ 1
 }
 
 export interface FleetSpec {
@@ -63,7 +96,7 @@ export interface SimConfig {
 export const DEFAULT_EMA_ALPHA = 0.2;
 
 /** Fleets packed agent-major: fleet f owns agents [agentOffset[f], agentOffset[f] + agentCount[f]). */
-export interface PackedFleets extends ScheduleArrays {
+export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
   count: number;
   agentOffset: Uint32Array;
   agentCount: Uint32Array;
@@ -73,7 +106,8 @@ export interface PackedFleets extends ScheduleArrays {
   R: Float32Array;
   P: Float32Array;
   lambda: Float32Array;
-  // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]).
+  // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]),
+  // and the arrival processes (ArrivalArrays, src/random/arrivals.ts) with the batch's traces.
 }
 
 export interface PackedRuns {
@@ -128,10 +162,11 @@ function checkSchedule(schedule: readonly ScheduleSegment[], at: string): void {
 }
 
 /**
- * Packs fleet specs; `streams` gives each fleet's random stream id (default: 0, 1, 2, …).
- * Throws a ConfigError naming the field when a schedule is malformed.
+ * Packs fleet specs; `streams` gives each fleet's random stream id (default: 0, 1, 2, …); `traces`
+ * holds the traces the agents' arrival specs name by index. Throws a ConfigError naming the field
+ * when a schedule or an arrival process is malformed.
  */
-export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<number>): PackedFleets {
+export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<number>, traces: PackedTraces = NO_TRACES): PackedFleets {
   const total = fleets.reduce((n, f) => n + f.agents.length, 0);
   let segments = 0;
   fleets.forEach((fleet, f) =>
@@ -155,6 +190,17 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
     scheduleCount: new Uint32Array(total),
     scheduleStart: new Uint32Array(segments),
     scheduleMultiplier: new Float32Array(segments),
+    process: new Uint32Array(total).fill(INHERIT_PROCESS),
+    shape: new Float32Array(total),
+    beta: new Float32Array(total),
+    scale: new Float32Array(total),
+    psiHigh: new Float32Array(total).fill(1),
+    psiLow: new Float32Array(total).fill(1),
+    qHighToLow: new Float32Array(total),
+    qLowToHigh: new Float32Array(total),
+    trace: new Uint32Array(total),
+    kappa: new Float32Array(total).fill(1),
+    traces,
   };
   let offset = 0;
   let segment = 0;
@@ -163,22 +209,62 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
     packed.agentCount[f] = fleet.agents.length;
     packed.capacity[f] = fleet.capacity ?? 1;
     packed.stream[f] = streams ? streams[f]! : f;
-    for (const a of fleet.agents) {
+    fleet.agents.forEach((a, i) => {
       packed.T[offset] = a.T;
       packed.R[offset] = a.R;
       packed.P[offset] = a.P;
       packed.lambda[offset] = a.lambda;
       packed.scheduleOffset[offset] = segment;
       packed.scheduleCount[offset] = a.schedule?.length ?? 0;
+      if (a.arrivals) packArrival(packed, offset, a.arrivals, a.lambda, `fleets[${f}].agents[${i}].arrivals`);
       for (const { start, multiplier } of a.schedule ?? []) {
         packed.scheduleStart[segment] = start;
         packed.scheduleMultiplier[segment] = multiplier;
         segment++;
       }
       offset++;
-    }
+    });
   });
   return packed;
+}
+
+/** Agent a's arrival spec into the packed arrays, its parameters checked (ConfigError naming `at`). */
+function packArrival(packed: PackedFleets, a: number, spec: ArrivalSpec, lambda: number, at: string): void {
+  check(Object.hasOwn(ARRIVAL_PROCESS_ID, spec.process), `${at}.process`, `must be ${oneOf(ARRIVAL_PROCESSES)}, got ${spec.process}`);
+  packed.process[a] = ARRIVAL_PROCESS_ID[spec.process];
+  const family = RENEWAL_FAMILY[spec.process];
+  if (family !== undefined) {
+    const cv = spec.cv;
+    const [lo, hi] = RENEWAL_CV_RANGE;
+    check(cv !== undefined && cv >= lo && cv <= hi, `${at}.cv`, `must be a number in [${lo}, ${hi}] (coefficient of variation), got ${cv}`);
+    const p = renewalParams(spec.process as 'gamma' | 'weibull', cv!);
+    packed.shape[a] = p.shape;
+    packed.beta[a] = p.beta;
+    packed.scale[a] = p.scale;
+  }
+  if (spec.process === 'mmpp') {
+    const m = spec.mmpp;
+    check(m !== undefined, `${at}.mmpp`, 'must give {idc, highFraction, peakRatio} for the mmpp process');
+    const problem = checkMmpp(m!.idc, m!.highFraction, m!.peakRatio);
+    check(problem === null, `${at}.mmpp`, problem ?? '');
+    const p = mmppParams(lambda, m!.idc, m!.highFraction, m!.peakRatio);
+    packed.psiHigh[a] = p.psiHigh;
+    packed.psiLow[a] = p.psiLow;
+    packed.qHighToLow[a] = p.qHighToLow;
+    packed.qLowToHigh[a] = p.qLowToHigh;
+  }
+  const needs = ARRIVAL_PROCESS_INFO[spec.process].trace;
+  if (spec.trace === undefined) {
+    check(needs !== 'required', `${at}.trace`, `must name a trace for the ${spec.process} process`);
+    return;
+  }
+  check(needs !== 'none', `${at}.trace`, `cannot be used with the ${spec.process} process (it has no counts to modulate)`);
+  const k = spec.trace;
+  check(Number.isInteger(k) && k >= 0 && k < packed.traces.names.length, `${at}.trace`, `must be a trace index below ${packed.traces.names.length}, got ${k}`);
+  const rate = packed.traces.meanRate[k]!;
+  check(rate > 0, `${at}.trace`, `trace "${packed.traces.names[k]}" has no requests`);
+  packed.trace[a] = k + 1;
+  packed.kappa[a] = lambda / rate;
 }
 
 /** Every fleet × replicate × policy, in that nesting order (policies of one fleet run are adjacent). */
@@ -243,9 +329,9 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   check(Object.hasOwn(WORK_MODE_ID, work), 'work', `must be ${oneOf(WORK_MODES)}, got ${work}`);
   const exponential = work === 'exponential';
   check(
-    !exponential || config.arrivals === 'poisson',
+    !exponential || ARRIVAL_PROCESS_INFO[config.arrivals].counts,
     'work',
-    `exponential work needs poisson arrivals (deterministic arrivals add a fractional mean, not requests), got arrivals ${config.arrivals}`,
+    `exponential work needs arrivals that count requests (not deterministic, which adds a fractional mean), got arrivals ${config.arrivals}`,
   );
   const signal = config.signal ?? 'nominal';
   check(Object.hasOwn(SIGNAL_ID, signal), 'signal', `must be ${oneOf(SIGNALS)}, got ${signal}`);
@@ -279,6 +365,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
         `${at}.schedule[${peak.index}].multiplier`,
         `must keep lambda·dt·multiplier ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (lambda ${lambda}, dt ${config.dt}), got ${peak.multiplier}`,
       );
+      checkPackedArrivals(fleets, config, a, `${at}.arrivals`, exponential ? MAX_EXPONENTIAL_MEAN : undefined, peak.multiplier);
     }
   }
   for (let r = 0; r < runs.count; r++) {
@@ -288,6 +375,81 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       `runs[${r}].policy`,
       `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`,
     );
+  }
+}
+
+/**
+ * Largest per-step budget of a renewal process: its bridge's counters stay exact integers and its
+ * draws within the 2^18 an agent-step addresses (src/random/renewal.ts).
+ */
+export const MAX_RENEWAL_MEAN = 2 ** 20;
+/** Steps below 2^28 when a process draws from the purposes other than 0 (MODEL-PART4 §4.0). */
+export const MAX_PURPOSE_STEPS = 2 ** 28 - 1;
+
+/** The largest count of trace k's steps. */
+function traceMax(traces: PackedTraces, k: number): number {
+  let peak = 0;
+  const first = traces.first[k]!;
+  for (let j = first; j < first + traces.length[k]!; j++) peak = Math.max(peak, traces.counts[j]!);
+  return peak;
+}
+
+/** Agent a's arrival process: its id, parameters and trace within the ranges the samplers hold. */
+function checkPackedArrivals(fleets: PackedFleets, config: SimConfig, a: number, at: string, workLimit: number | undefined, peak: number): void {
+  const id = processOf(fleets, config.arrivals, a);
+  check(id < ARRIVAL_PROCESSES.length, `${at}.process`, `must be one of ${ARRIVAL_PROCESSES.map((n, i) => `${i} (${n})`).join(', ')}, got ${id}`);
+  const name = ARRIVAL_PROCESSES[id]!;
+  const own = fleets.process[a] !== INHERIT_PROCESS;
+  const trace = fleets.trace[a]!;
+  if (name === 'poisson' && trace === 0) return; // the batch-level checks above cover it
+  if (name === 'deterministic') {
+    check(trace === 0, `${at}.trace`, 'cannot be used with deterministic arrivals');
+    return;
+  }
+  check(!(workLimit !== undefined && !ARRIVAL_PROCESS_INFO[name].counts), 'work', `exponential work needs arrivals that count requests, got ${name} at ${at}`);
+  check(
+    config.steps <= MAX_PURPOSE_STEPS,
+    'steps',
+    `must be at most ${MAX_PURPOSE_STEPS} with ${name} arrivals${trace > 0 ? ' on a trace' : ''} (their random streams hold 2^28 steps), got ${config.steps}`,
+  );
+  const kappa = fleets.kappa[a]!;
+  if (trace > 0) {
+    check(trace <= fleets.traces.names.length, `${at}.trace`, `must be a trace index below ${fleets.traces.names.length}, got ${trace - 1}`);
+    check(finite(kappa) && kappa >= 0, `${at}.kappa`, `must be a finite number ≥ 0 (lambda over the trace's mean rate), got ${kappa}`);
+  }
+  const traceName = trace > 0 ? `"${fleets.traces.names[trace - 1]}"` : '';
+  if (name === 'replay') {
+    check(trace > 0, `${at}.trace`, 'must name a trace for the replay process');
+    check(
+      kappa <= MAX_REPLAY_COPIES,
+      `${at.replace(/\.arrivals$/, '')}.lambda`,
+      `must be at most ${MAX_REPLAY_COPIES}× trace ${traceName}'s mean rate for replay (${MAX_REPLAY_COPIES} copies of the trace), got ${kappa.toPrecision(4)}×`,
+    );
+    const most = traceMax(fleets.traces, trace - 1);
+    check(
+      most <= MAX_REPLAY_STEP_COUNT,
+      `${at}.trace`,
+      `trace ${traceName} holds ${most} requests in one step of ${config.dt} s; replay takes at most ${MAX_REPLAY_STEP_COUNT} (a shorter dt)`,
+    );
+    return;
+  }
+  const base = trace > 0 ? kappa * traceMax(fleets.traces, trace - 1) : stepMean(fleets.lambda[a]!, config.dt, 1);
+  const budget = base * peak * (name === 'mmpp' ? fleets.psiHigh[a]! : 1);
+  const limit = Math.min(name === 'gamma' || name === 'weibull' ? MAX_RENEWAL_MEAN : MAX_POISSON_MEAN, workLimit ?? Infinity);
+  check(
+    budget <= limit,
+    trace > 0 ? `${at}.trace` : `${at.replace(/\.arrivals$/, '')}.lambda`,
+    `must keep the largest step's mean arrivals ≤ ${limit} for ${name} arrivals${trace > 0 ? ` on trace ${traceName}` : ''}, got ${budget.toPrecision(4)}`,
+  );
+  if (name === 'gamma' || name === 'weibull') {
+    const k = fleets.shape[a]!;
+    check(finite(k) && k > 0, `${at}.cv`, `must give a renewal shape 1/cv² > 0, got ${k}${own ? '' : ' (the batch default)'}`);
+  }
+  if (name === 'mmpp') {
+    for (const field of ['psiHigh', 'psiLow', 'qHighToLow', 'qLowToHigh'] as const) {
+      const v = fleets[field][a]!;
+      check(finite(v) && v >= 0, `${at}.mmpp`, `must give a finite ${field} ≥ 0, got ${v}`);
+    }
   }
 }
 

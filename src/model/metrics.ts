@@ -17,16 +17,35 @@ import type { Batch, SimConfig } from './batch.js';
  *
  * kind `sum`: Σ_t of a per-step value, a Kahan pair on the GPU (`<name>Sum`, `<name>Comp`).
  * kind `final`: the value of the agent's state field `state` after the last step.
+ * `home`: `agent` totals are the run's (AgentState on the GPU, accumulated in `serve`); `arrivals`
+ * totals are the fleet replicate's arrival statistics, the same for every run of it (ArrivalState on
+ * the GPU, accumulated in `recordArrivals` of shaders/arrivals.wgsl; ArrivalDraws' `record` in
+ * src/random/arrivals.ts).
  */
 export const TOTALS = [
-  { field: 'finalQueue', kind: 'final', state: 'queue', about: 'Q after the last step, requests' },
-  { field: 'latencySum', kind: 'sum', about: 'Σ_t ℓ_t, seconds' },
-  { field: 'servedSum', kind: 'sum', about: 'Σ_t served_t, requests' },
-  { field: 'queueSum', kind: 'sum', about: 'Σ_t Q_t, requests' },
-  { field: 'shareSum', kind: 'sum', about: 'Σ_t g_t, GPUs' },
-  { field: 'arrivedSum', kind: 'sum', about: 'Σ_t a_t, requests (a count, whatever the work per request)' },
-  { field: 'systemSum', kind: 'sum', about: 'Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉: requests in the system when each carries one unit of work' },
-] as const satisfies readonly ({ field: string; about: string } & ({ kind: 'sum' } | { kind: 'final'; state: string }))[];
+  { field: 'finalQueue', kind: 'final', home: 'agent', state: 'queue', about: 'Q after the last step, requests' },
+  { field: 'latencySum', kind: 'sum', home: 'agent', about: 'Σ_t ℓ_t, seconds' },
+  { field: 'servedSum', kind: 'sum', home: 'agent', about: 'Σ_t served_t, requests' },
+  { field: 'queueSum', kind: 'sum', home: 'agent', about: 'Σ_t Q_t, requests' },
+  { field: 'shareSum', kind: 'sum', home: 'agent', about: 'Σ_t g_t, GPUs' },
+  { field: 'arrivedSum', kind: 'sum', home: 'agent', about: 'Σ_t a_t, requests (a count, whatever the work per request)' },
+  {
+    field: 'systemSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉: requests in the system when each carries one unit of work',
+  },
+  { field: 'arrivedSqSum', kind: 'sum', home: 'arrivals', about: 'Σ_t a_t², requests²' },
+  { field: 'window10Sum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 10-step windows of their arrivals' },
+  { field: 'window10SqSum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 10-step windows of their arrivals squared' },
+  { field: 'window100Sum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 100-step windows of their arrivals' },
+  { field: 'window100SqSum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 100-step windows of their arrivals squared' },
+  { field: 'approxStepsSum', kind: 'sum', home: 'arrivals', about: 'steps whose count used an approximation (counted, MODEL-PART4 §4.1)' },
+  { field: 'maxArrivals', kind: 'final', home: 'arrivals', state: 'maxArrivals', about: 'the largest arrivals of one recorded step' },
+] as const satisfies readonly ({ field: string; about: string; home: 'agent' | 'arrivals' } & (
+  | { kind: 'sum' }
+  | { kind: 'final'; state: string }
+))[];
 
 export type TotalField = (typeof TOTALS)[number]['field'];
 export const TOTAL_FIELDS: readonly TotalField[] = TOTALS.map((t) => t.field);
@@ -90,8 +109,38 @@ export const RUN_METRICS = [
   'served',
   'finalQueue',
   'meanInSystem',
+  'realizedRate',
+  'idc1',
+  'idc10',
+  'idc100',
+  'maxStepArrivals',
+  'approxSteps',
 ] as const;
 export type RunMetric = (typeof RUN_METRICS)[number];
+
+/**
+ * Metrics that may be undefined (NaN) for a run: the index of dispersion needs two complete windows
+ * of recorded steps and some arrivals. The sweep's statistics skip a NaN (their count says so).
+ */
+export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(['idc1', 'idc10', 'idc100']);
+
+/**
+ * The index of dispersion of a fleet run's arrivals over windows of `w` recorded steps: Σ_i Var_i /
+ * Σ_i mean_i over its agents, with each agent's mean and (population) variance of its arrivals per
+ * complete window — the IDC of the fleet's total count when the agents arrive independently. NaN
+ * with fewer than two complete windows or no arrivals.
+ */
+export function indexOfDispersion(sum: ArrayLike<number>, sq: ArrayLike<number>, j0: number, n: number, windows: number): number {
+  if (windows < 2) return NaN;
+  let variance = 0;
+  let mean = 0;
+  for (let j = j0; j < j0 + n; j++) {
+    const m = sum[j]! / windows;
+    mean += m;
+    variance += Math.max(0, sq[j]! / windows - m * m);
+  }
+  return mean > 0 ? variance / mean : NaN;
+}
 
 /** Columnar per-run metrics plus the raw totals they came from. */
 export type BatchResult = { totals: RunTotals } & Record<RunMetric, Float64Array>;
@@ -106,6 +155,9 @@ export interface AgentSummary {
   arrived: number; // requests arrived over the recorded steps
   served: number; // requests (units of work) served over the recorded steps
   meanInSystem: number; // mean requests in the system (⌈Q⌉; meaningful with deterministic work)
+  realizedRate: number; // arrived / horizon, requests/s
+  idc1: number; // index of dispersion of the arrivals per step (NaN: undefined)
+  maxArrivals: number; // the largest arrivals of one step
 }
 
 export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
@@ -160,6 +212,18 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.served[r] = served;
     out.finalQueue[r] = queue;
     out.meanInSystem[r] = system / S;
+    out.realizedRate[r] = arrived / horizon;
+    out.idc1[r] = indexOfDispersion(totals.arrivedSum, totals.arrivedSqSum, j0, n, S);
+    out.idc10[r] = indexOfDispersion(totals.window10Sum, totals.window10SqSum, j0, n, Math.floor(S / 10));
+    out.idc100[r] = indexOfDispersion(totals.window100Sum, totals.window100SqSum, j0, n, Math.floor(S / 100));
+    let most = 0;
+    let approx = 0;
+    for (let j = j0; j < j0 + n; j++) {
+      most = Math.max(most, totals.maxArrivals[j]!);
+      approx += totals.approxStepsSum[j]!;
+    }
+    out.maxStepArrivals[r] = most;
+    out.approxSteps[r] = approx;
   }
   return out;
 }
@@ -182,6 +246,9 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       arrived: totals.arrivedSum[j]!,
       served: totals.servedSum[j]!,
       meanInSystem: totals.systemSum[j]! / S,
+      realizedRate: totals.arrivedSum[j]! / (S * batch.config.dt),
+      idc1: indexOfDispersion(totals.arrivedSum, totals.arrivedSqSum, j, 1, S),
+      maxArrivals: totals.maxArrivals[j]!,
     });
   }
   const summary = { perAgent } as RunSummary;

@@ -10,7 +10,7 @@
 import { ARRIVAL_PROCESSES } from '../random/arrivals.js';
 
 /** How requests arrive in a step: listed with their CPU code in src/random/arrivals.ts (↔ shaders/arrivals.wgsl). */
-export { ARRIVAL_PROCESSES, type ArrivalMode } from '../random/arrivals.js';
+export { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, type ArrivalMode } from '../random/arrivals.js';
 
 /** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
 export const WORK_MODES = ['deterministic', 'exponential'] as const;
@@ -34,7 +34,7 @@ export const SIGNAL_ID = idsOf(SIGNALS);
  * is ARRIVAL_PROCESS_ID.poisson. src/gpu/wgsl.ts writes them; test/layout.test.ts reads them back.
  */
 export const WGSL_ENUMS: readonly { prefix: string; names: readonly string[]; about: string }[] = [
-  { prefix: 'ARRIVALS', names: ARRIVAL_PROCESSES, about: 'arrival process (SimParams.arrivalMode)' },
+  { prefix: 'ARRIVALS', names: ARRIVAL_PROCESSES, about: 'arrival process (AgentParams.process)' },
   { prefix: 'WORK', names: WORK_MODES, about: 'work per request (SimParams.workMode): 1 unit, or Exp(1) units' },
   { prefix: 'SIGNAL', names: SIGNALS, about: 'the rate λ̂ a signal-reading policy sees (SimParams.signalMode)' },
 ];

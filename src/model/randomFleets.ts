@@ -72,6 +72,20 @@ export function drawFleetAgents(seed: bigint | number, index: number, d: FleetDr
   return agents;
 }
 
+/**
+ * The counter replicate word of agent i's arrival-process draws (process choice, cv): fleet draws use
+ * word 0, so these never shift a fleet's other parameters, and a study without `arrivals` draws none.
+ */
+export const ARRIVAL_DRAW_REPLICATE = 1;
+
+/** Agent i of fleet `index`'s two arrival-process uniforms (the process choice, then its cv). */
+export function arrivalUniforms(seed: bigint | number, index: number, i: number): [number, number] {
+  const [k0, k1] = seedKey(seed);
+  const draws = new DrawStream();
+  draws.reset(k0, k1, index, ARRIVAL_DRAW_REPLICATE, FLEET_DRAW_STEP, i);
+  return [u01(draws.nextU32()), u01(draws.nextU32())];
+}
+
 export interface RandomFleetRanges {
   agents: readonly [number, number]; // N, uniform over the integers in [min, max]
   T: readonly [number, number]; // throughput, log-uniform, requests/s

@@ -1,30 +1,72 @@
 /**
- * Arrive: the arrival processes (ARRIVAL_PROCESSES), CPU twin of
- * shaders/arrivals.wgsl. Each agent-step has a budget, the f32 mean Λ = (λ·Δt)·m(t) of its rate
- * schedule (stepMean); a process turns it into a count of requests and the work they bring, from the
- * agent's Philox stream (src/random/philox.ts) and its process state. Arrivals depend on the fleet,
- * replicate, step and agent only, never on the policy or a run's state, so the CPU engine draws them
- * once per group of runs that share a fleet replicate, a chunk of steps at a time, and every run of
- * the group serves them.
+ * Arrive: the arrival processes (ARRIVAL_PROCESSES), CPU twin of shaders/arrivals.wgsl. Each agent-step
+ * has a budget Λ, the f32 mean (λ·Δt)·m(t) of its rate schedule (stepMean), or κ·C(t)·m(t) when the
+ * agent's process is modulated by a trace (src/random/replay.ts); a process turns it into a count of
+ * requests and the work they bring, from the agent's Philox streams (src/random/philox.ts, purposes
+ * §4.0) and its process state. Arrivals depend on the fleet, replicate, step and agent only, never on
+ * the policy or a run's state, so the CPU engine draws them once per group of runs that share a fleet
+ * replicate, a chunk of steps at a time, and every run of the group serves them.
  *
- * Process state per (fleet replicate, agent): today the rate schedule's cursor (`segments`), so a
- * schedule costs O(1) per step however long it is (the GPU keeps the same cursor in AgentState).
+ * The processes (MODEL.md Part 3, MODEL-PART4 §4.1–4.2): deterministic (the mean itself), poisson,
+ * gamma and weibull renewal processes at a target CV in operational time (src/random/renewal.ts), a
+ * two-state MMPP (src/random/mmpp.ts) and trace replay (src/random/replay.ts). Each agent has its own
+ * process (PackedFleets.process; INHERIT_PROCESS: the batch's `arrivals`).
+ *
+ * Process state per (fleet replicate, agent): the rate schedule's cursor (`segments`), the renewal
+ * residual, the MMPP phase and holding time, the trace offsets, and the arrival statistics of the
+ * recorded steps (ARRIVAL_TOTALS: Σa², windowed sums for the index of dispersion, the largest step,
+ * approximated steps). The GPU keeps the same in ArrivalState (src/gpu/layout.ts).
  *
  * @example
  *   const draws = new ArrivalDraws(batch.fleets, batch.config);
  *   draws.startGroup(stream, replicate, offset, n); draws.startChunk(0, span);
  *   draws.arrive(i, 0, span, arrivals, work, i * span);
  */
-import { DrawStream, KEY_WORDS, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from './philox.js';
+import {
+  DrawStream,
+  KEY_WORDS,
+  philoxBlock,
+  philoxBlocks4,
+  philoxKey,
+  philoxPrefix,
+  PREFIX_WORDS,
+  PURPOSE,
+  purposeStep,
+  seedKey,
+} from './philox.js';
 import { PoissonSampler } from './poisson.js';
 import { exponentialWork } from './work.js';
+import { type ApproxFlag } from './gamma.js';
+import { mmppIntensity, mmppStart } from './mmpp.js';
+import { renewalArrivals, type RenewalParams, renewalStart } from './renewal.js';
+import { MAX_REPLAY_COPIES, replayArrivals, replayCopies, traceCount, traceOffset, traceSpan } from './replay.js';
 
 /**
  * The arrival processes, in id order (the `ARRIVALS_*` the kernels read, generated from this list by
- * src/gpu/wgsl.ts through src/model/modes.ts). A new process goes at the end.
+ * src/gpu/wgsl.ts through src/model/modes.ts). A new process goes at the end, with its row in
+ * ARRIVAL_PROCESS_INFO.
  */
-export const ARRIVAL_PROCESSES = ['deterministic', 'poisson'] as const;
+export const ARRIVAL_PROCESSES = ['deterministic', 'poisson', 'gamma', 'weibull', 'mmpp', 'replay'] as const;
 export type ArrivalMode = (typeof ARRIVAL_PROCESSES)[number];
+
+/**
+ * What each process is: whether it draws whole requests (`counts`: exponential work needs them), and
+ * whether it reads a trace (`trace`: optional = a trace modulates its budget; required = replay).
+ */
+export const ARRIVAL_PROCESS_INFO: Readonly<Record<ArrivalMode, { counts: boolean; trace: 'none' | 'optional' | 'required'; about: string }>> = {
+  deterministic: { counts: false, trace: 'none', about: 'exactly the mean: a fractional number of requests per step (the paper)' },
+  poisson: { counts: true, trace: 'optional', about: 'Poisson counts with the mean (with a trace: trace-modulated Poisson)' },
+  gamma: { counts: true, trace: 'optional', about: 'a renewal process with Gamma inter-arrival times at coefficient of variation cv' },
+  weibull: { counts: true, trace: 'optional', about: 'a renewal process with Weibull inter-arrival times at coefficient of variation cv' },
+  mmpp: { counts: true, trace: 'optional', about: 'a two-state Markov-modulated Poisson process (bursts of a peak rate)' },
+  replay: { counts: true, trace: 'required', about: "a trace's own counts, thinned or copied to the agent's rate" },
+};
+
+/** PackedFleets.process of an agent whose process is the batch's `arrivals`. */
+export const INHERIT_PROCESS = 0xff;
+
+/** The renewal family of a process (RenewalParams.family): gamma 0, weibull 1. */
+export const RENEWAL_FAMILY: Partial<Record<ArrivalMode, number>> = { gamma: 0, weibull: 1 };
 
 /**
  * The budget of one agent-step, the mean arrivals f32(f32(λ)·f32(Δt)) · f32(multiplier) with each
@@ -35,8 +77,40 @@ export function stepMean(lambda: number, dt: number, multiplier: number): number
   return Math.fround(Math.fround(Math.fround(lambda) * Math.fround(dt)) * Math.fround(multiplier));
 }
 
+/** Traces of a batch, each binned at the run's Δt (one count per step), concatenated. */
+export interface PackedTraces {
+  names: readonly string[];
+  counts: Uint32Array;
+  first: Uint32Array; // per trace: its first count in `counts`
+  length: Uint32Array; // per trace: L, its steps
+  meanRate: Float64Array; // per trace: ρ̄ = Σc / (L·Δt), requests/s
+}
+
+export const NO_TRACES: PackedTraces = {
+  names: [],
+  counts: new Uint32Array(0),
+  first: new Uint32Array(0),
+  length: new Uint32Array(0),
+  meanRate: new Float64Array(0),
+};
+
+/** Per-agent arrival process parameters (part of PackedFleets), f32 as the kernels read them. */
+export interface ArrivalArrays {
+  process: Uint32Array; // ARRIVAL_PROCESS_ID, or INHERIT_PROCESS
+  shape: Float32Array; // renewal: Gamma shape k = 1/cv² (also the Weibull leftover bridge's)
+  beta: Float32Array; // weibull: shape β
+  scale: Float32Array; // weibull: scale η = 1/Γ(1 + 1/β) (mean inter-arrival time 1)
+  psiHigh: Float32Array; // mmpp: relative intensity of the high state (the peak ratio κ)
+  psiLow: Float32Array; // mmpp: relative intensity of the low state
+  qHighToLow: Float32Array; // mmpp: switching rate high → low, per second
+  qLowToHigh: Float32Array; // mmpp: switching rate low → high, per second
+  trace: Uint32Array; // index + 1 of the agent's trace in `traces` (0: none)
+  kappa: Float32Array; // trace scale κ = λ / ρ̄ (1 without a trace)
+  traces: PackedTraces;
+}
+
 /** What the draws read of a batch's packed fleets (PackedFleets in src/model/batch.ts). */
-export interface ArrivalFleets {
+export interface ArrivalFleets extends ArrivalArrays {
   lambda: Float32Array;
   scheduleOffset: Uint32Array;
   scheduleCount: Uint32Array;
@@ -49,7 +123,46 @@ export interface ArrivalConfig {
   arrivals: ArrivalMode;
   work?: string; // 'exponential': Exp(1) units of work per request
   dt: number;
+  steps: number;
+  warmup?: number;
   seed: bigint | number;
+}
+
+/** The process id agent `a` runs: its own, or the batch's. */
+export function processOf(fleets: Pick<ArrivalArrays, 'process'>, arrivals: ArrivalMode, a: number): number {
+  const own = fleets.process[a]!;
+  return own === INHERIT_PROCESS ? ARRIVAL_PROCESSES.indexOf(arrivals) : own;
+}
+
+/** Agent a's renewal parameters as the samplers take them. */
+export function renewalParamsOf(fleets: ArrivalArrays, a: number, process: number): RenewalParams {
+  return { family: process === WEIBULL ? 1 : 0, shape: fleets.shape[a]!, beta: fleets.beta[a]!, scale: fleets.scale[a]! };
+}
+
+const [DETERMINISTIC, POISSON, GAMMA, WEIBULL, MMPP, REPLAY] = ARRIVAL_PROCESSES.map((_, id) => id) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
+/**
+ * The windows (in recorded steps) of the index of dispersion IDC_w = Var/mean of the arrivals in
+ * non-overlapping windows of w steps (MODEL-PART4 §4.1 metrics); w = 1 uses Σa and Σa².
+ */
+export const IDC_WINDOWS = [1, 10, 100] as const;
+
+/** The per-agent arrival statistics over the recorded steps (the `arrivals` totals of src/model/metrics.ts). */
+export interface ArrivalStats {
+  arrivedSqSum: number; // Σ a_t²
+  window10Sum: number; // Σ over complete 10-step windows of their arrivals
+  window10SqSum: number; // Σ of their squares
+  window100Sum: number;
+  window100SqSum: number;
+  approxStepsSum: number; // steps whose count used an approximation (Weibull beyond its event loop, a sampler's fallback)
+  maxArrivals: number; // the largest arrivals of one step
 }
 
 /** Steps one chunk holds at most: bounds the Philox prefixes and first blocks kept per chunk. */
@@ -57,16 +170,27 @@ export const MAX_ARRIVAL_CHUNK_STEPS = 1024;
 
 /** One batch's arrival draws, every buffer allocated once (nothing per step). */
 export class ArrivalDraws {
-  private readonly poisson: boolean;
   private readonly exponential: boolean;
+  private readonly warmup: number;
+  private readonly k0: number;
+  private readonly k1: number;
   private readonly key: Int32Array;
   private readonly draws = new DrawStream();
+  private readonly side = new DrawStream(); // the process and setup streams (purposes 1 and 3)
+  private readonly flag: ApproxFlag = { approx: 0 };
   private readonly samplers: PoissonSampler[] = [];
   /** Philox prefixes of the chunk's steps (PREFIX_WORDS each) and one agent's first blocks (4 words each). */
   private readonly prefix = new Int32Array(MAX_ARRIVAL_CHUNK_STEPS * PREFIX_WORDS);
   private readonly first = new Int32Array(MAX_ARRIVAL_CHUNK_STEPS * 4);
-  /** Process state of agent i of the group: schedule segments with start ≤ the next step. */
-  private readonly segments: Uint32Array;
+  // Process state of agent i of the group.
+  private readonly segments: Uint32Array; // schedule segments with start ≤ the next step
+  private readonly residual: Float32Array; // renewal: operational time to the next arrival
+  private readonly phase: Uint32Array; // mmpp: 1 = high
+  private readonly hold: Float32Array; // mmpp: seconds left in the phase
+  private readonly offsets: Uint32Array; // trace: copy c's offset at [i·MAX_REPLAY_COPIES + c]
+  private readonly window10: Float64Array; // arrivals of the current 10-step window
+  private readonly window100: Float64Array;
+  private readonly stats: ArrivalStats[] = [];
   private stream = 0;
   private replicate = 0;
   private offset = 0;
@@ -76,12 +200,21 @@ export class ArrivalDraws {
     private readonly config: ArrivalConfig,
     maxAgents: number,
   ) {
-    this.poisson = config.arrivals === 'poisson';
     this.exponential = config.work === 'exponential';
-    const [k0, k1] = seedKey(config.seed);
-    this.key = philoxKey(k0, k1, new Int32Array(KEY_WORDS));
+    this.warmup = config.warmup ?? 0;
+    [this.k0, this.k1] = seedKey(config.seed);
+    this.key = philoxKey(this.k0, this.k1, new Int32Array(KEY_WORDS));
     this.segments = new Uint32Array(maxAgents);
-    for (let i = 0; i < maxAgents; i++) this.samplers.push(new PoissonSampler());
+    this.residual = new Float32Array(maxAgents);
+    this.phase = new Uint32Array(maxAgents);
+    this.hold = new Float32Array(maxAgents);
+    this.offsets = new Uint32Array(maxAgents * MAX_REPLAY_COPIES);
+    this.window10 = new Float64Array(maxAgents);
+    this.window100 = new Float64Array(maxAgents);
+    for (let i = 0; i < maxAgents; i++) {
+      this.samplers.push(new PoissonSampler());
+      this.stats.push(emptyStats());
+    }
   }
 
   /** Starts a fleet replicate at step 0: agents [offset, offset + count) of the fleet with random stream `stream`. */
@@ -90,12 +223,42 @@ export class ArrivalDraws {
     this.replicate = replicate;
     this.offset = offset;
     this.segments.fill(0, 0, count);
+    this.window10.fill(0, 0, count);
+    this.window100.fill(0, 0, count);
+    for (let i = 0; i < count; i++) Object.assign(this.stats[i]!, emptyStats());
   }
 
   /** Prepares steps [t0, t1) (at most MAX_ARRIVAL_CHUNK_STEPS): the Philox prefixes the draws share. */
   startChunk(t0: number, t1: number): void {
-    if (!this.poisson) return;
     for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
+  }
+
+  /** Agent i's arrival statistics over the steps drawn so far (the group's recorded steps once it ends). */
+  statsOf(i: number): Readonly<ArrivalStats> {
+    return this.stats[i]!;
+  }
+
+  /** The process state at step 0 (MODEL-PART4 §4.1–4.2 stationary starts, trace offsets), from the setup stream. */
+  private start(i: number, process: number): void {
+    const { fleets, side } = this;
+    const a = this.offset + i;
+    const trace = fleets.trace[a]!;
+    if (process !== GAMMA && process !== WEIBULL && process !== MMPP && trace === 0) return;
+    side.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.setup, 0), i);
+    if (process === GAMMA || process === WEIBULL) this.residual[i] = renewalStart(renewalParamsOf(fleets, a, process), side);
+    if (process === MMPP) {
+      const state = mmppStart(mmppParamsOf(fleets, a), side);
+      this.phase[i] = state.phase;
+      this.hold[i] = state.hold;
+    }
+    if (trace > 0) {
+      const length = fleets.traces.length[trace - 1]!;
+      const span = traceSpan(length, this.config.steps);
+      const copies = process === REPLAY ? replayCopies(fleets.kappa[a]!) : 1;
+      for (let c = 0; c < copies; c++) {
+        this.offsets[i * MAX_REPLAY_COPIES + c] = traceOffset(side, this.k0, this.k1, this.stream, this.replicate, i, c, span);
+      }
+    }
   }
 
   /**
@@ -103,17 +266,26 @@ export class ArrivalDraws {
    * [t0, t1), into arrivals[row + t] and work[row + t]. Steps come in order, chunk after chunk.
    */
   arrive(i: number, t0: number, t1: number, arrivals: Float64Array, work: Float64Array, row: number): void {
-    const { fleets, config, draws, prefix, first } = this;
+    const { fleets, config, draws, prefix, first, flag } = this;
     const a = this.offset + i;
+    const process = processOf(fleets, config.arrivals, a);
+    if (t0 === 0) this.start(i, process);
     // stepMean's f32(λ·Δt) · f32(m(t)): the agent's rate-schedule segments are walked as t advances.
     const baseMean = stepMean(fleets.lambda[a]!, config.dt, 1);
     const segmentFirst = fleets.scheduleOffset[a]!;
     const segmentCount = fleets.scheduleCount[a]!;
     let segment = this.segments[i]!;
     let multiplier = segment > 0 ? fleets.scheduleMultiplier[segmentFirst + segment - 1]! : 1;
-    const poisson = this.poisson;
+    const trace = fleets.trace[a]!;
+    const traceFirst = trace > 0 ? fleets.traces.first[trace - 1]! : 0;
+    const traceLength = trace > 0 ? fleets.traces.length[trace - 1]! : 0;
+    const kappa = fleets.kappa[a]!;
+    const offsets = this.offsets.subarray(i * MAX_REPLAY_COPIES, (i + 1) * MAX_REPLAY_COPIES);
     const sampler = this.samplers[i]!;
-    const drawing = poisson && baseMean > 0;
+    const renewal = process === GAMMA || process === WEIBULL ? renewalParamsOf(fleets, a, process) : null;
+    const mmpp = process === MMPP ? mmppParamsOf(fleets, a) : null;
+    const state = { residual: this.residual[i]!, phase: this.phase[i]!, hold: this.hold[i]! };
+    const drawing = process !== DETERMINISTIC && (trace > 0 || baseMean > 0);
     if (drawing) {
       // Block 0 of every step, four steps at a time (philoxBlocks4); the samplers rarely need block 1.
       const word3 = i << 16;
@@ -126,21 +298,68 @@ export class ArrivalDraws {
         multiplier = fleets.scheduleMultiplier[segmentFirst + segment]!;
         segment++;
       }
-      const mean = Math.fround(baseMean * multiplier);
-      // deterministic: exactly the mean, each request one unit of work. poisson: an exact Poisson count
-      // with the mean, each request bringing one unit of work or an Exp(1) amount drawn after the count.
+      // The budget: λ·Δt·m(t), or κ·C(t)·m(t) on a trace.
+      const mean =
+        trace > 0 && process !== REPLAY
+          ? Math.fround(Math.fround(kappa * traceCount(fleets.traces.counts, traceFirst, traceLength, offsets[0]!, t)) * multiplier)
+          : Math.fround(baseMean * multiplier);
+      // deterministic: exactly the mean, each request one unit of work. The others: a count of requests,
+      // each bringing one unit of work or an Exp(1) amount drawn after the count.
       let arrived = mean;
       let brought = mean;
+      flag.approx = 0;
       if (drawing) {
         draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, (t - t0) * 4);
-        arrived = sampler.sample(mean, draws);
+        if (process === POISSON) arrived = sampler.sample(mean, draws);
+        else if (renewal !== null) arrived = renewalArrivals(mean, renewal, state, draws, flag);
+        else if (mmpp !== null) {
+          this.side.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.process, t), i);
+          const intensity = mmppIntensity(config.dt, mmpp, state, this.side);
+          arrived = sampler.sample(Math.fround(mean * Math.fround(intensity / Math.fround(config.dt))), draws);
+        } else arrived = replayArrivals(fleets.traces.counts, traceFirst, traceLength, offsets, kappa, t, draws);
         brought = this.exponential ? exponentialWork(arrived, draws) : arrived;
-      } else if (poisson) {
+      } else if (process !== DETERMINISTIC) {
         arrived = brought = 0; // λ = 0: the mean is 0 at every step
       }
       arrivals[row + t] = arrived;
       work[row + t] = brought;
+      if (t >= this.warmup) this.record(i, t, arrived, flag.approx);
     }
     this.segments[i] = segment;
+    this.residual[i] = state.residual;
+    this.phase[i] = state.phase;
+    this.hold[i] = state.hold;
   }
+
+  /** Adds step t's arrivals to agent i's statistics (recorded steps only). CPU twin of recordArrivals in arrivals.wgsl. */
+  private record(i: number, t: number, arrived: number, approx: number): void {
+    const s = this.stats[i]!;
+    const k = t - this.warmup;
+    s.arrivedSqSum += arrived * arrived;
+    s.approxStepsSum += approx;
+    if (arrived > s.maxArrivals) s.maxArrivals = arrived;
+    let w = this.window10[i]! + arrived;
+    if (k % 10 === 9) {
+      s.window10Sum += w;
+      s.window10SqSum += w * w;
+      w = 0;
+    }
+    this.window10[i] = w;
+    w = this.window100[i]! + arrived;
+    if (k % 100 === 99) {
+      s.window100Sum += w;
+      s.window100SqSum += w * w;
+      w = 0;
+    }
+    this.window100[i] = w;
+  }
+}
+
+function emptyStats(): ArrivalStats {
+  return { arrivedSqSum: 0, window10Sum: 0, window10SqSum: 0, window100Sum: 0, window100SqSum: 0, approxStepsSum: 0, maxArrivals: 0 };
+}
+
+/** Agent a's MMPP parameters as the samplers take them. */
+function mmppParamsOf(fleets: ArrivalArrays, a: number): { psiHigh: number; psiLow: number; qHighToLow: number; qLowToHigh: number } {
+  return { psiHigh: fleets.psiHigh[a]!, psiLow: fleets.psiLow[a]!, qHighToLow: fleets.qHighToLow[a]!, qLowToHigh: fleets.qLowToHigh[a]! };
 }

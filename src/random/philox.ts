@@ -20,11 +20,24 @@ const W1 = 0xbb67ae85;
 
 /** Step index reserved for drawing a random fleet's parameters (never a simulated step). */
 export const FLEET_DRAW_STEP = 0xffffffff;
+/**
+ * The purposes of the random streams (MODEL-PART4 §4.0): counter word 2 is `(purpose << 28) | step`
+ * (steps < 2^28), so purpose 0 (arrival counts and work) keeps today's bits, and the other purposes
+ * never meet them: 1 arrival-process state (MMPP switches), 2 routing, 3 per-run setup (stationary
+ * starts, trace offsets), 15 fleet parameters (FLEET_DRAW_STEP).
+ */
+export const PURPOSE = { arrivals: 0, process: 1, routing: 2, setup: 3 } as const;
+
+/** Counter word 2 of step `step` of stream purpose `purpose`. */
+export function purposeStep(purpose: number, step: number): number {
+  return ((purpose << 28) | step) >>> 0;
+}
+
 /** Agents per fleet the counter layout can address (agent index takes the counter's top 16 bits). */
 export const MAX_COUNTER_AGENTS = 1 << 16;
 
 /** High 32 bits of the 64-bit product a·b, exact in doubles: both partial products stay below 2^53. */
-function mulhi(a: number, b: number): number {
+export function mulhi(a: number, b: number): number {
   const t = (a & 0xffff) * b;
   const u = (a >>> 16) * b + Math.floor(t / 65536);
   return Math.floor(u / 65536) >>> 0;

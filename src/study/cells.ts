@@ -9,6 +9,7 @@
  */
 import { formatIssues, formatPath } from './problems.js';
 import { z } from 'zod';
+import type { TraceLibrary } from '../traces/library.js';
 import { MAX_EXPONENTIAL_MEAN } from '../model/batch.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { MAX_POISSON_MEAN } from '../random/poisson.js';
@@ -33,6 +34,8 @@ export interface Cell {
 export interface ExpandedStudy {
   study: Study; // the base study, defaults filled in
   cells: Cell[];
+  /** The traces its cells name, loaded (by the CLI: src/cli/sweep.ts loadStudy); absent: none. */
+  traces?: TraceLibrary;
 }
 
 type Key = string | number;

@@ -8,10 +8,11 @@
  * @example
  *   const fleet = cellFleet(cell.study, 17); // sample 17 of the cell
  */
-import type { AgentSpec, FleetSpec } from '../model/batch.js';
+import type { AgentSpec, ArrivalSpec, FleetSpec, MmppSpec } from '../model/batch.js';
+import { ConfigError } from '../model/errors.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { drawFleetAgents } from '../model/randomFleets.js';
-import type { Agent, Dist, RandomFleet, Study } from './schema.js';
+import { arrivalUniforms, drawFleetAgents } from '../model/randomFleets.js';
+import { type Agent, type ArrivalProcess, arrivalProcess, type Arrivals, DEFAULT_CV, type Dist, type RandomFleet, type Study } from './schema.js';
 import type { ScheduleSegment } from '../model/schedule.js';
 
 /** The value of distribution `d` at the uniform draw u ∈ [0, 1). */
@@ -75,12 +76,63 @@ export function agentSchedule(study: Study, i: number, name: string | undefined)
   return segments;
 }
 
-/** Fleet sample `sample` of a cell, with the cell's load scale, capacity and schedule applied. */
-export function cellFleet(study: Study, sample: number): FleetSpec {
+/**
+ * How a batch refers to the traces its agents name: `index` gives a trace's place in the batch's
+ * traces (adding it), `fitMmpp` the MMPP fitted to a trace (src/traces/library.ts).
+ */
+export interface TraceResolver {
+  index(name: string): number;
+  fitMmpp(name: string): MmppSpec;
+}
+
+const NO_TRACE_RESOLVER: TraceResolver = {
+  index: () => {
+    throw new ConfigError('arrivals.trace', 'traces are read by `fleetsim sweep` and `validate` (no trace library was given)');
+  },
+  fitMmpp: () => {
+    throw new ConfigError('arrivals.mmpp.fit', 'traces are read by `fleetsim sweep` and `validate` (no trace library was given)');
+  },
+};
+
+/** The engine's form of an arrival process: the cv defaulted, the trace an index, an MMPP fit done. */
+export function arrivalSpec(arrivals: Arrivals, traces: TraceResolver): ArrivalSpec {
+  const p: ArrivalProcess = arrivalProcess(arrivals);
+  return {
+    process: p.process,
+    ...(p.process === 'gamma' || p.process === 'weibull' ? { cv: p.cv ?? DEFAULT_CV } : {}),
+    ...(p.mmpp === undefined ? {} : { mmpp: 'fit' in p.mmpp ? traces.fitMmpp(p.mmpp.fit) : p.mmpp }),
+    ...(p.trace === undefined ? {} : { trace: traces.index(p.trace) }),
+  };
+}
+
+/** Agent i of random fleet `sample`'s drawn process: one of the listed (uniform), at a drawn cv. */
+function drawnArrivals(seed: number, sample: number, i: number, spec: NonNullable<RandomFleet['arrivals']>): ArrivalProcess {
+  const [uProcess, uCv] = arrivalUniforms(seed, sample, i);
+  const names = typeof spec.process === 'string' ? [spec.process] : spec.process;
+  const process = names[Math.min(names.length - 1, Math.floor(uProcess * names.length))]!;
+  const renewal = process === 'gamma' || process === 'weibull';
+  return {
+    process,
+    ...(renewal ? { cv: sampleDist(spec.cv ?? DEFAULT_CV, uCv) } : {}),
+    ...(process === 'mmpp' && spec.mmpp !== undefined ? { mmpp: spec.mmpp } : {}),
+    ...(spec.trace !== undefined && process !== 'deterministic' ? { trace: spec.trace } : {}),
+  };
+}
+
+/**
+ * Fleet sample `sample` of a cell, with the cell's load scale, capacity, schedule and arrival
+ * processes applied. An agent's process is its own, else drawn (random fleets with `arrivals`), else
+ * the study's; a study-wide process name alone leaves the agents on the batch's (SimConfig.arrivals).
+ */
+export function cellFleet(study: Study, sample: number, traces: TraceResolver = NO_TRACE_RESOLVER): FleetSpec {
   const f = study.fleet;
-  const base: readonly Agent[] = 'preset' in f ? PAPER_AGENTS : 'agents' in f ? f.agents : randomStudyFleet(study.seed, sample, f.random);
+  const base: readonly Omit<Agent, 'arrivals'>[] =
+    'preset' in f ? PAPER_AGENTS : 'agents' in f ? f.agents : randomStudyFleet(study.seed, sample, f.random);
+  const drawn = 'random' in f ? f.random.arrivals : undefined;
   const agents = base.map((a, i): AgentSpec => {
     const schedule = agentSchedule(study, i, a.name);
+    const own = ('agents' in f ? f.agents[i]!.arrivals : undefined) ?? (drawn === undefined ? undefined : drawnArrivals(study.seed, sample, i, drawn));
+    const arrivals = own ?? (typeof study.arrivals === 'string' ? undefined : study.arrivals);
     return {
       ...(a.name === undefined ? {} : { name: a.name }),
       T: a.T,
@@ -88,9 +140,25 @@ export function cellFleet(study: Study, sample: number): FleetSpec {
       P: a.P,
       lambda: a.lambda * study.loadScale,
       ...(schedule.length > 0 ? { schedule } : {}),
+      ...(arrivals === undefined ? {} : { arrivals: arrivalSpec(arrivals, traces) }),
     };
   });
   return { agents, capacity: study.capacity };
+}
+
+/** Every trace a study names (its arrivals, its agents', its random fleet's, MMPP fits), with where. */
+export function studyTraceNames(study: Study): { name: string; field: string }[] {
+  const found: { name: string; field: string }[] = [];
+  const visit = (a: Arrivals | RandomFleet['arrivals'] | undefined, field: string): void => {
+    if (a === undefined || typeof a === 'string') return;
+    if (a.trace !== undefined) found.push({ name: a.trace, field: `${field}.trace` });
+    if (a.mmpp !== undefined && 'fit' in a.mmpp) found.push({ name: a.mmpp.fit, field: `${field}.mmpp.fit` });
+  };
+  visit(study.arrivals, 'arrivals');
+  const f = study.fleet;
+  if ('agents' in f) f.agents.forEach((a, i) => visit(a.arrivals, `fleet.agents[${i}].arrivals`));
+  if ('random' in f) visit(f.random.arrivals, 'fleet.random.arrivals');
+  return found;
 }
 
 /** Nominal load factor ρ = Σ λ_i/T_i of a fleet (before schedules). */

@@ -8,7 +8,8 @@
  *   const study = StudySchema.parse({ name: 'demo', fleet: { preset: 'paper' }, steps: 100 });
  */
 import { z } from 'zod';
-import { ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
+import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
+import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { POLICY_NAMES, type PolicyName } from '../model/policies.js';
 
@@ -72,6 +73,88 @@ function distWithin(d: Dist, lo: number, hi: number, open: boolean, ctx: z.Refin
   }
 }
 
+// ---- arrival processes ------------------------------------------------------------------------------
+
+const [CV_MIN, CV_MAX] = RENEWAL_CV_RANGE;
+/** The renewal processes' default coefficient of variation (MODEL-PART4 §4.1). */
+export const DEFAULT_CV = 1.2;
+
+/** A two-state MMPP: its parameters, or fitted on the host to a trace's index-of-dispersion curve. */
+export const MmppSchema = z.union([
+  z.strictObject({
+    idc: describe(finite().gt(1), 'asymptotic index of dispersion J of the counts, > 1'),
+    highFraction: describe(finite().gt(0).lt(1), 'fraction of time π_H in the high state, in (0, 1)'),
+    peakRatio: describe(finite().min(1), 'peak ratio κ = λ_H/λ̄ ≥ 1, with κ·highFraction ≤ 1'),
+  }),
+  z.strictObject({ fit: describe(z.string().min(1), 'a trace (shipped name or file) whose dispersion curve the MMPP is fitted to') }),
+]);
+
+const processNames = ARRIVAL_PROCESSES.map((p) => `${p} (${ARRIVAL_PROCESS_INFO[p].about})`).join('; ');
+
+/** One arrival process with its parameters (MODEL-PART4 §4.1–4.2). */
+export const ArrivalProcessSchema = z
+  .strictObject({
+    process: describe(z.enum(ARRIVAL_PROCESSES), `the process: ${processNames}`),
+    cv: describe(finite().min(CV_MIN).max(CV_MAX), `gamma, weibull: coefficient of variation of the inter-arrival time, in [${CV_MIN}, ${CV_MAX}] (default ${DEFAULT_CV})`).optional(),
+    mmpp: describe(MmppSchema, 'mmpp: {idc, highFraction, peakRatio}, or {fit: trace}').optional(),
+    trace: describe(
+      z.string().min(1),
+      'a trace (a shipped name, e.g. "azure-llm-2023-conv", or a file from `fleetsim trace import`): replay replays it; poisson, gamma, weibull and mmpp follow its rate (modulated)',
+    ).optional(),
+  })
+  .superRefine((a, ctx) => {
+    const info = ARRIVAL_PROCESS_INFO[a.process];
+    if (a.cv !== undefined && a.process !== 'gamma' && a.process !== 'weibull')
+      ctx.addIssue({ code: 'custom', path: ['cv'], message: `only gamma and weibull take a cv, not ${a.process}` });
+    if (a.mmpp !== undefined && a.process !== 'mmpp')
+      ctx.addIssue({ code: 'custom', path: ['mmpp'], message: `only the mmpp process takes mmpp parameters, not ${a.process}` });
+    if (a.process === 'mmpp' && a.mmpp === undefined)
+      ctx.addIssue({ code: 'custom', path: ['mmpp'], message: 'the mmpp process needs {idc, highFraction, peakRatio} or {fit: trace}' });
+    if (a.mmpp !== undefined && 'idc' in a.mmpp && a.mmpp.peakRatio * a.mmpp.highFraction > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mmpp', 'peakRatio'],
+        message: `peakRatio × highFraction must be ≤ 1 (the low state's rate cannot be negative), got ${a.mmpp.peakRatio} × ${a.mmpp.highFraction}`,
+      });
+    if (info.trace === 'required' && a.trace === undefined)
+      ctx.addIssue({ code: 'custom', path: ['trace'], message: `the ${a.process} process needs a trace` });
+    if (info.trace === 'none' && a.trace !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['trace'], message: `${a.process} arrivals cannot follow a trace` });
+  });
+
+/** A process name (no parameters) or a process with its parameters. */
+export const ArrivalsSchema = describe(
+  z.union([z.enum(ARRIVAL_PROCESSES), ArrivalProcessSchema]),
+  `a process name, or {process, cv?, mmpp?, trace?}; processes: ${processNames}`,
+);
+export type Arrivals = z.output<typeof ArrivalsSchema>;
+export type ArrivalProcess = z.output<typeof ArrivalProcessSchema>;
+
+/** The process of `a` with its parameters (a name has none). */
+export const arrivalProcess = (a: Arrivals): ArrivalProcess => (typeof a === 'string' ? { process: a } : a);
+
+/** A random fleet's arrival processes: each agent draws its process (uniform) and its cv. */
+const RandomArrivalsSchema = z
+  .strictObject({
+    process: describe(z.union([z.enum(ARRIVAL_PROCESSES), z.array(z.enum(ARRIVAL_PROCESSES)).min(1)]), 'a process, or a list each agent draws one from (uniform)'),
+    cv: describe(DistSchema, `gamma, weibull: the cv each agent draws (in [${CV_MIN}, ${CV_MAX}]; default ${DEFAULT_CV})`).optional(),
+    mmpp: MmppSchema.optional(),
+    trace: z.string().min(1).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.cv !== undefined) distWithin(r.cv, CV_MIN, CV_MAX, false, ctx, ['cv']);
+    const names = typeof r.process === 'string' ? [r.process] : r.process;
+    for (const name of names) {
+      const one = ArrivalProcessSchema.safeParse({
+        process: name,
+        ...(name === 'mmpp' && r.mmpp ? { mmpp: r.mmpp } : {}),
+        ...(r.trace !== undefined && ARRIVAL_PROCESS_INFO[name].trace !== 'none' ? { trace: r.trace } : {}),
+      });
+      if (!one.success) for (const issue of one.error.issues) ctx.addIssue({ code: 'custom', path: ['process'], message: `${name}: ${issue.message}` });
+    }
+  });
+export type RandomArrivals = z.output<typeof RandomArrivalsSchema>;
+
 // ---- fleets -----------------------------------------------------------------------------------------
 
 export const AgentSchema = z.strictObject({
@@ -81,6 +164,7 @@ export const AgentSchema = z.strictObject({
   P: positive('priority, 1 = most important'),
   lambda: nonNegative('nominal arrival rate, requests/s'),
   M: nonNegative('model size, MB (descriptive)').optional(),
+  arrivals: describe(ArrivalsSchema, "this agent's own arrival process (default: the study's `arrivals`)").optional(),
 });
 
 const IntRange = z.union([
@@ -100,6 +184,7 @@ export const RandomFleetSchema = z
     P: describe(DistSchema, 'priority (> 0), 1 = most important'),
     lambda: describe(DistSchema, 'nominal arrival rate, requests/s (≥ 0); with `load`, relative weights').optional(),
     load: describe(DistSchema, 'fleet load factor ρ = Σ λ_i/T_i (≥ 0); λ scaled to hit it').optional(),
+    arrivals: describe(RandomArrivalsSchema, "each agent's arrival process and cv, drawn (default: the study's `arrivals`)").optional(),
   })
   .superRefine((r, ctx) => {
     if (typeof r.agents === 'object' && r.agents.min > r.agents.max) {
@@ -213,7 +298,7 @@ export const StudySchema = z
     capacity: positive('G, GPUs shared by the fleet').default(1),
     price: nonNegative('$ per GPU-hour').default(0.72),
     loadScale: nonNegative('factor on every nominal arrival rate').default(1),
-    arrivals: z.enum(ARRIVAL_PROCESSES).default('poisson'),
+    arrivals: ArrivalsSchema.default('poisson'),
     work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
       'deterministic',
     ),
@@ -236,8 +321,8 @@ export const StudySchema = z
   })
   .superRefine((s, ctx) => {
     if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
-    if (s.work === 'exponential' && s.arrivals !== 'poisson') {
-      ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals: "poisson"' });
+    if (s.work === 'exponential' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
+      ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals that count requests (not deterministic)' });
     }
     if (new Set(s.policies).size !== s.policies.length)
       ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });

@@ -7,7 +7,7 @@
  * @example
  *   const agg = new SweepAggregate(study.policies); agg.addBatch(cellOf, result, k); agg.summary(cells)
  */
-import { type BatchResult, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import { type BatchResult, OPTIONAL_METRICS, RUN_METRICS, type RunMetric } from '../model/metrics.js';
 import { PairAccumulator, StatAccumulator, type StatSummary } from '../stats/index.js';
 import type { AxisValue, Cell } from '../study/cells.js';
 import type { Study } from '../study/schema.js';
@@ -106,7 +106,10 @@ export class SweepAggregate {
       acc.fleetRuns++;
       this.policies.forEach((policy, p) => {
         const stats = acc.policies[policy]!;
-        for (const m of SWEEP_METRICS) stats[m]!.add(result[m][k * P + p]!);
+        for (const m of SWEEP_METRICS) {
+          const x = result[m][k * P + p]!;
+          if (!(Number.isNaN(x) && OPTIONAL_METRICS.has(m))) stats[m]!.add(x); // an undefined IDC is left out, not 0
+        }
       });
       for (const [a, b, key] of pairs) acc.pairs[key]!.add(result.avgLatency[k * P + a]!, result.avgLatency[k * P + b]!);
     }

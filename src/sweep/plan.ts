@@ -61,7 +61,9 @@ export function simConfig(study: Study): SimConfig {
     warmup: study.warmup,
     lmax: study.lmax,
     price: study.price,
-    arrivals: study.arrivals,
+    // A process name applies to every agent that has none of its own; a process with parameters is
+    // each agent's own (src/study/fleets.ts cellFleet), leaving the batch's default unused.
+    arrivals: typeof study.arrivals === 'string' ? study.arrivals : 'poisson',
     work: study.work,
     signal: study.allocator.sees,
     emaAlpha: study.allocator.emaAlpha,

@@ -13,7 +13,8 @@ import { type BatchResult, type RunTotals, summarize } from '../model/metrics.js
 import { POLICY } from '../model/policies.js';
 import type { Engine } from '../platform/engine.js';
 import type { Cell, ExpandedStudy } from '../study/cells.js';
-import { cellFleet, loadFactor } from '../study/fleets.js';
+import { cellFleet, loadFactor, type TraceResolver } from '../study/fleets.js';
+import { TraceLibrary } from '../traces/library.js';
 import { axisName } from '../study/schema.js';
 import { type CellSummary, SweepAggregate } from './aggregate.js';
 import { planBatches, planUnits, simConfig, type Unit, unitAgentRuns } from './plan.js';
@@ -63,22 +64,38 @@ export interface SweepTimes {
   agentSteps: number;
 }
 
-/** Builds the batch of `units` (all from cells with equal engine settings). */
-export function buildBatch(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): Omit<BatchDone, 'result' | 'engineSeconds'> {
+/**
+ * Builds the batch of `units` (all from cells with equal engine settings), with the traces its agents
+ * name packed at its Δt from `traces`.
+ */
+export function buildBatch(
+  units: readonly Unit[],
+  cells: ReadonlyMap<number, Cell>,
+  traces: TraceLibrary = new TraceLibrary(),
+): Omit<BatchDone, 'result' | 'engineSeconds'> {
   const first = cells.get(units[0]!.cell)!.study;
   const fleets: FleetSpec[] = [];
   const streams: number[] = [];
   const cellOf: number[] = [];
+  const names: string[] = [];
+  const resolver: TraceResolver = {
+    index: (name) => {
+      const k = names.indexOf(name);
+      return k >= 0 ? k : names.push(name) - 1;
+    },
+    fitMmpp: (name) => traces.fitMmpp(name),
+  };
   for (const unit of units) {
     const study = cells.get(unit.cell)!.study;
     for (let s = unit.sampleBegin; s < unit.sampleEnd; s++) {
-      fleets.push(cellFleet(study, s));
+      fleets.push(cellFleet(study, s, resolver));
       streams.push(s); // the sample's stream, the same in every cell and under every policy
       cellOf.push(unit.cell);
     }
   }
   const policies = first.policies.map((p) => POLICY[p]);
-  const batch = makeBatch(packFleets(fleets, streams), crossRuns(fleets.length, policies, first.replicates), simConfig(first));
+  const packed = packFleets(fleets, streams, traces.pack(names, first.dt));
+  const batch = makeBatch(packed, crossRuns(fleets.length, policies, first.replicates), simConfig(first));
   return {
     units,
     batch,
@@ -125,7 +142,7 @@ function launch(built: Built | null, engine: BatchRunner): InFlight | null {
  * host's work on the previous one (summarising, aggregating, `afterBatch`) and building the next.
  */
 export async function runSweep(
-  plan: { cells: readonly Cell[]; units: readonly Unit[] },
+  plan: { cells: readonly Cell[]; units: readonly Unit[]; traces?: TraceLibrary },
   engine: BatchRunner,
   aggregate: SweepAggregate,
   hooks: SweepHooks = {},
@@ -138,7 +155,7 @@ export async function runSweep(
     const next = batches.next();
     if (next.done) return null;
     hooks.signal?.throwIfAborted();
-    return buildBatch(next.value, cells);
+    return buildBatch(next.value, cells, plan.traces);
   };
   // Pipelined: while the engine runs batch k+1, the host summarises and saves batch k and builds k+2.
   // The aggregate still takes the batches in order, so results do not depend on the overlap.
@@ -172,11 +189,11 @@ export async function runSweep(
  * summary.json (the same loader's cells, plan, sweep loop and aggregate) and the sweep's timings.
  */
 export async function sweepInMemory(
-  { study, cells }: ExpandedStudy,
+  { study, cells, traces }: ExpandedStudy,
   engine: BatchRunner,
 ): Promise<{ cells: CellSummary[]; times: SweepTimes }> {
   const aggregate = new SweepAggregate(study.policies);
-  const times = await runSweep({ cells, units: planUnits(cells) }, engine, aggregate);
+  const times = await runSweep({ cells, units: planUnits(cells), ...(traces ? { traces } : {}) }, engine, aggregate);
   return { cells: aggregate.summary(cells, study.axes.map(axisName)), times };
 }
 

@@ -5,9 +5,13 @@ import arrivals from '../../shaders/arrivals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import draws from '../../shaders/draws.wgsl?raw';
 import f32math from '../../shaders/f32math.wgsl?raw';
+import gamma from '../../shaders/gamma.wgsl?raw';
+import mmpp from '../../shaders/mmpp.wgsl?raw';
 import philox from '../../shaders/philox.wgsl?raw';
 import poisson from '../../shaders/poisson.wgsl?raw';
 import policies from '../../shaders/policies.wgsl?raw';
+import renewal from '../../shaders/renewal.wgsl?raw';
+import replay from '../../shaders/replay.wgsl?raw';
 import simulate from '../../shaders/simulate.wgsl?raw';
 import simulateWide from '../../shaders/simulateWide.wgsl?raw';
 import work from '../../shaders/work.wgsl?raw';
@@ -20,6 +24,10 @@ export const SOURCES: ShaderSources = {
   f32math,
   poisson,
   work,
+  gamma,
+  renewal,
+  mmpp,
+  replay,
   arrivals,
   policies,
   allocate,
