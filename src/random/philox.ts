@@ -20,6 +20,18 @@ const W1 = 0xbb67ae85;
 
 /** Step index reserved for drawing a random fleet's parameters (never a simulated step). */
 export const FLEET_DRAW_STEP = 0xffffffff;
+/**
+ * Purposes of a draw stream (MODEL-PART4 §4.0): counter word 2 is (purpose << 28) | step, so each
+ * purpose has its own streams per step (steps < 2^28). 0 is today's arrival and work draws (bits
+ * unchanged), 1 arrival-process state, 2 routing, 3 per-run setup (step field 0).
+ */
+export const PURPOSE = { arrivals: 0, process: 1, routing: 2, setup: 3 } as const;
+
+/** Counter word 2 of `purpose`'s stream at `step` (< 2^28): (purpose << 28) | step, as a u32. */
+export function purposeStep(purpose: number, step: number): number {
+  return ((purpose << 28) | step) >>> 0;
+}
+
 /** Agents per fleet the counter layout can address (agent index takes the counter's top 16 bits). */
 export const MAX_COUNTER_AGENTS = 1 << 16;
 
