@@ -11,6 +11,9 @@ export const SHADER_FILES = [
   'f32math',
   'poisson',
   'work',
+  'gamma',
+  'renewal',
+  'mmpp',
   'arrivals',
   'policies',
   'allocate',
@@ -18,6 +21,7 @@ export const SHADER_FILES = [
   'simulate',
   'simulateWide',
   'draws',
+  'burstyProbe',
 ] as const;
 export type ShaderFile = (typeof SHADER_FILES)[number];
 
@@ -52,6 +56,13 @@ export const DRAWS_KERNEL: KernelDescriptor = {
   label: 'draws',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'draws'],
   entryPoint: 'draws',
+};
+
+/** Test probe of the bursty arrival processes (shaders/burstyProbe.wgsl, host src/gpu/burstyProbe.ts). */
+export const BURSTY_PROBE_KERNEL: KernelDescriptor = {
+  label: 'burstyProbe',
+  parts: ['common', 'philox', 'f32math', 'poisson', 'gamma', 'renewal', 'mmpp', 'burstyProbe'],
+  entryPoint: 'burstyProbe',
 };
 
 /** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */

@@ -1,12 +1,16 @@
 /** The WGSL sources, bundled by Vite from shaders/ (the same files Node reads from disk). */
 import agentStep from '../../shaders/agentStep.wgsl?raw';
 import allocate from '../../shaders/allocate.wgsl?raw';
+import burstyProbe from '../../shaders/burstyProbe.wgsl?raw';
 import arrivals from '../../shaders/arrivals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import draws from '../../shaders/draws.wgsl?raw';
 import f32math from '../../shaders/f32math.wgsl?raw';
+import gamma from '../../shaders/gamma.wgsl?raw';
+import mmpp from '../../shaders/mmpp.wgsl?raw';
 import philox from '../../shaders/philox.wgsl?raw';
 import poisson from '../../shaders/poisson.wgsl?raw';
+import renewal from '../../shaders/renewal.wgsl?raw';
 import policies from '../../shaders/policies.wgsl?raw';
 import simulate from '../../shaders/simulate.wgsl?raw';
 import simulateWide from '../../shaders/simulateWide.wgsl?raw';
@@ -20,6 +24,9 @@ export const SOURCES: ShaderSources = {
   f32math,
   poisson,
   work,
+  gamma,
+  renewal,
+  mmpp,
   arrivals,
   policies,
   allocate,
@@ -27,4 +34,5 @@ export const SOURCES: ShaderSources = {
   simulate,
   simulateWide,
   draws,
+  burstyProbe,
 };
