@@ -33,6 +33,15 @@ fn philox4x32(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
+// Purposes of a draw stream (MODEL-PART4 §4.0; PURPOSE in src/random/philox.ts): counter word 2 is
+// (purpose << 28) | step. 0 = arrival and work draws, 1 = arrival-process state, 2 = routing, 3 = setup.
+const PURPOSE_PROCESS: u32 = 1u;
+const PURPOSE_SETUP: u32 = 3u;
+
+fn purposeStep(purpose: u32, step: u32) -> u32 {
+  return (purpose << 28u) | step;
+}
+
 // The sequential draw stream of one (stream, replicate, step, agent); mirrors DrawStream.
 struct Rng {
   counter: vec4<u32>, // (stream, replicate, step, agent << 16 | block)
@@ -68,13 +77,4 @@ fn u01Open0(x: u32) -> f32 {
 // Odd multiples of 2^-25 in (−0.5, 0.5): never 0 and never ±0.5.
 fn uCentered(x: u32) -> f32 {
   return f32(i32((x >> 7u) | 1u) - 16777216) * 2.98023223876953125e-8;
-}
-
-// The purposes of the random streams (MODEL-PART4 §4.0): counter word 2 is (purpose << 28) | step.
-// CPU twin: PURPOSE and purposeStep in src/random/philox.ts.
-const PURPOSE_PROCESS: u32 = 1u; // arrival-process state (MMPP switches)
-const PURPOSE_SETUP: u32 = 3u;   // per-run setup (stationary starts, trace offsets)
-
-fn purposeStep(purpose: u32, step: u32) -> u32 {
-  return (purpose << 28u) | step;
 }

@@ -22,6 +22,7 @@ export const SHADER_FILES = [
   'simulate',
   'simulateWide',
   'draws',
+  'burstyProbe',
 ] as const;
 export type ShaderFile = (typeof SHADER_FILES)[number];
 
@@ -56,6 +57,13 @@ export const DRAWS_KERNEL: KernelDescriptor = {
   label: 'draws',
   parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'draws'],
   entryPoint: 'draws',
+};
+
+/** Test probe of the bursty arrival processes (shaders/burstyProbe.wgsl, host src/gpu/burstyProbe.ts). */
+export const BURSTY_PROBE_KERNEL: KernelDescriptor = {
+  label: 'burstyProbe',
+  parts: ['common', 'philox', 'f32math', 'poisson', 'gamma', 'renewal', 'mmpp', 'burstyProbe'],
+  entryPoint: 'burstyProbe',
 };
 
 /** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */

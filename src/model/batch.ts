@@ -245,8 +245,10 @@ function packArrival(packed: PackedFleets, a: number, spec: ArrivalSpec, lambda:
   if (spec.process === 'mmpp') {
     const m = spec.mmpp;
     check(m !== undefined, `${at}.mmpp`, 'must give {idc, highFraction, peakRatio} for the mmpp process');
-    const problem = checkMmpp(m!.idc, m!.highFraction, m!.peakRatio);
+    // An agent that never arrives (λ = 0) keeps a constant intensity: nothing to modulate.
+    const problem = checkMmpp(lambda > 0 ? lambda : 1, m!.idc, m!.highFraction, m!.peakRatio);
     check(problem === null, `${at}.mmpp`, problem ?? '');
+    if (lambda <= 0) return;
     const p = mmppParams(lambda, m!.idc, m!.highFraction, m!.peakRatio);
     packed.psiHigh[a] = p.psiHigh;
     packed.psiLow[a] = p.psiLow;

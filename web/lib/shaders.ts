@@ -1,6 +1,7 @@
 /** The WGSL sources, bundled by Vite from shaders/ (the same files Node reads from disk). */
 import agentStep from '../../shaders/agentStep.wgsl?raw';
 import allocate from '../../shaders/allocate.wgsl?raw';
+import burstyProbe from '../../shaders/burstyProbe.wgsl?raw';
 import arrivals from '../../shaders/arrivals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import draws from '../../shaders/draws.wgsl?raw';
@@ -35,4 +36,5 @@ export const SOURCES: ShaderSources = {
   simulate,
   simulateWide,
   draws,
+  burstyProbe,
 };
