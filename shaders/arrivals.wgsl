@@ -52,7 +52,12 @@ fn arrivalStart(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, ke
     (*state).residual = renewalStart(renewalParamsOf(p), &setup);
   }
   if (p.process == ARRIVALS_MMPP) {
-    mmppStart(mmppParamsOf(p), &((*state).phase), &((*state).hold), &setup);
+    // Locals: WGSL forbids two pointer arguments into one variable.
+    var phase = 0u;
+    var hold = 0.0;
+    mmppStart(mmppParamsOf(p), &phase, &hold, &setup);
+    (*state).phase = phase;
+    (*state).hold = hold;
   }
   if (p.traceLength > 0u) {
     (*state).traceOffset = traceOffset(key, run, i, 0u, p.traceSpan);
@@ -119,7 +124,11 @@ fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec
         }
         case ARRIVALS_MMPP: {
           var switches = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_PROCESS, t), i);
-          let intensity = mmppIntensity(params.dt, mmppParamsOf(p), &((*state).phase), &((*state).hold), &switches);
+          var phase = (*state).phase;
+          var hold = (*state).hold;
+          let intensity = mmppIntensity(params.dt, mmppParamsOf(p), &phase, &hold, &switches);
+          (*state).phase = phase;
+          (*state).hold = hold;
           n = poisson(mean * (intensity / params.dt), &rng);
         }
         case ARRIVALS_REPLAY: {

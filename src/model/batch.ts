@@ -248,12 +248,13 @@ function packArrival(packed: PackedFleets, a: number, spec: ArrivalSpec, lambda:
     // An agent that never arrives (λ = 0) keeps a constant intensity: nothing to modulate.
     const problem = checkMmpp(lambda > 0 ? lambda : 1, m!.idc, m!.highFraction, m!.peakRatio);
     check(problem === null, `${at}.mmpp`, problem ?? '');
-    if (lambda <= 0) return;
-    const p = mmppParams(lambda, m!.idc, m!.highFraction, m!.peakRatio);
-    packed.psiHigh[a] = p.psiHigh;
-    packed.psiLow[a] = p.psiLow;
-    packed.qHighToLow[a] = p.qHighToLow;
-    packed.qLowToHigh[a] = p.qLowToHigh;
+    if (lambda > 0) {
+      const p = mmppParams(lambda, m!.idc, m!.highFraction, m!.peakRatio);
+      packed.psiHigh[a] = p.psiHigh;
+      packed.psiLow[a] = p.psiLow;
+      packed.qHighToLow[a] = p.qHighToLow;
+      packed.qLowToHigh[a] = p.qLowToHigh;
+    }
   }
   const needs = ARRIVAL_PROCESS_INFO[spec.process].trace;
   if (spec.trace === undefined) {
@@ -262,7 +263,11 @@ function packArrival(packed: PackedFleets, a: number, spec: ArrivalSpec, lambda:
   }
   check(needs !== 'none', `${at}.trace`, `cannot be used with the ${spec.process} process (it has no counts to modulate)`);
   const k = spec.trace;
-  check(Number.isInteger(k) && k >= 0 && k < packed.traces.names.length, `${at}.trace`, `must be a trace index below ${packed.traces.names.length}, got ${k}`);
+  check(
+    Number.isInteger(k) && k >= 0 && k < packed.traces.names.length,
+    `${at}.trace`,
+    `must be a trace index below ${packed.traces.names.length}, got ${k}`,
+  );
   const rate = packed.traces.meanRate[k]!;
   check(rate > 0, `${at}.trace`, `trace "${packed.traces.names[k]}" has no requests`);
   packed.trace[a] = k + 1;
@@ -397,9 +402,20 @@ function traceMax(traces: PackedTraces, k: number): number {
 }
 
 /** Agent a's arrival process: its id, parameters and trace within the ranges the samplers hold. */
-function checkPackedArrivals(fleets: PackedFleets, config: SimConfig, a: number, at: string, workLimit: number | undefined, peak: number): void {
+function checkPackedArrivals(
+  fleets: PackedFleets,
+  config: SimConfig,
+  a: number,
+  at: string,
+  workLimit: number | undefined,
+  peak: number,
+): void {
   const id = processOf(fleets, config.arrivals, a);
-  check(id < ARRIVAL_PROCESSES.length, `${at}.process`, `must be one of ${ARRIVAL_PROCESSES.map((n, i) => `${i} (${n})`).join(', ')}, got ${id}`);
+  check(
+    id < ARRIVAL_PROCESSES.length,
+    `${at}.process`,
+    `must be one of ${ARRIVAL_PROCESSES.map((n, i) => `${i} (${n})`).join(', ')}, got ${id}`,
+  );
   const name = ARRIVAL_PROCESSES[id]!;
   const own = fleets.process[a] !== INHERIT_PROCESS;
   const trace = fleets.trace[a]!;
@@ -408,7 +424,11 @@ function checkPackedArrivals(fleets: PackedFleets, config: SimConfig, a: number,
     check(trace === 0, `${at}.trace`, 'cannot be used with deterministic arrivals');
     return;
   }
-  check(!(workLimit !== undefined && !ARRIVAL_PROCESS_INFO[name].counts), 'work', `exponential work needs arrivals that count requests, got ${name} at ${at}`);
+  check(
+    !(workLimit !== undefined && !ARRIVAL_PROCESS_INFO[name].counts),
+    'work',
+    `exponential work needs arrivals that count requests, got ${name} at ${at}`,
+  );
   check(
     config.steps <= MAX_PURPOSE_STEPS,
     'steps',
@@ -416,7 +436,11 @@ function checkPackedArrivals(fleets: PackedFleets, config: SimConfig, a: number,
   );
   const kappa = fleets.kappa[a]!;
   if (trace > 0) {
-    check(trace <= fleets.traces.names.length, `${at}.trace`, `must be a trace index below ${fleets.traces.names.length}, got ${trace - 1}`);
+    check(
+      trace <= fleets.traces.names.length,
+      `${at}.trace`,
+      `must be a trace index below ${fleets.traces.names.length}, got ${trace - 1}`,
+    );
     check(finite(kappa) && kappa >= 0, `${at}.kappa`, `must be a finite number ≥ 0 (lambda over the trace's mean rate), got ${kappa}`);
   }
   const traceName = trace > 0 ? `"${fleets.traces.names[trace - 1]}"` : '';

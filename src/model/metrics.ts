@@ -43,8 +43,7 @@ export const TOTALS = [
   { field: 'approxStepsSum', kind: 'sum', home: 'arrivals', about: 'steps whose count used an approximation (counted, MODEL-PART4 §4.1)' },
   { field: 'maxArrivals', kind: 'final', home: 'arrivals', state: 'maxArrivals', about: 'the largest arrivals of one recorded step' },
 ] as const satisfies readonly ({ field: string; about: string; home: 'agent' | 'arrivals' } & (
-  | { kind: 'sum' }
-  | { kind: 'final'; state: string }
+  { kind: 'sum' } | { kind: 'final'; state: string }
 ))[];
 
 export type TotalField = (typeof TOTALS)[number]['field'];
@@ -126,9 +125,10 @@ export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(['idc1', 'idc10'
 
 /**
  * The index of dispersion of a fleet run's arrivals over windows of `w` recorded steps: Σ_i Var_i /
- * Σ_i mean_i over its agents, with each agent's mean and (population) variance of its arrivals per
- * complete window — the IDC of the fleet's total count when the agents arrive independently. NaN
- * with fewer than two complete windows or no arrivals.
+ * Σ_i mean_i over its agents, with each agent's mean and unbiased sample variance (÷ W − 1) of its
+ * arrivals over its W complete windows — the IDC of the fleet's total count when the agents arrive
+ * independently (1 for Poisson arrivals, whatever W). NaN with fewer than two complete windows or
+ * no arrivals.
  */
 export function indexOfDispersion(sum: ArrayLike<number>, sq: ArrayLike<number>, j0: number, n: number, windows: number): number {
   if (windows < 2) return NaN;
@@ -137,7 +137,7 @@ export function indexOfDispersion(sum: ArrayLike<number>, sq: ArrayLike<number>,
   for (let j = j0; j < j0 + n; j++) {
     const m = sum[j]! / windows;
     mean += m;
-    variance += Math.max(0, sq[j]! / windows - m * m);
+    variance += Math.max(0, (sq[j]! - windows * m * m) / (windows - 1));
   }
   return mean > 0 ? variance / mean : NaN;
 }
