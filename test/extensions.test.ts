@@ -297,7 +297,7 @@ describe('configuration errors name the field', () => {
       'exponential work on deterministic arrivals',
       ok,
       { work: 'exponential', arrivals: 'deterministic' },
-      /^work: exponential work needs poisson arrivals/,
+      /^work: exponential work needs arrivals that count requests/,
     ],
     ['an unknown signal', ok, { signal: 'toString' as SignalMode }, /^signal: must be nominal, observed or ema/],
     ['emaAlpha 0', ok, { emaAlpha: 0 }, /^emaAlpha: must be a number in \(0, 1\]/],

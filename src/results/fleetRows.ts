@@ -12,6 +12,7 @@
 import { type Table, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import type { Cell } from '../study/cells.js';
 import { SWEEP_METRICS } from '../sweep/aggregate.js';
+import { OPTIONAL_METRICS, type RunMetric } from '../model/metrics.js';
 import type { BatchDone } from '../sweep/run.js';
 import { InputError } from './errors.js';
 
@@ -80,9 +81,10 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
   const numbers = (column: string): Float64Array => {
     const vector = table.getChild(column)!;
     const out = new Float64Array(count);
+    const undefinedAllowed = OPTIONAL_METRICS.has(column as RunMetric); // an IDC without two windows is NaN
     for (let r = 0; r < count; r++) {
       const v = Number(vector.get(r));
-      if (!Number.isFinite(v))
+      if (!Number.isFinite(v) && !(undefinedAllowed && Number.isNaN(v)))
         throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
       out[r] = v;
     }

@@ -8,7 +8,9 @@ export interface Tolerance {
   rel: number; // relative slack, fraction of |expected|
 }
 
+/** Within the tolerance; two NaNs (a metric undefined on both sides, e.g. an IDC without two windows) agree. */
 export function within(got: number, expected: number, tol: Tolerance): boolean {
+  if (Number.isNaN(got) || Number.isNaN(expected)) return Number.isNaN(got) && Number.isNaN(expected);
   return Math.abs(got - expected) <= tol.abs + tol.rel * Math.abs(expected);
 }
 
@@ -59,7 +61,20 @@ export function worstFraction(
 /** Per-run metrics of one batch on two backends: what compareRunMetrics reads. */
 type RunColumns = Readonly<
   Record<
-    'avgLatency' | 'crossAgentStd' | 'throughput' | 'capacityThroughput' | 'utilization' | 'cost' | 'arrived' | 'meanInSystem',
+    | 'avgLatency'
+    | 'crossAgentStd'
+    | 'throughput'
+    | 'capacityThroughput'
+    | 'utilization'
+    | 'cost'
+    | 'arrived'
+    | 'meanInSystem'
+    | 'realizedRate'
+    | 'maxStepArrivals'
+    | 'approxSteps'
+    | 'idc1'
+    | 'idc10'
+    | 'idc100',
     ArrayLike<number>
   >
 >;
@@ -68,6 +83,7 @@ export interface MetricTolerances {
   latency: Tolerance; // avgLatency, crossAgentStd
   flow: Tolerance; // throughput, capacityThroughput, utilization, cost (and arrivals when not counts)
   system: Tolerance; // meanInSystem
+  dispersion: Tolerance; // idc1, idc10, idc100
 }
 
 /**
@@ -91,10 +107,16 @@ export function compareRunMetrics(
     ['cost', tol.flow],
     ['arrived', exactArrivals ? { abs: 0, rel: 0 } : tol.flow],
     ['meanInSystem', tol.system],
+    ['realizedRate', exactArrivals ? { abs: 0, rel: 0 } : tol.flow],
+    ['maxStepArrivals', exactArrivals ? { abs: 0, rel: 0 } : tol.flow],
+    ['approxSteps', exactArrivals ? { abs: 0, rel: 0 } : tol.flow],
+    ['idc1', tol.dispersion],
+    ['idc10', tol.dispersion],
+    ['idc100', tol.dispersion],
   ];
   const reports = columns.map(([m, t]) => compareColumns(m, got[m], expected[m], t, label, skip)).filter((r): r is string => r !== null);
   const margins = columns
-    .filter(([m]) => m !== 'arrived')
+    .filter(([m]) => !['arrived', 'realizedRate', 'maxStepArrivals', 'approxSteps'].includes(m))
     .map(([m, t]) => `${m} ${worstFraction(got[m], expected[m], t, skip).toFixed(3)}`)
     .join(', ');
   return { reports, margins };

@@ -6,6 +6,7 @@
 import { InputError } from '../../../src/results/errors.js';
 import type { FleetRows } from '../../../src/results/fleetRows.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../../../src/results/tables.js';
+import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import { PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
 import { type CellSummary, pairStats, policyPairs } from '../../../src/sweep/aggregate.js';
 
@@ -78,8 +79,10 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
     const policy = rows.policy[r]!;
     if (policy === policies[0]) cell.runs++;
     for (const m of metrics) {
+      const x = rows.metrics[m]![r]!;
+      if (Number.isNaN(x) && OPTIONAL_METRICS.has(m as RunMetric)) continue; // an undefined IDC, left out as the sweep leaves it
       try {
-        cell.stats.get(policy)!.get(m)!.add(rows.metrics[m]![r]!);
+        cell.stats.get(policy)!.get(m)!.add(x);
       } catch (error) {
         throw new InputError(`${name}: row ${r}, column ${m}: ${(error as Error).message}`);
       }
