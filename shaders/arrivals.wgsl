@@ -36,6 +36,25 @@ fn renewalParamsOf(p: AgentParams) -> RenewalParams {
   return RenewalParams(select(0u, 1u, p.process == ARRIVALS_WEIBULL), p.shape, p.beta, p.scale);
 }
 
+// The word of the ServeGen window at step t: window ⌊((o + t) mod S) / j⌋ of the client's S steps
+// (SERVEGEN_WINDOW_WORDS words each: family, then the f32 bits of rate, shape, β, η).
+// CPU twin: serveGenWindow in src/random/arrivals.ts.
+const SERVEGEN_WINDOW_WORDS: u32 = 5u;
+
+fn serveGenWindow(p: AgentParams, offset: u32, t: u32) -> u32 {
+  let position = (offset + t % p.traceLength) % p.traceLength;
+  return p.traceFirst + (position / p.traceStepsPerBin) * SERVEGEN_WINDOW_WORDS;
+}
+
+fn serveGenParams(at: u32) -> RenewalParams {
+  return RenewalParams(
+    select(0u, 1u, traceCounts[at] == 1u),
+    bitcast<f32>(traceCounts[at + 2u]),
+    bitcast<f32>(traceCounts[at + 3u]),
+    bitcast<f32>(traceCounts[at + 4u]),
+  );
+}
+
 fn mmppParamsOf(p: AgentParams) -> MmppParams {
   return MmppParams(p.psiHigh, p.psiLow, p.qHighToLow, p.qLowToHigh);
 }
@@ -45,6 +64,14 @@ fn mmppParamsOf(p: AgentParams) -> MmppParams {
 fn arrivalStart(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, i: u32) {
   let renewal = p.process == ARRIVALS_GAMMA || p.process == ARRIVALS_WEIBULL;
   if (!renewal && p.process != ARRIVALS_MMPP && p.traceLength == 0u) {
+    return;
+  }
+  if (p.process == ARRIVALS_SERVEGEN) {
+    // The window at step 0's process; its offset is drawn first (replay.wgsl's trace offset).
+    let offset = traceOffset(key, run, i, 0u, p.traceSpan);
+    (*state).traceOffset = offset;
+    var start = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_SETUP, 0u), i);
+    (*state).residual = renewalStart(serveGenParams(serveGenWindow(p, offset, 0u)), &start);
     return;
   }
   var setup = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_SETUP, 0u), i);
@@ -110,7 +137,15 @@ fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec
   if (t == 0u) {
     arrivalStart(p, state, run, key, i);
   }
-  let mean = arrivalMean(p, state, t);
+  var window = 0u;
+  var mean: f32;
+  if (p.process == ARRIVALS_SERVEGEN) {
+    // κ·rate_w·Δt: the window's rate scaled to the agent's, over one step.
+    window = serveGenWindow(p, (*state).traceOffset, t);
+    mean = ((p.kappa * bitcast<f32>(traceCounts[window + 1u])) * params.dt) * multiplierAt(p, state, t);
+  } else {
+    mean = arrivalMean(p, state, t);
+  }
   var arrived = mean;
   var work = mean;
   var approx = 0u;
@@ -130,6 +165,9 @@ fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec
           (*state).phase = phase;
           (*state).hold = hold;
           n = poisson(mean * (intensity / params.dt), &rng);
+        }
+        case ARRIVALS_SERVEGEN: {
+          n = renewalArrivals(mean, serveGenParams(window), &((*state).residual), &rng, &approx);
         }
         case ARRIVALS_REPLAY: {
           n = replayArrivals(p, (*state).traceOffset, run, key, t, i, &rng);

@@ -11,6 +11,8 @@ import { type ArrivalSpec, crossRuns, type FleetSpec, makeBatch, packFleets, typ
 import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, type ArrivalMode, WORK_MODES } from '../src/model/modes.js';
 import { PAPER_POLICIES, POLICY } from '../src/model/policies.js';
 import type { PackedTraces } from '../src/random/arrivals.js';
+import { TraceLibrary } from '../src/traces/library.js';
+import type { ServeGenTrace } from '../src/traces/servegen.js';
 import { testFleet, wideTestFleet, withSchedules } from './helpers/fleets.js';
 import { bothKernels, expectKernelsMatchCpu, gpu, gpuSkipReason } from './helpers/gpu.js';
 
@@ -40,17 +42,55 @@ const SPECS: Record<ArrivalMode, ArrivalSpec[]> = {
     { process: 'replay', trace: 0 },
     { process: 'replay', trace: 1 },
   ],
+  servegen: [{ process: 'servegen', trace: 2 }],
 };
 
-/** Bursty synthetic traces, one count per step: idle stretches, bursts and noise. */
+/** A synthetic ServeGen client: 20 s windows (200 steps of 0.1 s), Gamma, idle and Weibull ones. */
+const SERVEGEN: ServeGenTrace = {
+  format: 'fleetsim-servegen',
+  version: 1,
+  name: 'synthetic',
+  description: '',
+  source: '',
+  licence: '',
+  attribution: '',
+  window: 20,
+  clients: [
+    {
+      id: 0,
+      windows: [
+        { start: 0, rate: 50, cv: 2, family: 'gamma', shape: 0.25, scale: 0.08 },
+        { start: 20, rate: 0, cv: 0, family: null, shape: null, scale: null },
+        { start: 40, rate: 30, cv: 0.8, family: 'weibull', shape: 1.3, scale: 0.03 },
+        { start: 60, rate: 80, cv: 4, family: 'gamma', shape: 0.0625, scale: 0.2 },
+      ],
+    },
+  ],
+};
+
+/**
+ * Bursty synthetic traces, one count per step (idle stretches, bursts and noise): 0 longer than the
+ * run, 1 shorter (it wraps around); then 2, the ServeGen client above.
+ */
 function syntheticTraces(): PackedTraces {
   const lengths = [500, 120];
   const counts = new Uint32Array(lengths[0]! + lengths[1]!);
   for (let t = 0; t < counts.length; t++) counts[t] = ((t * 7919) % 13) + (t % 50 < 8 ? 25 : 0) + (t % 97 === 3 ? 60 : 0);
-  const first = Uint32Array.from([0, lengths[0]!]);
-  const length = Uint32Array.from(lengths);
-  const meanRate = Float64Array.from(lengths, (L, k) => counts.subarray(first[k], first[k]! + L).reduce((a, b) => a + b, 0) / (L * 0.1));
-  return { names: ['synthetic-long', 'synthetic-short'], counts, first, length, meanRate };
+  const first = [0, lengths[0]!];
+  const meanRate = lengths.map((L, k) => counts.subarray(first[k], first[k]! + L).reduce((a, b) => a + b, 0) / (L * 0.1));
+  const client = new TraceLibrary(new Map(), new Map([['synthetic', SERVEGEN]])).pack(['synthetic#0'], 0.1);
+  const all = new Uint32Array(counts.length + client.counts.length);
+  all.set(counts);
+  all.set(client.counts, counts.length);
+  return {
+    names: ['synthetic-long', 'synthetic-short', 'synthetic#0'],
+    counts: all,
+    first: Uint32Array.from([...first, counts.length]),
+    length: Uint32Array.from([...lengths, client.length[0]!]),
+    stepsPerBin: Uint32Array.from([1, 1, client.stepsPerBin[0]!]),
+    serveGen: Uint8Array.from([0, 0, 1]),
+    meanRate: Float64Array.from([...meanRate, client.meanRate[0]!]),
+  };
 }
 
 const cases = ARRIVAL_PROCESSES.flatMap((process) =>

@@ -28,7 +28,8 @@ import { ConfigError } from '../model/errors.js';
 import { studyTraceNames } from '../study/fleets.js';
 import type { Trace } from '../traces/format.js';
 import { TraceLibrary } from '../traces/library.js';
-import { loadTrace } from '../traces/load.js';
+import { loadServeGen, loadTrace } from '../traces/load.js';
+import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -70,12 +71,14 @@ export async function loadStudy(path: string, overrides: StudyOverrides = {}): P
  */
 function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   const loaded = new Map<string, Trace>();
+  const serveGen = new Map<string, ServeGenTrace>();
   const problems: string[] = [];
   for (const cell of cells) {
-    for (const { name, field } of studyTraceNames(cell.study)) {
-      if (loaded.has(name) || problems.some((p) => p.includes(JSON.stringify(name.slice(0, 40))))) continue;
+    for (const { name, field, serveGen: isServeGen } of studyTraceNames(cell.study)) {
+      if ((isServeGen ? serveGen : loaded).has(name) || problems.some((p) => p.includes(JSON.stringify(name.slice(0, 40))))) continue;
       try {
-        loaded.set(name, loadTrace(name, field));
+        if (isServeGen) serveGen.set(name, loadServeGen(name, field));
+        else loaded.set(name, loadTrace(name, field));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         problems.push(`${path}: ${error.message}`);
@@ -83,7 +86,7 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
     }
   }
   if (problems.length > 0) throw new StudyError(problems);
-  const library = new TraceLibrary(loaded);
+  const library = new TraceLibrary(loaded, serveGen);
   const byIndex = new Map(cells.map((c) => [c.index, c]));
   for (const cell of cells) {
     if (!ownArrivals(cell.study)) continue;
@@ -103,7 +106,11 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
 /** Whether a study gives any agent an arrival process of its own (beyond a study-wide process name). */
 function ownArrivals(study: Study): boolean {
   const f = study.fleet;
-  return typeof study.arrivals !== 'string' || ('agents' in f && f.agents.some((a) => a.arrivals)) || ('random' in f && f.random.arrivals !== undefined);
+  return (
+    typeof study.arrivals !== 'string' ||
+    ('agents' in f && f.agents.some((a) => a.arrivals)) ||
+    ('random' in f && f.random.arrivals !== undefined)
+  );
 }
 
 /** SHA-256 of the study with its defaults filled in: two files that mean the same study hash alike. */

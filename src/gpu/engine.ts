@@ -255,6 +255,7 @@ export class GpuEngine {
           const length = fleets.traces.length[trace - 1]!;
           params[p + PARAMS_WORD.traceFirst] = fleets.traces.first[trace - 1]!;
           params[p + PARAMS_WORD.traceLength] = length;
+          params[p + PARAMS_WORD.traceStepsPerBin] = fleets.traces.stepsPerBin[trace - 1]!;
           params[p + PARAMS_WORD.traceSpan] = traceSpan(length, config.steps);
         }
         for (let k = 0; k < count; k++) {
@@ -343,7 +344,8 @@ export class GpuEngine {
       arrivalStates.readback.unmap();
       unpackStates(state, arrival, totals, chunk.runs);
     } finally {
-      for (const b of [...Object.values(buffers), states.output, states.readback, arrivalStates.output, arrivalStates.readback]) b.destroy();
+      for (const b of [...Object.values(buffers), states.output, states.readback, arrivalStates.output, arrivalStates.readback])
+        b.destroy();
     }
   }
 }

@@ -122,8 +122,9 @@ export const AGENT_PARAM_FIELDS = [
   ['qHighToLow', 'f32', 'mmpp: switching rate high → low, per second', 'qHighToLow'],
   ['qLowToHigh', 'f32', 'mmpp: switching rate low → high, per second', 'qLowToHigh'],
   ['traceFirst', 'u32', "index of the agent's trace's first step count in `traceCounts`", null],
-  ['traceLength', 'u32', 'its steps L (0: no trace)', null],
-  ['traceSpan', 'u32', "the range L′ of the trace offsets (src/random/replay.ts traceSpan)", null],
+  ['traceLength', 'u32', 'its steps (0: no trace)', null],
+  ['traceStepsPerBin', 'u32', 'steps per bin: 1 for a request trace, 600 s / Δt for a ServeGen window', null],
+  ['traceSpan', 'u32', 'the range L′ of the trace offsets (src/random/replay.ts traceSpan)', null],
   ['kappa', 'f32', 'trace scale κ = λ / the trace’s mean rate', 'kappa'],
 ] as const satisfies readonly (readonly [string, ScalarType, string, string | null])[];
 

@@ -24,6 +24,8 @@ import { POLICY_NAMES, type PolicyId } from './policies.js';
 import {
   ARRIVAL_PROCESS_INFO,
   type ArrivalArrays,
+  f32OfWord,
+  SERVEGEN_WINDOW_WORDS,
   INHERIT_PROCESS,
   NO_TRACES,
   type PackedTraces,
@@ -401,6 +403,14 @@ function traceMax(traces: PackedTraces, k: number): number {
   return peak;
 }
 
+/** The largest window rate of ServeGen client trace k, requests/s. */
+function serveGenMaxRate(traces: PackedTraces, k: number): number {
+  let peak = 0;
+  const windows = traces.length[k]! / traces.stepsPerBin[k]!;
+  for (let w = 0; w < windows; w++) peak = Math.max(peak, f32OfWord(traces.counts[traces.first[k]! + w * SERVEGEN_WINDOW_WORDS + 1]!));
+  return peak;
+}
+
 /** Agent a's arrival process: its id, parameters and trace within the ranges the samplers hold. */
 function checkPackedArrivals(
   fleets: PackedFleets,
@@ -444,6 +454,9 @@ function checkPackedArrivals(
     check(finite(kappa) && kappa >= 0, `${at}.kappa`, `must be a finite number ≥ 0 (lambda over the trace's mean rate), got ${kappa}`);
   }
   const traceName = trace > 0 ? `"${fleets.traces.names[trace - 1]}"` : '';
+  if (name !== 'servegen' && trace > 0) {
+    check(fleets.traces.serveGen[trace - 1] === 0, `${at}.trace`, `${traceName} is a ServeGen client: it drives the servegen process only`);
+  }
   if (name === 'replay') {
     check(trace > 0, `${at}.trace`, 'must name a trace for the replay process');
     check(
@@ -459,9 +472,17 @@ function checkPackedArrivals(
     );
     return;
   }
-  const base = trace > 0 ? kappa * traceMax(fleets.traces, trace - 1) : stepMean(fleets.lambda[a]!, config.dt, 1);
+  if (name === 'servegen')
+    check(trace > 0 && fleets.traces.serveGen[trace - 1] === 1, `${at}.trace`, 'must name a ServeGen client for the servegen process');
+  const base =
+    name === 'servegen'
+      ? kappa * serveGenMaxRate(fleets.traces, trace - 1) * config.dt
+      : trace > 0
+        ? kappa * traceMax(fleets.traces, trace - 1)
+        : stepMean(fleets.lambda[a]!, config.dt, 1);
   const budget = base * peak * (name === 'mmpp' ? fleets.psiHigh[a]! : 1);
-  const limit = Math.min(name === 'gamma' || name === 'weibull' ? MAX_RENEWAL_MEAN : MAX_POISSON_MEAN, workLimit ?? Infinity);
+  const renewal = name === 'gamma' || name === 'weibull' || name === 'servegen';
+  const limit = Math.min(renewal ? MAX_RENEWAL_MEAN : MAX_POISSON_MEAN, workLimit ?? Infinity);
   check(
     budget <= limit,
     trace > 0 ? `${at}.trace` : `${at.replace(/\.arrivals$/, '')}.lambda`,

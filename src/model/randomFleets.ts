@@ -78,12 +78,12 @@ export function drawFleetAgents(seed: bigint | number, index: number, d: FleetDr
  */
 export const ARRIVAL_DRAW_REPLICATE = 1;
 
-/** Agent i of fleet `index`'s two arrival-process uniforms (the process choice, then its cv). */
-export function arrivalUniforms(seed: bigint | number, index: number, i: number): [number, number] {
+/** Agent i of fleet `index`'s three arrival-process uniforms (the process choice, its cv, a ServeGen client). */
+export function arrivalUniforms(seed: bigint | number, index: number, i: number): [number, number, number] {
   const [k0, k1] = seedKey(seed);
   const draws = new DrawStream();
   draws.reset(k0, k1, index, ARRIVAL_DRAW_REPLICATE, FLEET_DRAW_STEP, i);
-  return [u01(draws.nextU32()), u01(draws.nextU32())];
+  return [u01(draws.nextU32()), u01(draws.nextU32()), u01(draws.nextU32())];
 }
 
 export interface RandomFleetRanges {

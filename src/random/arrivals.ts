@@ -46,20 +46,27 @@ import { MAX_REPLAY_COPIES, replayArrivals, replayCopies, traceCount, traceOffse
  * src/gpu/wgsl.ts through src/model/modes.ts). A new process goes at the end, with its row in
  * ARRIVAL_PROCESS_INFO.
  */
-export const ARRIVAL_PROCESSES = ['deterministic', 'poisson', 'gamma', 'weibull', 'mmpp', 'replay'] as const;
+export const ARRIVAL_PROCESSES = ['deterministic', 'poisson', 'gamma', 'weibull', 'mmpp', 'replay', 'servegen'] as const;
 export type ArrivalMode = (typeof ARRIVAL_PROCESSES)[number];
 
 /**
  * What each process is: whether it draws whole requests (`counts`: exponential work needs them), and
  * whether it reads a trace (`trace`: optional = a trace modulates its budget; required = replay).
  */
-export const ARRIVAL_PROCESS_INFO: Readonly<Record<ArrivalMode, { counts: boolean; trace: 'none' | 'optional' | 'required'; about: string }>> = {
+export const ARRIVAL_PROCESS_INFO: Readonly<
+  Record<ArrivalMode, { counts: boolean; trace: 'none' | 'optional' | 'required'; about: string }>
+> = {
   deterministic: { counts: false, trace: 'none', about: 'exactly the mean: a fractional number of requests per step (the paper)' },
   poisson: { counts: true, trace: 'optional', about: 'Poisson counts with the mean (with a trace: trace-modulated Poisson)' },
   gamma: { counts: true, trace: 'optional', about: 'a renewal process with Gamma inter-arrival times at coefficient of variation cv' },
   weibull: { counts: true, trace: 'optional', about: 'a renewal process with Weibull inter-arrival times at coefficient of variation cv' },
   mmpp: { counts: true, trace: 'optional', about: 'a two-state Markov-modulated Poisson process (bursts of a peak rate)' },
   replay: { counts: true, trace: 'required', about: "a trace's own counts, thinned or copied to the agent's rate" },
+  servegen: {
+    counts: true,
+    trace: 'required',
+    about: 'a ServeGen client: each 600 s window sets the rate (scaled to the agent’s) and the Gamma or Weibull CV of a renewal process',
+  },
 };
 
 /** PackedFleets.process of an agent whose process is the batch's `arrivals`. */
@@ -77,22 +84,65 @@ export function stepMean(lambda: number, dt: number, multiplier: number): number
   return Math.fround(Math.fround(Math.fround(lambda) * Math.fround(dt)) * Math.fround(multiplier));
 }
 
-/** Traces of a batch, each binned at the run's Δt (one count per step), concatenated. */
+/**
+ * Traces of a batch, concatenated in `counts`: a request trace binned at the run's Δt (one count per
+ * step; stepsPerBin 1), or a ServeGen client's windows (SERVEGEN_WINDOW_WORDS words per window, each
+ * window stepsPerBin = 600 s / Δt steps long: src/traces/library.ts).
+ */
 export interface PackedTraces {
   names: readonly string[];
   counts: Uint32Array;
-  first: Uint32Array; // per trace: its first count in `counts`
-  length: Uint32Array; // per trace: L, its steps
-  meanRate: Float64Array; // per trace: ρ̄ = Σc / (L·Δt), requests/s
+  first: Uint32Array; // per trace: its first word in `counts`
+  length: Uint32Array; // per trace: its steps (L bins × stepsPerBin)
+  stepsPerBin: Uint32Array; // per trace: steps per bin (1) or per ServeGen window
+  serveGen: Uint8Array; // per trace: 1 for a ServeGen client's windows, 0 for request counts
+  meanRate: Float64Array; // per trace: its mean rate ρ̄, requests/s (Σc / (L·Δt); ServeGen: the windows' mean rate)
 }
+
+/**
+ * A ServeGen window's words: the renewal family (RenewalParams.family), then as f32 bits its rate
+ * (requests/s; 0 when idle), the Gamma shape k = 1/cv², the Weibull β and η (src/random/renewal.ts).
+ */
+export const SERVEGEN_WINDOW_WORDS = 5;
 
 export const NO_TRACES: PackedTraces = {
   names: [],
   counts: new Uint32Array(0),
   first: new Uint32Array(0),
   length: new Uint32Array(0),
+  stepsPerBin: new Uint32Array(0),
+  serveGen: new Uint8Array(0),
   meanRate: new Float64Array(0),
 };
+
+const F32_OF_WORD = new Float32Array(1);
+const WORD_OF_F32 = new Uint32Array(F32_OF_WORD.buffer);
+/** The f32 whose bits are `word` (WGSL bitcast<f32>). */
+export function f32OfWord(word: number): number {
+  WORD_OF_F32[0] = word;
+  return F32_OF_WORD[0]!;
+}
+
+/**
+ * The word of ServeGen window at step t, read from offset `offset` (steps): window ⌊((o + t) mod S)/j⌋
+ * of the client's S = L·j steps. CPU twin of serveGenWindow in shaders/arrivals.wgsl.
+ */
+export function serveGenWindow(traces: PackedTraces, k: number, offset: number, t: number): number {
+  const steps = traces.length[k]!;
+  const position = (offset + (t % steps)) % steps;
+  return traces.first[k]! + Math.floor(position / traces.stepsPerBin[k]!) * SERVEGEN_WINDOW_WORDS;
+}
+
+/** The renewal parameters of the ServeGen window at word `at`. */
+export function serveGenParams(traces: PackedTraces, at: number): RenewalParams {
+  const family = traces.counts[at]! === 1 ? 1 : 0;
+  return {
+    family,
+    shape: f32OfWord(traces.counts[at + 2]!),
+    beta: f32OfWord(traces.counts[at + 3]!),
+    scale: f32OfWord(traces.counts[at + 4]!),
+  };
+}
 
 /** Per-agent arrival process parameters (part of PackedFleets), f32 as the kernels read them. */
 export interface ArrivalArrays {
@@ -139,7 +189,8 @@ export function renewalParamsOf(fleets: ArrivalArrays, a: number, process: numbe
   return { family: process === WEIBULL ? 1 : 0, shape: fleets.shape[a]!, beta: fleets.beta[a]!, scale: fleets.scale[a]! };
 }
 
-const [DETERMINISTIC, POISSON, GAMMA, WEIBULL, MMPP, REPLAY] = ARRIVAL_PROCESSES.map((_, id) => id) as [
+const [DETERMINISTIC, POISSON, GAMMA, WEIBULL, MMPP, REPLAY, SERVEGEN] = ARRIVAL_PROCESSES.map((_, id) => id) as [
+  number,
   number,
   number,
   number,
@@ -246,6 +297,15 @@ export class ArrivalDraws {
     if (process !== GAMMA && process !== WEIBULL && process !== MMPP && trace === 0) return;
     side.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.setup, 0), i);
     if (process === GAMMA || process === WEIBULL) this.residual[i] = renewalStart(renewalParamsOf(fleets, a, process), side);
+    if (process === SERVEGEN) {
+      // The window at step 0's process; its offset is drawn first (the setup stream's step field 1).
+      const span = traceSpan(fleets.traces.length[trace - 1]!, this.config.steps);
+      const offset = traceOffset(side, this.k0, this.k1, this.stream, this.replicate, i, 0, span);
+      this.offsets[i * MAX_REPLAY_COPIES] = offset;
+      side.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.setup, 0), i);
+      this.residual[i] = renewalStart(serveGenParams(fleets.traces, serveGenWindow(fleets.traces, trace - 1, offset, 0)), side);
+      return;
+    }
     if (process === MMPP) {
       const state = mmppStart(mmppParamsOf(fleets, a), side);
       this.phase[i] = state.phase;
@@ -280,6 +340,7 @@ export class ArrivalDraws {
     const traceFirst = trace > 0 ? fleets.traces.first[trace - 1]! : 0;
     const traceLength = trace > 0 ? fleets.traces.length[trace - 1]! : 0;
     const kappa = fleets.kappa[a]!;
+    const dt = Math.fround(config.dt);
     const offsets = this.offsets.subarray(i * MAX_REPLAY_COPIES, (i + 1) * MAX_REPLAY_COPIES);
     const sampler = this.samplers[i]!;
     const renewal = process === GAMMA || process === WEIBULL ? renewalParamsOf(fleets, a, process) : null;
@@ -299,10 +360,16 @@ export class ArrivalDraws {
         segment++;
       }
       // The budget: λ·Δt·m(t), or κ·C(t)·m(t) on a trace.
-      const mean =
-        trace > 0 && process !== REPLAY
-          ? Math.fround(Math.fround(kappa * traceCount(fleets.traces.counts, traceFirst, traceLength, offsets[0]!, t)) * multiplier)
-          : Math.fround(baseMean * multiplier);
+      let window = 0;
+      let mean: number;
+      if (process === SERVEGEN) {
+        // κ·rate_w·Δt: the window's rate scaled to the agent's, over one step.
+        window = serveGenWindow(fleets.traces, trace - 1, offsets[0]!, t);
+        const rate = f32OfWord(fleets.traces.counts[window + 1]!);
+        mean = Math.fround(Math.fround(Math.fround(kappa * rate) * dt) * multiplier);
+      } else if (trace > 0 && process !== REPLAY) {
+        mean = Math.fround(Math.fround(kappa * traceCount(fleets.traces.counts, traceFirst, traceLength, offsets[0]!, t)) * multiplier);
+      } else mean = Math.fround(baseMean * multiplier);
       // deterministic: exactly the mean, each request one unit of work. The others: a count of requests,
       // each bringing one unit of work or an Exp(1) amount drawn after the count.
       let arrived = mean;
@@ -312,6 +379,7 @@ export class ArrivalDraws {
         draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, (t - t0) * 4);
         if (process === POISSON) arrived = sampler.sample(mean, draws);
         else if (renewal !== null) arrived = renewalArrivals(mean, renewal, state, draws, flag);
+        else if (process === SERVEGEN) arrived = renewalArrivals(mean, serveGenParams(fleets.traces, window), state, draws, flag);
         else if (mmpp !== null) {
           this.side.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.process, t), i);
           const intensity = mmppIntensity(config.dt, mmpp, state, this.side);

@@ -12,7 +12,17 @@ import type { AgentSpec, ArrivalSpec, FleetSpec, MmppSpec } from '../model/batch
 import { ConfigError } from '../model/errors.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { arrivalUniforms, drawFleetAgents } from '../model/randomFleets.js';
-import { type Agent, type ArrivalProcess, arrivalProcess, type Arrivals, DEFAULT_CV, type Dist, type RandomFleet, type Study } from './schema.js';
+import { serveGenClientName } from '../traces/library.js';
+import {
+  type Agent,
+  type ArrivalProcess,
+  arrivalProcess,
+  type Arrivals,
+  DEFAULT_CV,
+  type Dist,
+  type RandomFleet,
+  type Study,
+} from './schema.js';
 import type { ScheduleSegment } from '../model/schedule.js';
 
 /** The value of distribution `d` at the uniform draw u ∈ [0, 1). */
@@ -83,6 +93,8 @@ export function agentSchedule(study: Study, i: number, name: string | undefined)
 export interface TraceResolver {
   index(name: string): number;
   fitMmpp(name: string): MmppSpec;
+  /** The clients of ServeGen file `name`. */
+  clients(name: string): number;
 }
 
 const NO_TRACE_RESOLVER: TraceResolver = {
@@ -92,16 +104,30 @@ const NO_TRACE_RESOLVER: TraceResolver = {
   fitMmpp: () => {
     throw new ConfigError('arrivals.mmpp.fit', 'traces are read by `fleetsim sweep` and `validate` (no trace library was given)');
   },
+  clients: () => {
+    throw new ConfigError('arrivals.trace', 'ServeGen files are read by `fleetsim sweep` and `validate` (no trace library was given)');
+  },
 };
 
-/** The engine's form of an arrival process: the cv defaulted, the trace an index, an MMPP fit done. */
-export function arrivalSpec(arrivals: Arrivals, traces: TraceResolver): ArrivalSpec {
+/**
+ * The engine's form of an arrival process: the cv defaulted, the trace an index, an MMPP fit done; a
+ * ServeGen agent's client is its own or drawn with `uClient` (uniform over the file's clients).
+ */
+export function arrivalSpec(arrivals: Arrivals, traces: TraceResolver, uClient: number): ArrivalSpec {
   const p: ArrivalProcess = arrivalProcess(arrivals);
+  let trace: number | undefined;
+  if (p.trace !== undefined && p.process === 'servegen') {
+    const clients = traces.clients(p.trace);
+    const client = p.client ?? Math.min(clients - 1, Math.floor(uClient * clients));
+    if (client >= clients)
+      throw new ConfigError('arrivals.client', `must be a client of ${JSON.stringify(p.trace)} below ${clients}, got ${client}`);
+    trace = traces.index(serveGenClientName(p.trace, client));
+  } else if (p.trace !== undefined) trace = traces.index(p.trace);
   return {
     process: p.process,
     ...(p.process === 'gamma' || p.process === 'weibull' ? { cv: p.cv ?? DEFAULT_CV } : {}),
     ...(p.mmpp === undefined ? {} : { mmpp: 'fit' in p.mmpp ? traces.fitMmpp(p.mmpp.fit) : p.mmpp }),
-    ...(p.trace === undefined ? {} : { trace: traces.index(p.trace) }),
+    ...(trace === undefined ? {} : { trace }),
   };
 }
 
@@ -131,8 +157,11 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
   const drawn = 'random' in f ? f.random.arrivals : undefined;
   const agents = base.map((a, i): AgentSpec => {
     const schedule = agentSchedule(study, i, a.name);
-    const own = ('agents' in f ? f.agents[i]!.arrivals : undefined) ?? (drawn === undefined ? undefined : drawnArrivals(study.seed, sample, i, drawn));
+    const own =
+      ('agents' in f ? f.agents[i]!.arrivals : undefined) ??
+      (drawn === undefined ? undefined : drawnArrivals(study.seed, sample, i, drawn));
     const arrivals = own ?? (typeof study.arrivals === 'string' ? undefined : study.arrivals);
+    const uClient = (): number => arrivalUniforms(study.seed, sample, i)[2];
     return {
       ...(a.name === undefined ? {} : { name: a.name }),
       T: a.T,
@@ -140,19 +169,25 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
       P: a.P,
       lambda: a.lambda * study.loadScale,
       ...(schedule.length > 0 ? { schedule } : {}),
-      ...(arrivals === undefined ? {} : { arrivals: arrivalSpec(arrivals, traces) }),
+      ...(arrivals === undefined
+        ? {}
+        : { arrivals: arrivalSpec(arrivals, traces, arrivalProcess(arrivals).process === 'servegen' ? uClient() : 0) }),
     };
   });
   return { agents, capacity: study.capacity };
 }
 
-/** Every trace a study names (its arrivals, its agents', its random fleet's, MMPP fits), with where. */
-export function studyTraceNames(study: Study): { name: string; field: string }[] {
-  const found: { name: string; field: string }[] = [];
+/**
+ * Every trace a study names (its arrivals, its agents', its random fleet's, MMPP fits), with where,
+ * and whether it is a ServeGen file (the servegen process) or a request trace.
+ */
+export function studyTraceNames(study: Study): { name: string; field: string; serveGen: boolean }[] {
+  const found: { name: string; field: string; serveGen: boolean }[] = [];
   const visit = (a: Arrivals | RandomFleet['arrivals'] | undefined, field: string): void => {
     if (a === undefined || typeof a === 'string') return;
-    if (a.trace !== undefined) found.push({ name: a.trace, field: `${field}.trace` });
-    if (a.mmpp !== undefined && 'fit' in a.mmpp) found.push({ name: a.mmpp.fit, field: `${field}.mmpp.fit` });
+    const serveGen = typeof a.process === 'string' ? a.process === 'servegen' : a.process.includes('servegen');
+    if (a.trace !== undefined) found.push({ name: a.trace, field: `${field}.trace`, serveGen });
+    if (a.mmpp !== undefined && 'fit' in a.mmpp) found.push({ name: a.mmpp.fit, field: `${field}.mmpp.fit`, serveGen: false });
   };
   visit(study.arrivals, 'arrivals');
   const f = study.fleet;

@@ -95,12 +95,16 @@ const processNames = ARRIVAL_PROCESSES.map((p) => `${p} (${ARRIVAL_PROCESS_INFO[
 export const ArrivalProcessSchema = z
   .strictObject({
     process: describe(z.enum(ARRIVAL_PROCESSES), `the process: ${processNames}`),
-    cv: describe(finite().min(CV_MIN).max(CV_MAX), `gamma, weibull: coefficient of variation of the inter-arrival time, in [${CV_MIN}, ${CV_MAX}] (default ${DEFAULT_CV})`).optional(),
+    cv: describe(
+      finite().min(CV_MIN).max(CV_MAX),
+      `gamma, weibull: coefficient of variation of the inter-arrival time, in [${CV_MIN}, ${CV_MAX}] (default ${DEFAULT_CV})`,
+    ).optional(),
     mmpp: describe(MmppSchema, 'mmpp: {idc, highFraction, peakRatio}, or {fit: trace}').optional(),
     trace: describe(
       z.string().min(1),
-      'a trace (a shipped name, e.g. "azure-llm-2023-conv", or a file from `fleetsim trace import`): replay replays it; poisson, gamma, weibull and mmpp follow its rate (modulated)',
+      'a trace (a shipped name, e.g. "azure-llm-2023-conv", or a file from `fleetsim trace import`): replay replays it; poisson, gamma, weibull and mmpp follow its rate (modulated); servegen: a ServeGen file ("servegen-deepseek-r1")',
     ).optional(),
+    client: describe(z.int().min(0), 'servegen: the ServeGen client (0-based); default: each agent draws one').optional(),
   })
   .superRefine((a, ctx) => {
     const info = ARRIVAL_PROCESS_INFO[a.process];
@@ -116,6 +120,8 @@ export const ArrivalProcessSchema = z
         path: ['mmpp', 'peakRatio'],
         message: `peakRatio × highFraction must be ≤ 1 (the low state's rate cannot be negative), got ${a.mmpp.peakRatio} × ${a.mmpp.highFraction}`,
       });
+    if (a.client !== undefined && a.process !== 'servegen')
+      ctx.addIssue({ code: 'custom', path: ['client'], message: `only the servegen process takes a client, not ${a.process}` });
     if (info.trace === 'required' && a.trace === undefined)
       ctx.addIssue({ code: 'custom', path: ['trace'], message: `the ${a.process} process needs a trace` });
     if (info.trace === 'none' && a.trace !== undefined)
@@ -136,7 +142,10 @@ export const arrivalProcess = (a: Arrivals): ArrivalProcess => (typeof a === 'st
 /** A random fleet's arrival processes: each agent draws its process (uniform) and its cv. */
 const RandomArrivalsSchema = z
   .strictObject({
-    process: describe(z.union([z.enum(ARRIVAL_PROCESSES), z.array(z.enum(ARRIVAL_PROCESSES)).min(1)]), 'a process, or a list each agent draws one from (uniform)'),
+    process: describe(
+      z.union([z.enum(ARRIVAL_PROCESSES), z.array(z.enum(ARRIVAL_PROCESSES)).min(1)]),
+      'a process, or a list each agent draws one from (uniform)',
+    ),
     cv: describe(DistSchema, `gamma, weibull: the cv each agent draws (in [${CV_MIN}, ${CV_MAX}]; default ${DEFAULT_CV})`).optional(),
     mmpp: MmppSchema.optional(),
     trace: z.string().min(1).optional(),
@@ -150,7 +159,8 @@ const RandomArrivalsSchema = z
         ...(name === 'mmpp' && r.mmpp ? { mmpp: r.mmpp } : {}),
         ...(r.trace !== undefined && ARRIVAL_PROCESS_INFO[name].trace !== 'none' ? { trace: r.trace } : {}),
       });
-      if (!one.success) for (const issue of one.error.issues) ctx.addIssue({ code: 'custom', path: ['process'], message: `${name}: ${issue.message}` });
+      if (!one.success)
+        for (const issue of one.error.issues) ctx.addIssue({ code: 'custom', path: ['process'], message: `${name}: ${issue.message}` });
     }
   });
 export type RandomArrivals = z.output<typeof RandomArrivalsSchema>;

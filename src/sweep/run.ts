@@ -84,6 +84,7 @@ export function buildBatch(
       return k >= 0 ? k : names.push(name) - 1;
     },
     fitMmpp: (name) => traces.fitMmpp(name),
+    clients: (name) => traces.clients(name),
   };
   for (const unit of units) {
     const study = cells.get(unit.cell)!.study;

@@ -10,9 +10,14 @@
  */
 import { ConfigError } from '../model/errors.js';
 import type { MmppSpec } from '../model/batch.js';
-import type { PackedTraces } from '../random/arrivals.js';
+import { type PackedTraces, SERVEGEN_WINDOW_WORDS } from '../random/arrivals.js';
+import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
 import { fitMmpp } from './fit.js';
 import { binCounts, type Trace } from './format.js';
+import type { ServeGenTrace } from './servegen.js';
+
+/** A ServeGen client's name in a batch's traces: `<file>#<client index>`. */
+export const serveGenClientName = (name: string, client: number): string => `${name}#${client}`;
 
 /** The bin width of the MMPP fit to a trace's dispersion curve, seconds (its windows run from 1 s to 600 s). */
 export const FIT_BIN_WIDTH = 1;
@@ -21,17 +26,69 @@ export class TraceLibrary {
   private readonly binned = new Map<string, Uint32Array>();
   private readonly fits = new Map<string, MmppSpec>();
 
-  constructor(private readonly traces: ReadonlyMap<string, Trace> = new Map()) {}
+  constructor(
+    private readonly traces: ReadonlyMap<string, Trace> = new Map(),
+    private readonly serveGen: ReadonlyMap<string, ServeGenTrace> = new Map(),
+  ) {}
 
-  /** The names of the loaded traces. */
+  /** The names of the loaded traces and ServeGen files. */
   get names(): string[] {
-    return [...this.traces.keys()];
+    return [...this.traces.keys(), ...this.serveGen.keys()];
+  }
+
+  /** The clients of ServeGen file `name`. */
+  clients(name: string, field = 'arrivals.trace'): number {
+    const file = this.serveGen.get(name);
+    if (file === undefined) {
+      throw new ConfigError(
+        field,
+        `ServeGen file ${JSON.stringify(name.slice(0, 80))} is not loaded (loaded: ${this.names.join(', ') || 'none'})`,
+      );
+    }
+    return file.clients.length;
+  }
+
+  /**
+   * ServeGen client `client` of file `name` as window words (SERVEGEN_WINDOW_WORDS per 600 s window,
+   * each 600/Δt steps: Δt must divide the window), and its mean rate over the windows.
+   */
+  private windows(name: string, client: number, dt: number): { words: Uint32Array; stepsPerBin: number; meanRate: number } {
+    const file = this.serveGen.get(name);
+    if (file === undefined || client >= file.clients.length) this.clients(name);
+    const windows = file!.clients[client]!.windows;
+    const perWindow = file!.window / dt;
+    const stepsPerBin = Math.round(perWindow);
+    if (!(stepsPerBin >= 1 && Math.abs(perWindow - stepsPerBin) <= 1e-9 * perWindow)) {
+      throw new ConfigError(
+        'dt',
+        `must divide ServeGen's ${file!.window} s windows into whole steps for ${JSON.stringify(name)}, got ${dt}`,
+      );
+    }
+    const words = new Uint32Array(windows.length * SERVEGEN_WINDOW_WORDS);
+    const floats = new Float32Array(words.buffer);
+    const [lo, hi] = RENEWAL_CV_RANGE;
+    let rates = 0;
+    windows.forEach((w, k) => {
+      const at = k * SERVEGEN_WINDOW_WORDS;
+      // An idle window: rate 0 (no arrivals, the residual kept), exponential parameters for form's sake.
+      const p = renewalParams(w.family ?? 'gamma', w.family === null ? 1 : Math.min(hi, Math.max(lo, w.cv)));
+      words[at] = p.family;
+      floats[at + 1] = w.family === null ? 0 : w.rate;
+      floats[at + 2] = p.shape;
+      floats[at + 3] = p.beta;
+      floats[at + 4] = p.scale;
+      rates += w.family === null ? 0 : w.rate;
+    });
+    return { words, stepsPerBin, meanRate: rates / windows.length };
   }
 
   private trace(name: string, field: string): Trace {
     const trace = this.traces.get(name);
     if (trace === undefined) {
-      throw new ConfigError(field, `trace ${JSON.stringify(name.slice(0, 80))} is not loaded (the CLI loads shipped names and files; loaded: ${this.names.join(', ') || 'none'})`);
+      throw new ConfigError(
+        field,
+        `trace ${JSON.stringify(name.slice(0, 80))} is not loaded (the CLI loads shipped names and files; loaded: ${this.names.join(', ') || 'none'})`,
+      );
     }
     return trace;
   }
@@ -46,7 +103,10 @@ export class TraceLibrary {
         counts = binCounts(trace, dt);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        throw new ConfigError('dt', `must be a whole number of trace ${JSON.stringify(name)}'s resolution ${trace.resolution} s to replay it, got ${dt}`);
+        throw new ConfigError(
+          'dt',
+          `must be a whole number of trace ${JSON.stringify(name)}'s resolution ${trace.resolution} s to replay it, got ${dt}`,
+        );
       }
       if (counts.length === 0) throw new ConfigError('dt', `is longer than trace ${JSON.stringify(name)} (${trace.duration} s), got ${dt}`);
       this.binned.set(key, counts);
@@ -54,22 +114,34 @@ export class TraceLibrary {
     return counts;
   }
 
-  /** The traces `names` at Δt = dt, concatenated, in that order (the agents' trace indices). */
+  /**
+   * The traces `names` at Δt = dt, concatenated, in that order (the agents' trace indices): request
+   * traces by name, ServeGen clients as serveGenClientName(file, client).
+   */
   pack(names: readonly string[], dt: number): PackedTraces {
-    const all = names.map((name) => this.counts(name, dt));
-    const counts = new Uint32Array(all.reduce((n, c) => n + c.length, 0));
+    const all = names.map((name) => {
+      const client = /^(.*)#(\d+)$/.exec(name);
+      if (client !== null) return { ...this.windows(client[1]!, Number(client[2]), dt), serveGen: true };
+      const counts = this.counts(name, dt);
+      return { words: counts, stepsPerBin: 1, serveGen: false, meanRate: counts.reduce((n, x) => n + x, 0) / (counts.length * dt) };
+    });
+    const counts = new Uint32Array(all.reduce((n, c) => n + c.words.length, 0));
     const first = new Uint32Array(names.length);
     const length = new Uint32Array(names.length);
+    const stepsPerBin = new Uint32Array(names.length);
+    const serveGen = Uint8Array.from(all, (c) => (c.serveGen ? 1 : 0));
     const meanRate = new Float64Array(names.length);
     let at = 0;
     all.forEach((c, k) => {
-      counts.set(c, at);
+      counts.set(c.words, at);
       first[k] = at;
-      length[k] = c.length;
-      meanRate[k] = c.reduce((n, x) => n + x, 0) / (c.length * dt);
-      at += c.length;
+      const bins = c.serveGen ? c.words.length / SERVEGEN_WINDOW_WORDS : c.words.length;
+      length[k] = bins * c.stepsPerBin;
+      stepsPerBin[k] = c.stepsPerBin;
+      meanRate[k] = c.meanRate;
+      at += c.words.length;
     });
-    return { names: [...names], counts, first, length, meanRate };
+    return { names: [...names], counts, first, length, stepsPerBin, serveGen, meanRate };
   }
 
   /** The MMPP (J, π_H, κ) fitted to trace `name`'s index-of-dispersion curve (src/traces/fit.ts), cached. */
