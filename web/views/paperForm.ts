@@ -91,7 +91,7 @@ export function buildForm(): Form {
       cells.set(f.key, node);
       return node;
     }),
-    el('p', { class: 'note', id: 'arrival-help' }),
+    el('p', { class: 'field-help', id: 'arrival-help' }),
   );
   const help = process.querySelector('#arrival-help')!;
   const showFor = (arrivals: string): void => {
