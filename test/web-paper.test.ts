@@ -8,19 +8,22 @@ import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { runSummary, summarize } from '../src/model/metrics.js';
 import { paperBatch } from '../src/model/paper.js';
 import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
-import { allocationData, perAgentData, scatterData, seriesGap } from '../web/views/paperFigures.js';
+import { agentIdc, allocationData, arrivalData, perAgentData, scatterData, seriesGap } from '../web/views/paperFigures.js';
 import {
   changedFields,
   cloneScenario,
   FIELDS,
   fieldOfConfigError,
   PAGE_MAX_STEPS,
+  PAGE_TRACE,
   PAPER_SCENARIO,
   type PaperScenario,
   parseScenario,
+  scenarioArrivals,
   scenarioBatch,
   scenarioParams,
 } from '../web/views/paperScenario.js';
+import { pageTraces } from '../web/views/paperTrace.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 
 /** The URL's hash as a view writes it (ViewState.set drops undefined keys). */
@@ -76,7 +79,7 @@ describe('the scenario in the URL', () => {
     ['R1', '1.5', 'nlp R: must be a number ≥ 0 and ≤ 1 (minimum share of the GPU), got "1.5"'],
     ['P3', '-1', 'reasoning P: must be a number > 0 and ≤ 1e6'],
     ['lambda3', '2e7', 'reasoning λ: must be a number ≥ 0 and ≤ 1e7 (requests/s)'],
-    ['arrivals', 'gamma', 'arrivals: must be one of deterministic, poisson, got "gamma"'],
+    ['arrivals', 'bursty', 'arrivals: must be one of deterministic, poisson, gamma, weibull, mmpp, replay, got "bursty"'],
     ['seed', '-1', `seed: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`],
   ])('%s = %j is refused, naming the field and its range', (key, raw, message) => {
     const { scenario, errors } = parseScenario(new URLSearchParams({ [key]: raw, lmax: key === 'lmax' ? raw : '1000' }));
@@ -105,7 +108,7 @@ describe('the scenario in the URL', () => {
   it('has one field per agent parameter and run setting, each key unique', () => {
     const keys = FIELDS.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(4 * 4 + 4);
+    expect(keys).toHaveLength(4 * 4 + 4 + 5);
   });
 
   it('maps the engine’s ConfigError fields to the form’s', () => {
@@ -113,6 +116,99 @@ describe('the scenario in the URL', () => {
     expect(fieldOfConfigError('fleets[0].agents[0].T')).toBe('T0');
     expect(fieldOfConfigError('lmax')).toBe('lmax');
     expect(fieldOfConfigError('warmup')).toBeUndefined();
+    expect(fieldOfConfigError('fleets[0].agents[1].arrivals.cv', 'gamma')).toBe('cv');
+    expect(fieldOfConfigError('fleets[0].agents[1].arrivals.mmpp', 'mmpp')).toBe('peakRatio');
+    expect(fieldOfConfigError('fleets[0].agents[1].arrivals.trace', 'poisson')).toBe('trace');
+    expect(fieldOfConfigError('fleets[0].agents[1].arrivals.trace', 'replay')).toBe('arrivals');
+  });
+});
+
+describe('the arrival process in the URL', () => {
+  it('round-trips each process with its parameters, and leaves the others’ out of the link', () => {
+    const gamma = { ...cloneScenario(PAPER_SCENARIO), arrivals: 'gamma' as const, cv: 3 };
+    expect(hashOf(gamma).toString()).toBe('view=paper&arrivals=gamma&cv=3');
+    const mmpp = {
+      ...cloneScenario(PAPER_SCENARIO),
+      arrivals: 'mmpp' as const,
+      idc: 50,
+      highFraction: 0.1,
+      peakRatio: 5,
+      trace: PAGE_TRACE,
+    };
+    expect(hashOf(mmpp).toString()).toBe(`view=paper&arrivals=mmpp&idc=50&highFraction=0.1&peakRatio=5&trace=${PAGE_TRACE}`);
+    for (const s of [gamma, mmpp, { ...cloneScenario(PAPER_SCENARIO), arrivals: 'replay' as const, steps: 500 }]) {
+      const back = parseScenario(new URLSearchParams(hashOf(s).toString()));
+      expect(back.errors.size).toBe(0);
+      expect(back.scenario).toEqual(s);
+    }
+    expect(changedFields(mmpp)).toEqual(['arrivals', 'MMPP idc', 'MMPP high fraction', 'MMPP peak ratio', 'follow the Azure trace']);
+    // cv means nothing to Poisson arrivals: not read, not written, not a change
+    const poisson = parseScenario(new URLSearchParams('arrivals=poisson&cv=500'));
+    expect(poisson.errors.size).toBe(0);
+    expect(poisson.scenario.cv).toBe(PAPER_SCENARIO.cv);
+    expect(hashOf({ ...poisson.scenario, cv: 3 }).toString()).toBe('view=paper&arrivals=poisson');
+    expect(changedFields({ ...poisson.scenario, cv: 3 })).toEqual(['arrivals']);
+  });
+
+  it.each([
+    [
+      'arrivals=gamma&cv=500',
+      'cv',
+      'cv: must be a number ≥ 0.05 and ≤ 200 (coefficient of variation of the inter-arrival time), got "500"',
+    ],
+    ['arrivals=weibull&cv=0.01', 'cv', 'cv: must be a number ≥ 0.05 and ≤ 200'],
+    ['arrivals=mmpp&idc=1', 'idc', 'MMPP idc: must be a number > 1 and ≤ 1e6'],
+    [
+      'arrivals=mmpp&highFraction=1',
+      'highFraction',
+      'MMPP high fraction: must be a number > 0 and < 1 (fraction of time in the high state), got "1"',
+    ],
+    ['arrivals=mmpp&peakRatio=0.5', 'peakRatio', 'MMPP peak ratio: must be a number ≥ 1 and ≤ 1000'],
+    [
+      'arrivals=mmpp&peakRatio=6',
+      'peakRatio',
+      'MMPP peak ratio: must be ≥ 1 and ≤ 1/high fraction = 5 (peak ratio × high fraction ≤ 1), got "6"',
+    ],
+    ['arrivals=poisson&trace=other', 'trace', 'follow the Azure trace: must be one of none, azure-llm-2023-conv, got "other"'],
+  ])('%s is refused on its field, naming its range', (hash, key, message) => {
+    const { errors } = parseScenario(new URLSearchParams(hash));
+    expect([...errors.keys()]).toEqual([key]);
+    expect(errors.get(key as never)).toContain(message);
+  });
+
+  it('gives every agent the process’s spec, and the paper’s batch for plain deterministic and Poisson', () => {
+    expect(scenarioArrivals(PAPER_SCENARIO)).toBeUndefined();
+    expect(scenarioArrivals({ ...PAPER_SCENARIO, arrivals: 'poisson' })).toBeUndefined();
+    expect(scenarioArrivals({ ...PAPER_SCENARIO, arrivals: 'gamma', cv: 3 })).toEqual({ process: 'gamma', cv: 3 });
+    expect(scenarioArrivals({ ...PAPER_SCENARIO, arrivals: 'replay' })).toEqual({ process: 'replay', trace: 0 });
+    expect(scenarioArrivals({ ...PAPER_SCENARIO, arrivals: 'poisson', trace: PAGE_TRACE })).toEqual({ process: 'poisson', trace: 0 });
+    expect(() => scenarioBatch({ ...PAPER_SCENARIO, arrivals: 'replay' })).toThrow(/not loaded/);
+  });
+
+  it.each([
+    ['poisson', {}],
+    ['gamma', { cv: 3 }],
+    ['weibull', { cv: 0.5 }],
+    ['mmpp', {}],
+    ['mmpp', { trace: PAGE_TRACE }],
+    ['gamma', { cv: 2, trace: PAGE_TRACE }],
+    ['replay', {}],
+  ] as const)('runs %s %j: series and totals agree, the agents’ IDC from the series is the engine’s', (arrivals, extra) => {
+    const s: PaperScenario = { ...cloneScenario(PAPER_SCENARIO), arrivals, steps: 400, seed: 5, ...extra };
+    const b = scenarioBatch(s, pageTraces());
+    const totals = runBatchCpu(b);
+    const result = summarize(b, totals);
+    const series = runSeriesCpu(b, 0);
+    expect(seriesGap(series, totals, 0)).toBeLessThanOrEqual(SERIES_GAP_F64);
+    const agents = runSummary(b, result, 0).perAgent;
+    agents.forEach((a, i) => {
+      expect(agentIdc(series, i, 1)).toBeCloseTo(a.idc1, 9);
+      expect(Math.max(...arrivalData(series, 1)[i + 1]!.map(Number))).toBe(a.maxArrivals);
+    });
+    expect(result.realizedRate[0]).toBeGreaterThan(0);
+    expect(Number.isFinite(result.idc10[0])).toBe(true);
+    expect(Number.isNaN(agentIdc(series, 0, 300))).toBe(true); // one complete window of 300 steps
+    if (arrivals === 'gamma' && !('trace' in extra)) expect(result.idc1[0]).toBeGreaterThan(1.5); // burstier than Poisson
   });
 });
 

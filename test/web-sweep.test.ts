@@ -6,6 +6,7 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
+import { OPTIONAL_METRICS, RUN_METRICS } from '../src/model/metrics.js';
 import { cellsCsv, csvRecords, parseCellsCsv } from '../src/results/cellsCsv.js';
 import { InputError } from '../src/results/errors.js';
 import { concatFleetRows, fleetRowsFromBatch, type FleetRows, fleetRowsTable, parseFleetArrow } from '../src/results/fleetRows.js';
@@ -17,7 +18,7 @@ import { planUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
 import { checkFile, MAX_BYTES } from '../web/views/sweep/files.js';
 import { latencyChanges, summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
-import { cellsWhere, ecdf, histogram, metricAlong, winner } from '../web/views/sweep/select.js';
+import { cellsWhere, ecdf, histogram, METRIC_INFO, metricAlong, metricTitle, winner } from '../web/views/sweep/select.js';
 import { EXAMPLES, locate, pageStudy, studyHash, studyProblems } from '../web/views/sweep/studyText.js';
 
 const STUDY = {
@@ -257,6 +258,25 @@ describe('chart helpers', () => {
     const cells = cellsWhere(table, { 'fleet.random.load': 1.5 }, ['limit']);
     expect(cells.map((c) => c.cell)).toEqual([2, 3]);
     expect(line.series[0]!.mean).toEqual(cells.map((c) => c.policies[0]!.metrics.avgLatency!.mean));
+  });
+
+  it('every run metric has a label and a unit, the arrival metrics included', () => {
+    for (const m of RUN_METRICS) expect(METRIC_INFO[m], m).toBeDefined();
+    expect(metricTitle('idc10')).toBe('idc10: index of dispersion of the arrivals, 10-step windows (variance/mean)');
+    expect(table.metrics).toEqual(expect.arrayContaining([...RUN_METRICS]));
+  });
+
+  it('an IDC undefined in every run (30 steps: one 100-step window) has null statistics, no line and no winner', () => {
+    expect(OPTIONAL_METRICS.has('idc100')).toBe(true);
+    for (const cell of table.cells) {
+      for (const p of cell.policies) {
+        expect(p.metrics.idc100).toBeNull();
+        expect(p.metrics.idc10!.mean).toBeGreaterThan(0); // three windows of 10 steps: defined
+      }
+      expect(winner(cell, 'idc100')).toBeNull();
+    }
+    const line = metricAlong(table, 'idc100', 'limit', { 'fleet.random.load': 1.5, limit: 'low' });
+    expect(line.series.every((s) => s.mean.every((m) => m === null))).toBe(true);
   });
 
   it('the winner of a cell', () => {

@@ -43,6 +43,14 @@ const seriesPixels = (page: Page): Promise<number[]> =>
     }),
   );
 
+/** A row of the arrival metrics table: agent, realized rate, IDC at 1, 10, 100 steps, max step arrivals. */
+const arrivalRow = (page: Page, agent: string): Promise<string[]> =>
+  page.$$eval(
+    '#arrival-metrics tbody tr',
+    (rows, name) => [...rows.find((r) => r.children[0]?.textContent === name)!.children].map((c) => c.textContent ?? ''),
+    agent,
+  );
+
 /** Types into a field (as a user would) and waits for the view to settle. */
 async function setField(page: Page, key: string, value: string): Promise<string> {
   await page.fill(`#field-${key}`, value);
@@ -52,7 +60,7 @@ async function setField(page: Page, key: string, value: string): Promise<string>
 }
 
 describe('Paper view', () => {
-  it('computes on WebGPU, shows the avgLatency figures of `fleetsim paper --json` and draws the four panels', async () => {
+  it('computes on WebGPU, shows the avgLatency figures of `fleetsim paper --json` and draws the four panels and the arrivals', async () => {
     const page = await site.open('view=paper');
     expect(await settled(page)).toBe('done');
     expect(await page.getAttribute('#backend', 'data-backend')).toBe('gpu');
@@ -61,9 +69,9 @@ describe('Paper view', () => {
     expect(await page.getAttribute('#table-ii', 'tabindex')).toBe('0');
 
     const titles = await page.$$eval('figure.chart figcaption', (caps) => caps.map((c) => c.textContent));
-    expect(titles).toHaveLength(4);
+    expect(titles).toHaveLength(5);
     const pixels = await seriesPixels(page);
-    expect(pixels).toHaveLength(4);
+    expect(pixels).toHaveLength(5);
     for (const n of pixels) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
     // axis titles with units (uPlot draws them in the canvas: read them from each chart's options)
     const axes = await page.$$eval('figure.chart', (figures) =>
@@ -74,7 +82,11 @@ describe('Paper view', () => {
       ['agent', 'throughput served (requests/s)'],
       ['time (s)', 'GPU share g (GPUs)'],
       ['throughput served (requests/s)', 'mean latency ℓ (s)'],
+      ['time (s)', 'arrivals (requests per step)'],
     ]);
+    // deterministic arrivals: each agent's λ every step, an IDC of 0, and none over 100 steps of a 100-step run
+    expect(await arrivalRow(page, 'coordinator')).toEqual(['coordinator', '80.00', '0.000', '0.000', '—', '80']);
+    expect(await page.textContent('#arrival-note')).toContain('two complete windows');
 
     const caption = await page.textContent('#series-note');
     expect(caption).toContain('runSeriesCpu');
@@ -162,6 +174,65 @@ describe('Paper view', () => {
     expect(await settled(page)).toBe('done');
     expect(await latencies(page)).toEqual(PAPER_LATENCIES);
     expect(await hashOf(page)).toBe('#view=paper&alloc=roundRobin');
+  });
+
+  it('runs gamma arrivals at cv 3: the arrivals chart shows bursts, the metrics say so, and a bad cv runs nothing', async () => {
+    const page = await site.open('view=paper&steps=400');
+    expect(await settled(page)).toBe('done');
+    expect(await page.isVisible('#field-cv')).toBe(false); // deterministic: no cv to give
+    await page.selectOption('#field-arrivals', 'gamma');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await page.isVisible('#field-cv')).toBe(true);
+    expect(await page.isVisible('#field-idc')).toBe(false);
+    expect(await setField(page, 'cv', '3')).toBe('done');
+    expect(await hashOf(page)).toBe('#view=paper&steps=400&arrivals=gamma&cv=3');
+    expect(await page.textContent('#panel-arrivals figcaption')).toContain('gamma');
+    const pixels = await seriesPixels(page);
+    for (const n of pixels) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+    const fleet = await arrivalRow(page, 'fleet (all agents)');
+    expect(Number(fleet[1])).toBeGreaterThan(100); // Σλ = 190 requests/s, give or take the bursts
+    expect(Number(fleet[2])).toBeGreaterThan(2); // cv² = 9 in the limit: far burstier than Poisson's 1
+    expect(Number(fleet[4])).toBeGreaterThan(0); // 4 windows of 100 steps
+    expect(Number(fleet[5])).toBeGreaterThan(80);
+    const tables = await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent));
+    expect(tables.join()).not.toContain('NaN');
+    await site.screenshot(page, 'paper-gamma');
+
+    // out of range: the field's error with its range, nothing runs, the link keeps the last good cv
+    await page.fill('#field-cv', '500');
+    await page.press('#field-cv', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-cv')).toBe(
+      'cv: must be a number ≥ 0.05 and ≤ 200 (coefficient of variation of the inter-arrival time), got "500"',
+    );
+    expect(await page.getAttribute('#field-cv', 'aria-invalid')).toBe('true');
+    expect(await hashOf(page)).toBe('#view=paper&steps=400&arrivals=gamma&cv=3');
+    expect(await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(tables);
+
+    // the link reproduces the run
+    const other = await site.open('view=paper&steps=400&arrivals=gamma&cv=3');
+    expect(await settled(other)).toBe('done');
+    expect(await other.inputValue('#field-cv')).toBe('3');
+    expect(await other.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(tables);
+  });
+
+  it('replays the Azure conversation trace, and runs an MMPP following it, from links', async () => {
+    const page = await site.open('view=paper&steps=600&arrivals=replay');
+    expect(await settled(page)).toBe('done');
+    expect(await page.textContent('#arrival-help')).toContain('Azure conversation trace');
+    const fleet = await arrivalRow(page, 'fleet (all agents)');
+    expect(Number(fleet[1])).toBeGreaterThan(0);
+    expect(Number(fleet[3])).toBeGreaterThan(1); // the trace is bursty over 10 s
+    const mmpp = await site.open(`view=paper&steps=600&arrivals=mmpp&idc=50&highFraction=0.1&peakRatio=5&trace=azure-llm-2023-conv`);
+    expect(await settled(mmpp)).toBe('done');
+    expect(await mmpp.inputValue('#field-trace')).toBe('azure-llm-2023-conv');
+    expect(await mmpp.inputValue('#field-peakRatio')).toBe('5');
+    expect(Number((await arrivalRow(mmpp, 'fleet (all agents)'))[2])).toBeGreaterThan(1);
+    await mmpp.fill('#field-peakRatio', '11'); // κ·π_H > 1
+    await mmpp.press('#field-peakRatio', 'Enter');
+    await mmpp.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await mmpp.textContent('#error-peakRatio')).toContain('MMPP peak ratio: must be ≥ 1 and ≤ 1/high fraction = 10');
   });
 
   it('marks an out-of-range value in a link and runs nothing until it is fixed', async () => {

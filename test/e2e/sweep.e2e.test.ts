@@ -101,6 +101,21 @@ const colouredPixels = (page: Page): Promise<number[]> =>
 const message = (page: Page): Promise<string> => page.textContent('section.open .message').then((t) => t ?? '');
 const loadedLine = (page: Page): Promise<string> => page.textContent('#sweep-results .loaded').then((t) => t ?? '');
 
+/**
+ * The cell table's policy columns (after cell, the two axes and fleet runs) shown as — (a metric
+ * undefined in every run) out of all, and whether NaN shows anywhere.
+ */
+const undefinedCells = (page: Page): Promise<{ dashes: number; of: number; nan: boolean }> =>
+  page.evaluate(() => {
+    const table = [...document.querySelectorAll('#sweep-results table.data:not(.winners)')].at(-1)!;
+    const values = [...table.querySelectorAll('tbody tr')].flatMap((tr) => [...tr.children].slice(4).map((td) => td.textContent));
+    return {
+      dashes: values.filter((v) => v === '—').length,
+      of: values.length,
+      nan: /NaN/.test(document.querySelector('#sweep-results')!.textContent ?? ''),
+    };
+  });
+
 /** cells.csv as rows of named fields. */
 function csvRows(text: string): Record<string, string>[] {
   const [header, ...lines] = text.trim().split('\n');
@@ -195,9 +210,9 @@ describe('Sweep view', () => {
     expect(await charts()).toBe(1);
 
     await goTo(page, 'view=paper&backend=cpu');
-    expect(await charts()).toBe(4); // the Bench chart gone, the Paper view's four panels
+    expect(await charts()).toBe(5); // the Bench chart gone, the Paper view's four panels and its arrivals
     await page.selectOption('#alloc-policy', 'static');
-    expect(await charts()).toBe(4);
+    expect(await charts()).toBe(5);
     await goTo(page, 'view=sweep&backend=cpu');
     expect(await charts()).toBe(0);
   });
@@ -223,6 +238,17 @@ describe('Sweep view', () => {
     await openFiles(again, [join(out.gpu, 'summary.json')]);
     expect(await again.$eval('select[data-key="m"]', (s) => (s as HTMLSelectElement).value)).toBe('throughput');
     expect(await again.$eval('select[data-key="at.lmax"]', (s) => (s as HTMLSelectElement).value)).toBe('999');
+
+    // the arrival metrics: labelled; an IDC undefined in every run (60 steps: one 100-step window) shows —
+    await page.selectOption('select[data-key="m"]', 'idc10');
+    expect(await page.textContent('figure.chart figcaption')).toContain('idc10 against fleet.random.load');
+    await page.selectOption('select[data-key="m"]', 'idc100');
+    expect(await page.$eval('select[data-key="m"] option[value="idc100"]', (o) => o.textContent)).toContain('variance/mean');
+    expect(await page.$$eval('figure.chart', (f) => f.length)).toBe(2); // no line chart: nothing to draw
+    expect(await page.textContent('section[data-view="sweep"]')).toContain('No line chart of idc100');
+    const shown = await undefinedCells(page);
+    expect([shown.dashes, shown.nan]).toEqual([shown.of, false]);
+    expect(shown.of).toBeGreaterThanOrEqual(16); // 8 cells × the policies
   });
 
   it('opens cells.csv alone (picked or dropped), and the Arrow files alone', async () => {
@@ -230,6 +256,10 @@ describe('Sweep view', () => {
     await openFiles(page, [join(out.cpu, 'cells.csv')]);
     expect(await loadedLine(page)).toContain('from cells.csv');
     expect(await page.$$eval('table.winners td[data-policy]', (tds) => tds.length)).toBe(8);
+    await page.selectOption('select[data-key="m"]', 'idc100'); // empty in cells.csv: —, never NaN
+    const shown = await undefinedCells(page);
+    expect([shown.dashes, shown.nan]).toEqual([shown.of, false]);
+    expect(shown.of).toBeGreaterThanOrEqual(16); // 8 cells × the policies
     // drag and drop: the same files, dropped on the drop zone
     const dropped = await site.open('view=sweep');
     const at = await generation(dropped);

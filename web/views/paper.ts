@@ -1,7 +1,8 @@
 /**
  * Paper view: the paper's scenario (arXiv 2512.22149) on the page's engine — WebGPU, or the CPU engine
  * in a worker — with Table II beside the paper's figures, per-agent tables, the four panels of its
- * Figure 2, and a form to change the agents, L_max, steps and arrivals. The scenario lives in the URL
+ * Figure 2, the run's arrivals (per agent over time, and their rate and dispersion), and a form to
+ * change the agents, L_max, steps and the arrival process (MODEL-PART4 §4.1–4.2). The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */
@@ -17,7 +18,7 @@ import { dataTable, el, messageBox } from '../lib/dom.js';
 import { type Engine, engineDetail } from '../../src/platform/engine.js';
 import { backendBadge, pageEngine } from '../lib/engine.js';
 import { currentView, readHash, ViewState } from '../lib/url.js';
-import { allocationData, perAgentData, scatterData, seriesGap } from './paperFigures.js';
+import { agentIdc, allocationData, arrivalData, perAgentData, scatterData, seriesGap } from './paperFigures.js';
 import { buildForm } from './paperForm.js';
 import {
   AGENT_NAMES,
@@ -28,9 +29,11 @@ import {
   PAPER_SCENARIO,
   type PaperScenario,
   parseScenario,
+  scenarioArrivals,
   scenarioBatch,
   scenarioParams,
 } from './paperScenario.js';
+import { pageTraces } from './paperTrace.js';
 
 /** One colour per agent for the allocation panel (distinct from the policy colours). */
 const AGENT_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -114,6 +117,64 @@ function agentTable(shown: Shown): HTMLTableElement {
   return table;
 }
 
+/** The windows (steps) of the arrival metrics' indices of dispersion. */
+const IDC_STEPS = [1, 10, 100] as const;
+/** A metric for the tables: fixed digits, or — where it is undefined (NaN). */
+const shownNumber = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+
+/**
+ * The run's arrivals, per agent and for the fleet: realized rate, index of dispersion over 1, 10 and
+ * 100 steps, and the largest step. The same under every policy (arrivals never depend on it): run 0's.
+ */
+function arrivalTable(shown: Shown): HTMLElement {
+  const { result, perPolicy, series, batch } = shown;
+  const warmup = batch.config.warmup ?? 0;
+  const rows = perPolicy[0]!.map((a, i) => [
+    AGENT_NAMES[i]!,
+    a.realizedRate.toFixed(2),
+    shownNumber(a.idc1, 3),
+    ...IDC_STEPS.slice(1).map((w) => shownNumber(agentIdc(series[0]!, i, w, warmup), 3)),
+    a.maxArrivals.toFixed(0),
+  ]);
+  rows.push([
+    'fleet (all agents)',
+    result.realizedRate[0]!.toFixed(2),
+    shownNumber(result.idc1[0]!, 3),
+    shownNumber(result.idc10[0]!, 3),
+    shownNumber(result.idc100[0]!, 3),
+    result.maxStepArrivals[0]!.toFixed(0),
+  ]);
+  const headers = [
+    'agent',
+    'realized rate (requests/s)',
+    ...IDC_STEPS.map((w) => `IDC, ${w}-step windows`),
+    'max step arrivals (requests)',
+  ];
+  const table = dataTable('Arrivals (the same under every policy)', headers, rows);
+  table.id = 'arrival-metrics';
+  const approx = result.approxSteps[0]!;
+  const note = el(
+    'p',
+    { class: 'note', id: 'arrival-note' },
+    'IDC: the variance over the mean of the arrivals in windows of 1, 10 or 100 steps (1 for Poisson); it needs two complete windows of recorded steps and some arrivals, — where it has not.' +
+      (approx > 0 ? ` ${approx} agent-step(s) drew their count with an approximation.` : ''),
+  );
+  return el('div', { class: 'arrival-block' }, table, note);
+}
+
+function arrivalChart(shown: Shown): HTMLElement {
+  const figure = lineChart({
+    title: `Arrivals per step and agent: ${shown.scenario.arrivals}`,
+    x: { label: 'time (s)' },
+    y: { label: 'arrivals (requests per step)', zero: true },
+    series: AGENT_NAMES.map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
+    data: arrivalData(shown.series[0]!, shown.batch.config.dt),
+    ...CHART_SIZE,
+  });
+  figure.id = 'panel-arrivals';
+  return figure;
+}
+
 const policySeries = (points: boolean) => PAPER_POLICIES.map((p) => ({ label: policyLabel(p), color: policyColor(p), points }));
 
 function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
@@ -168,6 +229,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 
   const fillForm = (text: (key: FieldKey) => string): void => {
     for (const [key, control] of form.inputs) control.value = text(key);
+    form.showFor(form.inputs.get('arrivals')!.value);
   };
   /** Marks the fields in `errors` (clearing the others); returns whether the form is valid. */
   const markErrors = (errors: ReadonlyMap<FieldKey, string>): boolean => {
@@ -189,7 +251,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       changed.length === 0
         ? 'This is the paper’s scenario: fleetsim’s figures should equal the MODEL.md column; the paper’s are as printed (rounded).'
         : `Your scenario differs from the paper’s in ${changed.join(', ')}: the paper’s and MODEL.md’s columns are for the paper’s own scenario.`;
-    tables.replaceChildren(tableII(next), agentTable(next));
+    tables.replaceChildren(tableII(next), agentTable(next), arrivalTable(next));
     destroyCharts(panels);
     const perPolicy = next.perPolicy;
     const agentAxis = { label: 'agent', categories: AGENT_NAMES };
@@ -241,10 +303,11 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         data: scatterData(perPolicy),
         ...CHART_SIZE,
       }),
+      arrivalChart(next),
     );
     const name = engine.name === 'gpu' ? 'WebGPU engine' : 'CPU engine (Web Worker)';
     caption.textContent =
-      `Table II, the per-agent table and panels (a), (b), (d): the ${name}. Panel (c): the per-step series of the CPU reference ` +
+      `Table II, the per-agent and arrival tables and panels (a), (b), (d): the ${name}. Panel (c) and the arrivals: the per-step series of the CPU reference ` +
       `engine (runSeriesCpu, in this page), whose step sums agree with the ${name}’s totals to ${next.gap.toExponential(1)} (relative` +
       `${engine.name === 'gpu' ? '; the GPU keeps queues in f32, so long runs with large queues drift further' : ''}). ` +
       'Drag across a chart to zoom in; double-click to zoom out.';
@@ -292,13 +355,14 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   const commit = (): void => {
     clearTimeout(typing);
     const { scenario, errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    form.showFor(scenario.arrivals);
     let batch: Batch | undefined;
     if (errors.size === 0) {
       try {
-        batch = scenarioBatch(scenario);
+        batch = scenarioBatch(scenario, scenarioArrivals(scenario)?.trace === undefined ? undefined : pageTraces());
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        errors.set(fieldOfConfigError(error.field) ?? 'lmax', error.message); // the engine's own limits (backstop)
+        errors.set(fieldOfConfigError(error.field, scenario.arrivals) ?? 'lmax', error.message); // the engine's own limits (backstop)
       }
     }
     if (!markErrors(errors) || !batch) {
@@ -317,7 +381,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 
   form.node.addEventListener('input', () => {
     clearTimeout(typing);
-    const { errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    const { scenario, errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    form.showFor(scenario.arrivals);
     if (!markErrors(errors)) {
       if (!busy) setState('invalid');
       return;

@@ -19,12 +19,43 @@ export function perAgentData(perPolicy: readonly (readonly AgentSummary[])[], me
   return [Array.from({ length: agents }, (_, i) => i), ...perPolicy.map((agentsOf) => agentsOf.map((a) => a[metric]))];
 }
 
+/** Each agent's value of one per-step series (agent-major) at each step; x is the step's start, t·Δt seconds. */
+function perStepData(values: Float64Array, steps: number, agents: number, dt: number): Columns {
+  const x = Array.from({ length: steps }, (_, t) => t * dt);
+  const columns = Array.from({ length: agents }, (_, i) => Array.from(values.subarray(i * steps, (i + 1) * steps)));
+  return [x, ...columns];
+}
+
 /** Panel (c): each agent's share g (GPUs) at each step of one run; x is the step's start, t·Δt seconds. */
 export function allocationData(series: RunSeries, dt: number): Columns {
-  const { steps, agents, share } = series;
-  const x = Array.from({ length: steps }, (_, t) => t * dt);
-  const columns = Array.from({ length: agents }, (_, i) => Array.from(share.subarray(i * steps, (i + 1) * steps)));
-  return [x, ...columns];
+  return perStepData(series.share, series.steps, series.agents, dt);
+}
+
+/** The arrivals panel: each agent's requests arrived in each step (the same under every policy). */
+export function arrivalData(series: RunSeries, dt: number): Columns {
+  return perStepData(series.arrivals, series.steps, series.agents, dt);
+}
+
+/**
+ * Agent i's index of dispersion over windows of w recorded steps (t ≥ warmup), from its per-step
+ * arrivals, as the engines define it (indexOfDispersion in src/model/metrics.ts): the unbiased
+ * variance over the mean of its counts in its complete windows. NaN with fewer than two complete
+ * windows or no arrivals.
+ */
+export function agentIdc(series: RunSeries, i: number, w: number, warmup = 0): number {
+  const windows = Math.floor((series.steps - warmup) / w);
+  if (windows < 2) return NaN;
+  let sum = 0;
+  let sq = 0;
+  for (let k = 0; k < windows; k++) {
+    let count = 0;
+    const start = i * series.steps + warmup + k * w;
+    for (let t = start; t < start + w; t++) count += series.arrivals[t]!;
+    sum += count;
+    sq += count * count;
+  }
+  const mean = sum / windows;
+  return mean > 0 ? Math.max(0, (sq - windows * mean * mean) / (windows - 1)) / mean : NaN;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * The Paper view's form: the agents' T, R, P and λ in a grid (one row per agent), then L_max, steps,
- * arrivals and seed. Each control has an accessible name with its unit and an error span right after
- * it (aria-describedby), filled by the view when the field's text is outside its range.
+ * arrivals and seed, then the arrival process's parameters (only those of the chosen process are
+ * shown). Each control has an accessible name with its unit and an error span right after it
+ * (aria-describedby), filled by the view when the field's text is outside its range.
  */
+import type { ArrivalMode } from '../../src/model/batch.js';
 import { el } from '../lib/dom.js';
-import { AGENT_NAMES, agentFields, type FieldKey, FIELDS, RUN_FIELDS } from './paperScenario.js';
+import { AGENT_NAMES, agentFields, ARRIVAL_FIELDS, type FieldKey, fieldApplies, FIELDS, RUN_FIELDS } from './paperScenario.js';
 
 /** Short column titles of the agents' grid, and the unit each input's accessible name carries. */
 const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
@@ -18,6 +20,11 @@ const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
   steps: 'steps (Δt = 1 s)',
   arrivals: 'arrivals',
   seed: 'seed',
+  cv: 'cv (gamma, weibull)',
+  idc: 'MMPP idc J (> 1)',
+  highFraction: 'MMPP high fraction π_H',
+  peakRatio: 'MMPP peak ratio κ',
+  trace: 'follow the Azure trace',
 };
 
 export interface Form {
@@ -25,6 +32,8 @@ export interface Form {
   inputs: Map<FieldKey, HTMLInputElement | HTMLSelectElement>;
   errors: Map<FieldKey, HTMLElement>;
   reset: HTMLButtonElement;
+  /** Shows the parameter fields of process `arrivals` only (the others are ignored, so hidden). */
+  showFor(arrivals: string): void;
 }
 
 function input(key: FieldKey, accessibleName: string): { control: HTMLInputElement | HTMLSelectElement; error: HTMLElement } {
@@ -33,7 +42,7 @@ function input(key: FieldKey, accessibleName: string): { control: HTMLInputEleme
   const field = FIELDS.find((f) => f.key === key)!;
   const control =
     field.kind === 'choice'
-      ? el('select', attrs, ...field.choices.map((c) => el('option', { value: c }, c)))
+      ? el('select', attrs, ...field.choices.map((c, k) => el('option', { value: c }, field.texts?.[k] ?? c)))
       : el('input', {
           ...attrs,
           type: 'text',
@@ -72,11 +81,35 @@ export function buildForm(): Form {
     ...RUN_FIELDS.map((f) => cell(f.key, RUN_TITLES[f.key] ?? f.label, RUN_TITLES[f.key] ?? f.label)),
     el('div', { class: 'buttons' }, el('button', { type: 'submit' }, 'Run'), reset),
   );
+  const cells = new Map<FieldKey, HTMLElement>();
+  const process = el(
+    'fieldset',
+    { class: 'run-fields arrival-fields' },
+    el('legend', {}, 'Arrival process (every agent)'),
+    ...ARRIVAL_FIELDS.map((f) => {
+      const node = cell(f.key, RUN_TITLES[f.key] ?? f.label, RUN_TITLES[f.key] ?? f.label);
+      cells.set(f.key, node);
+      return node;
+    }),
+    el('p', { class: 'field-help', id: 'arrival-help' }),
+  );
+  const help = process.querySelector('#arrival-help')!;
+  const showFor = (arrivals: string): void => {
+    const mode = arrivals as ArrivalMode;
+    for (const [key, node] of cells) node.hidden = !fieldApplies(key, mode);
+    process.hidden = [...cells.values()].every((node) => node.hidden) && mode !== 'replay';
+    help.textContent =
+      mode === 'replay'
+        ? 'Replay: each agent replays the Azure conversation trace (2023, CC-BY-4.0), thinned or copied to its λ.'
+        : 'Azure trace: the rate follows the Azure conversation trace’s per-second counts, scaled to each agent’s λ.';
+    (help as HTMLElement).hidden = mode !== 'replay' && !fieldApplies('trace', mode);
+  };
   const node = el(
     'form',
     { class: 'params paper-form', novalidate: true, 'aria-label': 'scenario' },
     el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper)'), grid),
     run,
+    process,
   );
-  return { node, inputs, errors, reset };
+  return { node, inputs, errors, reset, showFor };
 }

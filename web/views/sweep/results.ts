@@ -7,6 +7,7 @@
  * Hash keys: m (metric), x (axis of the line chart), gx/gy (axes of the winner grid), pa/pb (the
  * pair), dc (cell of the distribution, or `all`), at.<axis> (value of an axis held fixed).
  */
+import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { StatSummary } from '../../../src/stats/index.js';
 import { destroyCharts, lineChart, policyColor } from '../../lib/charts.js';
@@ -22,6 +23,7 @@ import {
   logAxis,
   logValues,
   METRIC_INFO,
+  UNDEFINED_STAT,
   metricAlong,
   metricTitle,
   winner,
@@ -171,7 +173,11 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
   // ---- charts
   const charts = el('div', { class: 'charts' });
   const notes: string[] = [];
-  if (c.x !== undefined) charts.append(metricFigure(table, c.metric, c.x, c.fixed));
+  if (c.x !== undefined) {
+    const figure = metricFigure(table, c.metric, c.x, c.fixed);
+    if (figure) charts.append(figure);
+    else notes.push(`No line chart of ${c.metric}: it is undefined in every run of these cells (${undefinedWhy(c.metric)}).`);
+  }
   if (c.pb !== undefined) {
     const distribution = changeFigures(loaded, c.pa, c.pb, c.dc);
     charts.append(...distribution.figures);
@@ -199,8 +205,16 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
 const cellLabel = (table: SummaryTable, values: Readonly<Record<string, number | string>>): string =>
   table.axes.map((a) => `${a.name} = ${String(values[a.name])}`).join(', ') || 'the only cell';
 
-function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Record<string, number | string>): HTMLElement {
+/** Why a metric can be undefined in a run (the sweep's statistics leave such runs out). */
+const undefinedWhy = (metric: string): string =>
+  metric.startsWith('idc')
+    ? 'an index of dispersion needs two complete windows of recorded steps and some arrivals'
+    : 'the metric was not recorded';
+
+/** The metric along axis x per policy, or null when no cell there has a value of it (an IDC undefined in every run). */
+function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Record<string, number | string>): HTMLElement | null {
   const line = metricAlong(table, metric, x, fixed);
+  if (line.series.every((s) => s.mean.every((m) => m === null))) return null;
   const info = METRIC_INFO[metric];
   const series = line.series.flatMap((s, i) => {
     const color = policyColor(s.policy, i);
@@ -319,7 +333,8 @@ function winnerGrid(
       const w = cell ? winner(cell, metric) : null;
       const td = tr.insertCell();
       if (!w) {
-        td.textContent = '–';
+        td.textContent = cell ? UNDEFINED_STAT : '–'; // a cell whose runs all leave the metric undefined: —
+        if (cell) td.title = `cell ${cell.cell}: ${metric} is undefined in every run (${undefinedWhy(metric)})`;
         continue;
       }
       const color = policyColor(w.policy, table.policies.indexOf(w.policy));
@@ -363,14 +378,16 @@ function cellTable(table: SummaryTable, metric: string): HTMLTableElement {
     String(cell.fleetRuns),
     ...table.policies.map((p) => {
       const s = cell.policies.find((x) => x.policy === p)?.metrics[metric];
+      if (s === null) return UNDEFINED_STAT; // undefined in every run of the cell (an IDC on too few steps)
       if (!s) return '–';
       const [lo, hi] = s.ci95;
       return lo === null || hi === null ? fmt(s.mean) : `${fmt(s.mean)} ± ${fmt((hi - lo) / 2)}`;
     }),
   ]);
   const more = table.cells.length > 500 ? ` (the first 500 of ${table.cells.length} cells)` : '';
+  const optional = OPTIONAL_METRICS.has(metric as RunMetric) ? `; ${UNDEFINED_STAT}: undefined in every run (${undefinedWhy(metric)})` : '';
   return dataTable(
-    `Mean ${metric}${info ? ` (${info.unit})` : ''} ± the 95 % half-width per cell and policy${more}`,
+    `Mean ${metric}${info ? ` (${info.unit})` : ''} ± the 95 % half-width per cell and policy${more}${optional}`,
     ['cell', ...table.axes.map((a) => a.name), 'fleet runs', ...table.policies],
     rows,
   );

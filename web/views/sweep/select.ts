@@ -23,7 +23,17 @@ export const METRIC_INFO: Readonly<Record<string, { label: string; unit: string;
   served: { label: 'requests served', unit: 'requests', better: 'higher' },
   finalQueue: { label: 'final backlog', unit: 'requests', better: 'lower' },
   meanInSystem: { label: 'mean requests in the system', unit: 'requests', better: 'lower' },
+  // the arrivals (MODEL-PART4 §4.1–4.2): the same under every policy, so a winner grid of them is all ties
+  realizedRate: { label: 'realized arrival rate', unit: 'requests/s', better: 'higher' },
+  idc1: { label: 'index of dispersion of the arrivals, 1-step windows', unit: 'variance/mean', better: 'lower' },
+  idc10: { label: 'index of dispersion of the arrivals, 10-step windows', unit: 'variance/mean', better: 'lower' },
+  idc100: { label: 'index of dispersion of the arrivals, 100-step windows', unit: 'variance/mean', better: 'lower' },
+  maxStepArrivals: { label: 'largest arrivals of one agent-step', unit: 'requests', better: 'lower' },
+  approxSteps: { label: 'agent-steps with an approximated arrival count', unit: 'agent-steps', better: 'lower' },
 };
+
+/** What a cell shows for a metric with no statistics (an IDC undefined in every run of the cell). */
+export const UNDEFINED_STAT = '—';
 
 export const metricTitle = (metric: string): string => {
   const info = METRIC_INFO[metric];
