@@ -63,7 +63,7 @@ const cells = [
 function stat(label: string, metric: string): { mean: number; se: number; n: number } {
   const cell = cells.find((c: CellSummary) => c.values.process === label)!;
   const s = cell.policies[0]!.metrics[metric]!;
-  return { mean: s.mean!, se: s.std! / Math.sqrt(s.n), n: s.n };
+  return { mean: s.mean, se: s.std! / Math.sqrt(s.n), n: s.n };
 }
 
 function expectNear(label: string, est: { mean: number; se: number }, truth: number): void {
