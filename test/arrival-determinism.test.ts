@@ -50,6 +50,8 @@ function traces(): PackedTraces {
     counts,
     first: Uint32Array.of(0, a.length),
     length: Uint32Array.of(a.length, b.length),
+    stepsPerBin: Uint32Array.of(1, 1),
+    serveGen: Uint8Array.of(0, 0),
     meanRate: Float64Array.of(rate(a), rate(b)),
   };
 }

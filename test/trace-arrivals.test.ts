@@ -43,6 +43,8 @@ function packed(counts: Uint32Array, dt = DT): PackedTraces {
     counts,
     first: Uint32Array.of(0),
     length: Uint32Array.of(counts.length),
+    stepsPerBin: Uint32Array.of(1),
+    serveGen: Uint8Array.of(0),
     meanRate: Float64Array.of(total / (counts.length * dt)),
   };
 }
