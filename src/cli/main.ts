@@ -127,6 +127,7 @@ function program(): Command {
       ) => {
         const shard = parseShard(opts.shard);
         const loaded = await loadStudy(file, { seed: opts.seed });
+        for (const note of loaded.notes ?? []) notice(note);
         const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
         try {
           const outcome = await runSweepCommand(file, loaded, backend, {
@@ -187,12 +188,13 @@ function program(): Command {
     .description('check a study file without running it: every problem, one line each')
     .argument('<study>', 'the study file (JSON)')
     .action(async (file: string) => {
-      const { study, cells } = await loadStudy(file);
+      const { study, cells, notes } = await loadStudy(file);
       const units = planUnits(cells);
       const fleetRuns = unitFleetRuns(units, cells);
       process.stdout.write(
         `${file}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n`,
       );
+      for (const note of notes ?? []) process.stdout.write(`${note}\n`);
     });
 
   cli

@@ -110,7 +110,7 @@ function fleetWords(study: Study): string {
 export function monteCarloText(r: MonteCarloResult, study: Study): string {
   const percent = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
   const lines = [
-    `fleetsim montecarlo: ${r.fleets} ${fleetWords(study)} × ${study.policies.length} policies, ${study.arrivals === 'poisson' ? 'Poisson' : 'deterministic'} arrivals, ${r.steps} steps, L_max ${r.lmax} s, seed ${r.seed}`,
+    `fleetsim montecarlo: ${r.fleets} ${fleetWords(study)} × ${study.policies.length} policies, ${study.arrivals === 'poisson' ? 'Poisson' : typeof study.arrivals === 'string' ? study.arrivals : study.arrivals.process} arrivals, ${r.steps} steps, L_max ${r.lmax} s, seed ${r.seed}`,
     `study: ${r.study} (sweeps/montecarlo.json with the options applied; sha256 ${r.studyHash.slice(0, 12)}…)`,
     `backend: ${r.backend}${r.adapter ? ` (${r.adapter})` : ''}; ${r.runs} runs, ${(r.agentSteps / 1e6).toFixed(1)} M agent-steps in ${r.seconds.toFixed(2)} s (${(r.agentSteps / Math.max(r.seconds, 1e-9) / 1e6).toFixed(1)} M agent-steps/s)`,
     '',

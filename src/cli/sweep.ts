@@ -60,7 +60,28 @@ export async function loadStudy(path: string, overrides: StudyOverrides = {}): P
     if (error instanceof StudyError) throw new StudyError(error.problems.map((p) => (p.startsWith(`${path}:`) ? p : `${path}: ${p}`)));
     throw error;
   }
-  return { ...expanded, traces: studyTraces(expanded, path), hash: studyHash(expanded.study) };
+  const traces = studyTraces(expanded, path);
+  return { ...expanded, traces, notes: wrapNotes(expanded, traces), hash: studyHash(expanded.study) };
+}
+
+/**
+ * A note per trace shorter than a cell's run: every agent's copy of it wraps around (cyclically), so
+ * the run sees the trace's pattern more than once (MODEL-PART4 §4.2; never silent).
+ */
+function wrapNotes({ cells }: ExpandedStudy, traces: TraceLibrary): string[] {
+  const notes = new Set<string>();
+  for (const cell of cells) {
+    for (const { name, serveGen } of studyTraceNames(cell.study)) {
+      const { dt, steps } = cell.study;
+      const length = serveGen ? traces.serveGenSteps(name, dt) : traces.counts(name, dt).length;
+      if (steps > length) {
+        notes.add(
+          `note: trace ${JSON.stringify(name)} holds ${length} steps of ${dt} s, fewer than the run's ${steps}: each agent's copy wraps around (the pattern repeats)`,
+        );
+      }
+    }
+  }
+  return [...notes];
 }
 
 /**

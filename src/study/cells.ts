@@ -36,6 +36,8 @@ export interface ExpandedStudy {
   cells: Cell[];
   /** The traces its cells name, loaded (by the CLI: src/cli/sweep.ts loadStudy); absent: none. */
   traces?: TraceLibrary;
+  /** What a user must know before trusting the results (a trace shorter than the run wraps around). */
+  notes?: string[];
 }
 
 type Key = string | number;

@@ -48,6 +48,13 @@ export class TraceLibrary {
     return file.clients.length;
   }
 
+  /** The steps of one client of ServeGen file `name` at Δt = dt (its windows × 600 s / dt). */
+  serveGenSteps(name: string, dt: number): number {
+    this.clients(name);
+    const file = this.serveGen.get(name)!;
+    return Math.round(file.window / dt) * Math.min(...file.clients.map((c) => c.windows.length));
+  }
+
   /**
    * ServeGen client `client` of file `name` as window words (SERVEGEN_WINDOW_WORDS per 600 s window,
    * each 600/Δt steps: Δt must divide the window), and its mean rate over the windows.
