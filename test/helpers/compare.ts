@@ -52,7 +52,7 @@ export function worstFraction(
 ): number {
   let worst = 0;
   for (let i = 0; i < got.length; i++) {
-    if (skip(i)) continue;
+    if (skip(i) || Number.isNaN(expected[i]!)) continue; // an undefined metric (compareColumns checks both are)
     worst = Math.max(worst, Math.abs(got[i]! - expected[i]!) / (tol.abs + tol.rel * Math.abs(expected[i]!)));
   }
   return worst;
