@@ -305,7 +305,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       const recorded = s.steps - s.warmup;
       // The settings, then the windows idc100 gets and the two Gamma CVs of the axis.
       return Promise.resolve(
-        [s.samples, r.agents.min, r.agents.max, r.T, r.load.min, r.load.max, s.steps, s.warmup, recorded, recorded / 100, 2, 4].map(input),
+        [s.samples, r.agents.min, r.agents.max, r.T, r.load.min, r.load.max, s.steps, 1, s.warmup, recorded, recorded / 100, 2, 4].map(
+          input,
+        ),
       );
     },
   },
@@ -342,6 +344,46 @@ export const CHECKS: Readonly<Record<string, Check>> = {
           fig(pct(wins(at('nominal'), 'static', 'roundRobin'))),
         ];
       });
+    },
+  },
+  'bursty-findings': {
+    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('bursty-workloads');
+      const at = (arrivals: string, sees = 'nominal'): CellSummary => cellWith(cells, { arrivals, 'allocator.sees': sees });
+      const mean = (arrivals: string, policy: string, metric = 'avgLatency', sees = 'nominal'): number =>
+        stat(at(arrivals, sees), policy, metric).mean;
+      const nominal = burstyNominalRate();
+      const rateGap = (arrivals: string): number => pct(Math.abs(mean(arrivals, 'static', 'realizedRate') / nominal - 1));
+      const adaptiveWins = BURSTY_PROCESSES.flatMap((a) => SIGNALS_SEEN.map((sees) => wins(at(a, sees), 'adaptive', 'static')));
+      const backlog = (policy: string): number[] => BURSTY_PROCESSES.map((a) => mean(a, policy, 'finalQueue'));
+      const [poisson, , cv4, , replay] = BURSTY_PROCESSES as [string, string, string, string, string];
+      return [
+        // The ranking; what burstiness does to static; adaptive's backlog.
+        fig(mean(cv4, 'static') / mean(poisson, 'static')),
+        input(4),
+        fig(pct(Math.max(...adaptiveWins))),
+        fig(mean(poisson, 'adaptive', 'finalQueue')),
+        fig(mean(poisson, 'static', 'finalQueue')),
+        // The signals.
+        input(2),
+        input(4),
+        fig(mean(cv4, 'adaptive', 'avgLatency', 'observed')),
+        fig(mean(cv4, 'adaptive')),
+        fig(pct(wins(at(cv4, 'observed'), 'adaptive', 'static'))),
+        input(4),
+        fig(mean(cv4, 'adaptive', 'avgLatency', 'ema')),
+        // Equal mean load: the processes but the replay, then the replay.
+        fig(Math.max(...BURSTY_PROCESSES.filter((a) => a !== replay).map(rateGap))),
+        fig(rateGap(replay)),
+        // Run length and L_max.
+        fig(Math.max(...backlog('static'))),
+        fig(Math.min(...backlog('adaptive'))),
+        fig(Math.max(...backlog('adaptive'))),
+        fig(mean(poisson, 'roundRobin')),
+        input(0.05),
+      ];
     },
   },
   'montecarlo-setup': {
