@@ -347,10 +347,11 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   'bursty-findings': {
-    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR',
+    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR (and a copy with "steps": 600)',
     slow: true,
     expect: async (ctx) => {
       const cells = await ctx.study('bursty-workloads');
+      const short = await ctx.study('bursty-workloads', { steps: 600 }); // the run-length comparison
       const at = (arrivals: string, sees = 'nominal'): CellSummary => cellWith(cells, { arrivals, 'allocator.sees': sees });
       const mean = (arrivals: string, policy: string, metric = 'avgLatency', sees = 'nominal'): number =>
         stat(at(arrivals, sees), policy, metric).mean;
@@ -381,6 +382,13 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(Math.max(...backlog('static'))),
         fig(Math.min(...backlog('adaptive'))),
         fig(Math.max(...backlog('adaptive'))),
+        input(1100),
+        input(500),
+        fig(stat(cellWith(short, { arrivals: poisson, 'allocator.sees': 'nominal' }), 'adaptive').mean),
+        fig(mean(poisson, 'adaptive')),
+        fig(stat(cellWith(short, { arrivals: poisson, 'allocator.sees': 'nominal' }), 'static').mean),
+        fig(mean(poisson, 'static')),
+        input(600),
         fig(mean(poisson, 'roundRobin')),
         input(0.05),
       ];
