@@ -19,6 +19,8 @@ import { packageRoot } from '../../src/platform/node.js';
 import type { StatSummary } from '../../src/stats/accumulator.js';
 import type { CellSummary } from '../../src/sweep/aggregate.js';
 import { runSeriesCpu, type RunSeries } from '../../src/cpu/engine.js';
+import { randomStudyFleet } from '../../src/study/fleets.js';
+import type { RandomFleet } from '../../src/study/schema.js';
 import { parseStudyText } from '../../src/study/cells.js';
 import { planUnits } from '../../src/sweep/plan.js';
 import { buildBatch } from '../../src/sweep/run.js';
@@ -140,6 +142,25 @@ async function tableII(ctx: CheckContext, model: boolean): Promise<Expectation[]
     ...PAPER_STD_ROW.map(input),
     ...each((p) => [fig(r[p].crossAgentStd)]),
   ];
+}
+
+// ---- sweeps/bursty-workloads.json ------------------------------------------------------------------
+
+const BURSTY_PROCESSES = ['poisson', 'gamma cv 2', 'gamma cv 4', 'mmpp fit azure', 'azure replay'];
+const SIGNALS_SEEN = ['nominal', 'observed', 'ema'];
+interface BurstyStudy {
+  seed: number;
+  samples: number;
+  steps: number;
+  warmup: number;
+  fleet: { random: RandomFleet };
+}
+/** The mean over the study's fleet samples of the nominal Σ λ_i (the rate every process is meant to keep). */
+function burstyNominalRate(): number {
+  const s = study('bursty-workloads') as unknown as BurstyStudy;
+  let total = 0;
+  for (let k = 0; k < s.samples; k++) total += randomStudyFleet(s.seed, k, s.fleet.random).reduce((sum, a) => sum + a.lambda, 0);
+  return total / s.samples;
 }
 
 const ROBUSTNESS_SCENARIOS = ['baseline', 'demand x3', 'coordinator spike x10, 40-60 s', 'coordinator carries 90 % of the traffic'];
@@ -271,6 +292,105 @@ export const CHECKS: Readonly<Record<string, Check>> = {
           const w = fig(pct(wins(cellWith(cells, { lmax }), 'adaptive', 'roundRobin')));
           return k === 0 ? [w, input(lmax)] : [w, input(lmax)];
         }),
+      ];
+    },
+  },
+  'bursty-setup': {
+    command: 'sweeps/bursty-workloads.json (its settings)',
+    expect: () => {
+      const s = study('bursty-workloads') as unknown as BurstyStudy & {
+        fleet: { random: { agents: { min: number; max: number }; T: number; load: { min: number; max: number } } };
+      };
+      const r = s.fleet.random;
+      const recorded = s.steps - s.warmup;
+      // The settings, then the windows idc100 gets and the two Gamma CVs of the axis.
+      return Promise.resolve(
+        [s.samples, r.agents.min, r.agents.max, r.T, r.load.min, r.load.max, s.steps, 1, s.warmup, recorded, recorded / 100, 2, 4].map(
+          input,
+        ),
+      );
+    },
+  },
+  'bursty-table': {
+    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('bursty-workloads');
+      const nominal = burstyNominalRate();
+      return BURSTY_PROCESSES.flatMap((arrivals) => {
+        const at = (sees: string): CellSummary => cellWith(cells, { arrivals, 'allocator.sees': sees });
+        const base = at('nominal');
+        return [
+          fig(stat(base, 'static', 'realizedRate').mean / nominal),
+          fig(stat(base, 'static', 'idc1').mean),
+          fig(stat(base, 'static', 'idc100').mean),
+          ...meanCi(stat(base, 'static')),
+          fig(stat(base, 'roundRobin').mean),
+          ...SIGNALS_SEEN.flatMap((sees) => meanCi(stat(at(sees), 'adaptive'))),
+        ];
+      });
+    },
+  },
+  'bursty-wins': {
+    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('bursty-workloads');
+      return BURSTY_PROCESSES.flatMap((arrivals) => {
+        const at = (sees: string): CellSummary => cellWith(cells, { arrivals, 'allocator.sees': sees });
+        return [
+          ...SIGNALS_SEEN.map((sees) => fig(pct(wins(at(sees), 'adaptive', 'static')))),
+          ...SIGNALS_SEEN.map((sees) => fig(pct(wins(at(sees), 'adaptive', 'roundRobin')))),
+          fig(pct(wins(at('nominal'), 'static', 'roundRobin'))),
+        ];
+      });
+    },
+  },
+  'bursty-findings': {
+    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR (and a copy with "steps": 600)',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('bursty-workloads');
+      const short = await ctx.study('bursty-workloads', { steps: 600 }); // the run-length comparison
+      const at = (arrivals: string, sees = 'nominal'): CellSummary => cellWith(cells, { arrivals, 'allocator.sees': sees });
+      const mean = (arrivals: string, policy: string, metric = 'avgLatency', sees = 'nominal'): number =>
+        stat(at(arrivals, sees), policy, metric).mean;
+      const nominal = burstyNominalRate();
+      const rateGap = (arrivals: string): number => pct(Math.abs(mean(arrivals, 'static', 'realizedRate') / nominal - 1));
+      const adaptiveWins = BURSTY_PROCESSES.flatMap((a) => SIGNALS_SEEN.map((sees) => wins(at(a, sees), 'adaptive', 'static')));
+      const backlog = (policy: string): number[] => BURSTY_PROCESSES.map((a) => mean(a, policy, 'finalQueue'));
+      const [poisson, , cv4, , replay] = BURSTY_PROCESSES as [string, string, string, string, string];
+      return [
+        // The ranking; what burstiness does to static; adaptive's backlog.
+        fig(mean(cv4, 'static') / mean(poisson, 'static')),
+        input(4),
+        fig(pct(Math.max(...adaptiveWins))),
+        fig(mean(poisson, 'adaptive', 'finalQueue')),
+        fig(mean(poisson, 'static', 'finalQueue')),
+        // The signals.
+        input(2),
+        input(4),
+        fig(mean(cv4, 'adaptive', 'avgLatency', 'observed')),
+        fig(mean(cv4, 'adaptive')),
+        fig(pct(wins(at(cv4, 'observed'), 'adaptive', 'static'))),
+        input(4),
+        fig(mean(cv4, 'adaptive', 'avgLatency', 'ema')),
+        // Equal mean load: the processes but the replay, then the replay.
+        fig(Math.max(...BURSTY_PROCESSES.filter((a) => a !== replay).map(rateGap))),
+        fig(rateGap(replay)),
+        // Run length and L_max.
+        fig(Math.max(...backlog('static'))),
+        fig(Math.min(...backlog('adaptive'))),
+        fig(Math.max(...backlog('adaptive'))),
+        input(1100),
+        input(500),
+        fig(stat(cellWith(short, { arrivals: poisson, 'allocator.sees': 'nominal' }), 'adaptive').mean),
+        fig(mean(poisson, 'adaptive')),
+        fig(stat(cellWith(short, { arrivals: poisson, 'allocator.sees': 'nominal' }), 'static').mean),
+        fig(mean(poisson, 'static')),
+        input(600),
+        fig(mean(poisson, 'roundRobin')),
+        input(0.05),
       ];
     },
   },

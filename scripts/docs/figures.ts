@@ -47,8 +47,11 @@ export const unsourced = (value: number, why: string): Expectation => ({ kind: '
 export interface CheckContext {
   /** `fleetsim paper --json --backend cpu [--lmax L]`. */
   paper(lmax?: number): Promise<PaperResult>;
-  /** `fleetsim sweep sweeps/<name>.json --backend cpu`: summary.json's cells. */
-  study(name: string): Promise<CellSummary[]>;
+  /**
+   * `fleetsim sweep sweeps/<name>.json --backend cpu`: summary.json's cells; with `overrides`, of the
+   * study with those fields set (as `fleetsim montecarlo --steps N` sets them).
+   */
+  study(name: string, overrides?: Readonly<Record<string, number>>): Promise<CellSummary[]>;
   /** A run on the GPU engine (the docs' lavapipe figures); throws without an adapter. */
   gpu(): Promise<Engine>;
 }

@@ -55,9 +55,10 @@ export function makeContext(): CheckContext & { close(): void } {
       if (!papers.has(lmax)) papers.set(lmax, runPaper(cpuEngine(1), { lmax, steps: PAPER_CONFIG.steps }));
       return papers.get(lmax)!;
     },
-    study: (name) => {
-      if (!studies.has(name)) studies.set(name, runStudy(name, engine()));
-      return studies.get(name)!;
+    study: (name, overrides = {}) => {
+      const key = `${name} ${JSON.stringify(overrides)}`;
+      if (!studies.has(key)) studies.set(key, runStudy(name, engine(), overrides));
+      return studies.get(key)!;
     },
     gpu: () => (gpu ??= openEngine('gpu', () => undefined)),
     close: () => {
