@@ -78,7 +78,7 @@ function syntheticTraces(): PackedTraces {
   for (let t = 0; t < counts.length; t++) counts[t] = ((t * 7919) % 13) + (t % 50 < 8 ? 25 : 0) + (t % 97 === 3 ? 60 : 0);
   const first = [0, lengths[0]!];
   const meanRate = lengths.map((L, k) => counts.subarray(first[k], first[k]! + L).reduce((a, b) => a + b, 0) / (L * 0.1));
-  const client = new TraceLibrary(new Map(), new Map([['synthetic', SERVEGEN]])).pack(['synthetic#0'], 0.1);
+  const client = new TraceLibrary(new Map(), new Map([['synthetic', SERVEGEN]])).pack(['synthetic#0'], 0.1, STEPS);
   const all = new Uint32Array(counts.length + client.counts.length);
   all.set(counts);
   all.set(client.counts, counts.length);

@@ -63,9 +63,9 @@ describe('study validation', () => {
     ['unknown field', { ...base, stepz: 3 }, ['stepz: unknown field']],
     ['warmup ≥ steps', { ...base, warmup: 20 }, ['warmup: must be < steps (20)']],
     [
-      'exponential work needs Poisson',
+      'exponential work needs a counting process',
       { ...base, arrivals: 'deterministic', work: 'exponential' },
-      ['work: exponential work needs arrivals: "poisson"'],
+      ['work: exponential work needs arrivals that count requests (not deterministic)'],
     ],
     [
       'distribution bounds',
@@ -127,7 +127,7 @@ describe('study validation', () => {
     const json = { name: 't', fleet: { agents: [{ T: 0, R: 0, P: 1, lambda: 1 }] }, dt: 0, arrivals: 'bursty' };
     expect(problems(json)).toEqual([
       'fleet.agents[0].T: must be > 0, got 0',
-      'arrivals: must be one of "deterministic", "poisson", got "bursty"',
+      'arrivals: must be "deterministic" or "poisson" or "gamma" or "weibull" or "mmpp" or "replay" or "servegen" or an object, got "bursty"',
       'dt: must be > 0, got 0',
     ]);
   });

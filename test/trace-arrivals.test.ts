@@ -25,7 +25,7 @@ import type { PackedTraces } from '../src/random/arrivals.js';
 import { DrawStream, seedKey } from '../src/random/philox.js';
 import { replayCopies, traceCount, traceOffset, traceSpan, traceWraps } from '../src/random/replay.js';
 import { encodeBins, TRACE_FORMAT, TRACE_VERSION, type Trace } from '../src/traces/format.js';
-import { TraceLibrary } from '../src/traces/library.js';
+import { runRate, TraceLibrary } from '../src/traces/library.js';
 
 const SEED = 424242;
 const [K0, K1] = seedKey(SEED);
@@ -158,7 +158,7 @@ describe('replay at κ = 1 reproduces the trace exactly', () => {
     const dt = 0.02;
     const j = 20;
     const library = new TraceLibrary(new Map([['fine', trace]]));
-    const p = library.pack(['fine'], dt);
+    const p = library.pack(['fine'], dt, 300); // a run as long as the trace: its mean is the plain mean
     expect(p.length[0]).toBe(300);
     for (let t = 0; t < 300; t++) expect(p.counts[t], `step ${t}`).toBe(fine.slice(t * j, (t + 1) * j).reduce((a, b) => a + b, 0));
     expect(p.meanRate[0]).toBe(bins.length / 6);
@@ -177,6 +177,24 @@ describe('replay at κ = 1 reproduces the trace exactly', () => {
         expect(totals.arrivedSum[rep * 4 + i]).toBe(fine.slice(o * j, (o + steps) * j).reduce((a, b) => a + b, 0));
       }
     }
+  });
+
+  it("a trace's run rate is its mean over the offsets a run can draw and its recorded steps (κ = λ/ρ̄ keeps the load)", () => {
+    // Brute force: every offset the engine can draw (traceSpan), every recorded step.
+    for (const [steps, warmup] of [
+      [50, 0],
+      [200, 30],
+      [L, 0],
+      [L + 40, 10],
+    ] as const) {
+      const span = traceSpan(L, steps);
+      let total = 0;
+      for (let o = 0; o < span; o++) for (let t = warmup; t < steps; t++) total += counts[(o + t) % L]!;
+      const expected = total / (span * (steps - warmup));
+      expect(runRate(counts, steps, warmup)).toBeCloseTo(expected, 12);
+    }
+    // A run that wraps draws every offset: the plain mean.
+    expect(runRate(counts, L + 1)).toBeCloseTo(counts.reduce((a, b) => a + b, 0) / L, 12);
   });
 
   it('averaging C(t) over all L cyclic offsets gives exactly ρ̄·Δt, at every step', () => {

@@ -95,7 +95,7 @@ export function buildBatch(
     }
   }
   const policies = first.policies.map((p) => POLICY[p]);
-  const packed = packFleets(fleets, streams, traces.pack(names, first.dt));
+  const packed = packFleets(fleets, streams, traces.pack(names, first.dt, first.steps, first.warmup));
   const batch = makeBatch(packed, crossRuns(fleets.length, policies, first.replicates), simConfig(first));
   return {
     units,

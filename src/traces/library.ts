@@ -12,12 +12,35 @@ import { ConfigError } from '../model/errors.js';
 import type { MmppSpec } from '../model/batch.js';
 import { type PackedTraces, SERVEGEN_WINDOW_WORDS } from '../random/arrivals.js';
 import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
+import { traceSpan } from '../random/replay.js';
 import { fitMmpp } from './fit.js';
 import { binCounts, type Trace } from './format.js';
 import type { ServeGenTrace } from './servegen.js';
 
 /** A ServeGen client's name in a batch's traces: `<file>#<client index>`. */
 export const serveGenClientName = (name: string, client: number): string => `${name}#${client}`;
+
+/**
+ * The mean of a per-step series x[0 … S) as a run sees it: over its recorded steps t ∈ [warmup, steps)
+ * and its offsets o, uniform over [0, traceSpan(S, steps)) (src/random/replay.ts), of x[(o + t) mod S].
+ * A run that fits in the trace draws its offsets from the starts that need no wrap-around, which
+ * reach the middle of the trace more often than its ends; a run that wraps draws every offset, and
+ * sees the plain mean. Summed with prefix sums: O(S).
+ */
+export function runRate(x: ArrayLike<number>, steps: number, warmup = 0): number {
+  const length = x.length;
+  const span = traceSpan(length, steps);
+  if (span === length) {
+    let total = 0;
+    for (let j = 0; j < length; j++) total += x[j]!;
+    return total / length; // every offset: each step sees every bin once
+  }
+  const prefix = new Float64Array(length + 1);
+  for (let j = 0; j < length; j++) prefix[j + 1] = prefix[j]! + x[j]!;
+  let total = 0;
+  for (let o = 0; o < span; o++) total += prefix[o + steps]! - prefix[o + warmup]!;
+  return total / (span * (steps - warmup));
+}
 
 /** The bin width of the MMPP fit to a trace's dispersion curve, seconds (its windows run from 1 s to 600 s). */
 export const FIT_BIN_WIDTH = 1;
@@ -123,14 +146,26 @@ export class TraceLibrary {
 
   /**
    * The traces `names` at Δt = dt, concatenated, in that order (the agents' trace indices): request
-   * traces by name, ServeGen clients as serveGenClientName(file, client).
+   * traces by name, ServeGen clients as serveGenClientName(file, client). Each trace's mean rate is
+   * the one a run of `steps` steps (recorded from `warmup` on) sees: runRate, so κ = λ/ρ̄ keeps the
+   * agent's mean rate λ whatever the part of the trace its offsets can reach.
    */
-  pack(names: readonly string[], dt: number): PackedTraces {
+  pack(names: readonly string[], dt: number, steps: number, warmup = 0): PackedTraces {
     const all = names.map((name) => {
       const client = /^(.*)#(\d+)$/.exec(name);
-      if (client !== null) return { ...this.windows(client[1]!, Number(client[2]), dt), serveGen: true };
+      if (client !== null) {
+        const windows = this.windows(client[1]!, Number(client[2]), dt);
+        const rates = new Float64Array(windows.words.length / SERVEGEN_WINDOW_WORDS);
+        const floats = new Float32Array(windows.words.buffer, windows.words.byteOffset, windows.words.length);
+        rates.forEach((_, w) => (rates[w] = floats[w * SERVEGEN_WINDOW_WORDS + 1]!));
+        const perStep = Float64Array.from(
+          { length: rates.length * windows.stepsPerBin },
+          (_, t) => rates[Math.floor(t / windows.stepsPerBin)]!,
+        );
+        return { ...windows, serveGen: true, meanRate: runRate(perStep, steps, warmup) };
+      }
       const counts = this.counts(name, dt);
-      return { words: counts, stepsPerBin: 1, serveGen: false, meanRate: counts.reduce((n, x) => n + x, 0) / (counts.length * dt) };
+      return { words: counts, stepsPerBin: 1, serveGen: false, meanRate: runRate(counts, steps, warmup) / dt };
     });
     const counts = new Uint32Array(all.reduce((n, c) => n + c.words.length, 0));
     const first = new Uint32Array(names.length);

@@ -322,7 +322,7 @@ export function scenarioBatch(s: PaperScenario, library?: TraceLibrary): Batch {
   let traces = NO_TRACES;
   if (arrivals?.trace !== undefined) {
     if (!library) throw new ConfigError('arrivals', `the ${s.arrivals} process needs the trace ${PAGE_TRACE}, which is not loaded`);
-    traces = library.pack([PAGE_TRACE], config.dt);
+    traces = library.pack([PAGE_TRACE], config.dt, config.steps);
   }
   return makeBatch(packFleets([{ agents }], undefined, traces), crossRuns(1, policies, 1), config);
 }
