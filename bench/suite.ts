@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmark suite (src/bench/suite.ts, also `fleetsim bench`) with its options
  * from the command line.
  *
- *   npm run bench -- [--budget SECONDS] [--repeats N] [--quick] [--out DIR]
+ *   npm run bench -- [--budget SECONDS] [--repeats N] [--quick] [--out DIR] [--workloads A,B,prefix*]
  */
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, runBenchSuite } from '../src/bench/suite.js';
@@ -13,7 +13,14 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: String(BENCH_DEFAULTS.repeats) },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
+    workloads: { type: 'string' },
   },
 });
 
-await runBenchSuite({ budget: Number(args.budget), repeats: Number(args.repeats), quick: args.quick, out: args.out });
+await runBenchSuite({
+  budget: Number(args.budget),
+  repeats: Number(args.repeats),
+  quick: args.quick,
+  out: args.out,
+  workloads: args.workloads?.split(',').filter((w) => w !== ''),
+});

@@ -1,6 +1,7 @@
 /** The bench result file's schema (src/results/benchFile.ts) and the Bench view's series (web/views/bench/series.ts). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ARRIVAL_WORKLOADS } from '../src/bench/workloads.js';
 import { BenchFileError, parseBenchFile } from '../src/results/benchFile.js';
 import { speedups, throughputSeries, workloadsOf } from '../web/views/bench/series.js';
 
@@ -9,8 +10,40 @@ const quick = readFileSync('test/fixtures/bench-suite-quick.json', 'utf8');
 describe('bench result files', () => {
   it('reads a file written by npm run bench', () => {
     const file = parseBenchFile(quick);
-    expect(workloadsOf(file)).toEqual(['paper-static', 'paper-roundRobin', 'paper-adaptive', 'random16', 'random64']);
+    expect(workloadsOf(file)).toEqual([
+      'paper-static',
+      'paper-roundRobin',
+      'paper-adaptive',
+      'random16',
+      'random64',
+      ...ARRIVAL_WORKLOADS.map((w) => w.name),
+    ]);
     expect(file.environment.adapter?.vendor).toBe('mesa');
+  });
+
+  it('costs each arrival workload against Poisson on every backend', () => {
+    const file = parseBenchFile(quick);
+    const backends = [...new Set(file.measurements.filter((m) => m.workload === 'paper-static').map((m) => m.backend))].filter(
+      (b) => b !== 'numpy',
+    );
+    expect(file.arrivalCost?.map((c) => `${c.workload} ${c.backend}`)).toEqual(
+      ARRIVAL_WORKLOADS.flatMap((w) => backends.map((b) => `${w.name} ${b}`)),
+    );
+    for (const c of file.arrivalCost!) {
+      const at = (w: string) => file.measurements.find((m) => m.workload === w && m.backend === c.backend && m.fleets === c.fleets)!;
+      expect(c.baseline).toBe('paper-static');
+      expect(c.relativeCost).toBeCloseTo(at('paper-static').agentStepsPerSecond / at(c.workload).agentStepsPerSecond, 12);
+    }
+  });
+
+  it('reads files from before the arrival workloads (no arrivals, no arrivalCost)', () => {
+    const old = JSON.parse(quick) as { arrivalCost?: unknown; measurements: { workload: string; arrivals?: string }[] };
+    delete old.arrivalCost;
+    old.measurements = old.measurements.filter((m) => !m.workload.startsWith('paper-static-'));
+    for (const m of old.measurements) delete m.arrivals;
+    const file = parseBenchFile(JSON.stringify(old));
+    expect(file.arrivalCost).toBeUndefined();
+    expect(workloadsOf(file)).toEqual(['paper-static', 'paper-roundRobin', 'paper-adaptive', 'random16', 'random64']);
   });
 
   it('names the fields that do not fit', () => {

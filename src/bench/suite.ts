@@ -4,7 +4,11 @@
  *
  * - Workloads: the paper's 4-agent fleet with Poisson arrivals under each policy, 1,000 steps; random
  *   fleets of exactly 16 and 64 agents (all three policies); fleet counts from 100 upward by ×10 until
- *   a backend's run takes longer than the time budget.
+ *   a backend's run takes longer than the time budget. The arrival workloads (MODEL-PART4 §4.1–4.2:
+ *   paper fleet under static with gamma cv 2 and 4, weibull cv 2, MMPP, Azure-trace replay and
+ *   trace-modulated Poisson, same mean load) grow only while the next size's run (10× this one) fits
+ *   the budget, and each is costed per agent-step against paper-static (Poisson) at the same fleet
+ *   count: `arrivalCost` in the file.
  * - Backends, interleaved run by run so that machine drift hits all alike: the GPU engine (whatever
  *   adapter Dawn finds), the CPU reference on one thread, the CPU reference on all cores (when the
  *   worker pool is available), and the NumPy peer (bench/peers/numpy_peer.py, paper workloads only),
@@ -15,7 +19,7 @@
  * - Scaling: time against fleets, steps and agents with the fitted log-log exponent.
  * - Results: a table on the terminal and bench/results/<date>-<host>.json with the raw samples.
  *
- *   npm run bench -- [--budget SECONDS] [--repeats N] [--quick] [--out DIR]     (or: fleetsim bench …)
+ *   npm run bench -- [--budget SECONDS] [--repeats N] [--quick] [--out DIR] [--workloads A,B]     (or: fleetsim bench …)
  *
  * @example
  *   const file = await runBenchSuite({ budget: 20, repeats: 3, quick: true }); // prints as it goes; returns the file written
@@ -33,9 +37,11 @@ import { summarize } from '../model/metrics.js';
 import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
 import { cpuEngine } from '../platform/nodeEngine.js';
 import { openNodeGpu, packageRoot, packageVersion } from '../platform/node.js';
-import type { BenchFile } from '../results/benchFile.js';
+import type { ArrivalCost, BenchFile } from '../results/benchFile.js';
+import { TraceLibrary } from '../traces/library.js';
+import { loadTrace } from '../traces/load.js';
 import { benchAllocator } from './allocator.js';
-import { agentStepsOf, makeWorkloadBatch, randomOf, type Workload, WORKLOADS } from './workloads.js';
+import { agentStepsOf, BENCH_TRACE, makeWorkloadBatch, randomOf, type Workload, WORKLOADS } from './workloads.js';
 
 export interface BenchSuiteOptions {
   /** Seconds: a backend stops growing a workload once one run takes longer (default 20). */
@@ -46,6 +52,8 @@ export interface BenchSuiteOptions {
   quick?: boolean;
   /** Directory of the results file (default bench/results). */
   out?: string | undefined;
+  /** Only these workloads (names; a trailing * matches a prefix), and no scaling or allocator runs. */
+  workloads?: readonly string[] | undefined;
 }
 
 /** The options' defaults, for the scripts' and the CLI's help. */
@@ -60,6 +68,7 @@ interface Backend {
 
 interface Measurement {
   workload: string;
+  arrivals?: string;
   backend: string;
   fleets: number;
   steps: number;
@@ -143,7 +152,7 @@ function checkPeer(policy: PolicyName, fleets: number, steps: number): string {
 // ---- measuring ---------------------------------------------------------------------------------------
 
 function record(
-  w: string,
+  w: Workload,
   backend: string,
   batch: Batch | { fleets: number; steps: number; agentSteps: number; runs: number },
   seconds: number[],
@@ -155,7 +164,8 @@ function record(
   const agentSteps = isBatch ? agentStepsOf(batch) : batch.agentSteps;
   const fleetRuns = isBatch ? batch.runs.count : batch.runs;
   return {
-    workload: w,
+    workload: w.name,
+    ...(w.label === undefined ? {} : { arrivals: w.label }),
     backend,
     fleets: isBatch ? batch.fleets.count : batch.fleets,
     steps: isBatch ? batch.config.steps : batch.steps,
@@ -180,7 +190,7 @@ function gpuBytes(batch: Batch, engine: GpuEngine): number {
 function line(m: Measurement): string {
   const min = Math.min(...m.seconds);
   const max = Math.max(...m.seconds);
-  return `${m.workload.padEnd(18)}${m.backend.padEnd(10)}${String(m.fleets).padStart(8)}${(m.agentStepsPerSecond / 1e6).toFixed(1).padStart(10)}${m.fleetRunsPerSecond.toFixed(0).padStart(12)}   ${m.median.toFixed(3)} s [${min.toFixed(3)}, ${max.toFixed(3)}]`;
+  return `${m.workload.padEnd(26)}${m.backend.padEnd(10)}${String(m.fleets).padStart(8)}${(m.agentStepsPerSecond / 1e6).toFixed(1).padStart(10)}${m.fleetRunsPerSecond.toFixed(0).padStart(12)}   ${m.median.toFixed(3)} s [${min.toFixed(3)}, ${max.toFixed(3)}]`;
 }
 
 /** Fits log(y) = a + b·log(x) by least squares; returns b. */
@@ -204,6 +214,15 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
   const REPEATS = options.repeats ?? BENCH_DEFAULTS.repeats;
   const QUICK = options.quick ?? false;
   const STEPS = QUICK ? 200 : 1000;
+  const only = options.workloads;
+  const selected = (name: string): boolean =>
+    only === undefined || only.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const workloads = WORKLOADS.filter((w) => selected(w.name));
+  if (workloads.length === 0)
+    throw new Error(`no workload matches ${only?.join(', ')}; the workloads: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+  const traces = new TraceLibrary(
+    new Map(workloads.some((w) => w.trace !== undefined) ? [[BENCH_TRACE, loadTrace(BENCH_TRACE, 'trace')]] : []),
+  );
   const started = new Date();
   const cold = await coldStartGpu();
   const backends: Backend[] = [];
@@ -233,15 +252,18 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
   console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${PAPER_POLICIES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
 
   console.log(
-    `\n${'workload'.padEnd(18)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`,
+    `\n${'workload'.padEnd(26)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`,
   );
   const measurements: Measurement[] = [];
-  for (const w of WORKLOADS) {
+  for (const w of workloads) {
     const active = new Set(backends.map((b) => b.name));
     let numpyActive = w.numpy !== undefined && !peerChecks[w.numpy]!.startsWith('unavailable');
+    // The arrival workloads cost up to ~100× Poisson per agent-step (the CPU's f32 Gamma draws):
+    // they stop before a run would pass the budget, and the quick mode runs them once, small.
+    const costly = w.baseline !== undefined;
     for (let fleets = 100; active.size > 0 || numpyActive; fleets *= 10) {
-      if (fleets > (QUICK ? (w.numpy ? 10_000 : 1000) : 1_000_000)) break;
-      const batch = makeWorkloadBatch(w, fleets, STEPS);
+      if (fleets > (QUICK ? (w.numpy ? 10_000 : costly ? 100 : 1000) : 1_000_000)) break;
+      const batch = makeWorkloadBatch(w, fleets, STEPS, traces);
       const running = backends.filter((b) => active.has(b.name));
       const samples = new Map<string, number[]>(running.map((b) => [b.name, []]));
       const numpySamples: number[] = [];
@@ -258,13 +280,13 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
         }
       }
       for (const b of running) {
-        const m = record(w.name, b.name, batch, samples.get(b.name)!, b.bytes?.(batch));
+        const m = record(w, b.name, batch, samples.get(b.name)!, b.bytes?.(batch));
         measurements.push(m);
         console.log(line(m));
-        if (m.median > BUDGET) active.delete(b.name);
+        if (m.median * (costly ? 10 : 1) > BUDGET) active.delete(b.name);
       }
       if (numpyActive && numpySamples.length > 0) {
-        const m = record(w.name, 'numpy', { fleets, steps: STEPS, agentSteps: agentStepsOf(batch), runs: batch.runs.count }, numpySamples);
+        const m = record(w, 'numpy', { fleets, steps: STEPS, agentSteps: agentStepsOf(batch), runs: batch.runs.count }, numpySamples);
         measurements.push(m);
         console.log(line(m));
         if (m.median > BUDGET) numpyActive = false;
@@ -272,14 +294,46 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     }
   }
 
+  // Each arrival workload's cost per agent-step against its Poisson baseline, per backend, at the
+  // largest fleet count both were measured at.
+  const arrivalCost: ArrivalCost[] = [];
+  for (const w of workloads) {
+    if (w.baseline === undefined) continue;
+    for (const b of backends) {
+      const mine = measurements.filter((m) => m.workload === w.name && m.backend === b.name);
+      const base = (f: number): Measurement | undefined =>
+        measurements.find((m) => m.workload === w.baseline && m.backend === b.name && m.fleets === f && m.steps === STEPS);
+      const at = mine.filter((m) => base(m.fleets) !== undefined).at(-1);
+      if (!at) continue;
+      const poisson = base(at.fleets)!;
+      arrivalCost.push({
+        workload: w.name,
+        arrivals: w.label ?? w.name,
+        baseline: w.baseline,
+        backend: b.name,
+        fleets: at.fleets,
+        agentStepsPerSecond: at.agentStepsPerSecond,
+        baselineAgentStepsPerSecond: poisson.agentStepsPerSecond,
+        relativeCost: poisson.agentStepsPerSecond / at.agentStepsPerSecond,
+      });
+    }
+  }
+  if (arrivalCost.length > 0) {
+    console.log('\ncost per agent-step against Poisson (same fleets, same mean load):');
+    for (const c of arrivalCost)
+      console.log(
+        `  ${c.workload.padEnd(26)}${c.backend.padEnd(8)}${String(c.fleets).padStart(8)}${(c.agentStepsPerSecond / 1e6).toFixed(3).padStart(10)} M a-s/s${c.relativeCost.toFixed(1).padStart(8)}× (${c.arrivals})`,
+      );
+  }
+
   // Scaling: fleets (from the sweep above), steps and agents, per backend.
   const scaling: Record<string, Record<string, number>> = {};
-  for (const b of [...backends.map((x) => x.name), 'numpy']) {
+  for (const b of only === undefined ? [...backends.map((x) => x.name), 'numpy'] : []) {
     const byFleets = measurements.filter((m) => m.workload === 'paper-static' && m.backend === b && m.fleets >= 1000);
     if (byFleets.length >= 2) (scaling[b] ??= {}).fleets = exponent(byFleets.map((m) => [m.fleets, m.median]));
   }
   const stepsFleets = QUICK ? 1000 : 10_000;
-  for (const b of backends) {
+  for (const b of only === undefined ? backends : []) {
     const bySteps: [number, number][] = [];
     for (const steps of [250, 500, 1000, 2000]) {
       const batch = makeWorkloadBatch(WORKLOADS[0]!, stepsFleets, QUICK ? steps / 5 : steps);
@@ -307,7 +361,7 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     );
 
   // The allocator alone.
-  const allocator = await benchAllocator(cold.gpu?.device ?? null, QUICK);
+  const allocator = only === undefined ? await benchAllocator(cold.gpu?.device ?? null, QUICK) : [];
   console.log('\none allocation (adaptive) over N agents, median µs: N, cpu, gpu (dispatch + readback)');
   for (const a of allocator)
     console.log(
@@ -342,9 +396,9 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     node: process.version,
     fleetsim: packageVersion(),
     adapter,
-    options: { budget: BUDGET, repeats: REPEATS, quick: QUICK, steps: STEPS },
+    options: { budget: BUDGET, repeats: REPEATS, quick: QUICK, steps: STEPS, ...(only === undefined ? {} : { workloads: only.join(',') }) },
   };
-  const output: BenchFile = { environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios };
+  const output: BenchFile = { environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios, arrivalCost };
   await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
   pool?.close();

@@ -1,18 +1,31 @@
 /**
  * The benchmark's workloads, shared by the suite (src/bench/suite.ts: `npm run bench`, `fleetsim bench`) and the page's Bench view:
  * the paper's 4-agent fleet under each policy, and random fleets of exactly 16 and 64 agents under all
- * three, with Poisson arrivals. Browser-safe (imports nothing from Node).
+ * three, with Poisson arrivals; and the paper fleet under static with the bursty and trace arrival
+ * processes of MODEL-PART4 §4.1–4.2 at the same mean load (every agent keeps its λ), each costed against
+ * its Poisson `baseline` (paper-static). Browser-safe (imports nothing from Node): the trace workloads
+ * take the loaded traces as a TraceLibrary.
  */
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
+import { type ArrivalSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../model/paper.js';
 import { POLICY, PAPER_POLICIES, type PolicyName } from '../model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleet } from '../model/randomFleets.js';
+import { NO_TRACES } from '../random/arrivals.js';
+import type { TraceLibrary } from '../traces/library.js';
 
 export interface Workload {
   name: string;
   policies: PolicyName[];
   fleet(index: number): FleetSpec;
   numpy?: PolicyName; // the NumPy peer implements the paper fleet only
+  /** Every agent's arrival process (absent: the batch's Poisson arrivals). */
+  arrivals?: ArrivalSpec;
+  /** The shipped trace the arrivals name (trace index 0): such a workload needs a TraceLibrary. */
+  trace?: string;
+  /** The Poisson workload of the same fleets and mean load that its cost per agent-step is measured against. */
+  baseline?: string;
+  /** The arrivals in words, for the tables. */
+  label?: string;
 }
 
 const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
@@ -23,16 +36,53 @@ export const randomOf =
   (index: number): FleetSpec =>
     randomFleet(1, index, { ...DEFAULT_RANDOM_FLEETS, agents: [n, n] });
 
-export const WORKLOADS: Workload[] = [
-  ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p })),
-  { name: 'random16', policies: [...PAPER_POLICIES], fleet: randomOf(16) },
-  { name: 'random64', policies: [...PAPER_POLICIES], fleet: randomOf(64) },
+/** The shipped trace of the trace workloads. */
+export const BENCH_TRACE = 'azure-llm-2023-conv';
+
+/** The MMPP of the bursty workload (MODEL-PART4 §4.1): J = 20, π_H = 0.2, κ = 3. */
+const BENCH_MMPP = { idc: 20, highFraction: 0.2, peakRatio: 3 } as const;
+
+const bursty = (suffix: string, label: string, arrivals: ArrivalSpec, trace?: string): Workload => ({
+  name: `paper-static-${suffix}`,
+  policies: ['static'],
+  fleet: () => paperFleet,
+  arrivals,
+  ...(trace === undefined ? {} : { trace }),
+  baseline: 'paper-static',
+  label,
+});
+
+/** The arrival-process workloads: the paper fleet under static, each against paper-static (Poisson). */
+export const ARRIVAL_WORKLOADS: Workload[] = [
+  bursty('gamma2', 'gamma cv 2', { process: 'gamma', cv: 2 }),
+  bursty('gamma4', 'gamma cv 4', { process: 'gamma', cv: 4 }),
+  bursty('weibull2', 'weibull cv 2', { process: 'weibull', cv: 2 }),
+  bursty('mmpp', 'mmpp J 20, π_H 0.2, κ 3', { process: 'mmpp', mmpp: BENCH_MMPP }),
+  bursty('replay', `replay ${BENCH_TRACE}`, { process: 'replay', trace: 0 }, BENCH_TRACE),
+  bursty('tracepoisson', `poisson modulated by ${BENCH_TRACE}`, { process: 'poisson', trace: 0 }, BENCH_TRACE),
 ];
 
-export function makeWorkloadBatch(w: Workload, fleets: number, steps: number): Batch {
-  const specs = Array.from({ length: fleets }, (_, i) => w.fleet(i));
+export const WORKLOADS: Workload[] = [
+  ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p, label: 'poisson' })),
+  { name: 'random16', policies: [...PAPER_POLICIES], fleet: randomOf(16) },
+  { name: 'random64', policies: [...PAPER_POLICIES], fleet: randomOf(64) },
+  ...ARRIVAL_WORKLOADS,
+];
+
+/** The workload's batch; a trace workload needs `traces` holding its trace (else an Error). */
+export function makeWorkloadBatch(w: Workload, fleets: number, steps: number, traces?: TraceLibrary): Batch {
+  const arrivals = w.arrivals;
+  // Every agent takes the workload's arrival process; the paper fleet's one spec is shared by all fleets.
+  const withArrivals = (f: FleetSpec): FleetSpec => (arrivals ? { ...f, agents: f.agents.map((a) => ({ ...a, arrivals })) } : f);
+  const paper = withArrivals(paperFleet);
+  const specs = Array.from({ length: fleets }, (_, i) => {
+    const f = w.fleet(i);
+    return f === paperFleet ? paper : withArrivals(f);
+  });
+  if (w.trace !== undefined && traces === undefined)
+    throw new Error(`workload ${w.name} replays trace ${w.trace}: pass a TraceLibrary holding it`);
   return makeBatch(
-    packFleets(specs),
+    packFleets(specs, undefined, w.trace === undefined ? NO_TRACES : traces!.pack([w.trace], PAPER_CONFIG.dt)),
     crossRuns(
       fleets,
       w.policies.map((p) => POLICY[p]),

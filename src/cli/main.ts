@@ -178,9 +178,10 @@ function program(): Command {
     .addOption(new Option('--repeats <n>', 'timed runs per figure, after a warm-up').argParser(integerIn(1, 1000)).default(3))
     .option('--quick', 'small sizes and 200 steps: a smoke test of the suite')
     .option('--out <dir>', 'directory for the results file (default bench/results)')
-    .action(async (opts: { budget: number; repeats: number; quick?: boolean; out?: string }) => {
+    .option('--workloads <names>', 'only these workloads, comma-separated (a trailing * matches a prefix); no scaling or allocator runs')
+    .action(async (opts: { budget: number; repeats: number; quick?: boolean; out?: string; workloads?: string }) => {
       const { runBenchSuite } = await import('../bench/suite.js'); // loaded only for this command
-      await runBenchSuite(opts);
+      await runBenchSuite({ ...opts, workloads: opts.workloads?.split(',').filter((w) => w !== '') });
     });
 
   cli

@@ -12,6 +12,7 @@ const text = z.string().max(500);
 
 export const measurementSchema = z.object({
   workload: z.string().min(1).max(200),
+  arrivals: text.optional(), // the workload's arrival process in words (files since the arrival workloads)
   backend: z.string().min(1).max(200),
   fleets: z.number().int().positive(),
   steps: z.number().int().positive(),
@@ -25,6 +26,19 @@ export const measurementSchema = z.object({
   deviceBufferMiB: nonNegative.optional(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
+
+/** An arrival workload's cost per agent-step against its Poisson baseline on one backend, at one fleet count. */
+export const arrivalCostSchema = z.object({
+  workload: z.string().min(1).max(200),
+  arrivals: text,
+  baseline: z.string().min(1).max(200),
+  backend: z.string().min(1).max(200),
+  fleets: z.number().int().positive(),
+  agentStepsPerSecond: nonNegative,
+  baselineAgentStepsPerSecond: nonNegative,
+  relativeCost: nonNegative, // baseline agent-steps/s over this workload's: × Poisson's time per agent-step
+});
+export type ArrivalCost = z.infer<typeof arrivalCostSchema>;
 
 export const benchFileSchema = z.object({
   environment: z.object({
@@ -58,6 +72,7 @@ export const benchFileSchema = z.object({
     )
     .optional(),
   ratios: z.record(z.string(), finite).optional(),
+  arrivalCost: z.array(arrivalCostSchema).max(10_000).optional(), // absent in files before the arrival workloads
 });
 export type BenchFile = z.infer<typeof benchFileSchema>;
 

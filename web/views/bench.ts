@@ -18,7 +18,8 @@ import { speedups, throughputSeries, workloadsOf } from './bench/series.js';
 
 const MAX_FILE_BYTES = 64 * 2 ** 20;
 const BACKEND_COLORS = ['#2ca02c', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-const PAGE_WORKLOADS = WORKLOADS.filter((w) => w.name !== 'random64');
+// The page has no trace library loaded for the trace workloads.
+const PAGE_WORKLOADS = WORKLOADS.filter((w) => w.name !== 'random64' && w.trace === undefined);
 const BUDGET = { min: 0.2, max: 60, fallback: 2 };
 const MAX_FLEETS = [1_000, 10_000, 100_000];
 
@@ -102,6 +103,20 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
         ['backend', 'fleets', 'steps', 'agent-steps/s', 'fleet runs/s', 'seconds: median [min, max]'],
         rows,
       ),
+      file.arrivalCost?.length
+        ? dataTable(
+            'arrival processes: cost per agent-step against Poisson (same fleets, same mean load)',
+            ['workload', 'arrivals', 'backend', 'fleets', 'agent-steps/s', '× Poisson'],
+            file.arrivalCost.map((c) => [
+              c.workload,
+              c.arrivals,
+              c.backend,
+              c.fleets.toLocaleString('en-US'),
+              rate(c.agentStepsPerSecond),
+              `${c.relativeCost.toFixed(2)}×`,
+            ]),
+          )
+        : '',
     );
     document.body.dataset.state = 'done';
   }
