@@ -82,7 +82,7 @@ export function makeWorkloadBatch(w: Workload, fleets: number, steps: number, tr
   if (w.trace !== undefined && traces === undefined)
     throw new Error(`workload ${w.name} replays trace ${w.trace}: pass a TraceLibrary holding it`);
   return makeBatch(
-    packFleets(specs, undefined, w.trace === undefined ? NO_TRACES : traces!.pack([w.trace], PAPER_CONFIG.dt)),
+    packFleets(specs, undefined, w.trace === undefined ? NO_TRACES : traces!.pack([w.trace], PAPER_CONFIG.dt, steps)),
     crossRuns(
       fleets,
       w.policies.map((p) => POLICY[p]),
