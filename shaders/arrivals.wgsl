@@ -98,7 +98,6 @@ fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, appr
     return;
   }
   let z = params.opaqueZero;
-  let k = t - params.warmup;
   let sq = kahanAdd(vec2<f32>((*state).arrivedSqSum, (*state).arrivedSqComp), arrived * arrived, z);
   (*state).arrivedSqSum = sq.x;
   (*state).arrivedSqComp = sq.y;
@@ -106,8 +105,12 @@ fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, appr
   (*state).approxStepsSum = ap.x;
   (*state).approxStepsComp = ap.y;
   (*state).maxArrivals = max((*state).maxArrivals, arrived);
+  // Windows of recorded steps, closed by counters rather than (t − warmup) mod w: an integer division
+  // per lane is scalar code on a CPU's SIMD units (lavapipe).
   (*state).window10 += arrived;
-  if (k % 10u == 9u) {
+  (*state).windowSteps10 += 1u;
+  if ((*state).windowSteps10 == 10u) {
+    (*state).windowSteps10 = 0u;
     let w = (*state).window10;
     let s = kahanAdd(vec2<f32>((*state).window10Sum, (*state).window10Comp), w, z);
     let q = kahanAdd(vec2<f32>((*state).window10SqSum, (*state).window10SqComp), w * w, z);
@@ -118,7 +121,9 @@ fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, appr
     (*state).window10 = 0.0;
   }
   (*state).window100 += arrived;
-  if (k % 100u == 99u) {
+  (*state).windowSteps100 += 1u;
+  if ((*state).windowSteps100 == 100u) {
+    (*state).windowSteps100 = 0u;
     let w = (*state).window100;
     let s = kahanAdd(vec2<f32>((*state).window100Sum, (*state).window100Comp), w, z);
     let q = kahanAdd(vec2<f32>((*state).window100SqSum, (*state).window100SqComp), w * w, z);

@@ -168,6 +168,8 @@ const ARRIVAL_STATE_FIELDS = [
   ['traceOffset', 'u32', "trace: the offset of the agent's (first) copy of its trace"],
   ['window10', 'f32', 'arrivals of the current 10-step window (recorded steps)'],
   ['window100', 'f32', 'arrivals of the current 100-step window'],
+  ['windowSteps10', 'u32', 'recorded steps in the current 10-step window (a counter: no division per step)'],
+  ['windowSteps100', 'u32', 'recorded steps in the current 100-step window'],
   ['maxArrivals', 'f32', 'the largest arrivals of one recorded step'],
 ] as const;
 
