@@ -11,6 +11,7 @@
  * `slow` checks (minutes, or a GPU) run only in `npm run docs:check:slow`; the fast ones run in
  * `npm test` (test/docs.test.ts) and `npm run docs:check`.
  */
+import { E_LOOP_GAMMA } from '../../src/random/renewal.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
@@ -70,6 +71,14 @@ interface SuiteFile {
   allocator: { agents: number; cpuMicros: number; gpuMicros: number }[];
 }
 const SUITE = 'bench/results/2026-11-21-vm.json';
+/** The arrival processes' costs against Poisson (`npm run bench -- --workloads 'paper-static*'`). */
+const ARRIVALS_SUITE = 'bench/results/2026-12-06-vm-arrivals.json';
+const arrivalCosts = (): { workload: string; backend: string; fleets: number; agentStepsPerSecond: number; relativeCost: number }[] =>
+  (
+    json(ARRIVALS_SUITE) as {
+      arrivalCost: { workload: string; backend: string; fleets: number; agentStepsPerSecond: number; relativeCost: number }[];
+    }
+  ).arrivalCost;
 const suite = (): SuiteFile => json(SUITE) as SuiteFile;
 /** M agent-steps/s of a workload and backend at a fleet count. */
 const rate = (s: SuiteFile, workload: string, backend: string, fleets: number): number => {
@@ -487,6 +496,37 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         input(maxAgents),
         input(memory.study.samples),
       ]);
+    },
+  },
+  'bench-arrivals-setup': {
+    command: `npm run bench -- --workloads 'paper-static*' --budget 3 --repeats 3 (provenance: ${ARRIVALS_SUITE})`,
+    expect: () => {
+      const s = json(ARRIVALS_SUITE) as SuiteFile;
+      const costs = arrivalCosts();
+      const fleets = [...new Set(costs.map((c) => c.fleets))].sort((a, b) => a - b);
+      const at = (w: string): number => costs.find((c) => c.workload === `paper-static-${w}`)!.fleets;
+      return Promise.resolve([
+        input(s.environment.cores),
+        ...fleets.map(input),
+        input(at('gamma2')),
+        input(at('mmpp')),
+        ...fleets.map(input), // the GPU at 100 fleets is launch-bound; NOTES.md's run at 1,000
+        input(E_LOOP_GAMMA), // the renewal event loop (src/random/renewal.ts)
+      ]);
+    },
+  },
+  'bench-arrivals-table': {
+    command: `npm run bench -- --workloads 'paper-static*' --budget 3 --repeats 3 (provenance: ${ARRIVALS_SUITE})`,
+    expect: () => {
+      const costs = arrivalCosts();
+      const rows = ['gamma2', 'gamma4', 'weibull2', 'mmpp', 'replay', 'tracepoisson'].flatMap((w) =>
+        ['gpu', 'cpu-1', 'cpu-2'].flatMap((backend) => {
+          const c = costs.find((x) => x.workload === `paper-static-${w}` && x.backend === backend);
+          if (c === undefined) throw new Error(`${ARRIVALS_SUITE}: no arrivalCost for paper-static-${w} on ${backend}`);
+          return [fig(c.agentStepsPerSecond / 1e6), fig(c.relativeCost)];
+        }),
+      );
+      return Promise.resolve(rows);
     },
   },
   'bench-suite-setup': {
