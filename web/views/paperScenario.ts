@@ -129,6 +129,12 @@ export function agentFields(i: number): Field[] {
   ];
 }
 
+/**
+ * The processes the page offers: all but servegen, whose ServeGen file (827 KB) the page does not
+ * bundle; `fleetsim sweep` runs it.
+ */
+export const PAGE_PROCESSES: readonly ArrivalMode[] = ARRIVAL_PROCESSES.filter((p) => p !== 'servegen');
+
 export const RUN_FIELDS: readonly Field[] = [
   num('lmax', 'L_max', 0, true, PAGE_MAX_LMAX, 'seconds, latency of a zero-share step'),
   num('steps', 'steps', 1, false, PAGE_MAX_STEPS, 'steps of 1 s', true),
@@ -136,8 +142,8 @@ export const RUN_FIELDS: readonly Field[] = [
     kind: 'choice',
     key: 'arrivals',
     label: 'arrivals',
-    choices: ARRIVAL_PROCESSES,
-    texts: ARRIVAL_PROCESSES.map((p) => (p === 'replay' ? 'replay (Azure conversation trace)' : p)),
+    choices: PAGE_PROCESSES,
+    texts: PAGE_PROCESSES.map((p) => (p === 'replay' ? 'replay (Azure conversation trace)' : p)),
   },
   num('seed', 'seed', 0, false, Number.MAX_SAFE_INTEGER, 'random arrivals only', true),
 ];
