@@ -91,17 +91,27 @@ fn arrivalStart(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, ke
   }
 }
 
+// Welford's update of a running mean and its Kahan-paired M2 (sum of squared deviations) with the
+// n-th value x: no precision lost to the f32 squares of large counts. Returns (mean, M2 sum, M2 comp).
+// CPU twin: welford in src/random/arrivals.ts.
+fn welford(mean: f32, m2: vec2<f32>, n: u32, x: f32) -> vec3<f32> {
+  let delta = x - mean;
+  let next = mean + delta / f32(n);
+  let pair = kahanAdd(m2, delta * (x - next), params.opaqueZero);
+  return vec3<f32>(next, pair.x, pair.y);
+}
+
 // Adds a recorded step's arrivals to the agent's arrival statistics (the `arrivals` totals of
 // src/model/metrics.ts). CPU twin: ArrivalDraws' record in src/random/arrivals.ts.
 fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, approx: u32) {
   if (t < params.warmup) {
     return;
   }
-  let z = params.opaqueZero;
-  let sq = kahanAdd(vec2<f32>((*state).arrivedSqSum, (*state).arrivedSqComp), arrived * arrived, z);
-  (*state).arrivedSqSum = sq.x;
-  (*state).arrivedSqComp = sq.y;
-  let ap = kahanAdd(vec2<f32>((*state).approxStepsSum, (*state).approxStepsComp), f32(approx), z);
+  let w1 = welford((*state).window1Mean, vec2<f32>((*state).window1M2Sum, (*state).window1M2Comp), t - params.warmup + 1u, arrived);
+  (*state).window1Mean = w1.x;
+  (*state).window1M2Sum = w1.y;
+  (*state).window1M2Comp = w1.z;
+  let ap = kahanAdd(vec2<f32>((*state).approxStepsSum, (*state).approxStepsComp), f32(approx), params.opaqueZero);
   (*state).approxStepsSum = ap.x;
   (*state).approxStepsComp = ap.y;
   (*state).maxArrivals = max((*state).maxArrivals, arrived);
@@ -111,26 +121,22 @@ fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, appr
   (*state).windowSteps10 += 1u;
   if ((*state).windowSteps10 == 10u) {
     (*state).windowSteps10 = 0u;
-    let w = (*state).window10;
-    let s = kahanAdd(vec2<f32>((*state).window10Sum, (*state).window10Comp), w, z);
-    let q = kahanAdd(vec2<f32>((*state).window10SqSum, (*state).window10SqComp), w * w, z);
-    (*state).window10Sum = s.x;
-    (*state).window10Comp = s.y;
-    (*state).window10SqSum = q.x;
-    (*state).window10SqComp = q.y;
+    (*state).windows10 += 1u;
+    let w = welford((*state).window10Mean, vec2<f32>((*state).window10M2Sum, (*state).window10M2Comp), (*state).windows10, (*state).window10);
+    (*state).window10Mean = w.x;
+    (*state).window10M2Sum = w.y;
+    (*state).window10M2Comp = w.z;
     (*state).window10 = 0.0;
   }
   (*state).window100 += arrived;
   (*state).windowSteps100 += 1u;
   if ((*state).windowSteps100 == 100u) {
     (*state).windowSteps100 = 0u;
-    let w = (*state).window100;
-    let s = kahanAdd(vec2<f32>((*state).window100Sum, (*state).window100Comp), w, z);
-    let q = kahanAdd(vec2<f32>((*state).window100SqSum, (*state).window100SqComp), w * w, z);
-    (*state).window100Sum = s.x;
-    (*state).window100Comp = s.y;
-    (*state).window100SqSum = q.x;
-    (*state).window100SqComp = q.y;
+    (*state).windows100 += 1u;
+    let w = welford((*state).window100Mean, vec2<f32>((*state).window100M2Sum, (*state).window100M2Comp), (*state).windows100, (*state).window100);
+    (*state).window100Mean = w.x;
+    (*state).window100M2Sum = w.y;
+    (*state).window100M2Comp = w.z;
     (*state).window100 = 0.0;
   }
 }

@@ -149,7 +149,7 @@ describe('on the CPU', () => {
     expect(new Set(fleets.process)).toEqual(new Set([2, 3, 4, 5]));
     expect(Math.max(...fleets.kappa)).toBeGreaterThan(2);
     expect(totals.arrivedSum.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(totals.window10SqSum.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(totals.window10M2Sum.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
   it('gives byte-identical runs for batches of 1, 7 and all runs, and a batch split into ranges', async () => {
@@ -317,18 +317,14 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'on the GPU', () => {
     reference = await gpuRun({})(BATCH);
   });
 
-  it('draws the same arrivals as the CPU engine, exactly', () => {
+  it('draws the same arrivals as the CPU engine, exactly (their Welford statistics in f32 on the GPU: to 1e-5)', () => {
     const cpuTotals = runBatchCpu(BATCH);
-    for (const f of [
-      'arrivedSum',
-      'arrivedSqSum',
-      'window10Sum',
-      'window10SqSum',
-      'window100Sum',
-      'window100SqSum',
-      'maxArrivals',
-    ] as const) {
-      expect(Array.from(reference[f]), f).toEqual(Array.from(cpuTotals[f]));
+    for (const f of ['arrivedSum', 'maxArrivals'] as const) expect(Array.from(reference[f]), f).toEqual(Array.from(cpuTotals[f]));
+    // Welford's means and M2 are f32 on the GPU (f64 on the CPU): they agree to f32 precision.
+    for (const f of ['window1Mean', 'window1M2Sum', 'window10Mean', 'window10M2Sum', 'window100Mean', 'window100M2Sum'] as const) {
+      reference[f].forEach((x, j) =>
+        expect(Math.abs(x - cpuTotals[f][j]!), `${f}[${j}]`).toBeLessThanOrEqual(1e-5 * Math.abs(cpuTotals[f][j]!) + 1e-3),
+      );
     }
   });
 

@@ -170,6 +170,11 @@ const ARRIVAL_STATE_FIELDS = [
   ['window100', 'f32', 'arrivals of the current 100-step window'],
   ['windowSteps10', 'u32', 'recorded steps in the current 10-step window (a counter: no division per step)'],
   ['windowSteps100', 'u32', 'recorded steps in the current 100-step window'],
+  ['windows10', 'u32', 'complete 10-step windows so far'],
+  ['windows100', 'u32', 'complete 100-step windows so far'],
+  ['window1Mean', 'f32', 'mean arrivals per recorded step (Welford)'],
+  ['window10Mean', 'f32', 'mean arrivals per complete 10-step window (Welford)'],
+  ['window100Mean', 'f32', 'mean arrivals per complete 100-step window (Welford)'],
   ['maxArrivals', 'f32', 'the largest arrivals of one recorded step'],
 ] as const;
 

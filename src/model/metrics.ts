@@ -35,11 +35,15 @@ export const TOTALS = [
     home: 'agent',
     about: 'Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉: requests in the system when each carries one unit of work',
   },
-  { field: 'arrivedSqSum', kind: 'sum', home: 'arrivals', about: 'Σ_t a_t², requests²' },
-  { field: 'window10Sum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 10-step windows of their arrivals' },
-  { field: 'window10SqSum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 10-step windows of their arrivals squared' },
-  { field: 'window100Sum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 100-step windows of their arrivals' },
-  { field: 'window100SqSum', kind: 'sum', home: 'arrivals', about: 'Σ over complete 100-step windows of their arrivals squared' },
+  // Arrival statistics for the index of dispersion: per window length w, the running mean of the
+  // arrivals per complete w-step window and the sum of squared deviations M2 (Welford's update, which
+  // loses no precision to the f32 squares of large counts), so Var = M2/(W − 1).
+  { field: 'window1Mean', kind: 'final', home: 'arrivals', state: 'window1Mean', about: 'mean arrivals per recorded step' },
+  { field: 'window1M2Sum', kind: 'sum', home: 'arrivals', about: 'Σ of squared deviations of the arrivals per step (Welford)' },
+  { field: 'window10Mean', kind: 'final', home: 'arrivals', state: 'window10Mean', about: 'mean arrivals per complete 10-step window' },
+  { field: 'window10M2Sum', kind: 'sum', home: 'arrivals', about: 'Σ of squared deviations of the 10-step window counts (Welford)' },
+  { field: 'window100Mean', kind: 'final', home: 'arrivals', state: 'window100Mean', about: 'mean arrivals per complete 100-step window' },
+  { field: 'window100M2Sum', kind: 'sum', home: 'arrivals', about: 'Σ of squared deviations of the 100-step window counts (Welford)' },
   { field: 'approxStepsSum', kind: 'sum', home: 'arrivals', about: 'steps whose count used an approximation (counted, MODEL-PART4 §4.1)' },
   { field: 'maxArrivals', kind: 'final', home: 'arrivals', state: 'maxArrivals', about: 'the largest arrivals of one recorded step' },
 ] as const satisfies readonly ({ field: string; about: string; home: 'agent' | 'arrivals' } & (
@@ -125,21 +129,20 @@ export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(['idc1', 'idc10'
 
 /**
  * The index of dispersion of a fleet run's arrivals over windows of `w` recorded steps: Σ_i Var_i /
- * Σ_i mean_i over its agents, with each agent's mean and unbiased sample variance (÷ W − 1) of its
+ * Σ_i mean_i over its agents, with each agent's mean and unbiased sample variance M2/(W − 1) of its
  * arrivals over its W complete windows — the IDC of the fleet's total count when the agents arrive
- * independently (1 for Poisson arrivals, whatever W). NaN with fewer than two complete windows or
- * no arrivals.
+ * independently (1 for Poisson arrivals, whatever W). NaN with fewer than two complete windows or no
+ * arrivals.
  */
-export function indexOfDispersion(sum: ArrayLike<number>, sq: ArrayLike<number>, j0: number, n: number, windows: number): number {
+export function indexOfDispersion(mean: ArrayLike<number>, m2: ArrayLike<number>, j0: number, n: number, windows: number): number {
   if (windows < 2) return NaN;
   let variance = 0;
-  let mean = 0;
+  let total = 0;
   for (let j = j0; j < j0 + n; j++) {
-    const m = sum[j]! / windows;
-    mean += m;
-    variance += Math.max(0, (sq[j]! - windows * m * m) / (windows - 1));
+    total += mean[j]!;
+    variance += Math.max(0, m2[j]!) / (windows - 1);
   }
-  return mean > 0 ? variance / mean : NaN;
+  return total > 0 ? variance / total : NaN;
 }
 
 /** Columnar per-run metrics plus the raw totals they came from. */
@@ -213,9 +216,9 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.finalQueue[r] = queue;
     out.meanInSystem[r] = system / S;
     out.realizedRate[r] = arrived / horizon;
-    out.idc1[r] = indexOfDispersion(totals.arrivedSum, totals.arrivedSqSum, j0, n, S);
-    out.idc10[r] = indexOfDispersion(totals.window10Sum, totals.window10SqSum, j0, n, Math.floor(S / 10));
-    out.idc100[r] = indexOfDispersion(totals.window100Sum, totals.window100SqSum, j0, n, Math.floor(S / 100));
+    out.idc1[r] = indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j0, n, S);
+    out.idc10[r] = indexOfDispersion(totals.window10Mean, totals.window10M2Sum, j0, n, Math.floor(S / 10));
+    out.idc100[r] = indexOfDispersion(totals.window100Mean, totals.window100M2Sum, j0, n, Math.floor(S / 100));
     let most = 0;
     let approx = 0;
     for (let j = j0; j < j0 + n; j++) {
@@ -247,7 +250,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       served: totals.servedSum[j]!,
       meanInSystem: totals.systemSum[j]! / S,
       realizedRate: totals.arrivedSum[j]! / (S * batch.config.dt),
-      idc1: indexOfDispersion(totals.arrivedSum, totals.arrivedSqSum, j, 1, S),
+      idc1: indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S),
       maxArrivals: totals.maxArrivals[j]!,
     });
   }

@@ -207,11 +207,12 @@ export const IDC_WINDOWS = [1, 10, 100] as const;
 
 /** The per-agent arrival statistics over the recorded steps (the `arrivals` totals of src/model/metrics.ts). */
 export interface ArrivalStats {
-  arrivedSqSum: number; // Σ a_t²
-  window10Sum: number; // Σ over complete 10-step windows of their arrivals
-  window10SqSum: number; // Σ of their squares
-  window100Sum: number;
-  window100SqSum: number;
+  window1Mean: number; // mean arrivals per recorded step (Welford)
+  window1M2Sum: number; // Σ of squared deviations from the running mean (Welford's M2)
+  window10Mean: number; // the same over complete 10-step windows
+  window10M2Sum: number;
+  window100Mean: number; // and over complete 100-step windows
+  window100M2Sum: number;
   approxStepsSum: number; // steps whose count used an approximation (Weibull beyond its event loop, a sampler's fallback)
   maxArrivals: number; // the largest arrivals of one step
 }
@@ -403,28 +404,42 @@ export class ArrivalDraws {
   private record(i: number, t: number, arrived: number, approx: number): void {
     const s = this.stats[i]!;
     const k = t - this.warmup;
-    s.arrivedSqSum += arrived * arrived;
+    [s.window1Mean, s.window1M2Sum] = welford(s.window1Mean, s.window1M2Sum, k + 1, arrived);
     s.approxStepsSum += approx;
     if (arrived > s.maxArrivals) s.maxArrivals = arrived;
     let w = this.window10[i]! + arrived;
     if (k % 10 === 9) {
-      s.window10Sum += w;
-      s.window10SqSum += w * w;
+      [s.window10Mean, s.window10M2Sum] = welford(s.window10Mean, s.window10M2Sum, (k + 1) / 10, w);
       w = 0;
     }
     this.window10[i] = w;
     w = this.window100[i]! + arrived;
     if (k % 100 === 99) {
-      s.window100Sum += w;
-      s.window100SqSum += w * w;
+      [s.window100Mean, s.window100M2Sum] = welford(s.window100Mean, s.window100M2Sum, (k + 1) / 100, w);
       w = 0;
     }
     this.window100[i] = w;
   }
 }
 
+/** Welford's update of (mean, M2) with the n-th value x. WGSL twin: welford in shaders/arrivals.wgsl. */
+function welford(mean: number, m2: number, n: number, x: number): [number, number] {
+  const delta = x - mean;
+  const next = mean + delta / n;
+  return [next, m2 + delta * (x - next)];
+}
+
 function emptyStats(): ArrivalStats {
-  return { arrivedSqSum: 0, window10Sum: 0, window10SqSum: 0, window100Sum: 0, window100SqSum: 0, approxStepsSum: 0, maxArrivals: 0 };
+  return {
+    window1Mean: 0,
+    window1M2Sum: 0,
+    window10Mean: 0,
+    window10M2Sum: 0,
+    window100Mean: 0,
+    window100M2Sum: 0,
+    approxStepsSum: 0,
+    maxArrivals: 0,
+  };
 }
 
 /** Agent a's MMPP parameters as the samplers take them. */

@@ -21,6 +21,7 @@ import { pageEngine } from '../../lib/engine.js';
 import type { ViewState } from '../../lib/url.js';
 import { MAX_BYTES } from './files.js';
 import type { Loaded } from './results.js';
+import { pageTraces } from '../paperTrace.js';
 import { EXAMPLES, pageStudy, studyAgentSteps, studyHash, studyProblems } from './studyText.js';
 
 /** Per-fleet rows kept from a page run for the latency-change charts (~100 bytes each). */
@@ -149,7 +150,9 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       aborted.catch(() => undefined);
       const started = performance.now();
       status.textContent = `running ${cells.length} cell(s), ${total.toLocaleString('en')} fleet runs on ${engine.name === 'gpu' ? 'WebGPU' : 'the CPU engine in a worker'}…`;
-      const times = await runSweep({ cells, units }, { run: (batch) => Promise.race([engine.run(batch), aborted]) }, aggregate, {
+      // The page's traces: the Azure conversation trace, bundled (a study naming another fails by name).
+      const traces = pageTraces();
+      const times = await runSweep({ cells, units, traces }, { run: (batch) => Promise.race([engine.run(batch), aborted]) }, aggregate, {
         signal,
         batchAgentRuns,
         progress: (done) => {

@@ -9,6 +9,7 @@
 import { type ExpandedStudy, parsePath, parseStudyText, StudyError } from '../../../src/study/cells.js';
 import { maxAgents } from '../../../src/sweep/plan.js';
 import type { Study } from '../../../src/study/schema.js';
+import burstyText from '../../../sweeps/bursty-workloads.json?raw';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
 import paperRobustnessText from '../../../sweeps/paper-robustness.json?raw';
@@ -195,6 +196,7 @@ const loadCurve = json(loadCurveText);
 const randomFleets = json(randomFleetsText);
 const paperRobustness = json(paperRobustnessText);
 const monteCarlo = json(monteCarloText);
+const bursty = json(burstyText);
 
 export const EXAMPLES: readonly { name: string; note: string; study: Record<string, unknown> }[] = [
   { name: 'load-curve', note: '50 fleets per point instead of 1,000', study: { ...loadCurve, samples: 50 } },
@@ -205,6 +207,11 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     study: { ...paperRobustness, replicates: 10, steps: 200 },
   },
   { name: 'montecarlo', note: '1,000 fleets instead of 10,000', study: { ...monteCarlo, samples: 1000 } },
+  {
+    name: 'bursty-workloads',
+    note: '20 fleets per cell instead of 1,000 (the Azure trace is bundled with the page)',
+    study: { ...bursty, samples: 20 },
+  },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
   delete study.$schema; // relative to the repository, meaningless in the page
