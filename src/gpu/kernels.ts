@@ -40,7 +40,22 @@ export interface KernelDescriptor {
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
 export const SIMULATE_KERNEL: KernelDescriptor = {
   label: 'simulate',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'gamma', 'renewal', 'mmpp', 'replay', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulate'],
+  parts: [
+    'common',
+    'philox',
+    'f32math',
+    'poisson',
+    'work',
+    'gamma',
+    'renewal',
+    'mmpp',
+    'replay',
+    'arrivals',
+    'policies',
+    'allocate',
+    'agentStep',
+    'simulate',
+  ],
   entryPoint: 'simulate',
   simulate: true,
 };
@@ -48,7 +63,22 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
 /** Large fleets: one workgroup per fleet run, reductions in workgroup memory (shaders/simulateWide.wgsl). */
 export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
   label: 'simulateWide',
-  parts: ['common', 'philox', 'f32math', 'poisson', 'work', 'gamma', 'renewal', 'mmpp', 'replay', 'arrivals', 'policies', 'allocate', 'agentStep', 'simulateWide'],
+  parts: [
+    'common',
+    'philox',
+    'f32math',
+    'poisson',
+    'work',
+    'gamma',
+    'renewal',
+    'mmpp',
+    'replay',
+    'arrivals',
+    'policies',
+    'allocate',
+    'agentStep',
+    'simulateWide',
+  ],
   entryPoint: 'simulateWide',
   simulate: true,
 };

@@ -45,7 +45,16 @@ export function replayCopies(kappa: number): number {
  * `copy` of the setup stream at step field TRACE_OFFSET_STEP, mapped to [0, span) by a 32×32-bit
  * high product (unbiased to within span/2^32).
  */
-export function traceOffset(draws: DrawStream, k0: number, k1: number, stream: number, replicate: number, agent: number, copy: number, span: number): number {
+export function traceOffset(
+  draws: DrawStream,
+  k0: number,
+  k1: number,
+  stream: number,
+  replicate: number,
+  agent: number,
+  copy: number,
+  span: number,
+): number {
   draws.reset(k0, k1, stream, replicate, purposeStep(PURPOSE.setup, TRACE_OFFSET_STEP), agent);
   let x = 0;
   for (let c = 0; c <= copy; c++) x = draws.nextU32();
