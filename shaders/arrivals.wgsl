@@ -104,7 +104,7 @@ fn welford(mean: f32, m2: vec2<f32>, n: u32, x: f32) -> vec3<f32> {
 // Adds a recorded step's arrivals to the agent's arrival statistics (the `arrivals` totals of
 // src/model/metrics.ts). CPU twin: ArrivalDraws' record in src/random/arrivals.ts.
 fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, approx: u32) {
-  if (t < params.warmup) {
+  if ((params.arrivalFlags & ARRIVAL_FLAG_STATS) == 0u || t < params.warmup) {
     return;
   }
   let w1 = welford((*state).window1Mean, vec2<f32>((*state).window1M2Sum, (*state).window1M2Comp), t - params.warmup + 1u, arrived);
@@ -141,10 +141,32 @@ fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, appr
   }
 }
 
+// arrive() when every agent of the chunk is deterministic or Poisson without a trace (a uniform
+// branch): the paper's processes on their own short path, as fast as before the general processes.
+fn paperArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
+  let mean = (p.lambda * params.dt) * multiplierAt(p, state, t);
+  var arrived = mean;
+  var work = mean;
+  if (p.process == ARRIVALS_POISSON) {
+    var rng = rngStart(key, run.stream, run.replicate, t, i);
+    let n = poisson(mean, &rng);
+    arrived = f32(n);
+    work = arrived;
+    if (params.workMode == WORK_EXPONENTIAL) {
+      work = exponentialWork(n, &rng);
+    }
+  }
+  recordArrivals(state, t, arrived, 0u);
+  return vec2<f32>(arrived, work);
+}
+
 // Agent i's arrivals at step t (requests) and the work they bring (units of one request's mean work):
 // deterministic, exactly the mean (a fractional number of requests, each of one unit of work); the
 // others, a count of requests, each bringing one unit of work or an Exp(1) amount drawn after it.
 fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
+  if ((params.arrivalFlags & ARRIVAL_FLAG_GENERAL) == 0u) {
+    return paperArrive(p, state, run, key, t, i);
+  }
   if (t == 0u) {
     arrivalStart(p, state, run, key, i);
   }

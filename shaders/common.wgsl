@@ -15,7 +15,7 @@ struct SimParams {
   gridWidth: u32,   // per row of the (folded) 2-D grid: groups of runs (simulate), runs (wide)
   seedLo: u32,      // Philox key word 0: seed bits 0..31
   seedHi: u32,      // Philox key word 1: seed bits 32..63
-  _pad0: u32,
+  arrivalFlags: u32, // ARRIVAL_FLAG_*: the chunk's arrivals need the general path; record their statistics
   opaqueZero: u32,  // always 0, but unknown to the compiler: see kahanAdd
   dt: f32,          // step length Δt, seconds
   lmax: f32,        // latency recorded for an agent whose share is 0, seconds

@@ -99,6 +99,7 @@ const BATCH = makeBatch(
     price: 0.72,
     arrivals: 'poisson',
     seed: SEED,
+    arrivalStats: true,
   },
 );
 

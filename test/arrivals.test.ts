@@ -118,7 +118,17 @@ describe.skipIf(!gpu)('every arrival process on both engines and both GPU kernel
       ...Array.from({ length: 12 }, (_, k) => withArrivals(withSchedules(testFleet(31, k), 31, k, STEPS), k)),
       withArrivals(withSchedules(wideTestFleet(32, 0, 90), 32, 0, STEPS), 0),
     ];
-    const config: SimConfig = { dt: 0.1, steps: STEPS, lmax: 999, price: 0.72, arrivals: 'poisson', work, seed: 41, warmup: 10 };
+    const config: SimConfig = {
+      dt: 0.1,
+      steps: STEPS,
+      lmax: 999,
+      price: 0.72,
+      arrivals: 'poisson',
+      work,
+      seed: 41,
+      warmup: 10,
+      arrivalStats: true,
+    };
     const batch = makeBatch(
       packFleets(fleets, undefined, syntheticTraces()),
       crossRuns(

@@ -42,7 +42,8 @@ const digest = (xs: Float64Array): string =>
 const totalsDigests = (totals: RunTotals): Digests => Object.fromEntries(TOTAL_FIELDS.map((field) => [field, digest(totals[field])]));
 
 function batchOf(fleets: readonly FleetSpec[], config: SimConfig, replicates = 1, streams?: ArrayLike<number>): Batch {
-  return makeBatch(packFleets(fleets, streams), crossRuns(fleets.length, POLICIES, replicates), config);
+  // The arrival statistics recorded too, so their totals are pinned (they never touch the others).
+  return makeBatch(packFleets(fleets, streams), crossRuns(fleets.length, POLICIES, replicates), { ...config, arrivalStats: true });
 }
 
 const poisson = (extra: Partial<SimConfig> = {}): SimConfig => ({ ...PAPER_CONFIG, arrivals: 'poisson', seed: BIG_SEED, ...extra });

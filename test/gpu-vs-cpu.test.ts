@@ -119,6 +119,7 @@ function groupBatch(g: Group): Batch {
     price: 0.72,
     arrivals: g.arrivals ?? 'poisson',
     seed: g.seed,
+    arrivalStats: true, // the arrival statistics compared too
     ...g.extensions,
   });
 }

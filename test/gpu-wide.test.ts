@@ -99,7 +99,16 @@ const GROUPS: WideGroup[] = [
 ];
 
 function config(g: Pick<WideGroup, 'seed' | 'steps' | 'dt' | 'arrivals' | 'extensions'>): SimConfig {
-  return { dt: g.dt, steps: g.steps, lmax: 999, price: 0.72, arrivals: g.arrivals ?? 'poisson', seed: g.seed, ...g.extensions };
+  return {
+    dt: g.dt,
+    steps: g.steps,
+    lmax: 999,
+    price: 0.72,
+    arrivals: g.arrivals ?? 'poisson',
+    seed: g.seed,
+    arrivalStats: true,
+    ...g.extensions,
+  };
 }
 
 function groupBatch(g: WideGroup): Batch {

@@ -60,7 +60,7 @@ function traceBatch(
   warmup = 0,
 ) {
   const fleet: FleetSpec = { agents: Array.from({ length: agents }, () => ({ T: 1e6, R: 0, P: 1, lambda, arrivals: spec })) };
-  const config: SimConfig = { dt: DT, steps, warmup, lmax: 999, price: 1, arrivals: 'poisson', seed: SEED };
+  const config: SimConfig = { dt: DT, steps, warmup, lmax: 999, price: 1, arrivals: 'poisson', seed: SEED, arrivalStats: true };
   return makeBatch(packFleets([fleet], undefined, traces), crossRuns(1, [POLICY.static], replicates), config);
 }
 

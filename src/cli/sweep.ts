@@ -25,7 +25,7 @@ import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
 import { type BatchDone, buildBatch, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
 import { ConfigError } from '../model/errors.js';
-import { studyTraceNames } from '../study/fleets.js';
+import { ownArrivals, studyTraceNames } from '../study/fleets.js';
 import type { Trace } from '../traces/format.js';
 import { TraceLibrary } from '../traces/library.js';
 import { loadServeGen, loadTrace } from '../traces/load.js';
@@ -122,16 +122,6 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   }
   if (problems.length > 0) throw new StudyError([...new Set(problems)]);
   return library;
-}
-
-/** Whether a study gives any agent an arrival process of its own (beyond a study-wide process name). */
-function ownArrivals(study: Study): boolean {
-  const f = study.fleet;
-  return (
-    typeof study.arrivals !== 'string' ||
-    ('agents' in f && f.agents.some((a) => a.arrivals)) ||
-    ('random' in f && f.random.arrivals !== undefined)
-  );
 }
 
 /** SHA-256 of the study with its defaults filled in: two files that mean the same study hash alike. */

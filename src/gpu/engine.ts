@@ -17,7 +17,7 @@
 import { type Batch, DEFAULT_EMA_ALPHA } from '../model/batch.js';
 import { allocTotals, type RunTotals, TOTALS } from '../model/metrics.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
-import { processOf } from '../random/arrivals.js';
+import { ARRIVAL_FLAG, generalArrivals, processOf } from '../random/arrivals.js';
 import { seedKey } from '../random/philox.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
@@ -282,6 +282,10 @@ export class GpuEngine {
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);
     const [seedLo, seedHi] = seedKey(config.seed);
+    // Uniform per dispatch: the paper's short arrival path unless an agent needs the general one.
+    let general = false;
+    for (let a = 0; a < fleets.process.length && !general; a++) general = generalArrivals(fleets, config.arrivals, a);
+    const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
       const uf = new Float32Array(u.buffer, u.byteOffset, u.length);
@@ -291,6 +295,7 @@ export class GpuEngine {
       u[SIM_WORD.gridWidth] = grid.gridWidth;
       u[SIM_WORD.seedLo] = seedLo;
       u[SIM_WORD.seedHi] = seedHi;
+      u[SIM_WORD.arrivalFlags] = arrivalFlags;
       uf[SIM_WORD.dt] = config.dt;
       uf[SIM_WORD.lmax] = config.lmax;
       u[SIM_WORD.warmup] = config.warmup ?? 0;

@@ -76,7 +76,7 @@ export const SIM_PARAMS = struct('SimParams', [
   ['gridWidth', 'u32'],
   ['seedLo', 'u32'],
   ['seedHi', 'u32'],
-  ['_pad0', 'u32'],
+  ['arrivalFlags', 'u32'],
   ['opaqueZero', 'u32'],
   ['dt', 'f32'],
   ['lmax', 'f32'],

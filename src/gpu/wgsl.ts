@@ -9,6 +9,7 @@
  * @example
  *   const code = `${generatedWgsl()}\n${sources.common}…`; // what kernelSource does
  */
+import { ARRIVAL_FLAG } from '../random/arrivals.js';
 import { constantCase, WGSL_ENUMS } from '../model/modes.js';
 import { POLICIES, POLICY_NAMES, type PolicyDef } from '../model/policies.js';
 import { agentParamsWgsl, agentStateWgsl, arrivalStateWgsl, simulateBindingsWgsl } from './layout.js';
@@ -21,6 +22,8 @@ function enumConstants(): string[] {
     lines.push(`// ${about}`);
     names.forEach((name, id) => lines.push(`const ${prefix}_${constantCase(name)}: u32 = ${u32(id)};`));
   }
+  lines.push('// SimParams.arrivalFlags bits (src/random/arrivals.ts ARRIVAL_FLAG)');
+  for (const [name, bit] of Object.entries(ARRIVAL_FLAG)) lines.push(`const ARRIVAL_FLAG_${constantCase(name)}: u32 = ${u32(bit)};`);
   return lines;
 }
 

@@ -93,6 +93,11 @@ export interface SimConfig {
   signal?: SignalMode;
   /** Weight α of the newest step in the ema signal, in (0, 1]; default DEFAULT_EMA_ALPHA. */
   emaAlpha?: number;
+  /**
+   * Record the arrival statistics (the index of dispersion, the largest step, the approximated
+   * steps: the `arrivals` totals of src/model/metrics.ts); default off, and those metrics are NaN.
+   */
+  arrivalStats?: boolean;
 }
 
 export const DEFAULT_EMA_ALPHA = 0.2;

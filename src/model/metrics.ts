@@ -122,10 +122,11 @@ export const RUN_METRICS = [
 export type RunMetric = (typeof RUN_METRICS)[number];
 
 /**
- * Metrics that may be undefined (NaN) for a run: the index of dispersion needs two complete windows
- * of recorded steps and some arrivals. The sweep's statistics skip a NaN (their count says so).
+ * Metrics that may be undefined (NaN) for a run: the arrival statistics when they were not recorded
+ * (SimConfig.arrivalStats off), and the index of dispersion without two complete windows of recorded
+ * steps or without arrivals. The sweep's statistics skip a NaN (their count says so).
  */
-export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(['idc1', 'idc10', 'idc100']);
+export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(['idc1', 'idc10', 'idc100', 'maxStepArrivals', 'approxSteps']);
 
 /**
  * The index of dispersion of a fleet run's arrivals over windows of `w` recorded steps: Σ_i Var_i /
@@ -159,8 +160,8 @@ export interface AgentSummary {
   served: number; // requests (units of work) served over the recorded steps
   meanInSystem: number; // mean requests in the system (⌈Q⌉; meaningful with deterministic work)
   realizedRate: number; // arrived / horizon, requests/s
-  idc1: number; // index of dispersion of the arrivals per step (NaN: undefined)
-  maxArrivals: number; // the largest arrivals of one step
+  idc1: number; // index of dispersion of the arrivals per step (NaN: undefined, or not recorded)
+  maxArrivals: number; // the largest arrivals of one step (NaN: not recorded)
 }
 
 export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
@@ -216,17 +217,19 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.finalQueue[r] = queue;
     out.meanInSystem[r] = system / S;
     out.realizedRate[r] = arrived / horizon;
-    out.idc1[r] = indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j0, n, S);
-    out.idc10[r] = indexOfDispersion(totals.window10Mean, totals.window10M2Sum, j0, n, Math.floor(S / 10));
-    out.idc100[r] = indexOfDispersion(totals.window100Mean, totals.window100M2Sum, j0, n, Math.floor(S / 100));
+    // The arrival statistics: NaN (not recorded) unless the batch recorded them.
+    const on = config.arrivalStats === true;
+    out.idc1[r] = on ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j0, n, S) : NaN;
+    out.idc10[r] = on ? indexOfDispersion(totals.window10Mean, totals.window10M2Sum, j0, n, Math.floor(S / 10)) : NaN;
+    out.idc100[r] = on ? indexOfDispersion(totals.window100Mean, totals.window100M2Sum, j0, n, Math.floor(S / 100)) : NaN;
     let most = 0;
     let approx = 0;
     for (let j = j0; j < j0 + n; j++) {
       most = Math.max(most, totals.maxArrivals[j]!);
       approx += totals.approxStepsSum[j]!;
     }
-    out.maxStepArrivals[r] = most;
-    out.approxSteps[r] = approx;
+    out.maxStepArrivals[r] = on ? most : NaN;
+    out.approxSteps[r] = on ? approx : NaN;
   }
   return out;
 }
@@ -250,8 +253,8 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       served: totals.servedSum[j]!,
       meanInSystem: totals.systemSum[j]! / S,
       realizedRate: totals.arrivedSum[j]! / (S * batch.config.dt),
-      idc1: indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S),
-      maxArrivals: totals.maxArrivals[j]!,
+      idc1: batch.config.arrivalStats === true ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S) : NaN,
+      maxArrivals: batch.config.arrivalStats === true ? totals.maxArrivals[j]! : NaN,
     });
   }
   const summary = { perAgent } as RunSummary;

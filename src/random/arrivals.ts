@@ -69,6 +69,19 @@ export const ARRIVAL_PROCESS_INFO: Readonly<
   },
 };
 
+/**
+ * SimParams.arrivalFlags (uniform per dispatch, so the kernels branch on it at no cost): GENERAL, some
+ * agent of the batch has a process beyond deterministic and poisson, or a trace (else the kernels take
+ * the paper's short path, as fast as before these processes); STATS, record the arrival statistics
+ * (SimConfig.arrivalStats).
+ */
+export const ARRIVAL_FLAG = { general: 1, stats: 2 } as const;
+
+/** Whether agent a needs the general arrival path: a process beyond deterministic and poisson, or a trace. */
+export function generalArrivals(fleets: Pick<ArrivalArrays, 'process' | 'trace'>, arrivals: ArrivalMode, a: number): boolean {
+  return processOf(fleets, arrivals, a) > POISSON || fleets.trace[a]! > 0;
+}
+
 /** PackedFleets.process of an agent whose process is the batch's `arrivals`. */
 export const INHERIT_PROCESS = 0xff;
 
@@ -176,6 +189,7 @@ export interface ArrivalConfig {
   steps: number;
   warmup?: number;
   seed: bigint | number;
+  arrivalStats?: boolean; // record the arrival statistics (ArrivalStats); default off
 }
 
 /** The process id agent `a` runs: its own, or the batch's. */
@@ -242,7 +256,8 @@ export class ArrivalDraws {
   private readonly offsets: Uint32Array; // trace: copy c's offset at [i·MAX_REPLAY_COPIES + c]
   private readonly window10: Float64Array; // arrivals of the current 10-step window
   private readonly window100: Float64Array;
-  private readonly stats: ArrivalStats[] = [];
+  private readonly statistics: ArrivalStats[] = [];
+  private readonly stats: boolean; // record the arrival statistics (ArrivalConfig.arrivalStats)
   private stream = 0;
   private replicate = 0;
   private offset = 0;
@@ -254,6 +269,7 @@ export class ArrivalDraws {
   ) {
     this.exponential = config.work === 'exponential';
     this.warmup = config.warmup ?? 0;
+    this.stats = config.arrivalStats ?? false;
     [this.k0, this.k1] = seedKey(config.seed);
     this.key = philoxKey(this.k0, this.k1, new Int32Array(KEY_WORDS));
     this.segments = new Uint32Array(maxAgents);
@@ -265,7 +281,7 @@ export class ArrivalDraws {
     this.window100 = new Float64Array(maxAgents);
     for (let i = 0; i < maxAgents; i++) {
       this.samplers.push(new PoissonSampler());
-      this.stats.push(emptyStats());
+      this.statistics.push(emptyStats());
     }
   }
 
@@ -277,7 +293,7 @@ export class ArrivalDraws {
     this.segments.fill(0, 0, count);
     this.window10.fill(0, 0, count);
     this.window100.fill(0, 0, count);
-    for (let i = 0; i < count; i++) Object.assign(this.stats[i]!, emptyStats());
+    for (let i = 0; i < count; i++) Object.assign(this.statistics[i]!, emptyStats());
   }
 
   /** Prepares steps [t0, t1) (at most MAX_ARRIVAL_CHUNK_STEPS): the Philox prefixes the draws share. */
@@ -287,7 +303,7 @@ export class ArrivalDraws {
 
   /** Agent i's arrival statistics over the steps drawn so far (the group's recorded steps once it ends). */
   statsOf(i: number): Readonly<ArrivalStats> {
-    return this.stats[i]!;
+    return this.statistics[i]!;
   }
 
   /** The process state at step 0 (MODEL-PART4 §4.1–4.2 stationary starts, trace offsets), from the setup stream. */
@@ -392,7 +408,7 @@ export class ArrivalDraws {
       }
       arrivals[row + t] = arrived;
       work[row + t] = brought;
-      if (t >= this.warmup) this.record(i, t, arrived, flag.approx);
+      if (this.stats && t >= this.warmup) this.record(i, t, arrived, flag.approx);
     }
     this.segments[i] = segment;
     this.residual[i] = state.residual;
@@ -402,7 +418,7 @@ export class ArrivalDraws {
 
   /** Adds step t's arrivals to agent i's statistics (recorded steps only). CPU twin of recordArrivals in arrivals.wgsl. */
   private record(i: number, t: number, arrived: number, approx: number): void {
-    const s = this.stats[i]!;
+    const s = this.statistics[i]!;
     const k = t - this.warmup;
     [s.window1Mean, s.window1M2Sum] = welford(s.window1Mean, s.window1M2Sum, k + 1, arrived);
     s.approxStepsSum += approx;

@@ -200,3 +200,13 @@ export function studyTraceNames(study: Study): { name: string; field: string; se
 export function loadFactor(fleet: FleetSpec): number {
   return fleet.agents.reduce((rho, a) => rho + a.lambda / a.T, 0);
 }
+
+/** Whether a study gives any agent an arrival process of its own (beyond a study-wide process name). */
+export function ownArrivals(study: Study): boolean {
+  const f = study.fleet;
+  return (
+    typeof study.arrivals !== 'string' ||
+    ('agents' in f && f.agents.some((a) => a.arrivals)) ||
+    ('random' in f && f.random.arrivals !== undefined)
+  );
+}

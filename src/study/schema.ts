@@ -326,8 +326,14 @@ export const StudySchema = z
     replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
     axes: z.array(AxisSchema).default([]),
     output: z
-      .strictObject({ fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false) })
-      .default({ fleetRows: false }),
+      .strictObject({
+        fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false),
+        arrivalStats: describe(
+          z.boolean(),
+          'record the arrival statistics (idc1/10/100, maxStepArrivals, approxSteps) under deterministic and Poisson arrivals too; always on for the other processes',
+        ).default(false),
+      })
+      .default({ fleetRows: false, arrivalStats: false }),
   })
   .superRefine((s, ctx) => {
     if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });

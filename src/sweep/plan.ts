@@ -10,6 +10,7 @@
  *   const units = shardUnits(planUnits(cells), { index: 0, count: 4 });
  *   for (const batch of planBatches(units, cells, 1 << 20)) …
  */
+import { ownArrivals } from '../study/fleets.js';
 import type { SimConfig } from '../model/batch.js';
 import type { Cell } from '../study/cells.js';
 import type { Study } from '../study/schema.js';
@@ -64,6 +65,8 @@ export function simConfig(study: Study): SimConfig {
     // A process name applies to every agent that has none of its own; a process with parameters is
     // each agent's own (src/study/fleets.ts cellFleet), leaving the batch's default unused.
     arrivals: typeof study.arrivals === 'string' ? study.arrivals : 'poisson',
+    // The arrival statistics: for the processes beyond the paper's two, or when asked.
+    arrivalStats: ownArrivals(study) || study.output.arrivalStats,
     work: study.work,
     signal: study.allocator.sees,
     emaAlpha: study.allocator.emaAlpha,

@@ -324,7 +324,8 @@ export function scenarioBatch(s: PaperScenario, library?: TraceLibrary): Batch {
   const arrivals = scenarioArrivals(s);
   const agents: AgentSpec[] = s.agents.map((a, i) => ({ ...a, name: AGENT_NAMES[i]!, ...(arrivals ? { arrivals } : {}) }));
   const policies = PAPER_POLICIES.map((name) => POLICY[name]);
-  const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed };
+  // The page shows the arrival statistics (its arrivals table), whatever the process.
+  const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed, arrivalStats: true };
   let traces = NO_TRACES;
   if (arrivals?.trace !== undefined) {
     if (!library) throw new ConfigError('arrivals', `the ${s.arrivals} process needs the trace ${PAGE_TRACE}, which is not loaded`);
