@@ -101,44 +101,47 @@ fn welford(mean: f32, m2: vec2<f32>, n: u32, x: f32) -> vec3<f32> {
   return vec3<f32>(next, pair.x, pair.y);
 }
 
-// Adds a recorded step's arrivals to the agent's arrival statistics (the `arrivals` totals of
-// src/model/metrics.ts). CPU twin: ArrivalDraws' record in src/random/arrivals.ts.
-fn recordArrivals(state: ptr<function, ArrivalState>, t: u32, arrived: f32, approx: u32) {
+// Adds a recorded step's arrivals to the arrival statistics of agent-run k (the `arrivals` totals of
+// src/model/metrics.ts), in storage: only when they are recorded (a uniform flag), so a run without
+// them keeps none of it in registers. CPU twin: ArrivalDraws' record in src/random/arrivals.ts.
+fn recordArrivals(k: u32, t: u32, arrived: f32, approx: u32) {
   if ((params.arrivalFlags & ARRIVAL_FLAG_STATS) == 0u || t < params.warmup) {
     return;
   }
-  let w1 = welford((*state).window1Mean, vec2<f32>((*state).window1M2Sum, (*state).window1M2Comp), t - params.warmup + 1u, arrived);
-  (*state).window1Mean = w1.x;
-  (*state).window1M2Sum = w1.y;
-  (*state).window1M2Comp = w1.z;
-  let ap = kahanAdd(vec2<f32>((*state).approxStepsSum, (*state).approxStepsComp), f32(approx), params.opaqueZero);
-  (*state).approxStepsSum = ap.x;
-  (*state).approxStepsComp = ap.y;
-  (*state).maxArrivals = max((*state).maxArrivals, arrived);
+  var s = arrivalStats[k];
+  let w1 = welford(s.window1Mean, vec2<f32>(s.window1M2Sum, s.window1M2Comp), t - params.warmup + 1u, arrived);
+  s.window1Mean = w1.x;
+  s.window1M2Sum = w1.y;
+  s.window1M2Comp = w1.z;
+  let ap = kahanAdd(vec2<f32>(s.approxStepsSum, s.approxStepsComp), f32(approx), params.opaqueZero);
+  s.approxStepsSum = ap.x;
+  s.approxStepsComp = ap.y;
+  s.maxArrivals = max(s.maxArrivals, arrived);
   // Windows of recorded steps, closed by counters rather than (t − warmup) mod w: an integer division
   // per lane is scalar code on a CPU's SIMD units (lavapipe).
-  (*state).window10 += arrived;
-  (*state).windowSteps10 += 1u;
-  if ((*state).windowSteps10 == 10u) {
-    (*state).windowSteps10 = 0u;
-    (*state).windows10 += 1u;
-    let w = welford((*state).window10Mean, vec2<f32>((*state).window10M2Sum, (*state).window10M2Comp), (*state).windows10, (*state).window10);
-    (*state).window10Mean = w.x;
-    (*state).window10M2Sum = w.y;
-    (*state).window10M2Comp = w.z;
-    (*state).window10 = 0.0;
+  s.window10 += arrived;
+  s.windowSteps10 += 1u;
+  if (s.windowSteps10 == 10u) {
+    s.windowSteps10 = 0u;
+    s.windows10 += 1u;
+    let w = welford(s.window10Mean, vec2<f32>(s.window10M2Sum, s.window10M2Comp), s.windows10, s.window10);
+    s.window10Mean = w.x;
+    s.window10M2Sum = w.y;
+    s.window10M2Comp = w.z;
+    s.window10 = 0.0;
   }
-  (*state).window100 += arrived;
-  (*state).windowSteps100 += 1u;
-  if ((*state).windowSteps100 == 100u) {
-    (*state).windowSteps100 = 0u;
-    (*state).windows100 += 1u;
-    let w = welford((*state).window100Mean, vec2<f32>((*state).window100M2Sum, (*state).window100M2Comp), (*state).windows100, (*state).window100);
-    (*state).window100Mean = w.x;
-    (*state).window100M2Sum = w.y;
-    (*state).window100M2Comp = w.z;
-    (*state).window100 = 0.0;
+  s.window100 += arrived;
+  s.windowSteps100 += 1u;
+  if (s.windowSteps100 == 100u) {
+    s.windowSteps100 = 0u;
+    s.windows100 += 1u;
+    let w = welford(s.window100Mean, vec2<f32>(s.window100M2Sum, s.window100M2Comp), s.windows100, s.window100);
+    s.window100Mean = w.x;
+    s.window100M2Sum = w.y;
+    s.window100M2Comp = w.z;
+    s.window100 = 0.0;
   }
+  arrivalStats[k] = s;
 }
 
 // arrive() when every agent of the chunk is deterministic or Poisson without a trace (a uniform
@@ -156,7 +159,7 @@ fn paperArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key
       work = exponentialWork(n, &rng);
     }
   }
-  recordArrivals(state, t, arrived, 0u);
+  recordArrivals(run.agentOffset + i, t, arrived, 0u);
   return vec2<f32>(arrived, work);
 }
 
@@ -219,6 +222,6 @@ fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec
       work = 0.0;
     }
   }
-  recordArrivals(state, t, arrived, approx);
+  recordArrivals(run.agentOffset + i, t, arrived, approx);
   return vec2<f32>(arrived, work);
 }

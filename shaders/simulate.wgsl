@@ -16,7 +16,8 @@ const MAX_GROUP_RUNS: u32 = 4u;
 // Group g is runs [groups[g], groups[g + 1]) of `runs` (the `groups` binding): groupCount + 1 entries.
 
 // Agent i's arrival process state into every member's copy in `arrivalStates` (the same for all: one
-// fleet replicate), so each run's arrival statistics read back from its own slot.
+// fleet replicate), and its statistics into every member's slot of `arrivalStats`, so each run's
+// statistics read back from its own slot.
 fn storeArrivalState(a: ArrivalState, members: u32, r0: Run, r1: Run, r2: Run, r3: Run, i: u32) {
   arrivalStates[r0.agentOffset + i] = a;
   if (members > 1u) {
@@ -27,6 +28,17 @@ fn storeArrivalState(a: ArrivalState, members: u32, r0: Run, r1: Run, r2: Run, r
   }
   if (members > 3u) {
     arrivalStates[r3.agentOffset + i] = a;
+  }
+  // The statistics, recorded in the first member's slot, likewise.
+  if ((params.arrivalFlags & ARRIVAL_FLAG_STATS) != 0u && members > 1u) {
+    let stats = arrivalStats[r0.agentOffset + i];
+    arrivalStats[r1.agentOffset + i] = stats;
+    if (members > 2u) {
+      arrivalStats[r2.agentOffset + i] = stats;
+    }
+    if (members > 3u) {
+      arrivalStats[r3.agentOffset + i] = stats;
+    }
   }
 }
 

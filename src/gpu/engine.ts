@@ -30,7 +30,8 @@ import {
   AGENT_STATE,
   AGENT_STATE_PAIRS,
   ARRIVAL_STATE,
-  ARRIVAL_STATE_PAIRS,
+  ARRIVAL_STATS,
+  ARRIVAL_STATS_PAIRS,
   RUN,
   SEGMENT,
   SIM_PARAMS,
@@ -173,7 +174,7 @@ export class GpuEngine {
     const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, this.options.maxChunkBytes ?? Infinity);
     const maxRuns = Math.min(this.options.maxRunsPerChunk ?? Infinity, Math.floor(maxBytes / RUN_BYTES));
     // Per agent-run: its parameters, its state and its arrival process state, each in its own buffer.
-    const maxAgents = Math.floor(maxBytes / Math.max(STATE_BYTES, PARAMS_BYTES, ARRIVAL_STATE.bytes));
+    const maxAgents = Math.floor(maxBytes / Math.max(STATE_BYTES, PARAMS_BYTES, ARRIVAL_STATE.bytes, ARRIVAL_STATS.bytes));
     const maxSegments = Math.floor(maxBytes / SEGMENT_BYTES);
     const { fleets, runs } = batch;
     const byKernel: Record<KernelName, Uint32Array> = { narrow: new Uint32Array(runs.count), wide: new Uint32Array(runs.count) };
@@ -317,8 +318,13 @@ export class GpuEngine {
     };
     // WebGPU zero-initialises new buffers: every queue, total and arrival process state starts at 0.
     const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
-    const arrivalBytes = chunk.agents * ARRIVAL_STATE.bytes;
-    const arrivalStates = outputBuffers(device, 'GpuEngine.arrivalStates', arrivalBytes);
+    const arrivalStates = device.createBuffer({
+      label: 'GpuEngine.arrivalStates',
+      size: chunk.agents * ARRIVAL_STATE.bytes,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const statsBytes = chunk.agents * ARRIVAL_STATS.bytes;
+    const arrivalStats = outputBuffers(device, 'GpuEngine.arrivalStats', statsBytes);
     try {
       const bindGroup = device.createBindGroup({
         label: 'GpuEngine.bindGroup',
@@ -330,7 +336,8 @@ export class GpuEngine {
           states: { buffer: states.output },
           segments: { buffer: buffers.segments },
           groups: { buffer: buffers.groups },
-          arrivalStates: { buffer: arrivalStates.output },
+          arrivalStates: { buffer: arrivalStates },
+          arrivalStats: { buffer: arrivalStats.output },
           traceCounts: { buffer: buffers.traceCounts },
         }),
       });
@@ -342,15 +349,23 @@ export class GpuEngine {
         pass.dispatchWorkgroups(grid.x, grid.y);
         pass.end();
       }
-      encoder.copyBufferToBuffer(arrivalStates.output, 0, arrivalStates.readback, 0, arrivalBytes);
+      encoder.copyBufferToBuffer(arrivalStats.output, 0, arrivalStats.readback, 0, statsBytes);
       const state = new Float32Array(await submitAndRead(device, encoder, states, stateBytes));
-      await arrivalStates.readback.mapAsync(GPUMapMode.READ);
-      const arrival = new Float32Array(arrivalStates.readback.getMappedRange().slice(0));
-      arrivalStates.readback.unmap();
-      unpackStates(state, arrival, totals, chunk.runs);
+      await arrivalStats.readback.mapAsync(GPUMapMode.READ);
+      const stats = new Float32Array(arrivalStats.readback.getMappedRange().slice(0));
+      arrivalStats.readback.unmap();
+      unpackStates(state, stats, totals, chunk.runs);
     } finally {
-      for (const b of [...Object.values(buffers), states.output, states.readback, arrivalStates.output, arrivalStates.readback])
+      for (const b of [
+        ...Object.values(buffers),
+        states.output,
+        states.readback,
+        arrivalStates,
+        arrivalStats.output,
+        arrivalStats.readback,
+      ]) {
         b.destroy();
+      }
     }
   }
 }
@@ -385,9 +400,9 @@ function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTot
       const s = k * STATE_WORDS;
       for (const { field, sum, comp } of AGENT_STATE_PAIRS) totals[field][j] = state[s + sum]! - state[s + comp]!;
       for (const t of FINAL_TOTALS) totals[t.field][j] = state[s + AGENT_STATE.word[t.state]]!;
-      const x = k * ARRIVAL_STATE.words;
-      for (const { field, sum, comp } of ARRIVAL_STATE_PAIRS) totals[field][j] = arrival[x + sum]! - arrival[x + comp]!;
-      for (const t of FINAL_ARRIVAL_TOTALS) totals[t.field][j] = arrival[x + ARRIVAL_STATE.word[t.state]]!;
+      const x = k * ARRIVAL_STATS.words;
+      for (const { field, sum, comp } of ARRIVAL_STATS_PAIRS) totals[field][j] = arrival[x + sum]! - arrival[x + comp]!;
+      for (const t of FINAL_ARRIVAL_TOTALS) totals[t.field][j] = arrival[x + ARRIVAL_STATS.word[t.state]]!;
     }
   }
 }

@@ -157,8 +157,9 @@ const AGENT_STATE_FIELDS = [
 ] as const;
 
 /**
- * ArrivalState's fields that are state rather than totals: the arrival process state of a fleet
- * replicate's agent (the CPU twin's are ArrivalDraws' arrays in src/random/arrivals.ts).
+ * ArrivalState: the arrival process state of a fleet replicate's agent, read and written every step
+ * (the CPU twin's are ArrivalDraws' arrays in src/random/arrivals.ts). Kept small: the narrow kernel
+ * holds it in registers through its steps.
  */
 const ARRIVAL_STATE_FIELDS = [
   ['segment', 'u32', 'the schedule cursor: segments with start ≤ the last step arrived'],
@@ -166,6 +167,14 @@ const ARRIVAL_STATE_FIELDS = [
   ['phase', 'u32', 'mmpp: 1 in the high state'],
   ['hold', 'f32', 'mmpp: seconds left in the phase'],
   ['traceOffset', 'u32', "trace: the offset of the agent's (first) copy of its trace"],
+] as const;
+
+/**
+ * ArrivalStats: the arrival statistics' working fields (then the `arrivals` totals of
+ * src/model/metrics.ts as Kahan pairs), in their own binding, read and written in storage only when
+ * they are recorded (ARRIVAL_FLAG.stats), so a run without them carries none of it in registers.
+ */
+const ARRIVAL_STATS_FIELDS = [
   ['window10', 'f32', 'arrivals of the current 10-step window (recorded steps)'],
   ['window100', 'f32', 'arrivals of the current 100-step window'],
   ['windowSteps10', 'u32', 'recorded steps in the current 10-step window (a counter: no division per step)'],
@@ -192,8 +201,13 @@ export const AGENT_STATE = struct('AgentState', [
   ...AGENT_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
 ]);
 
-export const ARRIVAL_STATE = struct('ArrivalState', [
-  ...ARRIVAL_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+export const ARRIVAL_STATE = struct(
+  'ArrivalState',
+  ARRIVAL_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+);
+
+export const ARRIVAL_STATS = struct('ArrivalStats', [
+  ...ARRIVAL_STATS_FIELDS.map(([name, type]) => [name, type] as const),
   ...ARRIVAL_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
 ]);
 
@@ -204,27 +218,34 @@ export const AGENT_STATE_PAIRS = AGENT_PAIRS.map(({ field, comp }) => ({
   comp: AGENT_STATE.word[comp],
 }));
 
-/** The same for ArrivalState. */
-export const ARRIVAL_STATE_PAIRS = ARRIVAL_PAIRS.map(({ field, comp }) => ({
+/** The same for ArrivalStats. */
+export const ARRIVAL_STATS_PAIRS = ARRIVAL_PAIRS.map(({ field, comp }) => ({
   field,
-  sum: ARRIVAL_STATE.word[field],
-  comp: ARRIVAL_STATE.word[comp],
+  sum: ARRIVAL_STATS.word[field],
+  comp: ARRIVAL_STATS.word[comp],
 }));
 
-/** The WGSL text of struct ArrivalState, prepended to the kernels by src/gpu/wgsl.ts. */
+/** The WGSL text of structs ArrivalState and ArrivalStats, prepended to the kernels by src/gpu/wgsl.ts. */
 export function arrivalStateWgsl(): string {
-  return structWgsl(
-    'ArrivalState',
-    [
-      'The arrival process state of a fleet replicate’s agent and its arrival statistics over the recorded',
-      'steps (Kahan pairs, as in AgentState). Generated from src/gpu/layout.ts (ARRIVAL_STATE_FIELDS) and',
-      'src/model/metrics.ts (TOTALS of home `arrivals`).',
-    ],
-    [
-      ...ARRIVAL_STATE_FIELDS,
-      ...ARRIVAL_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
-    ],
-  );
+  return [
+    structWgsl(
+      'ArrivalState',
+      ['The arrival process state of a fleet replicate’s agent. Generated from src/gpu/layout.ts (ARRIVAL_STATE_FIELDS).'],
+      ARRIVAL_STATE_FIELDS,
+    ),
+    structWgsl(
+      'ArrivalStats',
+      [
+        'The arrival statistics of a fleet replicate’s agent over the recorded steps (Kahan pairs, as in',
+        'AgentState). Generated from src/gpu/layout.ts (ARRIVAL_STATS_FIELDS) and src/model/metrics.ts',
+        '(TOTALS of home `arrivals`).',
+      ],
+      [
+        ...ARRIVAL_STATS_FIELDS,
+        ...ARRIVAL_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
+      ],
+    ),
+  ].join('\n');
 }
 
 /** The WGSL text of struct AgentState, prepended to the kernels by src/gpu/wgsl.ts. */
@@ -307,6 +328,12 @@ export const SIMULATE_BINDINGS = [
     about: 'per agent-run: its fleet replicate’s arrival process state, kept across dispatches',
   },
   {
+    name: 'arrivalStats',
+    wgsl: 'var<storage, read_write> arrivalStats: array<ArrivalStats>',
+    type: 'storage',
+    about: 'per agent-run: its fleet replicate’s arrival statistics (written when recorded)',
+  },
+  {
     name: 'traceCounts',
     wgsl: 'var<storage, read> traceCounts: array<u32>',
     type: 'read-only-storage',
@@ -326,4 +353,15 @@ export function simulateBindingsWgsl(): string {
   return SIMULATE_BINDINGS.map((b, i) => `@group(0) @binding(${i}) ${b.wgsl}; // ${b.about}`).join('\n');
 }
 
-export const ALL_LAYOUTS = [SIM_PARAMS, RUN, AGENT_PARAMS, SEGMENT, AGENT_STATE, ARRIVAL_STATE, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT];
+export const ALL_LAYOUTS = [
+  SIM_PARAMS,
+  RUN,
+  AGENT_PARAMS,
+  SEGMENT,
+  AGENT_STATE,
+  ARRIVAL_STATE,
+  ARRIVAL_STATS,
+  DRAW_PARAMS,
+  DRAW_QUERY,
+  DRAW_RESULT,
+];
