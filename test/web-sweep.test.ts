@@ -29,6 +29,7 @@ const STUDY = {
   },
   arrivals: 'poisson',
   steps: 30,
+  output: { arrivalStats: true }, // the arrival statistics recorded under Poisson too
   samples: 12,
   replicates: 2,
   axes: [
