@@ -41,6 +41,7 @@ function study(replicates: number, variants: { label: string; arrivals: unknown 
     fleet: { agents: Array.from({ length: AGENTS }, () => ({ T: 1000, R: 0, P: 1, lambda: LAMBDA })) },
     samples: 1,
     replicates,
+    output: { arrivalStats: true }, // recorded under the poisson process too
     axes: [{ name: 'process', variants: variants.map(({ label, arrivals }) => ({ label, set: { arrivals } })) }],
   });
 }

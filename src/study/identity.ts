@@ -11,7 +11,10 @@ import type { Study } from './schema.js';
  * their default: every study written before a field existed keeps its hash (and its checkpoints and
  * shards stay resumable and mergeable), and writing the default out changes nothing either.
  */
-const LATE_DEFAULTS: readonly { path: readonly string[]; value: unknown }[] = [{ path: ['fleet', 'random', 'RDividedByN'], value: false }];
+const LATE_DEFAULTS: readonly { path: readonly string[]; value: unknown }[] = [
+  { path: ['fleet', 'random', 'RDividedByN'], value: false },
+  { path: ['output', 'arrivalStats'], value: false },
+];
 
 /** A copy of `x` without the field at `path` when it holds `value`. */
 function withoutDefault(x: unknown, path: readonly string[], value: unknown): unknown {

@@ -38,8 +38,11 @@ const inkedPixels = (page: Page): Promise<number> =>
     return n;
   });
 
+/** The measurements table's rows (the first table; the arrival processes' costs follow it). */
 const tableRows = (page: Page): Promise<string[][]> =>
-  page.$$eval('.bench-result table.data tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+  page.$$eval('.bench-result table.data:first-of-type tbody tr', (rows) =>
+    rows.map((r) => [...r.children].map((c) => c.textContent ?? '')),
+  );
 
 async function openFile(page: Page, path: string): Promise<void> {
   await page.setInputFiles('.drop input[type=file]', path);

@@ -34,7 +34,7 @@ const STUDY = {
     { path: 'fleet.random.load', values: [0.5, 1, 1.5, 2] },
     { path: 'lmax', values: [100, 999] },
   ],
-  output: { fleetRows: true },
+  output: { fleetRows: true, arrivalStats: true }, // the arrival metrics recorded under Poisson too (the idc charts)
 };
 
 let site: Site;
@@ -409,7 +409,7 @@ describe('Sweep view', () => {
       const page = await site.open(hash);
       await openFiles(page, [join(out.gpu, 'summary.json')]);
       const before = await loadedLine(page);
-      const big = { ...STUDY, name: 'big', samples: 4000, steps: 200, output: { fleetRows: false } };
+      const big = { ...STUDY, name: 'big', samples: 4000, steps: 200, output: { fleetRows: false, arrivalStats: true } };
       await page.fill('#study-text', JSON.stringify(big));
       const at = await generation(page);
       await page.click('#study-run');
