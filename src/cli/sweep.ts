@@ -29,6 +29,7 @@ import { ownArrivals, studyTraceNames } from '../study/fleets.js';
 import type { Trace } from '../traces/format.js';
 import { TraceLibrary } from '../traces/library.js';
 import { loadServeGen, loadTrace } from '../traces/load.js';
+import { traceWraps } from '../random/replay.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
 
@@ -74,7 +75,7 @@ function wrapNotes({ cells }: ExpandedStudy, traces: TraceLibrary): string[] {
     for (const { name, serveGen } of studyTraceNames(cell.study)) {
       const { dt, steps } = cell.study;
       const length = serveGen ? traces.serveGenSteps(name, dt) : traces.counts(name, dt).length;
-      if (steps > length) {
+      if (traceWraps(length, steps)) {
         notes.add(
           `note: trace ${JSON.stringify(name)} holds ${length} steps of ${dt} s, fewer than the run's ${steps}: each agent's copy wraps around (the pattern repeats)`,
         );
@@ -94,9 +95,11 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   const loaded = new Map<string, Trace>();
   const serveGen = new Map<string, ServeGenTrace>();
   const problems: string[] = [];
+  const tried = new Set<string>(); // each name loaded (or reported) once
   for (const cell of cells) {
     for (const { name, field, serveGen: isServeGen } of studyTraceNames(cell.study)) {
-      if ((isServeGen ? serveGen : loaded).has(name) || problems.some((p) => p.includes(JSON.stringify(name.slice(0, 40))))) continue;
+      if (tried.has(`${isServeGen}:${name}`)) continue;
+      tried.add(`${isServeGen}:${name}`);
       try {
         if (isServeGen) serveGen.set(name, loadServeGen(name, field));
         else loaded.set(name, loadTrace(name, field));

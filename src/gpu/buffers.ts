@@ -35,3 +35,39 @@ export async function submitAndRead(
   readback.unmap();
   return bytes;
 }
+
+/**
+ * One dispatch of a query kernel (the diagnostics kernels draws.wgsl and burstyProbe.wgsl): binding 0
+ * the uniform `params`, 1 the `queries`, 2 the results it writes (`resultBytes`); returns their bytes.
+ */
+export async function runQueryKernel(
+  device: GPUDevice,
+  pipeline: GPUComputePipeline,
+  label: string,
+  params: ArrayBufferLike,
+  queries: ArrayBufferLike,
+  resultBytes: number,
+  grid: { x: number; y: number },
+): Promise<ArrayBuffer> {
+  const inputs = [
+    upload(device, `${label}.params`, params, GPUBufferUsage.UNIFORM),
+    upload(device, `${label}.queries`, queries, GPUBufferUsage.STORAGE),
+  ];
+  const results = outputBuffers(device, `${label}.results`, resultBytes);
+  try {
+    const bindGroup = device.createBindGroup({
+      label: `${label}.bindGroup`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [inputs[0]!, inputs[1]!, results.output].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const encoder = device.createCommandEncoder({ label: `${label}.encoder` });
+    const pass = encoder.beginComputePass({ label: `${label}.pass` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid.x, grid.y);
+    pass.end();
+    return await submitAndRead(device, encoder, results, resultBytes);
+  } finally {
+    for (const b of [...inputs, results.output, results.readback]) b.destroy();
+  }
+}

@@ -11,7 +11,7 @@
 import { seedKey } from '../random/philox.js';
 import type { MmppParams } from '../random/mmpp.js';
 import type { RenewalParams } from '../random/renewal.js';
-import { outputBuffers, submitAndRead, upload } from './buffers.js';
+import { runQueryKernel } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { BURSTY_PROBE_KERNEL, kernelSource, type ShaderSources } from './kernels.js';
 
@@ -87,39 +87,15 @@ export async function runBurstyProbe(
   const grid = planGrid(queries.length, WORKGROUP_SIZE, device.limits);
   const params = new Uint32Array([queries.length, grid.gridWidth, 0, 0]);
   const resultBytes = Math.max(16, total * STEP_WORDS * 4);
-  const buffers = {
-    params: upload(device, 'BurstyProbe.params', params.buffer, GPUBufferUsage.UNIFORM),
-    queries: upload(device, 'BurstyProbe.queries', query.buffer, GPUBufferUsage.STORAGE),
-  };
-  const results = outputBuffers(device, 'BurstyProbe.results', resultBytes);
-  try {
-    const bindGroup = device.createBindGroup({
-      label: 'BurstyProbe.bindGroup',
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: buffers.params } },
-        { binding: 1, resource: { buffer: buffers.queries } },
-        { binding: 2, resource: { buffer: results.output } },
-      ],
-    });
-    const encoder = device.createCommandEncoder({ label: 'BurstyProbe.encoder' });
-    const pass = encoder.beginComputePass({ label: 'BurstyProbe.pass' });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
-    const bytes = await submitAndRead(device, encoder, results, resultBytes);
-    const out = new Uint32Array(bytes);
-    const outF = new Float32Array(bytes);
-    let at = 0;
-    return queries.map((q) => {
-      const steps: BurstyProbeStep[] = [];
-      for (let t = 0; t < q.steps; t++, at += STEP_WORDS) {
-        steps.push({ count: out[at]!, approx: out[at + 1]!, state: outF[at + 2]!, hold: outF[at + 3]! });
-      }
-      return steps;
-    });
-  } finally {
-    for (const b of [...Object.values(buffers), results.output, results.readback]) b.destroy();
-  }
+  const bytes = await runQueryKernel(device, pipeline, 'BurstyProbe', params.buffer, query.buffer, resultBytes, grid);
+  const out = new Uint32Array(bytes);
+  const outF = new Float32Array(bytes);
+  let at = 0;
+  return queries.map((q) => {
+    const steps: BurstyProbeStep[] = [];
+    for (let t = 0; t < q.steps; t++, at += STEP_WORDS) {
+      steps.push({ count: out[at]!, approx: out[at + 1]!, state: outF[at + 2]!, hold: outF[at + 3]! });
+    }
+    return steps;
+  });
 }

@@ -1,7 +1,7 @@
 /** Host side of shaders/draws.wgsl: raw Philox blocks and Poisson counts for a list of coordinates. */
 import { seedKey } from '../random/philox.js';
 import { planGrid } from './dispatch.js';
-import { outputBuffers, submitAndRead, upload } from './buffers.js';
+import { runQueryKernel } from './buffers.js';
 import { byteSize, DRAW_PARAMS, DRAW_QUERY, DRAW_RESULT, words } from './layout.js';
 
 export interface DrawQuery {
@@ -49,40 +49,16 @@ export async function runDraws(
   params[P.count!] = queries.length;
   params[P.gridWidth!] = grid.gridWidth;
   const resultBytes = Math.max(16, queries.length * rWords * 4);
-  const buffers = {
-    params: upload(device, 'Draws.params', params.buffer, GPUBufferUsage.UNIFORM),
-    queries: upload(device, 'Draws.queries', query.buffer, GPUBufferUsage.STORAGE),
-  };
-  const results = outputBuffers(device, 'Draws.results', resultBytes);
-  try {
-    const bindGroup = device.createBindGroup({
-      label: 'Draws.bindGroup',
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: buffers.params } },
-        { binding: 1, resource: { buffer: buffers.queries } },
-        { binding: 2, resource: { buffer: results.output } },
-      ],
-    });
-    const encoder = device.createCommandEncoder({ label: 'Draws.encoder' });
-    const pass = encoder.beginComputePass({ label: 'Draws.pass' });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
-    const bytes = await submitAndRead(device, encoder, results, resultBytes);
-    const out = new Uint32Array(bytes);
-    const outF = new Float32Array(bytes);
-    return queries.map((_, i) => {
-      const b = i * rWords;
-      return {
-        block0: [out[b + R.block0!]!, out[b + R.block0! + 1]!, out[b + R.block0! + 2]!, out[b + R.block0! + 3]!],
-        count: out[b + R.count!]!,
-        drawsUsed: out[b + R.drawsUsed!]!,
-        work: outF[b + R.work!]!,
-      };
-    });
-  } finally {
-    for (const b of [...Object.values(buffers), results.output, results.readback]) b.destroy();
-  }
+  const bytes = await runQueryKernel(device, pipeline, 'Draws', params.buffer, query.buffer, resultBytes, grid);
+  const out = new Uint32Array(bytes);
+  const outF = new Float32Array(bytes);
+  return queries.map((_, i) => {
+    const b = i * rWords;
+    return {
+      block0: [out[b + R.block0!]!, out[b + R.block0! + 1]!, out[b + R.block0! + 2]!, out[b + R.block0! + 3]!],
+      count: out[b + R.count!]!,
+      drawsUsed: out[b + R.drawsUsed!]!,
+      work: outF[b + R.work!]!,
+    };
+  });
 }

@@ -230,6 +230,7 @@ export class GpuEngine {
     const segmentFloats = new Float32Array(segments.buffer);
     let agentOffset = 0;
     let segmentOffset = 0;
+    let general = false; // an agent of the chunk needs the general arrival path (ARRIVAL_FLAG.general)
     for (let k = 0; k < runCount; k++) {
       const r = chunk.runs[k]!;
       const f = runs.fleet[r]!;
@@ -251,6 +252,7 @@ export class GpuEngine {
         params[p + PARAMS_WORD.scheduleOffset] = segmentOffset;
         const process = processOf(fleets, config.arrivals, a);
         params[p + PARAMS_WORD.process] = process;
+        general ||= generalArrivals(fleets, config.arrivals, a);
         const trace = fleets.trace[a]!;
         if (trace > 0) {
           const length = fleets.traces.length[trace - 1]!;
@@ -283,9 +285,7 @@ export class GpuEngine {
     const dispatches = Math.ceil(config.steps / this.options.stepsPerDispatch);
     const uniform = new ArrayBuffer(slot * dispatches);
     const [seedLo, seedHi] = seedKey(config.seed);
-    // Uniform per dispatch: the paper's short arrival path unless an agent needs the general one.
-    let general = false;
-    for (let a = 0; a < fleets.process.length && !general; a++) general = generalArrivals(fleets, config.arrivals, a);
+    // Uniform per dispatch: the paper's short arrival path unless an agent of the chunk needs the general one.
     const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);

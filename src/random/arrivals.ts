@@ -258,6 +258,7 @@ export class ArrivalDraws {
   private readonly window100: Float64Array;
   private readonly statistics: ArrivalStats[] = [];
   private readonly stats: boolean; // record the arrival statistics (ArrivalConfig.arrivalStats)
+  private readonly drawing: boolean; // some agent of the batch draws its arrivals (not deterministic)
   private stream = 0;
   private replicate = 0;
   private offset = 0;
@@ -270,6 +271,8 @@ export class ArrivalDraws {
     this.exponential = config.work === 'exponential';
     this.warmup = config.warmup ?? 0;
     this.stats = config.arrivalStats ?? false;
+    this.drawing = false;
+    for (let a = 0; a < fleets.process.length && !this.drawing; a++) this.drawing = processOf(fleets, config.arrivals, a) !== DETERMINISTIC;
     [this.k0, this.k1] = seedKey(config.seed);
     this.key = philoxKey(this.k0, this.k1, new Int32Array(KEY_WORDS));
     this.segments = new Uint32Array(maxAgents);
@@ -298,6 +301,7 @@ export class ArrivalDraws {
 
   /** Prepares steps [t0, t1) (at most MAX_ARRIVAL_CHUNK_STEPS): the Philox prefixes the draws share. */
   startChunk(t0: number, t1: number): void {
+    if (!this.drawing) return; // deterministic arrivals everywhere: nothing is drawn
     for (let t = t0; t < t1; t++) philoxPrefix(this.key, this.stream, this.replicate, t, this.prefix, (t - t0) * PREFIX_WORDS);
   }
 
