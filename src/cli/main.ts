@@ -1,6 +1,7 @@
 /**
- * The `fleetsim` command. User mistakes (bad options, no adapter for --backend gpu) print one line and
- * exit with code 2; anything else is a bug and keeps its stack trace.
+ * The `fleetsim` command (bin/fleetsim.js calls `main`). User mistakes (bad options, no adapter for
+ * --backend gpu) print one line and exit with code 2, faults of the machine (a full disk, a GPU that
+ * failed) one line and code 3 (src/cli/errors.ts); anything else is a bug and keeps its stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { GpuError } from '../gpu/errors.js';
@@ -8,7 +9,8 @@ import { ConfigError } from '../model/errors.js';
 import { packageRoot, packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_CPU_THREADS, openBackend } from './backend.js';
-import { EXIT_USAGE, UsageError } from './errors.js';
+import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './errors.js';
+import { InputError } from '../results/errors.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { integerIn, parseSteps, parseStudySeed, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
@@ -250,9 +252,10 @@ function program(): Command {
   return cli;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs the command line `argv` (as process.argv: node, script, arguments…); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await program().parseAsync(argv);
+    await program().parseAsync([...argv]);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE; // commander printed it
@@ -260,16 +263,18 @@ async function main(argv: string[]): Promise<number> {
       for (const line of error.problems) process.stderr.write(`fleetsim: ${line}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof InputError) {
       process.stderr.write(`fleetsim: ${error.message}\n`);
       return EXIT_USAGE;
     }
+    if (error instanceof EnvironmentError) {
+      process.stderr.write(`fleetsim: ${error.message}\n`);
+      return EXIT_ENVIRONMENT;
+    }
     if (error instanceof GpuError) {
       process.stderr.write(`fleetsim: GPU error: ${error.message}\n`);
-      return 1;
+      return EXIT_ENVIRONMENT;
     }
     throw error;
   }
 }
-
-process.exitCode = await main(process.argv);
