@@ -22,6 +22,8 @@ export const LIMITS = {
   cells: 100_000,
   seed: Number.MAX_SAFE_INTEGER, // 2^53 − 1: a JSON number stays an exact integer up to here
   scheduleEntries: 8, // per agent (each adds up to two breakpoints)
+  lmax: 1e9, // seconds (about 32 years): the engines' f32 latency sums stay finite and exact enough
+  price: 1e9, // $ per GPU-hour: cost sums stay finite in the statistics
 } as const;
 
 const describe = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
