@@ -116,7 +116,7 @@ describe('fleetsim trace import: bad files', () => {
     ['negative timestamp', 'TIMESTAMP\n-1\n2\n', [], /line 2, .*"-1" is negative/],
     ['unsorted', 'TIMESTAMP\n1\n3\n2\n', [], /line 4, .*"2" is earlier than/],
     ['fewer than 2 requests', 'TIMESTAMP\n5\n', [], /1 request\(s\); allowed: at least 2/],
-    ['long value quoted and truncated', `TIMESTAMP\n1\n${'z'.repeat(500)}\n`, [], /"z{40}…" is not a timestamp/],
+    ['long value quoted and truncated', `TIMESTAMP\n1\n${'z'.repeat(500)}\n`, [], /"z{40}"… \(500 characters\) is not a timestamp/],
   ];
   for (const [label, text, extra, message] of cases) {
     it(`${label}: exit 2, one line, nothing written`, () => {

@@ -8,14 +8,15 @@ import { GpuError } from '../gpu/errors.js';
 import { ConfigError } from '../model/errors.js';
 import { packageRoot, packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
-import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_CPU_THREADS, openBackend } from './backend.js';
+import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_THREADS, openBackend } from './backend.js';
 import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './errors.js';
+import { quote } from '../text/quote.js';
 import { InputError } from '../results/errors.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
-import { integerIn, parseSteps, parseStudySeed, positiveNumber } from './options.js';
-import { paperJson, paperText, runPaper } from './paper.js';
+import { commanderMessage, integerIn, parseLmax, parseShardText, parseSteps, parseStudySeed, positiveNumber } from './options.js';
+import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
-import { studyJsonSchema } from '../study/schema.js';
+import { LIMITS, studyJsonSchema } from '../study/schema.js';
 import { planUnits, WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
@@ -28,13 +29,19 @@ const backendOption = (): Option =>
     .choices(BACKENDS)
     .default('auto');
 const threadsOption = (): Option =>
-  new Option('--threads <n>', 'CPU engine threads (1 = the single-thread reference, no workers); the results do not depend on it')
-    .argParser(integerIn(1, MAX_CPU_THREADS))
+  new Option(
+    '--threads <n>',
+    `CPU engine threads, 1 to ${MAX_THREADS} (twice the cores, at least 4: more buy no speed and cost memory); 1 = the single-thread reference, no workers; the results do not depend on it`,
+  )
+    .argParser(integerIn(1, MAX_THREADS))
     .default(DEFAULT_CPU_THREADS, `all cores: ${DEFAULT_CPU_THREADS}`);
 const lmaxOption = (): Option =>
-  new Option('--lmax <seconds>', 'latency recorded for an agent with a zero share (L_max)')
-    .argParser(positiveNumber('seconds'))
+  new Option('--lmax <seconds>', `latency recorded for an agent with a zero share (L_max), > 0 and ≤ ${LIMITS.lmax}`)
+    .argParser(parseLmax)
     .default(PAPER_CONFIG.lmax);
+
+/** `bench --budget` at most a day: a bound, so that a typo cannot make the suite run for weeks. */
+const BENCH_BUDGET_MAX = 86_400;
 
 const notice = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -43,7 +50,8 @@ function program(): Command {
     .description('WebGPU Monte Carlo simulator of GPU sharing among the agents of LLM multi-agent systems')
     .version(packageVersion())
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    // One line per mistake, every echoed argument quoted (src/cli/options.ts); subcommands inherit it.
+    .configureOutput({ outputError: (message, write) => write(commanderMessage(message)) });
 
   cli
     .command('paper')
@@ -57,7 +65,7 @@ function program(): Command {
       const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
       try {
         const result = await runPaper(backend, opts);
-        process.stdout.write(opts.json ? `${JSON.stringify(paperJson(result), null, 2)}\n` : `${paperText(result, opts)}\n`);
+        process.stdout.write(opts.json ? `${finiteJson(paperJson(result))}\n` : `${paperText(result, opts)}\n`);
       } finally {
         backend.close();
       }
@@ -68,13 +76,18 @@ function program(): Command {
     .description('run the shipped study sweeps/montecarlo.json (random fleets under the three policies) in memory and summarise it')
     .addOption(backendOption())
     .addOption(threadsOption())
-    .addOption(new Option('--fleets <n>', "random fleets to simulate (default: the study's samples)").argParser(integerIn(1, 10_000_000)))
+    .addOption(
+      new Option('--fleets <n>', `random fleets to simulate, 1 to ${LIMITS.samples} (default: the study's samples)`).argParser(
+        integerIn(1, LIMITS.samples),
+      ),
+    )
     .addOption(new Option('--steps <n>', "steps per run (default: the study's)").argParser(parseSteps))
     .addOption(new Option('--seed <n>', "seed of the fleets and arrival streams (default: the study's)").argParser(parseStudySeed))
     .addOption(
-      new Option('--lmax <seconds>', "latency recorded for an agent with a zero share (default: the study's)").argParser(
-        positiveNumber('seconds'),
-      ),
+      new Option(
+        '--lmax <seconds>',
+        `latency recorded for an agent with a zero share, > 0 and ≤ ${LIMITS.lmax} (default: the study's)`,
+      ).argParser(parseLmax),
     )
     .option('--json', 'print one JSON object instead of tables')
     .action(
@@ -90,7 +103,7 @@ function program(): Command {
         const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
         try {
           const { result, study } = await runMonteCarlo(backend, opts);
-          process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${monteCarloText(result, study)}\n`);
+          process.stdout.write(opts.json ? `${finiteJson(result)}\n` : `${monteCarloText(result, study)}\n`);
         } finally {
           backend.close();
         }
@@ -104,7 +117,12 @@ function program(): Command {
     .addOption(backendOption())
     .addOption(threadsOption())
     .addOption(new Option('--seed <n>', "overrides the study's seed").argParser(parseStudySeed))
-    .option('--shard <I/N>', 'run shard I of N (0 ≤ I < N); or N alone, I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
+    .addOption(
+      new Option(
+        '--shard <I/N>',
+        'run shard I of N (0 ≤ I < N ≤ 100000); or N alone, I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID',
+      ).argParser(parseShardText),
+    )
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
     .option('--quiet', 'no progress bar and no summary on stdout')
     .addOption(
@@ -173,8 +191,8 @@ function program(): Command {
     .command('bench')
     .description('the GPU-against-CPU benchmark suite (src/bench/suite.ts): a table, and bench/results/<date>-<host>.json')
     .addOption(
-      new Option('--budget <seconds>', 'stop growing a workload for a backend once one run takes longer')
-        .argParser(positiveNumber('seconds'))
+      new Option('--budget <seconds>', `stop growing a workload for a backend once one run takes longer (> 0 and ≤ ${BENCH_BUDGET_MAX} s)`)
+        .argParser(positiveNumber('seconds', BENCH_BUDGET_MAX))
         .default(20),
     )
     .addOption(new Option('--repeats <n>', 'timed runs per figure, after a warm-up').argParser(integerIn(1, 1000)).default(3))
@@ -183,7 +201,14 @@ function program(): Command {
     .option('--workloads <names>', 'only these workloads, comma-separated (a trailing * matches a prefix); no scaling or allocator runs')
     .action(async (opts: { budget: number; repeats: number; quick?: boolean; out?: string; workloads?: string }) => {
       const { runBenchSuite } = await import('../bench/suite.js'); // loaded only for this command
-      await runBenchSuite({ ...opts, workloads: opts.workloads?.split(',').filter((w) => w !== '') });
+      const { WORKLOADS } = await import('../bench/workloads.js');
+      const workloads = opts.workloads?.split(',').filter((w) => w !== '');
+      const names = WORKLOADS.map((w) => w.name);
+      for (const pattern of workloads ?? []) {
+        const matches = (name: string): boolean => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
+        if (!names.some(matches)) throw new UsageError(`--workloads: no workload matches ${quote(pattern)}; allowed: ${names.join(', ')}`);
+      }
+      await runBenchSuite({ ...opts, workloads });
     });
 
   cli

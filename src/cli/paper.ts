@@ -45,6 +45,23 @@ export function paperJson(result: PaperResult): object {
   return json;
 }
 
+/**
+ * `value` as indented JSON, refusing a number JSON cannot hold: JSON.stringify would print NaN and
+ * ±Infinity as `null`, silently. With the options bounded (--lmax ≤ LIMITS.lmax) none arises, so one
+ * is a bug and keeps its stack trace, naming the field.
+ */
+export function finiteJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    function (this: unknown, key: string, x: unknown) {
+      if (typeof x === 'number' && !Number.isFinite(x))
+        throw new Error(`--json: the figure ${JSON.stringify(key)} is ${x}, not a finite number`);
+      return x;
+    },
+    2,
+  );
+}
+
 const pad = (s: string, n: number): string => s.padEnd(n);
 // Rounds -0.0000 to 0.0000.
 const num = (x: number, digits: number, width: number): string =>

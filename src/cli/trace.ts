@@ -3,14 +3,15 @@
  * derived JSON atomically and never overwrites without --force; every mistake is one line, exit 2.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
 import { writeAtomic } from '../results/files.js';
 import { binCounts, binMultiple, DEFAULT_IDC_WINDOWS, type Trace, traceJson, traceStats } from '../traces/format.js';
 import { fitMmpp } from '../traces/fit.js';
-import { importTraceCsv, RESOLUTION_RANGE, type TimestampFormat } from '../traces/import.js';
+import { importTraceCsv, MAX_CSV_BYTES, RESOLUTION_RANGE, type TimestampFormat } from '../traces/import.js';
 import { loadAnyTrace } from '../traces/load.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
+import { displayPath, quote } from '../text/quote.js';
 import { UsageError } from './errors.js';
+import { hasControls, numberIn } from './options.js';
 
 export interface TraceImportOptions {
   timestampColumn: string;
@@ -21,12 +22,15 @@ export interface TraceImportOptions {
   force?: boolean;
 }
 
-export function parseResolution(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !(x >= RESOLUTION_RANGE[0] && x <= RESOLUTION_RANGE[1])) {
-    throw new InvalidArgumentError(`Allowed: a number of seconds from ${RESOLUTION_RANGE[0]} to ${RESOLUTION_RANGE[1]}.`);
-  }
-  return x;
+export const parseResolution = numberIn(RESOLUTION_RANGE[0], RESOLUTION_RANGE[1], 'seconds');
+
+/**
+ * Text read from a trace file (its name, description, licence…) as printed: as it is when it holds
+ * no control character and is short, else quoted and cut (src/text/quote.ts), so a file cannot
+ * forge a line or drive the terminal.
+ */
+export function shown(text: string, max = 200): string {
+  return text.length <= max && !hasControls(text) ? text : quote(text, max);
 }
 
 /** A column given as digits is a 0-based index; anything else a header name. */
@@ -37,13 +41,26 @@ export function parseColumn(value: string): string | number {
 /** Imports `file` to `opts.out`; returns the lines to print. */
 export async function traceImportCommand(file: string, opts: TraceImportOptions): Promise<string> {
   if (existsSync(opts.out) && !opts.force)
-    throw new UsageError(`--out ${JSON.stringify(opts.out)} exists; allowed: a new file, or --force to overwrite`);
+    throw new UsageError(`--out ${displayPath(opts.out)} exists; allowed: a new file, or --force to overwrite`);
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a file');
+    size = stat.size;
+  } catch {
+    throw new UsageError(`${displayPath(file)}: not found or not a readable file`);
+  }
+  // Checked before reading: the whole text and its parsed rows are held in memory.
+  if (size > MAX_CSV_BYTES) {
+    throw new UsageError(
+      `${displayPath(file)}: ${size} bytes; allowed: a CSV of at most ${MAX_CSV_BYTES} bytes (${MAX_CSV_BYTES / 2 ** 20} MiB; split it, or keep only the timestamp column)`,
+    );
+  }
   let text: string;
   try {
-    if (statSync(file).isDirectory()) throw new Error('directory');
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new UsageError(`${JSON.stringify(file)}: not found or not a readable file`);
+    throw new UsageError(`${displayPath(file)}: not found or not a readable file`);
   }
   const { trace, format, detected } = importTraceCsv(text, {
     file,
@@ -55,14 +72,14 @@ export async function traceImportCommand(file: string, opts: TraceImportOptions)
   await writeAtomic(opts.out, traceJson(trace));
   return [
     `timestamps read as ${format}${detected ? ' (auto-detected)' : ''}`,
-    `${trace.name}: ${trace.requests} requests over ${trace.duration.toFixed(3)} s, ${trace.counts.length} non-empty bins of ${trace.resolution} s → ${opts.out}`,
+    `${shown(trace.name)}: ${trace.requests} requests over ${trace.duration.toFixed(3)} s, ${trace.counts.length} non-empty bins of ${trace.resolution} s → ${displayPath(opts.out)}`,
   ].join('\n');
 }
 
 function traceInfo(trace: Trace): string {
   const lines = [
-    `name:        ${trace.name}`,
-    `description: ${trace.description}`,
+    `name:        ${shown(trace.name)}`,
+    `description: ${shown(trace.description, 400)}`,
     `requests:    ${trace.requests}`,
     `duration:    ${trace.duration.toFixed(3)} s (resolution ${trace.resolution} s)`,
   ];
@@ -94,7 +111,11 @@ function traceInfo(trace: Trace): string {
   } catch {
     lines.push('MMPP fit:    n/a (too short or not bursty)');
   }
-  lines.push(`source:      ${trace.source}`, `licence:     ${trace.licence}`, `attribution: ${trace.attribution}`);
+  lines.push(
+    `source:      ${shown(trace.source, 400)}`,
+    `licence:     ${shown(trace.licence)}`,
+    `attribution: ${shown(trace.attribution, 400)}`,
+  );
   return lines.join('\n');
 }
 
@@ -104,18 +125,18 @@ function serveGenInfo(doc: ServeGenTrace): string {
   const cvs = active.map((w) => w.cv).sort((a, b) => a - b);
   const median = cvs.length === 0 ? NaN : cvs[Math.floor(cvs.length / 2)]!;
   return [
-    `name:        ${doc.name}`,
-    `description: ${doc.description}`,
+    `name:        ${shown(doc.name)}`,
+    `description: ${shown(doc.description, 400)}`,
     `clients:     ${doc.clients.length}, ${windows.length} windows of ${doc.window} s (${active.length} active)`,
     `CV:          median ${median.toFixed(2)} over active windows; Gamma ${active.filter((w) => w.family === 'gamma').length}, Weibull ${active.filter((w) => w.family === 'weibull').length}`,
-    `source:      ${doc.source}`,
-    `licence:     ${doc.licence}`,
-    `attribution: ${doc.attribution}`,
+    `source:      ${shown(doc.source, 400)}`,
+    `licence:     ${shown(doc.licence)}`,
+    `attribution: ${shown(doc.attribution, 400)}`,
   ].join('\n');
 }
 
 /** `fleetsim trace info NAME|FILE.json`. */
 export function traceInfoCommand(nameOrPath: string): string {
-  const loaded = loadAnyTrace(nameOrPath, nameOrPath);
+  const loaded = loadAnyTrace(nameOrPath, displayPath(nameOrPath));
   return loaded.kind === 'trace' ? traceInfo(loaded.trace) : serveGenInfo(loaded.trace);
 }

@@ -3,12 +3,19 @@
  * read back here, by the CLI and the page alike (browser-safe; src/results/write.ts writes the file).
  * It holds no latency-change statistics (summary.json and the per-fleet rows do).
  *
+ * Spreadsheet injection: a text cell (an axis name or value, a policy) that begins with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return would run as a formula in Excel, LibreOffice or Google Sheets
+ * (`=HYPERLINK(…)`), so it is written with a `'` in front and quoted (the OWASP rule), as is a text
+ * cell that begins with `'` itself, so that reading strips exactly one leading `'` from every text
+ * cell and gets the label back. Numbers, negative ones included, are written as numbers.
+ *
  * @example
  *   const text = cellsCsv(table);
  *   const again = parseCellsCsv(text, 'cells.csv'); // the same means, CIs and win fractions
  */
 import type { StatSummary } from '../stats/index.js';
 import { type CellSummary, policyPairs } from '../sweep/aggregate.js';
+import { displayPath, quote } from '../text/quote.js';
 import { InputError } from './errors.js';
 import { SUMMARY_FORMAT, type SummaryTable } from './tables.js';
 
@@ -19,12 +26,26 @@ function statValues(s: StatSummary | null): (number | null)[] {
   return [s.mean, s.std, s.ci95[0], s.ci95[1], s.min, s.max, s.p50, s.p90, s.p99];
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+/** A text cell a spreadsheet would run as a formula, or one that begins with the `'` that marks one. */
+const FORMULA = /^['=+\-@\t\r]/;
+
+/**
+ * RFC 4180 field: quoted when it holds a comma, quote or line break; a text cell that a spreadsheet
+ * would read as a formula gets a `'` in front and is quoted (see the header). Numbers stay numbers.
+ */
 function csvField(x: number | string | null): string {
   if (x === null) return '';
-  const text = String(x);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof x === 'number') return String(x);
+  const formula = FORMULA.test(x);
+  const text = formula ? `'${x}` : x;
+  return formula || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
+
+/** A field of the file in a message: as it is when plain (a column name, a number), else quoted and cut. */
+const shown = (field: string): string => (/^[\w.+-]{1,60}$/.test(field) ? field : quote(field));
+
+/** A text cell as written → the label: one leading `'` (csvField's formula guard) removed. */
+const textCell = (field: string): string => (field.startsWith("'") ? field.slice(1) : field);
 
 /**
  * One row per cell × policy: the cell, its axis values, the policy, the fleet runs, then
@@ -107,8 +128,8 @@ export function csvRecords(text: string): { line: number; fields: string[] }[] {
 function csvNumber(text: string, where: () => string): number | null {
   if (text === '') return null;
   const value = Number(text);
-  if (text.trim() === '' || Number.isNaN(value)) throw new InputError(`${where()}: "${text.slice(0, 40)}" is not a number`);
-  if (!Number.isFinite(value)) throw new InputError(`${where()}: ${text.slice(0, 40)} overflows (not a finite number)`);
+  if (text.trim() === '' || Number.isNaN(value)) throw new InputError(`${where()}: ${quote(text)} is not a number`);
+  if (!Number.isFinite(value)) throw new InputError(`${where()}: ${shown(text)} overflows (not a finite number)`);
   return value;
 }
 
@@ -117,14 +138,15 @@ function csvNumber(text: string, where: () => string): number | null {
  * `<metric>_<stat>`, `winFraction_vs_<policy>`. The pairs get their win fractions from the last
  * columns; cells.csv has no latency-change statistics (summary.json and the Arrow rows do).
  */
-export function parseCellsCsv(text: string, name: string): SummaryTable {
+export function parseCellsCsv(text: string, fileName: string): SummaryTable {
+  const name = displayPath(fileName);
   let records: { line: number; fields: string[] }[];
   try {
     records = csvRecords(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new InputError(`${name}: ${(error as Error).message}`);
   }
-  const header = records[0]?.fields ?? [];
+  const header = (records[0]?.fields ?? []).map(textCell);
   const cellAt = header.indexOf('cell');
   const policyAt = header.indexOf('policy');
   const runsAt = header.indexOf('fleetRuns');
@@ -139,7 +161,7 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
   if (missing.length > 0 || policyAt < cellAt) {
     const found = header
       .slice(0, 6)
-      .map((h) => h.slice(0, 30))
+      .map((h) => quote(h, 30))
       .join(', ');
     throw new InputError(
       `${name}: not a fleetsim cells.csv: missing column(s) ${missing.slice(0, 4).join(', ') || 'cell before policy'}${missing.length > 4 ? '…' : ''} (its columns begin: ${found || 'nothing'})`,
@@ -157,7 +179,7 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
   for (const { line, fields } of rows) {
     if (fields.length !== header.length)
       throw new InputError(`${name}: line ${line} has ${fields.length} fields, the header has ${header.length}`);
-    const at = (column: number) => () => `${name}: line ${line}, column ${header[column]}`;
+    const at = (column: number) => () => `${name}: line ${line}, column ${shown(header[column]!)}`;
     const need = (column: number): number => {
       const v = csvNumber(fields[column]!, at(column));
       if (v === null) throw new InputError(`${at(column)()}: empty`);
@@ -167,7 +189,7 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
     const runs = need(runsAt);
     if (!Number.isSafeInteger(index) || index < 0) throw new InputError(`${at(cellAt)()}: ${index} is not a cell number`);
     if (!Number.isSafeInteger(runs) || runs < 0) throw new InputError(`${at(runsAt)()}: ${runs} is not a count of fleet runs`);
-    const policy = fields[policyAt]!;
+    const policy = textCell(fields[policyAt]!);
     if (policy === '') throw new InputError(`${at(policyAt)()}: empty`);
     if (!policies.includes(policy)) policies.push(policy);
     let cell = cells.get(index);
@@ -175,7 +197,7 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
       const values: Record<string, number | string> = {};
       axisNames.forEach((axis, a) => {
         const raw = fields[cellAt + 1 + a]!;
-        const number = raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+        const number = raw.startsWith("'") ? textCell(raw) : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
         values[axis] = number;
         if (!axisValues[a]!.includes(number)) axisValues[a]!.push(number);
       });
@@ -184,7 +206,7 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
       wins.set(index, new Map());
     }
     if (cell.policies.some((p) => p.policy === policy))
-      throw new InputError(`${name}: line ${line}: cell ${index} has the policy ${policy} twice`);
+      throw new InputError(`${name}: line ${line}: cell ${index} has the policy ${quote(policy)} twice`);
     const stats: Record<string, StatSummary | null> = {};
     for (const m of metrics) {
       const v = STAT_FIELDS.map((s) => {
@@ -237,7 +259,7 @@ export function parseCellsCsv(text: string, name: string): SummaryTable {
   }
   return {
     format: SUMMARY_FORMAT,
-    study: name.replace(/\.csv$/i, ''),
+    study: fileName.replace(/\.csv$/i, ''),
     studyHash: '',
     seed: 0,
     axes: axisNames.map((axis, a) => ({ name: axis, values: axisValues[a]! })),

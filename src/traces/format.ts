@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../model/errors.js';
+import { quote } from '../text/quote.js';
 
 export const TRACE_FORMAT = 'fleetsim-trace';
 export const TRACE_VERSION = 1;
@@ -76,8 +77,12 @@ export type Trace = z.infer<typeof TraceSchema>;
 
 /** A zod issue as one line: `path: message`. */
 export function issueLine(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map(String).join('.');
-  return path === '' ? issue.message : `${path}: ${issue.message}`;
+  // Keys and messages may repeat the file's text: quoted (src/text/quote.ts) unless plain and short.
+  const path = issue.path.map((key) => (typeof key === 'string' && !/^[\w$]{1,60}$/.test(key) ? quote(key) : String(key))).join('.');
+  // eslint-disable-next-line no-control-regex
+  const plain = issue.message.length <= 200 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(issue.message);
+  const message = plain ? issue.message : quote(issue.message, 200);
+  return path === '' ? message : `${path}: ${message}`;
 }
 
 /**

@@ -9,6 +9,7 @@
  *   const packed = library.pack(['azure-llm-2023-conv'], 1); // PackedTraces for Δt = 1 s
  */
 import { ConfigError } from '../model/errors.js';
+import { quote } from '../text/quote.js';
 import type { MmppSpec } from '../model/batch.js';
 import { type PackedTraces, SERVEGEN_WINDOW_WORDS } from '../random/arrivals.js';
 import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
@@ -63,10 +64,7 @@ export class TraceLibrary {
   clients(name: string, field = 'arrivals.trace'): number {
     const file = this.serveGen.get(name);
     if (file === undefined) {
-      throw new ConfigError(
-        field,
-        `ServeGen file ${JSON.stringify(name.slice(0, 80))} is not loaded (loaded: ${this.names.join(', ') || 'none'})`,
-      );
+      throw new ConfigError(field, `ServeGen file ${quote(name)} is not loaded (loaded: ${this.names.join(', ') || 'none'})`);
     }
     return file.clients.length;
   }
@@ -89,10 +87,7 @@ export class TraceLibrary {
     const perWindow = file!.window / dt;
     const stepsPerBin = Math.round(perWindow);
     if (!(stepsPerBin >= 1 && Math.abs(perWindow - stepsPerBin) <= 1e-9 * perWindow)) {
-      throw new ConfigError(
-        'dt',
-        `must divide ServeGen's ${file!.window} s windows into whole steps for ${JSON.stringify(name)}, got ${dt}`,
-      );
+      throw new ConfigError('dt', `must divide ServeGen's ${file!.window} s windows into whole steps for ${quote(name)}, got ${dt}`);
     }
     const words = new Uint32Array(windows.length * SERVEGEN_WINDOW_WORDS);
     const floats = new Float32Array(words.buffer);
@@ -117,7 +112,7 @@ export class TraceLibrary {
     if (trace === undefined) {
       throw new ConfigError(
         field,
-        `trace ${JSON.stringify(name.slice(0, 80))} is not loaded (the CLI loads shipped names and files; loaded: ${this.names.join(', ') || 'none'})`,
+        `trace ${quote(name)} is not loaded (the CLI loads shipped names and files; loaded: ${this.names.join(', ') || 'none'})`,
       );
     }
     return trace;
@@ -135,10 +130,10 @@ export class TraceLibrary {
         if (!(error instanceof ConfigError)) throw error;
         throw new ConfigError(
           'dt',
-          `must be a whole number of trace ${JSON.stringify(name)}'s resolution ${trace.resolution} s to replay it, got ${dt}`,
+          `must be a whole number of trace ${quote(name)}'s resolution ${trace.resolution} s to replay it, got ${dt}`,
         );
       }
-      if (counts.length === 0) throw new ConfigError('dt', `is longer than trace ${JSON.stringify(name)} (${trace.duration} s), got ${dt}`);
+      if (counts.length === 0) throw new ConfigError('dt', `is longer than trace ${quote(name)} (${trace.duration} s), got ${dt}`);
       this.binned.set(key, counts);
     }
     return counts;

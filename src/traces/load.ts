@@ -6,13 +6,21 @@
  * @example
  *   const trace = loadTrace('azure-llm-2023-conv', 'arrivals.trace');
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../model/errors.js';
 import { packageRoot } from '../platform/node.js';
+import { JsonTextError, parseJsonText } from '../text/json.js';
+import { displayPath, quote } from '../text/quote.js';
 import { parseTrace, type Trace } from './format.js';
 import { parseServeGen, type ServeGenTrace } from './servegen.js';
 import { SHIPPED_SERVEGEN, SHIPPED_TRACES } from './shipped.js';
+
+/**
+ * The largest trace file read (its size checked before reading): the shipped ones hold under 1 MB,
+ * a trace of MAX_BINS non-empty bins would not fit in memory anyway.
+ */
+export const MAX_TRACE_FILE_BYTES = 256 * 2 ** 20;
 
 /** A name without a path separator or a .json ending is taken as a shipped name, not a path. */
 function looksLikePath(nameOrPath: string): boolean {
@@ -23,24 +31,31 @@ function readJsonFile(nameOrPath: string, field: string, shipped: readonly strin
   let path = nameOrPath;
   if (shipped.includes(nameOrPath)) path = join(packageRoot(), 'traces', `${nameOrPath}.json`);
   else if (!looksLikePath(nameOrPath) && !existsSync(nameOrPath)) {
-    throw new ConfigError(
-      field,
-      `unknown ${kind} ${JSON.stringify(nameOrPath.slice(0, 40))}; allowed: ${shipped.join(', ')} or a path to a .json file`,
-    );
+    throw new ConfigError(field, `unknown ${kind} ${quote(nameOrPath)}; allowed: ${shipped.join(', ')} or a path to a .json file`);
   }
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_TRACE_FILE_BYTES) {
+      throw new ConfigError(
+        field,
+        `file ${displayPath(path)} holds ${size} bytes; allowed: a ${kind} of at most ${MAX_TRACE_FILE_BYTES} bytes`,
+      );
+    }
     text = readFileSync(path, 'utf8');
-  } catch {
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(
       field,
-      `file ${JSON.stringify(path)} not found or unreadable; allowed: ${shipped.join(', ')} or a path to a .json file`,
+      `file ${displayPath(path)} not found or unreadable; allowed: ${shipped.join(', ')} or a path to a .json file`,
     );
   }
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ConfigError(field, `${JSON.stringify(path)} is not JSON (not a fleetsim ${kind})`);
+    return parseJsonText(text, displayPath(path));
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    // The problem names the file, the line and the column.
+    throw new ConfigError(field, `not a fleetsim ${kind}: ${error.problems[0] ?? `${displayPath(path)} is not valid JSON`}`);
   }
 }
 

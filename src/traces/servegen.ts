@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../model/errors.js';
+import { displayPath, quote } from '../text/quote.js';
 import { issueLine } from './format.js';
 
 export const SERVEGEN_FORMAT = 'fleetsim-servegen';
@@ -63,17 +64,18 @@ const round = (x: number): number => Number(x.toPrecision(6));
  */
 export function parseServeGenChunk(text: string, file: string): ServeGenWindow[] {
   const windows: ServeGenWindow[] = [];
+  const where = displayPath(file);
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const cells = line.split(',').map((c) => c.trim());
     const numbers = [0, 1, 2, 4, 5].map((k) => Number(cells[k]));
     if (cells.length !== 6 || numbers.some((x) => cells[0] === '' || !Number.isFinite(x) || x < 0)) {
-      throw new ConfigError(file, `line ${i + 1}: allowed: 6 fields, window_start_s, rate_rps, cv, family, param1, param2 (numbers ≥ 0)`);
+      throw new ConfigError(where, `line ${i + 1}: allowed: 6 fields, window_start_s, rate_rps, cv, family, param1, param2 (numbers ≥ 0)`);
     }
     const [start, rate, cv, shape, scale] = numbers as [number, number, number, number, number];
     const family = cells[3]!.toLowerCase();
     if (family !== '' && family !== 'gamma' && family !== 'weibull') {
-      throw new ConfigError(file, `line ${i + 1}: family ${JSON.stringify(cells[3]!.slice(0, 40))}; allowed: Gamma, Weibull or empty`);
+      throw new ConfigError(where, `line ${i + 1}: family ${quote(cells[3]!)}; allowed: Gamma, Weibull or empty`);
     }
     windows.push(
       family === ''

@@ -1,0 +1,330 @@
+/**
+ * Hostile and careless command lines (issue 15, classes 7 and 8): every echoed value quoted on one
+ * line (no raw control character can forge a line or drive the terminal, no 10 MB echo), every
+ * numeric option read strictly and bounded with a message naming the option and its range, exit 2,
+ * no stack trace; trace files and CSVs bounded and checked before they are read; cells.csv safe to
+ * open in a spreadsheet. Most cases call `main` of the built CLI (dist/, which `npm test` builds
+ * first) in this process with stdout and stderr captured; a few spawn bin/fleetsim.js.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { finiteJson } from '../src/cli/paper.js';
+import { commanderMessage } from '../src/cli/options.js';
+import { cellsCsv, csvRecords, parseCellsCsv } from '../src/results/cellsCsv.js';
+import { SUMMARY_FORMAT, type SummaryTable } from '../src/results/tables.js';
+import { importTraceCsv, MAX_CSV_BYTES, MAX_CSV_ROWS } from '../src/traces/import.js';
+import { LIMITS } from '../src/study/schema.js';
+import { MAX_THREADS } from '../src/cli/backend.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'fleetsim.js');
+const { main } = (await import(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) as { main: (argv: readonly string[]) => Promise<number> };
+const TMP = mkdtempSync(join(tmpdir(), 'fleetsim-hostile-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `fleetsim …args` in this process, its output captured. */
+async function fleetsim(...args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = process.stdout.write.bind(process.stdout);
+  const stderr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = (chunk: string | Uint8Array) => out.push(String(chunk)) > 0;
+  process.stderr.write = (chunk: string | Uint8Array) => err.push(String(chunk)) > 0;
+  try {
+    const status = await main(['node', 'fleetsim', ...args]);
+    return { status, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+  }
+}
+
+/** Control characters a terminal acts on (the final newline of each line aside). */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const ESC = '\u001b';
+const FORGED = `1\n${ESC}[2J${ESC}[1;1Hfleetsim: valid.`;
+
+/** Exit 2, nothing on stdout, exactly one line on stderr: short, escaped, no stack trace. */
+function expectOneLine(run: Run, ...mentions: (string | RegExp)[]): string {
+  expect(run.status, run.stderr).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.endsWith('\n'), run.stderr).toBe(true);
+  const lines = run.stderr.slice(0, -1).split('\n');
+  expect(lines, run.stderr).toHaveLength(1);
+  const line = lines[0]!;
+  expect(line).not.toMatch(RAW_CONTROL);
+  expect(line).not.toMatch(/^\s+at \S|\.[cm]?[jt]s:\d+/);
+  expect(line.length).toBeLessThan(800);
+  for (const m of mentions) {
+    if (typeof m === 'string') expect(line).toContain(m);
+    else expect(line).toMatch(m);
+  }
+  return line;
+}
+
+describe('terminal injection: every echoed argument quoted on one line (class 7)', () => {
+  it('an option value with a newline and an escape sequence cannot forge a line or clear the screen', async () => {
+    expectOneLine(await fleetsim('paper', '--lmax', FORGED), "'--lmax <seconds>'", '"1\\n\\u001b[2J\\u001b[1;1Hfleetsim: valid."');
+  });
+
+  it('an unknown command and an unknown option come out quoted', async () => {
+    expectOneLine(await fleetsim(`x${ESC}[2J\nvalid`), 'unknown command "x\\u001b[2J\\nvalid"', '--help');
+    expectOneLine(await fleetsim('paper', `--bad\n${ESC}]0;title\u0007`), 'unknown option "--bad\\n\\u001b]0;title\\u0007"');
+    // commander's suggestion stays on the same line
+    expectOneLine(await fleetsim('paper', '--lmx', '3'), 'unknown option "--lmx"', 'did you mean --lmax?');
+  });
+
+  it('a 10 MB argument is cut, not echoed in full', async () => {
+    const huge = 'k'.repeat(10_000_000);
+    expectOneLine(await fleetsim('paper', `--${huge}`), '(10000002 characters)');
+    expectOneLine(await fleetsim(huge), '(10000000 characters)');
+    expectOneLine(await fleetsim('paper', '--steps', huge), '--steps', '(10000000 characters)');
+  });
+
+  it('a --choices value, --shard and --workloads are quoted', async () => {
+    expectOneLine(await fleetsim('paper', '--backend', `gpu\n${ESC}[31m`), '"gpu\\n\\u001b[31m"', 'gpu, cpu, auto');
+    const out = join(TMP, 'never');
+    expectOneLine(
+      await fleetsim('sweep', 'sweeps/montecarlo.json', '--out', out, '--shard', `1/2\n${ESC}[2J`),
+      '--shard',
+      '"1/2\\n\\u001b[2J"',
+    );
+    expect(existsSync(out)).toBe(false);
+    expectOneLine(await fleetsim('bench', '--workloads', `x${ESC}[2J`), '--workloads', '"x\\u001b[2J"');
+  });
+
+  it('commanderMessage: any other message has its control characters escaped and is cut', () => {
+    const text = commanderMessage(`error: something '${ESC}[2J${'y'.repeat(5000)}'\n`);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.slice(0, -1)).not.toMatch(RAW_CONTROL);
+    expect(text.length).toBeLessThan(600);
+  });
+
+  it('trace info: a name, and the text fields of a trace file, are echoed escaped', async () => {
+    expectOneLine(await fleetsim('trace', 'info', `nope${ESC}[2J`), 'unknown trace "nope\\u001b[2J"');
+    const file = join(TMP, 'hostile-trace.json');
+    const trace = {
+      format: 'fleetsim-trace',
+      version: 1,
+      name: `evil${ESC}[2J\nname: forged`,
+      description: `line one\nline two${ESC}[31m`,
+      source: 's',
+      licence: `CC${'\u202e'}0`,
+      attribution: '',
+      resolution: 1,
+      duration: 10,
+      requests: 3,
+      gaps: [0, 4],
+      counts: [1, 2],
+    };
+    writeFileSync(file, JSON.stringify(trace));
+    const run = await fleetsim('trace', 'info', file);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(RAW_CONTROL);
+    expect(run.stdout).toContain('name:        "evil\\u001b[2J\\nname: forged"');
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('name:'))).toHaveLength(1);
+  });
+
+  it('trace JSON files: a BOM is read, duplicate keys and deep nesting are one line each', async () => {
+    const good = {
+      format: 'fleetsim-trace',
+      version: 1,
+      name: 'ok',
+      description: '',
+      source: '',
+      licence: '',
+      attribution: '',
+      resolution: 1,
+      duration: 10,
+      requests: 3,
+      gaps: [0, 4],
+      counts: [1, 2],
+    };
+    const bom = join(TMP, 'bom.json');
+    writeFileSync(bom, `\uFEFF${JSON.stringify(good)}`);
+    expect((await fleetsim('trace', 'info', bom)).status).toBe(0);
+    const dup = join(TMP, 'dup.json');
+    writeFileSync(dup, JSON.stringify(good).replace('"name":"ok"', '"name":"ok","name":"again"'));
+    expectOneLine(await fleetsim('trace', 'info', dup), 'dup.json', /line 1, column \d+: the key "name" appears twice/);
+    const deep = join(TMP, 'deep.json');
+    writeFileSync(deep, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    expectOneLine(await fleetsim('trace', 'info', deep), 'deep.json');
+  });
+
+  it('trace import: file names, header names, cells and --name are quoted', async () => {
+    const name = join(TMP, `bad\n${ESC}[2J.csv`);
+    writeFileSync(name, `TIME${ESC}[2J,x\n1,2\n`);
+    const out = join(TMP, 'import-out.json');
+    const missing = expectOneLine(
+      await fleetsim('trace', 'import', name, '--timestamp-column', `T\n${ESC}`, '--out', out),
+      '"T\\n\\u001b"',
+      '"TIME\\u001b[2J"',
+    );
+    expect(missing).toContain('bad\\n\\u001b[2J.csv');
+    expect(existsSync(out)).toBe(false);
+    const cells = join(TMP, 'cells.csv');
+    writeFileSync(cells, `t\n1\n"2\n${ESC}[2J"\n`);
+    expectOneLine(await fleetsim('trace', 'import', cells, '--timestamp-column', 't', '--out', out), '"2\\n\\u001b[2J" is not a timestamp');
+    writeFileSync(cells, 't\n1\n2\n');
+    const run = await fleetsim('trace', 'import', cells, '--timestamp-column', 't', '--name', `n${ESC}[2J`, '--out', out);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(RAW_CONTROL);
+    expect(run.stdout).toContain('"n\\u001b[2J": 2 requests');
+  });
+
+  it('trace import: a CSV over the size bound is refused before it is read', async () => {
+    const big = join(TMP, 'big.csv');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, MAX_CSV_BYTES + 1); // sparse: no disk used, nothing read
+    closeSync(fd);
+    expectOneLine(
+      await fleetsim('trace', 'import', big, '--timestamp-column', '0', '--out', join(TMP, 'big.json')),
+      `${MAX_CSV_BYTES + 1} bytes; allowed: a CSV of at most ${MAX_CSV_BYTES} bytes`,
+    );
+  });
+
+  it('trace import: more lines than MAX_CSV_ROWS are refused before parsing', () => {
+    expect(() => importTraceCsv('1\n'.repeat(MAX_CSV_ROWS + 1), { timestampColumn: 0, file: 'rows.csv' })).toThrow(
+      `rows.csv: more than ${MAX_CSV_ROWS} lines; allowed: at most ${MAX_CSV_ROWS}`,
+    );
+  });
+
+  it('the spawned CLI: one quoted line, exit 2', () => {
+    const run = spawnSync(process.execPath, [BIN, 'paper', '--threads', `2${ESC}[2J\n`], { encoding: 'utf8', timeout: 30_000 });
+    expectOneLine({ status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr }, '--threads', '"2\\u001b[2J\\n"');
+  });
+});
+
+describe('resource options: strict decimal numbers, bounded (class 8)', () => {
+  const cases: [string[], string, string][] = [
+    [['paper', '--threads', '1024'], '--threads', `from 1 to ${MAX_THREADS}`],
+    [['paper', '--threads', '0'], '--threads', 'from 1 to'],
+    [['paper', '--lmax', '0x10'], '--lmax', '≤ 1,000,000,000'],
+    [['paper', '--lmax', '0b1'], '--lmax', 'decimal notation'],
+    [['paper', '--lmax', 'Infinity'], '--lmax', 'decimal notation'],
+    [['paper', '--lmax', ' 5'], '--lmax', 'decimal notation'],
+    [['paper', '--lmax', '1.7e308'], '--lmax', `≤ ${LIMITS.lmax.toLocaleString('en-US')}`],
+    [['paper', '--lmax', '1e309'], '--lmax', '> 0'],
+    [['paper', '--lmax', '0'], '--lmax', '> 0'],
+    [['paper', '--steps', '1e3'], '--steps', 'an integer from 1 to 1,000,000,000'],
+    [['paper', '--steps', '1000000001'], '--steps', 'from 1 to 1,000,000,000'],
+    [['paper', '--steps', '0x10'], '--steps', 'from 1 to'],
+    [['montecarlo', '--fleets', String(LIMITS.samples + 1)], '--fleets', `from 1 to ${LIMITS.samples.toLocaleString('en-US')}`],
+    [['montecarlo', '--seed', '1.5'], '--seed', 'from 0 to 2^53 − 1'],
+    [['montecarlo', '--seed', '0x1'], '--seed', 'from 0 to 2^53 − 1'],
+    [['montecarlo', '--lmax', '1e10'], '--lmax', '≤ 1,000,000,000'],
+    [['bench', '--budget', '1e6'], '--budget', '≤ 86,400'],
+    [['bench', '--budget', 'NaN'], '--budget', '> 0'],
+    [['bench', '--repeats', '1001'], '--repeats', 'from 1 to 1,000'],
+    [['sweep', 'sweeps/montecarlo.json', '--out', 'never', '--batch-size', '0'], '--batch-size', 'from 1 to'],
+    [['sweep', 'sweeps/montecarlo.json', '--out', 'never', '--shard', '0x1/2'], '--shard', 'I/N'],
+    [['sweep', 'sweeps/montecarlo.json', '--out', 'never', '--shard', ' 1/2'], '--shard', 'I/N'],
+    [
+      ['trace', 'import', 'x.csv', '--timestamp-column', '0', '--out', 'y.json', '--resolution', '1e-7'],
+      '--resolution',
+      'from 0.000001 to 3,600',
+    ],
+    [['trace', 'import', 'x.csv', '--timestamp-column', '0', '--out', 'y.json', '--resolution', '0x1'], '--resolution', 'decimal notation'],
+  ];
+  it.each(cases)('%j: exit 2, names the option and its range', async (args, option, range) => {
+    expectOneLine(await fleetsim(...args), option, range);
+    expect(existsSync(join(ROOT, 'never'))).toBe(false);
+  });
+
+  it('--threads takes up to twice the cores, at least 4 (tests pass 2 and 3 on 2-core runners)', () => {
+    expect(MAX_THREADS).toBeGreaterThanOrEqual(4);
+  });
+
+  it('paper --json at the largest --lmax prints finite numbers, no null', async () => {
+    const run = await fleetsim('paper', '--backend', 'cpu', '--threads', '1', '--steps', '20', '--lmax', String(LIMITS.lmax), '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const numbers: unknown[] = [];
+    JSON.parse(run.stdout, (key, value: unknown) => {
+      if (key !== 'adapter' && (value === null || typeof value === 'number')) numbers.push(value);
+      return value;
+    });
+    expect(numbers.length).toBeGreaterThan(10);
+    for (const x of numbers) expect(Number.isFinite(x), String(x)).toBe(true);
+  });
+
+  it('finiteJson refuses NaN and ±Infinity instead of printing null', () => {
+    expect(() => finiteJson({ static: { avgLatency: NaN } })).toThrow(/"avgLatency" is NaN/);
+    expect(() => finiteJson({ cost: Infinity })).toThrow(/"cost" is Infinity/);
+    expect(finiteJson({ a: 1, b: null })).toBe('{\n  "a": 1,\n  "b": null\n}');
+  });
+});
+
+describe('cells.csv: formula prefixes neutralised in text cells (class 7)', () => {
+  const stat = (mean: number) => ({
+    n: 2,
+    mean,
+    std: 0,
+    ci95: [mean, mean] as [number, number],
+    min: mean,
+    max: mean,
+    p50: mean,
+    p90: mean,
+    p99: mean,
+  });
+  const labels = ['=HYPERLINK("http://x","y")', '+1+2', '-x', '@SUM(A1)', '\tx', '\rx', "'quoted", 'plain'];
+  const table: SummaryTable = {
+    format: SUMMARY_FORMAT,
+    study: 's',
+    studyHash: '',
+    seed: 0,
+    axes: [
+      { name: '=axis', values: labels },
+      { name: 'n', values: [-3] },
+    ],
+    policies: ['static'],
+    metrics: ['avgLatency'],
+    quantiles: '',
+    cells: labels.map((label, cell) => ({
+      cell,
+      values: { '=axis': label, n: -3 },
+      fleetRuns: 2,
+      policies: [{ policy: 'static', metrics: { avgLatency: stat(-1.5) } }],
+      pairs: [],
+    })),
+  };
+
+  it('a text cell starting with = + - @ tab CR (or the marking quote) gets a leading quote and is quoted; numbers stay numbers', () => {
+    const text = cellsCsv(table);
+    const records = csvRecords(text);
+    expect(records[0]!.fields.slice(0, 3)).toEqual(['cell', "'=axis", 'n']);
+    expect(text.split('\n')[0]!.startsWith('cell,"\'=axis",n,')).toBe(true);
+    const column = records.slice(1).map((r) => r.fields[1]);
+    expect(column).toEqual(['\'=HYPERLINK("http://x","y")', "'+1+2", "'-x", "'@SUM(A1)", "'\tx", "'\rx", "''quoted", 'plain']);
+    for (const row of text.split('\n').slice(1, -1)) {
+      if (!row.includes('plain')) expect(row).toMatch(/^\d+,"'/);
+      expect(row).toContain(',-3,static,2,-1.5,'); // negative numbers unquoted
+    }
+  });
+
+  it('reads back to the same labels, and writes the same bytes again', () => {
+    const text = cellsCsv(table);
+    const back = parseCellsCsv(text, 'cells.csv');
+    expect(back.axes.map((a) => a.name)).toEqual(['=axis', 'n']);
+    expect(back.cells.map((c) => c.values['=axis'])).toEqual(labels);
+    expect(back.cells.map((c) => c.values.n)).toEqual(labels.map(() => -3));
+    expect(cellsCsv(back)).toBe(text);
+  });
+
+  it('messages about a bad cells.csv quote the file name and the cell', () => {
+    const text = cellsCsv(table).replace(',-1.5,', `,"x${ESC}[2J",`);
+    expect(() => parseCellsCsv(text, `c${ESC}.csv`)).toThrow(
+      /^"c\\u001b\.csv": line 2, column avgLatency_mean: "x\\u001b\[2J" is not a number$/,
+    );
+  });
+});
