@@ -176,11 +176,31 @@ describe('terminal injection: every echoed argument quoted on one line (class 7)
     const cells = join(TMP, 'cells.csv');
     writeFileSync(cells, `t\n1\n"2\n${ESC}[2J"\n`);
     expectOneLine(await fleetsim('trace', 'import', cells, '--timestamp-column', 't', '--out', out), '"2\\n\\u001b[2J" is not a timestamp');
-    writeFileSync(cells, 't\n1\n2\n');
-    const run = await fleetsim('trace', 'import', cells, '--timestamp-column', 't', '--name', `n${ESC}[2J`, '--out', out);
+    // the trace's default name is the file's base name: printed escaped, and so is --out
+    const named = join(TMP, `n${ESC}[2J.csv`);
+    writeFileSync(named, 't\n1\n2\n');
+    const run = await fleetsim('trace', 'import', named, '--timestamp-column', 't', '--out', `${out}${ESC}`);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).not.toMatch(RAW_CONTROL);
     expect(run.stdout).toContain('"n\\u001b[2J": 2 requests');
+    expect(run.stdout).toContain('import-out.json\\u001b"');
+  });
+
+  it('trace import: --out empty, a directory, below a file, or unwritable is one line, exit 2, nothing written', async () => {
+    const csv = join(TMP, 'ok.csv');
+    writeFileSync(csv, 't\n1\n2\n');
+    const run = (out: string) => fleetsim('trace', 'import', csv, '--timestamp-column', 't', '--out', out);
+    expectOneLine(await run(''), '--out is empty');
+    expectOneLine(await run(TMP), 'is a directory');
+    expectOneLine(await run(join(csv, 'x.json')), '--out', 'cannot write the trace (E');
+    expectOneLine(await run('/proc/fleetsim-x.json'), '--out /proc/fleetsim-x.json: cannot write the trace (E');
+    expectOneLine(
+      await fleetsim('trace', 'import', csv, '--timestamp-column', 't', '--name', `a\n${ESC}[2J`, '--out', join(TMP, 'n.json')),
+      '--name',
+      '"a\\n\\u001b[2J"',
+      'no control characters',
+    );
+    expect(existsSync(join(TMP, 'n.json'))).toBe(false);
   });
 
   it('trace import: a CSV over the size bound is refused before it is read', async () => {

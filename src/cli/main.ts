@@ -21,7 +21,7 @@ import { planUnits, WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
-import { parseResolution, traceImportCommand, traceInfoCommand, type TraceImportOptions } from './trace.js';
+import { parseResolution, parseTraceName, traceImportCommand, traceInfoCommand, type TraceImportOptions } from './trace.js';
 import { DEFAULT_RESOLUTION, TIMESTAMP_FORMATS } from '../traces/import.js';
 
 const backendOption = (): Option =>
@@ -254,7 +254,9 @@ function program(): Command {
     .addOption(
       new Option('--resolution <seconds>', 'bin width of the stored counts').argParser(parseResolution).default(DEFAULT_RESOLUTION),
     )
-    .option('--name <name>', "the trace's name (default: the file's base name)")
+    .addOption(
+      new Option('--name <name>', "the trace's name, 1 to 200 characters (default: the file's base name)").argParser(parseTraceName),
+    )
     .requiredOption('--out <file>', 'the JSON file to write (atomically)')
     .option('--force', 'overwrite --out if it exists')
     .action(async (file: string, opts: TraceImportOptions) => {

@@ -3,6 +3,7 @@
  * derived JSON atomically and never overwrites without --force; every mistake is one line, exit 2.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { writeAtomic } from '../results/files.js';
 import { binCounts, binMultiple, DEFAULT_IDC_WINDOWS, type Trace, traceJson, traceStats } from '../traces/format.js';
 import { fitMmpp } from '../traces/fit.js';
@@ -10,7 +11,7 @@ import { importTraceCsv, MAX_CSV_BYTES, RESOLUTION_RANGE, type TimestampFormat }
 import { loadAnyTrace } from '../traces/load.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { displayPath, quote } from '../text/quote.js';
-import { UsageError } from './errors.js';
+import { EnvironmentError, UsageError } from './errors.js';
 import { hasControls, numberIn } from './options.js';
 
 export interface TraceImportOptions {
@@ -20,6 +21,14 @@ export interface TraceImportOptions {
   name?: string;
   out: string;
   force?: boolean;
+}
+
+/** `--name` of `trace import`: what studies name the trace by, so printable and short. */
+export function parseTraceName(value: string): string {
+  if (value.length < 1 || value.length > 200 || hasControls(value)) {
+    throw new InvalidArgumentError('Allowed: 1 to 200 characters, no control characters.');
+  }
+  return value;
 }
 
 export const parseResolution = numberIn(RESOLUTION_RANGE[0], RESOLUTION_RANGE[1], 'seconds');
@@ -38,8 +47,33 @@ export function parseColumn(value: string): string | number {
   return /^\d+$/.test(value.trim()) ? Number(value) : value;
 }
 
+/** Refusals of the machine (exit 3); any other errno when writing --out is a mistake in the path (exit 2). */
+const ENVIRONMENT_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EBUSY']);
+
+/** Writes the trace to --out atomically; a file-system refusal is one line naming the path and the cause. */
+async function writeOut(out: string, text: string): Promise<void> {
+  try {
+    await writeAtomic(out, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw error;
+    const message = `--out ${displayPath(out)}: cannot write the trace (${code})`;
+    throw ENVIRONMENT_CODES.has(code)
+      ? new EnvironmentError(message)
+      : new UsageError(`${message}; allowed: a file in an existing, writable directory`);
+  }
+}
+
 /** Imports `file` to `opts.out`; returns the lines to print. */
 export async function traceImportCommand(file: string, opts: TraceImportOptions): Promise<string> {
+  if (opts.out === '') throw new UsageError('--out is empty; allowed: the path of the JSON file to write');
+  let outIsDirectory = false;
+  try {
+    outIsDirectory = statSync(opts.out).isDirectory();
+  } catch {
+    // absent, or unreachable: writing says which
+  }
+  if (outIsDirectory) throw new UsageError(`--out ${displayPath(opts.out)} is a directory; allowed: the path of the JSON file to write`);
   if (existsSync(opts.out) && !opts.force)
     throw new UsageError(`--out ${displayPath(opts.out)} exists; allowed: a new file, or --force to overwrite`);
   let size: number;
@@ -69,7 +103,7 @@ export async function traceImportCommand(file: string, opts: TraceImportOptions)
     resolution: opts.resolution,
     ...(opts.name === undefined ? {} : { name: opts.name }),
   });
-  await writeAtomic(opts.out, traceJson(trace));
+  await writeOut(opts.out, traceJson(trace));
   return [
     `timestamps read as ${format}${detected ? ' (auto-detected)' : ''}`,
     `${shown(trace.name)}: ${trace.requests} requests over ${trace.duration.toFixed(3)} s, ${trace.counts.length} non-empty bins of ${trace.resolution} s → ${displayPath(opts.out)}`,
