@@ -157,7 +157,7 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
     runsAt < 0 ? 'fleetRuns' : '',
     metrics.length === 0 ? '<metric>_mean' : '',
   ].filter((m) => m !== '');
-  for (const m of metrics) for (const s of STAT_FIELDS) if (!header.includes(`${m}_${s}`)) missing.push(`${m}_${s}`);
+  for (const m of metrics) for (const s of STAT_FIELDS) if (!header.includes(`${m}_${s}`)) missing.push(shown(`${m}_${s}`));
   if (missing.length > 0 || policyAt < cellAt) {
     const found = header
       .slice(0, 6)

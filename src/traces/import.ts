@@ -2,7 +2,8 @@
  * CSV arrival traces → the derived format (src/traces/format.ts). One column holds each request's
  * timestamp; timestamps are shifted so the first is at 0 and binned at `resolution`. Every mistake in
  * the file is one ConfigError naming the file, the line, the column and what is allowed; input is only
- * ever echoed quoted (JSON.stringify) and truncated.
+ * ever echoed quoted, escaped and cut (src/text/quote.ts). A file is bounded before it is read
+ * (MAX_CSV_BYTES, checked by the CLI on its size) and before it is parsed (MAX_CSV_ROWS).
  *
  * @example
  *   const trace = importTraceCsv(readFileSync('conv.csv', 'utf8'), { file: 'conv.csv', timestampColumn: 'TIMESTAMP' });
