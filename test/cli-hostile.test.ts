@@ -17,6 +17,7 @@ import { commanderMessage } from '../src/cli/options.js';
 import { cellsCsv, csvRecords, parseCellsCsv } from '../src/results/cellsCsv.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../src/results/tables.js';
 import { importTraceCsv, MAX_CSV_BYTES, MAX_CSV_ROWS } from '../src/traces/import.js';
+import { MAX_TRACE_FILE_BYTES } from '../src/traces/load.js';
 import { LIMITS } from '../src/study/schema.js';
 import { MAX_THREADS } from '../src/cli/backend.js';
 
@@ -211,6 +212,17 @@ describe('terminal injection: every echoed argument quoted on one line (class 7)
     expectOneLine(
       await fleetsim('trace', 'import', big, '--timestamp-column', '0', '--out', join(TMP, 'big.json')),
       `${MAX_CSV_BYTES + 1} bytes; allowed: a CSV of at most ${MAX_CSV_BYTES} bytes`,
+    );
+  });
+
+  it('trace info: a trace file over the size bound is refused before it is read', async () => {
+    const big = join(TMP, 'big.json');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, MAX_TRACE_FILE_BYTES + 1);
+    closeSync(fd);
+    expectOneLine(
+      await fleetsim('trace', 'info', big),
+      `holds ${MAX_TRACE_FILE_BYTES + 1} bytes; allowed: a trace of at most ${MAX_TRACE_FILE_BYTES} bytes`,
     );
   });
 
