@@ -134,7 +134,10 @@ interface MergeRow {
 /** `fleetsim merge DIRS --out OUT` under /usr/bin/time: exit code, stderr, wall seconds and peak RSS. */
 function timedMerge(dirs: string[], out: string): { code: number; stderr: string; seconds: number; peakRssMiB: number } {
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, BIN, 'merge', ...dirs, '--out', out], { encoding: 'utf8' });
-  const lines = r.stderr.trimEnd().split('\n');
+  const lines = r.stderr
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !line.startsWith('Command exited with non-zero status'));
   const [, seconds, kib] = /^TIME ([\d.]+) (\d+)$/.exec(lines.pop() ?? '') ?? [];
   return { code: r.status ?? 1, stderr: lines.join('\n'), seconds: Number(seconds), peakRssMiB: Number(kib) / 1024 };
 }

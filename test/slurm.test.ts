@@ -51,7 +51,8 @@ describe.runIf(unavailable === null)('fleetsim on a real Slurm cluster', () => {
   let run = 0;
 
   beforeAll(async () => {
-    cluster = await startSlurm({ cpus: 8 });
+    // Jobs start as soon as they are submitted (Slurm's default waits up to 3 s to batch them).
+    cluster = await startSlurm({ cpus: 8, schedulerParameters: 'batch_sched_delay=0' });
     study = join(cluster.dir, 'study.json');
     writeFileSync(study, JSON.stringify(smallStudy()));
     reference = join(cluster.dir, 'reference');

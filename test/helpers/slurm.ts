@@ -130,7 +130,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function slurmConf(dir: string, node: string, ports: number[], cpus: number): string {
+function slurmConf(dir: string, node: string, ports: number[], cpus: number, schedulerParameters: string): string {
   return `# A throwaway single-node cluster (test/helpers/slurm.ts); everything lives in ${dir}.
 ClusterName=fleetsimtest
 SlurmctldHost=${node}(127.0.0.1)
@@ -152,7 +152,7 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/builtin
-AccountingStorageType=accounting_storage/none
+${schedulerParameters === '' ? '' : `SchedulerParameters=${schedulerParameters}\n`}AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MpiDefault=none
@@ -166,11 +166,17 @@ PartitionName=test Nodes=${node} Default=YES MaxTime=INFINITE State=UP
 `;
 }
 
-/**
- * Starts the cluster and waits for its node to be idle. `cpus` is the node's declared CPU count
- * (more than the machine has is fine: config_overrides), so that tasks of 1 CPU can overlap.
- */
-export async function startSlurm(options: { cpus?: number; timeoutMs?: number } = {}): Promise<SlurmCluster> {
+export interface SlurmOptions {
+  /** The node's declared CPUs (more than the machine has is fine: config_overrides), so that tasks of 1 CPU overlap. Default 8. */
+  cpus?: number;
+  /** slurm.conf's SchedulerParameters, e.g. `batch_sched_delay=0` (Slurm's default delays a batch job's start up to 3 s). Default: Slurm's. */
+  schedulerParameters?: string;
+  /** How long to wait for the node to be idle. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Starts the cluster and waits for its node to be idle. */
+export async function startSlurm(options: SlurmOptions = {}): Promise<SlurmCluster> {
   const why = slurmUnavailable();
   if (why !== null) throw new Error(`no Slurm cluster: ${why}`);
   const dir = mkdtempSync(join(tmpdir(), 'fleetsim-slurm-'));
@@ -178,7 +184,7 @@ export async function startSlurm(options: { cpus?: number; timeoutMs?: number } 
   const node = hostname().split('.')[0]!;
   const conf = join(dir, 'slurm.conf');
   const marker = `SLURM_CONF=${conf}`;
-  writeFileSync(conf, slurmConf(dir, node, await freePorts(2), options.cpus ?? 8));
+  writeFileSync(conf, slurmConf(dir, node, await freePorts(2), options.cpus ?? 8, options.schedulerParameters ?? ''));
   writeFileSync(join(dir, 'run', 'munge.key'), randomBytes(1024), { mode: 0o400 });
   const env: NodeJS.ProcessEnv = { ...process.env, SLURM_CONF: conf };
   // Leftovers of the user's own Slurm settings would change what the client commands do.
