@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { loadStudy, runSweepCommand } from '../src/cli/sweep.js';
 import { packageRoot, packageVersion } from '../src/platform/node.js';
 import { cpuEngine } from '../src/platform/nodeEngine.js';
-import { type JobRecord, type SlurmCluster, slurmUnavailable, startSlurm } from '../test/helpers/slurm.js';
+import { fleetsimProject, type JobRecord, type SlurmCluster, slurmUnavailable, startSlurm } from '../test/helpers/slurm.js';
 
 const ROOT = packageRoot();
 const BIN = join(ROOT, 'bin', 'fleetsim.js');
@@ -81,6 +81,7 @@ async function throughSlurm(): Promise<{ emptyJobSeconds: number[]; directSecond
     );
 
     const rows: SlurmRow[] = [];
+    const project = fleetsimProject(cluster.dir, ROOT); // submitted from a project with fleetsim installed
     for (const tasks of [1, 2]) {
       const results = join(cluster.dir, `results-${tasks}`);
       const env = {
@@ -93,7 +94,7 @@ async function throughSlurm(): Promise<{ emptyJobSeconds: number[]; directSecond
       const submitted = await cluster.run(
         join(ROOT, 'docs', 'examples', 'slurm', 'submit.sh'),
         [`--array=0-${tasks - 1}`, '--cpus-per-task=1'],
-        { env, cwd: ROOT },
+        { env, cwd: project },
       );
       const [array, merge] = submitted.stdout.trim().split('\n');
       const arrayEnd = await endedAt(cluster, array!);

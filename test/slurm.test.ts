@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JobRecord, type SlurmCluster, slurmUnavailable, startSlurm } from './helpers/slurm.js';
+import { fleetsimProject, type JobRecord, type SlurmCluster, slurmUnavailable, startSlurm } from './helpers/slurm.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'fleetsim.js');
@@ -48,11 +48,13 @@ describe.runIf(unavailable === null)('fleetsim on a real Slurm cluster', () => {
   let cluster: SlurmCluster;
   let study: string;
   let reference: string;
+  let project: string; // where the scripts are submitted from: a project with fleetsim installed
   let run = 0;
 
   beforeAll(async () => {
     // Jobs start as soon as they are submitted (Slurm's default waits up to 3 s to batch them).
     cluster = await startSlurm({ cpus: 8, schedulerParameters: 'batch_sched_delay=0' });
+    project = fleetsimProject(cluster.dir, ROOT);
     study = join(cluster.dir, 'study.json');
     writeFileSync(study, JSON.stringify(smallStudy()));
     reference = join(cluster.dir, 'reference');
@@ -75,7 +77,7 @@ describe.runIf(unavailable === null)('fleetsim on a real Slurm cluster', () => {
 
   /** docs/examples/slurm/submit.sh with `args` for the array's sbatch; the array's and the merge's job ids. */
   async function submit(env: NodeJS.ProcessEnv, args: string[]): Promise<{ array: string; merge: string }> {
-    const r = await cluster.run(join(SCRIPTS, 'submit.sh'), args, { env, cwd: ROOT });
+    const r = await cluster.run(join(SCRIPTS, 'submit.sh'), args, { env, cwd: project });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const [array, merge] = r.stdout.trim().split('\n');
@@ -199,7 +201,7 @@ describe.runIf(unavailable === null)('fleetsim on a real Slurm cluster', () => {
     // Slurm still counts the array as failed, so its afterok merge never runs; the merge by hand
     // (merge.sbatch without the dependency) checks every shard itself.
     await expectMergeNeverRuns(merge);
-    const again = await cluster.run('sbatch', ['--parsable', join(SCRIPTS, 'merge.sbatch')], { env, cwd: ROOT });
+    const again = await cluster.run('sbatch', ['--parsable', join(SCRIPTS, 'merge.sbatch')], { env, cwd: project });
     expect(again.code, again.stderr).toBe(0);
     const [mergeJob] = await ended(again.stdout.trim());
     expect(state(mergeJob!), output(mergeJob!)).toBe('COMPLETED');

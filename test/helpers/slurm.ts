@@ -22,6 +22,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -186,7 +187,13 @@ export async function startSlurm(options: SlurmOptions = {}): Promise<SlurmClust
   const marker = `SLURM_CONF=${conf}`;
   writeFileSync(conf, slurmConf(dir, node, await freePorts(2), options.cpus ?? 8, options.schedulerParameters ?? ''));
   writeFileSync(join(dir, 'run', 'munge.key'), randomBytes(1024), { mode: 0o400 });
-  const env: NodeJS.ProcessEnv = { ...process.env, SLURM_CONF: conf };
+  // npm's cache and logs (npx writes them) stay in the cluster's directory too.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLURM_CONF: conf,
+    npm_config_cache: join(dir, 'npm-cache'),
+    npm_config_update_notifier: 'false',
+  };
   // Leftovers of the user's own Slurm settings would change what the client commands do.
   for (const k of Object.keys(env)) if (/^(SBATCH|SLURM|SQUEUE|SINFO|SCONTROL)_/.test(k) && k !== 'SLURM_CONF') delete env[k];
 
@@ -358,4 +365,19 @@ export async function startSlurm(options: SlurmOptions = {}): Promise<SlurmClust
     throw new Error(message);
   }
   return cluster;
+}
+
+/**
+ * A user's project with this checkout of fleetsim installed in it, as `npm install fleetsim` leaves it
+ * (node_modules/fleetsim and node_modules/.bin/fleetsim), made under `dir`: the directory to submit
+ * the job scripts from. There `npx fleetsim` runs the installed command at once; in the fleetsim
+ * checkout itself npx would first link the package into npm's cache (about 20 s, and files outside
+ * the temporary directory).
+ */
+export function fleetsimProject(dir: string, root: string): string {
+  const project = join(dir, 'project');
+  mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(root, join(project, 'node_modules', 'fleetsim'));
+  symlinkSync(join('..', 'fleetsim', 'bin', 'fleetsim.js'), join(project, 'node_modules', '.bin', 'fleetsim'));
+  return project;
 }
