@@ -4,7 +4,7 @@
  * `npm run docs:check:slow`), and the checker's own rules: an edited figure, an untagged figure
  * region and an extra number each fail.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blankIgnored, compareRegion, fig, figureRegions, input, numbersIn } from '../scripts/docs/figures.js';
 import { checkDocs } from '../scripts/docs/run.js';
@@ -60,5 +60,17 @@ describe('docs:check', () => {
     const region = { file: 'x.md', id: 'x', line: 1, kind: 'prose' as const, numbers: numbersIn('755.562 and 2.4', 1) };
     expect(compareRegion(region, [fig(755.5625), input(2.35)])).toEqual([]); // half a unit, inclusive
     expect(compareRegion(region, [fig(755.5626), input(2.35)])).toHaveLength(1);
+  });
+});
+
+describe('docs/SWEEPS.md: the Slurm job scripts', () => {
+  it('shows every file of docs/examples/slurm/ exactly as it is (test/slurm.test.ts runs the files)', () => {
+    const sweeps = readFileSync('docs/SWEEPS.md', 'utf8');
+    const files = readdirSync('docs/examples/slurm').sort();
+    expect(files).toEqual(['merge.sbatch', 'submit.sh', 'sweep-array.sbatch']);
+    for (const file of files) {
+      const block = `\`docs/examples/slurm/${file}\`:\n\n\`\`\`bash\n${readFileSync(`docs/examples/slurm/${file}`, 'utf8')}\`\`\`\n`;
+      expect(sweeps.includes(block), `docs/SWEEPS.md does not show docs/examples/slurm/${file} as it is`).toBe(true);
+    }
   });
 });
