@@ -11,6 +11,7 @@ import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_CPU_THREADS, openBackend } from './backend.js';
 import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './errors.js';
 import { InputError } from '../results/errors.js';
+import { displayPath } from '../text/quote.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { integerIn, parseSteps, parseStudySeed, positiveNumber } from './options.js';
 import { paperJson, paperText, runPaper } from './paper.js';
@@ -210,7 +211,7 @@ function program(): Command {
         const expanded = expandStudy(json);
         return Promise.resolve({ ...expanded, hash: studyHash(expanded.study) });
       });
-      process.stdout.write(`merged ${result.shards} shards (${result.fleetRuns} fleet runs) into ${opts.out}\n`);
+      process.stdout.write(`merged ${result.shards} shards (${result.fleetRuns} fleet runs) into ${displayPath(opts.out)}\n`);
     });
 
   const trace = cli

@@ -162,25 +162,33 @@ function stale(holder: Holder | null, ageMs: number): boolean {
   return ageMs > LOCK_STALE_MS;
 }
 
-/** Creates `path` holding `text`, atomically and only if it does not exist; false when it exists. */
+/**
+ * Creates `path` holding `text`, atomically and only if it does not exist; false when it exists. The
+ * temporary file may be removed by the holder's clean-up of temporaries (src/results/files.ts's
+ * removeTemporaries) between its write and its link: then it is written again.
+ */
 function createExclusive(path: string, text: string): boolean {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, text, { flush: true });
-  try {
-    linkSync(temporary, path);
-    return true;
-  } catch (error) {
-    if (errnoCode(error) === 'EEXIST') return false;
-    if (errnoCode(error) !== 'EPERM' && errnoCode(error) !== 'ENOTSUP') throw error;
+  for (let attempt = 0; ; attempt++) {
+    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temporary, text, { flush: true });
     try {
-      writeFileSync(path, text, { flag: 'wx', flush: true }); // a file system without hard links
+      linkSync(temporary, path);
       return true;
-    } catch (inner) {
-      if (errnoCode(inner) === 'EEXIST') return false;
-      throw inner;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'EEXIST') return false;
+      if (code === 'ENOENT' && attempt < 5) continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP') throw error;
+      try {
+        writeFileSync(path, text, { flag: 'wx', flush: true }); // a file system without hard links
+        return true;
+      } catch (inner) {
+        if (errnoCode(inner) === 'EEXIST') return false;
+        throw inner;
+      }
+    } finally {
+      rmSync(temporary, { force: true });
     }
-  } finally {
-    rmSync(temporary, { force: true });
   }
 }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, WHOLE } from '../sweep/plan.js';
 import { type SweepTimes, unitFleetRuns } from '../sweep/run.js';
-import type { Checkpoint } from './checkpoint.js';
+import { type Checkpoint, checkpointAggregate } from './checkpoint.js';
 import { InputError } from './errors.js';
 import { FILES, makeDirectory, writeAtomic } from './files.js';
 import { displayPath } from '../text/quote.js';
@@ -71,12 +71,16 @@ export async function mergeShards(
   const first = parts[0]!.checkpoint;
   const loaded = await studyFromManifest(parts[0]!.manifest.study);
   if (loaded.hash !== first.studyHash) throw new InputError(`${displayPath(parts[0]!.dir)}: the manifest's study does not match its checkpoint`);
+  const planned = planUnits(loaded.cells).length;
+  const totals = parts.reduce((n, p) => n + p.checkpoint.unitsTotal, 0);
+  if (totals !== planned)
+    throw new InputError(`${displayPath(parts[0]!.dir)}: the shards hold ${totals} units in all, but the study has ${planned}; their checkpoints are corrupt`);
   if (prepareOut()) throw new InputError(`--out ${displayPath(out)}: already holds a sweep; choose another directory`);
 
   const aggregate = new SweepAggregate(loaded.study.policies);
   const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
   for (const p of parts) {
-    aggregate.merge(SweepAggregate.fromJSON(p.checkpoint.aggregate));
+    aggregate.merge(checkpointAggregate(p.checkpoint, join(p.dir, FILES.checkpoint)));
     for (const k of Object.keys(times) as (keyof SweepTimes)[]) times[k] += p.checkpoint.times[k];
   }
   makeDirectory(out);
