@@ -229,25 +229,6 @@ export function acquireLock(dir: string, option: string): DirectoryLock {
   const what = `${option} ${displayPath(dir)}`;
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const text = `${JSON.stringify(me)}\n`;
-  for (let attempt = 0; ; attempt++) {
-    let created: boolean;
-    try {
-      created = createExclusive(path, text);
-    } catch (error) {
-      throw fileSystemError(error, what, '; nothing was written');
-    }
-    if (created) break;
-    const holder = readHolder(path);
-    const ageMs = age(path);
-    if (ageMs === null) continue; // released meanwhile
-    if (!stale(holder, ageMs) || attempt >= 3) {
-      const who = holder ? `pid ${holder.pid} on host ${displayPath(holder.host)} since ${holder.since}` : 'another process';
-      throw new UsageError(
-        `${what}: in use by another fleetsim run (${who}; lock ${LOCK_FILE}); wait for it to end, or choose another directory`,
-      );
-    }
-    takeOver(path, holder, what);
-  }
   let timer: NodeJS.Timeout | null = null;
   const lock: DirectoryLock = {
     path,
@@ -268,10 +249,35 @@ export function acquireLock(dir: string, option: string): DirectoryLock {
       if (readHolder(path)?.token === me.token) rmSync(path, { force: true });
     },
   };
-  timer = setInterval(() => lock.touch(), LOCK_REFRESH_MS);
-  timer.unref();
+  // Watched before the lock file exists: a signal that arrives just after it is created removes it.
   tokens.add(me.token);
   watch(lock);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      let created: boolean;
+      try {
+        created = createExclusive(path, text);
+      } catch (error) {
+        throw fileSystemError(error, what, '; nothing was written');
+      }
+      if (created) break;
+      const holder = readHolder(path);
+      const ageMs = age(path);
+      if (ageMs === null) continue; // released meanwhile
+      if (!stale(holder, ageMs) || attempt >= 3) {
+        const who = holder ? `pid ${holder.pid} on host ${displayPath(holder.host)} since ${holder.since}` : 'another process';
+        throw new UsageError(
+          `${what}: in use by another fleetsim run (${who}; lock ${LOCK_FILE}); wait for it to end, or choose another directory`,
+        );
+      }
+      takeOver(path, holder, what);
+    }
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  timer = setInterval(() => lock.touch(), LOCK_REFRESH_MS);
+  timer.unref();
   return lock;
 }
 
