@@ -3,7 +3,7 @@
  * As a user runs it (the built CLI in child processes, CPU backend so the results are exact):
  * four shards run as separate processes and merged give byte-identical summary.json and cells.csv
  * to an unsharded run; a run killed with SIGKILL and resumed gives the same tables as one that was
- * not interrupted; bad input exits with code 2 before the output directory is touched; shards of
+ * not interrupted (per-fleet Arrow files included, byte for byte); bad input exits with code 2 before the output directory is touched; shards of
  * different studies are refused; the per-fleet Arrow files hold one row per fleet run and policy.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -262,6 +262,9 @@ describe('fleetsim sweep', () => {
     expect(read(merged, 'summary.json')).toBe(read(whole, 'summary.json'));
     expect(read(merged, 'cells.csv')).toBe(read(whole, 'cells.csv'));
     expect(readdirSync(join(merged, 'fleets')).sort()).toEqual(readdirSync(join(whole, 'fleets')).sort());
+    for (const f of readdirSync(join(whole, 'fleets'))) {
+      expect(readFileSync(join(merged, 'fleets', f)).equals(readFileSync(join(whole, 'fleets', f))), f).toBe(true); // byte-identical Arrow
+    }
 
     // Not all shards, or a shard twice: refused.
     expect(fleetsim(['merge', ...shards.slice(0, 3), '--out', join(work, 'm2')]).stderr).toMatch(/missing shard\(s\) 3 of 4/);
@@ -308,6 +311,9 @@ describe('fleetsim sweep', () => {
     expect(resumed.stdout).toMatch(/resumed after \d+ unit/);
     expect(read(dir, 'summary.json')).toBe(read(whole, 'summary.json'));
     expect(read(dir, 'cells.csv')).toBe(read(whole, 'cells.csv'));
+    for (const f of readdirSync(join(whole, 'fleets'))) {
+      expect(readFileSync(join(dir, 'fleets', f)).equals(readFileSync(join(whole, 'fleets', f))), f).toBe(true); // byte-identical Arrow
+    }
   });
 
   it('rejects bad input with exit code 2 before touching --out', () => {

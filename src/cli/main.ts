@@ -12,6 +12,7 @@ import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_THREADS, openBac
 import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './errors.js';
 import { quote } from '../text/quote.js';
 import { InputError } from '../results/errors.js';
+import { displayPath } from '../text/quote.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { commanderMessage, integerIn, parseLmax, parseShardText, parseSteps, parseStudySeed, positiveNumber } from './options.js';
 import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
@@ -235,7 +236,7 @@ function program(): Command {
         const expanded = expandStudy(json);
         return Promise.resolve({ ...expanded, hash: studyHash(expanded.study) });
       });
-      process.stdout.write(`merged ${result.shards} shards (${result.fleetRuns} fleet runs) into ${opts.out}\n`);
+      process.stdout.write(`merged ${result.shards} shards (${result.fleetRuns} fleet runs) into ${displayPath(opts.out)}\n`);
     });
 
   const trace = cli

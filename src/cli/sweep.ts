@@ -6,23 +6,31 @@
  * the last completed batch even after `kill -9`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Engine } from '../platform/engine.js';
 import { packageVersion } from '../platform/node.js';
-import { type Checkpoint, CHECKPOINT_FORMAT } from '../results/checkpoint.js';
+import { type Checkpoint, CHECKPOINT_FORMAT, checkpointAggregate } from '../results/checkpoint.js';
 import { InputError } from '../results/errors.js';
 import { FILES, removeTemporaries } from '../results/files.js';
 import { sweepManifest } from '../results/manifest.js';
 import { mergeShards } from '../results/merge.js';
-import { type LoadedStudy, readCheckpoint, writeCheckpoint, writeFleetRows, writeManifest, writeTables } from '../results/write.js';
+import {
+  type LoadedStudy,
+  readCheckpoint,
+  readManifestIfAny,
+  writeCheckpoint,
+  writeFleetRows,
+  writeManifest,
+  writeTables,
+} from '../results/write.js';
 import { type ExpandedStudy, parseStudyText, StudyError } from '../study/cells.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
-import { planUnits, type Shard, shardUnits, WHOLE } from '../sweep/plan.js';
+import { planUnits, type Shard, shardUnits, type Unit, WHOLE } from '../sweep/plan.js';
 import { type BatchDone, buildBatch, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
 import { ConfigError } from '../model/errors.js';
 import { ownArrivals, studyTraceNames } from '../study/fleets.js';
@@ -32,6 +40,8 @@ import { loadServeGen, loadTrace } from '../traces/load.js';
 import { traceWraps } from '../random/replay.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
+import { acquireLock, type DirectoryLock, fileSystemError, prepareDirectory } from './outDir.js';
+import { displayPath } from '../text/quote.js';
 
 /**
  * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
@@ -176,39 +186,97 @@ export interface SweepOutcome {
   summary: CellSummary[]; // the statistics written to summary.json
 }
 
-/** Checks the output directory before anything is written; returns the checkpoint to resume from. */
-async function prepareOut(options: SweepOptions, hash: string, seed: number): Promise<Checkpoint | null> {
-  const checkpoint = await usage(readCheckpoint(options.out));
-  const existing = checkpoint !== null || existsSync(join(options.out, FILES.manifest));
-  if (!options.resume) {
-    if (existing)
-      throw new UsageError(`--out ${options.out}: already holds a sweep; pass --resume to continue it, or choose another directory`);
-    return null;
-  }
-  if (checkpoint === null) return null; // nothing to resume: start from the beginning
-  if (checkpoint.studyHash !== hash || checkpoint.seed !== seed) {
-    throw new UsageError(`--resume: ${options.out} holds a different study or seed; use another --out`);
-  }
-  if (checkpoint.shard.index !== options.shard.index || checkpoint.shard.count !== options.shard.count) {
-    throw new UsageError(
-      `--resume: ${options.out} holds shard ${checkpoint.shard.index}/${checkpoint.shard.count}, not ${options.shard.index}/${options.shard.count}`,
+/** What the result directory holds before the run: the checkpoint and aggregate to resume from, if any. */
+interface Prepared {
+  checkpoint: Checkpoint | null;
+  aggregate: SweepAggregate | null;
+  lock: DirectoryLock;
+}
+
+/**
+ * Checks, creates and locks the output directory before anything is written (src/cli/outDir.ts), and
+ * checks what it holds: without --resume it must hold no sweep; with --resume its manifest and
+ * checkpoint (when there are any) must be this study's, seed's and shard's, and the checkpoint must
+ * agree with the plan (`units`). Returns the checkpoint to resume from, with the directory locked.
+ */
+async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: readonly Unit[]): Promise<Prepared> {
+  const out = options.out;
+  prepareDirectory('--out', out);
+  const what = `--out ${displayPath(out)}`;
+  const lock = acquireLock(out, '--out');
+  try {
+    const checkpoint = await usage(readCheckpoint(out), what);
+    const manifest = await usage(readManifestIfAny(out), what);
+    const fleetFiles = existsSync(join(out, FILES.fleets)) && readdirSync(join(out, FILES.fleets)).some((n) => n.endsWith('.arrow'));
+    const tables = existsSync(join(out, FILES.summary)) || existsSync(join(out, FILES.cells));
+    const existing = checkpoint !== null || manifest !== null || fleetFiles || tables;
+    if (!options.resume) {
+      if (existing) throw new UsageError(`${what}: already holds a sweep; pass --resume to continue it, or choose another directory`);
+      return { checkpoint: null, aggregate: null, lock };
+    }
+    if (manifest === null && existing)
+      throw new UsageError(
+        `--resume: ${displayPath(out)} holds result files but no ${FILES.manifest}; not a sweep to continue, use another --out`,
+      );
+    const { hash } = loaded;
+    const { seed } = loaded.study;
+    for (const [file, held] of [
+      [FILES.manifest, manifest],
+      [FILES.checkpoint, checkpoint],
+    ] as const) {
+      if (held === null) continue;
+      if (held.studyHash !== hash || held.seed !== seed) {
+        throw new UsageError(`--resume: ${displayPath(out)} holds a different study or seed (its ${file}); use another --out`);
+      }
+      if (held.shard.index !== options.shard.index || held.shard.count !== options.shard.count) {
+        throw new UsageError(
+          `--resume: ${displayPath(out)} holds shard ${held.shard.index}/${held.shard.count}, not ${options.shard.index}/${options.shard.count} (its ${file})`,
+        );
+      }
+    }
+    if (checkpoint === null) return { checkpoint: null, aggregate: null, lock }; // nothing done yet: start from the beginning
+    const path = displayPath(join(out, FILES.checkpoint));
+    const broken = (field: string, problem: string): UsageError =>
+      new UsageError(`${path}: ${field}: ${problem}; the checkpoint is corrupt, start again in another directory`);
+    if (checkpoint.unitsTotal !== units.length)
+      throw broken('unitsTotal', `must be this shard's ${units.length} units, got ${checkpoint.unitsTotal}`);
+    const fleetRuns = unitFleetRuns(units.slice(0, checkpoint.unitsDone), loaded.cells);
+    if (checkpoint.times.fleetRuns !== fleetRuns)
+      throw broken('times.fleetRuns', `must be ${fleetRuns} after ${checkpoint.unitsDone} units, got ${checkpoint.times.fleetRuns}`);
+    if (checkpoint.aggregate.policies.join(',') !== loaded.study.policies.join(','))
+      throw broken('aggregate.policies', `must be the study's ${loaded.study.policies.join(', ')}`);
+    const owned = new Set(units.slice(0, checkpoint.unitsDone).map((u) => u.cell));
+    const foreign = checkpoint.aggregate.cells.find((c) => !owned.has(c.cell));
+    if (foreign !== undefined) throw broken('aggregate.cells', `cell ${foreign.cell} is not among the units done`);
+    const aggregate = await usage(
+      Promise.resolve().then(() => checkpointAggregate(checkpoint, join(out, FILES.checkpoint))),
+      what,
     );
+    return { checkpoint, aggregate, lock };
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  return checkpoint;
 }
 
 /** fleetsim's version and Node's, for the manifest. */
 const runtime = (): { fleetsim: string; node: string } => ({ fleetsim: packageVersion(), node: process.version });
 
-/** Runs a results-library call, reporting a foreign or broken result file as a usage error (exit code 2). */
-async function usage<T>(work: Promise<T>): Promise<T> {
+/**
+ * Runs a results-library call, reporting a foreign or broken result file as a usage error (exit code
+ * 2) and a fault of the file system as one line naming `what` (src/cli/outDir.ts).
+ */
+async function usage<T>(work: Promise<T>, what: string): Promise<T> {
   try {
     return await work;
   } catch (error) {
     if (error instanceof InputError) throw new UsageError(error.message);
-    throw error;
+    throw fileSystemError(error, what);
   }
 }
+
+/** What a fault of the file system during a sweep leaves: said after its cause. */
+const RESUMABLE = '; the directory holds every batch written so far: fix the cause, then run the same command with --resume';
 
 /** Runs (or resumes) a sweep into `options.out`. */
 export async function runSweepCommand(
@@ -218,10 +286,11 @@ export async function runSweepCommand(
   options: SweepOptions,
 ): Promise<SweepOutcome> {
   const { study, cells } = loaded;
-  const checkpoint = await prepareOut(options, loaded.hash, study.seed);
   const units = shardUnits(planUnits(cells), options.shard);
+  const prepared = await prepareOut(options, loaded, units);
+  const { checkpoint, lock } = prepared;
   const done = checkpoint?.unitsDone ?? 0;
-  const aggregate = checkpoint ? SweepAggregate.fromJSON(checkpoint.aggregate) : new SweepAggregate(study.policies);
+  const aggregate = prepared.aggregate ?? new SweepAggregate(study.policies);
   const before = checkpoint?.times ?? { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
   const todo = units.slice(done);
   const fleetRunsTotal = unitFleetRuns(units, cells);
@@ -236,8 +305,6 @@ export async function runSweepCommand(
   const manifest = (complete: boolean): object =>
     sweepManifest({ loaded, studyFile, engines, shard: options.shard, counts, times: total(running), complete, runtime: runtime() });
 
-  await mkdir(options.out, { recursive: true });
-  await removeTemporaries(options.out);
   const cellMap = new Map(cells.map((c) => [c.index, c]));
   const bar = options.quiet
     ? null
@@ -267,7 +334,7 @@ export async function runSweepCommand(
       unitsTotal: units.length,
       complete,
       times: total(running),
-      aggregate: aggregate.toJSON(),
+      aggregate: aggregate.toJSON() as Checkpoint['aggregate'],
     };
     return writeCheckpoint(options.out, state);
   };
@@ -279,6 +346,7 @@ export async function runSweepCommand(
     running.agentSteps += batch.result.totals.finalQueue.length * batch.batch.config.steps;
     unitsDone += batch.units.length;
     await saveCheckpoint(false);
+    lock.touch();
   };
   const progress = (fleetRuns: number): void => {
     const seconds = (performance.now() - started) / 1000;
@@ -286,6 +354,7 @@ export async function runSweepCommand(
     options.onProgress?.(fleetRuns);
   };
   try {
+    await removeTemporaries(options.out);
     await writeManifest(options.out, manifest(false));
     const times = await runSweep({ cells, units: todo, ...(loaded.traces ? { traces: loaded.traces } : {}) }, engine, aggregate, {
       afterBatch,
@@ -296,8 +365,11 @@ export async function runSweepCommand(
     const summary = await writeTables(options.out, loaded, aggregate);
     await writeManifest(options.out, manifest(true));
     return { dir: options.out, study, cells: cells.length, times, fleetRunsTotal, resumedUnits: done, summary };
+  } catch (error) {
+    throw fileSystemError(error, `--out ${displayPath(options.out)}`, RESUMABLE);
   } finally {
     bar?.stop();
+    lock.release();
   }
 }
 
@@ -325,10 +397,23 @@ export function sweepText(outcome: SweepOutcome, engine: Engine): string {
 }
 
 /** `fleetsim merge DIR… --out DIR`: combines complete shards of one study into an unsharded result (src/results/merge.ts). */
-export function mergeCommand(
+export async function mergeCommand(
   dirs: readonly string[],
   out: string,
   studyFromManifest: (m: unknown) => Promise<LoadedStudy>,
 ): Promise<{ shards: number; fleetRuns: number }> {
-  return usage(mergeShards(dirs, out, studyFromManifest, runtime()));
+  let lock: DirectoryLock | null = null;
+  const what = `--out ${displayPath(out)}`;
+  try {
+    return await usage(
+      mergeShards(dirs, out, studyFromManifest, runtime(), () => {
+        prepareDirectory('--out', out); // after every check of the shards, before anything is written
+        lock = acquireLock(out, '--out');
+        return existsSync(join(out, FILES.manifest)) || existsSync(join(out, FILES.checkpoint));
+      }),
+      what,
+    );
+  } finally {
+    (lock as DirectoryLock | null)?.release();
+  }
 }

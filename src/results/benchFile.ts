@@ -5,6 +5,7 @@
  * schema at run time (and names the first fields that do not fit).
  */
 import { z } from 'zod';
+import { JsonTextError, parseJsonText } from '../text/json.js';
 
 const finite = z.number().finite();
 const nonNegative = finite.nonnegative();
@@ -80,9 +81,10 @@ export type BenchFile = z.infer<typeof benchFileSchema>;
 export function parseBenchFile(text: string): BenchFile {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text, 'the file');
   } catch (error) {
-    throw new BenchFileError(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+    if (!(error instanceof JsonTextError)) throw error;
+    throw new BenchFileError(`not JSON (${error.problems[0] ?? 'empty'})`);
   }
   const parsed = benchFileSchema.safeParse(json);
   if (!parsed.success) {

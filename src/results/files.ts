@@ -12,9 +12,12 @@
  * @example
  *   await writeAtomic(join(dir, 'summary.json'), JSON.stringify(table, null, 2));
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { JsonTextError, parseJsonText } from '../text/json.js';
+import { displayPath } from '../text/quote.js';
+import { InputError } from './errors.js';
 
 export const FILES = {
   manifest: 'manifest.json',
@@ -26,20 +29,61 @@ export const FILES = {
 
 let counter = 0;
 
-/** Writes `data` to `path` atomically (temporary file + fsync + rename). */
-export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  const fd = openSync(temporary, 'w');
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/**
+ * Creates `dir` and its missing parents, one level at a time from the deepest one that exists. Node's
+ * `mkdir(…, { recursive: true })` retries forever where a parent exists but refuses children with
+ * ENOENT (`/proc/x`: 100 % CPU, no end); here every failure is thrown with its errno code and path.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (statSync(at).isDirectory()) break;
+      throw Object.assign(new Error(`${at}: not a directory`), { code: 'ENOTDIR', path: at });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
   }
-  await rename(temporary, path);
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw error;
+    }
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically (temporary file + fsync + rename). On a failure (a full disk)
+ * the temporary file is removed and the old file, if any, stays as it was.
+ */
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  makeDirectory(dirname(path));
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let at = 0;
+      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // never created, or already renamed
+    }
+    throw error;
+  }
 }
 
 /** Removes temporary files left by an interrupted writer. */
@@ -55,8 +99,19 @@ export async function removeTemporaries(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A result file's JSON (src/text/json.ts: BOM, depth, duplicate keys); InputError naming the file when
+ * it is not valid JSON. Errors of the file system (ENOENT, EACCES) are thrown as they are.
+ */
 export async function readJson(path: string): Promise<unknown> {
-  return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  const text = await readFile(path, 'utf8');
+  try {
+    return parseJsonText(text, displayPath(path));
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    const [first, ...rest] = error.problems;
+    throw new InputError(`${first ?? `${displayPath(path)}: not valid JSON`}${rest.length > 0 ? ` (and ${rest.length} more problems)` : ''}`);
+  }
 }
 
 /** Name of the per-fleet file of unit `id` (zero-padded so that names sort in unit order). */

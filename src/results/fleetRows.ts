@@ -9,18 +9,31 @@
  *   const bytes = tableToIPC(fleetRowsTable(done, cells, study.axes.map(axisName)), 'file');
  *   const rows = parseFleetArrow(bytes, 'unit-00000000.arrow'); // = fleetRowsFromBatch(done, cells, axes)
  */
-import { type Table, tableFromArrays, tableFromIPC } from 'apache-arrow';
+import { Dictionary, Int32, makeVector, Table, tableFromIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
 import type { Cell } from '../study/cells.js';
 import { SWEEP_METRICS } from '../sweep/aggregate.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../model/metrics.js';
 import type { BatchDone } from '../sweep/run.js';
 import { InputError } from './errors.js';
 
-/** The Arrow table of a batch's rows (fleet run-major, policies adjacent: crossRuns order). */
-export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): Table {
+/**
+ * The Arrow table of a batch's rows (fleet run-major, policies adjacent: crossRuns order), or of its
+ * fleets `from` to `to` (exclusive; one unit's). The bytes of a unit's file depend only on its rows:
+ * string columns are dictionaries with fixed ids (the column's position) and hold only the unit's
+ * values, so a resumed, re-batched or merged sweep writes files byte-identical to an uninterrupted
+ * run's (apache-arrow would otherwise number dictionaries from a process-wide counter).
+ */
+export function fleetRowsTable(
+  done: BatchDone,
+  cells: ReadonlyMap<number, Cell>,
+  axes: readonly string[],
+  from = 0,
+  to = done.fleetCell.length,
+): Table {
   const { replicates, policies, result } = done;
   const P = policies.length;
-  const rows = done.fleetCell.length * replicates * P;
+  const first = from * replicates * P;
+  const rows = (to - from) * replicates * P;
   const cell = new Uint32Array(rows);
   const sample = new Uint32Array(rows);
   const replicate = new Uint32Array(rows);
@@ -29,7 +42,7 @@ export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>
   const policy: string[] = new Array<string>(rows);
   const axisColumns = axes.map((name) => ({ path: name, values: new Array<number | string>(rows) }));
   for (let r = 0; r < rows; r++) {
-    const f = Math.floor(r / (replicates * P));
+    const f = from + Math.floor(r / (replicates * P));
     cell[r] = done.fleetCell[f]!;
     sample[r] = done.fleetSample[f]!;
     replicate[r] = Math.floor(r / P) % replicates;
@@ -39,13 +52,23 @@ export function fleetRowsTable(done: BatchDone, cells: ReadonlyMap<number, Cell>
     const values = cells.get(done.fleetCell[f]!)!.values;
     axisColumns.forEach((c, a) => (c.values[r] = values[a]!));
   }
-  const columns: Record<string, ArrayLike<unknown>> = {};
+  const columns: Record<string, Vector> = {};
+  const strings = (values: string[]): Vector =>
+    vectorFromArray(values, new Dictionary(new Utf8(), new Int32(), Object.keys(columns).length));
   for (const c of axisColumns) {
-    columns[c.path] = c.values.every((v) => typeof v === 'number') ? Float64Array.from(c.values, Number) : c.values.map(String);
+    columns[c.path] = c.values.every((v) => typeof v === 'number')
+      ? makeVector(Float64Array.from(c.values, Number))
+      : strings(c.values.map(String));
   }
-  Object.assign(columns, { cell, sample, replicate, policy, agents, load });
-  for (const m of SWEEP_METRICS) columns[m] = result[m].slice(0, rows);
-  return tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]);
+  Object.assign(columns, {
+    cell: makeVector(cell),
+    sample: makeVector(sample),
+    replicate: makeVector(replicate),
+  });
+  columns.policy = strings(policy);
+  Object.assign(columns, { agents: makeVector(agents), load: makeVector(load) });
+  for (const m of SWEEP_METRICS) columns[m] = makeVector(result[m].slice(first, first + rows));
+  return new Table(columns);
 }
 
 /** Per-fleet rows (one per fleet run and policy) from fleets/unit-*.arrow, columnar. */

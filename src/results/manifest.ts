@@ -12,6 +12,7 @@ import type { Study } from '../study/schema.js';
 import type { Shard } from '../sweep/plan.js';
 import type { SweepTimes } from '../sweep/run.js';
 import { InputError } from './errors.js';
+import { displayPath } from '../text/quote.js';
 
 export const MANIFEST_FORMAT = 'fleetsim-manifest/1';
 
@@ -60,6 +61,9 @@ export function manifestText(manifest: object): string {
 /** What `fleetsim merge` reads back: the engines and the study (checked again by the study schema). */
 const ManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
+  studyHash: z.string(),
+  seed: z.number(),
+  shard: z.object({ index: z.int().nonnegative(), count: z.int().positive() }),
   backends: z.array(z.object({ name: z.string(), adapter: z.string().nullable() })).default([]),
   study: z.unknown(),
 });
@@ -69,6 +73,9 @@ export type ManifestRead = z.infer<typeof ManifestSchema>;
 /** Validates a parsed manifest.json; `path` names it in the message. */
 export function parseManifest(json: unknown, path: string): ManifestRead {
   const parsed = ManifestSchema.safeParse(json);
-  if (!parsed.success) throw new InputError(`${path}: not a fleetsim manifest (corrupt or from another version)`);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') ?? '';
+    throw new InputError(`${displayPath(path)}: not a fleetsim manifest (corrupt or from another version${where ? `: ${where}` : ''})`);
+  }
   return parsed.data;
 }

@@ -8,14 +8,15 @@
  *   const { shards } = await mergeShards(['s0', 's1'], 'merged', studyFromManifest, runtime);
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, WHOLE } from '../sweep/plan.js';
 import { type SweepTimes, unitFleetRuns } from '../sweep/run.js';
-import type { Checkpoint } from './checkpoint.js';
+import { type Checkpoint, checkpointAggregate } from './checkpoint.js';
 import { InputError } from './errors.js';
-import { FILES } from './files.js';
+import { FILES, makeDirectory, writeAtomic } from './files.js';
+import { displayPath } from '../text/quote.js';
 import { type ManifestFields, type ManifestRead, sweepManifest } from './manifest.js';
 import { type LoadedStudy, readCheckpoint, readManifest, writeCheckpoint, writeManifest, writeTables } from './write.js';
 
@@ -30,20 +31,20 @@ async function readShards(dirs: readonly string[]): Promise<Shard[]> {
   const parts: Shard[] = [];
   for (const dir of dirs) {
     const checkpoint = await readCheckpoint(dir);
-    if (checkpoint === null) throw new InputError(`${dir}: no ${FILES.checkpoint}; not a sweep result directory`);
+    if (checkpoint === null) throw new InputError(`${displayPath(dir)}: no ${FILES.checkpoint}; not a sweep result directory`);
     if (!checkpoint.complete)
       throw new InputError(
-        `${dir}: shard ${checkpoint.shard.index}/${checkpoint.shard.count} is not complete (${checkpoint.unitsDone}/${checkpoint.unitsTotal} units); finish it with --resume`,
+        `${displayPath(dir)}: shard ${checkpoint.shard.index}/${checkpoint.shard.count} is not complete (${checkpoint.unitsDone}/${checkpoint.unitsTotal} units); finish it with --resume`,
       );
     parts.push({ dir, checkpoint, manifest: await readManifest(dir) });
   }
   const first = parts[0]!.checkpoint;
   for (const p of parts) {
     if (p.checkpoint.studyHash !== first.studyHash || p.checkpoint.seed !== first.seed) {
-      throw new InputError(`${p.dir}: a shard of a different study or seed than ${parts[0]!.dir}; refusing to merge`);
+      throw new InputError(`${displayPath(p.dir)}: a shard of a different study or seed than ${displayPath(parts[0]!.dir)}; refusing to merge`);
     }
     if (p.checkpoint.shard.count !== first.shard.count)
-      throw new InputError(`${p.dir}: split into ${p.checkpoint.shard.count} shards, ${parts[0]!.dir} into ${first.shard.count}`);
+      throw new InputError(`${displayPath(p.dir)}: split into ${p.checkpoint.shard.count} shards, ${displayPath(parts[0]!.dir)} into ${first.shard.count}`);
   }
   const indices = parts.map((p) => p.checkpoint.shard.index).sort((a, b) => a - b);
   const missing = Array.from({ length: first.shard.count }, (_, i) => i).filter((i) => !indices.includes(i));
@@ -55,35 +56,39 @@ async function readShards(dirs: readonly string[]): Promise<Shard[]> {
 
 /**
  * Merges the shard directories `dirs` (all N of them) into `out`, which must not hold a sweep.
- * `studyFromManifest` expands and hashes the study recorded in a manifest.
+ * `studyFromManifest` expands and hashes the study recorded in a manifest. `prepareOut` runs after
+ * every check and before anything is written (the CLI creates, probes and locks `out` there); it says
+ * whether `out` already holds a sweep.
  */
 export async function mergeShards(
   dirs: readonly string[],
   out: string,
   studyFromManifest: (study: unknown) => Promise<LoadedStudy>,
   runtime: ManifestFields['runtime'],
+  prepareOut: () => boolean = () => existsSync(join(out, FILES.manifest)) || existsSync(join(out, FILES.checkpoint)),
 ): Promise<{ shards: number; fleetRuns: number }> {
   const parts = await readShards(dirs);
   const first = parts[0]!.checkpoint;
-  if (existsSync(join(out, FILES.manifest)) || existsSync(join(out, FILES.checkpoint))) {
-    throw new InputError(`--out ${out}: already holds a sweep; choose another directory`);
-  }
   const loaded = await studyFromManifest(parts[0]!.manifest.study);
-  if (loaded.hash !== first.studyHash) throw new InputError(`${parts[0]!.dir}: the manifest's study does not match its checkpoint`);
+  if (loaded.hash !== first.studyHash) throw new InputError(`${displayPath(parts[0]!.dir)}: the manifest's study does not match its checkpoint`);
+  const planned = planUnits(loaded.cells).length;
+  const totals = parts.reduce((n, p) => n + p.checkpoint.unitsTotal, 0);
+  if (totals !== planned)
+    throw new InputError(`${displayPath(parts[0]!.dir)}: the shards hold ${totals} units in all, but the study has ${planned}; their checkpoints are corrupt`);
+  if (prepareOut()) throw new InputError(`--out ${displayPath(out)}: already holds a sweep; choose another directory`);
 
   const aggregate = new SweepAggregate(loaded.study.policies);
   const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
   for (const p of parts) {
-    aggregate.merge(SweepAggregate.fromJSON(p.checkpoint.aggregate));
+    aggregate.merge(checkpointAggregate(p.checkpoint, join(p.dir, FILES.checkpoint)));
     for (const k of Object.keys(times) as (keyof SweepTimes)[]) times[k] += p.checkpoint.times[k];
   }
-  await mkdir(out, { recursive: true });
+  makeDirectory(out);
   for (const p of parts) {
     const from = join(p.dir, FILES.fleets);
     if (!existsSync(from)) continue;
-    for (const name of (await readdir(from)).filter((n) => n.endsWith('.arrow'))) {
-      await mkdir(join(out, FILES.fleets), { recursive: true });
-      await copyFile(join(from, name), join(out, FILES.fleets, name));
+    for (const name of (await readdir(from)).filter((n) => /^unit-\d{8}\.arrow$/.test(n))) {
+      await writeAtomic(join(out, FILES.fleets, name), await readFile(join(from, name))); // atomic, like every result file
     }
   }
   const units = planUnits(loaded.cells).length;
@@ -94,7 +99,7 @@ export async function mergeShards(
     unitsTotal: units,
     complete: true,
     times,
-    aggregate: aggregate.toJSON(),
+    aggregate: aggregate.toJSON() as Checkpoint['aggregate'],
   });
   await writeTables(out, loaded, aggregate);
   const fleetRuns = unitFleetRuns(planUnits(loaded.cells), loaded.cells);

@@ -16,6 +16,7 @@ import { SWEEP_METRICS } from '../sweep/aggregate.js';
 import { CHECKPOINT_FORMAT } from './checkpoint.js';
 import { InputError } from './errors.js';
 import { MANIFEST_FORMAT } from './manifest.js';
+import { JsonTextError, parseJsonText } from '../text/json.js';
 
 export const SUMMARY_FORMAT = 'fleetsim-summary/1';
 
@@ -104,12 +105,14 @@ const SummarySchema = z.object({
   ),
 });
 
-/** Parses JSON text; a syntax error names the file. */
+/** Parses JSON text strictly (src/text/json.ts: BOM, depth, duplicate keys); a problem names the file. */
 function parseJson(text: string, name: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonText(text, name);
   } catch (error) {
-    throw new InputError(`${name}: not valid JSON (${(error as Error).message})`);
+    if (!(error instanceof JsonTextError)) throw error;
+    const [first, ...rest] = error.problems;
+    throw new InputError(`${first ?? `${name}: not valid JSON`}${rest.length > 0 ? ` (and ${rest.length} more problems)` : ''}`);
   }
 }
 

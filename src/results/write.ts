@@ -20,6 +20,7 @@ import { fleetRowsTable } from './fleetRows.js';
 import { InputError } from './errors.js';
 import { manifestText, type ManifestRead, parseManifest } from './manifest.js';
 import { summaryTable, summaryText } from './tables.js';
+import { displayPath } from '../text/quote.js';
 
 /** A study with its hash, as the directory's files record it. */
 export type LoadedStudy = ExpandedStudy & { hash: string };
@@ -43,13 +44,12 @@ export async function writeTables(dir: string, loaded: LoadedStudy, aggregate: S
 
 /** Writes a batch's per-fleet rows: one Arrow file per unit, so that a resumed sweep rewrites whole files. */
 export async function writeFleetRows(dir: string, done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): Promise<void> {
-  const table = fleetRowsTable(done, cells, axes);
-  const perFleet = done.replicates * done.policies.length;
-  let row = 0;
+  let fleet = 0;
   for (const unit of done.units) {
-    const rows = (unit.sampleEnd - unit.sampleBegin) * perFleet;
-    await writeAtomic(join(dir, FILES.fleets, fleetFileName(unit.id)), tableToIPC(table.slice(row, row + rows), 'file'));
-    row += rows;
+    const fleets = unit.sampleEnd - unit.sampleBegin;
+    const table = fleetRowsTable(done, cells, axes, fleet, fleet + fleets); // the unit's rows alone: bytes independent of the batch
+    await writeAtomic(join(dir, FILES.fleets, fleetFileName(unit.id)), tableToIPC(table, 'file'));
+    fleet += fleets;
   }
 }
 
@@ -61,17 +61,26 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<vo
   return writeAtomic(join(dir, FILES.checkpoint), checkpointText(checkpoint));
 }
 
-/** The directory's checkpoint, or null when it has none; InputError when it is unreadable or foreign. */
+/**
+ * The directory's checkpoint, or null when it has none; InputError naming the file and the field when
+ * it is not JSON, foreign or inconsistent. Faults of the file system (EACCES, EIO) are thrown as they are.
+ */
 export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
   const path = join(dir, FILES.checkpoint);
   if (!existsSync(path)) return null;
-  return parseCheckpoint(await readJson(path).catch(() => null), path);
+  return parseCheckpoint(await readJson(path), path);
+}
+
+/** The directory's manifest, or null when it has none; InputError when it is not JSON or foreign. */
+export async function readManifestIfAny(dir: string): Promise<ManifestRead | null> {
+  const path = join(dir, FILES.manifest);
+  if (!existsSync(path)) return null;
+  return parseManifest(await readJson(path), path);
 }
 
 /** The directory's manifest; InputError when it is missing, unreadable or foreign. */
 export async function readManifest(dir: string): Promise<ManifestRead> {
-  const path = join(dir, FILES.manifest);
-  const json = await readJson(path).catch(() => undefined);
-  if (json === undefined) throw new InputError(`${dir}: no readable ${FILES.manifest}`);
-  return parseManifest(json, path);
+  const manifest = await readManifestIfAny(dir);
+  if (manifest === null) throw new InputError(`${displayPath(dir)}: no ${FILES.manifest}; not a sweep result directory`);
+  return manifest;
 }
