@@ -1,5 +1,5 @@
 /**
- * How `fleetsim` ends (docs/SWEEPS.md, "Exit codes"):
+ * How `fleetsim` ends (docs/RESULTS.md, guarantee 14):
  * - 0: done;
  * - 1: an internal error, a bug (printed with its stack trace, to be reported);
  * - 2 (EXIT_USAGE): a mistake the user can fix — a bad option, study or path — one line per problem,
