@@ -192,10 +192,14 @@ function program(): Command {
     .argument('<study>', 'the study file (JSON)')
     .action(async (file: string) => {
       const { study, cells, notes } = await loadStudy(file);
-      const units = planUnits(cells);
+      const { studySize } = await import('../study/size.js');
+      const { displayPath } = await import('../text/quote.js');
+      const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
       const fleetRuns = unitFleetRuns(units, cells);
+      const size = studySize(study);
       process.stdout.write(
-        `${file}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n`,
+        `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n` +
+          `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps\n`,
       );
       for (const note of notes ?? []) process.stdout.write(`${note}\n`);
     });

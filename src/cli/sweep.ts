@@ -18,7 +18,7 @@ import { FILES, removeTemporaries } from '../results/files.js';
 import { sweepManifest } from '../results/manifest.js';
 import { mergeShards } from '../results/merge.js';
 import { type LoadedStudy, readCheckpoint, writeCheckpoint, writeFleetRows, writeManifest, writeTables } from '../results/write.js';
-import { type ExpandedStudy, parseStudyText, StudyError } from '../study/cells.js';
+import { type ExpandedStudy, expandStudy, parseStudyJson, StudyError } from '../study/cells.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
@@ -32,6 +32,7 @@ import { loadServeGen, loadTrace } from '../traces/load.js';
 import { traceWraps } from '../random/replay.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
+import { displayPath, quote } from '../text/quote.js';
 
 /**
  * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
@@ -41,28 +42,32 @@ export type StudyOverrides = Readonly<Record<string, number | undefined>>;
 
 /** Reads and validates a study file with `overrides` applied. Throws StudyError/UsageError. */
 export async function loadStudy(path: string, overrides: StudyOverrides = {}): Promise<LoadedStudy> {
+  const shown = displayPath(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`${path}: cannot read the study file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UsageError(`${shown}: cannot read the study file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const set = Object.entries(overrides).filter(([, value]) => value !== undefined);
   let expanded: ExpandedStudy;
   try {
-    if (set.length === 0) expanded = parseStudyText(text, path);
-    else {
-      const json = JSON.parse(text) as unknown;
-      if (typeof json === 'object' && json !== null && !Array.isArray(json)) Object.assign(json, Object.fromEntries(set));
-      expanded = parseStudyText(JSON.stringify(json), path);
+    const json = parseStudyJson(text, shown);
+    let applied: unknown = json;
+    if (set.length > 0 && typeof json === 'object' && json !== null && !Array.isArray(json)) {
+      // A fresh object with own properties only: the file's fields, then the options'.
+      const copy: Record<string, unknown> = {};
+      for (const [key, value] of [...Object.entries(json), ...set])
+        Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
+      applied = copy;
     }
+    expanded = expandStudy(applied);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new StudyError([`${path}: not valid JSON (${error.message})`]);
-    if (error instanceof StudyError) throw new StudyError(error.problems.map((p) => (p.startsWith(`${path}:`) ? p : `${path}: ${p}`)));
+    if (error instanceof StudyError) throw new StudyError(error.problems.map((p) => (p.startsWith(`${shown}:`) ? p : `${shown}: ${p}`)));
     throw error;
   }
-  const traces = studyTraces(expanded, path);
-  return { ...expanded, traces, notes: wrapNotes(expanded, traces), hash: studyHash(expanded.study) };
+  const traces = studyTraces(expanded, shown);
+  return { ...expanded, traces, notes: [...(expanded.notes ?? []), ...wrapNotes(expanded, traces)], hash: studyHash(expanded.study) };
 }
 
 /**
@@ -77,7 +82,7 @@ function wrapNotes({ cells }: ExpandedStudy, traces: TraceLibrary): string[] {
       const length = serveGen ? traces.serveGenSteps(name, dt) : traces.counts(name, dt).length;
       if (traceWraps(length, steps)) {
         notes.add(
-          `note: trace ${JSON.stringify(name)} holds ${length} steps of ${dt} s, fewer than the run's ${steps}: each agent's copy wraps around (the pattern repeats)`,
+          `note: trace ${quote(name)} holds ${length} steps of ${dt} s, fewer than the run's ${steps}: each agent's copy wraps around (the pattern repeats)`,
         );
       }
     }
@@ -118,7 +123,7 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
       buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: 1 }], byIndex, library);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => JSON.stringify(v)).join(', ')}): ` : '';
+      const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => quote(v)).join(', ')}): ` : '';
       problems.push(`${path}: ${where}${error.message}`);
       if (problems.length >= 20) break;
     }
