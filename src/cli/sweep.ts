@@ -18,7 +18,7 @@ import { FILES, removeTemporaries } from '../results/files.js';
 import { sweepManifest } from '../results/manifest.js';
 import { mergeShards } from '../results/merge.js';
 import { type LoadedStudy, readCheckpoint, writeCheckpoint, writeFleetRows, writeManifest, writeTables } from '../results/write.js';
-import { type ExpandedStudy, expandStudy, parseStudyJson, StudyError } from '../study/cells.js';
+import { type Cell, type ExpandedStudy, expandStudy, parseStudyJson, StudyError } from '../study/cells.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
@@ -71,12 +71,35 @@ export async function loadStudy(path: string, overrides: StudyOverrides = {}): P
 }
 
 /**
+ * The cells whose studies differ in `fields` (objects compared by identity: the cells of a grid share
+ * every part of the study no axis sets, src/study/cells.ts), the first of each kind: a check that
+ * reads only those fields runs once per kind, not once per cell of a large grid.
+ */
+function distinctCells(cells: readonly Cell[], fields: readonly string[]): Cell[] {
+  const ids = new WeakMap<object, number>();
+  let next = 0;
+  const idOf = (x: unknown): string => {
+    if (typeof x !== 'object' || x === null) return JSON.stringify(x) ?? 'undefined';
+    let id = ids.get(x);
+    if (id === undefined) ids.set(x, (id = next++));
+    return `#${id}`;
+  };
+  const seen = new Set<string>();
+  return cells.filter((cell) => {
+    const key = fields.map((f) => idOf((cell.study as Record<string, unknown>)[f])).join(' ');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
  * A note per trace shorter than a cell's run: every agent's copy of it wraps around (cyclically), so
  * the run sees the trace's pattern more than once (MODEL-PART4 §4.2; never silent).
  */
 function wrapNotes({ cells }: ExpandedStudy, traces: TraceLibrary): string[] {
   const notes = new Set<string>();
-  for (const cell of cells) {
+  for (const cell of distinctCells(cells, ['fleet', 'arrivals', 'dt', 'steps'])) {
     for (const { name, serveGen } of studyTraceNames(cell.study)) {
       const { dt, steps } = cell.study;
       const length = serveGen ? traces.serveGenSteps(name, dt) : traces.counts(name, dt).length;
@@ -101,7 +124,7 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   const serveGen = new Map<string, ServeGenTrace>();
   const problems: string[] = [];
   const tried = new Set<string>(); // each name loaded (or reported) once
-  for (const cell of cells) {
+  for (const cell of distinctCells(cells, ['fleet', 'arrivals'])) {
     for (const { name, field, serveGen: isServeGen } of studyTraceNames(cell.study)) {
       if (tried.has(`${isServeGen}:${name}`)) continue;
       tried.add(`${isServeGen}:${name}`);
@@ -117,7 +140,9 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   if (problems.length > 0) throw new StudyError(problems);
   const library = new TraceLibrary(loaded, serveGen);
   const byIndex = new Map(cells.map((c) => [c.index, c]));
-  for (const cell of cells) {
+  // Cells that differ only in fields the schema checks alone (lmax, price, …) pack alike: one check each.
+  const packing = Object.keys(cells[0]?.study ?? {}).filter((k) => !['lmax', 'price', 'name', 'description', '$schema'].includes(k));
+  for (const cell of distinctCells(cells, packing)) {
     if (!ownArrivals(cell.study)) continue;
     try {
       buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: 1 }], byIndex, library);

@@ -29,7 +29,9 @@ import {
   LIMITS,
   type RandomFleet,
   type Study,
+  StudyFieldsSchema,
   StudySchema,
+  refineStudy,
 } from './schema.js';
 
 /** Every problem of a study file, one line each; the CLI prints them and exits with code 2. */
@@ -143,6 +145,35 @@ function parse(json: unknown): { study: Study } | { problems: string[] } {
   return result.success ? { study: result.data } : { problems: formatIssues(result.error.issues) };
 }
 
+/**
+ * A cell's study: the base study (parsed once) with the top-level fields in `touched` parsed again
+ * from `applied` (the study's JSON with the cell's axis values written in), then the checks across
+ * fields run on the whole. The result equals parsing `applied` whole, at the cost of the fields the
+ * axes set: a cell of a 4,096-agent fleet whose axes leave the fleet alone does not parse the fleet.
+ */
+function parseCell(base: Study, applied: unknown, touched: ReadonlySet<string>): { study: Study } | { problems: string[] } {
+  const shape = StudyFieldsSchema.shape as Record<string, z.ZodType>;
+  const study: Record<string, unknown> = { ...base };
+  const issues: z.core.$ZodIssue[] = [];
+  for (const key of touched) {
+    const result = shape[key]!.safeParse(own(applied as object, key), { reportInput: true });
+    if (result.success) study[key] = result.data;
+    else issues.push(...result.error.issues.map((issue) => ({ ...issue, path: [key, ...issue.path] })));
+  }
+  if (issues.length === 0) {
+    refineStudy(study as Study, {
+      addIssue: (issue) => {
+        if (typeof issue === 'string') issues.push({ code: 'custom', path: [], message: issue, input: undefined });
+        else issues.push({ ...issue, path: issue.path ?? [], message: issue.message ?? '' } as z.core.$ZodIssue);
+      },
+    });
+  }
+  return issues.length === 0 ? { study: study as Study } : { problems: formatIssues(issues) };
+}
+
+/** The top-level fields the assignments of value j of an axis set. */
+const touchedFields = (axis: Axis, j: number): string[] => axisAssignments(axis, j).map(([path]) => path.split(/[.[]/)[0]!);
+
 /** Mixed-radix cell index → the value index on each axis, the first axis varying slowest. */
 function cellPosition(axes: readonly Axis[], index: number): number[] {
   const position = new Array<number>(axes.length);
@@ -176,7 +207,9 @@ function pathProblems(axes: readonly Axis[]): string[] {
         const where = pathAt(axis, i, j, pathText);
         const path = parsePath(pathText);
         if (path === null) {
-          problems.add(`${where}: ${quote(pathText)} is not a field path (write it like lmax, fleet.random.load or schedule[0].multiplier)`);
+          problems.add(
+            `${where}: ${quote(pathText)} is not a field path (write it like lmax, fleet.random.load or schedule[0].multiplier)`,
+          );
           continue;
         }
         const unknown = unknownSegment(path);
@@ -215,14 +248,14 @@ function blame(line: string, axis: Axis, i: number, j: number): string {
 }
 
 /** Applies each axis value alone to the study; problems name the axis value or path. */
-function axisProblems(json: unknown, axes: readonly Axis[]): string[] {
+function axisProblems(json: unknown, base: Study, axes: readonly Axis[]): string[] {
   const problems: string[] = [];
   axes.forEach((axis, i) => {
     axisLabels(axis).forEach((_, j) => {
       const applied = applyAxisValue(json, axis, i, j);
       problems.push(...applied.problems);
       if (applied.problems.length > 0) return;
-      const cell = parse(applied.json);
+      const cell = parseCell(base, applied.json, new Set(touchedFields(axis, j)));
       if ('problems' in cell) problems.push(...cell.problems.map((line) => blame(line, axis, i, j)));
       else {
         const limit = cellProblem(cell.study);
@@ -236,6 +269,31 @@ function axisProblems(json: unknown, axes: readonly Axis[]): string[] {
 const AxisListSchema = z.array(AxisSchema).max(LIMITS.axes);
 
 /**
+ * The keys of the variants' `set` objects as the file wrote them: a record's parse drops a key such as
+ * `__proto__` (assigning it sets the parsed object's prototype), so those keys are checked on the raw
+ * JSON (own properties only) and reported as what they are, not study fields.
+ */
+function rawSetProblems(axes: unknown): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(axes)) return problems;
+  axes.forEach((axis: unknown, i) => {
+    const variants = typeof axis === 'object' && axis !== null ? own(axis, 'variants') : undefined;
+    if (!Array.isArray(variants)) return;
+    variants.forEach((variant: unknown, j) => {
+      const set = typeof variant === 'object' && variant !== null ? own(variant, 'set') : undefined;
+      if (typeof set !== 'object' || set === null) return;
+      for (const key of Object.keys(set)) {
+        const path = parsePath(key);
+        if (path === null || unknownSegment(path) === null) continue; // reported by pathProblems, or fine
+        if (path.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype'))
+          problems.push(`axes[${i}].variants[${j}].set[${quote(key)}]: ${formatPath(path)} is not a study field`);
+      }
+    });
+  });
+  return problems;
+}
+
+/**
  * Validates the base study without expanding its grid (the axes' own values are checked, not their
  * combinations) and checks its size first thing after; throws StudyError with every problem found.
  */
@@ -243,7 +301,7 @@ export function parseStudyBase(json: unknown): Study {
   const axesJson = typeof json === 'object' && json !== null && !Array.isArray(json) ? own(json, 'axes') : undefined;
   const axes = AxisListSchema.safeParse(axesJson ?? []);
   // The axes' paths are checked on their own, so a bad path is reported even when the rest fails.
-  const paths = axes.success ? pathProblems(axes.data) : [];
+  const paths = [...rawSetProblems(axesJson), ...(axes.success ? pathProblems(axes.data) : [])];
   const base = parse(json);
   if ('problems' in base) throw new StudyError([...new Set([...base.problems, ...paths])]);
   const size = sizeProblems(base.study);
@@ -265,11 +323,11 @@ export function expandStudy(json: unknown): ExpandedStudy {
   // share every part of it that no axis sets.
   const bare = withoutAxes(json);
 
-  // Each axis value on its own first, so a bad value is reported where the user wrote it.
-  const problems = axisProblems(bare, study.axes);
-  if (problems.length > 0) throw new StudyError(problems);
   const baseCell = parse(bare);
   if ('problems' in baseCell) throw new StudyError(baseCell.problems);
+  // Each axis value on its own first, so a bad value is reported where the user wrote it.
+  const problems = axisProblems(bare, baseCell.study, study.axes);
+  if (problems.length > 0) throw new StudyError(problems);
 
   // Then every combination (axes can conflict with each other, e.g. steps and warmup).
   const count = gridCells(study.axes);
@@ -286,20 +344,16 @@ export function expandStudy(json: unknown): ExpandedStudy {
       const touched = new Set<string>();
       position.forEach((j, a) => {
         applied = applyAxisValue(applied, study.axes[a]!, a, j).json;
-        for (const [path] of axisAssignments(study.axes[a]!, j)) touched.add(path.split(/[.[]/)[0]!);
+        for (const key of touchedFields(study.axes[a]!, j)) touched.add(key);
       });
-      const cell = parse(applied);
+      const cell = parseCell(baseCell.study, applied, touched);
       if ('problems' in cell) {
         const where = values.map((v, a) => `${axisName(study.axes[a]!)} = ${quote(v)}`).join(', ');
         problems.push(...cell.problems.map((line) => `cell ${c} (${where}): ${line}`));
         if (problems.length >= 20) break;
         continue;
       }
-      // The fields no axis of this cell sets are the base's (one copy in memory, not one per cell).
-      cellStudy = cell.study;
-      for (const key of Object.keys(cellStudy) as (keyof Study)[]) {
-        if (!touched.has(key)) (cellStudy as Record<string, unknown>)[key] = baseCell.study[key];
-      }
+      cellStudy = cell.study; // the fields no axis of this cell sets are the base's (one copy in memory)
     }
     const limit = cellProblem(cellStudy, notes);
     if (limit !== null) {
@@ -373,7 +427,9 @@ function scheduleGroups(study: Study): ScheduleGroup[] {
   if ('random' in f) {
     const { lambda, field } = randomLambda(f.random);
     const most = typeof f.random.agents === 'number' ? f.random.agents : f.random.agents.max;
-    const named = new Set(study.schedule.flatMap((e) => (e.agents === 'all' ? [] : e.agents.filter((a): a is number => typeof a === 'number'))));
+    const named = new Set(
+      study.schedule.flatMap((e) => (e.agents === 'all' ? [] : e.agents.filter((a): a is number => typeof a === 'number'))),
+    );
     for (const i of named) if (i < most) add(i, undefined, lambda, field);
     const other = Array.from({ length: Math.min(most, named.size + 1) }, (_, i) => i).find((i) => !named.has(i));
     if (other !== undefined) add(other, undefined, lambda, field);
@@ -392,14 +448,18 @@ function randomIndexProblems(study: Study): { problems: string[]; notes: string[
   const problems: string[] = [];
   const notes: string[] = [];
   if (!('random' in f)) return { problems, notes };
-  const [least, most] = typeof f.random.agents === 'number' ? [f.random.agents, f.random.agents] : [f.random.agents.min, f.random.agents.max];
+  const [least, most] =
+    typeof f.random.agents === 'number' ? [f.random.agents, f.random.agents] : [f.random.agents.min, f.random.agents.max];
   study.schedule.forEach((e, k) => {
     if (e.agents === 'all') return;
     e.agents.forEach((a, j) => {
       if (typeof a !== 'number') return;
-      if (a >= most) problems.push(`schedule[${k}].agents[${j}]: must be an agent index below ${most} (the random fleet's most agents), got ${a}`);
+      if (a >= most)
+        problems.push(`schedule[${k}].agents[${j}]: must be an agent index below ${most} (the random fleet's most agents), got ${a}`);
       else if (a >= least)
-        notes.push(`note: schedule[${k}].agents[${j}]: agent ${a} exists only in fleets of more than ${a} agents (the random fleet has ${least} to ${most}); smaller fleets ignore it`);
+        notes.push(
+          `note: schedule[${k}].agents[${j}]: agent ${a} exists only in fleets of more than ${a} agents (the random fleet has ${least} to ${most}); smaller fleets ignore it`,
+        );
     });
   });
   return { problems, notes };

@@ -75,6 +75,7 @@ function unionLines(issue: z.core.$ZodIssueInvalidUnion, path: Path): string[] {
   }
   const typeOnly = (branch: readonly z.core.$ZodIssue[]): boolean =>
     branch.every((i) => (i.code === 'invalid_type' || (i.code === 'invalid_value' && i.path.length === 0)) && i.path.length === 0);
+  if (issue.input === undefined) return [`${formatPath(path)}: is required`];
   const informative = issue.errors.filter((branch) => !typeOnly(branch));
   if (informative.length > 0) {
     // The branch the user most likely meant: fewest fields unknown to it or missing from the input

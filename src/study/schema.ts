@@ -25,6 +25,7 @@ export const LIMITS = {
   seed: Number.MAX_SAFE_INTEGER, // 2^53 − 1: a JSON number stays an exact integer up to here
   axes: 32, // axes per study
   units: 1_000_000, // units of work per sweep (src/sweep/plan.ts): the plan is held in memory
+  gridAgents: 1_000_000, // agents listed across the cells whose axes set the fleet (each cell holds its copy)
   agentSteps: 1e15, // agent-steps per sweep at most (an upper bound: max agents × max steps × runs)
   scheduleSegments: MAX_SCHEDULE_SEGMENTS, // rate changes per agent (each schedule entry adds up to two)
   scheduleEntries: 64, // entries in `schedule` (an agent may be covered by at most about 8 of them)
@@ -39,13 +40,14 @@ const describe = <T extends z.ZodType>(schema: T, description: string): T => sch
 const finite = (): z.ZodNumber => z.number();
 /** The message for a positive value below LIMITS.small (which a 32-bit float cannot hold usefully). */
 const SMALL_MESSAGE = `must be 0 or ≥ ${LIMITS.small} (the engines hold 32-bit floats)`;
+const SMALL_POSITIVE = `must be ≥ ${LIMITS.small} (the engines hold 32-bit floats)`;
 /** A number > 0 the engines hold: in [LIMITS.small, hi]. */
 const positive = (unit: string, hi: number = LIMITS.large): z.ZodNumber =>
   describe(
     finite()
       .gt(0)
       .max(hi)
-      .refine((x) => !(x > 0 && x < LIMITS.small), { message: `must be ≥ ${LIMITS.small} (the engines hold 32-bit floats)` }),
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
     `> 0 (${unit}), from ${LIMITS.small} to ${hi}`,
   );
 /** A number ≥ 0 the engines hold: 0, or in [LIMITS.small, hi]. */
@@ -54,7 +56,7 @@ const nonNegative = (unit: string, hi: number = LIMITS.large): z.ZodNumber =>
     finite()
       .min(0)
       .max(hi)
-      .refine((x) => !(x > 0 && x < LIMITS.small), { message: SMALL_MESSAGE }),
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_MESSAGE}, got ${quote(issue.input)}` }),
     `≥ 0 (${unit}): 0, or from ${LIMITS.small} to ${hi}`,
   );
 const integerIn = (min: number, max: number, what: string): z.ZodNumber => describe(z.int().min(min).max(max), what);
@@ -212,7 +214,7 @@ export const AgentSchema = z.strictObject({
     finite()
       .min(0)
       .max(1)
-      .refine((x) => !(x > 0 && x < LIMITS.small), { message: SMALL_MESSAGE }),
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_MESSAGE}, got ${quote(issue.input)}` }),
     `minimum GPU share, in [0, 1] (0, or at least ${LIMITS.small})`,
   ),
   P: positive('priority, 1 = most important'),
@@ -298,7 +300,7 @@ export const AllocatorSchema = z.strictObject({
     finite()
       .gt(0)
       .max(1)
-      .refine((x) => !(x > 0 && x < LIMITS.small), { message: `must be ≥ ${LIMITS.small} (the engines hold 32-bit floats)` }),
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
     `weight of the newest step in the moving average, (0, 1] (at least ${LIMITS.small})`,
   ).default(0.2),
 });
@@ -348,89 +350,100 @@ export const axisAssignments = (axis: Axis, j: number): [string, unknown][] =>
 /** Fields an axis may not set: they define the grid, the identity of the study or its outputs. */
 export const FIXED_FIELDS = ['name', 'description', 'seed', 'axes', 'output', 'samples', 'replicates', 'policies', '$schema'];
 
-export const StudySchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    name: describe(z.string().min(1).max(200), 'a short name for the study'),
-    description: z.string().optional(),
-    seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),
-    fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
-    capacity: positive('G, GPUs shared by the fleet').default(1),
-    price: nonNegative('$ per GPU-hour', LIMITS.price).default(0.72),
-    loadScale: nonNegative('factor on every nominal arrival rate').default(1),
-    arrivals: ArrivalsSchema.default('poisson'),
-    work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
-      'deterministic',
-    ),
-    schedule: describe(
-      z.array(ScheduleEntrySchema).max(LIMITS.scheduleEntries),
-      `rate changes over time: at most ${LIMITS.scheduleEntries} entries, and at most ${LIMITS.scheduleSegments} changes of any one agent's rate (each entry covering it starts and ends one; about 8 entries)`,
-    ).default([]),
-    allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
-    dt: positive('step length Δt, seconds').default(1),
-    steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
-    warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
-    lmax: positive('latency recorded for an agent with a zero share, seconds', LIMITS.lmax).default(999),
-    policies: z
-      .array(z.enum(POLICY_CHOICES))
-      .min(1)
-      .default([...POLICY_CHOICES]),
-    samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
-    replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
-    axes: describe(z.array(AxisSchema).max(LIMITS.axes), `the grid: at most ${LIMITS.axes} axes and ${LIMITS.cells} cells`).default([]),
-    output: z
-      .strictObject({
-        fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false),
-        arrivalStats: describe(
-          z.boolean(),
-          'record the arrival statistics (idc1/10/100, maxStepArrivals, approxSteps) under deterministic and Poisson arrivals too; always on for the other processes',
-        ).default(false),
-      })
-      .default({ fleetRows: false, arrivalStats: false }),
-  })
-  .superRefine((s, ctx) => {
-    if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
-    if (s.work === 'exponential' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
-      ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals that count requests (not deterministic)' });
-    }
-    if (new Set(s.policies).size !== s.policies.length)
-      ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
-    const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
-    const names =
-      'agents' in s.fleet ? s.fleet.agents.flatMap((a) => a.name ?? []) : 'preset' in s.fleet ? PAPER_AGENTS.map((a) => a.name) : null;
-    s.schedule.forEach((e, k) => {
-      if (e.agents === 'all') return;
-      e.agents.forEach((a, j) => {
-        if (typeof a === 'number' && a >= agentCount) {
-          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `must be an agent index below ${agentCount}` });
-        }
-        if (typeof a === 'string' && names === null) {
-          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
-        } else if (typeof a === 'string' && !names!.includes(a)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['schedule', k, 'agents', j],
-            message: `no agent is named ${quote(a)} (agents: ${names!.map((n) => (/^[\w.-]{1,64}$/.test(n) ? n : quote(n))).join(', ') || 'none named'})`,
-          });
-        }
-      });
+/** The study's fields, each with its own checks; StudySchema adds the checks across fields. */
+export const StudyFieldsSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: describe(z.string().min(1).max(200), 'a short name for the study'),
+  description: z.string().optional(),
+  seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),
+  fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
+  capacity: positive('G, GPUs shared by the fleet').default(1),
+  price: nonNegative('$ per GPU-hour', LIMITS.price).default(0.72),
+  loadScale: nonNegative('factor on every nominal arrival rate').default(1),
+  arrivals: ArrivalsSchema.default('poisson'),
+  work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
+    'deterministic',
+  ),
+  schedule: describe(
+    z.array(ScheduleEntrySchema).max(LIMITS.scheduleEntries),
+    `rate changes over time: at most ${LIMITS.scheduleEntries} entries, and at most ${LIMITS.scheduleSegments} changes of any one agent's rate (each entry covering it starts and ends one; about 8 entries)`,
+  ).default([]),
+  allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
+  dt: positive('step length Δt, seconds').default(1),
+  steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
+  warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
+  lmax: positive('latency recorded for an agent with a zero share, seconds', LIMITS.lmax).default(999),
+  policies: z
+    .array(z.enum(POLICY_CHOICES))
+    .min(1)
+    .default([...POLICY_CHOICES]),
+  samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
+  replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
+  axes: describe(z.array(AxisSchema).max(LIMITS.axes), `the grid: at most ${LIMITS.axes} axes and ${LIMITS.cells} cells`).default([]),
+  output: z
+    .strictObject({
+      fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false),
+      arrivalStats: describe(
+        z.boolean(),
+        'record the arrival statistics (idc1/10/100, maxStepArrivals, approxSteps) under deterministic and Poisson arrivals too; always on for the other processes',
+      ).default(false),
+    })
+    .default({ fleetRows: false, arrivalStats: false }),
+});
+
+/** The checks across fields (a cell's study is checked by them again with its axis values applied). */
+export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
+  if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
+  if (s.work === 'exponential' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
+    ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals that count requests (not deterministic)' });
+  }
+  if (new Set(s.policies).size !== s.policies.length)
+    ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
+  const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
+  // The agents' names, only when an entry names one (a cell of a large fleet does not walk it).
+  const named = s.schedule.some((e) => e.agents !== 'all' && e.agents.some((a) => typeof a === 'string'));
+  const names = !named
+    ? []
+    : 'agents' in s.fleet
+      ? s.fleet.agents.flatMap((a) => a.name ?? [])
+      : 'preset' in s.fleet
+        ? PAPER_AGENTS.map((a) => a.name)
+        : null;
+  s.schedule.forEach((e, k) => {
+    if (e.agents === 'all') return;
+    e.agents.forEach((a, j) => {
+      if (typeof a === 'number' && a >= agentCount) {
+        ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `must be an agent index below ${agentCount}` });
+      }
+      if (typeof a === 'string' && names === null) {
+        ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
+      } else if (typeof a === 'string' && !names!.includes(a)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule', k, 'agents', j],
+          message: `no agent is named ${quote(a)} (agents: ${names!.map((n) => (/^[\w.-]{1,64}$/.test(n) ? n : quote(n))).join(', ') || 'none named'})`,
+        });
+      }
     });
-    s.axes.forEach((axis, i) => {
-      axisLabels(axis).forEach((_, j) => {
-        for (const [path] of axisAssignments(axis, j)) {
-          const head = path.split(/[.[]/)[0]!;
-          const at = 'path' in axis ? ['axes', i, 'path'] : ['axes', i, 'variants', j, 'set', path];
-          if (FIXED_FIELDS.includes(head))
-            ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
-        }
-      });
-    });
-    const axisNames = s.axes.map(axisName);
-    if (new Set(axisNames).size !== axisNames.length)
-      ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
-    const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
-    if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `${cells} cells; at most ${LIMITS.cells}` });
   });
+  s.axes.forEach((axis, i) => {
+    axisLabels(axis).forEach((_, j) => {
+      for (const [path] of axisAssignments(axis, j)) {
+        const head = path.split(/[.[]/)[0]!;
+        const at = 'path' in axis ? ['axes', i, 'path'] : ['axes', i, 'variants', j, 'set', path];
+        if (FIXED_FIELDS.includes(head))
+          ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
+      }
+    });
+  });
+  const axisNames = s.axes.map(axisName);
+  if (new Set(axisNames).size !== axisNames.length)
+    ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
+  const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
+  if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `${cells} cells; at most ${LIMITS.cells}` });
+}
+
+export const StudySchema = StudyFieldsSchema.superRefine(refineStudy);
 
 export type StudyInput = z.input<typeof StudySchema>;
 export type Study = z.output<typeof StudySchema>;

@@ -31,13 +31,15 @@ function fleetAgents(fleet: unknown): number | null {
   if (Object.hasOwn(fleet, 'preset')) return PAPER_AGENTS.length;
   const { agents, random } = fleet as { agents?: unknown; random?: unknown };
   if (Object.hasOwn(fleet, 'agents') && Array.isArray(agents)) return agents.length;
-  if (Object.hasOwn(fleet, 'random')) return randomAgents(typeof random === 'object' && random !== null ? (random as { agents?: unknown }).agents : undefined);
+  if (Object.hasOwn(fleet, 'random'))
+    return randomAgents(typeof random === 'object' && random !== null ? (random as { agents?: unknown }).agents : undefined);
   return null;
 }
 
 function randomAgents(agents: unknown): number | null {
   if (typeof agents === 'number') return agents;
-  if (typeof agents === 'object' && agents !== null && typeof (agents as { max?: unknown }).max === 'number') return (agents as { max: number }).max;
+  if (typeof agents === 'object' && agents !== null && typeof (agents as { max?: unknown }).max === 'number')
+    return (agents as { max: number }).max;
   return null;
 }
 
@@ -45,7 +47,8 @@ function randomAgents(agents: unknown): number | null {
 function assignedAgents(path: string, value: unknown): number | null {
   if (path === 'fleet') return fleetAgents(value);
   if (path === 'fleet.agents') return Array.isArray(value) ? value.length : null;
-  if (path === 'fleet.random') return typeof value === 'object' && value !== null ? randomAgents((value as { agents?: unknown }).agents) : null;
+  if (path === 'fleet.random')
+    return typeof value === 'object' && value !== null ? randomAgents((value as { agents?: unknown }).agents) : null;
   if (path === 'fleet.random.agents') return randomAgents(value);
   if (path === 'fleet.random.agents.max') return typeof value === 'number' ? value : null;
   return null;
@@ -53,6 +56,28 @@ function assignedAgents(path: string, value: unknown): number | null {
 
 /** The largest `steps` an assignment can give; null: it leaves steps. */
 const assignedSteps = (path: string, value: unknown): number | null => (path === 'steps' && typeof value === 'number' ? value : null);
+
+/**
+ * Agents listed across the grid's cells when an axis sets anything in `fleet` (each such cell parses
+ * and holds its own copy of the fleet): cells × the most agents a listed fleet has; 0 when no axis
+ * touches the fleet (the cells share the base study's).
+ */
+export function gridAgents(study: Study): number {
+  let touched = false;
+  let listed = 'agents' in study.fleet ? study.fleet.agents.length : 1;
+  for (const axis of study.axes) {
+    const count = axisLabels(axis).length;
+    for (let j = 0; j < count; j++) {
+      for (const [path, value] of axisAssignments(axis, j)) {
+        if (path !== 'fleet' && !path.startsWith('fleet.') && !path.startsWith('fleet[')) continue;
+        touched = true;
+        const own = path === 'fleet' ? (fleetAgents(value) ?? 1) : path === 'fleet.agents' && Array.isArray(value) ? value.length : 1;
+        listed = Math.max(listed, own);
+      }
+    }
+  }
+  return touched ? gridCells(study.axes) * listed : 0;
+}
 
 /** O(axes): the grid's size from the validated base study, before any cell is expanded. */
 export function studySize(study: Study): StudySize {
@@ -88,6 +113,12 @@ export function sizeProblems(study: Study): string[] {
   if (units > LIMITS.units) {
     problems.push(
       `samples: ${size.cells} cell(s) × ${study.samples} samples × ${study.replicates} replicates make ${units} units of work (a unit: ${UNIT_FLEET_RUNS} fleet runs, or one sample when replicates exceed that); at most ${LIMITS.units}`,
+    );
+  }
+  const agents = gridAgents(study);
+  if (agents > LIMITS.gridAgents) {
+    problems.push(
+      `axes: ${size.cells} cells each with its own fleet of up to ${agents / size.cells} listed agents make ${agents} agents to check and hold; at most ${LIMITS.gridAgents} (fewer cells, or a random fleet)`,
     );
   }
   if (size.agentSteps > LIMITS.agentSteps) {
