@@ -164,7 +164,7 @@ function parseCell(base: Study, applied: unknown, touched: ReadonlySet<string>):
     refineStudy(study as Study, {
       addIssue: (issue) => {
         if (typeof issue === 'string') issues.push({ code: 'custom', path: [], message: issue, input: undefined });
-        else issues.push({ ...issue, path: issue.path ?? [], message: issue.message ?? '' } as z.core.$ZodIssue);
+        else issues.push({ ...issue, path: issue.path ?? [], message: issue.message ?? '' });
       },
     });
   }

@@ -26,7 +26,7 @@ export const LIMITS = {
   axes: 32, // axes per study
   units: 1_000_000, // units of work per sweep (src/sweep/plan.ts): the plan is held in memory
   gridAgents: 1_000_000, // agents listed across the cells whose axes set the fleet (each cell holds its copy)
-  agentSteps: 1e15, // agent-steps per sweep at most (an upper bound: max agents × max steps × runs)
+  agentSteps: Number.MAX_SAFE_INTEGER, // agent-steps per sweep (max agents × max steps × runs): counts stay exact integers
   scheduleSegments: MAX_SCHEDULE_SEGMENTS, // rate changes per agent (each schedule entry adds up to two)
   scheduleEntries: 64, // entries in `schedule` (an agent may be covered by at most about 8 of them)
   small: 1e-15, // the smallest positive engine parameter (T, P, capacity, dt): 32-bit floats, no underflow
