@@ -243,6 +243,13 @@ describe('deep or strange JSON', () => {
       expect.stringMatching(/^study\.json: line 1, column \d+: the key "name" appears twice in one object$/),
     ]);
   });
+  it('a deep value parsed elsewhere (the page, a manifest) is one line too', () => {
+    let deep: unknown = 1;
+    for (let k = 0; k < 100_000; k++) deep = [deep];
+    expect(problems({ ...base, axes: [{ name: 'v', variants: [{ label: 'a', set: { loadScale: deep } }] }] })).toEqual([
+      '(the study): nested deeper than 64 levels of objects and arrays',
+    ]);
+  });
   it('100,000-deep nesting is one line, no stack overflow', () => {
     const lines = textProblems(`{"name": "t", "fleet": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
     expect(lines).toEqual([expect.stringMatching(/^study\.json: nested deeper than 64 levels/)]);

@@ -9,7 +9,7 @@
  */
 import { formatIssues, formatPath } from './problems.js';
 import { z } from 'zod';
-import { JsonTextError, parseJsonText } from '../text/json.js';
+import { JSON_MAX_DEPTH, JsonTextError, parseJsonText } from '../text/json.js';
 import { quote } from '../text/quote.js';
 import { gridCells, sizeProblems } from './size.js';
 import type { TraceLibrary } from '../traces/library.js';
@@ -293,11 +293,27 @@ function rawSetProblems(axes: unknown): string[] {
   return problems;
 }
 
+/** Whether `value` nests objects and arrays deeper than `limit` (an explicit stack, no recursion). */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const key of Object.keys(node)) stack.push([(node as Record<string, unknown>)[key], depth + 1]);
+  }
+  return false;
+}
+
 /**
  * Validates the base study without expanding its grid (the axes' own values are checked, not their
  * combinations) and checks its size first thing after; throws StudyError with every problem found.
  */
 export function parseStudyBase(json: unknown): Study {
+  // A value parsed elsewhere (the page, a manifest) gets the text parser's depth bound too, found
+  // without recursion: nothing below recurses on a deeper value.
+  if (deeperThan(json, JSON_MAX_DEPTH))
+    throw new StudyError([`(the study): nested deeper than ${JSON_MAX_DEPTH} levels of objects and arrays`]);
   const axesJson = typeof json === 'object' && json !== null && !Array.isArray(json) ? own(json, 'axes') : undefined;
   const axes = AxisListSchema.safeParse(axesJson ?? []);
   // The axes' paths are checked on their own, so a bad path is reported even when the rest fails.
