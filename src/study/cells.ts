@@ -1,11 +1,14 @@
 /**
- * From a study file to its cells: parses the JSON, validates it, and expands the axes into the grid
- * (the first axis varies slowest). Each cell is the study with its axis values written into it and
- * parsed again, so every cell is checked by the same schema. Problems come back as lines naming the
- * field: a bad axis value is reported at `axes[i].values[j]`, not at the field it sets.
+ * From a study file to its cells: parses the JSON strictly, validates the base study and checks the
+ * grid's size (src/study/size.ts) before anything is expanded, then expands the axes into the grid
+ * (the first axis varies slowest). A cell is the base study with the top-level fields its axis values
+ * set parsed again and the checks across fields run on the whole, so every cell is checked by the same
+ * schema while sharing the fields no axis sets. Axis paths must name schema fields (no prototype is
+ * ever reached). Problems come back as lines naming the field: a bad axis value is reported at
+ * `axes[i].values[j]`, not at the field it sets.
  *
  * @example
- *   const { study, cells } = expandStudy(JSON.parse(text)); // throws StudyError listing every problem
+ *   const { study, cells } = parseStudyText(text, 'study.json'); // throws StudyError listing every problem
  */
 import { formatIssues, formatPath } from './problems.js';
 import { z } from 'zod';
