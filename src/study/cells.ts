@@ -424,6 +424,24 @@ function randomLambda(r: RandomFleet): { lambda: number; field: string } {
  * a large fleet costs one schedule per group. Cached on the (shared) schedule and fleet objects.
  */
 const groupCache = new WeakMap<object, WeakMap<object, Map<string, ScheduleGroup[]>>>();
+/** A fixed fleet's agents by name and by λ (largest first), kept per fleet object. */
+const fleetIndexCache = new WeakMap<object, { byName: Map<string, number[]>; byLambda: number[] }>();
+function fleetIndex(agents: readonly { name?: string | undefined; lambda: number }[]): {
+  byName: Map<string, number[]>;
+  byLambda: number[];
+} {
+  const cached = fleetIndexCache.get(agents);
+  if (cached) return cached;
+  const byName = new Map<string, number[]>();
+  agents.forEach((a, i) => {
+    if (a.name !== undefined) byName.set(a.name, [...(byName.get(a.name) ?? []), i]);
+  });
+  const byLambda = agents.map((_, i) => i).sort((a, b) => agents[b]!.lambda - agents[a]!.lambda || a - b);
+  const index = { byName, byLambda };
+  fleetIndexCache.set(agents, index);
+  return index;
+}
+
 function scheduleGroups(study: Study): ScheduleGroup[] {
   const key = `${study.dt} ${study.steps}`;
   const byFleet = groupCache.get(study.schedule) ?? new WeakMap<object, Map<string, ScheduleGroup[]>>();
@@ -453,8 +471,21 @@ function scheduleGroups(study: Study): ScheduleGroup[] {
     const other = Array.from({ length: Math.min(most, named.size + 1) }, (_, i) => i).find((i) => !named.has(i));
     if (other !== undefined) add(other, undefined, lambda, field);
   } else {
+    // The agents an entry names are groups of their own; every other agent has exactly the entries
+    // for "all", so the one with the largest λ stands for them (a cell of a large fleet costs the
+    // entries, not the fleet).
     const agents = 'preset' in f ? PAPER_AGENTS : f.agents;
-    agents.forEach((a, i) => add(i, a.name, a.lambda, 'preset' in f ? 'loadScale' : `fleet.agents[${i}].lambda`));
+    const info = fleetIndex(agents);
+    const field = (i: number): string => ('preset' in f ? 'loadScale' : `fleet.agents[${i}].lambda`);
+    const named = new Set<number>();
+    for (const e of study.schedule) {
+      if (e.agents === 'all') continue;
+      for (const a of e.agents)
+        for (const i of typeof a === 'number' ? (a < agents.length ? [a] : []) : (info.byName.get(a) ?? [])) named.add(i);
+    }
+    for (const i of named) add(i, agents[i]!.name, agents[i]!.lambda, field(i));
+    const other = info.byLambda.find((i) => !named.has(i));
+    if (other !== undefined) add(other, agents[other]!.name, agents[other]!.lambda, field(other));
   }
   const result = [...groups.values()];
   byKey.set(key, result);
