@@ -25,7 +25,7 @@ export const LIMITS = {
   seed: Number.MAX_SAFE_INTEGER, // 2^53 − 1: a JSON number stays an exact integer up to here
   axes: 32, // axes per study
   units: 1_000_000, // units of work per sweep (src/sweep/plan.ts): the plan is held in memory
-  gridAgents: 1_000_000, // agents listed across the cells whose axes set the fleet (each cell holds its copy)
+  gridAgents: 1_000_000, // agents checked across the cells: cells that hold their own fleet, or pack their own arrivals
   agentSteps: Number.MAX_SAFE_INTEGER, // agent-steps per sweep (max agents × max steps × runs): counts stay exact integers
   scheduleSegments: MAX_SCHEDULE_SEGMENTS, // rate changes per agent (each schedule entry adds up to two)
   scheduleEntries: 64, // entries in `schedule` (an agent may be covered by at most about 8 of them)

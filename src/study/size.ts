@@ -8,6 +8,7 @@
  */
 import { PAPER_AGENTS } from '../model/paper.js';
 import { UNIT_FLEET_RUNS } from '../sweep/plan.js';
+import { ownArrivals } from './fleets.js';
 import { type Axis, axisAssignments, axisLabels, LIMITS, type Study } from './schema.js';
 
 export interface StudySize {
@@ -58,25 +59,43 @@ function assignedAgents(path: string, value: unknown): number | null {
 const assignedSteps = (path: string, value: unknown): number | null => (path === 'steps' && typeof value === 'number' ? value : null);
 
 /**
- * Agents listed across the grid's cells when an axis sets anything in `fleet` (each such cell parses
- * and holds its own copy of the fleet): cells × the most agents a listed fleet has; 0 when no axis
- * touches the fleet (the cells share the base study's).
+ * Agents that validation checks and holds across the grid's cells: when an axis sets anything in
+ * `fleet`, each cell parses and holds its own copy of the fleet (cells × the most agents a listed
+ * fleet has); when agents have arrival processes of their own, each cell that differs in more than
+ * lmax and price packs its first fleet sample the way `sweep` will (cells × the most agents). 0 when
+ * the cells share the base study's fleet and need no packing.
  */
 export function gridAgents(study: Study): number {
-  let touched = false;
+  let fleetTouched = false;
+  let packing = false; // an axis sets a field the packer reads
+  let arrivals = ownArrivals(study);
   let listed = 'agents' in study.fleet ? study.fleet.agents.length : 1;
   for (const axis of study.axes) {
     const count = axisLabels(axis).length;
     for (let j = 0; j < count; j++) {
       for (const [path, value] of axisAssignments(axis, j)) {
+        if (path !== 'lmax' && path !== 'price') packing = true;
+        if (path === 'arrivals' || path.startsWith('arrivals.') || path.includes('.arrivals')) arrivals = true;
         if (path !== 'fleet' && !path.startsWith('fleet.') && !path.startsWith('fleet[')) continue;
-        touched = true;
+        fleetTouched = true;
         const own = path === 'fleet' ? (fleetAgents(value) ?? 1) : path === 'fleet.agents' && Array.isArray(value) ? value.length : 1;
         listed = Math.max(listed, own);
       }
     }
   }
-  return touched ? gridCells(study.axes) * listed : 0;
+  const cells = gridCells(study.axes);
+  return Math.max(fleetTouched ? cells * listed : 0, arrivals && packing ? cells * studyMaxAgents(study) : 0);
+}
+
+/** The most agents a fleet sample of any cell can have. */
+function studyMaxAgents(study: Study): number {
+  let agents = fleetAgents(study.fleet) ?? LIMITS.agents;
+  for (const axis of study.axes) {
+    const count = axisLabels(axis).length;
+    for (let j = 0; j < count; j++)
+      for (const [path, value] of axisAssignments(axis, j)) agents = Math.max(agents, assignedAgents(path, value) ?? 0);
+  }
+  return agents;
 }
 
 /** O(axes): the grid's size from the validated base study, before any cell is expanded. */
@@ -118,7 +137,7 @@ export function sizeProblems(study: Study): string[] {
   const agents = gridAgents(study);
   if (agents > LIMITS.gridAgents) {
     problems.push(
-      `axes: ${size.cells} cells each with its own fleet of up to ${agents / size.cells} listed agents make ${agents} agents to check and hold; at most ${LIMITS.gridAgents} (fewer cells, or a random fleet)`,
+      `axes: ${size.cells} cells each with its own fleet (or its own arrival processes to pack) of up to ${agents / size.cells} agents make ${agents} agents to check; at most ${LIMITS.gridAgents} (fewer cells or agents)`,
     );
   }
   if (size.agentSteps > LIMITS.agentSteps) {
