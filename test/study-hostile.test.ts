@@ -87,6 +87,17 @@ describe('size before work', () => {
     expect(lines).toEqual([expect.stringMatching(new RegExp(`^axes: 1000 cells .* 4096000 agents .*; at most ${LIMITS.gridAgents}`))]);
   });
 
+  it('bounds the packing checks of cells with their own arrival processes', () => {
+    const agents = Array.from({ length: 4096 }, () => ({ T: 10, R: 0.0001, P: 1, lambda: 0.1 }));
+    const arrivals = { process: 'gamma' as const, cv: 2 };
+    const cv = { path: 'arrivals.cv', values: range(1000).map((k) => 1 + k / 1000) };
+    expect(problems({ ...base, fleet: { agents }, arrivals, axes: [cv] })).toEqual([
+      expect.stringMatching(/^axes: 1000 cells .* 4096000 agents to check; at most 1000000/),
+    ]);
+    // lmax and price leave the packing alone: one check for the whole axis.
+    expect(problems({ ...base, fleet: { agents }, arrivals, axes: [{ path: 'lmax', values: range(1000) }] })).toEqual([]);
+  });
+
   it('studySize: O(axes), with the agents and steps an axis can set', () => {
     const study = parseStudyBase({
       ...base,
