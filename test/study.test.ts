@@ -115,7 +115,9 @@ describe('study validation', () => {
     [
       'rate beyond the sampler',
       { ...base, loadScale: 1e6 },
-      ['loadScale: arrivals per agent-step can reach 8.00e+7 (λ × loadScale × schedule × dt); the engine allows at most 10000000'],
+      [
+        'loadScale: arrivals per agent-step can reach 8.00e+7 (λ 80 × loadScale 1000000 × peak schedule multiplier 1 × dt 1); the engine allows at most 10000000',
+      ],
     ],
     ['overflow', JSON.parse('{"name": "t", "fleet": {"preset": "paper"}, "lmax": 1e400}'), ['lmax: must be a finite number, got Infinity']],
   ];

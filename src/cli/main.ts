@@ -10,14 +10,14 @@ import { packageRoot, packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_THREADS, openBackend } from './backend.js';
 import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './errors.js';
-import { quote } from '../text/quote.js';
+import { displayPath, quote } from '../text/quote.js';
 import { InputError } from '../results/errors.js';
-import { displayPath } from '../text/quote.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { commanderMessage, integerIn, parseLmax, parseShardText, parseSteps, parseStudySeed, positiveNumber } from './options.js';
 import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { LIMITS, studyJsonSchema } from '../study/schema.js';
+import { studySize } from '../study/size.js';
 import { planUnits, WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
@@ -218,10 +218,12 @@ function program(): Command {
     .argument('<study>', 'the study file (JSON)')
     .action(async (file: string) => {
       const { study, cells, notes } = await loadStudy(file);
-      const units = planUnits(cells);
+      const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
       const fleetRuns = unitFleetRuns(units, cells);
+      const size = studySize(study);
       process.stdout.write(
-        `${file}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n`,
+        `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n` +
+          `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps\n`,
       );
       for (const note of notes ?? []) process.stdout.write(`${note}\n`);
     });

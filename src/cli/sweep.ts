@@ -26,7 +26,7 @@ import {
   writeManifest,
   writeTables,
 } from '../results/write.js';
-import { type ExpandedStudy, parseStudyText, StudyError } from '../study/cells.js';
+import { type Cell, type ExpandedStudy, expandStudy, parseStudyJson, StudyError } from '../study/cells.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
@@ -41,7 +41,7 @@ import { traceWraps } from '../random/replay.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
 import { acquireLock, type DirectoryLock, fileSystemError, prepareDirectory } from './outDir.js';
-import { displayPath } from '../text/quote.js';
+import { displayPath, quote } from '../text/quote.js';
 
 /**
  * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
@@ -51,28 +51,55 @@ export type StudyOverrides = Readonly<Record<string, number | undefined>>;
 
 /** Reads and validates a study file with `overrides` applied. Throws StudyError/UsageError. */
 export async function loadStudy(path: string, overrides: StudyOverrides = {}): Promise<LoadedStudy> {
+  const shown = displayPath(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`${path}: cannot read the study file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UsageError(`${shown}: cannot read the study file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const set = Object.entries(overrides).filter(([, value]) => value !== undefined);
   let expanded: ExpandedStudy;
   try {
-    if (set.length === 0) expanded = parseStudyText(text, path);
-    else {
-      const json = JSON.parse(text) as unknown;
-      if (typeof json === 'object' && json !== null && !Array.isArray(json)) Object.assign(json, Object.fromEntries(set));
-      expanded = parseStudyText(JSON.stringify(json), path);
+    const json = parseStudyJson(text, shown);
+    let applied: unknown = json;
+    if (set.length > 0 && typeof json === 'object' && json !== null && !Array.isArray(json)) {
+      // A fresh object with own properties only: the file's fields, then the options'.
+      const copy: Record<string, unknown> = {};
+      for (const [key, value] of [...Object.entries(json), ...set])
+        Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
+      applied = copy;
     }
+    expanded = expandStudy(applied);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new StudyError([`${path}: not valid JSON (${error.message})`]);
-    if (error instanceof StudyError) throw new StudyError(error.problems.map((p) => (p.startsWith(`${path}:`) ? p : `${path}: ${p}`)));
+    if (error instanceof StudyError) throw new StudyError(error.problems.map((p) => (p.startsWith(`${shown}:`) ? p : `${shown}: ${p}`)));
     throw error;
   }
-  const traces = studyTraces(expanded, path);
-  return { ...expanded, traces, notes: wrapNotes(expanded, traces), hash: studyHash(expanded.study) };
+  const traces = studyTraces(expanded, shown);
+  return { ...expanded, traces, notes: [...(expanded.notes ?? []), ...wrapNotes(expanded, traces)], hash: studyHash(expanded.study) };
+}
+
+/**
+ * The cells whose studies differ in `fields` (objects compared by identity: the cells of a grid share
+ * every part of the study no axis sets, src/study/cells.ts), the first of each kind: a check that
+ * reads only those fields runs once per kind, not once per cell of a large grid.
+ */
+function distinctCells(cells: readonly Cell[], fields: readonly string[]): Cell[] {
+  const ids = new WeakMap<object, number>();
+  let next = 0;
+  const idOf = (x: unknown): string => {
+    if (typeof x !== 'object' || x === null) return JSON.stringify(x) ?? 'undefined';
+    let id = ids.get(x);
+    if (id === undefined) ids.set(x, (id = next++));
+    return `#${id}`;
+  };
+  const seen = new Set<string>();
+  return cells.filter((cell) => {
+    const key = fields.map((f) => idOf((cell.study as Record<string, unknown>)[f])).join(' ');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -81,13 +108,13 @@ export async function loadStudy(path: string, overrides: StudyOverrides = {}): P
  */
 function wrapNotes({ cells }: ExpandedStudy, traces: TraceLibrary): string[] {
   const notes = new Set<string>();
-  for (const cell of cells) {
+  for (const cell of distinctCells(cells, ['fleet', 'arrivals', 'dt', 'steps'])) {
     for (const { name, serveGen } of studyTraceNames(cell.study)) {
       const { dt, steps } = cell.study;
       const length = serveGen ? traces.serveGenSteps(name, dt) : traces.counts(name, dt).length;
       if (traceWraps(length, steps)) {
         notes.add(
-          `note: trace ${JSON.stringify(name)} holds ${length} steps of ${dt} s, fewer than the run's ${steps}: each agent's copy wraps around (the pattern repeats)`,
+          `note: trace ${quote(name)} holds ${length} steps of ${dt} s, fewer than the run's ${steps}: each agent's copy wraps around (the pattern repeats)`,
         );
       }
     }
@@ -106,7 +133,7 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   const serveGen = new Map<string, ServeGenTrace>();
   const problems: string[] = [];
   const tried = new Set<string>(); // each name loaded (or reported) once
-  for (const cell of cells) {
+  for (const cell of distinctCells(cells, ['fleet', 'arrivals'])) {
     for (const { name, field, serveGen: isServeGen } of studyTraceNames(cell.study)) {
       if (tried.has(`${isServeGen}:${name}`)) continue;
       tried.add(`${isServeGen}:${name}`);
@@ -122,13 +149,15 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   if (problems.length > 0) throw new StudyError(problems);
   const library = new TraceLibrary(loaded, serveGen);
   const byIndex = new Map(cells.map((c) => [c.index, c]));
-  for (const cell of cells) {
+  // Cells that differ only in fields the schema checks alone (lmax, price, …) pack alike: one check each.
+  const packing = Object.keys(cells[0]?.study ?? {}).filter((k) => !['lmax', 'price', 'name', 'description', '$schema'].includes(k));
+  for (const cell of distinctCells(cells, packing)) {
     if (!ownArrivals(cell.study)) continue;
     try {
       buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: 1 }], byIndex, library);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => JSON.stringify(v)).join(', ')}): ` : '';
+      const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => quote(v)).join(', ')}): ` : '';
       problems.push(`${path}: ${where}${error.message}`);
       if (problems.length >= 20) break;
     }
@@ -158,8 +187,11 @@ export function parseShard(value: string | undefined, env: NodeJS.ProcessEnv = p
     const slurm = env.SLURM_ARRAY_TASK_ID;
     if (k8s !== undefined && /^\d+$/.test(k8s)) index = Number(k8s);
     else if (slurm !== undefined && /^\d+$/.test(slurm)) index = Number(slurm) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
-    else throw new UsageError(`--shard ${value}: no shard index (set JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID, or write --shard I/N)`);
-  } else throw new UsageError(`--shard: must be I/N (0 ≤ I < N) or N, got "${value}"`);
+    else
+      throw new UsageError(
+        `--shard ${quote(value)}: no shard index (set JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID, or write --shard I/N)`,
+      );
+  } else throw new UsageError(`--shard: must be I/N (0 ≤ I < N) or N, got ${quote(value)}`);
   if (!(count >= 1 && count <= 100_000) || !(index >= 0 && index < count)) {
     throw new UsageError(`--shard: the index must be from 0 to N − 1 and N from 1 to 100000, got ${index}/${count}`);
   }
@@ -380,7 +412,7 @@ export function sweepText(outcome: SweepOutcome, engine: Engine): string {
   const lines = [
     `fleetsim sweep ${study.name}: ${outcome.cells} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) × ${study.policies.length} policies`,
     `backend: ${engine.name}${engine.adapter ? ` (${engine.adapter})` : ''}; ${times.fleetRuns} fleet runs in ${times.totalSeconds.toFixed(2)} s (${rate.toFixed(0)} fleet runs/s, engine ${((100 * times.engineSeconds) / Math.max(times.totalSeconds, 1e-9)).toFixed(0)} % of the time)${outcome.resumedUnits > 0 ? `; resumed after ${outcome.resumedUnits} unit(s)` : ''}`,
-    `results: ${outcome.dir}/{${FILES.summary}, ${FILES.cells}, ${FILES.manifest}${study.output.fleetRows ? `, ${FILES.fleets}/` : ''}}`,
+    `results: ${displayPath(outcome.dir)}/{${FILES.summary}, ${FILES.cells}, ${FILES.manifest}${study.output.fleetRows ? `, ${FILES.fleets}/` : ''}}`,
     '',
     `mean avgLatency (s) per cell: ${study.policies.join(' / ')}`,
   ];

@@ -7,27 +7,26 @@
  *   if (!r.success) for (const line of formatIssues(r.error.issues)) console.error(line);
  */
 import type { z } from 'zod';
+import { quote } from '../text/quote.js';
 
 type Path = readonly PropertyKey[];
 
-/** `['axes', 1, 'values', 0]` → `axes[1].values[0]`. */
+/**
+ * `['axes', 1, 'values', 0]` → `axes[1].values[0]`. A key that is not a plain name (a user's unknown
+ * field: any text, any length) is written quoted and cut, `fleet["a\u001b…"]`, so a line stays one line.
+ */
 export function formatPath(path: Path): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(key)) out += out === '' ? key : `.${key}`;
+    else out += `[${quote(typeof key === 'string' ? key : String(key))}]`;
   }
   return out === '' ? '(the study)' : out;
 }
 
-function describeValue(x: unknown): string {
-  if (x === undefined) return 'nothing';
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'string') return `"${x.length > 40 ? `${x.slice(0, 40)}…` : x}"`;
-  if (typeof x === 'object') return 'an object';
-  return typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint' ? String(x) : typeof x;
-}
+/** An input value in a message: quoted, escaped and cut (src/text/quote.ts). */
+const describeValue = (x: unknown): string => quote(x);
 
 const ARTICLE: Record<string, string> = {
   number: 'a number',
@@ -59,7 +58,7 @@ function message(issue: z.core.$ZodIssue): string {
       return `must be ${issue.inclusive ? '≤' : '<'} ${max}, got ${describeValue(issue.input)}`;
     }
     case 'invalid_value':
-      return `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`;
+      return `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => quote(v)).join(', ')}, got ${describeValue(issue.input)}`;
     default:
       return issue.message;
   }
@@ -76,6 +75,7 @@ function unionLines(issue: z.core.$ZodIssueInvalidUnion, path: Path): string[] {
   }
   const typeOnly = (branch: readonly z.core.$ZodIssue[]): boolean =>
     branch.every((i) => (i.code === 'invalid_type' || (i.code === 'invalid_value' && i.path.length === 0)) && i.path.length === 0);
+  if (issue.input === undefined) return [`${formatPath(path)}: is required`];
   const informative = issue.errors.filter((branch) => !typeOnly(branch));
   if (informative.length > 0) {
     // The branch the user most likely meant: fewest fields unknown to it or missing from the input

@@ -12,6 +12,8 @@ import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '..
 import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { POLICY_NAMES, type PolicyName } from '../model/policies.js';
+import { MAX_SCHEDULE_SEGMENTS } from '../model/batch.js';
+import { quote } from '../text/quote.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -21,7 +23,14 @@ export const LIMITS = {
   replicates: 1_000_000,
   cells: 100_000,
   seed: Number.MAX_SAFE_INTEGER, // 2^53 − 1: a JSON number stays an exact integer up to here
-  scheduleEntries: 8, // per agent (each adds up to two breakpoints)
+  axes: 32, // axes per study
+  units: 1_000_000, // units of work per sweep (src/sweep/plan.ts): the plan is held in memory
+  gridAgents: 1_000_000, // agents checked across the cells: cells that hold their own fleet, or pack their own arrivals
+  agentSteps: Number.MAX_SAFE_INTEGER, // agent-steps per sweep (max agents × max steps × runs): counts stay exact integers
+  scheduleSegments: MAX_SCHEDULE_SEGMENTS, // rate changes per agent (each schedule entry adds up to two)
+  scheduleEntries: 64, // entries in `schedule` (an agent may be covered by at most about 8 of them)
+  small: 1e-15, // the smallest positive engine parameter (T, P, capacity, dt): 32-bit floats, no underflow
+  large: 1e15, // the largest engine parameter (T, P, λ, capacity, dt, multipliers, load): no f32 overflow
   lmax: 1e9, // seconds (about 32 years): the engines' f32 latency sums stay finite and exact enough
   price: 1e9, // $ per GPU-hour: cost sums stay finite in the statistics
 } as const;
@@ -29,8 +38,27 @@ export const LIMITS = {
 const describe = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
 
 const finite = (): z.ZodNumber => z.number();
-const positive = (unit: string): z.ZodNumber => describe(finite().gt(0), `> 0 (${unit})`);
-const nonNegative = (unit: string): z.ZodNumber => describe(finite().min(0), `≥ 0 (${unit})`);
+/** The message for a positive value below LIMITS.small (which a 32-bit float cannot hold usefully). */
+const SMALL_MESSAGE = `must be 0 or ≥ ${LIMITS.small} (the engines hold 32-bit floats)`;
+const SMALL_POSITIVE = `must be ≥ ${LIMITS.small} (the engines hold 32-bit floats)`;
+/** A number > 0 the engines hold: in [LIMITS.small, hi]. */
+const positive = (unit: string, hi: number = LIMITS.large): z.ZodNumber =>
+  describe(
+    finite()
+      .gt(0)
+      .max(hi)
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
+    `> 0 (${unit}), from ${LIMITS.small} to ${hi}`,
+  );
+/** A number ≥ 0 the engines hold: 0, or in [LIMITS.small, hi]. */
+const nonNegative = (unit: string, hi: number = LIMITS.large): z.ZodNumber =>
+  describe(
+    finite()
+      .min(0)
+      .max(hi)
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_MESSAGE}, got ${quote(issue.input)}` }),
+    `≥ 0 (${unit}): 0, or from ${LIMITS.small} to ${hi}`,
+  );
 const integerIn = (min: number, max: number, what: string): z.ZodNumber => describe(z.int().min(min).max(max), what);
 
 // ---- distributions of random-fleet parameters -------------------------------------------------------
@@ -72,6 +100,16 @@ function distWithin(d: Dist, lo: number, hi: number, open: boolean, ctx: z.Refin
   if (low || b > hi) {
     const range = hi === Infinity ? `${open ? '>' : '≥'} ${lo}` : `in [${lo}, ${hi}]`;
     ctx.addIssue({ code: 'custom', path, message: `every value must be ${range}, got values from ${a} to ${b}` });
+    return;
+  }
+  // The engines' range (32-bit floats): every value 0 or in [LIMITS.small, LIMITS.large].
+  const values = typeof d === 'object' && d.kind === 'choice' ? d.values : [a, b];
+  if (values.some((x) => x > LIMITS.large || (x > 0 && x < LIMITS.small) || (x < 0 && x > -LIMITS.small) || x < -LIMITS.large)) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `every value must be 0 or have a magnitude from ${LIMITS.small} to ${LIMITS.large} (the engines hold 32-bit floats), got values from ${a} to ${b}`,
+    });
   }
 }
 
@@ -172,7 +210,13 @@ export type RandomArrivals = z.output<typeof RandomArrivalsSchema>;
 export const AgentSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   T: positive('requests/s with the whole GPU'),
-  R: describe(finite().min(0).max(1), 'minimum GPU share, in [0, 1]'),
+  R: describe(
+    finite()
+      .min(0)
+      .max(1)
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_MESSAGE}, got ${quote(issue.input)}` }),
+    `minimum GPU share, in [0, 1] (0, or at least ${LIMITS.small})`,
+  ),
   P: positive('priority, 1 = most important'),
   lambda: nonNegative('nominal arrival rate, requests/s'),
   M: nonNegative('model size, MB (descriptive)').optional(),
@@ -252,7 +296,13 @@ export const AllocatorSchema = z.strictObject({
     z.enum(SIGNALS),
     'the rate the adaptive allocator uses: nominal λ (the paper), the last step’s arrivals, or their moving average',
   ).default('nominal'),
-  emaAlpha: describe(finite().gt(0).max(1), 'weight of the newest step in the moving average, (0, 1]').default(0.2),
+  emaAlpha: describe(
+    finite()
+      .gt(0)
+      .max(1)
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
+    `weight of the newest step in the moving average, (0, 1] (at least ${LIMITS.small})`,
+  ).default(0.2),
 });
 
 /** Every registered policy (src/model/policies.ts), in id order. */
@@ -300,87 +350,100 @@ export const axisAssignments = (axis: Axis, j: number): [string, unknown][] =>
 /** Fields an axis may not set: they define the grid, the identity of the study or its outputs. */
 export const FIXED_FIELDS = ['name', 'description', 'seed', 'axes', 'output', 'samples', 'replicates', 'policies', '$schema'];
 
-export const StudySchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    name: describe(z.string().min(1).max(200), 'a short name for the study'),
-    description: z.string().optional(),
-    seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),
-    fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
-    capacity: positive('G, GPUs shared by the fleet').default(1),
-    price: nonNegative('$ per GPU-hour').default(0.72),
-    loadScale: nonNegative('factor on every nominal arrival rate').default(1),
-    arrivals: ArrivalsSchema.default('poisson'),
-    work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
-      'deterministic',
-    ),
-    schedule: z.array(ScheduleEntrySchema).default([]),
-    allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
-    dt: positive('step length Δt, seconds').default(1),
-    steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
-    warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
-    lmax: positive('latency recorded for an agent with a zero share, seconds').default(999),
-    policies: z
-      .array(z.enum(POLICY_CHOICES))
-      .min(1)
-      .default([...POLICY_CHOICES]),
-    samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
-    replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
-    axes: z.array(AxisSchema).default([]),
-    output: z
-      .strictObject({
-        fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false),
-        arrivalStats: describe(
-          z.boolean(),
-          'record the arrival statistics (idc1/10/100, maxStepArrivals, approxSteps) under deterministic and Poisson arrivals too; always on for the other processes',
-        ).default(false),
-      })
-      .default({ fleetRows: false, arrivalStats: false }),
-  })
-  .superRefine((s, ctx) => {
-    if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
-    if (s.work === 'exponential' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
-      ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals that count requests (not deterministic)' });
-    }
-    if (new Set(s.policies).size !== s.policies.length)
-      ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
-    const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
-    const names =
-      'agents' in s.fleet ? s.fleet.agents.flatMap((a) => a.name ?? []) : 'preset' in s.fleet ? PAPER_AGENTS.map((a) => a.name) : null;
-    s.schedule.forEach((e, k) => {
-      if (e.agents === 'all') return;
-      e.agents.forEach((a, j) => {
-        if (typeof a === 'number' && a >= agentCount) {
-          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `must be an agent index below ${agentCount}` });
-        }
-        if (typeof a === 'string' && names === null) {
-          ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
-        } else if (typeof a === 'string' && !names!.includes(a)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['schedule', k, 'agents', j],
-            message: `no agent is named "${a}" (agents: ${names!.join(', ') || 'none named'})`,
-          });
-        }
-      });
+/** The study's fields, each with its own checks; StudySchema adds the checks across fields. */
+export const StudyFieldsSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: describe(z.string().min(1).max(200), 'a short name for the study'),
+  description: z.string().optional(),
+  seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),
+  fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
+  capacity: positive('G, GPUs shared by the fleet').default(1),
+  price: nonNegative('$ per GPU-hour', LIMITS.price).default(0.72),
+  loadScale: nonNegative('factor on every nominal arrival rate').default(1),
+  arrivals: ArrivalsSchema.default('poisson'),
+  work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
+    'deterministic',
+  ),
+  schedule: describe(
+    z.array(ScheduleEntrySchema).max(LIMITS.scheduleEntries),
+    `rate changes over time: at most ${LIMITS.scheduleEntries} entries, and at most ${LIMITS.scheduleSegments} changes of any one agent's rate (each entry covering it starts and ends one; about 8 entries)`,
+  ).default([]),
+  allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
+  dt: positive('step length Δt, seconds').default(1),
+  steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
+  warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
+  lmax: positive('latency recorded for an agent with a zero share, seconds', LIMITS.lmax).default(999),
+  policies: z
+    .array(z.enum(POLICY_CHOICES))
+    .min(1)
+    .default([...POLICY_CHOICES]),
+  samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
+  replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
+  axes: describe(z.array(AxisSchema).max(LIMITS.axes), `the grid: at most ${LIMITS.axes} axes and ${LIMITS.cells} cells`).default([]),
+  output: z
+    .strictObject({
+      fleetRows: describe(z.boolean(), 'write one row per fleet run (Apache Arrow IPC files in fleets/)').default(false),
+      arrivalStats: describe(
+        z.boolean(),
+        'record the arrival statistics (idc1/10/100, maxStepArrivals, approxSteps) under deterministic and Poisson arrivals too; always on for the other processes',
+      ).default(false),
+    })
+    .default({ fleetRows: false, arrivalStats: false }),
+});
+
+/** The checks across fields (a cell's study is checked by them again with its axis values applied). */
+export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
+  if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
+  if (s.work === 'exponential' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
+    ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals that count requests (not deterministic)' });
+  }
+  if (new Set(s.policies).size !== s.policies.length)
+    ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
+  const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
+  // The agents' names, only when an entry names one (a cell of a large fleet does not walk it).
+  const named = s.schedule.some((e) => e.agents !== 'all' && e.agents.some((a) => typeof a === 'string'));
+  const names = !named
+    ? []
+    : 'agents' in s.fleet
+      ? s.fleet.agents.flatMap((a) => a.name ?? [])
+      : 'preset' in s.fleet
+        ? PAPER_AGENTS.map((a) => a.name)
+        : null;
+  s.schedule.forEach((e, k) => {
+    if (e.agents === 'all') return;
+    e.agents.forEach((a, j) => {
+      if (typeof a === 'number' && a >= agentCount) {
+        ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: `must be an agent index below ${agentCount}` });
+      }
+      if (typeof a === 'string' && names === null) {
+        ctx.addIssue({ code: 'custom', path: ['schedule', k, 'agents', j], message: 'random fleets have no agent names; use indices' });
+      } else if (typeof a === 'string' && !names!.includes(a)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule', k, 'agents', j],
+          message: `no agent is named ${quote(a)} (agents: ${names!.map((n) => (/^[\w.-]{1,64}$/.test(n) ? n : quote(n))).join(', ') || 'none named'})`,
+        });
+      }
     });
-    s.axes.forEach((axis, i) => {
-      axisLabels(axis).forEach((_, j) => {
-        for (const [path] of axisAssignments(axis, j)) {
-          const head = path.split(/[.[]/)[0]!;
-          const at = 'path' in axis ? ['axes', i, 'path'] : ['axes', i, 'variants', j, 'set', path];
-          if (FIXED_FIELDS.includes(head))
-            ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
-        }
-      });
-    });
-    const axisNames = s.axes.map(axisName);
-    if (new Set(axisNames).size !== axisNames.length)
-      ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
-    const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
-    if (cells > LIMITS.cells)
-      ctx.addIssue({ code: 'custom', path: ['axes'], message: `the grid has ${cells} cells; at most ${LIMITS.cells}` });
   });
+  s.axes.forEach((axis, i) => {
+    axisLabels(axis).forEach((_, j) => {
+      for (const [path] of axisAssignments(axis, j)) {
+        const head = path.split(/[.[]/)[0]!;
+        const at = 'path' in axis ? ['axes', i, 'path'] : ['axes', i, 'variants', j, 'set', path];
+        if (FIXED_FIELDS.includes(head))
+          ctx.addIssue({ code: 'custom', path: at, message: `an axis cannot set ${head} (allowed: the workload and fleet fields)` });
+      }
+    });
+  });
+  const axisNames = s.axes.map(axisName);
+  if (new Set(axisNames).size !== axisNames.length)
+    ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
+  const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
+  if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `${cells} cells; at most ${LIMITS.cells}` });
+}
+
+export const StudySchema = StudyFieldsSchema.superRefine(refineStudy);
 
 export type StudyInput = z.input<typeof StudySchema>;
 export type Study = z.output<typeof StudySchema>;
