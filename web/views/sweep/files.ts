@@ -41,9 +41,12 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Refuses a file before reading it: an unknown kind, Parquet, a file over the size limit. */
-export function checkFile(name: string, size: number): FileKind {
-  const kind = fileKind(name);
+/**
+ * Refuses a file before reading it: an unknown kind, Parquet, a file over the size limit. `shown` is
+ * the name as messages show it (displayPath: quoted when it holds odd characters).
+ */
+export function checkFile(file: string, size: number, name = file): FileKind {
+  const kind = fileKind(file);
   switch (kind) {
     case 'unknown':
       throw new InputError(`${name}: not a sweep result file (the page opens summary.json, cells.csv and fleets/unit-*.arrow)`);
@@ -51,13 +54,8 @@ export function checkFile(name: string, size: number): FileKind {
       throw new InputError(
         `${name}: Parquet is not supported in the page (no Parquet reader is bundled); open the sweep's fleets/unit-*.arrow files instead`,
       );
-    case 'manifest':
-      throw new InputError(
-        `${name}: manifest.json holds no statistics; open summary.json, cells.csv or fleets/unit-*.arrow of the same directory`,
-      );
-    case 'checkpoint':
-      throw new InputError(`${name}: checkpoint.json is the sweep's resume state; open summary.json (or cells.csv) of the same directory`);
   }
+  // manifest.json and checkpoint.json hold no statistics: opened beside summary.json, they check its study hash
   const limit = kind === 'csv' ? MAX_BYTES.csv : kind === 'arrow' ? MAX_BYTES.arrow : MAX_BYTES.json;
   if (size > limit) {
     throw new InputError(
