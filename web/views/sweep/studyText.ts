@@ -165,7 +165,8 @@ export function studyProblems(text: string, error: StudyError): StudyProblem[] {
     if (syntax) return { text: problem, line: syntaxLine(text, syntax[1]!) };
     const at = /^study: line (\d+), column \d+: /.exec(problem); // a key written twice (parseJsonText)
     if (at) return { text: problem, line: Number(at[1]) };
-    const path = problemPath(problem);
+    // "study: …" is the text as a whole (too deep, empty), not a field named study
+    const path = problem.startsWith('study: ') ? null : problemPath(problem);
     return { text: problem, line: path === null ? null : (locate(text, path)?.line ?? null) };
   });
 }
