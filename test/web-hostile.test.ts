@@ -238,6 +238,21 @@ describe('opening files, in Node', () => {
     expect(named.errors[0]).toMatch(/^"a\\u001b\[2J\.json": not valid JSON/);
   });
 
+  it('many files at once are refused by their total size before any is read', async () => {
+    const big = (name: string): File => {
+      const f = file(name, 'x');
+      Object.defineProperty(f, 'size', { value: 200 * 2 ** 20 });
+      f.arrayBuffer = () => Promise.reject(new Error('read'));
+      return f;
+    };
+    const opened = await openFiles([big('unit-0.arrow'), big('unit-1.arrow'), big('unit-2.arrow')], null);
+    expect(opened.loaded).toBeNull();
+    expect(opened.errors).toEqual([
+      'the 3 files hold 600.0 MB in all; the page reads at most 512.0 MB at once (open fewer per-fleet files, or read them with pandas); nothing was read',
+    ]);
+    expect(opened.files.map((f) => f.fate)).toEqual(['refused', 'refused', 'refused']);
+  });
+
   it('a bug while reading is an internal error, not a problem of the file', async () => {
     const broken = file('summary.json', good.summary);
     broken.text = () => Promise.reject(new TypeError('x is undefined'));

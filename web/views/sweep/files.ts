@@ -16,8 +16,9 @@ const MiB = 1024 * 1024;
  * Largest file the page reads, by kind, checked on File.size before a byte is read: a browser tab has
  * a few GB at most, and JSON/CSV parse into several times their size. A sweep's summary.json is about
  * 16 kB per cell (100,000 cells, the study limit, would be ~1.6 GB: read those with pandas instead).
+ * `total` bounds the files opened at once (many per-fleet files), checked on their sizes before any is read.
  */
-export const MAX_BYTES = { json: 64 * MiB, csv: 64 * MiB, arrow: 256 * MiB, study: 1 * MiB } as const;
+export const MAX_BYTES = { json: 64 * MiB, csv: 64 * MiB, arrow: 256 * MiB, study: 1 * MiB, total: 512 * MiB } as const;
 
 export type FileKind = 'summary' | 'csv' | 'arrow' | 'parquet' | 'manifest' | 'checkpoint' | 'json' | 'unknown';
 

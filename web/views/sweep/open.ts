@@ -14,7 +14,7 @@ import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
 import { displayPath, quote } from '../../../src/text/quote.js';
 import { internalError, readFailure, userProblem } from '../../lib/problems.js';
 import { companionHash, rowsMismatch, tableMismatch } from './belong.js';
-import { checkFile, type FileKind } from './files.js';
+import { checkFile, type FileKind, formatBytes, MAX_BYTES } from './files.js';
 import { summaryFromFleetRows } from './fleetRows.js';
 import type { Loaded } from './results.js';
 
@@ -73,6 +73,13 @@ export async function openFiles(files: readonly File[], current: Loaded | null):
   const arrows: { file: File; name: string; rows: FleetRows }[] = [];
   const companions: { file: File; name: string; what: 'manifest' | 'checkpoint'; hash: string }[] = [];
 
+  const total = files.reduce((n, f) => n + f.size, 0);
+  if (files.length > 1 && total > MAX_BYTES.total) {
+    const why = `the ${files.length} files hold ${formatBytes(total)} in all; the page reads at most ${formatBytes(MAX_BYTES.total)} at once (open fewer per-fleet files, or read them with pandas); nothing was read`;
+    const list = files.map((f) => ({ name: displayPath(f.name), fate: 'refused' as const, why }));
+    return { loaded: null, files: list, errors: [why] };
+  }
+
   for (const file of files) {
     const name = displayPath(file.name);
     try {
@@ -110,7 +117,8 @@ export async function openFiles(files: readonly File[], current: Loaded | null):
   // manifest.json and checkpoint.json hold no statistics; with a summary they check its study hash.
   const hash = shown?.table.studyHash ?? '';
   for (const c of companions) {
-    if (hash === '') fate(c.file, 'ignored', `${c.what}.json holds no statistics; open summary.json (or cells.csv) of the same directory`);
+    if (hash === '')
+      fate(c.file, 'ignored', `a sweep's ${c.what} holds no statistics; open summary.json (or cells.csv) of the same directory`);
     else if (c.hash !== hash)
       fate(
         c.file,
