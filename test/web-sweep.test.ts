@@ -140,7 +140,8 @@ describe('bad files are refused with a message naming the problem', () => {
     expect(refuse(() => checkFile('huge.json', 1024 ** 3))).toMatch(/huge\.json: 1\.0 GB is too large .*at most 64\.0 MB/);
     expect(refuse(() => checkFile('fleets.parquet', 10))).toMatch(/Parquet is not supported/);
     expect(refuse(() => checkFile('photo.png', 10))).toMatch(/not a sweep result file/);
-    expect(refuse(() => checkFile('out/manifest.json', 10))).toMatch(/manifest\.json holds no statistics/);
+    expect(checkFile('out/manifest.json', 10)).toBe('manifest'); // opened beside summary.json: its study hash is checked
+    expect(refuse(() => checkFile('huge\n.json', 1024 ** 3, '"huge\\n.json"'))).toMatch(/^"huge\\n\.json": 1\.0 GB/);
     expect(checkFile('unit-00000000.arrow', MAX_BYTES.arrow)).toBe('arrow');
   });
 

@@ -1,4 +1,5 @@
 /** Reading files the user opens (picker or drag-and-drop), with a size limit checked before reading. */
+import { displayPath } from '../../src/text/quote.js';
 
 export class FileProblem extends Error {
   override name = 'FileProblem';
@@ -10,11 +11,11 @@ const MiB = 2 ** 20;
 export async function readTextFile(file: File, maxBytes: number): Promise<string> {
   if (file.size > maxBytes) {
     throw new FileProblem(
-      `${file.name}: ${(file.size / MiB).toFixed(1)} MiB is larger than the ${(maxBytes / MiB).toFixed(0)} MiB this view reads`,
+      `${displayPath(file.name)}: ${(file.size / MiB).toFixed(1)} MiB is larger than the ${(maxBytes / MiB).toFixed(0)} MiB this view reads`,
     );
   }
   const text = await file.text();
-  if (text.includes('\u0000')) throw new FileProblem(`${file.name}: a binary file, not text`);
+  if (text.includes('\u0000')) throw new FileProblem(`${displayPath(file.name)}: a binary file, not text`);
   return text;
 }
 

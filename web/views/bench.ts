@@ -12,6 +12,9 @@ import { dataTable, el, messageBox, revokeBlobLinks } from '../lib/dom.js';
 import { engineDetail } from '../../src/platform/engine.js';
 import { CpuWorkerEngine, pageEngine } from '../lib/engine.js';
 import { FileProblem, fileDrop, readTextFile } from '../lib/files.js';
+import { internalError, readFailure } from '../lib/problems.js';
+import { JsonTextError, parseJsonText } from '../../src/text/json.js';
+import { displayPath } from '../../src/text/quote.js';
 import type { ViewState } from '../lib/url.js';
 import { runPageBench, type NamedEngine } from './bench/run.js';
 import { speedups, throughputSeries, workloadsOf } from './bench/series.js';
@@ -22,6 +25,21 @@ const BACKEND_COLORS = ['#2ca02c', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b', '
 const PAGE_WORKLOADS = WORKLOADS.filter((w) => w.name !== 'random64' && w.trace === undefined);
 const BUDGET = { min: 0.2, max: 60, fallback: 2 };
 const MAX_FLEETS = [1_000, 10_000, 100_000];
+
+/**
+ * The text of a bench file, checked as strict JSON first (a byte-order mark dropped; deep nesting and
+ * duplicate keys refused, with their line and column) and handed on without its byte-order mark.
+ */
+function strictJson(text: string, name: string): string {
+  try {
+    parseJsonText(text, name);
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    const problems = error.problems.map((p) => p.replace(`${name}: `, '').replace(/^not valid JSON \((.*)\)$/, '$1'));
+    throw new BenchFileError(`not JSON (${problems.join('; ')})`);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
 
 const rate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
 
@@ -123,14 +141,16 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
 
   async function open(files: File[]): Promise<void> {
     const file = files[0]!;
+    const name = displayPath(file.name);
+    const still = current ? ` (still showing ${current.source})` : '';
     try {
-      const parsed = parseBenchFile(await readTextFile(file, MAX_FILE_BYTES));
+      const parsed = parseBenchFile(strictJson(await readTextFile(file, MAX_FILE_BYTES), name));
       message.clear();
-      show(parsed, file.name);
+      show(parsed, name);
     } catch (error) {
-      if (!(error instanceof BenchFileError || error instanceof FileProblem)) throw error;
+      const problem = error instanceof BenchFileError || error instanceof FileProblem ? error.message : readFailure(error);
       message.show(
-        `${file.name}: ${error.message.replace(`${file.name}: `, '')}${current ? ` (still showing ${current.source})` : ''}`,
+        problem !== null ? `${name}: ${problem.replace(`${name}: `, '')}${still}` : `${internalError(error, `reading ${name}`)}${still}`,
         'error',
       );
       document.body.dataset.state = 'done';

@@ -1,12 +1,15 @@
 /**
  * Sweep view: opens the result files of `fleetsim sweep` (file picker or drag and drop: summary.json,
  * cells.csv, fleets/unit-*.arrow), or runs a study written in the page's editor, and draws the result
- * (web/views/sweep/results.ts). A bad file gives a message naming the problem; what was shown stays.
+ * (web/views/sweep/results.ts). Each file's fate is listed (opened, ignored because …, refused
+ * because …: files opened together must be of one sweep); a bad file gives a message naming the
+ * problem, and what was shown stays. A bug shows as an internal error, never as a problem of a file.
  *
  * For the tests: the section's data-generation counts finished loads and runs; body[data-state] is
  * running while a file is read or a study runs, then done (or error when nothing could be used).
  */
 import { el, messageBox } from '../lib/dom.js';
+import { internalError } from '../lib/problems.js';
 import type { ViewState } from '../lib/url.js';
 import { openFiles } from './sweep/open.js';
 import { type Loaded, releaseResults, renderResults } from './sweep/results.js';
@@ -31,20 +34,39 @@ export function mountSweep(root: HTMLElement, state: ViewState): () => void {
   };
 
   const input = el('input', { type: 'file', id: 'sweep-files', multiple: true, accept: '.json,.csv,.arrow,.feather,.ipc,.parquet' });
+  // Each file's fate (opened, ignored because …, refused because …), one line each, as text.
+  const fates = el('ul', { id: 'sweep-file-fates', class: 'fates', 'aria-live': 'polite' });
   const open = async (files: readonly File[]): Promise<void> => {
     if (files.length === 0) return;
     document.body.dataset.state = 'running';
     message.show(`reading ${files.length} file(s)…`);
+    fates.replaceChildren();
     try {
       const opened = await openFiles(files, current);
       if (opened.loaded) show(opened.loaded);
-      if (opened.errors.length > 0) {
-        const kept = opened.loaded ? '' : current ? ' (The result shown before is kept.)' : '';
-        message.show(`${opened.errors.join(' — ')}${kept}`, 'error');
-      } else message.show(`opened ${files.map((f) => f.name).join(', ')}`);
+      fates.replaceChildren(
+        ...opened.files.map((f) =>
+          el(
+            'li',
+            { 'data-fate': f.fate },
+            f.fate === 'internal'
+              ? `${f.name}: ${f.why}`
+              : f.fate === 'opened'
+                ? `${f.name}: opened (${f.why})`
+                : `${f.name}: ${f.fate}: ${f.why}`,
+          ),
+        ),
+      );
+      const kept = opened.loaded ? '' : current ? ' (The result shown before is kept.)' : '';
+      const used = opened.files.filter((f) => f.fate === 'opened').map((f) => f.name);
+      if (opened.errors.length > 0) message.show(`${opened.errors.join(' — ')}${kept}`, 'error');
+      else if (used.length > 0) {
+        const ignored = opened.files.length - used.length;
+        message.show(`opened ${used.join(', ')}${ignored > 0 ? ` (${ignored} file(s) ignored, see below)` : ''}`);
+      } else message.show(`nothing to show: ${opened.files.map((f) => `${f.name}: ${f.why}`).join(' — ')}${kept}`, 'error');
       finished(opened.loaded ? 'done' : 'error');
     } catch (error) {
-      message.show(`could not open the files: ${error instanceof Error ? error.message : String(error)}`, 'error');
+      message.show(internalError(error, 'opening the files'), 'error');
       finished('error');
     }
   };
@@ -94,6 +116,7 @@ export function mountSweep(root: HTMLElement, state: ViewState): () => void {
         el('label', {}, 'Files: ', input),
       ),
       message.node,
+      fates,
     ),
     editor.node,
     el('section', { class: 'results', 'aria-labelledby': 'results-heading' }, el('h3', { id: 'results-heading' }, 'Result'), results),

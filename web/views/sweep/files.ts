@@ -16,8 +16,9 @@ const MiB = 1024 * 1024;
  * Largest file the page reads, by kind, checked on File.size before a byte is read: a browser tab has
  * a few GB at most, and JSON/CSV parse into several times their size. A sweep's summary.json is about
  * 16 kB per cell (100,000 cells, the study limit, would be ~1.6 GB: read those with pandas instead).
+ * `total` bounds the files opened at once (many per-fleet files), checked on their sizes before any is read.
  */
-export const MAX_BYTES = { json: 64 * MiB, csv: 64 * MiB, arrow: 256 * MiB, study: 1 * MiB } as const;
+export const MAX_BYTES = { json: 64 * MiB, csv: 64 * MiB, arrow: 256 * MiB, study: 1 * MiB, total: 512 * MiB } as const;
 
 export type FileKind = 'summary' | 'csv' | 'arrow' | 'parquet' | 'manifest' | 'checkpoint' | 'json' | 'unknown';
 
@@ -41,9 +42,12 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Refuses a file before reading it: an unknown kind, Parquet, a file over the size limit. */
-export function checkFile(name: string, size: number): FileKind {
-  const kind = fileKind(name);
+/**
+ * Refuses a file before reading it: an unknown kind, Parquet, a file over the size limit. `shown` is
+ * the name as messages show it (displayPath: quoted when it holds odd characters).
+ */
+export function checkFile(file: string, size: number, name = file): FileKind {
+  const kind = fileKind(file);
   switch (kind) {
     case 'unknown':
       throw new InputError(`${name}: not a sweep result file (the page opens summary.json, cells.csv and fleets/unit-*.arrow)`);
@@ -51,13 +55,8 @@ export function checkFile(name: string, size: number): FileKind {
       throw new InputError(
         `${name}: Parquet is not supported in the page (no Parquet reader is bundled); open the sweep's fleets/unit-*.arrow files instead`,
       );
-    case 'manifest':
-      throw new InputError(
-        `${name}: manifest.json holds no statistics; open summary.json, cells.csv or fleets/unit-*.arrow of the same directory`,
-      );
-    case 'checkpoint':
-      throw new InputError(`${name}: checkpoint.json is the sweep's resume state; open summary.json (or cells.csv) of the same directory`);
   }
+  // manifest.json and checkpoint.json hold no statistics: opened beside summary.json, they check its study hash
   const limit = kind === 'csv' ? MAX_BYTES.csv : kind === 'arrow' ? MAX_BYTES.arrow : MAX_BYTES.json;
   if (size > limit) {
     throw new InputError(

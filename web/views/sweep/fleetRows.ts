@@ -66,10 +66,10 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
     const index = rows.cell[r]!;
     let cell = byCell.get(index);
     if (!cell) {
-      const values: Record<string, number | string> = {};
+      // own properties only (an axis named "__proto__" from a file is a key, never the prototype)
+      const values: Record<string, number | string> = Object.fromEntries(rows.axes.map((axis) => [axis.name, axis.values[r]!]));
       rows.axes.forEach((axis, a) => {
         const v = axis.values[r]!;
-        values[axis.name] = v;
         if (!axisValues[a]!.includes(v)) axisValues[a]!.push(v);
       });
       const stats = new Map(policies.map((p) => [p, new Map(metrics.map((m) => [m, new StatAccumulator()]))]));

@@ -19,6 +19,9 @@ import { WorkerEngine } from '../../../src/platform/browser.js';
 import type { Engine } from '../../../src/platform/engine.js';
 import { pageEngine } from '../../lib/engine.js';
 import type { ViewState } from '../../lib/url.js';
+import { internalError, userProblem } from '../../lib/problems.js';
+import { GpuError } from '../../../src/gpu/errors.js';
+import { parseJsonText } from '../../../src/text/json.js';
 import { MAX_BYTES } from './files.js';
 import type { Loaded } from './results.js';
 import { pageTraces } from '../paperTrace.js';
@@ -78,6 +81,11 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
     problems.replaceChildren();
   });
 
+  const showInternal = (error: unknown, doing: string): void => {
+    area.removeAttribute('aria-invalid'); // not the study's fault
+    problems.replaceChildren(el('li', { class: 'internal-error', role: 'alert' }, internalError(error, doing)));
+  };
+
   const showProblems = (error: StudyError): void => {
     area.setAttribute('aria-invalid', 'true');
     problems.replaceChildren(
@@ -106,7 +114,8 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       return expanded;
     } catch (error) {
       if (error instanceof StudyError) showProblems(error);
-      else showProblems(new StudyError([`study: ${error instanceof Error ? error.message : String(error)}`]));
+      else if (userProblem(error) !== null) showProblems(new StudyError([userProblem(error)!]));
+      else showInternal(error, 'checking the study');
       return null;
     }
   };
@@ -114,13 +123,15 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
   const run = async (): Promise<void> => {
     const expanded = validate();
     if (!expanded) {
-      status.textContent = 'The study has problems (listed under the editor); nothing was run.';
+      status.textContent = area.hasAttribute('aria-invalid')
+        ? 'The study has problems (listed under the editor); nothing was run.'
+        : 'Nothing was run: the page failed while checking the study (an internal error, shown under the editor).';
       hooks.busy('error');
       return;
     }
     const text = area.value;
     state.set({
-      study: text.length <= 4000 ? JSON.stringify(JSON.parse(text)) : undefined,
+      study: text.length <= 4000 ? JSON.stringify(parseJsonText(text, 'study')) : undefined,
       ex: text.length <= 4000 ? undefined : state.get('ex'),
     });
     controller = new AbortController();
@@ -193,9 +204,14 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       hooks.busy('done');
     } catch (error) {
       const cancelled = signal.aborted;
+      const problem = userProblem(error);
       status.textContent = cancelled
         ? 'cancelled: nothing was kept from this run'
-        : `the run failed: ${error instanceof Error ? error.message : String(error)}`;
+        : problem !== null
+          ? `the study cannot run: ${problem}`
+          : error instanceof GpuError
+            ? `the run failed: WebGPU reported an error (${error.message.slice(0, 300)}); try the CPU engine (backend=cpu in the URL)`
+            : `the run failed: ${internalError(error, 'running the study')}`;
       hooks.busy(cancelled ? 'done' : 'error');
     } finally {
       controller = null;

@@ -6,9 +6,13 @@
  * @example
  *   locate(text, 'fleet.agents[0].R') // { line: 7, column: 40 }
  */
-import { type ExpandedStudy, parsePath, parseStudyText, StudyError } from '../../../src/study/cells.js';
+import { type ExpandedStudy, expandStudy, parsePath, StudyError } from '../../../src/study/cells.js';
 import { maxAgents } from '../../../src/sweep/plan.js';
-import type { Study } from '../../../src/study/schema.js';
+import { axisAssignments, axisLabels, type Study } from '../../../src/study/schema.js';
+import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
+import { quote } from '../../../src/text/quote.js';
+// TEMPORARY: at merge, studySize/StudySize from src/study/size.ts and parseStudyBase from src/study/cells.ts.
+import { parseStudyBase, studySize } from '../../lib/studySizeShim.js';
 import burstyText from '../../../sweeps/bursty-workloads.json?raw';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
@@ -29,7 +33,8 @@ type Key = string | number;
  * to follow the structure, JSON.parse has already said whether the text is valid.
  */
 export function locate(text: string, path: readonly Key[]): Position | null {
-  let i = 0;
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0; // parseJsonText drops a byte-order mark
+  let i = bom;
   const position = (at: number): Position => {
     const before = text.slice(0, at);
     const line = before.split('\n').length;
@@ -124,11 +129,11 @@ export function locate(text: string, path: readonly Key[]): Position | null {
     } else while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
   };
   try {
-    JSON.parse(text);
+    JSON.parse(text.slice(bom));
   } catch {
     return null;
   }
-  value(0, 0);
+  value(0, bom);
   return position(found.at);
 }
 
@@ -139,9 +144,9 @@ export function problemPath(problem: string): Key[] | null {
   return head === undefined ? null : parsePath(head);
 }
 
-/** The line of a JSON syntax error, from the engine's message (V8: "… (line 3 column 5)" or "at position 42"). */
+/** The line of a JSON syntax error, from its message (parseJsonText: "… at line 3, column 5"; V8: "(line 3 column 5)" or "at position 42"). */
 export function syntaxLine(text: string, message: string): number | null {
-  const line = /line (\d+) column \d+/.exec(message);
+  const line = /line (\d+),? column \d+/.exec(message);
   if (line) return Number(line[1]);
   const at = /position (\d+)/.exec(message);
   if (at) return text.slice(0, Number(at[1])).split('\n').length;
@@ -158,7 +163,10 @@ export function studyProblems(text: string, error: StudyError): StudyProblem[] {
   return error.problems.map((problem) => {
     const syntax = / not valid JSON \((.*)\)$/.exec(problem);
     if (syntax) return { text: problem, line: syntaxLine(text, syntax[1]!) };
-    const path = problemPath(problem);
+    const at = /^study: line (\d+), column \d+: /.exec(problem); // a key written twice (parseJsonText)
+    if (at) return { text: problem, line: Number(at[1]) };
+    // "study: …" is the text as a whole (too deep, empty), not a field named study
+    const path = problem.startsWith('study: ') ? null : problemPath(problem);
     return { text: problem, line: path === null ? null : (locate(text, path)?.line ?? null) };
   });
 }
@@ -170,6 +178,45 @@ export function studyProblems(text: string, error: StudyError): StudyProblem[] {
  */
 export const PAGE_MAX_AGENT_STEPS = 2e10;
 
+/**
+ * Most cells a study run in the page may have. Checked on the base study before the grid is expanded:
+ * expanding checks every cell with the schema (about a second for 2,000 cells in a tab), and a grid of
+ * the CLI's limit (100,000 cells) would freeze the tab for many minutes.
+ */
+export const PAGE_MAX_CELLS = 2_000;
+
+/**
+ * Most expansion work the page starts, in characters of study copied: expanding applies each axis value
+ * to a copy of the study (once per axis value, then once per cell and axis), so a long study with a
+ * large grid costs their product. About a few seconds in a tab.
+ */
+export const PAGE_MAX_EXPANSION = 1e8;
+
+/** Path segments that lead to an object's prototype rather than to a study field. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Axis paths (a path axis's `path`, a variant's `set` keys) that go through `__proto__`, `constructor`
+ * or `prototype`: no study field has such a name, and expanding them would write into an object's
+ * prototype (Object.prototype, for the whole page, until it is reloaded). Checked before expanding.
+ */
+export function prototypePathProblems(study: Study): string[] {
+  const problems: string[] = [];
+  study.axes.forEach((axis, i) => {
+    axisLabels(axis).forEach((_, j) => {
+      for (const [path] of axisAssignments(axis, j)) {
+        const segment = path.split(/[.[\]]/).find((s) => PROTOTYPE_KEYS.has(s));
+        if (segment === undefined) continue;
+        const where = 'path' in axis ? `axes[${i}].path` : `axes[${i}].variants[${j}].set`;
+        problems.push(
+          `${where}: ${quote(path)} goes through ${quote(segment)}, which is not a study field (write a path like lmax or fleet.random.load)`,
+        );
+      }
+    });
+  });
+  return [...new Set(problems)];
+}
+
 /** Upper bound of a study's agent-steps (random fleets at their largest size). */
 export function studyAgentSteps(expanded: ExpandedStudy): number {
   return expanded.cells.reduce(
@@ -178,15 +225,45 @@ export function studyAgentSteps(expanded: ExpandedStudy): number {
   );
 }
 
-/** Parses and checks a study for the page: the CLI's validation, then the page's work limit. */
+const tooMuch = (work: number, cells: number): StudyError =>
+  new StudyError([
+    `samples: the study needs up to ${work.toExponential(2)} agent-steps (agents × steps × samples × replicates × policies over ${cells.toLocaleString('en')} cell(s)); the page runs at most ${PAGE_MAX_AGENT_STEPS.toExponential(0)}: scale samples, replicates or steps down, or run it with \`fleetsim sweep\``,
+  ]);
+
+/**
+ * Parses and checks a study for the page: strict JSON (a byte-order mark dropped, nesting and
+ * duplicate keys refused), the base study by the CLI's schema, then its size against the page's limits
+ * (in O(axes), before anything is expanded), then the grid expanded and every cell checked, then the
+ * page's work limit on the cells as they are.
+ */
 export function pageStudy(text: string): ExpandedStudy {
-  const expanded = parseStudyText(text, 'study');
-  const work = studyAgentSteps(expanded);
-  if (work > PAGE_MAX_AGENT_STEPS) {
+  let json: unknown;
+  try {
+    json = parseJsonText(text, 'study');
+  } catch (error) {
+    if (error instanceof JsonTextError) throw new StudyError(error.problems);
+    throw error;
+  }
+  const base = parseStudyBase(json);
+  const unsafe = prototypePathProblems(base);
+  if (unsafe.length > 0) throw new StudyError(unsafe);
+  const size = studySize(base);
+  if (size.cells > PAGE_MAX_CELLS) {
     throw new StudyError([
-      `samples: the study needs up to ${work.toExponential(2)} agent-steps (agents × steps × samples × replicates × policies over ${expanded.cells.length} cell(s)); the page runs at most ${PAGE_MAX_AGENT_STEPS.toExponential(0)}: scale samples, replicates or steps down, or run it with \`fleetsim sweep\``,
+      `axes: the grid has ${size.cells.toLocaleString('en')} cells; the page runs at most ${PAGE_MAX_CELLS.toLocaleString('en')} (fewer axis values, or run it with \`fleetsim sweep\`)`,
     ]);
   }
+  if (size.agentSteps > PAGE_MAX_AGENT_STEPS) throw tooMuch(size.agentSteps, size.cells);
+  const values = base.axes.reduce((n, a) => n + axisLabels(a).length, 0);
+  const expansion = (values + size.cells * base.axes.length) * text.length;
+  if (expansion > PAGE_MAX_EXPANSION) {
+    throw new StudyError([
+      `axes: expanding ${size.cells.toLocaleString('en')} cell(s) of a study of ${text.length.toLocaleString('en')} characters is more work than the page starts (${expansion.toExponential(1)} characters copied; at most ${PAGE_MAX_EXPANSION.toExponential(0)}): shorten the study or its grid, or run it with \`fleetsim sweep\``,
+    ]);
+  }
+  const expanded = expandStudy(json);
+  const work = studyAgentSteps(expanded);
+  if (work > PAGE_MAX_AGENT_STEPS) throw tooMuch(work, expanded.cells.length);
   return expanded;
 }
 
