@@ -161,7 +161,7 @@ describe('no input reaches a prototype', () => {
         ...base,
         axes: [{ name: 'v', variants: [{ label: 'a', set: JSON.parse('{"__proto__": {"x": 1}}') as Record<string, unknown> }] }],
       }),
-    ).toEqual(['axes[0].variants[0].set["__proto__"]: __proto__ is not a study field']);
+    ).toEqual(['axes[0].variants[0] ("a").set["__proto__"]: __proto__ is not a study field']);
   });
 
   it('the same through the text parser and loadStudy', async () => {

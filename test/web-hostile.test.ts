@@ -102,9 +102,13 @@ describe('the study editor, in Node', () => {
         { path: 'capacity', values: values(1000) },
       ],
     };
-    expect(problems(JSON.stringify(grid))[0]).toMatch(/^axes: the grid has 1,?000,?000 cells/); // the schema's own limit (100,000) comes first
-    // 10^8 units would exhaust the tab's memory
+    expect(problems(JSON.stringify(grid))[0]).toBe('axes: 1000000 cells; at most 100000'); // the study's own limit (src/study/size.ts) comes first
+    // 10^8 units would exhaust the tab's memory: the study's unit limit refuses them before planning
     expect(problems(JSON.stringify({ ...STUDY, samples: 100_000_000, replicates: 20_000 }))[0]).toMatch(
+      /^samples: .* units of work .*; at most 1000000$/,
+    );
+    // within the study's limits, beyond the page's work limit
+    expect(problems(JSON.stringify({ ...STUDY, samples: 1_000_000, replicates: 100 }))[0]).toMatch(
       /^samples: the study needs up to .* agent-steps .*the page runs at most 2e\+10/,
     );
     // a long study over a grid the page allows: the expansion's copying is bounded too
@@ -118,9 +122,7 @@ describe('the study editor, in Node', () => {
   it('refuses axis paths through __proto__ before expanding, and Object.prototype stays clean', () => {
     const before = Object.getOwnPropertyNames(Object.prototype).sort();
     const path = problems(JSON.stringify({ ...STUDY, axes: [{ path: 'fleet.__proto__.agents', values: [1, 2] }] }));
-    expect(path).toEqual([
-      'axes[0].path: "fleet.__proto__.agents" goes through "__proto__", which is not a study field (write a path like lmax or fleet.random.load)',
-    ]);
+    expect(path).toEqual(['axes[0].path: fleet.__proto__ is not a study field']);
     const variant = problems(
       JSON.stringify({
         ...STUDY,
@@ -128,7 +130,7 @@ describe('the study editor, in Node', () => {
       }),
     );
     expect(variant).toHaveLength(2);
-    expect(variant[0]).toMatch(/^axes\[0\]\.variants\[0\]\.set: "__proto__\.polluted" goes through "__proto__"/);
+    expect(variant[0]).toBe('axes[0].variants[0] ("a").set["__proto__.polluted"]: __proto__ is not a study field');
     // a "__proto__" key in the JSON is a key like any other: refused as an unknown field
     expect(problems(`{"__proto__": {"polluted": 1}, ${JSON.stringify(STUDY).slice(1)}`).join('\n')).toMatch(/__proto__/);
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
@@ -363,6 +365,8 @@ describe('the page, in Chromium', () => {
     expect(await runStudy(page, JSON.stringify(grid), 20_000)).toMatch(/nothing was run/);
     expect(await problemTexts(page)).toEqual([expect.stringMatching(/^axes: the grid has 100,000 cells; the page runs at most 2,000/)]);
     expect(await runStudy(page, JSON.stringify({ ...STUDY, samples: 100_000_000, replicates: 20_000 }), 20_000)).toMatch(/nothing was run/);
+    expect((await problemTexts(page))[0]).toMatch(/^samples: .* units of work .*; at most 1000000$/);
+    expect(await runStudy(page, JSON.stringify({ ...STUDY, samples: 1_000_000, replicates: 100 }), 20_000)).toMatch(/nothing was run/);
     expect((await problemTexts(page))[0]).toMatch(/^samples: the study needs up to .* agent-steps/);
     expect(await page.evaluate(() => 1 + 1)).toBe(2); // the tab answers
     expect(Date.now() - started).toBeLessThan(30_000); // generous: refusals are O(axes)

@@ -286,10 +286,10 @@ function rawSetProblems(axes: unknown): string[] {
       const set = typeof variant === 'object' && variant !== null ? own(variant, 'set') : undefined;
       if (typeof set !== 'object' || set === null) return;
       for (const key of Object.keys(set)) {
-        const path = parsePath(key);
-        if (path === null || unknownSegment(path) === null) continue; // reported by pathProblems, or fine
-        if (path.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype'))
-          problems.push(`axes[${i}].variants[${j}].set[${quote(key)}]: ${formatPath(path)} is not a study field`);
+        if (key !== '__proto__') continue; // the parsed record keeps every other key: pathProblems reports it
+        const label = own(variant as object, 'label');
+        const named = typeof label === 'string' ? ` (${quote(label)})` : '';
+        problems.push(`axes[${i}].variants[${j}]${named}.set[${quote(key)}]: ${formatPath([key])} is not a study field`);
       }
     });
   });

@@ -6,13 +6,11 @@
  * @example
  *   locate(text, 'fleet.agents[0].R') // { line: 7, column: 40 }
  */
-import { type ExpandedStudy, expandStudy, parsePath, StudyError } from '../../../src/study/cells.js';
+import { type ExpandedStudy, expandStudy, parsePath, parseStudyBase, StudyError } from '../../../src/study/cells.js';
+import { studySize } from '../../../src/study/size.js';
 import { maxAgents } from '../../../src/sweep/plan.js';
-import { axisAssignments, axisLabels, type Study } from '../../../src/study/schema.js';
+import { axisLabels, type Study } from '../../../src/study/schema.js';
 import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
-import { quote } from '../../../src/text/quote.js';
-// TEMPORARY: at merge, studySize/StudySize from src/study/size.ts and parseStudyBase from src/study/cells.ts.
-import { parseStudyBase, studySize } from '../../lib/studySizeShim.js';
 import burstyText from '../../../sweeps/bursty-workloads.json?raw';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
@@ -193,30 +191,6 @@ export const PAGE_MAX_CELLS = 2_000;
 export const PAGE_MAX_EXPANSION = 1e8;
 
 /** Path segments that lead to an object's prototype rather than to a study field. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * Axis paths (a path axis's `path`, a variant's `set` keys) that go through `__proto__`, `constructor`
- * or `prototype`: no study field has such a name, and expanding them would write into an object's
- * prototype (Object.prototype, for the whole page, until it is reloaded). Checked before expanding.
- */
-export function prototypePathProblems(study: Study): string[] {
-  const problems: string[] = [];
-  study.axes.forEach((axis, i) => {
-    axisLabels(axis).forEach((_, j) => {
-      for (const [path] of axisAssignments(axis, j)) {
-        const segment = path.split(/[.[\]]/).find((s) => PROTOTYPE_KEYS.has(s));
-        if (segment === undefined) continue;
-        const where = 'path' in axis ? `axes[${i}].path` : `axes[${i}].variants[${j}].set`;
-        problems.push(
-          `${where}: ${quote(path)} goes through ${quote(segment)}, which is not a study field (write a path like lmax or fleet.random.load)`,
-        );
-      }
-    });
-  });
-  return [...new Set(problems)];
-}
-
 /** Upper bound of a study's agent-steps (random fleets at their largest size). */
 export function studyAgentSteps(expanded: ExpandedStudy): number {
   return expanded.cells.reduce(
@@ -244,9 +218,7 @@ export function pageStudy(text: string): ExpandedStudy {
     if (error instanceof JsonTextError) throw new StudyError(error.problems);
     throw error;
   }
-  const base = parseStudyBase(json);
-  const unsafe = prototypePathProblems(base);
-  if (unsafe.length > 0) throw new StudyError(unsafe);
+  const base = parseStudyBase(json); // axis paths name schema fields only: none reaches a prototype
   const size = studySize(base);
   if (size.cells > PAGE_MAX_CELLS) {
     throw new StudyError([
