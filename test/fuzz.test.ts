@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CaseReport, describeCase, runCase, signature } from './helpers/fuzz-check.js';
-import { commandCase, type FuzzCase, studyCase } from './helpers/fuzz-gen.js';
+import { commandCase, FUZZED_OPTIONS, type FuzzCase, studyCase } from './helpers/fuzz-gen.js';
 import { processRunner, type Runner, workerRunner } from './helpers/fuzz-run.js';
 
 const SEED = process.env.FLEETSIM_FUZZ_SEED ? Number(process.env.FLEETSIM_FUZZ_SEED) : undefined;
@@ -108,6 +108,36 @@ describe('fuzz: hostile and careless input (issue 15)', () => {
       COLLECT ? 86_400_000 : 240_000,
     );
   }
+
+  it('covers every command and option that --help lists', async () => {
+    const runner = workerRunner();
+    runners.push(runner);
+    const listed: Record<string, string[]> = {};
+    const section = (text: string, title: string): string[] => {
+      const lines = text.split('\n');
+      const from = lines.indexOf(`${title}:`);
+      if (from < 0) return [];
+      const end = lines.findIndex((l, i) => i > from && l === '');
+      return lines.slice(from + 1, end < 0 ? undefined : end);
+    };
+    const visit = async (path: string[]): Promise<void> => {
+      const help = (await runner.run([...path, '--help'], 30_000)).stdout;
+      listed[path.join(' ')] = section(help, 'Options').flatMap((l) => /^ {2}(?:-\w, )?(--[\w-]+)/.exec(l)?.[1] ?? []);
+      for (const l of section(help, 'Commands')) {
+        const name = /^ {2}([\w-]+)/.exec(l)?.[1];
+        if (name && name !== 'help') await visit([...path, name]);
+      }
+    };
+    await visit([]);
+    const missing = Object.entries(listed).flatMap(([cmd, opts]) =>
+      opts.filter((o) => !(FUZZED_OPTIONS[cmd] ?? []).includes(o)).map((o) => `${cmd || 'fleetsim'} ${o}`),
+    );
+    expect(
+      missing,
+      'options that --help lists but test/helpers/fuzz-gen.ts does not fuzz (add them to commandCase and FUZZED_OPTIONS)',
+    ).toEqual([]);
+    expect(Object.keys(listed).sort()).toEqual(Object.keys(FUZZED_OPTIONS).sort());
+  });
 
   it('paper --threads far beyond the cores is refused, not run (resident memory ≤ 2 GiB)', async () => {
     const runner = processRunner(2048);

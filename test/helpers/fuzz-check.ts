@@ -14,6 +14,7 @@
  *   pollution — no prototype gains a key (in process);
  *   reject — an option value outside what is allowed (the generator knows which) exits 2.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CommandCase, type FileSpec, type FuzzCase, type StudyCase } from './fuzz-gen.js';
 import { changes, type Outcome, removeScratch, resolveArgs, type Runner, scratch, snapshot } from './fuzz-run.js';
@@ -131,6 +132,21 @@ export function declaredWork(bytes: Uint8Array): { work: number; cells: number }
   }
 }
 
+/**
+ * The first field of a CSV file that a spreadsheet would run as a formula (=, +, @, a tab or CR, or
+ * - not followed by a number, at the start of the field's text, quoted or not); undefined if none.
+ */
+function csvFormula(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  const field = /(?:^|,)(?:"((?:[^"]|"")*)"|([^,\n]*))/gm;
+  for (const m of text.matchAll(field)) {
+    const value = (m[1] ?? m[2] ?? '').replace(/""/g, '"');
+    if (/^[=+@\t\r]/.test(value) || /^-(?![\d.])/.test(value)) return value;
+  }
+  return undefined;
+}
+
 const problemLines = (o: Outcome): string[] =>
   o.stderr
     .split('\n')
@@ -143,7 +159,7 @@ async function runChecked(
   argv: string[],
   files: Record<string, FileSpec>,
   opts: { code3: boolean; boundMs: number },
-): Promise<{ outcome: Outcome; violations: Violation[]; dir: string }> {
+): Promise<{ outcome: Outcome; violations: Violation[]; dir: string; touched: string[] }> {
   const dir = scratch(files);
   const before = snapshot(dir);
   const outcome = await runner.run(resolveArgs(argv, dir), opts.boundMs);
@@ -158,7 +174,7 @@ async function runChecked(
   const shown: Outcome = { ...outcome, argv, stdout: unscratch(outcome.stdout), stderr: unscratch(outcome.stderr) };
   const head = argv[0] === 'trace' ? argv[1]! : argv[0]!;
   const violations = checkRun(shown, { ...opts, touched, readOnly: READ_ONLY.has(head) });
-  return { outcome: shown, violations, dir };
+  return { outcome: shown, violations, dir, touched };
 }
 
 /** Runs one case (a study case: validate, then sweep) and returns every property it broke. */
@@ -187,10 +203,15 @@ async function runStudyCase(c: StudyCase, runner: Runner): Promise<CaseReport> {
     const argv = ['sweep', '@study.json', '--out', '@out', '--backend', 'cpu', '--threads', '1'];
     const bound = v === 2 ? REJECT_MS : ACCEPT_BASE_MS + work * MS_PER_AGENT_STEP;
     const sweep = await runChecked(runner, argv, files, { code3: false, boundMs: bound });
-    removeScratch(sweep.dir);
     violations.push(...sweep.violations);
     runs.push(sweep.outcome);
     const s = sweep.outcome;
+    if (s.code === 0) {
+      const stray = sweep.touched.filter((t) => !/^created out(\/|$)/.test(t));
+      if (stray.length > 0) violations.push({ property: 'touched', detail: `sweep: wrote outside --out: ${stray.slice(0, 3).join(', ')}` });
+      const formula = csvFormula(join(sweep.dir, 'out', 'cells.csv'));
+      if (formula !== undefined) violations.push({ property: 'quoted', detail: `sweep: cells.csv holds a formula: ${show(formula, 80)}` });
+    }
     if (v === 2 && s.code !== 2 && !s.timedOut)
       violations.push({ property: 'agree', detail: `validate exits 2 but sweep exits ${s.code}` });
     else if (v === 2 && s.code === 2) {
@@ -204,6 +225,7 @@ async function runStudyCase(c: StudyCase, runner: Runner): Promise<CaseReport> {
       const line = s.stderr.split('\n').find((l) => l !== '') ?? s.thrown?.split('\n')[0] ?? '';
       violations.push({ property: 'agree', detail: `validate accepts but sweep exits ${s.code}: ${show(line, 120)}` });
     }
+    removeScratch(sweep.dir);
   }
   return { violations, runs, scratchFiles: ['study.json'] };
 }

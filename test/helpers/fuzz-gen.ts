@@ -480,6 +480,8 @@ const OPT = {
     odd: ['-1', '1e308', '0x1', '\u001b[2J', 'x'.repeat(10_000), '__proto__', '99999999999'],
   },
   name: { name: '--name', good: ['t'], bad: [], odd: HOSTILE_STRINGS },
+  benchOut: { name: '--out', good: [], bad: [], odd: ['', '/proc/fleetsim-fuzz', '\u001b[2J', 'x'.repeat(10_000)] },
+  workloads: { name: '--workloads', good: ['paper'], bad: [], odd: ['', ',', 'nope*', '*', '\u001b[2J', 'x'.repeat(10_000)] },
 } satisfies Record<string, OptionSpec>;
 
 type Picked = { args: string[]; desc: string; reject?: string };
@@ -572,6 +574,25 @@ const outDir: fc.Arbitrary<Picked & { env: boolean }> = fc.oneof(
 const outFiles: Record<string, FileSpec> = { afile: { bytes: utf8('x') }, busy: { dir: { 'keep.txt': { bytes: utf8('mine') } } } };
 
 /**
+ * The options each command's generator draws (with -h/--help, and -V/--version at the top level): the
+ * fuzz test checks this against every command's --help, so that a new option is fuzzed too.
+ */
+export const FUZZED_OPTIONS: Record<string, string[]> = {
+  '': ['--version', '--help'],
+  paper: ['--backend', '--threads', '--lmax', '--steps', '--json', '--help'],
+  montecarlo: ['--backend', '--threads', '--fleets', '--steps', '--seed', '--lmax', '--json', '--help'],
+  sweep: ['--out', '--backend', '--threads', '--seed', '--shard', '--resume', '--quiet', '--batch-size', '--help'],
+  demo: ['--backend', '--threads', '--help'],
+  bench: ['--budget', '--repeats', '--quick', '--out', '--workloads', '--help'],
+  validate: ['--help'],
+  merge: ['--out', '--help'],
+  trace: ['--help'],
+  'trace import': ['--timestamp-column', '--format', '--resolution', '--name', '--out', '--force', '--help'],
+  'trace info': ['--help'],
+  schema: ['--help'],
+};
+
+/**
  * Command lines for every command. Commands that do real work (paper, montecarlo, sweep) get small
  * sizes and `--backend cpu` so that an accepted line runs in moments; demo and bench (minutes of work)
  * always carry an unknown option, so that only their parsing runs.
@@ -622,7 +643,7 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
   command(
     ['bench'],
     [],
-    options([OPT.budget, OPT.repeats], 2).map((o) => [
+    options([OPT.budget, OPT.repeats, OPT.benchOut, OPT.workloads], 2).map((o) => [
       ...o,
       { args: ['--quick', '--nope'], desc: '--quick --nope', reject: 'an unknown option' },
     ]),
