@@ -223,7 +223,11 @@ async function runStudyCase(c: StudyCase, runner: Runner): Promise<CaseReport> {
       }
     } else if (v === 0 && s.code !== 0 && !s.timedOut) {
       const line = s.stderr.split('\n').find((l) => l !== '') ?? s.thrown?.split('\n')[0] ?? '';
-      violations.push({ property: 'agree', detail: `validate accepts but sweep exits ${s.code}: ${show(line, 120)}` });
+      // Unquoted (escaped only), so that each distinct message is its own class in a campaign's report.
+      violations.push({
+        property: 'agree',
+        detail: `validate accepts but sweep exits ${s.code}: ${JSON.stringify(line.slice(0, 160)).slice(1, -1)}`,
+      });
     }
     removeScratch(sweep.dir);
   }

@@ -372,7 +372,7 @@ export const mutatedStudy: fc.Arbitrary<{ desc: string; tree: JVal }> = fc
     const start = { desc: `${s.name}${keepSize ? '' : ' (tiny)'}`, tree: keepSize ? s.tree : tiny(s.tree) };
     const step = (acc: fc.Arbitrary<{ desc: string; tree: JVal }>): fc.Arbitrary<{ desc: string; tree: JVal }> =>
       acc.chain((a) => fc.constantFrom(...MUTATIONS).chain((m) => m(a.tree).map((b) => ({ desc: `${a.desc}; ${b.desc}`, tree: b.tree }))));
-    return fc.integer({ min: 1, max: 3 }).chain((n) => {
+    return fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, fc.constant(2), fc.constant(3)).chain((n) => {
       let acc: fc.Arbitrary<{ desc: string; tree: JVal }> = fc.constant(start);
       for (let i = 0; i < n; i++) acc = step(acc);
       return acc;
@@ -412,9 +412,58 @@ export const oddFile: fc.Arbitrary<{ desc: string; file: FileSpec }> = fc.oneof(
   fc.constant({ desc: '5 MB string', file: { bytes: utf8(`{"name":"${'x'.repeat(5_000_000)}"}`) } }),
 );
 
+/**
+ * A small valid study with one number at an edge: past f32 (1e39, 1e-46), past the documented limits,
+ * or huge (1e101, 1e308) — the values the schema may take but the engines and statistics cannot hold.
+ */
+export const edgeStudy: fc.Arbitrary<{ desc: string; tree: JVal }> = fc
+  .tuple(
+    fc.constantFrom<[string, JVal]>(
+      ['paper', obj({ preset: 'paper' })],
+      ['agents', obj({ agents: [obj({ name: 'a', T: 50, R: 0.1, P: 1, lambda: 20 }), obj({ T: 20, R: 0, P: 2, lambda: 5 })] })],
+      ['random', obj({ random: obj({ agents: 3, T: obj({ kind: 'uniform', min: 10, max: 100 }), R: 0.1, P: 1, load: 0.8 }) })],
+    ),
+    fc.constantFrom(
+      ['lmax'],
+      ['price'],
+      ['dt'],
+      ['capacity'],
+      ['loadScale'],
+      ['allocator', 'emaAlpha'],
+      ['fleet', 'agents', 0, 'T'],
+      ['fleet', 'agents', 0, 'P'],
+      ['fleet', 'agents', 0, 'lambda'],
+      ['fleet', 'agents', 1, 'R'],
+      ['fleet', 'random', 'T', 'max'],
+      ['fleet', 'random', 'load'],
+      ['schedule', 0, 'multiplier'],
+      ['schedule', 0, 'from'],
+      ['schedule', 0, 'agents', 0],
+      ['arrivals', 'cv'],
+    ),
+    fc.constantFrom<JVal>(1e39, 1e-46, 1e101, 1e308, 1.7e308, 3.5e38, 1e-39, 1e9, 1e9 + 1, 1e10, 4095, 4096, 0, new JRaw('-0'), 1e-300),
+    fc.boolean(),
+  )
+  .map(([[fleetName, fleet], path, value, withSchedule]) => {
+    let tree: JVal = obj({
+      name: 'edge',
+      fleet,
+      steps: 5,
+      ...(path[0] === 'arrivals' ? { arrivals: obj({ process: 'gamma', cv: 1 }) } : {}),
+      ...(withSchedule || path[0] === 'schedule' ? { schedule: [obj({ agents: [0], from: 1, to: 3, multiplier: 2 })] } : {}),
+    });
+    tree = update(tree, path, () => value);
+    return { desc: `edge: ${fleetName} fleet, ${pathText(path)} = ${serialize(value)}`, tree };
+  });
+
 /** Every study case: generated, mutated (both damaged at the byte level sometimes), or an odd file. */
 export const studyCase: fc.Arbitrary<StudyCase> = fc
-  .oneof({ weight: 3, arbitrary: generatedStudy }, { weight: 6, arbitrary: mutatedStudy }, { weight: 1, arbitrary: oddFile })
+  .oneof(
+    { weight: 3, arbitrary: generatedStudy },
+    { weight: 3, arbitrary: edgeStudy },
+    { weight: 6, arbitrary: mutatedStudy },
+    { weight: 1, arbitrary: oddFile },
+  )
   .chain((s) => {
     if ('file' in s) return fc.constant<StudyCase>({ kind: 'study', desc: [s.desc], file: s.file });
     const text = serialize(s.tree);
