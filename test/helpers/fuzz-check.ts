@@ -37,11 +37,12 @@ export interface CaseReport {
   scratchFiles: string[];
 }
 
-// What a message must never carry raw: C0/C1 controls but \n, line/paragraph separators, bidi
-// overrides and isolates, U+FFFD (bytes that were not UTF-8), lone surrogates (with /u a lone
-// surrogate is its own code point, a pair is not).
+// What a message must never carry raw (what src/text/quote.ts escapes): C0/C1 controls but \n, the
+// line and paragraph separators, bidi marks, overrides and isolates, the BOM, lone surrogates (with /u
+// a lone surrogate is its own code point, a pair is not). U+FFFD (bytes that were not UTF-8, decoded)
+// is harmless on a terminal and quote() keeps it.
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd\ud800-\udfff]/u;
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]/u;
 const CONTROL_G = new RegExp(CONTROL.source, 'gu');
 const STACK = [/^\s+at .*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/, /^\s*(\w+)?Error(\s*\[\w+\])?: /, /node:internal/, /^Node\.js v\d+/];
 const COMMANDER = [/^error: /, /^\(run with --help for usage\)$/, /^\(Did you mean .*\?\)$/];
