@@ -123,7 +123,7 @@ describe('fuzz: hostile and careless input (issue 15)', () => {
       return lines.slice(from + 1, end < 0 ? undefined : end);
     };
     const visit = async (path: string[]): Promise<void> => {
-      const help = (await runner.run([...path, '--help'], 30_000)).stdout;
+      const help = (await runner.run([...path, '--help'], 30_000, process.cwd())).stdout;
       listed[path.join(' ')] = section(help, 'Options').flatMap((l) => /^ {2}(?:-\w, )?(--[\w-]+)/.exec(l)?.[1] ?? []);
       for (const l of section(help, 'Commands')) {
         const name = /^ {2}([\w-]+)/.exec(l)?.[1];

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CommandCase, type FileSpec, type FuzzCase, type StudyCase } from './fuzz-gen.js';
-import { changes, type Outcome, removeScratch, resolveArgs, type Runner, scratch, snapshot } from './fuzz-run.js';
+import { changes, type Outcome, processRunner, removeScratch, resolveArgs, type Runner, scratch, snapshot } from './fuzz-run.js';
 
 export const MAX_LINE = 500;
 export const REJECT_MS = 10_000;
@@ -163,7 +163,7 @@ async function runChecked(
 ): Promise<{ outcome: Outcome; violations: Violation[]; dir: string; touched: string[] }> {
   const dir = scratch(files);
   const before = snapshot(dir);
-  const outcome = await runner.run(resolveArgs(argv, dir), opts.boundMs);
+  const outcome = await runner.run(resolveArgs(argv, dir), opts.boundMs, dir);
   const touched = changes(before, snapshot(dir));
   // Paths in the output are the scratch directory's; the report shows them as @name again.
   const unscratch = (s: string): string =>
@@ -183,7 +183,9 @@ export async function runCase(c: FuzzCase, runner: Runner): Promise<CaseReport> 
   return c.kind === 'study' ? runStudyCase(c, runner) : runCommandCase(c, runner);
 }
 
+let isolated: Runner | undefined;
 async function runCommandCase(c: CommandCase, runner: Runner): Promise<CaseReport> {
+  if (c.isolate || c.argv.some((a) => a.includes('/proc/'))) runner = isolated ??= processRunner();
   const r = await runChecked(runner, c.argv, c.files, { code3: c.env === true, boundMs: c.reject ? REJECT_MS : ACCEPT_BASE_MS });
   removeScratch(r.dir);
   const violations = [...r.violations];

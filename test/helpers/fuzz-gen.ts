@@ -30,6 +30,8 @@ export interface CommandCase {
   files: Record<string, FileSpec>;
   reject?: string;
   env?: boolean;
+  /** Run as a process even in the in-process groups: the path may hang fleetsim in native code. */
+  isolate?: boolean;
 }
 export type FuzzCase = StudyCase | CommandCase;
 

@@ -35,7 +35,8 @@ export interface Outcome {
 }
 
 export interface Runner {
-  run(argv: string[], timeoutMs: number): Promise<Outcome>;
+  /** Runs `argv` with `cwd` as the working directory (relative paths, like an empty --out, land there). */
+  run(argv: string[], timeoutMs: number, cwd: string): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -87,13 +88,20 @@ export function workerRunner(heapMiB = 1024): Runner {
     const w = worker;
     worker = undefined;
     ready = undefined;
-    if (w) await w.terminate();
+    // terminate() cannot stop a thread stuck in native code (a recursive mkdir under /proc loops
+    // in C++): give it 5 s, then abandon the thread (such cases are run as processes, see isolate).
+    if (w) await Promise.race([w.terminate(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    w?.unref();
   };
   return {
-    async run(argv, timeoutMs) {
+    async run(argv, timeoutMs, cwd) {
       ready ??= start();
       await ready;
       const w = worker!;
+      // A worker thread shares the process's working directory (vitest runs test files in forks, where
+      // chdir is allowed).
+      const home = process.cwd();
+      process.chdir(cwd);
       const t0 = performance.now();
       const result = await new Promise<Omit<Outcome, 'argv' | 'ms'>>((resolve) => {
         const timer = setTimeout(() => resolve({ code: null, stdout: '', stderr: '', timedOut: true }), timeoutMs);
@@ -128,6 +136,7 @@ export function workerRunner(heapMiB = 1024): Runner {
         w.postMessage(argv);
       });
       const ms = performance.now() - t0;
+      process.chdir(home);
       if (result.timedOut || result.thrown !== undefined || (result.pollution?.length ?? 0) > 0) await stop();
       return { argv, ms, ...result };
     },
@@ -138,12 +147,13 @@ export function workerRunner(heapMiB = 1024): Runner {
 /** Real processes: `node bin/fleetsim.js argv…`, killed past the time-out or past `rssLimitMiB`. */
 export function processRunner(rssLimitMiB = 2048): Runner {
   return {
-    run(argv, timeoutMs) {
+    run(argv, timeoutMs, cwd) {
       return new Promise((resolve) => {
         const t0 = performance.now();
         const child = spawn(process.execPath, [BIN, ...argv], {
           env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', FORCE_COLOR: '0' },
           stdio: ['ignore', 'pipe', 'pipe'],
+          cwd,
         });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
