@@ -97,7 +97,8 @@ export function checkRun(o: Outcome, opts: { code3: boolean; boundMs: number; to
     if (lines.length === 0 && o.thrown === undefined)
       v.push({ property: 'quoted', detail: `${cmd}: exit ${o.code} with nothing on stderr` });
   }
-  if ((o.code !== 0 || opts.readOnly) && opts.touched.length > 0)
+  // A run killed for time or memory is reported as such; what it had written by then is not a second finding.
+  if (o.code !== null && (o.code !== 0 || opts.readOnly) && opts.touched.length > 0)
     v.push({
       property: 'touched',
       detail: `${cmd}: exit ${o.code} but ${opts.touched.slice(0, 3).join(', ')}${opts.touched.length > 3 ? ', …' : ''}`,
