@@ -146,6 +146,25 @@ describe('fuzz: hostile and careless input (issue 15)', () => {
     expect(Object.keys(listed).sort()).toEqual(Object.keys(FUZZED_OPTIONS).sort());
   });
 
+  it("a sweep's cells.csv holds no spreadsheet formula (labels =…, +…, @…, -…)", async () => {
+    const runner = workerRunner();
+    runners.push(runner);
+    const study = {
+      name: 'formula',
+      fleet: { preset: 'paper' },
+      steps: 3,
+      axes: [
+        {
+          name: 'scenario',
+          variants: ['=HYPERLINK("http://x","y")', '+cmd|calc', '@SUM(A1)', '-2+3'].map((label, i) => ({ label, set: { lmax: i + 1 } })),
+        },
+      ],
+    };
+    const c: FuzzCase = { kind: 'study', desc: ['formula labels'], file: { bytes: new TextEncoder().encode(JSON.stringify(study)) } };
+    const report = await runCase(c, runner);
+    expect(report.violations, describeCase(c, report)).toEqual([]);
+  });
+
   it('paper --threads far beyond the cores is refused, not run (resident memory ≤ 2 GiB)', async () => {
     const runner = processRunner(2048);
     const threads = String(Math.max(1024, availableParallelism() * 64));

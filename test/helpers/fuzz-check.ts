@@ -135,8 +135,8 @@ export function declaredWork(bytes: Uint8Array): { work: number; cells: number }
 }
 
 /**
- * The first field of a CSV file that a spreadsheet would run as a formula (=, +, @, a tab or CR, or
- * - not followed by a number, at the start of the field's text, quoted or not); undefined if none.
+ * The first field of a CSV file that a spreadsheet would run as a formula (starting with =, +, @, a
+ * tab or CR, or with - unless the field is a number; quoted or not); undefined if none.
  */
 function csvFormula(path: string): string | undefined {
   if (!existsSync(path)) return undefined;
@@ -144,7 +144,7 @@ function csvFormula(path: string): string | undefined {
   const field = /(?:^|,)(?:"((?:[^"]|"")*)"|([^,\n]*))/gm;
   for (const m of text.matchAll(field)) {
     const value = (m[1] ?? m[2] ?? '').replace(/""/g, '"');
-    if (/^[=+@\t\r]/.test(value) || /^-(?![\d.])/.test(value)) return value;
+    if (/^[=+@\t\r]/.test(value) || (value.startsWith('-') && !/^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value))) return value;
   }
   return undefined;
 }

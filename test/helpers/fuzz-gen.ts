@@ -188,10 +188,17 @@ const axisArb: fc.Arbitrary<JVal> = fc.oneof(
       obj({ path, values: path === 'allocator.sees' ? ['nominal', 'observed', 'ema'].slice(0, values.length) : values }),
     ),
   fc
-    .array(fc.tuple(fc.constantFrom('a', 'b', 'c', ...HOSTILE_STRINGS.slice(0, 3)), fc.constantFrom(...NUMERIC_PATHS), small(0.01, 10)), {
-      minLength: 1,
-      maxLength: 3,
-    })
+    .array(
+      fc.tuple(
+        fc.constantFrom('a', 'b', 'c', ...HOSTILE_STRINGS.slice(0, 3), '=HYPERLINK("http://x","y")', '+cmd|calc', '@SUM(A1)', '-2+3'),
+        fc.constantFrom(...NUMERIC_PATHS),
+        small(0.01, 10),
+      ),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    )
     .map((vs) => obj({ name: 'scenario', variants: vs.map(([label, k, v]) => obj({ label, set: obj({ [k]: v }) })) })),
 );
 
