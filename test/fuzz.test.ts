@@ -11,7 +11,7 @@
  *   command lines in process:  seed 2506, 90 runs
  *   whole processes:           seed 3506, 10 runs (node bin/fleetsim.js, RSS limit 2 GiB)
  *   plus: every option that each command's --help lists is fuzzed; `paper --threads 1024` (or 64 ×
- *   the cores) is refused.
+ *   the cores) is refused; a sweep with labels =…, +…, @…, -… writes no formula into cells.csv.
  * Measured on the 2-core CI machine: all cases run in about 100 s on today's code of which about 70 s
  * are cases killed at their time bound (hangs); in the default mode a group stops at its first failure
  * and shrinks it (at most 60 s per group). With the issue fixed the whole file runs in well under 90 s.
