@@ -243,6 +243,21 @@ describe('validate runs every check sweep runs', () => {
       expect.stringMatching(/^schedule\[0\]\.multiplier: arrivals per agent-step can reach 1\.28e\+7 .*peak schedule multiplier 160000/),
     ]);
   });
+  it('a bare process name that needs a trace or parameters is a problem in validate, not a packing error in sweep', () => {
+    expect(problems({ ...base, arrivals: 'replay' })).toEqual([
+      'arrivals: the replay process needs a trace: write {"process": "replay", "trace": …}',
+    ]);
+    expect(problems({ ...base, arrivals: 'servegen' })).toEqual([
+      'arrivals: the servegen process needs a trace: write {"process": "servegen", "trace": …}',
+    ]);
+    expect(problems({ ...base, arrivals: 'mmpp' })).toEqual([
+      'arrivals: the mmpp process needs parameters: write {"process": "mmpp", "mmpp": {idc, highFraction, peakRatio}}',
+    ]);
+    const agent = { name: 'a', T: 10, R: 0.1, P: 1, lambda: 1, arrivals: 'replay' as const };
+    expect(problems({ ...base, fleet: { agents: [agent] } })).toEqual([
+      'fleet.agents[0].arrivals: the replay process needs a trace: write {"process": "replay", "trace": …}',
+    ]);
+  });
 });
 
 describe('deep or strange JSON', () => {

@@ -170,7 +170,17 @@ export const ArrivalProcessSchema = z
 
 /** A process name (no parameters) or a process with its parameters. */
 export const ArrivalsSchema = describe(
-  z.union([z.enum(ARRIVAL_PROCESSES), ArrivalProcessSchema]),
+  z.union([z.enum(ARRIVAL_PROCESSES), ArrivalProcessSchema]).superRefine((a, ctx) => {
+    // A bare name is a process without parameters: the ones that need some say which.
+    if (typeof a !== 'string') return;
+    if (ARRIVAL_PROCESS_INFO[a].trace === 'required')
+      ctx.addIssue({ code: 'custom', message: `the ${a} process needs a trace: write {"process": "${a}", "trace": …}` });
+    if (a === 'mmpp')
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the mmpp process needs parameters: write {"process": "mmpp", "mmpp": {idc, highFraction, peakRatio}}',
+      });
+  }),
   `a process name, or {process, cv?, mmpp?, trace?}; processes: ${processNames}`,
 );
 export type Arrivals = z.output<typeof ArrivalsSchema>;
