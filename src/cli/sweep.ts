@@ -2,8 +2,8 @@
  * `fleetsim sweep`, `fleetsim validate` and `fleetsim merge`: a study file in, a result directory out
  * (src/results/ owns the files: files.ts lists them, write.ts writes them, merge.ts merges shards).
  * Every check on the user's input happens before the output directory is touched; after each batch
- * the per-fleet files and then the checkpoint are written atomically, so `--resume` continues from
- * the last completed batch even after `kill -9`.
+ * its per-fleet files, and at most once a second the checkpoint, are written atomically, so
+ * `--resume` continues from the last checkpoint even after `kill -9` (docs/RESULTS.md).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
@@ -41,7 +41,7 @@ import { traceWraps } from '../random/replay.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
 import { acquireLock, type DirectoryLock, fileSystemError, prepareDirectory } from './outDir.js';
-import { displayPath, quote } from '../text/quote.js';
+import { displayPath, displayText, quote } from '../text/quote.js';
 
 /**
  * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
@@ -291,6 +291,9 @@ async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: rea
   }
 }
 
+/** The least time between two checkpoints of a running sweep (the last one is always written). */
+const CHECKPOINT_INTERVAL_MS = 1000;
+
 /** fleetsim's version and Node's, for the manifest. */
 const runtime = (): { fleetsim: string; node: string } => ({ fleetsim: packageVersion(), node: process.version });
 
@@ -370,6 +373,7 @@ export async function runSweepCommand(
     };
     return writeCheckpoint(options.out, state);
   };
+  let lastCheckpoint = -Infinity;
   const afterBatch = async (batch: BatchDone): Promise<void> => {
     if (study.output.fleetRows) await writeFleetRows(options.out, batch, cellMap, study.axes.map(axisName));
     running.engineSeconds += batch.engineSeconds;
@@ -377,7 +381,14 @@ export async function runSweepCommand(
     running.runs += batch.batch.runs.count;
     running.agentSteps += batch.result.totals.finalQueue.length * batch.batch.config.steps;
     unitsDone += batch.units.length;
-    await saveCheckpoint(false);
+    // The checkpoint holds the whole aggregate, so writing it after every one of many small batches
+    // (a grid of 1,000 lmax values is 1,000 batches) would cost O(cells²): the first batch writes
+    // one, then at most one a second. A killed run redoes the batches since (their per-fleet files
+    // come out with the same bytes).
+    if (performance.now() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
+      await saveCheckpoint(false);
+      lastCheckpoint = performance.now();
+    }
     lock.touch();
   };
   const progress = (fleetRuns: number): void => {
@@ -410,7 +421,7 @@ export function sweepText(outcome: SweepOutcome, engine: Engine): string {
   const { study, times, summary } = outcome;
   const rate = times.fleetRuns / Math.max(times.totalSeconds, 1e-9);
   const lines = [
-    `fleetsim sweep ${study.name}: ${outcome.cells} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) × ${study.policies.length} policies`,
+    `fleetsim sweep ${displayText(study.name)}: ${outcome.cells} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) × ${study.policies.length} policies`,
     `backend: ${engine.name}${engine.adapter ? ` (${engine.adapter})` : ''}; ${times.fleetRuns} fleet runs in ${times.totalSeconds.toFixed(2)} s (${rate.toFixed(0)} fleet runs/s, engine ${((100 * times.engineSeconds) / Math.max(times.totalSeconds, 1e-9)).toFixed(0)} % of the time)${outcome.resumedUnits > 0 ? `; resumed after ${outcome.resumedUnits} unit(s)` : ''}`,
     `results: ${displayPath(outcome.dir)}/{${FILES.summary}, ${FILES.cells}, ${FILES.manifest}${study.output.fleetRows ? `, ${FILES.fleets}/` : ''}}`,
     '',
@@ -419,7 +430,7 @@ export function sweepText(outcome: SweepOutcome, engine: Engine): string {
   for (const cell of summary.slice(0, 12)) {
     const where =
       Object.entries(cell.values)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${displayText(k)}=${typeof v === 'string' ? displayText(v) : v}`)
         .join(' ') || '(single cell)';
     const means = cell.policies.map((p) => p.metrics.avgLatency?.mean.toFixed(3) ?? '–').join(' / ');
     lines.push(`  ${where}: ${means}`);

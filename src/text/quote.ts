@@ -53,3 +53,13 @@ export function quote(value: unknown, max: number = ECHO_MAX): string {
 export function displayPath(path: string, max = 200): string {
   return /^[\w./@+~:=,-]+$/.test(path) && path.length <= max ? path : quoteString(path, max);
 }
+
+/**
+ * A name from the user's file (a study's name, an axis label) in running text: as it is when it is
+ * short and holds nothing to escape, quoted (as `quote`) when not.
+ */
+export function displayText(text: string, max = ECHO_MAX): string {
+  return text.length <= max && JSON.stringify(text) === `"${text}"` && !new RegExp(UNSAFE.source).test(text)
+    ? text
+    : quoteString(text, max);
+}
