@@ -105,6 +105,24 @@ describe.runIf(unavailable === null)('fleetsim on a real Slurm cluster', () => {
     }
   };
 
+  /** The pid in the lock file of a result directory, or null when there is none. */
+  const lockHolder = (dir: string): number | null => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, '.fleetsim.lock'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return null;
+    }
+  };
+
+  /** Whether `pid` runs (a zombie does not). */
+  const running = (pid: number): boolean => {
+    try {
+      return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    } catch {
+      return false;
+    }
+  };
+
   function expectSameAsReference(merged: string): void {
     for (const file of ['summary.json', 'cells.csv']) {
       expect(
@@ -165,16 +183,26 @@ describe.runIf(unavailable === null)('fleetsim on a real Slurm cluster', () => {
       90_000,
       50,
     );
+    const victim = lockHolder(shard); // the fleetsim process of task 1
+    expect(victim, 'task 1 holds the lock of its shard').not.toBeNull();
     await cluster.run('scancel', ['--signal=KILL', `${array}_1`]);
+    // Ended, not COMPLETING: the step's processes are gone and slurmd has revoked the job's credential.
     const killed = await cluster.waitFor('task 1 to end', async () => {
       const t = await task(array, 1);
       return ENDED.has(state(t)) ? t : undefined;
     });
     expect(state(killed)).toMatch(/CANCELLED|FAILED/);
+    expect(running(victim!), `the killed task's fleetsim (pid ${victim}) still runs`).toBe(false);
     const atKill = checkpoint(shard)!;
     expect(done.complete).toBe(false);
     expect(atKill.complete).toBe(false);
 
+    // slurmd revoked the job's credential when the kill reached it, before the task ended; it refuses
+    // to launch the job again with a credential made in that second or earlier (ctime <= revoked:
+    // "Job … already killed, do not launch batch job"), and slurmctld then ends it FAILED 1:0 without
+    // running it. So the requeue waits for the next second of the clock.
+    const endedAt = Math.floor(Date.now() / 1000);
+    await cluster.waitFor('the second of the kill to pass', () => (Math.floor(Date.now() / 1000) > endedAt ? true : undefined), 5000, 20);
     expect((await cluster.run('scontrol', ['requeue', `${array}_1`])).code).toBe(0);
     // A requeued job waits about two minutes before it is eligible; let it start now.
     expect((await cluster.run('scontrol', ['update', `jobid=${array}_1`, 'starttime=now'])).code).toBe(0);

@@ -131,6 +131,14 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * slurm.conf for the cluster. ProctrackType is proctrack/pgid: a job's processes are its task's process
+ * group, which every child of `npx fleetsim` stays in. proctrack/linuxproc (Slurm's parent-pid walk)
+ * loses them: it parses /proc/PID/stat with sscanf("%ld %s %c %ld"), which skips a process whose
+ * command name holds a space, and npm renames itself "npm exec fleetsim …"; so a cancelled task's
+ * fleetsim ran on, orphaned, holding its result directory. (proctrack/cgroup, what real clusters use,
+ * would write outside the temporary directory.)
+ */
 function slurmConf(dir: string, node: string, ports: number[], cpus: number, schedulerParameters: string): string {
   return `# A throwaway single-node cluster (test/helpers/slurm.ts); everything lives in ${dir}.
 ClusterName=fleetsimtest
@@ -148,7 +156,7 @@ SlurmctldPidFile=${dir}/run/slurmctld.pid
 SlurmdPidFile=${dir}/run/slurmd.pid
 SlurmctldLogFile=${dir}/log/slurmctld.log
 SlurmdLogFile=${dir}/log/slurmd.log
-ProctrackType=proctrack/linuxproc
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
