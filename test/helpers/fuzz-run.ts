@@ -144,10 +144,15 @@ export function workerRunner(heapMiB = 1024): Runner {
   };
 }
 
-/** Real processes: `node bin/fleetsim.js argv…`, killed past the time-out or past `rssLimitMiB`. */
+/**
+ * Real processes: `node bin/fleetsim.js argv…`, killed past the time-out or past `rssLimitMiB`. An
+ * argument holding NUL cannot reach a process (exec's arguments are C strings): it is cut there, as a
+ * shell would pass it.
+ */
 export function processRunner(rssLimitMiB = 2048): Runner {
   return {
-    run(argv, timeoutMs, cwd) {
+    run(given, timeoutMs, cwd) {
+      const argv = given.map((a) => a.split('\0')[0]!);
       return new Promise((resolve) => {
         const t0 = performance.now();
         const child = spawn(process.execPath, [BIN, ...argv], {
