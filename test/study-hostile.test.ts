@@ -260,6 +260,21 @@ describe('validate runs every check sweep runs', () => {
   });
 });
 
+describe('axis names and the result files', () => {
+  it('an axis may not take the name of a result column or __proto__ (its column would be lost)', () => {
+    const variants = [
+      { label: 'a', set: { lmax: 5 } },
+      { label: 'b', set: { lmax: 6 } },
+    ];
+    for (const name of ['__proto__', 'policy', 'cell', 'avgLatency']) {
+      expect(problems({ ...base, axes: [{ name, variants }] })).toEqual([
+        `axes[0].name: "${name}" is reserved (a column of the result files, or __proto__); choose another axis name`,
+      ]);
+    }
+    expect(problems({ ...base, axes: [{ name: 'size', variants }] })).toEqual([]);
+  });
+});
+
 describe('deep or strange JSON', () => {
   it('a byte-order mark is dropped', () => {
     expect(parseStudyText('\ufeff{"name": "t", "fleet": {"preset": "paper"}}', 'study.json').cells).toHaveLength(1);

@@ -194,13 +194,15 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
     if (!policies.includes(policy)) policies.push(policy);
     let cell = cells.get(index);
     if (!cell) {
-      const values: Record<string, number | string> = {};
-      axisNames.forEach((axis, a) => {
-        const raw = fields[cellAt + 1 + a]!;
-        const number = raw.startsWith("'") ? textCell(raw) : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-        values[axis] = number;
-        if (!axisValues[a]!.includes(number)) axisValues[a]!.push(number);
-      });
+      // Object.fromEntries defines own properties: an axis named __proto__ stays a column.
+      const values: Record<string, number | string> = Object.fromEntries(
+        axisNames.map((axis, a) => {
+          const raw = fields[cellAt + 1 + a]!;
+          const number = raw.startsWith("'") ? textCell(raw) : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+          if (!axisValues[a]!.includes(number)) axisValues[a]!.push(number);
+          return [axis, number];
+        }),
+      );
       cell = { cell: index, values, fleetRuns: runs, policies: [], pairs: [] };
       cells.set(index, cell);
       wins.set(index, new Map());

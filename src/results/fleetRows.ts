@@ -52,23 +52,21 @@ export function fleetRowsTable(
     const values = cells.get(done.fleetCell[f]!)!.values;
     axisColumns.forEach((c, a) => (c.values[r] = values[a]!));
   }
-  const columns: Record<string, Vector> = {};
-  const strings = (values: string[]): Vector =>
-    vectorFromArray(values, new Dictionary(new Utf8(), new Int32(), Object.keys(columns).length));
+  // Columns in order as [name, vector] pairs; Object.fromEntries defines own properties, so an axis
+  // named __proto__ stays a column.
+  const columns: [string, Vector][] = [];
+  const strings = (values: string[]): Vector => vectorFromArray(values, new Dictionary(new Utf8(), new Int32(), columns.length));
   for (const c of axisColumns) {
-    columns[c.path] = c.values.every((v) => typeof v === 'number')
-      ? makeVector(Float64Array.from(c.values, Number))
-      : strings(c.values.map(String));
+    columns.push([
+      c.path,
+      c.values.every((v) => typeof v === 'number') ? makeVector(Float64Array.from(c.values, Number)) : strings(c.values.map(String)),
+    ]);
   }
-  Object.assign(columns, {
-    cell: makeVector(cell),
-    sample: makeVector(sample),
-    replicate: makeVector(replicate),
-  });
-  columns.policy = strings(policy);
-  Object.assign(columns, { agents: makeVector(agents), load: makeVector(load) });
-  for (const m of SWEEP_METRICS) columns[m] = makeVector(result[m].slice(first, first + rows));
-  return new Table(columns);
+  columns.push(['cell', makeVector(cell)], ['sample', makeVector(sample)], ['replicate', makeVector(replicate)]);
+  columns.push(['policy', strings(policy)]);
+  columns.push(['agents', makeVector(agents)], ['load', makeVector(load)]);
+  for (const m of SWEEP_METRICS) columns.push([m, makeVector(result[m].slice(first, first + rows))]);
+  return new Table(Object.fromEntries(columns));
 }
 
 /** Per-fleet rows (one per fleet run and policy) from fleets/unit-*.arrow, columnar. */

@@ -8,6 +8,7 @@
  *   const study = StudySchema.parse({ name: 'demo', fleet: { preset: 'paper' }, steps: 100 });
  */
 import { z } from 'zod';
+import { RUN_METRICS } from '../model/metrics.js';
 import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
 import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
@@ -449,9 +450,35 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
   const axisNames = s.axes.map(axisName);
   if (new Set(axisNames).size !== axisNames.length)
     ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
+  s.axes.forEach((axis, i) => {
+    // An axis is a column of cells.csv and of the per-fleet Arrow files, beside these.
+    if (RESULT_COLUMNS.has(axisName(axis)))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['axes', i, 'name'],
+        message: `${quote(axisName(axis))} is reserved (a column of the result files, or __proto__); choose another axis name`,
+      });
+  });
   const cells = s.axes.reduce((n, a) => n * axisLabels(a).length, 1);
   if (cells > LIMITS.cells) ctx.addIssue({ code: 'custom', path: ['axes'], message: `${cells} cells; at most ${LIMITS.cells}` });
 }
+
+/**
+ * The fixed columns of the result files (cells.csv: cell, policy, fleetRuns, metric_statistic; the
+ * per-fleet Arrow files: cell, sample, replicate, policy, agents, load and the metrics), which an axis
+ * name may not take, and `__proto__`, which no object key should be.
+ */
+const RESULT_COLUMNS: ReadonlySet<string> = new Set([
+  'cell',
+  'sample',
+  'replicate',
+  'policy',
+  'agents',
+  'load',
+  'fleetRuns',
+  '__proto__',
+  ...RUN_METRICS,
+]);
 
 export const StudySchema = StudyFieldsSchema.superRefine(refineStudy);
 
