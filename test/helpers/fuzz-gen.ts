@@ -516,7 +516,7 @@ const OPT = {
   threads: { name: '--threads', good: ['1', '2'], bad: [...BAD_INTEGER, '0'], odd: ODD },
   lmax: { name: '--lmax', good: ['999', '0.5', '1e9'], bad: [...BAD_POSITIVE, '1.7e308', '1e308', '1e10'], odd: ODD },
   steps: { name: '--steps', good: ['1', '3'], bad: [...BAD_INTEGER, '0', '1000000001'], odd: ODD },
-  fleets: { name: '--fleets', good: ['1', '2'], bad: [...BAD_INTEGER, '0', '10000001'], odd: ODD },
+  fleets: { name: '--fleets', good: ['1', '2'], bad: [...BAD_INTEGER, '0', '100000001'], odd: ODD },
   seed: { name: '--seed', good: ['0', '7', '9007199254740991'], bad: [...BAD_INTEGER, '9007199254740992'], odd: ODD },
   json: { name: '--json', good: [], bad: [], flag: true },
   quiet: { name: '--quiet', good: [], bad: [], flag: true },
