@@ -74,6 +74,17 @@ describe("the CLI's files read back through src/results", () => {
     );
     expect(rows.count).toBe(outcome.fleetRunsTotal * outcome.study.policies.length);
     expect(new Set(rows.cell)).toEqual(new Set([0, 1]));
+    // each file carries the study's hash (schema metadata), the one summary.json has
+    const summaryHash = (JSON.parse(read(FILES.summary)) as { studyHash: string }).studyHash;
+    expect(summaryHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows.studyHash).toBe(summaryHash);
+    const one = parseFleetArrow(readFileSync(join(dir, 'out', FILES.fleets, names[0]!)), names[0]!);
+    expect(() =>
+      concatFleetRows([
+        { name: 'a.arrow', rows: one },
+        { name: 'b.arrow', rows: { ...one, studyHash: 'f'.repeat(64) } },
+      ]),
+    ).toThrow(/^b\.arrow: of another study than a\.arrow/);
   });
 
   it('checkpoint.json and manifest.json: complete, with the engine that ran', () => {

@@ -224,6 +224,9 @@ describe('opening files, in Node', () => {
     expect(tableMismatch(good.table, 'summary.json', other.table)).toMatch(/^another study/);
     const rows = parseFleetArrow(good.arrows[0]!, 'unit-0.arrow');
     expect(rowsMismatch(good.table, rows, 'summary.json')).toBeNull();
+    // Arrow files written since the hash is in their metadata: matched by it first
+    expect(rowsMismatch(good.table, { ...rows, studyHash: good.table.studyHash }, 'summary.json')).toBeNull();
+    expect(rowsMismatch(good.table, { ...rows, studyHash: other.table.studyHash }, 'summary.json')).toMatch(/^another study \(study hash/);
     const renamed = { ...rows, axes: rows.axes.map((a) => ({ ...a, name: 'lmax' })) };
     expect(rowsMismatch(good.table, renamed, 'summary.json')).toMatch(/^another sweep: its axes are "lmax"/);
   });

@@ -375,7 +375,7 @@ export async function runSweepCommand(
   };
   let lastCheckpoint = -Infinity;
   const afterBatch = async (batch: BatchDone): Promise<void> => {
-    if (study.output.fleetRows) await writeFleetRows(options.out, batch, cellMap, study.axes.map(axisName));
+    if (study.output.fleetRows) await writeFleetRows(options.out, batch, cellMap, study.axes.map(axisName), loaded.hash);
     running.engineSeconds += batch.engineSeconds;
     running.fleetRuns += batch.fleetCell.length * batch.replicates;
     running.runs += batch.batch.runs.count;

@@ -29,6 +29,7 @@ export function fleetRowsTable(
   axes: readonly string[],
   from = 0,
   to = done.fleetCell.length,
+  studyHash?: string,
 ): Table {
   const { replicates, policies, result } = done;
   const P = policies.length;
@@ -66,12 +67,18 @@ export function fleetRowsTable(
   columns.push(['policy', strings(policy)]);
   columns.push(['agents', makeVector(agents)], ['load', makeVector(load)]);
   for (const m of SWEEP_METRICS) columns.push([m, makeVector(result[m].slice(first, first + rows))]);
-  return new Table(Object.fromEntries(columns));
+  const table = new Table(Object.fromEntries(columns));
+  if (studyHash !== undefined) table.schema.metadata.set(STUDY_HASH_KEY, studyHash);
+  return table;
 }
+
+/** The schema metadata key of the study's hash (the one summary.json and the manifest carry). */
+export const STUDY_HASH_KEY = 'fleetsim.studyHash';
 
 /** Per-fleet rows (one per fleet run and policy) from fleets/unit-*.arrow, columnar. */
 export interface FleetRows {
   count: number;
+  studyHash: string; // of the sweep that wrote the rows; '' when unknown (files of older versions, page runs)
   axes: { name: string; values: (number | string)[] }[]; // per row
   cell: Uint32Array;
   sample: Uint32Array;
@@ -115,8 +122,11 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
   const metrics: Record<string, Float64Array> = {};
   for (const m of SWEEP_METRICS) if (columns.includes(m)) metrics[m] = numbers(m);
   const policyVector = table.getChild('policy')!;
+  const studyHash = table.schema.metadata.get(STUDY_HASH_KEY) ?? '';
+  if (studyHash !== '' && !/^[0-9a-f]{64}$/.test(studyHash)) throw new InputError(`${name}: its study hash is not a SHA-256 in hex`);
   return {
     count,
+    studyHash,
     axes: axisNames.map((axis) => {
       const vector = table.getChild(axis)!;
       return {
@@ -147,6 +157,11 @@ export function concatFleetRows(parts: readonly { name: string; rows: FleetRows 
       );
     }
   }
+  const studyHash = parts.find((p) => p.rows.studyHash !== '')?.rows.studyHash ?? '';
+  for (const { name, rows } of parts) {
+    if (rows.studyHash !== '' && rows.studyHash !== studyHash)
+      throw new InputError(`${name}: of another study than ${parts.find((p) => p.rows.studyHash === studyHash)!.name} (its study hash differs)`);
+  }
   const count = parts.reduce((n, p) => n + p.rows.count, 0);
   const cat = <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: FleetRows) => T): T => {
     const out = new make(count);
@@ -159,6 +174,7 @@ export function concatFleetRows(parts: readonly { name: string; rows: FleetRows 
   };
   return {
     count,
+    studyHash,
     axes: first.axes.map((a, i) => ({ name: a.name, values: parts.flatMap((p) => p.rows.axes[i]!.values) })),
     cell: cat(Uint32Array, (r) => r.cell),
     sample: cat(Uint32Array, (r) => r.sample),
@@ -178,6 +194,7 @@ export function fleetRowsFromBatch(done: BatchDone, cells: ReadonlyMap<number, C
   const count = done.fleetCell.length * replicates * P;
   const rows: FleetRows = {
     count,
+    studyHash: '',
     axes: axes.map((name) => ({ name, values: new Array<number | string>(count) })),
     cell: new Uint32Array(count),
     sample: new Uint32Array(count),

@@ -43,11 +43,17 @@ export async function writeTables(dir: string, loaded: LoadedStudy, aggregate: S
 }
 
 /** Writes a batch's per-fleet rows: one Arrow file per unit, so that a resumed sweep rewrites whole files. */
-export async function writeFleetRows(dir: string, done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): Promise<void> {
+export async function writeFleetRows(
+  dir: string,
+  done: BatchDone,
+  cells: ReadonlyMap<number, Cell>,
+  axes: readonly string[],
+  studyHash: string,
+): Promise<void> {
   let fleet = 0;
   for (const unit of done.units) {
     const fleets = unit.sampleEnd - unit.sampleBegin;
-    const table = fleetRowsTable(done, cells, axes, fleet, fleet + fleets); // the unit's rows alone: bytes independent of the batch
+    const table = fleetRowsTable(done, cells, axes, fleet, fleet + fleets, studyHash); // the unit's rows alone: bytes independent of the batch
     await writeAtomic(join(dir, FILES.fleets, fleetFileName(unit.id)), tableToIPC(table, 'file'));
     fleet += fleets;
   }

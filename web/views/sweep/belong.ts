@@ -1,9 +1,9 @@
 /**
- * Whether result files opened together belong to one sweep. summary.json, manifest.json and
- * checkpoint.json carry the study's hash; cells.csv and the per-fleet Arrow files do not (cells.csv
- * is the summary flat, the Arrow files have no metadata), so those are matched by what they hold: the
- * same axes, values, policies and cells, and for the Arrow files the cells' means where the rows hold
- * all of a cell's fleet runs. Each function returns why the files do not belong together, or null.
+ * Whether result files opened together belong to one sweep. summary.json, manifest.json,
+ * checkpoint.json and the per-fleet Arrow files (schema metadata `fleetsim.studyHash`, since this
+ * version) carry the study's hash; cells.csv does not (it is the summary flat). Files are also matched
+ * by what they hold: the same axes, values, policies and cells, and for the Arrow files the cells'
+ * means where the rows hold all of a cell's fleet runs (which catches Arrow files of older versions). Each function returns why the files do not belong together, or null.
  * No DOM: vitest runs it in Node.
  *
  * @example
@@ -64,6 +64,8 @@ export function tableMismatch(a: SummaryTable, aName: string, b: SummaryTable): 
  * mean latency must be the table's.
  */
 export function rowsMismatch(table: SummaryTable, rows: FleetRows, tableName: string): string | null {
+  if (table.studyHash !== '' && rows.studyHash !== '' && table.studyHash !== rows.studyHash)
+    return `another study (study hash ${hashOf(rows.studyHash)}, ${tableName}'s is ${hashOf(table.studyHash)})`;
   const axes = table.axes.map((a) => a.name);
   const rowAxes = rows.axes.map((a) => a.name);
   if (!same(axes, rowAxes)) return `another sweep: its axes are ${list(rowAxes)}, ${tableName}'s are ${list(axes)}`;
