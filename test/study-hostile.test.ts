@@ -266,7 +266,7 @@ describe('axis names and the result files', () => {
       { label: 'a', set: { lmax: 5 } },
       { label: 'b', set: { lmax: 6 } },
     ];
-    for (const name of ['__proto__', 'policy', 'cell', 'avgLatency']) {
+    for (const name of ['__proto__', 'policy', 'cell', 'avgLatency', 'avgLatency_p99', 'winFraction_vs_static']) {
       expect(problems({ ...base, axes: [{ name, variants }] })).toEqual([
         `axes[0].name: "${name}" is reserved (a column of the result files, or __proto__); choose another axis name`,
       ]);

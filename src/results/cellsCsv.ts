@@ -19,7 +19,7 @@ import { displayPath, quote } from '../text/quote.js';
 import { InputError } from './errors.js';
 import { SUMMARY_FORMAT, type SummaryTable } from './tables.js';
 
-const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 'p50', 'p90', 'p99'] as const;
+export const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 'p50', 'p90', 'p99'] as const;
 
 function statValues(s: StatSummary | null): (number | null)[] {
   if (s === null) return STAT_FIELDS.map(() => null);

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { RUN_METRICS } from '../model/metrics.js';
+import { STAT_FIELDS } from '../results/cellsCsv.js';
 import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
 import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
@@ -452,7 +453,7 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
     ctx.addIssue({ code: 'custom', path: ['axes'], message: 'two axes have the same path or name' });
   s.axes.forEach((axis, i) => {
     // An axis is a column of cells.csv and of the per-fleet Arrow files, beside these.
-    if (RESULT_COLUMNS.has(axisName(axis)))
+    if (RESULT_COLUMNS.has(axisName(axis)) || RESULT_COLUMN_PATTERN.test(axisName(axis)))
       ctx.addIssue({
         code: 'custom',
         path: ['axes', i, 'name'],
@@ -468,6 +469,7 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
  * per-fleet Arrow files: cell, sample, replicate, policy, agents, load and the metrics), which an axis
  * name may not take, and `__proto__`, which no object key should be.
  */
+const RESULT_COLUMN_PATTERN = new RegExp(`^((${RUN_METRICS.join('|')})_(${STAT_FIELDS.join('|')})|winFraction_vs_.*)$`);
 const RESULT_COLUMNS: ReadonlySet<string> = new Set([
   'cell',
   'sample',
