@@ -16,10 +16,10 @@
 import type { StatSummary } from '../stats/index.js';
 import { type CellSummary, policyPairs } from '../sweep/aggregate.js';
 import { displayPath, quote } from '../text/quote.js';
+import { STAT_FIELDS } from './columns.js';
 import { InputError } from './errors.js';
 import { SUMMARY_FORMAT, type SummaryTable } from './tables.js';
 
-export const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 'p50', 'p90', 'p99'] as const;
 
 function statValues(s: StatSummary | null): (number | null)[] {
   if (s === null) return STAT_FIELDS.map(() => null);

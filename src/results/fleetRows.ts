@@ -14,6 +14,7 @@ import type { Cell } from '../study/cells.js';
 import { SWEEP_METRICS } from '../sweep/aggregate.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../model/metrics.js';
 import type { BatchDone } from '../sweep/run.js';
+import { ROW_FIELDS } from './columns.js';
 import { InputError } from './errors.js';
 
 /**
@@ -88,7 +89,7 @@ export interface FleetRows {
 }
 
 const FLEET_KEYS = ['cell', 'sample', 'replicate', 'policy', 'avgLatency'] as const;
-const ROW_FIELDS = new Set(['cell', 'sample', 'replicate', 'policy', 'agents', 'load']);
+const ROW_FIELD_SET: ReadonlySet<string> = new Set(ROW_FIELDS);
 
 /** One Arrow IPC file (file or stream format) → its rows; refuses foreign tables. */
 export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
@@ -118,7 +119,7 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
     }
     return out;
   };
-  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !ROW_FIELDS.has(c));
+  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !ROW_FIELD_SET.has(c));
   const metrics: Record<string, Float64Array> = {};
   for (const m of SWEEP_METRICS) if (columns.includes(m)) metrics[m] = numbers(m);
   const policyVector = table.getChild('policy')!;

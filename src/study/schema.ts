@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { RUN_METRICS } from '../model/metrics.js';
-import { STAT_FIELDS } from '../results/cellsCsv.js';
+import { ROW_FIELDS, STAT_FIELDS } from '../results/columns.js';
 import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
 import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
@@ -470,17 +470,7 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
  * name may not take, and `__proto__`, which no object key should be.
  */
 const RESULT_COLUMN_PATTERN = new RegExp(`^((${RUN_METRICS.join('|')})_(${STAT_FIELDS.join('|')})|winFraction_vs_.*)$`);
-const RESULT_COLUMNS: ReadonlySet<string> = new Set([
-  'cell',
-  'sample',
-  'replicate',
-  'policy',
-  'agents',
-  'load',
-  'fleetRuns',
-  '__proto__',
-  ...RUN_METRICS,
-]);
+const RESULT_COLUMNS: ReadonlySet<string> = new Set([...ROW_FIELDS, 'fleetRuns', '__proto__', ...RUN_METRICS]);
 
 export const StudySchema = StudyFieldsSchema.superRefine(refineStudy);
 

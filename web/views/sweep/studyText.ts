@@ -6,7 +6,8 @@
  * @example
  *   locate(text, 'fleet.agents[0].R') // { line: 7, column: 40 }
  */
-import { type ExpandedStudy, expandStudy, parsePath, parseStudyBase, StudyError } from '../../../src/study/cells.js';
+import { type ExpandedStudy, expandStudy, parseStudyBase, StudyError } from '../../../src/study/cells.js';
+import { parsePath } from '../../../src/study/paths.js';
 import { studySize } from '../../../src/study/size.js';
 import { maxAgents } from '../../../src/sweep/plan.js';
 import { axisLabels, type Study } from '../../../src/study/schema.js';
