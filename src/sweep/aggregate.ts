@@ -66,12 +66,54 @@ export interface PairStats {
   undefinedChange: number; // fleet runs where latency_a = 0 < latency_b
 }
 
+/**
+ * The per-agent metrics summarised per cell, policy and agent over the cell's fleet runs (cells whose
+ * fleet is fixed: the paper's, or `fleet.agents`; random fleets differ in size from sample to sample).
+ * `load` is λ_i/(T_i·ḡ_i), the agent's offered load against the mean share the policy gave it;
+ * `unstable` is 1 for a fleet run where the agent's queue grows through the run (src/model/stability.ts).
+ */
+export const AGENT_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'unstable'] as const;
+export type AgentMetric = (typeof AGENT_METRICS)[number];
+
+export interface AgentStats {
+  policy: string;
+  agents: { agent: number; name: string; metrics: Record<AgentMetric, StatSummary | null> }[];
+}
+
+/**
+ * A paired comparison of policies a and b on one metric over a cell's fleet runs (common random
+ * numbers: both ran on the same arrivals), with its uncertainty, and the sentence that says it —
+ * the same text in the CLI's summary, summary.json and the page.
+ */
+export interface Verdict {
+  a: string;
+  b: string;
+  metric: string; // a RUN_METRICS name
+  better: 'lower' | 'higher';
+  unit: string; // 's', 'requests/s', '$'…
+  n: number; // paired fleet runs
+  difference: StatSummary | null; // b − a per fleet run, in the metric's unit (mean with its 95 % CI)
+  winner: string | null; // the better policy where the difference's 95 % CI excludes 0, else null
+  winnerWins: number | null; // paired runs the winner won (ties excluded); null without a winner
+  winFraction: number | null; // winnerWins / n
+  winFractionCi95: [number, number] | null; // Wilson score interval of winFraction
+  relativeChange: number | null; // mean difference / mean of the loser, only where that mean is away from zero
+  unstable: boolean; // either policy has fleet runs with a growing queue: the difference depends on run length
+  text: string; // e.g. "static is better by 12.3 ± 0.4 s in 100 % of paired runs (95 % CI 99.6–100 %)"
+}
+
 export interface CellSummary {
   cell: number;
   values: Record<string, AxisValue>; // axis name (its path, or a variant axis's name) → value or label
   fleetRuns: number;
   policies: PolicyStats[];
   pairs: PairStats[];
+  /** Per policy, per agent (fixed fleets only; absent for random fleets). */
+  agents?: AgentStats[];
+  /** Per pair of policies and verdict metric (avgLatency, throughput, cost). */
+  verdicts?: Verdict[];
+  /** Sentences a user must not miss (run-length-dependent results), the same in every place shown. */
+  warnings?: string[];
 }
 
 export class SweepAggregate {
