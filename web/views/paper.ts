@@ -278,21 +278,26 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     if (alive) document.body.dataset.state = s;
   };
 
+  /** A link's fleet size that is out of range (the form shows the paper's fleet, and the size's error, until the fleet changes). */
+  let linkCount: string | null = null;
   /** Fills the form from text per field; `agents` (the fleet's size, 1 to MAX_PAGE_AGENTS) sets its rows first. */
   const fillForm = (text: (key: FieldKey) => string): void => {
     const count = Number(text('agents'));
-    form.setAgents(Number.isInteger(count) && count >= 1 && count <= MAX_PAGE_AGENTS ? count : PAPER_SCENARIO.agents.length);
+    const valid = Number.isInteger(count) && count >= 1 && count <= MAX_PAGE_AGENTS;
+    linkCount = valid ? null : text('agents'); // marked until the fleet is changed in the form
+    form.setAgents(valid ? count : PAPER_SCENARIO.agents.length);
     for (const [key, control] of form.inputs) control.value = text(key);
     form.showFor(form.inputs.get('arrivals')!.value);
   };
   /** The form's text per field; `agents` is its rows' count. */
-  const formText = (key: FieldKey): string => (key === 'agents' ? String(form.agentCount()) : form.inputs.get(key)!.value);
+  const formText = (key: FieldKey): string => (key === 'agents' ? (linkCount ?? String(form.agentCount())) : form.inputs.get(key)!.value);
   /** The agents' rows as text (name, T, R, P, λ per agent), to rebuild the grid with one more or one less. */
   const agentRows = (): Record<string, string>[] =>
     Array.from({ length: form.agentCount() }, (_, i) =>
       Object.fromEntries(['name', 'T', 'R', 'P', 'lambda'].map((k) => [k, formText(`${k}${i}` as FieldKey)])),
     );
   const fillAgents = (rows: readonly Record<string, string>[]): void => {
+    linkCount = null;
     form.setAgents(rows.length);
     rows.forEach((row, i) => {
       for (const [k, v] of Object.entries(row)) form.inputs.get(`${k}${i}` as FieldKey)!.value = v;
