@@ -47,7 +47,7 @@ export function latencyData(series: RunSeries, dt: number): Columns {
  * whole run, so its latency depends on the run's length. 0 for an agent without arrivals, ∞ for one
  * with arrivals that got no GPU.
  */
-export function agentLoads(agents: readonly { T: number; lambda: number }[], perAgent: readonly AgentSummary[]): number[] {
+export function agentLoads(agents: readonly { T: number; lambda: number }[], perAgent: readonly Pick<AgentSummary, 'share'>[]): number[] {
   return agents.map((a, i) => {
     if (a.lambda === 0) return 0;
     const capacity = a.T * perAgent[i]!.share;
