@@ -8,8 +8,7 @@
  * files. A report shows the Sweep view only (the other views run the engine, which a report does not carry).
  */
 import { el } from './lib/dom.js';
-import { internalError } from './lib/problems.js';
-import { type Preloaded, PreloadProblem, preloadFiles, preloadNote, preloadSource, type PreloadSource } from './lib/preload.js';
+import type { Preloaded } from './lib/preload.js';
 import { currentView, readHash, ViewState, type ViewName } from './lib/url.js';
 
 /** A view fills `root` and may return a function that stops its work when the user leaves it. */
@@ -25,18 +24,12 @@ const LOAD: Readonly<Record<ViewName, () => Promise<MountView>>> = {
 let unmount: (() => void) | undefined;
 let shown: ViewName | undefined;
 
-const preloadProblem = (error: unknown): string =>
-  error instanceof PreloadProblem ? error.message : internalError(error, 'reading the sweep handed to the page');
-
-let source: PreloadSource | null = null;
-let preloading: Promise<Preloaded> | null = null;
-try {
-  source = preloadSource(document, location);
-} catch (error) {
-  preloading = Promise.reject(new PreloadProblem(preloadProblem(error)));
-}
-if (source) preloading = preloadFiles(source);
-const reportOnly = source?.kind === 'embedded';
+// A sweep handed to the page: web/lib/preload.ts (DATA_ID, SWEEP_PARAM) is loaded only when there is one.
+const reportOnly = (document.getElementById('fleetsim-data')?.textContent ?? '').trim() !== '';
+const preloading: Promise<Preloaded> | null =
+  reportOnly || new URLSearchParams(location.search).has('sweep')
+    ? import('./lib/preload.js').then((m) => m.loadPreload(document, location))
+    : null;
 if (preloading) {
   preloading.catch(() => undefined); // shown when the Sweep view mounts
   const params = readHash();
@@ -82,12 +75,12 @@ async function route(): Promise<void> {
     section.append(note);
     try {
       preloaded = await preloading;
-      note.textContent = preloadNote(source!, preloaded.data);
+      note.textContent = preloaded.note;
       document.title = `fleetsim: ${preloaded.data.sweep}`;
       // the editor shows the sweep's study, unless the link names one
       if (preloaded.study !== null && !params.has('study') && !params.has('ex')) params.set('study', preloaded.study);
     } catch (error) {
-      problem = preloadProblem(error);
+      problem = error instanceof Error ? error.message : String(error); // loadPreload says it in words
       note.replaceWith(el('p', { id: 'preload-note', class: 'message', 'data-kind': 'error', role: 'alert' }, problem));
     }
   }

@@ -197,6 +197,7 @@ export interface ReportOptions {
 /** `fleetsim report`: writes the HTML (atomically) and returns the lines to print. */
 export async function reportCommand(dir: string, options: ReportOptions): Promise<string[]> {
   const template = viewerPath('report', 'index.html');
+  const sweep = await readSweepDir(dir, options.rowsLimit, '--rows-limit');
   const out = options.out ?? join(dir, 'report.html');
   const outWhat = options.out === undefined ? displayPath(out) : `--out ${displayPath(out)}`;
   if (out.trim() === '') throw new UsageError('--out: the file name is empty');
@@ -220,7 +221,6 @@ export async function reportCommand(dir: string, options: ReportOptions): Promis
   if (parentStat === null || !parentStat.isDirectory())
     throw new UsageError(`${outWhat}: the directory ${displayPath(parent)} does not exist`);
 
-  const sweep = await readSweepDir(dir, options.rowsLimit, '--rows-limit');
   let templateText: string;
   try {
     templateText = readFileSync(template, 'utf8');

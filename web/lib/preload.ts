@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { quote } from '../../src/text/quote.js';
+import { internalError } from './problems.js';
 
 export const PRELOAD_FORMAT = 'fleetsim-preload/1';
 /** The id of the element `fleetsim report` fills (web/vite.report.config.ts leaves it empty). */
@@ -130,6 +131,8 @@ async function fetchOk(url: URL, name: string): Promise<Response> {
 export interface Preloaded {
   data: PreloadData;
   files: File[];
+  /** The line the page shows above the view (preloadNote). */
+  note: string;
   /** The study of the sweep (from its manifest.json, as JSON text), for the view's editor; null when unreadable. */
   study: string | null;
 }
@@ -157,7 +160,7 @@ export async function preloadFiles(source: PreloadSource): Promise<Preloaded> {
       if (f.base64 !== undefined) return new File([fromBase64(f.base64) as Uint8Array<ArrayBuffer>], baseName(f.name));
       throw new PreloadProblem(`the sweep embedded in this page lists ${quote(f.name)} without its content`);
     });
-    return { data: source.data, files, study: await studyOf(files) };
+    return { data: source.data, files, study: await studyOf(files), note: preloadNote(source, source.data) };
   }
   const listingUrl = new URL(LISTING, source.folder);
   const listing = await fetchOk(listingUrl, LISTING);
@@ -174,7 +177,7 @@ export async function preloadFiles(source: PreloadSource): Promise<Preloaded> {
       return new File([await response.arrayBuffer()], baseName(f.name));
     }),
   );
-  return { data, files, study: await studyOf(files) };
+  return { data, files, study: await studyOf(files), note: preloadNote(source, data) };
 }
 
 /** The line the page shows above the view: where the sweep came from, and what was left out. */
@@ -184,4 +187,23 @@ export function preloadNote(source: PreloadSource, data: PreloadData): string {
       ? `Report of the sweep ${quote(data.sweep, 200)}, written by fleetsim ${data.fleetsim} on ${data.createdAt}: everything is in this file, nothing is fetched.`
       : `The sweep ${quote(data.sweep, 200)}, served read-only by fleetsim view ${data.fleetsim}.`;
   return [from, ...data.omitted].join(' ');
+}
+
+/**
+ * The page's sweep, read: its files, the study and the note. Rejects with an Error whose message says
+ * what went wrong in words (a PreloadProblem's, or an internal error's for a bug). Only called when the
+ * page has a sweep (web/main.ts checks for the data element or the parameter).
+ */
+export async function loadPreload(
+  doc: Pick<Document, 'getElementById'>,
+  loc: Pick<Location, 'href' | 'origin' | 'search'>,
+): Promise<Preloaded> {
+  try {
+    const source = preloadSource(doc, loc);
+    if (source === null) throw new PreloadProblem('this page has no sweep to show');
+    return await preloadFiles(source);
+  } catch (error) {
+    if (error instanceof PreloadProblem) throw error;
+    throw new PreloadProblem(internalError(error, 'reading the sweep handed to the page'));
+  }
 }
