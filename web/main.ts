@@ -53,6 +53,29 @@ function openInView(section: HTMLElement, files: readonly File[]): void {
   input.dispatchEvent(new Event('change'));
 }
 
+/**
+ * A report carries no engine (its policy refuses workers): in its Sweep view the sweep's study is shown
+ * as text where the view's editor would run one.
+ */
+function studyAsText(section: HTMLElement, study: string | null): void {
+  const heading = el('h3', { id: 'report-study-heading' }, 'The study');
+  section
+    .querySelector('section.study')
+    ?.replaceWith(
+      el(
+        'section',
+        { class: 'study', id: 'report-study', 'aria-labelledby': 'report-study-heading' },
+        heading,
+        el(
+          'p',
+          { class: 'note' },
+          "As recorded in the sweep's manifest.json. A report runs nothing: run a study with fleetsim sweep, or in the page (npm run web, fleetsim view).",
+        ),
+        study === null ? el('p', {}, '(manifest.json holds no study)') : el('pre', {}, study),
+      ),
+    );
+}
+
 async function route(): Promise<void> {
   const params = readHash();
   const view = reportOnly ? 'sweep' : currentView(params);
@@ -89,6 +112,7 @@ async function route(): Promise<void> {
     if (shown !== view) return; // the user moved on while the view loaded
     unmount = mount(section, new ViewState(params)) ?? undefined;
     section.dataset.mounted = 'true'; // the view's controls exist (the browser tests wait for this)
+    if (preloaded && reportOnly) studyAsText(section, preloaded.study);
     if (preloaded) openInView(section, preloaded.files);
     else if (problem !== null) document.body.dataset.state = 'error';
   } catch (error) {

@@ -163,6 +163,9 @@ describe('fleetsim report in Chromium', () => {
     await expectSweepShown(o.page, true);
     expect(await o.page.textContent('#preload-note')).toMatch(/^Report of the sweep .*: everything is in this file, nothing is fetched\.$/);
     expect(await o.page.$$eval('nav a', (links) => links.map((a) => a.textContent))).toEqual(['Sweep']);
+    // no engine in a report: the study as text, no button that would run it
+    expect(await o.page.$('#study-run')).toBeNull();
+    expect(JSON.parse((await o.page.textContent('#report-study pre')) ?? '')).toMatchObject({ name: HOSTILE_NAME, samples: STUDY.samples });
     // a control re-renders the charts from the URL's hash: file:// pages keep their state too
     await o.page.selectOption('select[data-key="x"]', 'lmax');
     expect(o.page.url()).toMatch(/#.*x=lmax/);
