@@ -138,6 +138,10 @@ describe('fleetsim report', () => {
     }
     expect(data.omitted).toEqual([]);
     expect(data.sweep).toBe(sweep);
+    // run again: the report it wrote is overwritten (atomically), nothing else is touched
+    const again = await fleetsim(['report', sweep, '--out', out]);
+    expect(again.status).toBe(0);
+    expect(readdirSync(sweep).filter((n) => /report|\.tmp$/.test(n))).toEqual(['report.html']);
     // the study name went in as data, never as markup: the one </script> after the data is the element's own
     expect(readFileSync(join(sweep, 'summary.json'), 'utf8')).toContain('</script>');
     expect(html.split('</script>')).toHaveLength(3); // data element + module script
@@ -192,6 +196,15 @@ describe('fleetsim report', () => {
       /^fleetsim: --out .*missing\/r\.html: the directory .*\/missing does not exist$/,
     );
     expectUsage(await fleetsim(['report', sweep, '--out', empty]), /^fleetsim: --out .*\/empty: is a directory/);
+    // only a report is overwritten: not the sweep's own files, not the user's
+    for (const name of ['summary.json', 'manifest.json']) {
+      expectUsage(
+        await fleetsim(['report', sweep, '--out', join(sweep, name)]),
+        new RegExp(`^fleetsim: --out .*/${name.replace('.', '\\.')}: exists and is not a fleetsim report; choose another name`),
+      );
+    }
+    expectUsage(await fleetsim(['report', sweep, '--out', file]), /a-file: exists and is not a fleetsim report/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
     expectUsage(await fleetsim(['report', sweep, '--rows-limit', '-1']), /--rows-limit/);
     expectUsage(await fleetsim(['report', sweep, '--rows-limit', '257']), /--rows-limit/);
     for (const d of [empty, noSummary, unfinished, damaged]) expect(readdirSync(d).filter((n) => /report|\.tmp$/.test(n))).toEqual([]);

@@ -70,7 +70,9 @@ function singleFile(): Plugin {
           /<!-- Nothing leaves the page[^>]*-->/,
           '<!-- A fleetsim report: nothing is fetched, nothing is sent (the policy below allows no request). -->',
         );
-        text = text.replace('</head>', () => `  ${DATA_SLOT}\n  </head>`);
+        // early in the file: `fleetsim report` recognises a report it may overwrite by its first kilobytes
+        if (!/<title>/.test(text)) throw new Error('report build: index.html has no <title>');
+        text = text.replace(/(\s*)<title>/, (_m, space: string) => `${space}${DATA_SLOT}${space}<title>`);
         html.source = text;
         for (const name of Object.keys(bundle)) if (name !== 'index.html') delete bundle[name];
       },

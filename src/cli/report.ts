@@ -12,7 +12,7 @@
  *   fleetsim report results/load-curve            # results/load-curve/report.html
  *   fleetsim report results/load-curve --out ~/load-curve.html --rows-limit 0
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -30,6 +30,8 @@ import { errnoCode, fileSystemError } from './outDir.js';
 export const PRELOAD_FORMAT = 'fleetsim-preload/1';
 /** The empty element of the report template that the sweep fills (web/vite.report.config.ts DATA_SLOT). */
 const DATA_SLOT = '<script type="application/json" id="fleetsim-data"></script>';
+/** The template puts the data element before <title>, within this many bytes of the start. */
+const REPORT_HEAD_BYTES = 4096;
 
 const MiB = 1024 * 1024;
 /** Default of --rows-limit, in MiB of Arrow files (a third more in the HTML: base64). */
@@ -188,6 +190,18 @@ export function reportHtml(template: string, listing: PreloadListing): string {
   return `${template.slice(0, at)}<script type="application/json" id="fleetsim-data">${json}</script>${template.slice(at + DATA_SLOT.length)}`;
 }
 
+/** Whether `path` is a report (the data element within its first kilobytes): the only file --out overwrites. */
+function isReport(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(REPORT_HEAD_BYTES);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, read).toString('utf8').includes(DATA_SLOT.replace('</script>', ''));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface ReportOptions {
   out?: string;
   /** Arrow bytes embedded at most (else none). */
@@ -204,6 +218,8 @@ export async function reportCommand(dir: string, options: ReportOptions): Promis
   // refused before any work: a directory, or a parent that does not exist (nothing is created)
   try {
     if (statSync(out).isDirectory()) throw new UsageError(`${outWhat}: is a directory; name the HTML file to write`);
+    if (!isReport(out))
+      throw new UsageError(`${outWhat}: exists and is not a fleetsim report; choose another name (only a report is overwritten)`);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     if (errnoCode(error) === 'ENOTDIR') throw new UsageError(`${outWhat}: a parent of it is a file, not a directory`);
