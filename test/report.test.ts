@@ -156,7 +156,9 @@ describe('fleetsim report', () => {
     const out = join(dir, 'no-rows.html');
     const run = await fleetsim(['report', sweep, '--out', out, '--rows-limit', '0']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/Left out: the per-fleet rows \(fleets\/, 2 files, [\d.]+ kiB\), over the --rows-limit of 0\.0 kiB/);
+    expect(run.stdout).toMatch(
+      /Left out: the per-fleet rows \(fleets\/, 2 files, [\d.]+ kiB\), over the --rows-limit of 0\.0 kiB; the latency-change charts need them \(raise --rows-limit, or open the sweep with fleetsim view\)\.$/m,
+    );
     const { data } = reportParts(readFileSync(out, 'utf8'));
     expect(data.files.map((f) => f.name)).toEqual(['summary.json', 'cells.csv', 'manifest.json']);
     expect(data.omitted).toHaveLength(1);

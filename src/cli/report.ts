@@ -60,7 +60,6 @@ export interface SweepFile {
 /** A finished sweep directory, checked: its files for the page and what was left out (sentences). */
 export interface SweepDir {
   dir: string;
-  study: string;
   files: SweepFile[];
   omitted: string[];
 }
@@ -87,6 +86,13 @@ function fileSize(path: string): number | null {
   }
 }
 
+/** How many bytes of per-fleet rows go in, the limit's name and what to do about it, for the sentence that says they were left out. */
+export interface RowsLimit {
+  bytes: number;
+  name: string;
+  advice: string;
+}
+
 /**
  * Checks `dir` is a finished, unsharded sweep (manifest.json complete, summary.json of the same study)
  * and lists its files: summary.json, cells.csv, manifest.json, and fleets/*.arrow when they hold at most
@@ -94,7 +100,7 @@ function fileSize(path: string): number | null {
  * distributions). UsageError naming the directory for anything else; EnvironmentError when the file
  * system refuses.
  */
-export async function readSweepDir(dir: string, rowsLimit: number, limitName: string): Promise<SweepDir> {
+export async function readSweepDir(dir: string, rows: RowsLimit): Promise<SweepDir> {
   const what = displayPath(dir);
   try {
     let stat;
@@ -146,14 +152,13 @@ export async function readSweepDir(dir: string, rowsLimit: number, limitName: st
           })
       : [];
     const rowBytes = arrows.reduce((n, f) => n + f.size, 0);
-    if (arrows.length > 0 && rowBytes <= rowsLimit) files.push(...arrows);
+    if (arrows.length > 0 && rowBytes <= rows.bytes) files.push(...arrows);
     else if (arrows.length > 0) {
       omitted.push(
-        `Left out: the per-fleet rows (${FILES.fleets}/, ${arrows.length} file${arrows.length === 1 ? '' : 's'}, ${formatMiB(rowBytes)}), over the ${limitName} of ${formatMiB(rowsLimit)}; the latency-change charts need them (open the sweep with fleetsim view, or the files in the page).`,
+        `Left out: the per-fleet rows (${FILES.fleets}/, ${arrows.length} file${arrows.length === 1 ? '' : 's'}, ${formatMiB(rowBytes)}), over the ${rows.name} of ${formatMiB(rows.bytes)}; the latency-change charts need them (${rows.advice}).`,
       );
     }
-    const study = (manifest.study as { name?: unknown } | null)?.name;
-    return { dir, study: typeof study === 'string' ? study : '', files, omitted };
+    return { dir, files, omitted };
   } catch (error) {
     if (error instanceof UsageError || error instanceof InputError) throw error;
     throw fileSystemError(error, what);
@@ -211,7 +216,11 @@ export interface ReportOptions {
 /** `fleetsim report`: writes the HTML (atomically) and returns the lines to print. */
 export async function reportCommand(dir: string, options: ReportOptions): Promise<string[]> {
   const template = viewerPath('report', 'index.html');
-  const sweep = await readSweepDir(dir, options.rowsLimit, '--rows-limit');
+  const sweep = await readSweepDir(dir, {
+    bytes: options.rowsLimit,
+    name: '--rows-limit',
+    advice: 'raise --rows-limit, or open the sweep with fleetsim view',
+  });
   const out = options.out ?? join(dir, 'report.html');
   const outWhat = options.out === undefined ? displayPath(out) : `--out ${displayPath(out)}`;
   if (out.trim() === '') throw new UsageError('--out: the file name is empty');
@@ -243,7 +252,13 @@ export async function reportCommand(dir: string, options: ReportOptions): Promis
   } catch (error) {
     throw fileSystemError(error, displayPath(template));
   }
-  const html = reportHtml(templateText, preloadListing(sweep, true));
+  let listing: PreloadListing;
+  try {
+    listing = preloadListing(sweep, true);
+  } catch (error) {
+    throw fileSystemError(error, displayPath(dir));
+  }
+  const html = reportHtml(templateText, listing);
   try {
     await writeAtomic(out, html);
   } catch (error) {

@@ -118,10 +118,11 @@ export interface ViewServer {
 /** Starts the server for the sweep in `dir` on 127.0.0.1:`port` (0: any free port). */
 export async function startViewServer(dir: string, port: number): Promise<ViewServer> {
   const root = viewerPath('index.html').replace(/index\.html$/, '');
-  let fitted = await readSweepDir(dir, PAGE_TOTAL_BYTES, "page's limit");
+  const rows = (bytes: number) => ({ bytes, name: "page's limit", advice: 'read them with pandas or pyarrow' });
+  let fitted = await readSweepDir(dir, rows(PAGE_TOTAL_BYTES));
   const bytes = (binary: boolean): number => fitted.files.filter((f) => f.binary === binary).reduce((n, f) => n + f.size, 0);
   // the rows get what the tables leave of the page's limit
-  if (bytes(false) + bytes(true) > PAGE_TOTAL_BYTES) fitted = await readSweepDir(dir, PAGE_TOTAL_BYTES - bytes(false), "page's limit");
+  if (bytes(false) + bytes(true) > PAGE_TOTAL_BYTES) fitted = await readSweepDir(dir, rows(PAGE_TOTAL_BYTES - bytes(false)));
 
   const routes = siteFiles(root, ['report']); // the report's template is not a page of this site
   for (const f of fitted.files)
