@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStudy, runSweepCommand } from '../src/cli/sweep.js';
 import { startViewServer, type ViewServer } from '../src/cli/view.js';
 import { cpuEngine } from '../src/platform/nodeEngine.js';
-import { PreloadSchema, type PreloadData } from '../web/lib/preload.js';
+import { fromBase64, PreloadProblem, preloadFiles, PreloadSchema, preloadSource, type PreloadData } from '../web/lib/preload.js';
 import { type Runner, workerRunner } from './helpers/fuzz-run.js';
 import { ensureViewer } from './helpers/viewer.js';
 
@@ -349,5 +349,53 @@ describe('fleetsim view', () => {
     const run = await fleetsim(['view', sweep, '--no-open', '--port', port]);
     expect(run.stderr).toBe(`fleetsim: --port ${port}: the port is in use (EADDRINUSE); choose another, or --port 0 for any free one\n`);
     expect(run.status).toBe(3);
+  });
+});
+
+describe('the page reads the sweep it is handed (web/lib/preload.ts)', () => {
+  const at = (search: string) => ({ href: `http://127.0.0.1:8000/${search}`, origin: 'http://127.0.0.1:8000', search });
+  const doc = (text: string | null) => ({ getElementById: () => (text === null ? null : ({ textContent: text } as HTMLElement)) });
+
+  it('takes the embedded files as picked files, byte for byte', async () => {
+    const out = join(dir, 'unit.html');
+    expect((await fleetsim(['report', sweep, '--out', out])).status).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    const text = /id="fleetsim-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const source = preloadSource(doc(text), at(''));
+    expect(source?.kind).toBe('embedded');
+    const { files, study, note } = await preloadFiles(source!);
+    expect(files.map((f) => f.name)).toEqual(['summary.json', 'cells.csv', 'manifest.json', 'unit-00000000.arrow', 'unit-00000001.arrow']);
+    for (const [i, name] of ['summary.json', 'cells.csv', 'manifest.json', 'fleets/unit-00000000.arrow'].entries()) {
+      expect(Buffer.from(await files[i]!.arrayBuffer()).equals(readFileSync(join(sweep, name)))).toBe(true);
+    }
+    expect(JSON.parse(study!)).toMatchObject({ name: STUDY.name, steps: STUDY.steps });
+    expect(note).toMatch(/^Report of the sweep .*: everything is in this file, nothing is fetched\.$/);
+    expect([...fromBase64(Buffer.from([0, 255, 60, 47]).toString('base64'))]).toEqual([0, 255, 60, 47]);
+  });
+
+  it('reads a served sweep only from its own origin, and says what is wrong with a damaged one', () => {
+    expect(preloadSource(doc(null), at(''))).toBeNull();
+    expect(preloadSource(doc('  '), at('?x=1'))).toBeNull();
+    const served = preloadSource(doc(null), at('?sweep=sweep/'));
+    expect(served).toEqual({ kind: 'served', folder: new URL('http://127.0.0.1:8000/sweep/') });
+    for (const search of [
+      '?sweep=https://attacker.example/',
+      '?sweep=//attacker.example/x',
+      '?sweep=file:///etc/',
+      '?sweep=javascript:alert(1)',
+    ]) {
+      expect(() => preloadSource(doc(null), at(search)), search).toThrow(PreloadProblem);
+    }
+    expect(() => preloadSource(doc('{"format":'), at(''))).toThrow(/^the sweep embedded in this page is not valid JSON/);
+    expect(() => preloadSource(doc('{"format":"fleetsim-preload/1"}'), at(''))).toThrow(/is not a fleetsim sweep listing \(sweep: /);
+    const traversal = {
+      format: 'fleetsim-preload/1',
+      sweep: 'x',
+      fleetsim: '0',
+      createdAt: '',
+      files: [{ name: '../secret', size: 1, text: 'x' }],
+      omitted: [],
+    };
+    expect(() => preloadSource(doc(JSON.stringify(traversal)), at(''))).toThrow(/files\.0\.name/);
   });
 });
