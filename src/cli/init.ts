@@ -45,9 +45,10 @@ export function parseAgents(value: string): string[] {
 }
 
 /**
- * The starter study for agents `names`: placeholder parameters that keep every agent stable under
- * every policy at the nominal load (each agent offers half of an equal share: λ = T/(2N)), minimum
- * shares summing to one half, the first agent most important.
+ * The starter study for agents `names`: placeholder parameters — each agent offers half of an equal
+ * share (λ = T/(2N): load 0.5 under static and round-robin at the measured load; `validate` shows
+ * what adaptive, which shares by λ·R/P, makes of them), minimum shares summing to at most one half,
+ * the first agent most important.
  */
 export function starterStudy(names: readonly string[]): Record<string, unknown> {
   const n = names.length;
@@ -83,11 +84,13 @@ export function starterStudy(names: readonly string[]): Record<string, unknown> 
   };
 }
 
-/** The study as a file: two-space JSON, the agents one per line. */
+/** The study as a file: two-space JSON, each agent on one line, short lists of values on one line. */
 export function starterText(study: Record<string, unknown>): string {
-  const text = JSON.stringify(study, null, 2);
-  // One agent per line reads as the table it is.
-  return `${text.replace(/\{\n\s+"name": [^{}]*?\n\s+\}/g, (block) => block.replace(/\n\s+/g, ' ').replace(/\{ /, '{ ').replace(/ \}$/, ' }'))}\n`;
+  const oneLine = (block: string): string => block.replace(/\n\s*/g, ' ').replace(/\[ /g, '[').replace(/ \]/g, ']');
+  const text = JSON.stringify(study, null, 2)
+    .replace(/\{\n\s+"name": [^{}]*?\n\s+\}/g, oneLine) // an agent
+    .replace(/\[\n[^[\]{}]*?\n\s*\]/g, (list) => (oneLine(list).length <= 80 ? oneLine(list) : list)); // policies, axis values
+  return `${text}\n`;
 }
 
 /**

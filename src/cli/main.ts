@@ -120,6 +120,7 @@ function program(): Command {
   cli
     .command('sweep')
     .description('run a study file: every cell of its grid × fleet samples × replicates × policies (docs/SWEEPS.md)')
+    .usage('<study> --out <dir> [options]')
     .argument('<study>', 'the study file (JSON; schema/study.schema.json)')
     .requiredOption('--out <dir>', 'required: the result directory (created; must not hold another sweep unless --resume)')
     .addOption(backendOption())

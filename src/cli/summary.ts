@@ -71,7 +71,7 @@ export function halfWidth(s: StatSummary | null | undefined): number | null {
  */
 function decimalsFor(mean: number, hw: number | null): number {
   if (hw === null || !(hw > 0) || !Number.isFinite(hw)) return Math.abs(mean) >= 1000 ? 1 : 3;
-  return Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(hw))));
+  return Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(Number(hw.toPrecision(2))))));
 }
 
 /** "mean ± half-width" (or the mean alone), split in its two columns for alignment; "–" when absent. */
