@@ -199,8 +199,8 @@ describe('fleetsim sweep on the terminal', () => {
     const err = process.stderr.write.bind(process.stderr);
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true }); // cli-progress draws only on a terminal
-    process.stdout.write = ((text: string) => log.push({ stream: 'out', text: String(text) }) > 0) as typeof process.stdout.write;
-    process.stderr.write = ((text: string) => log.push({ stream: 'err', text: String(text) }) > 0) as typeof process.stderr.write;
+    process.stdout.write = (text: string) => log.push({ stream: 'out', text: String(text) }) > 0;
+    process.stderr.write = (text: string) => log.push({ stream: 'err', text: String(text) }) > 0;
     try {
       await runSweepCommand(study, loaded, cpuEngine(1), {
         out: join(dir, 'bar-out'),
