@@ -11,7 +11,7 @@
 import { allocate, newAllocation, shareOf } from '../model/allocate.js';
 import { POLICIES } from '../model/policies.js';
 import type { Cell } from '../study/cells.js';
-import { cellFleet } from '../study/fleets.js';
+import { PAPER_AGENTS } from '../model/paper.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studySize } from '../study/size.js';
 import { planUnits } from '../sweep/plan.js';
@@ -102,15 +102,20 @@ export interface AgentLoad {
  * grows without bound. Fixed fleets only (a random fleet's agents differ by sample).
  */
 export function agentLoads(study: Study): AgentLoad[] {
-  const fleet = cellFleet(study, 0);
-  const n = fleet.agents.length;
+  const f = study.fleet;
+  if ('random' in f) throw new Error('agentLoads: a random fleet has no fixed agents');
+  // The agents' own figures (as src/study/fleets.ts cellFleet takes them), without their arrival processes.
+  const agents: readonly { name?: string | undefined; T: number; R: number; P: number; lambda: number }[] = (
+    'preset' in f ? PAPER_AGENTS : f.agents
+  ).map((a) => ({ ...a, lambda: a.lambda * study.loadScale }));
+  const n = agents.length;
   const view = {
     offset: 0,
     count: n,
-    capacity: fleet.capacity ?? 1,
-    R: Float64Array.from(fleet.agents, (a) => a.R),
-    P: Float64Array.from(fleet.agents, (a) => a.P),
-    rate: Float64Array.from(fleet.agents, (a) => a.lambda),
+    capacity: study.capacity,
+    R: Float64Array.from(agents, (a) => a.R),
+    P: Float64Array.from(agents, (a) => a.P),
+    rate: Float64Array.from(agents, (a) => a.lambda),
   };
   const shares = new Map<string, Float64Array>();
   const scratch = newAllocation();
@@ -124,7 +129,7 @@ export function agentLoads(study: Study): AgentLoad[] {
     }
     shares.set(policy, mean);
   }
-  return fleet.agents.map((a, i) => ({
+  return agents.map((a, i) => ({
     name: a.name ?? `agent ${i}`,
     lambda: a.lambda,
     T: a.T,
