@@ -1,14 +1,26 @@
 /**
  * What the Sweep view computes from per-fleet rows (src/results/fleetRows.ts reads and makes them): the
- * per-fleet latency changes, and the summary statistics through the same src/stats accumulators as
- * the CLI. Pure, no DOM: vitest runs it in Node.
+ * per-fleet latency changes, and the summary statistics, verdicts and warnings through the same
+ * src/stats accumulators and src/sweep/verdict.ts as the CLI. Pure, no DOM: vitest runs it in Node.
  */
 import { InputError } from '../../../src/results/errors.js';
 import type { FleetRows } from '../../../src/results/fleetRows.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../../../src/results/tables.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
-import { PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
-import { type CellSummary, pairStats, policyPairs } from '../../../src/sweep/aggregate.js';
+import { type DifferenceAccumulator, PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
+import type { AgentRows } from '../../../src/results/agentRows.js';
+import {
+  AGENT_METRICS,
+  type AgentMetric,
+  type AgentStats,
+  agentStats,
+  type CellSummary,
+  diffKey,
+  newDiffs,
+  pairStats,
+  policyPairs,
+} from '../../../src/sweep/aggregate.js';
+import { cellVerdicts, cellWarnings, VERDICT_METRICS } from '../../../src/sweep/verdict.js';
 
 export type { FleetRows } from '../../../src/results/fleetRows.js';
 
@@ -46,10 +58,40 @@ export function latencyChanges(rows: FleetRows, a: string, b: string, cells?: Re
 }
 
 /**
- * The table from per-fleet rows alone, with the sweep's own accumulators: the same statistics as the
- * CLI's summary.json for the fleet runs in the files (all of a sweep's files give all of its cells).
+ * Per cell, the per-agent statistics of the agent rows with a name (fixed fleets: agents/unit-*.arrow
+ * names no agent of a random fleet), as the CLI's aggregate makes them.
  */
-export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTable {
+function agentStatsByCell(rows: AgentRows, policies: readonly string[], name: string): Map<number, AgentStats[]> {
+  const byCell = new Map<number, { names: string[]; accs: Record<string, Record<AgentMetric, StatAccumulator>[]> }>();
+  for (let r = 0; r < rows.count; r++) {
+    const agentName = rows.agentName[r];
+    if (agentName === null || agentName === undefined) continue;
+    const index = rows.cell[r]!;
+    let cell = byCell.get(index);
+    if (!cell) byCell.set(index, (cell = { names: [], accs: Object.fromEntries(policies.map((p) => [p, []])) }));
+    const agent = rows.agent[r]!;
+    cell.names[agent] ??= agentName;
+    const perAgent = cell.accs[rows.policy[r]!];
+    if (perAgent === undefined)
+      throw new InputError(`${name}: row ${r}: the policy ${rows.policy[r]} is not among the per-fleet rows' policies`);
+    const accs = (perAgent[agent] ??= Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<
+      AgentMetric,
+      StatAccumulator
+    >);
+    for (const m of AGENT_METRICS) {
+      const x = rows.metrics[m][r]!;
+      if (Number.isFinite(x)) accs[m].add(x); // an untested run's unstable, an infinite load: left out, as the sweep leaves them
+    }
+  }
+  return new Map([...byCell].map(([index, cell]) => [index, agentStats(policies, cell.accs, cell.names)]));
+}
+
+/**
+ * The table from per-fleet rows alone (and per-agent rows, when given), with the sweep's own
+ * accumulators: the same statistics, verdicts and warnings as the CLI's summary.json for the fleet
+ * runs in the files (all of a sweep's files give all of its cells).
+ */
+export function summaryFromFleetRows(rows: FleetRows, name: string, agentRows?: AgentRows): SummaryTable {
   const policies = [...new Set(rows.policy)];
   const metrics = Object.keys(rows.metrics);
   const byCell = new Map<
@@ -59,6 +101,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       runs: number;
       stats: Map<string, Map<string, StatAccumulator>>;
       pairs: Map<string, PairAccumulator>;
+      diffs: Record<string, DifferenceAccumulator>;
     }
   >();
   const axisValues = rows.axes.map(() => [] as (number | string)[]);
@@ -74,7 +117,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       });
       const stats = new Map(policies.map((p) => [p, new Map(metrics.map((m) => [m, new StatAccumulator()]))]));
       const pairs = new Map(policyPairs(policies).map(([a, b]) => [`${a}|${b}`, new PairAccumulator()]));
-      byCell.set(index, (cell = { values, runs: 0, stats, pairs }));
+      byCell.set(index, (cell = { values, runs: 0, stats, pairs, diffs: newDiffs(policies) }));
     }
     const policy = rows.policy[r]!;
     if (policy === policies[0]) cell.runs++;
@@ -95,24 +138,36 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       const rb = run.get(b);
       if (ra === undefined || rb === undefined) continue;
       try {
-        byCell.get(rows.cell[ra]!)!.pairs.get(`${a}|${b}`)!.add(latency[ra]!, latency[rb]!);
+        const cell = byCell.get(rows.cell[ra]!)!;
+        cell.pairs.get(`${a}|${b}`)!.add(latency[ra]!, latency[rb]!);
+        for (const { metric } of VERDICT_METRICS) {
+          const values = rows.metrics[metric];
+          if (values) cell.diffs[diffKey(a, b, metric)]!.add(values[ra]!, values[rb]!);
+        }
       } catch (error) {
         throw new InputError(`${name}: row ${ra}: ${(error as Error).message}`);
       }
     }
   }
+  const agents = agentRows === undefined ? new Map<number, AgentStats[]>() : agentStatsByCell(agentRows, policies, name);
   const cells: CellSummary[] = [...byCell.entries()]
     .sort(([x], [y]) => x - y)
-    .map(([index, cell]) => ({
-      cell: index,
-      values: cell.values,
-      fleetRuns: cell.runs,
-      policies: policies.map((policy) => ({
+    .map(([index, cell]) => {
+      const stats = policies.map((policy) => ({
         policy,
         metrics: Object.fromEntries(metrics.map((m) => [m, cell.stats.get(policy)!.get(m)!.summary()])),
-      })),
-      pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
-    }));
+      }));
+      return {
+        cell: index,
+        values: cell.values,
+        fleetRuns: cell.runs,
+        policies: stats,
+        pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
+        ...(agents.has(index) ? { agents: agents.get(index)! } : {}),
+        verdicts: cellVerdicts(policyPairs(policies), stats, (a, b, m) => cell.diffs[diffKey(a, b, m)]!.summary()),
+        warnings: cellWarnings(stats),
+      };
+    });
   return {
     format: SUMMARY_FORMAT,
     study: name,
