@@ -103,6 +103,8 @@ function cell(index: number, extra: Partial<CellSummary> = {}): CellSummary {
         undefinedChange: 0,
       },
     ],
+    verdicts: [],
+    warnings: [],
     ...extra,
   };
 }
@@ -114,6 +116,9 @@ const verdict = (metric: string, text: string): Verdict => ({
   better: 'lower',
   unit: 's',
   n: 40,
+  aWins: 40,
+  bWins: 0,
+  ties: 0,
   difference: stat(12.3, 0.4),
   winner: 'static',
   winnerWins: 40,
@@ -152,7 +157,7 @@ describe('the summary after a sweep', () => {
     expect(text).not.toContain('more cells');
   });
 
-  it('without verdicts (an older summary), names the lowest mean and its paired win fractions; no unstable column without the metric', () => {
+  it('without verdicts (none in the summary), names the lowest mean and its paired win fractions; no unstable column without the metric', () => {
     const plain = cell(0);
     for (const p of plain.policies) delete p.metrics.unstable;
     expect(winnerLines(plain)).toEqual(['lowest mean avgLatency: static; its latency was lower than adaptive in 100 % of paired runs']);
@@ -235,6 +240,11 @@ describe('fleetsim sweep on the terminal', () => {
     const lines = loud.stdout.split('\n');
     expect(lines[0]).toBe('fleetsim sweep small: 1 cell × 1 sample × 3 replicates = 3 fleet runs × 3 policies (1 unit of work)');
     expect(loud.stdout).toMatch(/static\s+\d+\.\d+ ± \d+\.\d+/);
+    // the winner is summary.json's verdict, word for word
+    const summary = JSON.parse(readFileSync(join(dir, 'l', 'summary.json'), 'utf8')) as { cells: CellSummary[] };
+    const texts = summary.cells[0]!.verdicts.filter((v) => v.metric === 'avgLatency').map((v) => v.text);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.some((t) => loud.stdout.includes(`winner: ${t}`))).toBe(true);
     expect(loud.stdout).toContain(`fleetsim report ${join(dir, 'l')}`);
     expect(loud.stdout).toContain(`fleetsim view ${join(dir, 'l')}`);
   });
