@@ -17,13 +17,14 @@ import { commanderMessage, integerIn, parseLmax, parseShardText, parseSteps, par
 import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { LIMITS, studyJsonSchema } from '../study/schema.js';
-import { studySize } from '../study/size.js';
-import { planUnits, WHOLE } from '../sweep/plan.js';
+import { WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
-import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
+import { DEFAULT_BATCH_AGENT_RUNS } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
 import { addReportCommand } from './report.js';
 import { addViewCommand } from './view.js';
+import { validateCommand } from './validate.js';
+import { INIT_DEFAULT_AGENTS, INIT_DEFAULT_FILE, INIT_MAX_AGENTS, initCommand, parseAgents } from './init.js';
 import { parseResolution, parseTraceName, traceImportCommand, traceInfoCommand, type TraceImportOptions } from './trace.js';
 import { DEFAULT_RESOLUTION, TIMESTAMP_FORMATS } from '../traces/import.js';
 
@@ -42,6 +43,9 @@ const lmaxOption = (): Option =>
   new Option('--lmax <seconds>', `latency recorded for an agent with a zero share (L_max), > 0 and ≤ ${LIMITS.lmax}`)
     .argParser(parseLmax)
     .default(PAPER_CONFIG.lmax);
+
+const verboseOption = (): Option =>
+  new Option('--verbose', "let Dawn's own log through to stderr (its warnings while it finds the GPU adapter; hidden by default)");
 
 /** `bench --budget` at most a day: a bound, so that a typo cannot make the suite run for weeks. */
 const BENCH_BUDGET_MAX = 86_400;
@@ -64,8 +68,9 @@ function program(): Command {
     .addOption(lmaxOption())
     .addOption(new Option('--steps <n>', 'steps of Δt = 1 s').argParser(parseSteps).default(PAPER_CONFIG.steps))
     .option('--json', 'print one JSON object instead of tables')
-    .action(async (opts: { backend: BackendChoice; threads: number; lmax: number; steps: number; json?: boolean }) => {
-      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
+    .addOption(verboseOption())
+    .action(async (opts: { backend: BackendChoice; threads: number; lmax: number; steps: number; json?: boolean; verbose?: boolean }) => {
+      const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
       try {
         const result = await runPaper(backend, opts);
         process.stdout.write(opts.json ? `${finiteJson(paperJson(result))}\n` : `${paperText(result, opts)}\n`);
@@ -93,6 +98,7 @@ function program(): Command {
       ).argParser(parseLmax),
     )
     .option('--json', 'print one JSON object instead of tables')
+    .addOption(verboseOption())
     .action(
       async (opts: {
         backend: BackendChoice;
@@ -102,8 +108,9 @@ function program(): Command {
         seed?: number;
         lmax?: number;
         json?: boolean;
+        verbose?: boolean;
       }) => {
-        const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
+        const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
         try {
           const { result, study } = await runMonteCarlo(backend, opts);
           process.stdout.write(opts.json ? `${finiteJson(result)}\n` : `${monteCarloText(result, study)}\n`);
@@ -115,8 +122,9 @@ function program(): Command {
   cli
     .command('sweep')
     .description('run a study file: every cell of its grid × fleet samples × replicates × policies (docs/SWEEPS.md)')
+    .usage('<study> --out <dir> [options]')
     .argument('<study>', 'the study file (JSON; schema/study.schema.json)')
-    .requiredOption('--out <dir>', 'result directory (created; must not hold another sweep unless --resume)')
+    .requiredOption('--out <dir>', 'required: the result directory (created; must not hold another sweep unless --resume)')
     .addOption(backendOption())
     .addOption(threadsOption())
     .addOption(new Option('--seed <n>', "overrides the study's seed").argParser(parseStudySeed))
@@ -127,11 +135,12 @@ function program(): Command {
       ).argParser(parseShardText),
     )
     .option('--resume', 'continue an interrupted sweep in --out from its last completed batch')
-    .option('--quiet', 'no progress bar and no summary on stdout')
+    .option('--quiet', 'no header, progress bar or summary on stdout')
+    .addOption(verboseOption())
     .addOption(
       new Option(
         '--batch-size <agentRuns>',
-        `agent-runs per batch, about 100 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS})`,
+        `agent-runs per batch, about 100 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS}, and with the progress bar at most one unit of work, so that the bar moves per unit)`,
       ).argParser(integerIn(1, 1 << 26)),
     )
     .action(
@@ -145,13 +154,14 @@ function program(): Command {
           shard?: string;
           resume?: boolean;
           quiet?: boolean;
+          verbose?: boolean;
           batchSize?: number;
         },
       ) => {
         const shard = parseShard(opts.shard);
         const loaded = await loadStudy(file, { seed: opts.seed });
         for (const note of loaded.notes ?? []) notice(note);
-        const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
+        const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
         try {
           const outcome = await runSweepCommand(file, loaded, backend, {
             out: opts.out,
@@ -174,8 +184,9 @@ function program(): Command {
     .description("what `npm start` runs: the paper's Table II, then the shipped load-curve sweep into results/")
     .addOption(backendOption())
     .addOption(threadsOption())
-    .action(async (opts: { backend: BackendChoice; threads: number }) => {
-      const backend = await openBackend(opts.backend, notice, { threads: opts.threads });
+    .addOption(verboseOption())
+    .action(async (opts: { backend: BackendChoice; threads: number; verbose?: boolean }) => {
+      const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
       try {
         const paper = await runPaper(backend, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps });
         process.stdout.write(`${paperText(paper, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps })}\n\n`);
@@ -216,18 +227,27 @@ function program(): Command {
 
   cli
     .command('validate')
-    .description('check a study file without running it: every problem, one line each')
+    .description(
+      "check a study file without running it: every problem, one line each; then the work estimate, and for fixed fleets each agent's load under each policy (warnings exit 0)",
+    )
     .argument('<study>', 'the study file (JSON)')
     .action(async (file: string) => {
-      const { study, cells, notes } = await loadStudy(file);
-      const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
-      const fleetRuns = unitFleetRuns(units, cells);
-      const size = studySize(study);
-      process.stdout.write(
-        `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)\n` +
-          `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps\n`,
-      );
-      for (const note of notes ?? []) process.stdout.write(`${note}\n`);
+      process.stdout.write(`${await validateCommand(file)}\n`);
+    });
+
+  cli
+    .command('init')
+    .description('write a starter study for your own agents (placeholder figures to replace, explained in its "$comment" lines)')
+    .argument('[file]', `the study file to write (never overwritten); - for stdout`, INIT_DEFAULT_FILE)
+    .addOption(
+      new Option('--agents <n|names>', `a count (1 to ${INIT_MAX_AGENTS}) or comma-separated names, e.g. planner,coder,critic`)
+        .argParser(parseAgents)
+        .default(parseAgents(String(INIT_DEFAULT_AGENTS)), String(INIT_DEFAULT_AGENTS)),
+    )
+    .action((file: string, opts: { agents: string[] }) => {
+      const { study, message } = initCommand(file, opts.agents);
+      process.stdout.write(study);
+      if (message !== null) process.stdout.write(`${message}\n`);
     });
 
   cli

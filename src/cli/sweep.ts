@@ -30,8 +30,8 @@ import { type Cell, type ExpandedStudy, expandStudy, parseStudyJson, StudyError 
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
-import { planUnits, type Shard, shardUnits, type Unit, WHOLE } from '../sweep/plan.js';
-import { type BatchDone, buildBatch, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
+import { planUnits, type Shard, shardUnits, type Unit, unitAgentRuns, WHOLE } from '../sweep/plan.js';
+import { autoBatchAgentRuns, type BatchDone, buildBatch, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
 import { ConfigError } from '../model/errors.js';
 import { ownArrivals, studyTraceNames } from '../study/fleets.js';
 import type { Trace } from '../traces/format.js';
@@ -41,7 +41,8 @@ import { traceWraps } from '../random/replay.js';
 import type { ServeGenTrace } from '../traces/servegen.js';
 import { UsageError } from './errors.js';
 import { acquireLock, type DirectoryLock, fileSystemError, prepareDirectory } from './outDir.js';
-import { displayPath, displayText, quote } from '../text/quote.js';
+import { displayPath, quote } from '../text/quote.js';
+import { sweepHeader, sweepSummary } from './summary.js';
 
 /**
  * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
@@ -84,7 +85,7 @@ export async function loadStudy(path: string, overrides: StudyOverrides = {}): P
  * every part of the study no axis sets, src/study/cells.ts), the first of each kind: a check that
  * reads only those fields runs once per kind, not once per cell of a large grid.
  */
-function distinctCells(cells: readonly Cell[], fields: readonly string[]): Cell[] {
+export function distinctCells(cells: readonly Cell[], fields: readonly string[]): Cell[] {
   const ids = new WeakMap<object, number>();
   let next = 0;
   const idOf = (x: unknown): string => {
@@ -149,7 +150,9 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
   if (problems.length > 0) throw new StudyError(problems);
   const library = new TraceLibrary(loaded, serveGen);
   // Cells that differ only in fields the schema checks alone (lmax, price, …) pack alike: one check each.
-  const packing = Object.keys(cells[0]?.study ?? {}).filter((k) => !['lmax', 'price', 'name', 'description', '$schema'].includes(k));
+  const packing = Object.keys(cells[0]?.study ?? {}).filter(
+    (k) => !['lmax', 'price', 'name', 'description', '$schema', '$comment'].includes(k),
+  );
   for (const cell of distinctCells(cells, packing)) {
     if (!ownArrivals(cell.study)) continue;
     try {
@@ -343,6 +346,7 @@ export async function runSweepCommand(
     sweepManifest({ loaded, studyFile, engines, shard: options.shard, counts, times: total(running), complete, runtime: runtime() });
 
   const cellMap = new Map(cells.map((c) => [c.index, c]));
+  if (!options.quiet) process.stdout.write(`${sweepHeader(study, counts, engine)}\n`); // before the bar: what runs, on what
   const bar = options.quiet
     ? null
     : new SingleBar({
@@ -404,7 +408,7 @@ export async function runSweepCommand(
     const times = await runSweep({ cells, units: todo, ...(loaded.traces ? { traces: loaded.traces } : {}) }, engine, aggregate, {
       afterBatch,
       progress,
-      ...(options.batchAgentRuns === undefined ? {} : { batchAgentRuns: options.batchAgentRuns }),
+      batchAgentRuns: options.batchAgentRuns ?? (options.quiet ? autoBatchAgentRuns(todo, cellMap) : perUnitBatches(todo, cellMap)),
     });
     await saveCheckpoint(true);
     const summary = await writeTables(options.out, loaded, aggregate);
@@ -418,27 +422,21 @@ export async function runSweepCommand(
   }
 }
 
-/** One line per cell (at most 12) with each policy's mean avgLatency: what the sweep found, at a glance. */
+/**
+ * The batch budget of a sweep with a progress bar: the default (src/sweep/run.ts), but no more than
+ * the largest unit, so that each batch is about one unit and the bar moves once per unit rather than
+ * once per batch (a small sweep is otherwise one batch: 0 to 100 % in one jump). The results do not
+ * depend on it; it costs ~10–20 % of the throughput of a sweep of a few seconds (bench/NOTES.md has
+ * no figure for it; measured with `--batch-size` on load-curve.json, 2 cores and lavapipe).
+ */
+function perUnitBatches(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): number {
+  const largest = units.reduce((n, u) => Math.max(n, unitAgentRuns(u, cells.get(u.cell)!.study)), 1);
+  return Math.min(autoBatchAgentRuns(units, cells), largest);
+}
+
+/** What the sweep found, printed when it ends (src/cli/summary.ts); the header was printed before the bar. */
 export function sweepText(outcome: SweepOutcome, engine: Engine): string {
-  const { study, times, summary } = outcome;
-  const rate = times.fleetRuns / Math.max(times.totalSeconds, 1e-9);
-  const lines = [
-    `fleetsim sweep ${displayText(study.name)}: ${outcome.cells} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) × ${study.policies.length} policies`,
-    `backend: ${engine.name}${engine.adapter ? ` (${engine.adapter})` : ''}; ${times.fleetRuns} fleet runs in ${times.totalSeconds.toFixed(2)} s (${rate.toFixed(0)} fleet runs/s, engine ${((100 * times.engineSeconds) / Math.max(times.totalSeconds, 1e-9)).toFixed(0)} % of the time)${outcome.resumedUnits > 0 ? `; resumed after ${outcome.resumedUnits} unit(s)` : ''}`,
-    `results: ${displayPath(outcome.dir)}/{${FILES.summary}, ${FILES.cells}, ${FILES.manifest}${study.output.fleetRows ? `, ${FILES.fleets}/` : ''}}`,
-    '',
-    `mean avgLatency (s) per cell: ${study.policies.join(' / ')}`,
-  ];
-  for (const cell of summary.slice(0, 12)) {
-    const where =
-      Object.entries(cell.values)
-        .map(([k, v]) => `${displayText(k)}=${typeof v === 'string' ? displayText(v) : v}`)
-        .join(' ') || '(single cell)';
-    const means = cell.policies.map((p) => p.metrics.avgLatency?.mean.toFixed(3) ?? '–').join(' / ');
-    lines.push(`  ${where}: ${means}`);
-  }
-  if (summary.length > 12) lines.push(`  … ${summary.length - 12} more in ${FILES.cells}`);
-  return lines.join('\n');
+  return sweepSummary(outcome, engine);
 }
 
 /** `fleetsim merge DIR… --out DIR`: combines complete shards of one study into an unsharded result (src/results/merge.ts). */

@@ -6,7 +6,7 @@
  * @example
  *   const gpu = await openNodeGpu(); if (gpu) { const engine = await GpuEngine.create(gpu.device, gpu.sources); … gpu.close(); }
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,14 +68,71 @@ export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
 }
 
 /**
+ * Runs `work` with the process's file descriptor 2 pointed at /dev/null, then points it back at what
+ * it was: Dawn's native code writes its log ("Warning: maxDynamicUniformBuffersPerPipelineLayout
+ * artificially reduced …" on every Vulkan adapter, the Vulkan loader's complaints without a driver)
+ * to fd 2 with fprintf, past Node's streams, and dawn.node offers no logging callback for an adapter.
+ * Node has no dup(), so the original is kept by reopening /dev/fd/2 (a terminal, a pipe or a file,
+ * appended to) and put back as the lowest free descriptor, 2. Where that cannot be done (stderr a
+ * socket, as under child_process's default pipes; Windows; a closed stdin or stdout) `work` runs
+ * with fd 2 untouched. Only for the moments of adapter discovery, before any worker thread starts.
+ */
+export async function withNativeStderrSilenced<T>(work: () => Promise<T>): Promise<T> {
+  if (process.platform === 'win32') return work();
+  let saved: number;
+  try {
+    fstatSync(0); // both open, so that the lowest free descriptor after closing 2 is 2
+    fstatSync(1);
+    saved = openSync('/dev/fd/2', 'a');
+  } catch {
+    return work(); // not reopenable (a socket), or a standard stream closed: the log stays visible
+  }
+  closeSync(2);
+  let held = true; // fd 2 is ours (/dev/null, or closed) until the restore
+  try {
+    const nul = openSync('/dev/null', 'a');
+    if (nul !== 2) {
+      closeSync(nul);
+      held = false; // another thread opened a file as 2 in between: not ours to close
+    }
+  } catch {
+    // no /dev/null: fd 2 stays closed until the restore
+  }
+  let back = -1;
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    if (held) {
+      try {
+        closeSync(2);
+      } catch {
+        // it was left closed (no /dev/null)
+      }
+    }
+    back = openSync(`/dev/fd/${saved}`, 'a');
+    closeSync(saved);
+  }
+  if (back !== 2) throw new Error(`fleetsim: could not restore stderr (reopened as fd ${back})`);
+  return result;
+}
+
+export interface NodeGpuOptions {
+  /** Let Dawn's own log (warnings on adapter discovery) through to stderr; default false (`--verbose`). */
+  dawnLog?: boolean;
+}
+
+/**
  * Opens a WebGPU device through Dawn, or returns null when no adapter exists (no Vulkan/Metal/D3D
  * driver; on Linux without a GPU, a software Vulkan driver such as Mesa's lavapipe provides one).
- * Requests the adapter's own buffer-size limits so big batches need fewer chunks.
+ * Requests the adapter's own buffer-size limits so big batches need fewer chunks. Dawn's log of the
+ * adapter discovery is kept off stderr unless `dawnLog` (withNativeStderrSilenced).
  */
-export async function openNodeGpu(): Promise<NodeGpu | null> {
+export async function openNodeGpu(options: NodeGpuOptions = {}): Promise<NodeGpu | null> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const gpu = create([]);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const request = (): Promise<GPUAdapter | null> => gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await (options.dawnLog ? request() : withNativeStderrSilenced(request));
   if (!adapter) return null;
   const device = await adapter.requestDevice({
     label: 'fleetsim',

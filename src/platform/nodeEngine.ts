@@ -25,6 +25,8 @@ export const MAX_CPU_THREADS = 1024;
 export interface EngineOptions {
   /** CPU engine threads (the cpu choice, and auto when it falls back to the CPU); default DEFAULT_CPU_THREADS. */
   threads?: number;
+  /** Let Dawn's own log (its warnings while it finds the adapter) through to stderr; default false. */
+  verbose?: boolean;
 }
 
 export const NO_ADAPTER =
@@ -46,7 +48,7 @@ export class NoAdapterError extends Error {
 export async function openEngine(choice: EngineChoice, notice: (line: string) => void, options: EngineOptions = {}): Promise<Engine> {
   let fallback: string | undefined;
   if (choice !== 'cpu') {
-    const gpu = await openNodeGpu();
+    const gpu = await openNodeGpu({ dawnLog: options.verbose ?? false });
     if (gpu) {
       try {
         const engine = await GpuEngine.create(gpu.device, gpu.sources);

@@ -1,6 +1,6 @@
 /**
  * What a study means, as text: its fields with their defaults filled in, keys sorted, without the
- * fields that change no result (`$schema`, `description`). Two files that mean the same study give the
+ * fields that change no result (`$schema`, `$comment`, `description`). Two files that mean the same study give the
  * same text, so its SHA-256 (`fleetsim sweep` in Node, the Sweep view in the browser) identifies the
  * study in manifests, checkpoints and merges. Browser-safe: the hashing is left to the caller.
  */
@@ -41,6 +41,7 @@ export function studyIdentityText(study: Study): string {
   const meaning: Partial<Study> = { ...study };
   delete meaning.$schema; // neither changes a result
   delete meaning.description;
+  delete meaning.$comment;
   const stripped = LATE_DEFAULTS.reduce<unknown>((m, { path, value }) => withoutDefault(m, path, value), meaning);
   return JSON.stringify(canonical(stripped));
 }

@@ -360,11 +360,15 @@ export const axisAssignments = (axis: Axis, j: number): [string, unknown][] =>
   'path' in axis ? [[axis.path, axis.values[j]]] : Object.entries(axis.variants[j]!.set);
 
 /** Fields an axis may not set: they define the grid, the identity of the study or its outputs. */
-export const FIXED_FIELDS = ['name', 'description', 'seed', 'axes', 'output', 'samples', 'replicates', 'policies', '$schema'];
+export const FIXED_FIELDS = ['name', 'description', 'seed', 'axes', 'output', 'samples', 'replicates', 'policies', '$schema', '$comment'];
 
 /** The study's fields, each with its own checks; StudySchema adds the checks across fields. */
 export const StudyFieldsSchema = z.strictObject({
   $schema: z.string().optional(),
+  $comment: describe(
+    z.union([z.string(), z.array(z.string())]),
+    'notes for the reader (JSON has no comments): a string or one string per line; changes no result',
+  ).optional(),
   name: describe(z.string().min(1).max(200), 'a short name for the study'),
   description: z.string().optional(),
   seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),

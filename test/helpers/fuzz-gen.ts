@@ -520,6 +520,26 @@ const OPT = {
   seed: { name: '--seed', good: ['0', '7', '9007199254740991'], bad: [...BAD_INTEGER, '9007199254740992'], odd: ODD },
   json: { name: '--json', good: [], bad: [], flag: true },
   quiet: { name: '--quiet', good: [], bad: [], flag: true },
+  verbose: { name: '--verbose', good: [], bad: [], flag: true },
+  agents: {
+    name: '--agents',
+    good: ['1', '3', 'planner,coder,critic', ' a , b '],
+    bad: [
+      '0',
+      '65',
+      '-1',
+      '1.5',
+      'a,a',
+      'x y',
+      '',
+      ',',
+      'a,,b',
+      'x'.repeat(10_000),
+      '__proto__,__proto__',
+      ...HOSTILE_STRINGS.filter((h) => !/^[\w.-]{1,64}$/.test(h)),
+    ],
+    odd: ['01', '__proto__', 'constructor', '64'],
+  },
   shard: {
     name: '--shard',
     good: ['0/1', '1/2', '0/2'],
@@ -637,12 +657,13 @@ const outFiles: Record<string, FileSpec> = { afile: { bytes: utf8('x') }, busy: 
  */
 export const FUZZED_OPTIONS: Record<string, string[]> = {
   '': ['--version', '--help'],
-  paper: ['--backend', '--threads', '--lmax', '--steps', '--json', '--help'],
-  montecarlo: ['--backend', '--threads', '--fleets', '--steps', '--seed', '--lmax', '--json', '--help'],
-  sweep: ['--out', '--backend', '--threads', '--seed', '--shard', '--resume', '--quiet', '--batch-size', '--help'],
-  demo: ['--backend', '--threads', '--help'],
+  paper: ['--backend', '--threads', '--lmax', '--steps', '--json', '--verbose', '--help'],
+  montecarlo: ['--backend', '--threads', '--fleets', '--steps', '--seed', '--lmax', '--json', '--verbose', '--help'],
+  sweep: ['--out', '--backend', '--threads', '--seed', '--shard', '--resume', '--quiet', '--verbose', '--batch-size', '--help'],
+  demo: ['--backend', '--threads', '--verbose', '--help'],
   bench: ['--budget', '--repeats', '--quick', '--out', '--workloads', '--help'],
   validate: ['--help'],
+  init: ['--agents', '--help'],
   merge: ['--out', '--help'],
   trace: ['--help'],
   'trace import': ['--timestamp-column', '--format', '--resolution', '--name', '--out', '--force', '--help'],
@@ -659,15 +680,15 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
   command(
     ['paper'],
     ['--backend', 'cpu', '--threads', '1', '--steps', '3'],
-    options([OPT.threads, OPT.lmax, OPT.steps, OPT.json, OPT.backendCpu]),
+    options([OPT.threads, OPT.lmax, OPT.steps, OPT.json, OPT.verbose, OPT.backendCpu]),
   ),
   command(
     ['montecarlo'],
     ['--backend', 'cpu', '--threads', '1', '--fleets', '2', '--steps', '3'],
-    options([OPT.threads, OPT.lmax, OPT.steps, OPT.fleets, OPT.seed, OPT.json, OPT.backendCpu]),
+    options([OPT.threads, OPT.lmax, OPT.steps, OPT.fleets, OPT.seed, OPT.json, OPT.verbose, OPT.backendCpu]),
   ),
   fc
-    .tuple(outDir, options([OPT.threads, OPT.seed, OPT.shard, OPT.quiet, OPT.batch, OPT.backendCpu]), fc.boolean())
+    .tuple(outDir, options([OPT.threads, OPT.seed, OPT.shard, OPT.quiet, OPT.verbose, OPT.batch, OPT.backendCpu]), fc.boolean())
     .chain(([out, extra, resume]) =>
       command(
         ['sweep', '@study.json'],
@@ -696,7 +717,10 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
   command(
     ['demo'],
     [],
-    options([OPT.threads, OPT.backendCpu], 2).map((o) => [...o, { args: ['--nope'], desc: '--nope', reject: 'an unknown option' }]),
+    options([OPT.threads, OPT.verbose, OPT.backendCpu], 2).map((o) => [
+      ...o,
+      { args: ['--nope'], desc: '--nope', reject: 'an unknown option' },
+    ]),
   ),
   command(
     ['bench'],
@@ -707,6 +731,20 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
     ]),
   ),
   command(['validate', '@study.json'], [], options([OPT.json, OPT.threads], 1), { 'study.json': tinyStudy }),
+  // init: a new file, stdout, or a path that exists (never overwritten: exit 2) or that the machine refuses
+  fc
+    .tuple(fc.constantFrom('@new.json', '-', '@afile', '@busy', '/proc/fleetsim-fuzz.json', '@nodir/x.json'), options([OPT.agents], 2))
+    .map(([file, extra]) => {
+      const reject = extra.find((p) => p.reject)?.reject ?? (file === '@afile' || file === '@busy' ? 'an existing file' : undefined);
+      return {
+        kind: 'command' as const,
+        desc: [`init ${JSON.stringify(file)}`, ...extra.map((p) => p.desc)],
+        argv: ['init', file, ...extra.flatMap((p) => p.args)],
+        files: outFiles,
+        env: file.startsWith('/proc') || file === '@nodir/x.json',
+        ...(reject ? { reject } : {}),
+      };
+    }),
   fc.tuple(fc.array(fakeResults, { minLength: 1, maxLength: 3 }), outDir).map(([dirs, out]) => ({
     kind: 'command' as const,
     desc: [`merge of ${dirs.map((d) => d.desc).join(', ')}`, out.desc],

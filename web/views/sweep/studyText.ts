@@ -15,6 +15,7 @@ import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
 import burstyText from '../../../sweeps/bursty-workloads.json?raw';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
+import myFleetText from '../../../sweeps/my-fleet-example.json?raw';
 import paperRobustnessText from '../../../sweeps/paper-robustness.json?raw';
 import randomFleetsText from '../../../sweeps/random-fleets.json?raw';
 import { studyIdentityText } from '../../../src/study/identity.js';
@@ -262,6 +263,7 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     note: '20 fleets per cell instead of 1,000 (the Azure trace is bundled with the page)',
     study: { ...bursty, samples: 20 },
   },
+  { name: 'my-fleet-example', note: 'as shipped (a fixed six-agent fleet: seconds)', study: json(myFleetText) },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
   delete study.$schema; // relative to the repository, meaningless in the page

@@ -1,0 +1,195 @@
+/**
+ * What `fleetsim sweep` prints: the header before the progress bar (what will run, on what), and
+ * after it the summary — per cell, each policy's mean ± 95 % CI half-width of avgLatency and
+ * throughput, the fraction of unstable fleet runs when the sweep recorded it, the verdicts and
+ * warnings of summary.json word for word, then the commands that open the results. All cells up to a
+ * limit, then a pointer to the files that hold the rest. Plain text, no colour: it is also a log.
+ *
+ * @example
+ *   process.stdout.write(`${sweepHeader(study, counts, engine)}\n`); … process.stdout.write(`${sweepSummary(outcome, engine)}\n`);
+ */
+import type { Engine } from '../platform/engine.js';
+import { FILES } from '../results/files.js';
+import type { StatSummary } from '../stats/index.js';
+import type { Study } from '../study/schema.js';
+import type { CellSummary } from '../sweep/aggregate.js';
+import type { SweepTimes } from '../sweep/run.js';
+import { displayPath, displayText } from '../text/quote.js';
+
+/** Cells shown in full by default; the rest are in cells.csv, summary.json and the report. */
+export const SUMMARY_CELLS = 24;
+
+/** What a sweep will run (the header, printed before the progress bar). */
+export interface SweepCounts {
+  cells: number;
+  fleetRuns: number; // this invocation's shard, all of it
+  policies: number;
+  units: number;
+}
+
+/** The engine as one phrase: "gpu (llvmpipe …)", "cpu (2 threads)". */
+export const engineText = (engine: Pick<Engine, 'name' | 'adapter'>): string =>
+  `${engine.name}${engine.adapter ? ` (${engine.adapter})` : ''}`;
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The header: study, grid, fleet runs and backend; printed before the bar so a long sweep says what it does. */
+export function sweepHeader(study: Study, counts: SweepCounts, engine: Pick<Engine, 'name' | 'adapter'>): string {
+  return [
+    `fleetsim sweep ${displayText(study.name)}: ${plural(counts.cells, 'cell')} × ${plural(study.samples, 'sample')} × ${plural(study.replicates, 'replicate')} = ${counts.fleetRuns} fleet runs × ${plural(counts.policies, 'policy', 'policies')} (${plural(counts.units, 'unit')} of work)`,
+    `backend: ${engineText(engine)}`,
+  ].join('\n');
+}
+
+/** A directory in a command to copy: as it is when plain, else single-quoted for a POSIX shell (or quoted when it holds controls). */
+export function shellPath(path: string): string {
+  const shown = displayPath(path);
+  if (shown === path && !path.startsWith('~')) return path;
+  const controls = [...path].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
+  // Plain but for the shell (a space, a quote): single quotes; with controls, escapes or cut, displayPath's JSON form.
+  return !controls && (shown === JSON.stringify(path) || shown === path) ? `'${path.replace(/'/g, `'\\''`)}'` : shown;
+}
+
+/** The two commands that open a sweep's results (`fleetsim report`, `fleetsim view`). */
+export function openCommands(dir: string): string[] {
+  const d = shellPath(dir);
+  return [
+    `  fleetsim report ${d}    # a self-contained HTML report (opens from the file system)`,
+    `  fleetsim view ${d}      # the page on localhost, this sweep loaded`,
+  ];
+}
+
+/** The 95 % CI's half-width of a summary, or null where it is undefined (one fleet run). */
+export function halfWidth(s: StatSummary | null | undefined): number | null {
+  const [lo, hi] = s?.ci95 ?? [null, null];
+  return lo === null || hi === null ? null : (hi - lo) / 2;
+}
+
+/**
+ * Decimals that show a half-width to two significant figures (0 to 6), so that the mean is written
+ * to the precision the sweep measured it; 3 when there is no half-width (or it is 0).
+ */
+function decimalsFor(mean: number, hw: number | null): number {
+  if (hw === null || !(hw > 0) || !Number.isFinite(hw)) return Math.abs(mean) >= 1000 ? 1 : 3;
+  return Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(Number(hw.toPrecision(2))))));
+}
+
+/** "mean ± half-width" (or the mean alone), split in its two columns for alignment; "–" when absent. */
+export function estimate(s: StatSummary | null | undefined): [string, string] {
+  if (!s || s.n === 0 || !Number.isFinite(s.mean)) return ['–', ''];
+  const hw = halfWidth(s);
+  const d = decimalsFor(s.mean, hw);
+  return [s.mean.toFixed(d), hw === null ? '' : `± ${hw.toFixed(d)}`];
+}
+
+/** A cell's axis values as "path=value path=value" (or "(single cell)"). */
+export function cellWhere(cell: Pick<CellSummary, 'values'>): string {
+  return (
+    Object.entries(cell.values)
+      .map(([k, v]) => `${displayText(k)}=${typeof v === 'string' ? displayText(v) : v}`)
+      .join(' ') || '(single cell)'
+  );
+}
+
+/** The fraction of a policy's fleet runs with a growing queue (the run metric `unstable`), when recorded. */
+function unstableFraction(metrics: Record<string, StatSummary | null>): number | null {
+  const s = metrics.unstable;
+  return s && s.n > 0 && Number.isFinite(s.mean) ? s.mean : null;
+}
+
+/**
+ * The lines that say which policy wins a cell: the avgLatency verdicts of summary.json (their text,
+ * verbatim) that involve the policy with the lowest mean avgLatency; without verdicts (a summary of
+ * an older sweep), that policy and its paired win fractions.
+ */
+export function winnerLines(cell: CellSummary): string[] {
+  const means = cell.policies.map((p) => ({ policy: p.policy, mean: p.metrics.avgLatency?.mean ?? NaN }));
+  const best = means.filter((m) => Number.isFinite(m.mean)).sort((a, b) => a.mean - b.mean)[0]?.policy;
+  if (best === undefined || cell.policies.length < 2) return [];
+  const verdicts = (cell.verdicts ?? []).filter((v) => v.metric === 'avgLatency');
+  if (verdicts.length > 0) return verdicts.filter((v) => v.a === best || v.b === best).map((v) => v.text);
+  const wins = cell.pairs
+    .filter((p) => p.a === best || p.b === best)
+    .map((p) => {
+      const mine = p.a === best ? p.aWinFraction : p.bWinFraction;
+      return `${p.a === best ? p.b : p.a} in ${mine === null ? '–' : `${Math.round(100 * mine)} %`}`;
+    });
+  return [`lowest mean avgLatency: ${best}; its latency was lower than ${wins.join(', ')} of paired runs`];
+}
+
+/**
+ * Pads each column of `rows` to its widest entry: left-aligned text, right-aligned where `right[c]`;
+ * columns joined by two spaces, or by `glue[c]` before column c (a mean and its "± half-width": one).
+ */
+export function alignRows(rows: readonly string[][], right: readonly boolean[], glue: readonly (string | undefined)[] = []): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((text, c) => (widths[c] = Math.max(widths[c] ?? 0, [...text].length)));
+  return rows.map((row) =>
+    row
+      .map((text, c) => {
+        const pad = ' '.repeat(widths[c]! - [...text].length);
+        return (c === 0 ? '' : (glue[c] ?? '  ')) + (right[c] ? pad + text : text + pad);
+      })
+      .join('')
+      .trimEnd(),
+  );
+}
+
+export interface SummaryInput {
+  dir: string;
+  study: Study;
+  times: SweepTimes;
+  resumedUnits: number;
+  summary: readonly CellSummary[];
+}
+
+/**
+ * The summary printed after a sweep: timings and files, then per cell (up to `limit`) one row per
+ * policy with mean ± 95 % CI half-width of avgLatency and throughput (and the fraction of unstable
+ * fleet runs, when recorded), under it the winner and the cell's warnings, then the commands.
+ */
+export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' | 'adapter'>, limit = SUMMARY_CELLS): string {
+  const { study, times, summary } = outcome;
+  const seconds = Math.max(times.totalSeconds, 1e-9);
+  const lines = [
+    `${times.fleetRuns} fleet runs in ${times.totalSeconds.toFixed(2)} s on ${engineText(engine)} (${(times.fleetRuns / seconds).toFixed(0)} fleet runs/s, engine ${((100 * times.engineSeconds) / seconds).toFixed(0)} % of the time)${outcome.resumedUnits > 0 ? `; resumed after ${plural(outcome.resumedUnits, 'unit')}` : ''}`,
+    `results: ${displayPath(outcome.dir)}/{${FILES.summary}, ${FILES.cells}, ${FILES.manifest}${study.output.fleetRows ? `, ${FILES.fleets}/` : ''}}`,
+    '',
+  ];
+  const shown = summary.slice(0, limit);
+  const withUnstable = shown.some((c) => c.policies.some((p) => unstableFraction(p.metrics) !== null));
+  lines.push('mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency is better, higher throughput is better):');
+  const header = ['cell', 'values', 'policy', 'avgLatency (s)', '', 'throughput (req/s)', '', ...(withUnstable ? ['unstable runs'] : [])];
+  const right = [true, false, false, true, false, true, false, true];
+  const glue = [undefined, undefined, undefined, undefined, ' ', undefined, ' '];
+  const rows: string[][] = [header];
+  const notes = new Map<number, string[]>(); // row index → the lines under it (winner, warnings)
+  for (const cell of shown) {
+    cell.policies.forEach((p, k) => {
+      const u = unstableFraction(p.metrics);
+      rows.push([
+        k === 0 ? String(cell.cell) : '',
+        k === 0 ? cellWhere(cell) : '',
+        p.policy,
+        ...estimate(p.metrics.avgLatency),
+        ...estimate(p.metrics.throughput),
+        ...(withUnstable ? [u === null ? '–' : `${(100 * u).toFixed(0)} %`] : []),
+      ]);
+    });
+    const under = [...winnerLines(cell).map((t) => `winner: ${t}`), ...(cell.warnings ?? []).map((w) => `WARNING: ${w}`)];
+    if (under.length > 0) notes.set(rows.length - 1, under);
+  }
+  const aligned = alignRows(rows, right, glue);
+  // The notes are indented under the policy column, so a cell's block reads as one.
+  const indent = ' '.repeat(aligned[0]!.indexOf('policy'));
+  aligned.forEach((line, r) => {
+    lines.push(`  ${line}`);
+    for (const note of notes.get(r) ?? []) lines.push(`  ${indent}${note}`);
+  });
+  if (summary.length > shown.length)
+    lines.push(
+      `  … ${summary.length - shown.length} more cells: ${FILES.cells} / ${FILES.summary} in ${displayPath(outcome.dir)}, or \`fleetsim report ${shellPath(outcome.dir)}\``,
+    );
+  lines.push('', 'to look at the results:', ...openCommands(outcome.dir));
+  return lines.join('\n');
+}

@@ -1,0 +1,206 @@
+/**
+ * `fleetsim validate STUDY`: checks a study file without running it (src/cli/sweep.ts loadStudy: the
+ * schema, the size limits of src/study/size.ts first, then every cell), and says what it would cost
+ * and what to expect — the work estimate, schedule entries the run never records, and for fixed
+ * fleets each agent's offered load under each policy, flagging the agents whose queue can only grow
+ * (docs/STABILITY.md). Every line is a warning or a figure: a valid study exits 0.
+ *
+ * @example
+ *   process.stdout.write(`${await validateCommand('sweeps/my-fleet-example.json')}\n`);
+ */
+import { allocate, newAllocation, shareOf } from '../model/allocate.js';
+import { POLICIES } from '../model/policies.js';
+import type { Cell } from '../study/cells.js';
+import { PAPER_AGENTS } from '../model/paper.js';
+import { axisName, type Study } from '../study/schema.js';
+import { studySize } from '../study/size.js';
+import { planUnits } from '../sweep/plan.js';
+import { unitFleetRuns } from '../sweep/run.js';
+import { displayPath, displayText } from '../text/quote.js';
+import { DEFAULT_CPU_THREADS } from './backend.js';
+import { distinctCells, loadStudy } from './sweep.js';
+import { alignRows, cellWhere } from './summary.js';
+
+/**
+ * Agent-steps per second of one core of the CPU engine, for the rough time estimate: the single-thread
+ * figure of bench/NOTES.md ("Where it stands": 27–29 M per CPU-second for the paper fleet × 3
+ * policies, 30–35 M for random fleets; 11 M where policies share no arrivals), rounded down.
+ */
+export const CPU_AGENT_STEPS_PER_CORE_SECOND = 25e6;
+/** What each added core adds (bench/NOTES.md §7: the worker pool scales ≥ 1.8× on 2 cores). */
+const CORE_EFFICIENCY = 0.9;
+
+/** Agents shown per load table; the rest are counted (and their unstable ones named). */
+export const LOAD_TABLE_AGENTS = 32;
+/** Distinct fleets (cells that differ in fleet, load scale, capacity or policies) with a load table. */
+export const LOAD_TABLES = 4;
+/** Warnings about schedule entries, at most. */
+const SCHEDULE_WARNINGS = 10;
+
+/** A duration for a person: "40 ms", "12 s", "3.5 min", "2.1 h", "4.0 days". */
+export function roughDuration(seconds: number): string {
+  if (seconds < 1) return `${Math.max(1, Math.round(seconds * 1000))} ms`;
+  if (seconds < 120) return `${seconds.toPrecision(2).replace(/\.0$/, '')} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  if (seconds < 172_800) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86_400).toFixed(1)} days`;
+}
+
+/** The rough time of `agentSteps` on the CPU engine with `cores` threads. */
+export function cpuSeconds(agentSteps: number, cores: number): number {
+  return agentSteps / (CPU_AGENT_STEPS_PER_CORE_SECOND * (1 + CORE_EFFICIENCY * (Math.max(1, cores) - 1)));
+}
+
+/** The step that time `seconds` starts in: the first t with t·Δt ≥ seconds (src/study/fleets.ts's rule). */
+const stepAt = (seconds: number, dt: number): number => Math.max(0, Math.ceil(seconds / dt - 1e-9));
+
+/**
+ * Schedule entries whose rate change the recorded steps never see: starting at or after the run's
+ * end (they never take effect), or ending within the warm-up (simulated, never recorded but through
+ * the queues they leave). One line each, per distinct (schedule, steps, warm-up, Δt).
+ */
+export function scheduleWarnings(cells: readonly Cell[], axes: readonly string[]): string[] {
+  const warnings = new Set<string>();
+  for (const cell of distinctCells(cells, ['schedule', 'steps', 'warmup', 'dt'])) {
+    const { schedule, steps, warmup, dt } = cell.study;
+    const where = cells.length > 1 ? `cell ${cell.index} (${cellWhere({ values: valuesOf(cell, axes) })}): ` : '';
+    schedule.forEach((e, k) => {
+      const start = stepAt(e.from, dt);
+      const end = e.to === undefined ? Infinity : stepAt(e.to, dt);
+      if (start >= steps)
+        warnings.add(
+          `warning: ${where}schedule[${k}] starts at ${e.from} s, at or after the run's end (${steps} steps of ${dt} s = ${steps * dt} s): it never takes effect`,
+        );
+      else if (end <= warmup)
+        warnings.add(
+          `warning: ${where}schedule[${k}] ends at ${e.to} s, within the warm-up (the first ${warmup} steps = ${warmup * dt} s, not recorded): the results see it only through the queues it leaves`,
+        );
+    });
+    if (warnings.size >= SCHEDULE_WARNINGS) break;
+  }
+  return [...warnings].slice(0, SCHEDULE_WARNINGS);
+}
+
+/** A cell's axis values as summary.json writes them (for cellWhere). */
+function valuesOf(cell: Cell, axes: readonly string[]): Record<string, string | number> {
+  return Object.fromEntries(cell.values.map((v, i) => [axes[i] ?? `axis ${i}`, v]));
+}
+
+export interface AgentLoad {
+  name: string;
+  lambda: number;
+  T: number;
+  /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
+  load: Record<string, number>;
+}
+
+/**
+ * Each agent's offered load under each of the study's policies at nominal demand: λ_i/(T_i·ḡ_i),
+ * with ḡ_i the share the policy's allocation (src/model/allocate.ts) gives it with every rate at its
+ * nominal value (λ × loadScale, before schedules), averaged over one cycle of N steps for a policy
+ * whose shares turn with the step (round-robin: G/N). A load of 1 or more means the agent's queue
+ * grows without bound. Fixed fleets only (a random fleet's agents differ by sample).
+ */
+export function agentLoads(study: Study): AgentLoad[] {
+  const f = study.fleet;
+  if ('random' in f) throw new Error('agentLoads: a random fleet has no fixed agents');
+  // The agents' own figures (as src/study/fleets.ts cellFleet takes them), without their arrival processes.
+  const agents: readonly { name?: string | undefined; T: number; R: number; P: number; lambda: number }[] = (
+    'preset' in f ? PAPER_AGENTS : f.agents
+  ).map((a) => ({ ...a, lambda: a.lambda * study.loadScale }));
+  const n = agents.length;
+  const view = {
+    offset: 0,
+    count: n,
+    capacity: study.capacity,
+    R: Float64Array.from(agents, (a) => a.R),
+    P: Float64Array.from(agents, (a) => a.P),
+    rate: Float64Array.from(agents, (a) => a.lambda),
+  };
+  const shares = new Map<string, Float64Array>();
+  const scratch = newAllocation();
+  for (const policy of study.policies) {
+    const def = POLICIES[policy];
+    const mean = new Float64Array(n);
+    const cycle = def.variesWithStep ? n : 1;
+    for (let t = 0; t < cycle; t++) {
+      allocate(def.id, view, t, scratch);
+      for (let i = 0; i < n; i++) mean[i]! += shareOf(scratch, view, i) / cycle;
+    }
+    shares.set(policy, mean);
+  }
+  return agents.map((a, i) => ({
+    name: a.name ?? `agent ${i}`,
+    lambda: a.lambda,
+    T: a.T,
+    load: Object.fromEntries(
+      study.policies.map((p) => {
+        const g = shares.get(p)![i]!;
+        return [p, a.lambda === 0 ? 0 : g > 0 ? a.lambda / (a.T * g) : Infinity];
+      }),
+    ),
+  }));
+}
+
+const loadText = (x: number): string => (x === Infinity ? '∞ !' : `${x < 10 ? x.toFixed(2) : x.toPrecision(3)}${x >= 1 ? ' !' : ''}`);
+
+/** The load table of one fleet, and the line that names its unstable agents. */
+function loadTable(study: Study, title: string): string[] {
+  const loads = agentLoads(study);
+  const lines = [
+    `${title}: each agent's offered load λ/(T·g) under each policy, at nominal rates${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
+  ];
+  const rows: string[][] = [['agent', 'λ (req/s)', 'T (req/s)', ...study.policies]];
+  for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
+    rows.push([displayText(a.name, 40), formatRate(a.lambda), formatRate(a.T), ...study.policies.map((p) => loadText(a.load[p]!))]);
+  lines.push(...alignRows(rows, [false, true, true, ...study.policies.map(() => true)]).map((l) => `  ${l}`));
+  if (loads.length > LOAD_TABLE_AGENTS) lines.push(`  … ${loads.length - LOAD_TABLE_AGENTS} more agents`);
+  const unstable = loads.flatMap((a) =>
+    study.policies
+      .filter((p) => a.load[p]! >= 1)
+      .map((p) => `${displayText(a.name, 40)} under ${p} (${loadText(a.load[p]!).replace(' !', '')})`),
+  );
+  if (unstable.length > 0) {
+    const shown = unstable.slice(0, 12);
+    lines.push(
+      `warning: unstable: ${shown.join(', ')}${unstable.length > shown.length ? ` and ${unstable.length - shown.length} more` : ''}: ${unstable.length === 1 ? 'its queue' : 'each one’s queue'} will grow without bound: results depend on run length (docs/STABILITY.md)`,
+    );
+  }
+  return lines;
+}
+
+const formatRate = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, ''));
+
+/** The load tables of a study's fixed fleets: one per distinct fleet (fleet, load scale, capacity, policies), at most LOAD_TABLES. */
+export function loadTables(cells: readonly Cell[], axes: readonly string[]): string[] {
+  const fixed = cells.filter((c) => !('random' in c.study.fleet));
+  if (fixed.length === 0) return [];
+  const distinct = distinctCells(fixed, ['fleet', 'loadScale', 'capacity', 'policies']);
+  const lines: string[] = [];
+  for (const cell of distinct.slice(0, LOAD_TABLES)) {
+    const title = cells.length > 1 ? `cell ${cell.index} (${cellWhere({ values: valuesOf(cell, axes) })})` : 'fleet';
+    lines.push(...loadTable(cell.study, title));
+  }
+  if (distinct.length > LOAD_TABLES)
+    lines.push(
+      `… ${distinct.length - LOAD_TABLES} more cells with their own fleet, load scale or capacity (the first ${LOAD_TABLES} are shown)`,
+    );
+  return lines;
+}
+
+/** What `fleetsim validate` prints for a valid study (a StudyError/UsageError is thrown otherwise). */
+export async function validateCommand(file: string, cores: number = DEFAULT_CPU_THREADS): Promise<string> {
+  const { study, cells, notes } = await loadStudy(file); // the size checks (src/study/size.ts) come first
+  const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
+  const fleetRuns = unitFleetRuns(units, cells);
+  const size = studySize(study);
+  const seconds = cpuSeconds(size.agentSteps, cores);
+  return [
+    `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)`,
+    `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps`,
+    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${CPU_AGENT_STEPS_PER_CORE_SECOND / 1e6} M agent-steps/s per core, bench/NOTES.md; a GPU is usually faster)`,
+    ...(notes ?? []),
+    ...scheduleWarnings(cells, study.axes.map(axisName)),
+    ...loadTables(cells, study.axes.map(axisName)),
+  ].join('\n');
+}
