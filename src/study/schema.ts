@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { RUN_METRICS } from '../model/metrics.js';
-import { ROW_FIELDS, STAT_FIELDS } from '../results/columns.js';
+import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS, CSV_FIELDS, CSV_PREFIXES, ROW_FIELDS, STAT_FIELDS } from '../results/columns.js';
 import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
 import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
@@ -469,12 +469,22 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
 }
 
 /**
- * The fixed columns of the result files (cells.csv: cell, policy, fleetRuns, metric_statistic; the
- * per-fleet Arrow files: cell, sample, replicate, policy, agents, load and the metrics), which an axis
- * name may not take, and `__proto__`, which no object key should be.
+ * The fixed columns of the result files (cells.csv: cell, policy, fleetRuns, metric_statistic, the
+ * verdict columns diff_…, wins_…, winner_…, winFraction_vs_… and unstableFraction; the per-fleet Arrow
+ * files: cell, sample, replicate, policy, agents, load and the metrics; the per-agent Arrow files:
+ * agent, agentName and the per-agent metrics), all from src/results/columns.ts, which an axis name may
+ * not take, and `__proto__`, which no object key should be.
  */
-const RESULT_COLUMN_PATTERN = new RegExp(`^((${RUN_METRICS.join('|')})_(${STAT_FIELDS.join('|')})|winFraction_vs_.*)$`);
-const RESULT_COLUMNS: ReadonlySet<string> = new Set([...ROW_FIELDS, 'fleetRuns', '__proto__', ...RUN_METRICS]);
+const RESULT_COLUMN_PATTERN = new RegExp(`^((${RUN_METRICS.join('|')})_(${STAT_FIELDS.join('|')})|(${CSV_PREFIXES.join('|')}).*)$`);
+const RESULT_COLUMNS: ReadonlySet<string> = new Set([
+  ...ROW_FIELDS,
+  ...AGENT_ROW_FIELDS,
+  ...AGENT_ROW_METRICS,
+  ...CSV_FIELDS,
+  'fleetRuns',
+  '__proto__',
+  ...RUN_METRICS,
+]);
 
 export const StudySchema = StudyFieldsSchema.superRefine(refineStudy);
 

@@ -560,6 +560,15 @@ const OPT = {
   name: { name: '--name', good: ['t'], bad: [], odd: HOSTILE_STRINGS },
   benchOut: { name: '--out', good: [], bad: [], odd: ['', '/proc/fleetsim-fuzz', '\u001b[2J', 'x'.repeat(10_000)] },
   workloads: { name: '--workloads', good: ['paper'], bad: [], odd: ['', ',', 'nope*', '*', '\u001b[2J', 'x'.repeat(10_000)] },
+  rowsLimit: { name: '--rows-limit', good: ['0', '16', '256'], bad: [...BAD_INTEGER, '257'], odd: ODD },
+  reportOut: {
+    name: '--out',
+    good: [],
+    bad: [],
+    odd: ['', '@r.html', '@afile', '@busy', '@nodir/r.html', '/proc/fleetsim-fuzz.html', '\u001b[2J'],
+  },
+  port: { name: '--port', good: ['0'], bad: [...BAD_INTEGER, '65536'], odd: ODD },
+  noOpen: { name: '--no-open', good: [], bad: [], flag: true },
 } satisfies Record<string, OptionSpec>;
 
 type Picked = { args: string[]; desc: string; reject?: string };
@@ -665,6 +674,8 @@ export const FUZZED_OPTIONS: Record<string, string[]> = {
   validate: ['--help'],
   init: ['--agents', '--help'],
   merge: ['--out', '--help'],
+  report: ['--out', '--rows-limit', '--help'],
+  view: ['--port', '--no-open', '--help'],
   trace: ['--help'],
   'trace import': ['--timestamp-column', '--format', '--resolution', '--name', '--out', '--force', '--help'],
   'trace info': ['--help'],
@@ -745,6 +756,22 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
         ...(reject ? { reject } : {}),
       };
     }),
+  // report and view of a directory that is not a finished sweep: refused (exit 2) before anything is
+  // written or served; exit 3 passes too (a checkout without the built page); view never starts serving
+  fc.tuple(fakeResults, options([OPT.rowsLimit, OPT.reportOut], 2)).map(([dir, extra]) => ({
+    kind: 'command' as const,
+    desc: [`report of ${dir.desc}`, ...extra.map((p) => p.desc)],
+    argv: ['report', '@sweep', ...extra.flatMap((p) => p.args)],
+    files: { sweep: dir.file, ...outFiles },
+    env: true,
+  })),
+  fc.tuple(fakeResults, options([OPT.port, OPT.noOpen], 2)).map(([dir, extra]) => ({
+    kind: 'command' as const,
+    desc: [`view of ${dir.desc}`, ...extra.map((p) => p.desc)],
+    argv: ['view', '@sweep', '--no-open', ...extra.flatMap((p) => p.args)],
+    files: { sweep: dir.file },
+    env: true,
+  })),
   fc.tuple(fc.array(fakeResults, { minLength: 1, maxLength: 3 }), outDir).map(([dirs, out]) => ({
     kind: 'command' as const,
     desc: [`merge of ${dirs.map((d) => d.desc).join(', ')}`, out.desc],
