@@ -31,7 +31,15 @@ import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
 import { planUnits, type Shard, shardUnits, type Unit, unitAgentRuns, WHOLE } from '../sweep/plan.js';
-import { autoBatchAgentRuns, type BatchDone, buildBatch, runSweep, type SweepTimes, unitFleetRuns } from '../sweep/run.js';
+import {
+  autoBatchAgentRuns,
+  type BatchDone,
+  DEFAULT_BATCH_AGENT_RUNS,
+  buildBatch,
+  runSweep,
+  type SweepTimes,
+  unitFleetRuns,
+} from '../sweep/run.js';
 import { ConfigError } from '../model/errors.js';
 import { ownArrivals, studyTraceNames } from '../study/fleets.js';
 import type { Trace } from '../traces/format.js';
@@ -423,15 +431,24 @@ export async function runSweepCommand(
 }
 
 /**
- * The batch budget of a sweep with a progress bar: the default (src/sweep/run.ts), but no more than
- * the largest unit, so that each batch is about one unit and the bar moves once per unit rather than
- * once per batch (a small sweep is otherwise one batch: 0 to 100 % in one jump). The results do not
- * depend on it; it costs ~10–20 % of the throughput of a sweep of a few seconds (bench/NOTES.md has
- * no figure for it; measured with `--batch-size` on load-curve.json, 2 cores and lavapipe).
+ * The batch budget of a sweep with a progress bar. A small sweep (at most DEFAULT_BATCH_AGENT_RUNS
+ * agent-runs, a second or two of work) would be one batch, its bar jumping from 0 to 100 %: its
+ * batches are capped at the largest unit, so the bar moves once per unit, at ~10–20 % of the
+ * throughput of such a sweep (measured with `--batch-size` on load-curve.json, 2 cores, CPU and
+ * lavapipe) — a fraction of a second. A larger sweep keeps the default budget (src/sweep/run.ts): small
+ * batches would cost a GPU far more, and its bar already moves in steps of about 1/32 of the sweep
+ * (at most DEFAULT_BATCH_AGENT_RUNS each). The results do not depend on it.
  */
 function perUnitBatches(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): number {
-  const largest = units.reduce((n, u) => Math.max(n, unitAgentRuns(u, cells.get(u.cell)!.study)), 1);
-  return Math.min(autoBatchAgentRuns(units, cells), largest);
+  let total = 0;
+  let largest = 1;
+  for (const u of units) {
+    const n = unitAgentRuns(u, cells.get(u.cell)!.study);
+    total += n;
+    largest = Math.max(largest, n);
+  }
+  const auto = autoBatchAgentRuns(units, cells);
+  return total <= DEFAULT_BATCH_AGENT_RUNS ? Math.min(auto, largest) : auto;
 }
 
 /** What the sweep found, printed when it ends (src/cli/summary.ts); the header was printed before the bar. */
