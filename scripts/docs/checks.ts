@@ -18,14 +18,14 @@ import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { PAPER_POLICIES } from '../../src/model/policies.js';
 import { packageRoot } from '../../src/platform/node.js';
 import type { StatSummary } from '../../src/stats/accumulator.js';
-import type { CellSummary } from '../../src/sweep/aggregate.js';
+import type { AgentMetric, CellSummary, Verdict } from '../../src/sweep/aggregate.js';
 import { runSeriesCpu, type RunSeries } from '../../src/cpu/engine.js';
 import { randomStudyFleet } from '../../src/study/fleets.js';
 import type { RandomFleet } from '../../src/study/schema.js';
 import { parseStudyText } from '../../src/study/cells.js';
 import { planUnits } from '../../src/sweep/plan.js';
 import { buildBatch } from '../../src/sweep/run.js';
-import { approx, type Check, type CheckContext, type Expectation, fig, input } from './figures.js';
+import { approx, blankIgnored, type Check, type CheckContext, type Expectation, fig, input, numbersIn } from './figures.js';
 import { QUEUEING_CHECKS } from './queueing.js';
 
 const root = packageRoot();
@@ -54,6 +54,43 @@ const wins = (cell: CellSummary, a: string, b: string): number => {
   return (pair.a === a ? pair.aWinFraction : pair.bWinFraction)!;
 };
 const pct = (x: number): number => 100 * x;
+/** A policy's fraction of unstable fleet runs (the run metric `unstable`'s mean), in percent. */
+const unstablePct = (cell: CellSummary, policy: string): number => pct(stat(cell, policy, 'unstable').mean);
+/** A policy's mean maxLoad over the cell's fleet runs. */
+const maxLoad = (cell: CellSummary, policy: string): number => stat(cell, policy, 'maxLoad').mean;
+/** An agent's statistic under a policy (summary.json's `agents`, fixed fleets only). */
+const agentStat = (cell: CellSummary, policy: string, name: string, metric: AgentMetric): StatSummary => {
+  const s = cell.agents?.find((p) => p.policy === policy)?.agents.find((a) => a.name === name)?.metrics[metric];
+  if (!s) throw new Error(`cell ${cell.cell}: no ${policy} ${name} ${metric}`);
+  return s;
+};
+/** The verdict of a pair of policies on a metric (summary.json's `verdicts`, the pair in either order). */
+const verdict = (cell: CellSummary, a: string, b: string, metric = 'avgLatency'): Verdict => {
+  const v = cell.verdicts.find((x) => x.metric === metric && ((x.a === a && x.b === b) || (x.a === b && x.b === a)));
+  if (!v) throw new Error(`cell ${cell.cell}: no verdict of ${a} and ${b} on ${metric}`);
+  return v;
+};
+/** A policy's warning in a cell (summary.json's `warnings`, which start with the policy's name). */
+const warning = (cell: CellSummary, policy: string): string => {
+  const w = cell.warnings.find((x) => x.startsWith(`${policy}: `));
+  if (w === undefined) throw new Error(`cell ${cell.cell}: no warning for ${policy}`);
+  return w;
+};
+const collapse = (text: string): string => text.replace(/\s+/g, ' ');
+/**
+ * The figures of a sentence quoted word for word (a verdict's or a warning's `text`): README.md must
+ * hold the sentence itself (line breaks aside), and the region its numbers, in order.
+ */
+const quoted = (text: string): Expectation[] => {
+  if (!collapse(readFileSync(join(root, 'README.md'), 'utf8')).includes(collapse(text))) {
+    throw new Error(`README.md does not quote, word for word: "${text}"`);
+  }
+  return numbersIn(blankIgnored(text), 0).map((n) => fig(n.value));
+};
+/** A statement of the text that has no number of its own: the check fails with `what` when it is false. */
+const claim = (holds: boolean, what: string): void => {
+  if (!holds) throw new Error(`the text says ${what}, the results do not`);
+};
 
 // ---- benchmark files (provenance only) --------------------------------------------------------
 
@@ -220,6 +257,80 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     command: 'fleetsim sweep sweeps/<study>.json --out DIR (the 95 % interval of summary.json)',
     expect: () => Promise.resolve([input(95)]),
   },
+  'my-fleet-setup': {
+    command: 'sweeps/my-fleet-example.json (its settings)',
+    expect: () => {
+      const s = study('my-fleet-example') as {
+        dt: number;
+        steps: number;
+        warmup: number;
+        replicates: number;
+        axes: { values: number[] }[];
+      };
+      return Promise.resolve([...s.axes[0]!.values, s.steps, s.dt, s.warmup, s.replicates].map(input));
+    },
+  },
+  'my-fleet-table': {
+    command: 'fleetsim sweep sweeps/my-fleet-example.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('my-fleet-example');
+      return cells.flatMap((cell) => [
+        ...meanCi(stat(cell, 'static')),
+        fig(stat(cell, 'roundRobin').mean),
+        ...meanCi(stat(cell, 'adaptive')),
+        ...['static', 'adaptive'].map((p) => fig(stat(cell, p, 'throughput').mean)),
+        ...['static', 'adaptive'].map((p) => fig(maxLoad(cell, p))),
+        ...PAPER_POLICIES.map((p) => fig(unstablePct(cell, p))),
+      ]);
+    },
+  },
+  'my-fleet-findings': {
+    command: 'fleetsim sweep sweeps/my-fleet-example.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('my-fleet-example');
+      const at = (loadScale: number): CellSummary => cellWith(cells, { loadScale });
+      const load = (scale: number, policy: string, agent: string): Expectation => fig(agentStat(at(scale), policy, agent, 'load').mean);
+      const [stable, flagged] = [
+        cells.filter((c) => (c.values.loadScale as number) <= 1),
+        cells.filter((c) => (c.values.loadScale as number) > 1),
+      ];
+      claim(
+        stable.every((c) => PAPER_POLICIES.every((p) => unstablePct(c, p) === 0)),
+        'that no run is flagged at the measured load and below',
+      );
+      claim(
+        stable.every((c) => verdict(c, 'static', 'adaptive', 'throughput').winner === null),
+        "that static's and adaptive's throughputs do not differ there",
+      );
+      claim(
+        flagged.every((c) => PAPER_POLICIES.every((p) => unstablePct(c, p) === 100)),
+        'that every run of every policy is flagged at 1.5 and 2 times the load',
+      );
+      claim(
+        cells.every((c) => verdict(c, 'static', 'adaptive').winner === 'static'),
+        'that static has the lower latency at every load',
+      );
+      return [
+        input(1),
+        ...quoted(verdict(at(1), 'static', 'adaptive').text),
+        input(1.5),
+        input(2),
+        load(1.5, 'static', 'router'),
+        input(1.5),
+        load(1.5, 'static', 'retriever'),
+        load(1.5, 'adaptive', 'planner'),
+        load(1.5, 'adaptive', 'critic'),
+        ...quoted(warning(at(1.5), 'static')),
+        input(2),
+        ...quoted(verdict(at(2), 'static', 'adaptive', 'throughput').text),
+        fig(stat(at(1), 'roundRobin').mean),
+        input(0.5),
+        input(1),
+        input(5), // L_max·5/6: six agents, one served per step
+        input(6),
+      ];
+    },
+  },
   'robustness-setup': {
     command: 'sweeps/paper-robustness.json (its settings)',
     expect: () => {
@@ -244,6 +355,26 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       });
     },
   },
+  'robustness-stability': {
+    command: 'fleetsim sweep sweeps/paper-robustness.json --backend cpu --out DIR',
+    expect: async (ctx) => {
+      const cells = await ctx.study('paper-robustness');
+      const s = study('paper-robustness') as { dt: number; steps: number };
+      const at = (scenario: string): CellSummary => cellWith(cells, { scenario, 'allocator.sees': 'nominal' });
+      const flagged = Math.min(...cells.flatMap((c) => PAPER_POLICIES.map((p) => unstablePct(c, p))));
+      return [
+        fig(flagged),
+        input(cells.length),
+        fig(maxLoad(at('baseline'), 'static')),
+        fig(maxLoad(at('baseline'), 'adaptive')),
+        fig(maxLoad(at('demand x3'), 'static')),
+        fig(maxLoad(at('demand x3'), 'adaptive')),
+        input(3),
+        input(s.dt * s.steps),
+        ...quoted(verdict(at('baseline'), 'static', 'adaptive').text),
+      ];
+    },
+  },
   'robustness-findings': {
     command: 'fleetsim sweep sweeps/paper-robustness.json --backend cpu --out DIR',
     expect: async (ctx) => {
@@ -253,9 +384,12 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       const base = adaptive('baseline');
       const load = PAPER_AGENTS.reduce((s, a) => s + a.lambda / a.T, 0);
       const skew = ROBUSTNESS_SCENARIOS[3]!;
+      const s = study('paper-robustness') as { dt: number; steps: number };
+      const skewLoad = (sees: string): number => maxLoad(cellWith(cells, { scenario: skew, 'allocator.sees': sees }), 'adaptive');
       return [
         input(3),
         fig(pct(adaptive('demand x3') / base - 1)),
+        input(s.dt * s.steps),
         input(24), // the paper's claim
         fig(load),
         fig(pct(adaptive(ROBUSTNESS_SCENARIOS[2]!) / base - 1)),
@@ -264,6 +398,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(adaptive(skew, 'observed')),
         fig(adaptive(skew, 'nominal', 'throughput')),
         fig(adaptive(skew, 'observed', 'throughput')),
+        fig(skewLoad('nominal')),
+        fig(skewLoad('observed')),
+        input(s.dt * s.steps),
       ];
     },
   },
@@ -282,6 +419,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       const change = at999.pairs.find((p) => p.a === 'static' && p.b === 'adaptive')!.latencyChange!;
       const adaptive = stat(at999, 'adaptive');
       const lmaxes = [100, 999, 10000];
+      claim(
+        verdict(at999, 'roundRobin', 'adaptive').winner === null,
+        'that the mean difference of round-robin and adaptive at L_max = 999 s holds 0',
+      );
       return [
         input(s.samples),
         input(s.fleet.random.agents.min),
@@ -289,7 +430,12 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         input(s.replicates),
         input(s.steps),
         ...lmaxes.map(input),
+        ...PAPER_POLICIES.map((p) => fig(unstablePct(at999, p))),
+        fig(maxLoad(at999, 'static')),
+        fig(maxLoad(at999, 'adaptive')),
+        input(s.steps),
         ...meanCi(stat(at999, 'static')),
+        ...quoted(verdict(at999, 'static', 'adaptive').text),
         fig(pct(wins(at999, 'adaptive', 'static'))),
         fig(pct(change.p50)),
         fig(adaptive.mean),
@@ -297,10 +443,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(adaptive.ci95[1]!),
         fig(adaptive.p50),
         fig(adaptive.p99),
-        ...lmaxes.flatMap((lmax, k) => {
-          const w = fig(pct(wins(cellWith(cells, { lmax }), 'adaptive', 'roundRobin')));
-          return k === 0 ? [w, input(lmax)] : [w, input(lmax)];
-        }),
+        ...lmaxes.flatMap((lmax) => [fig(pct(wins(cellWith(cells, { lmax }), 'adaptive', 'roundRobin'))), input(lmax)]),
+        input(999),
+        ...quoted(verdict(at999, 'roundRobin', 'adaptive').text),
       ];
     },
   },
@@ -340,6 +485,22 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       });
     },
   },
+  'bursty-stability': {
+    command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('bursty-workloads');
+      claim(
+        cells.every((c) => unstablePct(c, 'roundRobin') === unstablePct(c, 'static')),
+        "that round-robin's fractions of unstable runs equal static's",
+      );
+      return BURSTY_PROCESSES.flatMap((arrivals) => {
+        const at = (sees: string): CellSummary => cellWith(cells, { arrivals, 'allocator.sees': sees });
+        const flags = (cell: CellSummary, policy: string): Expectation[] => [fig(unstablePct(cell, policy)), fig(maxLoad(cell, policy))];
+        return [...flags(at('nominal'), 'static'), ...SIGNALS_SEEN.flatMap((sees) => flags(at(sees), 'adaptive'))];
+      });
+    },
+  },
   'bursty-wins': {
     command: 'fleetsim sweep sweeps/bursty-workloads.json --backend cpu --out DIR',
     slow: true,
@@ -368,7 +529,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       const rateGap = (arrivals: string): number => pct(Math.abs(mean(arrivals, 'static', 'realizedRate') / nominal - 1));
       const adaptiveWins = BURSTY_PROCESSES.flatMap((a) => SIGNALS_SEEN.map((sees) => wins(at(a, sees), 'adaptive', 'static')));
       const backlog = (policy: string): number[] => BURSTY_PROCESSES.map((a) => mean(a, policy, 'finalQueue'));
-      const [poisson, , cv4, , replay] = BURSTY_PROCESSES as [string, string, string, string, string];
+      const [poisson, , cv4, mmpp, replay] = BURSTY_PROCESSES as [string, string, string, string, string];
+      const staticFlags = BURSTY_PROCESSES.map((a) => unstablePct(at(a), 'static'));
+      const adaptiveFlags = BURSTY_PROCESSES.map((a) => unstablePct(at(a), 'adaptive'));
+      claim(unstablePct(at(mmpp), 'static') === Math.max(...staticFlags), "that static's runs are flagged most under the MMPP");
       return [
         // The ranking; what burstiness does to static; adaptive's backlog.
         fig(mean(cv4, 'static') / mean(poisson, 'static')),
@@ -376,12 +540,15 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(pct(Math.max(...adaptiveWins))),
         fig(mean(poisson, 'adaptive', 'finalQueue')),
         fig(mean(poisson, 'static', 'finalQueue')),
+        ...quoted(verdict(at(poisson), 'static', 'adaptive').text),
         // The signals.
         input(2),
         input(4),
         fig(mean(cv4, 'adaptive', 'avgLatency', 'observed')),
         fig(mean(cv4, 'adaptive')),
         fig(pct(wins(at(cv4, 'observed'), 'adaptive', 'static'))),
+        fig(unstablePct(at(cv4, 'observed'), 'adaptive')),
+        fig(unstablePct(at(cv4), 'adaptive')),
         input(4),
         fig(mean(cv4, 'adaptive', 'avgLatency', 'ema')),
         // Equal mean load: the processes but the replay, then the replay.
@@ -389,6 +556,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(rateGap(replay)),
         // Run length and L_max.
         fig(Math.max(...backlog('static'))),
+        fig(Math.max(...staticFlags)),
+        fig(unstablePct(at(poisson), 'static')),
+        fig(Math.min(...adaptiveFlags)),
+        fig(Math.max(...adaptiveFlags)),
         fig(Math.min(...backlog('adaptive'))),
         fig(Math.max(...backlog('adaptive'))),
         input(1100),
@@ -421,17 +592,27 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       ]);
     },
   },
+  'montecarlo-stability': {
+    command: 'fleetsim sweep sweeps/montecarlo.json --backend cpu --out DIR (its unstable and maxLoad)',
+    expect: async (ctx) => {
+      const cell = (await ctx.study('montecarlo'))[0]!;
+      const s = study('montecarlo') as { steps: number };
+      return [...PAPER_POLICIES.map((p) => fig(unstablePct(cell, p))), ...PAPER_POLICIES.map((p) => fig(maxLoad(cell, p))), input(s.steps)];
+    },
+  },
   'montecarlo-findings': {
-    command: 'fleetsim montecarlo --backend cpu',
+    command: 'fleetsim montecarlo --backend cpu (its verdicts: fleetsim sweep sweeps/montecarlo.json --out DIR)',
     expect: async (ctx) => {
       const cell = (await ctx.study('montecarlo'))[0]!;
       const mean = (p: string, m = 'avgLatency'): number => stat(cell, p, m).mean;
       return [
         fig(pct(wins(cell, 'adaptive', 'static'))),
         fig(pct(wins(cell, 'adaptive', 'roundRobin'))),
+        fig(mean('adaptive') / mean('static')),
+        ...quoted(verdict(cell, 'static', 'adaptive').text),
         fig(mean('adaptive', 'throughput')),
         fig(mean('static', 'throughput')),
-        fig(mean('adaptive') / mean('static')),
+        ...quoted(verdict(cell, 'static', 'adaptive', 'throughput').text),
       ];
     },
   },
@@ -456,7 +637,14 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       return [0.2, 0.6, 1, 2, 3].flatMap((load) => {
         const cell = cellWith(cells, { 'fleet.random.load': load });
         const both = (m: string): Expectation[] => ['static', 'adaptive'].map((p) => fig(stat(cell, p, m).mean));
-        return [...both('avgLatency'), ...both('throughput'), ...both('utilization'), fig(pct(wins(cell, 'adaptive', 'static')))];
+        return [
+          ...both('avgLatency'),
+          ...both('throughput'),
+          ...both('utilization'),
+          fig(pct(wins(cell, 'adaptive', 'static'))),
+          ...both('maxLoad'),
+          ...['static', 'adaptive'].map((p) => fig(unstablePct(cell, p))),
+        ];
       });
     },
   },
@@ -467,12 +655,38 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       const last = cells[cells.length - 1]!;
       const lmax = (study('load-curve').lmax as number | undefined) ?? 999;
       const gain = Math.max(...cells.map((c) => stat(c, 'adaptive', 'throughput').mean / stat(c, 'static', 'throughput').mean - 1));
+      const s = study('load-curve') as { steps: number; warmup: number; fleet: { random: { agents: number } } };
+      const at = (load: number): CellSummary => cellWith(cells, { 'fleet.random.load': load });
+      const rho = (c: CellSummary): number => c.values['fleet.random.load'] as number;
+      // The first load factor from which every run of static and adaptive is flagged.
+      const allFlagged = cells.filter((c, k) =>
+        cells.slice(k).every((d) => unstablePct(d, 'static') === 100 && unstablePct(d, 'adaptive') === 100),
+      );
+      claim(
+        cells.every((c) => stat(c, 'static').mean < stat(c, 'adaptive').mean),
+        'that static has the lower mean latency at every load factor',
+      );
+      claim(
+        cells.every((c) => unstablePct(c, 'roundRobin') === unstablePct(c, 'static')),
+        "that round-robin's fractions of unstable runs equal static's",
+      );
       return [
+        input(s.fleet.random.agents), // an agent's load under static: N·λ_i/T_i
+        fig(unstablePct(at(0.4), 'static')),
+        input(0.4),
+        fig(unstablePct(at(0.6), 'static')),
+        input(0.6),
+        fig(rho(allFlagged[0]!)),
+        input(s.steps - s.warmup),
+        input(0.2),
+        ...quoted(verdict(at(0.2), 'static', 'adaptive').text),
         input(0.6), // where the table's latency gap opens: a reading of the table
         fig(stat(last, 'adaptive', 'utilization').mean),
         fig(stat(last, 'static', 'utilization').mean),
-        input(last.values['fleet.random.load'] as number),
+        input(rho(last)),
         fig(pct(gain)),
+        input(1),
+        ...quoted(verdict(at(1), 'static', 'adaptive', 'throughput').text),
         input(3),
         input(4),
         approx((lmax * 3) / 4, 5), // "≈ 750 s": the round-robin means run 749–772 s (the table's cells)
