@@ -209,6 +209,11 @@ function burstyNominalRate(): number {
   return total / s.samples;
 }
 
+/** The longer runs of the stability paragraphs: my-fleet-example, paper-robustness and load-curve with these "steps". */
+const LONG_FLEET_STEPS = 2100;
+const LONG_ROBUSTNESS_STEPS = 4000;
+const LONG_LOAD_CURVE_STEPS = 1050;
+
 const ROBUSTNESS_SCENARIOS = ['baseline', 'demand x3', 'coordinator spike x10, 40-60 s', 'coordinator carries 90 % of the traffic'];
 
 // ---- docs/MODEL.md's worked example of the signals ----------------------------------------------
@@ -285,10 +290,13 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   'my-fleet-findings': {
-    command: 'fleetsim sweep sweeps/my-fleet-example.json --backend cpu --out DIR',
+    command: `fleetsim sweep sweeps/my-fleet-example.json --backend cpu --out DIR (and a copy with "steps": ${LONG_FLEET_STEPS})`,
     expect: async (ctx) => {
       const cells = await ctx.study('my-fleet-example');
+      const long = await ctx.study('my-fleet-example', { steps: LONG_FLEET_STEPS });
+      const s = study('my-fleet-example') as { steps: number; warmup: number };
       const at = (loadScale: number): CellSummary => cellWith(cells, { loadScale });
+      const longAt = (loadScale: number): CellSummary => cellWith(long, { loadScale });
       const load = (scale: number, policy: string, agent: string): Expectation => fig(agentStat(at(scale), policy, agent, 'load').mean);
       const [stable, flagged] = [
         cells.filter((c) => (c.values.loadScale as number) <= 1),
@@ -323,6 +331,20 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         ...quoted(warning(at(1.5), 'static')),
         input(2),
         ...quoted(verdict(at(2), 'static', 'adaptive', 'throughput').text),
+        // The same study 4 times longer: the flagged cells' latencies grow, the others' and the throughputs stay.
+        input(LONG_FLEET_STEPS - s.warmup),
+        input(s.steps - s.warmup),
+        input(1),
+        ...meanCi(stat(longAt(1), 'static')),
+        ...meanCi(stat(at(1), 'static')),
+        input(s.steps),
+        input(2),
+        fig(stat(at(2), 'static').mean),
+        fig(stat(longAt(2), 'static').mean),
+        fig(stat(at(2), 'adaptive').mean),
+        fig(stat(longAt(2), 'adaptive').mean),
+        fig(stat(longAt(2), 'static', 'throughput').mean),
+        fig(stat(longAt(2), 'adaptive', 'throughput').mean),
         fig(stat(at(1), 'roundRobin').mean),
         input(0.5),
         input(1),
@@ -400,6 +422,43 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(adaptive(skew, 'observed', 'throughput')),
         fig(skewLoad('nominal')),
         fig(skewLoad('observed')),
+        input(s.dt * s.steps),
+      ];
+    },
+  },
+  'robustness-horizon': {
+    command: `fleetsim sweep sweeps/paper-robustness.json --backend cpu --out DIR, and a copy with "steps": ${LONG_ROBUSTNESS_STEPS}`,
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('paper-robustness');
+      const long = await ctx.study('paper-robustness', { steps: LONG_ROBUSTNESS_STEPS });
+      const s = study('paper-robustness') as { dt: number; steps: number };
+      const at = (list: CellSummary[], scenario: string, sees = 'nominal'): CellSummary =>
+        cellWith(list, { scenario, 'allocator.sees': sees });
+      const x3 = 'demand x3';
+      const skew = ROBUSTNESS_SCENARIOS[3]!;
+      claim(
+        stat(at(cells, x3), 'static').mean < stat(at(cells, x3), 'roundRobin').mean &&
+          stat(at(long, x3), 'static').mean > stat(at(long, x3), 'roundRobin').mean,
+        'that static beats round-robin at demand x3 in 100 s and loses to it in 400 s',
+      );
+      const adaptiveLong = (scenario: string): number => stat(at(long, scenario), 'adaptive').mean;
+      return [
+        input(LONG_ROBUSTNESS_STEPS / s.steps),
+        input(s.dt * LONG_ROBUSTNESS_STEPS),
+        fig(stat(at(cells, 'baseline'), 'static').mean),
+        fig(stat(at(long, 'baseline'), 'static').mean),
+        input(3),
+        fig(stat(at(long, x3), 'static').mean),
+        fig(stat(at(long, x3), 'roundRobin').mean),
+        input(3), // L_max·3/4: four agents, one served per step
+        input(4),
+        input(3),
+        fig(pct(adaptiveLong(x3) / adaptiveLong('baseline') - 1)),
+        fig(adaptiveLong('baseline')),
+        fig(adaptiveLong(x3)),
+        fig(stat(at(long, skew, 'observed'), 'adaptive', 'throughput').mean),
+        fig(stat(at(cells, skew, 'observed'), 'adaptive', 'throughput').mean),
         input(s.dt * s.steps),
       ];
     },
@@ -690,6 +749,45 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         input(3),
         input(4),
         approx((lmax * 3) / 4, 5), // "≈ 750 s": the round-robin means run 749–772 s (the table's cells)
+      ];
+    },
+  },
+
+  'load-curve-horizon': {
+    command: `fleetsim sweep sweeps/load-curve.json --backend cpu --out DIR, and a copy with "steps": ${LONG_LOAD_CURVE_STEPS}`,
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('load-curve');
+      const long = await ctx.study('load-curve', { steps: LONG_LOAD_CURVE_STEPS });
+      const s = study('load-curve') as { steps: number; warmup: number };
+      const at = (list: CellSummary[], load: number): CellSummary => cellWith(list, { 'fleet.random.load': load });
+      const mean = (list: CellSummary[], load: number, policy: string, metric = 'avgLatency'): number =>
+        stat(at(list, load), policy, metric).mean;
+      const growth = [1, 3].flatMap((load) => ['static', 'adaptive'].map((p) => mean(long, load, p) / mean(cells, load, p)));
+      claim(
+        growth.every((g) => g > 2.5 && g < 3.5),
+        'that the flagged latencies grow about threefold',
+      );
+      claim(
+        mean(cells, 3, 'static') < mean(cells, 3, 'roundRobin') && mean(long, 3, 'static') > mean(long, 3, 'roundRobin'),
+        'that static beats round-robin at load factor 3 in 250 recorded steps and loses to it in 1,000',
+      );
+      return [
+        input((LONG_LOAD_CURVE_STEPS - s.warmup) / (s.steps - s.warmup)),
+        input(LONG_LOAD_CURVE_STEPS - s.warmup),
+        input(1),
+        fig(mean(long, 1, 'static')),
+        fig(mean(long, 1, 'adaptive')),
+        fig(mean(cells, 1, 'static')),
+        fig(mean(cells, 1, 'adaptive')),
+        input(s.steps - s.warmup),
+        fig(mean(long, 1, 'static', 'throughput')),
+        fig(mean(long, 1, 'adaptive', 'throughput')),
+        fig(mean(cells, 1, 'static', 'throughput')),
+        fig(mean(cells, 1, 'adaptive', 'throughput')),
+        input(3),
+        fig(mean(long, 3, 'static')),
+        fig(mean(long, 3, 'roundRobin')),
       ];
     },
   },
