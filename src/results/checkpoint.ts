@@ -12,10 +12,15 @@
 import { z } from 'zod';
 import { formatIssues } from '../study/problems.js';
 import { SweepAggregate } from '../sweep/aggregate.js';
-import { displayPath } from '../text/quote.js';
+import { displayPath, quote } from '../text/quote.js';
 import { InputError } from './errors.js';
 
-export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/1';
+/**
+ * Version 2: the aggregate holds the paired differences of the verdicts (and the per-agent
+ * statistics); a version-1 checkpoint lacks them, and is refused in words (see parseCheckpoint).
+ */
+export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/2';
+const CHECKPOINT_FAMILY = 'fleetsim-checkpoint/';
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const seconds = z.number().nonnegative();
@@ -37,6 +42,7 @@ const AggregateSchema = z.object({
       fleetRuns: count,
       policies: z.record(z.string(), z.unknown()),
       pairs: z.record(z.string(), z.unknown()),
+      diffs: z.record(z.string(), z.unknown()),
     }),
   ),
 });
@@ -68,6 +74,11 @@ function refusal(path: string, issues: readonly z.core.$ZodIssue[]): InputError 
 export function parseCheckpoint(json: unknown, path: string): Checkpoint {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new InputError(`${displayPath(path)}: not a fleetsim checkpoint (the document is ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}, not an object)`);
+  const format = (json as { format?: unknown }).format;
+  if (typeof format === 'string' && format.startsWith(CHECKPOINT_FAMILY) && format !== CHECKPOINT_FORMAT)
+    throw new InputError(
+      `${displayPath(path)}: a checkpoint of another fleetsim version (${quote(format, 40)}; this version reads ${CHECKPOINT_FORMAT}): it cannot be resumed or merged here; finish it with the version that started it, or run the sweep again in another directory`,
+    );
   const parsed = CheckpointSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) throw refusal(path, parsed.error.issues);
   const c = parsed.data;

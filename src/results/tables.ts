@@ -11,8 +11,7 @@
  */
 import { z } from 'zod';
 import { formatIssues } from '../study/problems.js';
-import type { CellSummary } from '../sweep/aggregate.js';
-import { SWEEP_METRICS } from '../sweep/aggregate.js';
+import { AGENT_METRICS, type AgentMetric, type CellSummary, SWEEP_METRICS } from '../sweep/aggregate.js';
 import { CHECKPOINT_FORMAT } from './checkpoint.js';
 import { InputError } from './errors.js';
 import { MANIFEST_FORMAT } from './manifest.js';
@@ -84,6 +83,33 @@ const PairSchema = z.object({
   latencyChange: StatSummarySchema.nullable(),
   undefinedChange: z.int().nonnegative(),
 });
+const fraction = z.number().min(0).max(1);
+const VerdictSchema = z.object({
+  a: z.string(),
+  b: z.string(),
+  metric: z.string(),
+  better: z.enum(['lower', 'higher']),
+  unit: z.string(),
+  n: z.int().nonnegative(),
+  difference: StatSummarySchema.nullable(),
+  winner: z.string().nullable(),
+  winnerWins: z.int().nonnegative().nullable(),
+  winFraction: fraction.nullable(),
+  winFractionCi95: z.tuple([fraction, fraction]).nullable(),
+  relativeChange: finite.nullable(),
+  unstable: z.boolean(),
+  text: z.string(),
+});
+const AgentStatsSchema = z.object({
+  policy: z.string(),
+  agents: z.array(
+    z.object({
+      agent: z.int().nonnegative(),
+      name: z.string(),
+      metrics: z.object(Object.fromEntries(AGENT_METRICS.map((m) => [m, StatSummarySchema.nullable()])) as Record<AgentMetric, z.ZodNullable<typeof StatSummarySchema>>),
+    }),
+  ),
+});
 const AxisValueSchema = z.union([finite, z.string()]);
 const SummarySchema = z.object({
   format: z.literal(SUMMARY_FORMAT),
@@ -101,6 +127,10 @@ const SummarySchema = z.object({
       fleetRuns: z.int().nonnegative(),
       policies: z.array(z.object({ policy: z.string(), metrics: z.record(z.string(), StatSummarySchema.nullable()) })),
       pairs: z.array(PairSchema),
+      // Written by every version that writes them; absent from the summaries of older versions.
+      agents: z.array(AgentStatsSchema).exactOptional(),
+      verdicts: z.array(VerdictSchema).exactOptional(),
+      warnings: z.array(z.string()).exactOptional(),
     }),
   ),
 });
@@ -127,7 +157,7 @@ function foreignJson(json: unknown, name: string): InputError | null {
   if (format === SUMMARY_FORMAT) return null;
   if (format === MANIFEST_FORMAT)
     return new InputError(`${name}: this is a sweep's manifest.json; open summary.json of the same directory`);
-  if (format === CHECKPOINT_FORMAT)
+  if (typeof format === 'string' && format.startsWith(CHECKPOINT_FORMAT.replace(/\d+$/, '')))
     return new InputError(`${name}: this is a sweep's checkpoint.json; open summary.json of the same directory`);
   if ('fleet' in json && 'name' in json)
     return new InputError(`${name}: this looks like a study file; paste it into the study editor below to run it`);

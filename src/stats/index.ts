@@ -1,7 +1,7 @@
 /**
  * Order-independent, mergeable, serialisable statistics for sweeps: exact sums (ExactSum), per-metric
  * summaries with mean/std/CI/quantiles (StatAccumulator) and paired policy comparisons
- * (PairAccumulator). Same multiset of values → bit-identical summary() and toJSON() string, however
+ * (PairAccumulator, DifferenceAccumulator). Same multiset of values → bit-identical summary() and toJSON() string, however
  * the values were batched, sharded, checkpointed and merged.
  *
  * @example
@@ -19,5 +19,20 @@ export {
   type StatJson,
   type StatSummary,
 } from './accumulator.js';
-export { PAIR_FORMAT, PAIR_VERSION, PairAccumulator, pairJsonSchema, TIE_RELATIVE, type PairJson, type PairSummary } from './pairwise.js';
+export {
+  type Better,
+  DIFFERENCE_FORMAT,
+  DIFFERENCE_VERSION,
+  DifferenceAccumulator,
+  differenceJsonSchema,
+  type DifferenceJson,
+  type DifferenceSummary,
+  PAIR_FORMAT,
+  PAIR_VERSION,
+  PairAccumulator,
+  pairJsonSchema,
+  TIE_RELATIVE,
+  type PairJson,
+  type PairSummary,
+} from './pairwise.js';
 export { StatsFormatError } from './json.js';

@@ -1,7 +1,10 @@
 /**
- * Paired comparison of two policies a and b over the same fleet runs (common random numbers): win
- * counts and the distribution of the relative latency change (b − a)/a, mergeable and
- * order-independent like StatAccumulator (all counts are integers).
+ * Paired comparisons of two policies a and b over the same fleet runs (common random numbers),
+ * mergeable and order-independent like StatAccumulator (all counts are integers):
+ * - PairAccumulator: win counts on latency and the distribution of the relative latency change (b − a)/a;
+ * - DifferenceAccumulator: on any metric, the distribution of the absolute difference b − a (whose
+ *   mean and 95 % CI a verdict reports, src/sweep/verdict.ts) and win/tie counts, the better side
+ *   being the lower or the higher value.
  *
  * Cases per pair (latencies are finite and ≥ 0, anything else is a RangeError):
  *   a > 0          change (b − a)/a recorded (negative: b is faster)
@@ -19,7 +22,7 @@ import { StatAccumulator, statJsonSchema, type StatSummary } from './accumulator
 import { parseStatsJson } from './json.js';
 
 /**
- * Relative tolerance under which two latencies tie. The GPU engine keeps totals as Kahan-compensated
+ * Relative tolerance under which two values (latencies, throughputs, costs) tie. The GPU engine keeps totals as Kahan-compensated
  * f32 sums (unit roundoff 2^-24 ≈ 6e-8), so two policies that give a fleet identical shares can still
  * report latencies that differ by a few f32 ulps; 1e-6 (≈ 8 ulps at 2^-23) absorbs that noise while
  * staying far below any difference worth calling a win. On the f64 CPU engine such pairs are equal.
@@ -137,5 +140,115 @@ export class PairAccumulator {
     p.#ties = d.ties;
     p.#undefinedChange = d.undefinedChange;
     return p;
+  }
+}
+
+export const DIFFERENCE_FORMAT = 'fleetsim.difference';
+export const DIFFERENCE_VERSION = 1;
+
+/** Which value of a metric is the better one. */
+export type Better = 'lower' | 'higher';
+
+export interface DifferenceSummary {
+  n: number; // pairs added
+  aWins: number;
+  bWins: number;
+  ties: number; // |b − a| ≤ TIE_RELATIVE·max(|a|, |b|)
+  difference: StatSummary | null; // of b − a, in the metric's unit
+}
+
+export const differenceJsonSchema = z
+  .strictObject({
+    format: z.literal(DIFFERENCE_FORMAT),
+    version: z.literal(DIFFERENCE_VERSION),
+    better: z.enum(['lower', 'higher']),
+    aWins: z.int().nonnegative(),
+    bWins: z.int().nonnegative(),
+    ties: z.int().nonnegative(),
+    difference: statJsonSchema,
+  })
+  .superRefine((j, ctx) => {
+    const n = j.aWins + j.bWins + j.ties;
+    if (j.difference.n !== n) {
+      ctx.addIssue({ code: 'custom', path: ['difference', 'n'], message: `difference.n ${j.difference.n} ≠ ${n} pairs` });
+    }
+  });
+
+export type DifferenceJson = z.output<typeof differenceJsonSchema>;
+
+/**
+ * The paired difference b − a of one metric over fleet runs, with win and tie counts (the better
+ * value per `better`). Values must be finite; a tie is |a − b| ≤ TIE_RELATIVE·max(|a|, |b|) (the
+ * engines' rounding noise, see TIE_RELATIVE) and records a difference of exactly 0, so that noise
+ * (two policies' costs summed in different orders) never adds up to a "significant" difference.
+ * b − a is rounded once per pair, so the summary is a function of the multiset of pairs, as
+ * StatAccumulator's is of its values.
+ *
+ * @example
+ *   const d = new DifferenceAccumulator('lower'); d.add(10, 8); d.add(9, 9);
+ *   d.summary(); // { n: 2, aWins: 0, bWins: 1, ties: 1, difference: { n: 2, mean: -1, … } }
+ */
+export class DifferenceAccumulator {
+  readonly #difference: StatAccumulator;
+  #aWins = 0;
+  #bWins = 0;
+  #ties = 0;
+
+  constructor(
+    readonly better: Better,
+    relativeAccuracy?: number,
+  ) {
+    this.#difference = new StatAccumulator(relativeAccuracy);
+  }
+
+  get count(): number {
+    return this.#aWins + this.#bWins + this.#ties;
+  }
+
+  add(a: number, b: number): void {
+    if (!Number.isFinite(a) || !Number.isFinite(b))
+      throw new RangeError(`DifferenceAccumulator: ${Number.isFinite(a) ? b : a} is not a finite number`);
+    const tie = Math.abs(a - b) <= TIE_RELATIVE * Math.max(Math.abs(a), Math.abs(b));
+    this.#difference.add(tie ? 0 : b - a); // throws before counting
+    if (tie) this.#ties++;
+    else if (a < b === (this.better === 'lower')) this.#aWins++;
+    else this.#bWins++;
+  }
+
+  merge(o: DifferenceAccumulator): void {
+    if (o.better !== this.better)
+      throw new RangeError(`DifferenceAccumulator: cannot merge ${o.better}-is-better counts into ${this.better}-is-better ones`);
+    this.#difference.merge(o.#difference); // throws first on an accuracy mismatch
+    this.#aWins += o.#aWins;
+    this.#bWins += o.#bWins;
+    this.#ties += o.#ties;
+  }
+
+  summary(): DifferenceSummary {
+    return { n: this.count, aWins: this.#aWins, bWins: this.#bWins, ties: this.#ties, difference: this.#difference.summary() };
+  }
+
+  /** Deterministic, like StatAccumulator.toJSON. */
+  toJSON(): DifferenceJson {
+    return {
+      format: DIFFERENCE_FORMAT,
+      version: DIFFERENCE_VERSION,
+      better: this.better,
+      aWins: this.#aWins,
+      bWins: this.#bWins,
+      ties: this.#ties,
+      difference: this.#difference.toJSON(),
+    };
+  }
+
+  /** Validates and rebuilds; throws StatsFormatError naming the bad field for anything corrupt. */
+  static fromJSON(j: unknown): DifferenceAccumulator {
+    const d = parseStatsJson(differenceJsonSchema, j, DIFFERENCE_FORMAT, DIFFERENCE_VERSION);
+    const acc = new DifferenceAccumulator(d.better, d.difference.relativeAccuracy);
+    acc.#difference.merge(StatAccumulator.fromParsed(d.difference));
+    acc.#aWins = d.aWins;
+    acc.#bWins = d.bWins;
+    acc.#ties = d.ties;
+    return acc;
   }
 }

@@ -1,16 +1,18 @@
 /**
  * Streaming statistics of a sweep: per cell and policy, one accumulator per metric over the cell's
  * fleet runs; per pair of policies, the per-fleet relative latency change and the win counts on
- * identical work (common random numbers). Accumulators merge exactly and in any order (src/stats),
+ * identical work (common random numbers), and per verdict metric the paired difference b − a with
+ * its win counts, from which summary() states the cell's verdicts and warnings (verdict.ts). Accumulators merge exactly and in any order (src/stats),
  * so a sweep gives the same statistics whatever its batches, shards or resumptions. Browser-safe.
  *
  * @example
  *   const agg = new SweepAggregate(study.policies); agg.addBatch(cellOf, result, k); agg.summary(cells)
  */
 import { type BatchResult, OPTIONAL_METRICS, RUN_METRICS, type RunMetric } from '../model/metrics.js';
-import { PairAccumulator, StatAccumulator, type StatSummary } from '../stats/index.js';
+import { DifferenceAccumulator, PairAccumulator, StatAccumulator, type StatSummary } from '../stats/index.js';
 import type { AxisValue, Cell } from '../study/cells.js';
 import type { Study } from '../study/schema.js';
+import { cellVerdicts, cellWarnings, VERDICT_METRICS } from './verdict.js';
 
 export type PolicyChoice = Study['policies'][number];
 
@@ -21,6 +23,18 @@ interface CellAccumulators {
   fleetRuns: number;
   policies: Record<string, Record<string, StatAccumulator>>; // policy → metric → accumulator
   pairs: Record<string, PairAccumulator>; // "a|b" → accumulator
+  diffs: Record<string, DifferenceAccumulator>; // "a|b|metric" → b − a of a verdict metric
+}
+
+/** The key of a pair's differences on `metric` in the aggregate (and its JSON). */
+export const diffKey = (a: string, b: string, metric: string): string => `${a}|${b}|${metric}`;
+
+/** A fresh accumulator of the paired differences for every pair of `policies` and verdict metric. */
+export function newDiffs(policies: readonly string[]): Record<string, DifferenceAccumulator> {
+  const diffs: Record<string, DifferenceAccumulator> = {};
+  for (const [a, b] of policyPairs(policies))
+    for (const { metric, better } of VERDICT_METRICS) diffs[diffKey(a, b, metric)] = new DifferenceAccumulator(better);
+  return diffs;
 }
 
 /** Each unordered pair of the study's policies, in study order. */
@@ -124,7 +138,7 @@ export class SweepAggregate {
   private cell(index: number): CellAccumulators {
     let acc = this.cells.get(index);
     if (!acc) {
-      acc = { fleetRuns: 0, policies: {}, pairs: {} };
+      acc = { fleetRuns: 0, policies: {}, pairs: {}, diffs: newDiffs(this.policies) };
       for (const p of this.policies) {
         acc.policies[p] = Object.fromEntries(SWEEP_METRICS.map((m) => [m, new StatAccumulator()]));
       }
@@ -153,7 +167,11 @@ export class SweepAggregate {
           if (!(Number.isNaN(x) && OPTIONAL_METRICS.has(m))) stats[m]!.add(x); // an undefined IDC is left out, not 0
         }
       });
-      for (const [a, b, key] of pairs) acc.pairs[key]!.add(result.avgLatency[k * P + a]!, result.avgLatency[k * P + b]!);
+      for (const [a, b, key] of pairs) {
+        acc.pairs[key]!.add(result.avgLatency[k * P + a]!, result.avgLatency[k * P + b]!);
+        for (const { metric } of VERDICT_METRICS)
+          acc.diffs[`${key}|${metric}`]!.add(result[metric][k * P + a]!, result[metric][k * P + b]!);
+      }
     }
   }
 
@@ -164,6 +182,7 @@ export class SweepAggregate {
       mine.fleetRuns += theirs.fleetRuns;
       for (const p of this.policies) for (const m of SWEEP_METRICS) mine.policies[p]![m]!.merge(theirs.policies[p]![m]!);
       for (const key of Object.keys(mine.pairs)) mine.pairs[key]!.merge(theirs.pairs[key]!);
+      for (const key of Object.keys(mine.diffs)) mine.diffs[key]!.merge(theirs.diffs[key]!);
     }
   }
 
@@ -173,15 +192,18 @@ export class SweepAggregate {
     for (const cell of cells) {
       const acc = this.cells.get(cell.index);
       if (!acc) continue;
+      const policies = this.policies.map((policy) => ({
+        policy,
+        metrics: Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[policy]![m]!.summary()])),
+      }));
       out.push({
         cell: cell.index,
         values: Object.fromEntries(axes.map((name, i) => [name, cell.values[i]!])),
         fleetRuns: acc.fleetRuns,
-        policies: this.policies.map((policy) => ({
-          policy,
-          metrics: Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[policy]![m]!.summary()])),
-        })),
+        policies,
         pairs: policyPairs(this.policies).map(([a, b]) => pairStats(a, b, acc.pairs[`${a}|${b}`]!)),
+        verdicts: cellVerdicts(policyPairs(this.policies), policies, (a, b, m) => acc.diffs[diffKey(a, b, m)]!.summary()),
+        warnings: cellWarnings(policies),
       });
     }
     return out;
@@ -199,6 +221,7 @@ export class SweepAggregate {
             this.policies.map((p) => [p, Object.fromEntries(SWEEP_METRICS.map((m) => [m, acc.policies[p]![m]!.toJSON()]))]),
           ),
           pairs: Object.fromEntries(Object.entries(acc.pairs).map(([k, v]) => [k, v.toJSON()])),
+          diffs: Object.fromEntries(Object.entries(acc.diffs).map(([k, v]) => [k, v.toJSON()])),
         })),
     };
   }
@@ -206,7 +229,13 @@ export class SweepAggregate {
   static fromJSON(json: unknown): SweepAggregate {
     const j = json as {
       policies: PolicyChoice[];
-      cells: { cell: number; fleetRuns: number; policies: Record<string, Record<string, unknown>>; pairs: Record<string, unknown> }[];
+      cells: {
+        cell: number;
+        fleetRuns: number;
+        policies: Record<string, Record<string, unknown>>;
+        pairs: Record<string, unknown>;
+        diffs: Record<string, unknown>;
+      }[];
     };
     if (!Array.isArray(j?.policies) || !Array.isArray(j.cells)) throw new Error('not a sweep aggregate');
     const agg = new SweepAggregate(j.policies);
@@ -218,7 +247,14 @@ export class SweepAggregate {
       const pairs = Object.fromEntries(
         policyPairs(j.policies).map(([a, b]) => [`${a}|${b}`, PairAccumulator.fromJSON(c.pairs[`${a}|${b}`])]),
       );
-      agg.cells.set(c.cell, { fleetRuns: c.fleetRuns, policies, pairs });
+      const diffs = newDiffs(j.policies);
+      for (const key of Object.keys(diffs)) {
+        const theirs = DifferenceAccumulator.fromJSON(c.diffs?.[key]);
+        if (theirs.better !== diffs[key]!.better)
+          throw new Error(`cell ${c.cell}: diffs.${key}: ${theirs.better} is not the metric's better value`);
+        diffs[key] = theirs;
+      }
+      agg.cells.set(c.cell, { fleetRuns: c.fleetRuns, policies, pairs, diffs });
     }
     return agg;
   }

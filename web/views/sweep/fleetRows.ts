@@ -1,14 +1,15 @@
 /**
  * What the Sweep view computes from per-fleet rows (src/results/fleetRows.ts reads and makes them): the
- * per-fleet latency changes, and the summary statistics through the same src/stats accumulators as
- * the CLI. Pure, no DOM: vitest runs it in Node.
+ * per-fleet latency changes, and the summary statistics, verdicts and warnings through the same
+ * src/stats accumulators and src/sweep/verdict.ts as the CLI. Pure, no DOM: vitest runs it in Node.
  */
 import { InputError } from '../../../src/results/errors.js';
 import type { FleetRows } from '../../../src/results/fleetRows.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../../../src/results/tables.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
-import { PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
-import { type CellSummary, pairStats, policyPairs } from '../../../src/sweep/aggregate.js';
+import { type DifferenceAccumulator, PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
+import { type CellSummary, diffKey, newDiffs, pairStats, policyPairs } from '../../../src/sweep/aggregate.js';
+import { cellVerdicts, cellWarnings, VERDICT_METRICS } from '../../../src/sweep/verdict.js';
 
 export type { FleetRows } from '../../../src/results/fleetRows.js';
 
@@ -59,6 +60,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       runs: number;
       stats: Map<string, Map<string, StatAccumulator>>;
       pairs: Map<string, PairAccumulator>;
+      diffs: Record<string, DifferenceAccumulator>;
     }
   >();
   const axisValues = rows.axes.map(() => [] as (number | string)[]);
@@ -74,7 +76,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       });
       const stats = new Map(policies.map((p) => [p, new Map(metrics.map((m) => [m, new StatAccumulator()]))]));
       const pairs = new Map(policyPairs(policies).map(([a, b]) => [`${a}|${b}`, new PairAccumulator()]));
-      byCell.set(index, (cell = { values, runs: 0, stats, pairs }));
+      byCell.set(index, (cell = { values, runs: 0, stats, pairs, diffs: newDiffs(policies) }));
     }
     const policy = rows.policy[r]!;
     if (policy === policies[0]) cell.runs++;
@@ -95,7 +97,12 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       const rb = run.get(b);
       if (ra === undefined || rb === undefined) continue;
       try {
-        byCell.get(rows.cell[ra]!)!.pairs.get(`${a}|${b}`)!.add(latency[ra]!, latency[rb]!);
+        const cell = byCell.get(rows.cell[ra]!)!;
+        cell.pairs.get(`${a}|${b}`)!.add(latency[ra]!, latency[rb]!);
+        for (const { metric } of VERDICT_METRICS) {
+          const values = rows.metrics[metric];
+          if (values) cell.diffs[diffKey(a, b, metric)]!.add(values[ra]!, values[rb]!);
+        }
       } catch (error) {
         throw new InputError(`${name}: row ${ra}: ${(error as Error).message}`);
       }
@@ -103,16 +110,21 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
   }
   const cells: CellSummary[] = [...byCell.entries()]
     .sort(([x], [y]) => x - y)
-    .map(([index, cell]) => ({
-      cell: index,
-      values: cell.values,
-      fleetRuns: cell.runs,
-      policies: policies.map((policy) => ({
+    .map(([index, cell]) => {
+      const stats = policies.map((policy) => ({
         policy,
         metrics: Object.fromEntries(metrics.map((m) => [m, cell.stats.get(policy)!.get(m)!.summary()])),
-      })),
-      pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
-    }));
+      }));
+      return {
+        cell: index,
+        values: cell.values,
+        fleetRuns: cell.runs,
+        policies: stats,
+        pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
+        verdicts: cellVerdicts(policyPairs(policies), stats, (a, b, m) => cell.diffs[diffKey(a, b, m)]!.summary()),
+        warnings: cellWarnings(stats),
+      };
+    });
   return {
     format: SUMMARY_FORMAT,
     study: name,
