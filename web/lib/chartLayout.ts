@@ -22,7 +22,7 @@ export function seriesStyle(i: number): { dash: number[]; shape: MarkerShape } {
 
 /** Approximate width of a tick label's character at the axes' 12 px font, in CSS pixels. */
 const CHAR_PX = 7;
-/** Labels longer than this are cut with an ellipsis on the axis (the readout and tables give them whole). */
+/** Labels that do not fit their slot are cut to this length with an ellipsis (the readout and tables give them whole). */
 export const MAX_TICK_CHARS = 22;
 /** The angle of rotated labels (degrees; uPlot rotates counter-clockwise for negative angles). */
 const ROTATE = -35;
@@ -42,14 +42,15 @@ export interface CategoryLayout {
 export const shortLabel = (label: string): string => (label.length > MAX_TICK_CHARS ? `${label.slice(0, MAX_TICK_CHARS - 1)}…` : label);
 
 /**
- * How `labels` fit under a plot `width` CSS pixels wide: horizontal when each fits its category's
- * slot; else rotated, and thinned to every step-th label when even rotated ones would overlap (a
+ * How `labels` fit under a plot `width` CSS pixels wide: horizontal and whole when each fits its
+ * category's slot; else cut to MAX_TICK_CHARS, and rotated when still too long, and thinned to every step-th label when even rotated ones would overlap (a
  * rotated label needs about one line height across).
  */
 export function categoryLayout(labels: readonly string[], width: number): CategoryLayout {
-  const cut = labels.map(shortLabel);
-  const n = Math.max(1, cut.length);
+  const n = Math.max(1, labels.length);
   const slot = Math.max(1, width) / n;
+  if (Math.max(1, ...labels.map((l) => l.length)) * CHAR_PX + 10 <= slot) return { step: 1, rotate: 0, size: 40, labels: [...labels] };
+  const cut = labels.map(shortLabel);
   const longest = Math.max(1, ...cut.map((l) => l.length)) * CHAR_PX;
   if (longest + 10 <= slot) return { step: 1, rotate: 0, size: 40, labels: cut };
   const across = 16 / Math.sin((-ROTATE * Math.PI) / 180); // a rotated line's footprint along the axis

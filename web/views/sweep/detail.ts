@@ -1,8 +1,7 @@
 /**
  * One cell of a sweep in detail (the Sweep view's "cell in detail"): each policy's statistics of the
  * chosen metric with the spread across fleet runs (p50/p90/p99 of the fleet-run means, not of
- * requests), the paired verdicts of every verdict metric verbatim, the note on round-robin's latency
- * (set by the L_max convention, not by queues), and the per-agent panel — a chart and a table per
+ * requests), the paired verdicts of every verdict metric verbatim, and the per-agent panel — a chart and a table per
  * policy of each agent's latency, throughput, share, final queue, load and unstable fraction — for
  * fixed fleets; random fleets get a line saying why there is none.
  */
@@ -32,7 +31,7 @@ function lmaxOf(table: SummaryTable, cell: CellSummary): number | null {
 }
 
 /**
- * The note beside round-robin's latency: round-robin gives the whole GPU to one agent per step, so each
+ * The note beside round-robin's latency (set by the L_max convention, not by queues): round-robin gives the whole GPU to one agent per step, so each
  * agent has a zero share N − 1 steps in N and is scored L_max there (docs/MODEL.md, step 4); its mean
  * latency is about L_max·(N − 1)/N whatever its queues. With N and L_max known (fixed fleet, an lmax
  * axis) the note gives the number, e.g. "832.5 s = L_max·5/6".
@@ -115,7 +114,8 @@ function verdictList(cell: CellSummary): HTMLElement {
 
 /** Why a cell has no per-agent statistics. */
 function noAgentsWhy(table: SummaryTable): string {
-  const random = table.axes.some((a) => a.name.startsWith('fleet.random'));
+  // a summary with verdicts is of a version that writes per-agent statistics for every fixed fleet
+  const random = table.axes.some((a) => a.name.startsWith('fleet.random')) || table.cells.some((c) => c.verdicts !== undefined);
   return random
     ? 'No per-agent panel: this sweep’s fleets are random (fleet.random), so the number of agents and their parameters change from one fleet run to the next and agent i of one run is not agent i of another. Per-agent results exist for fixed fleets (fleet.agents, or the paper’s).'
     : 'No per-agent panel: per-agent results exist for fixed fleets (fleet.agents, or the paper’s) in the summary.json of fleetsim sweep; this file has none (a random fleet, cells.csv, per-fleet rows, or an older sweep).';
@@ -195,7 +195,7 @@ export function agentPanel(table: SummaryTable, cell: CellSummary, chosen: Agent
   );
 }
 
-/** The cell-in-detail block: the policies' statistics, verdicts, round-robin note and per-agent panel. */
+/** The cell-in-detail block: the policies' statistics, verdicts and per-agent panel (the round-robin note is under the cell table, just above). */
 export function cellDetail(
   table: SummaryTable,
   cell: CellSummary,
@@ -204,7 +204,6 @@ export function cellDetail(
   agentMetric: AgentMetric,
   onAgentMetric: (m: AgentMetric) => void,
 ): HTMLElement {
-  const rr = metric === 'avgLatency' ? roundRobinNote(table, cell) : null;
   const warnings = cell.warnings ?? [];
   return el(
     'section',
@@ -212,7 +211,6 @@ export function cellDetail(
     el('h4', {}, `Cell ${cell.cell} in detail: ${label}, ${cell.fleetRuns.toLocaleString('en')} fleet runs`),
     ...warnings.map((w) => el('p', { class: 'cell-warning' }, w)),
     policyTable(table, cell, metric),
-    ...(rr ? [el('p', { class: 'note rr-note' }, rr)] : []),
     verdictList(cell),
     agentPanel(table, cell, agentMetric, onAgentMetric),
   );

@@ -434,13 +434,13 @@ function pairTable(table: SummaryTable, a: string, b: string): HTMLTableElement 
     const change = verdict
       ? verdictChange(verdict, a, b)
       : ma !== undefined && mb !== undefined
-        ? `${mb - ma >= 0 ? '+' : '−'}${fmt(Math.abs(mb - ma))} s`
+        ? `${b} − ${a} = ${mb - ma >= 0 ? '+' : '−'}${fmt(Math.abs(mb - ma))} s`
         : '–';
     return [String(cell.cell), cellLabel(table, cell.values), pct(aWins), pct(bWins), pct(ties), change];
   });
   return dataTable(
-    `${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the change of ${b} against ${a} (relative to the worse policy’s mean where that is away from zero, else in seconds ± the 95 % half-width)`,
-    ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `change ${b} − ${a}`],
+    `${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the paired change (relative to the worse policy’s mean only where that mean is away from zero, else the difference in seconds ± the 95 % half-width)`,
+    ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `change in avgLatency`],
     rows,
   );
 }
@@ -486,4 +486,3 @@ function cellTable(table: SummaryTable, metric: string): HTMLTableElement {
   });
   return t;
 }
-

@@ -191,19 +191,23 @@ export function mapCell(cell: CellSummary, metric: string): MapCell | null {
 }
 
 /**
- * A verdict's change of b against a (b − a), oriented as the page's pair (pa, pb): relative (%) only
- * where the verdict gives relativeChange (its baseline is away from zero), else the absolute difference
- * with its unit and 95 % half-width.
+ * A verdict's change in words that name their baseline: relative (%) only where the verdict gives
+ * relativeChange — the other policy against the loser (against a without a winner), whose mean is
+ * away from zero — e.g. "adaptive −35.2 % vs static"; else the absolute difference b − a of the page's
+ * pair (a, b) with its 95 % half-width and unit, e.g. "b − a = +12.3 ± 0.4 s".
  */
 export function verdictChange(v: Verdict, a: string, b: string): string {
-  const sign = v.a === a && v.b === b ? 1 : -1;
-  if (v.relativeChange !== null) return `${sign * v.relativeChange >= 0 ? '+' : '−'}${Math.abs(100 * v.relativeChange).toPrecision(3)} %`;
+  if (v.relativeChange !== null) {
+    const baseline = v.winner === null || v.winner === v.b ? v.a : v.b;
+    const other = baseline === v.a ? v.b : v.a;
+    return `${other} ${v.relativeChange >= 0 ? '+' : '−'}${Math.abs(100 * v.relativeChange).toPrecision(3)} % vs ${baseline}`;
+  }
   const d = v.difference;
   if (!d) return '–';
-  const mean = sign * d.mean;
+  const mean = (v.a === a && v.b === b ? 1 : -1) * d.mean;
   const [lo, hi] = d.ci95;
   const half = lo === null || hi === null ? '' : ` ± ${numberText((hi - lo) / 2)}`;
-  return `${mean >= 0 ? '+' : '−'}${numberText(Math.abs(mean))}${half} ${v.unit}`;
+  return `${b} − ${a} = ${mean >= 0 ? '+' : '−'}${numberText(Math.abs(mean))}${half} ${v.unit}`;
 }
 
 /** A number in four significant digits (exponent form outside 10⁻³ … 10⁵). */
