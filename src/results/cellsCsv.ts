@@ -16,7 +16,8 @@
 import type { StatSummary } from '../stats/index.js';
 import { type CellSummary, policyPairs } from '../sweep/aggregate.js';
 import { displayPath, quote } from '../text/quote.js';
-import { STAT_FIELDS } from './columns.js';
+import { VERDICT_METRICS } from '../sweep/verdict.js';
+import { DIFF_FIELDS, STAT_FIELDS } from './columns.js';
 import { InputError } from './errors.js';
 import { SUMMARY_FORMAT, type SummaryTable } from './tables.js';
 
@@ -48,9 +49,27 @@ const shown = (field: string): string => (/^[\w.+-]{1,60}$/.test(field) ? field 
 const textCell = (field: string): string => (field.startsWith("'") ? field.slice(1) : field);
 
 /**
+ * This row's policy against `other` on `metric` from the cell's verdicts: the paired difference
+ * policy − other (mean, 95 % CI) and the winner's name ('' without one); nulls without a verdict.
+ */
+function verdictValues(cell: CellSummary, policy: string, other: string, metric: string): (number | string | null)[] {
+  const v = policy === other ? undefined : cell.verdicts?.find((x) => x.metric === metric && ((x.a === policy && x.b === other) || (x.a === other && x.b === policy)));
+  if (v === undefined) return [...DIFF_FIELDS.map(() => null), null];
+  const d = v.difference;
+  const sign = v.b === policy ? 1 : -1; // the verdict's difference is b − a
+  const [low, high] = d === null ? [null, null] : d.ci95;
+  const bounds = sign === 1 ? [low, high] : [high === null ? null : -high, low === null ? null : -low];
+  return [d === null ? null : sign * d.mean + 0, ...bounds.map((x) => (x === null ? null : x + 0)), v.winner ?? ''];
+}
+
+/**
  * One row per cell × policy: the cell, its axis values, the policy, the fleet runs, then
  * `<metric>_<mean|std|ci95Low|ci95High|min|max|p50|p90|p99>` for every metric, then
- * `winFraction_vs_<other>`: the fraction of fleet runs where this policy's avgLatency is lower.
+ * `winFraction_vs_<other>`: the fraction of fleet runs where this policy's avgLatency is lower; then
+ * per verdict metric (avgLatency, throughput, cost) and other policy `diff_<metric>_vs_<other>_<mean|
+ * ci95Low|ci95High>`, the paired difference this policy − other with its 95 % CI, and
+ * `winner_<metric>_vs_<other>`, the verdict's winner (empty: no clear difference); last
+ * `unstableFraction`, the fraction of this policy's fleet runs with a growing queue.
  */
 export function cellsCsv(table: SummaryTable): string {
   const header = [
@@ -60,6 +79,10 @@ export function cellsCsv(table: SummaryTable): string {
     'fleetRuns',
     ...table.metrics.flatMap((m) => STAT_FIELDS.map((f) => `${m}_${f}`)),
     ...table.policies.map((p) => `winFraction_vs_${p}`),
+    ...VERDICT_METRICS.flatMap(({ metric }) =>
+      table.policies.flatMap((p) => [...DIFF_FIELDS.map((f) => `diff_${metric}_vs_${p}_${f}`), `winner_${metric}_vs_${p}`]),
+    ),
+    'unstableFraction',
   ];
   const rows = [header.map(csvField).join(',')];
   for (const cell of table.cells) {
@@ -76,6 +99,8 @@ export function cellsCsv(table: SummaryTable): string {
         cell.fleetRuns,
         ...table.metrics.flatMap((m) => statValues(ps.metrics[m] ?? null)),
         ...wins,
+        ...VERDICT_METRICS.flatMap(({ metric }) => table.policies.flatMap((other) => verdictValues(cell, ps.policy, other, metric))),
+        ps.metrics.unstable?.mean ?? null,
       ];
       rows.push(row.map(csvField).join(','));
     }
@@ -150,7 +175,7 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
   const cellAt = header.indexOf('cell');
   const policyAt = header.indexOf('policy');
   const runsAt = header.indexOf('fleetRuns');
-  const metrics = header.filter((h) => h.endsWith('_mean')).map((h) => h.slice(0, -'_mean'.length));
+  const metrics = header.filter((h) => h.endsWith('_mean') && !h.startsWith('diff_')).map((h) => h.slice(0, -'_mean'.length));
   const missing = [
     cellAt < 0 ? 'cell' : '',
     policyAt < 0 ? 'policy' : '',

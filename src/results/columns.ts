@@ -1,8 +1,8 @@
 /**
- * The fixed column names of the result files, in one place: the per-fleet Arrow files' row fields
- * (fleetRows.ts) and cells.csv's statistics (cellsCsv.ts, `<metric>_<statistic>`). The study schema
- * reserves them, so that an axis (a column beside them) never takes one. Browser-safe, no
- * dependencies.
+ * The fixed column names of the result files, in one place: the per-fleet and per-agent Arrow files'
+ * row fields (fleetRows.ts, agentRows.ts) and cells.csv's statistics and verdicts (cellsCsv.ts,
+ * `<metric>_<statistic>`, `diff_<metric>_vs_<policy>_<statistic>`, …). The study schema reserves
+ * them, so that an axis (a column beside them) never takes one. Browser-safe, no dependencies.
  */
 
 /** The per-fleet columns after the axes: `cell` … `load`, then the metrics. */
@@ -10,3 +10,20 @@ export const ROW_FIELDS = ['cell', 'sample', 'replicate', 'policy', 'agents', 'l
 
 /** cells.csv's statistics of each metric, in column order. */
 export const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 'p50', 'p90', 'p99'] as const;
+
+/** The per-agent columns after the axes (agents/unit-*.arrow): `cell` … `agentName`, then AGENT_ROW_METRICS. */
+export const AGENT_ROW_FIELDS = ['cell', 'sample', 'replicate', 'policy', 'agent', 'agentName'] as const;
+
+/** The per-agent metrics of agents/unit-*.arrow, in column order. */
+export const AGENT_ROW_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'drift', 'unstable'] as const;
+
+/** cells.csv's statistics of a verdict's paired difference, in column order (`diff_<metric>_vs_<other>_<statistic>`). */
+export const DIFF_FIELDS = ['mean', 'ci95Low', 'ci95High'] as const;
+
+/**
+ * cells.csv's column-name prefixes after the metrics' statistics: `winFraction_vs_<other>`,
+ * `diff_<metric>_vs_<other>_<statistic>` and `winner_<metric>_vs_<other>`; then the single column
+ * `unstableFraction`.
+ */
+export const CSV_PREFIXES = ['winFraction_vs_', 'diff_', 'winner_'] as const;
+export const CSV_FIELDS = ['unstableFraction'] as const;
