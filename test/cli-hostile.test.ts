@@ -328,6 +328,8 @@ describe('cells.csv: formula prefixes neutralised in text cells (class 7)', () =
       fleetRuns: 2,
       policies: [{ policy: 'static', metrics: { avgLatency: stat(-1.5) } }],
       pairs: [],
+      verdicts: [],
+      warnings: [],
     })),
   };
 

@@ -111,7 +111,7 @@ describe('docs/RESULTS.md', () => {
     4,
     () => {
       const disk = join(work, 'full');
-      expect(mountTmpfs(disk, '7m')).toBe(true); // room for the first unit's Arrow file, not the second's
+      expect(mountTmpfs(disk, '14m')).toBe(true); // room for the first unit's Arrow files (fleets/ and agents/, ≈ 10 MB), not the second's
       try {
         const out = join(disk, 'r');
         const full = fleetsim(['sweep', two, '--out', out, ...CPU, '--batch-size', '1']);
@@ -232,6 +232,11 @@ describe('docs/RESULTS.md', () => {
       ['total', { unitsTotal: 5, unitsDone: 5 }, /unitsTotal: must be this shard's 2 units, got 5/],
       ['complete', { complete: false }, /complete: must be true when 2 of 2 units are done/],
       ['aggregate', { aggregate: { policies: ['static', 'adaptive'], cells: 'x' } }, /aggregate\.cells/],
+      [
+        'format',
+        { format: 'fleetsim-checkpoint/1' },
+        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/1"; this version reads fleetsim-checkpoint\/2\)/,
+      ],
     ];
     for (const [name, patch, message] of cases) {
       const dir = join(work, `checkpoint-${name}`);

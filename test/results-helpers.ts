@@ -32,7 +32,7 @@ export const TINY = {
   output: { fleetRows: true },
 };
 
-/** Two cells of one unit each (16,384 fleet runs, about 5 MB of Arrow per unit): for resume, merge and bytes. */
+/** Two cells of one unit each (16,384 fleet runs, about 10 MB of Arrow per unit, per-fleet and per-agent): for resume, merge and bytes. */
 export const TWO_UNITS = { ...TINY, name: 'two-units', samples: 8, replicates: 2048, axes: [{ path: 'loadScale', values: [0.5, 1] }] };
 
 export interface Run {
@@ -80,10 +80,12 @@ export function writeStudy(dir: string, name: string, study: object): string {
   return path;
 }
 
-/** Every file a result directory's bytes must match on: the tables and the per-fleet files. */
+/** Every file a result directory's bytes must match on: the tables, the per-fleet and the per-agent files. */
 export function resultFiles(dir: string): string[] {
-  const fleets = existsSync(join(dir, 'fleets')) ? readdirSync(join(dir, 'fleets')).map((n) => `fleets/${n}`) : [];
-  return ['summary.json', 'cells.csv', ...fleets.sort()];
+  const rows = ['fleets', 'agents'].flatMap((sub) =>
+    existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).map((n) => `${sub}/${n}`) : [],
+  );
+  return ['summary.json', 'cells.csv', ...rows.sort()];
 }
 
 /** The files of `a` and `b` that differ in bytes (or exist in one only). */

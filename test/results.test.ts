@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStudy, runSweepCommand, type SweepOutcome } from '../src/cli/sweep.js';
 import { runBatchCpu } from '../src/cpu/engine.js';
@@ -19,6 +20,8 @@ import { parseCellsCsv } from '../src/results/cellsCsv.js';
 import { CHECKPOINT_FORMAT, parseCheckpoint } from '../src/results/checkpoint.js';
 import { InputError } from '../src/results/errors.js';
 import { FILES } from '../src/results/files.js';
+import { concatAgentRows, parseAgentArrow } from '../src/results/agentRows.js';
+import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS } from '../src/results/columns.js';
 import { concatFleetRows, parseFleetArrow } from '../src/results/fleetRows.js';
 import { parseManifest } from '../src/results/manifest.js';
 import { parseSummaryJson } from '../src/results/tables.js';
@@ -56,7 +59,7 @@ describe("the CLI's files read back through src/results", () => {
     expect(table.policies).toEqual(outcome.study.policies);
   });
 
-  it("cells.csv: the same cells, means and win fractions as summary.json's", () => {
+  it("cells.csv: the same cells, means, win fractions and verdicts as summary.json's", () => {
     const fromJson = parseSummaryJson(read(FILES.summary), FILES.summary);
     const fromCsv = parseCellsCsv(read(FILES.cells), FILES.cells);
     expect(fromCsv.cells.map((c) => c.values)).toEqual(fromJson.cells.map((c) => c.values));
@@ -64,6 +67,14 @@ describe("the CLI's files read back through src/results", () => {
       cell.policies.forEach((p, k) => expect(p.metrics.avgLatency!.mean).toBe(fromJson.cells[i]!.policies[k]!.metrics.avgLatency!.mean));
       cell.pairs.forEach((pair, k) => expect(pair.aWinFraction).toBe(fromJson.cells[i]!.pairs[k]!.aWinFraction));
     });
+    // the verdicts and warnings, made again from the verdict columns: the same words as summary.json's
+    const said = (t: typeof fromJson) =>
+      t.cells.map((c) =>
+        c.verdicts.map((v) => [v.a, v.b, v.metric, v.winner, v.aWins, v.bWins, v.winFractionCi95, v.relativeChange, v.text]),
+      );
+    expect(said(fromCsv)).toEqual(said(fromJson));
+    expect(fromJson.cells.every((c) => c.verdicts.length === 9)).toBe(true); // three pairs of the three default policies × three metrics
+    expect(fromCsv.cells.map((c) => c.warnings)).toEqual(fromJson.cells.map((c) => c.warnings));
   });
 
   it('fleets/*.arrow: one row per fleet run and policy, every cell', () => {
@@ -85,6 +96,38 @@ describe("the CLI's files read back through src/results", () => {
         { name: 'b.arrow', rows: { ...one, studyHash: 'f'.repeat(64) } },
       ]),
     ).toThrow(/^b\.arrow: of another study than a\.arrow/);
+  });
+
+  it('agents/*.arrow: one row per agent-run beside each per-fleet file, in columns pandas reads', () => {
+    const names = readdirSync(join(dir, 'out', FILES.agents)).sort();
+    expect(names).toEqual(readdirSync(join(dir, 'out', FILES.fleets)).sort());
+    const bytes = readFileSync(join(dir, 'out', FILES.agents, names[0]!));
+    const table = tableFromIPC(bytes);
+    // pd.read_feather's columns: the axis, the row fields, the metrics, each a plain Arrow type
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['fleet.random.load', ...AGENT_ROW_FIELDS, ...AGENT_ROW_METRICS]);
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual([
+      'Float64',
+      'Uint32',
+      'Uint32',
+      'Uint32',
+      'Dictionary<Int32, Utf8>',
+      'Uint16',
+      'Dictionary<Int32, Utf8>',
+      ...AGENT_ROW_METRICS.map(() => 'Float64'),
+    ]);
+    const rows = concatAgentRows(
+      names.map((name) => ({ name, rows: parseAgentArrow(readFileSync(join(dir, 'out', FILES.agents, name)), name) })),
+    );
+    expect(rows.count).toBe(outcome.fleetRunsTotal * outcome.study.policies.length * 3); // three agents per fleet
+    expect(new Set(rows.agent)).toEqual(new Set([0, 1, 2]));
+    expect(new Set(rows.agentName)).toEqual(new Set([null])); // a random fleet: its agent i is another agent in every sample
+    expect(rows.studyHash).toBe((JSON.parse(read(FILES.summary)) as { studyHash: string }).studyHash);
+    expect(outcome.summary.every((c) => c.agents === undefined)).toBe(true); // no per-agent statistics for random fleets
+    const fleets = tableFromIPC(readFileSync(join(dir, 'out', FILES.fleets, names[0]!)));
+    expect(parseAgentArrow(bytes, names[0]!).count).toBe(fleets.numRows * 3);
+    expect(() => parseAgentArrow(readFileSync(join(dir, 'out', FILES.fleets, names[0]!)), 'f.arrow')).toThrow(
+      /^f\.arrow: not a fleetsim per-agent file: missing column\(s\) agent, agentName/,
+    );
   });
 
   it('checkpoint.json and manifest.json: complete, with the engine that ran', () => {

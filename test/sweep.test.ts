@@ -3,7 +3,7 @@
  * As a user runs it (the built CLI in child processes, CPU backend so the results are exact):
  * four shards run as separate processes and merged give byte-identical summary.json and cells.csv
  * to an unsharded run; a run killed with SIGKILL and resumed gives the same tables as one that was
- * not interrupted (per-fleet Arrow files included, byte for byte); bad input exits with code 2 before the output directory is touched; shards of
+ * not interrupted (per-fleet and per-agent Arrow files included, byte for byte); bad input exits with code 2 before the output directory is touched; shards of
  * different studies are refused; the per-fleet Arrow files hold one row per fleet run and policy.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,10 +13,17 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
+import { runSummary } from '../src/model/metrics.js';
+import { agentStability } from '../src/model/stability.js';
+import { agentRowsFromBatch, concatAgentRows } from '../src/results/agentRows.js';
+import { concatFleetRows, fleetRowsFromBatch } from '../src/results/fleetRows.js';
+import { StatAccumulator } from '../src/stats/index.js';
 import { expandStudy } from '../src/study/cells.js';
-import { SweepAggregate } from '../src/sweep/aggregate.js';
+import { axisName } from '../src/study/schema.js';
+import { AGENT_METRICS, type AgentMetric, SweepAggregate } from '../src/sweep/aggregate.js';
 import { planUnits, shardUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
+import { summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
 import { assertNoUncapturedErrors, engine as gpuEngine, gpu, gpuSkipReason } from './helpers/gpu.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -121,6 +128,85 @@ describe('sweep statistics', () => {
       },
     }).catch(() => undefined);
     expect(JSON.stringify(aggregate.toJSON())).toBe(JSON.stringify(sequential.toJSON()));
+  });
+
+  it('per agent (fixed fleets): equal a direct computation from runSummary(), and the rows give the same table', async () => {
+    const FIXED = {
+      name: 'fixed-agents',
+      seed: 4,
+      fleet: {
+        agents: [
+          { name: 'chat', T: 50, R: 0.2, P: 2, lambda: 20 },
+          { T: 20, R: 0.1, P: 1, lambda: 8 },
+          { name: 'batch', T: 100, R: 0.1, P: 1, lambda: 30 },
+        ],
+      },
+      arrivals: 'poisson',
+      steps: 200,
+      samples: 40,
+      replicates: 2,
+      axes: [{ path: 'loadScale', values: [0.5, 3] }], // 3: overloaded, queues grow
+    };
+    const { study, cells } = expandStudy(FIXED);
+    const axes = study.axes.map(axisName);
+    const cellMap = new Map(cells.map((c) => [c.index, c]));
+    const P = study.policies.length;
+    const direct = new Map<number, Record<string, Record<AgentMetric, StatAccumulator>[]>>();
+    const fleetParts: Parameters<typeof concatFleetRows>[0][number][] = [];
+    const agentParts: Parameters<typeof concatAgentRows>[0][number][] = [];
+    const aggregate = new SweepAggregate(study.policies);
+    const engine = { run: (b: Parameters<typeof runBatchCpu>[0]) => Promise.resolve(runBatchCpu(b)) };
+    await runSweep({ cells, units: planUnits(cells) }, engine, aggregate, {
+      batchAgentRuns: 500,
+      afterBatch: (done) => {
+        for (let r = 0; r < done.batch.runs.count; r++) {
+          const cell = done.fleetCell[Math.floor(r / (done.replicates * P))]!;
+          if (!direct.has(cell)) direct.set(cell, Object.fromEntries(study.policies.map((p) => [p, []])));
+          const perAgent = direct.get(cell)![done.policies[r % P]!]!;
+          runSummary(done.batch, done.result, r).perAgent.forEach((a, i) => {
+            const { load, unstable } = agentStability(done.batch, done.result.totals, r, i);
+            const values = {
+              latency: a.latency,
+              throughput: a.throughput,
+              share: a.share,
+              finalQueue: a.finalQueue,
+              load,
+              unstable: unstable ? 1 : 0,
+            };
+            const accs = (perAgent[i] ??= Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<
+              AgentMetric,
+              StatAccumulator
+            >);
+            for (const m of AGENT_METRICS) if (Number.isFinite(values[m])) accs[m].add(values[m]);
+          });
+        }
+        fleetParts.push({ name: `batch ${fleetParts.length}`, rows: fleetRowsFromBatch(done, cellMap, axes) });
+        agentParts.push({ name: `batch ${agentParts.length}`, rows: agentRowsFromBatch(done, cellMap, axes) });
+      },
+    });
+    const summary = aggregate.summary(cells, axes);
+    expect(summary).toHaveLength(2);
+    for (const cell of summary) {
+      expect(cell.agents).toEqual(
+        study.policies.map((policy) => ({
+          policy,
+          agents: direct.get(cell.cell)![policy]!.map((accs, agent) => ({
+            agent,
+            name: ['chat', 'agent 1', 'batch'][agent],
+            metrics: Object.fromEntries(AGENT_METRICS.map((m) => [m, accs[m].summary()])),
+          })),
+        })),
+      );
+    }
+    // the page's own aggregation of the rows: the same table, per-agent statistics included
+    const page = summaryFromFleetRows(concatFleetRows(fleetParts), 'rows', concatAgentRows(agentParts));
+    expect(page.cells).toEqual(summary);
+    // the overloaded cell says so, per agent and in its warnings and verdicts
+    const loaded = summary[1]!;
+    expect(loaded.warnings.length).toBeGreaterThan(0);
+    expect(loaded.verdicts.some((v) => v.unstable && v.text.includes('depends on run length'))).toBe(true);
+    expect(loaded.agents!.some((p) => p.agents.some((a) => a.metrics.unstable!.mean > 0))).toBe(true);
+    expect(summary[0]!.warnings).toEqual([]);
   });
 
   it('shards partition the units', () => {
@@ -261,9 +347,11 @@ describe('fleetsim sweep', () => {
     expect(run.status).toBe(0);
     expect(read(merged, 'summary.json')).toBe(read(whole, 'summary.json'));
     expect(read(merged, 'cells.csv')).toBe(read(whole, 'cells.csv'));
-    expect(readdirSync(join(merged, 'fleets')).sort()).toEqual(readdirSync(join(whole, 'fleets')).sort());
-    for (const f of readdirSync(join(whole, 'fleets'))) {
-      expect(readFileSync(join(merged, 'fleets', f)).equals(readFileSync(join(whole, 'fleets', f))), f).toBe(true); // byte-identical Arrow
+    for (const sub of ['fleets', 'agents']) {
+      expect(readdirSync(join(merged, sub)).sort()).toEqual(readdirSync(join(whole, sub)).sort());
+      for (const f of readdirSync(join(whole, sub))) {
+        expect(readFileSync(join(merged, sub, f)).equals(readFileSync(join(whole, sub, f))), `${sub}/${f}`).toBe(true); // byte-identical Arrow
+      }
     }
 
     // Not all shards, or a shard twice: refused.
@@ -311,8 +399,10 @@ describe('fleetsim sweep', () => {
     expect(resumed.stdout).toMatch(/resumed after \d+ unit/);
     expect(read(dir, 'summary.json')).toBe(read(whole, 'summary.json'));
     expect(read(dir, 'cells.csv')).toBe(read(whole, 'cells.csv'));
-    for (const f of readdirSync(join(whole, 'fleets'))) {
-      expect(readFileSync(join(dir, 'fleets', f)).equals(readFileSync(join(whole, 'fleets', f))), f).toBe(true); // byte-identical Arrow
+    for (const sub of ['fleets', 'agents']) {
+      for (const f of readdirSync(join(whole, sub))) {
+        expect(readFileSync(join(dir, sub, f)).equals(readFileSync(join(whole, sub, f))), `${sub}/${f}`).toBe(true); // byte-identical Arrow
+      }
     }
   });
 

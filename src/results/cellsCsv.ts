@@ -16,7 +16,8 @@
 import type { StatSummary } from '../stats/index.js';
 import { type CellSummary, policyPairs } from '../sweep/aggregate.js';
 import { displayPath, quote } from '../text/quote.js';
-import { VERDICT_METRICS } from '../sweep/verdict.js';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { cellVerdicts, cellWarnings, VERDICT_METRICS } from '../sweep/verdict.js';
 import { DIFF_FIELDS, STAT_FIELDS } from './columns.js';
 import { InputError } from './errors.js';
 import { SUMMARY_FORMAT, type SummaryTable } from './tables.js';
@@ -50,16 +51,55 @@ const textCell = (field: string): string => (field.startsWith("'") ? field.slice
 
 /**
  * This row's policy against `other` on `metric` from the cell's verdicts: the paired difference
- * policy − other (mean, 95 % CI) and the winner's name ('' without one); nulls without a verdict.
+ * policy − other (mean, 95 % CI), the paired runs this policy won, and the winner's name ('' without
+ * one); nulls without a verdict (the policy itself, or a summary of an older version).
  */
 function verdictValues(cell: CellSummary, policy: string, other: string, metric: string): (number | string | null)[] {
-  const v = policy === other ? undefined : cell.verdicts?.find((x) => x.metric === metric && ((x.a === policy && x.b === other) || (x.a === other && x.b === policy)));
-  if (v === undefined) return [...DIFF_FIELDS.map(() => null), null];
+  const v =
+    policy === other
+      ? undefined
+      : cell.verdicts.find((x) => x.metric === metric && ((x.a === policy && x.b === other) || (x.a === other && x.b === policy)));
+  if (v === undefined) return [...DIFF_FIELDS.map(() => null), null, null];
   const d = v.difference;
-  const sign = v.b === policy ? 1 : -1; // the verdict's difference is b − a
+  const mine = v.b === policy; // the verdict's difference is b − a
   const [low, high] = d === null ? [null, null] : d.ci95;
-  const bounds = sign === 1 ? [low, high] : [high === null ? null : -high, low === null ? null : -low];
-  return [d === null ? null : sign * d.mean + 0, ...bounds.map((x) => (x === null ? null : x + 0)), v.winner ?? ''];
+  const negate = (x: number | null): number | null => (x === null ? null : -x + 0);
+  const bounds = mine ? [low, high] : [negate(high), negate(low)];
+  const mean = d === null ? null : mine ? d.mean : -d.mean + 0;
+  return [mean, ...bounds, mine ? v.bWins : v.aWins, v.winner ?? ''];
+}
+
+/**
+ * A cell's verdicts again from its rows' verdict columns (parseCellsCsv): the difference's mean and
+ * CI, the win counts and the policies' own statistics are all the verdict's sentence depends on, so
+ * the sentence is the one summary.json holds (the difference's std is recovered from its CI, its
+ * quantiles are not in the file: they read as the mean, like the metrics' missing ones).
+ */
+function verdictsFromColumns(
+  cell: CellSummary,
+  policies: readonly string[],
+  value: (policy: string, column: string) => number | null,
+): CellSummary['verdicts'] {
+  const n = cell.fleetRuns;
+  const pairs = policyPairs(policies);
+  if (!pairs.every(([a, b]) => VERDICT_METRICS.every(({ metric }) => value(a, `diff_${metric}_vs_${b}_mean`) !== null))) return [];
+  return cellVerdicts(pairs, cell.policies, (a, b, metric) => {
+    const column = (f: string): number | null => value(a, `diff_${metric}_vs_${b}_${f}`); // a − b
+    const mean = -column('mean')! + 0;
+    const low = column('ci95High');
+    const high = column('ci95Low');
+    const ci95: [number | null, number | null] = [low === null ? null : -low + 0, high === null ? null : -high + 0];
+    const std = ci95[0] === null || ci95[1] === null || n < 2 ? null : ((ci95[1] - ci95[0]) / 2 / tQuantile(0.975, n - 1)) * Math.sqrt(n);
+    const aWins = value(a, `wins_${metric}_vs_${b}`) ?? 0;
+    const bWins = value(b, `wins_${metric}_vs_${a}`) ?? 0;
+    return {
+      n,
+      aWins,
+      bWins,
+      ties: Math.max(0, n - aWins - bWins),
+      difference: { n, mean, std, ci95, min: mean, max: mean, p50: mean, p90: mean, p99: mean },
+    };
+  });
 }
 
 /**
@@ -67,9 +107,10 @@ function verdictValues(cell: CellSummary, policy: string, other: string, metric:
  * `<metric>_<mean|std|ci95Low|ci95High|min|max|p50|p90|p99>` for every metric, then
  * `winFraction_vs_<other>`: the fraction of fleet runs where this policy's avgLatency is lower; then
  * per verdict metric (avgLatency, throughput, cost) and other policy `diff_<metric>_vs_<other>_<mean|
- * ci95Low|ci95High>`, the paired difference this policy − other with its 95 % CI, and
- * `winner_<metric>_vs_<other>`, the verdict's winner (empty: no clear difference); last
- * `unstableFraction`, the fraction of this policy's fleet runs with a growing queue.
+ * ci95Low|ci95High>`, the paired difference this policy − other with its 95 % CI,
+ * `wins_<metric>_vs_<other>`, the paired runs this policy won, and `winner_<metric>_vs_<other>`, the
+ * verdict's winner (empty: no clear difference); last `unstableFraction`, the fraction of this
+ * policy's fleet runs with a growing queue.
  */
 export function cellsCsv(table: SummaryTable): string {
   const header = [
@@ -80,7 +121,11 @@ export function cellsCsv(table: SummaryTable): string {
     ...table.metrics.flatMap((m) => STAT_FIELDS.map((f) => `${m}_${f}`)),
     ...table.policies.map((p) => `winFraction_vs_${p}`),
     ...VERDICT_METRICS.flatMap(({ metric }) =>
-      table.policies.flatMap((p) => [...DIFF_FIELDS.map((f) => `diff_${metric}_vs_${p}_${f}`), `winner_${metric}_vs_${p}`]),
+      table.policies.flatMap((p) => [
+        ...DIFF_FIELDS.map((f) => `diff_${metric}_vs_${p}_${f}`),
+        `wins_${metric}_vs_${p}`,
+        `winner_${metric}_vs_${p}`,
+      ]),
     ),
     'unstableFraction',
   ];
@@ -160,8 +205,10 @@ function csvNumber(text: string, where: () => string): number | null {
 
 /**
  * cells.csv → the table. The columns are the CLI's: `cell`, the axes, `policy`, `fleetRuns`,
- * `<metric>_<stat>`, `winFraction_vs_<policy>`. The pairs get their win fractions from the last
- * columns; cells.csv has no latency-change statistics (summary.json and the Arrow rows do).
+ * `<metric>_<stat>`, `winFraction_vs_<policy>`, the verdict columns. The pairs get their win
+ * fractions from `winFraction_vs_`; the verdicts and warnings are made again from the verdict
+ * columns and the metrics (the same sentences as summary.json's); cells.csv has no latency-change
+ * statistics (summary.json and the Arrow rows do).
  */
 export function parseCellsCsv(text: string, fileName: string): SummaryTable {
   const name = displayPath(fileName);
@@ -194,6 +241,8 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
   }
   const axisNames = header.slice(cellAt + 1, policyAt);
   const winColumns = header.map((h, i) => [h, i] as const).filter(([h]) => h.startsWith('winFraction_vs_'));
+  const verdictColumns = header.map((h, i) => [h, i] as const).filter(([h]) => h.startsWith('diff_') || h.startsWith('wins_'));
+  const verdictCells = new Map<string, Map<string, number | null>>(); // "cell|policy" → column → value
   const rows = records.slice(1);
   if (rows.length === 0) throw new InputError(`${name}: the header has no rows under it`);
 
@@ -228,7 +277,7 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
           return [axis, number];
         }),
       );
-      cell = { cell: index, values, fleetRuns: runs, policies: [], pairs: [] };
+      cell = { cell: index, values, fleetRuns: runs, policies: [], pairs: [], verdicts: [], warnings: [] };
       cells.set(index, cell);
       wins.set(index, new Map());
     }
@@ -257,9 +306,14 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
             };
     }
     cell.policies.push({ policy, metrics: stats });
+    const verdictRow = new Map<string, number | null>();
+    verdictColumns.forEach(([h, i]) => verdictRow.set(h, csvNumber(fields[i]!, at(i))));
+    verdictCells.set(`${index}|${policy}`, verdictRow);
     wins.get(index)!.set(policy, new Map(winColumns.map(([h, i]) => [h.slice('winFraction_vs_'.length), csvNumber(fields[i]!, at(i))])));
   }
   for (const cell of cells.values()) {
+    cell.verdicts = verdictsFromColumns(cell, policies, (policy, column) => verdictCells.get(`${cell.cell}|${policy}`)?.get(column) ?? null);
+    cell.warnings = cellWarnings(cell.policies);
     const byPolicy = wins.get(cell.cell)!;
     cell.pairs = policyPairs(policies).flatMap(([a, b]) => {
       const aw = byPolicy.get(a)?.get(b) ?? null;

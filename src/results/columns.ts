@@ -22,8 +22,8 @@ export const DIFF_FIELDS = ['mean', 'ci95Low', 'ci95High'] as const;
 
 /**
  * cells.csv's column-name prefixes after the metrics' statistics: `winFraction_vs_<other>`,
- * `diff_<metric>_vs_<other>_<statistic>` and `winner_<metric>_vs_<other>`; then the single column
- * `unstableFraction`.
+ * `diff_<metric>_vs_<other>_<statistic>`, `wins_<metric>_vs_<other>` and `winner_<metric>_vs_<other>`;
+ * then the single column `unstableFraction`.
  */
-export const CSV_PREFIXES = ['winFraction_vs_', 'diff_', 'winner_'] as const;
+export const CSV_PREFIXES = ['winFraction_vs_', 'diff_', 'wins_', 'winner_'] as const;
 export const CSV_FIELDS = ['unstableFraction'] as const;

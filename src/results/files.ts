@@ -8,6 +8,7 @@
  *   cells.csv        one row per cell × policy
  *   checkpoint.json  the aggregate and the units done: what --resume and `fleetsim merge` read
  *   fleets/*.arrow   per-fleet rows, one Arrow IPC file per unit (output.fleetRows)
+ *   agents/*.arrow   per-agent rows, one Arrow IPC file per unit beside its fleets/ file (output.fleetRows)
  *
  * @example
  *   await writeAtomic(join(dir, 'summary.json'), JSON.stringify(table, null, 2));
@@ -25,6 +26,7 @@ export const FILES = {
   cells: 'cells.csv',
   checkpoint: 'checkpoint.json',
   fleets: 'fleets',
+  agents: 'agents',
 } as const;
 
 let counter = 0;
@@ -88,7 +90,7 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
 
 /** Removes temporary files left by an interrupted writer. */
 export async function removeTemporaries(dir: string): Promise<void> {
-  for (const sub of [dir, join(dir, FILES.fleets)]) {
+  for (const sub of [dir, join(dir, FILES.fleets), join(dir, FILES.agents)]) {
     let names: string[];
     try {
       names = await readdir(sub);
@@ -114,7 +116,7 @@ export async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** Name of the per-fleet file of unit `id` (zero-padded so that names sort in unit order). */
+/** Name of the per-fleet (and per-agent) file of unit `id` (zero-padded so that names sort in unit order). */
 export function fleetFileName(unitId: number): string {
   return `unit-${String(unitId).padStart(8, '0')}.arrow`;
 }

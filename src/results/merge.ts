@@ -1,7 +1,7 @@
 /**
  * Merging the complete shards of one sweep into the directory an unsharded run gives: the aggregates
  * merge exactly (src/stats), so summary.json and cells.csv are byte-identical to an unsharded run's;
- * the per-fleet files are copied; the manifest lists every shard's engines. Every check happens before
+ * the per-fleet and per-agent files are copied; the manifest lists every shard's engines. Every check happens before
  * `out` is touched; a problem is an InputError naming the directory.
  *
  * @example
@@ -85,10 +85,12 @@ export async function mergeShards(
   }
   makeDirectory(out);
   for (const p of parts) {
-    const from = join(p.dir, FILES.fleets);
-    if (!existsSync(from)) continue;
-    for (const name of (await readdir(from)).filter((n) => /^unit-\d{8}\.arrow$/.test(n))) {
-      await writeAtomic(join(out, FILES.fleets, name), await readFile(join(from, name))); // atomic, like every result file
+    for (const sub of [FILES.fleets, FILES.agents]) {
+      const from = join(p.dir, sub);
+      if (!existsSync(from)) continue;
+      for (const name of (await readdir(from)).filter((n) => /^unit-\d{8}\.arrow$/.test(n))) {
+        await writeAtomic(join(out, sub, name), await readFile(join(from, name))); // atomic, like every result file
+      }
     }
   }
   const units = planUnits(loaded.cells).length;

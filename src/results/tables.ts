@@ -91,6 +91,9 @@ const VerdictSchema = z.object({
   better: z.enum(['lower', 'higher']),
   unit: z.string(),
   n: z.int().nonnegative(),
+  aWins: z.int().nonnegative(),
+  bWins: z.int().nonnegative(),
+  ties: z.int().nonnegative(),
   difference: StatSummarySchema.nullable(),
   winner: z.string().nullable(),
   winnerWins: z.int().nonnegative().nullable(),
@@ -127,10 +130,10 @@ const SummarySchema = z.object({
       fleetRuns: z.int().nonnegative(),
       policies: z.array(z.object({ policy: z.string(), metrics: z.record(z.string(), StatSummarySchema.nullable()) })),
       pairs: z.array(PairSchema),
-      // Written by every version that writes them; absent from the summaries of older versions.
-      agents: z.array(AgentStatsSchema).exactOptional(),
-      verdicts: z.array(VerdictSchema).exactOptional(),
-      warnings: z.array(z.string()).exactOptional(),
+      agents: z.array(AgentStatsSchema).exactOptional(), // fixed fleets only
+      // Absent from the summaries of older versions: none to show.
+      verdicts: z.array(VerdictSchema).default([]),
+      warnings: z.array(z.string()).default([]),
     }),
   ),
 });

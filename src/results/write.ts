@@ -1,6 +1,6 @@
 /**
  * Reading and writing a sweep directory's files (src/results/files.ts lists them; every write is
- * atomic): the tables from an aggregate, the per-fleet Arrow files of a batch, the manifest and the
+ * atomic): the tables from an aggregate, the per-fleet and per-agent Arrow files of a batch, the manifest and the
  * checkpoint. Used by `fleetsim sweep` (src/cli/sweep.ts) and by the shard merge (merge.ts). Node.
  *
  * @example
@@ -16,6 +16,7 @@ import type { BatchDone } from '../sweep/run.js';
 import { cellsCsv } from './cellsCsv.js';
 import { type Checkpoint, checkpointText, parseCheckpoint } from './checkpoint.js';
 import { FILES, fleetFileName, readJson, writeAtomic } from './files.js';
+import { agentRowsTable } from './agentRows.js';
 import { fleetRowsTable } from './fleetRows.js';
 import { InputError } from './errors.js';
 import { manifestText, type ManifestRead, parseManifest } from './manifest.js';
@@ -42,7 +43,10 @@ export async function writeTables(dir: string, loaded: LoadedStudy, aggregate: S
   return table.cells;
 }
 
-/** Writes a batch's per-fleet rows: one Arrow file per unit, so that a resumed sweep rewrites whole files. */
+/**
+ * Writes a batch's per-fleet and per-agent rows: per unit one Arrow file in fleets/ and one in
+ * agents/, so that a resumed sweep rewrites whole files.
+ */
 export async function writeFleetRows(
   dir: string,
   done: BatchDone,
@@ -55,6 +59,8 @@ export async function writeFleetRows(
     const fleets = unit.sampleEnd - unit.sampleBegin;
     const table = fleetRowsTable(done, cells, axes, fleet, fleet + fleets, studyHash); // the unit's rows alone: bytes independent of the batch
     await writeAtomic(join(dir, FILES.fleets, fleetFileName(unit.id)), tableToIPC(table, 'file'));
+    const agents = agentRowsTable(done, cells, axes, fleet, fleet + fleets, studyHash);
+    await writeAtomic(join(dir, FILES.agents, fleetFileName(unit.id)), tableToIPC(agents, 'file'));
     fleet += fleets;
   }
 }

@@ -8,7 +8,10 @@
  * @example
  *   const agg = new SweepAggregate(study.policies); agg.addBatch(cellOf, result, k); agg.summary(cells)
  */
-import { type BatchResult, OPTIONAL_METRICS, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import type { Batch } from '../model/batch.js';
+import { type BatchResult, OPTIONAL_METRICS, recordedSteps, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import { PAPER_AGENTS } from '../model/paper.js';
+import { agentStability, stabilityTested } from '../model/stability.js';
 import { DifferenceAccumulator, PairAccumulator, StatAccumulator, type StatSummary } from '../stats/index.js';
 import type { AxisValue, Cell } from '../study/cells.js';
 import type { Study } from '../study/schema.js';
@@ -24,6 +27,7 @@ interface CellAccumulators {
   policies: Record<string, Record<string, StatAccumulator>>; // policy → metric → accumulator
   pairs: Record<string, PairAccumulator>; // "a|b" → accumulator
   diffs: Record<string, DifferenceAccumulator>; // "a|b|metric" → b − a of a verdict metric
+  agents: Record<string, Record<AgentMetric, StatAccumulator>[]> | null; // policy → agent → metric; null: a random fleet
 }
 
 /** The key of a pair's differences on `metric` in the aggregate (and its JSON). */
@@ -95,6 +99,62 @@ export interface AgentStats {
 }
 
 /**
+ * The agents' names of a study's fleet when it is fixed (the paper's, or `fleet.agents`: the same
+ * agents in every sample), `agent i` for an unnamed one; null for a random fleet, whose agent i is
+ * another agent in every sample.
+ */
+export function fixedFleetNames(study: Pick<Study, 'fleet'>): string[] | null {
+  if (!isFixedFleet(study)) return null;
+  const f = study.fleet as Exclude<Study['fleet'], { random: unknown }>;
+  const agents: readonly { name?: string | undefined }[] = 'preset' in f ? PAPER_AGENTS : f.agents;
+  return agents.map((a, i) => a.name ?? `agent ${i}`);
+}
+
+/** Whether the study's fleet is the same agents in every sample (the paper's, or `fleet.agents`). */
+export function isFixedFleet(study: Pick<Study, 'fleet'>): boolean {
+  return !('random' in study.fleet);
+}
+
+/** One agent-run's values: AGENT_METRICS and the drift (NaN: not defined, e.g. a run too short to test). */
+export type AgentRunValues = Record<AgentMetric | 'drift', number>;
+
+/**
+ * Agent i of run r: latency, throughput and share as runSummary() computes them (the same
+ * expressions), the final queue, and load, drift and unstable from agentStability (unstable NaN when
+ * the run is too short for the growth test; load Infinity for arrivals without any share).
+ */
+export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: number): AgentRunValues {
+  const { totals } = result;
+  const S = recordedSteps(batch.config);
+  const j = totals.agentOffset[r]! + i;
+  const stability = agentStability(batch, totals, r, i);
+  return {
+    latency: totals.latencySum[j]! / S,
+    throughput: totals.servedSum[j]! / (S * batch.config.dt),
+    share: totals.shareSum[j]! / S,
+    finalQueue: totals.finalQueue[j]!,
+    load: stability.load,
+    drift: stability.drift,
+    unstable: stabilityTested(batch) ? (stability.unstable ? 1 : 0) : NaN,
+  };
+}
+
+/** A new accumulator per agent metric. */
+const agentAccumulators = (): Record<AgentMetric, StatAccumulator> =>
+  Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<AgentMetric, StatAccumulator>;
+
+/** Adds an agent-run's values; a non-finite one (an untested run's unstable, an infinite load) is left out, as the run metrics' NaN are. */
+export function addAgentValues(accs: Record<AgentMetric, StatAccumulator>, values: AgentRunValues): void {
+  for (const m of AGENT_METRICS) if (Number.isFinite(values[m])) accs[m].add(values[m]);
+}
+
+/** What addBatch needs for the per-agent statistics: the batch, and which cells hold a fixed fleet. */
+export interface AgentSource {
+  batch: Batch;
+  fixed: (cell: number) => boolean;
+}
+
+/**
  * A paired comparison of policies a and b on one metric over a cell's fleet runs (common random
  * numbers: both ran on the same arrivals), with its uncertainty, and the sentence that says it —
  * the same text in the CLI's summary, summary.json and the page.
@@ -106,14 +166,22 @@ export interface Verdict {
   better: 'lower' | 'higher';
   unit: string; // 's', 'requests/s', '$'…
   n: number; // paired fleet runs
+  aWins: number; // paired runs where a's value was the better one (beyond the tie tolerance, TIE_RELATIVE)
+  bWins: number;
+  ties: number; // n − aWins − bWins
   difference: StatSummary | null; // b − a per fleet run, in the metric's unit (mean with its 95 % CI)
   winner: string | null; // the better policy where the difference's 95 % CI excludes 0, else null
   winnerWins: number | null; // paired runs the winner won (ties excluded); null without a winner
   winFraction: number | null; // winnerWins / n
   winFractionCi95: [number, number] | null; // Wilson score interval of winFraction
-  relativeChange: number | null; // mean difference / mean of the loser, only where that mean is away from zero
+  /**
+   * (mean of the other − mean of the loser) / mean of the loser (a's without a winner: (b − a)/a),
+   * only where that baseline is away from zero (verdict.ts: awayFromZero); negative: lower.
+   */
+  relativeChange: number | null;
   unstable: boolean; // either policy has fleet runs with a growing queue: the difference depends on run length
-  text: string; // e.g. "static is better by 12.3 ± 0.4 s in 100 % of paired runs (95 % CI 99.6–100 %)"
+  /** e.g. "static is better than adaptive on avgLatency by 12.3 ± 0.4 s (35 % lower) in 100 % of paired runs (95 % CI 99.6–100 %)". */
+  text: string;
 }
 
 export interface CellSummary {
@@ -124,10 +192,26 @@ export interface CellSummary {
   pairs: PairStats[];
   /** Per policy, per agent (fixed fleets only; absent for random fleets). */
   agents?: AgentStats[];
-  /** Per pair of policies and verdict metric (avgLatency, throughput, cost). */
-  verdicts?: Verdict[];
+  /** Per pair of policies (study order) and verdict metric (avgLatency, throughput, cost), pair-major; empty in an older version's summary.json. */
+  verdicts: Verdict[];
   /** Sentences a user must not miss (run-length-dependent results), the same in every place shown. */
-  warnings?: string[];
+  warnings: string[];
+}
+
+/** A cell's per-agent statistics: per policy, its agents in order with their names (`agent i` beyond `names`). */
+export function agentStats(
+  policies: readonly string[],
+  accs: Readonly<Record<string, readonly Record<AgentMetric, StatAccumulator>[]>>,
+  names: readonly string[] | null,
+): AgentStats[] {
+  return policies.map((policy) => ({
+    policy,
+    agents: (accs[policy] ?? []).map((m, agent) => ({
+      agent,
+      name: names?.[agent] ?? `agent ${agent}`,
+      metrics: Object.fromEntries(AGENT_METRICS.map((k) => [k, m[k].summary()])) as Record<AgentMetric, StatSummary | null>,
+    })),
+  }));
 }
 
 export class SweepAggregate {
@@ -138,7 +222,7 @@ export class SweepAggregate {
   private cell(index: number): CellAccumulators {
     let acc = this.cells.get(index);
     if (!acc) {
-      acc = { fleetRuns: 0, policies: {}, pairs: {}, diffs: newDiffs(this.policies) };
+      acc = { fleetRuns: 0, policies: {}, pairs: {}, diffs: newDiffs(this.policies), agents: null };
       for (const p of this.policies) {
         acc.policies[p] = Object.fromEntries(SWEEP_METRICS.map((m) => [m, new StatAccumulator()]));
       }
@@ -150,9 +234,10 @@ export class SweepAggregate {
 
   /**
    * Adds the runs of a batch laid out fleet run-major with the study's policies adjacent (crossRuns
-   * order): fleet run k holds runs [k·P, (k + 1)·P); `cellOf(k)` is the cell of fleet run k.
+   * order): fleet run k holds runs [k·P, (k + 1)·P); `cellOf(k)` is the cell of fleet run k. With
+   * `agents`, the per-agent statistics of the cells whose fleet is fixed too.
    */
-  addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number): void {
+  addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number, agents?: AgentSource): void {
     const P = this.policies.length;
     const pairs = policyPairs(this.policies).map(
       ([a, b]) => [this.policies.indexOf(a as PolicyChoice), this.policies.indexOf(b as PolicyChoice), `${a}|${b}`] as const,
@@ -167,12 +252,25 @@ export class SweepAggregate {
           if (!(Number.isNaN(x) && OPTIONAL_METRICS.has(m))) stats[m]!.add(x); // an undefined IDC is left out, not 0
         }
       });
+      if (agents?.fixed(cellOf(k))) this.addAgents(acc, agents.batch, result, k);
       for (const [a, b, key] of pairs) {
         acc.pairs[key]!.add(result.avgLatency[k * P + a]!, result.avgLatency[k * P + b]!);
         for (const { metric } of VERDICT_METRICS)
           acc.diffs[`${key}|${metric}`]!.add(result[metric][k * P + a]!, result[metric][k * P + b]!);
       }
     }
+  }
+
+  /** Fleet run k's agent-runs, one set of accumulators per policy and agent (every sample has the same agents). */
+  private addAgents(acc: CellAccumulators, batch: Batch, result: BatchResult, k: number): void {
+    const P = this.policies.length;
+    acc.agents ??= Object.fromEntries(this.policies.map((p) => [p, []]));
+    this.policies.forEach((policy, p) => {
+      const r = k * P + p;
+      const perAgent = acc.agents![policy]!;
+      for (let i = 0; i < result.totals.agentCount[r]!; i++)
+        addAgentValues((perAgent[i] ??= agentAccumulators()), agentRunValues(batch, result, r, i));
+    });
   }
 
   /** Folds another aggregate (a shard's, or a checkpoint's) into this one. */
@@ -183,6 +281,15 @@ export class SweepAggregate {
       for (const p of this.policies) for (const m of SWEEP_METRICS) mine.policies[p]![m]!.merge(theirs.policies[p]![m]!);
       for (const key of Object.keys(mine.pairs)) mine.pairs[key]!.merge(theirs.pairs[key]!);
       for (const key of Object.keys(mine.diffs)) mine.diffs[key]!.merge(theirs.diffs[key]!);
+      if (theirs.agents !== null) {
+        mine.agents ??= Object.fromEntries(this.policies.map((p) => [p, []]));
+        for (const p of this.policies) {
+          theirs.agents[p]!.forEach((accs, i) => {
+            const into = (mine.agents![p]![i] ??= agentAccumulators());
+            for (const m of AGENT_METRICS) into[m].merge(accs[m]);
+          });
+        }
+      }
     }
   }
 
@@ -202,6 +309,7 @@ export class SweepAggregate {
         fleetRuns: acc.fleetRuns,
         policies,
         pairs: policyPairs(this.policies).map(([a, b]) => pairStats(a, b, acc.pairs[`${a}|${b}`]!)),
+        ...(acc.agents === null ? {} : { agents: agentStats(this.policies, acc.agents, fixedFleetNames(cell.study)) }),
         verdicts: cellVerdicts(policyPairs(this.policies), policies, (a, b, m) => acc.diffs[diffKey(a, b, m)]!.summary()),
         warnings: cellWarnings(policies),
       });
@@ -222,6 +330,16 @@ export class SweepAggregate {
           ),
           pairs: Object.fromEntries(Object.entries(acc.pairs).map(([k, v]) => [k, v.toJSON()])),
           diffs: Object.fromEntries(Object.entries(acc.diffs).map(([k, v]) => [k, v.toJSON()])),
+          ...(acc.agents === null
+            ? {}
+            : {
+                agents: Object.fromEntries(
+                  this.policies.map((p) => [
+                    p,
+                    acc.agents![p]!.map((accs) => Object.fromEntries(AGENT_METRICS.map((m) => [m, accs[m].toJSON()]))),
+                  ]),
+                ),
+              }),
         })),
     };
   }
@@ -235,6 +353,7 @@ export class SweepAggregate {
         policies: Record<string, Record<string, unknown>>;
         pairs: Record<string, unknown>;
         diffs: Record<string, unknown>;
+        agents?: Record<string, Record<string, unknown>[]>;
       }[];
     };
     if (!Array.isArray(j?.policies) || !Array.isArray(j.cells)) throw new Error('not a sweep aggregate');
@@ -254,7 +373,22 @@ export class SweepAggregate {
           throw new Error(`cell ${c.cell}: diffs.${key}: ${theirs.better} is not the metric's better value`);
         diffs[key] = theirs;
       }
-      agg.cells.set(c.cell, { fleetRuns: c.fleetRuns, policies, pairs, diffs });
+      let agents: CellAccumulators['agents'] = null;
+      if (c.agents !== undefined) {
+        agents = {};
+        for (const p of j.policies) {
+          const list = c.agents[p];
+          if (!Array.isArray(list)) throw new Error(`cell ${c.cell}: agents.${p}: not a list of agents`);
+          agents[p] = list.map(
+            (accs) =>
+              Object.fromEntries(AGENT_METRICS.map((m) => [m, StatAccumulator.fromJSON(accs?.[m])])) as Record<
+                AgentMetric,
+                StatAccumulator
+              >,
+          );
+        }
+      }
+      agg.cells.set(c.cell, { fleetRuns: c.fleetRuns, policies, pairs, diffs, agents });
     }
     return agg;
   }

@@ -1,7 +1,7 @@
 /**
  * The sweep loop, free of Node and of files: builds each batch's fleets (every policy and replicate of
  * a fleet sample share its random stream: common random numbers), runs it on the given engine, folds
- * the per-run metrics into the aggregate and hands the batch to `afterBatch` (which writes per-fleet
+ * the per-run (and, for fixed fleets, per-agent) metrics into the aggregate and hands the batch to `afterBatch` (which writes per-fleet
  * rows and the checkpoint in the CLI, or updates a chart in the browser). Host memory is one batch.
  *
  * @example
@@ -16,7 +16,7 @@ import type { Cell, ExpandedStudy } from '../study/cells.js';
 import { cellFleet, loadFactor, type TraceResolver } from '../study/fleets.js';
 import { TraceLibrary } from '../traces/library.js';
 import { axisName } from '../study/schema.js';
-import { type CellSummary, SweepAggregate } from './aggregate.js';
+import { type CellSummary, isFixedFleet, SweepAggregate } from './aggregate.js';
 import { planBatches, planUnits, simConfig, type Unit, unitAgentRuns } from './plan.js';
 
 /** Agent-runs per batch at most by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
@@ -171,7 +171,10 @@ export async function runSweep(
     const { built } = current;
     const result = summarize(built.batch, totals);
     const fleetRuns = built.fleetCell.length * built.replicates;
-    aggregate.addBatch((k) => built.fleetCell[Math.floor(k / built.replicates)]!, result, fleetRuns);
+    aggregate.addBatch((k) => built.fleetCell[Math.floor(k / built.replicates)]!, result, fleetRuns, {
+      batch: built.batch,
+      fixed: (cell) => isFixedFleet(cells.get(cell)!.study),
+    });
     await hooks.afterBatch?.({ ...built, result, engineSeconds });
     const { config } = built.batch;
     times.engineSeconds += engineSeconds;

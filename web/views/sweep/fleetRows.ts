@@ -8,7 +8,18 @@ import type { FleetRows } from '../../../src/results/fleetRows.js';
 import { SUMMARY_FORMAT, type SummaryTable } from '../../../src/results/tables.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import { type DifferenceAccumulator, PairAccumulator, StatAccumulator } from '../../../src/stats/index.js';
-import { type CellSummary, diffKey, newDiffs, pairStats, policyPairs } from '../../../src/sweep/aggregate.js';
+import type { AgentRows } from '../../../src/results/agentRows.js';
+import {
+  AGENT_METRICS,
+  type AgentMetric,
+  type AgentStats,
+  agentStats,
+  type CellSummary,
+  diffKey,
+  newDiffs,
+  pairStats,
+  policyPairs,
+} from '../../../src/sweep/aggregate.js';
 import { cellVerdicts, cellWarnings, VERDICT_METRICS } from '../../../src/sweep/verdict.js';
 
 export type { FleetRows } from '../../../src/results/fleetRows.js';
@@ -47,10 +58,40 @@ export function latencyChanges(rows: FleetRows, a: string, b: string, cells?: Re
 }
 
 /**
- * The table from per-fleet rows alone, with the sweep's own accumulators: the same statistics as the
- * CLI's summary.json for the fleet runs in the files (all of a sweep's files give all of its cells).
+ * Per cell, the per-agent statistics of the agent rows with a name (fixed fleets: agents/unit-*.arrow
+ * names no agent of a random fleet), as the CLI's aggregate makes them.
  */
-export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTable {
+function agentStatsByCell(rows: AgentRows, policies: readonly string[], name: string): Map<number, AgentStats[]> {
+  const byCell = new Map<number, { names: string[]; accs: Record<string, Record<AgentMetric, StatAccumulator>[]> }>();
+  for (let r = 0; r < rows.count; r++) {
+    const agentName = rows.agentName[r];
+    if (agentName === null || agentName === undefined) continue;
+    const index = rows.cell[r]!;
+    let cell = byCell.get(index);
+    if (!cell) byCell.set(index, (cell = { names: [], accs: Object.fromEntries(policies.map((p) => [p, []])) }));
+    const agent = rows.agent[r]!;
+    cell.names[agent] ??= agentName;
+    const perAgent = cell.accs[rows.policy[r]!];
+    if (perAgent === undefined)
+      throw new InputError(`${name}: row ${r}: the policy ${rows.policy[r]} is not among the per-fleet rows' policies`);
+    const accs = (perAgent[agent] ??= Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<
+      AgentMetric,
+      StatAccumulator
+    >);
+    for (const m of AGENT_METRICS) {
+      const x = rows.metrics[m][r]!;
+      if (Number.isFinite(x)) accs[m].add(x); // an untested run's unstable, an infinite load: left out, as the sweep leaves them
+    }
+  }
+  return new Map([...byCell].map(([index, cell]) => [index, agentStats(policies, cell.accs, cell.names)]));
+}
+
+/**
+ * The table from per-fleet rows alone (and per-agent rows, when given), with the sweep's own
+ * accumulators: the same statistics, verdicts and warnings as the CLI's summary.json for the fleet
+ * runs in the files (all of a sweep's files give all of its cells).
+ */
+export function summaryFromFleetRows(rows: FleetRows, name: string, agentRows?: AgentRows): SummaryTable {
   const policies = [...new Set(rows.policy)];
   const metrics = Object.keys(rows.metrics);
   const byCell = new Map<
@@ -108,6 +149,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
       }
     }
   }
+  const agents = agentRows === undefined ? new Map<number, AgentStats[]>() : agentStatsByCell(agentRows, policies, name);
   const cells: CellSummary[] = [...byCell.entries()]
     .sort(([x], [y]) => x - y)
     .map(([index, cell]) => {
@@ -121,6 +163,7 @@ export function summaryFromFleetRows(rows: FleetRows, name: string): SummaryTabl
         fleetRuns: cell.runs,
         policies: stats,
         pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
+        ...(agents.has(index) ? { agents: agents.get(index)! } : {}),
         verdicts: cellVerdicts(policyPairs(policies), stats, (a, b, m) => cell.diffs[diffKey(a, b, m)]!.summary()),
         warnings: cellWarnings(stats),
       };
