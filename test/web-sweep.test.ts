@@ -379,6 +379,9 @@ describe('charts read at a glance (the pure layout and the verdict-based marks)'
     n: 30,
     difference: stat(b === winner ? -2 : 2, 0.5),
     winner,
+    aWins: winner === a ? 30 : 0,
+    bWins: winner === b ? 30 : 0,
+    ties: winner ? 0 : 30,
     winnerWins: winner ? 30 : null,
     winFraction: winner ? 1 : null,
     winFractionCi95: winner ? [0.88, 1] : null,
@@ -394,6 +397,7 @@ describe('charts read at a glance (the pure layout and the verdict-based marks)'
     policies: Object.entries(means).map(([policy, [mean, half]]) => ({ policy, metrics: { avgLatency: stat(mean, half) } })),
     pairs: [],
     verdicts,
+    warnings: [],
   });
 
   it('the winner map follows the paired verdict: no ≈ where the verdict names the winner, though the unpaired intervals overlap', () => {

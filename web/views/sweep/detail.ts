@@ -112,20 +112,34 @@ function verdictList(cell: CellSummary): HTMLElement {
   );
 }
 
-/** Why a cell has no per-agent statistics. */
-function noAgentsWhy(table: SummaryTable): string {
-  // a summary with verdicts is of a version that writes per-agent statistics for every fixed fleet
-  const random = table.axes.some((a) => a.name.startsWith('fleet.random')) || table.cells.some((c) => c.verdicts !== undefined);
+/**
+ * Why a cell has no per-agent statistics: a summary.json of a version that writes verdicts (or a run in
+ * the page) has them for every fixed fleet, so there the fleets are random; cells.csv, per-fleet rows
+ * and older summaries carry none.
+ */
+function noAgentsWhy(table: SummaryTable, perAgent: boolean): string {
+  const random =
+    table.axes.some((a) => a.name.startsWith('fleet.random')) || (perAgent && table.cells.some((c) => (c.verdicts ?? []).length > 0));
   return random
     ? 'No per-agent panel: this sweep’s fleets are random (fleet.random), so the number of agents and their parameters change from one fleet run to the next and agent i of one run is not agent i of another. Per-agent results exist for fixed fleets (fleet.agents, or the paper’s).'
-    : 'No per-agent panel: per-agent results exist for fixed fleets (fleet.agents, or the paper’s) in the summary.json of fleetsim sweep; this file has none (a random fleet, cells.csv, per-fleet rows, or an older sweep).';
+    : 'No per-agent panel: per-agent results of fixed fleets (fleet.agents, or the paper’s) are in the summary.json of fleetsim sweep (and its agents/unit-*.arrow); this file has none (cells.csv, per-fleet rows, an older sweep, or a random fleet).';
 }
 
 /** The per-agent panel of a cell: a chart of one agent metric per policy, and a table per policy. */
-export function agentPanel(table: SummaryTable, cell: CellSummary, chosen: AgentMetric, onChoose: (m: AgentMetric) => void): HTMLElement {
+export function agentPanel(
+  table: SummaryTable,
+  perAgent: boolean,
+  cell: CellSummary,
+  chosen: AgentMetric,
+  onChoose: (m: AgentMetric) => void,
+): HTMLElement {
   const agents = cell.agents;
   if (!agents || agents.length === 0)
-    return el('section', { class: 'agents-panel', 'data-absent': 'true' }, el('p', { class: 'note agents-absent' }, noAgentsWhy(table)));
+    return el(
+      'section',
+      { class: 'agents-panel', 'data-absent': 'true' },
+      el('p', { class: 'note agents-absent' }, noAgentsWhy(table, perAgent)),
+    );
   const names = agents[0]!.agents.map((a) => a.name);
   const control = el('select', { name: 'am', 'data-key': 'am' });
   for (const m of AGENT_METRICS)
@@ -198,6 +212,7 @@ export function agentPanel(table: SummaryTable, cell: CellSummary, chosen: Agent
 /** The cell-in-detail block: the policies' statistics, verdicts and per-agent panel (the round-robin note is under the cell table, just above). */
 export function cellDetail(
   table: SummaryTable,
+  perAgent: boolean,
   cell: CellSummary,
   metric: string,
   label: string,
@@ -212,6 +227,6 @@ export function cellDetail(
     ...warnings.map((w) => el('p', { class: 'cell-warning' }, w)),
     policyTable(table, cell, metric),
     verdictList(cell),
-    agentPanel(table, cell, agentMetric, onAgentMetric),
+    agentPanel(table, perAgent, cell, agentMetric, onAgentMetric),
   );
 }

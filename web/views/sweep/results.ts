@@ -46,6 +46,8 @@ export interface Loaded {
   table: SummaryTable;
   rows: FleetRows | null;
   sources: string[]; // what it was read from, for the status line
+  /** The table is a summary.json or a run in the page: per-agent statistics wherever the fleet is fixed (cells.csv and per-fleet rows have none). */
+  perAgent?: boolean;
   /** Downloads offered with a run made in the page (summary.json, cells.csv). */
   downloads?: { name: string; text: string; type: string }[];
 }
@@ -219,7 +221,7 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     ...(rr ? [el('p', { class: 'note rr-note' }, rr)] : []),
     ...(c.detail
       ? [
-          cellDetail(table, c.detail, c.metric, cellLabel(table, c.detail.values), c.am, (m) =>
+          cellDetail(table, loaded.perAgent === true, c.detail, c.metric, cellLabel(table, c.detail.values), c.am, (m) =>
             rerender({ am: m === 'latency' ? undefined : m }),
           ),
         ]
@@ -368,12 +370,15 @@ function winnerGrid(
   const cells = cellsWhere(table, fixed, [gx ?? '', gy ?? '']);
   const paired = cells.some((cell) => verdictsOf(cell, metric).length > 0);
   const grid = el('table', { class: 'data winners', tabindex: 0, 'data-metric': metric, 'data-paired': paired });
-  grid.createCaption().textContent =
-    `Which policy wins on ${metric} (${better} is better)${gx ? ` over ${gx}` : ''}${gy ? ` × ${gy}` : ''}; ` +
-    (paired
-      ? '≈: no winner, the paired difference with the runner-up (same fleet runs) has a 95 % interval that includes 0; hover a cell for the verdicts'
-      : '≈: the runner-up’s 95 % interval overlaps the winner’s (unpaired: this file has no paired verdicts for this metric)') +
-    '; ⚠: results depend on run length';
+  grid.createCaption().textContent = `Which policy wins on ${metric} (${better} is better)${gx ? ` over ${gx}` : ''}${gy ? ` × ${gy}` : ''}`;
+  const key = el(
+    'p',
+    { class: 'note grid-key' },
+    paired
+      ? '≈: no winner — the paired difference with the runner-up (on the same fleet runs) has a 95 % interval that includes 0. Hover a cell for the verdicts. '
+      : '≈: the runner-up’s 95 % interval overlaps the winner’s (unpaired: this file has no paired verdicts for this metric). ',
+    '⚠ (dashed outline): results depend on run length.',
+  );
   const head = grid.createTHead().insertRow();
   head.append(el('th', { scope: 'col' }, gy && gx ? `${gy} \\ ${gx}` : (gx ?? '')));
   for (const x of xs) head.append(el('th', { scope: 'col' }, String(x)));
@@ -411,7 +416,7 @@ function winnerGrid(
     { class: 'legend' },
     ...table.policies.map((p, i) => el('span', { class: 'swatch', style: `background:${policyColor(p, i)}77` }, p)),
   );
-  return el('div', { class: 'grid' }, grid, legend);
+  return el('div', { class: 'grid' }, grid, legend, key);
 }
 
 /**

@@ -20,9 +20,9 @@ export interface CellFlag {
   own: boolean;
 }
 
-/** The flags of every cell: the summary's warnings; without any, the policies with unstable fleet runs. */
+/** The flags of every cell: the summary's warnings; without any (an older file), the policies with unstable fleet runs. */
 export function cellFlags(table: SummaryTable): CellFlag[] {
-  if (table.cells.some((c) => c.warnings !== undefined)) {
+  if (table.cells.some((c) => (c.warnings ?? []).length > 0)) {
     return table.cells.flatMap((cell) => (cell.warnings ?? []).map((text) => ({ cell, text, own: false })));
   }
   return table.cells.flatMap((cell) =>
