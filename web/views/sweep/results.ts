@@ -217,8 +217,6 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     winnerGrid(table, c.metric, c.gx, c.gy, c.fixed),
     ...(c.gx !== undefined && held([c.gx, c.gy ?? '']) ? [el('p', { class: 'note' }, `The grid holds ${held([c.gx, c.gy ?? ''])}.`)] : []),
     ...(c.pb !== undefined ? [pairTable(table, c.pa, c.pb)] : []),
-    cellTable(table, c.metric),
-    ...(rr ? [el('p', { class: 'note rr-note' }, rr)] : []),
     ...(c.detail
       ? [
           cellDetail(table, loaded.perAgent === true, c.detail, c.metric, cellLabel(table, c.detail.values), c.am, (m) =>
@@ -226,6 +224,8 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
           ),
         ]
       : []),
+    cellTable(table, c.metric),
+    ...(rr ? [el('p', { class: 'note rr-note' }, rr)] : []),
   );
 }
 
