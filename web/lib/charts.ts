@@ -323,7 +323,7 @@ export function lineChart(given: ChartSpec): HTMLElement {
       const lo = s.interval ? u.data[s.interval[0] + 1]![j] : null;
       const hi = s.interval ? u.data[s.interval[1] + 1]![j] : null;
       const ci = typeof lo === 'number' && typeof hi === 'number' ? ` (${yText(lo)}–${yText(hi)})` : '';
-      return [`${s.label} ${yText(v)}${ci}${s.hollow?.[j] ? ' ◌' : ''}`];
+      return [`${s.label} ${yText(v)}${ci}${s.hollow?.[j] ? ' (unstable runs)' : ''}`];
     });
     readout.textContent = `${spec.x.label} ${xText}: ${parts.join(' · ') || 'no value'}`;
   };
