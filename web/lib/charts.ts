@@ -25,6 +25,8 @@ export interface SeriesSpec {
   shape?: MarkerShape;
   /** Per point: a hollow marker (a mark on the point, e.g. a result that depends on run length). */
   hollow?: readonly boolean[];
+  /** What a hollow marker means, said in the hover readout beside its value (default "marked"). */
+  hollowMeans?: string;
   /**
    * The indices (in `series`) of this series' lower and upper bound (its 95 % interval): shaded
    * between them in a translucent fill of the colour on a numeric x axis, a whisker on a categorical one.
@@ -323,7 +325,7 @@ export function lineChart(given: ChartSpec): HTMLElement {
       const lo = s.interval ? u.data[s.interval[0] + 1]![j] : null;
       const hi = s.interval ? u.data[s.interval[1] + 1]![j] : null;
       const ci = typeof lo === 'number' && typeof hi === 'number' ? ` (${yText(lo)}–${yText(hi)})` : '';
-      return [`${s.label} ${yText(v)}${ci}${s.hollow?.[j] ? ' (unstable runs)' : ''}`];
+      return [`${s.label} ${yText(v)}${ci}${s.hollow?.[j] ? ` (${s.hollowMeans ?? 'marked'})` : ''}`];
     });
     readout.textContent = `${spec.x.label} ${xText}: ${parts.join(' · ') || 'no value'}`;
   };

@@ -160,6 +160,7 @@ export function agentPanel(
         shape: style.shape,
         interval: [k, k + 1] as const,
         hollow: p.agents.map((a) => (a.metrics.unstable?.mean ?? 0) > 0),
+        hollowMeans: 'its queue grows in some runs',
       },
     ];
   });

@@ -262,6 +262,7 @@ function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Rec
         shape: style.shape,
         interval: [3 * i, 3 * i + 1],
         hollow: s.unstable.map((f) => f !== null && f > 0),
+        hollowMeans: 'a queue grows in some runs',
       },
     ];
   });
