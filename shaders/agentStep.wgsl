@@ -18,15 +18,19 @@ fn signalRate(k: u32, step: u32) -> f32 {
   return signalOf(agents[k], states[k], step);
 }
 
-// Adds one step to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
+// Adds step t to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
 // false). The warm-up comes first, so every pair is still (0, 0) then and adding +0 leaves it so: bit
 // for bit what skipping would give, without a branch (cheaper on lavapipe: bench/NOTES.md). A select,
-// not a weight 0 multiplied in, so that an infinite latency stays out of the totals.
-fn record(s: ptr<function, AgentState>, on: bool, latency: f32, served: f32, g: f32, arrived: f32) {
+// not a weight 0 multiplied in, so that an infinite latency stays out of the totals. queueLateSum
+// likewise adds +0 before the recorded steps' second half (`late`: t ≥ params.lateStart).
+fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32) {
   let z = params.opaqueZero;
+  let on = t >= params.warmup;
+  let late = t >= params.lateStart;
   let lat = kahanAdd(vec2<f32>((*s).latencySum, (*s).latencyComp), select(0.0, latency, on), z);
   let srv = kahanAdd(vec2<f32>((*s).servedSum, (*s).servedComp), select(0.0, served, on), z);
   let que = kahanAdd(vec2<f32>((*s).queueSum, (*s).queueComp), select(0.0, (*s).queue, on), z);
+  let qlt = kahanAdd(vec2<f32>((*s).queueLateSum, (*s).queueLateComp), select(0.0, (*s).queue, late), z);
   let shr = kahanAdd(vec2<f32>((*s).shareSum, (*s).shareComp), select(0.0, g, on), z);
   let arr = kahanAdd(vec2<f32>((*s).arrivedSum, (*s).arrivedComp), select(0.0, arrived, on), z);
   let inSystem = max(ceil((*s).queue - IN_SYSTEM_SLACK), 0.0);
@@ -37,6 +41,8 @@ fn record(s: ptr<function, AgentState>, on: bool, latency: f32, served: f32, g: 
   (*s).servedComp = srv.y;
   (*s).queueSum = que.x;
   (*s).queueComp = que.y;
+  (*s).queueLateSum = qlt.x;
+  (*s).queueLateComp = qlt.y;
   (*s).shareSum = shr.x;
   (*s).shareComp = shr.y;
   (*s).arrivedSum = arr.x;
@@ -73,7 +79,7 @@ fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec
   // Record (from step `warmup` on): latency is the backlog over the service rate, L_max when the share
   // is 0.
   let latency = select(params.lmax, (*s).queue / rate, g > 0.0);
-  record(s, t >= params.warmup, latency, served, g, arrived);
+  record(s, t, latency, served, g, arrived);
 }
 
 // One agent-step, arrive → serve (process, record): agent i of `run` through step t under the step's

@@ -24,7 +24,7 @@ struct SimParams {
   signalMode: u32,  // SIGNAL_NOMINAL, SIGNAL_OBSERVED or SIGNAL_EMA
   emaAlpha: f32,    // weight of the newest step in SIGNAL_EMA, in (0, 1]
   groupCount: u32,  // groups of runs sharing their arrivals in this chunk (simulate.wgsl)
-  _pad2: u32,
+  lateStart: u32,   // first step of the recorded steps' second half, warmup + ⌊(steps − warmup)/2⌋ (queueLateSum)
 }
 
 // One fleet run: a fleet under one policy and one replicate.

@@ -25,6 +25,8 @@
  *   The test prints each metric's worst error / tolerance; on lavapipe the largest are 0.07
  *   (meanInSystem) and 0.022 (throughput), latency at most 0.006: the wide kernel sits further inside
  *   the tolerances than the narrow one (0.55 at worst in test/gpu-vs-cpu.test.ts).
+ * - The stability diagnosis: the half-run mean queues within QUEUE_TOL and the `unstable` flags but
+ *   for near-threshold flips, as in test/gpu-vs-cpu.test.ts (the queue's error is per agent, whatever N).
  * - Determinism: the tree's order depends on the agent index only, so the wide kernel's results are
  *   byte-identical whatever its workgroup size, the chunking, the dispatch grid, the steps per
  *   dispatch, and whether the batch mixes fleets of both kernels. Static and round-robin shares need
@@ -47,11 +49,11 @@ import { type BatchResult, RUN_METRICS, type RunTotals, summarize, TOTAL_FIELDS 
 import { ConfigError } from '../src/model/errors.js';
 import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { StudySchema } from '../src/study/schema.js';
-import { compareRunMetrics } from './helpers/compare.js';
+import { compareRunMetrics, compareStability } from './helpers/compare.js';
 import { testFleet, wideTestFleet, withSchedules } from './helpers/fleets.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { invariantViolations } from './helpers/invariants.js';
-import { aggregateRel, MAX_DIVERGENCE_RATE, RUN_TOLERANCES } from './helpers/tolerances.js';
+import { aggregateRel, MAX_DIVERGENCE_RATE, MAX_FLIP_RATE, RUN_TOLERANCES } from './helpers/tolerances.js';
 
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
 
@@ -215,8 +217,17 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'the wide kernel', () => {
       expect(reports.join('\n\n')).toBe('');
     });
 
+    it('agrees on the stability diagnosis: half-run mean queues, and the unstable flags but for near-threshold flips', () => {
+      const skip = (r: number): boolean => divergentFleets.has(batch.runs.fleet[r]!);
+      const { reports, flips, agentRuns } = compareStability(batch, gpuResult, cpu, RUN_TOLERANCES.queue, label, skip);
+      console.info(`${group.name}: unstable flags differ in ${flips} of ${agentRuns} agent-runs (each within tolerance of its threshold)`);
+      expect(reports.join('\n\n')).toBe('');
+      expect(flips).toBeLessThanOrEqual(Math.max(1, agentRuns * MAX_FLIP_RATE));
+    });
+
     it('agrees on batch aggregates within 1e-4 relative', () => {
       for (const metric of RUN_METRICS) {
+        if (metric === 'unstable') continue; // a 0/1 flag: compared per run above, with its near-threshold flips
         for (const p of POLICIES) {
           let g = 0;
           let c = 0;

@@ -20,7 +20,7 @@
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
 import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
-import { allocTotals, emptyTotals, inSystem, type RunTotals, TOTALS } from '../model/metrics.js';
+import { allocTotals, emptyTotals, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { allocate, allocateShares, allocationFixed, newAllocation, sharesAtStep, sharesVaryWithStep } from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS } from '../random/arrivals.js';
@@ -67,6 +67,8 @@ class Simulator {
   private readonly signal: number;
   private readonly alpha: number;
   private readonly warmup: number;
+  /** The first step of the recorded steps' second half (queueLateSum). */
+  private readonly lateStart: number;
   private readonly alloc = newAllocation();
   /** Arrive: every agent's arrivals and work for a chunk, drawn once per group. */
   private readonly arrivalDraws: ArrivalDraws;
@@ -98,6 +100,7 @@ class Simulator {
     this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
     this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
     this.warmup = config.warmup ?? 0;
+    this.lateStart = lateStart(config);
     this.arrivalDraws = new ArrivalDraws(fleets, config, MAX_AGENTS_PER_FLEET);
     this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
   }
@@ -201,6 +204,7 @@ class Simulator {
     const row = i * this.span - t0;
     const { dt, lmax, steps } = config;
     const warmup = this.warmup;
+    const late = this.lateStart;
     const signal = this.signal;
     const alpha = this.alpha;
     const T = this.fleets.T[this.offset + i]!;
@@ -209,6 +213,7 @@ class Simulator {
     let latencySum = totals.latencySum[j]!;
     let servedSum = totals.servedSum[j]!;
     let queueSum = totals.queueSum[j]!;
+    let queueLateSum = totals.queueLateSum[j]!;
     let shareSum = totals.shareSum[j]!;
     let arrivedSum = totals.arrivedSum[j]!;
     let systemSum = totals.systemSum[j]!;
@@ -229,6 +234,7 @@ class Simulator {
         latencySum += latency;
         servedSum += served;
         queueSum += queue;
+        if (t >= late) queueLateSum += queue;
         shareSum += g;
         arrivedSum += arrived;
         systemSum += inSystem(queue);
@@ -248,6 +254,7 @@ class Simulator {
     totals.latencySum[j] = latencySum;
     totals.servedSum[j] = servedSum;
     totals.queueSum[j] = queueSum;
+    totals.queueLateSum[j] = queueLateSum;
     totals.shareSum[j] = shareSum;
     totals.arrivedSum[j] = arrivedSum;
     totals.systemSum[j] = systemSum;

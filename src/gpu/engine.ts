@@ -15,7 +15,7 @@
  *   const result = summarize(batch, await engine.run(batch));
  */
 import { type Batch, DEFAULT_EMA_ALPHA } from '../model/batch.js';
-import { allocTotals, type RunTotals, TOTALS } from '../model/metrics.js';
+import { allocTotals, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
 import { ARRIVAL_FLAG, generalArrivals, processOf } from '../random/arrivals.js';
 import { seedKey } from '../random/philox.js';
@@ -304,6 +304,7 @@ export class GpuEngine {
       u[SIM_WORD.signalMode] = SIGNAL_ID[config.signal ?? 'nominal'];
       uf[SIM_WORD.emaAlpha] = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
       u[SIM_WORD.groupCount] = groupCount;
+      u[SIM_WORD.lateStart] = lateStart(config);
     }
 
     const stateBytes = chunk.agents * STATE_BYTES;

@@ -85,7 +85,7 @@ export const SIM_PARAMS = struct('SimParams', [
   ['signalMode', 'u32'],
   ['emaAlpha', 'f32'],
   ['groupCount', 'u32'],
-  ['_pad2', 'u32'],
+  ['lateStart', 'u32'],
 ]);
 
 export const RUN = struct('Run', [

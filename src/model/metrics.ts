@@ -6,6 +6,7 @@
  *   const result = summarize(batch, runBatchCpu(batch)); result.avgLatency[0];
  */
 import type { Batch, SimConfig } from './batch.js';
+import { runStability } from './stability.js';
 
 /**
  * The raw per-agent totals both engines return, one row each: adding a total is a row here plus the
@@ -27,6 +28,12 @@ export const TOTALS = [
   { field: 'latencySum', kind: 'sum', home: 'agent', about: 'Σ_t ℓ_t, seconds' },
   { field: 'servedSum', kind: 'sum', home: 'agent', about: 'Σ_t served_t, requests' },
   { field: 'queueSum', kind: 'sum', home: 'agent', about: 'Σ_t Q_t, requests' },
+  {
+    field: 'queueLateSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'Σ_t Q_t over the second half of the recorded steps (t ≥ lateStart(config)), requests',
+  },
   { field: 'shareSum', kind: 'sum', home: 'agent', about: 'Σ_t g_t, GPUs' },
   { field: 'arrivedSum', kind: 'sum', home: 'agent', about: 'Σ_t a_t, requests (a count, whatever the work per request)' },
   {
@@ -78,6 +85,14 @@ export function recordedSteps(config: SimConfig): number {
   return config.steps - (config.warmup ?? 0);
 }
 
+/**
+ * The first step of the recorded steps' second half, warmup + ⌊S'/2⌋: queueLateSum sums Q from here on
+ * (src/model/stability.ts compares the two halves' mean queues). WGSL: params.lateStart.
+ */
+export function lateStart(config: SimConfig): number {
+  return (config.warmup ?? 0) + Math.floor(recordedSteps(config) / 2);
+}
+
 /** Empty totals for runs of `agentCounts[r]` agents each (all zero), agent-runs back to back. */
 export function emptyTotals(agentCounts: ArrayLike<number>): RunTotals {
   const runs = agentCounts.length;
@@ -118,15 +133,27 @@ export const RUN_METRICS = [
   'idc100',
   'maxStepArrivals',
   'approxSteps',
+  'unstable',
+  'maxLoad',
 ] as const;
 export type RunMetric = (typeof RUN_METRICS)[number];
 
 /**
  * Metrics that may be undefined (NaN) for a run: the arrival statistics when they were not recorded
- * (SimConfig.arrivalStats off), and the index of dispersion without two complete windows of recorded
- * steps or without arrivals. The sweep's statistics skip a NaN (their count says so).
+ * (SimConfig.arrivalStats off), the index of dispersion without two complete windows of recorded
+ * steps or without arrivals, `unstable` in runs too short for the growth test (fewer than
+ * MIN_TEST_STEPS recorded steps), and `maxLoad` when an agent had arrivals but no share at all (an
+ * infinite load; src/model/stability.ts). The sweep's statistics skip a NaN (their count says so).
  */
-export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(['idc1', 'idc10', 'idc100', 'maxStepArrivals', 'approxSteps']);
+export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set([
+  'idc1',
+  'idc10',
+  'idc100',
+  'maxStepArrivals',
+  'approxSteps',
+  'unstable',
+  'maxLoad',
+]);
 
 /**
  * The index of dispersion of a fleet run's arrivals over windows of `w` recorded steps: Σ_i Var_i /
@@ -169,7 +196,9 @@ export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] 
 /**
  * Derives every metric of every run from raw totals. Means are over the S' = steps − warmup recorded
  * steps (horizon S'·Δt); finalQueue is the backlog after the last step. Per run, meanInSystem is the
- * sum over agents of their mean requests in the system.
+ * sum over agents of their mean requests in the system; `unstable` is 1 when any agent's queue grows
+ * through the run (its per-cell mean: the fraction of unstable runs) and `maxLoad` the largest
+ * λ̂_i/(T_i·ḡ_i) of its agents (src/model/stability.ts).
  */
 export function summarize(batch: Batch, totals: RunTotals): BatchResult {
   const { config, fleets, runs } = batch;
@@ -230,6 +259,10 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     }
     out.maxStepArrivals[r] = on ? most : NaN;
     out.approxSteps[r] = on ? approx : NaN;
+    // The stability diagnosis (docs/STABILITY.md): 1 when some agent's queue grows through the run.
+    const stability = runStability(batch, totals, r);
+    out.unstable[r] = stability.unstable;
+    out.maxLoad[r] = stability.maxLoad;
   }
   return out;
 }

@@ -11,6 +11,13 @@ export const LATENCY_TOL: Tolerance = { abs: 2e-3, rel: 2e-4 };
 export const FLOW_TOL: Tolerance = { abs: 1e-6, rel: 1e-5 };
 export const SYSTEM_TOL: Tolerance = { abs: 1e-2, rel: 2e-4 };
 /**
+ * The mean queue over each half of the recorded steps (from queueSum and queueLateSum, requests): the
+ * f32 queue's error is the latency's (≤ S·2^-24 relative over S steps, plus ulp(backlog) near empty
+ * queues), so the latency's slack, read in requests: rel 2e-4, abs 2e-3 (ulp of a backlog of 10^4
+ * requests is 1e-3).
+ */
+export const QUEUE_TOL: Tolerance = { abs: 2e-3, rel: 2e-4 };
+/**
  * The index of dispersion (Σ Var / Σ mean over windows): both engines keep Welford's running mean and
  * M2 per window length, the GPU in f32 (M2 in a Kahan pair), the CPU in f64. Welford's update is
  * stable (no difference of large squares), so the relative error of the variance is that of f32
@@ -18,6 +25,12 @@ export const SYSTEM_TOL: Tolerance = { abs: 1e-2, rel: 2e-4 };
  * IDCs near 0 (deterministic arrivals without a schedule).
  */
 export const DISPERSION_TOL: Tolerance = { abs: 1e-3, rel: 1e-3 };
+/**
+ * Agent-runs whose `unstable` flag may differ (each must lie within the drift's tolerance of its
+ * threshold: compareStability): the drift is a difference of two f32-accumulated means, and a flag
+ * flips only where it falls within that error of the threshold.
+ */
+export const MAX_FLIP_RATE = 1e-3;
 /** Batch aggregates: the mean of each metric per policy, relative. */
 export const AGGREGATE_REL = 1e-4;
 
@@ -26,4 +39,10 @@ export function aggregateRel(metric: string): number {
   return metric.startsWith('idc') ? DISPERSION_TOL.rel : AGGREGATE_REL;
 }
 
-export const RUN_TOLERANCES: MetricTolerances = { latency: LATENCY_TOL, flow: FLOW_TOL, system: SYSTEM_TOL, dispersion: DISPERSION_TOL };
+export const RUN_TOLERANCES: MetricTolerances = {
+  latency: LATENCY_TOL,
+  flow: FLOW_TOL,
+  system: SYSTEM_TOL,
+  dispersion: DISPERSION_TOL,
+  queue: QUEUE_TOL,
+};
