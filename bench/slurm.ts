@@ -18,6 +18,7 @@
  *   npm run bench:slurm -- [study for part 1, default sweeps/load-curve.json]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { median as medianOf } from 'simple-statistics';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, hostname, tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ const studyFile = process.argv[2] ?? join(ROOT, 'sweeps', 'load-curve.json');
 const work = mkdtempSync(join(tmpdir(), 'fleetsim-bench-slurm-'));
 const ENDED = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY)$/;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => medianOf(xs); // the mean of the middle two for an even count
 const wallSecondsOf = (dir: string): number =>
   (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { wallSeconds: number }).wallSeconds;
 

@@ -8,10 +8,24 @@ import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { runSummary, summarize } from '../src/model/metrics.js';
 import { paperBatch } from '../src/model/paper.js';
 import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
-import { agentIdc, allocationData, arrivalData, perAgentData, scatterData, seriesGap } from '../web/views/paperFigures.js';
+import {
+  agentIdc,
+  agentLoads,
+  allocationData,
+  arrivalData,
+  latencyData,
+  perAgentData,
+  queueData,
+  scatterData,
+  seriesGap,
+} from '../web/views/paperFigures.js';
 import {
   changedFields,
   cloneScenario,
+  defaultAgent,
+  MAX_PAGE_AGENTS,
+  newAgent,
+  PAGE_MAX_AGENT_STEPS,
   FIELDS,
   fieldOfConfigError,
   PAGE_MAX_STEPS,
@@ -108,7 +122,7 @@ describe('the scenario in the URL', () => {
   it('has one field per agent parameter and run setting, each key unique', () => {
     const keys = FIELDS.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(4 * 4 + 4 + 5);
+    expect(keys).toHaveLength(1 + 4 * 5 + 4 + 5); // the fleet's size, then name, T, R, P, λ per agent
   });
 
   it('maps the engine’s ConfigError fields to the form’s', () => {
@@ -120,6 +134,102 @@ describe('the scenario in the URL', () => {
     expect(fieldOfConfigError('fleets[0].agents[1].arrivals.mmpp', 'mmpp')).toBe('peakRatio');
     expect(fieldOfConfigError('fleets[0].agents[1].arrivals.trace', 'poisson')).toBe('trace');
     expect(fieldOfConfigError('fleets[0].agents[1].arrivals.trace', 'replay')).toBe('arrivals');
+  });
+});
+
+describe('any fixed fleet', () => {
+  it('adds agents past the paper’s four with defaults, and writes only what differs', () => {
+    const s = cloneScenario(PAPER_SCENARIO);
+    s.agents.push(newAgent(s.agents), newAgent([...s.agents, defaultAgent(4)]));
+    expect(s.agents.map((a) => a.name)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning', 'agent5', 'agent6']);
+    s.agents[5]!.name = 'embedder';
+    s.agents[5]!.lambda = 200;
+    expect(hashOf(s).toString()).toBe('view=paper&agents=6&name5=embedder&lambda5=200');
+    const back = parseScenario(hashOf(s));
+    expect(back.errors.size).toBe(0);
+    expect(back.scenario).toEqual(s);
+    expect(changedFields(s)).toEqual(['agents', 'agent 6 name', 'embedder λ']);
+    // the batch names the agents and runs them all under each policy
+    const b = scenarioBatch(s);
+    expect(b.fleets.agentCount[0]).toBe(6);
+    const result = summarize(b, runBatchCpu(b));
+    expect(
+      runSummary(
+        b,
+        result,
+        0,
+        s.agents.map((a) => a.name),
+      ).perAgent.map((a) => a.name),
+    ).toContain('embedder');
+  });
+
+  it('removes an agent: the others move up, and the removed keys leave the link', () => {
+    const s = cloneScenario(PAPER_SCENARIO);
+    s.agents.splice(1, 1); // nlp
+    const params = scenarioParams(s);
+    expect(params.agents).toBe('3');
+    expect(params.name1).toBe('vision');
+    expect(params.name3).toBeUndefined();
+    expect(params.T3).toBeUndefined(); // so ViewState.set deletes a stale T3
+    expect(params.T11).toBeUndefined();
+    expect(parseScenario(hashOf(s)).scenario).toEqual(s);
+    // a new agent takes a free name
+    expect(newAgent([{ name: 'agent2' }])).toEqual({ ...defaultAgent(1), name: 'nlp' });
+    expect(newAgent(Array.from({ length: 5 }, (_, i) => ({ name: `agent${i + 2}` }))).name).toBe('agent7');
+  });
+
+  it.each([
+    ['agents=0', 'agents', 'agents: must be an integer from 1 to 12 (agents in the fleet), got "0"'],
+    [`agents=${MAX_PAGE_AGENTS + 1}`, 'agents', `agents: must be an integer from 1 to ${MAX_PAGE_AGENTS}`],
+    ['name0=', 'name0', 'agent 1 name: must not be empty'],
+    [`name2=${'x'.repeat(65)}`, 'name2', 'agent 3 name: must be at most 64 characters'],
+    ['name1=coordinator', 'name1', 'agent 2 name: must differ from the other agents\' names (agent 1 is named "coordinator")'],
+    // the study schema's own bound (32-bit floats), past the page's range
+    ['T1=1e-20', 'T1', 'nlp T: must be ≥ 1e-15 (the engines hold 32-bit floats), got 1e-20'],
+    ['lambda0=1e-30', 'lambda0', 'coordinator λ: must be 0 or ≥ 1e-15 (the engines hold 32-bit floats), got 1e-30'],
+    ['name0=a%0Ab&T0=-1', 'T0', '"a\\nb" T: must be a number > 0 and ≤ 1e9'],
+    [
+      'agents=8&steps=60000',
+      'steps',
+      `steps: must be at most 50000 with 8 agents (the page keeps every step of every agent: agents × steps ≤ ${PAGE_MAX_AGENT_STEPS}), got "60000"`,
+    ],
+  ])('%s is refused on its field, in the study’s words where the study checks it', (hash, key, message) => {
+    const { scenario, errors } = parseScenario(new URLSearchParams(hash));
+    expect([...errors.keys()]).toEqual([key]);
+    expect(errors.get(key as never)).toContain(message);
+    expect(() => scenarioBatch(scenario)).not.toThrow(); // a refused field keeps a value the engines run
+  });
+
+  it('offered load: λ over T times the mean share, ∞ without a GPU, 0 without arrivals; the per-step queue and latency', () => {
+    const per = [{ share: 0.5 }, { share: 0 }, { share: 0 }, { share: 0.25 }];
+    expect(
+      agentLoads(
+        [
+          { T: 100, lambda: 40 },
+          { T: 50, lambda: 1 },
+          { T: 50, lambda: 0 },
+          { T: 40, lambda: 10 },
+        ],
+        per,
+      ),
+    ).toEqual([0.8, Infinity, 0, 1]);
+    // the paper's fleet is overloaded under every policy (ρ ≈ 3.2): every agent's load is above 1
+    const batch = paperBatch();
+    const result = summarize(batch, runBatchCpu(batch));
+    for (let r = 0; r < 3; r++) {
+      const loads = agentLoads(PAPER_SCENARIO.agents, runSummary(batch, result, r).perAgent);
+      for (const load of loads) expect(load).toBeGreaterThan(1);
+    }
+    const series = runSeriesCpu(batch, POLICY.static);
+    const [x, ...queues] = queueData(series, 1);
+    expect(x).toHaveLength(100);
+    expect(queues).toHaveLength(4);
+    queues.forEach((q, i) => expect(q.at(-1)).toBe(runSummary(batch, result, POLICY.static).perAgent[i]!.finalQueue));
+    const [, ...latencies] = latencyData(series, 1);
+    latencies.forEach((l, i) => {
+      const mean = l.reduce((a, b) => a! + b!, 0)! / l.length;
+      expect(mean).toBeCloseTo(runSummary(batch, result, POLICY.static).perAgent[i]!.latency, 9);
+    });
   });
 });
 

@@ -25,6 +25,7 @@
  *   const file = await runBenchSuite({ budget: 20, repeats: 3, quick: true }); // prints as it goes; returns the file written
  */
 import { spawnSync } from 'node:child_process';
+import { median as medianOf } from 'simple-statistics';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
@@ -158,8 +159,7 @@ function record(
   seconds: number[],
   deviceBytes?: number,
 ): Measurement {
-  const sorted = [...seconds].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const median = medianOf(seconds); // the true median: the mean of the middle two for an even count
   const isBatch = 'config' in batch;
   const agentSteps = isBatch ? agentStepsOf(batch) : batch.agentSteps;
   const fleetRuns = isBatch ? batch.runs.count : batch.runs;

@@ -22,6 +22,8 @@ import { planUnits, WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS, unitFleetRuns } from '../sweep/run.js';
 import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
+import { addReportCommand } from './report.js';
+import { addViewCommand } from './view.js';
 import { parseResolution, parseTraceName, traceImportCommand, traceInfoCommand, type TraceImportOptions } from './trace.js';
 import { DEFAULT_RESOLUTION, TIMESTAMP_FORMATS } from '../traces/import.js';
 
@@ -272,6 +274,9 @@ function program(): Command {
     .action((name: string) => {
       process.stdout.write(`${traceInfoCommand(name)}\n`);
     });
+
+  addReportCommand(cli);
+  addViewCommand(cli);
 
   cli
     .command('schema')

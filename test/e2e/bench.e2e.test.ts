@@ -1,9 +1,11 @@
 /**
  * The Bench view in Chromium: opens a file written by `npm run bench` (a real quick run,
- * test/fixtures/bench-suite-quick.json), draws it, refuses foreign and broken files without losing
- * what is shown, and runs a short benchmark in the page (WebGPU against the CPU worker).
+ * test/fixtures/bench-suite-quick.json), and every file in bench/results/ (the suite's, bench:sweep's,
+ * bench:memory's, bench:slurm's), draws it with the centre of repeated runs labelled for what it is,
+ * refuses foreign and broken files in words without losing what is shown, and runs a short benchmark
+ * in the page (WebGPU against the CPU worker).
  */
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -82,14 +84,20 @@ describe('Bench view', () => {
     await openFile(page, tempFile('not-json.json', 'this is not JSON {'));
     expect(await error('not-json.json')).toMatch(/not-json\.json: not JSON .*still showing bench-suite-quick\.json/);
 
-    // Another fleetsim file (bench:sweep's) is not a suite result: the message names the missing field.
-    await openFile(page, 'bench/results/sweep-2026-11-21-vm.json');
-    expect(await error('sweep-2026-11-21-vm.json')).toMatch(/not a fleetsim bench result: .*measurements/);
+    // Another fleetsim file (a study) is not a bench result: the message says what it is, in words.
+    await openFile(page, 'sweeps/load-curve.json');
+    const study = await error('load-curve.json');
+    expect(study).toMatch(
+      /load-curve\.json: this is a study file, not a bench result: open it in the Sweep view\. The Bench view shows the files of npm run bench .*still showing bench-suite-quick\.json/,
+    );
+    expect(study).not.toMatch(/Invalid input|expected|received/);
 
     const bad = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { measurements: { fleets: unknown }[] };
     bad.measurements[3]!.fleets = 'OVERFLOW'; // 1e400 is valid JSON that parses to Infinity
     await openFile(page, tempFile('overflow.json', JSON.stringify(bad).replace('"OVERFLOW"', '1e400')));
-    expect(await error('overflow.json')).toMatch(/measurements\.3\.fleets/);
+    expect(await error('overflow.json')).toMatch(
+      /a file of npm run bench that does not fit: measurements\[3\]\.fleets: must be a finite number/,
+    );
 
     const huge = join(tmpdir(), `fleetsim-e2e-${process.pid}-huge.json`);
     writeFileSync(huge, '');
@@ -113,6 +121,38 @@ describe('Bench view', () => {
     expect((await tableRows(page)).map((r) => r[0])).toContain(evil);
     expect(await page.$$('.bench-result img')).toHaveLength(0);
     expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+  });
+
+  it('opens every file in bench/results/, each drawn as its kind, repeated runs labelled honestly', async () => {
+    const page = await site.open('view=bench');
+    await settled(page);
+    const kindOf = (name: string): string => /^(sweep|memory|slurm)-/.exec(name)?.[1] ?? 'suite';
+    for (const name of readdirSync('bench/results').filter((f) => f.endsWith('.json'))) {
+      await openFile(page, `bench/results/${name}`);
+      await page.waitForSelector(`.bench-result h3:text-is("${name}")`);
+      expect(await page.$$('.message[data-kind=error]')).toHaveLength(0);
+      expect(await page.getAttribute('.bench-result', 'data-kind')).toBe(kindOf(name));
+      expect(await inkedPixels(page)).toBeGreaterThan(1000);
+      const text = (await page.textContent('.bench-result')) ?? '';
+      expect(text).not.toContain('NaN');
+      if (name === '2026-11-21-vm.json') {
+        // two timed runs each: their mean, never "median"; the note says why
+        const legend = await page.$$eval('figure.chart .u-legend .u-label', (labels) => labels.map((l) => l.textContent ?? ''));
+        expect(legend.filter((l) => /\(mean of 2\)$/.test(l)).length).toBeGreaterThan(0);
+        expect(legend.join()).not.toMatch(/median/);
+        expect(await page.textContent('#bench-runs')).toContain('With two runs there is no median');
+        expect((await tableRows(page))[0]![5]).toMatch(/^\d+\.\d{3} \(mean of 2\) \[/);
+        await site.screenshot(page, 'bench-suite-two-runs');
+      }
+      if (name === '2026-12-06-vm-arrivals.json') {
+        const legend = await page.$$eval('figure.chart .u-legend .u-label', (labels) => labels.map((l) => l.textContent ?? ''));
+        expect(legend.filter((l) => /\(median of 3\)$/.test(l)).length).toBeGreaterThan(0);
+      }
+      if (kindOf(name) === 'slurm')
+        expect(await page.textContent('#slurm-empty-job')).toMatch(/^An empty Slurm job costs \d+\.\d\d s \(median of 5;/);
+      if (kindOf(name) === 'memory') expect(text).toContain('under the 1024 MiB target');
+      if (kindOf(name) !== 'suite') await site.screenshot(page, `bench-${kindOf(name)}`);
+    }
   });
 
   it('runs a short benchmark in the page: WebGPU against the CPU worker', async () => {

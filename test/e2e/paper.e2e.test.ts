@@ -1,7 +1,8 @@
 /**
  * The Paper view in Chromium: computes Table II on WebGPU (and on the CPU worker without WebGPU),
- * draws the four panels of Figure 2, reruns when the form changes, refuses bad fields next to them
- * without losing the last result, and keeps the scenario in the URL.
+ * draws the four panels of Figure 2 and each agent's queue and latency over time, reruns when the form
+ * changes, takes any fleet (agents added, renamed, removed; an overloaded one flagged), refuses bad
+ * fields next to them without losing the last result, and keeps the scenario in the URL.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,9 +70,9 @@ describe('Paper view', () => {
     expect(await page.getAttribute('#table-ii', 'tabindex')).toBe('0');
 
     const titles = await page.$$eval('figure.chart figcaption', (caps) => caps.map((c) => c.textContent));
-    expect(titles).toHaveLength(5);
+    expect(titles).toHaveLength(7);
     const pixels = await seriesPixels(page);
-    expect(pixels).toHaveLength(5);
+    expect(pixels).toHaveLength(7);
     for (const n of pixels) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
     // axis titles with units (uPlot draws them in the canvas: read them from each chart's options)
     const axes = await page.$$eval('figure.chart', (figures) =>
@@ -83,6 +84,8 @@ describe('Paper view', () => {
       ['time (s)', 'GPU share g (GPUs)'],
       ['throughput served (requests/s)', 'mean latency ℓ (s)'],
       ['time (s)', 'arrivals (requests per step)'],
+      ['time (s)', 'queue Q (requests)'],
+      ['time (s)', 'latency ℓ (s)'],
     ]);
     // deterministic arrivals: each agent's λ every step, an IDC of 0, and none over 100 steps of a 100-step run
     expect(await arrivalRow(page, 'coordinator')).toEqual(['coordinator', '80.00', '0.000', '0.000', '—', '80']);
@@ -257,5 +260,102 @@ describe('Paper view', () => {
     expect(Number((await latencies(page))[1]).toFixed(1)).toBe('756.8');
     for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
     await site.screenshot(page, 'paper-cpu');
+  });
+
+  // On the CPU worker (fast everywhere); the first case draws the same charts on WebGPU.
+  it('takes any fleet: adds, renames and removes agents, draws each one’s queue and latency, flags an overloaded one', async () => {
+    const page = await site.open('view=paper', { webgpu: false });
+    expect(await settled(page)).toBe('done');
+    const agentsOf = (p: Page): Promise<string[]> =>
+      p.$$eval('#arrival-metrics tbody tr', (rows) => rows.map((r) => r.children[0]?.textContent ?? '').slice(0, -1));
+    /** The legend labels of a time chart (its series after x). */
+    const legend = (p: Page, id: string): Promise<string[]> =>
+      p.$eval(`#${id}`, (f) =>
+        (f as HTMLElement & { plot: { series: { label?: string }[] } }).plot.series.slice(1).map((x) => x.label ?? ''),
+      );
+
+    // add: a fifth agent with the defaults, in the tables, the charts and the link
+    await page.click('#add-agent');
+    expect(await settled(page)).toBe('done');
+    expect(await page.inputValue('#field-name4')).toBe('agent5');
+    expect(await agentsOf(page)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning', 'agent5']);
+    expect(await page.$$eval('#per-agent tbody tr', (rows) => rows.length)).toBe(15);
+    expect(await hashOf(page)).toBe('#view=paper&agents=5');
+
+    // rename it, and overload it (λ = 500 requests/s against T = 50 with the whole GPU)
+    expect(await setField(page, 'name4', 'embedder')).toBe('done');
+    expect(await setField(page, 'lambda4', '500')).toBe('done');
+    expect(await hashOf(page)).toBe('#view=paper&agents=5&name4=embedder&lambda4=500');
+    expect(await legend(page, 'time-queue')).toHaveLength(5);
+    expect((await legend(page, 'time-latency')).at(-1)).toMatch(/^embedder \(load (\d+\.\d\d|∞) ⚠\)$/);
+    const note = await page.textContent('#stability-note');
+    expect(note).toContain('embedder under static (load');
+    expect(note).toContain('grows without bound: results depend on run length');
+    expect(await page.$$eval('#per-agent tr.overloaded th', (cells) => cells.map((c) => c.textContent))).toContain('embedder, adaptive');
+
+    // remove nlp (agent 2): the others move up, the link names the fleet as it is now
+    await page.click('button[aria-label="remove agent 2"]');
+    expect(await settled(page)).toBe('done');
+    expect(await agentsOf(page)).toEqual(['coordinator', 'vision', 'reasoning', 'embedder']);
+    expect((await legend(page, 'time-queue')).map((label) => label.split(' (')[0])).toEqual([
+      'coordinator',
+      'vision',
+      'reasoning',
+      'embedder',
+    ]);
+    const link = await hashOf(page);
+    expect(link).toContain('name3=embedder'); // four agents again: the paper's count, so no `agents` key
+    expect(link).not.toMatch(/[&#](agents|(name|T|R|P|lambda)4)=/); // the removed row's keys left the link
+    for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+
+    // the queue and latency charts under another policy, from the picker and the link
+    await page.selectOption('#time-policy', 'roundRobin');
+    expect(await page.textContent('#time-queue figcaption')).toContain('round-robin');
+    expect(await hashOf(page)).toContain('tp=roundRobin');
+    await site.screenshot(page, 'paper-fleet');
+    const tables = await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent));
+    const other = await site.open((await hashOf(page)).slice(1), { webgpu: false });
+    expect(await settled(other)).toBe('done');
+    expect(await other.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(tables);
+    expect(await other.textContent('#time-queue figcaption')).toContain('round-robin');
+
+    // names are checked like a study file's agents (src/study/schema.ts), and must differ
+    await page.fill('#field-name1', 'coordinator');
+    await page.press('#field-name1', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-name1')).toBe(
+      'agent 2 name: must differ from the other agents\' names (agent 1 is named "coordinator")',
+    );
+    await page.fill('#field-name1', '');
+    await page.press('#field-name1', 'Enter');
+    expect(await page.textContent('#error-name1')).toBe('agent 2 name: must not be empty');
+    await page.fill('#field-T2', '1e-20');
+    await page.press('#field-T2', 'Enter');
+    expect(await page.textContent('#error-T2')).toBe('reasoning T: must be ≥ 1e-15 (the engines hold 32-bit floats), got 1e-20');
+    expect(await page.$$eval('table.data tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(tables);
+
+    // the paper's fleet: back to its four agents and its figures
+    await page.click('#paper-fleet');
+    expect(await settled(page)).toBe('done');
+    expect(await agentsOf(page)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning']);
+    expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+    expect(await hashOf(page)).toBe('#view=paper&tp=roundRobin');
+  });
+
+  it('caps the fleet at 12 agents, and agents × steps at what the page keeps', async () => {
+    const page = await site.open('view=paper&agents=11&steps=40000', { webgpu: false });
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-steps')).toBe(
+      'steps: must be at most 36363 with 11 agents (the page keeps every step of every agent: agents × steps ≤ 400000), got "40000"',
+    );
+    expect(await setField(page, 'steps', '50')).toBe('done');
+    await page.click('#add-agent');
+    expect(await settled(page)).toBe('done');
+    expect(await page.$$eval('#arrival-metrics tbody tr', (rows) => rows.length)).toBe(13); // 12 agents and the fleet
+    expect(await page.isDisabled('#add-agent')).toBe(true);
+    expect(await page.textContent('.fleet-buttons')).toContain('1 to 12 agents');
+    const far = await site.open('view=paper&agents=13', { webgpu: false });
+    await far.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await far.textContent('#error-agents')).toBe('agents: must be an integer from 1 to 12 (agents in the fleet), got "13"');
   });
 });

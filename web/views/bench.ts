@@ -1,11 +1,13 @@
 /**
- * Bench view: opens `bench/results/*.json` (from `npm run bench`) and draws each backend's throughput
- * against fleet count; or runs a short benchmark in the page (WebGPU against the CPU engine in a Web
+ * Bench view: opens every file in `bench/results/` — `npm run bench`'s (each backend's throughput
+ * against fleet count, the centre of the timed runs labelled for what it is: median of n for n ≥ 3,
+ * mean of 2), `bench:sweep`'s, `bench:memory`'s and `bench:slurm`'s (web/views/bench/kinds.ts) — and
+ * refuses anything else in words; or runs a short benchmark in the page (WebGPU against the CPU engine in a Web
  * Worker) and draws that the same way. URL state: `w` (the workload shown), `bw` (the workload run in
  * the page), `budget` (seconds), `max` (largest fleet count).
  */
 import { WORKLOADS } from '../../src/bench/workloads.js';
-import { type BenchFile, BenchFileError, parseBenchFile } from '../../src/results/benchFile.js';
+import { type AnyBenchFile, type BenchFile, BenchFileError, openBenchFile } from '../../src/results/benchFile.js';
 import { showBackend } from '../lib/badge.js';
 import { destroyCharts, lineChart } from '../lib/charts.js';
 import { dataTable, el, messageBox, revokeBlobLinks } from '../lib/dom.js';
@@ -17,7 +19,8 @@ import { JsonTextError, parseJsonText } from '../../src/text/json.js';
 import { displayPath } from '../../src/text/quote.js';
 import type { ViewState } from '../lib/url.js';
 import { runPageBench, type NamedEngine } from './bench/run.js';
-import { speedups, throughputSeries, workloadsOf } from './bench/series.js';
+import { memoryPage, slurmPage, sweepPage } from './bench/kinds.js';
+import { centerLabel, centerSeconds, speedups, throughputSeries, workloadsOf } from './bench/series.js';
 
 const MAX_FILE_BYTES = 64 * 2 ** 20;
 const BACKEND_COLORS = ['#2ca02c', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -46,12 +49,24 @@ const rate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `$
 export function mountBench(root: HTMLElement, state: ViewState): () => void {
   const message = messageBox();
   const shown = el('div', { class: 'bench-result' });
-  let current: { file: BenchFile; source: string } | null = null;
+  let current: { source: string } | null = null;
   let running: AbortController | null = null;
   let cpu: CpuWorkerEngine | null = null;
 
-  function show(file: BenchFile, source: string): void {
-    current = { file, source };
+  function show(opened: AnyBenchFile, source: string): void {
+    current = { source };
+    destroyCharts(shown);
+    if (opened.kind === 'suite') showSuite(opened.file, source);
+    else {
+      const page =
+        opened.kind === 'sweep' ? sweepPage(opened.file) : opened.kind === 'memory' ? memoryPage(opened.file) : slurmPage(opened.file);
+      shown.replaceChildren(el('h3', {}, source), ...page);
+    }
+    shown.dataset.kind = opened.kind;
+    document.body.dataset.state = 'done';
+  }
+
+  function showSuite(file: BenchFile, source: string): void {
     const workloads = workloadsOf(file);
     const wanted = state.get('w');
     const workload = wanted !== undefined && workloads.includes(wanted) ? wanted : workloads[0]!;
@@ -59,14 +74,15 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     for (const w of workloads) picker.append(el('option', { value: w, selected: w === workload }, w));
     picker.addEventListener('change', () => {
       state.set({ w: picker.value });
-      show(file, source);
+      destroyCharts(shown);
+      showSuite(file, source);
     });
 
     const series = throughputSeries(file, workload);
     const bands = series.backends.flatMap((b, i) => {
       const color = BACKEND_COLORS[i % BACKEND_COLORS.length]!;
       return [
-        { spec: { label: `${b.backend} (median)`, color, markers: true }, data: b.median },
+        { spec: { label: `${b.backend} (${b.label})`, color, markers: true }, data: b.center },
         { spec: { label: `${b.backend} (slowest run)`, color, dash: [4, 4] }, data: b.low },
         { spec: { label: `${b.backend} (fastest run)`, color, dash: [4, 4] }, data: b.high },
       ];
@@ -99,16 +115,24 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
         m.backend,
         m.fleets.toLocaleString('en-US'),
         m.steps.toLocaleString('en-US'),
-        rate(m.agentStepsPerSecond),
-        Math.round(m.fleetRunsPerSecond).toLocaleString('en-US'),
-        `${m.median.toFixed(3)} [${Math.min(...m.seconds).toFixed(3)}, ${Math.max(...m.seconds).toFixed(3)}]`,
+        rate(m.agentSteps / centerSeconds(m)),
+        Math.round(m.fleetRuns / centerSeconds(m)).toLocaleString('en-US'),
+        `${centerSeconds(m).toFixed(3)} (${centerLabel([m.seconds.length])}) [${Math.min(...m.seconds).toFixed(3)}, ${Math.max(...m.seconds).toFixed(3)}]`,
       ]);
-    destroyCharts(shown);
+    const runs = centerLabel(file.measurements.map((m) => m.seconds.length));
     shown.replaceChildren(
       el('h3', {}, source),
       list,
       el('label', {}, 'workload ', picker),
       el('div', { class: 'charts' }, chart),
+      el(
+        'p',
+        { class: 'note', id: 'bench-runs' },
+        `Each point: the ${runs} timed runs (after a warm-up); the dashed lines, the slowest and the fastest run.` +
+          (file.measurements.some((m) => m.seconds.length === 2)
+            ? ' With two runs there is no median: the page shows their mean and both runs (the file’s own “median” field is the slower of the two).'
+            : ''),
+      ),
       ratios.length
         ? el(
             'p',
@@ -118,7 +142,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
         : '',
       dataTable(
         `${workload}: every measurement`,
-        ['backend', 'fleets', 'steps', 'agent-steps/s', 'fleet runs/s', 'seconds: median [min, max]'],
+        ['backend', 'fleets', 'steps', `agent-steps/s (${runs})`, `fleet runs/s (${runs})`, 'seconds: centre [fastest, slowest]'],
         rows,
       ),
       file.arrivalCost?.length
@@ -136,7 +160,6 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
           )
         : '',
     );
-    document.body.dataset.state = 'done';
   }
 
   async function open(files: File[]): Promise<void> {
@@ -144,7 +167,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     const name = displayPath(file.name);
     const still = current ? ` (still showing ${current.source})` : '';
     try {
-      const parsed = parseBenchFile(strictJson(await readTextFile(file, MAX_FILE_BYTES), name));
+      const parsed = openBenchFile(strictJson(await readTextFile(file, MAX_FILE_BYTES), name));
       message.clear();
       show(parsed, name);
     } catch (error) {
@@ -237,7 +260,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       });
       progressText.textContent = gpu.name === 'gpu' ? 'done' : `done (CPU only: ${engineDetail(gpu)})`;
       state.set({ w: workloadSelect.value });
-      show(result, `in-page run, ${result.environment.date}`);
+      show({ kind: 'suite', file: result }, `in-page run, ${result.environment.date}`);
       if (download.href) URL.revokeObjectURL(download.href); // the previous run's file
       download.href = URL.createObjectURL(new Blob([JSON.stringify(result, null, 2)], { type: 'application/json' }));
       download.hidden = false;
@@ -263,6 +286,12 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       {},
       'Open a result of ',
       el('code', {}, 'npm run bench'),
+      ', ',
+      el('code', {}, 'bench:sweep'),
+      ', ',
+      el('code', {}, 'bench:memory'),
+      ' or ',
+      el('code', {}, 'bench:slurm'),
       ' (bench/results/*.json), or run a short benchmark here: this browser’s WebGPU against the CPU reference engine in a Web Worker, 1,000 steps, fleet counts from 100 up by ×10 until a run takes longer than the budget.',
     ),
     fileDrop('Open a bench result:', '.json,application/json', (files) => void open(files)),

@@ -1,8 +1,11 @@
 /**
- * Paper view: the paper's scenario (arXiv 2512.22149) on the page's engine — WebGPU, or the CPU engine
- * in a worker — with Table II beside the paper's figures, per-agent tables, the four panels of its
- * Figure 2, the run's arrivals (per agent over time, and their rate and dispersion), and a form to
- * change the agents, L_max, steps and the arrival process (MODEL-PART4 §4.1–4.2). The scenario lives in the URL
+ * Paper view: the paper's scenario (arXiv 2512.22149), or any fixed fleet of up to MAX_PAGE_AGENTS
+ * named agents, on the page's engine — WebGPU, or the CPU engine in a worker — with Table II beside
+ * the paper's figures, per-agent tables with each agent's offered load under each policy (an agent
+ * at load ≥ 1 flagged: its queue grows for the whole run), the four panels of its Figure 2, each
+ * agent's queue and latency over the steps of one run, the run's arrivals (per agent over time, and
+ * their rate and dispersion), and a form to add, remove, name and change the agents, L_max, steps and
+ * the arrival process (MODEL-PART4 §4.1–4.2). The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */
@@ -18,14 +21,29 @@ import { dataTable, el, messageBox } from '../lib/dom.js';
 import { type Engine, engineDetail } from '../../src/platform/engine.js';
 import { backendBadge, pageEngine } from '../lib/engine.js';
 import { currentView, readHash, ViewState } from '../lib/url.js';
-import { agentIdc, allocationData, arrivalData, perAgentData, scatterData, seriesGap } from './paperFigures.js';
+import { AGENT_COLORS, agentTimeChart } from '../lib/timeCharts.js';
+import {
+  agentIdc,
+  agentLoads,
+  allocationData,
+  arrivalData,
+  latencyData,
+  perAgentData,
+  queueData,
+  scatterData,
+  seriesGap,
+} from './paperFigures.js';
 import { buildForm } from './paperForm.js';
 import {
-  AGENT_NAMES,
+  type AgentParams,
   changedFields,
+  defaultAgent,
+  displayName,
   type FieldKey,
   fieldOfConfigError,
   fieldText,
+  MAX_PAGE_AGENTS,
+  newAgent,
   PAPER_SCENARIO,
   type PaperScenario,
   parseScenario,
@@ -35,8 +53,6 @@ import {
 } from './paperScenario.js';
 import { pageTraces } from './paperTrace.js';
 
-/** One colour per agent for the allocation panel (distinct from the policy colours). */
-const AGENT_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#17becf'];
 /** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
 const TYPING_PAUSE_MS = 300;
 const CHART_SIZE = { width: 540, height: 300 };
@@ -54,6 +70,8 @@ interface Shown {
 }
 
 const isPaper = (s: PaperScenario): boolean => changedFields(s).length === 0;
+/** The agents' names as the tables and legends show them. */
+const namesOf = (s: PaperScenario): string[] => s.agents.map((a) => displayName(a.name));
 
 function tableII(shown: Shown): HTMLTableElement {
   const { result, scenario } = shown;
@@ -92,17 +110,20 @@ function tableII(shown: Shown): HTMLTableElement {
 
 function agentTable(shown: Shown): HTMLTableElement {
   const paper = isPaper(shown.scenario);
-  const rows = PAPER_POLICIES.flatMap((name, r) =>
-    shown.perPolicy[r]!.map((a, i) => [
-      `${AGENT_NAMES[i]}, ${policyLabel(name)}`,
+  const names = namesOf(shown.scenario);
+  const rows = PAPER_POLICIES.flatMap((name, r) => {
+    const loads = agentLoads(shown.scenario.agents, shown.perPolicy[r]!);
+    return shown.perPolicy[r]!.map((a, i) => [
+      `${names[i]}, ${policyLabel(name)}`,
       a.latency.toFixed(3),
       paper ? MODEL_TABLE_II.perAgentLatency[name][i]!.toFixed(3) : '—',
       a.throughput.toFixed(2),
       a.share.toFixed(4),
       a.meanQueue.toFixed(1),
       a.finalQueue.toFixed(1),
-    ]),
-  );
+      loadText(loads[i]!),
+    ]);
+  });
   const headers = [
     'agent, policy',
     'latency (s)',
@@ -111,10 +132,37 @@ function agentTable(shown: Shown): HTMLTableElement {
     'mean share (GPU)',
     'mean queue (req)',
     'final queue (req)',
+    'offered load λ/(T·ḡ)',
   ];
   const table = dataTable('Per agent', headers, rows);
   table.id = 'per-agent';
+  table.querySelectorAll('tbody tr').forEach((tr, k) => {
+    const load = agentLoads(shown.scenario.agents, shown.perPolicy[Math.floor(k / names.length)]!)[k % names.length]!;
+    if (load >= 1) tr.classList.add('overloaded');
+  });
   return table;
+}
+
+/** An offered load for the tables: two digits, ∞ where the agent got no GPU but has arrivals. */
+const loadText = (load: number): string => (load === Infinity ? '∞ ⚠' : `${load.toFixed(2)}${load >= 1 ? ' ⚠' : ''}`);
+
+/** The words under the per-agent table: which agents' queues grow without bound, under which policy. */
+function stabilityNote(shown: Shown): HTMLElement {
+  const names = namesOf(shown.scenario);
+  const over = PAPER_POLICIES.flatMap((policy, r) =>
+    agentLoads(shown.scenario.agents, shown.perPolicy[r]!).flatMap((load, i) =>
+      load >= 1 ? [`${names[i]} under ${policyLabel(policy)} (load ${load === Infinity ? '∞' : load.toFixed(2)})`] : [],
+    ),
+  );
+  const note = el(
+    'p',
+    { class: over.length ? 'note warning' : 'note', id: 'stability-note', role: over.length ? 'alert' : undefined },
+    over.length
+      ? `Overloaded: ${over.join('; ')}. Its queue grows without bound: results depend on run length (a longer run gives a larger mean latency).`
+      : 'Every agent’s offered load λ/(T·ḡ) is below 1 under every policy (ḡ: its mean GPU share in this run).',
+  );
+  note.dataset.overloaded = String(over.length);
+  return note;
 }
 
 /** The windows (steps) of the arrival metrics' indices of dispersion. */
@@ -129,8 +177,9 @@ const shownNumber = (x: number, digits: number): string => (Number.isFinite(x) ?
 function arrivalTable(shown: Shown): HTMLElement {
   const { result, perPolicy, series, batch } = shown;
   const warmup = batch.config.warmup ?? 0;
+  const names = namesOf(shown.scenario);
   const rows = perPolicy[0]!.map((a, i) => [
-    AGENT_NAMES[i]!,
+    names[i]!,
     a.realizedRate.toFixed(2),
     shownNumber(a.idc1, 3),
     ...IDC_STEPS.slice(1).map((w) => shownNumber(agentIdc(series[0]!, i, w, warmup), 3)),
@@ -167,7 +216,7 @@ function arrivalChart(shown: Shown): HTMLElement {
     title: `Arrivals per step and agent: ${shown.scenario.arrivals}`,
     x: { label: 'time (s)' },
     y: { label: 'arrivals (requests per step)', zero: true },
-    series: AGENT_NAMES.map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
+    series: namesOf(shown.scenario).map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
     data: arrivalData(shown.series[0]!, shown.batch.config.dt),
     ...CHART_SIZE,
   });
@@ -183,7 +232,7 @@ function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
     title: `(c) GPU share per agent over time: ${policyLabel(policy)}`,
     x: { label: 'time (s)' },
     y: { label: 'GPU share g (GPUs)', zero: true },
-    series: AGENT_NAMES.map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
+    series: namesOf(shown.scenario).map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
     data: allocationData(shown.series[r]!, shown.batch.config.dt),
     ...CHART_SIZE,
   });
@@ -198,19 +247,21 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   const note = el('p', { class: 'note' });
   const tables = el('div', { class: 'tables' });
   const panels = el('div', { class: 'charts panels' });
+  const timeSection = el('section', { class: 'agent-time', id: 'agent-time' });
   const caption = el('p', { class: 'note', id: 'series-note' });
   root.append(
     el('h2', {}, 'The paper’s scenario: Table II and Figure 2 of arXiv 2512.22149'),
     el(
       'p',
       {},
-      'Four agents share one GPU under three allocation policies. Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
+      'Agents share one GPU under three allocation policies: the paper’s four, or your own fleet (add, remove and name agents). Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
     ),
     form.node,
     message.node,
     note,
     tables,
     panels,
+    timeSection,
     caption,
   );
 
@@ -227,21 +278,93 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     if (alive) document.body.dataset.state = s;
   };
 
+  /** A link's fleet size that is out of range (the form shows the paper's fleet, and the size's error, until the fleet changes). */
+  let linkCount: string | null = null;
+  /** Fills the form from text per field; `agents` (the fleet's size, 1 to MAX_PAGE_AGENTS) sets its rows first. */
   const fillForm = (text: (key: FieldKey) => string): void => {
+    const count = Number(text('agents'));
+    const valid = Number.isInteger(count) && count >= 1 && count <= MAX_PAGE_AGENTS;
+    linkCount = valid ? null : text('agents'); // marked until the fleet is changed in the form
+    form.setAgents(valid ? count : PAPER_SCENARIO.agents.length);
     for (const [key, control] of form.inputs) control.value = text(key);
     form.showFor(form.inputs.get('arrivals')!.value);
+  };
+  /** The form's text per field; `agents` is its rows' count. */
+  const formText = (key: FieldKey): string => (key === 'agents' ? (linkCount ?? String(form.agentCount())) : form.inputs.get(key)!.value);
+  /** The agents' rows as text (name, T, R, P, λ per agent), to rebuild the grid with one more or one less. */
+  const agentRows = (): Record<string, string>[] =>
+    Array.from({ length: form.agentCount() }, (_, i) =>
+      Object.fromEntries(['name', 'T', 'R', 'P', 'lambda'].map((k) => [k, formText(`${k}${i}` as FieldKey)])),
+    );
+  const fillAgents = (rows: readonly Record<string, string>[]): void => {
+    linkCount = null;
+    form.setAgents(rows.length);
+    rows.forEach((row, i) => {
+      for (const [k, v] of Object.entries(row)) form.inputs.get(`${k}${i}` as FieldKey)!.value = v;
+    });
   };
   /** Marks the fields in `errors` (clearing the others); returns whether the form is valid. */
   const markErrors = (errors: ReadonlyMap<FieldKey, string>): boolean => {
     for (const [key, span] of form.errors) {
       const problem = errors.get(key);
       span.textContent = problem ?? '';
-      const control = form.inputs.get(key)!;
-      if (problem) control.setAttribute('aria-invalid', 'true');
-      else control.removeAttribute('aria-invalid');
+      const control = form.inputs.get(key); // `agents` has no control of its own
+      if (problem) control?.setAttribute('aria-invalid', 'true');
+      else control?.removeAttribute('aria-invalid');
     }
     invalid = errors.size > 0;
     return !invalid;
+  };
+
+  /** Each agent's queue and latency over the run's steps, under the policy the picker (URL key `tp`) names. */
+  const renderTime = (next: Shown): void => {
+    const wanted = state.get('tp') ?? '';
+    const policy = (PAPER_POLICIES as readonly string[]).includes(wanted) ? (wanted as PolicyName) : 'adaptive';
+    const select = el(
+      'select',
+      { id: 'time-policy', 'aria-label': 'policy of the queue and latency charts' },
+      ...PAPER_POLICIES.map((p) => el('option', { value: p }, policyLabel(p))),
+    );
+    select.value = policy;
+    const charts = el('div', { class: 'charts time-charts' });
+    const draw = (p: PolicyName): void => {
+      destroyCharts(charts);
+      const r = PAPER_POLICIES.indexOf(p);
+      const names = namesOf(next.scenario);
+      const notes = agentLoads(next.scenario.agents, next.perPolicy[r]!).map((load) => (load >= 1 ? `load ${loadText(load)}` : ''));
+      const { dt } = next.batch.config;
+      const queue = agentTimeChart({
+        title: `Queue Q per agent after each step: ${policyLabel(p)}`,
+        y: 'queue Q (requests)',
+        names,
+        notes,
+        data: queueData(next.series[r]!, dt),
+        ...CHART_SIZE,
+      });
+      queue.id = 'time-queue';
+      const latency = agentTimeChart({
+        title: `Latency ℓ per agent at each step: ${policyLabel(p)}`,
+        y: 'latency ℓ (s)',
+        names,
+        notes,
+        data: latencyData(next.series[r]!, dt),
+        ...CHART_SIZE,
+      });
+      latency.id = 'time-latency';
+      charts.replaceChildren(queue, latency);
+    };
+    select.addEventListener('change', () => {
+      const p = select.value as PolicyName;
+      state.set({ tp: p === 'adaptive' ? undefined : p });
+      draw(p);
+    });
+    destroyCharts(timeSection);
+    timeSection.replaceChildren(
+      el('h3', {}, 'Each agent’s queue and latency over the run'),
+      el('label', { class: 'panel-control' }, 'policy ', select),
+      charts,
+    );
+    draw(policy);
   };
 
   const render = (next: Shown): void => {
@@ -251,10 +374,11 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       changed.length === 0
         ? 'This is the paper’s scenario: fleetsim’s figures should equal the MODEL.md column; the paper’s are as printed (rounded).'
         : `Your scenario differs from the paper’s in ${changed.join(', ')}: the paper’s and MODEL.md’s columns are for the paper’s own scenario.`;
-    tables.replaceChildren(tableII(next), agentTable(next), arrivalTable(next));
+    tables.replaceChildren(tableII(next), agentTable(next), stabilityNote(next), arrivalTable(next));
     destroyCharts(panels);
     const perPolicy = next.perPolicy;
-    const agentAxis = { label: 'agent', categories: AGENT_NAMES };
+    const agentAxis = { label: 'agent', categories: namesOf(scenario) };
+    renderTime(next);
     const allocPolicy = (PAPER_POLICIES as readonly string[]).includes(state.get('alloc') ?? '')
       ? (state.get('alloc') as PolicyName)
       : 'adaptive';
@@ -322,7 +446,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const result = summarize(batch, await engine.run(batch));
     const ms = performance.now() - started;
     if (!alive || queued) return; // a newer scenario is waiting: show that one instead
-    const perPolicy = PAPER_POLICIES.map((_, r) => runSummary(batch, result, r, AGENT_NAMES).perAgent);
+    const perPolicy = PAPER_POLICIES.map((_, r) => runSummary(batch, result, r, namesOf(scenario)).perAgent);
     const series = PAPER_POLICIES.map((_, r) => runSeriesCpu(batch, r));
     const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0)));
     render({ scenario, batch, result, perPolicy, series, gap, engine, ms });
@@ -354,7 +478,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   /** Validates the whole form; when valid, writes the URL and runs. */
   const commit = (): void => {
     clearTimeout(typing);
-    const { scenario, errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
     let batch: Batch | undefined;
     if (errors.size === 0) {
@@ -381,7 +505,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 
   form.node.addEventListener('input', () => {
     clearTimeout(typing);
-    const { scenario, errors } = parseScenario((key) => form.inputs.get(key)!.value);
+    const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
     if (!markErrors(errors)) {
       if (!busy) setState('invalid');
@@ -399,6 +523,23 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     fillForm((key) => fieldText(PAPER_SCENARIO, key));
     commit();
   });
+  form.paperFleet.addEventListener('click', () => {
+    fillAgents(PAPER_SCENARIO.agents.map((_, i) => agentTexts(defaultAgent(i))));
+    commit();
+  });
+  form.addAgent.addEventListener('click', () => {
+    const rows = agentRows();
+    if (rows.length >= MAX_PAGE_AGENTS) return;
+    fillAgents([...rows, agentTexts(newAgent(rows.map((r) => ({ name: r.name!.trim() }))))]);
+    form.inputs.get(`name${rows.length}`)?.focus();
+    commit();
+  });
+  form.onRemove = (i) => {
+    const rows = agentRows();
+    if (rows.length <= 1) return;
+    fillAgents(rows.filter((_, k) => k !== i));
+    commit();
+  };
 
   /** A hash edited by hand (same view): take its scenario when it differs from the form's. */
   const onHash = (): void => {
@@ -406,7 +547,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     if (currentView(params) !== 'paper') return;
     state = new ViewState(params);
     const text = (key: FieldKey): string => params.get(key) ?? fieldText(PAPER_SCENARIO, key);
-    if ([...form.inputs].every(([key, control]) => control.value === text(key))) return;
+    if (formText('agents') === text('agents') && [...form.inputs].every(([key, control]) => control.value === text(key))) return;
     fillForm(text);
     commit();
   };
@@ -422,5 +563,11 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     clearTimeout(typing);
     window.removeEventListener('hashchange', onHash);
     destroyCharts(panels);
+    destroyCharts(timeSection);
   };
+}
+
+/** An agent's fields as the form's text. */
+function agentTexts(a: AgentParams): Record<string, string> {
+  return { name: a.name, T: String(a.T), R: String(a.R), P: String(a.P), lambda: String(a.lambda) };
 }

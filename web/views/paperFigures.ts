@@ -31,6 +31,30 @@ export function allocationData(series: RunSeries, dt: number): Columns {
   return perStepData(series.share, series.steps, series.agents, dt);
 }
 
+/** Each agent's queue Q after each step of one run (work; requests with deterministic work). */
+export function queueData(series: RunSeries, dt: number): Columns {
+  return perStepData(series.queue, series.steps, series.agents, dt);
+}
+
+/** Each agent's latency ℓ recorded at each step of one run (seconds; L_max at a step without GPU). */
+export function latencyData(series: RunSeries, dt: number): Columns {
+  return perStepData(series.latency, series.steps, series.agents, dt);
+}
+
+/**
+ * Each agent's offered load under one policy: its nominal rate over the rate its mean GPU share
+ * serves, λ_i/(T_i·ḡ_i) (ḡ over the run's recorded steps). At 1 or above its queue grows for the
+ * whole run, so its latency depends on the run's length. 0 for an agent without arrivals, ∞ for one
+ * with arrivals that got no GPU.
+ */
+export function agentLoads(agents: readonly { T: number; lambda: number }[], perAgent: readonly Pick<AgentSummary, 'share'>[]): number[] {
+  return agents.map((a, i) => {
+    if (a.lambda === 0) return 0;
+    const capacity = a.T * perAgent[i]!.share;
+    return capacity > 0 ? a.lambda / capacity : Infinity;
+  });
+}
+
 /** The arrivals panel: each agent's requests arrived in each step (the same under every policy). */
 export function arrivalData(series: RunSeries, dt: number): Columns {
   return perStepData(series.arrivals, series.steps, series.agents, dt);

@@ -1,15 +1,16 @@
 /**
- * The Paper view's form: the agents' T, R, P and λ in a grid (one row per agent), then L_max, steps,
- * arrivals and seed, then the arrival process's parameters (only those of the chosen process are
+ * The Paper view's form: the agents' names, T, R, P and λ in a grid (one row per agent, each with a
+ * remove button; an add button and the paper's fleet under it), then L_max, steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
  * shown). Each control has an accessible name with its unit and an error span right after it
  * (aria-describedby), filled by the view when the field's text is outside its range.
  */
 import type { ArrivalMode } from '../../src/model/batch.js';
 import { el } from '../lib/dom.js';
-import { AGENT_NAMES, agentFields, ARRIVAL_FIELDS, type FieldKey, fieldApplies, FIELDS, RUN_FIELDS } from './paperScenario.js';
+import { agentFields, ARRIVAL_FIELDS, type FieldKey, fieldApplies, MAX_PAGE_AGENTS, RUN_FIELDS, scenarioFields } from './paperScenario.js';
 
 /** Short column titles of the agents' grid, and the unit each input's accessible name carries. */
 const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
+  { title: 'name', unit: 'its name in the tables and legends' },
   { title: 'T (requests/s)', unit: 'requests/s with the whole GPU' },
   { title: 'R (min share)', unit: 'minimum GPU share, 0 to 1' },
   { title: 'P (priority)', unit: 'priority, 1 = most important' },
@@ -29,25 +30,39 @@ const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
 
 export interface Form {
   node: HTMLFormElement;
+  /** The controls of the fields, the agents' included (setAgents replaces those). */
   inputs: Map<FieldKey, HTMLInputElement | HTMLSelectElement>;
+  /** Each field's error span, and `agents`'s (the fleet's size, beside the add button). */
   errors: Map<FieldKey, HTMLElement>;
   reset: HTMLButtonElement;
+  /** Restores the paper's four agents (the run's settings stay). */
+  paperFleet: HTMLButtonElement;
+  addAgent: HTMLButtonElement;
+  /** Called with the agent's index when its remove button is pressed. */
+  onRemove: (i: number) => void;
+  /** The agents the grid has rows for. */
+  agentCount(): number;
+  /** Rebuilds the grid with `count` rows (empty inputs: the view fills them). */
+  setAgents(count: number): void;
   /** Shows the parameter fields of process `arrivals` only (the others are ignored, so hidden). */
   showFor(arrivals: string): void;
 }
 
+/** Every field the form can show (agents up to MAX_PAGE_AGENTS). */
+const ALL_FIELDS = scenarioFields(MAX_PAGE_AGENTS);
+
 function input(key: FieldKey, accessibleName: string): { control: HTMLInputElement | HTMLSelectElement; error: HTMLElement } {
   const error = el('span', { class: 'field-error', id: `error-${key}`, 'aria-live': 'polite' });
   const attrs = { id: `field-${key}`, name: key, 'aria-label': accessibleName, 'aria-describedby': error.id };
-  const field = FIELDS.find((f) => f.key === key)!;
+  const field = ALL_FIELDS.find((f) => f.key === key)!;
   const control =
     field.kind === 'choice'
       ? el('select', attrs, ...field.choices.map((c, k) => el('option', { value: c }, field.texts?.[k] ?? c)))
       : el('input', {
           ...attrs,
           type: 'text',
-          inputmode: field.kind === 'number' && field.integer ? 'numeric' : 'decimal',
-          size: 9,
+          ...(field.kind === 'text' ? { maxlength: 200 } : { inputmode: field.kind === 'number' && field.integer ? 'numeric' : 'decimal' }),
+          size: field.kind === 'text' ? 12 : 9,
           autocomplete: 'off',
         });
   return { control, error };
@@ -63,15 +78,46 @@ export function buildForm(): Form {
     errors.set(key, error);
     return el('label', { class: 'field', 'data-field': key }, title ? el('span', {}, title) : null, control, error);
   };
-  const grid = el(
+  const grid = el('div', { class: 'agent-grid' });
+  const heads = [...AGENT_COLUMNS.map((c) => el('span', { class: 'head', 'aria-hidden': 'true' }, c.title)), el('span', { class: 'head' })];
+  let count = 0;
+  const form: Form = {} as Form;
+  const setAgents = (n: number): void => {
+    for (const [key] of inputs) {
+      if (/^(name|T|R|P|lambda)\d+$/.test(key)) {
+        inputs.delete(key);
+        errors.delete(key);
+      }
+    }
+    count = n;
+    grid.replaceChildren(
+      ...heads,
+      ...Array.from({ length: n }, (_, i) => {
+        const remove = el(
+          'button',
+          { type: 'button', class: 'remove-agent', 'aria-label': `remove agent ${i + 1}`, disabled: n <= 1, title: 'remove this agent' },
+          '✕',
+        );
+        remove.addEventListener('click', () => form.onRemove(i));
+        return [
+          ...agentFields(i).map((f, k) => cell(f.key, `agent ${i + 1} ${f.label.split(' ').pop()!} (${AGENT_COLUMNS[k]!.unit})`)),
+          remove,
+        ];
+      }).flat(),
+    );
+    addAgent.disabled = n >= MAX_PAGE_AGENTS;
+  };
+  const addAgent = el('button', { type: 'button', id: 'add-agent' }, 'Add an agent');
+  const paperFleet = el('button', { type: 'button', id: 'paper-fleet' }, 'The paper’s fleet');
+  const countError = el('span', { class: 'field-error', id: 'error-agents', 'aria-live': 'polite' });
+  errors.set('agents', countError);
+  const fleetButtons = el(
     'div',
-    { class: 'agent-grid' },
-    el('span', { class: 'head' }, 'agent'),
-    ...AGENT_COLUMNS.map((c) => el('span', { class: 'head', 'aria-hidden': 'true' }, c.title)),
-    ...AGENT_NAMES.flatMap((name, i) => [
-      el('span', { class: 'agent' }, name),
-      ...agentFields(i).map((f, k) => cell(f.key, `${name} ${f.label.split(' ').pop()!} (${AGENT_COLUMNS[k]!.unit})`)),
-    ]),
+    { class: 'buttons fleet-buttons' },
+    addAgent,
+    paperFleet,
+    el('span', { class: 'field-help' }, `1 to ${MAX_PAGE_AGENTS} agents (fleetsim sweep takes larger fleets)`),
+    countError,
   );
   const reset = el('button', { type: 'button' }, 'Reset to the paper');
   const run = el(
@@ -107,9 +153,21 @@ export function buildForm(): Form {
   const node = el(
     'form',
     { class: 'params paper-form', novalidate: true, 'aria-label': 'scenario' },
-    el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper)'), grid),
+    el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper by default)'), grid, fleetButtons),
     run,
     process,
   );
-  return { node, inputs, errors, reset, showFor };
+  Object.assign(form, {
+    node,
+    inputs,
+    errors,
+    reset,
+    paperFleet,
+    addAgent,
+    onRemove: () => undefined,
+    agentCount: () => count,
+    setAgents,
+    showFor,
+  });
+  return form;
 }

@@ -1,8 +1,11 @@
 /**
- * The Paper view's scenario: the paper's four agents with the user's T, R, P and λ, plus L_max, steps
- * and the arrival process (MODEL-PART4 §4.1–4.2) with its parameters. It lives in the URL's hash (only
- * the keys that differ from the paper, so the paper's own scenario is plain `#view=paper`) and every
- * field is checked against a range named in its error. A process's parameters (cv, the MMPP's three
+ * The Paper view's scenario: a fixed fleet of 1 to MAX_PAGE_AGENTS named agents (the paper's four by
+ * default) with the user's T, R, P and λ, plus L_max, steps and the arrival process (MODEL-PART4
+ * §4.1–4.2) with its parameters. It lives in the URL's hash (only the keys that differ from the paper,
+ * so the paper's own scenario is plain `#view=paper`; `agents` is the fleet's size, `name2`, `T2`, …
+ * agent 2's fields) and every field is checked against a range named in its error; each agent also
+ * passes the study schema's own agent check (src/study/schema.ts AgentSchema), so the page refuses
+ * what a study file would. A process's parameters (cv, the MMPP's three
  * numbers, the trace) apply only to the processes that take them: the others ignore them, in the
  * form, the URL and the run. Pure: no DOM, so Node tests can run it.
  *
@@ -17,9 +20,13 @@ import { POLICY, PAPER_POLICIES } from '../../src/model/policies.js';
 import { ARRIVAL_PROCESSES, NO_TRACES } from '../../src/random/arrivals.js';
 import { MAX_POISSON_MEAN } from '../../src/random/poisson.js';
 import { RENEWAL_CV_RANGE } from '../../src/random/renewal.js';
+import { AgentSchema } from '../../src/study/schema.js';
+import { formatIssues } from '../../src/study/problems.js';
+import { quote } from '../../src/text/quote.js';
 import type { TraceLibrary } from '../../src/traces/library.js';
 
 export interface AgentParams {
+  name: string; // shown in the form, the tables and the legends; unique within the fleet
   T: number; // base throughput with the whole GPU, requests/s
   R: number; // minimum share, fraction of G
   P: number; // priority, 1 = most important
@@ -27,7 +34,7 @@ export interface AgentParams {
 }
 
 export interface PaperScenario {
-  agents: AgentParams[]; // the paper's four agents, in PAPER_AGENTS order
+  agents: AgentParams[]; // 1 to MAX_PAGE_AGENTS agents (the paper's four, in PAPER_AGENTS order, by default)
   lmax: number; // latency recorded at share 0, seconds
   steps: number; // steps of Δt = 1 s
   arrivals: ArrivalMode; // every agent's arrival process
@@ -48,10 +55,35 @@ const CV_PROCESSES: readonly ArrivalMode[] = ['gamma', 'weibull'];
 const MMPP_PROCESSES: readonly ArrivalMode[] = ['mmpp'];
 const TRACE_PROCESSES: readonly ArrivalMode[] = ['poisson', 'gamma', 'weibull', 'mmpp'];
 
+/** The paper's agents' names. */
 export const AGENT_NAMES: readonly string[] = PAPER_AGENTS.map((a) => a.name);
 
+/**
+ * The most agents the page takes: its legends and colours stay readable up to here, and each agent
+ * costs its share of the per-step series the page keeps (PAGE_MAX_AGENT_STEPS); `fleetsim sweep`
+ * takes fleets of up to 4,096 agents.
+ */
+export const MAX_PAGE_AGENTS = 12;
+
+/** The fields of an added agent past the paper's four (a mid-sized agent, load 0.2 with the whole GPU). */
+const NEW_AGENT: Readonly<Omit<AgentParams, 'name'>> = { T: 50, R: 0, P: 2, lambda: 10 };
+
+/** Agent i's fields where the link or the form gives none: the paper's agent i, then NEW_AGENT as `agent<i+1>`. */
+export function defaultAgent(i: number): AgentParams {
+  const paper = PAPER_AGENTS[i];
+  return paper ? { name: paper.name, T: paper.T, R: paper.R, P: paper.P, lambda: paper.lambda } : { name: `agent${i + 1}`, ...NEW_AGENT };
+}
+
+/** An agent to add to `agents`: defaultAgent(n), renamed `agent<k>` (the first k free) when its name is taken. */
+export function newAgent(agents: readonly Pick<AgentParams, 'name'>[]): AgentParams {
+  const taken = new Set(agents.map((a) => a.name));
+  const agent = defaultAgent(agents.length);
+  for (let k = agents.length + 1; taken.has(agent.name); k++) agent.name = `agent${k}`;
+  return agent;
+}
+
 export const PAPER_SCENARIO: Readonly<PaperScenario> = {
-  agents: PAPER_AGENTS.map(({ T, R, P, lambda }) => ({ T, R, P, lambda })),
+  agents: PAPER_AGENTS.map((_, i) => defaultAgent(i)),
   lmax: PAPER_CONFIG.lmax,
   steps: PAPER_CONFIG.steps,
   arrivals: PAPER_CONFIG.arrivals,
@@ -64,10 +96,12 @@ export const PAPER_SCENARIO: Readonly<PaperScenario> = {
 };
 
 /**
- * The page keeps every step of every run for the time-series panel (4 agents × 3 policies × 6 f64
- * series per step, about 58 MB at this limit), so it stops far below the engine's MAX_STEPS.
+ * The page keeps every step of every run for the time-series panels (agents × 3 policies × 6 f64
+ * series per step, about 58 MB at 4 agents × PAGE_MAX_STEPS), so it stops far below the engine's
+ * MAX_STEPS, and bounds agents × steps by the same memory.
  */
 export const PAGE_MAX_STEPS = 100_000;
+export const PAGE_MAX_AGENT_STEPS = 4 * PAGE_MAX_STEPS;
 /**
  * T, P and L_max have no upper limit in the model; these keep them finite in f32 (the GPU's
  * precision) with room to spare, and are far beyond any plausible GPU agent.
@@ -81,8 +115,10 @@ export const PAGE_MAX_IDC = 1e6;
 export const PAGE_MAX_PEAK_RATIO = 1000;
 
 type AgentKey = keyof AgentParams;
+type NumberAgentKey = Exclude<AgentKey, 'name'>;
 type RunKey = 'lmax' | 'steps' | 'arrivals' | 'seed' | 'cv' | 'idc' | 'highFraction' | 'peakRatio' | 'trace';
-export type FieldKey = `${AgentKey}${number}` | RunKey;
+/** `agents`: the fleet's size (the form's add and remove buttons; no input of its own). */
+export type FieldKey = `${AgentKey}${number}` | RunKey | 'agents';
 const RUN_KEYS: readonly RunKey[] = ['lmax', 'steps', 'arrivals', 'seed', 'cv', 'idc', 'highFraction', 'peakRatio', 'trace'];
 
 interface NumberField {
@@ -104,7 +140,12 @@ interface ChoiceField {
   /** What the form shows for each choice (default: the choice itself). */
   texts?: readonly string[];
 }
-export type Field = NumberField | ChoiceField;
+interface TextField {
+  kind: 'text';
+  key: FieldKey;
+  label: string;
+}
+export type Field = NumberField | ChoiceField | TextField;
 
 const num = (key: FieldKey, label: string, min: number, minOpen: boolean, max: number, unit: string, integer = false): NumberField => ({
   kind: 'number',
@@ -117,10 +158,16 @@ const num = (key: FieldKey, label: string, min: number, minOpen: boolean, max: n
   unit,
 });
 
-/** The fields of one agent (index i), in form order. */
-export function agentFields(i: number): Field[] {
-  const name = AGENT_NAMES[i] ?? `agent ${i}`;
+/**
+ * An agent's name as a label in messages and headings: as it is when plain (letters, digits, `_.-`),
+ * else quoted and escaped (src/text/quote.ts), so a name cannot forge a line or a column.
+ */
+export const displayName = (name: string): string => (/^[\w.-]{1,64}$/.test(name) ? name : quote(name));
+
+/** The fields of one agent (index i), in form order; `name` (its current name) labels them in errors. */
+export function agentFields(i: number, name = `agent ${i + 1}`): Field[] {
   return [
+    { kind: 'text', key: `name${i}`, label: `agent ${i + 1} name` },
     num(`T${i}`, `${name} T`, 0, true, PAGE_MAX_T, 'requests/s with the whole GPU'),
     num(`R${i}`, `${name} R`, 0, false, 1, 'minimum share of the GPU'),
     num(`P${i}`, `${name} P`, 0, true, PAGE_MAX_P, 'priority, 1 = most important'),
@@ -163,7 +210,17 @@ export const ARRIVAL_FIELDS: readonly Field[] = [
   },
 ];
 
-export const FIELDS: readonly Field[] = [...AGENT_NAMES.flatMap((_, i) => agentFields(i)), ...RUN_FIELDS, ...ARRIVAL_FIELDS];
+/** The fleet's size: how many agents the link or the form has. */
+export const COUNT_FIELD: Field = num('agents', 'agents', 1, false, MAX_PAGE_AGENTS, 'agents in the fleet', true);
+
+/** Every field of a scenario of `count` agents (named by `names`, where given), in form order. */
+export function scenarioFields(count: number, names: readonly string[] = []): Field[] {
+  const agents = Array.from({ length: count }, (_, i) => agentFields(i, names[i] === undefined ? undefined : displayName(names[i])));
+  return [COUNT_FIELD, ...agents.flat(), ...RUN_FIELDS, ...ARRIVAL_FIELDS];
+}
+
+/** The fields of the paper's scenario (its four agents). */
+export const FIELDS: readonly Field[] = scenarioFields(PAPER_AGENTS.length, AGENT_NAMES);
 
 /** Whether field `key` means anything with arrival process `arrivals` (a process's parameters apply to it only). */
 export function fieldApplies(key: FieldKey, arrivals: ArrivalMode): boolean {
@@ -175,6 +232,7 @@ export function fieldApplies(key: FieldKey, arrivals: ArrivalMode): boolean {
 
 /** The allowed range in words, as errors print it: "a number > 0 and ≤ 1e9 (requests/s)". */
 export function describeRange(field: Field): string {
+  if (field.kind === 'text') return 'a name';
   if (field.kind === 'choice') return `one of ${field.choices.join(', ')}`;
   const what = field.integer ? 'an integer' : 'a number';
   const high = field.max >= 1e6 ? field.max.toExponential().replace('e+', 'e') : String(field.max);
@@ -190,8 +248,9 @@ export type Parsed = { value: number | string } | { error: string };
 export function parseField(field: Field, raw: string): Parsed {
   const text = raw.trim();
   const fail = (): Parsed => ({
-    error: `${field.label}: must be ${describeRange(field)}, got ${text === '' ? 'nothing' : JSON.stringify(text)}`,
+    error: `${field.label}: must be ${describeRange(field)}, got ${text === '' ? 'nothing' : quote(text)}`,
   });
+  if (field.kind === 'text') return { value: text }; // the study schema checks it (agentProblems)
   if (field.kind === 'choice') return field.choices.includes(text) ? { value: text } : fail();
   if (text === '') return fail();
   const value = Number(text);
@@ -202,27 +261,45 @@ export function parseField(field: Field, raw: string): Parsed {
   return inRange && (!field.integer || Number.isInteger(value)) ? { value } : fail();
 }
 
-function valueOf(s: PaperScenario, key: FieldKey): number | string {
-  const m = /^(T|R|P|lambda)(\d+)$/.exec(key);
-  if (m) return s.agents[Number(m[2])]![m[1] as AgentKey];
+const AGENT_KEY = /^(name|T|R|P|lambda)(\d+)$/;
+
+/** A field's value in `s` (undefined: an agent the fleet does not have). */
+function valueOf(s: PaperScenario, key: FieldKey): number | string | undefined {
+  if (key === 'agents') return s.agents.length;
+  const m = AGENT_KEY.exec(key);
+  if (m) return s.agents[Number(m[2])]?.[m[1] as AgentKey];
   return s[key as RunKey];
 }
 
 function setValue(s: PaperScenario, key: FieldKey, value: number | string): void {
-  const m = /^(T|R|P|lambda)(\d+)$/.exec(key);
-  if (m) s.agents[Number(m[2])]![m[1] as AgentKey] = value as number;
-  else if (key === 'arrivals') s.arrivals = value as ArrivalMode;
+  const m = AGENT_KEY.exec(key);
+  if (m) {
+    const agent = s.agents[Number(m[2])]!;
+    if (m[1] === 'name') agent.name = value as string;
+    else agent[m[1] as NumberAgentKey] = value as number;
+  } else if (key === 'agents') {
+    const count = value as number;
+    s.agents = Array.from({ length: count }, (_, i) => s.agents[i] ?? defaultAgent(i));
+  } else if (key === 'arrivals') s.arrivals = value as ArrivalMode;
   else if (key === 'trace') s.trace = value as string;
   else s[key as Exclude<RunKey, 'arrivals' | 'trace'>] = value as number;
 }
 
-/** A field of `s` that applies to its process and differs from the paper's scenario. */
-const differs = (s: PaperScenario, key: FieldKey): boolean =>
-  fieldApplies(key, s.arrivals) && valueOf(s, key) !== valueOf(PAPER_SCENARIO, key);
+/** The value a field has where the link does not give it: the paper's, or defaultAgent's past its agents. */
+function defaultOf(key: FieldKey): number | string | undefined {
+  const m = AGENT_KEY.exec(key);
+  return m ? defaultAgent(Number(m[2]))[m[1] as AgentKey] : valueOf(PAPER_SCENARIO, key);
+}
+
+/** A field of `s` that applies to its process and differs from the paper's scenario (or an added agent's default). */
+const differs = (s: PaperScenario, key: FieldKey): boolean => {
+  const value = valueOf(s, key);
+  return value !== undefined && fieldApplies(key, s.arrivals) && value !== defaultOf(key);
+};
 
 /** The field's text as the form shows it and the URL stores it. */
 export function fieldText(s: PaperScenario, key: FieldKey): string {
-  return String(valueOf(s, key));
+  return String(valueOf(s, key) ?? defaultOf(key));
 }
 
 export function cloneScenario(s: PaperScenario): PaperScenario {
@@ -251,15 +328,36 @@ export function parseScenario(read: URLSearchParams | ((key: FieldKey) => string
     if ('error' in parsed) errors.set(field.key, parsed.error);
     else setValue(scenario, field.key, parsed.value);
   };
-  read1(FIELDS.find((f) => f.key === 'arrivals')!); // first: it decides which parameters apply
-  for (const field of FIELDS) if (field.key !== 'arrivals' && fieldApplies(field.key, scenario.arrivals)) read1(field);
+  read1(COUNT_FIELD); // first: it decides which agents' fields there are
+  read1(RUN_FIELDS.find((f) => f.key === 'arrivals')!); // then the process: it decides which parameters apply
+  const count = scenario.agents.length;
+  // Each agent's name, then its numbers labelled by it (a refused name leaves the default label).
+  for (let i = 0; i < count; i++) {
+    const [nameField, ...numbers] = agentFields(i);
+    read1(nameField!);
+    const named = errors.has(nameField!.key) ? undefined : displayName(scenario.agents[i]!.name);
+    for (const field of agentFields(i, named).slice(1, 1 + numbers.length)) read1(field);
+    agentProblems(scenario.agents[i]!, agentFields(i, named), errors);
+  }
+  duplicateNames(scenario.agents, errors);
+  for (const field of [...RUN_FIELDS, ...ARRIVAL_FIELDS])
+    if (field.key !== 'arrivals' && fieldApplies(field.key, scenario.arrivals)) read1(field);
+  // agents × steps: the page keeps every step of every agent (PAGE_MAX_AGENT_STEPS)
+  const maxSteps = Math.min(PAGE_MAX_STEPS, Math.floor(PAGE_MAX_AGENT_STEPS / count));
+  if (!errors.has('steps') && scenario.steps > maxSteps) {
+    errors.set(
+      'steps',
+      `steps: must be at most ${maxSteps} with ${count} agents (the page keeps every step of every agent: agents × steps ≤ ${PAGE_MAX_AGENT_STEPS}), got ${quote(get('steps')?.trim() ?? String(scenario.steps))}`,
+    );
+    scenario.steps = Math.min(PAPER_SCENARIO.steps, maxSteps);
+  }
   // κ·π_H ≤ 1 (else the low state's intensity is negative), on the peak ratio's field
   if (fieldApplies('peakRatio', scenario.arrivals) && !errors.has('peakRatio') && !errors.has('highFraction')) {
     const bound = 1 / scenario.highFraction;
     if (scenario.peakRatio * scenario.highFraction > 1) {
       errors.set(
         'peakRatio',
-        `MMPP peak ratio: must be ≥ 1 and ≤ 1/high fraction = ${Number(bound.toPrecision(6))} (peak ratio × high fraction ≤ 1), got ${JSON.stringify(get('peakRatio')?.trim() ?? String(scenario.peakRatio))}`,
+        `MMPP peak ratio: must be ≥ 1 and ≤ 1/high fraction = ${Number(bound.toPrecision(6))} (peak ratio × high fraction ≤ 1), got ${quote(get('peakRatio')?.trim() ?? String(scenario.peakRatio))}`,
       );
       scenario.peakRatio = PAPER_SCENARIO.peakRatio;
       scenario.highFraction = PAPER_SCENARIO.highFraction;
@@ -269,18 +367,60 @@ export function parseScenario(read: URLSearchParams | ((key: FieldKey) => string
 }
 
 /**
+ * The study schema's check of one agent (AgentSchema: a name of 1 to 64 characters, T and P at least
+ * 1e-15, R 0 or at least 1e-15, … the engines' 32-bit floats), its messages on the fields, labelled as
+ * the form labels them. A field the page's own range already refused keeps that message; a refused
+ * field takes back its default (so the scenario stays one the engines run).
+ */
+function agentProblems(agent: AgentParams, fields: readonly Field[], errors: Map<FieldKey, string>): void {
+  const parsed = AgentSchema.safeParse(agent, { reportInput: true });
+  if (parsed.success) return;
+  for (const issue of parsed.error.issues) {
+    const key = String(issue.path[0]) as AgentKey;
+    const field = fields.find((f) => AGENT_KEY.exec(f.key)?.[1] === key);
+    if (!field || errors.has(field.key)) continue;
+    const line = formatIssues([issue])[0]!;
+    errors.set(field.key, `${field.label}: ${line.slice(line.indexOf(': ') + 2)}`);
+    const fallback = defaultAgent(Number(AGENT_KEY.exec(field.key)![2]))[key];
+    (agent as unknown as Record<string, number | string>)[key] = fallback;
+  }
+}
+
+/** Names must differ: the tables and legends tell the agents apart by them. The later of two is marked. */
+function duplicateNames(agents: AgentParams[], errors: Map<FieldKey, string>): void {
+  const first = new Map<string, number>();
+  agents.forEach((agent, i) => {
+    const key: FieldKey = `name${i}`;
+    if (errors.has(key)) return;
+    const earlier = first.get(agent.name);
+    if (earlier === undefined) {
+      first.set(agent.name, i);
+      return;
+    }
+    errors.set(key, `agent ${i + 1} name: must differ from the other agents' names (agent ${earlier + 1} is named ${quote(agent.name)})`);
+    agent.name = `${agent.name} (${i + 1})`; // the run stays readable while the field is marked
+  });
+}
+
+/**
  * The URL keys of a scenario: the text of each field that differs from the paper, undefined (remove
  * the key) for the others. `parseScenario(scenarioParams(s))` gives s back.
  */
 export function scenarioParams(s: PaperScenario): Record<FieldKey, string | undefined> {
   const out = {} as Record<FieldKey, string | undefined>;
-  for (const { key } of FIELDS) out[key] = differs(s, key) ? fieldText(s, key) : undefined;
+  // Every agent the page can hold, so the keys of agents removed leave the link.
+  for (const { key } of scenarioFields(MAX_PAGE_AGENTS)) out[key] = differs(s, key) ? fieldText(s, key) : undefined;
   return out;
 }
 
 /** The labels of the fields that differ from the paper's scenario (empty: it is the paper's). */
 export function changedFields(s: PaperScenario): string[] {
-  return FIELDS.filter(({ key }) => differs(s, key)).map((f) => f.label);
+  return scenarioFields(
+    s.agents.length,
+    s.agents.map((a) => a.name),
+  )
+    .filter(({ key }) => differs(s, key))
+    .map((f) => f.label);
 }
 
 /**
@@ -316,13 +456,13 @@ export function scenarioArrivals(s: PaperScenario): ArrivalSpec | undefined {
 }
 
 /**
- * The batch of a scenario: its fleet under static, roundRobin and adaptive (runs 0, 1, 2), with the
+ * The batch of a scenario: its fleet (named agents) under static, roundRobin and adaptive (runs 0, 1, 2), with the
  * paper's Δt and price; `library` holds PAGE_TRACE (web/views/paperTrace.ts) for the processes that
  * read it. Throws a ConfigError when a value is outside the engine's range.
  */
 export function scenarioBatch(s: PaperScenario, library?: TraceLibrary): Batch {
   const arrivals = scenarioArrivals(s);
-  const agents: AgentSpec[] = s.agents.map((a, i) => ({ ...a, name: AGENT_NAMES[i]!, ...(arrivals ? { arrivals } : {}) }));
+  const agents: AgentSpec[] = s.agents.map((a) => ({ ...a, ...(arrivals ? { arrivals } : {}) }));
   const policies = PAPER_POLICIES.map((name) => POLICY[name]);
   // The page shows the arrival statistics (its arrivals table), whatever the process.
   const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed, arrivalStats: true };

@@ -8,6 +8,7 @@
 import { agentStepsOf, makeWorkloadBatch, type Workload } from '../../../src/bench/workloads.js';
 import type { BenchFile, Measurement } from '../../../src/results/benchFile.js';
 import type { Engine } from '../../../src/platform/engine.js';
+import { centerSeconds } from './series.js';
 
 export interface PageBenchOptions {
   workload: Workload;
@@ -42,7 +43,7 @@ export async function runPageBench(engines: readonly NamedEngine[], options: Pag
         await engine.run(batch);
         seconds.push((performance.now() - t0) / 1000);
       }
-      const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
+      const median = centerSeconds({ seconds }); // the true median (the mean of the middle two for an even count)
       measurements.push({
         workload: workload.name,
         backend: name,

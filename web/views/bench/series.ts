@@ -1,15 +1,21 @@
 /**
  * From a bench result file to chart series: agent-steps per second against fleet count, one series
- * per backend, the median with its min–max band (from the fastest and slowest timed run).
+ * per backend, the centre of the timed runs with the slowest and fastest run as its band. The centre
+ * is the true median of the runs' times, and it is labelled for what it is (centreLabel): the median of
+ * n for n ≥ 3, the mean of the two for n = 2, the run itself for n = 1. (The suite's file stores a
+ * `median` field that, for two runs, is the slower one; the page recomputes from `seconds`.)
  * Pure: unit-tested in Node (test/bench-file.test.ts).
  */
-import type { BenchFile } from '../../../src/results/benchFile.js';
+import { median } from 'simple-statistics';
+import type { BenchFile, Measurement } from '../../../src/results/benchFile.js';
 
 export interface BackendSeries {
   backend: string;
-  median: (number | null)[]; // agent-steps/s at each fleet count (null: not measured there)
+  center: (number | null)[]; // agent-steps/s at the centre of the timed runs, per fleet count (null: not measured there)
   low: (number | null)[]; // the slowest run
   high: (number | null)[]; // the fastest run
+  /** The centre's label over this backend's measurements: "median of 3", "mean of 2", "one run". */
+  label: string;
 }
 
 export interface ThroughputSeries {
@@ -21,6 +27,18 @@ export interface ThroughputSeries {
 /** The workloads in a file, in the order they first appear. */
 export function workloadsOf(file: BenchFile): string[] {
   return [...new Set(file.measurements.map((m) => m.workload))];
+}
+
+/** The centre of a measurement's timed runs, seconds: their median (the mean of the middle two for an even count). */
+export const centerSeconds = (m: Pick<Measurement, 'seconds'>): number => median(m.seconds);
+
+/** What the centre of n timed runs is: "median of n" (n ≥ 3), "mean of 2", "one run"; a range of counts reads "median of 3–5". */
+export function centerLabel(counts: readonly number[]): string {
+  const ns = [...new Set(counts)].sort((a, b) => a - b);
+  if (ns.length === 0) return 'no runs';
+  const one = (n: number): string => (n >= 3 ? `median of ${n}` : n === 2 ? 'mean of 2' : 'one run');
+  if (ns.length === 1) return one(ns[0]!);
+  return ns[0]! >= 3 ? `median of ${ns[0]}–${ns.at(-1)}` : ns.map(one).join(' or ');
 }
 
 export function throughputSeries(file: BenchFile, workload: string): ThroughputSeries {
@@ -38,15 +56,16 @@ export function throughputSeries(file: BenchFile, workload: string): ThroughputS
       };
       return {
         backend,
-        median: fleets.map((f) => pick(f, (m) => m.agentStepsPerSecond)),
+        center: fleets.map((f) => pick(f, (m) => m.agentSteps / centerSeconds(m))),
         low: fleets.map((f) => pick(f, (m) => m.agentSteps / Math.max(...m.seconds))),
         high: fleets.map((f) => pick(f, (m) => m.agentSteps / Math.min(...m.seconds))),
+        label: centerLabel(fleets.flatMap((f) => at(f)?.seconds.length ?? [])),
       };
     }),
   };
 }
 
-/** Speed-ups of each backend over `base` at every fleet count where both were measured. */
+/** Speed-ups of each backend over `base` at every fleet count where both were measured (centre over centre). */
 export function speedups(series: ThroughputSeries, base: string): { backend: string; fleets: number; ratio: number }[] {
   const ref = series.backends.find((b) => b.backend === base);
   if (!ref) return [];
@@ -54,8 +73,8 @@ export function speedups(series: ThroughputSeries, base: string): { backend: str
   for (const b of series.backends) {
     if (b.backend === base) continue;
     series.fleets.forEach((fleets, i) => {
-      const x = b.median[i];
-      const y = ref.median[i];
+      const x = b.center[i];
+      const y = ref.center[i];
       if (x != null && y != null && y > 0) out.push({ backend: b.backend, fleets, ratio: x / y });
     });
   }
