@@ -236,7 +236,11 @@ const cellLabel = (table: SummaryTable, values: Readonly<Record<string, number |
 const undefinedWhy = (metric: string): string =>
   metric.startsWith('idc')
     ? 'an index of dispersion needs two complete windows of recorded steps and some arrivals'
-    : 'the metric was not recorded';
+    : metric === 'unstable'
+      ? 'runs shorter than 20 recorded steps are not tested for growing queues'
+      : metric === 'maxLoad'
+        ? 'an agent had arrivals but no share at all: an infinite load'
+        : 'the metric was not recorded';
 
 /**
  * The metric along axis x per policy, or null when no cell there has a value of it (an IDC undefined
