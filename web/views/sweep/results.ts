@@ -11,6 +11,7 @@
  * pair), dc (cell of the distribution, or `all`), at.<axis> (value of an axis held fixed), c (the cell
  * in detail), am (the per-agent chart's metric).
  */
+import { MIN_TEST_STEPS } from '../../../src/model/stability.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { StatSummary } from '../../../src/stats/index.js';
@@ -237,7 +238,7 @@ const undefinedWhy = (metric: string): string =>
   metric.startsWith('idc')
     ? 'an index of dispersion needs two complete windows of recorded steps and some arrivals'
     : metric === 'unstable'
-      ? 'runs shorter than 20 recorded steps are not tested for growing queues'
+      ? `runs shorter than ${MIN_TEST_STEPS} recorded steps are not tested for growing queues`
       : metric === 'maxLoad'
         ? 'an agent had arrivals but no share at all: an infinite load'
         : 'the metric was not recorded';
