@@ -96,6 +96,12 @@ describe("the CLI's files read back through src/results", () => {
         { name: 'b.arrow', rows: { ...one, studyHash: 'f'.repeat(64) } },
       ]),
     ).toThrow(/^b\.arrow: of another study than a\.arrow/);
+    expect(() =>
+      concatFleetRows([
+        { name: 'a.arrow', rows: one },
+        { name: 'b.arrow', rows: { ...one, axes: [{ name: 'other', values: [] }] } },
+      ]),
+    ).toThrow(/^b\.arrow: its columns differ from a\.arrow's; per-fleet files of different sweeps cannot be opened together$/);
   });
 
   it('agents/*.arrow: one row per agent-run beside each per-fleet file, in columns pandas reads', () => {
@@ -125,6 +131,19 @@ describe("the CLI's files read back through src/results", () => {
     expect(outcome.summary.every((c) => c.agents === undefined)).toBe(true); // no per-agent statistics for random fleets
     const fleets = tableFromIPC(readFileSync(join(dir, 'out', FILES.fleets, names[0]!)));
     expect(parseAgentArrow(bytes, names[0]!).count).toBe(fleets.numRows * 3);
+    const one = parseAgentArrow(bytes, names[0]!);
+    expect(() =>
+      concatAgentRows([
+        { name: 'a.arrow', rows: one },
+        { name: 'b.arrow', rows: { ...one, studyHash: 'f'.repeat(64) } },
+      ]),
+    ).toThrow(/^b\.arrow: of another study than a\.arrow/);
+    expect(() =>
+      concatAgentRows([
+        { name: 'a.arrow', rows: one },
+        { name: 'b.arrow', rows: { ...one, axes: [] } },
+      ]),
+    ).toThrow(/^b\.arrow: its columns differ from a\.arrow's; per-agent files of different sweeps cannot be opened together$/);
     expect(() => parseAgentArrow(readFileSync(join(dir, 'out', FILES.fleets, names[0]!)), 'f.arrow')).toThrow(
       /^f\.arrow: not a fleetsim per-agent file: missing column\(s\) agent, agentName/,
     );

@@ -18,7 +18,20 @@ import { planUnits } from '../src/sweep/plan.js';
 import { runSweep } from '../src/sweep/run.js';
 import { checkFile, MAX_BYTES } from '../web/views/sweep/files.js';
 import { latencyChanges, summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
-import { cellsWhere, ecdf, histogram, METRIC_INFO, metricAlong, metricTitle, winner } from '../web/views/sweep/select.js';
+import {
+  cellsWhere,
+  ecdf,
+  histogram,
+  mapCell,
+  METRIC_INFO,
+  metricAlong,
+  metricTitle,
+  verdictChange,
+  winner,
+} from '../web/views/sweep/select.js';
+import { cellFlags } from '../web/views/sweep/stability.js';
+import { categoryLayout, dodge, MAX_TICK_CHARS, seriesStyle } from '../web/lib/chartLayout.js';
+import type { CellSummary, Verdict } from '../src/sweep/aggregate.js';
 import { EXAMPLES, locate, pageStudy, studyHash, studyProblems } from '../web/views/sweep/studyText.js';
 
 const STUDY = {
@@ -315,5 +328,113 @@ describe('the study hash', () => {
     }
     const { study } = parse(JSON.stringify(STUDY), 'STUDY');
     expect(await studyHash(study)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('charts read at a glance (the pure layout and the verdict-based marks)', () => {
+  it('a label axis: whole labels when they fit, cut and rotated when not, thinned when even rotated ones overlap', () => {
+    expect(categoryLayout(['low', 'high'], 600)).toEqual({ step: 1, rotate: 0, size: 40, labels: ['low', 'high'] });
+    const long = ['coordinator carries 90 % of the traffic', 'baseline'];
+    expect(categoryLayout(long, 1000).labels).toEqual(long); // room enough: whole
+    const tight = categoryLayout(long, 200);
+    expect(tight.rotate).toBeLessThan(0);
+    expect(tight.labels[0]!.length).toBe(MAX_TICK_CHARS);
+    expect(tight.labels[0]!.endsWith('…')).toBe(true);
+    const many = categoryLayout(
+      Array.from({ length: 60 }, (_, i) => `variant number ${i}`),
+      600,
+    );
+    expect(many.step).toBeGreaterThan(1); // 10 px per category: every few labels
+    expect((600 / 60) * many.step).toBeGreaterThanOrEqual(16); // rotated labels at least a line apart
+  });
+
+  it('series on one category are dodged apart, centred, within half the slot; each policy has its own dash and marker', () => {
+    const offsets = [0, 1, 2].map((k) => dodge(k, 3, 100));
+    expect(offsets[1]).toBe(0);
+    expect(offsets[0]).toBe(-offsets[2]!);
+    expect(offsets[2]! - offsets[0]!).toBeLessThanOrEqual(50);
+    expect(dodge(0, 1, 100)).toBe(0);
+    const styles = [0, 1, 2].map(seriesStyle);
+    expect(new Set(styles.map((s) => s.shape)).size).toBe(3);
+    expect(new Set(styles.map((s) => s.dash.join(','))).size).toBe(3);
+  });
+
+  const stat = (mean: number, half: number) => ({
+    n: 30,
+    mean,
+    std: 1,
+    ci95: [mean - half, mean + half] as [number, number],
+    min: 0,
+    max: 0,
+    p50: 0,
+    p90: 0,
+    p99: 0,
+  });
+  const verdict = (a: string, b: string, winner: string | null, over: Partial<Verdict> = {}): Verdict => ({
+    a,
+    b,
+    metric: 'avgLatency',
+    better: 'lower',
+    unit: 's',
+    n: 30,
+    difference: stat(b === winner ? -2 : 2, 0.5),
+    winner,
+    aWins: winner === a ? 30 : 0,
+    bWins: winner === b ? 30 : 0,
+    ties: winner ? 0 : 30,
+    winnerWins: winner ? 30 : null,
+    winFraction: winner ? 1 : null,
+    winFractionCi95: winner ? [0.88, 1] : null,
+    relativeChange: null,
+    unstable: false,
+    text: `${a} vs ${b}: ${winner ?? 'none'}`,
+    ...over,
+  });
+  const cell = (verdicts: Verdict[], means: Record<string, [number, number]>): CellSummary => ({
+    cell: 0,
+    values: {},
+    fleetRuns: 30,
+    policies: Object.entries(means).map(([policy, [mean, half]]) => ({ policy, metrics: { avgLatency: stat(mean, half) } })),
+    pairs: [],
+    verdicts,
+    warnings: [],
+  });
+
+  it('the winner map follows the paired verdict: no ≈ where the verdict names the winner, though the unpaired intervals overlap', () => {
+    // static 10 ± 3 and adaptive 12 ± 3 overlap; paired, static wins every run
+    const c = cell([verdict('static', 'adaptive', 'static')], { static: [10, 3], adaptive: [12, 3] });
+    expect(winner(c, 'avgLatency')!.unresolved).toBe(true); // the old, unpaired mark
+    const m = mapCell(c, 'avgLatency')!;
+    expect([m.policy, m.unresolved, m.paired, m.texts]).toEqual(['static', false, true, ['static vs adaptive: static']]);
+    // and ≈ where the verdict has no winner
+    const none = mapCell(cell([verdict('static', 'adaptive', null)], { static: [10, 0.1], adaptive: [12, 0.1] }), 'avgLatency')!;
+    expect(none.unresolved).toBe(true);
+    // without verdicts: the unpaired intervals, said so
+    expect(mapCell(cell([], { static: [10, 3], adaptive: [12, 3] }), 'avgLatency')!.paired).toBe(false);
+  });
+
+  it('a change is relative only where the verdict gives one, else absolute with its unit, oriented as the page’s pair', () => {
+    const v = verdict('static', 'adaptive', 'static'); // adaptive − static = +2 ± 0.5 s
+    expect(verdictChange(v, 'static', 'adaptive')).toBe('adaptive − static = +2 ± 0.5 s');
+    expect(verdictChange(v, 'adaptive', 'static')).toBe('static − adaptive = −2 ± 0.5 s');
+    expect(verdictChange({ ...v, relativeChange: -0.352 }, 'static', 'adaptive')).toBe('static −35.2 % vs adaptive');
+  });
+
+  it('the banner lists the summary’s warnings verbatim; without any, the policies with unstable runs', () => {
+    const c = cell([], { static: [10, 1] });
+    const flags = cellFlags({
+      ...table,
+      cells: [
+        { ...c, warnings: ['static: queues grow.'] },
+        { ...c, cell: 1, warnings: [] },
+      ],
+    });
+    expect(flags.map((f) => [f.cell.cell, f.text, f.own])).toEqual([[0, 'static: queues grow.', false]]);
+    const unstable = { ...c, policies: [{ policy: 'static', metrics: { unstable: stat(0.4, 0.1) } }] };
+    const own = cellFlags({ ...table, policies: ['static'], cells: [unstable] });
+    expect(own.map((f) => f.text)).toEqual([
+      'static: unstable in 40 % of runs (a queue grows through the run): its results depend on run length.',
+    ]);
+    expect(cellFlags({ ...table, cells: [c] })).toEqual([]);
   });
 });

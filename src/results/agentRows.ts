@@ -19,7 +19,7 @@ import { agentRunValues, fixedFleetNames } from '../sweep/aggregate.js';
 import type { BatchDone } from '../sweep/run.js';
 import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS } from './columns.js';
 import { InputError } from './errors.js';
-import { STUDY_HASH_KEY } from './fleetRows.js';
+import { concatRowParts, STUDY_HASH_KEY } from './fleetRows.js';
 
 export type AgentRowMetric = (typeof AGENT_ROW_METRICS)[number];
 
@@ -197,31 +197,11 @@ export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
 
 /** Several files' rows as one (files of one sweep: same axes and study). */
 export function concatAgentRows(parts: readonly { name: string; rows: AgentRows }[]): AgentRows {
-  const first = parts[0]!.rows;
-  const axes = first.axes.map((a) => a.name).join(',');
-  for (const { name, rows } of parts) {
-    if (rows.axes.map((a) => a.name).join(',') !== axes)
-      throw new InputError(`${name}: its columns differ from ${parts[0]!.name}'s; per-agent files of different sweeps cannot be opened together`);
-  }
-  const studyHash = parts.find((p) => p.rows.studyHash !== '')?.rows.studyHash ?? '';
-  for (const { name, rows } of parts) {
-    if (rows.studyHash !== '' && rows.studyHash !== studyHash)
-      throw new InputError(`${name}: of another study than ${parts.find((p) => p.rows.studyHash === studyHash)!.name} (its study hash differs)`);
-  }
-  const count = parts.reduce((n, p) => n + p.rows.count, 0);
-  const cat = <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: AgentRows) => T): T => {
-    const out = new make(count);
-    let at = 0;
-    for (const { rows } of parts) {
-      out.set(pick(rows), at);
-      at += rows.count;
-    }
-    return out;
-  };
+  const { count, studyHash, axes, cat } = concatRowParts(parts, 'per-agent');
   return {
     count,
     studyHash,
-    axes: first.axes.map((a, i) => ({ name: a.name, values: parts.flatMap((p) => p.rows.axes[i]!.values) })),
+    axes,
     cell: cat(Uint32Array, (r) => r.cell),
     sample: cat(Uint32Array, (r) => r.sample),
     replicate: cat(Uint32Array, (r) => r.replicate),

@@ -146,17 +146,34 @@ export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
   };
 }
 
-/** Several files' rows as one (their axes and metrics must agree: files of one sweep). */
-export function concatFleetRows(parts: readonly { name: string; rows: FleetRows }[]): FleetRows {
+/** What concatenating row files needs of each: its size, its study hash and its axis columns. */
+interface RowsPart {
+  count: number;
+  studyHash: string;
+  axes: { name: string; values: (number | string)[] }[];
+}
+
+/**
+ * The shared part of concatenating one sweep's row files (per-fleet here, per-agent in agentRows.ts):
+ * refuses files whose columns (`columns` of each, beside its axes) or study hash differ, and returns
+ * the common study hash, the row count, the concatenated axis columns, and `cat`, which concatenates
+ * one typed column over the files in order.
+ */
+export function concatRowParts<R extends RowsPart>(
+  parts: readonly { name: string; rows: R }[],
+  kind: string,
+  columns: (rows: R) => string = () => '',
+): {
+  count: number;
+  studyHash: string;
+  axes: RowsPart['axes'];
+  cat: <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: R) => T) => T;
+} {
   const first = parts[0]!.rows;
-  const axes = first.axes.map((a) => a.name).join(',');
-  const metrics = Object.keys(first.metrics).join(',');
+  const shape = (rows: R): string => `${rows.axes.map((a) => a.name).join(',')}|${columns(rows)}`;
   for (const { name, rows } of parts) {
-    if (rows.axes.map((a) => a.name).join(',') !== axes || Object.keys(rows.metrics).join(',') !== metrics) {
-      throw new InputError(
-        `${name}: its columns differ from ${parts[0]!.name}'s; per-fleet files of different sweeps cannot be opened together`,
-      );
-    }
+    if (shape(rows) !== shape(first))
+      throw new InputError(`${name}: its columns differ from ${parts[0]!.name}'s; ${kind} files of different sweeps cannot be opened together`);
   }
   const studyHash = parts.find((p) => p.rows.studyHash !== '')?.rows.studyHash ?? '';
   for (const { name, rows } of parts) {
@@ -164,7 +181,7 @@ export function concatFleetRows(parts: readonly { name: string; rows: FleetRows 
       throw new InputError(`${name}: of another study than ${parts.find((p) => p.rows.studyHash === studyHash)!.name} (its study hash differs)`);
   }
   const count = parts.reduce((n, p) => n + p.rows.count, 0);
-  const cat = <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: FleetRows) => T): T => {
+  const cat = <T extends Uint32Array | Float64Array>(make: new (n: number) => T, pick: (r: R) => T): T => {
     const out = new make(count);
     let at = 0;
     for (const { rows } of parts) {
@@ -173,10 +190,18 @@ export function concatFleetRows(parts: readonly { name: string; rows: FleetRows 
     }
     return out;
   };
+  const axes = first.axes.map((a, i) => ({ name: a.name, values: parts.flatMap((p) => p.rows.axes[i]!.values) }));
+  return { count, studyHash, axes, cat };
+}
+
+/** Several files' rows as one (their axes and metrics must agree: files of one sweep). */
+export function concatFleetRows(parts: readonly { name: string; rows: FleetRows }[]): FleetRows {
+  const first = parts[0]!.rows;
+  const { count, studyHash, axes, cat } = concatRowParts(parts, 'per-fleet', (rows) => Object.keys(rows.metrics).join(','));
   return {
     count,
     studyHash,
-    axes: first.axes.map((a, i) => ({ name: a.name, values: parts.flatMap((p) => p.rows.axes[i]!.values) })),
+    axes,
     cell: cat(Uint32Array, (r) => r.cell),
     sample: cat(Uint32Array, (r) => r.sample),
     replicate: cat(Uint32Array, (r) => r.replicate),

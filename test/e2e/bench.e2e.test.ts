@@ -137,7 +137,7 @@ describe('Bench view', () => {
       expect(text).not.toContain('NaN');
       if (name === '2026-11-21-vm.json') {
         // two timed runs each: their mean, never "median"; the note says why
-        const legend = await page.$$eval('figure.chart .u-legend .u-label', (labels) => labels.map((l) => l.textContent ?? ''));
+        const legend = await page.$$eval('figure.chart .chart-legend li', (labels) => labels.map((l) => l.textContent ?? ''));
         expect(legend.filter((l) => /\(mean of 2\)$/.test(l)).length).toBeGreaterThan(0);
         expect(legend.join()).not.toMatch(/median/);
         expect(await page.textContent('#bench-runs')).toContain('With two runs there is no median');
@@ -145,7 +145,7 @@ describe('Bench view', () => {
         await site.screenshot(page, 'bench-suite-two-runs');
       }
       if (name === '2026-12-06-vm-arrivals.json') {
-        const legend = await page.$$eval('figure.chart .u-legend .u-label', (labels) => labels.map((l) => l.textContent ?? ''));
+        const legend = await page.$$eval('figure.chart .chart-legend li', (labels) => labels.map((l) => l.textContent ?? ''));
         expect(legend.filter((l) => /\(median of 3\)$/.test(l)).length).toBeGreaterThan(0);
       }
       if (kindOf(name) === 'slurm')

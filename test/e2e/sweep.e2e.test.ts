@@ -210,9 +210,9 @@ describe('Sweep view', () => {
     expect(await charts()).toBe(1);
 
     await goTo(page, 'view=paper&backend=cpu');
-    expect(await charts()).toBe(5); // the Bench chart gone, the Paper view's four panels and its arrivals
+    expect(await charts()).toBe(7); // the Bench chart gone: the Paper view's four panels, its arrivals, each agent's queue and latency
     await page.selectOption('#alloc-policy', 'static');
-    expect(await charts()).toBe(5);
+    expect(await charts()).toBe(7);
     await goTo(page, 'view=sweep&backend=cpu');
     expect(await charts()).toBe(0);
   });

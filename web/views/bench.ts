@@ -81,10 +81,11 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     const series = throughputSeries(file, workload);
     const bands = series.backends.flatMap((b, i) => {
       const color = BACKEND_COLORS[i % BACKEND_COLORS.length]!;
+      // one legend entry per backend: its centre, with the slowest-to-fastest range as its shaded band
       return [
-        { spec: { label: `${b.backend} (${b.label})`, color, markers: true }, data: b.center },
-        { spec: { label: `${b.backend} (slowest run)`, color, dash: [4, 4] }, data: b.low },
-        { spec: { label: `${b.backend} (fastest run)`, color, dash: [4, 4] }, data: b.high },
+        { spec: { label: `${b.backend} (${b.label})`, color, markers: true, interval: [3 * i + 1, 3 * i + 2] as const }, data: b.center },
+        { spec: { label: `${b.backend} (slowest run)`, color, bound: true }, data: b.low },
+        { spec: { label: `${b.backend} (fastest run)`, color, bound: true }, data: b.high },
       ];
     });
     const chart = lineChart({
@@ -93,7 +94,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       y: { label: 'agent-steps / s (log scale)', log: true, format: 'si' },
       series: bands.map((b) => b.spec),
       data: [series.fleets, ...bands.map((b) => b.data)],
-      width: 720,
+      width: 'fill',
       height: 360,
     });
     const env = file.environment;
@@ -128,7 +129,7 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       el(
         'p',
         { class: 'note', id: 'bench-runs' },
-        `Each point: the ${runs} timed runs (after a warm-up); the dashed lines, the slowest and the fastest run.` +
+        `Each point: the ${runs} timed runs (after a warm-up); the shaded band, from the slowest to the fastest run.` +
           (file.measurements.some((m) => m.seconds.length === 2)
             ? ' With two runs there is no median: the page shows their mean and both runs (the file’s own “median” field is the slower of the two).'
             : ''),

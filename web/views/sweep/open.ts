@@ -164,7 +164,8 @@ export async function openFiles(files: readonly File[], current: Loaded | null):
 
   const arrowSource = rows ? `${accepted.length} Arrow file${accepted.length === 1 ? '' : 's'}` : null;
   let loaded: Loaded | null = null;
-  if (shown) loaded = { table: shown.table, rows, sources: [shown.name, ...(arrowSource ? [arrowSource] : [])] };
+  if (shown)
+    loaded = { table: shown.table, rows, sources: [shown.name, ...(arrowSource ? [arrowSource] : [])], perAgent: shown.fromSummary };
   else if (rows && attach && current) {
     loaded = { ...current, rows, sources: [...current.sources.filter((s) => !/Arrow file/.test(s)), arrowSource!] };
   } else if (rows) {

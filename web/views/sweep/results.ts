@@ -4,16 +4,25 @@
  * latency-change histogram and CDF, which policy wins over two axes) and keyboard-accessible tables.
  * Everything from a file reaches the page through text nodes.
  *
+ * A banner above the charts lists the cells whose results depend on run length (stability.ts); the
+ * winner map rests on the paired verdicts; one cell is shown in detail (detail.ts: verdicts, per agent).
+ *
  * Hash keys: m (metric), x (axis of the line chart), gx/gy (axes of the winner grid), pa/pb (the
- * pair), dc (cell of the distribution, or `all`), at.<axis> (value of an axis held fixed).
+ * pair), dc (cell of the distribution, or `all`), at.<axis> (value of an axis held fixed), c (the cell
+ * in detail), am (the per-agent chart's metric).
  */
+import { MIN_TEST_STEPS } from '../../../src/model/stability.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { StatSummary } from '../../../src/stats/index.js';
-import { destroyCharts, lineChart, policyColor } from '../../lib/charts.js';
+import { AGENT_METRICS, type AgentMetric } from '../../../src/sweep/aggregate.js';
+import { destroyCharts, lineChart, policyColor, type SeriesSpec } from '../../lib/charts.js';
+import { seriesStyle } from '../../lib/chartLayout.js';
 import { dataTable, el, revokeBlobLinks } from '../../lib/dom.js';
 import type { ViewState } from '../../lib/url.js';
+import { cellDetail, roundRobinNote } from './detail.js';
 import { type FleetRows, latencyChanges } from './fleetRows.js';
+import { fmt, meanCi, pct, unstableMark } from './format.js';
 import {
   axisOrder,
   cellsWhere,
@@ -22,24 +31,27 @@ import {
   histogram,
   logAxis,
   logValues,
+  mapCell,
   METRIC_INFO,
   UNDEFINED_STAT,
   metricAlong,
   metricTitle,
-  winner,
+  unstableFraction,
+  verdictBetween,
+  verdictChange,
+  verdictsOf,
 } from './select.js';
+import { stabilityBanner } from './stability.js';
 
 export interface Loaded {
   table: SummaryTable;
   rows: FleetRows | null;
   sources: string[]; // what it was read from, for the status line
+  /** The table is a summary.json or a run in the page: per-agent statistics wherever the fleet is fixed (cells.csv and per-fleet rows have none). */
+  perAgent?: boolean;
   /** Downloads offered with a run made in the page (summary.json, cells.csv). */
   downloads?: { name: string; text: string; type: string }[];
 }
-
-const fmt = (x: number | null | undefined): string =>
-  x === null || x === undefined ? '–' : Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toPrecision(5);
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
 
 function select(
   label: string,
@@ -78,7 +90,11 @@ function choices(table: SummaryTable, state: ViewState) {
   );
   const fixed = Object.fromEntries(axes.map((a) => [a, fixedValue(table, a, state.get(`at.${a}`))]));
   const dc = state.get('dc') ?? 'all';
-  return { metric, x, gx, gy, pa, pb, fixed, dc };
+  // the cell in detail: the chosen one, else the cell at the fixed values (the line chart's)
+  const atFixed = cellsWhere(table, fixed, [])[0] ?? table.cells[0];
+  const detail = table.cells.find((cell) => String(cell.cell) === state.get('c')) ?? atFixed;
+  const am = (AGENT_METRICS as readonly string[]).includes(state.get('am') ?? '') ? (state.get('am') as AgentMetric) : 'latency';
+  return { metric, x, gx, gy, pa, pb, fixed, dc, detail, am };
 }
 
 /** Ends what a rendering holds beyond its DOM (uPlot charts, the downloads' blob: URLs). */
@@ -169,6 +185,7 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
   controls.append(
     select('distribution over', 'dc', cellOptions, cellOptions.some(([v]) => v === c.dc) ? c.dc : 'all', (v) => rerender({ dc: v })),
   );
+  if (c.detail) controls.append(select('cell in detail', 'c', cellOptions.slice(1), String(c.detail.cell), (v) => rerender({ c: v })));
 
   // ---- charts
   const charts = el('div', { class: 'charts' });
@@ -188,17 +205,28 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
       .filter((a) => !free.includes(a.name))
       .map((a) => `${a.name} = ${String(c.fixed[a.name])}`)
       .join(', ');
+  const banner = stabilityBanner(table, (cell) => cellLabel(table, cell.values));
+  const rr = c.metric === 'avgLatency' ? roundRobinNote(table, c.detail) : null;
   root.replaceChildren(
     heading,
     ...(downloads.length > 0 ? [el('p', { class: 'downloads' }, ...downloads.flatMap((d, i) => (i === 0 ? [d] : [' · ', d])))] : []),
     controls,
+    ...(banner ? [banner] : []),
     ...(c.x !== undefined && held([c.x]) ? [el('p', { class: 'note' }, `The line chart holds ${held([c.x])}.`)] : []),
     charts,
     ...notes.map((n) => el('p', { class: 'note' }, n)),
     winnerGrid(table, c.metric, c.gx, c.gy, c.fixed),
     ...(c.gx !== undefined && held([c.gx, c.gy ?? '']) ? [el('p', { class: 'note' }, `The grid holds ${held([c.gx, c.gy ?? ''])}.`)] : []),
     ...(c.pb !== undefined ? [pairTable(table, c.pa, c.pb)] : []),
+    ...(c.detail
+      ? [
+          cellDetail(table, loaded.perAgent === true, c.detail, c.metric, cellLabel(table, c.detail.values), c.am, (m) =>
+            rerender({ am: m === 'latency' ? undefined : m }),
+          ),
+        ]
+      : []),
     cellTable(table, c.metric),
+    ...(rr ? [el('p', { class: 'note rr-note' }, rr)] : []),
   );
 }
 
@@ -209,30 +237,51 @@ const cellLabel = (table: SummaryTable, values: Readonly<Record<string, number |
 const undefinedWhy = (metric: string): string =>
   metric.startsWith('idc')
     ? 'an index of dispersion needs two complete windows of recorded steps and some arrivals'
-    : 'the metric was not recorded';
+    : metric === 'unstable'
+      ? `runs shorter than ${MIN_TEST_STEPS} recorded steps are not tested for growing queues`
+      : metric === 'maxLoad'
+        ? 'an agent had arrivals but no share at all: an infinite load'
+        : 'the metric was not recorded';
 
-/** The metric along axis x per policy, or null when no cell there has a value of it (an IDC undefined in every run). */
+/**
+ * The metric along axis x per policy, or null when no cell there has a value of it (an IDC undefined
+ * in every run). Each policy: its mean with markers (a line on a numeric axis, points dodged apart on a
+ * label axis) and its 95 % interval (a shaded band, or whiskers); a hollow marker where some of the
+ * cell's fleet runs have a growing queue.
+ */
 function metricFigure(table: SummaryTable, metric: string, x: string, fixed: Record<string, number | string>): HTMLElement | null {
   const line = metricAlong(table, metric, x, fixed);
   if (line.series.every((s) => s.mean.every((m) => m === null))) return null;
   const info = METRIC_INFO[metric];
-  const series = line.series.flatMap((s, i) => {
+  const series: SeriesSpec[] = line.series.flatMap((s, i): SeriesSpec[] => {
     const color = policyColor(s.policy, i);
+    const style = seriesStyle(i);
     return [
-      { label: `${s.policy} mean`, color },
-      { label: `${s.policy} 95 % low`, color, dash: [4, 4] },
-      { label: `${s.policy} 95 % high`, color, dash: [4, 4], fillTo: 3 * i + 1 },
+      { label: `${s.policy} 95 % low`, color, bound: true },
+      { label: `${s.policy} 95 % high`, color, bound: true },
+      {
+        label: s.policy,
+        color,
+        markers: true,
+        dash: style.dash,
+        shape: style.shape,
+        interval: [3 * i, 3 * i + 1],
+        hollow: s.unstable.map((f) => f !== null && f > 0),
+        hollowMeans: 'a queue grows in some runs',
+      },
     ];
   });
   const axis = table.axes.find((a) => a.name === x)!;
   const logY = logValues(line.series.flatMap((s) => [...s.mean, ...s.low]));
+  const unstable = line.series.some((s) => s.unstable.some((f) => f !== null && f > 0));
   return lineChart({
-    title: `${metric} against ${x}: mean and 95 % interval per policy`,
+    title: `${metric} against ${x}: mean over fleet runs and 95 % interval per policy${unstable ? ' (hollow: results depend on run length)' : ''}`,
     x: { label: x, ...(line.ticks ? { categories: line.ticks } : { log: logAxis(axis.values) }) },
     y: { label: `${info ? `${info.label} (${info.unit})` : metric}${logY ? ', log scale' : ''}`, log: logY },
     series,
-    data: [line.x, ...line.series.flatMap((s) => [s.mean, s.low, s.high])],
-    width: 560,
+    data: [line.x, ...line.series.flatMap((s) => [s.low, s.high, s.mean])],
+    width: 'fill',
+    height: 320,
   });
 }
 
@@ -259,7 +308,8 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
           series: [{ label: 'fleet runs', color }],
           data: [h.centers.map((v) => 100 * v), h.counts],
           bars: true,
-          width: 560,
+          width: 'fill',
+          height: 240,
         }),
         lineChart({
           title: `Per-fleet latency change, ${b} against ${a}: CDF over ${where}`,
@@ -267,7 +317,8 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
           y: { label: 'fraction of fleet runs ≤ x' },
           series: [{ label: 'fraction', color }],
           data: [cdf.x.map((v) => 100 * v), cdf.p],
-          width: 560,
+          width: 'fill',
+          height: 240,
         }),
       ],
       note: `Latency change from ${values.length.toLocaleString('en')} per-fleet pairs${outside}. Negative: ${b} is faster.`,
@@ -298,14 +349,20 @@ function changeFigures(loaded: Loaded, a: string, b: string, dc: string): { figu
         y: { label: 'fraction of fleet runs ≤ x' },
         series: [{ label: 'quantile', color: policyColor(pair.b), points: true }],
         data: [points.map(([x]) => 100 * x), points.map(([, p]) => p)],
-        width: 560,
+        width: 'fill',
+        height: 240,
       }),
     ],
     note: `From summary.json only: min, p50, p90 and p99 of cell ${target.cell} (mean ${pct(s.mean)}, max ${pct(s.max)}). Open the sweep's fleets/unit-*.arrow files for the histogram and the full CDF.`,
   };
 }
 
-/** Which policy has the best mean of `metric` in each cell of the grid gx × gy (keyboard-accessible, coloured). */
+/**
+ * Which policy has the best mean of `metric` in each cell of the grid gx × gy (keyboard-accessible,
+ * coloured). ≈ marks a cell whose paired verdict against the runner-up has no winner (the 95 % CI of
+ * the paired difference includes 0); hovering a cell shows the verdicts verbatim. ⚠ marks a cell whose
+ * result depends on run length. Files without verdicts fall back to the means' unpaired intervals.
+ */
 function winnerGrid(
   table: SummaryTable,
   metric: string,
@@ -317,8 +374,17 @@ function winnerGrid(
   const xs = gx === undefined ? [''] : axisOrder(table.axes.find((a) => a.name === gx)!.values);
   const ys = gy === undefined ? [''] : axisOrder(table.axes.find((a) => a.name === gy)!.values);
   const cells = cellsWhere(table, fixed, [gx ?? '', gy ?? '']);
-  const grid = el('table', { class: 'data winners', tabindex: 0, 'data-metric': metric });
-  grid.createCaption().textContent = `Which policy wins on ${metric} (${better} is better)${gx ? ` over ${gx}` : ''}${gy ? ` × ${gy}` : ''}; ≈ marks a winner whose 95 % interval overlaps the runner-up's`;
+  const paired = cells.some((cell) => verdictsOf(cell, metric).length > 0);
+  const grid = el('table', { class: 'data winners', tabindex: 0, 'data-metric': metric, 'data-paired': paired });
+  grid.createCaption().textContent = `Which policy wins on ${metric} (${better} is better)${gx ? ` over ${gx}` : ''}${gy ? ` × ${gy}` : ''}`;
+  const key = el(
+    'p',
+    { class: 'note grid-key' },
+    paired
+      ? '≈: no winner — the paired difference with the runner-up (on the same fleet runs) has a 95 % interval that includes 0. Hover a cell for the verdicts. '
+      : '≈: the runner-up’s 95 % interval overlaps the winner’s (unpaired: this file has no paired verdicts for this metric). ',
+    '⚠ (dashed outline): results depend on run length.',
+  );
   const head = grid.createTHead().insertRow();
   head.append(el('th', { scope: 'col' }, gy && gx ? `${gy} \\ ${gx}` : (gx ?? '')));
   for (const x of xs) head.append(el('th', { scope: 'col' }, String(x)));
@@ -330,18 +396,25 @@ function winnerGrid(
       const cell = cells.find(
         (c) => (gx === undefined || String(c.values[gx]) === String(x)) && (gy === undefined || String(c.values[gy]) === String(y)),
       );
-      const w = cell ? winner(cell, metric) : null;
+      const w = cell ? mapCell(cell, metric) : null;
       const td = tr.insertCell();
       if (!w) {
         td.textContent = cell ? UNDEFINED_STAT : '–'; // a cell whose runs all leave the metric undefined: —
         if (cell) td.title = `cell ${cell.cell}: ${metric} is undefined in every run (${undefinedWhy(metric)})`;
         continue;
       }
+      const unstable = w.unstable || table.policies.some((p) => (unstableFraction(cell, p) ?? 0) > 0);
       const color = policyColor(w.policy, table.policies.indexOf(w.policy));
-      td.textContent = `${w.unresolved ? '≈ ' : ''}${w.policy} ${fmt(w.mean)}`;
+      td.textContent = `${unstable ? '⚠ ' : ''}${w.unresolved ? '≈ ' : ''}${w.policy} ${fmt(w.mean)}`;
       td.dataset.policy = w.policy;
+      td.dataset.resolved = String(!w.unresolved);
+      if (unstable) td.dataset.unstable = 'true';
       td.style.background = `${color}${w.unresolved ? '33' : '77'}`;
-      td.title = `cell ${cell!.cell}: ${w.policy} has the ${better === 'lower' ? 'lowest' : 'highest'} mean ${metric}${w.unresolved ? ', within the runner-up’s 95 % interval' : ''}`;
+      const why =
+        w.texts.length > 0
+          ? w.texts.join('\n')
+          : `${w.policy} has the ${better === 'lower' ? 'lowest' : 'highest'} mean ${metric}${w.unresolved ? ', within the runner-up’s 95 % interval' : ''}`;
+      td.title = `cell ${cell!.cell}: ${why}${unstable ? '\nResults depend on run length in this cell (see the banner).' : ''}`;
     }
   }
   const legend = el(
@@ -349,9 +422,15 @@ function winnerGrid(
     { class: 'legend' },
     ...table.policies.map((p, i) => el('span', { class: 'swatch', style: `background:${policyColor(p, i)}77` }, p)),
   );
-  return el('div', { class: 'grid' }, grid, legend);
+  return el('div', { class: 'grid' }, grid, legend, key);
 }
 
+/**
+ * Policies a and b on the same fleet runs, per cell: who has the lower avgLatency, and the change of b
+ * against a from the paired verdict — relative only where the verdict gives one (its baseline away
+ * from zero), else the absolute difference with its unit (a relative change near a zero baseline
+ * explodes). Files without verdicts give the difference of the means.
+ */
 function pairTable(table: SummaryTable, a: string, b: string): HTMLTableElement {
   const rows = table.cells.slice(0, 500).map((cell) => {
     const pair = cell.pairs.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a));
@@ -360,19 +439,32 @@ function pairTable(table: SummaryTable, a: string, b: string): HTMLTableElement 
     const aWins = forward ? pair.aWinFraction : pair.bWinFraction;
     const bWins = forward ? pair.bWinFraction : pair.aWinFraction;
     const ties = pair.n > 0 ? pair.ties / pair.n : null;
-    const change = pair.latencyChange ? `${pct(pair.latencyChange.mean)}${forward ? '' : ` (${pair.b} vs ${pair.a})`}` : '–';
+    const verdict = verdictBetween(cell, 'avgLatency', a, b);
+    const meanOf = (p: string): number | undefined => cell.policies.find((x) => x.policy === p)?.metrics.avgLatency?.mean;
+    const [ma, mb] = [meanOf(a), meanOf(b)];
+    const change = verdict
+      ? verdictChange(verdict, a, b)
+      : ma !== undefined && mb !== undefined
+        ? `${b} − ${a} = ${mb - ma >= 0 ? '+' : '−'}${fmt(Math.abs(mb - ma))} s`
+        : '–';
     return [String(cell.cell), cellLabel(table, cell.values), pct(aWins), pct(bWins), pct(ties), change];
   });
   return dataTable(
-    `${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the mean per-fleet change`,
-    ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `mean change (${b} − ${a})/${a}`],
+    `${a} against ${b}, on the same fleet runs: who has the lower avgLatency, and the paired change (relative to the worse policy’s mean only where that mean is away from zero, else the difference in seconds ± the 95 % half-width)`,
+    ['cell', 'axis values', `${a} wins`, `${b} wins`, 'ties', `change in avgLatency`],
     rows,
   );
 }
 
+/**
+ * Mean ± 95 % half-width of `metric` per cell and policy, with the mark "unstable in N % of runs" where
+ * some fleet runs have a growing queue, and beside it each pair's verdict on the metric, verbatim.
+ */
 function cellTable(table: SummaryTable, metric: string): HTMLTableElement {
   const info = METRIC_INFO[metric];
-  const rows = table.cells.slice(0, 500).map((cell) => [
+  const shown = table.cells.slice(0, 500);
+  const withVerdicts = shown.some((cell) => verdictsOf(cell, metric).length > 0);
+  const rows = shown.map((cell) => [
     String(cell.cell),
     ...table.axes.map((a) => String(cell.values[a.name])),
     String(cell.fleetRuns),
@@ -380,15 +472,28 @@ function cellTable(table: SummaryTable, metric: string): HTMLTableElement {
       const s = cell.policies.find((x) => x.policy === p)?.metrics[metric];
       if (s === null) return UNDEFINED_STAT; // undefined in every run of the cell (an IDC on too few steps)
       if (!s) return '–';
-      const [lo, hi] = s.ci95;
-      return lo === null || hi === null ? fmt(s.mean) : `${fmt(s.mean)} ± ${fmt((hi - lo) / 2)}`;
+      const f = unstableFraction(cell, p);
+      return `${meanCi(s)}${f !== null && f > 0 ? ` (${unstableMark(f)})` : ''}`;
     }),
+    ...(withVerdicts ? [''] : []),
   ]);
   const more = table.cells.length > 500 ? ` (the first 500 of ${table.cells.length} cells)` : '';
   const optional = OPTIONAL_METRICS.has(metric as RunMetric) ? `; ${UNDEFINED_STAT}: undefined in every run (${undefinedWhy(metric)})` : '';
-  return dataTable(
-    `Mean ${metric}${info ? ` (${info.unit})` : ''} ± the 95 % half-width per cell and policy${more}${optional}`,
-    ['cell', ...table.axes.map((a) => a.name), 'fleet runs', ...table.policies],
+  const t = dataTable(
+    `Mean ${metric}${info ? ` (${info.unit})` : ''} over fleet runs ± the 95 % half-width per cell and policy${withVerdicts ? ', and the paired verdicts' : ''}${more}${optional}`,
+    ['cell', ...table.axes.map((a) => a.name), 'fleet runs', ...table.policies, ...(withVerdicts ? [`verdicts on ${metric}`] : [])],
     rows,
   );
+  t.classList.add('cells');
+  const bodyRows = t.tBodies[0]!.rows;
+  shown.forEach((cell, r) => {
+    const tr = bodyRows[r]!;
+    tr.dataset.cell = String(cell.cell);
+    if (table.policies.some((p) => (unstableFraction(cell, p) ?? 0) > 0) || (cell.warnings ?? []).length > 0) tr.dataset.unstable = 'true';
+    if (!withVerdicts) return;
+    const td = tr.cells[tr.cells.length - 1]!;
+    td.className = 'verdict-cell';
+    td.replaceChildren(...verdictsOf(cell, metric).map((v) => el('div', { class: 'verdict-text', 'data-pair': `${v.a}|${v.b}` }, v.text)));
+  });
+  return t;
 }

@@ -196,6 +196,7 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
         table,
         rows,
         sources: [`a run in this page (${engine.name === 'gpu' ? 'WebGPU' : 'CPU worker'})`],
+        perAgent: true,
         downloads: [
           { name: 'summary.json', text: `${JSON.stringify(table, null, 2)}\n`, type: 'application/json' },
           { name: 'cells.csv', text: cellsCsv(table), type: 'text/csv' },

@@ -7,7 +7,7 @@
  *   const line = metricAlong(table, 'avgLatency', 'lmax', { 'fleet.random.load': 1 });
  */
 import type { SummaryTable } from '../../../src/results/tables.js';
-import type { CellSummary } from '../../../src/sweep/aggregate.js';
+import type { CellSummary, Verdict } from '../../../src/sweep/aggregate.js';
 
 type AxisValue = number | string;
 
@@ -30,6 +30,9 @@ export const METRIC_INFO: Readonly<Record<string, { label: string; unit: string;
   idc100: { label: 'index of dispersion of the arrivals, 100-step windows', unit: 'variance/mean', better: 'lower' },
   maxStepArrivals: { label: 'largest arrivals of one agent-step', unit: 'requests', better: 'lower' },
   approxSteps: { label: 'agent-steps with an approximated arrival count', unit: 'agent-steps', better: 'lower' },
+  // stability (src/model/stability.ts): a cell's mean of `unstable` is its fraction of unstable fleet runs
+  unstable: { label: 'fraction of fleet runs with a growing queue', unit: 'fraction of runs', better: 'lower' },
+  maxLoad: { label: 'largest agent load λ/(T·ḡ) of the fleet run', unit: 'load', better: 'lower' },
 };
 
 /** What a cell shows for a metric with no statistics (an IDC undefined in every run of the cell). */
@@ -69,8 +72,22 @@ export function cellsWhere(table: SummaryTable, fixed: Readonly<Record<string, A
 export interface MetricLine {
   x: number[]; // axis values, or 0, 1, … for a label axis
   ticks: string[] | null; // the labels of a label axis
-  /** Per policy: mean, lower and upper 95 % bound at each x (null: no data or n = 1). */
-  series: { policy: string; mean: (number | null)[]; low: (number | null)[]; high: (number | null)[] }[];
+  /**
+   * Per policy: mean, lower and upper 95 % bound at each x (null: no data or n = 1), and the fraction
+   * of the cell's fleet runs with a growing queue (the run metric `unstable`; null where not recorded).
+   */
+  series: {
+    policy: string;
+    mean: (number | null)[];
+    low: (number | null)[];
+    high: (number | null)[];
+    unstable: (number | null)[];
+  }[];
+}
+
+/** The fraction of a cell's fleet runs under `policy` with a growing queue (the mean of `unstable`), or null when not recorded. */
+export function unstableFraction(cell: CellSummary | undefined, policy: string): number | null {
+  return cell?.policies.find((p) => p.policy === policy)?.metrics.unstable?.mean ?? null;
 }
 
 /** `metric` along axis `x`, the other axes at `fixed`. */
@@ -90,6 +107,7 @@ export function metricAlong(table: SummaryTable, metric: string, x: string, fixe
         mean: stats.map((s) => s?.mean ?? null),
         low: stats.map((s) => s?.ci95[0] ?? null),
         high: stats.map((s) => s?.ci95[1] ?? null),
+        unstable: at.map((cell) => unstableFraction(cell, policy)),
       };
     }),
   };
@@ -120,6 +138,81 @@ export function winner(cell: CellSummary, metric: string): Winner | null {
   }
   return { policy: best.policy, mean: best.s.mean, unresolved };
 }
+
+/** The verdicts of a cell on `metric` (absent for files without them and metrics without verdicts). */
+export function verdictsOf(cell: CellSummary | undefined, metric: string): Verdict[] {
+  return (cell?.verdicts ?? []).filter((v) => v.metric === metric);
+}
+
+/** The verdict on `metric` between policies a and b of a cell, in whichever order the sweep compared them. */
+export function verdictBetween(cell: CellSummary | undefined, metric: string, a: string, b: string): Verdict | null {
+  return verdictsOf(cell, metric).find((v) => (v.a === a && v.b === b) || (v.a === b && v.b === a)) ?? null;
+}
+
+export interface MapCell {
+  policy: string;
+  mean: number;
+  /** No resolved winner: the paired verdict against the runner-up has none (or, without verdicts, the intervals overlap). */
+  unresolved: boolean;
+  /** The verdict sentences behind the mark (verbatim), one per pair with the best policy. */
+  texts: string[];
+  /** Whether the mark rests on paired verdicts (else on the unpaired intervals of the means). */
+  paired: boolean;
+  /** A verdict behind the mark depends on run length (a growing queue in some fleet runs). */
+  unstable: boolean;
+}
+
+/**
+ * The winner map's cell: the policy with the best mean of `metric`, marked unresolved (≈) when the
+ * paired verdict against the runner-up has no winner. The verdict is the same test the summary's text
+ * states, so the map never says ≈ where the text says one policy wins. Files without verdicts fall
+ * back to the unpaired intervals (winner()).
+ */
+export function mapCell(cell: CellSummary, metric: string): MapCell | null {
+  const w = winner(cell, metric);
+  if (!w) return null;
+  const verdicts = verdictsOf(cell, metric);
+  if (verdicts.length === 0) return { policy: w.policy, mean: w.mean, unresolved: w.unresolved, texts: [], paired: false, unstable: false };
+  const lower = (METRIC_INFO[metric]?.better ?? 'lower') === 'lower';
+  const ranked = cell.policies
+    .filter((p) => p.metrics[metric])
+    .sort((a, b) => (lower ? a.metrics[metric]!.mean - b.metrics[metric]!.mean : b.metrics[metric]!.mean - a.metrics[metric]!.mean));
+  const runnerUp = ranked[1]?.policy;
+  const decisive = runnerUp === undefined ? null : verdictBetween(cell, metric, w.policy, runnerUp);
+  const mine = verdicts.filter((v) => v.a === w.policy || v.b === w.policy);
+  return {
+    policy: w.policy,
+    mean: w.mean,
+    unresolved: decisive ? decisive.winner !== w.policy : w.unresolved,
+    texts: (mine.length > 0 ? mine : verdicts).map((v) => v.text),
+    paired: decisive !== null,
+    unstable: mine.some((v) => v.unstable),
+  };
+}
+
+/**
+ * A verdict's change in words that name their baseline: relative (%) only where the verdict gives
+ * relativeChange — the other policy against the loser (against a without a winner), whose mean is
+ * away from zero — e.g. "adaptive −35.2 % vs static"; else the absolute difference b − a of the page's
+ * pair (a, b) with its 95 % half-width and unit, e.g. "b − a = +12.3 ± 0.4 s".
+ */
+export function verdictChange(v: Verdict, a: string, b: string): string {
+  if (v.relativeChange !== null) {
+    const baseline = v.winner === null || v.winner === v.b ? v.a : v.b;
+    const other = baseline === v.a ? v.b : v.a;
+    return `${other} ${v.relativeChange >= 0 ? '+' : '−'}${Math.abs(100 * v.relativeChange).toPrecision(3)} % vs ${baseline}`;
+  }
+  const d = v.difference;
+  if (!d) return '–';
+  const mean = (v.a === a && v.b === b ? 1 : -1) * d.mean;
+  const [lo, hi] = d.ci95;
+  const half = lo === null || hi === null ? '' : ` ± ${numberText((hi - lo) / 2)}`;
+  return `${b} − ${a} = ${mean >= 0 ? '+' : '−'}${numberText(Math.abs(mean))}${half} ${v.unit}`;
+}
+
+/** A number in four significant digits (exponent form outside 10⁻³ … 10⁵). */
+export const numberText = (x: number): string =>
+  Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : String(Number(x.toPrecision(4)));
 
 /** Quantile of sorted values (linear interpolation between order statistics). */
 function quantile(sorted: Float64Array, q: number): number {
