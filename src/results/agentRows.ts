@@ -13,13 +13,13 @@
  *   const bytes = tableToIPC(agentRowsTable(done, cells, axes, 0, 1, hash), 'file');
  *   const rows = parseAgentArrow(bytes, 'unit-00000000.arrow'); // pandas: pd.read_feather(path)
  */
-import { Dictionary, Int32, makeVector, Table, tableFromIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Int32, makeVector, Table, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
 import type { Cell } from '../study/cells.js';
 import { agentRunValues, fixedFleetNames } from '../sweep/aggregate.js';
 import type { BatchDone } from '../sweep/run.js';
 import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS } from './columns.js';
 import { InputError } from './errors.js';
-import { concatRowParts, STUDY_HASH_KEY } from './fleetRows.js';
+import { concatRowParts, openRowTable, STUDY_HASH_KEY } from './fleetRows.js';
 
 export type AgentRowMetric = (typeof AGENT_ROW_METRICS)[number];
 
@@ -133,34 +133,14 @@ const NON_FINITE_ALLOWED: ReadonlySet<string> = new Set(['load', 'drift', 'unsta
 
 /** One agents/unit-*.arrow file → its rows; refuses foreign tables (a per-fleet file among them). */
 export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
-  let table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (error) {
-    throw new InputError(`${name}: not an Arrow IPC file (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`);
-  }
-  const columns = table.schema.fields.map((f) => f.name);
-  const missing = [...AGENT_ROW_FIELDS, ...AGENT_ROW_METRICS].filter((k) => !columns.includes(k));
-  if (missing.length > 0) {
-    throw new InputError(
-      `${name}: not a fleetsim per-agent file: missing column(s) ${missing.slice(0, 6).join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`,
-    );
-  }
-  const count = table.numRows;
-  const numbers = (column: string): Float64Array => {
-    const vector = table.getChild(column)!;
-    const out = new Float64Array(count);
-    const nonFinite = NON_FINITE_ALLOWED.has(column);
-    for (let r = 0; r < count; r++) {
-      const v = Number(vector.get(r));
-      if (!Number.isFinite(v) && !(nonFinite && (Number.isNaN(v) || v === Infinity)))
-        throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
-      out[r] = v;
-    }
-    return out;
-  };
-  const studyHash = table.schema.metadata.get(STUDY_HASH_KEY) ?? '';
-  if (studyHash !== '' && !/^[0-9a-f]{64}$/.test(studyHash)) throw new InputError(`${name}: its study hash is not a SHA-256 in hex`);
+  const { table, count, studyHash, axes, numbers } = openRowTable(
+    bytes,
+    name,
+    'per-agent',
+    [...AGENT_ROW_FIELDS, ...AGENT_ROW_METRICS],
+    AGENT_ROW_FIELD_SET,
+    (column, v) => NON_FINITE_ALLOWED.has(column) && (Number.isNaN(v) || v === Infinity),
+  );
   const text = (column: string): (string | null)[] => {
     const vector = table.getChild(column)!;
     return Array.from({ length: count }, (_, r) => {
@@ -171,20 +151,10 @@ export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
   const policy = text('policy');
   const missingPolicy = policy.indexOf(null);
   if (missingPolicy >= 0) throw new InputError(`${name}: row ${missingPolicy}, column policy: empty`);
-  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !AGENT_ROW_FIELD_SET.has(c));
   return {
     count,
     studyHash,
-    axes: axisNames.map((axis) => {
-      const vector = table.getChild(axis)!;
-      return {
-        name: axis,
-        values: Array.from({ length: count }, (_, r) => {
-          const v: unknown = vector.get(r);
-          return typeof v === 'number' ? v : String(v);
-        }),
-      };
-    }),
+    axes,
     cell: Uint32Array.from(numbers('cell')),
     sample: Uint32Array.from(numbers('sample')),
     replicate: Uint32Array.from(numbers('replicate')),

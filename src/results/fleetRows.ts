@@ -91,53 +91,87 @@ export interface FleetRows {
 const FLEET_KEYS = ['cell', 'sample', 'replicate', 'policy', 'avgLatency'] as const;
 const ROW_FIELD_SET: ReadonlySet<string> = new Set(ROW_FIELDS);
 
-/** One Arrow IPC file (file or stream format) → its rows; refuses foreign tables. */
-export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
-  let table;
+/**
+ * The shared part of reading one sweep row file (per-fleet here, per-agent in agentRows.ts): the Arrow
+ * table, refused in one line when it is not Arrow IPC or lacks a `required` column; its row count,
+ * study hash (checked) and axis columns (those before `cell` that are not `rowFields`); and
+ * `numbers(column)`, which reads a column as numbers, refusing a non-finite value unless
+ * `nonFiniteAllowed(column, value)`.
+ */
+export function openRowTable(
+  bytes: Uint8Array,
+  name: string,
+  kind: string,
+  required: readonly string[],
+  rowFields: ReadonlySet<string>,
+  nonFiniteAllowed: (column: string, value: number) => boolean,
+): {
+  table: Table;
+  count: number;
+  studyHash: string;
+  axes: { name: string; values: (number | string)[] }[];
+  numbers: (column: string) => Float64Array;
+} {
+  let table: Table;
   try {
     table = tableFromIPC(bytes);
   } catch (error) {
     throw new InputError(`${name}: not an Arrow IPC file (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`);
   }
   const columns = table.schema.fields.map((f) => f.name);
-  const missing = FLEET_KEYS.filter((k) => !columns.includes(k));
+  const missing = required.filter((k) => !columns.includes(k));
   if (missing.length > 0) {
     throw new InputError(
-      `${name}: not a fleetsim per-fleet file: missing column(s) ${missing.join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`,
+      `${name}: not a fleetsim ${kind} file: missing column(s) ${missing.slice(0, 6).join(', ')} (its columns: ${columns.slice(0, 8).join(', ') || 'none'})`,
     );
   }
   const count = table.numRows;
   const numbers = (column: string): Float64Array => {
     const vector = table.getChild(column)!;
     const out = new Float64Array(count);
-    const undefinedAllowed = OPTIONAL_METRICS.has(column as RunMetric); // an IDC without two windows is NaN
     for (let r = 0; r < count; r++) {
       const v = Number(vector.get(r));
-      if (!Number.isFinite(v) && !(undefinedAllowed && Number.isNaN(v)))
+      if (!Number.isFinite(v) && !nonFiniteAllowed(column, v))
         throw new InputError(`${name}: row ${r}, column ${column}: ${String(vector.get(r)).slice(0, 30)} is not a finite number`);
       out[r] = v;
     }
     return out;
   };
-  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !ROW_FIELD_SET.has(c));
+  const studyHash = table.schema.metadata.get(STUDY_HASH_KEY) ?? '';
+  if (studyHash !== '' && !/^[0-9a-f]{64}$/.test(studyHash)) throw new InputError(`${name}: its study hash is not a SHA-256 in hex`);
+  const axisNames = columns.slice(0, columns.indexOf('cell')).filter((c) => !rowFields.has(c));
+  const axes = axisNames.map((axis) => {
+    const vector = table.getChild(axis)!;
+    return {
+      name: axis,
+      values: Array.from({ length: count }, (_, r) => {
+        const v: unknown = vector.get(r);
+        return typeof v === 'number' ? v : String(v);
+      }),
+    };
+  });
+  return { table, count, studyHash, axes, numbers };
+}
+
+/** One Arrow IPC file (file or stream format) → its rows; refuses foreign tables. */
+export function parseFleetArrow(bytes: Uint8Array, name: string): FleetRows {
+  // an undefined optional metric (an IDC without two windows) is NaN
+  const { table, count, studyHash, axes, numbers } = openRowTable(
+    bytes,
+    name,
+    'per-fleet',
+    FLEET_KEYS,
+    ROW_FIELD_SET,
+    (column, v) => OPTIONAL_METRICS.has(column as RunMetric) && Number.isNaN(v),
+  );
+  const columns = table.schema.fields.map((f) => f.name);
   const metrics: Record<string, Float64Array> = {};
   for (const m of SWEEP_METRICS) if (columns.includes(m)) metrics[m] = numbers(m);
   const policyVector = table.getChild('policy')!;
-  const studyHash = table.schema.metadata.get(STUDY_HASH_KEY) ?? '';
-  if (studyHash !== '' && !/^[0-9a-f]{64}$/.test(studyHash)) throw new InputError(`${name}: its study hash is not a SHA-256 in hex`);
   return {
     count,
     studyHash,
-    axes: axisNames.map((axis) => {
-      const vector = table.getChild(axis)!;
-      return {
-        name: axis,
-        values: Array.from({ length: count }, (_, r) => {
-          const v: unknown = vector.get(r);
-          return typeof v === 'number' ? v : String(v);
-        }),
-      };
-    }),
+    axes,
     cell: Uint32Array.from(numbers('cell')),
     sample: Uint32Array.from(numbers('sample')),
     replicate: Uint32Array.from(numbers('replicate')),
