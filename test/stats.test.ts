@@ -7,21 +7,10 @@ import { DDSketch } from '@datadog/sketches-js';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
+import { rng } from './helpers/seeded.js';
 import { ExactSum, PairAccumulator, StatAccumulator, StatsFormatError, TIE_RELATIVE, type StatJson } from '../src/stats/index.js';
 import { BinCounts } from '../src/stats/store.js';
 import { Superaccumulator } from '../src/stats/superaccumulator.js';
-
-/** mulberry32: a small seeded generator, so every test sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(xs: readonly T[], seed: number): T[] {
   const r = rng(seed);

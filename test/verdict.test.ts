@@ -5,6 +5,7 @@
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { describe, expect, it } from 'vitest';
+import { rng } from './helpers/seeded.js';
 import { DifferenceAccumulator, type DifferenceSummary, StatAccumulator, StatsFormatError, type StatSummary } from '../src/stats/index.js';
 import {
   awayFromZero,
@@ -17,18 +18,6 @@ import {
   wilsonInterval,
   Z95,
 } from '../src/sweep/verdict.js';
-
-/** mulberry32: a small seeded uniform generator on [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Standard normal by Box–Muller. */
 function normal(r: () => number): number {

@@ -3,7 +3,9 @@
  * axis values, the fleet's sample and replicate, its size and nominal load factor, and every per-run
  * metric. pandas (pyarrow), polars (`pl.read_ipc`) and DuckDB read the files directly. Made from a
  * batch (as an Arrow table for the CLI's files, or columnar for the page) and read back here, by the
- * page and the tests alike. Browser-safe: src/results/write.ts writes the bytes.
+ * page and the tests alike. Browser-safe: src/results/write.ts writes the bytes. Reading one row file
+ * (openRowTable) and concatenating several (concatRowParts) live here too, shared with the per-agent
+ * rows of agentRows.ts.
  *
  * @example
  *   const bytes = tableToIPC(fleetRowsTable(done, cells, study.axes.map(axisName)), 'file');
