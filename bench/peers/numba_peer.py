@@ -111,9 +111,17 @@ def fleet_file(path):
 
 
 def main():
+    if not 4 <= len(sys.argv) <= 6 or not all(a.isdigit() for a in sys.argv[1:5]):
+        print("usage: numba_peer.py REPLICATES STEPS THREADS [SEED] [FLEET] (positive integers; FLEET paper or a file)",
+              file=sys.stderr)
+        sys.exit(2)
     reps, steps, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     fleet = sys.argv[5] if len(sys.argv) > 5 else "paper"
+    if min(reps, steps) < 1 or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
+        print(f"numba_peer.py: REPLICATES and STEPS must be ≥ 1, THREADS 1 to {numba.config.NUMBA_NUM_THREADS} (the cores)",
+              file=sys.stderr)
+        sys.exit(2)
     if fleet == "paper":
         T, R, P, lam = (x[None, :] for x in paper_fleet())
     else:
@@ -137,7 +145,7 @@ def main():
         for p, policy in enumerate(POLICIES)
     }
     json.dump({"numba": numba.__version__, "numpy": np.__version__, "python": sys.version.split()[0],
-               "threads": threads if threads > 1 else 1, "fleet": fleet, "replicates": reps, "steps": steps,
+               "threads": threads, "fleet": fleet, "replicates": reps, "steps": steps,
                "compileSeconds": compile_seconds, "seconds": seconds,
                "agentSteps": 3 * reps * T.shape[1] * steps, "stats": stats}, sys.stdout)
 

@@ -4,6 +4,7 @@
  * - `sweep-<date>-<host>.json`, by `npm run bench:sweep` (bench/sweep.ts): `"bench": "sweep"`;
  * - `memory-<date>-<host>.json`, by `npm run bench:memory` (bench/memory.ts): `"bench": "memory"`;
  * - `slurm-<date>-<host>.json`, by `npm run bench:slurm` (bench/slurm.ts): `"bench": "slurm"`.
+ * - `peers-<date>-<host>.json`, by `npm run bench:peers` (bench/peers.ts): `"bench": "peers"`.
  * The schemas are the contract between writers and reader: the suite's output is checked against its
  * type at compile time, the page checks files against the schemas at run time. `openBenchFile` tells
  * the kinds apart and refuses anything else in plain words (what the file is, what the view shows);
@@ -181,12 +182,58 @@ export const slurmBenchSchema = z.object({
 });
 export type SlurmBenchFile = z.infer<typeof slurmBenchSchema>;
 
+/**
+ * `npm run bench:peers` (bench/peers.ts): whole `fleetsim sweep` processes against the Numba peer's, per
+ * workload: the statistics check, then each path's timed runs (wall, user + system, peak RSS).
+ */
+export const peersBenchSchema = z.object({
+  bench: z.literal('peers'),
+  ...scriptHeader,
+  host: z.string().max(200).optional(),
+  python: z.string().max(100).optional(),
+  numba: z.string().max(100).optional(),
+  numpy: z.string().max(100).optional(),
+  options: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+  compileSeconds: z.record(z.string(), nonNegative), // the peer's compile on an empty cache, excluded from its runs
+  workloads: z
+    .array(
+      z.object({
+        name,
+        description: text,
+        study: studyShape,
+        fleetRuns: z.number().positive().finite(), // per policy
+        agentSteps: z.number().positive().finite(), // per run of a path
+        checks: z.array(z.object({ path: name, peer: name, agree: z.boolean(), problems: z.array(z.string().max(1000)).max(100) })).max(100),
+        skipped: z.array(z.string().max(2000)).max(100), // paths not run, with why
+        rows: z
+          .array(
+            z.object({
+              path: name,
+              label: name,
+              command: z.string().max(5000),
+              wallSeconds: z.array(nonNegative).min(1).max(10_000), // whole process, the timed runs
+              cpuSeconds: z.array(nonNegative).min(1).max(10_000), // user + system
+              agentStepsPerSecond: nonNegative, // at the median wall time
+              peakRssMiB: nonNegative,
+              kernelSeconds: z.array(nonNegative).max(10_000).optional(), // the peer's own timer around its loop
+              cacheLoadSeconds: z.array(nonNegative).max(10_000).optional(), // the peer's compile step on a warm cache
+            }),
+          )
+          .max(100),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+export type PeersBenchFile = z.infer<typeof peersBenchSchema>;
+
 /** A bench result of any kind the Bench view shows. */
 export type AnyBenchFile =
   | { kind: 'suite'; file: BenchFile }
   | { kind: 'sweep'; file: SweepBenchFile }
   | { kind: 'memory'; file: MemoryBenchFile }
-  | { kind: 'slurm'; file: SlurmBenchFile };
+  | { kind: 'slurm'; file: SlurmBenchFile }
+  | { kind: 'peers'; file: PeersBenchFile };
 export type BenchKind = AnyBenchFile['kind'];
 
 /** Each kind: the script that writes it and what it measures, in words (the view's headings and refusals). */
@@ -195,6 +242,7 @@ export const BENCH_KINDS: Readonly<Record<BenchKind, { script: string; what: str
   sweep: { script: 'npm run bench:sweep', what: 'the sweep’s own cost over the bare engine, per backend' },
   memory: { script: 'npm run bench:memory', what: 'a long sweep’s resident memory' },
   slurm: { script: 'npm run bench:slurm', what: 'Slurm array jobs and fleetsim merge against shard count' },
+  peers: { script: 'npm run bench:peers', what: 'whole fleetsim sweep processes against the Numba peer, side by side' },
 };
 
 /** The files the view opens, in words: "npm run bench (…), npm run bench:sweep (…), …". */
@@ -202,7 +250,7 @@ const SHOWN = Object.values(BENCH_KINDS)
   .map((k) => `${k.script} (${k.what})`)
   .join(', ');
 
-const SCHEMAS = { suite: benchFileSchema, sweep: sweepBenchSchema, memory: memoryBenchSchema, slurm: slurmBenchSchema } as const;
+const SCHEMAS = { suite: benchFileSchema, sweep: sweepBenchSchema, memory: memoryBenchSchema, slurm: slurmBenchSchema, peers: peersBenchSchema } as const;
 
 /** At most five problems, one line each, as `path: what is wrong` (paths as a user writes them). */
 function problemsOf(issues: readonly z.core.$ZodIssue[]): string {
@@ -231,7 +279,7 @@ function kindOf(json: unknown): BenchKind {
   }
   const o = json as Record<string, unknown>;
   if ('bench' in o) {
-    if (o.bench === 'sweep' || o.bench === 'memory' || o.bench === 'slurm') return o.bench;
+    if (o.bench === 'sweep' || o.bench === 'memory' || o.bench === 'slurm' || o.bench === 'peers') return o.bench;
     throw new BenchFileError(
       `this is a ${quote(o.bench)} benchmark file, which this Bench view does not know: it shows the files of ${SHOWN}.`,
     );

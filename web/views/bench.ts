@@ -1,7 +1,7 @@
 /**
  * Bench view: opens every file in `bench/results/` — `npm run bench`'s (each backend's throughput
  * against fleet count, the centre of the timed runs labelled for what it is: median of n for n ≥ 3,
- * mean of 2), `bench:sweep`'s, `bench:memory`'s and `bench:slurm`'s (web/views/bench/kinds.ts) — and
+ * mean of 2), `bench:sweep`'s, `bench:memory`'s, `bench:slurm`'s and `bench:peers`'s (web/views/bench/kinds.ts) — and
  * refuses anything else in words; or runs a short benchmark in the page (WebGPU against the CPU engine in a Web
  * Worker) and draws that the same way. URL state: `w` (the workload shown), `bw` (the workload run in
  * the page), `budget` (seconds), `max` (largest fleet count).
@@ -19,7 +19,7 @@ import { JsonTextError, parseJsonText } from '../../src/text/json.js';
 import { displayPath } from '../../src/text/quote.js';
 import type { ViewState } from '../lib/url.js';
 import { runPageBench, type NamedEngine } from './bench/run.js';
-import { memoryPage, slurmPage, sweepPage } from './bench/kinds.js';
+import { memoryPage, peersPage, slurmPage, sweepPage } from './bench/kinds.js';
 import { centerLabel, centerSeconds, speedups, throughputSeries, workloadsOf } from './bench/series.js';
 
 const MAX_FILE_BYTES = 64 * 2 ** 20;
@@ -59,7 +59,13 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
     if (opened.kind === 'suite') showSuite(opened.file, source);
     else {
       const page =
-        opened.kind === 'sweep' ? sweepPage(opened.file) : opened.kind === 'memory' ? memoryPage(opened.file) : slurmPage(opened.file);
+        opened.kind === 'sweep'
+          ? sweepPage(opened.file)
+          : opened.kind === 'memory'
+            ? memoryPage(opened.file)
+            : opened.kind === 'peers'
+              ? peersPage(opened.file)
+              : slurmPage(opened.file);
       shown.replaceChildren(el('h3', {}, source), ...page);
     }
     shown.dataset.kind = opened.kind;

@@ -1,11 +1,18 @@
 /**
- * The Bench view's pages for the files of `npm run bench:sweep`, `bench:memory` and `bench:slurm`
- * (src/results/benchFile.ts): what was measured on what, the figures in tables, and a chart where one
- * reads at a glance (memory against fleet runs, merge time against shard count, fleet runs per second
- * per backend). Repeated timings are labelled for what they are (centerLabel).
+ * The Bench view's pages for the files of `npm run bench:sweep`, `bench:memory`, `bench:slurm` and
+ * `bench:peers` (src/results/benchFile.ts): what was measured on what, the figures in tables, and a chart
+ * where one reads at a glance (memory against fleet runs, merge time against shard count, fleet runs per
+ * second per backend, agent-steps per second per path). Repeated timings are labelled for what they are
+ * (centerLabel).
  */
 import { median } from 'simple-statistics';
-import { BENCH_KINDS, type MemoryBenchFile, type SlurmBenchFile, type SweepBenchFile } from '../../../src/results/benchFile.js';
+import {
+  BENCH_KINDS,
+  type MemoryBenchFile,
+  type PeersBenchFile,
+  type SlurmBenchFile,
+  type SweepBenchFile,
+} from '../../../src/results/benchFile.js';
 import { lineChart } from '../../lib/charts.js';
 import { dataTable, el } from '../../lib/dom.js';
 import { centerLabel } from './series.js';
@@ -185,5 +192,61 @@ export function slurmPage(file: SlurmBenchFile): HTMLElement[] {
         file.merge.refusals.map((r) => [r.case, r.seconds.toFixed(2), r.message]),
       ),
     );
+  return out;
+}
+
+export function peersPage(file: PeersBenchFile): HTMLElement[] {
+  const versions = [
+    file.python && `Python ${file.python}`,
+    file.numba && `Numba ${file.numba}`,
+    file.numpy && `NumPy ${file.numpy}`,
+  ].filter(Boolean);
+  const compile = Object.entries(file.compileSeconds).map(([k, v]) => `${k} ${s(v)}`);
+  const out: HTMLElement[] = [
+    kindLine('peers'),
+    facts(file, [
+      ['peer', versions.length ? versions.join(', ') : 'not installed (apt-get install python3-numpy python3-numba)'],
+      ['peer compile', compile.length ? `${compile.join(', ')} on an empty cache; cached on disk and excluded from the runs` : ''],
+    ]),
+  ];
+  file.workloads.forEach((w, i) => {
+    const labels = w.rows.map((r) => r.label);
+    const chart = lineChart({
+      title: `${w.name}: agent-steps per second, whole process (${centerLabel(w.rows.map((r) => r.wallSeconds.length))})`,
+      x: { label: 'path', categories: labels },
+      y: { label: 'agent-steps / s', zero: true, format: 'si' },
+      series: [{ label: 'agent-steps / s', color: '#1f77b4' }],
+      data: [labels.map((_, k) => k), w.rows.map((r) => r.agentStepsPerSecond)],
+      bars: true,
+      width: 720,
+      height: 300,
+    });
+    chart.id = `bench-peers-chart-${i}`;
+    const checks = w.checks.map(
+      (c) => `${c.path} against ${c.peer}: ${c.agree ? 'same statistics' : `DIFFERENT (${c.problems.join('; ')})`}`,
+    );
+    out.push(
+      el('h4', {}, `${w.name}: ${w.description}`),
+      el(
+        'p',
+        { class: 'note' },
+        `Statistics checked first (means within 4 standard errors): ${checks.length ? checks.join('; ') : 'no peer ran'}.`,
+      ),
+      ...(w.skipped.length ? [el('p', { class: 'note' }, `Skipped: ${w.skipped.join('; ')}`)] : []),
+      el('div', { class: 'charts' }, chart),
+      dataTable(
+        `${w.name}: each path as a whole process, ${count(w.agentSteps)} agent-steps a run`,
+        ['path', 'M agent-steps/s', 'wall (s): centre [fastest, slowest]', 'CPU (s)', 'peak RSS', 'peer loop alone (M agent-steps/s)'],
+        w.rows.map((r) => [
+          r.label,
+          (r.agentStepsPerSecond / 1e6).toFixed(1),
+          `${median(r.wallSeconds).toFixed(2)} (${centerLabel([r.wallSeconds.length])}) [${Math.min(...r.wallSeconds).toFixed(2)}, ${Math.max(...r.wallSeconds).toFixed(2)}]`,
+          median(r.cpuSeconds).toFixed(2),
+          MiB(r.peakRssMiB),
+          r.kernelSeconds?.length ? (w.agentSteps / median(r.kernelSeconds) / 1e6).toFixed(1) : '—',
+        ]),
+      ),
+    );
+  });
   return out;
 }
