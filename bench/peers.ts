@@ -28,18 +28,25 @@ import { availableParallelism, cpus, hostname, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
-import { PAPER_POLICIES } from '../src/model/policies.js';
 import { packageRoot, packageVersion } from '../src/platform/node.js';
 import type { PeersBenchFile } from '../src/results/benchFile.js';
 import { parseStudyText } from '../src/study/cells.js';
 import { cellFleet } from '../src/study/fleets.js';
+import {
+  comparePeerStats,
+  NUMBA_PEER,
+  numbaUnavailable,
+  PEER_INSTALL,
+  PEER_METRICS,
+  PEER_PYTHON,
+  type PeerStats,
+  writePeerFleets,
+} from '../src/bench/numbaPeer.js';
 
-const PYTHON = process.env.FLEETSIM_PYTHON ?? '/usr/bin/python3';
+const PYTHON = PEER_PYTHON;
 const ROOT = packageRoot();
-const PEER = join(ROOT, 'bench', 'peers', 'numba_peer.py');
+const PEER = NUMBA_PEER;
 const TIMED = join(ROOT, 'bench', 'peers', 'timed.py');
-const METRICS = ['avgLatency', 'throughput', 'utilization'] as const;
-const INSTALL = 'apt-get install python3-numpy python3-numba';
 
 function fail(message: string, code = 2): never {
   console.error(`bench:peers: ${message}`);
@@ -135,10 +142,11 @@ function prepare(name: string): Prepared {
   const studyFile = join(work, 'random16.json');
   writeFileSync(studyFile, JSON.stringify(study));
   const cell = parseStudyText(JSON.stringify(study), studyFile).cells[0]!.study;
-  const fleets = Array.from({ length: samples }, (_, s) => cellFleet(cell, s).agents);
-  const column = (key: 'T' | 'R' | 'P' | 'lambda'): number[][] => fleets.map((agents) => agents.map((a) => Math.fround(a[key])));
   const fleetFile = join(work, 'random16-fleets.json');
-  writeFileSync(fleetFile, JSON.stringify({ T: column('T'), R: column('R'), P: column('P'), lambda: column('lambda') }));
+  writePeerFleets(
+    fleetFile,
+    Array.from({ length: samples }, (_, s) => cellFleet(cell, s)),
+  );
   return {
     name,
     description: `random 16-agent fleets × 3 policies, Poisson, ${STEPS} steps, ${samples} fleets × ${replicates} replicates`,
@@ -204,21 +212,14 @@ function timed(command: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   };
 }
 
-interface Stat {
-  mean: number;
-  sem: number;
-  ci95?: [number, number];
-}
-type Stats = Record<string, Record<string, Stat>>; // policy → metric → statistic
-
-function fleetsimStats(out: string): Stats {
+function fleetsimStats(out: string): PeerStats {
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
     cells: { policies: { policy: string; metrics: Record<string, { n: number; mean: number; std: number; ci95: [number, number] }> }[] }[];
   };
-  const stats: Stats = {};
+  const stats: PeerStats = {};
   for (const p of summary.cells[0]!.policies)
     stats[p.policy] = Object.fromEntries(
-      METRICS.map((m) => {
+      PEER_METRICS.map((m) => {
         const s = p.metrics[m]!;
         return [m, { mean: s.mean, sem: s.n > 1 ? s.std / Math.sqrt(s.n) : 0, ci95: s.ci95 }];
       }),
@@ -226,29 +227,9 @@ function fleetsimStats(out: string): Stats {
   return stats;
 }
 
-/** Problems of fleetsim's statistics against the peer's: |Δ mean| > 4 combined standard errors (+ 1e-6 relative: f32 parameters). */
-function compare(mine: Stats, peer: Stats): string[] {
-  const problems: string[] = [];
-  for (const policy of PAPER_POLICIES)
-    for (const m of METRICS) {
-      const a = mine[policy]?.[m];
-      const b = peer[policy]?.[m];
-      if (!a || !b) {
-        problems.push(`${policy} ${m}: missing`);
-        continue;
-      }
-      const bound = 4 * Math.hypot(a.sem, b.sem) + 1e-6 * Math.abs(a.mean);
-      if (Math.abs(a.mean - b.mean) > bound)
-        problems.push(
-          `${policy} ${m}: fleetsim ${a.mean.toPrecision(7)} [${a.ci95?.map((x) => x.toPrecision(7)).join(', ')}], peer ${b.mean.toPrecision(7)} ± ${b.sem.toPrecision(2)}`,
-        );
-    }
-  return problems;
-}
-
 // ---- run ---------------------------------------------------------------------------------------------
 
-if (!existsSync(PYTHON)) fail(`needs ${PYTHON} (the Numba peer and the timer); add it with \`${INSTALL}\``, 1);
+if (!existsSync(PYTHON)) fail(`needs ${PYTHON} (the Numba peer and the timer); add it with \`${PEER_INSTALL}\``, 1);
 const probe = spawnSync(
   PYTHON,
   ['-c', 'import json, numba, numpy, sys; print(json.dumps([sys.version.split()[0], numba.__version__, numpy.__version__]))'],
@@ -262,7 +243,7 @@ console.log(
   `fleetsim bench:peers ${packageVersion()} — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
 );
 const paths = PATHS.filter((p) => !p.peer || versions !== null);
-if (versions === null) console.log(`Numba peer: skipped (${PYTHON} cannot import numba); add it with \`${INSTALL}\``);
+if (versions === null) console.log(`Numba peer: skipped: ${numbaUnavailable() ?? 'its version probe failed'}`);
 else console.log(`Python ${versions[0]}, Numba ${versions[1]}, NumPy ${versions[2]}`);
 
 // Numba's compile time, on an empty cache (excluded from the timings below, which load the cache).
@@ -292,7 +273,7 @@ for (const name of WANTED) {
   // The warm-up, and the statistics check on its output.
   const skipped: string[] = [];
   const live: PathSpec[] = [];
-  const stats = new Map<string, Stats>();
+  const stats = new Map<string, PeerStats>();
   for (const p of paths) {
     const run = runOnce(p);
     if (run.status !== 0) {
@@ -305,7 +286,7 @@ for (const name of WANTED) {
       fail(why, 1);
     }
     if (p.peer) {
-      const peer = JSON.parse(run.stdout) as { stats: Stats; agentSteps: number };
+      const peer = JSON.parse(run.stdout) as { stats: PeerStats; agentSteps: number };
       if (peer.agentSteps !== w.agentSteps) fail(`${p.name} ran ${peer.agentSteps} agent-steps, fleetsim ${w.agentSteps}`, 1);
       stats.set(p.name, peer.stats);
     } else stats.set(p.name, fleetsimStats(out));
@@ -314,7 +295,7 @@ for (const name of WANTED) {
   const checks: PeersBenchFile['workloads'][number]['checks'] = [];
   for (const f of live.filter((p) => !p.peer))
     for (const q of live.filter((p) => p.peer)) {
-      const problems = compare(stats.get(f.name)!, stats.get(q.name)!);
+      const problems = comparePeerStats(stats.get(f.name)!, stats.get(q.name)!);
       checks.push({ path: f.name, peer: q.name, agree: problems.length === 0, problems });
       console.log(
         `  check ${f.name} against ${q.name}: ${problems.length === 0 ? 'same statistics (within 4 standard errors)' : `DIFFERENT: ${problems.join('; ')}`}`,

@@ -11,8 +11,13 @@
  *   count: `arrivalCost` in the file.
  * - Backends, interleaved run by run so that machine drift hits all alike: the GPU engine (whatever
  *   adapter Dawn finds), the CPU reference on one thread, the CPU reference on all cores (when the
- *   worker pool is available), and the NumPy peer (bench/peers/numpy_peer.py, paper workloads only),
- *   checked to give the same statistics before it is timed.
+ *   worker pool is available), the NumPy peer (bench/peers/numpy_peer.py, the paper-<policy>
+ *   workloads), and the Numba peer (bench/peers/numba_peer.py, src/bench/numbaPeer.ts: the three-policy
+ *   workloads, on one thread and on all cores, as `numba-1` and `numba-<cores>`; skipped with how to add
+ *   it when absent), each peer checked to give the same statistics before it is timed. The peers' own
+ *   timers cover their loops (Python's start-up and Numba's cached compile excluded); Numba's compile on
+ *   an empty cache is reported apart (`peerCompileSeconds`). `npm run bench:peers` times them as whole
+ *   processes against `fleetsim sweep`.
  * - Each figure: a warm-up run, then `repeats` timed runs: median, min, max. Cold start (adapter,
  *   device, pipelines, first result) is reported separately. Peak host memory (process RSS) and the GPU
  *   buffers a run allocates.
@@ -26,14 +31,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { median as medianOf } from 'simple-statistics';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
+import { availableParallelism, cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runBatchCpu } from '../cpu/engine.js';
 import { GpuEngine } from '../gpu/engine.js';
 import { AGENT_PARAMS, AGENT_STATE, RUN } from '../gpu/layout.js';
-import type { Batch } from '../model/batch.js';
+import type { Batch, FleetSpec } from '../model/batch.js';
 import { summarize } from '../model/metrics.js';
 import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
 import { cpuEngine } from '../platform/nodeEngine.js';
@@ -42,6 +47,7 @@ import type { ArrivalCost, BenchFile } from '../results/benchFile.js';
 import { TraceLibrary } from '../traces/library.js';
 import { loadTrace } from '../traces/load.js';
 import { benchAllocator } from './allocator.js';
+import { batchStats, comparePeerStats, numbaUnavailable, runNumbaPeer, writePeerFleets } from './numbaPeer.js';
 import { agentStepsOf, BENCH_TRACE, makeWorkloadBatch, randomOf, type Workload, WORKLOADS } from './workloads.js';
 
 export interface BenchSuiteOptions {
@@ -150,6 +156,23 @@ function checkPeer(policy: PolicyName, fleets: number, steps: number): string {
   return problems.length === 0 ? 'same statistics (within 4 standard errors)' : `DIFFERENT: ${problems.join('; ')}`;
 }
 
+/** A workload's fleets as the Numba peer reads them: one fleet when every fleet is the same (the paper's). */
+function numbaFleets(w: Workload, fleets: number): FleetSpec[] {
+  const first = w.fleet(0);
+  if (w.fleet(1) === first) return [first];
+  return Array.from({ length: fleets }, (_, i) => w.fleet(i));
+}
+
+/** The Numba peer on `threads` threads against fleetsim's CPU engine on the same small workload (statistical). */
+function checkNumba(w: Workload, threads: number, fleets: number, steps: number, dir: string): string {
+  const batch = makeWorkloadBatch(w, fleets, steps);
+  const file = join(dir, `check-${w.name}.json`);
+  writePeerFleets(file, numbaFleets(w, fleets));
+  const peer = runNumbaPeer({ replicates: fleets, steps, threads, fleets: file });
+  const problems = comparePeerStats(batchStats(batch, runBatchCpu(batch)), peer.stats);
+  return problems.length === 0 ? 'same statistics (within 4 standard errors)' : `DIFFERENT: ${problems.join('; ')}`;
+}
+
 // ---- measuring ---------------------------------------------------------------------------------------
 
 function record(
@@ -251,6 +274,31 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
   for (const p of PAPER_POLICIES) peerChecks[p] = checkPeer(p, 2000, 200);
   console.log(`NumPy peer check (2,000 paper fleets, 200 steps): ${PAPER_POLICIES.map((p) => `${p}: ${peerChecks[p]}`).join('; ')}`);
 
+  // The Numba peer: its compile on an empty cache (apart), then its statistics on each of its workloads.
+  const numbaWhy = numbaUnavailable();
+  const numbaThreads = numbaWhy === null ? [...new Set([1, threads])] : [];
+  const peerCompileSeconds: Record<string, number> = {};
+  const peerDir = mkdtempSync(join(tmpdir(), 'fleetsim-bench-numba-'));
+  if (numbaWhy !== null) console.log(`Numba peer: skipped: ${numbaWhy}`);
+  for (const t of numbaThreads) {
+    const cacheDir = mkdtempSync(join(peerDir, 'cache-'));
+    peerCompileSeconds[`numba-${t}`] = runNumbaPeer({ replicates: 2, steps: 2, threads: t, cacheDir }).compileSeconds;
+  }
+  for (const w of workloads.filter((x) => x.numba))
+    for (const t of numbaThreads) {
+      const fleets = Math.max(100, Math.round(8000 / w.fleet(0).agents.length)); // 2,000 paper fleets, 500 of 16 agents
+      peerChecks[`numba-${t} ${w.name}`] = checkNumba(w, t, fleets, 200, peerDir);
+      console.log(
+        `Numba peer check, ${t} thread${t > 1 ? 's' : ''}, ${w.name} (${fleets} fleets, 200 steps): ${peerChecks[`numba-${t} ${w.name}`]}`,
+      );
+    }
+  if (numbaThreads.length > 0)
+    console.log(
+      `Numba peer compile on an empty cache (excluded from its times): ${Object.entries(peerCompileSeconds)
+        .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
+        .join(', ')}`,
+    );
+
   console.log(
     `\n${'workload'.padEnd(26)}${'backend'.padEnd(10)}${'fleets'.padStart(8)}${'M a-s/s'.padStart(10)}${'runs/s'.padStart(12)}   median [min, max] of ${REPEATS}`,
   );
@@ -258,15 +306,19 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
   for (const w of workloads) {
     const active = new Set(backends.map((b) => b.name));
     let numpyActive = w.numpy !== undefined && !peerChecks[w.numpy]!.startsWith('unavailable');
+    const numbaActive = new Set(w.numba ? numbaThreads.filter((t) => peerChecks[`numba-${t} ${w.name}`]?.startsWith('same')) : []);
     // The arrival workloads cost up to ~100× Poisson per agent-step (the CPU's f32 Gamma draws):
     // they stop before a run would pass the budget, and the quick mode runs them once, small.
     const costly = w.baseline !== undefined;
-    for (let fleets = 100; active.size > 0 || numpyActive; fleets *= 10) {
+    for (let fleets = 100; active.size > 0 || numpyActive || numbaActive.size > 0; fleets *= 10) {
       if (fleets > (QUICK ? (w.numpy ? 10_000 : costly ? 100 : 1000) : 1_000_000)) break;
       const batch = makeWorkloadBatch(w, fleets, STEPS, traces);
       const running = backends.filter((b) => active.has(b.name));
       const samples = new Map<string, number[]>(running.map((b) => [b.name, []]));
       const numpySamples: number[] = [];
+      const numbaSamples = new Map<number, number[]>([...numbaActive].map((t) => [t, []]));
+      const numbaFile = join(peerDir, 'fleets.json');
+      if (numbaActive.size > 0) writePeerFleets(numbaFile, numbaFleets(w, fleets));
       for (const b of running) await b.run(batch); // warm-up
       for (let rep = 0; rep < REPEATS; rep++) {
         for (const b of running) {
@@ -277,6 +329,12 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
         if (numpyActive) {
           const peer = numpyRun(w.numpy!, fleets, STEPS);
           if (peer) numpySamples.push(peer.seconds);
+        }
+        for (const t of numbaActive) {
+          const peer = runNumbaPeer({ replicates: fleets, steps: STEPS, threads: t, fleets: numbaFile });
+          if (peer.agentSteps !== agentStepsOf(batch))
+            throw new Error(`the Numba peer ran ${peer.agentSteps} agent-steps, fleetsim ${agentStepsOf(batch)}`);
+          numbaSamples.get(t)!.push(peer.seconds);
         }
       }
       for (const b of running) {
@@ -290,6 +348,12 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
         measurements.push(m);
         console.log(line(m));
         if (m.median > BUDGET) numpyActive = false;
+      }
+      for (const [t, seconds] of numbaSamples) {
+        const m = record(w, `numba-${t}`, { fleets, steps: STEPS, agentSteps: agentStepsOf(batch), runs: batch.runs.count }, seconds);
+        measurements.push(m);
+        console.log(line(m));
+        if (m.median > BUDGET) numbaActive.delete(t);
       }
     }
   }
@@ -376,6 +440,20 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     const cpu = measurements.find((m) => m.workload === `paper-${p}` && m.backend === 'cpu-1' && m.fleets === gpu?.fleets);
     if (gpu && cpu) ratios[`paper-${p} gpu/cpu-1 at ${gpu.fleets} fleets`] = gpu.agentStepsPerSecond / cpu.agentStepsPerSecond;
   }
+  // fleetsim against the Numba peer at the largest fleet count both were measured at.
+  for (const w of workloads.filter((x) => x.numba))
+    for (const [mine, peer] of [
+      ['cpu-1', 'numba-1'],
+      [`cpu-${threads}`, `numba-${threads}`],
+      ['gpu', `numba-${threads}`],
+    ] as const) {
+      const theirs = measurements.filter((m) => m.workload === w.name && m.backend === peer);
+      const at = measurements
+        .filter((m) => m.workload === w.name && m.backend === mine && theirs.some((x) => x.fleets === m.fleets))
+        .at(-1);
+      const other = theirs.find((x) => x.fleets === at?.fleets);
+      if (at && other) ratios[`${w.name} ${mine}/${peer} at ${at.fleets} fleets`] = at.agentStepsPerSecond / other.agentStepsPerSecond;
+    }
   console.log(
     '\n' +
       Object.entries(ratios)
@@ -398,10 +476,21 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     adapter,
     options: { budget: BUDGET, repeats: REPEATS, quick: QUICK, steps: STEPS, ...(only === undefined ? {} : { workloads: only.join(',') }) },
   };
-  const output: BenchFile = { environment, coldStart: cold.phases, peerChecks, measurements, scaling, allocator, ratios, arrivalCost };
+  const output: BenchFile = {
+    environment,
+    coldStart: cold.phases,
+    peerChecks,
+    ...(numbaThreads.length > 0 ? { peerCompileSeconds } : {}),
+    measurements,
+    scaling,
+    allocator,
+    ratios,
+    arrivalCost,
+  };
   await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
   pool?.close();
   cold.gpu?.close();
+  rmSync(peerDir, { recursive: true, force: true });
   return file;
 }

@@ -1,7 +1,7 @@
 /**
  * The benchmark's workloads, shared by the suite (src/bench/suite.ts: `npm run bench`, `fleetsim bench`) and the page's Bench view:
- * the paper's 4-agent fleet under each policy, and random fleets of exactly 16 and 64 agents under all
- * three, with Poisson arrivals; and the paper fleet under static with the bursty and trace arrival
+ * the paper's 4-agent fleet under each policy and under all three (issue 14's workload), and random
+ * fleets of exactly 16 and 64 agents under all three, with Poisson arrivals; and the paper fleet under static with the bursty and trace arrival
  * processes of MODEL-PART4 §4.1–4.2 at the same mean load (every agent keeps its λ), each costed against
  * its Poisson `baseline` (paper-static). Browser-safe (imports nothing from Node): the trace workloads
  * take the loaded traces as a TraceLibrary.
@@ -18,6 +18,8 @@ export interface Workload {
   policies: PolicyName[];
   fleet(index: number): FleetSpec;
   numpy?: PolicyName; // the NumPy peer implements the paper fleet only
+  /** The Numba peer runs it too (bench/peers/numba_peer.py: the three policies on shared Poisson arrivals, fleets of one size). */
+  numba?: boolean;
   /** Every agent's arrival process (absent: the batch's Poisson arrivals). */
   arrivals?: ArrivalSpec;
   /** The shipped trace the arrivals name (trace index 0): such a workload needs a TraceLibrary. */
@@ -64,8 +66,9 @@ export const ARRIVAL_WORKLOADS: Workload[] = [
 
 export const WORKLOADS: Workload[] = [
   ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p, label: 'poisson' })),
-  { name: 'random16', policies: [...PAPER_POLICIES], fleet: randomOf(16) },
-  { name: 'random64', policies: [...PAPER_POLICIES], fleet: randomOf(64) },
+  { name: 'paper', policies: [...PAPER_POLICIES], fleet: () => paperFleet, numba: true, label: 'poisson' },
+  { name: 'random16', policies: [...PAPER_POLICIES], fleet: randomOf(16), numba: true },
+  { name: 'random64', policies: [...PAPER_POLICIES], fleet: randomOf(64), numba: true },
   ...ARRIVAL_WORKLOADS,
 ];
 

@@ -71,6 +71,7 @@ export const benchFileSchema = z.object({
   }),
   coldStart: z.record(z.string(), nonNegative).optional(),
   peerChecks: z.record(z.string(), z.string().max(1000)).optional(),
+  peerCompileSeconds: z.record(z.string(), nonNegative).optional(), // the Numba peer's compile on an empty cache, per thread count (excluded from its times)
   measurements: z.array(measurementSchema).min(1).max(100_000),
   scaling: z.record(z.string(), z.record(z.string(), finite)).optional(),
   allocator: z

@@ -111,6 +111,14 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       ['CPU', env.cpu ? `${env.cpu}${env.cores ? `, ${env.cores} cores` : ''}` : env.cores ? `${env.cores} cores` : ''],
       ['adapter', env.adapter ? (env.adapter.description ?? `${env.adapter.vendor ?? ''} ${env.adapter.architecture ?? ''}`) : 'none'],
       ['fleetsim', env.fleetsim ?? ''],
+      [
+        'Numba peer compile',
+        file.peerCompileSeconds
+          ? `${Object.entries(file.peerCompileSeconds)
+              .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
+              .join(', ')} on an empty cache (cached on disk, excluded from its times)`
+          : '',
+      ],
     ].filter(([, v]) => v);
     const list = el('dl', { class: 'facts' });
     for (const [k, v] of facts) list.append(el('dt', {}, k), el('dd', {}, v));
