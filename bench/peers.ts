@@ -312,7 +312,9 @@ for (const name of WANTED) {
       samples.get(p.name)!.push(run);
     }
 
-  console.log(`  ${'path'.padEnd(40)}${'M a-s/s'.padStart(9)}   wall s: median [min–max] of ${REPEATS}   cpu s   peak RSS`);
+  console.log(
+    `  ${'path'.padEnd(40)}${'M a-s/s'.padStart(9)}   wall s: median [min–max] of ${REPEATS}   cpu s (M a-s per cpu s)   peak RSS`,
+  );
   const rows = live.map((p) => {
     const runs = samples.get(p.name)!;
     const wall = runs.map((r) => r.wall);
@@ -337,10 +339,23 @@ for (const name of WANTED) {
     console.log(
       `  ${p.label.padEnd(40)}${(row.agentStepsPerSecond / 1e6).toFixed(1).padStart(9)}   ${median(wall).toFixed(2)} [${Math.min(...wall).toFixed(2)}–${Math.max(...wall).toFixed(2)}]`.padEnd(
         84,
-      ) + `${median(cpu).toFixed(2).padStart(6)}  ${row.peakRssMiB.toFixed(0).padStart(5)} MiB${kernel}`,
+      ) +
+        `${median(cpu).toFixed(2).padStart(6)} (${(w.agentSteps / median(cpu) / 1e6).toFixed(1).padStart(5)})  ${row.peakRssMiB.toFixed(0).padStart(5)} MiB${kernel}`,
     );
     return row;
   });
+  // The issue's targets: each fleetsim path against the peer it must beat.
+  const speed = (name: string): number | undefined => rows.find((r) => r.path === name)?.agentStepsPerSecond;
+  const against = [
+    ['cpu-1', 'numba-1'],
+    [`cpu-${CORES}`, `numba-${CORES}`],
+    ['gpu', `numba-${CORES}`],
+  ].flatMap(([a, b]) => {
+    const x = speed(a!);
+    const y = speed(b!);
+    return x !== undefined && y !== undefined ? [`${a} ÷ ${b} ${(x / y).toFixed(2)}×`] : [];
+  });
+  if (against.length > 0) console.log(`  whole process, fleetsim ÷ peer: ${against.join(', ')}`);
   results.push({
     name: w.name,
     description: w.description,

@@ -117,7 +117,7 @@ describe('bench result files', () => {
 });
 
 describe('every file the bench scripts write', () => {
-  const KIND_OF_NAME = (name: string): string => /^(sweep|memory|slurm)-/.exec(name)?.[1] ?? 'suite';
+  const KIND_OF_NAME = (name: string): string => /^(sweep|memory|slurm|peers)-/.exec(name)?.[1] ?? 'suite';
 
   it.each(readdirSync('bench/results').filter((f) => f.endsWith('.json')))('bench/results/%s opens as its kind', (name) => {
     const opened = openBenchFile(readFileSync(`bench/results/${name}`, 'utf8'));

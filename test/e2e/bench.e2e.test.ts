@@ -126,7 +126,7 @@ describe('Bench view', () => {
   it('opens every file in bench/results/, each drawn as its kind, repeated runs labelled honestly', async () => {
     const page = await site.open('view=bench');
     await settled(page);
-    const kindOf = (name: string): string => /^(sweep|memory|slurm)-/.exec(name)?.[1] ?? 'suite';
+    const kindOf = (name: string): string => /^(sweep|memory|slurm|peers)-/.exec(name)?.[1] ?? 'suite';
     for (const name of readdirSync('bench/results').filter((f) => f.endsWith('.json'))) {
       await openFile(page, `bench/results/${name}`);
       await page.waitForSelector(`.bench-result h3:text-is("${name}")`);

@@ -210,7 +210,7 @@ export function peersPage(file: PeersBenchFile): HTMLElement[] {
     ]),
   ];
   file.workloads.forEach((w, i) => {
-    const labels = w.rows.map((r) => r.label);
+    const labels = w.rows.map((r) => r.path); // short: cpu-1, gpu, numba-1 …; the table spells out each command
     const chart = lineChart({
       title: `${w.name}: agent-steps per second, whole process (${centerLabel(w.rows.map((r) => r.wallSeconds.length))})`,
       x: { label: 'path', categories: labels },
@@ -236,8 +236,17 @@ export function peersPage(file: PeersBenchFile): HTMLElement[] {
       el('div', { class: 'charts' }, chart),
       dataTable(
         `${w.name}: each path as a whole process, ${count(w.agentSteps)} agent-steps a run`,
-        ['path', 'M agent-steps/s', 'wall (s): centre [fastest, slowest]', 'CPU (s)', 'peak RSS', 'peer loop alone (M agent-steps/s)'],
+        [
+          'path',
+          'command',
+          'M agent-steps/s',
+          'wall (s): centre [fastest, slowest]',
+          'CPU (s)',
+          'peak RSS',
+          'peer loop alone (M agent-steps/s)',
+        ],
         w.rows.map((r) => [
+          r.path,
           r.label,
           (r.agentStepsPerSecond / 1e6).toFixed(1),
           `${median(r.wallSeconds).toFixed(2)} (${centerLabel([r.wallSeconds.length])}) [${Math.min(...r.wallSeconds).toFixed(2)}, ${Math.max(...r.wallSeconds).toFixed(2)}]`,
