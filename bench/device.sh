@@ -245,13 +245,18 @@ EOF
   fi
   rm -f "$HERE/.fleetsim-adapter.mjs"
 
-  # Sizes: full fits a few minutes on a GPU machine; smoke, seconds on lavapipe.
-  local fleets replicates suite
+  # Sizes: full fits a few minutes on a GPU machine (each part under its own timeout; the suite writes
+  # its file only at its end, so its budget keeps every backend's growth short); smoke, a minute or
+  # two on lavapipe.
+  # Lavapipe compiles the pipelines in tens of seconds (each process anew); NVIDIA's driver in about one.
+  local fleets replicates suite sweep_limit
   if [ "$size" = full ]; then
+    sweep_limit=60
     fleets=100000
     replicates=(20000 200000)
-    suite=(--budget 1 --repeats 3 --workloads paper-static,paper-roundRobin,paper-adaptive,random16,random64)
+    suite=(--budget 0.5 --repeats 3 --workloads paper-static,paper-roundRobin,paper-adaptive,random16)
   else
+    sweep_limit=240
     fleets=1000
     replicates=(1000)
     suite=(--quick --budget 1 --repeats 1 --workloads paper-static)
@@ -273,12 +278,14 @@ EOF
     for backend in gpu cpu; do
       rm -rf "$RT/sweep-out"
       t0=$(now)
-      if timeout 60 "$NODE" bin/fleetsim.js sweep "$study" --out "$RT/sweep-out" --quiet --backend "$backend" >"$RT/sweep.txt" 2>&1; then
+      local rc=0
+      timeout "$sweep_limit" "$NODE" bin/fleetsim.js sweep "$study" --out "$RT/sweep-out" --quiet --backend "$backend" >"$RT/sweep.txt" 2>&1 || rc=$?
+      if [ "$rc" -eq 0 ]; then
         local secs
         secs="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
         echo "sweep $r replicates, --backend $backend: $secs s, $(awk -v s="$secs" -v r="$r" 'BEGIN { printf "%.1f", r * 12000 / s / 1e6 }') M agent-steps/s whole process" | tee -a "$out/sweep.log"
       else
-        echo "sweep $r replicates, --backend $backend: FAILED" | tee -a "$out/sweep.log"
+        echo "sweep $r replicates, --backend $backend: FAILED ($([ "$rc" -eq 124 ] && echo "timed out after $sweep_limit s" || echo "exit $rc"))" | tee -a "$out/sweep.log"
         tail -5 "$RT/sweep.txt" | tee -a "$out/sweep.log"
       fi
     done
@@ -288,7 +295,7 @@ EOF
   # The Python peers are left out (FLEETSIM_PYTHON names none): the device's time is for the GPU.
   local before
   before="$(ls "$out"/*.json 2>/dev/null || true)"
-  FLEETSIM_PYTHON=/nonexistent timeout 200 "$NODE" dist/bench/suite.js "${suite[@]}" --out "$out" || echo "the suite failed or timed out"
+  FLEETSIM_PYTHON=/nonexistent timeout 240 "$NODE" dist/bench/suite.js "${suite[@]}" --out "$out" || echo "the suite failed or timed out"
   local written
   written="$(comm -13 <(echo "$before") <(ls "$out"/*.json 2>/dev/null || true) | head -1)"
   if [ -n "$written" ]; then
@@ -317,6 +324,7 @@ local_step() {
   # A clean environment: no node on the PATH but the carried one (this machine's is in /usr/bin, after it).
   env -i PATH=/usr/bin:/bin HOME=/root OUT="$sim/out" FLEETSIM_DEVICE_SIZE="${FLEETSIM_DEVICE_SIZE:-smoke}" \
     FLEETSIM_DEVICE_ROOT="$sim/rt" bash "$sim/bench/device.sh" run "$DIR" "${3:-lavapipe}"
+  rm -rf "$sim/rt" "$sim/node_modules" # the unpacked runtime and modules (~200 MB); the figures stay
   echo "== out: $sim/out"
   ls -la "$sim/out"
 }
