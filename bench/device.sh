@@ -13,8 +13,8 @@
 #                                        it (tracked and untracked-not-ignored files plus DIR), in a clean
 #                                        environment (env -i) with lavapipe: the end-to-end test
 #
-# Sizes (environment): FLEETSIM_DEVICE_SIZE=full (default: a few minutes on a GPU) or smoke (seconds;
-# what `local` uses on lavapipe). FLEETSIM_DEVICE_ROOT: where the runtime is unpacked (/tmp/fleetsim-device).
+# Sizes (environment): FLEETSIM_DEVICE_SIZE=full (default: a few minutes on a GPU) or smoke (minutes
+# on lavapipe: what `local` uses). FLEETSIM_DEVICE_ROOT: where the runtime is unpacked (/tmp/fleetsim-device).
 #
 # Through the device tool (the lead's session; the tree travels with .device, 64 MiB in all):
 #   here:  bench/device.sh prepare            (prints the size; must stay under 64 MiB with the tree)
@@ -263,6 +263,26 @@ EOF
   fi
   local t0
 
+  # The suite first: its file is the one the Bench view reads, so it must not be what a time limit cuts.
+  echo "== the suite: node dist/bench/suite.js ${suite[*]} --out $out"
+  # The Python peers are left out (FLEETSIM_PYTHON names none): the device's time is for the GPU.
+  local before
+  before="$(ls "$out"/*.json 2>/dev/null || true)"
+  FLEETSIM_PYTHON=/nonexistent timeout 240 "$NODE" dist/bench/suite.js "${suite[@]}" --out "$out" || echo "the suite failed or timed out"
+  local written
+  written="$(comm -13 <(echo "$before") <(ls "$out"/*.json 2>/dev/null || true) | head -1)"
+  if [ -n "$written" ]; then
+    # Named by the card rather than the machine's host name: <date>-<gpu>.json.
+    local card
+    card="$( (nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1) || true)"
+    [ -n "$card" ] || card="$icd_kind"
+    card="$(echo "$card" | tr 'A-Z' 'a-z' | sed 's/nvidia //; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')"
+    local name
+    name="$(basename "$written" | cut -c1-10)-$card$([ "$size" = smoke ] && echo -smoke).json"
+    [ "$(basename "$written")" = "$name" ] || mv "$written" "$out/$name"
+    echo "== the suite's figures: $out/$name (the bench/results format)"
+  fi
+
   echo "== the narrow kernel alone: node dist/bench/gpu.js $fleets 3 (bench/gpu.ts)"
   t0=$(now)
   {
@@ -290,25 +310,7 @@ EOF
       fi
     done
   done
-
-  echo "== the suite: node dist/bench/suite.js ${suite[*]} --out $out"
-  # The Python peers are left out (FLEETSIM_PYTHON names none): the device's time is for the GPU.
-  local before
-  before="$(ls "$out"/*.json 2>/dev/null || true)"
-  FLEETSIM_PYTHON=/nonexistent timeout 240 "$NODE" dist/bench/suite.js "${suite[@]}" --out "$out" || echo "the suite failed or timed out"
-  local written
-  written="$(comm -13 <(echo "$before") <(ls "$out"/*.json 2>/dev/null || true) | head -1)"
-  if [ -n "$written" ]; then
-    # Named by the card rather than the machine's host name: <date>-<gpu>.json.
-    local card
-    card="$( (nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1) || true)"
-    [ -n "$card" ] || card="$icd_kind"
-    card="$(echo "$card" | tr 'A-Z' 'a-z' | sed 's/nvidia //; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')"
-    local name
-    name="$(basename "$written" | cut -c1-10)-$card$([ "$size" = smoke ] && echo -smoke).json"
-    [ "$(basename "$written")" = "$name" ] || mv "$written" "$out/$name"
-    echo "== figures: $out/$name (the bench/results format), gpu.log, sweep.log, device.log"
-  fi
+  echo "== done: $(cd "$out" && ls | tr '\n' ' ')in $out"
 }
 
 local_step() {
