@@ -21,7 +21,8 @@
 #   run:   carry [".device"], timeout_s 540, command:
 #          bash bench/device.sh run .device nvidia
 #   The figures come back under files_at: <date>-<gpu>.json (the suite, in the bench/results format the
-#   Bench view reads: copy it into bench/results/ and commit), gpu.log, sweep.log and device.log.
+#   Bench view reads: copy it into bench/results/ and commit), exact.log (GPU against the CPU engine),
+#   gpu.log, sweep.log and device.log.
 #
 # Node: Debian bookworm's nodejs 18 (the newest Debian package that runs on this bookworm machine;
 # bookworm-backports has none); fleetsim's code paths used here run on it (bench/NOTES.md, "A real GPU").
@@ -249,19 +250,49 @@ EOF
   # its file only at its end, so its budget keeps every backend's growth short); smoke, a minute or
   # two on lavapipe.
   # Lavapipe compiles the pipelines in tens of seconds (each process anew); NVIDIA's driver in about one.
-  local fleets replicates suite sweep_limit
+  local fleets replicates suite sweep_limit exact_fleets
   if [ "$size" = full ]; then
     sweep_limit=60
+    exact_fleets=2000
     fleets=100000
     replicates=(20000 200000)
     suite=(--budget 0.5 --repeats 3 --workloads paper-static,paper-roundRobin,paper-adaptive,random16)
   else
     sweep_limit=240
+    exact_fleets=200
     fleets=1000
     replicates=(1000)
     suite=(--quick --budget 1 --repeats 1 --workloads paper-static)
   fi
   local t0
+
+  # GPU against the CPU engine on the same batch: arrival totals equal per agent-run (a draw may diverge
+  # at a rate below 1e-5 where a driver's rounding meets a threshold: test/gpu-vs-cpu.test.ts), and
+  # the largest relative differences of the f32 totals (the named tolerances are ~1e-4).
+  echo "== GPU against the CPU engine: $exact_fleets paper fleets × 3 policies, 1,000 steps"
+  cat >"$HERE/.fleetsim-exact.mjs" <<'EOF2'
+import { runBatchCpu } from './dist/src/cpu/engine.js';
+import { GpuEngine } from './dist/src/gpu/engine.js';
+import { crossRuns, makeBatch, packFleets } from './dist/src/model/batch.js';
+import { PAPER_AGENTS, PAPER_CONFIG } from './dist/src/model/paper.js';
+import { PAPER_POLICIES, POLICY } from './dist/src/model/policies.js';
+import { openNodeGpu } from './dist/src/platform/node.js';
+const fleets = Number(process.argv[2]);
+const specs = Array.from({ length: fleets }, () => ({ agents: PAPER_AGENTS }));
+const runs = crossRuns(fleets, PAPER_POLICIES.map((p) => POLICY[p]), 1);
+const batch = makeBatch(packFleets(specs), runs, { ...PAPER_CONFIG, arrivals: 'poisson', steps: 1000, seed: 1, signal: 'nominal' });
+const gpu = await openNodeGpu();
+if (!gpu) throw new Error('no adapter');
+const g = await (await GpuEngine.create(gpu.device, gpu.sources)).run(batch);
+const c = runBatchCpu(batch);
+const rel = (key) => g[key].reduce((m, x, i) => Math.max(m, Math.abs(x - c[key][i]) / Math.max(Math.abs(c[key][i]), 1e-30)), 0);
+const differ = g.arrivedSum.reduce((n, x, i) => n + (x === c.arrivedSum[i] ? 0 : 1), 0);
+console.log(`arrival totals equal in ${g.arrivedSum.length - differ} of ${g.arrivedSum.length} agent-runs (${differ} differ); ` +
+  `largest relative difference: latency ${rel('latencySum').toExponential(1)}, served ${rel('servedSum').toExponential(1)}, queue ${rel('queueSum').toExponential(1)}, share ${rel('shareSum').toExponential(1)}`);
+gpu.close();
+EOF2
+  timeout "$sweep_limit" "$NODE" "$HERE/.fleetsim-exact.mjs" "$exact_fleets" 2>&1 | grep -v '^Warning: ' | tee "$out/exact.log" || echo "the comparison failed or timed out"
+  rm -f "$HERE/.fleetsim-exact.mjs"
 
   # The suite first: its file is the one the Bench view reads, so it must not be what a time limit cuts.
   echo "== the suite: node dist/bench/suite.js ${suite[*]} --out $out"
