@@ -561,7 +561,7 @@ console.log(`  table path draw (contract): ${TABLE_DRAW.how}`);
 const laneWidths = [...new Set([1, ...DEVICES.map((d) => d.lanes)])].sort((a, b) => a - b);
 const freq = new Map<number, Frequencies>();
 console.log(`\nHow often, per group-step (the real sampler on the paper's streams, ${STEPS} steps × 4 means per lane width):`);
-console.log('  lanes  PTRS tries  slow tries  Philox blocks  (one lane: tries)  table search steps');
+console.log('  lanes  PTRS tries  slow tries  Philox blocks  (one lane: tries)  table search steps  (guide 16× finer)');
 for (const w of laneWidths) {
   const fr = frequencies(w);
   freq.set(w, fr);
