@@ -61,6 +61,19 @@ prepare() {
   mkdir -p "$DIR/debs"
   echo "== build (dist/)"
   npm run --silent build
+  echo "== reference bits: node dist/bench/gpu.js 1000 1 --paper-only on this machine's adapter"
+  # The totals' SHA-256 of a small paper batch, for the run step to compare the device's bits with.
+  local refout
+  rm -f "$DIR/reference.txt"
+  if refout="$(XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}" timeout 600 node dist/bench/gpu.js 1000 1 --paper-only 2>/dev/null)"; then
+    local sha adapter
+    sha="$(sed -n 's/.*totals sha256 \([0-9a-f]*\).*/\1/p' <<<"$refout" | head -1)"
+    adapter="$(head -1 <<<"$refout" | cut -d, -f2- | sed 's/, load average.*//')"
+    echo "$sha$adapter" >"$DIR/reference.txt"
+    echo "   $sha on$adapter"
+  else
+    echo "   no adapter here: the run step will have no bits to compare with"
+  fi
   echo "== Debian packages into $DIR/debs"
   local want=()
   for p in "${NODE_DEBS[@]}" "${VULKAN_DEBS[@]}"; do
@@ -293,6 +306,16 @@ gpu.close();
 EOF2
   timeout "$sweep_limit" "$NODE" "$HERE/.fleetsim-exact.mjs" "$exact_fleets" 2>&1 | grep -v '^Warning: ' | tee "$out/exact.log" || echo "the comparison failed or timed out"
   rm -f "$HERE/.fleetsim-exact.mjs"
+  if [ -f "$DIR/reference.txt" ]; then
+    local refsha ref mine
+    read -r refsha ref <"$DIR/reference.txt"
+    mine="$( (timeout "$sweep_limit" "$NODE" dist/bench/gpu.js 1000 1 --paper-only 2>/dev/null || true) | sed -n 's/.*totals sha256 \([0-9a-f]*\).*/\1/p' | head -1)"
+    if [ "$mine" = "$refsha" ]; then
+      echo "bench:gpu, 1,000 paper fleets × 3 policies: totals sha256 $mine, the same bits as $ref where prepared"
+    else
+      echo "bench:gpu, 1,000 paper fleets × 3 policies: totals sha256 ${mine:-(none)}, NOT the bits of $ref where prepared ($refsha)"
+    fi | tee -a "$out/exact.log"
+  fi
 
   # The suite first: its file is the one the Bench view reads, so it must not be what a time limit cuts.
   echo "== the suite: node dist/bench/suite.js ${suite[*]} --out $out"
