@@ -4,11 +4,14 @@
  * and writing into shared totals (SharedArrayBuffer) that are copied into the caller's at the end. Every run's result is a pure
  * function of the batch and the run, so the totals are bit-identical to one thread's whatever the
  * split (test/cpu-workers.test.ts). The workers are started on the first batch big enough to share and
- * kept for the next ones (their start costs ~30 ms); close() ends them.
+ * kept for the next ones (their start costs ~30 ms); close() ends them. Each batch reaches the workers
+ * as one shared copy (sharedCopy), and totals handed back with release() are reused, so a long sweep's
+ * memory stays at a few batches.
  *
  * @example
  *   const pool = new CpuWorkerPool(); // os.availableParallelism() threads
  *   const totals = await pool.run(batch); // = runBatchCpu(batch)
+ *   pool.release(totals); // once read: a later batch reuses its buffer
  *   await pool.close();
  */
 import { existsSync } from 'node:fs';

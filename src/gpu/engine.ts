@@ -111,7 +111,7 @@ export class GpuEngine {
   ) {}
 
   /**
-   * Compiles the kernels for `device` (the wide one on first use); throws GpuError on any shader or
+   * Compiles the narrow simulate kernel for `device` (the wide and the draws kernels on first use); throws GpuError on any shader or
    * pipeline error, RangeError on a workgroup size above the device's limits.
    */
   static async create(device: GPUDevice, sources: ShaderSources, options: GpuEngineOptions = {}): Promise<GpuEngine> {
