@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { CpuWorkerPool, splitRuns } from '../src/cpu/workers.js';
+import { CpuWorkerPool, sharedCopy, splitRuns } from '../src/cpu/workers.js';
 import { type Batch, crossRuns, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { allocTotals, type RunTotals, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
@@ -84,6 +84,39 @@ describe('the CPU worker pool', () => {
     const results = await Promise.all(batches.map((b) => two.run(b)));
     results.forEach((totals, k) => expect(firstDifference(totals, runBatchCpu(batches[k]!))).toBeNull());
     expect(two.workersStarted).toBe(2);
+  });
+
+  it('reuses released totals (zeroed) for the next batches, with the same bits; ignores totals it did not make', async () => {
+    const reuse = pool(2);
+    const batches = [CASES[1]![1](), CASES[1]![1](), CASES[0]![1]()];
+    const first = await reuse.run(batches[0]!);
+    const buffer = (first as RunTotals & { buffer: SharedArrayBuffer }).buffer;
+    expect(firstDifference(first, runBatchCpu(batches[0]!))).toBeNull();
+    reuse.release(first);
+    reuse.release(allocTotals(batches[0]!)); // not the pool's: ignored
+    // A batch of the same size gets the released buffer, zeroed (the runs add onto what is there).
+    const second = await reuse.run(batches[1]!);
+    expect((second as RunTotals & { buffer: SharedArrayBuffer }).buffer).toBe(buffer);
+    expect(firstDifference(second, runBatchCpu(batches[1]!))).toBeNull();
+    // Not released: the next batch gets another buffer, and `second` keeps its values.
+    const kept = TOTAL_FIELDS.map((f) => Float64Array.from(second[f]));
+    const third = await reuse.run(batches[2]!);
+    expect((third as RunTotals & { buffer: SharedArrayBuffer }).buffer).not.toBe(buffer);
+    expect(firstDifference(third, runBatchCpu(batches[2]!))).toBeNull();
+    TOTAL_FIELDS.forEach((f, k) => expect(second[f]).toEqual(kept[k]));
+  });
+
+  it('copies a batch once into shared memory for all its workers (equal arrays, one buffer, the rest as is)', () => {
+    const batch = CASES[1]![1]();
+    const { copy, buffer } = sharedCopy(batch);
+    expect(copy).toEqual(batch);
+    expect(copy.fleets.T.buffer).toBe(buffer);
+    expect(copy.runs.fleet.buffer).toBe(buffer);
+    expect(copy.fleets.T).not.toBe(batch.fleets.T);
+    expect(copy.config).toEqual(batch.config);
+    // Reused when large enough, replaced when not.
+    expect(sharedCopy(batch, buffer).buffer).toBe(buffer);
+    expect(sharedCopy(batch, new SharedArrayBuffer(8)).buffer).not.toBe(buffer);
   });
 
   it('keeps batches below its threshold on the calling thread, and refuses work once closed', async () => {

@@ -9,6 +9,7 @@ import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-
 import { describe, expect, it } from 'vitest';
 import { rng } from './helpers/seeded.js';
 import { ExactSum, PairAccumulator, StatAccumulator, StatsFormatError, TIE_RELATIVE, type StatJson } from '../src/stats/index.js';
+import { QuantileSketch } from '../src/stats/sketch.js';
 import { BinCounts } from '../src/stats/store.js';
 import { Superaccumulator } from '../src/stats/superaccumulator.js';
 
@@ -248,6 +249,23 @@ function accOf(xs: readonly number[], relativeAccuracy?: number): StatAccumulato
 }
 
 const roundTrip = (a: StatAccumulator): StatAccumulator => StatAccumulator.fromJSON(JSON.parse(JSON.stringify(a)));
+
+describe('QuantileSketch keys', () => {
+  it('adds each value to the bin the library mapping gives it (the key is inlined in add)', () => {
+    const next = rng(14);
+    for (const accuracy of [0.005, 0.01, 0.2]) {
+      const sketch = new QuantileSketch(accuracy);
+      const reference = new DDSketch({ relativeAccuracy: accuracy }).mapping;
+      for (let k = 0; k < 20_000; k++) {
+        // Magnitudes from 1e-300 to 1e300, and values on the bins' edges (powers of γ) where a rounding would show.
+        const x =
+          k % 2 === 0 ? 10 ** (600 * next() - 300) : reference.value(Math.floor(2000 * next()) - 1000) * (1 + (next() - 0.5) * 1e-15);
+        expect(sketch.keyOf(x)).toBe(reference.key(x));
+        expect(sketch.mappingKey(x)).toBe(reference.key(x));
+      }
+    }
+  });
+});
 
 describe('StatAccumulator', () => {
   it('matches simple-statistics on mean, sample std and the t interval', () => {

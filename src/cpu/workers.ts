@@ -4,11 +4,14 @@
  * and writing into shared totals (SharedArrayBuffer) that are copied into the caller's at the end. Every run's result is a pure
  * function of the batch and the run, so the totals are bit-identical to one thread's whatever the
  * split (test/cpu-workers.test.ts). The workers are started on the first batch big enough to share and
- * kept for the next ones (their start costs ~30 ms); close() ends them.
+ * kept for the next ones (their start costs ~30 ms); close() ends them. Each batch reaches the workers
+ * as one shared copy (sharedCopy), and totals handed back with release() are reused, so a long sweep's
+ * memory stays at a few batches.
  *
  * @example
  *   const pool = new CpuWorkerPool(); // os.availableParallelism() threads
  *   const totals = await pool.run(batch); // = runBatchCpu(batch)
+ *   pool.release(totals); // once read: a later batch reuses its buffer
  *   await pool.close();
  */
 import { existsSync } from 'node:fs';
@@ -53,6 +56,47 @@ export type ToWorker = {
 };
 export type FromWorker = { kind: 'done'; ran: number } | { kind: 'error'; message: string; stack: string };
 
+/**
+ * `value` with every typed array in it (at any depth of plain objects and arrays) copied into one
+ * SharedArrayBuffer, everything else as it is. Posted to a worker, such a batch is shared, not cloned:
+ * the pool copies a batch once, where posting it to each of N workers would clone it N times (and
+ * each worker would hold its copy until its heap is collected).
+ */
+export function sharedCopy<T>(value: T, reuse?: SharedArrayBuffer): { copy: T; buffer: SharedArrayBuffer } {
+  let bytes = 0;
+  const size = (v: unknown): void => {
+    if (ArrayBuffer.isView(v)) bytes += Math.ceil(v.byteLength / 8) * 8;
+    else if (Array.isArray(v)) v.forEach(size);
+    else if (isPlainObject(v)) Object.values(v).forEach(size);
+  };
+  size(value);
+  const buffer = reuse !== undefined && reuse.byteLength >= bytes ? reuse : new SharedArrayBuffer(withHeadroom(bytes));
+  let offset = 0;
+  const copy = (v: unknown): unknown => {
+    if (ArrayBuffer.isView(v)) {
+      if (v instanceof DataView) throw new TypeError('sharedCopy: a DataView is not a batch array');
+      const source = v as unknown as {
+        constructor: new (b: ArrayBufferLike, o: number, n: number) => { set(a: unknown): void };
+        length: number;
+      };
+      const view = new source.constructor(buffer, offset, source.length);
+      view.set(v);
+      offset += Math.ceil(v.byteLength / 8) * 8;
+      return view;
+    }
+    if (Array.isArray(v)) return v.map(copy);
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
+    return v;
+  };
+  return { copy: copy(value) as T, buffer };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 /** The ranges laid out for the workers to claim (see ToWorker). */
 export function sharedRanges(ranges: readonly (readonly [number, number])[]): SharedArrayBuffer {
   const buffer = new SharedArrayBuffer((2 + 2 * ranges.length) * 4);
@@ -66,11 +110,15 @@ export function sharedRanges(ranges: readonly (readonly [number, number])[]): Sh
 }
 
 /** Zero totals shaped for `batch` (as allocTotals), laid out in one SharedArrayBuffer. */
-function sharedLayout(batch: Batch): RunTotals & { buffer: SharedArrayBuffer } {
+function sharedLayout(batch: Batch, free: SharedArrayBuffer[] = []): RunTotals & { buffer: SharedArrayBuffer } {
   const { runs, fleets } = batch;
   let n = 0;
   for (let r = 0; r < runs.count; r++) n += fleets.agentCount[runs.fleet[r]!]!;
-  const totals = sharedTotals(runs.count, n);
+  const bytes = sharedTotalsBytes(runs.count, n);
+  const k = free.findIndex((b) => b.byteLength >= bytes);
+  const reused = k >= 0 ? free.splice(k, 1)[0] : undefined;
+  if (reused) new Uint8Array(reused, 0, bytes).fill(0); // runs add onto what is there
+  const totals = sharedTotals(runs.count, n, reused ?? new SharedArrayBuffer(withHeadroom(bytes)));
   for (let r = 0, offset = 0; r < runs.count; r++) {
     totals.agentOffset[r] = offset;
     totals.agentCount[r] = fleets.agentCount[runs.fleet[r]!]!;
@@ -85,7 +133,7 @@ function sharedLayout(batch: Batch): RunTotals & { buffer: SharedArrayBuffer } {
  */
 export function sharedTotals(runs: number, agentRuns: number, buffer?: SharedArrayBuffer): RunTotals & { buffer: SharedArrayBuffer } {
   const f64Bytes = TOTAL_FIELDS.length * agentRuns * 8;
-  const shared = buffer ?? new SharedArrayBuffer(f64Bytes + 2 * runs * 4);
+  const shared = buffer ?? new SharedArrayBuffer(sharedTotalsBytes(runs, agentRuns));
   const field = (k: number): Float64Array => new Float64Array(shared, k * agentRuns * 8, agentRuns);
   const totals = {
     buffer: shared,
@@ -96,6 +144,22 @@ export function sharedTotals(runs: number, agentRuns: number, buffer?: SharedArr
   TOTAL_FIELDS.forEach((name, k) => (totals[name] = field(k)));
   return totals;
 }
+
+/** Bytes of sharedTotals(runs, agentRuns). */
+function sharedTotalsBytes(runs: number, agentRuns: number): number {
+  return TOTAL_FIELDS.length * agentRuns * 8 + 2 * runs * 4;
+}
+
+/**
+ * A reusable buffer's size for `bytes`: 1/16 more, so that the next batch, a little larger (random
+ * fleets vary in size), still fits in it instead of leaving it to the garbage collector.
+ */
+function withHeadroom(bytes: number): number {
+  return bytes + Math.ceil(bytes / 16 / 8) * 8;
+}
+
+/** Totals buffers a pool keeps for reuse at most: a sweep holds two batches' totals at a time (one running, one being summarised). */
+const FREE_TOTALS = 2;
 
 /**
  * [begin, end) cut into about `parts` contiguous ranges of equal agent-runs (a run costs its agent
@@ -141,6 +205,12 @@ export class CpuWorkerPool {
   /** The batch in progress: where a worker's answer goes. */
   private onMessage: ((worker: Worker, message: FromWorker) => void) | null = null;
   private onFailure: ((error: Error) => void) | null = null;
+  /** Totals buffers this pool allocated and returned (the caller may release them back). */
+  private readonly issued = new WeakSet<SharedArrayBuffer>();
+  /** Released totals buffers, reused by the next batches instead of new ones (memory stays flat). */
+  private readonly free: SharedArrayBuffer[] = [];
+  /** The buffer of the last batch's shared copy, reused for the next (the workers are done with it when a batch resolves). */
+  private batchBuffer: SharedArrayBuffer | undefined;
 
   /** `threads` ≥ 1 (default: os.availableParallelism()); 1 runs every batch on the calling thread. */
   constructor(threads = availableParallelism(), options: CpuWorkerPoolOptions = {}) {
@@ -162,6 +232,21 @@ export class CpuWorkerPool {
     return job;
   }
 
+  /**
+   * Hands back totals that run() returned fresh, once the caller has read everything it needs of
+   * them: their buffer is reused (zeroed) by a later batch, so a sweep's memory stays at a few
+   * batches instead of growing with the garbage collector's lag (SharedArrayBuffers are large and
+   * the collector does not see their size). Totals that are not this pool's are ignored; totals
+   * must not be read after they are released.
+   */
+  release(totals: RunTotals): void {
+    const { buffer } = totals as Partial<RunTotals & { buffer: SharedArrayBuffer }>;
+    if (buffer === undefined || !this.issued.has(buffer)) return;
+    this.issued.delete(buffer);
+    this.free.push(buffer);
+    if (this.free.length > FREE_TOTALS) this.free.sort((a, b) => b.byteLength - a.byteLength).pop();
+  }
+
   /** Worker threads started so far (they are kept from batch to batch; a failed one is replaced). */
   get workersStarted(): number {
     return this.started;
@@ -178,7 +263,8 @@ export class CpuWorkerPool {
 
   private async runNow(batch: Batch, begin: number, end: number, given: RunTotals | undefined): Promise<RunTotals> {
     if (this.closed) throw new Error('fleetsim: the CPU worker pool is closed');
-    const totals = given ?? sharedLayout(batch);
+    const totals = given ?? sharedLayout(batch, this.free);
+    if (!given) this.issued.add((totals as RunTotals & { buffer: SharedArrayBuffer }).buffer);
     if (end <= begin) return totals;
     const agentRuns = totals.agentOffset[end - 1]! + totals.agentCount[end - 1]! - totals.agentOffset[begin]!;
     if (this.threads === 1 || agentRuns * batch.config.steps < this.minShared) return runBatchCpu(batch, begin, end, totals);
@@ -217,6 +303,7 @@ export class CpuWorkerPool {
         this.onMessage = null;
         this.onFailure = null;
         for (const w of this.workers) w.unref();
+        if (error) this.batchBuffer = undefined; // a worker may still be reading it
         if (error) reject(error);
         else if (ran !== ranges.length) reject(new Error(`fleetsim CPU workers ran ${ran} of ${ranges.length} ranges`));
         else resolve();
@@ -238,9 +325,12 @@ export class CpuWorkerPool {
         for (const w of workers) void w.terminate();
         finish(error);
       };
+      // One copy for all the workers, in the buffer of the previous batch's (they are done with it).
+      const { copy, buffer } = sharedCopy(batch, this.batchBuffer);
+      this.batchBuffer = buffer;
       const message: ToWorker = {
         kind: 'batch',
-        batch,
+        batch: copy,
         shared: shared.buffer,
         runs: shared.runs,
         agentRuns: shared.finalQueue.length,

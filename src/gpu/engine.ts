@@ -98,19 +98,20 @@ export interface Chunk {
 export class GpuEngine {
   /** The wide kernel, compiled on the first batch that needs it (most batches never do). */
   private widePipeline: Promise<GPUComputePipeline> | null = null;
+  /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
+  private drawsPipeline: Promise<GPUComputePipeline> | null = null;
 
   private constructor(
     readonly device: GPUDevice,
     private readonly sources: ShaderSources,
     private readonly layout: SimulateLayout,
     private readonly simulate: GPUComputePipeline,
-    private readonly drawsPipeline: GPUComputePipeline,
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {}
 
   /**
-   * Compiles the kernels for `device` (the wide one on first use); throws GpuError on any shader or
+   * Compiles the narrow simulate kernel for `device` (the wide and the draws kernels on first use); throws GpuError on any shader or
    * pipeline error, RangeError on a workgroup size above the device's limits.
    */
   static async create(device: GPUDevice, sources: ShaderSources, options: GpuEngineOptions = {}): Promise<GpuEngine> {
@@ -128,13 +129,12 @@ export class GpuEngine {
     }
     if (!(wideAbove >= 0)) throw new RangeError(`GpuEngine: wideAbove must be a number ≥ 0, got ${wideAbove}`);
     const layout = simulateLayout(device);
-    const [simulate, draws] = await withErrorScopes(device, 'GpuEngine.create', () =>
-      Promise.all([
-        compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline),
-        compile(device, DRAWS_KERNEL, sources, workgroupSize, 'auto'),
-      ]),
+    // Only the narrow kernel, which every sweep runs: the wide and the draws kernels are compiled when
+    // first needed (on lavapipe each costs start-up time a sweep without them would pay for nothing).
+    const simulate = await withErrorScopes(device, 'GpuEngine.create', () =>
+      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline),
     );
-    return new GpuEngine(device, sources, layout, simulate, draws, {
+    return new GpuEngine(device, sources, layout, simulate, {
       ...options,
       workgroupSize,
       wideWorkgroupSize,
@@ -160,9 +160,10 @@ export class GpuEngine {
 
   /** Raw Philox blocks and Poisson counts for each query, evaluated by the GPU (for tests). */
   draws(seed: bigint | number, queries: readonly DrawQuery[]): Promise<DrawResult[]> {
-    return withErrorScopes(this.device, 'GpuEngine.draws', () =>
-      runDraws(this.device, this.drawsPipeline, this.options.workgroupSize, seed, queries),
-    );
+    return withErrorScopes(this.device, 'GpuEngine.draws', async () => {
+      this.drawsPipeline ??= compile(this.device, DRAWS_KERNEL, this.sources, this.options.workgroupSize, 'auto');
+      return runDraws(this.device, await this.drawsPipeline, this.options.workgroupSize, seed, queries);
+    });
   }
 
   /**

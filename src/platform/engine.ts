@@ -24,6 +24,8 @@ export interface Engine {
   readonly fallback?: string;
   /** Runs every run of `batch`; the totals are the same bits on every engine that passes the tests. */
   run(batch: Batch): Promise<RunTotals>;
+  /** Optional: hands back totals `run` returned, read to the end, for the engine to reuse their memory (the CPU worker pool's). */
+  release?(totals: RunTotals): void;
   /** Releases the device or the workers; the engine runs nothing after. Need not be awaited. */
   close(): void;
 }

@@ -78,5 +78,5 @@ export function cpuEngine(threads: number): Engine {
   if (threads === 1) return { name: 'cpu', adapter, run: (b) => Promise.resolve(runBatchCpu(b)), close: () => undefined };
   const pool = new CpuWorkerPool(threads);
   // Idle workers do not keep Node alive, so close() need not be awaited.
-  return { name: 'cpu', adapter, run: (b) => pool.run(b), close: () => void pool.close() };
+  return { name: 'cpu', adapter, run: (b) => pool.run(b), release: (t) => pool.release(t), close: () => void pool.close() };
 }

@@ -139,6 +139,46 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
   };
 }
 
+/**
+ * agentRunValues into a reused array (AGENT_METRICS order), for the aggregate's per-agent loop: the
+ * same expressions, without an object per agent-run.
+ */
+class AgentScratch {
+  readonly values = new Float64Array(AGENT_METRICS.length);
+  readonly totals: BatchResult['totals'];
+  readonly #S: number;
+  readonly #tested: boolean;
+
+  constructor(
+    readonly batch: Batch,
+    result: BatchResult,
+  ) {
+    this.totals = result.totals;
+    this.#S = recordedSteps(batch.config);
+    this.#tested = stabilityTested(batch);
+  }
+
+  fill(r: number, i: number): void {
+    const { totals, values } = this;
+    const S = this.#S;
+    const j = totals.agentOffset[r]! + i;
+    const stability = agentStability(this.batch, totals, r, i);
+    values[0] = totals.latencySum[j]! / S;
+    values[1] = totals.servedSum[j]! / (S * this.batch.config.dt);
+    values[2] = totals.shareSum[j]! / S;
+    values[3] = totals.finalQueue[j]!;
+    values[4] = stability.load;
+    values[5] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
+  }
+}
+
+/** A cell's accumulators in the order addBatch reads its columns. */
+interface FlatAccumulators {
+  stats: StatAccumulator[]; // [policy · SWEEP_METRICS.length + metric]
+  pairs: PairAccumulator[]; // policyPairs order
+  diffs: DifferenceAccumulator[]; // [pair · VERDICT_METRICS.length + verdict metric]
+}
+
 /** A new accumulator per agent metric. */
 const agentAccumulators = (): Record<AgentMetric, StatAccumulator> =>
   Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<AgentMetric, StatAccumulator>;
@@ -216,6 +256,8 @@ export function agentStats(
 
 export class SweepAggregate {
   readonly cells = new Map<number, CellAccumulators>();
+  /** Each cell's accumulators as flat arrays for addBatch (built on first use; the same objects). */
+  readonly #flat = new WeakMap<CellAccumulators, FlatAccumulators>();
 
   constructor(readonly policies: readonly PolicyChoice[]) {}
 
@@ -238,39 +280,90 @@ export class SweepAggregate {
    * `agents`, the per-agent statistics of the cells whose fleet is fixed too.
    */
   addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number, agents?: AgentSource): void {
+    // Per fleet run this adds ~100 values (30 run metrics, 4 pairs' worth of pair and verdict values,
+    // 6 per agent-run of a fixed fleet), so everything that does not change from one fleet run to
+    // the next is looked up once: the columns, the accumulators of the current cell (flat arrays,
+    // not string-keyed records), the pairs' policy indices. Each accumulator sees the same values
+    // in the same order as one add per value would give, so the results are identical.
     const P = this.policies.length;
-    const pairs = policyPairs(this.policies).map(
-      ([a, b]) => [this.policies.indexOf(a as PolicyChoice), this.policies.indexOf(b as PolicyChoice), `${a}|${b}`] as const,
-    );
+    const M = SWEEP_METRICS.length;
+    const columns = SWEEP_METRICS.map((m) => result[m]);
+    const optional = SWEEP_METRICS.map((m) => OPTIONAL_METRICS.has(m));
+    const pairs = policyPairs(this.policies).map(([a, b]) => [
+      this.policies.indexOf(a as PolicyChoice),
+      this.policies.indexOf(b as PolicyChoice),
+    ]);
+    const V = VERDICT_METRICS.length;
+    const verdictColumns = VERDICT_METRICS.map(({ metric }) => result[metric]);
+    const latency = result.avgLatency;
+    const scratch = agents ? new AgentScratch(agents.batch, result) : null;
+    let current = -1;
+    let acc: CellAccumulators | undefined;
+    let flat: FlatAccumulators | undefined;
+    let fixed = false;
     for (let k = 0; k < fleetRuns; k++) {
-      const acc = this.cell(cellOf(k));
+      const c = cellOf(k);
+      if (c !== current || acc === undefined || flat === undefined) {
+        current = c;
+        acc = this.cell(c);
+        flat = this.flat(acc);
+        fixed = agents?.fixed(c) === true;
+      }
       acc.fleetRuns++;
-      this.policies.forEach((policy, p) => {
-        const stats = acc.policies[policy]!;
-        for (const m of SWEEP_METRICS) {
-          const x = result[m][k * P + p]!;
-          if (!(Number.isNaN(x) && OPTIONAL_METRICS.has(m))) stats[m]!.add(x); // an undefined IDC is left out, not 0
+      const base = k * P;
+      for (let p = 0; p < P; p++) {
+        const stats = flat.stats;
+        for (let m = 0; m < M; m++) {
+          const x = columns[m]![base + p]!;
+          if (!(x !== x && optional[m])) stats[p * M + m]!.add(x); // an undefined IDC is left out, not 0
         }
-      });
-      if (agents?.fixed(cellOf(k))) this.addAgents(acc, agents.batch, result, k);
-      for (const [a, b, key] of pairs) {
-        acc.pairs[key]!.add(result.avgLatency[k * P + a]!, result.avgLatency[k * P + b]!);
-        for (const { metric } of VERDICT_METRICS)
-          acc.diffs[`${key}|${metric}`]!.add(result[metric][k * P + a]!, result[metric][k * P + b]!);
+      }
+      if (fixed) this.addAgents(acc, scratch!, k);
+      for (let q = 0; q < pairs.length; q++) {
+        const a = base + pairs[q]![0]!;
+        const b = base + pairs[q]![1]!;
+        flat.pairs[q]!.add(latency[a]!, latency[b]!);
+        for (let v = 0; v < V; v++) flat.diffs[q * V + v]!.add(verdictColumns[v]![a]!, verdictColumns[v]![b]!);
       }
     }
   }
 
+  /** The cell's accumulators as flat arrays (policy-major metrics, pair-major verdict metrics), the same objects as its records. */
+  private flat(acc: CellAccumulators): FlatAccumulators {
+    let flat = this.#flat.get(acc);
+    if (!flat) {
+      const pairs = policyPairs(this.policies);
+      flat = {
+        stats: this.policies.flatMap((p) => SWEEP_METRICS.map((m) => acc.policies[p]![m]!)),
+        pairs: pairs.map(([a, b]) => acc.pairs[`${a}|${b}`]!),
+        diffs: pairs.flatMap(([a, b]) => VERDICT_METRICS.map(({ metric }) => acc.diffs[diffKey(a, b, metric)]!)),
+      };
+      this.#flat.set(acc, flat);
+    }
+    return flat;
+  }
+
   /** Fleet run k's agent-runs, one set of accumulators per policy and agent (every sample has the same agents). */
-  private addAgents(acc: CellAccumulators, batch: Batch, result: BatchResult, k: number): void {
+  private addAgents(acc: CellAccumulators, scratch: AgentScratch, k: number): void {
     const P = this.policies.length;
     acc.agents ??= Object.fromEntries(this.policies.map((p) => [p, []]));
-    this.policies.forEach((policy, p) => {
+    const { values } = scratch;
+    for (let p = 0; p < P; p++) {
       const r = k * P + p;
-      const perAgent = acc.agents![policy]!;
-      for (let i = 0; i < result.totals.agentCount[r]!; i++)
-        addAgentValues((perAgent[i] ??= agentAccumulators()), agentRunValues(batch, result, r, i));
-    });
+      const perAgent = acc.agents[this.policies[p]!]!;
+      const n = scratch.totals.agentCount[r]!;
+      for (let i = 0; i < n; i++) {
+        const accs = (perAgent[i] ??= agentAccumulators());
+        scratch.fill(r, i);
+        // AGENT_METRICS order; a non-finite value (an untested run's unstable, an infinite load) is left out.
+        if (Number.isFinite(values[0])) accs.latency.add(values[0]!);
+        if (Number.isFinite(values[1])) accs.throughput.add(values[1]!);
+        if (Number.isFinite(values[2])) accs.share.add(values[2]!);
+        if (Number.isFinite(values[3])) accs.finalQueue.add(values[3]!);
+        if (Number.isFinite(values[4])) accs.load.add(values[4]!);
+        if (Number.isFinite(values[5])) accs.unstable.add(values[5]!);
+      }
+    }
   }
 
   /** Folds another aggregate (a shard's, or a checkpoint's) into this one. */

@@ -47,6 +47,7 @@ export interface BatchDone {
 }
 
 export interface SweepHooks {
+  /** Gets each batch in order; its totals (result.totals) must not be kept past the returned promise: the engine may reuse them. */
   afterBatch?: (done: BatchDone) => Promise<void> | void;
   progress?: (fleetRunsDone: number) => void;
   signal?: AbortSignal;
@@ -54,7 +55,7 @@ export interface SweepHooks {
 }
 
 /** What the loop needs of an Engine: a GpuEngine, or a test's stand-in, will do. */
-export type BatchRunner = Pick<Engine, 'run'>;
+export type BatchRunner = Pick<Engine, 'run'> & Partial<Pick<Engine, 'release'>>;
 
 export interface SweepTimes {
   engineSeconds: number;
@@ -181,6 +182,7 @@ export async function runSweep(
     times.fleetRuns += fleetRuns;
     times.runs += built.batch.runs.count;
     times.agentSteps += totals.finalQueue.length * config.steps;
+    engine.release?.(totals); // read to the end: the engine may reuse its memory for a later batch
     hooks.progress?.(times.fleetRuns);
     upcoming = running ? build() : null;
   }
