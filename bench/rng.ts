@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import v8 from 'node:v8';
 import { join } from 'node:path';
 import { philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS } from '../src/random/philox.js';
-import { threefry4x32, threefryBlock, threefryKey, threefryPrefix, TF_PREFIX_WORDS } from '../src/random/threefry.js';
+import { threefry4x32, threefryBlock, threefryBlocks4, threefryKey, threefryPrefix, TF_PREFIX_WORDS } from '../src/random/threefry.js';
 import { openNodeGpu, packageRoot } from '../src/platform/node.js';
 import { foldKernel, type Generator, generatorSource, wordBuffer, wordKernel } from './rng/wgsl.js';
 
@@ -114,8 +114,9 @@ function jsVariants(): Variant[] {
   const tKey = threefryKey(K0, K1);
   const pPrefix = new Int32Array(4 * PREFIX_WORDS);
   for (let r = 0; r < 4; r++) philoxPrefix(pKey, STREAM, REPLICATE + r, STEP, pPrefix, r * PREFIX_WORDS);
-  const tPrefix = new Int32Array(TF_PREFIX_WORDS);
-  threefryPrefix(tKey, STREAM, REPLICATE, STEP, tPrefix, 0);
+  const tPrefix = new Int32Array(4 * TF_PREFIX_WORDS);
+  for (let r = 0; r < 4; r++) threefryPrefix(tKey, STREAM, REPLICATE + r, STEP, tPrefix, r * TF_PREFIX_WORDS);
+  const scratch = new Int32Array(PREFIX_WORDS); // the unshared variants' own prefix
   const one = new Int32Array(4);
   const four = new Int32Array(16);
   const plain = new Uint32Array(4);
@@ -141,8 +142,8 @@ function jsVariants(): Variant[] {
       run: () => {
         let acc = 0;
         for (let j = 0; j < blocks; j++) {
-          philoxPrefix(pKey, STREAM, REPLICATE, STEP + j, pPrefix, 0);
-          philoxBlock(pKey, pPrefix, 0, AGENT_WORD, one, 0);
+          philoxPrefix(pKey, STREAM, REPLICATE, STEP + j, scratch, 0);
+          philoxBlock(pKey, scratch, 0, AGENT_WORD, one, 0);
           acc ^= fold4(one);
         }
         return acc;
@@ -179,8 +180,8 @@ function jsVariants(): Variant[] {
       run: () => {
         let acc = 0;
         for (let j = 0; j < blocks; j++) {
-          threefryPrefix(tKey, STREAM, REPLICATE, STEP + j, tPrefix, 0);
-          threefryBlock(tKey, tPrefix, 0, AGENT_WORD, one, 0);
+          threefryPrefix(tKey, STREAM, REPLICATE, STEP + j, scratch, 0);
+          threefryBlock(tKey, scratch, 0, AGENT_WORD, one, 0);
           acc ^= fold4(one);
         }
         return acc;
@@ -194,6 +195,19 @@ function jsVariants(): Variant[] {
         for (let j = 0; j < blocks; j++) {
           threefryBlock(tKey, tPrefix, 0, AGENT_WORD | (j & 0xffff), one, 0);
           acc ^= fold4(one);
+        }
+        return acc;
+      },
+    },
+    {
+      name: 'Threefry threefryBlocks4 (shared prefixes, as the engine would)',
+      blocks,
+      run: () => {
+        let acc = 0;
+        for (let j = 0; j < blocks; j += 4) {
+          threefryBlocks4(tKey, tPrefix, 0, AGENT_WORD | (j & 0xffff), four, 0);
+          acc ^= fold4(four) ^ four[4]! ^ four[5]! ^ four[6]! ^ four[7]! ^ four[8]! ^ four[9]! ^ four[10]! ^ four[11]!;
+          acc ^= four[12]! ^ four[13]! ^ four[14]! ^ four[15]!;
         }
         return acc;
       },

@@ -8,7 +8,15 @@
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { describe, expect, it } from 'vitest';
 import { blocksOnGpu } from '../bench/rng/wgsl.js';
-import { threefry4x32, threefry4x32R, threefryBlock, threefryKey, threefryPrefix, TF_PREFIX_WORDS } from '../src/random/threefry.js';
+import {
+  threefry4x32,
+  threefry4x32R,
+  threefryBlock,
+  threefryBlocks4,
+  threefryKey,
+  threefryPrefix,
+  TF_PREFIX_WORDS,
+} from '../src/random/threefry.js';
 import { assertNoUncapturedErrors, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { rng } from './helpers/seeded.js';
 
@@ -65,6 +73,24 @@ describe('Threefry4x32', () => {
       threefryBlock(key, prefix, 2, w3, got, 0);
       const want = threefry4x32([stream, replicate, step, w3], k0, k1);
       if (hex(got) !== hex(want)) expect(hex(got), `counter ${hex([stream, replicate, step, w3])} key ${hex([k0, k1])}`).toBe(hex(want));
+    }
+  });
+
+  it('computes the same blocks four at a time (threefryBlocks4)', () => {
+    const word = edgyWords(17);
+    const prefix = new Int32Array(4 * TF_PREFIX_WORDS + 1);
+    const four = new Int32Array(17);
+    for (let n = 0; n < 500; n++) {
+      const [k0, k1, stream, step, w3] = [word(), word(), word(), word(), word()];
+      const replicates = [word(), word(), word(), word()];
+      const key = threefryKey(k0, k1);
+      replicates.forEach((replicate, r) => threefryPrefix(key, stream, replicate, step, prefix, 1 + r * TF_PREFIX_WORDS));
+      threefryBlocks4(key, prefix, 1, w3, four, 1);
+      replicates.forEach((replicate, r) => {
+        const want = hex(threefry4x32([stream, replicate, step, w3], k0, k1));
+        const got = hex(four.subarray(1 + 4 * r, 5 + 4 * r));
+        if (got !== want) expect(got, `block ${r}, counter ${hex([stream, replicate, step, w3])}`).toBe(want);
+      });
     }
   });
 
