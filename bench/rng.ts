@@ -8,7 +8,14 @@
  * hits them alike; each figure is the median (and range) over `--repeats` rounds, per block of wall
  * time and of this process's CPU time (user + system, all threads: on lavapipe that is the GPU's work).
  *
- *   npm run bench:rng -- [--repeats=7] [--blocks=1048576] [--fold=64] [--invocations=65536] [--no-wasm] [--no-gpu]
+ * Last, the GPU engine itself on the paper benchmark (the paper fleet × 3 policies, Poisson arrivals,
+ * 1,000 steps, `--kernel-fleets` fleets), once as it is and once with Threefry compiled in Philox's
+ * place (philox4x32's body replaced by a call of threefry4x32; nothing else changes, and fleetsim does
+ * not ship this): other random numbers, the same work, so the difference is what the generator costs
+ * in the real kernel. M agent-steps per second.
+ *
+ *   npm run bench:rng -- [--repeats=7] [--blocks=1048576] [--fold=64] [--invocations=65536] [--kernel-fleets=3000]
+ *     [--no-wasm] [--no-gpu] [--no-kernel]
  */
 import asc from 'assemblyscript/asc';
 import { readFile } from 'node:fs/promises';
@@ -17,7 +24,11 @@ import v8 from 'node:v8';
 import { join } from 'node:path';
 import { philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS } from '../src/random/philox.js';
 import { threefry4x32, threefryBlock, threefryBlocks4, threefryKey, threefryPrefix, TF_PREFIX_WORDS } from '../src/random/threefry.js';
-import { openNodeGpu, packageRoot } from '../src/platform/node.js';
+import { GpuEngine } from '../src/gpu/engine.js';
+import { crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
+import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
+import { PAPER_POLICIES, POLICY } from '../src/model/policies.js';
+import { type NodeGpu, openNodeGpu, packageRoot } from '../src/platform/node.js';
 import { foldKernel, type Generator, generatorSource, wordBuffer, wordKernel } from './rng/wgsl.js';
 
 const args = process.argv.slice(2);
@@ -33,8 +44,9 @@ const option = (name: string, fallback: number): number => {
 };
 const repeats = option('repeats', 7);
 const blocks = option('blocks', 1 << 20) & ~3; // a multiple of 4 (the four-block variants)
-const fold = option('fold', 64);
+const foldBlocks = option('fold', 64);
 const invocations = option('invocations', 1 << 16);
+const kernelFleets = option('kernel-fleets', 3000);
 
 const K0 = 0x2545f491;
 const K1 = 0x4f6cdd1d;
@@ -79,7 +91,12 @@ async function timeAlternately(variants: readonly Variant[]): Promise<Figures[]>
   return figures;
 }
 
-function table(title: string, unit: 'ns' | 'M blocks/s', variants: readonly Variant[], figures: readonly Figures[]): void {
+function table(
+  title: string,
+  unit: 'ns' | 'M blocks/s' | 'M agent-steps/s',
+  variants: readonly Variant[],
+  figures: readonly Figures[],
+): void {
   console.log(`\n${title}`);
   console.log(`| variant | ${unit}, wall (median; range) | ${unit}, CPU (median; range) |`);
   console.log('|---|---|---|');
@@ -266,12 +283,10 @@ async function wasmVariants(): Promise<Variant[]> {
 
 // ---- WGSL ----
 
-async function gpuVariants(): Promise<{ variants: Variant[]; adapter: string; close: () => void } | null> {
-  const gpu = await openNodeGpu();
-  if (!gpu) return null;
+async function gpuVariants(gpu: NodeGpu): Promise<Variant[]> {
   const { device } = gpu;
   const variants: Variant[] = [];
-  const params = wordBuffer(device, 'rng.fold.params', new Uint32Array([fold, REPLICATE, K0, K1]), GPUBufferUsage.UNIFORM);
+  const params = wordBuffer(device, 'rng.fold.params', new Uint32Array([foldBlocks, REPLICATE, K0, K1]), GPUBufferUsage.UNIFORM);
   const output = wordBuffer(device, 'rng.fold.output', new Uint32Array(invocations), GPUBufferUsage.STORAGE);
   for (const generator of ['philox', 'threefry'] as const) {
     const kernel = await wordKernel(device, `rng.fold.${generator}`, foldKernel(await generatorSource(generator), generator, 64));
@@ -279,7 +294,7 @@ async function gpuVariants(): Promise<{ variants: Variant[]; adapter: string; cl
     for (const i of [0, 1, 2, 63, 64, 1000, invocations - 1]) {
       if (i >= invocations) continue;
       let want = 0;
-      for (let j = 0; j < fold; j++) {
+      for (let j = 0; j < foldBlocks; j++) {
         const out =
           generator === 'philox'
             ? philox4x32([i, REPLICATE, j, AGENT_WORD | j], K0, K1)
@@ -289,12 +304,44 @@ async function gpuVariants(): Promise<{ variants: Variant[]; adapter: string; cl
       expectEqual(`WGSL ${generator} fold, invocation ${i}`, words[i]!, want);
     }
     variants.push({
-      name: `${generator === 'philox' ? 'Philox `philox4x32`' : 'Threefry `threefry4x32`'}, ${fold} blocks per invocation`,
-      blocks: invocations * fold,
+      name: `${generator === 'philox' ? 'Philox `philox4x32`' : 'Threefry `threefry4x32`'}, ${foldBlocks} blocks per invocation`,
+      blocks: invocations * foldBlocks,
       run: async () => (await kernel.run([params, output], invocations, output))[0]!,
     });
   }
-  return { variants, adapter: gpu.adapter.description, close: () => gpu.close() };
+  return variants;
+}
+
+/** philox.wgsl with philox4x32 answering Threefry4x32-20's blocks (threefry.wgsl prepended). */
+function philoxAsThreefry(philox: string, threefry: string): string {
+  const start = philox.indexOf('fn philox4x32(');
+  const end = philox.indexOf('\n}\n', start) + 3;
+  if (start < 0 || end < 3) throw new Error('bench:rng: fn philox4x32 not found in shaders/philox.wgsl');
+  const call = 'fn philox4x32(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {\n  return threefry4x32(counter, key);\n}\n';
+  return `${threefry}\n${philox.slice(0, start)}${call}${philox.slice(end)}`;
+}
+
+/** The GPU engine on the paper benchmark, with Philox and with Threefry in its place. */
+async function kernelVariants(gpu: NodeGpu): Promise<Variant[]> {
+  const policies = PAPER_POLICIES.map((p) => POLICY[p]);
+  const specs = Array.from({ length: kernelFleets }, () => ({ agents: PAPER_AGENTS }));
+  const batch = makeBatch(packFleets(specs), crossRuns(specs.length, policies, 1), {
+    ...PAPER_CONFIG,
+    arrivals: 'poisson',
+    steps: 1000,
+    seed: 1,
+  });
+  const agentSteps = kernelFleets * policies.length * PAPER_AGENTS.length * batch.config.steps;
+  const swapped = { ...gpu.sources, philox: philoxAsThreefry(gpu.sources.philox, await generatorSource('threefry')) };
+  const engines: [string, GpuEngine][] = [
+    ['Philox (as shipped)', await GpuEngine.create(gpu.device, gpu.sources)],
+    ["Threefry in Philox's place", await GpuEngine.create(gpu.device, swapped)],
+  ];
+  return engines.map(([name, engine]) => ({
+    name,
+    blocks: agentSteps, // per agent-step here
+    run: async () => (await engine.run(batch)).servedSum[0]!,
+  }));
 }
 
 console.log(`bench:rng ${new Date().toISOString()}, node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}, ${repeats} rounds`);
@@ -325,14 +372,19 @@ else {
   table(`WebAssembly (AssemblyScript -O3, V8), ns per block (${blocks} blocks per run)`, 'ns', wasm, await timeAlternately(wasm));
 }
 
+const gpu = args.includes('--no-gpu') ? null : await openNodeGpu();
 if (args.includes('--no-gpu')) console.log('\nWGSL: skipped (--no-gpu)');
+else if (!gpu) console.log('\nWGSL: skipped (no WebGPU adapter; install Mesa lavapipe, see README)');
 else {
-  const gpu = await gpuVariants();
-  if (!gpu) console.log('\nWGSL: skipped (no WebGPU adapter; install Mesa lavapipe, see README)');
+  const fold = await gpuVariants(gpu);
+  const title = `WGSL on ${gpu.adapter.description}, M blocks per second (${invocations} invocations × ${foldBlocks} blocks per dispatch, readback included)`;
+  table(title, 'M blocks/s', fold, await timeAlternately(fold));
+  if (args.includes('--no-kernel')) console.log('\nThe GPU engine: skipped (--no-kernel)');
   else {
-    const title = `WGSL on ${gpu.adapter}, M blocks per second (${invocations} invocations × ${fold} blocks per dispatch, readback included)`;
-    table(title, 'M blocks/s', gpu.variants, await timeAlternately(gpu.variants));
-    gpu.close();
+    const kernel = await kernelVariants(gpu);
+    const title = `The GPU engine (narrow kernel), paper fleet × 3 policies, Poisson, 1,000 steps, ${kernelFleets} fleets`;
+    table(title, 'M agent-steps/s', kernel, await timeAlternately(kernel));
   }
+  gpu.close();
 }
 console.log(`\n(sum of the runs' folds: ${sink >>> 0})`);
