@@ -8,14 +8,14 @@
  * hits them alike; each figure is the median (and range) over `--repeats` rounds, per block of wall
  * time and of this process's CPU time (user + system, all threads: on lavapipe that is the GPU's work).
  *
- * Last, the GPU engine itself on the paper benchmark (the paper fleet × 3 policies, Poisson arrivals,
+ * Last, with --kernel, the GPU engine itself on the paper benchmark (the paper fleet × 3 policies, Poisson arrivals,
  * 1,000 steps, `--kernel-fleets` fleets), once as it is and once with Threefry compiled in Philox's
  * place (philox4x32's body replaced by a call of threefry4x32; nothing else changes, and fleetsim does
  * not ship this): other random numbers, the same work, so the difference is what the generator costs
  * in the real kernel. M agent-steps per second.
  *
  *   npm run bench:rng -- [--repeats=7] [--blocks=1048576] [--fold=64] [--invocations=65536] [--kernel-fleets=3000]
- *     [--no-wasm] [--no-gpu] [--no-kernel]
+ *     [--no-wasm] [--no-gpu] [--kernel]
  */
 import asc from 'assemblyscript/asc';
 import { readFile } from 'node:fs/promises';
@@ -379,7 +379,7 @@ else {
   const fold = await gpuVariants(gpu);
   const title = `WGSL on ${gpu.adapter.description}, M blocks per second (${invocations} invocations × ${foldBlocks} blocks per dispatch, readback included)`;
   table(title, 'M blocks/s', fold, await timeAlternately(fold));
-  if (args.includes('--no-kernel')) console.log('\nThe GPU engine: skipped (--no-kernel)');
+  if (!args.includes('--kernel')) console.log("\nThe GPU engine with Threefry in Philox's place: not run (add --kernel)");
   else {
     const kernel = await kernelVariants(gpu);
     const title = `The GPU engine (narrow kernel), paper fleet × 3 policies, Poisson, 1,000 steps, ${kernelFleets} fleets`;
