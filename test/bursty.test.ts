@@ -222,7 +222,7 @@ describe('2-state MMPP', () => {
     expectNear('mmpp variance', meanSe(squaredDeviations(counts, lambda * t)), truth);
   });
 
-  it('ψ_H = ψ_L = 1 reproduces Poisson mode bit for bit', () => {
+  it('ψ_H = ψ_L = 1 reproduces the Poisson sampler bit for bit', () => {
     const p = mmppParams(3, 2, 0.5, 1);
     expect([p.psiHigh, p.psiLow, p.qHighToLow, p.qLowToHigh]).toEqual([1, 1, 0, 0]);
     const draws = new DrawStream();
