@@ -20,10 +20,12 @@
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
 import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
-import { allocTotals, emptyTotals, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
+import { allocTotals, emptyTotals, IN_SYSTEM_SLACK, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { allocate, allocateShares, allocationFixed, newAllocation, sharesAtStep, sharesVaryWithStep } from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS } from '../random/arrivals.js';
+import { philoxKey, seedKey } from '../random/philox.js';
+import { acquireKernel, KERNEL_CHUNK_VALUES, releaseKernel, type WasmKernel } from './wasm/kernel.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the
@@ -40,8 +42,8 @@ export interface RunSeries {
   latency: Float64Array; // ℓ, seconds
 }
 
-/** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB). */
-const CHUNK_AGENT_STEPS = 8192;
+/** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB); the kernel's buffers hold as many. */
+const CHUNK_AGENT_STEPS = KERNEL_CHUNK_VALUES;
 /** Steps per chunk at most (fleets of few agents): bounds the arrival draws' Philox prefixes and first blocks. */
 const MAX_CHUNK_STEPS = MAX_ARRIVAL_CHUNK_STEPS;
 /** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
@@ -72,11 +74,16 @@ class Simulator {
   private readonly alloc = newAllocation();
   /** Arrive: every agent's arrivals and work for a chunk, drawn once per group. */
   private readonly arrivalDraws: ArrivalDraws;
+  /**
+   * The WebAssembly twin of the hot loop (src/cpu/wasm), or null for the JavaScript loop alone. With
+   * it, `arrivals`, `work` and `shares` are views of its memory, which it reads and writes in place.
+   */
+  private readonly kernel: WasmKernel | null;
   /** The chunk's arrivals (requests) and work of agent i at step t: [i·span + t − t0]. */
-  private readonly arrivals = new Float64Array(CHUNK_AGENT_STEPS);
-  private readonly work = new Float64Array(CHUNK_AGENT_STEPS);
+  private readonly arrivals: Float64Array;
+  private readonly work: Float64Array;
   /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
-  private readonly shares = new Float64Array(CHUNK_AGENT_STEPS);
+  private readonly shares: Float64Array;
   // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
   private readonly queues = new Float64Array(MAX_CPU_GROUP_RUNS * MAX_AGENTS_PER_FLEET); // Q, work
   private readonly rates = new Float64Array(MAX_CPU_GROUP_RUNS * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
@@ -93,8 +100,16 @@ class Simulator {
   private count = 0;
   private span = 0; // steps per chunk
 
-  constructor(batch: Batch) {
+  constructor(batch: Batch, kernel: WasmKernel | null) {
     const { config, fleets } = batch;
+    this.kernel = kernel;
+    this.arrivals = kernel?.arrivalsView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    this.work = kernel?.workView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    this.shares = kernel?.sharesView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    if (kernel !== null) {
+      const [k0, k1] = seedKey(config.seed);
+      kernel.u32.set(new Uint32Array(philoxKey(k0, k1).buffer), kernel.key >> 2);
+    }
     this.fleets = fleets;
     this.config = config;
     this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
@@ -198,6 +213,10 @@ class Simulator {
     totals: RunTotals,
     series: RunSeries | null,
   ): void {
+    if (this.kernel !== null && series === null) {
+      this.serveWasm(this.kernel, m, i, t0, from, to, stride, totals);
+      return;
+    }
     const { config, arrivals, work, shares } = this;
     const s = m * MAX_AGENTS_PER_FLEET + i;
     const j = this.memberJ0[m]! + i;
@@ -260,6 +279,64 @@ class Simulator {
     totals.systemSum[j] = systemSum;
     if (to === steps) totals.finalQueue[j] = queue;
   }
+
+  /** serve() by the WebAssembly kernel: the same operations in the same order on the same f64, so the same bits. */
+  private serveWasm(
+    kernel: WasmKernel,
+    m: number,
+    i: number,
+    t0: number,
+    from: number,
+    to: number,
+    stride: number,
+    totals: RunTotals,
+  ): void {
+    const s = m * MAX_AGENTS_PER_FLEET + i;
+    const j = this.memberJ0[m]! + i;
+    const io = kernel.ioView;
+    const { dt, lmax, steps } = this.config;
+    io[0] = this.queues[s]!;
+    io[1] = this.rates[s]!;
+    io[2] = totals.latencySum[j]!;
+    io[3] = totals.servedSum[j]!;
+    io[4] = totals.queueSum[j]!;
+    io[5] = totals.queueLateSum[j]!;
+    io[6] = totals.shareSum[j]!;
+    io[7] = totals.arrivedSum[j]!;
+    io[8] = totals.systemSum[j]!;
+    kernel.exports.serve(
+      kernel.arrivals,
+      kernel.work,
+      kernel.shares,
+      kernel.io,
+      i * this.span - t0,
+      t0,
+      from,
+      to,
+      stride,
+      i,
+      this.fleets.T[this.offset + i]!,
+      dt,
+      lmax,
+      this.warmup,
+      this.lateStart,
+      this.signal,
+      SIGNAL_OBSERVED,
+      SIGNAL_EMA,
+      this.alpha,
+      IN_SYSTEM_SLACK,
+    );
+    this.queues[s] = io[0]!;
+    this.rates[s] = io[1]!;
+    totals.latencySum[j] = io[2]!;
+    totals.servedSum[j] = io[3]!;
+    totals.queueSum[j] = io[4]!;
+    totals.queueLateSum[j] = io[5]!;
+    totals.shareSum[j] = io[6]!;
+    totals.arrivedSum[j] = io[7]!;
+    totals.systemSum[j] = io[8]!;
+    if (to === steps) totals.finalQueue[j] = io[0]!;
+  }
 }
 
 /**
@@ -267,11 +344,16 @@ class Simulator {
  * default; see summarize()) and setting their final queues; returns `totals`.
  */
 export function runBatchCpu(batch: Batch, begin = 0, end = batch.runs.count, totals = allocTotals(batch)): RunTotals {
-  const simulator = new Simulator(batch);
-  for (let r = begin; r < end;) {
-    const next = simulator.groupEnd(batch.runs, r, end);
-    simulator.runGroup(batch, r, next, totals, null);
-    r = next;
+  const kernel = acquireKernel(0);
+  try {
+    const simulator = new Simulator(batch, kernel);
+    for (let r = begin; r < end;) {
+      const next = simulator.groupEnd(batch.runs, r, end);
+      simulator.runGroup(batch, r, next, totals, null);
+      r = next;
+    }
+  } finally {
+    if (kernel !== null) releaseKernel(kernel);
   }
   return totals;
 }
@@ -292,6 +374,6 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     latency: new Float64Array(size),
   };
   const totals = emptyTotals([agents]);
-  new Simulator(batch).runGroup(batch, r, r + 1, totals, series);
+  new Simulator(batch, null).runGroup(batch, r, r + 1, totals, series);
   return series;
 }
