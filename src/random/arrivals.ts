@@ -35,6 +35,7 @@ import {
   seedKey,
 } from './philox.js';
 import { PoissonSampler } from './poisson.js';
+import { TABLE_MAX_MEAN } from './poissonTable.js';
 import { exponentialWork } from './work.js';
 import { type ApproxFlag } from './gamma.js';
 import { mmppIntensity, mmppStart } from './mmpp.js';
@@ -196,6 +197,22 @@ export interface ArrivalConfig {
 export function processOf(fleets: Pick<ArrivalArrays, 'process'>, arrivals: ArrivalMode, a: number): number {
   const own = fleets.process[a]!;
   return own === INHERIT_PROCESS ? ARRIVAL_PROCESSES.indexOf(arrivals) : own;
+}
+
+/**
+ * The mean of agent a's Poisson table, or 0 when it draws without one (src/random/poissonTable.ts): a
+ * table when its arrivals are Poisson with the same mean at every step (no rate schedule, no trace)
+ * and 0 < μ ≤ TABLE_MAX_MEAN, μ = stepMean(λ, Δt, 1). Decided from the agent and the config alone,
+ * never from the batch around it, so results do not depend on batching.
+ */
+export function poissonTableMean(
+  fleets: Pick<ArrivalFleets, 'process' | 'trace' | 'lambda' | 'scheduleCount'>,
+  config: Pick<ArrivalConfig, 'arrivals' | 'dt'>,
+  a: number,
+): number {
+  if (processOf(fleets, config.arrivals, a) !== POISSON || fleets.trace[a]! !== 0 || fleets.scheduleCount[a]! !== 0) return 0;
+  const mu = stepMean(fleets.lambda[a]!, config.dt, 1);
+  return mu > 0 && mu <= TABLE_MAX_MEAN ? mu : 0;
 }
 
 /** Agent a's renewal parameters as the samplers take them. */
