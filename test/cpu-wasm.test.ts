@@ -15,7 +15,17 @@ import { type RunTotals, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY } from '../src/model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleets } from '../src/model/randomFleets.js';
-import { KEY_WORDS, philox4x32, philoxBlock, philoxBlocks4, philoxKey, philoxPrefix, PREFIX_WORDS, seedKey } from '../src/random/philox.js';
+import {
+  type DrawStream,
+  KEY_WORDS,
+  philox4x32,
+  philoxBlock,
+  philoxBlocks4,
+  philoxKey,
+  philoxPrefix,
+  PREFIX_WORDS,
+} from '../src/random/philox.js';
+import { buildPoissonTable, TABLE_HEADER_WORDS, tableDraw } from '../src/random/poissonTable.js';
 import { testFleet, withSchedules } from './helpers/fleets.js';
 
 const POLICIES = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
@@ -136,6 +146,39 @@ describe('the WebAssembly kernel', () => {
         expect(Array.from(philox4x32([stream, replicate, step, word3], k0, k1))).toEqual(
           Array.from(u32.subarray(kernel.arrivals >> 2, (kernel.arrivals >> 2) + 4)),
         );
+      }
+    });
+  });
+});
+
+describe('the kernel’s Poisson draw by table', () => {
+  it('gives tableDraw’s count for every threshold, its neighbours, the tail and random words', () => {
+    withWasm((kernel) => {
+      const next = words(0xbadc0de);
+      for (const mean of [1e-4, 0.3, 4.5, 9.999, 10, 37, 80.25, 333.3, 1024]) {
+        const mu = Math.fround(mean);
+        const table = buildPoissonTable(mu);
+        kernel.layout(table.length);
+        kernel.u32.set(table, kernel.tables >> 2);
+        const L = table[0]!;
+        const xs = [0, 1, 0xffffffff, 0xfffffffe];
+        for (let j = 0; j < L; j++) {
+          const th = table[TABLE_HEADER_WORDS + j]!;
+          xs.push(th, Math.max(0, th - 1), Math.min(0xffffffff, th + 1));
+        }
+        for (let k = 0; k < 5000; k++) xs.push(next());
+        let tails = 0;
+        for (const x of xs) {
+          for (const x1 of x >= table[TABLE_HEADER_WORDS + L - 1]!
+            ? [0, 255, 256, 0x80000000, 0xfffffeff, 0xffffffff, next(), next()]
+            : [next()]) {
+            const draws = { nextU32: () => x1 } as unknown as DrawStream;
+            const want = tableDraw(table, 0, mu, x, draws);
+            if (want >= table[1]! + L) tails++;
+            expect(kernel.exports.tableDraw(kernel.tables, mu, x, x1), `μ = ${mu}, x = ${x}, x1 = ${x1}`).toBe(want);
+          }
+        }
+        expect(tails, `μ = ${mu}: the tail was drawn`).toBeGreaterThan(0);
       }
     });
   });

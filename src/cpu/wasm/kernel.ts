@@ -125,7 +125,7 @@ const PAGE = 65536;
  */
 export class WasmKernel {
   readonly exports: KernelExports;
-  /** The expanded Philox key (KEY_WORDS u32), the chunk's prefixes (PREFIX_WORDS u32 per step), one block (4 u32). */
+  /** The expanded Philox key (KEY_WORDS u32), the chunk's prefixes (PREFIX_WORDS u32 per step), scratch for blocks (8 u32). */
   readonly key: number;
   readonly prefix: number;
   readonly block: number;
@@ -153,7 +153,7 @@ export class WasmKernel {
     };
     this.key = take(KEY_WORDS * 4);
     this.prefix = take(KERNEL_CHUNK_STEPS * PREFIX_WORDS * 4);
-    this.block = take(16);
+    this.block = take(32);
     this.io = take(IO_VALUES * 8);
     this.arrivals = take(KERNEL_CHUNK_VALUES * 8);
     this.work = take(KERNEL_CHUNK_VALUES * 8);
@@ -162,10 +162,14 @@ export class WasmKernel {
     this.layout(0);
   }
 
-  /** Makes room for `tableWords` u32 of tables (growing the memory if needed) and refreshes the views. */
-  layout(tableWords: number): void {
+  /**
+   * Makes room for `tableWords` u32 of tables, growing the memory if needed; returns whether it grew
+   * (the views are then new: the old ones are detached).
+   */
+  layout(tableWords: number): boolean {
     const memory = this.exports.memory;
     const need = this.tables + 4 * tableWords;
+    if (need <= memory.buffer.byteLength && this.ioView !== undefined && this.ioView.buffer === memory.buffer) return false;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
     const buffer = memory.buffer;
     this.ioView = new Float64Array(buffer, this.io, IO_VALUES);
@@ -173,6 +177,7 @@ export class WasmKernel {
     this.workView = new Float64Array(buffer, this.work, KERNEL_CHUNK_VALUES);
     this.sharesView = new Float64Array(buffer, this.shares, KERNEL_CHUNK_VALUES);
     this.u32 = new Uint32Array(buffer);
+    return true;
   }
 }
 

@@ -110,10 +110,78 @@ export function tableDraw(table: usize, mu: f32, x: u32, x1: u32): u32 {
 }
 
 /**
+ * Words 0 and 1 of block 0 at four consecutive prefixes (from `prefix`) for the same word 3, to
+ * out[0 … 7] as (x, x1) pairs: philoxBlock four times, interleaved so that the four chains of
+ * multiplications overlap (one block is bound by its chain's latency, as in philoxBlocks4).
+ */
+function philoxFirstWords4(key: usize, prefix: usize, word3: u32, out: usize): void {
+  const pa = <u64>(load<u32>(prefix) ^ word3) * M1;
+  const pb = <u64>(load<u32>(prefix, 20) ^ word3) * M1;
+  const pc = <u64>(load<u32>(prefix, 40) ^ word3) * M1;
+  const pd = <u64>(load<u32>(prefix, 60) ^ word3) * M1;
+  const qa = <u64>((<u32>(pa >> 32)) ^ load<u32>(prefix, 4)) * M0;
+  const qb = <u64>((<u32>(pb >> 32)) ^ load<u32>(prefix, 24)) * M0;
+  const qc = <u64>((<u32>(pc >> 32)) ^ load<u32>(prefix, 44)) * M0;
+  const qd = <u64>((<u32>(pd >> 32)) ^ load<u32>(prefix, 64)) * M0;
+  let a0 = load<u32>(prefix, 8) ^ (<u32>pa);
+  let a1 = load<u32>(prefix, 12);
+  let a2 = (<u32>(qa >> 32)) ^ load<u32>(prefix, 16);
+  let a3 = <u32>qa;
+  let b0 = load<u32>(prefix, 28) ^ (<u32>pb);
+  let b1 = load<u32>(prefix, 32);
+  let b2 = (<u32>(qb >> 32)) ^ load<u32>(prefix, 36);
+  let b3 = <u32>qb;
+  let c0 = load<u32>(prefix, 48) ^ (<u32>pc);
+  let c1 = load<u32>(prefix, 52);
+  let c2 = (<u32>(qc >> 32)) ^ load<u32>(prefix, 56);
+  let c3 = <u32>qc;
+  let d0 = load<u32>(prefix, 68) ^ (<u32>pd);
+  let d1 = load<u32>(prefix, 72);
+  let d2 = (<u32>(qd >> 32)) ^ load<u32>(prefix, 76);
+  let d3 = <u32>qd;
+  for (let k: u32 = 6; k < KEY_WORDS; k += 2) {
+    const k0 = load<u32>(key + ((<usize>k) << 2));
+    const k1 = load<u32>(key + ((<usize>k) << 2), 4);
+    const a_0 = <u64>a0 * M0;
+    const a_1 = <u64>a2 * M1;
+    const b_0 = <u64>b0 * M0;
+    const b_1 = <u64>b2 * M1;
+    const c_0 = <u64>c0 * M0;
+    const c_1 = <u64>c2 * M1;
+    const d_0 = <u64>d0 * M0;
+    const d_1 = <u64>d2 * M1;
+    a0 = (<u32>(a_1 >> 32)) ^ a1 ^ k0;
+    a1 = <u32>a_1;
+    a2 = (<u32>(a_0 >> 32)) ^ a3 ^ k1;
+    a3 = <u32>a_0;
+    b0 = (<u32>(b_1 >> 32)) ^ b1 ^ k0;
+    b1 = <u32>b_1;
+    b2 = (<u32>(b_0 >> 32)) ^ b3 ^ k1;
+    b3 = <u32>b_0;
+    c0 = (<u32>(c_1 >> 32)) ^ c1 ^ k0;
+    c1 = <u32>c_1;
+    c2 = (<u32>(c_0 >> 32)) ^ c3 ^ k1;
+    c3 = <u32>c_0;
+    d0 = (<u32>(d_1 >> 32)) ^ d1 ^ k0;
+    d1 = <u32>d_1;
+    d2 = (<u32>(d_0 >> 32)) ^ d3 ^ k1;
+    d3 = <u32>d_0;
+  }
+  store<u32>(out, a0);
+  store<u32>(out, a1, 4);
+  store<u32>(out, b0, 8);
+  store<u32>(out, b1, 12);
+  store<u32>(out, c0, 16);
+  store<u32>(out, c1, 20);
+  store<u32>(out, d0, 24);
+  store<u32>(out, d1, 28);
+}
+
+/**
  * Arrive for an agent whose arrivals are Poisson with a tabulated fixed mean and whose work is one unit
  * per request: for each of `count` steps, block 0 from the step's prefix (from `prefix`, PREFIX_WORDS
- * apart), its word 0 through the table (word 1 in the tail), the count into the f64 at `arrivals` and
- * `work` (8 bytes apart).
+ * apart; four steps at a time), its word 0 through the table (word 1 in the tail), the count into the
+ * f64 at `arrivals` and `work` (8 bytes apart). `block` is scratch of 8 words.
  */
 export function arriveTable(
   key: usize,
@@ -126,7 +194,16 @@ export function arriveTable(
   work: usize,
   block: usize,
 ): void {
-  for (let s: u32 = 0; s < count; s++) {
+  let s: u32 = 0;
+  for (; s + 4 <= count; s += 4) {
+    philoxFirstWords4(key, prefix + <usize>s * PREFIX_BYTES, word3, block);
+    for (let q: u32 = 0; q < 4; q++) {
+      const n = <f64>tableCount(table, mu, load<u32>(block + ((<usize>q) << 3)), load<u32>(block + ((<usize>q) << 3), 4));
+      store<f64>(arrivals + ((<usize>(s + q)) << 3), n);
+      store<f64>(work + ((<usize>(s + q)) << 3), n);
+    }
+  }
+  for (; s < count; s++) {
     philoxBlock(key, prefix + <usize>s * PREFIX_BYTES, word3, block);
     const n = <f64>tableCount(table, mu, load<u32>(block), load<u32>(block, 4));
     store<f64>(arrivals + ((<usize>s) << 3), n);
