@@ -18,6 +18,7 @@
  *   if (kernel) { kernel.exports.philoxBlock(kernel.key, kernel.prefix, word3, kernel.block); releaseKernel(kernel); }
  */
 
+import { ConfigError } from '../../model/errors.js';
 import { MAX_ARRIVAL_CHUNK_STEPS } from '../../random/arrivals.js';
 import { KEY_WORDS, PREFIX_WORDS } from '../../random/philox.js';
 
@@ -83,13 +84,13 @@ const CANDIDATES = ['./kernel.wasm', '../../../dist/src/cpu/wasm/kernel.wasm'];
 /** The compiled module, or why there is none; undefined until first asked. */
 let compiled: { module: WebAssembly.Module } | { error: string } | undefined;
 
-/** The choice FLEETSIM_CPU_KERNEL makes (`auto` when unset); an unknown value is an error naming the variable. */
+/** The choice FLEETSIM_CPU_KERNEL makes (`auto` when unset); an unknown value is a ConfigError naming the variable (the CLI: one line, exit 2). */
 export function cpuKernelChoice(): CpuKernelChoice {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const value = env?.[CPU_KERNEL_ENV] ?? '';
   if (value === '') return 'auto';
   if ((CPU_KERNELS as readonly string[]).includes(value)) return value as CpuKernelChoice;
-  throw new Error(`${CPU_KERNEL_ENV} must be one of ${CPU_KERNELS.join(', ')}: got "${value}"`);
+  throw new ConfigError(CPU_KERNEL_ENV, `must be one of ${CPU_KERNELS.join(', ')}; got "${value}"`);
 }
 
 function compile(): { module: WebAssembly.Module } | { error: string } {
@@ -206,6 +207,7 @@ export function cpuKernel(): 'wasm' | 'js' {
   if (choice === 'js') return 'js';
   const status = kernelStatus();
   if (status.available) return 'wasm';
-  if (choice === 'wasm') throw new Error(`${CPU_KERNEL_ENV}=wasm, but the WebAssembly kernel cannot load: ${status.reason}`);
+  if (choice === 'wasm')
+    throw new ConfigError(CPU_KERNEL_ENV, `wasm, but the WebAssembly kernel cannot load: ${status.reason}; use auto or js`);
   return 'js';
 }
