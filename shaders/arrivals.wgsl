@@ -144,6 +144,37 @@ fn recordArrivals(k: u32, t: u32, arrived: f32, approx: u32) {
   arrivalStats[k] = s;
 }
 
+// Poisson by table inversion for an agent with a fixed mean (AgentParams.poissonTable, the first word
+// of its table in `traceCounts`, after the traces): the count for the stream's first word x is kLo + j,
+// j = guide[x >> (32 − b)] moved up while x ≥ th[j]; past the table (x = 2^32 − 1) the tail by
+// tableTail from the next word of `rng`. Table words: [L, kLo, b, bits(h0), th[0 … L−1], guide[0 …
+// 2^b − 1]]. CPU twin: tableDraw in src/random/poissonTable.ts (x the first word, as here).
+const NO_TABLE: u32 = 0xffffffffu;
+const TABLE_HEADER_WORDS: u32 = 4u;
+
+fn tableCount(at: u32, mu: f32, x: u32, rng: ptr<function, Rng>) -> u32 {
+  let L = traceCounts[at];
+  let th = at + TABLE_HEADER_WORDS;
+  var j = traceCounts[th + L + (x >> (32u - traceCounts[at + 2u]))];
+  while (j < L && x >= traceCounts[th + j]) {
+    j += 1u;
+  }
+  let kLo = traceCounts[at + 1u];
+  if (j < L) {
+    return kLo + j;
+  }
+  return tableTail(kLo + L, bitcast<f32>(traceCounts[at + 3u]), mu, rngNextU32(rng));
+}
+
+// A Poisson count of the agent's mean: from its table if it has one, else by the exact sampler.
+fn poissonArrivals(p: AgentParams, mean: f32, rng: ptr<function, Rng>) -> u32 {
+  if (p.poissonTable != NO_TABLE) {
+    let x = rngNextU32(rng);
+    return tableCount(p.poissonTable, mean, x, rng);
+  }
+  return poisson(mean, rng);
+}
+
 // arrive() when every agent of the chunk is deterministic or Poisson without a trace (a uniform
 // branch): the paper's processes on their own short path, as fast as before the general processes.
 fn paperArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
@@ -152,7 +183,7 @@ fn paperArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key
   var work = mean;
   if (p.process == ARRIVALS_POISSON) {
     var rng = rngStart(key, run.stream, run.replicate, t, i);
-    let n = poisson(mean, &rng);
+    let n = poissonArrivals(p, mean, &rng);
     arrived = f32(n);
     work = arrived;
     if (params.workMode == WORK_EXPONENTIAL) {
@@ -209,7 +240,7 @@ fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec
           n = replayArrivals(p, (*state).traceOffset, run, key, t, i, &rng);
         }
         case ARRIVALS_POISSON, default: {
-          n = poisson(mean, &rng);
+          n = poissonArrivals(p, mean, &rng);
         }
       }
       arrived = f32(n);

@@ -162,3 +162,21 @@ fn poisson(mean: f32, rng: ptr<function, Rng>) -> u32 {
   }
   return u32(max(k, 0i));
 }
+
+// The upper tail beyond a Poisson table (src/random/poissonTable.ts tableTail): from k0 = kLo + L,
+// inversion of the tail's conditional law, c = p = h0 = P(K = k0 | K ≥ k0), then p_k = p_{k−1}·μ/k
+// and c += p_k while u ≥ c, at most TABLE_TAIL_MAX steps. Reached by one first word in 2^32.
+const TABLE_TAIL_MAX: u32 = 64u;
+
+fn tableTail(k0: u32, h0: f32, mu: f32, word: u32) -> u32 {
+  let u = u01(word);
+  var k = k0;
+  var p = h0;
+  var c = h0;
+  while (u >= c && k < k0 + TABLE_TAIL_MAX) {
+    k += 1u;
+    p = (p * mu) / f32(k);
+    c = c + p;
+  }
+  return k;
+}

@@ -96,8 +96,9 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       var s3 = states[r3.agentOffset + i];
       // The arrival process state of the fleet replicate's agent: the first member's copy.
       var arrivals = arrivalStates[run.agentOffset + i];
-      if (p.process == ARRIVALS_POISSON && p.traceLength == 0u) {
-        // log p(k) for the agent's mean at the first step (all of them without a rate schedule).
+      if (p.process == ARRIVALS_POISSON && p.traceLength == 0u && p.poissonTable == NO_TABLE) {
+        // log p(k) for the agent's mean at the first step (all of them without a rate schedule; those
+        // with a Poisson table read no log p(k)).
         fillLogPmfTable(arrivalMean(p, &arrivals, params.stepBegin));
       }
       // serve() with its share computed once: a fixed allocation's signal is λ_i (or unread), and its

@@ -5,7 +5,7 @@
  * GPU = CPU on the tables: test/gpu-vs-cpu.test.ts and test/gpu-wide.test.ts.
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DrawStream, seedKey, u01 } from '../src/random/philox.js';
 import {
   buildPoissonTable,
@@ -20,7 +20,19 @@ import {
   tableDraw,
   tableTail,
 } from '../src/random/poissonTable.js';
+import { runBatchCpu } from '../src/cpu/engine.js';
+import { outputBuffers, submitAndRead, upload } from '../src/gpu/buffers.js';
+import { type GpuEngine } from '../src/gpu/engine.js';
+import { kernelSource, SIMULATE_KERNEL } from '../src/gpu/kernels.js';
+import { ARRIVAL_STATE, SIMULATE_BINDINGS } from '../src/gpu/layout.js';
+import { type AgentSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../src/model/batch.js';
+import { summarize } from '../src/model/metrics.js';
+import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { poissonTableMean } from '../src/random/arrivals.js';
+import { compareRunMetrics } from './helpers/compare.js';
+import { assertNoUncapturedErrors, bothKernels, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { rng } from './helpers/seeded.js';
+import { RUN_TOLERANCES } from './helpers/tolerances.js';
 
 const f = Math.fround;
 const TWO_32 = 2 ** 32;
@@ -282,5 +294,184 @@ describe('table draws are Poisson', () => {
     expect(Math.abs(variance - mu)).toBeLessThan(4.5 * Math.sqrt((2 * mu * mu + mu) / SAMPLES));
     const [chi, df] = chiSquare(counts, mu);
     expect(1 - chisquareCdf(chi, df), `χ² = ${chi.toFixed(1)} on ${df} degrees of freedom`).toBeGreaterThan(1e-4);
+  });
+});
+
+/**
+ * The GPU's table draws against the CPU's. First the WGSL tableCount itself, probed with chosen first
+ * words (every threshold ±1, and x = 2^32 − 1: the tail, from the stream's next word); then batches
+ * that mix agents with and without tables (PTRS means above TABLE_MAX_MEAN, rate schedules, a trace,
+ * gamma and MMPP processes, λ = 0), on the paper's short arrival path and the general one, with one
+ * unit or Exp(1) work per request, on both kernels: a table agent's arrivals must be identical, always
+ * (no transcendental decides a table draw), the others but for counted threshold cases.
+ */
+describe.skipIf(!gpu)(gpuSkipReason ?? 'GPU = CPU on the tables', () => {
+  /** The probe: query i = words [at, bits(μ), x, stream] from traceCounts[1] + 4i; count into arrivalStates[i].segment. */
+  const PROBE = `
+@compute @workgroup_size(64)
+fn tableProbe(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= traceCounts[0]) {
+    return;
+  }
+  let q = traceCounts[1] + 4u * i;
+  var rng = rngStart(vec2<u32>(traceCounts[2], traceCounts[3]), traceCounts[q + 3u], 0u, 0u, 0u);
+  let n = tableCount(traceCounts[q], bitcast<f32>(traceCounts[q + 1u]), traceCounts[q + 2u], &rng);
+  var s = arrivalStates[i];
+  s.segment = n;
+  arrivalStates[i] = s;
+}
+`;
+
+  it('counts every threshold ±1 and the tail (x = 2^32 − 1) as the CPU does, word for word', async () => {
+    const { device, sources } = gpu!;
+    const seed = 0x5eed7ab1en;
+    const [k0, k1] = seedKey(seed);
+    const pack = new PoissonTablePack();
+    const HEAD = 4;
+    const means = [1e-6, 0.3, 4, 25, 45, 80, 333, TABLE_MAX_MEAN].map(f);
+    const ats = means.map((mu) => HEAD + pack.add(mu));
+    const tables = pack.words();
+    const queries: number[][] = [];
+    const bits = new Uint32Array(new Float32Array(means).buffer);
+    means.forEach((mu, m) => {
+      const { th } = parse(tables, ats[m]! - HEAD);
+      const xs = [0, TWO_32 - 2];
+      for (const t of th) xs.push(t, Math.max(0, t - 1));
+      for (let s = 0; s < 600; s++) xs.push(TWO_32 - 1); // the tail, each from another stream's word
+      xs.forEach((x, s) => queries.push([ats[m]!, bits[m]!, x, m * 100_000 + s]));
+    });
+    const words = new Uint32Array(HEAD + tables.length + 4 * queries.length);
+    words.set([queries.length, HEAD + tables.length, k0, k1]);
+    words.set(tables, HEAD);
+    queries.forEach((q, i) => words.set(q, HEAD + tables.length + 4 * i));
+
+    const module = device.createShaderModule({ code: kernelSource(SIMULATE_KERNEL, sources) + PROBE });
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'tableProbe' } });
+    const input = upload(device, 'tableProbe.words', words.buffer, GPUBufferUsage.STORAGE);
+    const bytes = queries.length * ARRIVAL_STATE.bytes;
+    const out = outputBuffers(device, 'tableProbe.out', bytes);
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: SIMULATE_BINDINGS.findIndex((b) => b.name === 'traceCounts'), resource: { buffer: input } },
+        { binding: SIMULATE_BINDINGS.findIndex((b) => b.name === 'arrivalStates'), resource: { buffer: out.output } },
+      ],
+    });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(Math.ceil(queries.length / 64));
+    pass.end();
+    const got = new Uint32Array(await submitAndRead(device, encoder, out, bytes));
+    for (const b of [input, out.output, out.readback]) b.destroy();
+    assertNoUncapturedErrors();
+
+    const draws = new DrawStream();
+    const wrong: string[] = [];
+    let tails = 0;
+    queries.forEach(([at, , x, stream], i) => {
+      const m = ats.indexOf(at!);
+      draws.reset(k0, k1, stream!, 0, 0, 0);
+      const want = tableDraw(words, at!, means[m]!, x!, draws);
+      const count = got[i * ARRIVAL_STATE.words + ARRIVAL_STATE.word.segment]!;
+      if (x === TWO_32 - 1) tails++;
+      if (count !== want && wrong.length < 5) wrong.push(`mean ${means[m]} x ${x} stream ${stream}: GPU ${count}, CPU ${want}`);
+    });
+    expect(wrong).toEqual([]);
+    expect(tails).toBe(600 * means.length);
+  });
+
+  const T = 1e6; // fast servers: the queues stay short, so the comparison is about the arrivals
+  const trace = (() => {
+    const counts = Uint32Array.from({ length: 240 }, (_, j) => 3 + ((j * 7919) % 5));
+    const total = counts.reduce((a, b) => a + b, 0);
+    return {
+      names: ['synthetic'],
+      counts,
+      first: Uint32Array.of(0),
+      length: Uint32Array.of(counts.length),
+      stepsPerBin: Uint32Array.of(1),
+      serveGen: Uint8Array.of(0),
+      meanRate: Float64Array.of(total / counts.length),
+    };
+  })();
+
+  /** 30 fleets: table agents at random means, then the others; `general` adds a trace, gamma and MMPP agents. */
+  function mixedBatch(general: boolean, work: 'deterministic' | 'exponential'): Batch {
+    const r = rng(general ? 91 : 19);
+    const fleets: FleetSpec[] = Array.from({ length: 30 }, () => {
+      const agents: AgentSpec[] = [
+        { T: 40, R: 0.1, P: 1, lambda: 0.01 + 90 * r() },
+        { T: 80, R: 0.1, P: 2, lambda: 0.5 + 5 * r() },
+        { T, R: 0, P: 1, lambda: work === 'exponential' ? 1500 : 1030 + 3000 * r() }, // PTRS: above TABLE_MAX_MEAN
+        { T: 60, R: 0.1, P: 1, lambda: 20 + 20 * r(), schedule: [{ start: 37, multiplier: 1 + 2 * r() }] },
+        { T: 50, R: 0.1, P: 3, lambda: 0 },
+      ];
+      if (general) {
+        agents.push(
+          { T, R: 0, P: 1, lambda: 10, arrivals: { process: 'poisson', trace: 0 } },
+          { T, R: 0, P: 2, lambda: 5 + 10 * r(), arrivals: { process: 'gamma', cv: 2 } },
+          { T, R: 0, P: 2, lambda: 8, arrivals: { process: 'mmpp', mmpp: { idc: 10, highFraction: 0.2, peakRatio: 3 } } },
+        );
+      }
+      return { agents };
+    });
+    const policies = POLICY_NAMES.map((p) => POLICY[p]);
+    return makeBatch(packFleets(fleets, undefined, general ? trace : undefined), crossRuns(fleets.length, policies, 2), {
+      dt: 1,
+      steps: 300,
+      lmax: 999,
+      price: 0.72,
+      arrivals: 'poisson',
+      seed: general ? 7 : 8,
+      work,
+      arrivalStats: true,
+    });
+  }
+
+  let kernels: readonly (readonly ['narrow' | 'wide', GpuEngine])[];
+  beforeAll(async () => {
+    kernels = await bothKernels({ stepsPerDispatch: 128 });
+  });
+
+  describe.each([
+    ['the paper path', false, 'deterministic'],
+    ['the paper path, exponential work', false, 'exponential'],
+    ['the general path', true, 'deterministic'],
+    ['the general path, exponential work', true, 'exponential'],
+  ] as const)('%s', (_, general, work) => {
+    it('draws identical arrivals for table agents and agrees within tolerance, on both kernels', async () => {
+      const batch = mixedBatch(general, work);
+      const cpu = summarize(batch, runBatchCpu(batch));
+      const { fleets, config, runs } = batch;
+      let tableAgents = 0;
+      for (const [kernel, gpuEngine] of kernels) {
+        const got = summarize(batch, await gpuEngine.run(batch));
+        assertNoUncapturedErrors();
+        const wrong: string[] = [];
+        const divergent = new Set<number>();
+        for (let run = 0; run < runs.count; run++) {
+          const f = runs.fleet[run]!;
+          for (let i = 0; i < fleets.agentCount[f]!; i++) {
+            const j = cpu.totals.agentOffset[run]! + i;
+            const table = poissonTableMean(fleets, config, fleets.agentOffset[f]! + i) > 0;
+            if (table && kernel === 'narrow') tableAgents++;
+            for (const field of ['arrivedSum', 'maxArrivals'] as const) {
+              if (got.totals[field][j] === cpu.totals[field][j]) continue;
+              if (table) wrong.push(`${kernel} run ${run} agent ${i} ${field}: GPU ${got.totals[field][j]}, CPU ${cpu.totals[field][j]}`);
+              else divergent.add(f);
+            }
+          }
+        }
+        expect(wrong.slice(0, 5)).toEqual([]);
+        expect(divergent.size).toBeLessThanOrEqual(1);
+        const skip = (run: number): boolean => divergent.has(runs.fleet[run]!);
+        const { reports } = compareRunMetrics(got, cpu, RUN_TOLERANCES, true, (run) => `${kernel} run ${run}`, skip);
+        expect(reports.join('\n\n')).toBe('');
+      }
+      expect(tableAgents).toBeGreaterThanOrEqual(runs.count * 2);
+    });
   });
 });

@@ -17,7 +17,8 @@
 import { type Batch, DEFAULT_EMA_ALPHA } from '../model/batch.js';
 import { allocTotals, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
-import { ARRIVAL_FLAG, generalArrivals, processOf } from '../random/arrivals.js';
+import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../random/arrivals.js';
+import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
 import { seedKey } from '../random/philox.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
@@ -98,6 +99,10 @@ export interface Chunk {
 export class GpuEngine {
   /** The wide kernel, compiled on the first batch that needs it (most batches never do). */
   private widePipeline: Promise<GPUComputePipeline> | null = null;
+  /** The chunk's Poisson tables (one per distinct mean), the buffer reused from chunk to chunk. */
+  private readonly tables = new PoissonTablePack();
+  /** The table offsets of the last fleet packed (its runs are adjacent), reused for its next runs. */
+  private tableOffsets = new Uint32Array(0);
 
   private constructor(
     readonly device: GPUDevice,
@@ -176,7 +181,10 @@ export class GpuEngine {
     // Per agent-run: its parameters, its state and its arrival process state, each in its own buffer.
     const maxAgents = Math.floor(maxBytes / Math.max(STATE_BYTES, PARAMS_BYTES, ARRIVAL_STATE.bytes, ARRIVAL_STATS.bytes));
     const maxSegments = Math.floor(maxBytes / SEGMENT_BYTES);
-    const { fleets, runs } = batch;
+    const { fleets, runs, config } = batch;
+    // The traces and the chunk's Poisson tables share a buffer; each fleet's tables counted at most
+    // TABLE_MAX_WORDS each, once per stretch of its adjacent runs.
+    const maxTableWords = Math.floor(maxBytes / 4) - fleets.traces.counts.length;
     const byKernel: Record<KernelName, Uint32Array> = { narrow: new Uint32Array(runs.count), wide: new Uint32Array(runs.count) };
     const counts: Record<KernelName, number> = { narrow: 0, wide: 0 };
     for (let r = 0; r < runs.count; r++) {
@@ -189,19 +197,30 @@ export class GpuEngine {
       let begin = 0;
       let agents = 0;
       let segments = 0;
+      let tableWords = 0;
       for (let k = 0; k < order.length; k++) {
         const f = runs.fleet[order[k]!]!;
         const n = fleets.agentCount[f]!;
         let m = 0;
-        for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++) m += fleets.scheduleCount[a]!;
-        if (k > begin && (k - begin >= maxRuns || agents + n > maxAgents || segments + m > maxSegments)) {
+        let w = 0;
+        const fresh = k === begin || runs.fleet[order[k - 1]!] !== f;
+        for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++) {
+          m += fleets.scheduleCount[a]!;
+          if (fresh && poissonTableMean(fleets, config, a) > 0) w += TABLE_MAX_WORDS;
+        }
+        if (k > begin && (k - begin >= maxRuns || agents + n > maxAgents || segments + m > maxSegments || tableWords + w > maxTableWords)) {
           chunks.push({ kernel, runs: order.subarray(begin, k), agents, segments });
           begin = k;
           agents = 0;
           segments = 0;
+          tableWords = 0;
+          if (!fresh)
+            for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++)
+              if (poissonTableMean(fleets, config, a) > 0) w += TABLE_MAX_WORDS;
         }
         agents += n;
         segments += m;
+        tableWords += w;
       }
       if (order.length > begin) chunks.push({ kernel, runs: order.subarray(begin), agents, segments });
     }
@@ -231,10 +250,24 @@ export class GpuEngine {
     let agentOffset = 0;
     let segmentOffset = 0;
     let general = false; // an agent of the chunk needs the general arrival path (ARRIVAL_FLAG.general)
+    // The Poisson tables follow the traces in `traceCounts`: an agent's offset counts from there.
+    const tables = this.tables;
+    tables.clear();
+    const tableBase = fleets.traces.counts.length;
+    let tableFleet = -1;
     for (let k = 0; k < runCount; k++) {
       const r = chunk.runs[k]!;
       const f = runs.fleet[r]!;
       const n = fleets.agentCount[f]!;
+      if (f !== tableFleet) {
+        // A fleet's runs are adjacent (crossRuns): its tables are looked up once per stretch of them.
+        if (this.tableOffsets.length < n) this.tableOffsets = new Uint32Array(Math.max(n, 2 * this.tableOffsets.length));
+        for (let i = 0; i < n; i++) {
+          const mu = poissonTableMean(fleets, config, fleets.agentOffset[f]! + i);
+          this.tableOffsets[i] = mu > 0 ? tableBase + tables.add(mu) : NO_TABLE;
+        }
+        tableFleet = f;
+      }
       const base = k * (RUN_BYTES / 4);
       runWords[base + RUN_WORD.agentOffset] = agentOffset;
       runWords[base + RUN_WORD.agentCount] = n;
@@ -252,6 +285,7 @@ export class GpuEngine {
         params[p + PARAMS_WORD.scheduleOffset] = segmentOffset;
         const process = processOf(fleets, config.arrivals, a);
         params[p + PARAMS_WORD.process] = process;
+        params[p + PARAMS_WORD.poissonTable] = this.tableOffsets[i]!;
         general ||= generalArrivals(fleets, config.arrivals, a);
         const trace = fleets.trace[a]!;
         if (trace > 0) {
@@ -315,7 +349,7 @@ export class GpuEngine {
       segments: upload(device, 'GpuEngine.segments', segments.buffer, GPUBufferUsage.STORAGE),
       groups: upload(device, 'GpuEngine.groups', groups.buffer, GPUBufferUsage.STORAGE),
       // A binding needs at least one word, so a batch without traces binds one zero.
-      traceCounts: upload(device, 'GpuEngine.traceCounts', traceWords(fleets.traces.counts), GPUBufferUsage.STORAGE),
+      traceCounts: upload(device, 'GpuEngine.traceCounts', traceWords(fleets.traces.counts, tables.words()), GPUBufferUsage.STORAGE),
     };
     // WebGPU zero-initialises new buffers: every queue, total and arrival process state starts at 0.
     const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
@@ -412,9 +446,12 @@ function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTot
 const FINAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' && t.home === 'agent' ? [t] : []));
 const FINAL_ARRIVAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' && t.home === 'arrivals' ? [t] : []));
 
-/** A storage buffer's words for the traces: their counts, or one zero when there are none. */
-function traceWords(counts: Uint32Array): ArrayBuffer {
-  return (counts.length > 0 ? counts.slice() : new Uint32Array(1)).buffer;
+/** A storage buffer's words for the traces and the Poisson tables after them, or one zero when there are none. */
+function traceWords(counts: Uint32Array, tables: Uint32Array): ArrayBuffer {
+  const words = new Uint32Array(Math.max(1, counts.length + tables.length));
+  words.set(counts);
+  words.set(tables, counts.length);
+  return words.buffer;
 }
 
 /** The simulate kernels' bind-group layout, from SIMULATE_BINDINGS, so one bind group serves either kernel. */

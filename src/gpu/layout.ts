@@ -126,6 +126,7 @@ export const AGENT_PARAM_FIELDS = [
   ['traceStepsPerBin', 'u32', 'steps per bin: 1 for a request trace, 600 s / Δt for a ServeGen window', null],
   ['traceSpan', 'u32', 'the range L′ of the trace offsets (src/random/replay.ts traceSpan)', null],
   ['kappa', 'f32', 'trace scale κ = λ / the trace’s mean rate', 'kappa'],
+  ['poissonTable', 'u32', 'its Poisson table’s first word in `traceCounts` (src/random/poissonTable.ts), or NO_TABLE', null],
 ] as const satisfies readonly (readonly [string, ScalarType, string, string | null])[];
 
 export const AGENT_PARAMS = struct(
@@ -337,7 +338,7 @@ export const SIMULATE_BINDINGS = [
     name: 'traceCounts',
     wgsl: 'var<storage, read> traceCounts: array<u32>',
     type: 'read-only-storage',
-    about: 'the batch’s traces, one count per step (src/random/replay.ts)',
+    about: 'the batch’s traces, one count per step (src/random/replay.ts), then the chunk’s Poisson tables (src/random/poissonTable.ts)',
   },
   {
     name: 'groups',

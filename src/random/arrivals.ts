@@ -35,7 +35,7 @@ import {
   seedKey,
 } from './philox.js';
 import { PoissonSampler } from './poisson.js';
-import { TABLE_MAX_MEAN } from './poissonTable.js';
+import { NO_TABLE, PoissonTablePack, TABLE_MAX_MEAN, tableH0, tableSearch, tableTail } from './poissonTable.js';
 import { exponentialWork } from './work.js';
 import { type ApproxFlag } from './gamma.js';
 import { mmppIntensity, mmppStart } from './mmpp.js';
@@ -248,6 +248,9 @@ export interface ArrivalStats {
   maxArrivals: number; // the largest arrivals of one step
 }
 
+/** ArrivalDraws keeps its Poisson tables until they hold this many words (1 MiB), then starts afresh. */
+const TABLE_CACHE_WORDS = 1 << 18;
+
 /** Steps one chunk holds at most: bounds the Philox prefixes and first blocks kept per chunk. */
 export const MAX_ARRIVAL_CHUNK_STEPS = 1024;
 
@@ -262,6 +265,11 @@ export class ArrivalDraws {
   private readonly side = new DrawStream(); // the process and setup streams (purposes 1 and 3)
   private readonly flag: ApproxFlag = { approx: 0 };
   private readonly samplers: PoissonSampler[] = [];
+  /** Each batch agent's Poisson table mean (poissonTableMean; 0: none), and the group's tables. */
+  private readonly tableMeans: Float32Array;
+  private readonly tables = new PoissonTablePack();
+  private tableWords: Uint32Array = new Uint32Array(0); // the pack's words (a view, refreshed per group)
+  private readonly tableAt: Uint32Array; // agent i of the group: its table's offset in tableWords, or NO_TABLE
   /** Philox prefixes of the chunk's steps (PREFIX_WORDS each) and one agent's first blocks (4 words each). */
   private readonly prefix = new Int32Array(MAX_ARRIVAL_CHUNK_STEPS * PREFIX_WORDS);
   private readonly first = new Int32Array(MAX_ARRIVAL_CHUNK_STEPS * 4);
@@ -299,6 +307,9 @@ export class ArrivalDraws {
     this.offsets = new Uint32Array(maxAgents * MAX_REPLAY_COPIES);
     this.window10 = new Float64Array(maxAgents);
     this.window100 = new Float64Array(maxAgents);
+    this.tableAt = new Uint32Array(maxAgents).fill(NO_TABLE);
+    this.tableMeans = new Float32Array(fleets.process.length);
+    for (let a = 0; a < fleets.process.length; a++) this.tableMeans[a] = poissonTableMean(fleets, config, a);
     for (let i = 0; i < maxAgents; i++) {
       this.samplers.push(new PoissonSampler());
       this.statistics.push(emptyStats());
@@ -314,6 +325,23 @@ export class ArrivalDraws {
     this.window10.fill(0, 0, count);
     this.window100.fill(0, 0, count);
     for (let i = 0; i < count; i++) Object.assign(this.statistics[i]!, emptyStats());
+    this.packTables(offset, count);
+  }
+
+  /**
+   * The group's Poisson tables: one per distinct mean, kept from group to group (the replicates of a
+   * fleet, fleets of the same agents), the pack cleared once it holds TABLE_CACHE_WORDS, so its memory
+   * stays bounded whatever the batch. A table is a function of its mean alone, so which group built
+   * it changes no draw.
+   */
+  private packTables(offset: number, count: number): void {
+    const { tables } = this;
+    if (tables.words().length > TABLE_CACHE_WORDS) tables.clear();
+    for (let i = 0; i < count; i++) {
+      const mu = this.tableMeans[offset + i]!;
+      this.tableAt[i] = mu > 0 ? tables.add(mu) : NO_TABLE;
+    }
+    this.tableWords = tables.words();
   }
 
   /** Prepares steps [t0, t1) (at most MAX_ARRIVAL_CHUNK_STEPS): the Philox prefixes the draws share. */
@@ -392,6 +420,11 @@ export class ArrivalDraws {
       for (; t + 4 <= t1; t += 4) philoxBlocks4(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
       for (; t < t1; t++) philoxBlock(this.key, prefix, (t - t0) * PREFIX_WORDS, word3, first, (t - t0) * 4);
     }
+    const table = this.tableAt[i]!;
+    if (table !== NO_TABLE) {
+      this.tableArrive(i, t0, t1, table, baseMean, arrivals, work, row);
+      return;
+    }
     for (let t = t0; t < t1; t++) {
       while (segment < segmentCount && fleets.scheduleStart[segmentFirst + segment]! <= t) {
         multiplier = fleets.scheduleMultiplier[segmentFirst + segment]!;
@@ -435,6 +468,40 @@ export class ArrivalDraws {
     this.residual[i] = state.residual;
     this.phase[i] = state.phase;
     this.hold[i] = state.hold;
+  }
+
+  /**
+   * arrive() for an agent with a Poisson table (a fixed mean: no schedule, no trace, no process state):
+   * the count is its table's entry for the step's first word, read from the block already computed;
+   * the stream is resumed only for the tail beyond the table (probability ≤ 2^-32) or exponential work.
+   */
+  private tableArrive(
+    i: number,
+    t0: number,
+    t1: number,
+    at: number,
+    mu: number,
+    arrivals: Float64Array,
+    work: Float64Array,
+    row: number,
+  ): void {
+    const { draws, prefix, first, exponential } = this;
+    const words = this.tableWords;
+    const L = words[at]!;
+    const kLo = words[at + 1]!;
+    for (let t = t0; t < t1; t++) {
+      const o = (t - t0) * 4;
+      const j = tableSearch(words, at, first[o]! >>> 0);
+      let arrived = kLo + j;
+      if (j === L || exponential) {
+        draws.resume(this.key, prefix, (t - t0) * PREFIX_WORDS, i, first, o);
+        draws.nextU32(); // the first word, the table's x
+        if (j === L) arrived = tableTail(kLo + L, tableH0(words, at), mu, draws.nextU32());
+      }
+      arrivals[row + t] = arrived;
+      work[row + t] = exponential ? exponentialWork(arrived, draws) : arrived;
+      if (this.stats && t >= this.warmup) this.record(i, t, arrived, 0);
+    }
   }
 
   /** Adds step t's arrivals to agent i's statistics (recorded steps only). CPU twin of recordArrivals in arrivals.wgsl. */

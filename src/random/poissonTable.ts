@@ -4,7 +4,7 @@
  * The CDF of Poisson(μ) is tabulated once on the host, in f64, as 32-bit thresholds; a count is then
  * the first word x of the agent-step's stream looked up in the table: a guide entry and a short
  * search, no logarithm, no rejection. Both engines read the same words (the GPU from the chunk's
- * `traceCounts` buffer, after the traces: shaders/arrivals.wgsl tableDraw), so they give the same
+ * `traceCounts` buffer, after the traces: shaders/arrivals.wgsl tableCount), so they give the same
  * count for the same x; the WebAssembly kernel reads them too.
  *
  * One agent's packed table (u32 words): [L, kLo, b, bits(h0), th[0 … L−1], guide[0 … 2^b − 1]], with
@@ -220,18 +220,33 @@ const F32_BITS = new Uint32Array(1);
 const F32_VALUE = new Float32Array(F32_BITS.buffer);
 
 /**
- * The count for first word x (a u32) from the table at table[at …] of the f32 mean mu; `draws`
- * supplies the next word only in the tail (probability ≤ 2^-32). WGSL twin: tableDraw in
- * shaders/arrivals.wgsl.
+ * The table's index j for first word x (a u32): the least j < L with x < th[j], or L for the tail.
+ * The count is kLo + j when j < L (tableDraw does the rest).
  */
-export function tableDraw(table: Uint32Array, at: number, mu: number, x: number, draws: DrawStream): number {
+export function tableSearch(table: Uint32Array, at: number, x: number): number {
   const L = table[at]!;
   const th = at + TABLE_HEADER_WORDS;
   let j = table[th + L + (x >>> (32 - table[at + 2]!))]!;
   while (j < L && x >= table[th + j]!) j++;
+  return j;
+}
+
+/**
+ * The count for first word x (a u32) from the table at table[at …] of the f32 mean mu; `draws`
+ * supplies the next word only in the tail (probability ≤ 2^-32). WGSL twin: tableCount in
+ * shaders/arrivals.wgsl.
+ */
+export function tableDraw(table: Uint32Array, at: number, mu: number, x: number, draws: DrawStream): number {
+  const j = tableSearch(table, at, x);
+  const L = table[at]!;
   if (j < L) return table[at + 1]! + j;
+  return tableTail(table[at + 1]! + L, tableH0(table, at), f(mu), draws.nextU32());
+}
+
+/** The table's h0 (its word 3 as an f32). */
+export function tableH0(table: Uint32Array, at: number): number {
   F32_BITS[0] = table[at + 3]!;
-  return tableTail(table[at + 1]! + L, F32_VALUE[0]!, f(mu), draws.nextU32());
+  return F32_VALUE[0]!;
 }
 
 /**

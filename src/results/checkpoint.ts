@@ -18,8 +18,10 @@ import { InputError } from './errors.js';
 /**
  * Version 2: the aggregate holds the paired differences of the verdicts (and the per-agent
  * statistics); a version-1 checkpoint lacks them, and is refused in words (see parseCheckpoint).
+ * Version 3: Poisson arrivals at a fixed mean are drawn by table inversion (src/random/poissonTable.ts),
+ * other variates than version 2's for the same seed, so a version-2 sweep cannot be resumed by this one.
  */
-export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/2';
+export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/3';
 const CHECKPOINT_FAMILY = 'fleetsim-checkpoint/';
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
