@@ -14,6 +14,10 @@
  * by step unless it is nominal), else all agents step by step.
  * Every order does the same f64 operations per agent in the same order, so the results are
  * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
+ * Where it loads (src/cpu/wasm; FLEETSIM_CPU_KERNEL), a WebAssembly twin runs the hot loop: the
+ * arrivals of agents with a Poisson table (Philox by i64.mul, the table draw) and the serve loop, with
+ * the same operations in the same order on the same f64, so the same bits (test/cpu-wasm.test.ts);
+ * everything else stays in JavaScript, which is also the whole engine where the kernel is off.
  *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
