@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'test-artifacts/', 'src/cpu/wasm/assembly/'] }, // AssemblyScript: built by asc
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

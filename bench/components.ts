@@ -2,7 +2,8 @@
  * What one agent-step of the CPU engine is made of, in ns of CPU time: a Philox4x32-10 block (the plain
  * definition, the prefixed fast path one block at a time, four at a time), a Poisson draw at the paper
  * fleet's means (the sampler with its cached constants, block 0 precomputed as in the engine, further
- * blocks included), and the portable logf32. Medians of several runs after a warm-up; CPU time, so that other work on the machine counts
+ * blocks included), the portable logf32, and the WebAssembly kernel's parts (src/cpu/wasm: Philox
+ * blocks, arrive by Poisson table, the serve loop per run-step). Medians of several runs after a warm-up; CPU time, so that other work on the machine counts
  * less. bench/NOTES.md explains how these bound the engine's rate.
  *
  *   npm run bench:components -- [repeats, default 7]
@@ -19,6 +20,8 @@ import {
   seedKey,
 } from '../src/random/philox.js';
 import { PoissonSampler } from '../src/random/poisson.js';
+import { buildPoissonTable } from '../src/random/poissonTable.js';
+import { acquireKernel, kernelStatus, releaseKernel } from '../src/cpu/wasm/kernel.js';
 
 const repeats = Number(process.argv[2] ?? 7);
 const N = 2_000_000;
@@ -116,3 +119,53 @@ perItem('logf32, per call', (n) => {
   for (let i = 0; i < n; i++) x += logf32(((i & 0xffff) + 1) * 1.52587890625e-5);
   return x;
 });
+
+// The WebAssembly kernel's parts, over chunks of STEPS steps as the engine calls them.
+const status = kernelStatus();
+const kernel = status.available ? acquireKernel(4096) : null;
+if (kernel === null) console.log(`WebAssembly kernel: skipped (${status.available ? 'FLEETSIM_CPU_KERNEL=js' : status.reason})`);
+else {
+  const wasm = kernel.exports;
+  kernel.u32.set(new Uint32Array(key.buffer), kernel.key >> 2);
+  wasm.philoxPrefixes(kernel.key, 7, 0, 0, STEPS, kernel.prefix);
+  const mu = Math.fround(45);
+  kernel.u32.set(buildPoissonTable(mu), kernel.tables >> 2);
+  perItem('WASM philoxBlocks from prefixes (one at a time), per block', (n) => {
+    for (let i = 0; i < n; i += STEPS) wasm.philoxBlocks(kernel.key, kernel.prefix, STEPS, 3 << 16, kernel.arrivals);
+    return kernel.u32[kernel.arrivals >> 2]!;
+  });
+  perItem('WASM arriveTable(45): block 0 four at a time + table draw, per step', (n) => {
+    for (let i = 0; i < n; i += STEPS)
+      wasm.arriveTable(kernel.key, kernel.prefix, STEPS, 3 << 16, kernel.tables, mu, kernel.arrivals, kernel.work, kernel.block);
+    return kernel.arrivalsView[7]!;
+  });
+  kernel.sharesView.fill(0.3);
+  perItem('WASM serve (nominal signal, fixed share), per run-step', (n) => {
+    kernel.ioView.fill(0);
+    for (let i = 0; i < n; i += STEPS)
+      wasm.serve(
+        kernel.arrivals,
+        kernel.work,
+        kernel.shares,
+        kernel.io,
+        0,
+        0,
+        0,
+        STEPS,
+        0,
+        0,
+        100,
+        1,
+        30,
+        0,
+        STEPS / 2,
+        0,
+        1,
+        2,
+        0.5,
+        2 ** -10,
+      );
+    return kernel.ioView[2]!;
+  });
+  releaseKernel(kernel);
+}

@@ -10,6 +10,7 @@ import { packageRoot, packageVersion } from '../platform/node.js';
 import { PAPER_CONFIG } from '../model/paper.js';
 import { BACKENDS, type BackendChoice, DEFAULT_CPU_THREADS, MAX_THREADS, openBackend } from './backend.js';
 import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './errors.js';
+import { cpuKernelChoice } from '../cpu/wasm/kernel.js';
 import { displayPath, quote } from '../text/quote.js';
 import { InputError } from '../results/errors.js';
 import { monteCarloText, runMonteCarlo } from './montecarlo.js';
@@ -310,6 +311,7 @@ function program(): Command {
 /** Runs the command line `argv` (as process.argv: node, script, arguments…); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    cpuKernelChoice(); // a bad FLEETSIM_CPU_KERNEL is a usage error before any work starts
     await program().parseAsync([...argv]);
     return 0;
   } catch (error) {

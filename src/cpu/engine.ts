@@ -14,16 +14,23 @@
  * by step unless it is nominal), else all agents step by step.
  * Every order does the same f64 operations per agent in the same order, so the results are
  * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
+ * Where it loads (src/cpu/wasm; FLEETSIM_CPU_KERNEL), a WebAssembly twin runs the hot loop: the
+ * arrivals of agents with a Poisson table (Philox by i64.mul, the table draw) and the serve loop, with
+ * the same operations in the same order on the same f64, so the same bits (test/cpu-wasm.test.ts);
+ * everything else stays in JavaScript, which is also the whole engine where the kernel is off.
  *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
-import { type Batch, DEFAULT_EMA_ALPHA, MAX_AGENTS_PER_FLEET, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
-import { allocTotals, emptyTotals, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
+import { type Batch, DEFAULT_EMA_ALPHA, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
+import { allocTotals, emptyTotals, IN_SYSTEM_SLACK, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { allocate, allocateShares, allocationFixed, newAllocation, sharesAtStep, sharesVaryWithStep } from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
-import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS } from '../random/arrivals.js';
+import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS, poissonTableMean } from '../random/arrivals.js';
+import { PoissonTablePack } from '../random/poissonTable.js';
+import { philoxKey, seedKey } from '../random/philox.js';
+import { acquireKernel, KERNEL_CHUNK_VALUES, releaseKernel, type WasmKernel } from './wasm/kernel.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the
@@ -40,12 +47,14 @@ export interface RunSeries {
   latency: Float64Array; // ℓ, seconds
 }
 
-/** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB). */
-const CHUNK_AGENT_STEPS = 8192;
+/** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB); the kernel's buffers hold as many. */
+const CHUNK_AGENT_STEPS = KERNEL_CHUNK_VALUES;
 /** Steps per chunk at most (fleets of few agents): bounds the arrival draws' Philox prefixes and first blocks. */
 const MAX_CHUNK_STEPS = MAX_ARRIVAL_CHUNK_STEPS;
 /** Runs simulated together on one set of arrivals at most (a group: same fleet, same replicate). */
 const MAX_CPU_GROUP_RUNS = 16;
+/** The kernel's copy of the Poisson tables starts afresh past this many words (1 MiB). */
+const TABLE_CACHE_WORDS = 1 << 18;
 /** The totals ArrivalDraws keeps (the `arrivals` home of TOTALS). */
 const ARRIVAL_TOTAL_FIELDS = TOTALS.flatMap((t) => (t.home === 'arrivals' ? [t.field] : []));
 const { nominal: SIGNAL_NOMINAL, observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA } = SIGNAL_ID;
@@ -72,17 +81,34 @@ class Simulator {
   private readonly alloc = newAllocation();
   /** Arrive: every agent's arrivals and work for a chunk, drawn once per group. */
   private readonly arrivalDraws: ArrivalDraws;
+  /**
+   * The WebAssembly twin of the hot loop (src/cpu/wasm), or null for the JavaScript loop alone. With
+   * it, `arrivals`, `work` and `shares` are views of its memory, which it reads and writes in place.
+   */
+  private readonly kernel: WasmKernel | null;
   /** The chunk's arrivals (requests) and work of agent i at step t: [i·span + t − t0]. */
-  private readonly arrivals = new Float64Array(CHUNK_AGENT_STEPS);
-  private readonly work = new Float64Array(CHUNK_AGENT_STEPS);
+  private arrivals: Float64Array;
+  private work: Float64Array;
   /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
-  private readonly shares = new Float64Array(CHUNK_AGENT_STEPS);
-  // Per run of the group (member m, agent i at [m·MAX_AGENTS_PER_FLEET + i]).
-  private readonly queues = new Float64Array(MAX_CPU_GROUP_RUNS * MAX_AGENTS_PER_FLEET); // Q, work
-  private readonly rates = new Float64Array(MAX_CPU_GROUP_RUNS * MAX_AGENTS_PER_FLEET); // λ̂ for the next step, requests/s
-  private readonly memberRates = Array.from({ length: MAX_CPU_GROUP_RUNS }, (_, m) =>
-    this.rates.subarray(m * MAX_AGENTS_PER_FLEET, (m + 1) * MAX_AGENTS_PER_FLEET),
-  );
+  private shares: Float64Array;
+  /**
+   * With the kernel: each batch agent's Poisson table mean (poissonTableMean; 0: none), the tables
+   * built so far (one per distinct mean, mirrored into the kernel's memory from word 0 up to
+   * `tablesMirrored`), and agent i of the group's table address in the kernel, 0 when it arrives in
+   * JavaScript (no table, exponential work, or the arrival statistics recorded).
+   */
+  private readonly tableMeans: Float32Array;
+  private readonly tablePack = new PoissonTablePack();
+  private tablesMirrored = 0;
+  private readonly tableAddress: Uint32Array;
+  private readonly tableAt: Int32Array; // scratch: the group's table offsets in tablePack
+  private wasmArrivals = 0; // agents of the group that arrive in the kernel
+  /** Agents of the batch's largest fleet: the per-agent buffers hold as many (not MAX_AGENTS_PER_FLEET: they are zeroed per call). */
+  private readonly maxAgents: number;
+  // Per run of the group (member m, agent i at [m·maxAgents + i]).
+  private readonly queues: Float64Array; // Q, work
+  private readonly rates: Float64Array; // λ̂ for the next step, requests/s
+  private readonly memberRates: Float64Array[];
   private readonly memberRun = new Uint32Array(MAX_CPU_GROUP_RUNS);
   private readonly memberJ0 = new Uint32Array(MAX_CPU_GROUP_RUNS); // totals index of the run's agent 0
   /** The fleet as the allocator sees it, with one member's rates; its fields are set per group and member. */
@@ -93,15 +119,35 @@ class Simulator {
   private count = 0;
   private span = 0; // steps per chunk
 
-  constructor(batch: Batch) {
+  constructor(batch: Batch, kernel: WasmKernel | null) {
     const { config, fleets } = batch;
+    let maxAgents = 1;
+    for (let f = 0; f < fleets.agentCount.length; f++) maxAgents = Math.max(maxAgents, fleets.agentCount[f]!);
+    this.maxAgents = maxAgents;
+    this.queues = new Float64Array(MAX_CPU_GROUP_RUNS * maxAgents);
+    this.rates = new Float64Array(MAX_CPU_GROUP_RUNS * maxAgents);
+    this.memberRates = Array.from({ length: MAX_CPU_GROUP_RUNS }, (_, m) => this.rates.subarray(m * maxAgents, (m + 1) * maxAgents));
+    this.tableAddress = new Uint32Array(maxAgents);
+    this.tableAt = new Int32Array(maxAgents);
+    this.kernel = kernel;
+    this.arrivals = kernel?.arrivalsView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    this.work = kernel?.workView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    this.shares = kernel?.sharesView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    // The kernel draws only what needs no process state nor statistics: counts by table, unit work.
+    const kernelArrives = kernel !== null && config.work !== 'exponential' && config.arrivalStats !== true;
+    this.tableMeans = new Float32Array(kernelArrives ? fleets.process.length : 0);
+    for (let a = 0; a < this.tableMeans.length; a++) this.tableMeans[a] = poissonTableMean(fleets, config, a);
+    if (kernel !== null) {
+      const [k0, k1] = seedKey(config.seed);
+      kernel.u32.set(new Uint32Array(philoxKey(k0, k1).buffer), kernel.key >> 2);
+    }
     this.fleets = fleets;
     this.config = config;
     this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
     this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
     this.warmup = config.warmup ?? 0;
     this.lateStart = lateStart(config);
-    this.arrivalDraws = new ArrivalDraws(fleets, config, MAX_AGENTS_PER_FLEET);
+    this.arrivalDraws = new ArrivalDraws(fleets, config, maxAgents);
     this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
   }
 
@@ -130,19 +176,26 @@ class Simulator {
     this.view.count = n;
     this.view.capacity = fleets.capacity[f]!;
     this.arrivalDraws.startGroup(fleets.stream[f]!, runs.replicate[r0]!, this.offset, n);
+    if (this.kernel !== null) this.tablesOfGroup(this.kernel);
     for (let m = 0; m < this.members; m++) {
       this.memberRun[m] = r0 + m;
       this.memberJ0[m] = series === null ? totals.agentOffset[r0 + m]! : 0;
       for (let i = 0; i < n; i++) {
-        this.queues[m * MAX_AGENTS_PER_FLEET + i] = 0;
-        this.rates[m * MAX_AGENTS_PER_FLEET + i] = fleets.lambda[this.offset + i]!; // λ̂_0 = λ_i in every mode
+        this.queues[m * this.maxAgents + i] = 0;
+        this.rates[m * this.maxAgents + i] = fleets.lambda[this.offset + i]!; // λ̂_0 = λ_i in every mode
       }
     }
     const steps = this.config.steps;
     for (let t0 = 0; t0 < steps; t0 += this.span) {
       const t1 = Math.min(steps, t0 + this.span);
-      this.arrivalDraws.startChunk(t0, t1);
-      for (let i = 0; i < n; i++) this.arrivalDraws.arrive(i, t0, t1, this.arrivals, this.work, i * this.span - t0);
+      if (this.wasmArrivals < n) this.arrivalDraws.startChunk(t0, t1);
+      if (this.wasmArrivals > 0)
+        this.kernel!.exports.philoxPrefixes(this.kernel!.key, fleets.stream[f]!, runs.replicate[r0]!, t0, t1, this.kernel!.prefix);
+      for (let i = 0; i < n; i++) {
+        const table = this.tableAddress[i]!;
+        if (table === 0) this.arrivalDraws.arrive(i, t0, t1, this.arrivals, this.work, i * this.span - t0);
+        else this.arriveWasm(this.kernel!, i, t0, t1, table);
+      }
       for (let m = 0; m < this.members; m++) this.allocate(batch, m, t0, t1, totals, series);
     }
     // The fleet replicate's arrival statistics, the same for every member.
@@ -153,6 +206,63 @@ class Simulator {
         for (const field of ARRIVAL_TOTAL_FIELDS) totals[field][j] = stats[field];
       }
     }
+  }
+
+  /**
+   * The group's Poisson tables in the kernel: each agent that arrives there gets its table's address
+   * (tables built once per distinct mean and copied into the kernel's memory as they are added; the
+   * pack starts afresh past TABLE_CACHE_WORDS so that memory stays bounded), the others 0.
+   */
+  private tablesOfGroup(kernel: WasmKernel): void {
+    const n = this.count;
+    const pack = this.tablePack;
+    this.wasmArrivals = 0;
+    if (this.tableMeans.length === 0) {
+      this.tableAddress.fill(0, 0, n);
+      return;
+    }
+    if (pack.words().length > TABLE_CACHE_WORDS) {
+      pack.clear();
+      this.tablesMirrored = 0;
+    }
+    const at = this.tableAt;
+    for (let i = 0; i < n; i++) {
+      const mu = this.tableMeans[this.offset + i]!;
+      at[i] = mu > 0 ? pack.add(mu) : -1;
+    }
+    const words = pack.words();
+    if (words.length > this.tablesMirrored) {
+      if (kernel.layout(words.length)) this.refreshViews(kernel);
+      kernel.u32.set(words.subarray(this.tablesMirrored), (kernel.tables >> 2) + this.tablesMirrored);
+      this.tablesMirrored = words.length;
+    }
+    for (let i = 0; i < n; i++) {
+      this.tableAddress[i] = at[i]! < 0 ? 0 : kernel.tables + 4 * at[i]!;
+      if (at[i]! >= 0) this.wasmArrivals++;
+    }
+  }
+
+  /** The kernel's memory grew: its views are new. */
+  private refreshViews(kernel: WasmKernel): void {
+    this.arrivals = kernel.arrivalsView;
+    this.work = kernel.workView;
+    this.shares = kernel.sharesView;
+  }
+
+  /** arrive() by the kernel for agent i, whose table is at `table`: block 0 of each step, its word 0 through the table. */
+  private arriveWasm(kernel: WasmKernel, i: number, t0: number, t1: number, table: number): void {
+    const row = 8 * i * this.span;
+    kernel.exports.arriveTable(
+      kernel.key,
+      kernel.prefix,
+      t1 - t0,
+      i << 16,
+      table,
+      this.tableMeans[this.offset + i]!,
+      kernel.arrivals + row,
+      kernel.work + row,
+      kernel.block,
+    );
   }
 
   /** Allocates member m of the group through the chunk's steps [t0, t1), serving each agent at its shares. */
@@ -198,8 +308,12 @@ class Simulator {
     totals: RunTotals,
     series: RunSeries | null,
   ): void {
+    if (this.kernel !== null && series === null) {
+      this.serveWasm(this.kernel, m, i, t0, from, to, stride, totals);
+      return;
+    }
     const { config, arrivals, work, shares } = this;
-    const s = m * MAX_AGENTS_PER_FLEET + i;
+    const s = m * this.maxAgents + i;
     const j = this.memberJ0[m]! + i;
     const row = i * this.span - t0;
     const { dt, lmax, steps } = config;
@@ -260,6 +374,64 @@ class Simulator {
     totals.systemSum[j] = systemSum;
     if (to === steps) totals.finalQueue[j] = queue;
   }
+
+  /** serve() by the WebAssembly kernel: the same operations in the same order on the same f64, so the same bits. */
+  private serveWasm(
+    kernel: WasmKernel,
+    m: number,
+    i: number,
+    t0: number,
+    from: number,
+    to: number,
+    stride: number,
+    totals: RunTotals,
+  ): void {
+    const s = m * this.maxAgents + i;
+    const j = this.memberJ0[m]! + i;
+    const io = kernel.ioView;
+    const { dt, lmax, steps } = this.config;
+    io[0] = this.queues[s]!;
+    io[1] = this.rates[s]!;
+    io[2] = totals.latencySum[j]!;
+    io[3] = totals.servedSum[j]!;
+    io[4] = totals.queueSum[j]!;
+    io[5] = totals.queueLateSum[j]!;
+    io[6] = totals.shareSum[j]!;
+    io[7] = totals.arrivedSum[j]!;
+    io[8] = totals.systemSum[j]!;
+    kernel.exports.serve(
+      kernel.arrivals,
+      kernel.work,
+      kernel.shares,
+      kernel.io,
+      i * this.span - t0,
+      t0,
+      from,
+      to,
+      stride,
+      i,
+      this.fleets.T[this.offset + i]!,
+      dt,
+      lmax,
+      this.warmup,
+      this.lateStart,
+      this.signal,
+      SIGNAL_OBSERVED,
+      SIGNAL_EMA,
+      this.alpha,
+      IN_SYSTEM_SLACK,
+    );
+    this.queues[s] = io[0]!;
+    this.rates[s] = io[1]!;
+    totals.latencySum[j] = io[2]!;
+    totals.servedSum[j] = io[3]!;
+    totals.queueSum[j] = io[4]!;
+    totals.queueLateSum[j] = io[5]!;
+    totals.shareSum[j] = io[6]!;
+    totals.arrivedSum[j] = io[7]!;
+    totals.systemSum[j] = io[8]!;
+    if (to === steps) totals.finalQueue[j] = io[0]!;
+  }
 }
 
 /**
@@ -267,11 +439,16 @@ class Simulator {
  * default; see summarize()) and setting their final queues; returns `totals`.
  */
 export function runBatchCpu(batch: Batch, begin = 0, end = batch.runs.count, totals = allocTotals(batch)): RunTotals {
-  const simulator = new Simulator(batch);
-  for (let r = begin; r < end;) {
-    const next = simulator.groupEnd(batch.runs, r, end);
-    simulator.runGroup(batch, r, next, totals, null);
-    r = next;
+  const kernel = acquireKernel(0);
+  try {
+    const simulator = new Simulator(batch, kernel);
+    for (let r = begin; r < end;) {
+      const next = simulator.groupEnd(batch.runs, r, end);
+      simulator.runGroup(batch, r, next, totals, null);
+      r = next;
+    }
+  } finally {
+    if (kernel !== null) releaseKernel(kernel);
   }
   return totals;
 }
@@ -292,6 +469,6 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     latency: new Float64Array(size),
   };
   const totals = emptyTotals([agents]);
-  new Simulator(batch).runGroup(batch, r, r + 1, totals, series);
+  new Simulator(batch, null).runGroup(batch, r, r + 1, totals, series);
   return series;
 }
