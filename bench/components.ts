@@ -42,7 +42,7 @@ function perItem(label: string, run: (n: number) => number): void {
   }
   ns.sort((a, b) => a - b);
   console.log(
-    `${label.padEnd(58)} ${ns[Math.floor(ns.length / 2)]!.toFixed(1).padStart(6)} ns  (min ${ns[0]!.toFixed(1)}, max ${ns.at(-1)!.toFixed(1)})${sink === 0.5 ? ' ' : ''}`,
+    `${label.padEnd(58)} ${ns[Math.floor(ns.length / 2)]!.toFixed(1).padStart(6)} ns  (min ${ns[0]!.toFixed(1)}, max ${ns.at(-1).toFixed(1)})${sink === 0.5 ? ' ' : ''}`,
   );
 }
 

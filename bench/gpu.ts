@@ -116,7 +116,7 @@ for (const [label, batch] of workloads) {
   }
   const agentSteps = agentStepsOf(batch);
   console.log(
-    `${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals; totals sha256 ${digest(results.at(-1)!)}${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`,
+    `${label}, ${steps} steps, signal ${signal}, ${arrivals} arrivals; totals sha256 ${digest(results.at(-1))}${engines.length > 1 ? `; totals ${same ? 'bit-identical' : 'DIFFER'}` : ''}`,
   );
   engines.forEach(([name], e) => {
     const rate = (s: number): string => (agentSteps / s / 1e6).toFixed(1).padStart(6);

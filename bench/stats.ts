@@ -47,7 +47,7 @@ function time(run: () => void, values: number): { median: number; min: number; m
     us.push(((performance.now() - t0) * 1000) / values);
   }
   us.sort((a, b) => a - b);
-  return { median: us[Math.floor(us.length / 2)]!, min: us[0]!, max: us.at(-1)! };
+  return { median: us[Math.floor(us.length / 2)]!, min: us[0]!, max: us.at(-1) };
 }
 
 function report(label: string, t: { median: number; min: number; max: number }, unit = 'µs/value'): void {

@@ -141,7 +141,7 @@ describe('splitting a batch across threads', () => {
     const [begin, end] = [5, batch.runs.count - 4];
     const ranges = splitRuns(batch, totals, begin, end, 8);
     expect(ranges[0]![0]).toBe(begin);
-    expect(ranges.at(-1)![1]).toBe(end);
+    expect(ranges.at(-1)[1]).toBe(end);
     for (let k = 1; k < ranges.length; k++) expect(ranges[k]![0]).toBe(ranges[k - 1]![1]);
     const agentRuns = (r: number): number => totals.agentOffset[r]! + totals.agentCount[r]!;
     const total = agentRuns(end - 1) - totals.agentOffset[begin]!;

@@ -418,7 +418,7 @@ export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
     const r = chunkRuns[k]!;
     const previous = chunkRuns[k - 1];
     const joins = previous !== undefined && fleet[previous] === fleet[r] && replicate[previous] === replicate[r];
-    if (!joins || k - firsts.at(-1)! >= MAX_GROUP_RUNS) firsts.push(k);
+    if (!joins || k - firsts.at(-1) >= MAX_GROUP_RUNS) firsts.push(k);
   }
   firsts.push(chunkRuns.length);
   return Uint32Array.from(firsts);

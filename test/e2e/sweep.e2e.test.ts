@@ -107,7 +107,7 @@ const loadedLine = (page: Page): Promise<string> => page.textContent('#sweep-res
  */
 const undefinedCells = (page: Page): Promise<{ dashes: number; of: number; nan: boolean }> =>
   page.evaluate(() => {
-    const table = [...document.querySelectorAll('#sweep-results table.data:not(.winners)')].at(-1)!;
+    const table = [...document.querySelectorAll('#sweep-results table.data:not(.winners)')].at(-1);
     const values = [...table.querySelectorAll('tbody tr')].flatMap((tr) => [...tr.children].slice(4).map((td) => td.textContent));
     return {
       dashes: values.filter((v) => v === '—').length,
