@@ -175,6 +175,12 @@ fn poissonArrivals(p: AgentParams, mean: f32, rng: ptr<function, Rng>) -> u32 {
   return poisson(mean, rng);
 }
 
+// Whether the pipeline holds the general arrival path (bursty, MMPP, traces, ServeGen). A pipeline
+// compiled with false runs the paper's processes only: the compiler drops the general path, which is
+// most of the kernel's code (on lavapipe, most of its start-up). The host picks the pipeline per chunk
+// from the chunk's processes (src/gpu/engine.ts), so the result never depends on it.
+override GENERAL_ARRIVALS: bool = true;
+
 // arrive() when every agent of the chunk is deterministic or Poisson without a trace (a uniform
 // branch): the paper's processes on their own short path, as fast as before the general processes.
 fn paperArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
@@ -198,7 +204,7 @@ fn paperArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key
 // deterministic, exactly the mean (a fractional number of requests, each of one unit of work); the
 // others, a count of requests, each bringing one unit of work or an Exp(1) amount drawn after it.
 fn arrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, key: vec2<u32>, t: u32, i: u32) -> vec2<f32> {
-  if ((params.arrivalFlags & ARRIVAL_FLAG_GENERAL) == 0u) {
+  if (!GENERAL_ARRIVALS || (params.arrivalFlags & ARRIVAL_FLAG_GENERAL) == 0u) {
     return paperArrive(p, state, run, key, t, i);
   }
   if (t == 0u) {

@@ -97,8 +97,13 @@ export interface Chunk {
 }
 
 export class GpuEngine {
-  /** The wide kernel, compiled on the first batch that needs it (most batches never do). */
-  private widePipeline: Promise<GPUComputePipeline> | null = null;
+  /**
+   * The simulate pipelines by kernel and arrival path (`narrow/paper`, `wide/general`, …), each compiled
+   * on the first chunk that needs it: the narrow kernel's paper path at create(); the general arrival
+   * path (GENERAL_ARRIVALS in shaders/arrivals.wgsl) and the wide kernel only when a batch needs them
+   * (on lavapipe the general path is most of the start-up, which a Poisson sweep never needs).
+   */
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
   private drawsPipeline: Promise<GPUComputePipeline> | null = null;
   /** The chunk's Poisson tables (one per distinct mean), the buffer reused from chunk to chunk. */
@@ -110,13 +115,15 @@ export class GpuEngine {
     readonly device: GPUDevice,
     private readonly sources: ShaderSources,
     private readonly layout: SimulateLayout,
-    private readonly simulate: GPUComputePipeline,
+    simulate: GPUComputePipeline,
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
-  ) {}
+  ) {
+    this.pipelines.set(pipelineKey('narrow', false), Promise.resolve(simulate));
+  }
 
   /**
-   * Compiles the narrow simulate kernel for `device` (the wide and the draws kernels on first use); throws GpuError on any shader or
+   * Compiles the narrow simulate kernel's paper arrival path for `device` (its general path, the wide and the draws kernels on first use); throws GpuError on any shader or
    * pipeline error, RangeError on a workgroup size above the device's limits.
    */
   static async create(device: GPUDevice, sources: ShaderSources, options: GpuEngineOptions = {}): Promise<GpuEngine> {
@@ -134,10 +141,10 @@ export class GpuEngine {
     }
     if (!(wideAbove >= 0)) throw new RangeError(`GpuEngine: wideAbove must be a number ≥ 0, got ${wideAbove}`);
     const layout = simulateLayout(device);
-    // Only the narrow kernel, which every sweep runs: the wide and the draws kernels are compiled when
-    // first needed (on lavapipe each costs start-up time a sweep without them would pay for nothing).
+    // Only the narrow kernel's paper arrival path, which most sweeps run: the rest is compiled when first
+    // needed (on lavapipe each costs start-up time a sweep without it would pay for nothing).
     const simulate = await withErrorScopes(device, 'GpuEngine.create', () =>
-      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline),
+      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline, false),
     );
     return new GpuEngine(device, sources, layout, simulate, {
       ...options,
@@ -228,17 +235,23 @@ export class GpuEngine {
     return chunks;
   }
 
-  private pipeline(kernel: KernelName): Promise<GPUComputePipeline> {
-    if (kernel === 'narrow') return Promise.resolve(this.simulate);
-    this.widePipeline ??= compile(this.device, SIMULATE_WIDE_KERNEL, this.sources, this.options.wideWorkgroupSize, this.layout.pipeline);
-    return this.widePipeline;
+  /** The pipeline of `kernel` with (general) or without the general arrival path, compiled on first use. */
+  private pipeline(kernel: KernelName, general: boolean): Promise<GPUComputePipeline> {
+    const key = pipelineKey(kernel, general);
+    let pipeline = this.pipelines.get(key);
+    if (pipeline === undefined) {
+      const [descriptor, size] =
+        kernel === 'narrow' ? [SIMULATE_KERNEL, this.options.workgroupSize] : [SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
+      pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, general);
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
   }
 
   private async runChunk(batch: Batch, chunk: Chunk, totals: RunTotals): Promise<void> {
     const { device } = this;
     const { config, fleets, runs } = batch;
     const runCount = chunk.runs.length;
-    const pipeline = await this.pipeline(chunk.kernel);
 
     // Runs, their agents' parameters and rate segments, agent-run major (a fleet's parameters and
     // segments repeat per policy/replicate).
@@ -322,6 +335,7 @@ export class GpuEngine {
     const [seedLo, seedHi] = seedKey(config.seed);
     // Uniform per dispatch: the paper's short arrival path unless an agent of the chunk needs the general one.
     const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
+    const pipeline = await this.pipeline(chunk.kernel, general);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
       const uf = new Float32Array(u.buffer, u.byteOffset, u.length);
@@ -485,11 +499,18 @@ async function compile(
   sources: ShaderSources,
   workgroupSize: number,
   layout: GPUPipelineLayout | 'auto',
+  general = true,
 ): Promise<GPUComputePipeline> {
   const module = device.createShaderModule({ label: `GpuEngine.${kernel.label}`, code: kernelSource(kernel, sources) });
+  const path = kernel.simulate === true ? { GENERAL_ARRIVALS: general ? 1 : 0 } : {};
   return device.createComputePipelineAsync({
-    label: `GpuEngine.${kernel.label}Pipeline`,
+    label: `GpuEngine.${kernel.label}${kernel.simulate === true ? (general ? 'General' : 'Paper') : ''}Pipeline`,
     layout,
-    compute: { module, entryPoint: kernel.entryPoint, constants: { WORKGROUP_SIZE: workgroupSize } },
+    compute: { module, entryPoint: kernel.entryPoint, constants: { WORKGROUP_SIZE: workgroupSize, ...path } },
   });
+}
+
+/** The key of a simulate pipeline in GpuEngine.pipelines. */
+function pipelineKey(kernel: KernelName, general: boolean): string {
+  return `${kernel}/${general ? 'general' : 'paper'}`;
 }
