@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { PAPER_POLICIES } from '../../src/model/policies.js';
 import { packageRoot } from '../../src/platform/node.js';
+import type { PeersBenchFile } from '../../src/results/benchFile.js';
 import type { StatSummary } from '../../src/stats/accumulator.js';
 import type { AgentMetric, CellSummary, Verdict } from '../../src/sweep/aggregate.js';
 import { runSeriesCpu, type RunSeries } from '../../src/cpu/engine.js';
@@ -144,6 +145,19 @@ interface MemoryBenchFile {
   trajectory: { rssMiB: number }[];
 }
 const MEMORY_BENCH = 'bench/results/memory-2026-11-21-vm.json';
+const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm.json';
+/** The README's pairs: each fleetsim path against the Numba peer it must beat (issue 14). */
+const PEER_PAIRS = [
+  ['cpu-1', 'numba-1'],
+  ['cpu-2', 'numba-2'],
+  ['gpu', 'numba-2'],
+] as const;
+
+/** M agent-steps per second (whole process, median wall) of `path` on workload `w` of the peers file. */
+function peerRate(file: PeersBenchFile, w: number, path: string): number {
+  const row = file.workloads[w]!.rows.find((r) => r.path === path);
+  return row === undefined ? Number.NaN : row.agentStepsPerSecond / 1e6;
+}
 
 /**
  * Figures that no file of bench/results/ holds but bench/NOTES.md records (measurements of
@@ -965,6 +979,21 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         ...range(rss),
         input(1),
       ]);
+    },
+  },
+  'bench-peers-table': {
+    command: `npm run bench:peers (provenance: ${PEERS_BENCH})`,
+    expect: () => {
+      const b = json(PEERS_BENCH) as PeersBenchFile;
+      return Promise.resolve(
+        [0, 1].flatMap((w) =>
+          PEER_PAIRS.flatMap(([mine, peer]) => {
+            const a = peerRate(b, w, mine);
+            const p = peerRate(b, w, peer);
+            return [fig(a), fig(p), fig(a / p)];
+          }),
+        ),
+      );
     },
   },
   ...QUEUEING_CHECKS,

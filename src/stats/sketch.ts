@@ -38,6 +38,9 @@ export interface SketchJson {
 
 export const DEFAULT_RELATIVE_ACCURACY = 0.005;
 
+/** Values whose keys the constructor compares with the library's mapping (both sides of bucket edges, tiny to huge). */
+const KEY_PROBES = [1e-9, 0.001, 0.5, 1, 1.0000001, 2, 3.7, 99.99, 1e6, 1e12];
+
 export class QuantileSketch {
   readonly relativeAccuracy: number;
   readonly #mapping: KeyMapping;
@@ -59,15 +62,18 @@ export class QuantileSketch {
     this.#mapping = new DDSketch({ relativeAccuracy }).mapping;
     this.#minPossible = this.#mapping.minPossible;
     const internals = this.#mapping as unknown as { _multiplier?: unknown; _offset?: unknown };
-    if (
-      typeof internals._multiplier !== 'number' ||
-      typeof internals._offset !== 'number' ||
-      this.#mapping.constructor.name !== 'LogarithmicMapping'
-    ) {
+    if (typeof internals._multiplier !== 'number' || typeof internals._offset !== 'number') {
       throw new Error('QuantileSketch: @datadog/sketches-js LogarithmicMapping no longer has _multiplier and _offset');
     }
     this.#multiplier = internals._multiplier;
     this.#offset = internals._offset;
+    // The inline key (add) must be the library's: probe it here, by behaviour rather than by class name
+    // (a minified browser bundle renames classes).
+    for (const x of KEY_PROBES) {
+      if (this.#mapping.key(x) !== Math.ceil(Math.log2(x) * this.#multiplier) + this.#offset) {
+        throw new Error('QuantileSketch: @datadog/sketches-js no longer maps values to keys as Math.ceil(log2(x)·multiplier) + offset');
+      }
+    }
   }
 
   get count(): number {
