@@ -235,7 +235,7 @@ describe('docs/RESULTS.md', () => {
       [
         'format',
         { format: 'fleetsim-checkpoint/1' },
-        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/1"; this version reads fleetsim-checkpoint\/2\)/,
+        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/1"; this version reads fleetsim-checkpoint\/3\)/,
       ],
     ];
     for (const [name, patch, message] of cases) {

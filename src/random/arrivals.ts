@@ -201,16 +201,20 @@ export function processOf(fleets: Pick<ArrivalArrays, 'process'>, arrivals: Arri
 
 /**
  * The mean of agent a's Poisson table, or 0 when it draws without one (src/random/poissonTable.ts): a
- * table when its arrivals are Poisson with the same mean at every step (no rate schedule, no trace)
+ * table when its arrivals are Poisson with the same mean at every step (no trace, and no rate schedule
+ * or one whose every multiplier is 1)
  * and 0 < μ ≤ TABLE_MAX_MEAN, μ = stepMean(λ, Δt, 1). Decided from the agent and the config alone,
  * never from the batch around it, so results do not depend on batching.
  */
 export function poissonTableMean(
-  fleets: Pick<ArrivalFleets, 'process' | 'trace' | 'lambda' | 'scheduleCount'>,
+  fleets: Pick<ArrivalFleets, 'process' | 'trace' | 'lambda' | 'scheduleCount' | 'scheduleOffset' | 'scheduleMultiplier'>,
   config: Pick<ArrivalConfig, 'arrivals' | 'dt'>,
   a: number,
 ): number {
-  if (processOf(fleets, config.arrivals, a) !== POISSON || fleets.trace[a]! !== 0 || fleets.scheduleCount[a]! !== 0) return 0;
+  if (processOf(fleets, config.arrivals, a) !== POISSON || fleets.trace[a]! !== 0) return 0;
+  // A rate schedule changes the mean unless every segment's multiplier is 1 (then it is the same at every step).
+  const first = fleets.scheduleOffset[a]!;
+  for (let k = first; k < first + fleets.scheduleCount[a]!; k++) if (fleets.scheduleMultiplier[k] !== 1) return 0;
   const mu = stepMean(fleets.lambda[a]!, config.dt, 1);
   return mu > 0 && mu <= TABLE_MAX_MEAN ? mu : 0;
 }
