@@ -238,11 +238,6 @@ export class FleetPacker {
   /** The agents with an arrival spec of their own: index, spec, λ (f64, as given), fleet, place in it. */
   private arrivals: { a: number; spec: ArrivalSpec; lambda: number; f: number; i: number }[] = [];
 
-  /** Fleets begun since the last finish. */
-  get fleetCount(): number {
-    return this.fleets;
-  }
-
   /** Drops whatever was added since the last finish (after a failed build). */
   reset(): void {
     this.fleets = this.agents = this.segments = this.agentInFleet = 0;
