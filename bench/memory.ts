@@ -41,7 +41,17 @@ const MiB = 2 ** 20;
 const backend = await openEngine(choice, () => undefined);
 const out = await mkdtemp(join(tmpdir(), 'fleetsim-memory-'));
 let peak = process.memoryUsage().rss;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+// The peaks of the JS heap and of ArrayBuffers (typed arrays, SharedArrayBuffers), to say what the RSS holds.
+let peakHeap = 0;
+let peakBuffers = 0;
+const sample = (): number => {
+  const m = process.memoryUsage();
+  peak = Math.max(peak, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+  peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+  return m.rss;
+};
+const sampler = setInterval(sample, 250);
 const trajectory: { fleetRuns: number; rssMiB: number }[] = [];
 let nextTenth = 0.1;
 console.log(
@@ -55,8 +65,7 @@ try {
     resume: false,
     quiet: true,
     onProgress: (done: number) => {
-      const rss = process.memoryUsage().rss;
-      peak = Math.max(peak, rss);
+      const rss = sample();
       if (done >= nextTenth * fleetRuns) {
         trajectory.push({ fleetRuns: done, rssMiB: rss / MiB });
         console.log(
@@ -70,7 +79,7 @@ try {
   peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `done: ${outcome.times.fleetRuns.toLocaleString('en-US')} fleet runs in ${seconds.toFixed(0)} s; peak RSS ${(peak / MiB).toFixed(0)} MiB (target < 512 MiB)`,
+    `done: ${outcome.times.fleetRuns.toLocaleString('en-US')} fleet runs in ${seconds.toFixed(0)} s; peak RSS ${(peak / MiB).toFixed(0)} MiB (target < 512 MiB); peaks of the JS heap ${(peakHeap / MiB).toFixed(0)} MiB, ArrayBuffers ${(peakBuffers / MiB).toFixed(0)} MiB`,
   );
   const date = new Date().toISOString().slice(0, 10);
   const dir = join(packageRoot(), 'bench', 'results');
@@ -89,6 +98,8 @@ try {
     fleetRuns: outcome.times.fleetRuns,
     seconds,
     peakRssMiB: peak / MiB,
+    peakHeapUsedMiB: peakHeap / MiB,
+    peakArrayBuffersMiB: peakBuffers / MiB,
     trajectory,
   };
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);

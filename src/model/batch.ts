@@ -174,65 +174,156 @@ function checkSchedule(schedule: readonly ScheduleSegment[], at: string): void {
  * when a schedule or an arrival process is malformed.
  */
 export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<number>, traces: PackedTraces = NO_TRACES): PackedFleets {
-  const total = fleets.reduce((n, f) => n + f.agents.length, 0);
-  let segments = 0;
-  fleets.forEach((fleet, f) =>
-    fleet.agents.forEach((a, i) => {
-      const schedule = a.schedule ?? [];
-      checkSchedule(schedule, `fleets[${f}].agents[${i}]`);
-      segments += schedule.length;
-    }),
-  );
-  const packed: PackedFleets = {
-    count: fleets.length,
-    agentOffset: new Uint32Array(fleets.length),
-    agentCount: new Uint32Array(fleets.length),
-    capacity: new Float32Array(fleets.length),
-    stream: new Uint32Array(fleets.length),
-    T: new Float32Array(total),
-    R: new Float32Array(total),
-    P: new Float32Array(total),
-    lambda: new Float32Array(total),
-    scheduleOffset: new Uint32Array(total),
-    scheduleCount: new Uint32Array(total),
-    scheduleStart: new Uint32Array(segments),
-    scheduleMultiplier: new Float32Array(segments),
-    process: new Uint32Array(total).fill(INHERIT_PROCESS),
-    shape: new Float32Array(total),
-    beta: new Float32Array(total),
-    scale: new Float32Array(total),
-    psiHigh: new Float32Array(total).fill(1),
-    psiLow: new Float32Array(total).fill(1),
-    qHighToLow: new Float32Array(total),
-    qLowToHigh: new Float32Array(total),
-    trace: new Uint32Array(total),
-    kappa: new Float32Array(total).fill(1),
-    traces,
-  };
-  let offset = 0;
-  let segment = 0;
+  const packer = new FleetPacker();
   fleets.forEach((fleet, f) => {
-    packed.agentOffset[f] = offset;
-    packed.agentCount[f] = fleet.agents.length;
-    packed.capacity[f] = fleet.capacity ?? 1;
-    packed.stream[f] = streams ? streams[f]! : f;
-    fleet.agents.forEach((a, i) => {
-      packed.T[offset] = a.T;
-      packed.R[offset] = a.R;
-      packed.P[offset] = a.P;
-      packed.lambda[offset] = a.lambda;
-      packed.scheduleOffset[offset] = segment;
-      packed.scheduleCount[offset] = a.schedule?.length ?? 0;
-      if (a.arrivals) packArrival(packed, offset, a.arrivals, a.lambda, `fleets[${f}].agents[${i}].arrivals`);
-      for (const { start, multiplier } of a.schedule ?? []) {
-        packed.scheduleStart[segment] = start;
-        packed.scheduleMultiplier[segment] = multiplier;
-        segment++;
-      }
-      offset++;
-    });
+    packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f);
+    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals);
   });
-  return packed;
+  return packer.finish(traces);
+}
+
+/** A growable column: `room(n)` returns the array with room for n entries (its first entries kept). */
+class Column<A extends Float32Array | Uint32Array> {
+  constructor(
+    private readonly make: (length: number) => A,
+    public array: A = make(64),
+  ) {}
+  room(n: number): A {
+    if (n > this.array.length) {
+      const grown = this.make(Math.max(n, 2 * this.array.length));
+      grown.set(this.array);
+      this.array = grown;
+    }
+    return this.array;
+  }
+  /** The first n entries, copied. */
+  take(n: number): A {
+    return this.array.slice(0, n) as A;
+  }
+}
+
+const f32Column = (): Column<Float32Array> => new Column((n) => new Float32Array(n));
+const u32Column = (): Column<Uint32Array> => new Column((n) => new Uint32Array(n));
+
+/**
+ * Packs fleets one agent at a time, straight into typed columns that it keeps from one batch to the
+ * next (`finish` copies out exactly what a batch holds and starts over), so a sweep builds no object
+ * per fleet or agent. Gives the arrays packFleets gives (packFleets is this packer over fleet specs):
+ * each schedule checked as it is added, the arrival processes packed and checked at `finish`, when
+ * the batch's traces are known, in agent order; ConfigErrors name `fleets[f].agents[i]…`.
+ *
+ * @example
+ *   const packer = new FleetPacker();
+ *   packer.fleet(1, 0);
+ *   packer.agent(100, 0.1, 1, 50, undefined, undefined);
+ *   const packed = packer.finish(NO_TRACES);
+ */
+export class FleetPacker {
+  private fleets = 0;
+  private agents = 0;
+  private segments = 0;
+  private agentInFleet = 0;
+  private readonly agentOffset = u32Column();
+  private readonly agentCount = u32Column();
+  private readonly capacity = f32Column();
+  private readonly stream = u32Column();
+  private readonly T = f32Column();
+  private readonly R = f32Column();
+  private readonly P = f32Column();
+  private readonly lambda = f32Column();
+  private readonly scheduleOffset = u32Column();
+  private readonly scheduleCount = u32Column();
+  private readonly scheduleStart = u32Column();
+  private readonly scheduleMultiplier = f32Column();
+  /** The agents with an arrival spec of their own: index, spec, λ (f64, as given), fleet, place in it. */
+  private arrivals: { a: number; spec: ArrivalSpec; lambda: number; f: number; i: number }[] = [];
+
+  /** Drops whatever was added since the last finish (after a failed build). */
+  reset(): void {
+    this.fleets = this.agents = this.segments = this.agentInFleet = 0;
+    this.arrivals = [];
+  }
+
+  /** Starts the next fleet: its capacity G and random stream id. */
+  fleet(capacity: number, stream: number): void {
+    const f = this.fleets++;
+    this.agentOffset.room(f + 1)[f] = this.agents;
+    this.agentCount.room(f + 1)[f] = 0;
+    this.capacity.room(f + 1)[f] = capacity;
+    this.stream.room(f + 1)[f] = stream;
+    this.agentInFleet = 0;
+  }
+
+  /** Adds an agent to the current fleet (MODEL.md Part 1); its schedule is checked here. */
+  agent(
+    T: number,
+    R: number,
+    P: number,
+    lambda: number,
+    schedule: readonly ScheduleSegment[] | undefined,
+    arrivals: ArrivalSpec | undefined,
+  ): void {
+    const f = this.fleets - 1;
+    if (f < 0) throw new Error('FleetPacker.agent: no fleet begun (call fleet() first)');
+    const i = this.agentInFleet++;
+    const a = this.agents++;
+    const segments = schedule?.length ?? 0;
+    if (segments > 0) checkSchedule(schedule!, `fleets[${f}].agents[${i}]`);
+    this.agentCount.array[f] = i + 1;
+    this.T.room(a + 1)[a] = T;
+    this.R.room(a + 1)[a] = R;
+    this.P.room(a + 1)[a] = P;
+    this.lambda.room(a + 1)[a] = lambda;
+    this.scheduleOffset.room(a + 1)[a] = this.segments;
+    this.scheduleCount.room(a + 1)[a] = segments;
+    if (segments > 0) {
+      const starts = this.scheduleStart.room(this.segments + segments);
+      const multipliers = this.scheduleMultiplier.room(this.segments + segments);
+      for (const { start, multiplier } of schedule!) {
+        starts[this.segments] = start;
+        multipliers[this.segments] = multiplier;
+        this.segments++;
+      }
+    }
+    if (arrivals) this.arrivals.push({ a, spec: arrivals, lambda, f, i });
+  }
+
+  /** The fleets added since the last finish, packed with `traces` (their arrival processes checked); starts over. */
+  finish(traces: PackedTraces = NO_TRACES): PackedFleets {
+    const total = this.agents;
+    const count = this.fleets;
+    const segments = this.segments;
+    const arrivals = this.arrivals;
+    this.reset();
+    const packed: PackedFleets = {
+      count,
+      agentOffset: this.agentOffset.take(count),
+      agentCount: this.agentCount.take(count),
+      capacity: this.capacity.take(count),
+      stream: this.stream.take(count),
+      T: this.T.take(total),
+      R: this.R.take(total),
+      P: this.P.take(total),
+      lambda: this.lambda.take(total),
+      scheduleOffset: this.scheduleOffset.take(total),
+      scheduleCount: this.scheduleCount.take(total),
+      scheduleStart: this.scheduleStart.take(segments),
+      scheduleMultiplier: this.scheduleMultiplier.take(segments),
+      process: new Uint32Array(total).fill(INHERIT_PROCESS),
+      shape: new Float32Array(total),
+      beta: new Float32Array(total),
+      scale: new Float32Array(total),
+      psiHigh: new Float32Array(total).fill(1),
+      psiLow: new Float32Array(total).fill(1),
+      qHighToLow: new Float32Array(total),
+      qLowToHigh: new Float32Array(total),
+      trace: new Uint32Array(total),
+      kappa: new Float32Array(total).fill(1),
+      traces,
+    };
+    for (const { a, spec, lambda, f, i } of arrivals) packArrival(packed, a, spec, lambda, `fleets[${f}].agents[${i}].arrivals`);
+    return packed;
+  }
 }
 
 /** Agent a's arrival spec into the packed arrays, its parameters checked (ConfigError naming `at`). */
@@ -314,6 +405,10 @@ function check(ok: boolean, field: string, problem: string): void {
   if (!ok) throw new ConfigError(field, problem);
 }
 
+function fail(field: string, problem: string): never {
+  throw new ConfigError(field, problem);
+}
+
 const finite = (x: number): boolean => Number.isFinite(x);
 
 /** `a, b or c`. */
@@ -352,45 +447,50 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   const alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
   check(finite(alpha) && alpha > 0 && alpha <= 1, 'emaAlpha', `must be a number in (0, 1] (weight of the newest step), got ${alpha}`);
   const meanLimit = exponential ? MAX_EXPONENTIAL_MEAN : MAX_POISSON_MEAN;
+  // Per fleet and agent: the conditions first, a message (and the field's name) only on failure.
   for (let f = 0; f < fleets.count; f++) {
     const n = fleets.agentCount[f]!;
-    check(n >= 1 && n <= MAX_AGENTS_PER_FLEET, `fleets[${f}].agents`, `must hold 1 to ${MAX_AGENTS_PER_FLEET} agents, got ${n}`);
+    if (!(n >= 1 && n <= MAX_AGENTS_PER_FLEET)) fail(`fleets[${f}].agents`, `must hold 1 to ${MAX_AGENTS_PER_FLEET} agents, got ${n}`);
     const g = fleets.capacity[f]!;
-    check(finite(g) && g > 0, `fleets[${f}].capacity`, `must be a number > 0 (GPUs), got ${g}`);
+    if (!(finite(g) && g > 0)) fail(`fleets[${f}].capacity`, `must be a number > 0 (GPUs), got ${g}`);
     for (let i = 0; i < n; i++) {
       const a = fleets.agentOffset[f]! + i;
-      const at = `fleets[${f}].agents[${i}]`;
+      const at = (): string => `fleets[${f}].agents[${i}]`;
       const T = fleets.T[a]!;
       const R = fleets.R[a]!;
       const P = fleets.P[a]!;
       const lambda = fleets.lambda[a]!;
-      check(finite(T) && T > 0, `${at}.T`, `must be a number > 0 (requests/s), got ${T}`);
-      check(R >= 0 && R <= 1, `${at}.R`, `must be a number in [0, 1] (share of G), got ${R}`);
-      check(finite(P) && P > 0, `${at}.P`, `must be a number > 0 (priority, 1 = highest), got ${P}`);
-      check(
-        lambda >= 0 && stepMean(lambda, config.dt, 1) <= meanLimit,
-        `${at}.lambda`,
-        `must be a number ≥ 0 with lambda·dt ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (requests/s), got ${lambda}`,
-      );
-      checkPackedSchedule(fleets, a, at);
-      const peak = maxMultiplier(fleets, a);
-      check(
-        peak.index < 0 || stepMean(lambda, config.dt, peak.multiplier) <= meanLimit,
-        `${at}.schedule[${peak.index}].multiplier`,
-        `must keep lambda·dt·multiplier ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (lambda ${lambda}, dt ${config.dt}), got ${peak.multiplier}`,
-      );
-      checkPackedArrivals(fleets, config, a, `${at}.arrivals`, exponential ? MAX_EXPONENTIAL_MEAN : undefined, peak.multiplier);
+      if (!(finite(T) && T > 0)) fail(`${at()}.T`, `must be a number > 0 (requests/s), got ${T}`);
+      if (!(R >= 0 && R <= 1)) fail(`${at()}.R`, `must be a number in [0, 1] (share of G), got ${R}`);
+      if (!(finite(P) && P > 0)) fail(`${at()}.P`, `must be a number > 0 (priority, 1 = highest), got ${P}`);
+      if (!(lambda >= 0 && stepMean(lambda, config.dt, 1) <= meanLimit))
+        fail(
+          `${at()}.lambda`,
+          `must be a number ≥ 0 with lambda·dt ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (requests/s), got ${lambda}`,
+        );
+      const segments = fleets.scheduleCount[a]!;
+      if (segments > 0 || fleets.scheduleOffset[a]! > fleets.scheduleStart.length) checkPackedSchedule(fleets, a, at());
+      const peak = segments > 0 ? maxMultiplier(fleets, a) : NO_PEAK;
+      if (!(peak.index < 0 || stepMean(lambda, config.dt, peak.multiplier) <= meanLimit))
+        fail(
+          `${at()}.schedule[${peak.index}].multiplier`,
+          `must keep lambda·dt·multiplier ≤ ${meanLimit}${exponential ? ' (exponential work)' : ''} (lambda ${lambda}, dt ${config.dt}), got ${peak.multiplier}`,
+        );
+      // A Poisson agent without a trace: the checks above cover it (checkPackedArrivals returns at once).
+      if (fleets.trace[a] !== 0 || processOf(fleets, config.arrivals, a) !== POISSON_ID)
+        checkPackedArrivals(fleets, config, a, `${at()}.arrivals`, exponential ? MAX_EXPONENTIAL_MEAN : undefined, peak.multiplier);
     }
   }
   for (let r = 0; r < runs.count; r++) {
-    check(runs.fleet[r]! < fleets.count, `runs[${r}].fleet`, `must be below ${fleets.count}, got ${runs.fleet[r]}`);
-    check(
-      runs.policy[r]! < POLICY_NAMES.length,
-      `runs[${r}].policy`,
-      `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`,
-    );
+    if (!(runs.fleet[r]! < fleets.count)) fail(`runs[${r}].fleet`, `must be below ${fleets.count}, got ${runs.fleet[r]}`);
+    if (!(runs.policy[r]! < POLICY_NAMES.length))
+      fail(`runs[${r}].policy`, `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`);
   }
 }
+
+/** What maxMultiplier gives an agent without segments. */
+const NO_PEAK = { multiplier: 1, index: -1 } as const;
+const POISSON_ID = ARRIVAL_PROCESS_ID.poisson;
 
 /**
  * Largest per-step budget of a renewal process: its bridge's counters stay exact integers and its

@@ -145,34 +145,75 @@ function drawnArrivals(seed: number, sample: number, i: number, spec: NonNullabl
   };
 }
 
+/** Where cellAgents puts a fleet's agents: a FleetSpec (cellFleet) or a FleetPacker (the sweep's batches). */
+export interface AgentSink {
+  agent(
+    T: number,
+    R: number,
+    P: number,
+    lambda: number,
+    schedule: readonly ScheduleSegment[] | undefined,
+    arrivals: ArrivalSpec | undefined,
+    name: string | undefined,
+  ): void;
+}
+
 /**
- * Fleet sample `sample` of a cell, with the cell's load scale, capacity, schedule and arrival
- * processes applied. An agent's process is its own, else drawn (random fleets with `arrivals`), else
- * the study's; a study-wide process name alone leaves the agents on the batch's (SimConfig.arrivals).
+ * The agents of fleet sample `sample` of a cell, with the cell's load scale, schedule and arrival
+ * processes applied, handed to `sink` in order; returns the fleet's nominal load factor Σ λ_i/T_i
+ * (loadFactor of the same fleet). An agent's process is its own, else drawn (random fleets with
+ * `arrivals`), else the study's; a study-wide process name alone leaves the agents on the batch's
+ * (SimConfig.arrivals).
  */
-export function cellFleet(study: Study, sample: number, traces: TraceResolver = NO_TRACE_RESOLVER): FleetSpec {
+export function cellAgents(study: Study, sample: number, traces: TraceResolver, sink: AgentSink): number {
   const f = study.fleet;
   const base: readonly Omit<Agent, 'arrivals'>[] =
     'preset' in f ? PAPER_AGENTS : 'agents' in f ? f.agents : randomStudyFleet(study.seed, sample, f.random);
   const drawn = 'random' in f ? f.random.arrivals : undefined;
-  const agents = base.map((a, i): AgentSpec => {
-    const schedule = agentSchedule(study, i, a.name);
+  const studyArrivals = typeof study.arrivals === 'string' ? undefined : study.arrivals;
+  const scheduled = study.schedule.length > 0;
+  let rho = 0;
+  for (let i = 0; i < base.length; i++) {
+    const a = base[i]!;
+    const schedule = scheduled ? agentSchedule(study, i, a.name) : undefined;
     const own =
       ('agents' in f ? f.agents[i]!.arrivals : undefined) ??
       (drawn === undefined ? undefined : drawnArrivals(study.seed, sample, i, drawn));
-    const arrivals = own ?? (typeof study.arrivals === 'string' ? undefined : study.arrivals);
-    const uClient = (): number => arrivalUniforms(study.seed, sample, i)[2];
-    return {
-      ...(a.name === undefined ? {} : { name: a.name }),
-      T: a.T,
-      R: a.R,
-      P: a.P,
-      lambda: a.lambda * study.loadScale,
-      ...(schedule.length > 0 ? { schedule } : {}),
-      ...(arrivals === undefined
-        ? {}
-        : { arrivals: arrivalSpec(arrivals, traces, arrivalProcess(arrivals).process === 'servegen' ? uClient() : 0) }),
-    };
+    const arrivals = own ?? studyArrivals;
+    const lambda = a.lambda * study.loadScale;
+    sink.agent(
+      a.T,
+      a.R,
+      a.P,
+      lambda,
+      schedule !== undefined && schedule.length > 0 ? schedule : undefined,
+      arrivals === undefined
+        ? undefined
+        : arrivalSpec(arrivals, traces, arrivalProcess(arrivals).process === 'servegen' ? arrivalUniforms(study.seed, sample, i)[2] : 0),
+      a.name,
+    );
+    rho += lambda / a.T;
+  }
+  return rho;
+}
+
+/**
+ * Fleet sample `sample` of a cell, with the cell's load scale, capacity, schedule and arrival
+ * processes applied (cellAgents, as an object).
+ */
+export function cellFleet(study: Study, sample: number, traces: TraceResolver = NO_TRACE_RESOLVER): FleetSpec {
+  const agents: AgentSpec[] = [];
+  cellAgents(study, sample, traces, {
+    agent: (T, R, P, lambda, schedule, arrivals, name) =>
+      agents.push({
+        ...(name === undefined ? {} : { name }),
+        T,
+        R,
+        P,
+        lambda,
+        ...(schedule === undefined ? {} : { schedule }),
+        ...(arrivals === undefined ? {} : { arrivals }),
+      }),
   });
   return { agents, capacity: study.capacity };
 }

@@ -8,12 +8,12 @@
  *   const agg = new SweepAggregate(study.policies);
  *   await runSweep({ cells, units }, engine, agg, { afterBatch: save }); // engine: src/platform/engine.ts
  */
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
+import { type Batch, crossRuns, FleetPacker, makeBatch } from '../model/batch.js';
 import { type BatchResult, type RunTotals, summarize } from '../model/metrics.js';
 import { POLICY } from '../model/policies.js';
 import type { Engine } from '../platform/engine.js';
 import type { Cell, ExpandedStudy } from '../study/cells.js';
-import { cellFleet, loadFactor, type TraceResolver } from '../study/fleets.js';
+import { type AgentSink, cellAgents, type TraceResolver } from '../study/fleets.js';
 import { TraceLibrary } from '../traces/library.js';
 import { axisName } from '../study/schema.js';
 import { type CellSummary, isFixedFleet, SweepAggregate } from './aggregate.js';
@@ -67,17 +67,21 @@ export interface SweepTimes {
 
 /**
  * Builds the batch of `units` (all from cells with equal engine settings), with the traces its agents
- * name packed at its Δt from `traces`.
+ * name packed at its Δt from `traces`. Each fleet's agents go straight into the batch's typed arrays
+ * (`packer`, reused from batch to batch: no object per fleet or agent).
  */
 export function buildBatch(
   units: readonly Unit[],
   cells: ReadonlyMap<number, Cell>,
   traces: TraceLibrary = new TraceLibrary(),
+  packer: FleetPacker = new FleetPacker(),
 ): Omit<BatchDone, 'result' | 'engineSeconds'> {
   const first = cells.get(units[0]!.cell)!.study;
-  const fleets: FleetSpec[] = [];
-  const streams: number[] = [];
-  const cellOf: number[] = [];
+  const count = units.reduce((n, u) => n + (u.sampleEnd - u.sampleBegin), 0);
+  const fleetCell = new Uint32Array(count);
+  const fleetSample = new Uint32Array(count);
+  const fleetAgents = new Uint16Array(count);
+  const fleetLoad = new Float64Array(count);
   const names: string[] = [];
   const resolver: TraceResolver = {
     index: (name) => {
@@ -87,27 +91,30 @@ export function buildBatch(
     fitMmpp: (name) => traces.fitMmpp(name),
     clients: (name) => traces.clients(name),
   };
+  let agents = 0;
+  const sink: AgentSink = {
+    agent: (T, R, P, lambda, schedule, arrivals) => {
+      packer.agent(T, R, P, lambda, schedule, arrivals);
+      agents++;
+    },
+  };
+  packer.reset();
+  let k = 0;
   for (const unit of units) {
     const study = cells.get(unit.cell)!.study;
-    for (let s = unit.sampleBegin; s < unit.sampleEnd; s++) {
-      fleets.push(cellFleet(study, s, resolver));
-      streams.push(s); // the sample's stream, the same in every cell and under every policy
-      cellOf.push(unit.cell);
+    for (let s = unit.sampleBegin; s < unit.sampleEnd; s++, k++) {
+      packer.fleet(study.capacity, s); // the sample's stream, the same in every cell and under every policy
+      agents = 0;
+      fleetLoad[k] = cellAgents(study, s, resolver, sink);
+      fleetCell[k] = unit.cell;
+      fleetSample[k] = s;
+      fleetAgents[k] = agents;
     }
   }
   const policies = first.policies.map((p) => POLICY[p]);
-  const packed = packFleets(fleets, streams, traces.pack(names, first.dt, first.steps, first.warmup));
-  const batch = makeBatch(packed, crossRuns(fleets.length, policies, first.replicates), simConfig(first));
-  return {
-    units,
-    batch,
-    replicates: first.replicates,
-    policies: first.policies,
-    fleetCell: Uint32Array.from(cellOf),
-    fleetSample: Uint32Array.from(streams),
-    fleetAgents: Uint16Array.from(fleets, (f) => f.agents.length),
-    fleetLoad: Float64Array.from(fleets, loadFactor),
-  };
+  const packed = packer.finish(traces.pack(names, first.dt, first.steps, first.warmup));
+  const batch = makeBatch(packed, crossRuns(count, policies, first.replicates), simConfig(first));
+  return { units, batch, replicates: first.replicates, policies: first.policies, fleetCell, fleetSample, fleetAgents, fleetLoad };
 }
 
 type Built = Omit<BatchDone, 'result' | 'engineSeconds'>;
@@ -153,11 +160,12 @@ export async function runSweep(
   const cells = new Map(plan.cells.map((c) => [c.index, c]));
   const times: SweepTimes = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
   const batches = planBatches(plan.units, plan.cells, hooks.batchAgentRuns ?? autoBatchAgentRuns(plan.units, cells))[Symbol.iterator]();
+  const packer = new FleetPacker(); // its columns reused from batch to batch
   const build = (): Built | null => {
     const next = batches.next();
     if (next.done) return null;
     hooks.signal?.throwIfAborted();
-    return buildBatch(next.value, cells, plan.traces);
+    return buildBatch(next.value, cells, plan.traces, packer);
   };
   // Pipelined: while the engine runs batch k+1, the host summarises and saves batch k and builds k+2.
   // The aggregate still takes the batches in order, so results do not depend on the overlap.
