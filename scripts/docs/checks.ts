@@ -146,6 +146,8 @@ interface MemoryBenchFile {
 }
 const MEMORY_BENCH = 'bench/results/memory-2026-11-21-vm.json';
 const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm.json';
+/** The sweep bench after issue 14's engines (the README's sweep table quotes the 2026-11-21 run). */
+const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm.json';
 /** The README's pairs: each fleetsim path against the Numba peer it must beat (issue 14). */
 const PEER_PAIRS = [
   ['cpu-1', 'numba-1'],
@@ -994,6 +996,28 @@ export const CHECKS: Readonly<Record<string, Check>> = {
           }),
         ),
       );
+    },
+  },
+  'bench-peers-findings': {
+    command: `npm run bench:peers and npm run bench:sweep (provenance: ${PEERS_BENCH}, ${SWEEP_BENCH_NOW})`,
+    expect: () => {
+      const b = json(PEERS_BENCH) as PeersBenchFile;
+      const ratio = (w: number, [mine, peer]: readonly [string, string]): Expectation => fig(peerRate(b, w, mine) / peerRate(b, w, peer));
+      const sweep = json(SWEEP_BENCH_NOW) as SweepBenchFile;
+      const overhead = (backend: string): Expectation => fig(pct(sweep.rows.find((x) => x.backend === backend)!.overhead));
+      return Promise.resolve([
+        ratio(0, PEER_PAIRS[0]),
+        ratio(1, PEER_PAIRS[0]),
+        ratio(0, PEER_PAIRS[1]),
+        ratio(1, PEER_PAIRS[1]),
+        ratio(0, PEER_PAIRS[2]),
+        ratio(1, PEER_PAIRS[2]),
+        input(100),
+        overhead('gpu'),
+        overhead('cpu'),
+        input(2),
+        input(1000),
+      ]);
     },
   },
   ...QUEUEING_CHECKS,
