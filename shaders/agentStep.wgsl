@@ -18,6 +18,13 @@ fn signalRate(k: u32, step: u32) -> f32 {
   return signalOf(agents[k], states[k], step);
 }
 
+// B_k = Q_k + a_k for agent k at the step being allocated, for backlog-reading policies.
+// TODO(core → gpu helper): a_k, this step's work, is not drawn yet where the kernels allocate; until
+// the kernels draw the step's arrivals before allocating such a policy, this is Q_k alone.
+fn agentBacklog(k: u32) -> f32 {
+  return states[k].queue;
+}
+
 // Adds step t to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
 // false). The warm-up comes first, so every pair is still (0, 0) then and adding +0 leaves it so: bit
 // for bit what skipping would give, without a branch (cheaper on lavapipe: bench/NOTES.md). A select,
@@ -57,7 +64,7 @@ fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f3
 fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
   let arrived = arrival.x;
   let signal = signalOf(p, *s, t);
-  let g = policyShare(alloc, p, signal, i, count);
+  let g = policyShare(alloc, p, signal, (*s).queue + arrival.y, i, count);
   // The signal for step t + 1, updated after this step's share used λ̂_t.
   if (params.signalMode == SIGNAL_OBSERVED) {
     (*s).rate = arrived / params.dt;

@@ -7,12 +7,20 @@ struct Allocation {
   policy: u32,       // POLICY_* id
   capacity: f32,     // G, GPUs
   turn: u32,         // the step's rotation index t mod N (round-robin's agent)
-  scalars: vec4<f32>, // the policy's reduction results, [k] from level k (adaptive: D, scale)
+  scalars: array<f32, 8>, // the policy's working scalars, MAX_POLICY_SCALARS (adaptive: D in [0], scale in [1])
 }
 
 // Every policy's allocation before its passes: scalars 0.
 fn allocationBase(run: Run, step: u32) -> Allocation {
-  return Allocation(run.policy, run.capacity, step % run.agentCount, vec4<f32>());
+  return Allocation(run.policy, run.capacity, step % run.agentCount, array<f32, 8>());
+}
+
+// Pass `level`'s reduction of `term` into `acc`: a sum, or (policyMaxPasses) the max from 0.
+fn policyReduce(policy: u32, level: u32, acc: f32, term: f32) -> f32 {
+  if (level < 32u && ((policyMaxPasses(policy) >> level) & 1u) != 0u) {
+    return max(acc, term);
+  }
+  return acc + term;
 }
 
 // Whether the run's allocation stays the same through a dispatch, up to `turn`: its policy reads no
@@ -22,7 +30,8 @@ fn allocationFixed(policy: u32) -> bool {
   return !policyReadsState(policy) && (params.signalMode == SIGNAL_NOMINAL || !policyReadsSignal(policy));
 }
 
-// The allocation of step `step`: each level sums its terms over the fleet in agent order.
+// The allocation of step `step`: each level reduces its terms over the fleet in agent order.
+// B_i (a backlog-reading policy's) is the state's queue plus `pendingWork`: ... TODO(gpu) this step's work.
 fn allocate(run: Run, step: u32) -> Allocation {
   var a = allocationBase(run, step);
   let passes = policyPasses(run.policy);
@@ -30,7 +39,7 @@ fn allocate(run: Run, step: u32) -> Allocation {
     var sum = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
       let k = run.agentOffset + i;
-      sum += policyTerm(a, level, agents[k], signalRate(k, step));
+      sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), agentBacklog(k)));
     }
     a = policyFinish(a, level, sum);
   }

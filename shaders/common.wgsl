@@ -6,6 +6,9 @@
 // Work below this counts as no request when counting requests in the system (IN_SYSTEM_SLACK in
 // src/model/metrics.ts says why): 2^-10.
 const IN_SYSTEM_SLACK: f32 = 0.0009765625;
+// A share below R·G·(1 − MIN_SHARE_SLACK) counts as below the minimum (violationSum; MIN_SHARE_SLACK in
+// src/model/metrics.ts says why): 2^-12.
+const MIN_SHARE_SLACK: f32 = 0.000244140625;
 
 // Per-dispatch values of the simulate kernels (one 256-byte-aligned slot per dispatch).
 struct SimParams {
@@ -25,6 +28,10 @@ struct SimParams {
   emaAlpha: f32,    // weight of the newest step in SIGNAL_EMA, in (0, 1]
   groupCount: u32,  // groups of runs sharing their arrivals in this chunk (simulate.wgsl)
   lateStart: u32,   // first step of the recorded steps' second half, warmup + ⌊(steps − warmup)/2⌋ (queueLateSum)
+  queueTau: f32,    // τ of adaptiveQueue's demand, seconds (+∞: Algorithm 1)
+  sliceOverhead: f32, // η of timeSlice, fraction of the GPU lost to switching
+  maxMinFloor: u32, // 1: maxMinFair's and mps's lower bound is min(R·G, need), else 0
+  _pad0: u32,
 }
 
 // One fleet run: a fleet under one policy and one replicate.

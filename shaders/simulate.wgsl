@@ -101,12 +101,13 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
         // with a Poisson table read no log p(k)).
         fillLogPmfTable(arrivalMean(p, &arrivals, params.stepBegin));
       }
-      // serve() with its share computed once: a fixed allocation's signal is λ_i (or unread), and its
-      // shares read nothing that changes with the step but the turn.
-      var g0 = policyShare(a0, p, p.lambda, i, n);
-      var g1 = policyShare(a1, p, p.lambda, i, n);
-      var g2 = policyShare(a2, p, p.lambda, i, n);
-      var g3 = policyShare(a3, p, p.lambda, i, n);
+      // serve() with its share computed once: a fixed allocation's signal is λ_i (or unread), its
+      // shares read nothing that changes with the step but the turn, and no backlog (readsBacklog
+      // implies readsState).
+      var g0 = policyShare(a0, p, p.lambda, 0.0, i, n);
+      var g1 = policyShare(a1, p, p.lambda, 0.0, i, n);
+      var g2 = policyShare(a2, p, p.lambda, 0.0, i, n);
+      var g3 = policyShare(a3, p, p.lambda, 0.0, i, n);
       // The turn t mod n, counted up rather than divided for each step (an integer division per lane
       // is scalar code on a CPU's SIMD units).
       var turn = params.stepBegin % n;
@@ -114,27 +115,27 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
         let arrival = arrive(p, &arrivals, run, key, t, i);
         if (v0) {
           a0.turn = turn;
-          g0 = policyShare(a0, p, p.lambda, i, n);
+          g0 = policyShare(a0, p, p.lambda, 0.0, i, n);
         }
         serveShare(&s0, p, g0, arrival, t);
         if (members > 1u) {
           if (v1) {
             a1.turn = turn;
-            g1 = policyShare(a1, p, p.lambda, i, n);
+            g1 = policyShare(a1, p, p.lambda, 0.0, i, n);
           }
           serveShare(&s1, p, g1, arrival, t);
         }
         if (members > 2u) {
           if (v2) {
             a2.turn = turn;
-            g2 = policyShare(a2, p, p.lambda, i, n);
+            g2 = policyShare(a2, p, p.lambda, 0.0, i, n);
           }
           serveShare(&s2, p, g2, arrival, t);
         }
         if (members > 3u) {
           if (v3) {
             a3.turn = turn;
-            g3 = policyShare(a3, p, p.lambda, i, n);
+            g3 = policyShare(a3, p, p.lambda, 0.0, i, n);
           }
           serveShare(&s3, p, g3, arrival, t);
         }

@@ -13,26 +13,31 @@ const MAX_WIDE_AGENTS: u32 = 4096u;
 // The terms of the sum being reduced, one per agent (index i = agent), then the tree's partial sums.
 var<workgroup> terms: array<f32, MAX_WIDE_AGENTS>;
 
-// Σ terms[0 .. n) as a binary tree over the agent index: with P the power of two in [n, 2n), level
+// Two partial results of a reduction: their sum, or (a max pass, PolicyDef.maxPasses) their max.
+fn reduceTerms(x: f32, y: f32, useMax: bool) -> f32 {
+  return select(x + y, max(x, y), useMax);
+}
+
+// Σ terms[0 .. n) (or their max: useMax, uniform) as a binary tree over the agent index: with P the power of two in [n, 2n), level
 // h = P/2, P/4, …, 1 adds terms[i + h] into terms[i] for i < h (nothing when i + h ≥ n). The tree
 // depends on n alone, not on WORKGROUP_SIZE or the dispatch, and is ⌈log2 n⌉ f32 roundings deep.
 // Levels with h ≥ WORKGROUP_SIZE pair slots of the same invocation (i ≡ i + h mod WORKGROUP_SIZE, a
 // power of two), so each invocation does them alone; only the last log2(WORKGROUP_SIZE) levels need
 // barriers. Every invocation must call it; the caller has written the n terms. Returns the sum to
 // all, uniform.
-fn treeSum(n: u32, lid: u32) -> f32 {
+fn treeSum(n: u32, lid: u32, useMax: bool) -> f32 {
   var h = select(0u, 1u << firstLeadingBit(n - 1u), n > 1u);
   for (; h >= WORKGROUP_SIZE; h = h >> 1u) {
     for (var i = lid; i < h; i += WORKGROUP_SIZE) {
       if (i + h < n) {
-        terms[i] = terms[i] + terms[i + h];
+        terms[i] = reduceTerms(terms[i], terms[i + h], useMax);
       }
     }
   }
   for (; h > 0u; h = h >> 1u) {
     workgroupBarrier();
     if (lid < h && lid + h < n) {
-      terms[lid] = terms[lid] + terms[lid + h];
+      terms[lid] = reduceTerms(terms[lid], terms[lid + h], useMax);
     }
   }
   // A barrier, the load, a barrier: the next sum may overwrite `terms` right after.
@@ -48,9 +53,12 @@ fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
   for (var level = 0u; level < passes; level++) {
     for (var i = lid; i < n; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
-      terms[i] = policyTerm(a, level, agents[k], signalRate(k, t));
+      terms[i] = policyTerm(a, level, agents[k], signalRate(k, t), agentBacklog(k));
     }
-    a = policyFinish(a, level, treeSum(n, lid));
+    let useMax = level < 32u && ((policyMaxPasses(run.policy) >> level) & 1u) != 0u;
+    let r = treeSum(n, lid, useMax);
+    // A max pass starts from 0, as the narrow kernel's does.
+    a = policyFinish(a, level, select(r, max(r, 0.0), useMax));
   }
   return a;
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MODEL_TABLE_II } from '../src/model/paper.js';
-import { POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { PAPER_POLICIES, type PaperPolicyName } from '../src/model/policies.js';
 import { openNodeGpu } from '../src/platform/node.js';
 import type { MonteCarloResult } from '../src/cli/montecarlo.js';
 import type { SummaryTable } from '../src/results/tables.js';
@@ -73,12 +73,12 @@ function expectNoStackTrace(lines: string[]): void {
 const AGENT_KEYS = ['name', 'latency', 'throughput', 'share', 'meanQueue', 'finalQueue'];
 const POLICY_KEYS = ['avgLatency', 'throughput', 'capacityThroughput', 'cost', 'utilization', 'crossAgentStd', 'perAgent'];
 
-type PaperJson = { backend: string } & Record<PolicyName, Record<string, unknown> & { avgLatency: number }>;
+type PaperJson = { backend: string } & Record<PaperPolicyName, Record<string, unknown> & { avgLatency: number }>;
 
 /** Parses `paper --json` output and checks its shape. */
 function paperJson(stdout: string): PaperJson {
   const json = JSON.parse(stdout) as PaperJson;
-  for (const policy of POLICY_NAMES) {
+  for (const policy of PAPER_POLICIES) {
     const s = json[policy];
     expect(Object.keys(s), policy).toEqual(expect.arrayContaining(POLICY_KEYS));
     for (const key of POLICY_KEYS.filter((k) => k !== 'perAgent')) expect(typeof s[key], `${policy}.${key}`).toBe('number');
@@ -95,7 +95,7 @@ describe('fleetsim paper', () => {
     expect(run.status, run.stderr).toBe(0);
     const json = paperJson(run.stdout);
     expect(json.backend).toBe('cpu');
-    for (const policy of POLICY_NAMES) {
+    for (const policy of PAPER_POLICIES) {
       const latency = json[policy].avgLatency;
       expect(Math.abs(latency - MODEL_TABLE_II.avgLatency[policy]), `${policy}: ${latency}`).toBeLessThanOrEqual(LATENCY_TOLERANCE);
     }
@@ -116,7 +116,7 @@ describe('fleetsim paper', () => {
       expect(ownStderr(run.stderr)).toEqual([]);
       const json = paperJson(run.stdout);
       expect(json.backend).toBe('gpu');
-      for (const policy of POLICY_NAMES) {
+      for (const policy of PAPER_POLICIES) {
         expect(json[policy].avgLatency.toFixed(3), policy).toBe(MODEL_TABLE_II.avgLatency[policy].toFixed(3));
       }
     });
@@ -183,7 +183,7 @@ describe('fleetsim montecarlo', () => {
     expect(json.study).toBe('montecarlo');
     expect([json.fleets, json.steps, json.seed, json.lmax]).toEqual([200, 50, '1', 999]); // the options, then the study's values
     expect(json.runs).toBe(600); // 200 fleets × 3 policies
-    expect(Object.keys(json.policies)).toEqual(POLICY_NAMES);
+    expect(Object.keys(json.policies)).toEqual(PAPER_POLICIES);
     expect(Object.keys(json.adaptiveBeats).sort()).toEqual(['roundRobin', 'static']);
     for (const fraction of Object.values(json.adaptiveBeats)) {
       expect(fraction).toBeGreaterThanOrEqual(0);

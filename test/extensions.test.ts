@@ -16,6 +16,7 @@ import {
   MAX_EXPONENTIAL_MEAN,
   MAX_SCHEDULE_SEGMENTS,
   packFleets,
+  policySettings,
   type SignalMode,
   type SimConfig,
   type WorkMode,
@@ -23,7 +24,7 @@ import {
 import { ConfigError } from '../src/model/errors.js';
 import { inSystem, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
+import { allocate, type FleetView, fleetView, newAllocation, shareOf } from '../src/model/allocate.js';
 import { POLICY, type PolicyId } from '../src/model/policies.js';
 import { MAX_POISSON_MEAN } from '../src/random/poisson.js';
 
@@ -163,9 +164,9 @@ describe('the signal the adaptive allocator sees', () => {
     ],
   }));
   const steps = 25;
-  const fleetView = (rate: Float64Array): FleetView => {
+  const viewAt = (rate: Float64Array): FleetView => {
     const packed = packFleets([{ agents }]);
-    return { offset: 0, count: agents.length, capacity: 1, R: packed.R, P: packed.P, rate };
+    return fleetView(packed, 0, agents.length, 1, rate, new Float64Array(agents.length), policySettings(PAPER_CONFIG));
   };
 
   /** Shares the adaptive allocator gives with λ̂ from `next` (λ̂_0 = λ), compared with the engine's. */
@@ -174,7 +175,7 @@ describe('the signal the adaptive allocator sees', () => {
     const series = runSeriesCpu(batch, 0);
     const nominal = runSeriesCpu(batchOf([{ agents }], { ...config, signal: 'nominal' }), 0);
     const rate = Float64Array.from(batch.fleets.lambda);
-    const view = fleetView(rate);
+    const view = viewAt(rate);
     const alloc = newAllocation();
     let moved = 0;
     for (let t = 0; t < steps; t++) {

@@ -7,7 +7,7 @@
  * schedules, load scales and arrival processes of their own.
  */
 import { describe, expect, it } from 'vitest';
-import { type FleetSpec, FleetPacker, packFleets, type PackedFleets } from '../src/model/batch.js';
+import { DEFAULT_AGENT_CAP, type FleetSpec, FleetPacker, MIG_SLICES, packFleets, type PackedFleets } from '../src/model/batch.js';
 import { ARRIVAL_PROCESS_ID } from '../src/model/modes.js';
 import { INHERIT_PROCESS, NO_TRACES } from '../src/random/arrivals.js';
 import { checkMmpp, mmppParams } from '../src/random/mmpp.js';
@@ -31,6 +31,9 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
     R: new Float32Array(total),
     P: new Float32Array(total),
     lambda: new Float32Array(total),
+    cap: new Float32Array(total),
+    weight: new Float32Array(total),
+    slices: new Float32Array(total),
     scheduleOffset: new Uint32Array(total),
     scheduleCount: new Uint32Array(total),
     scheduleStart: new Uint32Array(segments),
@@ -58,6 +61,9 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
       p.R[a] = agent.R;
       p.P[a] = agent.P;
       p.lambda[a] = agent.lambda;
+      p.cap[a] = agent.cap ?? DEFAULT_AGENT_CAP;
+      p.weight[a] = agent.weight ?? 1 / agent.P;
+      p.slices[a] = agent.slices ?? Math.floor(MIG_SLICES / fleet.agents.length);
       p.scheduleOffset[a] = segment;
       p.scheduleCount[a] = agent.schedule?.length ?? 0;
       for (const { start, multiplier } of agent.schedule ?? []) {

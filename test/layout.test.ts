@@ -14,7 +14,7 @@ import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
 import { ARRIVAL_PROCESS_ID as ARRIVAL_MODE_ID, SIGNAL_ID as SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/modes.js';
 import { generatedWgsl } from '../src/gpu/wgsl.js';
 import { IN_SYSTEM_SLACK } from '../src/model/metrics.js';
-import { MAX_POLICY_PASSES, POLICY } from '../src/model/policies.js';
+import { MAX_POLICY_SCALARS, POLICY } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js'; // also installs the WebGPU globals webgpu-utils reads
 import { MAX_COUNTER_AGENTS } from '../src/random/philox.js';
 import { STIRLERR_TABLE } from '../src/random/poisson.js';
@@ -86,9 +86,9 @@ describe('ids and tables shared by both sides', () => {
     expect(MAX_AGENTS_PER_FLEET).toBeLessThan(MAX_COUNTER_AGENTS - 1);
   });
 
-  it('holds as many allocation scalars as a policy may have passes', () => {
-    const match = /scalars: vec(\d)<f32>/.exec(wgsl);
-    expect(Number(match?.[1])).toBe(MAX_POLICY_PASSES);
+  it('holds as many allocation scalars as the host (MAX_POLICY_SCALARS)', () => {
+    const match = /scalars: array<f32, (\d+)>/.exec(wgsl);
+    expect(Number(match?.[1])).toBe(MAX_POLICY_SCALARS);
   });
 
   it('groups no more runs per invocation than the narrow kernel holds', () => {

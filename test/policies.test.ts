@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
-import { allocate, type FleetView, newAllocation, shareOf } from '../src/model/allocate.js';
+import { allocate, type FleetView, fleetView, newAllocation, shareOf } from '../src/model/allocate.js';
 import { SIGNALS } from '../src/model/modes.js';
 import { MAX_POLICY_PASSES, PAPER_POLICIES, POLICIES, POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js';
@@ -21,15 +21,9 @@ const names = POLICY_NAMES.map((name) => [name] as const);
 const policiesWgsl = readFileSync(join(shaderDir(), 'policies.wgsl'), 'utf8');
 
 /** A fleet as the allocator sees it, with rates `rate`. */
-function view(fleet: FleetSpec, rate: readonly number[]): FleetView {
-  return {
-    offset: 0,
-    count: fleet.agents.length,
-    capacity: fleet.capacity ?? 1,
-    R: Float32Array.from(fleet.agents, (a) => a.R),
-    P: Float32Array.from(fleet.agents, (a) => a.P),
-    rate,
-  };
+function view(fleet: FleetSpec, rate: readonly number[], backlog: readonly number[] = rate): FleetView {
+  const settings = { dt: 1, queueTau: 10, sliceOverhead: 0, maxMinFloor: false };
+  return fleetView(packFleets([fleet]), 0, fleet.agents.length, fleet.capacity ?? 1, rate, backlog, settings);
 }
 
 function shares(policy: PolicyName, f: FleetView, step: number): number[] {
@@ -78,17 +72,25 @@ describe('the policy registry', () => {
     const def = POLICIES[name];
     for (let k = 0; k < 20; k++) {
       const fleet = testFleet(12, k);
-      const nominal = view(
-        fleet,
-        fleet.agents.map((a) => a.lambda),
-      );
+      const rates = fleet.agents.map((a) => a.lambda);
+      const backlogs = fleet.agents.map((_, i) => (i % 3 === 0 ? 0 : 0.5 + i));
+      const nominal = view(fleet, rates, backlogs);
       const moved = view(
         fleet,
         fleet.agents.map((a, i) => a.lambda * (1 + ((i * 7) % 5)) + 1),
+        backlogs,
+      );
+      const otherBacklogs = view(
+        fleet,
+        rates,
+        backlogs.map((b, i) => (i % 2 === 0 ? 0 : b * 3 + 1)),
       );
       const n = nominal.count;
       if (!def.variesWithStep) for (const step of [1, n, 2 * n + 1]) expect(shares(name, nominal, step)).toEqual(shares(name, nominal, 0));
       if (!def.readsSignal) expect(shares(name, moved, 3)).toEqual(shares(name, nominal, 3));
+      if (!def.readsBacklog) expect(shares(name, otherBacklogs, 3)).toEqual(shares(name, nominal, 3));
+      // Reading the backlogs makes the shares per-run state: the engines must never freeze them.
+      if (def.readsBacklog) expect(def.readsState).toBe(true);
     }
   });
 });

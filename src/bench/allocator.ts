@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allocate, type FleetView, newAllocation, shareOf } from '../model/allocate.js';
+import { allocate, type FleetView, fleetView, newAllocation, shareOf } from '../model/allocate.js';
 import { POLICY } from '../model/policies.js';
 import { packageRoot } from '../platform/node.js';
 
@@ -35,7 +35,9 @@ function fleetOf(n: number): FleetView {
     P[i] = 1 + (i % 3);
     lambda[i] = Math.fround(1 + ((i * 104729) % 997));
   }
-  return { offset: 0, count: n, capacity: 1, R, P, rate: lambda };
+  const ones = new Float64Array(n).fill(1);
+  const settings = { dt: 1, queueTau: 10, sliceOverhead: 0, maxMinFloor: false };
+  return fleetView({ R, P, T: ones, cap: ones, weight: ones, slices: ones }, 0, n, 1, lambda, new Float64Array(n), settings);
 }
 
 function median(xs: number[]): number {

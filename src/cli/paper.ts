@@ -1,7 +1,7 @@
 /** `fleetsim paper`: the paper's scenario under the three policies, Table II side by side. */
 import { runSummary, summarize, type RunSummary } from '../model/metrics.js';
 import { MODEL_TABLE_II, PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II, paperBatch } from '../model/paper.js';
-import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
+import { PAPER_POLICIES, type PaperPolicyName } from '../model/policies.js';
 import type { Engine } from '../platform/engine.js';
 
 export interface PaperOptions {
@@ -9,7 +9,7 @@ export interface PaperOptions {
   steps: number;
 }
 
-export type PaperResult = Record<PolicyName, RunSummary> & { backend: string; adapter: string | null };
+export type PaperResult = Record<PaperPolicyName, RunSummary> & { backend: string; adapter: string | null };
 
 export async function runPaper(backend: Engine, options: PaperOptions): Promise<PaperResult> {
   const batch = paperBatch({ ...PAPER_CONFIG, lmax: options.lmax, steps: options.steps });
@@ -75,7 +75,7 @@ export function paperText(result: PaperResult, options: PaperOptions): string {
     '',
     `${pad('metric', 22)}${pad('policy', 12)}${'paper'.padStart(9)}${'fleetsim'.padStart(11)}${'diff'.padStart(9)}`,
   ];
-  const rows: [string, (s: RunSummary) => number, (p: PolicyName) => number | null, number][] = [
+  const rows: [string, (s: RunSummary) => number, (p: PaperPolicyName) => number | null, number][] = [
     ['avgLatency (s)', (s) => s.avgLatency, (p) => PAPER_TABLE_II[p].avgLatency, 3],
     ['throughput (rps)', (s) => s.throughput, (p) => PAPER_TABLE_II[p].throughput, 2],
     ['capacityThroughput', (s) => s.capacityThroughput, (p) => PAPER_TABLE_II[p].throughput, 2],
@@ -101,7 +101,7 @@ export function paperText(result: PaperResult, options: PaperOptions): string {
   );
   const agents = result.static.perAgent.map((a) => a.name ?? '');
   const header = `${pad('agent', 14)}${PAPER_POLICIES.map((p) => p.padStart(12)).join('')}`;
-  const table = (title: string, get: (p: PolicyName, i: number) => number, digits: number): void => {
+  const table = (title: string, get: (p: PaperPolicyName, i: number) => number, digits: number): void => {
     lines.push(title, header);
     agents.forEach((name, i) => lines.push(`${pad(name, 14)}${PAPER_POLICIES.map((p) => num(get(p, i), digits, 12)).join('')}`));
     lines.push('');

@@ -8,13 +8,14 @@
  * @example
  *   process.stdout.write(`${await validateCommand('sweeps/my-fleet-example.json')}\n`);
  */
-import { allocate, newAllocation, shareOf } from '../model/allocate.js';
+import { allocate, fleetView, newAllocation, shareOf } from '../model/allocate.js';
+import { packFleets, policySettings } from '../model/batch.js';
 import { POLICIES } from '../model/policies.js';
 import type { Cell } from '../study/cells.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studySize } from '../study/size.js';
-import { planUnits } from '../sweep/plan.js';
+import { planUnits, simConfig } from '../sweep/plan.js';
 import { unitFleetRuns } from '../sweep/run.js';
 import { displayPath, displayText } from '../text/quote.js';
 import { DEFAULT_CPU_THREADS } from './backend.js';
@@ -109,14 +110,17 @@ export function agentLoads(study: Study): AgentLoad[] {
     'preset' in f ? PAPER_AGENTS : f.agents
   ).map((a) => ({ ...a, lambda: a.lambda * study.loadScale }));
   const n = agents.length;
-  const view = {
-    offset: 0,
-    count: n,
-    capacity: study.capacity,
-    R: Float64Array.from(agents, (a) => a.R),
-    P: Float64Array.from(agents, (a) => a.P),
-    rate: Float64Array.from(agents, (a) => a.lambda),
-  };
+  // A policy that reads the backlogs sees every agent backlogged without end (the load is a nominal
+  // figure): its share when everyone wants more than it can have.
+  const view = fleetView(
+    packFleets([{ agents: agents.map(({ T, R, P, lambda }) => ({ T, R, P, lambda })), capacity: study.capacity }]),
+    0,
+    n,
+    study.capacity,
+    Float64Array.from(agents, (a) => a.lambda),
+    new Float64Array(n).fill(Number.MAX_VALUE),
+    policySettings(simConfig(study)),
+  );
   const shares = new Map<string, Float64Array>();
   const scratch = newAllocation();
   for (const policy of study.policies) {

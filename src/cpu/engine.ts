@@ -23,9 +23,19 @@
  *   const result = summarize(batch, runBatchCpu(batch));
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
-import { type Batch, DEFAULT_EMA_ALPHA, type PackedFleets, type PackedRuns, type SimConfig } from '../model/batch.js';
+import { type Batch, DEFAULT_EMA_ALPHA, type PackedFleets, type PackedRuns, policySettings, type SimConfig } from '../model/batch.js';
 import { allocTotals, emptyTotals, IN_SYSTEM_SLACK, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
-import { allocate, allocateShares, allocationFixed, newAllocation, sharesAtStep, sharesVaryWithStep } from '../model/allocate.js';
+import {
+  allocate,
+  allocateShares,
+  allocationFixed,
+  allocationReadsBacklog,
+  type FleetView,
+  fleetView,
+  newAllocation,
+  sharesAtStep,
+  sharesVaryWithStep,
+} from '../model/allocate.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS, poissonTableMean } from '../random/arrivals.js';
 import { PoissonTablePack } from '../random/poissonTable.js';
@@ -111,8 +121,10 @@ class Simulator {
   private readonly memberRates: Float64Array[];
   private readonly memberRun = new Uint32Array(MAX_CPU_GROUP_RUNS);
   private readonly memberJ0 = new Uint32Array(MAX_CPU_GROUP_RUNS); // totals index of the run's agent 0
-  /** The fleet as the allocator sees it, with one member's rates; its fields are set per group and member. */
-  private readonly view: { offset: number; count: number; capacity: number; R: Float32Array; P: Float32Array; rate: Float64Array };
+  /** B_i = Q_i + a_i of the step being allocated, for policies that read it (readsBacklog). */
+  private readonly backlogs: Float64Array;
+  /** The fleet as the allocator sees it, with one member's rates; set per group and member. */
+  private view: FleetView;
   // The group being simulated.
   private members = 0;
   private offset = 0;
@@ -148,7 +160,8 @@ class Simulator {
     this.warmup = config.warmup ?? 0;
     this.lateStart = lateStart(config);
     this.arrivalDraws = new ArrivalDraws(fleets, config, maxAgents);
-    this.view = { offset: 0, count: 0, capacity: 0, R: fleets.R, P: fleets.P, rate: this.rates };
+    this.backlogs = new Float64Array(maxAgents);
+    this.view = fleetView(fleets, 0, 0, 0, this.rates, this.backlogs, policySettings(config));
   }
 
   /** The end of the group that starts at run r: the next runs (before `end`, MAX_CPU_GROUP_RUNS in all) of its fleet and replicate. */
@@ -172,9 +185,7 @@ class Simulator {
     this.count = n;
     this.members = r1 - r0;
     this.span = Math.min(MAX_CHUNK_STEPS, Math.floor(CHUNK_AGENT_STEPS / n));
-    this.view.offset = this.offset;
-    this.view.count = n;
-    this.view.capacity = fleets.capacity[f]!;
+    this.view = fleetView(fleets, this.offset, n, fleets.capacity[f]!, this.rates, this.backlogs, this.view.settings);
     this.arrivalDraws.startGroup(fleets.stream[f]!, runs.replicate[r0]!, this.offset, n);
     if (this.kernel !== null) this.tablesOfGroup(this.kernel);
     for (let m = 0; m < this.members; m++) {
@@ -270,14 +281,17 @@ class Simulator {
     const n = this.count;
     const r = this.memberRun[m]!;
     const policy = batch.runs.policy[r]!;
-    const view = this.view;
-    view.rate = this.memberRates[m]!;
+    const view = { ...this.view, rate: this.memberRates[m]! };
     // A run whose allocation reads its own state or the changing signal is allocated step by step.
     const stepwise = !allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
     if (stepwise) {
-      // The allocator reads λ̂_t, which depends on steps before t only, so allocating before this
-      // step's arrivals are processed gives the same shares as the specified arrive → allocate order.
+      // The allocator reads λ̂_t, which depends on steps before t only, and (readsBacklog) the
+      // backlogs B_i = Q_i + a_i, whose arrivals the chunk has drawn: the specified arrive → allocate order.
+      const backlogs = allocationReadsBacklog(policy) ? this.backlogs : null;
+      const queues = this.queues;
+      const q0 = m * this.maxAgents;
       for (let t = t0; t < t1; t++) {
+        if (backlogs !== null) for (let i = 0; i < n; i++) backlogs[i] = queues[q0 + i]! + this.work[i * this.span + t - t0]!;
         allocateShares(policy, view, t, this.alloc, this.shares, 0);
         for (let i = 0; i < n; i++) this.serve(m, i, t0, t, t + 1, 0, totals, series);
       }

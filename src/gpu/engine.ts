@@ -14,7 +14,7 @@
  *   const engine = await GpuEngine.create(device, sources);
  *   const result = summarize(batch, await engine.run(batch));
  */
-import { type Batch, DEFAULT_EMA_ALPHA } from '../model/batch.js';
+import { type Batch, DEFAULT_EMA_ALPHA, policySettings } from '../model/batch.js';
 import { allocTotals, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
 import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../random/arrivals.js';
@@ -336,6 +336,7 @@ export class GpuEngine {
     // Uniform per dispatch: the paper's short arrival path unless an agent of the chunk needs the general one.
     const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
     const pipeline = await this.pipeline(chunk.kernel, general);
+    const settings = policySettings(config);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
       const uf = new Float32Array(u.buffer, u.byteOffset, u.length);
@@ -354,6 +355,9 @@ export class GpuEngine {
       uf[SIM_WORD.emaAlpha] = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
       u[SIM_WORD.groupCount] = groupCount;
       u[SIM_WORD.lateStart] = lateStart(config);
+      uf[SIM_WORD.queueTau] = settings.queueTau;
+      uf[SIM_WORD.sliceOverhead] = settings.sliceOverhead;
+      u[SIM_WORD.maxMinFloor] = settings.maxMinFloor ? 1 : 0;
     }
 
     const stateBytes = chunk.agents * STATE_BYTES;

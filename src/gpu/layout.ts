@@ -86,6 +86,10 @@ export const SIM_PARAMS = struct('SimParams', [
   ['emaAlpha', 'f32'],
   ['groupCount', 'u32'],
   ['lateStart', 'u32'],
+  ['queueTau', 'f32'],
+  ['sliceOverhead', 'f32'],
+  ['maxMinFloor', 'u32'],
+  ['_pad0', 'u32'],
 ]);
 
 export const RUN = struct('Run', [
@@ -111,6 +115,9 @@ export const AGENT_PARAM_FIELDS = [
   ['R', 'f32', 'minimum GPU share, fraction of G', 'R'],
   ['P', 'f32', 'priority, 1 = most important (a lower number is more important)', 'P'],
   ['lambda', 'f32', 'nominal arrival rate, requests/s', 'lambda'],
+  ['cap', 'f32', 'U_i: the most GPUs it may use (maxMinFair, mps, adaptiveWaterfill)', 'cap'],
+  ['weight', 'f32', 'w_i: its maxMinFair weight (default 1/P)', 'weight'],
+  ['slices', 'f32', 'k_i: its MIG slices, sevenths of a GPU (fixedShares)', 'slices'],
   ['scheduleOffset', 'u32', "index of the agent's first rate segment in `segments`", null],
   ['scheduleCount', 'u32', 'its rate segments (0: multiplier 1 throughout)', 'scheduleCount'],
   ['process', 'u32', 'its arrival process (ARRIVALS_*; the batch default resolved by the packer)', null],

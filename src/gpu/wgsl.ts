@@ -46,17 +46,24 @@ function policySwitch(
 function policyCode(): string[] {
   const lines = ['// allocation policies (src/model/policies.ts POLICIES; their functions: shaders/policies.wgsl)'];
   for (const name of POLICY_NAMES) lines.push(`const POLICY_${constantCase(name)}: u32 = ${u32(POLICIES[name].id)};`);
-  const trait = (fn: string, key: 'readsSignal' | 'readsState' | 'variesWithStep'): string[] =>
+  const trait = (fn: string, key: 'readsSignal' | 'readsState' | 'variesWithStep' | 'readsBacklog'): string[] =>
     policySwitch(`${fn}(policy: u32) -> bool`, 'policy', (_, def) => (def[key] ? 'true' : null), 'false');
   lines.push(
     ...policySwitch('policyPasses(policy: u32) -> u32', 'policy', (_, def) => (def.passes > 0 ? u32(def.passes) : null), '0u'),
     ...trait('policyReadsSignal', 'readsSignal'),
     ...trait('policyReadsState', 'readsState'),
     ...trait('policyVariesWithStep', 'variesWithStep'),
+    ...trait('policyReadsBacklog', 'readsBacklog'),
     ...policySwitch(
-      'policyTerm(a: Allocation, level: u32, p: AgentParams, rate: f32) -> f32',
+      'policyMaxPasses(policy: u32) -> u32',
+      'policy',
+      (_, def) => (def.maxPasses !== 0 ? u32(def.maxPasses >>> 0) : null),
+      '0u',
+    ),
+    ...policySwitch(
+      'policyTerm(a: Allocation, level: u32, p: AgentParams, rate: f32, backlog: f32) -> f32',
       'a.policy',
-      (name, def) => (def.passes > 0 ? `${name}Term(a, level, p, rate)` : null),
+      (name, def) => (def.passes > 0 ? `${name}Term(a, level, p, rate, backlog)` : null),
       '0.0',
     ),
     ...policySwitch(
@@ -66,9 +73,9 @@ function policyCode(): string[] {
       'a',
     ),
     ...policySwitch(
-      'policyShare(a: Allocation, p: AgentParams, rate: f32, index: u32, count: u32) -> f32',
+      'policyShare(a: Allocation, p: AgentParams, rate: f32, backlog: f32, index: u32, count: u32) -> f32',
       'a.policy',
-      (name) => `${name}Share(a, p, rate, index, count)`,
+      (name) => `${name}Share(a, p, rate, backlog, index, count)`,
       '0.0',
     ),
   );

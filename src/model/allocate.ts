@@ -5,9 +5,37 @@
  * @example
  *   const a = allocate(POLICY.adaptive, fleet, 0); const g0 = shareOf(a, fleet, 0);
  */
-import { type Allocation, type FleetView, MAX_POLICY_PASSES, policyDef } from './policies.js';
+import { type Allocation, type FleetView, MAX_POLICY_SCALARS, policyDef, type PolicySettings } from './policies.js';
 
-export type { Allocation, FleetView } from './policies.js';
+export type { Allocation, FleetView, PolicySettings } from './policies.js';
+
+/** The packed agent arrays a FleetView reads (PackedFleets in src/model/batch.ts has them all). */
+export interface PolicyArrays {
+  readonly R: ArrayLike<number>;
+  readonly P: ArrayLike<number>;
+  readonly T: ArrayLike<number>;
+  readonly cap: ArrayLike<number>;
+  readonly weight: ArrayLike<number>;
+  readonly slices: ArrayLike<number>;
+}
+
+/**
+ * Fleet `f` of `fleets` as the allocator sees it (agents [offset, offset + count) of the packed
+ * arrays), with the signal `rate` and backlogs `backlog` indexed by i. `backlog` may be any zeros
+ * for a policy that does not read it (PolicyDef.readsBacklog).
+ */
+export function fleetView(
+  fleets: PolicyArrays,
+  offset: number,
+  count: number,
+  capacity: number,
+  rate: ArrayLike<number>,
+  backlog: ArrayLike<number>,
+  settings: PolicySettings,
+): FleetView {
+  const { R, P, T, cap, weight, slices } = fleets;
+  return { offset, count, capacity, R, P, T, cap, weight, slices, rate, backlog, settings };
+}
 
 /**
  * Whether a run's allocation stays the same for a whole chunk of steps, up to Allocation.turn: the
@@ -20,28 +48,42 @@ export function allocationFixed(policy: number, signalNominal: boolean): boolean
   return !def.readsState && (signalNominal || !def.readsSignal);
 }
 
+/**
+ * Whether `policy` reads this step's backlogs B_i = Q_i + a_i (PolicyDef.readsBacklog): its runs then
+ * draw every agent's arrivals of the step before allocating it (arrive → allocate, MODEL-PART4 §4.8);
+ * every other policy may be allocated before the step's arrivals, to the same shares.
+ */
+export function allocationReadsBacklog(policy: number): boolean {
+  return policyDef(policy).readsBacklog;
+}
+
 /** Whether `policy`'s shares change with the step index itself (for a fixed allocation). */
 export function sharesVaryWithStep(policy: number): boolean {
   return policyDef(policy).variesWithStep;
 }
 
 export function newAllocation(): Allocation {
-  return { policy: 0, capacity: 0, turn: 0, scalars: new Float64Array(MAX_POLICY_PASSES) };
+  return { policy: 0, capacity: 0, turn: 0, scalars: new Float64Array(MAX_POLICY_SCALARS) };
 }
 
 /**
- * Allocates step `step` for `policy`: the policy's passes, each a sum over the fleet in agent order,
- * into `out` (no allocation on the hot path).
+ * Allocates step `step` for `policy`: the policy's passes, each a sum (or, for the passes in
+ * PolicyDef.maxPasses, a max from 0) over the fleet in agent order, into `out` (no allocation on the
+ * hot path). The scalars start at 0.
  */
 export function allocate(policy: number, f: FleetView, step: number, out: Allocation = newAllocation()): Allocation {
   const def = policyDef(policy);
   out.policy = policy;
   out.capacity = f.capacity;
   out.turn = step % f.count;
-  // scalars[k] is written by pass k before anything reads it: no reset needed.
+  if (def.passes > 0) out.scalars.fill(0);
   for (let pass = 0; pass < def.passes; pass++) {
     let sum = 0;
-    for (let i = 0; i < f.count; i++) sum += def.term(out, pass, f, i);
+    if (pass < 32 && ((def.maxPasses >>> pass) & 1) !== 0) {
+      for (let i = 0; i < f.count; i++) sum = Math.max(sum, def.term(out, pass, f, i));
+    } else {
+      for (let i = 0; i < f.count; i++) sum += def.term(out, pass, f, i);
+    }
     def.finish(out, pass, sum);
   }
   return out;

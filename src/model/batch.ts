@@ -20,7 +20,7 @@ import {
   WORK_MODES,
   type WorkMode,
 } from './modes.js';
-import { POLICY_NAMES, type PolicyId } from './policies.js';
+import { POLICY_NAMES, type PolicyId, type PolicySettings } from './policies.js';
 import {
   ARRIVAL_PROCESS_INFO,
   type ArrivalArrays,
@@ -50,7 +50,26 @@ export interface AgentSpec {
   schedule?: readonly ScheduleSegment[];
   /** The agent's own arrival process (MODEL-PART4 §4.1–4.2); absent: the batch's `arrivals`. */
   arrivals?: ArrivalSpec;
+  /** What some policies read of it (MODEL-PART4 §4.7): cap U_i, weight w_i, MIG slices k_i. */
+  cap?: number;
+  weight?: number;
+  slices?: number;
 }
+
+/** An agent's policy parameters as the packer takes them (AgentSpec's cap, weight, slices); absent: the defaults. */
+export interface AgentPolicySpec {
+  /** U_i, GPUs: the most the agent may use (maxMinFair, mps, adaptiveWaterfill's hi); default DEFAULT_AGENT_CAP. */
+  cap?: number | undefined;
+  /** w_i > 0: maxMinFair's weight; default 1/P_i. */
+  weight?: number | undefined;
+  /** k_i, sevenths of one GPU (MIG, fixedShares), integer 0 … 7; default ⌊7/N⌋. */
+  slices?: number | undefined;
+}
+
+/** U_i when not given: one whole GPU (MODEL-PART4 §4.5: more only for tensor parallelism). */
+export const DEFAULT_AGENT_CAP = 1;
+/** MIG's compute slices per GPU (MODEL-PART4 §4.7, [D4]). */
+export const MIG_SLICES = 7;
 
 /**
  * An agent's arrival process: its name and parameters. `cv`: the renewal processes' coefficient of
@@ -98,9 +117,26 @@ export interface SimConfig {
    * steps: the `arrivals` totals of src/model/metrics.ts); default off, and those metrics are NaN.
    */
   arrivalStats?: boolean;
+  /** τ of adaptiveQueue's demand, seconds, in [Δt, 600]; default DEFAULT_QUEUE_TAU (MODEL-PART4 §4.7). */
+  queueTau?: number;
+  /** η of timeSlice, the GPU fraction lost to switching, in [0, 1); default 0. */
+  sliceOverhead?: number;
+  /** maxMinFair's and mps's lower bound: `zero` (default) or `minimum` (min(R_i·G, need_i)). */
+  maxMinFloor?: 'zero' | 'minimum';
 }
 
 export const DEFAULT_EMA_ALPHA = 0.2;
+export const DEFAULT_QUEUE_TAU = 10;
+
+/** The policy settings of `config` with their defaults (PolicySettings in src/model/policies.ts). */
+export function policySettings(config: SimConfig): PolicySettings {
+  return {
+    dt: config.dt,
+    queueTau: config.queueTau ?? DEFAULT_QUEUE_TAU,
+    sliceOverhead: config.sliceOverhead ?? 0,
+    maxMinFloor: config.maxMinFloor === 'minimum',
+  };
+}
 
 /** Fleets packed agent-major: fleet f owns agents [agentOffset[f], agentOffset[f] + agentCount[f]). */
 export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
@@ -113,6 +149,9 @@ export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
   R: Float32Array;
   P: Float32Array;
   lambda: Float32Array;
+  cap: Float32Array; // U_i, GPUs (AgentPolicySpec)
+  weight: Float32Array; // w_i
+  slices: Float32Array; // k_i, sevenths of a GPU
   // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]),
   // and the arrival processes (ArrivalArrays, src/random/arrivals.ts) with the batch's traces.
 }
@@ -177,7 +216,7 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
   const packer = new FleetPacker();
   fleets.forEach((fleet, f) => {
     packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f);
-    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals);
+    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a);
   });
   return packer.finish(traces);
 }
@@ -231,6 +270,10 @@ export class FleetPacker {
   private readonly R = f32Column();
   private readonly P = f32Column();
   private readonly lambda = f32Column();
+  private readonly cap = f32Column();
+  private readonly weight = f32Column();
+  /** k_i as given, or -1 for the default ⌊7/N⌋ (N known when the fleet is finished). */
+  private readonly slices = f32Column();
   private readonly scheduleOffset = u32Column();
   private readonly scheduleCount = u32Column();
   private readonly scheduleStart = u32Column();
@@ -262,6 +305,7 @@ export class FleetPacker {
     lambda: number,
     schedule: readonly ScheduleSegment[] | undefined,
     arrivals: ArrivalSpec | undefined,
+    policy?: AgentPolicySpec,
   ): void {
     const f = this.fleets - 1;
     if (f < 0) throw new Error('FleetPacker.agent: no fleet begun (call fleet() first)');
@@ -274,6 +318,9 @@ export class FleetPacker {
     this.R.room(a + 1)[a] = R;
     this.P.room(a + 1)[a] = P;
     this.lambda.room(a + 1)[a] = lambda;
+    this.cap.room(a + 1)[a] = policy?.cap ?? DEFAULT_AGENT_CAP;
+    this.weight.room(a + 1)[a] = policy?.weight ?? 1 / P;
+    this.slices.room(a + 1)[a] = policy?.slices ?? -1;
     this.scheduleOffset.room(a + 1)[a] = this.segments;
     this.scheduleCount.room(a + 1)[a] = segments;
     if (segments > 0) {
@@ -305,6 +352,9 @@ export class FleetPacker {
       R: this.R.take(total),
       P: this.P.take(total),
       lambda: this.lambda.take(total),
+      cap: this.cap.take(total),
+      weight: this.weight.take(total),
+      slices: this.slices.take(total),
       scheduleOffset: this.scheduleOffset.take(total),
       scheduleCount: this.scheduleCount.take(total),
       scheduleStart: this.scheduleStart.take(segments),
@@ -322,6 +372,13 @@ export class FleetPacker {
       traces,
     };
     for (const { a, spec, lambda, f, i } of arrivals) packArrival(packed, a, spec, lambda, `fleets[${f}].agents[${i}].arrivals`);
+    // MIG slices left to the default: an equal split in whole sevenths.
+    for (let f = 0; f < count; f++) {
+      const n = packed.agentCount[f]!;
+      for (let a = packed.agentOffset[f]!; a < packed.agentOffset[f]! + n; a++) {
+        if (packed.slices[a]! < 0) packed.slices[a] = Math.floor(MIG_SLICES / n);
+      }
+    }
     return packed;
   }
 }

@@ -42,6 +42,20 @@ export const TOTALS = [
     home: 'agent',
     about: 'Σ_t ⌈Q_t − IN_SYSTEM_SLACK⌉: requests in the system when each carries one unit of work',
   },
+  {
+    field: 'violationSum',
+    kind: 'sum',
+    home: 'agent',
+    about:
+      'Σ_t 1[d_t > 0 ∧ g_t < R·G·(1 − MIN_SHARE_SLACK)]: steps below the minimum share while the agent has demand (λ̂_t > 0 or B_t = Q + a > 0)',
+  },
+  {
+    field: 'busySum',
+    kind: 'sum',
+    home: 'agent',
+    about:
+      "Σ_t 1[some agent of the run has B_t = Q + a > 0]: the run's steps with backlog, kept by its agent 0 (0 for the others; workConservationGap)",
+  },
   // Arrival statistics for the index of dispersion: per window length w, the running mean of the
   // arrivals per complete w-step window and the sum of squared deviations M2 (Welford's update, which
   // loses no precision to the f32 squares of large counts), so Var = M2/(W − 1).
@@ -74,6 +88,13 @@ export type RunTotals = {
  * rounding of either engine (f64 on the CPU, f32 below Q = 2^14 on the GPU). WGSL: IN_SYSTEM_SLACK.
  */
 export const IN_SYSTEM_SLACK = 2 ** -10;
+
+/**
+ * A share counts as below the minimum R·G (violationSum) only under R·G·(1 − 2^-12): both engines then
+ * count the same steps though the GPU's shares are f32 (a policy that gives exactly R, as water-filling
+ * does on the paper fleet, lands within f32 rounding of it on either side). WGSL: MIN_SHARE_SLACK.
+ */
+export const MIN_SHARE_SLACK = 2 ** -12;
 
 /** ⌈Q − IN_SYSTEM_SLACK⌉, at least 0: the requests in the system when each carries one unit of work. */
 export function inSystem(queue: number): number {

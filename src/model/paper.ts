@@ -3,7 +3,7 @@
  * reproduce, both as published and as MODEL.md derives them from the model.
  */
 import { type AgentSpec, type Batch, crossRuns, makeBatch, packFleets, type SimConfig } from './batch.js';
-import { POLICY, PAPER_POLICIES, type PolicyName } from './policies.js';
+import { POLICY, PAPER_POLICIES, type PaperPolicyName } from './policies.js';
 
 export const PAPER_AGENTS: readonly (AgentSpec & { name: string })[] = [
   { name: 'coordinator', M: 500, T: 100, R: 0.1, P: 1, lambda: 80 },
@@ -35,7 +35,7 @@ export function paperBatch(config: SimConfig = PAPER_CONFIG): Batch {
 }
 
 /** Table II as printed in the paper. */
-export const PAPER_TABLE_II: Readonly<Record<PolicyName, TableIIRow>> = {
+export const PAPER_TABLE_II: Readonly<Record<PaperPolicyName, TableIIRow>> = {
   static: { avgLatency: 110.3, throughput: 60.0, cost: 0.02 },
   roundRobin: { avgLatency: 756.1, throughput: 60.0, cost: 0.02 },
   adaptive: { avgLatency: 111.9, throughput: 58.1, cost: 0.02 },

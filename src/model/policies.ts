@@ -13,26 +13,61 @@
  *   const a = allocate(POLICY.adaptive, fleet, 0); const g0 = shareOf(a, fleet, 0);
  */
 
+/**
+ * The batch-wide settings some policies read (SimConfig's `queueTau`, `sliceOverhead`, `maxMinFloor`,
+ * resolved to their defaults by policySettings in src/model/batch.ts), and Δt.
+ */
+export interface PolicySettings {
+  readonly dt: number; // Δt, seconds
+  /** τ of adaptiveQueue's demand (λ̂_i + B_i/τ)·R_i/P_i, seconds; Infinity gives Algorithm 1. */
+  readonly queueTau: number;
+  /** η of timeSlice: the fraction of the GPU lost to context switches, in [0, 1). */
+  readonly sliceOverhead: number;
+  /** maxMinFair's and mps's lower bound: 0, or min(R_i·G, need_i) when true. */
+  readonly maxMinFloor: boolean;
+}
+
 /** One fleet's agent parameters as the allocator sees them. */
 export interface FleetView {
-  readonly offset: number; // index of agent 0 in R and P (the packed batch arrays)
+  readonly offset: number; // index of agent 0 in the packed arrays (R, P, T, cap, weight, slices)
   readonly count: number; // N
   readonly capacity: number; // G
   readonly R: ArrayLike<number>;
   readonly P: ArrayLike<number>;
+  readonly T: ArrayLike<number>; // requests/s with the whole GPU
+  /** U_i: the most GPUs agent i may use (MPS's active-thread cap, a pool's per-agent cap), GPUs. */
+  readonly cap: ArrayLike<number>;
+  /** w_i: maxMinFair's weight (the packer's default is 1/P_i). */
+  readonly weight: ArrayLike<number>;
+  /** k_i: fixedShares' MIG slices, sevenths of one GPU. */
+  readonly slices: ArrayLike<number>;
   /** λ̂_i, indexed by i = 0 … N − 1: the signal (SimConfig.signal) a policy that reads it sees. */
   readonly rate: ArrayLike<number>;
+  /**
+   * B_i = Q_i + a_i, indexed by i: the agent's queue after this step's arrivals, work units (the
+   * work the step may serve). Read only by policies that declare `readsBacklog`; others may see zeros.
+   */
+  readonly backlog: ArrayLike<number>;
+  readonly settings: PolicySettings;
 }
 
-/** Reductions one allocation may run at most: the length of Allocation.scalars (a vec4 in WGSL). */
-export const MAX_POLICY_PASSES = 4;
+/**
+ * Reductions one allocation may run at most: clampFill's 35 (Σlo, Σh̃, max hi/w, 30 bisection steps,
+ * two classification sums) and room to spare. Passes ≥ 32 cannot reduce by max (PolicyDef.maxPasses).
+ */
+export const MAX_POLICY_PASSES = 40;
+/** The scalars an allocation carries between its passes and into its shares: Allocation.scalars (array<f32, 8> in WGSL). */
+export const MAX_POLICY_SCALARS = 8;
 
 /** The scalars an O(N) allocation produces; each share is then a closed form (shareOf). */
 export interface Allocation {
   policy: number;
   capacity: number; // G
   turn: number; // the step's rotation index, t mod N (round-robin's agent)
-  /** The policy's reduction results, scalars[k] from pass k (adaptive: D, then its scale). */
+  /**
+   * The policy's working scalars, MAX_POLICY_SCALARS of them, 0 before the first pass; each `finish`
+   * writes the ones it owns (adaptive: D into [0], then its scale into [1]).
+   */
   scalars: Float64Array;
 }
 
@@ -53,9 +88,20 @@ export interface PolicyDef {
   readonly readsState: boolean;
   /** Its shares change with the step index itself, through Allocation.turn only. */
   readonly variesWithStep: boolean;
+  /**
+   * Its shares read B_i = Q_i + a_i (FleetView.backlog): the run's queues after this step's arrivals.
+   * Such a run is allocated step by step, after the step's arrivals (MODEL-PART4 §4.8), never by the
+   * engines' fixed-allocation paths.
+   */
+  readonly readsBacklog: boolean;
+  /**
+   * Bit k set: pass k reduces its terms by max (from 0: the largest term, or 0 when all are below)
+   * instead of a sum. Only passes 0 … 31.
+   */
+  readonly maxPasses: number;
   /** Pass `pass`'s term for agent i, given the scalars of the passes before it. */
   readonly term: (a: Allocation, pass: number, f: FleetView, i: number) => number;
-  /** Pass `pass`'s sum of terms → its scalar, into a.scalars. */
+  /** Pass `pass`'s reduction (sum, or max: maxPasses) of the terms → the scalars it owns in a.scalars. */
   readonly finish: (a: Allocation, pass: number, sum: number) => void;
   /** Share g_i of agent i, GPUs. */
   readonly share: (a: Allocation, f: FleetView, i: number) => number;
@@ -89,6 +135,8 @@ export const POLICIES = {
     readsSignal: false,
     readsState: false,
     variesWithStep: false,
+    readsBacklog: false,
+    maxPasses: 0,
     term: noTerm,
     finish: noFinish,
     share: (a, f) => a.capacity / f.count,
@@ -103,6 +151,8 @@ export const POLICIES = {
     readsSignal: false,
     readsState: false,
     variesWithStep: true,
+    readsBacklog: false,
+    maxPasses: 0,
     term: noTerm,
     finish: noFinish,
     share: (a, _f, i) => (i === a.turn ? a.capacity : 0),
@@ -121,11 +171,34 @@ export const POLICIES = {
     readsSignal: true,
     readsState: false,
     variesWithStep: false,
+    readsBacklog: false,
+    maxPasses: 0,
     term: (a, pass, f, i) => (pass === 0 ? demand(f, i) : a.scalars[0]! > 0 ? raised(f, i, a.scalars[0]!) : 0),
     finish: (a, pass, sum) => {
       a.scalars[pass] = pass === 0 ? sum : sum > a.capacity ? a.capacity / sum : 1;
     },
     share: (a, f, i) => (a.scalars[0]! > 0 ? raised(f, i, a.scalars[0]!) * a.scalars[1]! : 0),
+  },
+  /**
+   * Kubernetes time-slicing (MODEL-PART4 §4.7): the backlogged agents (B_i > 0) split (1 − η)·G
+   * equally; pass 0 counts them (scalars[0]).
+   */
+  timeSlice: {
+    id: 3,
+    label: 'time-slice',
+    colour: '#d62728',
+    paper: false,
+    passes: 1,
+    readsSignal: false,
+    readsState: true,
+    variesWithStep: false,
+    readsBacklog: true,
+    maxPasses: 0,
+    term: (_a, _pass, f, i) => (f.backlog[i]! > 0 ? 1 : 0),
+    finish: (a, _pass, sum) => {
+      a.scalars[0] = sum;
+    },
+    share: (a, f, i) => (f.backlog[i]! > 0 ? ((1 - f.settings.sliceOverhead) * a.capacity) / a.scalars[0]! : 0),
   },
 } as const satisfies Record<string, PolicyDef>;
 
@@ -134,8 +207,10 @@ export type PolicyId = (typeof POLICIES)[PolicyName]['id'];
 
 /** Every policy, in id order. */
 export const POLICY_NAMES = Object.keys(POLICIES) as readonly PolicyName[];
+/** The names of the paper's three policies (MODEL.md Part 1). */
+export type PaperPolicyName = { [K in PolicyName]: (typeof POLICIES)[K]['paper'] extends true ? K : never }[PolicyName];
 /** The paper's three (MODEL.md Part 1), in id order: what Table II and the paper view show. */
-export const PAPER_POLICIES: readonly PolicyName[] = POLICY_NAMES.filter((name) => POLICIES[name].paper);
+export const PAPER_POLICIES = POLICY_NAMES.filter((name) => POLICIES[name].paper) as readonly PaperPolicyName[];
 /** `{ name: id }`. */
 export const POLICY = Object.fromEntries(POLICY_NAMES.map((name) => [name, POLICIES[name].id])) as {
   readonly [K in PolicyName]: (typeof POLICIES)[K]['id'];

@@ -14,7 +14,7 @@ import type { Batch } from '../../src/model/batch.js';
 import { ConfigError } from '../../src/model/errors.js';
 import { type AgentSummary, type BatchResult, runSummary, summarize } from '../../src/model/metrics.js';
 import { MODEL_TABLE_II, PAPER_TABLE_II } from '../../src/model/paper.js';
-import { PAPER_POLICIES, type PolicyName } from '../../src/model/policies.js';
+import { PAPER_POLICIES, type PaperPolicyName } from '../../src/model/policies.js';
 import { showBackend } from '../lib/badge.js';
 import { destroyCharts, lineChart, policyColor, policyLabel } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
@@ -226,7 +226,7 @@ function arrivalChart(shown: Shown): HTMLElement {
 
 const policySeries = (points: boolean) => PAPER_POLICIES.map((p) => ({ label: policyLabel(p), color: policyColor(p), points }));
 
-function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
+function allocationChart(shown: Shown, policy: PaperPolicyName): HTMLElement {
   const r = PAPER_POLICIES.indexOf(policy);
   const figure = lineChart({
     title: `(c) GPU share per agent over time: ${policyLabel(policy)}`,
@@ -319,7 +319,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   /** Each agent's queue and latency over the run's steps, under the policy the picker (URL key `tp`) names. */
   const renderTime = (next: Shown): void => {
     const wanted = state.get('tp') ?? '';
-    const policy = (PAPER_POLICIES as readonly string[]).includes(wanted) ? (wanted as PolicyName) : 'adaptive';
+    const policy = (PAPER_POLICIES as readonly string[]).includes(wanted) ? (wanted as PaperPolicyName) : 'adaptive';
     const select = el(
       'select',
       { id: 'time-policy', 'aria-label': 'policy of the queue and latency charts' },
@@ -327,7 +327,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     );
     select.value = policy;
     const charts = el('div', { class: 'charts time-charts' });
-    const draw = (p: PolicyName): void => {
+    const draw = (p: PaperPolicyName): void => {
       destroyCharts(charts);
       const r = PAPER_POLICIES.indexOf(p);
       const names = namesOf(next.scenario);
@@ -354,7 +354,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       charts.replaceChildren(queue, latency);
     };
     select.addEventListener('change', () => {
-      const p = select.value as PolicyName;
+      const p = select.value as PaperPolicyName;
       state.set({ tp: p === 'adaptive' ? undefined : p });
       draw(p);
     });
@@ -380,7 +380,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const agentAxis = { label: 'agent', categories: namesOf(scenario) };
     renderTime(next);
     const allocPolicy = (PAPER_POLICIES as readonly string[]).includes(state.get('alloc') ?? '')
-      ? (state.get('alloc') as PolicyName)
+      ? (state.get('alloc') as PaperPolicyName)
       : 'adaptive';
     const select = el(
       'select',
@@ -395,7 +395,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       allocationChart(next, allocPolicy),
     );
     select.addEventListener('change', () => {
-      const policy = select.value as PolicyName;
+      const policy = select.value as PaperPolicyName;
       state.set({ alloc: policy === 'adaptive' ? undefined : policy });
       const old = allocSlot.querySelector('figure.chart');
       if (old) destroyCharts(allocSlot);
