@@ -39,7 +39,7 @@ fn allocate(run: Run, step: u32) -> Allocation {
     var sum = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
       let k = run.agentOffset + i;
-      sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), agentBacklog(k)));
+      sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), agentBacklog(k), i, run.agentCount));
     }
     a = policyFinish(a, level, sum);
   }

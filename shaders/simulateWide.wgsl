@@ -53,7 +53,7 @@ fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
   for (var level = 0u; level < passes; level++) {
     for (var i = lid; i < n; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
-      terms[i] = policyTerm(a, level, agents[k], signalRate(k, t), agentBacklog(k));
+      terms[i] = policyTerm(a, level, agents[k], signalRate(k, t), agentBacklog(k), i, n);
     }
     let useMax = level < 32u && ((policyMaxPasses(run.policy) >> level) & 1u) != 0u;
     let r = treeSum(n, lid, useMax);

@@ -11,7 +11,9 @@
  */
 import { ARRIVAL_FLAG } from '../random/arrivals.js';
 import { constantCase, WGSL_ENUMS } from '../model/modes.js';
-import { POLICIES, POLICY_NAMES, type PolicyDef } from '../model/policies.js';
+import { MIG_SLICES } from '../model/batch.js';
+import { FILL_BISECTIONS } from '../model/clampFill.js';
+import { NEED_SLACK, POLICIES, POLICY_NAMES, type PolicyDef } from '../model/policies.js';
 import { agentParamsWgsl, agentStateWgsl, arrivalStateWgsl, simulateBindingsWgsl } from './layout.js';
 
 const u32 = (n: number): string => `${n}u`;
@@ -46,6 +48,12 @@ function policySwitch(
 function policyCode(): string[] {
   const lines = ['// allocation policies (src/model/policies.ts POLICIES; their functions: shaders/policies.wgsl)'];
   for (const name of POLICY_NAMES) lines.push(`const POLICY_${constantCase(name)}: u32 = ${u32(POLICIES[name].id)};`);
+  // The policies' constants (src/model/batch.ts, clampFill.ts, policies.ts), exact in f32.
+  lines.push(
+    `const MIG_SLICES: f32 = ${MIG_SLICES.toFixed(1)};`,
+    `const FILL_BISECTIONS: u32 = ${u32(FILL_BISECTIONS)};`,
+    `const NEED_SLACK: f32 = ${NEED_SLACK};`,
+  );
   const trait = (fn: string, key: 'readsSignal' | 'readsState' | 'variesWithStep' | 'readsBacklog'): string[] =>
     policySwitch(`${fn}(policy: u32) -> bool`, 'policy', (_, def) => (def[key] ? 'true' : null), 'false');
   lines.push(
@@ -61,9 +69,9 @@ function policyCode(): string[] {
       '0u',
     ),
     ...policySwitch(
-      'policyTerm(a: Allocation, level: u32, p: AgentParams, rate: f32, backlog: f32) -> f32',
+      'policyTerm(a: Allocation, level: u32, p: AgentParams, rate: f32, backlog: f32, index: u32, count: u32) -> f32',
       'a.policy',
-      (name, def) => (def.passes > 0 ? `${name}Term(a, level, p, rate, backlog)` : null),
+      (name, def) => (def.passes > 0 ? `${name}Term(a, level, p, rate, backlog, index, count)` : null),
       '0.0',
     ),
     ...policySwitch(

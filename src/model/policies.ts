@@ -13,6 +13,11 @@
  *   const a = allocate(POLICY.adaptive, fleet, 0); const g0 = shareOf(a, fleet, 0);
  */
 
+// batch.ts imports this module too: MIG_SLICES is read only when a share is computed, never while
+// the modules load, so the cycle is harmless.
+import { MIG_SLICES } from './batch.js';
+import { FILL_MAX_PASSES, FILL_PASSES, type FillRule, fillFinish, fillShare, fillTerm } from './clampFill.js';
+
 /**
  * The batch-wide settings some policies read (SimConfig's `queueTau`, `sliceOverhead`, `maxMinFloor`,
  * resolved to their defaults by policySettings in src/model/batch.ts), and Δt.
@@ -115,9 +120,72 @@ function demand(f: FleetView, i: number): number {
   return (f.rate[i]! * f.R[f.offset + i]!) / f.P[f.offset + i]!;
 }
 
-/** Proportional share raised to the minimum: max(R_i, (d_i / D)·G), before normalisation. */
-function raised(f: FleetView, i: number, demandTotal: number): number {
-  return Math.max(f.R[f.offset + i]!, (demand(f, i) / demandTotal) * f.capacity);
+/**
+ * adaptiveQueue's demand d_i = (λ̂_i + B_i/τ)·R_i / P_i, requests/s weighted (B_i in work units, one
+ * unit = one request's mean work). τ = ∞ adds B_i/τ = +0, so the demand is `demand`'s to the bit.
+ */
+function queueDemand(f: FleetView, i: number): number {
+  return ((f.rate[i]! + f.backlog[i]! / f.settings.queueTau) * f.R[f.offset + i]!) / f.P[f.offset + i]!;
+}
+
+/**
+ * The paper's Algorithm 1 on a demand function `d`: pass 0 sums the demands (D = scalars[0]); pass 1
+ * sums the raised shares max(R_i, (d_i / D)·G), and when they exceed G every share is scaled by G / Σ
+ * (scalars[1], else 1). Faithful to the paper: the scaling may push shares back below their minimum
+ * R_i. With D = 0 every share is 0.
+ */
+function algorithm1(d: (f: FleetView, i: number) => number): Pick<PolicyDef, 'term' | 'finish' | 'share'> {
+  // Proportional share raised to the minimum, before normalisation.
+  const raised = (f: FleetView, i: number, demandTotal: number): number =>
+    Math.max(f.R[f.offset + i]!, (d(f, i) / demandTotal) * f.capacity);
+  return {
+    term: (a, pass, f, i) => (pass === 0 ? d(f, i) : a.scalars[0]! > 0 ? raised(f, i, a.scalars[0]!) : 0),
+    finish: (a, pass, sum) => {
+      a.scalars[pass] = pass === 0 ? sum : sum > a.capacity ? a.capacity / sum : 1;
+    },
+    share: (a, f, i) => (a.scalars[0]! > 0 ? raised(f, i, a.scalars[0]!) * a.scalars[1]! : 0),
+  };
+}
+
+/**
+ * need_i: the share that clears the agent's backlog this step, B_i/(T_i·Δt) GPUs, raised by
+ * NEED_SLACK. Without the slack the engines' service T·g·Δt (f64 on the CPU, f32 on the GPU, four
+ * roundings of ≤ 2^-21 relative together, WGSL's division allowed 2.5 ulp) may fall an ulp short of B_i
+ * and leave a residual queue of ~ulp(B_i) that the next step would count as backlog (busySum,
+ * violationSum, B > 0 for the policies that test it); with it a demand-capped agent is served B_i
+ * exactly (served = min(B, T·g·Δt)). The excess share is unused: ≤ 2^-18·need_i.
+ */
+function need(f: FleetView, i: number): number {
+  return (f.backlog[i]! / (f.T[f.offset + i]! * f.settings.dt)) * NEED_SLACK;
+}
+
+/** 1 + 2^-18 (need). */
+export const NEED_SLACK = 1 + 2 ** -18;
+
+/** maxMinFair's and mps's lower bound: 0, or min(R_i·G, need_i) under settings.maxMinFloor. */
+function maxMinLower(f: FleetView, i: number): number {
+  return f.settings.maxMinFloor ? Math.min(f.R[f.offset + i]! * f.capacity, need(f, i)) : 0;
+}
+
+/** Their upper bound min(U_i, need_i): demand-capped, so the fill is work-conserving within each step. */
+function maxMinUpper(f: FleetView, i: number): number {
+  return Math.min(f.cap[f.offset + i]!, need(f, i));
+}
+
+/** A fill policy's passes and functions: clampFill (src/model/clampFill.ts) on `rule`. */
+function fill(rule: FillRule): Pick<PolicyDef, 'passes' | 'maxPasses' | 'term' | 'finish' | 'share'> {
+  return {
+    passes: FILL_PASSES,
+    maxPasses: FILL_MAX_PASSES,
+    term: (a, pass, f, i) => fillTerm(rule, a, pass, f, i),
+    finish: fillFinish,
+    share: (a, f, i) => fillShare(rule, a, f, i),
+  };
+}
+
+/** Round-robin-skip-idle's key of agent i: N − ((i − turn) mod N) when backlogged (N at the turn), else 0. */
+function skipIdleKey(a: Allocation, f: FleetView, i: number): number {
+  return f.backlog[i]! > 0 ? f.count - ((i - a.turn + f.count) % f.count) : 0;
 }
 
 /**
@@ -158,9 +226,8 @@ export const POLICIES = {
     share: (a, _f, i) => (i === a.turn ? a.capacity : 0),
   },
   /**
-   * The paper's Algorithm 1: pass 0 sums the demands (D = scalars[0]); pass 1 sums the raised shares,
-   * and when they exceed G every share is scaled by G / Σ (scalars[1], else 1). Faithful to the paper:
-   * the scaling may push shares back below their minimum R_i. With D = 0 every share is 0.
+   * The paper's Algorithm 1 on d_i = λ̂_i·R_i/P_i (algorithm1). Faithful to the paper: the scaling may
+   * push shares back below their minimum R_i. With D = 0 every share is 0.
    */
   adaptive: {
     id: 2,
@@ -173,18 +240,41 @@ export const POLICIES = {
     variesWithStep: false,
     readsBacklog: false,
     maxPasses: 0,
-    term: (a, pass, f, i) => (pass === 0 ? demand(f, i) : a.scalars[0]! > 0 ? raised(f, i, a.scalars[0]!) : 0),
-    finish: (a, pass, sum) => {
-      a.scalars[pass] = pass === 0 ? sum : sum > a.capacity ? a.capacity / sum : 1;
-    },
-    share: (a, f, i) => (a.scalars[0]! > 0 ? raised(f, i, a.scalars[0]!) * a.scalars[1]! : 0),
+    ...algorithm1(demand),
+  },
+  /** Water-filling on the demands (MODEL-PART4 §4.7): clampFill with w = d_i, lo = R_i·G, hi = U_i. */
+  adaptiveWaterfill: {
+    id: 3,
+    label: 'adaptive water-fill',
+    colour: '#9467bd',
+    paper: false,
+    readsSignal: true,
+    readsState: false,
+    variesWithStep: false,
+    readsBacklog: false,
+    ...fill({ w: demand, lo: (f, i) => f.R[f.offset + i]! * f.capacity, hi: (f, i) => f.cap[f.offset + i]! }),
+  },
+  /**
+   * Weighted max–min fair, demand-capped: clampFill with w = weight_i (default 1/P_i), lo = 0 (or
+   * min(R_i·G, need_i): settings.maxMinFloor), hi = min(U_i, need_i). Work-conserving within each step.
+   */
+  maxMinFair: {
+    id: 4,
+    label: 'max-min fair',
+    colour: '#8c564b',
+    paper: false,
+    readsSignal: false,
+    readsState: true,
+    variesWithStep: false,
+    readsBacklog: true,
+    ...fill({ w: (f, i) => f.weight[f.offset + i]!, lo: maxMinLower, hi: maxMinUpper }),
   },
   /**
    * Kubernetes time-slicing (MODEL-PART4 §4.7): the backlogged agents (B_i > 0) split (1 − η)·G
    * equally; pass 0 counts them (scalars[0]).
    */
   timeSlice: {
-    id: 3,
+    id: 5,
     label: 'time-slice',
     colour: '#d62728',
     paper: false,
@@ -199,6 +289,76 @@ export const POLICIES = {
       a.scalars[0] = sum;
     },
     share: (a, f, i) => (f.backlog[i]! > 0 ? ((1 - f.settings.sliceOverhead) * a.capacity) / a.scalars[0]! : 0),
+  },
+  /** MIG partitions: g_i = k_i·G/7 (k_i slices, sevenths), constant; unused slices are not shared. */
+  fixedShares: {
+    id: 6,
+    label: 'MIG fixed shares',
+    colour: '#e377c2',
+    paper: false,
+    passes: 0,
+    readsSignal: false,
+    readsState: false,
+    variesWithStep: false,
+    readsBacklog: false,
+    maxPasses: 0,
+    term: noTerm,
+    finish: noFinish,
+    share: (a, f, i) => (f.slices[f.offset + i]! * a.capacity) / MIG_SLICES,
+  },
+  /**
+   * CUDA MPS: max–min fair with equal weights, each agent capped at U_i (its
+   * CUDA_MPS_ACTIVE_THREAD_PERCENTAGE as GPUs) and at its need: w = 1, lo as maxMinFair's, hi = min(U_i, need_i).
+   */
+  mps: {
+    id: 7,
+    label: 'MPS',
+    colour: '#7f7f7f',
+    paper: false,
+    readsSignal: false,
+    readsState: true,
+    variesWithStep: false,
+    readsBacklog: true,
+    ...fill({ w: () => 1, lo: maxMinLower, hi: maxMinUpper }),
+  },
+  /**
+   * Round-robin skipping idle agents: the whole G to the first backlogged agent (B_i > 0) at or after
+   * agent t mod N, cyclically; pass 0 is the max of skipIdleKey (exact in f32 for N ≤ 2^24), nobody
+   * backlogged → all 0.
+   */
+  roundRobinSkipIdle: {
+    id: 8,
+    label: 'round-robin skip-idle',
+    colour: '#bcbd22',
+    paper: false,
+    passes: 1,
+    readsSignal: false,
+    readsState: true,
+    variesWithStep: true,
+    readsBacklog: true,
+    maxPasses: 1,
+    term: (a, _pass, f, i) => skipIdleKey(a, f, i),
+    finish: (a, _pass, sum) => {
+      a.scalars[0] = sum;
+    },
+    share: (a, f, i) => (a.scalars[0]! > 0 && skipIdleKey(a, f, i) === a.scalars[0] ? a.capacity : 0),
+  },
+  /**
+   * Algorithm 1 on the rate+queue demand d_i = (λ̂_i + B_i/τ)·R_i/P_i, τ = settings.queueTau (the
+   * paper's unspecified feedback path, MODEL-PART4 §4.7); τ = ∞ gives adaptive's shares bit for bit.
+   */
+  adaptiveQueue: {
+    id: 9,
+    label: 'adaptive rate+queue',
+    colour: '#17becf',
+    paper: false,
+    passes: 2,
+    readsSignal: true,
+    readsState: true,
+    variesWithStep: false,
+    readsBacklog: true,
+    maxPasses: 0,
+    ...algorithm1(queueDemand),
   },
 } as const satisfies Record<string, PolicyDef>;
 
