@@ -113,15 +113,16 @@ fn fillBisects(a: Allocation) -> bool {
 }
 
 fn fillTerm(a: Allocation, level: u32, bounds: FillBounds) -> f32 {
+  // Passes 2 … 34 do nothing unless step 3 is taken.
+  if (level >= 2u && !fillBisects(a)) {
+    return 0.0;
+  }
   let b = fillClip(bounds);
   if (level == 0u) {
     return b.lo;
   }
   if (level == 1u) {
     return select(b.lo, b.hi, b.w > 0.0);
-  }
-  if (!fillBisects(a)) {
-    return 0.0;
   }
   if (level == 2u) {
     return select(0.0, b.hi / b.w, b.w > 0.0);

@@ -82,12 +82,13 @@ function weight(rule: FillRule, f: FleetView, i: number): number {
 
 /** Pass `pass`'s term of agent i (the passes are listed in the module's header). */
 export function fillTerm(rule: FillRule, a: Allocation, pass: number, f: FleetView, i: number): number {
+  // Passes 2 … 34 do nothing unless step 3 is taken: decided before the bounds are read.
+  if (pass >= 2 && !fillBisects(a)) return 0;
   const hi = upper(rule, f, i);
   const lo = lower(rule, f, i, hi);
   if (pass === 0) return lo;
   const w = weight(rule, f, i);
   if (pass === 1) return w > 0 ? hi : lo;
-  if (!fillBisects(a)) return 0;
   if (pass === 2) return w > 0 ? hi / w : 0;
   const x = midpoint(a.scalars) * w;
   if (pass < CLASSIFY) return clamp(x, lo, hi);
