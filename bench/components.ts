@@ -148,6 +148,7 @@ else {
         kernel.work,
         kernel.shares,
         kernel.io,
+        kernel.busy,
         0,
         0,
         0,
@@ -160,10 +161,11 @@ else {
         0,
         STEPS / 2,
         0,
-        1,
-        2,
         0.5,
         2 ** -10,
+        0.25, // minShare R·G·(1 − 2^-12) below the share: no violations, as under static
+        0, // a middle agent: ORs the busy flags
+        0, // VIOLATION.none: the share is fixed and not below
       );
     return kernel.ioView[2]!;
   });

@@ -18,19 +18,39 @@ fn signalRate(k: u32, step: u32) -> f32 {
   return signalOf(agents[k], states[k], step);
 }
 
-// B_k = Q_k + a_k for agent k at the step being allocated, for backlog-reading policies.
-// TODO(core → gpu helper): a_k, this step's work, is not drawn yet where the kernels allocate; until
-// the kernels draw the step's arrivals before allocating such a policy, this is Q_k alone.
-fn agentBacklog(k: u32) -> f32 {
-  return states[k].queue;
+// B_k = Q_k + a_k of agent k at the step being allocated, work units, for backlog-reading policies
+// (policyReadsBacklog): its queue in `states` (not yet advanced past the last step) plus the work of
+// this step's draw, which the kernels keep in the fleet replicate's arrival state `arrivalStates[d]`
+// (its first run's copy in the narrow kernel, whose group members share it) from the draw until the
+// step is served (MODEL-PART4 §4.8: arrive → allocate). The same f32 sum as serveShare's.
+fn agentBacklog(k: u32, d: u32) -> f32 {
+  return states[k].queue + arrivalStates[d].work;
+}
+
+// λ̂ for the step after one that drew `arrived` requests under λ̂ = `signal` (SIGNAL_OBSERVED: the
+// arrivals per second; SIGNAL_EMA: their moving average; SIGNAL_NOMINAL: unchanged, λ).
+fn nextSignal(signal: f32, arrived: f32) -> f32 {
+  if (params.signalMode == SIGNAL_OBSERVED) {
+    return arrived / params.dt;
+  } else if (params.signalMode == SIGNAL_EMA) {
+    return params.emaAlpha * (arrived / params.dt) + (1.0 - params.emaAlpha) * signal;
+  }
+  return signal;
+}
+
+// Whether share g (GPUs) is below agent p's minimum R·G of a run of capacity G, by more than f32
+// rounding (MIN_SHARE_SLACK; violationSum).
+fn belowMinimum(p: AgentParams, g: f32, capacity: f32) -> bool {
+  return g < p.R * capacity * (1.0 - MIN_SHARE_SLACK);
 }
 
 // Adds step t to the agent's Kahan-compensated totals, or +0 to each during the warm-up (`on`
 // false). The warm-up comes first, so every pair is still (0, 0) then and adding +0 leaves it so: bit
 // for bit what skipping would give, without a branch (cheaper on lavapipe: bench/NOTES.md). A select,
 // not a weight 0 multiplied in, so that an infinite latency stays out of the totals. queueLateSum
-// likewise adds +0 before the recorded steps' second half (`late`: t ≥ params.lateStart).
-fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32) {
+// likewise adds +0 before the recorded steps' second half (`late`: t ≥ params.lateStart). `violated`:
+// the step counts towards violationSum (+1, an integer: exact in the pair).
+fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32, violated: bool) {
   let z = params.opaqueZero;
   let on = t >= params.warmup;
   let late = t >= params.lateStart;
@@ -42,6 +62,7 @@ fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f3
   let arr = kahanAdd(vec2<f32>((*s).arrivedSum, (*s).arrivedComp), select(0.0, arrived, on), z);
   let inSystem = max(ceil((*s).queue - IN_SYSTEM_SLACK), 0.0);
   let sys = kahanAdd(vec2<f32>((*s).systemSum, (*s).systemComp), select(0.0, inSystem, on), z);
+  let vio = kahanAdd(vec2<f32>((*s).violationSum, (*s).violationComp), select(0.0, 1.0, on && violated), z);
   (*s).latencySum = lat.x;
   (*s).latencyComp = lat.y;
   (*s).servedSum = srv.x;
@@ -56,27 +77,28 @@ fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f3
   (*s).arrivedComp = arr.y;
   (*s).systemSum = sys.x;
   (*s).systemComp = sys.y;
+  (*s).violationSum = vio.x;
+  (*s).violationComp = vio.y;
 }
 
 // The rest of agent i's step t once its arrivals (`arrival`: arrive()'s requests and work) are known:
 // its share under `alloc` (the run's allocation, `count` agents), process, record, on its state `s`
 // (its parameters `p`). Touches no other agent, so agents may advance in any order or in parallel.
-fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) {
-  let arrived = arrival.x;
+// Returns serveShare's busy flag.
+fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) -> bool {
   let signal = signalOf(p, *s, t);
   let g = policyShare(alloc, p, signal, (*s).queue + arrival.y, i, count);
   // The signal for step t + 1, updated after this step's share used λ̂_t.
-  if (params.signalMode == SIGNAL_OBSERVED) {
-    (*s).rate = arrived / params.dt;
-  } else if (params.signalMode == SIGNAL_EMA) {
-    (*s).rate = params.emaAlpha * (arrived / params.dt) + (1.0 - params.emaAlpha) * signal;
-  }
-  serveShare(s, p, g, arrival, t);
+  (*s).rate = nextSignal(signal, arrival.x);
+  return serveShare(s, p, g, arrival, t, belowMinimum(p, g, alloc.capacity), signal > 0.0);
 }
 
-// Process and record agent i's step t at share g (serve()'s end; for a fixed allocation, where the
-// signal stays λ_i, serve() is policyShare() then this).
-fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32) {
+// Process and record agent i's step t at share g (serve()'s end; for a fixed allocation, whose share
+// the caller computes once, serve() is policyShare() then this). `short`: g is below the minimum
+// (belowMinimum); `wanting`: λ̂_t > 0. The step violates the minimum when short while the agent has
+// demand, λ̂_t > 0 or B_t > 0. Returns whether it is a recorded busy step of the run for this agent:
+// t ≥ warmup with B_t = Q_{t−1} + a_t > 0 (busySum ORs it over the run's agents).
+fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32, short: bool, wanting: bool) -> bool {
   let arrived = arrival.x;
   // Process: fluid service at rate T·g for Δt.
   let rate = p.T * g;
@@ -86,22 +108,26 @@ fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec
   // Record (from step `warmup` on): latency is the backlog over the service rate, L_max when the share
   // is 0.
   let latency = select(params.lmax, (*s).queue / rate, g > 0.0);
-  record(s, t, latency, served, g, arrived);
+  let busy = backlog > 0.0;
+  record(s, t, latency, served, g, arrived, short && (wanting || busy));
+  return busy && t >= params.warmup;
 }
 
 // One agent-step, arrive → serve (process, record): agent i of `run` through step t under the step's
 // allocation `alloc`, on the agent's state `s` and its arrival process state `a` (its parameters `p`).
-fn advance(s: ptr<function, AgentState>, a: ptr<function, ArrivalState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
+// Returns serve()'s busy flag.
+fn advance(s: ptr<function, AgentState>, a: ptr<function, ArrivalState>, p: AgentParams, run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) -> bool {
   let arrival = arrive(p, a, run, key, t, i);
-  serve(s, p, alloc, arrival, t, i, run.agentCount);
+  return serve(s, p, alloc, arrival, t, i, run.agentCount);
 }
 
 // advance() on agent i's states in `states` and `arrivalStates`, loaded and stored around the one step.
-fn advanceAgent(run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) {
+fn advanceAgent(run: Run, alloc: Allocation, key: vec2<u32>, t: u32, i: u32) -> bool {
   let k = run.agentOffset + i;
   var s = states[k];
   var a = arrivalStates[k];
-  advance(&s, &a, agents[k], run, alloc, key, t, i);
+  let busy = advance(&s, &a, agents[k], run, alloc, key, t, i);
   states[k] = s;
   arrivalStates[k] = a;
+  return busy;
 }

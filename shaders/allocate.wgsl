@@ -30,16 +30,23 @@ fn allocationFixed(policy: u32) -> bool {
   return !policyReadsState(policy) && (params.signalMode == SIGNAL_NOMINAL || !policyReadsSignal(policy));
 }
 
-// The allocation of step `step`: each level reduces its terms over the fleet in agent order.
-// B_i (a backlog-reading policy's) is the state's queue plus `pendingWork`: ... TODO(gpu) this step's work.
-fn allocate(run: Run, step: u32) -> Allocation {
+// The allocation of step `step`: each level reduces its terms over the fleet in agent order. A
+// backlog-reading policy's B_i is agentBacklog(): the step's draw of agent i is in arrivalStates[draws
+// + i], where the caller drew it first; every other policy is passed B = 0, which it does not read
+// (PolicyDef.readsBacklog), and allocates before the draw as well as after it.
+fn allocate(run: Run, step: u32, draws: u32) -> Allocation {
   var a = allocationBase(run, step);
   let passes = policyPasses(run.policy);
+  let readsBacklog = policyReadsBacklog(run.policy);
   for (var level = 0u; level < passes; level++) {
     var sum = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
       let k = run.agentOffset + i;
-      sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), agentBacklog(k), i, run.agentCount));
+      var backlog = 0.0;
+      if (readsBacklog) {
+        backlog = agentBacklog(k, draws + i);
+      }
+      sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), backlog, i, run.agentCount));
     }
     a = policyFinish(a, level, sum);
   }

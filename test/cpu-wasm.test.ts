@@ -2,8 +2,9 @@
  * The CPU engine's WebAssembly kernel (src/cpu/wasm) against its JavaScript twin: Philox blocks (the
  * Random123 known-answer vectors and random counters against src/random/philox.ts), and the engine's
  * totals bit for bit with FLEETSIM_CPU_KERNEL=wasm and =js on a table of batches (paper and random
- * fleets, every policy and signal, Poisson, deterministic and bursty arrivals, schedules, exponential
- * work, warm-up, fleets whose chunks end mid-run), on one thread and on the worker pool. The kernel is
+ * fleets, every registered policy and signal, Poisson, deterministic and bursty arrivals, schedules,
+ * exponential work, warm-up, fleets whose chunks end mid-run), on one thread and on the worker pool,
+ * and ranges added onto non-integer totals. The kernel is
  * the built dist/src/cpu/wasm/kernel.wasm, which `npm test` builds first.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { CpuWorkerPool } from '../src/cpu/workers.js';
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type PackedRuns, type SimConfig } from '../src/model/batch.js';
 import { type RunTotals, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY } from '../src/model/policies.js';
+import { POLICIES as POLICIES_BY_NAME, POLICY, POLICY_NAMES } from '../src/model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleets } from '../src/model/randomFleets.js';
 import {
   type DrawStream,
@@ -29,6 +30,7 @@ import { buildPoissonTable, TABLE_HEADER_WORDS, tableDraw } from '../src/random/
 import { testFleet, withSchedules } from './helpers/fleets.js';
 
 const POLICIES = [POLICY.static, POLICY.roundRobin, POLICY.adaptive];
+const ALL_POLICIES = POLICY_NAMES.map((name) => POLICIES_BY_NAME[name].id);
 const saved = process.env[CPU_KERNEL_ENV];
 afterEach(() => {
   if (saved === undefined) delete process.env[CPU_KERNEL_ENV];
@@ -252,6 +254,10 @@ const CASES: [string, () => Batch][] = [
       ),
   ],
   ['runs in shuffled order', () => makeBatch(packFleets(tests(9, 48)), shuffledRuns(9, 60), poisson({ steps: 40, seed: 3 }))],
+  [
+    'every registered policy (backlog-reading ones allocated step by step), warm-up, ema signal',
+    () => makeBatch(packFleets(tests(12, 49)), crossRuns(12, ALL_POLICIES, 2), poisson({ steps: 300, warmup: 13, signal: 'ema' })),
+  ],
 ];
 
 describe('the engine gives the same bits with the WebAssembly kernel as with the JavaScript loop', () => {
@@ -266,8 +272,8 @@ describe('the engine gives the same bits with the WebAssembly kernel as with the
     },
   );
 
-  it('gives the same bits on ranges added onto given totals', () => {
-    const batch = CASES[2]![1]();
+  it.each([2, 10])('gives the same bits on ranges added onto given totals (case %i)', (index) => {
+    const batch = CASES[index]![1]();
     const [js, wasm] = (['js', 'wasm'] as const).map((k) =>
       withKernel(k, () => {
         const totals = runBatchCpu(batch, 0, 0);

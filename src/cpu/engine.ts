@@ -24,7 +24,16 @@
  *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
  */
 import { type Batch, DEFAULT_EMA_ALPHA, type PackedFleets, type PackedRuns, policySettings, type SimConfig } from '../model/batch.js';
-import { allocTotals, emptyTotals, IN_SYSTEM_SLACK, inSystem, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
+import {
+  allocTotals,
+  emptyTotals,
+  IN_SYSTEM_SLACK,
+  inSystem,
+  lateStart,
+  MIN_SHARE_SLACK,
+  type RunTotals,
+  TOTALS,
+} from '../model/metrics.js';
 import {
   allocate,
   allocateShares,
@@ -40,7 +49,17 @@ import { SIGNAL_ID } from '../model/modes.js';
 import { ArrivalDraws, MAX_ARRIVAL_CHUNK_STEPS, poissonTableMean } from '../random/arrivals.js';
 import { PoissonTablePack } from '../random/poissonTable.js';
 import { philoxKey, seedKey } from '../random/philox.js';
-import { acquireKernel, KERNEL_CHUNK_VALUES, releaseKernel, type WasmKernel } from './wasm/kernel.js';
+import {
+  acquireKernel,
+  BUSY_FIRST,
+  BUSY_LAST,
+  BUSY_WORDS,
+  KERNEL_CHUNK_VALUES,
+  releaseKernel,
+  SERVE_SIGNAL,
+  VIOLATION,
+  type WasmKernel,
+} from './wasm/kernel.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the
@@ -55,6 +74,10 @@ export interface RunSeries {
   served: Float64Array; // work served in the step
   queue: Float64Array; // Q after processing, work
   latency: Float64Array; // ℓ, seconds
+  /** 1 when the step counts into violationSum (its share below R·G·(1 − MIN_SHARE_SLACK) while in demand), else 0. */
+  violation: Float64Array;
+  /** Per step (length `steps`, not agent-major): 1 when some agent has B_t = Q + a > 0 (busySum's steps), else 0. */
+  busy: Float64Array;
 }
 
 /** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB); the kernel's buffers hold as many. */
@@ -84,6 +107,8 @@ class Simulator {
   private readonly fleets: PackedFleets;
   private readonly config: SimConfig;
   private readonly signal: number;
+  /** The signal as the kernel's serve takes it (SERVE_SIGNAL). */
+  private readonly serveSignal: number;
   private readonly alpha: number;
   private readonly warmup: number;
   /** The first step of the recorded steps' second half (queueLateSum). */
@@ -101,6 +126,12 @@ class Simulator {
   private work: Float64Array;
   /** One run's shares g_i in the chunk: of step t at [(t − t0)·stride + i], stride N when they vary by step, else 0. */
   private shares: Float64Array;
+  /**
+   * One run's busy flags in the chunk, step t in word (t − t0) >> 5 (serve shifts the bits in, the word's
+   * last step lowest): the OR of 1[B_t > 0] over the agents served so far (serve's busyMode; the last
+   * agent counts them into agent 0's busySum).
+   */
+  private busy: Uint32Array;
   /**
    * With the kernel: each batch agent's Poisson table mean (poissonTableMean; 0: none), the tables
    * built so far (one per distinct mean, mirrored into the kernel's memory from word 0 up to
@@ -123,12 +154,14 @@ class Simulator {
   private readonly memberJ0 = new Uint32Array(MAX_CPU_GROUP_RUNS); // totals index of the run's agent 0
   /** B_i = Q_i + a_i of the step being allocated, for policies that read it (readsBacklog). */
   private readonly backlogs: Float64Array;
-  /** The fleet as the allocator sees it, with one member's rates; set per group and member. */
+  /** The fleet as the allocator sees it (with member 0's rates), and per member with its own rates; set per group. */
   private view: FleetView;
+  private readonly memberViews: FleetView[] = [];
   // The group being simulated.
   private members = 0;
   private offset = 0;
   private count = 0;
+  private capacity = 0; // G, GPUs
   private span = 0; // steps per chunk
 
   constructor(batch: Batch, kernel: WasmKernel | null) {
@@ -145,6 +178,7 @@ class Simulator {
     this.arrivals = kernel?.arrivalsView ?? new Float64Array(CHUNK_AGENT_STEPS);
     this.work = kernel?.workView ?? new Float64Array(CHUNK_AGENT_STEPS);
     this.shares = kernel?.sharesView ?? new Float64Array(CHUNK_AGENT_STEPS);
+    this.busy = kernel?.busyView ?? new Uint32Array(BUSY_WORDS);
     // The kernel draws only what needs no process state nor statistics: counts by table, unit work.
     const kernelArrives = kernel !== null && config.work !== 'exponential' && config.arrivalStats !== true;
     this.tableMeans = new Float32Array(kernelArrives ? fleets.process.length : 0);
@@ -156,6 +190,7 @@ class Simulator {
     this.fleets = fleets;
     this.config = config;
     this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
+    this.serveSignal = SERVE_SIGNAL[config.signal ?? 'nominal'];
     this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
     this.warmup = config.warmup ?? 0;
     this.lateStart = lateStart(config);
@@ -183,9 +218,13 @@ class Simulator {
     const n = fleets.agentCount[f]!;
     this.offset = fleets.agentOffset[f]!;
     this.count = n;
+    this.capacity = fleets.capacity[f]!;
     this.members = r1 - r0;
     this.span = Math.min(MAX_CHUNK_STEPS, Math.floor(CHUNK_AGENT_STEPS / n));
-    this.view = fleetView(fleets, this.offset, n, fleets.capacity[f]!, this.rates, this.backlogs, this.view.settings);
+    this.view = fleetView(fleets, this.offset, n, this.capacity, this.rates, this.backlogs, this.view.settings);
+    // One view per member (its own rates), built once per group rather than per member and chunk.
+    for (let m = 0; m < this.members; m++)
+      this.memberViews[m] = fleetView(fleets, this.offset, n, this.capacity, this.memberRates[m]!, this.backlogs, this.view.settings);
     this.arrivalDraws.startGroup(fleets.stream[f]!, runs.replicate[r0]!, this.offset, n);
     if (this.kernel !== null) this.tablesOfGroup(this.kernel);
     for (let m = 0; m < this.members; m++) {
@@ -258,6 +297,7 @@ class Simulator {
     this.arrivals = kernel.arrivalsView;
     this.work = kernel.workView;
     this.shares = kernel.sharesView;
+    this.busy = kernel.busyView;
   }
 
   /** arrive() by the kernel for agent i, whose table is at `table`: block 0 of each step, its word 0 through the table. */
@@ -281,7 +321,7 @@ class Simulator {
     const n = this.count;
     const r = this.memberRun[m]!;
     const policy = batch.runs.policy[r]!;
-    const view = { ...this.view, rate: this.memberRates[m]! };
+    const view = this.memberViews[m]!;
     // A run whose allocation reads its own state or the changing signal is allocated step by step.
     const stepwise = !allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
     if (stepwise) {
@@ -311,6 +351,18 @@ class Simulator {
    * shares at shares[(t − t0)·stride + i] (stride 0: fixed for the chunk, or the steps are one). Its
    * state comes from and returns to `queues`, `rates` and the totals, so that any split of the steps
    * gives the same bits.
+   *
+   * The two policy totals ride along without touching the queue's chain. violationSum counts the
+   * recorded steps whose share is below R·G·(1 − MIN_SHARE_SLACK) while the agent has demand (λ̂_t,
+   * the rate its allocation read, before this step's update; or B_t > 0); how is picked per call
+   * (violationMode) so that the fixed paths check nothing per step. The run's busy steps (some agent
+   * with B_t > 0) gather as bits, 32 steps to a word of `busy`: agent 0 stores the words, the next
+   * agents OR theirs in, agent N − 1 counts them into agent 0's busySum. Every path serves all agents
+   * of a run over the same steps [from, to), in order 0 … N − 1, before the next steps (the fixed paths
+   * agent after agent through the chunk, the stepwise one agent after agent per step), so a word is
+   * complete when the last agent counts it, and holds no other steps' bits. Both are integer counts
+   * added per call or per word, exact in f64 (below 2^53), so any split of the steps gives the same
+   * bits (on totals that start at integers, as the engines' do).
    */
   private serve(
     m: number,
@@ -322,13 +374,63 @@ class Simulator {
     totals: RunTotals,
     series: RunSeries | null,
   ): void {
-    if (this.kernel !== null && series === null) {
-      this.serveWasm(this.kernel, m, i, t0, from, to, stride, totals);
-      return;
-    }
-    const { config, arrivals, work, shares } = this;
+    const busyMode = (i === 0 ? BUSY_FIRST : 0) | (i === this.count - 1 ? BUSY_LAST : 0);
+    const minShare = this.fleets.R[this.offset + i]! * this.capacity * (1 - MIN_SHARE_SLACK);
     const s = m * this.maxAgents + i;
     const j = this.memberJ0[m]! + i;
+    const mode = this.violationMode(i, s, j, from, to, stride, minShare, totals);
+    if (this.kernel !== null && series === null) this.serveWasm(this.kernel, m, i, t0, from, to, stride, totals, minShare, busyMode, mode);
+    else this.serveJs(m, i, t0, from, to, stride, totals, series, minShare, busyMode, mode);
+  }
+
+  /**
+   * How serve counts violationSum for agent i (state s, totals j) over [from, to): VIOLATION.each, the
+   * definition step by step, unless a cheaper count is exact. With the share fixed through the call
+   * (stride 0) and not below the minimum, no step counts (none); below it with λ̂ fixed and positive
+   * (the nominal signal), every recorded step counts, added here (none). With λ̂ fixed and positive
+   * but the shares varying (the turn), a step counts when its share is below (below).
+   */
+  private violationMode(
+    i: number,
+    s: number,
+    j: number,
+    from: number,
+    to: number,
+    stride: number,
+    minShare: number,
+    totals: RunTotals,
+  ): number {
+    const demandFixed = this.serveSignal === SERVE_SIGNAL.nominal && this.rates[s]! > 0;
+    if (stride === 0) {
+      if (!(this.shares[i]! < minShare)) return VIOLATION.none;
+      if (demandFixed) {
+        const recorded = to - Math.max(from, this.warmup);
+        if (recorded > 0) totals.violationSum[j] = totals.violationSum[j]! + recorded;
+        return VIOLATION.none;
+      }
+      return VIOLATION.each;
+    }
+    return demandFixed ? VIOLATION.below : VIOLATION.each;
+  }
+
+  /** serve() in JavaScript, the twin of the kernel's serve (and the only one that records a series). */
+  private serveJs(
+    m: number,
+    i: number,
+    t0: number,
+    from: number,
+    to: number,
+    stride: number,
+    totals: RunTotals,
+    series: RunSeries | null,
+    minShare: number,
+    busyMode: number,
+    mode: number,
+  ): void {
+    const { config, arrivals, work, shares, busy } = this;
+    const s = m * this.maxAgents + i;
+    const j0 = this.memberJ0[m]!;
+    const j = j0 + i;
     const row = i * this.span - t0;
     const { dt, lmax, steps } = config;
     const warmup = this.warmup;
@@ -345,36 +447,64 @@ class Simulator {
     let shareSum = totals.shareSum[j]!;
     let arrivedSum = totals.arrivedSum[j]!;
     let systemSum = totals.systemSum[j]!;
-    for (let t = from; t < to; t++) {
-      const arrived = arrivals[row + t]!;
-      const g = shares[(t - t0) * stride + i]!;
-      // The signal for step t + 1, updated after this step's share used λ̂_t.
-      if (signal === SIGNAL_OBSERVED) rate = arrived / dt;
-      else if (signal === SIGNAL_EMA) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
-      // Process: fluid service at rate T·g for Δt.
-      const service = T * g;
-      const backlog = queue + work[row + t]!;
-      const served = Math.min(backlog, service * dt);
-      queue = backlog - served;
-      // Record: latency is the backlog over the service rate, L_max when the share is 0.
-      const latency = g > 0 ? queue / service : lmax;
-      if (t >= warmup) {
-        latencySum += latency;
-        servedSum += served;
-        queueSum += queue;
-        if (t >= late) queueLateSum += queue;
-        shareSum += g;
-        arrivedSum += arrived;
-        systemSum += inSystem(queue);
+    // VIOLATION.each checks the share and the demand, .below the share alone, .none nothing.
+    const checkBelow = mode !== VIOLATION.none;
+    const checkDemand = mode === VIOLATION.each;
+    let violations = 0;
+    let busyCount = 0;
+    // Words of up to 32 steps: the busy bits shift into `bits` (the word's last step lowest) and touch
+    // `busy` once per word.
+    for (let t = from; t < to;) {
+      const w = (t - t0) >> 5;
+      const start = t;
+      const end = Math.min(to, t0 + (w + 1) * 32);
+      let bits = 0;
+      for (; t < end; t++) {
+        const arrived = arrivals[row + t]!;
+        const g = shares[(t - t0) * stride + i]!;
+        // λ̂_t, which this step's allocation read; then the signal for step t + 1.
+        const demand = rate;
+        if (signal === SIGNAL_OBSERVED) rate = arrived / dt;
+        else if (signal === SIGNAL_EMA) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
+        // Process: fluid service at rate T·g for Δt.
+        const service = T * g;
+        const backlog = queue + work[row + t]!;
+        const served = Math.min(backlog, service * dt);
+        queue = backlog - served;
+        // Record: latency is the backlog over the service rate, L_max when the share is 0.
+        const latency = g > 0 ? queue / service : lmax;
+        if (t >= warmup) {
+          latencySum += latency;
+          servedSum += served;
+          queueSum += queue;
+          if (t >= late) queueLateSum += queue;
+          shareSum += g;
+          arrivedSum += arrived;
+          systemSum += inSystem(queue);
+          if (checkBelow && g < minShare && (checkDemand === false || demand > 0 || backlog > 0)) violations++;
+          bits = (bits << 1) | (backlog > 0 ? 1 : 0);
+        }
+        if (series !== null) {
+          if (t < warmup) bits = (bits << 1) | (backlog > 0 ? 1 : 0); // the series' warm-up steps too
+          const k = i * steps + t;
+          series.arrivals[k] = arrived;
+          series.work[k] = work[row + t]!;
+          series.share[k] = g;
+          series.served[k] = served;
+          series.queue[k] = queue;
+          series.latency[k] = latency;
+          series.violation[k] = g < minShare && (demand > 0 || backlog > 0) ? 1 : 0;
+        }
       }
-      if (series !== null) {
-        const k = i * steps + t;
-        series.arrivals[k] = arrived;
-        series.work[k] = work[row + t]!;
-        series.share[k] = g;
-        series.served[k] = served;
-        series.queue[k] = queue;
-        series.latency[k] = latency;
+      if ((busyMode & BUSY_FIRST) === 0) bits |= busy[w]!;
+      if ((busyMode & BUSY_LAST) === 0) busy[w] = bits;
+      else if (series === null) busyCount += popcount(bits);
+      else {
+        for (let u = start; u < end; u++) {
+          const any = (bits >>> (end - 1 - u)) & 1;
+          series.busy[u] = any;
+          if (u >= warmup) busyCount += any;
+        }
       }
     }
     this.queues[s] = queue;
@@ -386,6 +516,8 @@ class Simulator {
     totals.shareSum[j] = shareSum;
     totals.arrivedSum[j] = arrivedSum;
     totals.systemSum[j] = systemSum;
+    if (violations !== 0) totals.violationSum[j] = totals.violationSum[j]! + violations;
+    if (busyCount !== 0) totals.busySum[j0] = totals.busySum[j0]! + busyCount;
     if (to === steps) totals.finalQueue[j] = queue;
   }
 
@@ -399,9 +531,13 @@ class Simulator {
     to: number,
     stride: number,
     totals: RunTotals,
+    minShare: number,
+    busyMode: number,
+    mode: number,
   ): void {
     const s = m * this.maxAgents + i;
-    const j = this.memberJ0[m]! + i;
+    const j0 = this.memberJ0[m]!;
+    const j = j0 + i;
     const io = kernel.ioView;
     const { dt, lmax, steps } = this.config;
     io[0] = this.queues[s]!;
@@ -413,11 +549,14 @@ class Simulator {
     io[6] = totals.shareSum[j]!;
     io[7] = totals.arrivedSum[j]!;
     io[8] = totals.systemSum[j]!;
+    io[9] = totals.violationSum[j]!;
+    io[10] = totals.busySum[j0]!;
     kernel.exports.serve(
       kernel.arrivals,
       kernel.work,
       kernel.shares,
       kernel.io,
+      kernel.busy,
       i * this.span - t0,
       t0,
       from,
@@ -429,11 +568,12 @@ class Simulator {
       lmax,
       this.warmup,
       this.lateStart,
-      this.signal,
-      SIGNAL_OBSERVED,
-      SIGNAL_EMA,
+      this.serveSignal,
       this.alpha,
       IN_SYSTEM_SLACK,
+      minShare,
+      busyMode,
+      mode,
     );
     this.queues[s] = io[0]!;
     this.rates[s] = io[1]!;
@@ -444,8 +584,18 @@ class Simulator {
     totals.shareSum[j] = io[6]!;
     totals.arrivedSum[j] = io[7]!;
     totals.systemSum[j] = io[8]!;
+    totals.violationSum[j] = io[9]!;
+    if ((busyMode & BUSY_LAST) !== 0) totals.busySum[j0] = io[10]!;
     if (to === steps) totals.finalQueue[j] = io[0]!;
   }
+}
+
+/** The set bits of a 32-bit word (i32.popcnt in the kernel). */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }
 
 /**
@@ -481,6 +631,8 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     served: new Float64Array(size),
     queue: new Float64Array(size),
     latency: new Float64Array(size),
+    violation: new Float64Array(size),
+    busy: new Float64Array(steps),
   };
   const totals = emptyTotals([agents]);
   new Simulator(batch, null).runGroup(batch, r, r + 1, totals, series);

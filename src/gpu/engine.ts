@@ -33,6 +33,7 @@ import {
   ARRIVAL_STATE,
   ARRIVAL_STATS,
   ARRIVAL_STATS_PAIRS,
+  MAX_DISPATCH_STEPS,
   RUN,
   SEGMENT,
   SIM_PARAMS,
@@ -47,7 +48,8 @@ export interface GpuEngineOptions {
   wideWorkgroupSize?: number;
   /** Fleets with more agents than this run on the wide kernel; default WIDE_ABOVE (0: every fleet). */
   wideAbove?: number;
-  stepsPerDispatch?: number; // steps one dispatch advances; default 256
+  /** Steps one dispatch advances, an integer from 1 to MAX_DISPATCH_STEPS (the busy masks' bits); default 256. */
+  stepsPerDispatch?: number;
   maxRunsPerChunk?: number; // cap on runs per chunk (tests use it to force splitting)
   maxChunkBytes?: number; // cap on any one buffer of a chunk; default: the device's limits
   maxWorkgroupsPerDimension?: number; // cap below the device's limit (tests use it to force a 2-D grid)
@@ -130,7 +132,7 @@ export class GpuEngine {
     const workgroupSize = options.workgroupSize ?? 64;
     const wideWorkgroupSize = options.wideWorkgroupSize ?? WIDE_WORKGROUP_SIZE;
     const wideAbove = options.wideAbove ?? WIDE_ABOVE;
-    const stepsPerDispatch = options.stepsPerDispatch ?? 256;
+    const stepsPerDispatch = options.stepsPerDispatch ?? MAX_DISPATCH_STEPS;
     const { maxComputeInvocationsPerWorkgroup: maxInvocations, maxComputeWorkgroupSizeX: maxX } = device.limits;
     const maxSize = Math.min(maxInvocations, maxX);
     if (!Number.isInteger(workgroupSize) || workgroupSize < 1 || workgroupSize > maxSize) {
@@ -140,6 +142,9 @@ export class GpuEngine {
       throw new RangeError(`GpuEngine: wideWorkgroupSize must be a power of two from 1 to ${maxSize}, got ${wideWorkgroupSize}`);
     }
     if (!(wideAbove >= 0)) throw new RangeError(`GpuEngine: wideAbove must be a number ≥ 0, got ${wideAbove}`);
+    if (!Number.isInteger(stepsPerDispatch) || stepsPerDispatch < 1 || stepsPerDispatch > MAX_DISPATCH_STEPS) {
+      throw new RangeError(`GpuEngine: stepsPerDispatch must be an integer from 1 to ${MAX_DISPATCH_STEPS}, got ${stepsPerDispatch}`);
+    }
     const layout = simulateLayout(device);
     // Only the narrow kernel's paper arrival path, which most sweeps run: the rest is compiled when first
     // needed (on lavapipe each costs start-up time a sweep without it would pay for nothing).

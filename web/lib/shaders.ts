@@ -2,6 +2,7 @@
 import agentStep from '../../shaders/agentStep.wgsl?raw';
 import allocate from '../../shaders/allocate.wgsl?raw';
 import burstyProbe from '../../shaders/burstyProbe.wgsl?raw';
+import busy from '../../shaders/busy.wgsl?raw';
 import arrivals from '../../shaders/arrivals.wgsl?raw';
 import common from '../../shaders/common.wgsl?raw';
 import draws from '../../shaders/draws.wgsl?raw';
@@ -33,6 +34,7 @@ export const SOURCES: ShaderSources = {
   policies,
   allocate,
   agentStep,
+  busy,
   simulate,
   simulateWide,
   draws,

@@ -52,6 +52,7 @@ export interface KernelExports {
     work: number,
     shares: number,
     io: number,
+    busy: number,
     row: number,
     t0: number,
     from: number,
@@ -64,10 +65,11 @@ export interface KernelExports {
     warmup: number,
     late: number,
     signal: number,
-    observed: number,
-    ema: number,
     alpha: number,
     slack: number,
+    minShare: number,
+    busyMode: number,
+    violationMode: number,
   ): void;
 }
 
@@ -75,8 +77,24 @@ export interface KernelExports {
 export const KERNEL_CHUNK_VALUES = 8192;
 /** Steps per chunk at most (prefixes and blocks). */
 const KERNEL_CHUNK_STEPS = MAX_ARRIVAL_CHUNK_STEPS;
-/** The serve state at `io`: queue, rate, then the seven sums (latency, served, queue, queueLate, share, arrived, system). */
-export const IO_VALUES = 9;
+/**
+ * The serve state at `io`: queue, rate, then the nine sums (latency, served, queue, queueLate, share,
+ * arrived, system, violation, and the run's busySum, kept by its agent 0).
+ */
+export const IO_VALUES = 11;
+/** serve's `busyMode` bits: agent 0 starts the chunk's busy flags, agent N − 1 counts them (both for N = 1). */
+export const BUSY_FIRST = 1;
+export const BUSY_LAST = 2;
+/** serve's `signal`: how λ̂ is updated after each step (nominal: not at all). */
+export const SERVE_SIGNAL = { nominal: 0, observed: 1, ema: 2 } as const;
+/**
+ * serve's `violationMode`: how violationSum is counted (Simulator.violationMode picks the cheapest
+ * exact one): `each` step by step as defined, `below` the steps whose share is below the minimum (λ̂
+ * fixed and positive), `none` not at all (the share is fixed and not below, or the caller counted).
+ */
+export const VIOLATION = { none: 0, below: 1, each: 2 } as const;
+/** u32 words of busy flags, one bit per step of a chunk. */
+export const BUSY_WORDS = Math.ceil(KERNEL_CHUNK_STEPS / 32);
 
 /** Where the compiled module is looked for, relative to this file: beside it in dist/, and dist/ from src/. */
 const CANDIDATES = ['./kernel.wasm', '../../../dist/src/cpu/wasm/kernel.wasm'];
@@ -132,6 +150,8 @@ export class WasmKernel {
   readonly block: number;
   /** The serve state (IO_VALUES f64). */
   readonly io: number;
+  /** The run's busy flags for the chunk's steps, one bit each (BUSY_WORDS u32). */
+  readonly busy: number;
   /** The chunk's arrivals, work and one run's shares (KERNEL_CHUNK_VALUES f64 each). */
   readonly arrivals: number;
   readonly work: number;
@@ -139,6 +159,7 @@ export class WasmKernel {
   /** The batch's Poisson tables (u32), from here to the end of memory. */
   readonly tables: number;
   ioView!: Float64Array;
+  busyView!: Uint32Array;
   arrivalsView!: Float64Array;
   workView!: Float64Array;
   sharesView!: Float64Array;
@@ -156,6 +177,7 @@ export class WasmKernel {
     this.prefix = take(KERNEL_CHUNK_STEPS * PREFIX_WORDS * 4);
     this.block = take(32);
     this.io = take(IO_VALUES * 8);
+    this.busy = take(BUSY_WORDS * 4);
     this.arrivals = take(KERNEL_CHUNK_VALUES * 8);
     this.work = take(KERNEL_CHUNK_VALUES * 8);
     this.shares = take(KERNEL_CHUNK_VALUES * 8);
@@ -174,6 +196,7 @@ export class WasmKernel {
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
     const buffer = memory.buffer;
     this.ioView = new Float64Array(buffer, this.io, IO_VALUES);
+    this.busyView = new Uint32Array(buffer, this.busy, BUSY_WORDS);
     this.arrivalsView = new Float64Array(buffer, this.arrivals, KERNEL_CHUNK_VALUES);
     this.workView = new Float64Array(buffer, this.work, KERNEL_CHUNK_VALUES);
     this.sharesView = new Float64Array(buffer, this.shares, KERNEL_CHUNK_VALUES);

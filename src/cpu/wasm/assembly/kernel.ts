@@ -16,6 +16,12 @@ const M0: u64 = 0xd2511f53;
 const M1: u64 = 0xcd9e8d57;
 const PREFIX_BYTES: usize = 20; // PREFIX_WORDS u32
 const KEY_WORDS: u32 = 20;
+/** serve's `signal`: how λ̂ is updated after each step (0: it is not; src/cpu/wasm/kernel.ts SERVE_SIGNAL). */
+const SERVE_SIGNAL_OBSERVED: i32 = 1;
+const SERVE_SIGNAL_EMA: i32 = 2;
+/** serve's `violationMode` (src/cpu/wasm/kernel.ts VIOLATION). */
+const VIOLATION_NONE: i32 = 0;
+const VIOLATION_BELOW: i32 = 1;
 /** u01's scale: 2^-24 (src/random/philox.ts u01). */
 const TWO_M24: f32 = 5.9604644775390625e-8;
 
@@ -214,14 +220,33 @@ export function arriveTable(
 /**
  * Serve (Simulator.serve in src/cpu/engine.ts: process, then record) for one agent through steps
  * [from, to) of the chunk that starts at t0: arrivals and work at arrivals[row + t], work[row + t]
- * (f64), shares at shares[(t − t0)·stride + i]. The state comes from and returns to the nine f64 at
- * `io`: queue, rate, then the sums latency, served, queue, queueLate, share, arrived, system.
+ * (f64), shares at shares[(t − t0)·stride + i]. The state comes from and returns to the eleven f64 at
+ * `io`: queue, rate, then the sums latency, served, queue, queueLate, share, arrived, system,
+ * violation, and the run's busySum (agent 0's total, read and written only when `busyMode` has
+ * BUSY_LAST).
+ *
+ * violationSum: a recorded step counts when its share is below `minShare` = R·G·(1 − MIN_SHARE_SLACK)
+ * while the agent has demand (λ̂_t, the rate before this step's update, or B_t positive). The caller
+ * picks how (`violationMode`, VIOLATION in src/cpu/wasm/kernel.ts): EACH checks every step as
+ * defined; BELOW counts the steps whose share is below (λ̂ is fixed and positive); NONE adds nothing
+ * (the share is fixed and not below, or the caller counted the steps itself). Each mode is its own
+ * loop (an instance of serveSteps), so the fixed paths carry no per-step check. The counts of both
+ * totals are integers added once per call, exact in f64 (below 2^53) whatever the split.
+ *
+ * The run's busy steps: `busy` holds one u32 per 32 steps of the chunk (word (t − t0) >> 5), the OR
+ * of 1[B_t > 0] over the agents served so far; the bits shift into a register, one per recorded step
+ * (the word's last step lowest: every agent shifts the same steps, so a step has the same bit in
+ * each), and touch memory once per word. BUSY_FIRST (agent 0): the words are stored, not OR-ed; BUSY_LAST
+ * (agent N − 1): they are counted into busySum instead of stored. Every agent of a run is served over
+ * the same steps [from, to) before the next range (Simulator.allocate), so a word holds no bit from
+ * outside the range when it is counted. Recorded steps (t ≥ warmup) only, like every sum.
  */
 export function serve(
   arrivals: usize,
   work: usize,
   shares: usize,
   io: usize,
+  busy: usize,
   row: i32,
   t0: i32,
   from: i32,
@@ -234,11 +259,120 @@ export function serve(
   warmup: i32,
   late: i32,
   signal: i32,
-  observed: i32,
-  ema: i32,
   alpha: f64,
   slack: f64,
+  minShare: f64,
+  busyMode: i32,
+  violationMode: i32,
 ): void {
+  if (violationMode == VIOLATION_NONE)
+    serveSteps<CountNone>(
+      arrivals,
+      work,
+      shares,
+      io,
+      busy,
+      row,
+      t0,
+      from,
+      to,
+      stride,
+      i,
+      T,
+      dt,
+      lmax,
+      warmup,
+      late,
+      signal,
+      alpha,
+      slack,
+      minShare,
+      busyMode,
+    );
+  else if (violationMode == VIOLATION_BELOW)
+    serveSteps<CountBelow>(
+      arrivals,
+      work,
+      shares,
+      io,
+      busy,
+      row,
+      t0,
+      from,
+      to,
+      stride,
+      i,
+      T,
+      dt,
+      lmax,
+      warmup,
+      late,
+      signal,
+      alpha,
+      slack,
+      minShare,
+      busyMode,
+    );
+  else
+    serveSteps<CountEach>(
+      arrivals,
+      work,
+      shares,
+      io,
+      busy,
+      row,
+      t0,
+      from,
+      to,
+      stride,
+      i,
+      T,
+      dt,
+      lmax,
+      warmup,
+      late,
+      signal,
+      alpha,
+      slack,
+      minShare,
+      busyMode,
+    );
+}
+
+/**
+ * The violation modes as types, so that each is its own instance of serveSteps with the mode a
+ * compile-time constant (sizeof<Mode>()) and its loop free of the other modes' code. (A decorator
+ * such as @inline would do the same, but is no syntax that the formatter reads.)
+ */
+type CountNone = u8;
+type CountBelow = u16;
+type CountEach = u32;
+
+function serveSteps<Mode>(
+  arrivals: usize,
+  work: usize,
+  shares: usize,
+  io: usize,
+  busy: usize,
+  row: i32,
+  t0: i32,
+  from: i32,
+  to: i32,
+  stride: i32,
+  i: i32,
+  T: f64,
+  dt: f64,
+  lmax: f64,
+  warmup: i32,
+  late: i32,
+  signal: i32,
+  alpha: f64,
+  slack: f64,
+  minShare: f64,
+  busyMode: i32,
+): void {
+  const each = sizeof<Mode>() == sizeof<CountEach>();
+  const below = sizeof<Mode>() == sizeof<CountBelow>();
   let queue = load<f64>(io);
   let rate = load<f64>(io, 8);
   let latencySum = load<f64>(io, 16);
@@ -248,25 +382,49 @@ export function serve(
   let shareSum = load<f64>(io, 48);
   let arrivedSum = load<f64>(io, 56);
   let systemSum = load<f64>(io, 64);
-  for (let t = from; t < to; t++) {
-    const arrived = load<f64>(arrivals + ((<usize>(row + t)) << 3));
-    const g = load<f64>(shares + ((<usize>((t - t0) * stride + i)) << 3));
-    if (signal == observed) rate = arrived / dt;
-    else if (signal == ema) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
-    const service = T * g;
-    const backlog = queue + load<f64>(work + ((<usize>(row + t)) << 3));
-    const served = min<f64>(backlog, service * dt);
-    queue = backlog - served;
-    const latency = g > 0 ? queue / service : lmax;
-    if (t >= warmup) {
-      latencySum += latency;
-      servedSum += served;
-      queueSum += queue;
-      if (t >= late) queueLateSum += queue;
-      shareSum += g;
-      arrivedSum += arrived;
-      systemSum += max<f64>(0, ceil<f64>(queue - slack));
+  let busyCount: i32 = 0;
+  let violations: i32 = 0;
+  // Pointers stepped through the chunk rather than indices recomputed: fewer integers live in the loop.
+  let pArrived = arrivals + ((<usize>(row + from)) << 3);
+  let pWork = work + ((<usize>(row + from)) << 3);
+  let pShare = shares + ((<usize>((from - t0) * stride + i)) << 3);
+  const shareStep = (<usize>stride) << 3;
+  let t = from;
+  while (t < to) {
+    const w = (t - t0) >> 5;
+    const end = min<i32>(to, t0 + ((w + 1) << 5));
+    let bits: u32 = 0;
+    for (; t < end; t++) {
+      const arrived = load<f64>(pArrived);
+      const g = load<f64>(pShare);
+      const demand = rate;
+      if (signal == SERVE_SIGNAL_OBSERVED) rate = arrived / dt;
+      else if (signal == SERVE_SIGNAL_EMA) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
+      const service = T * g;
+      const backlog = queue + load<f64>(pWork);
+      const served = min<f64>(backlog, service * dt);
+      queue = backlog - served;
+      const latency = g > 0 ? queue / service : lmax;
+      if (t >= warmup) {
+        latencySum += latency;
+        servedSum += served;
+        queueSum += queue;
+        if (t >= late) queueLateSum += queue;
+        shareSum += g;
+        arrivedSum += arrived;
+        systemSum += max<f64>(0, ceil<f64>(queue - slack));
+        if (each) violations += <i32>(g < minShare && (demand > 0 || backlog > 0));
+        else if (below) violations += <i32>(g < minShare);
+        bits = (bits << 1) | (<u32>(backlog > 0));
+      }
+      pArrived += 8;
+      pWork += 8;
+      pShare += shareStep;
     }
+    const at = busy + ((<usize>w) << 2);
+    if ((busyMode & 1) == 0) bits |= load<u32>(at);
+    if ((busyMode & 2) == 0) store<u32>(at, bits);
+    else busyCount += <i32>popcnt<u32>(bits);
   }
   store<f64>(io, queue);
   store<f64>(io, rate, 8);
@@ -277,4 +435,6 @@ export function serve(
   store<f64>(io, shareSum, 48);
   store<f64>(io, arrivedSum, 56);
   store<f64>(io, systemSum, 64);
+  if (violations != 0) store<f64>(io, load<f64>(io, 72) + <f64>violations, 72);
+  if (busyCount != 0) store<f64>(io, load<f64>(io, 80) + <f64>busyCount, 80);
 }
