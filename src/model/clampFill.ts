@@ -15,6 +15,12 @@
  * bisection's resolution (step 3's classification is exact when no bound θ = lo_i/w_i or hi_i/w_i
  * other than θ*'s own lies within the final bracket, of width max(hi/w)·2^-30).
  *
+ * The shares are continuous in (w, lo, hi, G) across the three steps (step 3's fill tends to lo at
+ * Σlo = G and to h̃ at Σh̃ = G, and a bound that an agent's θ*·w_i reaches is the same share whichever
+ * class it lands in), so where f32 (GPU) and f64 (CPU) take different steps or classify an agent
+ * differently at a boundary the shares still differ by rounding only: GPU = CPU needs no tolerance
+ * of its own (test/policies.test.ts runs under test/helpers/tolerances.ts as is).
+ *
  * Passes (FILL_PASSES = 35, at most 8 scalars): 0 Σlo; 1 Σh̃; 2 (a max pass) max hi/w, the bracket's
  * top; 3 … 32 the bisection, each S(θm) at the bracket's midpoint, then the half that holds the root;
  * 33 Σ_mid w; 34 Σ_low lo + Σ_high hi, and θ*. Passes 2 … 34 have terms 0 and change nothing unless
