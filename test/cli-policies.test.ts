@@ -6,7 +6,7 @@
  * that lists the registry, and `validate`'s nominal load column for the policies that read the queues.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,36 @@ describe('the registry on the command line', () => {
       const row = run.stdout.split('\n').find((l) => l.trimStart().startsWith(`${name} `))!;
       expect(row.includes("the paper's"), name).toBe(POLICIES[name].paper);
       expect(row.includes('reads the queues'), name).toBe(POLICIES[name].readsBacklog);
+    }
+  });
+});
+
+describe('docs/policies.md follows the registry', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'policies.md'), 'utf8');
+  const rows = new Map(
+    doc
+      .split('\n')
+      .filter((l) => /^\| \d+ \| `\w+` \|/.test(l))
+      .map((l) => {
+        const cells = l.split(' | ').map((c) => c.replace(/^\| /, '').trim());
+        return [cells[1]!.replaceAll('`', ''), cells] as const;
+      }),
+  );
+
+  it.each(POLICY_NAMES.map((name) => [name]))('%s has its row, with the registry’s traits', (name) => {
+    const row = rows.get(name);
+    expect(row, `docs/policies.md has no row for ${name}`).toBeDefined();
+    expect(row![2], 'the paper’s').toBe(POLICIES[name].paper ? 'yes' : 'no');
+    expect(row![4], 'reads the signal').toMatch(POLICIES[name].readsSignal ? /^yes/ : /^no/);
+    expect(row![5], 'reads the queues').toMatch(POLICIES[name].readsBacklog ? /^yes/ : /^no/);
+    expect(doc).toContain(`**\`${name}\`**`); // its paragraph under "Each policy"
+  });
+
+  it('each allocator setting has its row naming the policies that read it', () => {
+    for (const [setting, readers] of Object.entries(SETTING_READERS)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`allocator.${setting}\``));
+      expect(row, setting).toBeDefined();
+      for (const p of readers) expect(row, `${setting} read by ${p}`).toContain(`\`${p}\``);
     }
   });
 });
