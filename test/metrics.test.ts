@@ -4,6 +4,7 @@
  * worstAgentLatency, on hand-made totals with answers worked out by hand, their undefined cases, the
  * metric table (units, better direction, optional and L_max metrics), and on the CPU engine's totals.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
@@ -203,5 +204,21 @@ describe('the §4.7 metrics on the CPU engine', () => {
     // round-robin: each agent has share 0 on 3 steps in 4 and is scored L_max there
     const rr = [...batch.runs.policy].indexOf(POLICY.roundRobin);
     expect(result.worstAgentLatency[rr]).toBeGreaterThanOrEqual((PAPER_CONFIG.lmax * 3) / 4);
+  });
+});
+
+describe('docs/METRICS.md', () => {
+  it('has a row for every run metric (the table-driven check for the page)', () => {
+    const rows = readFileSync('docs/METRICS.md', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
+    for (const m of RUN_METRICS)
+      expect(
+        rows.some((row) => row.split('|')[1]!.includes(`\`${m}\``)),
+        m,
+      ).toBe(true);
+    // and the L_max caveat names every metric set by L_max
+    const caveat = readFileSync('docs/METRICS.md', 'utf8').split("### Round-robin's latency is set by L_max")[1]!.split('###')[0]!;
+    for (const m of LMAX_METRICS) if (m !== 'avgLatency') expect(caveat, m).toContain(`\`${m}\``);
   });
 });

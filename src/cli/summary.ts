@@ -181,7 +181,7 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
   lines.push('mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency is better, higher throughput is better):');
   if (extra.length > 0)
     lines.push(
-      'and the means of Jain’s fairness index of served/arrived across agents (1: all equal; higher is better) and of the agent-steps with demand below the minimum share R·G (lower is better); the rest in summary.json:',
+      'Jain: mean fairness index of served/arrived across agents (1: equal; higher is better); below min share: mean fraction of agent-steps with demand under R·G (lower is better)',
     );
   const header = [
     'cell',
