@@ -233,7 +233,13 @@ describe('fleetsim sweep on the terminal', () => {
     const study = join(dir, 'small.json');
     writeFileSync(
       study,
-      JSON.stringify({ name: 'small', fleet: { preset: 'paper' }, steps: 20, replicates: 3, policies: ['static', 'roundRobin', 'adaptive'] }),
+      JSON.stringify({
+        name: 'small',
+        fleet: { preset: 'paper' },
+        steps: 20,
+        replicates: 3,
+        policies: ['static', 'roundRobin', 'adaptive'],
+      }),
     );
     const quiet = fleetsim(['sweep', study, '--out', join(dir, 'q'), '--backend', 'cpu', '--threads', '1', '--quiet']);
     expect(quiet.status, quiet.stderr).toBe(0);

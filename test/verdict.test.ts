@@ -323,7 +323,9 @@ describe("a cell's verdicts and warnings", () => {
     expect(verdicts.map((v) => v.unstable)).toEqual(verdicts.map(() => true));
     // a subset of the metrics (a cells.csv of an older version has the first three only)
     const some = cellVerdicts(pairs, policies, () => diff.summary(), new Set(['avgLatency', 'jainIndex']));
-    expect(some.map((v) => `${v.a}|${v.b}|${v.metric}`)).toEqual(pairs.flatMap(([a, b]) => [`${a}|${b}|avgLatency`, `${a}|${b}|jainIndex`]));
+    expect(some.map((v) => `${v.a}|${v.b}|${v.metric}`)).toEqual(
+      pairs.flatMap(([a, b]) => [`${a}|${b}|avgLatency`, `${a}|${b}|jainIndex`]),
+    );
     expect(cellWarnings(policies)).toEqual([
       "adaptive: in 100 % of fleet runs an agent's queue grows through the run (offered load up to 3.2× its share): its latencies depend on run length (docs/STABILITY.md)",
       "roundRobin: in 50 % of fleet runs an agent's queue grows through the run: its latencies depend on run length (docs/STABILITY.md)",
