@@ -44,8 +44,8 @@ function stepwise(batch: Batch, r: number): { violations: number[]; busy: number
   for (let t = warmup; t < s.steps; t++) {
     let any = false;
     for (let i = 0; i < N; i++) {
-      const k = t * N + i;
-      const backlog = (t > 0 ? s.queue[k - N]! : 0) + s.work[k]!;
+      const k = i * s.steps + t; // agent-major (RunSeries)
+      const backlog = (t > 0 ? s.queue[k - 1]! : 0) + s.work[k]!;
       if (backlog > 0) any = true;
       const R = batch.fleets.R[first + i]!;
       if (backlog > 0 && s.share[k]! < R * G * (1 - MIN_SHARE_SLACK)) violations[i]!++;

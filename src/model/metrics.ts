@@ -258,7 +258,7 @@ export const RUN_METRIC_INFO = {
     better: 'lower',
     undefinedWhen: 'no recorded step had backlog',
     about:
-      'G − (Σ_i servedSum_i/(T_i·Δt))/busySum: the capacity left idle per step with backlog (some agent has Q + a > 0). Exact: an agent serves only from its backlog, so served > 0 implies a busy step, and Σ over all steps of the work served is its sum over the busy steps',
+      'G − (Σ_i servedSum_i/(T_i·Δt))/busySum: the capacity left idle per step with backlog (some agent has Q + a > 0); a step-work-conserving policy idles only what the backlog cannot use, so at low load it is well above 0 for every policy (compare pairwise). Exact: an agent serves only from its backlog, so served > 0 implies a busy step, and Σ over all steps of the work served is its sum over the busy steps',
   },
   jainIndex: {
     label: "Jain's fairness index of served/arrived",
