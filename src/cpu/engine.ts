@@ -10,18 +10,22 @@
  * group on arrivals drawn once. Time is cut into chunks; in each, every agent's arrivals are drawn
  * (the first Philox block of four steps at a time), then each run of the group allocates and
  * processes them, agent by agent through the chunk when its allocation does not read the run's own
- * state (allocationFixed: no policy reads state today, and adaptive reads the signal, which changes
- * by step unless it is nominal), else all agents step by step.
+ * state (allocationFixed: not for the policies that read state, such as timeSlice's backlogs, nor
+ * for adaptive under a signal that changes by step), else all agents step by step (the backlog
+ * readers after the step's arrivals, MODEL-PART4 §4.8). The policy totals (violationSum, busySum)
+ * ride along on every path (Simulator.serve).
  * Every order does the same f64 operations per agent in the same order, so the results are
- * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
+ * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them;
+ * test/cpu-policy-totals.test.ts checks them against such a definition for every policy).
  * Where it loads (src/cpu/wasm; FLEETSIM_CPU_KERNEL), a WebAssembly twin runs the hot loop: the
- * arrivals of agents with a Poisson table (Philox by i64.mul, the table draw) and the serve loop, with
- * the same operations in the same order on the same f64, so the same bits (test/cpu-wasm.test.ts);
- * everything else stays in JavaScript, which is also the whole engine where the kernel is off.
+ * arrivals of agents with a Poisson table (Philox by i64.mul, the table draw) and the serve loop over
+ * more than one step, with the same operations in the same order on the same f64, so the same bits
+ * (test/cpu-wasm.test.ts); everything else stays in JavaScript, which is also the whole engine where
+ * the kernel is off.
  *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
- *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
+ *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency, violation, busy
  */
 import { type Batch, DEFAULT_EMA_ALPHA, type PackedFleets, type PackedRuns, policySettings, type SimConfig } from '../model/batch.js';
 import {
