@@ -231,7 +231,16 @@ describe('fleetsim sweep on the terminal', () => {
 
   it('--quiet prints nothing on stdout; without it, the summary with both commands', () => {
     const study = join(dir, 'small.json');
-    writeFileSync(study, JSON.stringify({ name: 'small', fleet: { preset: 'paper' }, steps: 20, replicates: 3 }));
+    writeFileSync(
+      study,
+      JSON.stringify({
+        name: 'small',
+        fleet: { preset: 'paper' },
+        steps: 20,
+        replicates: 3,
+        policies: ['static', 'roundRobin', 'adaptive'],
+      }),
+    );
     const quiet = fleetsim(['sweep', study, '--out', join(dir, 'q'), '--backend', 'cpu', '--threads', '1', '--quiet']);
     expect(quiet.status, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe('');
@@ -240,6 +249,9 @@ describe('fleetsim sweep on the terminal', () => {
     const lines = loud.stdout.split('\n');
     expect(lines[0]).toBe('fleetsim sweep small: 1 cell × 1 sample × 3 replicates = 3 fleet runs × 3 policies (1 unit of work)');
     expect(loud.stdout).toMatch(/static\s+\d+\.\d+ ± \d+\.\d+/);
+    // the §4.7 columns: Jain's index (the paper fleet serves every agent its arrivals: 1.000 under static) and the fraction below R·G
+    expect(loud.stdout).toMatch(/policy\s+avgLatency \(s\)\s+throughput \(req\/s\)\s+unstable runs\s+Jain\s+below min share/);
+    expect(loud.stdout).toMatch(/static\s+\S+ ± \S+\s+\S+ ± \S+\s+\S+ %\s+\d\.\d{3}\s+\d+(\.\d)? %/);
     // the winner is summary.json's verdict, word for word
     const summary = JSON.parse(readFileSync(join(dir, 'l', 'summary.json'), 'utf8')) as { cells: CellSummary[] };
     const texts = summary.cells[0]!.verdicts.filter((v) => v.metric === 'avgLatency').map((v) => v.text);

@@ -234,8 +234,8 @@ describe('docs/RESULTS.md', () => {
       ['aggregate', { aggregate: { policies: ['static', 'adaptive'], cells: 'x' } }, /aggregate\.cells/],
       [
         'format',
-        { format: 'fleetsim-checkpoint/1' },
-        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/1"; this version reads fleetsim-checkpoint\/3\)/,
+        { format: 'fleetsim-checkpoint/3' },
+        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/3"; this version reads fleetsim-checkpoint\/4\)/,
       ],
     ];
     for (const [name, patch, message] of cases) {

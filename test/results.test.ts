@@ -25,6 +25,7 @@ import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS } from '../src/results/columns.js';
 import { concatFleetRows, parseFleetArrow } from '../src/results/fleetRows.js';
 import { parseManifest } from '../src/results/manifest.js';
 import { parseSummaryJson } from '../src/results/tables.js';
+import { VERDICT_METRICS } from '../src/sweep/verdict.js';
 
 const STUDY = {
   name: 'formats',
@@ -73,7 +74,9 @@ describe("the CLI's files read back through src/results", () => {
         c.verdicts.map((v) => [v.a, v.b, v.metric, v.winner, v.aWins, v.bWins, v.winFractionCi95, v.relativeChange, v.text]),
       );
     expect(said(fromCsv)).toEqual(said(fromJson));
-    expect(fromJson.cells.every((c) => c.verdicts.length === 9)).toBe(true); // three pairs of the three default policies × three metrics
+    const P = fromJson.policies.length;
+    // every pair of the study's policies × every verdict metric
+    expect(fromJson.cells.every((c) => c.verdicts.length === ((P * (P - 1)) / 2) * VERDICT_METRICS.length)).toBe(true);
     expect(fromCsv.cells.map((c) => c.warnings)).toEqual(fromJson.cells.map((c) => c.warnings));
   });
 

@@ -12,7 +12,8 @@ import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
 import type { AgentSpec } from '../src/model/batch.js';
 import { randomFleets } from '../src/model/randomFleets.js';
 import { agentSchedule, cellFleet, loadFactor, randomStudyFleet } from '../src/study/fleets.js';
-import { type StudyInput, StudySchema, studyJsonSchema } from '../src/study/schema.js';
+import { DEFAULT_ALLOCATOR, type StudyInput, StudySchema, studyJsonSchema } from '../src/study/schema.js';
+import { POLICY_NAMES } from '../src/model/policies.js';
 
 const base: StudyInput = { name: 't', fleet: { preset: 'paper' }, steps: 20 };
 
@@ -40,7 +41,7 @@ describe('study validation', () => {
     [
       'unknown policy',
       { ...base, policies: ['static', 'greedy'] },
-      ['policies[1]: must be one of "static", "roundRobin", "adaptive", got "greedy"'],
+      [`policies[1]: must be one of ${POLICY_NAMES.map((n) => `"${n}"`).join(', ')}, got "greedy"`],
     ],
     ['empty axis', { ...base, axes: [{ path: 'lmax', values: [] }] }, ['axes[0].values: must have at least 1 item']],
     [
@@ -157,7 +158,7 @@ describe('grid expansion', () => {
       [20, 'observed'],
     ]);
     expect(cells[4]!.study.lmax).toBe(20);
-    expect(cells[4]!.study.allocator).toEqual({ sees: 'ema', emaAlpha: 0.2 });
+    expect(cells[4]!.study.allocator).toEqual({ ...DEFAULT_ALLOCATOR, sees: 'ema' });
   });
 
   it('applies every assignment of a variant', () => {

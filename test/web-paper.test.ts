@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { runSummary, summarize } from '../src/model/metrics.js';
 import { paperBatch } from '../src/model/paper.js';
-import { POLICY, PAPER_POLICIES } from '../src/model/policies.js';
+import { POLICY, PAPER_POLICIES, POLICY_NAMES } from '../src/model/policies.js';
 import {
   agentIdc,
   agentLoads,
@@ -32,7 +32,9 @@ import {
   PAGE_TRACE,
   PAPER_SCENARIO,
   type PaperScenario,
+  parsePolicies,
   parseScenario,
+  policiesParam,
   scenarioArrivals,
   scenarioBatch,
   scenarioParams,
@@ -385,5 +387,27 @@ describe('the four panels and the series check', () => {
       assertNoUncapturedErrors();
       for (let r = 0; r < 3; r++) expect(seriesGap(runSeriesCpu(b, r), totals, r)).toBeLessThanOrEqual(SERIES_GAP_F32);
     });
+  });
+});
+
+describe('the policy picker’s link (URL key policies)', () => {
+  it('defaults to the paper’s three; takes any registered policies in registry order; names an unknown one', () => {
+    expect(parsePolicies(undefined)).toEqual({ policies: [...PAPER_POLICIES] });
+    const all = parsePolicies([...POLICY_NAMES].reverse().join(','));
+    expect(all).toEqual({ policies: [...POLICY_NAMES] });
+    expect(policiesParam(PAPER_POLICIES)).toBeUndefined();
+    expect(policiesParam(['adaptive', 'static'])).toBe('static,adaptive');
+    expect(parsePolicies(policiesParam(['adaptive', 'static']))).toEqual({ policies: ['static', 'adaptive'] });
+    const bad = parsePolicies('static,greedy');
+    expect(bad.policies).toEqual([...PAPER_POLICIES]);
+    expect(bad.error).toBe(`policies: must be one or more of ${POLICY_NAMES.join(', ')}, got "greedy"`);
+    expect(parsePolicies(' , ').error).toMatch(/, got none$/);
+  });
+
+  it('scenarioBatch runs the chosen policies in that order', () => {
+    const names = [...POLICY_NAMES].reverse();
+    const batch = scenarioBatch(PAPER_SCENARIO, undefined, names);
+    expect(Array.from(batch.runs.policy)).toEqual(names.map((n) => POLICY[n]));
+    expect(Array.from(scenarioBatch(PAPER_SCENARIO).runs.policy)).toEqual(PAPER_POLICIES.map((n) => POLICY[n]));
   });
 });

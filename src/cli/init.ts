@@ -8,6 +8,7 @@
  *   fleetsim init my-fleet.json --agents planner,coder,critic
  */
 import { writeFileSync } from 'node:fs';
+import { PAPER_POLICIES, POLICY_NAMES } from '../model/policies.js';
 import { LIMITS } from '../study/schema.js';
 import { displayPath, quote } from '../text/quote.js';
 import { UsageError } from './errors.js';
@@ -69,6 +70,7 @@ export function starterStudy(names: readonly string[]): Record<string, unknown> 
       'An agent whose lambda exceeds T times its share is unstable: its queue grows for the whole run and its latency depends on the run length.',
       'steps \u00d7 dt is the simulated time; warmup steps are simulated but not recorded (let the queues settle); replicates are independent arrival streams.',
       'The axis varies every rate together (loadScale): 1 is your measured load; drop it, or add axes (docs/SWEEPS.md).',
+      `policies: the paper\u2019s three here; every registered one may be listed (\`fleetsim init --help\`, docs/policies.md): ${POLICY_NAMES.join(', ')}.`,
     ],
     name: 'my-fleet',
     description: `${n} agent${n === 1 ? '' : 's'} sharing one GPU: placeholder figures, to be replaced with measurements`,
@@ -79,7 +81,7 @@ export function starterStudy(names: readonly string[]): Record<string, unknown> 
     steps: 600,
     warmup: 100,
     replicates: 50,
-    policies: ['static', 'roundRobin', 'adaptive'],
+    policies: [...PAPER_POLICIES],
     axes: [{ path: 'loadScale', values: [0.5, 1, 1.5] }],
   };
 }

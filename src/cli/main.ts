@@ -18,6 +18,7 @@ import { commanderMessage, integerIn, parseLmax, parseShardText, parseSteps, par
 import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { LIMITS, studyJsonSchema } from '../study/schema.js';
+import { policyHelpLines } from '../study/policyInfo.js';
 import { WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS } from '../sweep/run.js';
@@ -52,6 +53,14 @@ const verboseOption = (): Option =>
 const BENCH_BUDGET_MAX = 86_400;
 
 const notice = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** The registry's policies, for the help of the commands whose study files name them. */
+const policiesHelp = (): string =>
+  [
+    '',
+    'Policies (a study\'s "policies" field; default: all of them; formulas and settings in docs/policies.md):',
+    ...policyHelpLines(),
+  ].join('\n');
 
 function program(): Command {
   const cli = new Command('fleetsim')
@@ -125,6 +134,7 @@ function program(): Command {
     .description('run a study file: every cell of its grid × fleet samples × replicates × policies (docs/SWEEPS.md)')
     .usage('<study> --out <dir> [options]')
     .argument('<study>', 'the study file (JSON; schema/study.schema.json)')
+    .addHelpText('after', policiesHelp)
     .requiredOption('--out <dir>', 'required: the result directory (created; must not hold another sweep unless --resume)')
     .addOption(backendOption())
     .addOption(threadsOption())
@@ -232,6 +242,7 @@ function program(): Command {
       "check a study file without running it: every problem, one line each; then the work estimate, and for fixed fleets each agent's load under each policy (warnings exit 0)",
     )
     .argument('<study>', 'the study file (JSON)')
+    .addHelpText('after', policiesHelp)
     .action(async (file: string) => {
       process.stdout.write(`${await validateCommand(file)}\n`);
     });
@@ -240,6 +251,7 @@ function program(): Command {
     .command('init')
     .description('write a starter study for your own agents (placeholder figures to replace, explained in its "$comment" lines)')
     .argument('[file]', `the study file to write (never overwritten); - for stdout`, INIT_DEFAULT_FILE)
+    .addHelpText('after', policiesHelp)
     .addOption(
       new Option('--agents <n|names>', `a count (1 to ${INIT_MAX_AGENTS}) or comma-separated names, e.g. planner,coder,critic`)
         .argParser(parseAgents)

@@ -1,7 +1,8 @@
 /**
  * What `fleetsim sweep` prints: the header before the progress bar (what will run, on what), and
  * after it the summary — per cell, each policy's mean ± 95 % CI half-width of avgLatency and
- * throughput, the fraction of unstable fleet runs when the sweep recorded it, the verdicts and
+ * throughput, the fraction of unstable fleet runs when the sweep recorded it, the means of Jain's
+ * fairness index and of the agent-steps below the minimum share, the verdicts and
  * warnings of summary.json word for word, then the commands that open the results. All cells up to a
  * limit, then a pointer to the files that hold the rest. Plain text, no colour: it is also a log.
  *
@@ -15,6 +16,7 @@ import type { Study } from '../study/schema.js';
 import type { CellSummary } from '../sweep/aggregate.js';
 import type { SweepTimes } from '../sweep/run.js';
 import { displayPath, displayText } from '../text/quote.js';
+import { formatPercent } from '../sweep/verdict.js';
 
 /** Cells shown in full by default; the rest are in cells.csv, summary.json and the report. */
 export const SUMMARY_CELLS = 24;
@@ -93,9 +95,24 @@ export function cellWhere(cell: Pick<CellSummary, 'values'>): string {
 
 /** The fraction of a policy's fleet runs with a growing queue (the run metric `unstable`), when recorded. */
 function unstableFraction(metrics: Record<string, StatSummary | null>): number | null {
-  const s = metrics.unstable;
+  return meanOf(metrics, 'unstable');
+}
+
+/** A metric's mean over the cell's fleet runs, null where no run defines it (or the summary lacks it: an older version's). */
+function meanOf(metrics: Record<string, StatSummary | null>, metric: string): number | null {
+  const s = metrics[metric];
   return s && s.n > 0 && Number.isFinite(s.mean) ? s.mean : null;
 }
+
+/**
+ * The two §4.7 metrics the summary shows beside latency and throughput (the others, and every CI, are
+ * in summary.json and cells.csv): Jain's fairness index of served/arrived (mean, 3 decimals; `–`
+ * where undefined) and the fraction of agent-steps below the minimum share (mean, in percent).
+ */
+const POLICY_COLUMNS = [
+  { metric: 'jainIndex', title: 'Jain', text: (x: number): string => x.toFixed(3) },
+  { metric: 'minViolationFraction', title: 'below min share', text: (x: number): string => `${formatPercent(x)} %` },
+] as const;
 
 /**
  * The lines that say which policy wins a cell: the avgLatency verdicts of summary.json (their text,
@@ -146,7 +163,8 @@ export interface SummaryInput {
 /**
  * The summary printed after a sweep: timings and files, then per cell (up to `limit`) one row per
  * policy with mean ± 95 % CI half-width of avgLatency and throughput (and the fraction of unstable
- * fleet runs, when recorded), under it the winner and the cell's warnings, then the commands.
+ * fleet runs, when recorded; the means of jainIndex and minViolationFraction, when the summary has
+ * them), under it the winner and the cell's warnings, then the commands.
  */
 export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' | 'adapter'>, limit = SUMMARY_CELLS): string {
   const { study, times, summary } = outcome;
@@ -158,9 +176,25 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
   ];
   const shown = summary.slice(0, limit);
   const withUnstable = shown.some((c) => c.policies.some((p) => unstableFraction(p.metrics) !== null));
+  // A §4.7 column when some shown cell has the metric (a summary of an older version has none).
+  const extra = POLICY_COLUMNS.filter(({ metric }) => shown.some((c) => c.policies.some((p) => metric in p.metrics)));
   lines.push('mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency is better, higher throughput is better):');
-  const header = ['cell', 'values', 'policy', 'avgLatency (s)', '', 'throughput (req/s)', '', ...(withUnstable ? ['unstable runs'] : [])];
-  const right = [true, false, false, true, false, true, false, true];
+  if (extra.length > 0)
+    lines.push(
+      'Jain: mean fairness index of served/arrived across agents (1: equal; higher is better); below min share: mean fraction of agent-steps with demand under R·G (lower is better)',
+    );
+  const header = [
+    'cell',
+    'values',
+    'policy',
+    'avgLatency (s)',
+    '',
+    'throughput (req/s)',
+    '',
+    ...(withUnstable ? ['unstable runs'] : []),
+    ...extra.map((e) => e.title),
+  ];
+  const right = [true, false, false, true, false, true, false, ...header.slice(7).map(() => true)];
   const glue = [undefined, undefined, undefined, undefined, ' ', undefined, ' '];
   const rows: string[][] = [header];
   const notes = new Map<number, string[]>(); // row index → the lines under it (winner, warnings)
@@ -174,6 +208,10 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
         ...estimate(p.metrics.avgLatency),
         ...estimate(p.metrics.throughput),
         ...(withUnstable ? [u === null ? '–' : `${(100 * u).toFixed(0)} %`] : []),
+        ...extra.map(({ metric, text }) => {
+          const mean = meanOf(p.metrics, metric);
+          return mean === null ? '–' : text(mean);
+        }),
       ]);
     });
     const under = [...winnerLines(cell).map((t) => `winner: ${t}`), ...(cell.warnings ?? []).map((w) => `WARNING: ${w}`)];

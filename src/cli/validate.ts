@@ -13,7 +13,7 @@ import { packFleets, policySettings } from '../model/batch.js';
 import { POLICIES } from '../model/policies.js';
 import type { Cell } from '../study/cells.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { axisName, type Study } from '../study/schema.js';
+import { type Agent, axisName, type Study } from '../study/schema.js';
 import { studySize } from '../study/size.js';
 import { planUnits, simConfig } from '../sweep/plan.js';
 import { unitFleetRuns } from '../sweep/run.js';
@@ -30,6 +30,9 @@ import { alignRows, cellWhere } from './summary.js';
 export const CPU_AGENT_STEPS_PER_CORE_SECOND = 25e6;
 /** What each added core adds (bench/NOTES.md §7: the worker pool scales ≥ 1.8× on 2 cores). */
 const CORE_EFFICIENCY = 0.9;
+
+/** The saturated backlog of the load table's state-reading policies, in steps of the whole capacity (agentLoads). */
+export const SATURATED_STEPS = 1e9;
 
 /** Agents shown per load table; the rest are counted (and their unstable ones named). */
 export const LOAD_TABLE_AGENTS = 32;
@@ -105,20 +108,37 @@ export interface AgentLoad {
 export function agentLoads(study: Study): AgentLoad[] {
   const f = study.fleet;
   if ('random' in f) throw new Error('agentLoads: a random fleet has no fixed agents');
-  // The agents' own figures (as src/study/fleets.ts cellFleet takes them), without their arrival processes.
-  const agents: readonly { name?: string | undefined; T: number; R: number; P: number; lambda: number }[] = (
+  // The agents' own figures (as src/study/fleets.ts cellFleet takes them), with their policy fields
+  // (cap, weight, MIG slices; the packer's defaults where absent), without their arrival processes.
+  const agents: readonly (Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices'> & { lambda: number })[] = (
     'preset' in f ? PAPER_AGENTS : f.agents
   ).map((a) => ({ ...a, lambda: a.lambda * study.loadScale }));
   const n = agents.length;
-  // A policy that reads the backlogs sees every agent backlogged without end (the load is a nominal
-  // figure): its share when everyone wants more than it can have.
+  // A policy that reads the backlogs (PolicyDef.readsBacklog) sees every agent saturated: the same
+  // backlog in GPU-seconds, SATURATED_STEPS steps of the whole capacity (B_i = SATURATED_STEPS·T_i·Δt·G
+  // work units), so need_i = B_i/(T_iΔt) exceeds any cap and each agent gets its share when everyone
+  // wants more than it can have — a nominal figure (in a run an idle agent's share goes to the others).
+  // Finite, so that a demand summing B_i/τ (adaptiveQueue) cannot overflow.
   const view = fleetView(
-    packFleets([{ agents: agents.map(({ T, R, P, lambda }) => ({ T, R, P, lambda })), capacity: study.capacity }]),
+    packFleets([
+      {
+        agents: agents.map(({ T, R, P, lambda, cap, weight, slices }) => ({
+          T,
+          R,
+          P,
+          lambda,
+          ...(cap === undefined ? {} : { cap }),
+          ...(weight === undefined ? {} : { weight }),
+          ...(slices === undefined ? {} : { slices }),
+        })),
+        capacity: study.capacity,
+      },
+    ]),
     0,
     n,
     study.capacity,
     Float64Array.from(agents, (a) => a.lambda),
-    new Float64Array(n).fill(Number.MAX_VALUE),
+    Float64Array.from(agents, (a) => SATURATED_STEPS * a.T * study.dt * study.capacity),
     policySettings(simConfig(study)),
   );
   const shares = new Map<string, Float64Array>();
@@ -159,6 +179,11 @@ function loadTable(study: Study, title: string): string[] {
     rows.push([displayText(a.name, 40), formatRate(a.lambda), formatRate(a.T), ...study.policies.map((p) => loadText(a.load[p]!))]);
   lines.push(...alignRows(rows, [false, true, true, ...study.policies.map(() => true)]).map((l) => `  ${l}`));
   if (loads.length > LOAD_TABLE_AGENTS) lines.push(`  … ${loads.length - LOAD_TABLE_AGENTS} more agents`);
+  const saturated = study.policies.filter((p) => POLICIES[p].readsBacklog);
+  if (saturated.length > 0)
+    lines.push(
+      `  ${saturated.join(', ')}: ${saturated.length === 1 ? 'its shares read' : 'their shares read'} the queues, so ${saturated.length === 1 ? 'its column is' : 'these columns are'} nominal: each agent's share when every agent is backlogged (the saturated case); in a run an idle agent's share goes to the others (docs/policies.md)`,
+    );
   const unstable = loads.flatMap((a) =>
     study.policies
       .filter((p) => a.load[p]! >= 1)
@@ -175,11 +200,11 @@ function loadTable(study: Study, title: string): string[] {
 
 const formatRate = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, ''));
 
-/** The load tables of a study's fixed fleets: one per distinct fleet (fleet, load scale, capacity, policies), at most LOAD_TABLES. */
+/** The load tables of a study's fixed fleets: one per distinct fleet (fleet, load scale, capacity, policies, allocator settings), at most LOAD_TABLES. */
 export function loadTables(cells: readonly Cell[], axes: readonly string[]): string[] {
   const fixed = cells.filter((c) => !('random' in c.study.fleet));
   if (fixed.length === 0) return [];
-  const distinct = distinctCells(fixed, ['fleet', 'loadScale', 'capacity', 'policies']);
+  const distinct = distinctCells(fixed, ['fleet', 'loadScale', 'capacity', 'policies', 'allocator']);
   const lines: string[] = [];
   for (const cell of distinct.slice(0, LOAD_TABLES)) {
     const title = cells.length > 1 ? `cell ${cell.index} (${cellWhere({ values: valuesOf(cell, axes) })})` : 'fleet';

@@ -10,18 +10,22 @@
  * group on arrivals drawn once. Time is cut into chunks; in each, every agent's arrivals are drawn
  * (the first Philox block of four steps at a time), then each run of the group allocates and
  * processes them, agent by agent through the chunk when its allocation does not read the run's own
- * state (allocationFixed: no policy reads state today, and adaptive reads the signal, which changes
- * by step unless it is nominal), else all agents step by step.
+ * state (allocationFixed: not for the policies that read state, such as timeSlice's backlogs, nor
+ * for adaptive under a signal that changes by step), else all agents step by step (the backlog
+ * readers after the step's arrivals, MODEL-PART4 §4.8). The policy totals (violationSum, busySum)
+ * ride along on every path (Simulator.serve).
  * Every order does the same f64 operations per agent in the same order, so the results are
- * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them).
+ * bit-identical to the plain step-by-step definition (test/cpu-golden.test.ts pins them;
+ * test/cpu-policy-totals.test.ts checks them against such a definition for every policy).
  * Where it loads (src/cpu/wasm; FLEETSIM_CPU_KERNEL), a WebAssembly twin runs the hot loop: the
- * arrivals of agents with a Poisson table (Philox by i64.mul, the table draw) and the serve loop, with
- * the same operations in the same order on the same f64, so the same bits (test/cpu-wasm.test.ts);
- * everything else stays in JavaScript, which is also the whole engine where the kernel is off.
+ * arrivals of agents with a Poisson table (Philox by i64.mul, the table draw) and the serve loop over
+ * more than one step, with the same operations in the same order on the same f64, so the same bits
+ * (test/cpu-wasm.test.ts); everything else stays in JavaScript, which is also the whole engine where
+ * the kernel is off.
  *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
- *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency
+ *   const series = runSeriesCpu(batch, 0); // per-step arrivals, work, share, served, queue, latency, violation, busy
  */
 import { type Batch, DEFAULT_EMA_ALPHA, type PackedFleets, type PackedRuns, policySettings, type SimConfig } from '../model/batch.js';
 import {
@@ -374,13 +378,15 @@ class Simulator {
     totals: RunTotals,
     series: RunSeries | null,
   ): void {
+    // Only small integers cross these calls: a double argument would be boxed on every call, and the
+    // stepwise path makes one call per agent-step.
     const busyMode = (i === 0 ? BUSY_FIRST : 0) | (i === this.count - 1 ? BUSY_LAST : 0);
-    const minShare = this.fleets.R[this.offset + i]! * this.capacity * (1 - MIN_SHARE_SLACK);
-    const s = m * this.maxAgents + i;
-    const j = this.memberJ0[m]! + i;
-    const mode = this.violationMode(i, s, j, from, to, stride, minShare, totals);
-    if (this.kernel !== null && series === null) this.serveWasm(this.kernel, m, i, t0, from, to, stride, totals, minShare, busyMode, mode);
-    else this.serveJs(m, i, t0, from, to, stride, totals, series, minShare, busyMode, mode);
+    const mode = this.violationMode(m, i, from, to, stride, totals);
+    // One step (the stepwise path) is served in JavaScript: the same bits, without the kernel call's
+    // cost of copying the state in and out (the timeSlice paper workload: 4.5–4.8 → 5.4–5.5 M/CPU-s).
+    if (this.kernel !== null && series === null && to - from > 1)
+      this.serveWasm(this.kernel, m, i, t0, from, to, stride, totals, busyMode, mode);
+    else this.serveJs(m, i, t0, from, to, stride, totals, series, busyMode, mode);
   }
 
   /**
@@ -390,16 +396,10 @@ class Simulator {
    * (the nominal signal), every recorded step counts, added here (none). With λ̂ fixed and positive
    * but the shares varying (the turn), a step counts when its share is below (below).
    */
-  private violationMode(
-    i: number,
-    s: number,
-    j: number,
-    from: number,
-    to: number,
-    stride: number,
-    minShare: number,
-    totals: RunTotals,
-  ): number {
+  private violationMode(m: number, i: number, from: number, to: number, stride: number, totals: RunTotals): number {
+    const s = m * this.maxAgents + i;
+    const j = this.memberJ0[m]! + i;
+    const minShare = this.minShare(i);
     const demandFixed = this.serveSignal === SERVE_SIGNAL.nominal && this.rates[s]! > 0;
     if (stride === 0) {
       if (!(this.shares[i]! < minShare)) return VIOLATION.none;
@@ -413,6 +413,11 @@ class Simulator {
     return demandFixed ? VIOLATION.below : VIOLATION.each;
   }
 
+  /** R_i·G·(1 − MIN_SHARE_SLACK): agent i's share below this counts into violationSum (while it has demand). */
+  private minShare(i: number): number {
+    return this.fleets.R[this.offset + i]! * this.capacity * (1 - MIN_SHARE_SLACK);
+  }
+
   /** serve() in JavaScript, the twin of the kernel's serve (and the only one that records a series). */
   private serveJs(
     m: number,
@@ -423,10 +428,10 @@ class Simulator {
     stride: number,
     totals: RunTotals,
     series: RunSeries | null,
-    minShare: number,
     busyMode: number,
     mode: number,
   ): void {
+    const minShare = this.minShare(i);
     const { config, arrivals, work, shares, busy } = this;
     const s = m * this.maxAgents + i;
     const j0 = this.memberJ0[m]!;
@@ -531,7 +536,6 @@ class Simulator {
     to: number,
     stride: number,
     totals: RunTotals,
-    minShare: number,
     busyMode: number,
     mode: number,
   ): void {
@@ -571,7 +575,7 @@ class Simulator {
       this.serveSignal,
       this.alpha,
       IN_SYSTEM_SLACK,
-      minShare,
+      this.minShare(i),
       busyMode,
       mode,
     );

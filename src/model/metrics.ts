@@ -137,44 +137,178 @@ export function allocTotals(batch: Batch): RunTotals {
   return emptyTotals(counts);
 }
 
-export const RUN_METRICS = [
-  'avgLatency',
-  'throughput',
-  'capacityThroughput',
-  'cost',
-  'utilization',
-  'crossAgentStd',
-  'arrived',
-  'served',
-  'finalQueue',
-  'meanInSystem',
-  'realizedRate',
-  'idc1',
-  'idc10',
-  'idc100',
-  'maxStepArrivals',
-  'approxSteps',
-  'unstable',
-  'maxLoad',
-] as const;
-export type RunMetric = (typeof RUN_METRICS)[number];
+/**
+ * Every per-run metric, in one place: its unit, which value is the better one (the verdicts' paired
+ * differences, src/sweep/verdict.ts, and any winner map read `better`), a short label, what it is,
+ * `undefinedWhen` for a metric that may be undefined in a run (NaN in the per-fleet rows, left out of
+ * the statistics, `null`/empty in summary.json and cells.csv when no run of a cell defines it; shown
+ * as `—` or `–`), and `lmax` for a metric that depends on the L_max convention (a step at share 0 is
+ * scored L_max seconds: docs/METRICS.md, "Round-robin's latency is set by L_max"). The order is the
+ * column order of the result files; a new metric goes at the end, so that the existing columns keep
+ * their place. summarize() computes each of them from the raw totals (TOTALS).
+ */
+export const RUN_METRIC_INFO = {
+  avgLatency: {
+    label: 'mean latency',
+    unit: 's',
+    better: 'lower',
+    lmax: true,
+    about: "the mean over agents of each agent's mean latency ℓ = Q/(T·g) over the recorded steps (L_max at g = 0)",
+  },
+  throughput: {
+    label: 'throughput',
+    unit: 'requests/s',
+    better: 'higher',
+    about: 'requests served per second (units of work with exponential work)',
+  },
+  capacityThroughput: {
+    label: 'capacity throughput',
+    unit: 'requests/s',
+    better: 'higher',
+    about: 'what the shares could have served, Σ_i T_i·ḡ_i',
+  },
+  cost: { label: 'cost', unit: '$', better: 'lower', about: 'the price of the capacity allocated over the recorded time' },
+  utilization: { label: 'utilisation', unit: 'GPUs', better: 'higher', about: 'mean over steps of Σ_i served_i/(T_i·Δt), GPUs' },
+  crossAgentStd: {
+    label: 'latency spread across agents',
+    unit: 's',
+    better: 'lower',
+    lmax: true,
+    about: "the population standard deviation over agents of each agent's mean latency",
+  },
+  arrived: { label: 'requests arrived', unit: 'requests', better: 'higher', about: 'requests that arrived over the recorded steps' },
+  served: { label: 'requests served', unit: 'requests', better: 'higher', about: 'requests served over the recorded steps' },
+  finalQueue: { label: 'final backlog', unit: 'requests', better: 'lower', about: 'Σ_i Q_i after the last step' },
+  meanInSystem: {
+    label: 'mean requests in the system',
+    unit: 'requests',
+    better: 'lower',
+    about: 'Σ_i mean over steps of ⌈Q_i − IN_SYSTEM_SLACK⌉',
+  },
+  // The arrivals (MODEL-PART4 §4.1–4.2): the same under every policy.
+  realizedRate: { label: 'realized arrival rate', unit: 'requests/s', better: 'higher', about: 'arrived / (S′·Δt)' },
+  idc1: {
+    label: 'index of dispersion of the arrivals, 1-step windows',
+    unit: 'variance/mean',
+    better: 'lower',
+    undefinedWhen: 'not recorded, or fewer than two windows, or no arrivals',
+    about: 'Σ_i Var_i / Σ_i mean_i of the arrivals per step',
+  },
+  idc10: {
+    label: 'index of dispersion of the arrivals, 10-step windows',
+    unit: 'variance/mean',
+    better: 'lower',
+    undefinedWhen: 'not recorded, or fewer than two windows, or no arrivals',
+    about: 'Σ_i Var_i / Σ_i mean_i of the arrivals per 10 steps',
+  },
+  idc100: {
+    label: 'index of dispersion of the arrivals, 100-step windows',
+    unit: 'variance/mean',
+    better: 'lower',
+    undefinedWhen: 'not recorded, or fewer than two windows, or no arrivals',
+    about: 'Σ_i Var_i / Σ_i mean_i of the arrivals per 100 steps',
+  },
+  maxStepArrivals: {
+    label: 'largest arrivals of one agent-step',
+    unit: 'requests',
+    better: 'lower',
+    undefinedWhen: 'not recorded',
+    about: 'the most requests one agent received in one recorded step',
+  },
+  approxSteps: {
+    label: 'agent-steps with an approximated arrival count',
+    unit: 'agent-steps',
+    better: 'lower',
+    undefinedWhen: 'not recorded',
+    about: 'agent-steps whose count used an approximation',
+  },
+  // Stability (src/model/stability.ts): a cell's mean of `unstable` is its fraction of unstable fleet runs.
+  unstable: {
+    label: 'fraction of fleet runs with a growing queue',
+    unit: 'fraction of runs',
+    better: 'lower',
+    undefinedWhen: 'the run is too short for the growth test',
+    about: "1 when some agent's queue grows through the run, else 0",
+  },
+  maxLoad: {
+    label: 'largest agent load λ/(T·ḡ) of the fleet run',
+    unit: 'load',
+    better: 'lower',
+    undefinedWhen: 'an agent had arrivals and no share at all',
+    about: 'the largest λ̂_i/(T_i·ḡ_i) over the agents',
+  },
+  // The metrics that tell policies apart (MODEL-PART4 §4.7), from the totals violationSum and busySum.
+  backlogGpuSeconds: {
+    label: 'backlog in GPU-seconds',
+    unit: 'GPU-s',
+    better: 'lower',
+    about:
+      'mean over the recorded steps of V = Σ_i Q_i/T_i, the whole-GPU seconds of work queued (Σ_i queueSum_i/(T_i·S′)); under a step-work-conserving policy V follows the unfinished-work identity of §4.7',
+  },
+  minViolationFraction: {
+    label: 'agent-steps below the minimum share',
+    unit: 'fraction of agent-steps',
+    better: 'lower',
+    about:
+      'Σ_i violationSum_i/(N·S′): the fraction of agent-steps in which an agent with demand (λ̂ > 0 or Q + a > 0) got a share below R·G (by more than MIN_SHARE_SLACK)',
+  },
+  workConservationGap: {
+    label: 'work-conservation gap',
+    unit: 'GPUs',
+    better: 'lower',
+    undefinedWhen: 'no recorded step had backlog',
+    about:
+      'G − (Σ_i servedSum_i/(T_i·Δt))/busySum: the capacity left idle per step with backlog (some agent has Q + a > 0); a step-work-conserving policy idles only what the backlog cannot use, so at low load it is well above 0 for every policy (compare pairwise). Exact: an agent serves only from its backlog, so served > 0 implies a busy step, and Σ over all steps of the work served is its sum over the busy steps',
+  },
+  jainIndex: {
+    label: "Jain's fairness index of served/arrived",
+    unit: '',
+    better: 'higher',
+    undefinedWhen: 'no agent had arrivals',
+    about:
+      '(Σx)²/(n·Σx²) of x_i = servedSum_i/arrivedSum_i over the n agents with arrivals: 1 when every agent got the same fraction of its arrivals served (also when none was served at all), 1/n when one got it all. With exponential work served counts units of work (mean 1 per request), so x_i is work served per request arrived: the same definition',
+  },
+  worstAgentLatency: {
+    label: "the worst agent's mean latency",
+    unit: 's',
+    better: 'lower',
+    lmax: true,
+    about: "max_i latencySum_i/S′: the mean latency of the fleet run's worst agent (L_max at g = 0, like avgLatency)",
+  },
+} as const satisfies Record<
+  string,
+  { label: string; unit: string; better: 'lower' | 'higher'; about: string; undefinedWhen?: string; lmax?: boolean }
+>;
+
+export type RunMetric = keyof typeof RUN_METRIC_INFO;
+/** Every per-run metric's name, in RUN_METRIC_INFO's (the result files' column) order. */
+export const RUN_METRICS: readonly RunMetric[] = Object.keys(RUN_METRIC_INFO) as RunMetric[];
+
+/** A metric's entry of RUN_METRIC_INFO, widened (its optional fields readable on every entry). */
+export function runMetricInfo(metric: RunMetric): {
+  label: string;
+  unit: string;
+  better: 'lower' | 'higher';
+  about: string;
+  undefinedWhen?: string;
+  lmax?: boolean;
+} {
+  return RUN_METRIC_INFO[metric];
+}
 
 /**
- * Metrics that may be undefined (NaN) for a run: the arrival statistics when they were not recorded
- * (SimConfig.arrivalStats off), the index of dispersion without two complete windows of recorded
- * steps or without arrivals, `unstable` in runs too short for the growth test (fewer than
- * MIN_TEST_STEPS recorded steps), and `maxLoad` when an agent had arrivals but no share at all (an
- * infinite load; src/model/stability.ts). The sweep's statistics skip a NaN (their count says so).
+ * Metrics that may be undefined (NaN) for a run (those of RUN_METRIC_INFO with `undefinedWhen`): the
+ * arrival statistics when they were not recorded (SimConfig.arrivalStats off), the index of
+ * dispersion without two complete windows of recorded steps or without arrivals, `unstable` in runs
+ * too short for the growth test (fewer than MIN_TEST_STEPS recorded steps), `maxLoad` when an agent
+ * had arrivals but no share at all (an infinite load; src/model/stability.ts), `workConservationGap`
+ * without a step with backlog and `jainIndex` without an agent with arrivals. The sweep's statistics
+ * and paired differences skip a NaN (their count says so).
  */
-export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set([
-  'idc1',
-  'idc10',
-  'idc100',
-  'maxStepArrivals',
-  'approxSteps',
-  'unstable',
-  'maxLoad',
-]);
+export const OPTIONAL_METRICS: ReadonlySet<RunMetric> = new Set(RUN_METRICS.filter((m) => runMetricInfo(m).undefinedWhen !== undefined));
+
+/** The metrics that depend on the L_max convention (RUN_METRIC_INFO's `lmax`): their caveat goes wherever avgLatency's does. */
+export const LMAX_METRICS: ReadonlySet<RunMetric> = new Set(RUN_METRICS.filter((m) => runMetricInfo(m).lmax === true));
 
 /**
  * The index of dispersion of a fleet run's arrivals over windows of `w` recorded steps: Σ_i Var_i /
@@ -219,7 +353,8 @@ export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] 
  * steps (horizon S'·Δt); finalQueue is the backlog after the last step. Per run, meanInSystem is the
  * sum over agents of their mean requests in the system; `unstable` is 1 when any agent's queue grows
  * through the run (its per-cell mean: the fraction of unstable runs) and `maxLoad` the largest
- * λ̂_i/(T_i·ḡ_i) of its agents (src/model/stability.ts).
+ * λ̂_i/(T_i·ḡ_i) of its agents (src/model/stability.ts); the §4.7 metrics that tell policies apart
+ * (backlogGpuSeconds … worstAgentLatency) come from policyMetrics().
  */
 export function summarize(batch: Batch, totals: RunTotals): BatchResult {
   const { config, fleets, runs } = batch;
@@ -284,8 +419,70 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     const stability = runStability(batch, totals, r);
     out.unstable[r] = stability.unstable;
     out.maxLoad[r] = stability.maxLoad;
+    const policy = policyMetrics(totals, fleets.T, first, j0, n, S, config.dt, fleets.capacity[f]!);
+    out.backlogGpuSeconds[r] = policy.backlogGpuSeconds;
+    out.minViolationFraction[r] = policy.minViolationFraction;
+    out.workConservationGap[r] = policy.workConservationGap;
+    out.jainIndex[r] = policy.jainIndex;
+    out.worstAgentLatency[r] = policy.worstAgentLatency;
   }
   return out;
+}
+
+/** The metrics of MODEL-PART4 §4.7 that tell policies apart (see RUN_METRIC_INFO for each). */
+export type PolicyMetrics = Pick<
+  Record<RunMetric, number>,
+  'backlogGpuSeconds' | 'minViolationFraction' | 'workConservationGap' | 'jainIndex' | 'worstAgentLatency'
+>;
+
+/**
+ * The §4.7 metrics of one run from its totals: agent-runs j0 … j0 + n − 1, agent i's T at T[first + i],
+ * S recorded steps of `dt` seconds, capacity G (GPUs). busySum is kept by the run's agent 0 only (0 for
+ * the others), so summing it over the agents is exact. Undefined values are NaN.
+ */
+export function policyMetrics(
+  totals: RunTotals,
+  T: ArrayLike<number>,
+  first: number,
+  j0: number,
+  n: number,
+  S: number,
+  dt: number,
+  G: number,
+): PolicyMetrics {
+  let backlog = 0; // Σ_i queueSum_i/T_i: GPU-seconds of queued work, summed over the steps
+  let violations = 0;
+  let busyWork = 0; // Σ_i servedSum_i/(T_i·Δt): GPU-steps of work done
+  let busySteps = 0;
+  let worst = 0;
+  let sumX = 0; // Jain's index over the agents with arrivals: x_i = served_i/arrived_i
+  let sumX2 = 0;
+  let withArrivals = 0;
+  for (let i = 0; i < n; i++) {
+    const j = j0 + i;
+    const Ti = T[first + i]!;
+    backlog += totals.queueSum[j]! / Ti;
+    violations += totals.violationSum[j]!;
+    busyWork += totals.servedSum[j]! / (Ti * dt);
+    busySteps += totals.busySum[j]!;
+    worst = Math.max(worst, totals.latencySum[j]! / S);
+    const arrived = totals.arrivedSum[j]!;
+    if (arrived > 0) {
+      const x = totals.servedSum[j]! / arrived;
+      sumX += x;
+      sumX2 += x * x;
+      withArrivals++;
+    }
+  }
+  return {
+    backlogGpuSeconds: backlog / S,
+    minViolationFraction: violations / (n * S),
+    // No busy step: nothing was served either (served > 0 implies a busy step), and the gap is undefined.
+    workConservationGap: busySteps > 0 ? G - busyWork / busySteps : NaN,
+    // Every x_i = 0 (agents with arrivals, none served): all equally unserved, Jain's index 1 by its limit.
+    jainIndex: withArrivals === 0 ? NaN : sumX2 > 0 ? (sumX * sumX) / (withArrivals * sumX2) : 1,
+    worstAgentLatency: worst,
+  };
 }
 
 /** One run's metrics with its per-agent breakdown (for reports and plots). */

@@ -51,8 +51,8 @@ const textCell = (field: string): string => (field.startsWith("'") ? field.slice
 
 /**
  * This row's policy against `other` on `metric` from the cell's verdicts: the paired difference
- * policy − other (mean, 95 % CI), the paired runs this policy won, and the winner's name ('' without
- * one); nulls without a verdict (the policy itself, or a summary of an older version).
+ * policy − other (mean, 95 % CI, paired runs), the paired runs this policy won, and the winner's name
+ * ('' without one); nulls without a verdict (the policy itself, or a summary of an older version).
  */
 function verdictValues(cell: CellSummary, policy: string, other: string, metric: string): (number | string | null)[] {
   const v =
@@ -66,48 +66,64 @@ function verdictValues(cell: CellSummary, policy: string, other: string, metric:
   const negate = (x: number | null): number | null => (x === null ? null : -x + 0);
   const bounds = mine ? [low, high] : [negate(high), negate(low)];
   const mean = d === null ? null : mine ? d.mean : -d.mean + 0;
-  return [mean, ...bounds, mine ? v.bWins : v.aWins, v.winner ?? ''];
+  return [mean, ...bounds, v.n, mine ? v.bWins : v.aWins, v.winner ?? ''];
 }
 
 /**
- * A cell's verdicts again from its rows' verdict columns (parseCellsCsv): the difference's mean and
- * CI, the win counts and the policies' own statistics are all the verdict's sentence depends on, so
- * the sentence is the one summary.json holds (the difference's std is recovered from its CI, its
- * quantiles are not in the file: they read as the mean, like the metrics' missing ones).
+ * A cell's verdicts again from its rows' verdict columns (parseCellsCsv): the difference's mean, CI
+ * and paired runs, the win counts and the policies' own statistics are all the verdict's sentence
+ * depends on, so the sentence is the one summary.json holds (the difference's std is recovered from
+ * its CI, its quantiles are not in the file: they read as the mean, like the metrics' missing ones).
+ * The verdict metrics whose columns the file has (an older version's: avgLatency, throughput and cost,
+ * without `_n`, whose paired runs are the cell's fleet runs).
  */
 function verdictsFromColumns(
   cell: CellSummary,
   policies: readonly string[],
   value: (policy: string, column: string) => number | null,
+  header: readonly string[],
 ): CellSummary['verdicts'] {
-  const n = cell.fleetRuns;
   const pairs = policyPairs(policies);
-  if (!pairs.every(([a, b]) => VERDICT_METRICS.every(({ metric }) => value(a, `diff_${metric}_vs_${b}_mean`) !== null))) return [];
-  return cellVerdicts(pairs, cell.policies, (a, b, metric) => {
-    const column = (f: string): number | null => value(a, `diff_${metric}_vs_${b}_${f}`); // a − b
-    const mean = -column('mean')! + 0;
-    const low = column('ci95High');
-    const high = column('ci95Low');
-    const ci95: [number | null, number | null] = [low === null ? null : -low + 0, high === null ? null : -high + 0];
-    const std = ci95[0] === null || ci95[1] === null || n < 2 ? null : ((ci95[1] - ci95[0]) / 2 / tQuantile(0.975, n - 1)) * Math.sqrt(n);
-    const aWins = value(a, `wins_${metric}_vs_${b}`) ?? 0;
-    const bWins = value(b, `wins_${metric}_vs_${a}`) ?? 0;
-    return {
-      n,
-      aWins,
-      bWins,
-      ties: Math.max(0, n - aWins - bWins),
-      difference: { n, mean, std, ci95, min: mean, max: mean, p50: mean, p90: mean, p99: mean },
-    };
-  });
+  const columns = new Set(header);
+  const present = VERDICT_METRICS.map(({ metric }) => metric).filter((metric) =>
+    pairs.every(([, b]) => columns.has(`diff_${metric}_vs_${b}_mean`)),
+  );
+  if (pairs.length === 0 || present.length === 0) return [];
+  return cellVerdicts(
+    pairs,
+    cell.policies,
+    (a, b, metric) => {
+      const column = (f: string): number | null => value(a, `diff_${metric}_vs_${b}_${f}`); // a − b
+      const aWins = value(a, `wins_${metric}_vs_${b}`) ?? 0;
+      const bWins = value(b, `wins_${metric}_vs_${a}`) ?? 0;
+      const given = column('mean');
+      // No mean: no pair defined the metric (summary.json's difference is null, n 0).
+      if (given === null) return { n: column('n') ?? 0, aWins, bWins, ties: 0, difference: null };
+      const n = column('n') ?? cell.fleetRuns; // an older version's file: every fleet run is a pair
+      const mean = -given + 0;
+      const low = column('ci95High');
+      const high = column('ci95Low');
+      const ci95: [number | null, number | null] = [low === null ? null : -low + 0, high === null ? null : -high + 0];
+      const std = ci95[0] === null || ci95[1] === null || n < 2 ? null : ((ci95[1] - ci95[0]) / 2 / tQuantile(0.975, n - 1)) * Math.sqrt(n);
+      return {
+        n,
+        aWins,
+        bWins,
+        ties: Math.max(0, n - aWins - bWins),
+        difference: { n, mean, std, ci95, min: mean, max: mean, p50: mean, p90: mean, p99: mean },
+      };
+    },
+    new Set(present),
+  );
 }
 
 /**
  * One row per cell × policy: the cell, its axis values, the policy, the fleet runs, then
  * `<metric>_<mean|std|ci95Low|ci95High|min|max|p50|p90|p99>` for every metric, then
  * `winFraction_vs_<other>`: the fraction of fleet runs where this policy's avgLatency is lower; then
- * per verdict metric (avgLatency, throughput, cost) and other policy `diff_<metric>_vs_<other>_<mean|
- * ci95Low|ci95High>`, the paired difference this policy − other with its 95 % CI,
+ * per verdict metric (VERDICT_METRICS: avgLatency, throughput, cost, then the §4.7 metrics) and other
+ * policy `diff_<metric>_vs_<other>_<mean|ci95Low|ci95High|n>`, the paired difference this policy −
+ * other with its 95 % CI and its paired runs,
  * `wins_<metric>_vs_<other>`, the paired runs this policy won, and `winner_<metric>_vs_<other>`, the
  * verdict's winner (empty: no clear difference); last `unstableFraction`, the fraction of this
  * policy's fleet runs with a growing queue.
@@ -312,7 +328,12 @@ export function parseCellsCsv(text: string, fileName: string): SummaryTable {
     wins.get(index)!.set(policy, new Map(winColumns.map(([h, i]) => [h.slice('winFraction_vs_'.length), csvNumber(fields[i]!, at(i))])));
   }
   for (const cell of cells.values()) {
-    cell.verdicts = verdictsFromColumns(cell, policies, (policy, column) => verdictCells.get(`${cell.cell}|${policy}`)?.get(column) ?? null);
+    cell.verdicts = verdictsFromColumns(
+      cell,
+      policies,
+      (policy, column) => verdictCells.get(`${cell.cell}|${policy}`)?.get(column) ?? null,
+      header,
+    );
     cell.warnings = cellWarnings(cell.policies);
     const byPolicy = wins.get(cell.cell)!;
     cell.pairs = policyPairs(policies).flatMap(([a, b]) => {

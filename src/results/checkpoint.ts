@@ -20,8 +20,11 @@ import { InputError } from './errors.js';
  * statistics); a version-1 checkpoint lacks them, and is refused in words (see parseCheckpoint).
  * Version 3: Poisson arrivals at a fixed mean are drawn by table inversion (src/random/poissonTable.ts),
  * other variates than version 2's for the same seed, so a version-2 sweep cannot be resumed by this one.
+ * Version 4: the aggregate holds the run metrics of MODEL-PART4 §4.7 (backlogGpuSeconds …
+ * worstAgentLatency, src/model/metrics.ts) and their paired differences; a version-3 aggregate lacks
+ * their accumulators, so its sweep cannot be resumed or merged into this version's.
  */
-export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/3';
+export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/4';
 const CHECKPOINT_FAMILY = 'fleetsim-checkpoint/';
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);

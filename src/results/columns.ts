@@ -17,8 +17,12 @@ export const AGENT_ROW_FIELDS = ['cell', 'sample', 'replicate', 'policy', 'agent
 /** The per-agent metrics of agents/unit-*.arrow, in column order. */
 export const AGENT_ROW_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'drift', 'unstable'] as const;
 
-/** cells.csv's statistics of a verdict's paired difference, in column order (`diff_<metric>_vs_<other>_<statistic>`). */
-export const DIFF_FIELDS = ['mean', 'ci95Low', 'ci95High'] as const;
+/**
+ * cells.csv's statistics of a verdict's paired difference, in column order (`diff_<metric>_vs_<other>_<statistic>`):
+ * its mean and 95 % CI, and `n`, the paired runs where both policies define the metric (the cell's
+ * fleet runs but for a metric undefined in some runs, e.g. jainIndex without arrivals).
+ */
+export const DIFF_FIELDS = ['mean', 'ci95Low', 'ci95High', 'n'] as const;
 
 /**
  * cells.csv's column-name prefixes after the metrics' statistics: `winFraction_vs_<other>`,

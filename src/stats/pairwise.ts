@@ -178,7 +178,7 @@ export type DifferenceJson = z.output<typeof differenceJsonSchema>;
 
 /**
  * The paired difference b − a of one metric over fleet runs, with win and tie counts (the better
- * value per `better`). Values must be finite; a tie is |a − b| ≤ TIE_RELATIVE·max(|a|, |b|) (the
+ * value per `better`). Values must be finite or NaN (a pair left out, see add); a tie is |a − b| ≤ TIE_RELATIVE·max(|a|, |b|) (the
  * engines' rounding noise, see TIE_RELATIVE) and records a difference of exactly 0, so that noise
  * (two policies' costs summed in different orders) never adds up to a "significant" difference.
  * b − a is rounded once per pair, so the summary is a function of the multiset of pairs, as
@@ -205,7 +205,13 @@ export class DifferenceAccumulator {
     return this.#aWins + this.#bWins + this.#ties;
   }
 
+  /**
+   * Adds the pair (a, b); a pair with NaN on either side (the metric undefined in that run, e.g.
+   * jainIndex without arrivals) is left out, as the per-policy statistics leave out an undefined value,
+   * so `n` counts the pairs where both are defined. ±Infinity throws.
+   */
   add(a: number, b: number): void {
+    if (a !== a || b !== b) return; // NaN: undefined, not a value
     if (!Number.isFinite(a) || !Number.isFinite(b))
       throw new RangeError(`DifferenceAccumulator: ${Number.isFinite(a) ? b : a} is not a finite number`);
     const tie = Math.abs(a - b) <= TIE_RELATIVE * Math.max(Math.abs(a), Math.abs(b));

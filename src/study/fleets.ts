@@ -8,7 +8,7 @@
  * @example
  *   const fleet = cellFleet(cell.study, 17); // sample 17 of the cell
  */
-import type { AgentSpec, ArrivalSpec, FleetSpec, MmppSpec } from '../model/batch.js';
+import type { AgentPolicySpec, AgentSpec, ArrivalSpec, FleetSpec, MmppSpec } from '../model/batch.js';
 import { ConfigError } from '../model/errors.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { arrivalUniforms, drawFleetAgents } from '../model/randomFleets.js';
@@ -155,7 +155,19 @@ export interface AgentSink {
     schedule: readonly ScheduleSegment[] | undefined,
     arrivals: ArrivalSpec | undefined,
     name: string | undefined,
+    /** The agent's cap, weight and MIG slices where a fixed fleet gives them (random fleets: the defaults). */
+    policy: AgentPolicySpec | undefined,
   ): void;
+}
+
+/** An agent's policy fields as given (undefined when it gives none: the packer's defaults apply). */
+function agentPolicy(a: Pick<Agent, 'cap' | 'weight' | 'slices'>): AgentPolicySpec | undefined {
+  if (a.cap === undefined && a.weight === undefined && a.slices === undefined) return undefined;
+  return {
+    ...(a.cap === undefined ? {} : { cap: a.cap }),
+    ...(a.weight === undefined ? {} : { weight: a.weight }),
+    ...(a.slices === undefined ? {} : { slices: a.slices }),
+  };
 }
 
 /**
@@ -191,6 +203,7 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
         ? undefined
         : arrivalSpec(arrivals, traces, arrivalProcess(arrivals).process === 'servegen' ? arrivalUniforms(study.seed, sample, i)[2] : 0),
       a.name,
+      'agents' in f ? agentPolicy(f.agents[i]!) : undefined,
     );
     rho += lambda / a.T;
   }
@@ -204,7 +217,7 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
 export function cellFleet(study: Study, sample: number, traces: TraceResolver = NO_TRACE_RESOLVER): FleetSpec {
   const agents: AgentSpec[] = [];
   cellAgents(study, sample, traces, {
-    agent: (T, R, P, lambda, schedule, arrivals, name) =>
+    agent: (T, R, P, lambda, schedule, arrivals, name, policy) =>
       agents.push({
         ...(name === undefined ? {} : { name }),
         T,
@@ -213,6 +226,9 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
         lambda,
         ...(schedule === undefined ? {} : { schedule }),
         ...(arrivals === undefined ? {} : { arrivals }),
+        ...(policy?.cap === undefined ? {} : { cap: policy.cap }),
+        ...(policy?.weight === undefined ? {} : { weight: policy.weight }),
+        ...(policy?.slices === undefined ? {} : { slices: policy.slices }),
       }),
   });
   return { agents, capacity: study.capacity };

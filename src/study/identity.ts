@@ -4,7 +4,7 @@
  * same text, so its SHA-256 (`fleetsim sweep` in Node, the Sweep view in the browser) identifies the
  * study in manifests, checkpoints and merges. Browser-safe: the hashing is left to the caller.
  */
-import type { Study } from './schema.js';
+import { DEFAULT_ALLOCATOR, type Study } from './schema.js';
 
 /**
  * Fields added to the schema after studies were first hashed, left out of the text while they hold
@@ -14,6 +14,10 @@ import type { Study } from './schema.js';
 const LATE_DEFAULTS: readonly { path: readonly string[]; value: unknown }[] = [
   { path: ['fleet', 'random', 'RDividedByN'], value: false },
   { path: ['output', 'arrivalStats'], value: false },
+  // The allocator settings of MODEL-PART4 §4.7's policies (src/study/schema.ts DEFAULT_ALLOCATOR).
+  { path: ['allocator', 'queueTau'], value: DEFAULT_ALLOCATOR.queueTau },
+  { path: ['allocator', 'sliceOverhead'], value: DEFAULT_ALLOCATOR.sliceOverhead },
+  { path: ['allocator', 'maxMinFloor'], value: DEFAULT_ALLOCATOR.maxMinFloor },
 ];
 
 /** A copy of `x` without the field at `path` when it holds `value`. */

@@ -37,7 +37,13 @@ const ARTICLE: Record<string, string> = {
   array: 'an array',
 };
 
+/** zod's own wording of a bound ("Too big: expected …"); any other message was given by the schema (its whole range). */
+const DEFAULT_BOUND_MESSAGE = /^Too (small|big)\b/;
+
 function message(issue: z.core.$ZodIssue): string {
+  // A bound whose schema words the whole allowed range (src/study/schema.ts `inRange`): that, and the value.
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && !DEFAULT_BOUND_MESSAGE.test(issue.message))
+    return `${issue.message}, got ${describeValue(issue.input)}`;
   switch (issue.code) {
     case 'invalid_type': {
       if (issue.input === undefined) return 'is required';

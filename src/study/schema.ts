@@ -13,9 +13,10 @@ import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS, CSV_FIELDS, CSV_PREFIXES, ROW_FIEL
 import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, SIGNALS, WORK_MODES } from '../model/modes.js';
 import { RENEWAL_CV_RANGE } from '../random/renewal.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { POLICY_NAMES, type PolicyName } from '../model/policies.js';
-import { MAX_SCHEDULE_SEGMENTS } from '../model/batch.js';
+import { PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../model/policies.js';
+import { DEFAULT_QUEUE_TAU, MAX_SCHEDULE_SEGMENTS, MIG_SLICES } from '../model/batch.js';
 import { quote } from '../text/quote.js';
+import { readsSetting, SETTING_READERS } from './policyInfo.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -35,6 +36,9 @@ export const LIMITS = {
   large: 1e15, // the largest engine parameter (T, P, λ, capacity, dt, multipliers, load): no f32 overflow
   lmax: 1e9, // seconds (about 32 years): the engines' f32 latency sums stay finite and exact enough
   price: 1e9, // $ per GPU-hour: cost sums stay finite in the statistics
+  queueTau: 600, // seconds: adaptiveQueue's τ at most (MODEL-PART4 §4.7); at least the study's dt
+  /** A maxMinFair / mps weight's range: only ratios matter, and a ratio within 1e12 keeps the f32 fill exact enough. */
+  weight: [1e-6, 1e6] as const,
 } as const;
 
 const describe = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
@@ -62,6 +66,15 @@ const nonNegative = (unit: string, hi: number = LIMITS.large): z.ZodNumber =>
     `≥ 0 (${unit}): 0, or from ${LIMITS.small} to ${hi}`,
   );
 const integerIn = (min: number, max: number, what: string): z.ZodNumber => describe(z.int().min(min).max(max), what);
+/**
+ * A number in [lo, hi] (or (lo, hi], [lo, hi) with `open`) whose error names the whole range, so a
+ * value on either side gets the same one line: "must be in [0, 1) (…)".
+ */
+const inRange = (lo: number, hi: number, open: { lo?: boolean; hi?: boolean }, what: string, base: z.ZodNumber = finite()): z.ZodNumber => {
+  const range = `must be in ${open.lo ? '(' : '['}${lo}, ${hi}${open.hi ? ')' : ']'} (${what})`;
+  const low = open.lo ? base.gt(lo, { error: range }) : base.min(lo, { error: range });
+  return open.hi ? low.lt(hi, { error: range }) : low.max(hi, { error: range });
+};
 
 // ---- distributions of random-fleet parameters -------------------------------------------------------
 
@@ -219,6 +232,9 @@ export type RandomArrivals = z.output<typeof RandomArrivalsSchema>;
 
 // ---- fleets -----------------------------------------------------------------------------------------
 
+/** The range of an agent's `cap` in words (the capacity bound is checked across fields: agentPolicyProblems). */
+const CAP_RANGE = "must be > 0 and at most the study's capacity (GPUs)";
+
 export const AgentSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   T: positive('requests/s with the whole GPU'),
@@ -233,6 +249,21 @@ export const AgentSchema = z.strictObject({
   lambda: nonNegative('nominal arrival rate, requests/s'),
   M: nonNegative('model size, MB (descriptive)').optional(),
   arrivals: describe(ArrivalsSchema, "this agent's own arrival process (default: the study's `arrivals`)").optional(),
+  cap: describe(
+    finite()
+      .gt(0, { error: CAP_RANGE })
+      .max(LIMITS.large, { error: CAP_RANGE })
+      .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
+    `U_i: the most GPUs this agent may use (maxMinFair's and mps's cap, adaptiveWaterfill's upper bound), > 0 and at most the study's capacity; default 1 (docs/policies.md)`,
+  ).optional(),
+  weight: describe(
+    inRange(LIMITS.weight[0], LIMITS.weight[1], {}, 'a weight: only ratios matter'),
+    `w_i: maxMinFair's weight, from ${LIMITS.weight[0]} to ${LIMITS.weight[1]} (only ratios matter); default 1/P (docs/policies.md)`,
+  ).optional(),
+  slices: describe(
+    inRange(0, MIG_SLICES, {}, 'an integer number of sevenths of the capacity', z.int()),
+    `k_i: fixedShares' MIG slices, sevenths of the capacity, an integer 0 to ${MIG_SLICES}; the fleet's slices sum to at most ${MIG_SLICES}; default ⌊${MIG_SLICES}/N⌋ (docs/policies.md)`,
+  ).optional(),
 });
 
 const IntRange = z.union([
@@ -303,6 +334,12 @@ export const ScheduleEntrySchema = z
     if (e.to !== undefined && e.to <= e.from) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be > from (${e.from})` });
   });
 
+/** The range of `allocator.queueTau` in words (its lower bound, dt, is checked across fields: refineStudy). */
+const QUEUE_TAU_RANGE = `must be from the study's dt to ${LIMITS.queueTau} (seconds)`;
+
+/** maxMinFair's and mps's lower bounds (SimConfig.maxMinFloor). */
+export const MAX_MIN_FLOORS = ['zero', 'minimum'] as const;
+
 export const AllocatorSchema = z.strictObject({
   sees: describe(
     z.enum(SIGNALS),
@@ -315,7 +352,28 @@ export const AllocatorSchema = z.strictObject({
       .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
     `weight of the newest step in the moving average, (0, 1] (at least ${LIMITS.small})`,
   ).default(0.2),
+  queueTau: describe(
+    finite().gt(0, { error: QUEUE_TAU_RANGE }).max(LIMITS.queueTau, { error: QUEUE_TAU_RANGE }),
+    `τ of adaptiveQueue's demand (λ̂ + B/τ)·R/P, seconds, from dt to ${LIMITS.queueTau} (docs/policies.md)`,
+  ).default(DEFAULT_QUEUE_TAU),
+  sliceOverhead: describe(
+    inRange(0, 1, { hi: true }, 'the fraction of the GPU lost to switching'),
+    'η of timeSlice: the fraction of the GPU lost to switching between agents, in [0, 1) (docs/policies.md)',
+  ).default(0),
+  maxMinFloor: describe(
+    z.enum(MAX_MIN_FLOORS),
+    "maxMinFair's and mps's lower bound: zero, or minimum (min(R·G, the agent's need)) (docs/policies.md)",
+  ).default('zero'),
 });
+
+/** The allocator settings when a study gives none (AllocatorSchema's defaults). */
+export const DEFAULT_ALLOCATOR = {
+  sees: 'nominal',
+  emaAlpha: 0.2,
+  queueTau: DEFAULT_QUEUE_TAU,
+  sliceOverhead: 0,
+  maxMinFloor: 'zero',
+} as const;
 
 /** Every registered policy (src/model/policies.ts), in id order. */
 export const POLICY_CHOICES = POLICY_NAMES as readonly [PolicyName, ...PolicyName[]];
@@ -384,15 +442,16 @@ export const StudyFieldsSchema = z.strictObject({
     z.array(ScheduleEntrySchema).max(LIMITS.scheduleEntries),
     `rate changes over time: at most ${LIMITS.scheduleEntries} entries, and at most ${LIMITS.scheduleSegments} changes of any one agent's rate (each entry covering it starts and ends one; about 8 entries)`,
   ).default([]),
-  allocator: AllocatorSchema.default({ sees: 'nominal', emaAlpha: 0.2 }),
+  allocator: AllocatorSchema.default({ ...DEFAULT_ALLOCATOR }),
   dt: positive('step length Δt, seconds').default(1),
   steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
   warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
   lmax: positive('latency recorded for an agent with a zero share, seconds', LIMITS.lmax).default(999),
-  policies: z
-    .array(z.enum(POLICY_CHOICES))
-    .min(1)
-    .default([...POLICY_CHOICES]),
+  // Default: the paper's three, so that a study written before the registry grew runs (and hashes) as it did.
+  policies: describe(
+    z.array(z.enum(POLICY_CHOICES)).min(1),
+    `the policies to compare, each at most once (docs/policies.md): ${POLICY_CHOICES.join(', ')}; default: the paper's three (${PAPER_POLICIES.join(', ')})`,
+  ).default([...PAPER_POLICIES]),
   samples: integerIn(1, LIMITS.samples, 'fleet samples per cell (random fleets are redrawn per sample)').default(1),
   replicates: integerIn(1, LIMITS.replicates, 'arrival streams per fleet sample').default(1),
   axes: describe(z.array(AxisSchema).max(LIMITS.axes), `the grid: at most ${LIMITS.axes} axes and ${LIMITS.cells} cells`).default([]),
@@ -407,6 +466,37 @@ export const StudyFieldsSchema = z.strictObject({
     .default({ fleetRows: false, arrivalStats: false }),
 });
 
+/**
+ * The per-agent policy fields across a fixed fleet: each cap at most the capacity G (an agent cannot
+ * use more GPUs than the fleet has), and the MIG slices within one GPU's sevenths — Σ k_i ≤ 7, the
+ * agents without slices counted at their default ⌊7/N⌋ (FleetPacker), when any agent gives slices.
+ */
+function agentPolicyProblems(agents: readonly Agent[], capacity: number, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
+  agents.forEach((a, i) => {
+    if (a.cap !== undefined && a.cap <= LIMITS.large && a.cap > capacity)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'agents', i, 'cap'],
+        message: `must be > 0 and at most the study's capacity (${capacity} GPUs), got ${a.cap}`,
+      });
+  });
+  let last = -1;
+  agents.forEach((a, i) => (last = a.slices === undefined ? last : i));
+  if (last < 0) return;
+  // A slice count out of its own range has its own line already: no sum over it.
+  if (agents.some((a) => a.slices !== undefined && !(Number.isInteger(a.slices) && a.slices >= 0 && a.slices <= MIG_SLICES))) return;
+  const byDefault = Math.floor(MIG_SLICES / agents.length);
+  const total = agents.reduce((n, a) => n + (a.slices ?? byDefault), 0);
+  if (total > MIG_SLICES) {
+    const unset = agents.filter((a) => a.slices === undefined).length;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fleet', 'agents', last, 'slices'],
+      message: `the fleet's MIG slices sum to ${total}${unset > 0 ? ` (the ${unset} agent(s) without slices count ⌊${MIG_SLICES}/${agents.length}⌋ = ${byDefault} each)` : ''}; they must sum to at most ${MIG_SLICES} (sevenths of the capacity)`,
+    });
+  }
+}
+
 /** The checks across fields (a cell's study is checked by them again with its axis values applied). */
 export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
   if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
@@ -415,6 +505,15 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
   }
   if (new Set(s.policies).size !== s.policies.length)
     ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
+  // τ ≥ Δt where a policy reads τ (a queueTau outside (0, 600] has its own line already).
+  const tau = s.allocator.queueTau;
+  if (tau > 0 && tau <= LIMITS.queueTau && tau < s.dt && readsSetting(s.policies, 'queueTau'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['allocator', 'queueTau'],
+      message: `must be from the study's dt (${s.dt}) to ${LIMITS.queueTau} (seconds) for ${SETTING_READERS.queueTau.join(', ')}, got ${tau}`,
+    });
+  if ('agents' in s.fleet) agentPolicyProblems(s.fleet.agents, s.capacity, ctx);
   const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
   // The agents' names, only when an entry names one (a cell of a large fleet does not walk it).
   const named = s.schedule.some((e) => e.agents !== 'all' && e.agents.some((a) => typeof a === 'string'));

@@ -280,7 +280,7 @@ export class SweepAggregate {
    * `agents`, the per-agent statistics of the cells whose fleet is fixed too.
    */
   addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number, agents?: AgentSource): void {
-    // Per fleet run this adds ~100 values (30 run metrics, 4 pairs' worth of pair and verdict values,
+    // Per fleet run this adds ~100 values (some 25 run metrics, 4 pairs' worth of pair and verdict values,
     // 6 per agent-run of a fixed fleet), so everything that does not change from one fleet run to
     // the next is looked up once: the columns, the accumulators of the current cell (flat arrays,
     // not string-keyed records), the pairs' policy indices. Each accumulator sees the same values

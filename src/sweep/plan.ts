@@ -70,6 +70,10 @@ export function simConfig(study: Study): SimConfig {
     work: study.work,
     signal: study.allocator.sees,
     emaAlpha: study.allocator.emaAlpha,
+    // τ ≥ Δt is checked only where a policy reads τ (src/study/schema.ts); elsewhere it is unused.
+    queueTau: Math.max(study.allocator.queueTau, study.dt),
+    sliceOverhead: study.allocator.sliceOverhead,
+    maxMinFloor: study.allocator.maxMinFloor,
     seed: study.seed,
   };
 }

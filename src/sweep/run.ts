@@ -93,8 +93,8 @@ export function buildBatch(
   };
   let agents = 0;
   const sink: AgentSink = {
-    agent: (T, R, P, lambda, schedule, arrivals) => {
-      packer.agent(T, R, P, lambda, schedule, arrivals);
+    agent: (T, R, P, lambda, schedule, arrivals, _name, policy) => {
+      packer.agent(T, R, P, lambda, schedule, arrivals, policy);
       agents++;
     },
   };

@@ -4,23 +4,40 @@
  * interval, a relative change only where the baseline is away from zero, and the one sentence that
  * says it; per policy whose queues grow through the run, a warning. Built from the accumulators'
  * summaries, so the CLI's summary.json and the page's own aggregation of Arrow rows say the same words.
- * Browser-safe, no dependencies beyond src/stats' types.
+ * Browser-safe, no dependencies beyond src/stats' types and the metric table of src/model/metrics.ts.
  *
  * @example
  *   cellVerdicts(['static', 'adaptive'], policies, (a, b, metric) => diffs[`${a}|${b}|${metric}`].summary());
  *   // [{ a: 'static', b: 'adaptive', metric: 'avgLatency', winner: 'static', text: 'static is better than adaptive on avgLatency by 12.3 ± 0.4 s (35 % lower) in 100 % of paired runs (95 % CI 99.6–100 %)', … }, …]
  */
+import { RUN_METRIC_INFO, type RunMetric } from '../model/metrics.js';
 import type { Better, DifferenceSummary, StatSummary } from '../stats/index.js';
 import type { PolicyStats, Verdict } from './aggregate.js';
 
-/** The metrics a verdict compares, each with its better direction and unit (src/model/metrics.ts). */
-export const VERDICT_METRICS = [
-  { metric: 'avgLatency', better: 'lower', unit: 's' },
-  { metric: 'throughput', better: 'higher', unit: 'requests/s' },
-  { metric: 'cost', better: 'lower', unit: '$' },
-] as const satisfies readonly { metric: string; better: Better; unit: string }[];
+/**
+ * The metrics a verdict compares: the paper's three, then the §4.7 metrics that tell policies apart
+ * (which policy is fairer, starves less, leaves less capacity idle while work waits). A new one goes
+ * at the end: the verdicts are pair-major in this order, and cells.csv's verdict columns too.
+ */
+export const VERDICT_METRIC_NAMES = [
+  'avgLatency',
+  'throughput',
+  'cost',
+  'backlogGpuSeconds',
+  'minViolationFraction',
+  'workConservationGap',
+  'jainIndex',
+  'worstAgentLatency',
+] as const satisfies readonly RunMetric[];
 
-export type VerdictMetric = (typeof VERDICT_METRICS)[number]['metric'];
+export type VerdictMetric = (typeof VERDICT_METRIC_NAMES)[number];
+
+/** Each verdict metric with its better direction and unit, from RUN_METRIC_INFO (src/model/metrics.ts). */
+export const VERDICT_METRICS: readonly { metric: VerdictMetric; better: Better; unit: string }[] = VERDICT_METRIC_NAMES.map((metric) => ({
+  metric,
+  better: RUN_METRIC_INFO[metric].better,
+  unit: RUN_METRIC_INFO[metric].unit,
+}));
 
 /**
  * The standard normal's 0.975 quantile, √2·erfc⁻¹(0.05): the z of a two-sided 95 % interval. (The
@@ -99,10 +116,10 @@ function decimalsFor(value: number, half: number | null): number {
   return Math.max(0, 3 - Math.floor(Math.log10(Math.abs(value))));
 }
 
-/** A value in its unit: "12.3 s", "0.52 requests/s", "$0.12". */
+/** A value in its unit: "12.3 s", "0.52 requests/s", "$0.12"; a dimensionless one (unit '') alone: "0.93". */
 function withUnit(text: string, unit: string): string {
   if (unit === '$') return text.startsWith('-') ? `-$${text.slice(1)}` : `$${text}`;
-  return `${text} ${unit}`;
+  return unit === '' ? text : `${text} ${unit}`;
 }
 
 /**
@@ -115,7 +132,7 @@ export function formatEstimate(mean: number, half: number | null, unit: string, 
   const shown = signed && !m.startsWith('-') ? `+${m}` : m;
   if (half === null) return withUnit(shown, unit);
   const h = fixed(half, d);
-  return unit === '$' ? `${withUnit(shown, unit)} ± $${h}` : `${shown} ± ${h} ${unit}`;
+  return unit === '$' ? `${withUnit(shown, unit)} ± $${h}` : withUnit(`${shown} ± ${h}`, unit);
 }
 
 /**
@@ -227,17 +244,20 @@ export function makeVerdict(v: VerdictInput): Verdict {
 }
 
 /**
- * A cell's verdicts: every pair of `order` (study order) × VERDICT_METRICS, pair-major. `diff(a, b,
+ * A cell's verdicts: every pair of `order` (study order) × VERDICT_METRICS (or those of them in
+ * `metrics`: a cells.csv of an older version has the first three only), pair-major. `diff(a, b,
  * metric)` gives the pair's paired differences b − a.
  */
 export function cellVerdicts(
   pairs: readonly (readonly [string, string])[],
   policies: readonly PolicyStats[],
   diff: (a: string, b: string, metric: string) => DifferenceSummary,
+  metrics: ReadonlySet<string> | null = null,
 ): Verdict[] {
   const byName = new Map(policies.map((p) => [p.policy, p]));
+  const chosen = metrics === null ? VERDICT_METRICS : VERDICT_METRICS.filter(({ metric }) => metrics.has(metric));
   return pairs.flatMap(([a, b]) =>
-    VERDICT_METRICS.map(({ metric, better, unit }) =>
+    chosen.map(({ metric, better, unit }) =>
       makeVerdict({
         a,
         b,

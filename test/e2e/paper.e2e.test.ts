@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSite, settled, startSite, type Site } from '../helpers/site.js';
+import { POLICY_NAMES } from '../../src/model/policies.js';
 
 let site: Site;
 beforeAll(async () => {
@@ -246,6 +247,38 @@ describe('Paper view', () => {
     expect(await page.$$('#table-ii')).toHaveLength(0);
     expect(await setField(page, 'R1', '0.3')).toBe('done');
     expect(await latencies(page)).toEqual(PAPER_LATENCIES);
+  });
+
+  it('the policy picker lists every registered policy; the ticked ones run and are charted, Table II keeps the paper’s three', async () => {
+    const page = await site.open('view=paper&policies=static,adaptive,timeSlice');
+    expect(await settled(page)).toBe('done');
+    const boxes = await page.$$eval('#policy-picker input[type=checkbox]', (b) =>
+      b.map((x) => [(x as HTMLInputElement).value, (x as HTMLInputElement).checked] as const),
+    );
+    expect(boxes.map(([name]) => name)).toEqual([...POLICY_NAMES]);
+    expect(boxes.filter(([, on]) => on).map(([name]) => name)).toEqual(['static', 'adaptive', 'timeSlice']);
+    expect(await latencies(page)).toEqual([PAPER_LATENCIES[0], PAPER_LATENCIES[2]]); // Table II: static and adaptive only
+    expect(await page.$$eval('#per-agent tbody tr', (rows) => rows.length)).toBe(12); // 4 agents × 3 policies
+    expect(await page.$$eval('#alloc-policy option', (o) => o.map((x) => x.textContent))).toEqual(['static', 'adaptive', 'time-slice']);
+    const legends = await page.$$eval('figure.chart', (figures) =>
+      figures.map((f) => (f as HTMLElement & { plot: { series: { label?: string }[] } }).plot.series.map((x) => x.label)),
+    );
+    expect(legends[0]).toContain('time-slice'); // panel (a)
+    // unticking one reruns without it and writes the link; none ticked runs nothing and says why
+    await page.uncheck('#policy-picker input[value=static]');
+    expect(await settled(page)).toBe('done');
+    expect(await page.evaluate(() => location.hash)).toContain('policies=adaptive%2CtimeSlice');
+    expect(await latencies(page)).toEqual([PAPER_LATENCIES[2]]);
+    await page.uncheck('#policy-picker input[value=adaptive]');
+    await settled(page);
+    await page.uncheck('#policy-picker input[value=timeSlice]');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-policies')).toContain('tick at least one policy');
+    expect(await page.$$eval('#per-agent tbody tr', (rows) => rows.length)).toBe(4); // the last result stays (timeSlice alone)
+    // an unknown name in a link is named, with what is allowed
+    const bad = await site.open('view=paper&policies=static,greedy');
+    await bad.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await bad.textContent('#error-policies')).toContain('got "greedy"');
   });
 
   it('falls back to the CPU engine in a worker without WebGPU, and says so', async () => {

@@ -251,6 +251,49 @@ describe('Sweep view', () => {
     expect(shown.of).toBeGreaterThanOrEqual(16); // 8 cells × the policies
   });
 
+  it('draws the win map of any pair on any verdict metric, with the verdicts verbatim (summary.json)', async () => {
+    const summary = JSON.parse(readFileSync(join(out.cpu, 'summary.json'), 'utf8')) as {
+      cells: {
+        cell: number;
+        verdicts: { a: string; b: string; metric: string; aWins: number; bWins: number; n: number; text: string }[];
+      }[];
+    };
+    const page = await site.open('view=sweep&pa=roundRobin&pb=static&wm=throughput&gx=fleet.random.load&gy=lmax');
+    await openFiles(page, [join(out.cpu, 'summary.json')]);
+    // the map's metric lists the metrics with verdicts only
+    const metrics = await page.$$eval('select[data-key="wm"] option', (o) => o.map((x) => (x as HTMLOptionElement).value));
+    expect(metrics).toEqual([...new Set(summary.cells.flatMap((c) => c.verdicts.map((v) => v.metric)))]);
+    const check = async (a: string, b: string, metric: string): Promise<void> => {
+      expect(await page.getAttribute('#win-map', 'data-a')).toBe(a);
+      expect(await page.getAttribute('#win-map', 'data-b')).toBe(b);
+      expect(await page.getAttribute('#win-map', 'data-metric')).toBe(metric);
+      const shown = await page.$$eval('#win-map td[data-cell]', (tds) =>
+        tds.map((td) => ({
+          cell: Number((td as HTMLElement).dataset.cell),
+          a: Number((td as HTMLElement).dataset.aFraction),
+          title: td.getAttribute('title'),
+        })),
+      );
+      expect(shown).toHaveLength(8); // 4 loads × 2 lmax
+      for (const { cell, a: fraction, title } of shown) {
+        const v = summary.cells
+          .find((c) => c.cell === cell)!
+          .verdicts.find((x) => x.metric === metric && [x.a, x.b].sort().join() === [a, b].sort().join())!;
+        expect(fraction).toBeCloseTo((v.a === a ? v.aWins : v.bWins) / v.n, 12);
+        expect(title).toBe(`cell ${cell}: ${v.text}`);
+      }
+      expect(await page.$$eval('#win-map .winmap-verdicts li', (li) => li.length)).toBe(8);
+    };
+    await check('roundRobin', 'static', 'throughput');
+    // any pair: both selects list the study's policies
+    await page.selectOption('select[data-key="pa"]', 'adaptive');
+    await check('adaptive', 'static', 'throughput');
+    await page.selectOption('select[data-key="wm"]', 'avgLatency');
+    expect(await page.evaluate(() => location.hash)).toContain('wm=avgLatency');
+    await check('adaptive', 'static', 'avgLatency');
+    await site.screenshot(page, 'sweep-win-map');
+  });
+
   it('opens cells.csv alone (picked or dropped), and the Arrow files alone', async () => {
     const page = await site.open('view=sweep');
     await openFiles(page, [join(out.cpu, 'cells.csv')]);

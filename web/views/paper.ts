@@ -14,7 +14,8 @@ import type { Batch } from '../../src/model/batch.js';
 import { ConfigError } from '../../src/model/errors.js';
 import { type AgentSummary, type BatchResult, runSummary, summarize } from '../../src/model/metrics.js';
 import { MODEL_TABLE_II, PAPER_TABLE_II } from '../../src/model/paper.js';
-import { PAPER_POLICIES, type PaperPolicyName } from '../../src/model/policies.js';
+import { POLICIES, POLICY_NAMES, type PolicyName } from '../../src/model/policies.js';
+import { policySummary, policyTags } from '../../src/study/policyInfo.js';
 import { showBackend } from '../lib/badge.js';
 import { destroyCharts, lineChart, policyColor, policyLabel } from '../lib/charts.js';
 import { dataTable, el, messageBox } from '../lib/dom.js';
@@ -46,7 +47,10 @@ import {
   newAgent,
   PAPER_SCENARIO,
   type PaperScenario,
+  parsePolicies,
   parseScenario,
+  policiesParam,
+  POLICIES_KEY,
   scenarioArrivals,
   scenarioBatch,
   scenarioParams,
@@ -60,6 +64,8 @@ const CHART_SIZE = { width: 540, height: 300 };
 /** The results of one run, kept so that panel (c)'s policy can change without running again. */
 interface Shown {
   scenario: PaperScenario;
+  /** The policies run, in run order (the picker's; the paper's three by default). */
+  policies: PolicyName[];
   batch: Batch;
   result: BatchResult;
   perPolicy: AgentSummary[][];
@@ -76,19 +82,23 @@ const namesOf = (s: PaperScenario): string[] => s.agents.map((a) => displayName(
 function tableII(shown: Shown): HTMLTableElement {
   const { result, scenario } = shown;
   const paper = isPaper(scenario);
-  const rows = PAPER_POLICIES.map((name, r) => {
+  // The paper's policies among those run: Table II compares those only.
+  const rows = shown.policies.flatMap((name, r) => {
+    if (!isPaperPolicy(name)) return [];
     const published = PAPER_TABLE_II[name];
     return [
-      policyLabel(name),
-      result.avgLatency[r]!.toFixed(3),
-      published.avgLatency.toFixed(1),
-      paper ? MODEL_TABLE_II.avgLatency[name].toFixed(3) : '—',
-      result.throughput[r]!.toFixed(2),
-      result.capacityThroughput[r]!.toFixed(2),
-      published.throughput.toFixed(1),
-      result.cost[r]!.toFixed(4),
-      published.cost.toFixed(3),
-      result.crossAgentStd[r]!.toFixed(2),
+      [
+        policyLabel(name),
+        result.avgLatency[r]!.toFixed(3),
+        published.avgLatency.toFixed(1),
+        paper ? MODEL_TABLE_II.avgLatency[name].toFixed(3) : '—',
+        result.throughput[r]!.toFixed(2),
+        result.capacityThroughput[r]!.toFixed(2),
+        published.throughput.toFixed(1),
+        result.cost[r]!.toFixed(4),
+        published.cost.toFixed(3),
+        result.crossAgentStd[r]!.toFixed(2),
+      ],
     ];
   });
   const headers = [
@@ -103,7 +113,7 @@ function tableII(shown: Shown): HTMLTableElement {
     'paper ($)',
     'crossAgentStd (s)',
   ];
-  const table = dataTable('Table II: fleetsim beside the paper', headers, rows);
+  const table = dataTable('Table II: fleetsim beside the paper (the paper’s three policies only)', headers, rows);
   table.id = 'table-ii';
   return table;
 }
@@ -111,12 +121,12 @@ function tableII(shown: Shown): HTMLTableElement {
 function agentTable(shown: Shown): HTMLTableElement {
   const paper = isPaper(shown.scenario);
   const names = namesOf(shown.scenario);
-  const rows = PAPER_POLICIES.flatMap((name, r) => {
+  const rows = shown.policies.flatMap((name, r) => {
     const loads = agentLoads(shown.scenario.agents, shown.perPolicy[r]!);
     return shown.perPolicy[r]!.map((a, i) => [
       `${names[i]}, ${policyLabel(name)}`,
       a.latency.toFixed(3),
-      paper ? MODEL_TABLE_II.perAgentLatency[name][i]!.toFixed(3) : '—',
+      paper && isPaperPolicy(name) ? MODEL_TABLE_II.perAgentLatency[name][i]!.toFixed(3) : '—',
       a.throughput.toFixed(2),
       a.share.toFixed(4),
       a.meanQueue.toFixed(1),
@@ -149,7 +159,7 @@ const loadText = (load: number): string => (load === Infinity ? '∞ ⚠' : `${l
 /** The words under the per-agent table: which agents' queues grow without bound, under which policy. */
 function stabilityNote(shown: Shown): HTMLElement {
   const names = namesOf(shown.scenario);
-  const over = PAPER_POLICIES.flatMap((policy, r) =>
+  const over = shown.policies.flatMap((policy, r) =>
     agentLoads(shown.scenario.agents, shown.perPolicy[r]!).flatMap((load, i) =>
       load >= 1 ? [`${names[i]} under ${policyLabel(policy)} (load ${load === Infinity ? '∞' : load.toFixed(2)})`] : [],
     ),
@@ -224,10 +234,27 @@ function arrivalChart(shown: Shown): HTMLElement {
   return figure;
 }
 
-const policySeries = (points: boolean) => PAPER_POLICIES.map((p) => ({ label: policyLabel(p), color: policyColor(p), points }));
+const policySeries = (shown: Shown, points: boolean) =>
+  shown.policies.map((p) => ({ label: policyLabel(p), color: policyColor(p), points }));
 
-function allocationChart(shown: Shown, policy: PaperPolicyName): HTMLElement {
-  const r = PAPER_POLICIES.indexOf(policy);
+/** One of the paper's three (Table II and MODEL.md's figures exist for these only). */
+const isPaperPolicy = (name: PolicyName): name is PolicyName & keyof typeof PAPER_TABLE_II => POLICIES[name].paper;
+
+/** The policy a per-policy chart shows: the URL's (`key`) when it was run, else adaptive, else the first run. */
+function chartPolicy(shown: Shown, wanted: string | undefined): PolicyName {
+  const run = shown.policies as readonly string[];
+  return wanted !== undefined && run.includes(wanted) ? (wanted as PolicyName) : run.includes('adaptive') ? 'adaptive' : shown.policies[0]!;
+}
+
+/** The picker's select of the policies run. */
+const policySelect = (shown: Shown, id: string, label: string, value: PolicyName): HTMLSelectElement => {
+  const select = el('select', { id, 'aria-label': label }, ...shown.policies.map((p) => el('option', { value: p }, policyLabel(p))));
+  select.value = value;
+  return select;
+};
+
+function allocationChart(shown: Shown, policy: PolicyName): HTMLElement {
+  const r = shown.policies.indexOf(policy);
   const figure = lineChart({
     title: `(c) GPU share per agent over time: ${policyLabel(policy)}`,
     x: { label: 'time (s)' },
@@ -244,6 +271,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   let state = initial;
   const message = messageBox();
   const form = buildForm();
+  const picker = policyPicker(parsePolicies(state.get(POLICIES_KEY)));
   const note = el('p', { class: 'note' });
   const tables = el('div', { class: 'tables' });
   const panels = el('div', { class: 'charts panels' });
@@ -257,6 +285,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       'Agents share one GPU under three allocation policies: the paper’s four, or your own fleet (add, remove and name agents). Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
     ),
     form.node,
+    picker.node,
     message.node,
     note,
     tables,
@@ -268,7 +297,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   const enginePromise = pageEngine(state.get('backend'));
   let alive = true;
   let typing: ReturnType<typeof setTimeout> | undefined;
-  let queued: { scenario: PaperScenario; batch: Batch } | null = null;
+  let queued: Job | null = null;
   let busy = false;
   let invalid = false;
   /** The scenario last sent to the engine (JSON); a change event that alters nothing does not rerun. */
@@ -318,18 +347,12 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 
   /** Each agent's queue and latency over the run's steps, under the policy the picker (URL key `tp`) names. */
   const renderTime = (next: Shown): void => {
-    const wanted = state.get('tp') ?? '';
-    const policy = (PAPER_POLICIES as readonly string[]).includes(wanted) ? (wanted as PaperPolicyName) : 'adaptive';
-    const select = el(
-      'select',
-      { id: 'time-policy', 'aria-label': 'policy of the queue and latency charts' },
-      ...PAPER_POLICIES.map((p) => el('option', { value: p }, policyLabel(p))),
-    );
-    select.value = policy;
+    const policy = chartPolicy(next, state.get('tp'));
+    const select = policySelect(next, 'time-policy', 'policy of the queue and latency charts', policy);
     const charts = el('div', { class: 'charts time-charts' });
-    const draw = (p: PaperPolicyName): void => {
+    const draw = (p: PolicyName): void => {
       destroyCharts(charts);
-      const r = PAPER_POLICIES.indexOf(p);
+      const r = next.policies.indexOf(p);
       const names = namesOf(next.scenario);
       const notes = agentLoads(next.scenario.agents, next.perPolicy[r]!).map((load) => (load >= 1 ? `load ${loadText(load)}` : ''));
       const { dt } = next.batch.config;
@@ -354,7 +377,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       charts.replaceChildren(queue, latency);
     };
     select.addEventListener('change', () => {
-      const p = select.value as PaperPolicyName;
+      const p = select.value as PolicyName;
       state.set({ tp: p === 'adaptive' ? undefined : p });
       draw(p);
     });
@@ -379,15 +402,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const perPolicy = next.perPolicy;
     const agentAxis = { label: 'agent', categories: namesOf(scenario) };
     renderTime(next);
-    const allocPolicy = (PAPER_POLICIES as readonly string[]).includes(state.get('alloc') ?? '')
-      ? (state.get('alloc') as PaperPolicyName)
-      : 'adaptive';
-    const select = el(
-      'select',
-      { id: 'alloc-policy', 'aria-label': 'policy of panel (c)' },
-      ...PAPER_POLICIES.map((p) => el('option', { value: p }, policyLabel(p))),
-    );
-    select.value = allocPolicy;
+    const allocPolicy = chartPolicy(next, state.get('alloc'));
+    const select = policySelect(next, 'alloc-policy', 'policy of panel (c)', allocPolicy);
     const allocSlot = el(
       'div',
       { class: 'panel-slot' },
@@ -395,7 +411,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       allocationChart(next, allocPolicy),
     );
     select.addEventListener('change', () => {
-      const policy = select.value as PaperPolicyName;
+      const policy = select.value as PolicyName;
       state.set({ alloc: policy === 'adaptive' ? undefined : policy });
       const old = allocSlot.querySelector('figure.chart');
       if (old) destroyCharts(allocSlot);
@@ -406,7 +422,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         title: '(a) Per-agent latency by policy',
         x: agentAxis,
         y: { label: 'mean latency ℓ (s)', zero: true },
-        series: policySeries(true),
+        series: policySeries(next, true),
         data: perAgentData(perPolicy, 'latency'),
         ...CHART_SIZE,
       }),
@@ -414,7 +430,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         title: '(b) Per-agent throughput by policy',
         x: agentAxis,
         y: { label: 'throughput served (requests/s)', zero: true },
-        series: policySeries(true),
+        series: policySeries(next, true),
         data: perAgentData(perPolicy, 'throughput'),
         ...CHART_SIZE,
       }),
@@ -423,7 +439,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         title: '(d) Latency against throughput, one point per agent',
         x: { label: 'throughput served (requests/s)' },
         y: { label: 'mean latency ℓ (s)', zero: true },
-        series: policySeries(true),
+        series: policySeries(next, true),
         data: scatterData(perPolicy),
         ...CHART_SIZE,
       }),
@@ -436,33 +452,35 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       `${engine.name === 'gpu' ? '; the GPU keeps queues in f32, so long runs with large queues drift further' : ''}). ` +
       'Drag across a chart to zoom in; double-click to zoom out.';
     caption.dataset.seriesGap = String(next.gap);
-    message.show(`${backendBadge(engine)}: ${engineDetail(engine)}. ${scenario.steps} steps × 3 policies in ${next.ms.toFixed(0)} ms.`);
+    message.show(
+      `${backendBadge(engine)}: ${engineDetail(engine)}. ${scenario.steps} steps × ${next.policies.length} ${next.policies.length === 1 ? 'policy' : 'policies'} in ${next.ms.toFixed(0)} ms.`,
+    );
   };
 
-  const runOnce = async (scenario: PaperScenario, batch: Batch): Promise<void> => {
+  const runOnce = async (scenario: PaperScenario, policies: PolicyName[], batch: Batch): Promise<void> => {
     const engine = await enginePromise;
     showBackend(engine);
     const started = performance.now();
     const result = summarize(batch, await engine.run(batch));
     const ms = performance.now() - started;
     if (!alive || queued) return; // a newer scenario is waiting: show that one instead
-    const perPolicy = PAPER_POLICIES.map((_, r) => runSummary(batch, result, r, namesOf(scenario)).perAgent);
-    const series = PAPER_POLICIES.map((_, r) => runSeriesCpu(batch, r));
+    const perPolicy = policies.map((_, r) => runSummary(batch, result, r, namesOf(scenario)).perAgent);
+    const series = policies.map((_, r) => runSeriesCpu(batch, r));
     const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0)));
-    render({ scenario, batch, result, perPolicy, series, gap, engine, ms });
+    render({ scenario, policies, batch, result, perPolicy, series, gap, engine, ms });
   };
 
   /** Runs the latest requested scenario; requests made during a run replace each other. */
-  const request = async (scenario: PaperScenario, batch: Batch): Promise<void> => {
-    queued = { scenario, batch };
+  const request = async (job: Job): Promise<void> => {
+    queued = job;
     setState('running');
     if (busy) return;
     busy = true;
     try {
       while (queued && alive) {
-        const job: { scenario: PaperScenario; batch: Batch } = queued;
+        const job: Job = queued;
         queued = null;
-        await runOnce(job.scenario, job.batch);
+        await runOnce(job.scenario, job.policies, job.batch);
       }
       setState(invalid ? 'invalid' : 'done');
     } catch (error) {
@@ -480,27 +498,30 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     clearTimeout(typing);
     const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
+    const policies = picker.chosen();
+    const pickerOk = picker.check();
     let batch: Batch | undefined;
-    if (errors.size === 0) {
+    if (errors.size === 0 && pickerOk) {
       try {
-        batch = scenarioBatch(scenario, scenarioArrivals(scenario)?.trace === undefined ? undefined : pageTraces());
+        batch = scenarioBatch(scenario, scenarioArrivals(scenario)?.trace === undefined ? undefined : pageTraces(), policies);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         errors.set(fieldOfConfigError(error.field, scenario.arrivals) ?? 'lmax', error.message); // the engine's own limits (backstop)
       }
     }
-    if (!markErrors(errors) || !batch) {
+    if (!markErrors(errors) || !pickerOk || !batch) {
+      if (!pickerOk) invalid = true;
       setState(busy ? 'running' : 'invalid');
       return;
     }
-    state.set(scenarioParams(scenario));
-    const key = JSON.stringify(scenario);
+    state.set({ ...scenarioParams(scenario), [POLICIES_KEY]: policiesParam(policies) });
+    const key = JSON.stringify({ scenario, policies });
     if (key === requestedKey) {
       setState(busy ? 'running' : 'done');
       return;
     }
     requestedKey = key;
-    void request(scenario, batch);
+    void request({ scenario, policies, batch });
   };
 
   form.node.addEventListener('input', () => {
@@ -515,6 +536,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     typing = setTimeout(commit, TYPING_PAUSE_MS);
   });
   form.node.addEventListener('change', commit);
+  picker.node.addEventListener('change', commit);
   form.node.addEventListener('submit', (event) => {
     event.preventDefault();
     commit();
@@ -547,7 +569,11 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     if (currentView(params) !== 'paper') return;
     state = new ViewState(params);
     const text = (key: FieldKey): string => params.get(key) ?? fieldText(PAPER_SCENARIO, key);
-    if (formText('agents') === text('agents') && [...form.inputs].every(([key, control]) => control.value === text(key))) return;
+    const linked = parsePolicies(params.get(POLICIES_KEY) ?? undefined);
+    const samePolicies = linked.policies.join(',') === picker.chosen().join(',') && linked.error === undefined;
+    if (!samePolicies) picker.set(linked);
+    if (samePolicies && formText('agents') === text('agents') && [...form.inputs].every(([key, control]) => control.value === text(key)))
+      return;
     fillForm(text);
     commit();
   };
@@ -570,4 +596,69 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 /** An agent's fields as the form's text. */
 function agentTexts(a: AgentParams): Record<string, string> {
   return { name: a.name, T: String(a.T), R: String(a.R), P: String(a.P), lambda: String(a.lambda) };
+}
+
+/** A run the view asked for: the scenario, the policies to run (run r is policies[r]) and its batch. */
+interface Job {
+  scenario: PaperScenario;
+  policies: PolicyName[];
+  batch: Batch;
+}
+
+/** The policy picker: a checkbox per registered policy (registry order), with its description. */
+interface PolicyPicker {
+  node: HTMLFieldSetElement;
+  /** The ticked policies, in registry order. */
+  chosen(): PolicyName[];
+  /** Shows an error when none is ticked (or a link named an unknown one); returns whether the choice runs. */
+  check(): boolean;
+  /** Ticks the policies of a link (its error shown until the choice changes). */
+  set(reading: { policies: PolicyName[]; error?: string }): void;
+}
+
+/**
+ * Every policy of the registry (src/model/policies.ts), ticked or not: the ticked ones run and are
+ * charted (the paper's three by default; URL key `policies`). Table II compares the paper's three only.
+ */
+function policyPicker(initial: { policies: PolicyName[]; error?: string }): PolicyPicker {
+  const error = el('span', { class: 'field-error', id: 'error-policies', 'aria-live': 'polite' });
+  const boxes = new Map<PolicyName, HTMLInputElement>();
+  let linkError = initial.error ?? '';
+  const items = POLICY_NAMES.map((name) => {
+    const box = el('input', { type: 'checkbox', name: 'policy', value: name, 'data-policy': name, 'aria-describedby': error.id });
+    boxes.set(name, box);
+    const tags = policyTags(name);
+    return el(
+      'label',
+      { class: 'policy-choice', title: policySummary(name) },
+      box,
+      ` ${policyLabel(name)}`,
+      el('span', { class: 'note' }, ` — ${policySummary(name)}${tags.length > 0 ? ` [${tags.join(', ')}]` : ''}`),
+    );
+  });
+  const node = el(
+    'fieldset',
+    { id: 'policy-picker', class: 'policy-picker' },
+    el('legend', {}, 'Policies to run and chart (Table II: the paper’s three only; docs/policies.md)'),
+    ...items,
+    error,
+  );
+  const set = (reading: { policies: PolicyName[]; error?: string }): void => {
+    for (const [name, box] of boxes) box.checked = reading.policies.includes(name);
+    linkError = reading.error ?? '';
+    error.textContent = linkError;
+  };
+  set(initial);
+  node.addEventListener('change', () => (linkError = ''));
+  const chosen = (): PolicyName[] => POLICY_NAMES.filter((n) => boxes.get(n)!.checked);
+  return {
+    node,
+    chosen,
+    check: () => {
+      const none = chosen().length === 0;
+      error.textContent = none ? 'policies: tick at least one policy to run' : linkError;
+      return !none && linkError === '';
+    },
+    set,
+  };
 }

@@ -16,7 +16,7 @@
 import { type AgentSpec, type ArrivalMode, type ArrivalSpec, type Batch, crossRuns, makeBatch, packFleets } from '../../src/model/batch.js';
 import { ConfigError } from '../../src/model/errors.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../../src/model/paper.js';
-import { POLICY, PAPER_POLICIES } from '../../src/model/policies.js';
+import { POLICY, PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../../src/model/policies.js';
 import { ARRIVAL_PROCESSES, NO_TRACES } from '../../src/random/arrivals.js';
 import { MAX_POISSON_MEAN } from '../../src/random/poisson.js';
 import { RENEWAL_CV_RANGE } from '../../src/random/renewal.js';
@@ -455,15 +455,45 @@ export function scenarioArrivals(s: PaperScenario): ArrivalSpec | undefined {
   };
 }
 
+/** The URL key of the policies the page runs and charts: registry names, comma-separated, in registry order. */
+export const POLICIES_KEY = 'policies';
+
 /**
- * The batch of a scenario: its fleet (named agents) under static, roundRobin and adaptive (runs 0, 1, 2), with the
- * paper's Δt and price; `library` holds PAGE_TRACE (web/views/paperTrace.ts) for the processes that
- * read it. Throws a ConfigError when a value is outside the engine's range.
+ * The policies a link names (`policies=static,timeSlice`), in registry order, each once: the paper's
+ * three when the key is absent; an unknown name or an empty list is an error naming what is allowed
+ * (the paper's three run meanwhile).
  */
-export function scenarioBatch(s: PaperScenario, library?: TraceLibrary): Batch {
+export function parsePolicies(text: string | undefined): { policies: PolicyName[]; error?: string } {
+  if (text === undefined) return { policies: [...PAPER_POLICIES] };
+  const names = text
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const unknown = names.filter((n) => !(POLICY_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0)
+    return {
+      policies: [...PAPER_POLICIES],
+      error: `policies: must be one or more of ${POLICY_NAMES.join(', ')}, got ${unknown.length > 0 ? unknown.map((n) => quote(n)).join(', ') : 'none'}`,
+    };
+  return { policies: POLICY_NAMES.filter((n) => names.includes(n)) };
+}
+
+/** The URL value of `policies`: undefined (no key) for the paper's three. */
+export function policiesParam(policies: readonly PolicyName[]): string | undefined {
+  const sorted = POLICY_NAMES.filter((n) => policies.includes(n));
+  return sorted.join(',') === PAPER_POLICIES.join(',') ? undefined : sorted.join(',');
+}
+
+/**
+ * The batch of a scenario: its fleet (named agents) under `policies` (run r is policies[r]; default
+ * the paper's static, roundRobin and adaptive), with the paper's Δt and price; `library` holds
+ * PAGE_TRACE (web/views/paperTrace.ts) for the processes that read it. Throws a ConfigError when a
+ * value is outside the engine's range.
+ */
+export function scenarioBatch(s: PaperScenario, library?: TraceLibrary, names: readonly PolicyName[] = PAPER_POLICIES): Batch {
   const arrivals = scenarioArrivals(s);
   const agents: AgentSpec[] = s.agents.map((a) => ({ ...a, ...(arrivals ? { arrivals } : {}) }));
-  const policies = PAPER_POLICIES.map((name) => POLICY[name]);
+  const policies = names.map((name) => POLICY[name]);
   // The page shows the arrival statistics (its arrivals table), whatever the process.
   const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed, arrivalStats: true };
   let traces = NO_TRACES;

@@ -7,9 +7,12 @@
  * A banner above the charts lists the cells whose results depend on run length (stability.ts); the
  * winner map rests on the paired verdicts; one cell is shown in detail (detail.ts: verdicts, per agent).
  *
- * Hash keys: m (metric), x (axis of the line chart), gx/gy (axes of the winner grid), pa/pb (the
- * pair), dc (cell of the distribution, or `all`), at.<axis> (value of an axis held fixed), c (the cell
- * in detail), am (the per-agent chart's metric).
+ * Hash keys: m (metric), x (axis of the line chart), gx/gy (axes of the winner grid and the win map),
+ * pa/pb (the pair), wm (the win map's metric), dc (cell of the distribution, or `all`), at.<axis>
+ * (value of an axis held fixed), c (the cell in detail), am (the per-agent chart's metric).
+ *
+ * The pair (pa, pb: any two of the study's policies) also has its win map (winMap.ts): the fraction of
+ * paired fleet runs each wins per cell on a metric with verdicts, with the verdicts' sentences.
  */
 import { MIN_TEST_STEPS } from '../../../src/model/stability.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
@@ -42,6 +45,7 @@ import {
   verdictsOf,
 } from './select.js';
 import { stabilityBanner } from './stability.js';
+import { verdictMetrics, winMap } from './winMap.js';
 
 export interface Loaded {
   table: SummaryTable;
@@ -94,7 +98,10 @@ function choices(table: SummaryTable, state: ViewState) {
   const atFixed = cellsWhere(table, fixed, [])[0] ?? table.cells[0];
   const detail = table.cells.find((cell) => String(cell.cell) === state.get('c')) ?? atFixed;
   const am = (AGENT_METRICS as readonly string[]).includes(state.get('am') ?? '') ? (state.get('am') as AgentMetric) : 'latency';
-  return { metric, x, gx, gy, pa, pb, fixed, dc, detail, am };
+  // The win map's metric: one with paired verdicts (the chart's metric when it has them).
+  const judged = verdictMetrics(table);
+  const wm = pick('wm', judged, judged.includes(metric) ? metric : judged.includes('avgLatency') ? 'avgLatency' : judged[0]);
+  return { metric, x, gx, gy, pa, pb, wm, judged, fixed, dc, detail, am };
 }
 
 /** Ends what a rendering holds beyond its DOM (uPlot charts, the downloads' blob: URLs). */
@@ -164,6 +171,16 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
         (v) => rerender({ pb: v }),
       ),
     );
+  if (c.wm !== undefined)
+    controls.append(
+      select(
+        'win map metric',
+        'wm',
+        c.judged.map((m) => [m, metricTitle(m)] as const),
+        c.wm,
+        (v) => rerender({ wm: v }),
+      ),
+    );
   if (c.gx !== undefined)
     controls.append(select('grid columns', 'gx', axisOptions, c.gx, (v) => rerender({ gx: v, gy: v === c.gy ? c.gx : c.gy })));
   if (c.gy !== undefined)
@@ -218,6 +235,9 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     winnerGrid(table, c.metric, c.gx, c.gy, c.fixed),
     ...(c.gx !== undefined && held([c.gx, c.gy ?? '']) ? [el('p', { class: 'note' }, `The grid holds ${held([c.gx, c.gy ?? ''])}.`)] : []),
     ...(c.pb !== undefined ? [pairTable(table, c.pa, c.pb)] : []),
+    ...(c.pb !== undefined && c.wm !== undefined
+      ? [winMap(table, c.pa, c.pb, c.wm, c.gx, c.gy, c.fixed, (cell) => cellLabel(table, cell.values))]
+      : []),
     ...(c.detail
       ? [
           cellDetail(table, loaded.perAgent === true, c.detail, c.metric, cellLabel(table, c.detail.values), c.am, (m) =>
