@@ -158,6 +158,7 @@ describe('the metric table', () => {
       'workConservationGap',
       'jainIndex',
       'worstAgentLatency',
+      'littleLatency',
     ]);
   });
 
@@ -172,6 +173,7 @@ describe('the metric table', () => {
       'maxLoad',
       'workConservationGap',
       'jainIndex',
+      'littleLatency',
     ]);
     expect([...LMAX_METRICS]).toEqual(['avgLatency', 'crossAgentStd', 'worstAgentLatency']);
   });
@@ -180,7 +182,7 @@ describe('the metric table', () => {
     const of = (m: string) => VERDICT_METRICS.find((v) => v.metric === m)!;
     expect(of('throughput')).toEqual({ metric: 'throughput', better: 'higher', unit: 'requests/s' });
     expect(of('jainIndex').better).toBe('higher');
-    for (const m of ['backlogGpuSeconds', 'minViolationFraction', 'workConservationGap', 'worstAgentLatency'])
+    for (const m of ['backlogGpuSeconds', 'minViolationFraction', 'workConservationGap', 'worstAgentLatency', 'littleLatency'])
       expect(of(m).better).toBe('lower');
     expect(of('worstAgentLatency').unit).toBe('s');
     expect(of('workConservationGap').unit).toBe('GPUs');

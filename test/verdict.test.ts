@@ -317,6 +317,7 @@ describe("a cell's verdicts and warnings", () => {
           'workConservationGap',
           'jainIndex',
           'worstAgentLatency',
+          'littleLatency',
         ].map((m) => `${a}|${b}|${m}`),
       ),
     );

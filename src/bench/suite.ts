@@ -358,8 +358,8 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     }
   }
 
-  // Each arrival workload's cost per agent-step against its Poisson baseline, per backend, at the
-  // largest fleet count both were measured at.
+  // Each arrival or policy workload's cost per agent-step against its baseline (Poisson arrivals under
+  // static, same fleets), per backend, at the largest fleet count both were measured at.
   const arrivalCost: ArrivalCost[] = [];
   for (const w of workloads) {
     if (w.baseline === undefined) continue;
@@ -383,7 +383,7 @@ export async function runBenchSuite(options: BenchSuiteOptions = {}): Promise<st
     }
   }
   if (arrivalCost.length > 0) {
-    console.log('\ncost per agent-step against Poisson (same fleets, same mean load):');
+    console.log('\ncost per agent-step against its baseline (same fleets, same mean load; Poisson under static):');
     for (const c of arrivalCost)
       console.log(
         `  ${c.workload.padEnd(26)}${c.backend.padEnd(8)}${String(c.fleets).padStart(8)}${(c.agentStepsPerSecond / 1e6).toFixed(3).padStart(10)} M a-s/s${c.relativeCost.toFixed(1).padStart(8)}× (${c.arrivals})`,

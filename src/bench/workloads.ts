@@ -8,7 +8,7 @@
  */
 import { type ArrivalSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../model/paper.js';
-import { POLICY, PAPER_POLICIES, type PolicyName } from '../model/policies.js';
+import { POLICIES, POLICY, PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleet } from '../model/randomFleets.js';
 import { NO_TRACES } from '../random/arrivals.js';
 import type { TraceLibrary } from '../traces/library.js';
@@ -24,9 +24,9 @@ export interface Workload {
   arrivals?: ArrivalSpec;
   /** The shipped trace the arrivals name (trace index 0): such a workload needs a TraceLibrary. */
   trace?: string;
-  /** The Poisson workload of the same fleets and mean load that its cost per agent-step is measured against. */
+  /** The workload of the same fleets and mean load that its cost per agent-step is measured against (Poisson arrivals under static). */
   baseline?: string;
-  /** The arrivals in words, for the tables. */
+  /** What sets it apart from its baseline, in words (its arrivals, or its policy), for the tables. */
   label?: string;
 }
 
@@ -64,12 +64,25 @@ export const ARRIVAL_WORKLOADS: Workload[] = [
   bursty('tracepoisson', `poisson modulated by ${BENCH_TRACE}`, { process: 'poisson', trace: 0 }, BENCH_TRACE),
 ];
 
+/**
+ * The policy workloads (MODEL-PART4 §4.7): every policy beyond the paper's three alone on the paper
+ * fleet and on random 16-agent fleets, each costed against static on the same fleets and arrivals
+ * (paper-static, random16-static): what a policy's passes, and the step-by-step path of those that
+ * read the backlogs, cost per agent-step.
+ */
+export const POLICY_WORKLOADS: Workload[] = POLICY_NAMES.filter((p) => !POLICIES[p].paper).flatMap((p): Workload[] => [
+  { name: `paper-${p}`, policies: [p], fleet: () => paperFleet, baseline: 'paper-static', label: `policy ${POLICIES[p].label}` },
+  { name: `random16-${p}`, policies: [p], fleet: randomOf(16), baseline: 'random16-static', label: `policy ${POLICIES[p].label}` },
+]);
+
 export const WORKLOADS: Workload[] = [
   ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p, label: 'poisson' })),
   { name: 'paper', policies: [...PAPER_POLICIES], fleet: () => paperFleet, numba: true, label: 'poisson' },
   { name: 'random16', policies: [...PAPER_POLICIES], fleet: randomOf(16), numba: true },
   { name: 'random64', policies: [...PAPER_POLICIES], fleet: randomOf(64), numba: true },
   ...ARRIVAL_WORKLOADS,
+  { name: 'random16-static', policies: ['static'], fleet: randomOf(16), label: 'poisson' },
+  ...POLICY_WORKLOADS,
 ];
 
 /** The workload's batch; a trace workload needs `traces` holding its trace (else an Error). */

@@ -275,6 +275,14 @@ export const RUN_METRIC_INFO = {
     lmax: true,
     about: "max_i latencySum_i/S′: the mean latency of the fleet run's worst agent (L_max at g = 0, like avgLatency)",
   },
+  littleLatency: {
+    label: "mean time in system by Little's law",
+    unit: 's',
+    better: 'lower',
+    undefinedWhen: 'no request arrived',
+    about:
+      "Δt·Σ_i systemSum_i/Σ_i arrivedSum_i: the requests in the system at the ends of the recorded steps over the arrival rate, the request-weighted mean wait by Little's law at step resolution (a request served in the step it arrived counts 0). No L_max: an idle agent with share 0 adds nothing, which makes it the latency to compare policies that give idle agents nothing (maxMinFair, mps, timeSlice, roundRobinSkipIdle). With exponential work it counts ⌈Q⌉ units of work",
+  },
 } as const satisfies Record<
   string,
   { label: string; unit: string; better: 'lower' | 'higher'; about: string; undefinedWhen?: string; lmax?: boolean }
@@ -425,6 +433,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.workConservationGap[r] = policy.workConservationGap;
     out.jainIndex[r] = policy.jainIndex;
     out.worstAgentLatency[r] = policy.worstAgentLatency;
+    out.littleLatency[r] = policy.littleLatency;
   }
   return out;
 }
@@ -432,7 +441,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
 /** The metrics of MODEL-PART4 §4.7 that tell policies apart (see RUN_METRIC_INFO for each). */
 export type PolicyMetrics = Pick<
   Record<RunMetric, number>,
-  'backlogGpuSeconds' | 'minViolationFraction' | 'workConservationGap' | 'jainIndex' | 'worstAgentLatency'
+  'backlogGpuSeconds' | 'minViolationFraction' | 'workConservationGap' | 'jainIndex' | 'worstAgentLatency' | 'littleLatency'
 >;
 
 /**
@@ -458,6 +467,8 @@ export function policyMetrics(
   let sumX = 0; // Jain's index over the agents with arrivals: x_i = served_i/arrived_i
   let sumX2 = 0;
   let withArrivals = 0;
+  let system = 0; // Σ_i systemSum_i: requests in the system, summed over the recorded steps
+  let arrivals = 0;
   for (let i = 0; i < n; i++) {
     const j = j0 + i;
     const Ti = T[first + i]!;
@@ -467,6 +478,8 @@ export function policyMetrics(
     busySteps += totals.busySum[j]!;
     worst = Math.max(worst, totals.latencySum[j]! / S);
     const arrived = totals.arrivedSum[j]!;
+    system += totals.systemSum[j]!;
+    arrivals += arrived;
     if (arrived > 0) {
       const x = totals.servedSum[j]! / arrived;
       sumX += x;
@@ -482,6 +495,8 @@ export function policyMetrics(
     // Every x_i = 0 (agents with arrivals, none served): all equally unserved, Jain's index 1 by its limit.
     jainIndex: withArrivals === 0 ? NaN : sumX2 > 0 ? (sumX * sumX) / (withArrivals * sumX2) : 1,
     worstAgentLatency: worst,
+    // Little's law, L = λW: (system/S)/(arrivals/(S·Δt)).
+    littleLatency: arrivals > 0 ? (dt * system) / arrivals : NaN,
   };
 }
 

@@ -28,6 +28,7 @@ export const VERDICT_METRIC_NAMES = [
   'workConservationGap',
   'jainIndex',
   'worstAgentLatency',
+  'littleLatency',
 ] as const satisfies readonly RunMetric[];
 
 export type VerdictMetric = (typeof VERDICT_METRIC_NAMES)[number];

@@ -162,8 +162,8 @@ export function mountBench(root: HTMLElement, state: ViewState): () => void {
       ),
       file.arrivalCost?.length
         ? dataTable(
-            'arrival processes: cost per agent-step against Poisson (same fleets, same mean load)',
-            ['workload', 'arrivals', 'backend', 'fleets', 'agent-steps/s', '× Poisson'],
+            'arrival processes and policies: cost per agent-step against the baseline (same fleets, same mean load; Poisson arrivals under static)',
+            ['workload', 'arrivals or policy', 'backend', 'fleets', 'agent-steps/s', '× baseline'],
             file.arrivalCost.map((c) => [
               c.workload,
               c.arrivals,

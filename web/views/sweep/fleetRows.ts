@@ -164,7 +164,13 @@ export function summaryFromFleetRows(rows: FleetRows, name: string, agentRows?: 
         policies: stats,
         pairs: policyPairs(policies).map(([a, b]) => pairStats(a, b, cell.pairs.get(`${a}|${b}`)!)),
         ...(agents.has(index) ? { agents: agents.get(index)! } : {}),
-        verdicts: cellVerdicts(policyPairs(policies), stats, (a, b, m) => cell.diffs[diffKey(a, b, m)]!.summary()),
+        // Only the verdict metrics the file has rows of: an older file has no columns for the newer metrics.
+        verdicts: cellVerdicts(
+          policyPairs(policies),
+          stats,
+          (a, b, m) => cell.diffs[diffKey(a, b, m)]!.summary(),
+          new Set(Object.keys(rows.metrics)),
+        ),
         warnings: cellWarnings(stats),
       };
     });

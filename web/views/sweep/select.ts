@@ -6,41 +6,21 @@
  * @example
  *   const line = metricAlong(table, 'avgLatency', 'lmax', { 'fleet.random.load': 1 });
  */
+import { RUN_METRIC_INFO } from '../../../src/model/metrics.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { CellSummary, Verdict } from '../../../src/sweep/aggregate.js';
 
 type AxisValue = number | string;
 
-/** Unit and direction of each per-run metric (docs/MODEL.md); `better` decides the winner grid. */
-export const METRIC_INFO: Readonly<Record<string, { label: string; unit: string; better: 'lower' | 'higher' }>> = {
-  avgLatency: { label: 'mean latency', unit: 's', better: 'lower' },
-  throughput: { label: 'throughput', unit: 'requests/s', better: 'higher' },
-  capacityThroughput: { label: 'capacity throughput', unit: 'requests/s', better: 'higher' },
-  cost: { label: 'cost', unit: '$', better: 'lower' },
-  utilization: { label: 'utilisation', unit: 'fraction of G', better: 'higher' },
-  crossAgentStd: { label: 'latency spread across agents', unit: 's', better: 'lower' },
-  arrived: { label: 'requests arrived', unit: 'requests', better: 'higher' },
-  served: { label: 'requests served', unit: 'requests', better: 'higher' },
-  finalQueue: { label: 'final backlog', unit: 'requests', better: 'lower' },
-  meanInSystem: { label: 'mean requests in the system', unit: 'requests', better: 'lower' },
-  // the arrivals (MODEL-PART4 §4.1–4.2): the same under every policy, so a winner grid of them is all ties
-  realizedRate: { label: 'realized arrival rate', unit: 'requests/s', better: 'higher' },
-  idc1: { label: 'index of dispersion of the arrivals, 1-step windows', unit: 'variance/mean', better: 'lower' },
-  idc10: { label: 'index of dispersion of the arrivals, 10-step windows', unit: 'variance/mean', better: 'lower' },
-  idc100: { label: 'index of dispersion of the arrivals, 100-step windows', unit: 'variance/mean', better: 'lower' },
-  maxStepArrivals: { label: 'largest arrivals of one agent-step', unit: 'requests', better: 'lower' },
-  approxSteps: { label: 'agent-steps with an approximated arrival count', unit: 'agent-steps', better: 'lower' },
-  // stability (src/model/stability.ts): a cell's mean of `unstable` is its fraction of unstable fleet runs
-  unstable: { label: 'fraction of fleet runs with a growing queue', unit: 'fraction of runs', better: 'lower' },
-  maxLoad: { label: 'largest agent load λ/(T·ḡ) of the fleet run', unit: 'load', better: 'lower' },
-};
+/** Unit, label and direction of each per-run metric: the one table, src/model/metrics.ts RUN_METRIC_INFO; `better` decides the winner grid. */
+export const METRIC_INFO: Readonly<Record<string, { label: string; unit: string; better: 'lower' | 'higher' }>> = RUN_METRIC_INFO;
 
 /** What a cell shows for a metric with no statistics (an IDC undefined in every run of the cell). */
 export const UNDEFINED_STAT = '—';
 
 export const metricTitle = (metric: string): string => {
   const info = METRIC_INFO[metric];
-  return info ? `${metric}: ${info.label} (${info.unit})` : metric;
+  return info ? `${metric}: ${info.label}${info.unit === "" ? "" : ` (${info.unit})`}` : metric;
 };
 
 /** An axis's values in chart order: numbers ascending, labels as written. */

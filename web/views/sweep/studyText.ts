@@ -13,6 +13,7 @@ import { maxAgents } from '../../../src/sweep/plan.js';
 import { axisLabels, type Study } from '../../../src/study/schema.js';
 import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
 import burstyText from '../../../sweeps/bursty-workloads.json?raw';
+import policyAtlasText from '../../../sweeps/policy-atlas.json?raw';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
 import myFleetText from '../../../sweeps/my-fleet-example.json?raw';
@@ -248,6 +249,7 @@ const randomFleets = json(randomFleetsText);
 const paperRobustness = json(paperRobustnessText);
 const monteCarlo = json(monteCarloText);
 const bursty = json(burstyText);
+const policyAtlas = json(policyAtlasText);
 
 export const EXAMPLES: readonly { name: string; note: string; study: Record<string, unknown> }[] = [
   { name: 'load-curve', note: '50 fleets per point instead of 1,000', study: { ...loadCurve, samples: 50 } },
@@ -264,6 +266,11 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     study: { ...bursty, samples: 20 },
   },
   { name: 'my-fleet-example', note: 'as shipped (a fixed six-agent fleet: seconds)', study: json(myFleetText) },
+  {
+    name: 'policy-atlas',
+    note: '20 fleets per cell and 300 steps instead of 300 and 600 (the step-by-step policies cost more per agent-step)',
+    study: { ...policyAtlas, samples: 20, steps: 300 },
+  },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
   delete study.$schema; // relative to the repository, meaningless in the page
