@@ -48,9 +48,9 @@ fn belowMinimum(p: AgentParams, g: f32, capacity: f32) -> bool {
 // false). The warm-up comes first, so every pair is still (0, 0) then and adding +0 leaves it so: bit
 // for bit what skipping would give, without a branch (cheaper on lavapipe: bench/NOTES.md). A select,
 // not a weight 0 multiplied in, so that an infinite latency stays out of the totals. queueLateSum
-// likewise adds +0 before the recorded steps' second half (`late`: t ≥ params.lateStart). `violated`:
-// the step counts towards violationSum (+1, an integer: exact in the pair).
-fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32, violated: bool) {
+// likewise adds +0 before the recorded steps' second half (`late`: t ≥ params.lateStart). The counts
+// violationSum and busySum are not added here: serveShare returns the step's flags (STEP_*).
+fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32) {
   let z = params.opaqueZero;
   let on = t >= params.warmup;
   let late = t >= params.lateStart;
@@ -62,7 +62,6 @@ fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f3
   let arr = kahanAdd(vec2<f32>((*s).arrivedSum, (*s).arrivedComp), select(0.0, arrived, on), z);
   let inSystem = max(ceil((*s).queue - IN_SYSTEM_SLACK), 0.0);
   let sys = kahanAdd(vec2<f32>((*s).systemSum, (*s).systemComp), select(0.0, inSystem, on), z);
-  let vio = kahanAdd(vec2<f32>((*s).violationSum, (*s).violationComp), select(0.0, 1.0, on && violated), z);
   (*s).latencySum = lat.x;
   (*s).latencyComp = lat.y;
   (*s).servedSum = srv.x;
@@ -77,28 +76,41 @@ fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f3
   (*s).arrivedComp = arr.y;
   (*s).systemSum = sys.x;
   (*s).systemComp = sys.y;
-  (*s).violationSum = vio.x;
-  (*s).violationComp = vio.y;
+}
+
+// serveShare's flags of a recorded step (t ≥ warmup): the agent's B_t > 0 (busySum ORs it over the
+// run's agents), and the step violates its minimum share (violationSum counts it).
+const STEP_BUSY: u32 = 1u;
+const STEP_VIOLATED: u32 = 2u;
+
+// Adds `steps` to the agent's violationSum: 0 or 1 per step in serve(), a dispatch's count at once on
+// the fixed paths (an integer, so its Kahan pair holds it exactly, however it is split).
+fn addViolations(s: ptr<function, AgentState>, steps: u32) {
+  let v = kahanAdd(vec2<f32>((*s).violationSum, (*s).violationComp), f32(steps), params.opaqueZero);
+  (*s).violationSum = v.x;
+  (*s).violationComp = v.y;
 }
 
 // The rest of agent i's step t once its arrivals (`arrival`: arrive()'s requests and work) are known:
 // its share under `alloc` (the run's allocation, `count` agents), process, record, on its state `s`
 // (its parameters `p`). Touches no other agent, so agents may advance in any order or in parallel.
-// Returns serveShare's busy flag.
+// Counts a violation into its state; returns whether the step is a recorded busy one (STEP_BUSY).
 fn serve(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, arrival: vec2<f32>, t: u32, i: u32, count: u32) -> bool {
   let signal = signalOf(p, *s, t);
   let g = policyShare(alloc, p, signal, (*s).queue + arrival.y, i, count);
   // The signal for step t + 1, updated after this step's share used λ̂_t.
   (*s).rate = nextSignal(signal, arrival.x);
-  return serveShare(s, p, g, arrival, t, belowMinimum(p, g, alloc.capacity), signal > 0.0);
+  let flags = serveShare(s, p, g, arrival, t, belowMinimum(p, g, alloc.capacity), signal > 0.0);
+  addViolations(s, flags / STEP_VIOLATED);
+  return (flags & STEP_BUSY) != 0u;
 }
 
 // Process and record agent i's step t at share g (serve()'s end; for a fixed allocation, whose share
 // the caller computes once, serve() is policyShare() then this). `short`: g is below the minimum
 // (belowMinimum); `wanting`: λ̂_t > 0. The step violates the minimum when short while the agent has
-// demand, λ̂_t > 0 or B_t > 0. Returns whether it is a recorded busy step of the run for this agent:
-// t ≥ warmup with B_t = Q_{t−1} + a_t > 0 (busySum ORs it over the run's agents).
-fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32, short: bool, wanting: bool) -> bool {
+// demand, λ̂_t > 0 or B_t > 0. Returns the step's flags (STEP_BUSY, STEP_VIOLATED; 0 in the warm-up),
+// which the caller counts: per step (serve) or in registers through a dispatch (the fixed paths).
+fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec2<f32>, t: u32, short: bool, wanting: bool) -> u32 {
   let arrived = arrival.x;
   // Process: fluid service at rate T·g for Δt.
   let rate = p.T * g;
@@ -108,9 +120,10 @@ fn serveShare(s: ptr<function, AgentState>, p: AgentParams, g: f32, arrival: vec
   // Record (from step `warmup` on): latency is the backlog over the service rate, L_max when the share
   // is 0.
   let latency = select(params.lmax, (*s).queue / rate, g > 0.0);
+  record(s, t, latency, served, g, arrived);
   let busy = backlog > 0.0;
-  record(s, t, latency, served, g, arrived, short && (wanting || busy));
-  return busy && t >= params.warmup;
+  let flags = select(0u, STEP_BUSY, busy) | select(0u, STEP_VIOLATED, short && (wanting || busy));
+  return select(0u, flags, t >= params.warmup);
 }
 
 // One agent-step, arrive → serve (process, record): agent i of `run` through step t under the step's

@@ -125,6 +125,11 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
       // The turn t mod n, counted up rather than divided for each step (an integer division per lane
       // is scalar code on a CPU's SIMD units).
       var turn = params.stepBegin % n;
+      // Each member's violations through the dispatch, added to its state once (serveShare's flags).
+      var c0 = 0u;
+      var c1 = 0u;
+      var c2 = 0u;
+      var c3 = 0u;
       // 32 steps at a time, each member's busy flags in a register word (bit t − t0), ORed into its
       // mask once per block: dynamic indexing of a private array is memory on most targets.
       for (var t0 = params.stepBegin; t0 < params.stepEnd; t0 += 32u) {
@@ -145,14 +150,18 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
             g0 = policyShare(a0, p, p.lambda, 0.0, i, n);
             short0 = belowMinimum(p, g0, a0.capacity);
           }
-          w0 |= select(0u, bit, serveShare(&s0, p, g0, arrival, t, short0, wanting));
+          let f0 = serveShare(&s0, p, g0, arrival, t, short0, wanting);
+          w0 |= select(0u, bit, (f0 & STEP_BUSY) != 0u);
+          c0 += f0 / STEP_VIOLATED;
           if (members > 1u) {
             if (v1) {
               a1.turn = turn;
               g1 = policyShare(a1, p, p.lambda, 0.0, i, n);
               short1 = belowMinimum(p, g1, a1.capacity);
             }
-            w1 |= select(0u, bit, serveShare(&s1, p, g1, arrival, t, short1, wanting));
+            let f1 = serveShare(&s1, p, g1, arrival, t, short1, wanting);
+            w1 |= select(0u, bit, (f1 & STEP_BUSY) != 0u);
+            c1 += f1 / STEP_VIOLATED;
           }
           if (members > 2u) {
             if (v2) {
@@ -160,7 +169,9 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
               g2 = policyShare(a2, p, p.lambda, 0.0, i, n);
               short2 = belowMinimum(p, g2, a2.capacity);
             }
-            w2 |= select(0u, bit, serveShare(&s2, p, g2, arrival, t, short2, wanting));
+            let f2 = serveShare(&s2, p, g2, arrival, t, short2, wanting);
+            w2 |= select(0u, bit, (f2 & STEP_BUSY) != 0u);
+            c2 += f2 / STEP_VIOLATED;
           }
           if (members > 3u) {
             if (v3) {
@@ -168,7 +179,9 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
               g3 = policyShare(a3, p, p.lambda, 0.0, i, n);
               short3 = belowMinimum(p, g3, a3.capacity);
             }
-            w3 |= select(0u, bit, serveShare(&s3, p, g3, arrival, t, short3, wanting));
+            let f3 = serveShare(&s3, p, g3, arrival, t, short3, wanting);
+            w3 |= select(0u, bit, (f3 & STEP_BUSY) != 0u);
+            c3 += f3 / STEP_VIOLATED;
           }
           turn = select(turn + 1u, 0u, turn + 1u == n);
         }
@@ -177,6 +190,10 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
         markBusyWord(&mask2, t0, w2);
         markBusyWord(&mask3, t0, w3);
       }
+      addViolations(&s0, c0);
+      addViolations(&s1, c1);
+      addViolations(&s2, c2);
+      addViolations(&s3, c3);
       s0.rate = rate;
       s1.rate = rate;
       s2.rate = rate;

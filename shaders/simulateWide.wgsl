@@ -94,12 +94,11 @@ fn recordBusyWide(run: Run, lid: u32, mask: BusyMask) {
   }
   workgroupBarrier();
   if (lid == 0u) {
-    // At most MAX_DISPATCH_STEPS ones: an exact f32 sum.
-    var busy = 0.0;
+    var busy = 0u;
     for (var j = 0u; j < steps; j++) {
-      busy += terms[j];
+      busy += select(0u, 1u, terms[j] != 0.0);
     }
-    recordBusy(run.agentOffset, u32(busy));
+    recordBusy(run.agentOffset, busy);
   }
 }
 

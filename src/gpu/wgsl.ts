@@ -102,6 +102,7 @@ export function generatedWgsl(simulate: boolean): string {
   const limits = [
     '// The most steps a dispatch advances (src/gpu/layout.ts MAX_DISPATCH_STEPS): the bits of a run busy mask.',
     `const MAX_DISPATCH_STEPS: u32 = ${u32(MAX_DISPATCH_STEPS)};`,
+    `const BUSY_WORDS: u32 = ${u32(MAX_DISPATCH_STEPS / 32)};`,
   ];
   return (simulate ? [...common, ...limits, ...policyCode(), simulateBindingsWgsl()] : common).join('\n');
 }
