@@ -79,8 +79,7 @@ fn adaptiveShare(a: Allocation, p: AgentParams, rate: f32, backlog: f32, index: 
 // [0, max hi/w] FILL_BISECTIONS times on S(θ) = Σclamp(θw, lo, hi), classify at the final midpoint,
 // θ* = (G − Σ_low lo − Σ_high hi)/Σ_mid w, g = clamp(θ*·w, lo, hi). A fill policy maps its agent to
 // FillBounds and calls fillTerm / fillFinish / fillShare.
-// FILL_BISECTIONS is generated (src/gpu/wgsl.ts from src/model/clampFill.ts).
-const FILL_CLASSIFY: u32 = 3u + FILL_BISECTIONS; // the pass that sums Σ_mid w
+// FILL_BISECTIONS and FILL_CLASSIFY (the pass that sums Σ_mid w) are generated (src/gpu/wgsl.ts from src/model/clampFill.ts).
 // Allocation.scalars slots: Σlo, Σh̃, the bracket's top and bottom, Σ_mid w, Σ_low lo + Σ_high hi, θ*.
 const FILL_SUM_LO: u32 = 0u;
 const FILL_SUM_HI: u32 = 1u;

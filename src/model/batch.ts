@@ -503,6 +503,14 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   check(Object.hasOwn(SIGNAL_ID, signal), 'signal', `must be ${oneOf(SIGNALS)}, got ${signal}`);
   const alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
   check(finite(alpha) && alpha > 0 && alpha <= 1, 'emaAlpha', `must be a number in (0, 1] (weight of the newest step), got ${alpha}`);
+  // The policy settings (MODEL-PART4 §4.7), a backstop behind the study schema's checks: τ = ∞ is
+  // allowed here (it gives Algorithm 1 exactly), and τ below Δt too (only the study asks τ ≥ Δt, of
+  // studies that run adaptiveQueue).
+  const { queueTau, sliceOverhead } = policySettings(config);
+  check(queueTau > 0, 'queueTau', `must be a number > 0 (seconds; Infinity: no queue term), got ${queueTau}`);
+  check(sliceOverhead >= 0 && sliceOverhead < 1, 'sliceOverhead', `must be a number in [0, 1) (fraction of the GPU), got ${sliceOverhead}`);
+  const floor = config.maxMinFloor ?? 'zero';
+  check(floor === 'zero' || floor === 'minimum', 'maxMinFloor', `must be "zero" or "minimum", got ${String(floor)}`);
   const meanLimit = exponential ? MAX_EXPONENTIAL_MEAN : MAX_POISSON_MEAN;
   // Per fleet and agent: the conditions first, a message (and the field's name) only on failure.
   for (let f = 0; f < fleets.count; f++) {
@@ -510,6 +518,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     if (!(n >= 1 && n <= MAX_AGENTS_PER_FLEET)) fail(`fleets[${f}].agents`, `must hold 1 to ${MAX_AGENTS_PER_FLEET} agents, got ${n}`);
     const g = fleets.capacity[f]!;
     if (!(finite(g) && g > 0)) fail(`fleets[${f}].capacity`, `must be a number > 0 (GPUs), got ${g}`);
+    let slices = 0;
     for (let i = 0; i < n; i++) {
       const a = fleets.agentOffset[f]! + i;
       const at = (): string => `fleets[${f}].agents[${i}]`;
@@ -520,6 +529,14 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       if (!(finite(T) && T > 0)) fail(`${at()}.T`, `must be a number > 0 (requests/s), got ${T}`);
       if (!(R >= 0 && R <= 1)) fail(`${at()}.R`, `must be a number in [0, 1] (share of G), got ${R}`);
       if (!(finite(P) && P > 0)) fail(`${at()}.P`, `must be a number > 0 (priority, 1 = highest), got ${P}`);
+      const cap = fleets.cap[a]!;
+      const weight = fleets.weight[a]!;
+      const k = fleets.slices[a]!;
+      if (!(finite(cap) && cap > 0)) fail(`${at()}.cap`, `must be a number > 0 (GPUs), got ${cap}`);
+      if (!(finite(weight) && weight > 0)) fail(`${at()}.weight`, `must be a number > 0, got ${weight}`);
+      if (!(Number.isInteger(k) && k >= 0 && k <= MIG_SLICES))
+        fail(`${at()}.slices`, `must be an integer from 0 to ${MIG_SLICES} (sevenths of a GPU), got ${k}`);
+      slices += k;
       if (!(lambda >= 0 && stepMean(lambda, config.dt, 1) <= meanLimit))
         fail(
           `${at()}.lambda`,
@@ -537,6 +554,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       if (fleets.trace[a] !== 0 || processOf(fleets, config.arrivals, a) !== POISSON_ID)
         checkPackedArrivals(fleets, config, a, `${at()}.arrivals`, exponential ? MAX_EXPONENTIAL_MEAN : undefined, peak.multiplier);
     }
+    if (slices > MIG_SLICES) fail(`fleets[${f}].agents`, `must hold at most ${MIG_SLICES} MIG slices in all (slices), got ${slices}`);
   }
   for (let r = 0; r < runs.count; r++) {
     if (!(runs.fleet[r]! < fleets.count)) fail(`runs[${r}].fleet`, `must be below ${fleets.count}, got ${runs.fleet[r]}`);

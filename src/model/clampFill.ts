@@ -54,7 +54,9 @@ const BOTTOM = 3; // its bottom end (0, then raised by the bisection)
 const MID_W = 4; // Σ_mid w at the final midpoint (pass 33)
 const FIXED = 5; // Σ_low lo + Σ_high hi there (pass 34)
 const THETA = 6; // θ* (pass 34's finish)
-const CLASSIFY = 3 + FILL_BISECTIONS; // pass 33
+/** The pass that sums Σ_mid w (33); the next sums Σ_low lo + Σ_high hi. */
+export const FILL_CLASSIFY = 3 + FILL_BISECTIONS;
+const CLASSIFY = FILL_CLASSIFY;
 
 /** min(max(x, lo), hi): WGSL's clamp for lo ≤ hi. */
 function clamp(x: number, lo: number, hi: number): number {
