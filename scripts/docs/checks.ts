@@ -14,6 +14,7 @@
 import { E_LOOP_GAMMA } from '../../src/random/renewal.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_QUEUE_TAU } from '../../src/model/batch.js';
 import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { PAPER_POLICIES } from '../../src/model/policies.js';
 import { packageRoot } from '../../src/platform/node.js';
@@ -262,6 +263,29 @@ function signalsWorkedExample(): Expectation[] {
   }
   return out;
 }
+
+// ---- the policy atlas (sweeps/policy-atlas.json) ----------------------------------------------
+
+interface AtlasStudy {
+  samples: number;
+  steps: number;
+  warmup: number;
+  dt: number;
+  policies: string[];
+  allocator?: { queueTau?: number };
+  fleet: {
+    random: {
+      agents: { min: number; max: number };
+      T: { min: number; max: number };
+      R: { min: number; max: number };
+      P: { values: number[] };
+    };
+  };
+}
+/** The atlas's loads and arrival variants, in the README's row order. */
+const ATLAS_LOADS = [0.2, 0.6, 1, 2, 3];
+const ATLAS_ARRIVALS = ['poisson', 'gamma cv 4'] as const;
+const atlasCell = (cells: Cells, load: number, arrivals: string): CellSummary => cellWith(cells, { 'fleet.random.load': load, arrivals });
 
 export const CHECKS: Readonly<Record<string, Check>> = {
   'paper-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, false) },
@@ -646,6 +670,134 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         input(600),
         fig(mean(poisson, 'roundRobin')),
         input(0.05),
+      ];
+    },
+  },
+  'atlas-setup': {
+    command: 'sweeps/policy-atlas.json (its settings)',
+    expect: () => {
+      const s = study('policy-atlas') as unknown as AtlasStudy;
+      const r = s.fleet.random;
+      return Promise.resolve(
+        [
+          s.samples,
+          r.agents.min,
+          r.agents.max,
+          r.T.min,
+          r.T.max,
+          r.R.min,
+          r.R.max,
+          r.P.values[0]!,
+          r.P.values.at(-1)!,
+          ...ATLAS_LOADS,
+          4, // the Gamma arrivals' CV (the axis's second variant)
+          s.steps,
+          s.dt,
+          s.warmup,
+        ].map(input),
+      );
+    },
+  },
+  'atlas-latency': {
+    command: 'fleetsim sweep sweeps/policy-atlas.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('policy-atlas');
+      const policies = (study('policy-atlas') as unknown as AtlasStudy).policies;
+      return ATLAS_ARRIVALS.flatMap((arrivals) =>
+        ATLAS_LOADS.flatMap((load) => policies.map((p) => fig(stat(atlasCell(cells, load, arrivals), p, 'littleLatency').mean))),
+      );
+    },
+  },
+  'atlas-throughput': {
+    command: 'fleetsim sweep sweeps/policy-atlas.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('policy-atlas');
+      const shown = ['static', 'adaptive', 'maxMinFair', 'adaptiveQueue'];
+      return ATLAS_ARRIVALS.flatMap((arrivals) =>
+        ATLAS_LOADS.flatMap((load) => {
+          const cell = atlasCell(cells, load, arrivals);
+          return [
+            ...shown.map((p) => fig(stat(cell, p, 'throughput').mean)),
+            ...shown.map((p) => fig(unstablePct(cell, p))),
+            fig(pct(stat(cell, 'adaptive', 'minViolationFraction').mean)),
+          ];
+        }),
+      );
+    },
+  },
+  'atlas-findings': {
+    command: 'fleetsim sweep sweeps/policy-atlas.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('policy-atlas');
+      const s = study('policy-atlas') as unknown as AtlasStudy;
+      const [poisson, gamma] = ATLAS_ARRIVALS;
+      const at = (load: number, arrivals: string = poisson): CellSummary => atlasCell(cells, load, arrivals);
+      const late = (load: number, policy: string, arrivals: string = poisson): number =>
+        stat(at(load, arrivals), policy, 'littleLatency').mean;
+      const all = ATLAS_ARRIVALS.flatMap((a) => ATLAS_LOADS.map((l) => at(l, a)));
+      claim(
+        all.every((c) => Math.abs(stat(c, 'mps', 'littleLatency').mean - stat(c, 'maxMinFair', 'littleLatency').mean) < 1),
+        'that mps stays within a fraction of a second of maxMinFair in every cell',
+      );
+      claim(
+        [2, 3].every((l) =>
+          ATLAS_ARRIVALS.every((a) => unstablePct(at(l, a), 'maxMinFair') === 100 && unstablePct(at(l, a), 'static') === 100),
+        ),
+        "that every policy's queues grow in overload",
+      );
+      claim(
+        all.every((c) => stat(c, 'adaptiveWaterfill', 'minViolationFraction').mean === 0),
+        'that water-filling never leaves an agent below its minimum share',
+      );
+      const starved = all.map((c) => pct(stat(c, 'adaptive', 'minViolationFraction').mean));
+      claim(Math.max(...starved) - Math.min(...starved) < 0.05, "that the paper's allocator starves as often in every cell");
+      const above = Math.max(
+        ...all.map((c) => stat(c, 'adaptiveWaterfill', 'littleLatency').mean - stat(c, 'adaptive', 'littleLatency').mean),
+      );
+      return [
+        // Below overload.
+        input(1),
+        fig(late(1, 'maxMinFair')),
+        fig(late(1, 'static')),
+        fig(late(1, 'adaptive')),
+        fig(unstablePct(at(1), 'maxMinFair')),
+        fig(unstablePct(at(1), 'adaptive')),
+        fig(stat(at(1), 'maxMinFair', 'throughput').mean),
+        fig(stat(at(1), 'static', 'throughput').mean),
+        fig(stat(at(1), 'adaptive', 'throughput').mean),
+        ...quoted(verdict(at(1), 'maxMinFair', 'adaptive', 'littleLatency').text),
+        // Overload.
+        input(2),
+        input(3),
+        fig(late(2, 'adaptive')),
+        input(2),
+        fig(late(2, 'maxMinFair')),
+        fig(stat(at(2), 'adaptive', 'throughput').mean),
+        fig(stat(at(2), 'maxMinFair', 'throughput').mean),
+        input(s.steps - s.warmup),
+        // The paper's allocator starves; water-filling and the queue feedback.
+        fig(starved[0]!),
+        fig(above),
+        input(s.allocator?.queueTau ?? DEFAULT_QUEUE_TAU),
+        input(1),
+        fig(late(1, 'adaptive')),
+        fig(late(1, 'adaptiveQueue')),
+        // Bursty arrivals.
+        input(1),
+        fig(late(1, 'maxMinFair')),
+        fig(late(1, 'maxMinFair', gamma)),
+        input(4),
+        fig(unstablePct(at(1, gamma), 'maxMinFair')),
+        // Why not avgLatency: share 0 scored L_max, and the policies that give an idle agent share 0.
+        input(0),
+        input(999),
+        input(0),
+        input(0.2),
+        fig(stat(at(0.2), 'maxMinFair', 'avgLatency').mean),
+        fig(late(0.2, 'maxMinFair')),
       ];
     },
   },

@@ -20,7 +20,7 @@ export const UNDEFINED_STAT = '—';
 
 export const metricTitle = (metric: string): string => {
   const info = METRIC_INFO[metric];
-  return info ? `${metric}: ${info.label}${info.unit === "" ? "" : ` (${info.unit})`}` : metric;
+  return info ? `${metric}: ${info.label}${info.unit === '' ? '' : ` (${info.unit})`}` : metric;
 };
 
 /** An axis's values in chart order: numbers ascending, labels as written. */
