@@ -688,7 +688,7 @@ export const CHECKS: Readonly<Record<string, Check>> = {
           r.R.min,
           r.R.max,
           r.P.values[0]!,
-          r.P.values.at(-1)!,
+          r.P.values.at(-1),
           ...ATLAS_LOADS,
           4, // the Gamma arrivals' CV (the axis's second variant)
           s.steps,
