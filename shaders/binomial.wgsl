@@ -24,6 +24,15 @@ fn log1mf32(p: f32) -> f32 {
   return (2.0 * s) * q;
 }
 
+// bd0(x, m): poisson.wgsl's series where |x − m| < 0.1·(x + m); elsewhere x·(ln(x/m) − 1) + m with x used
+// once, which leaves a compiler nothing to reassociate (Mesa rewrites (x·L + m) − x as (x·L − x) + m).
+fn bd0Binomial(x: f32, m: f32) -> f32 {
+  if (abs(x - m) < 0.1 * (x + m)) {
+    return bd0(x, m);
+  }
+  return x * (logf32(x / m) - 1.0) + m;
+}
+
 // ln P(K = k), K ~ Binomial(n, p), Loader's form; np = n·p, nq = n − np, lnP = ln p, lnQ = ln(1 − p).
 fn logBinomialPmf(k: u32, n: u32, np: f32, nq: f32, lnP: f32, lnQ: f32) -> f32 {
   let nf = f32(n);
@@ -35,7 +44,7 @@ fn logBinomialPmf(k: u32, n: u32, np: f32, nq: f32, lnP: f32, lnQ: f32) -> f32 {
   }
   let x = f32(k);
   let y = f32(n - k);
-  let lc = (((stirlerr(nf) - stirlerr(x)) - stirlerr(y)) - bd0(x, np)) - bd0(y, nq);
+  let lc = (((stirlerr(nf) - stirlerr(x)) - stirlerr(y)) - bd0Binomial(x, np)) - bd0Binomial(y, nq);
   return lc - 0.5 * logf32((TWO_PI * x) * (y / nf));
 }
 

@@ -18,7 +18,8 @@ struct BinomialQuery {
   step: u32,       // counter word 2, (purpose << 28) | step
   agent: u32,      // counter word 3, top 16 bits
   n: u32,          // trials (binomial) or completions m (split)
-  successors: u32, // 0: one Binomial(n, probs[0]); 1 … 8: splitCompletions over probs[0 … successors−1]
+  successors: u32, // 0: one Binomial(n, probs[0]); 1 … 8: splitCompletions over probs[0 … successors−1];
+                   // PROBE_VALUES: the f32 bits of binomial.wgsl's functions at p = probs[0], k = probs[1 … 3]
   probs: array<f32, 8>, // probabilities, dimensionless
 }
 
@@ -35,6 +36,22 @@ struct BinomialResult {
 @group(0) @binding(2) var<storage, read_write> binomialResults: array<BinomialResult>;
 
 override WORKGROUP_SIZE: u32 = 64u;
+const PROBE_VALUES: u32 = 9u;
+
+// The f32 functions behind the sampler's decisions, as bits (p ≤ ½, ks ≤ n): a reordered operation
+// shows here even where no count moves. [ln(1 − p), ln P(k_1 … k_3), P(0) = e^{n·ln(1−p)}, 0, 0, 0, 0].
+fn probeValues(n: u32, probs: array<f32, 8>) -> array<u32, 8> {
+  let p = probs[0];
+  let np = f32(n) * p;
+  let lnQ = log1mf32(p);
+  var out: array<u32, 8>;
+  out[0] = bitcast<u32>(lnQ);
+  for (var j = 1u; j < 4u; j++) {
+    out[j] = bitcast<u32>(logBinomialPmf(u32(probs[j]), n, np, f32(n) - np, logf32(p), lnQ));
+  }
+  out[4] = bitcast<u32>(expf32(f32(n) * lnQ));
+  return out;
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn binomialProbe(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -47,6 +64,8 @@ fn binomialProbe(@builtin(global_invocation_id) gid: vec3<u32>) {
   var counts: array<u32, 8>;
   if (q.successors == 0u) {
     counts[0] = binomial(q.n, q.probs[0], &rng);
+  } else if (q.successors == PROBE_VALUES) {
+    counts = probeValues(q.n, q.probs);
   } else {
     counts = splitCompletions(q.n, q.probs, q.successors, &rng);
   }

@@ -3,12 +3,22 @@
  * exact pmf and χ² in both regimes (inversion, BTRS) and on both sides of p = ½, the degenerate cases,
  * mean and variance, the split's multinomial joint law; then GPU = CPU one integer for one through the
  * probe kernel (shaders/binomialProbe.wgsl), with a deliberately wrong WGSL variant that must differ.
+ *
+ * KNOWN DIVERGENCE (lavapipe, open): counts and draws consumed agree on every query, but the f32 bits
+ * of logBinomialPmf (the probe's value queries) differ by 1–2 ulp in ~1 % of the words (90 of 2,000
+ * probes), at k far from the mean, where bd0's far branch (x·ln(x/m) − …) runs. Mesa rewrites float expressions: Poisson's
+ * (x·L + m) − x came back as (x·L − x) + m (147 of 2,000 probes differed; binomial.ts's bd0Binomial,
+ * x used once, brings it to 90); the rest is not pinned down: no reordering of the log-pmf's sum, FMA
+ * or reciprocal division tried matches every case. An integer moves only where a draw falls within
+ * those ulps of BTRS's acceptance threshold (about 1e-6 of the slow tests), so the test bounds it:
+ * integers exact, value words differing ≤ 3 %, by ≤ 8 ulp.
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BinomialProbeQuery, binomialProbePipeline, runBinomialProbe } from '../src/gpu/binomialProbe.js';
 import { BINOMIAL_PROBE_KERNEL, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, kernelSource } from '../src/gpu/kernels.js';
-import { binomial, BTRS_MAX_TRIES, log1mf32, MAX_BINOMIAL_N, splitCompletions } from '../src/random/binomial.js';
+import { binomial, BTRS_MAX_TRIES, log1mf32, logBinomialPmf, MAX_BINOMIAL_N, splitCompletions } from '../src/random/binomial.js';
+import { expf32, logf32 } from '../src/random/f32math.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../src/random/philox.js';
 import { assertNoUncapturedErrors, gpu, gpuSkipReason } from './helpers/gpu.js';
 
@@ -246,8 +256,19 @@ describe('binomial(n, p) on the CPU', () => {
   });
 });
 
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+const bits = (x: number): number => ((F32[0] = x), U32[0]!);
+
 /** The CPU twin of one probe query. */
 function cpuProbe(q: BinomialProbeQuery, draws: DrawStream): { counts: number[]; drawsUsed: number } {
+  if (q.values) {
+    const [p, ...ks] = q.probs as [number, number, number, number];
+    const np = f(q.n * p);
+    const lnQ = log1mf32(p);
+    const pmfs = ks.map((k) => bits(logBinomialPmf(k, q.n, np, f(q.n - np), logf32(p), lnQ)));
+    return { counts: [bits(lnQ), ...pmfs, bits(expf32(f(q.n * lnQ)))], drawsUsed: 0 };
+  }
   const [k0, k1] = seedKey(q.seed);
   draws.reset(k0, k1, q.stream, q.replicate, q.step, q.agent);
   if (!q.split) return { counts: [binomial(q.n, q.probs[0]!, draws)], drawsUsed: drawsUsed(draws) };
@@ -300,6 +321,27 @@ function probeQueries(): BinomialProbeQuery[] {
       });
     }
   });
+  // The f32 functions at scattered (n, p ≤ ½, k): n log-uniform in [1, 2^24], p in [2^-30, ½].
+  let x = 12345;
+  const next = (): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x / 2 ** 32);
+  for (let i = 0; i < 2000; i++) {
+    const n = Math.max(1, Math.floor(2 ** (24 * next())));
+    const p = f(Math.min(0.5, 2 ** (-30 * next())));
+    const np = n * p;
+    const sd = Math.sqrt(np * (1 - p));
+    const around = (z: number): number => f(Math.min(n, Math.max(0, Math.floor(np + z * sd))));
+    const last = i % 3 === 0 ? 0 : i % 3 === 1 ? n : around(6);
+    queries.push({
+      seed: 0,
+      stream: 0,
+      replicate: 0,
+      step: 0,
+      agent: 0,
+      n,
+      probs: [p, around(0), around(-2.5 + 5 * next()), last],
+      values: true,
+    });
+  }
   return queries;
 }
 
@@ -310,36 +352,62 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'binomial: GPU = CPU', () => {
     pipeline = await binomialProbePipeline(gpu!.device, gpu!.sources);
   });
 
-  /** Queries whose counts or draws consumed differ between `got` and the CPU, as readable lines. */
-  function mismatches(got: Awaited<ReturnType<typeof runBinomialProbe>>): string[] {
+  /**
+   * Integer queries (counts, draws consumed) that differ from the CPU, as readable lines; and for the
+   * f32 value queries, how many words differ and by how many ulps at most (same-sign f32 bit patterns).
+   */
+  function compare(got: Awaited<ReturnType<typeof runBinomialProbe>>): {
+    integers: string[];
+    values: number;
+    valueWords: number;
+    worstUlps: number;
+  } {
     const draws = new DrawStream();
-    const out: string[] = [];
+    const integers: string[] = [];
+    let values = 0;
+    let valueWords = 0;
+    let worstUlps = 0;
     queries.forEach((q, i) => {
       const want = cpuProbe(q, draws);
       const g = got[i]!;
-      if (g.drawsUsed !== want.drawsUsed || g.counts.join() !== want.counts.join()) {
-        out.push(
+      if (q.values) {
+        // e^{n·ln(1−p)} is P(0) only for inversion's n·p < 10; elsewhere expf32 is out of its range.
+        const words = q.n * q.probs[0]! >= 10 ? 4 : 5;
+        for (let w = 0; w < words; w++) {
+          valueWords++;
+          if (g.counts[w] !== want.counts[w]) {
+            values++;
+            worstUlps = Math.max(worstUlps, Math.abs(g.counts[w]! - want.counts[w]!));
+          }
+        }
+      } else if (g.drawsUsed !== want.drawsUsed || g.counts.join() !== want.counts.join()) {
+        integers.push(
           `query ${i} (n ${q.n}, p ${q.probs.join('/')}${q.split ? ', split' : ''}): GPU ${JSON.stringify(g)} CPU ${JSON.stringify(want)}`,
         );
       }
     });
-    return out;
+    return { integers, values, valueWords, worstUlps };
   }
 
-  it('draws the same integers and consumes the same draws as the CPU, query for query', async () => {
+  it('draws the same integers and consumes the same draws as the CPU, query for query; f32 values within a few ulps', async () => {
     const got = await runBinomialProbe(gpu!.device, pipeline, queries);
     assertNoUncapturedErrors();
-    const bad = mismatches(got);
-    console.log(`binomial probe: ${queries.length} queries, ${bad.length} mismatches`);
-    expect(bad.slice(0, 10), `${bad.length} of ${queries.length} queries differ`).toEqual([]);
+    const { integers, values, valueWords, worstUlps } = compare(got);
+    const draws = queries.filter((q) => !q.values).length;
+    console.log(
+      `binomial probe: ${draws} draws/splits, ${integers.length} differ; ${valueWords} f32 words, ${values} differ (worst ${worstUlps} ulp)`,
+    );
+    expect(integers.slice(0, 10), `${integers.length} of ${draws} queries differ`).toEqual([]);
+    // KNOWN DIVERGENCE (see the header): lavapipe rounds some f32 operation of the far-tail log-pmf differently.
+    expect(values / valueWords).toBeLessThan(0.03);
+    expect(worstUlps).toBeLessThanOrEqual(8);
   });
 
   it('notices a wrong twin: a WGSL variant with the hat constant a off by 10^-4·p differs from the CPU', async () => {
     const sources = { ...gpu!.sources, binomial: gpu!.sources.binomial.replace('+ 0.01 * p;', '+ 0.0101 * p;') };
     expect(sources.binomial).not.toBe(gpu!.sources.binomial);
     const wrong = await binomialProbePipeline(gpu!.device, sources);
-    const bad = mismatches(await runBinomialProbe(gpu!.device, wrong, queries));
-    expect(bad.length).toBeGreaterThan(0);
+    expect(compare(await runBinomialProbe(gpu!.device, wrong, queries)).integers.length).toBeGreaterThan(0);
   });
 
   it('compiles in the simulate kernels it will be prepended to (after poisson.wgsl)', async () => {

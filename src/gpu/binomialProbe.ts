@@ -13,7 +13,10 @@ import { runQueryKernel } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { BINOMIAL_PROBE_KERNEL, kernelSource, type ShaderSources } from './kernels.js';
 
-/** One probe: Binomial(n, probs[0]) when `split` is false, else splitCompletions(n, probs). */
+/**
+ * One probe: Binomial(n, probs[0]) by default; splitCompletions(n, probs) with `split`; with `values`,
+ * the f32 bits of [log1mf32(p), logBinomialPmf at k = probs[1 … 3], e^{n·log1mf32(p)}] for p = probs[0] ≤ ½.
+ */
 export interface BinomialProbeQuery {
   seed: bigint | number;
   stream: number;
@@ -23,17 +26,20 @@ export interface BinomialProbeQuery {
   n: number;
   probs: readonly number[]; // 1 … 8 probabilities (f32)
   split?: boolean;
+  values?: boolean;
 }
 
 /** What the GPU drew for one query. */
 export interface BinomialProbeResult {
-  counts: number[]; // [k] for a binomial; one count per successor for a split
+  counts: number[]; // [k] for a binomial; one count per successor for a split; f32 bits for `values`
   drawsUsed: number;
 }
 
 const QUERY_WORDS = 16; // BinomialQuery: 8 scalars, probs[8]
 const RESULT_WORDS = 12; // BinomialResult: counts[8], drawsUsed, 3 pads
 const WORKGROUP_SIZE = 64;
+const PROBE_VALUES = 9; // BinomialQuery.successors selecting probeValues (shaders/binomialProbe.wgsl)
+const VALUE_WORDS = 5;
 
 /** The probe's compute pipeline on `device`. */
 export function binomialProbePipeline(device: GPUDevice, sources: ShaderSources): Promise<GPUComputePipeline> {
@@ -61,7 +67,7 @@ export async function runBinomialProbe(
     query[b + 4] = q.step;
     query[b + 5] = q.agent;
     query[b + 6] = q.n;
-    query[b + 7] = q.split ? q.probs.length : 0;
+    query[b + 7] = q.values ? PROBE_VALUES : q.split ? q.probs.length : 0;
     q.probs.forEach((p, j) => (queryF[b + 8 + j] = p));
   });
   const grid = planGrid(queries.length, WORKGROUP_SIZE, device.limits);
@@ -70,7 +76,7 @@ export async function runBinomialProbe(
   const out = new Uint32Array(await runQueryKernel(device, pipeline, 'BinomialProbe', params.buffer, query.buffer, resultBytes, grid));
   return queries.map((q, i) => {
     const b = i * RESULT_WORDS;
-    const counts = Array.from(out.subarray(b, b + (q.split ? q.probs.length : 1)));
+    const counts = Array.from(out.subarray(b, b + (q.values ? VALUE_WORDS : q.split ? q.probs.length : 1)));
     return { counts, drawsUsed: out[b + 8]! };
   });
 }
