@@ -77,12 +77,13 @@ fn binomialBtrs(n: u32, p: f32, np: f32, rng: ptr<function, Rng>) -> u32 {
   let a = (-0.0873 + 0.0248 * b) + 0.01 * p;
   let twoA = 2.0 * a;
   let vr = 0.92 - 4.2 / b;
-  let lnAlpha = logf32((2.83 + 5.1 / b) * spq);
-  let nq = f32(n) - np;
-  let lnP = logf32(p);
-  let lnQ = log1mf32(p);
-  let mode = u32(floor((f32(n) + 1.0) * p));
-  let logPmfMode = logBinomialPmf(mode, n, np, nq, lnP, lnQ);
+  // The slow test's constants, computed when a try first reaches it (Hörmann's step 2).
+  var slow = false;
+  var lnAlpha = 0.0;
+  var nq = 0.0;
+  var lnP = 0.0;
+  var lnQ = 0.0;
+  var logPmfMode = 0.0;
   let base = floor(np);
   let fracFx = u32((np - base) * 16777216.0);
   var k = 0i;
@@ -100,6 +101,14 @@ fn binomialBtrs(n: u32, p: f32, np: f32, rng: ptr<function, Rng>) -> u32 {
     }
     if (us >= 0.07 && v <= vr) {
       return u32(k);
+    }
+    if (!slow) {
+      slow = true;
+      lnAlpha = logf32((2.83 + 5.1 / b) * spq);
+      nq = f32(n) - np;
+      lnP = logf32(p);
+      lnQ = log1mf32(p);
+      logPmfMode = logBinomialPmf(u32(floor((f32(n) + 1.0) * p)), n, np, nq, lnP, lnQ);
     }
     let lhs = (logf32(v) + lnAlpha) - logf32(a / (us * us) + b);
     if (lhs <= logBinomialPmf(u32(k), n, np, nq, lnP, lnQ) - logPmfMode) {

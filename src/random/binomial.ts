@@ -121,13 +121,14 @@ function btrs(n: number, p: number, np: number, draws: DrawStream): number {
   const a = f(f(f(-0.0873) + f(f(0.0248) * b)) + f(f(0.01) * p));
   const twoA = f(2 * a);
   const vr = f(f(0.92) - f(f(4.2) / b));
-  const alpha = f(f(f(2.83) + f(f(5.1) / b)) * spq);
-  const lnAlpha = logf32(alpha);
-  const nq = f(n - np);
-  const lnP = logf32(p);
-  const lnQ = log1mf32(p);
-  const mode = Math.floor(f(f(n + 1) * p));
-  const logPmfMode = logBinomialPmf(mode, n, np, nq, lnP, lnQ);
+  // The slow test's constants, computed when a try first reaches it (Hörmann's step 2): most draws
+  // never do (the squeeze accepts ~80 % of tries), and these are most of the setup's cost.
+  let slow = false;
+  let lnAlpha = 0;
+  let nq = 0;
+  let lnP = 0;
+  let lnQ = 0;
+  let logPmfMode = 0;
   // Candidates are floor(np) + an offset, as in PTRS: floor() sees numbers the size of the deviation.
   const base = Math.floor(np);
   const fracFx = Math.trunc(f(np - base) * 16777216);
@@ -143,6 +144,14 @@ function btrs(n: number, p: number, np: number, draws: DrawStream): number {
     k = base + Math.min(Math.max(whole, -OFFSET_LIMIT), OFFSET_LIMIT) + carry;
     if (k < 0 || k > n) continue;
     if (us >= f(0.07) && v <= vr) return k;
+    if (!slow) {
+      slow = true;
+      lnAlpha = logf32(f(f(f(2.83) + f(f(5.1) / b)) * spq));
+      nq = f(n - np);
+      lnP = logf32(p);
+      lnQ = log1mf32(p);
+      logPmfMode = logBinomialPmf(Math.floor(f(f(n + 1) * p)), n, np, nq, lnP, lnQ);
+    }
     const x = f(f(a / f(us * us)) + b);
     const lhs = f(f(logf32(v) + lnAlpha) - logf32(x));
     if (lhs <= f(logBinomialPmf(k, n, np, nq, lnP, lnQ) - logPmfMode)) return k;
