@@ -197,6 +197,8 @@ export function binomial(n: number, p: number, draws: DrawStream): number {
 export function splitCompletions(m: number, probs: ArrayLike<number>, draws: DrawStream, out: Uint32Array | number[]): number {
   const k = probs.length;
   if (k > MAX_SUCCESSORS) throw new RangeError(`splitCompletions: ${k} successors, at most ${MAX_SUCCESSORS}`);
+  if (!Number.isInteger(m) || m < 0 || m > MAX_BINOMIAL_N)
+    throw new RangeError(`splitCompletions: m = ${m} is not an integer in [0, ${MAX_BINOMIAL_N}]`);
   let left = m;
   let rest = f(1);
   for (let j = 0; j < k; j++) {
