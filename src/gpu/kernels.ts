@@ -24,6 +24,8 @@ export const SHADER_FILES = [
   'simulateWide',
   'draws',
   'burstyProbe',
+  'binomial',
+  'binomialProbe',
 ] as const;
 export type ShaderFile = (typeof SHADER_FILES)[number];
 
@@ -97,6 +99,13 @@ export const BURSTY_PROBE_KERNEL: KernelDescriptor = {
   label: 'burstyProbe',
   parts: ['common', 'philox', 'f32math', 'poisson', 'gamma', 'renewal', 'mmpp', 'burstyProbe'],
   entryPoint: 'burstyProbe',
+};
+
+/** Test probe of the binomial sampler and the routing split (shaders/binomialProbe.wgsl, host src/gpu/binomialProbe.ts). */
+export const BINOMIAL_PROBE_KERNEL: KernelDescriptor = {
+  label: 'binomialProbe',
+  parts: ['common', 'philox', 'f32math', 'poisson', 'binomial', 'binomialProbe'],
+  entryPoint: 'binomialProbe',
 };
 
 /** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */

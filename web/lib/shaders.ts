@@ -1,6 +1,8 @@
 /** The WGSL sources, bundled by Vite from shaders/ (the same files Node reads from disk). */
 import agentStep from '../../shaders/agentStep.wgsl?raw';
 import allocate from '../../shaders/allocate.wgsl?raw';
+import binomial from '../../shaders/binomial.wgsl?raw';
+import binomialProbe from '../../shaders/binomialProbe.wgsl?raw';
 import burstyProbe from '../../shaders/burstyProbe.wgsl?raw';
 import busy from '../../shaders/busy.wgsl?raw';
 import arrivals from '../../shaders/arrivals.wgsl?raw';
@@ -39,4 +41,6 @@ export const SOURCES: ShaderSources = {
   simulateWide,
   draws,
   burstyProbe,
+  binomial,
+  binomialProbe,
 };
