@@ -88,6 +88,7 @@ const FILL_BOTTOM: u32 = 3u;
 const FILL_MID_W: u32 = 4u;
 const FILL_FIXED: u32 = 5u;
 const FILL_THETA: u32 = 6u;
+const FILL_SCALE: u32 = 7u; // the guard's scale (src/model/clampFill.ts SCALE); FILL_GUARD, its pass, is generated
 
 // One agent's fill inputs: weight, lower and upper bound (GPUs).
 struct FillBounds {
@@ -126,6 +127,9 @@ fn fillTerm(a: Allocation, level: u32, bounds: FillBounds) -> f32 {
   if (level == 2u) {
     return select(0.0, b.hi / b.w, b.w > 0.0);
   }
+  if (level == FILL_GUARD) {
+    return clamp(a.scalars[FILL_THETA] * b.w, b.lo, b.hi);
+  }
   let x = fillMidpoint(a) * b.w;
   if (level < FILL_CLASSIFY) {
     return clamp(x, b.lo, b.hi);
@@ -157,10 +161,16 @@ fn fillFinish(a: Allocation, level: u32, sum: f32) -> Allocation {
     }
   } else if (level == FILL_CLASSIFY) {
     b.scalars[FILL_MID_W] = sum;
-  } else {
+  } else if (level < FILL_GUARD) {
     b.scalars[FILL_FIXED] = sum;
     // No agent mid: θm itself reproduces the classification through the clamp.
-    b.scalars[FILL_THETA] = select(fillMidpoint(a), (a.capacity - sum) / a.scalars[FILL_MID_W], a.scalars[FILL_MID_W] > 0.0);
+    let theta = select(fillMidpoint(a), (a.capacity - sum) / a.scalars[FILL_MID_W], a.scalars[FILL_MID_W] > 0.0);
+    // Outside the final bracket the classification was wrong: the bracket's top (S > G there), which
+    // the guard scales down to G.
+    b.scalars[FILL_THETA] = select(a.scalars[FILL_TOP], theta, theta >= a.scalars[FILL_BOTTOM] && theta <= a.scalars[FILL_TOP]);
+  } else {
+    // The guard: a wrong classification at θm can make the clamped fill exceed G; scaled back to G.
+    b.scalars[FILL_SCALE] = select(1.0, a.capacity / sum, sum > a.capacity);
   }
   return b;
 }
@@ -174,7 +184,7 @@ fn fillShare(a: Allocation, bounds: FillBounds) -> f32 {
   if (a.scalars[FILL_SUM_HI] <= a.capacity) {
     return select(b.lo, b.hi, b.w > 0.0);
   }
-  return clamp(a.scalars[FILL_THETA] * b.w, b.lo, b.hi);
+  return clamp(a.scalars[FILL_THETA] * b.w, b.lo, b.hi) * a.scalars[FILL_SCALE];
 }
 
 // ---- adaptiveWaterfill: clampFill with w = d_i (adaptive's demand), lo = R_i·G, hi = U_i.

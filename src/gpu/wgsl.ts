@@ -12,7 +12,7 @@
 import { ARRIVAL_FLAG } from '../random/arrivals.js';
 import { constantCase, WGSL_ENUMS } from '../model/modes.js';
 import { MIG_SLICES } from '../model/batch.js';
-import { FILL_BISECTIONS, FILL_CLASSIFY } from '../model/clampFill.js';
+import { FILL_BISECTIONS, FILL_CLASSIFY, FILL_GUARD } from '../model/clampFill.js';
 import { NEED_SLACK, POLICIES, POLICY_NAMES, type PolicyDef } from '../model/policies.js';
 import { agentParamsWgsl, agentStateWgsl, arrivalStateWgsl, MAX_DISPATCH_STEPS, simulateBindingsWgsl } from './layout.js';
 
@@ -54,6 +54,7 @@ function policyCode(): string[] {
     `const FILL_BISECTIONS: u32 = ${u32(FILL_BISECTIONS)};`,
     // Written out, not `3u + FILL_BISECTIONS`: webgpu-utils' WGSL reflection (test/layout.test.ts) mis-types that const expression.
     `const FILL_CLASSIFY: u32 = ${u32(FILL_CLASSIFY)};`,
+    `const FILL_GUARD: u32 = ${u32(FILL_GUARD)};`,
     `const NEED_SLACK: f32 = ${NEED_SLACK};`,
   );
   const trait = (fn: string, key: 'readsSignal' | 'readsState' | 'variesWithStep' | 'readsBacklog'): string[] =>

@@ -532,7 +532,7 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       const cap = fleets.cap[a]!;
       const weight = fleets.weight[a]!;
       const k = fleets.slices[a]!;
-      if (!(finite(cap) && cap > 0)) fail(`${at()}.cap`, `must be a number > 0 (GPUs), got ${cap}`);
+      if (!(finite(cap) && cap >= 0)) fail(`${at()}.cap`, `must be a number ≥ 0 (GPUs), got ${cap}`);
       if (!(finite(weight) && weight > 0)) fail(`${at()}.weight`, `must be a number > 0, got ${weight}`);
       if (!(Number.isInteger(k) && k >= 0 && k <= MIG_SLICES))
         fail(`${at()}.slices`, `must be an integer from 0 to ${MIG_SLICES} (sevenths of a GPU), got ${k}`);

@@ -21,9 +21,14 @@
  * differently at a boundary the shares still differ by rounding only: GPU = CPU needs no tolerance
  * of its own (test/policies.test.ts runs under test/helpers/tolerances.ts as is).
  *
- * Passes (FILL_PASSES = 35, at most 8 scalars): 0 Σlo; 1 Σh̃; 2 (a max pass) max hi/w, the bracket's
+ * Passes (FILL_PASSES = 36, all 8 scalars): 0 Σlo; 1 Σh̃; 2 (a max pass) max hi/w, the bracket's
  * top; 3 … 32 the bisection, each S(θm) at the bracket's midpoint, then the half that holds the root;
- * 33 Σ_mid w; 34 Σ_low lo + Σ_high hi, and θ*. Passes 2 … 34 have terms 0 and change nothing unless
+ * 33 Σ_mid w; 34 Σ_low lo + Σ_high hi, and θ* (the bracket's top where θ* falls outside the final
+ * bracket: the classification was wrong); 35 the guard, Σclamp(θ*·w, lo, hi), and the scale G/Σ
+ * that brings it back to G where it exceeds G, else exactly 1. A wrong classification happens when
+ * weights decades apart put another bound inside the final bracket: test/gpu-wide.test.ts's
+ * deterministic fleet of 129 agents under adaptiveWaterfill allocated 0.8 % above G before the guard,
+ * and test/clamp-fill.test.ts's three-agent case allocated nothing. Passes 2 … 35 have terms 0 and change nothing unless
  * step 3 is taken (fillBisects).
  *
  * @example
@@ -41,8 +46,8 @@ export interface FillRule {
 
 /** Bisection steps of step 3 (MODEL-PART4 §4.7). */
 export const FILL_BISECTIONS = 30;
-/** Σlo, Σh̃, max hi/w, the bisections, two classification sums. */
-export const FILL_PASSES = 3 + FILL_BISECTIONS + 2;
+/** Σlo, Σh̃, max hi/w, the bisections, two classification sums, the guard's sum. */
+export const FILL_PASSES = 3 + FILL_BISECTIONS + 3;
 /** Pass 2 (max hi/w) reduces by max (PolicyDef.maxPasses). */
 export const FILL_MAX_PASSES = 1 << 2;
 
@@ -54,8 +59,11 @@ const BOTTOM = 3; // its bottom end (0, then raised by the bisection)
 const MID_W = 4; // Σ_mid w at the final midpoint (pass 33)
 const FIXED = 5; // Σ_low lo + Σ_high hi there (pass 34)
 const THETA = 6; // θ* (pass 34's finish)
+const SCALE = 7; // the guard: G/Σclamp(θ*·w) where that sum exceeds G, else 1 (pass 35's finish)
 /** The pass that sums Σ_mid w (33); the next sums Σ_low lo + Σ_high hi. */
 export const FILL_CLASSIFY = 3 + FILL_BISECTIONS;
+/** The guard's pass (35): Σ_i clamp(θ*·w_i, lo_i, hi_i). */
+export const FILL_GUARD = FILL_CLASSIFY + 2;
 const CLASSIFY = FILL_CLASSIFY;
 
 /** min(max(x, lo), hi): WGSL's clamp for lo ≤ hi. */
@@ -98,6 +106,7 @@ export function fillTerm(rule: FillRule, a: Allocation, pass: number, f: FleetVi
   const w = weight(rule, f, i);
   if (pass === 1) return w > 0 ? hi : lo;
   if (pass === 2) return w > 0 ? hi / w : 0;
+  if (pass === FILL_GUARD) return clamp(a.scalars[THETA]! * w, lo, hi);
   const x = midpoint(a.scalars) * w;
   if (pass < CLASSIFY) return clamp(x, lo, hi);
   const low = x <= lo;
@@ -118,10 +127,18 @@ export function fillFinish(a: Allocation, pass: number, sum: number): void {
     if (sum > a.capacity) s[TOP] = midpoint(s);
     else s[BOTTOM] = midpoint(s);
   } else if (pass === CLASSIFY) s[MID_W] = sum;
-  else {
+  else if (pass === CLASSIFY + 1) {
     s[FIXED] = sum;
     // No agent mid: θm itself reproduces the classification through the clamp.
-    s[THETA] = s[MID_W]! > 0 ? (a.capacity - sum) / s[MID_W]! : midpoint(s);
+    const theta = s[MID_W]! > 0 ? (a.capacity - sum) / s[MID_W]! : midpoint(s);
+    // A right classification puts θ* inside the final bracket. Outside it, a bound lay inside the
+    // bracket and the classification is wrong: take the bracket's top, where S(θ) > G always holds
+    // (the bisection's invariant), and let the guard scale that fill down to G.
+    s[THETA] = theta >= s[BOTTOM]! && theta <= s[TOP]! ? theta : s[TOP]!;
+  } else {
+    // The guard: where the classification at θm was wrong (a bound inside the final bracket), the
+    // clamped fill can exceed G; it is then scaled to G. Exactly 1 otherwise, so the shares keep their bits.
+    s[SCALE] = sum > a.capacity ? a.capacity / sum : 1;
   }
 }
 
@@ -133,5 +150,5 @@ export function fillShare(rule: FillRule, a: Allocation, f: FleetView, i: number
   if (s[SUM_LO]! >= a.capacity) return s[SUM_LO]! > 0 ? (lo * a.capacity) / s[SUM_LO]! : 0;
   const w = weight(rule, f, i);
   if (s[SUM_HI]! <= a.capacity) return w > 0 ? hi : lo;
-  return clamp(s[THETA]! * w, lo, hi);
+  return clamp(s[THETA]! * w, lo, hi) * s[SCALE]!;
 }

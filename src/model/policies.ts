@@ -57,7 +57,7 @@ export interface FleetView {
 }
 
 /**
- * Reductions one allocation may run at most: clampFill's 35 (Σlo, Σh̃, max hi/w, 30 bisection steps,
+ * Reductions one allocation may run at most: clampFill's 36 (Σlo, Σh̃, max hi/w, 30 bisection steps, the guard,
  * two classification sums) and room to spare. Passes ≥ 32 cannot reduce by max (PolicyDef.maxPasses).
  */
 export const MAX_POLICY_PASSES = 40;
