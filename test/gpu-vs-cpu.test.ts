@@ -48,14 +48,21 @@ import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { type BatchResult, RUN_METRICS, summarize } from '../src/model/metrics.js';
-import { POLICY_NAMES, POLICY, policyName } from '../src/model/policies.js';
+import { POLICY, policyName, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+
+/**
+ * The policies every group crosses: all but the clampFill ones (adaptiveWaterfill, maxMinFair, mps),
+ * whose 36 passes per step make these long groups minutes slower on the CPU engine, and whose GPU = CPU
+ * is checked on both kernels by test/policies.test.ts (every signal), test/clamp-fill.test.ts and
+ * test/policy-validation.test.ts. A fill whose weights span many decades can classify an agent
+ * differently in f32 and f64 (src/model/clampFill.ts; test/helpers/fills.ts names it for the wide kernel's tests).
+ */
+const CROSSED: readonly PolicyName[] = POLICY_NAMES.filter((p) => !['adaptiveWaterfill', 'maxMinFair', 'mps'].includes(p));
 import { DrawStream, philox4x32, seedKey } from '../src/random/philox.js';
 import { poisson } from '../src/random/poisson.js';
 import { exponentialWork } from '../src/random/work.js';
 import { compareRunMetrics, compareStability } from './helpers/compare.js';
-import { FILL_UNRESOLVED_RATE, fillUnresolved } from './helpers/fills.js';
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 import { testFleet, withSchedules } from './helpers/fleets.js';
 import { assertNoUncapturedErrors, engine, gpu, gpuSkipReason } from './helpers/gpu.js';
 import { invariantViolations } from './helpers/invariants.js';
@@ -121,7 +128,7 @@ function groupBatch(g: Group): Batch {
     const fleet = testFleet(g.seed, f);
     return g.schedules ? withSchedules(fleet, g.seed, f, g.steps) : fleet;
   });
-  const policies = POLICY_NAMES.map((p) => POLICY[p]);
+  const policies = CROSSED.map((p) => POLICY[p]);
   return makeBatch(packFleets(fleets), crossRuns(fleets.length, policies, 1), {
     dt: g.dt,
     steps: g.steps,
@@ -250,18 +257,14 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'GPU against CPU', () => {
     });
 
     it('agrees per run within the named tolerances', () => {
-      const unresolved = range(batch.runs.count).filter((r) => fillUnresolved(batch, r)).length;
-      const fills = range(batch.runs.count).filter((r) => batch.runs.policy[r] === POLICY.adaptiveWaterfill).length;
-      console.info(`${group.name}: adaptiveWaterfill runs with an unresolved fill bracket (left out): ${unresolved} of ${fills}`);
-      expect(unresolved).toBeLessThanOrEqual(Math.max(1, fills * FILL_UNRESOLVED_RATE));
-      const skip = (r: number): boolean => divergentFleets.has(batch.runs.fleet[r]!) || fillUnresolved(batch, r);
+      const skip = (r: number): boolean => divergentFleets.has(batch.runs.fleet[r]!);
       const { reports, margins } = compareRunMetrics(gpuResult, cpu, RUN_TOLERANCES, poissonArrivals, label, skip);
       console.info(`${group.name}: worst error / tolerance: ${margins}`);
       expect(reports.join('\n\n')).toBe('');
     });
 
     it('agrees on the stability diagnosis: half-run mean queues, and the unstable flags but for near-threshold flips', () => {
-      const skip = (r: number): boolean => divergentFleets.has(batch.runs.fleet[r]!) || fillUnresolved(batch, r);
+      const skip = (r: number): boolean => divergentFleets.has(batch.runs.fleet[r]!);
       const { reports, flips, agentRuns } = compareStability(batch, gpuResult, cpu, RUN_TOLERANCES.queue, label, skip);
       console.info(`${group.name}: unstable flags differ in ${flips} of ${agentRuns} agent-runs (each within tolerance of its threshold)`);
       expect(reports.join('\n\n')).toBe('');
@@ -271,10 +274,10 @@ describe.skipIf(!gpu)(gpuSkipReason ?? 'GPU against CPU', () => {
     it('agrees on batch aggregates within 1e-4 relative', () => {
       for (const metric of RUN_METRICS) {
         if (metric === 'unstable') continue; // a 0/1 flag: compared per run above, with its near-threshold flips
-        for (const p of POLICY_NAMES) {
+        for (const p of CROSSED) {
           let g = 0;
           let c = 0;
-          for (let r = POLICY[p]; r < batch.runs.count; r += POLICY_NAMES.length) {
+          for (let r = CROSSED.indexOf(p); r < batch.runs.count; r += CROSSED.length) {
             // An undefined IDC (no two windows) is undefined on both sides, and left out of the sums.
             expect(Number.isNaN(gpuResult[metric][r]!), `${metric} run ${r}`).toBe(Number.isNaN(cpu[metric][r]!));
             if (Number.isNaN(cpu[metric][r]!)) continue;
