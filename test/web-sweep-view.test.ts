@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStudy, runSweepCommand } from '../src/cli/sweep.js';
 import { cpuEngine } from '../src/platform/nodeEngine.js';
 import type { SummaryTable } from '../src/results/tables.js';
+import { VERDICT_METRICS } from '../src/sweep/verdict.js';
 import { closeSite, settled, startSite, type Site } from './helpers/site.js';
 
 /** Six named agents whose load under the static policy (share 1/6) is 0.25 at loadScale 1. */
@@ -221,7 +222,7 @@ describe('Sweep view: charts read at a glance', () => {
     const verdicts = table.cells[0]!.verdicts ?? [];
     const byMetric = [...new Set(verdicts.map((v) => v.metric))].flatMap((m) => verdicts.filter((v) => v.metric === m));
     expect(detail).toEqual(byMetric.map((v) => v.text)); // every verdict metric, grouped by metric
-    expect(detail).toHaveLength(3 * 3);
+    expect(detail).toHaveLength(3 * VERDICT_METRICS.length); // 3 pairs × every verdict metric
     // p50/p90/p99 labelled as across fleet-run means
     expect(await page.textContent('.cell-detail table.cell-policies thead')).toContain('p90 of fleet-run means');
     // round-robin's latency: the L_max convention, with its number for six agents
