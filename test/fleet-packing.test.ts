@@ -12,6 +12,7 @@ import { ARRIVAL_PROCESS_ID } from '../src/model/modes.js';
 import { INHERIT_PROCESS, NO_TRACES } from '../src/random/arrivals.js';
 import { checkMmpp, mmppParams } from '../src/random/mmpp.js';
 import { renewalParams } from '../src/random/renewal.js';
+import { NO_AGENT } from '../src/model/workflow.js';
 import { type Cell, expandStudy } from '../src/study/cells.js';
 import { cellFleet, loadFactor } from '../src/study/fleets.js';
 import { buildBatch } from '../src/sweep/run.js';
@@ -34,6 +35,14 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
     cap: new Float32Array(total),
     weight: new Float32Array(total),
     slices: new Float32Array(total),
+    // No routes in these fleets: every agent's visit rate is its λ (src/model/workflow.ts).
+    routeOffset: new Uint32Array(total),
+    routeCount: new Uint32Array(total),
+    routeTo: new Uint32Array(0),
+    routeP: new Float32Array(0),
+    demand: new Float32Array(total),
+    fork: new Uint32Array(fleets.length).fill(NO_AGENT),
+    join: new Uint32Array(fleets.length).fill(NO_AGENT),
     scheduleOffset: new Uint32Array(total),
     scheduleCount: new Uint32Array(total),
     scheduleStart: new Uint32Array(segments),
@@ -61,6 +70,7 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
       p.R[a] = agent.R;
       p.P[a] = agent.P;
       p.lambda[a] = agent.lambda;
+      p.demand[a] = agent.lambda;
       p.cap[a] = agent.cap ?? DEFAULT_AGENT_CAP;
       p.weight[a] = agent.weight ?? 1 / agent.P;
       p.slices[a] = agent.slices ?? Math.floor(MIG_SLICES / fleet.agents.length);

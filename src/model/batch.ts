@@ -37,6 +37,7 @@ import { checkMmpp, mmppParams } from '../random/mmpp.js';
 import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
 import { MAX_REPLAY_COPIES, MAX_REPLAY_STEP_COUNT } from '../random/replay.js';
 import { maxMultiplier, type ScheduleArrays, type ScheduleSegment } from './schedule.js';
+import { isWorkflow, NO_AGENT, trafficRates, workflowProblem } from './workflow.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {
@@ -54,6 +55,23 @@ export interface AgentSpec {
   cap?: number;
   weight?: number;
   slices?: number;
+  /**
+   * Workflows (MODEL-PART4 §4.6): where this agent's completed requests go next, each to agent `to` (its
+   * index in the fleet) with probability p; Σp ≤ 1, the rest leaves. Absent: all leave.
+   */
+  routes?: readonly RouteSpec[];
+}
+
+/** One successor of an agent in a workflow: agent `to` of the same fleet receives each completion with probability p. */
+export interface RouteSpec {
+  to: number;
+  p: number;
+}
+
+/** A fleet's fork-join (MODEL-PART4 §4.6): agents' indices; the fork's successors are the branches. */
+export interface ForkJoinSpec {
+  fork: number;
+  join: number;
 }
 
 /** An agent's policy parameters as the packer takes them (AgentSpec's cap, weight, slices); absent: the defaults. */
@@ -93,6 +111,8 @@ export interface MmppSpec {
 export interface FleetSpec {
   agents: readonly AgentSpec[];
   capacity?: number; // G, GPUs; default 1
+  /** An optional fork-join of its workflow (the agents' routes give the graph). */
+  forkJoin?: ForkJoinSpec;
 }
 
 export type { ArrivalMode, SignalMode, WorkMode } from './modes.js';
@@ -152,6 +172,17 @@ export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
   cap: Float32Array; // U_i, GPUs (AgentPolicySpec)
   weight: Float32Array; // w_i
   slices: Float32Array; // k_i, sevenths of a GPU
+  // Workflows (MODEL-PART4 §4.6, src/model/workflow.ts): agent a's successors are edges
+  // [routeOffset[a], routeOffset[a] + routeCount[a]) of routeTo (agent index in its fleet) and routeP.
+  routeOffset: Uint32Array;
+  routeCount: Uint32Array;
+  routeTo: Uint32Array;
+  routeP: Float32Array;
+  /** γ_i, the agent's visit rate from the traffic equations (requests/s): the nominal rate the policies read. λ_i without routing. */
+  demand: Float32Array;
+  /** Per fleet: its fork-join's fork and join agents (index in the fleet), NO_AGENT without one. */
+  fork: Uint32Array;
+  join: Uint32Array;
   // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]),
   // and the arrival processes (ArrivalArrays, src/random/arrivals.ts) with the batch's traces.
 }
@@ -216,7 +247,8 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
   const packer = new FleetPacker();
   fleets.forEach((fleet, f) => {
     packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f);
-    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a);
+    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a, a.routes);
+    if (fleet.forkJoin) packer.forkJoin(fleet.forkJoin.fork, fleet.forkJoin.join);
   });
   return packer.finish(traces);
 }
@@ -274,6 +306,13 @@ export class FleetPacker {
   private readonly weight = f32Column();
   /** k_i as given, or -1 for the default ⌊7/N⌋ (N known when the fleet is finished). */
   private readonly slices = f32Column();
+  private edges = 0;
+  private readonly routeOffset = u32Column();
+  private readonly routeCount = u32Column();
+  private readonly routeTo = u32Column();
+  private readonly routeP = f32Column();
+  private readonly fork = u32Column();
+  private readonly join = u32Column();
   private readonly scheduleOffset = u32Column();
   private readonly scheduleCount = u32Column();
   private readonly scheduleStart = u32Column();
@@ -283,7 +322,7 @@ export class FleetPacker {
 
   /** Drops whatever was added since the last finish (after a failed build). */
   reset(): void {
-    this.fleets = this.agents = this.segments = this.agentInFleet = 0;
+    this.fleets = this.agents = this.segments = this.agentInFleet = this.edges = 0;
     this.arrivals = [];
   }
 
@@ -294,7 +333,17 @@ export class FleetPacker {
     this.agentCount.room(f + 1)[f] = 0;
     this.capacity.room(f + 1)[f] = capacity;
     this.stream.room(f + 1)[f] = stream;
+    this.fork.room(f + 1)[f] = NO_AGENT;
+    this.join.room(f + 1)[f] = NO_AGENT;
     this.agentInFleet = 0;
+  }
+
+  /** Gives the current fleet a fork-join (agents' indices in it; checked at finish). */
+  forkJoin(fork: number, join: number): void {
+    const f = this.fleets - 1;
+    if (f < 0) throw new Error('FleetPacker.forkJoin: no fleet begun (call fleet() first)');
+    this.fork.array[f] = fork;
+    this.join.array[f] = join;
   }
 
   /** Adds an agent to the current fleet (MODEL.md Part 1); its schedule is checked here. */
@@ -306,6 +355,7 @@ export class FleetPacker {
     schedule: readonly ScheduleSegment[] | undefined,
     arrivals: ArrivalSpec | undefined,
     policy?: AgentPolicySpec,
+    routes?: readonly RouteSpec[],
   ): void {
     const f = this.fleets - 1;
     if (f < 0) throw new Error('FleetPacker.agent: no fleet begun (call fleet() first)');
@@ -321,6 +371,19 @@ export class FleetPacker {
     this.cap.room(a + 1)[a] = policy?.cap ?? DEFAULT_AGENT_CAP;
     this.weight.room(a + 1)[a] = policy?.weight ?? 1 / P;
     this.slices.room(a + 1)[a] = policy?.slices ?? -1;
+    const edges = routes?.length ?? 0;
+    this.routeOffset.room(a + 1)[a] = this.edges;
+    this.routeCount.room(a + 1)[a] = edges;
+    if (edges > 0) {
+      const to = this.routeTo.room(this.edges + edges);
+      const p = this.routeP.room(this.edges + edges);
+      for (const route of routes!) {
+        // Not an index of the fleet (negative, fractional, NaN): one past any, which the check at finish names.
+        to[this.edges] = Number.isInteger(route.to) && route.to >= 0 && route.to < NO_AGENT ? route.to : NO_AGENT - 1;
+        p[this.edges] = route.p;
+        this.edges++;
+      }
+    }
     this.scheduleOffset.room(a + 1)[a] = this.segments;
     this.scheduleCount.room(a + 1)[a] = segments;
     if (segments > 0) {
@@ -341,6 +404,7 @@ export class FleetPacker {
     const count = this.fleets;
     const segments = this.segments;
     const arrivals = this.arrivals;
+    const edges = this.edges;
     this.reset();
     const packed: PackedFleets = {
       count,
@@ -355,6 +419,13 @@ export class FleetPacker {
       cap: this.cap.take(total),
       weight: this.weight.take(total),
       slices: this.slices.take(total),
+      routeOffset: this.routeOffset.take(total),
+      routeCount: this.routeCount.take(total),
+      routeTo: this.routeTo.take(edges),
+      routeP: this.routeP.take(edges),
+      demand: new Float32Array(total),
+      fork: this.fork.take(count),
+      join: this.join.take(count),
       scheduleOffset: this.scheduleOffset.take(total),
       scheduleCount: this.scheduleCount.take(total),
       scheduleStart: this.scheduleStart.take(segments),
@@ -378,6 +449,15 @@ export class FleetPacker {
       for (let a = packed.agentOffset[f]!; a < packed.agentOffset[f]! + n; a++) {
         if (packed.slices[a]! < 0) packed.slices[a] = Math.floor(MIG_SLICES / n);
       }
+    }
+    // Workflows: the graph checked, then each agent's visit rate γ_i (λ_i without routing).
+    for (let f = 0; f < count; f++) {
+      const problem = workflowProblem(packed, f);
+      if (problem !== null) {
+        const [field, ...why] = problem.split(': ');
+        fail(`fleets[${f}].${field}`, why.join(': '));
+      }
+      trafficRates(packed, f, packed.demand);
     }
     return packed;
   }
@@ -555,6 +635,14 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
         checkPackedArrivals(fleets, config, a, `${at()}.arrivals`, exponential ? MAX_EXPONENTIAL_MEAN : undefined, peak.multiplier);
     }
     if (slices > MIG_SLICES) fail(`fleets[${f}].agents`, `must hold at most ${MIG_SLICES} MIG slices in all (slices), got ${slices}`);
+    // Workflows (MODEL-PART4 §4.6): the graph (a backstop behind the packer's check), and whole requests to route.
+    const problem = workflowProblem(fleets, f);
+    if (problem !== null) {
+      const [field, ...why] = problem.split(': ');
+      fail(`fleets[${f}].${field}`, why.join(': '));
+    }
+    if (isWorkflow(fleets, f) && exponential)
+      fail('work', `a workflow routes whole requests: use "exponentialCount" (the same law, in whole requests), not "exponential"`);
   }
   for (let r = 0; r < runs.count; r++) {
     if (!(runs.fleet[r]! < fleets.count)) fail(`runs[${r}].fleet`, `must be below ${fleets.count}, got ${runs.fleet[r]}`);

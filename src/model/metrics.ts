@@ -5,8 +5,9 @@
  * @example
  *   const result = summarize(batch, runBatchCpu(batch)); result.avgLatency[0];
  */
-import type { Batch, SimConfig } from './batch.js';
+import type { Batch, PackedFleets, SimConfig } from './batch.js';
 import { runStability } from './stability.js';
+import { NO_AGENT } from './workflow.js';
 
 /**
  * The raw per-agent totals both engines return, one row each: adding a total is a row here plus the
@@ -55,6 +56,28 @@ export const TOTALS = [
     home: 'agent',
     about:
       "Σ_t 1[some agent of the run has B_t = Q + a > 0]: the run's steps with backlog, kept by its agent 0 (0 for the others; workConservationGap)",
+  },
+  // Workflows (MODEL-PART4 §4.6; 0 without routing). arrivedSum counts every arrival, routed ones too
+  // (the agent's visits); external arrivals are arrivedSum − routedSum.
+  {
+    field: 'routedSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'Σ_t requests routed to the agent by others (or itself) that arrived in step t',
+  },
+  {
+    field: 'inFlightSum',
+    kind: 'sum',
+    home: 'agent',
+    about:
+      "Σ_t requests the agent sent on in step t (in flight until t + 1, counted once per parent: a fork's children to its branches count in forkSum instead, and the parents its branches release to the join are counted on the fork)",
+  },
+  {
+    field: 'forkSum',
+    kind: 'sum',
+    home: 'agent',
+    about:
+      "Σ_t Ω_t, the fork-join's outstanding parents (children not yet through every branch), kept by the fork agent (0 for the others)",
   },
   // Arrival statistics for the index of dispersion: per window length w, the running mean of the
   // arrivals per complete w-step window and the sum of squared deviations M2 (Welford's update, which
@@ -283,6 +306,28 @@ export const RUN_METRIC_INFO = {
     about:
       "Δt·Σ_i systemSum_i/Σ_i arrivedSum_i: the requests in the system at the ends of the recorded steps over the arrival rate, the request-weighted mean wait by Little's law at step resolution (a request served in the step it arrived counts 0). No L_max: an idle agent with share 0 adds nothing, which makes it the latency to compare policies that give idle agents nothing (maxMinFair, mps, timeSlice, roundRobinSkipIdle). With exponential work it counts ⌈Q⌉ units of work",
   },
+  // Workflows (MODEL-PART4 §4.6).
+  e2eLatency: {
+    label: "end-to-end latency by Little's law",
+    unit: 's',
+    better: 'lower',
+    undefinedWhen: 'no request arrived from outside',
+    about:
+      "W_e2e = mean N_wf/Λ_ext: Δt·(Σ_i systemSum_i + Σ_i inFlightSum_i + forkSum)/Σ_i (arrivedSum_i − routedSum_i), the requests anywhere in the workflow (queued, in flight between agents; inside a fork-join its outstanding parents instead of its branches' queues) over the external arrival rate: a request's mean time from entering to leaving the workflow, at step resolution (each hop takes at least one step). Without routing it is littleLatency",
+  },
+  inFlight: {
+    label: 'requests in flight between agents',
+    unit: 'requests',
+    better: 'lower',
+    about: 'Σ_i inFlightSum_i/S′: the mean requests sent on by one agent and not yet arrived at the next (0 without routing)',
+  },
+  forkParents: {
+    label: 'outstanding fork-join parents',
+    unit: 'requests',
+    better: 'lower',
+    undefinedWhen: 'the fleet has no fork-join',
+    about: 'forkSum/S′: the mean requests forked whose children have not all completed their branches',
+  },
 } as const satisfies Record<
   string,
   { label: string; unit: string; better: 'lower' | 'higher'; about: string; undefinedWhen?: string; lmax?: boolean }
@@ -434,6 +479,10 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.jainIndex[r] = policy.jainIndex;
     out.worstAgentLatency[r] = policy.worstAgentLatency;
     out.littleLatency[r] = policy.littleLatency;
+    const workflow = workflowMetrics(fleets, f, totals, j0, n, S, config.dt);
+    out.e2eLatency[r] = workflow.e2eLatency;
+    out.inFlight[r] = workflow.inFlight;
+    out.forkParents[r] = workflow.forkParents;
   }
   return out;
 }
@@ -497,6 +546,48 @@ export function policyMetrics(
     worstAgentLatency: worst,
     // Little's law, L = λW: (system/S)/(arrivals/(S·Δt)).
     littleLatency: arrivals > 0 ? (dt * system) / arrivals : NaN,
+  };
+}
+
+/**
+ * The workflow metrics of one run (MODEL-PART4 §4.6; RUN_METRIC_INFO's e2eLatency, inFlight,
+ * forkParents) from its totals: fleet f's agent-runs j0 … j0 + n − 1, S recorded steps of `dt` seconds.
+ * Inside a fork-join the outstanding parents (forkSum) count instead of the branches' queues.
+ */
+export function workflowMetrics(
+  fleets: Pick<PackedFleets, 'agentOffset' | 'routeOffset' | 'routeCount' | 'routeTo' | 'fork'>,
+  f: number,
+  totals: RunTotals,
+  j0: number,
+  n: number,
+  S: number,
+  dt: number,
+): Pick<Record<RunMetric, number>, 'e2eLatency' | 'inFlight' | 'forkParents'> {
+  const fork = fleets.fork[f]!;
+  let branches = 0; // the fork's successors found among the agents (a linear scan: they are few)
+  const isBranch = (i: number): boolean => {
+    if (fork === NO_AGENT) return false;
+    const a = fleets.agentOffset[f]! + fork;
+    for (let e = fleets.routeOffset[a]!; e < fleets.routeOffset[a]! + fleets.routeCount[a]!; e++) if (fleets.routeTo[e] === i) return true;
+    return false;
+  };
+  let inWorkflow = 0; // Σ_t N_wf(t)
+  let inFlight = 0;
+  let forkSum = 0;
+  let external = 0;
+  for (let i = 0; i < n; i++) {
+    const j = j0 + i;
+    if (!isBranch(i)) inWorkflow += totals.systemSum[j]!;
+    else branches++;
+    inFlight += totals.inFlightSum[j]!;
+    forkSum += totals.forkSum[j]!;
+    external += totals.arrivedSum[j]! - totals.routedSum[j]!;
+  }
+  inWorkflow += inFlight + forkSum;
+  return {
+    e2eLatency: external > 0 ? (dt * inWorkflow) / external : NaN,
+    inFlight: inFlight / S,
+    forkParents: fork === NO_AGENT || branches === 0 ? NaN : forkSum / S,
   };
 }
 

@@ -12,8 +12,13 @@ import { ARRIVAL_PROCESSES } from '../random/arrivals.js';
 /** How requests arrive in a step: listed with their CPU code in src/random/arrivals.ts (↔ shaders/arrivals.wgsl). */
 export { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, type ArrivalMode } from '../random/arrivals.js';
 
-/** Work per request, in units of one request's mean work (1/T s of the whole GPU). */
-export const WORK_MODES = ['deterministic', 'exponential'] as const;
+/**
+ * Work per request, in units of one request's mean work (1/T s of the whole GPU): exactly 1; Exp(1)
+ * drawn per request into a fluid queue; or `exponentialCount` (MODEL-PART4 §4.6), an integer queue of
+ * requests whose completions in a step are min(n + a, Poisson(T·g·Δt)), the same law by memorylessness,
+ * with whole requests to route.
+ */
+export const WORK_MODES = ['deterministic', 'exponential', 'exponentialCount'] as const;
 export type WorkMode = (typeof WORK_MODES)[number];
 
 /** The rate λ̂_i a policy that reads the signal (adaptive) sees: λ_i, the last step's arrivals / Δt, or their EMA. */
@@ -35,7 +40,11 @@ export const SIGNAL_ID = idsOf(SIGNALS);
  */
 export const WGSL_ENUMS: readonly { prefix: string; names: readonly string[]; about: string }[] = [
   { prefix: 'ARRIVALS', names: ARRIVAL_PROCESSES, about: 'arrival process (AgentParams.process)' },
-  { prefix: 'WORK', names: WORK_MODES, about: 'work per request (SimParams.workMode): 1 unit, or Exp(1) units' },
+  {
+    prefix: 'WORK',
+    names: WORK_MODES,
+    about: 'work per request (SimParams.workMode): 1 unit, Exp(1) units, or whole requests served by a Poisson count',
+  },
   { prefix: 'SIGNAL', names: SIGNALS, about: 'the rate λ̂ a signal-reading policy sees (SimParams.signalMode)' },
 ];
 

@@ -86,7 +86,7 @@ export function agentStability(batch: Batch, totals: RunTotals, r: number, i: nu
   if (!stabilityTested(batch)) return { load, drift: NaN, unstable: false };
   const drift = queueDrift(totals.queueSum[j]!, totals.queueLateSum[j]!, S, config.dt);
   const rise = (drift * seconds) / 2; // mean₂ − mean₁, requests
-  const workMoment2 = config.work === 'exponential' ? 2 : 1;
+  const workMoment2 = config.work === 'exponential' || config.work === 'exponentialCount' ? 2 : 1;
   const unstable = rise >= MIN_GROWTH && drift > driftThreshold(rate, seconds, workMoment2);
   return { load, drift, unstable };
 }
