@@ -13,6 +13,7 @@ import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from
 import { allocate, type FleetView, fleetView, newAllocation, shareOf } from '../src/model/allocate.js';
 import { SIGNALS } from '../src/model/modes.js';
 import { MAX_POLICY_PASSES, PAPER_POLICIES, POLICIES, POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { generatedWgsl, KERNEL_POLICY_SETS, type KernelPolicySet, kernelPolicySet } from '../src/gpu/wgsl.js';
 import { shaderDir } from '../src/platform/node.js';
 import { testFleet, wideTestFleet } from './helpers/fleets.js';
 import { bothKernels, expectKernelsMatchCpu, gpu, gpuSkipReason } from './helpers/gpu.js';
@@ -40,6 +41,20 @@ describe('the policy registry', () => {
 
   it('names the paper’s three policies apart from the rest', () => {
     expect(PAPER_POLICIES).toEqual(['static', 'roundRobin', 'adaptive']);
+  });
+
+  it.each(names)('%s: the GPU kernels of its policy set call it, and only those sets', (name) => {
+    // A kernel is compiled with the smallest set holding its runs' policies (src/gpu/wgsl.ts): a policy
+    // missing from its set's switches would silently get the fallback share 0.
+    const set = kernelPolicySet([POLICY[name]]);
+    expect(set).toBe(POLICIES[name].paper ? 'paper' : 'all');
+    for (const [candidate, members] of Object.entries(KERNEL_POLICY_SETS)) {
+      const code = generatedWgsl(true, candidate as KernelPolicySet);
+      const called = code.includes(`return ${name}Share(`);
+      expect(called, `${candidate} kernel calls ${name}Share`).toBe(members.includes(name));
+      if (candidate === set) expect(called).toBe(true);
+    }
+    expect(kernelPolicySet([POLICY.static, POLICY[name]])).toBe(set);
   });
 
   it.each(names)('%s: entry well formed', (name) => {

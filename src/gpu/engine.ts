@@ -25,6 +25,7 @@ import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, type ShaderSources } from './kernels.js';
+import { type KernelPolicySet, kernelPolicySet } from './wgsl.js';
 import {
   AGENT_PARAM_FIELDS,
   AGENT_PARAMS,
@@ -100,7 +101,7 @@ export interface Chunk {
 
 export class GpuEngine {
   /**
-   * The simulate pipelines by kernel and arrival path (`narrow/paper`, `wide/general`, …), each compiled
+   * The simulate pipelines by kernel, arrival path and policy set (`narrow/paper/paper`, `wide/general/all`, …), each compiled
    * on the first chunk that needs it: the narrow kernel's paper path at create(); the general arrival
    * path (GENERAL_ARRIVALS in shaders/arrivals.wgsl) and the wide kernel only when a batch needs them
    * (on lavapipe the general path is most of the start-up, which a Poisson sweep never needs).
@@ -121,11 +122,11 @@ export class GpuEngine {
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {
-    this.pipelines.set(pipelineKey('narrow', false), Promise.resolve(simulate));
+    this.pipelines.set(pipelineKey('narrow', false, 'paper'), Promise.resolve(simulate));
   }
 
   /**
-   * Compiles the narrow simulate kernel's paper arrival path for `device` (its general path, the wide and the draws kernels on first use); throws GpuError on any shader or
+   * Compiles the narrow simulate kernel's paper arrival path with the paper's policies for `device` (its general path, the other policies, the wide and the draws kernels on first use); throws GpuError on any shader or
    * pipeline error, RangeError on a workgroup size above the device's limits.
    */
   static async create(device: GPUDevice, sources: ShaderSources, options: GpuEngineOptions = {}): Promise<GpuEngine> {
@@ -149,7 +150,7 @@ export class GpuEngine {
     // Only the narrow kernel's paper arrival path, which most sweeps run: the rest is compiled when first
     // needed (on lavapipe each costs start-up time a sweep without it would pay for nothing).
     const simulate = await withErrorScopes(device, 'GpuEngine.create', () =>
-      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline, false),
+      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline, false, 'paper'),
     );
     return new GpuEngine(device, sources, layout, simulate, {
       ...options,
@@ -240,14 +241,17 @@ export class GpuEngine {
     return chunks;
   }
 
-  /** The pipeline of `kernel` with (general) or without the general arrival path, compiled on first use. */
-  private pipeline(kernel: KernelName, general: boolean): Promise<GPUComputePipeline> {
-    const key = pipelineKey(kernel, general);
+  /**
+   * The pipeline of `kernel` with (general) or without the general arrival path, calling the policies
+   * of `policies` (src/gpu/wgsl.ts KERNEL_POLICY_SETS), compiled on first use.
+   */
+  private pipeline(kernel: KernelName, general: boolean, policies: KernelPolicySet): Promise<GPUComputePipeline> {
+    const key = pipelineKey(kernel, general, policies);
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const [descriptor, size] =
         kernel === 'narrow' ? [SIMULATE_KERNEL, this.options.workgroupSize] : [SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
-      pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, general);
+      pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, general, policies);
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
@@ -269,6 +273,8 @@ export class GpuEngine {
     let agentOffset = 0;
     let segmentOffset = 0;
     let general = false; // an agent of the chunk needs the general arrival path (ARRIVAL_FLAG.general)
+    // The kernel's policy switches hold every policy a run of the chunk takes (else a run would get the switches' fallback).
+    const policies = kernelPolicySet(Array.from(chunk.runs, (r) => runs.policy[r]!));
     // The Poisson tables follow the traces in `traceCounts`: an agent's offset counts from there.
     const tables = this.tables;
     tables.clear();
@@ -340,7 +346,7 @@ export class GpuEngine {
     const [seedLo, seedHi] = seedKey(config.seed);
     // Uniform per dispatch: the paper's short arrival path unless an agent of the chunk needs the general one.
     const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
-    const pipeline = await this.pipeline(chunk.kernel, general);
+    const pipeline = await this.pipeline(chunk.kernel, general, policies);
     const settings = policySettings(config);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
@@ -509,8 +515,9 @@ async function compile(
   workgroupSize: number,
   layout: GPUPipelineLayout | 'auto',
   general = true,
+  policies: KernelPolicySet = 'all',
 ): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({ label: `GpuEngine.${kernel.label}`, code: kernelSource(kernel, sources) });
+  const module = device.createShaderModule({ label: `GpuEngine.${kernel.label}`, code: kernelSource(kernel, sources, policies) });
   const path = kernel.simulate === true ? { GENERAL_ARRIVALS: general ? 1 : 0 } : {};
   return device.createComputePipelineAsync({
     label: `GpuEngine.${kernel.label}${kernel.simulate === true ? (general ? 'General' : 'Paper') : ''}Pipeline`,
@@ -520,6 +527,6 @@ async function compile(
 }
 
 /** The key of a simulate pipeline in GpuEngine.pipelines. */
-function pipelineKey(kernel: KernelName, general: boolean): string {
-  return `${kernel}/${general ? 'general' : 'paper'}`;
+function pipelineKey(kernel: KernelName, general: boolean, policies: KernelPolicySet): string {
+  return `${kernel}/${general ? 'general' : 'paper'}/${policies}`;
 }

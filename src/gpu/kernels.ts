@@ -3,7 +3,7 @@
  * the file holding the entry point last) and its entry point. The sources themselves are injected
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
-import { generatedWgsl } from './wgsl.js';
+import { generatedWgsl, type KernelPolicySet } from './wgsl.js';
 
 export const SHADER_FILES = [
   'common',
@@ -109,7 +109,7 @@ export const BINOMIAL_PROBE_KERNEL: KernelDescriptor = {
 };
 
 /** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */
-export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources): string {
+export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources, policies: KernelPolicySet = 'all'): string {
   const parts = kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`);
-  return [generatedWgsl(kernel.simulate === true), ...parts].join('\n');
+  return [generatedWgsl(kernel.simulate === true, policies), ...parts].join('\n');
 }
