@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { allocate, type FleetView, fleetView, newAllocation, shareOf } from '../src/model/allocate.js';
 import { SIGNALS } from '../src/model/modes.js';
@@ -120,8 +120,13 @@ describe.skipIf(!gpu)('every policy on both engines and both GPU kernels', () =>
     wideTestFleet(22, 1, 130),
   ];
 
+  // One pair of engines for every policy: each pipeline (policy set × arrival path × kernel) compiles once.
+  let kernels: Awaited<ReturnType<typeof bothKernels>>;
+  beforeAll(async () => {
+    kernels = await bothKernels();
+  }, 600_000);
+
   it.each(names)('%s: GPU = CPU on the narrow and the wide kernel, every signal', async (name) => {
-    const kernels = await bothKernels();
     for (const signal of SIGNALS) {
       // Alone, and in a group with the paper's policies (the narrow kernel's shared arrivals).
       for (const policies of [[POLICY[name]], [...new Set([POLICY[name], ...PAPER_POLICIES.map((p) => POLICY[p])])]]) {
