@@ -173,6 +173,9 @@ describe('workflow runs on the CPU engine', () => {
     // ℓ = n/μ = n: the mean latency is the mean count. Every count is whole: systemSum = queueSum.
     expectNear('E n, exponentialCount vs the exact chain', meanAndSe(counted.avgLatency), exact);
     expect(Array.from(counted.totals.systemSum)).toEqual(Array.from(counted.totals.queueSum));
+    // Without routing the end-to-end latency is Little's (nothing in flight, no fork).
+    expect(Array.from(counted.e2eLatency)).toEqual(Array.from(counted.littleLatency));
+    expect(Array.from(counted.inFlight).every((x) => x === 0)).toBe(true);
     expectNear('E n, exponentialCount vs ρ/(1 − ρ)', meanAndSe(counted.avgLatency), limit, limit - exact);
     // The fluid Exp(1) work: E[unfinished work] = ρ/(μ − λ) = ρ/(1 − ρ) too (its own O(Δt) bias, about as large).
     const fluid = summarize(...withResult(batchOf([fleet], { ...POISSON, dt, steps, warmup, work: 'exponential' }, 24)));
