@@ -293,12 +293,87 @@ describe('configuration errors name the field', () => {
     ['warm-up as long as the run', ok, { warmup: 100 }, /^warmup: .*0 to steps − 1 = 99/],
     ['a negative warm-up', ok, { warmup: -1 }, /^warmup: /],
     ['a fractional warm-up', ok, { warmup: 2.5 }, /^warmup: /],
-    ['an unknown work mode', ok, { work: 'pareto' as WorkMode }, /^work: must be deterministic or exponential, got pareto/],
+    [
+      'an unknown work mode',
+      ok,
+      { work: 'pareto' as WorkMode },
+      /^work: must be deterministic, exponential or exponentialCount, got pareto/,
+    ],
     [
       'exponential work on deterministic arrivals',
       ok,
       { work: 'exponential', arrivals: 'deterministic' },
       /^work: exponential work needs arrivals that count requests/,
+    ],
+    [
+      'exponentialCount work on deterministic arrivals',
+      ok,
+      { work: 'exponentialCount', arrivals: 'deterministic' },
+      /^work: exponentialCount work needs arrivals that count requests/,
+    ],
+    [
+      'a route to an agent the fleet lacks',
+      fleetWith({ routes: [{ to: 2, p: 0.5 }] }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.routes\[0\]\.to: must be an agent of the fleet \(0 to 1\), got 2/,
+    ],
+    [
+      'routing probabilities summing above 1',
+      fleetWith({
+        routes: [
+          { to: 0, p: 0.7 },
+          { to: 1, p: 0.4 },
+        ],
+      }),
+      {},
+      /^fleets\[0\]\.agents\[1\]\.routes: the probabilities must sum to at most 1/,
+    ],
+    [
+      'a cycle without exit',
+      [
+        {
+          agents: [
+            { ...agent, routes: [{ to: 1, p: 1 }] },
+            { ...agent, routes: [{ to: 0, p: 1 }] },
+          ],
+        },
+      ],
+      {},
+      /^fleets\[0\]\.agents\[0\]\.routes: requests that reach agent 0 can never leave the workflow/,
+    ],
+    [
+      'exponential work in a workflow',
+      fleetWith({ routes: [{ to: 0, p: 0.5 }] }),
+      { work: 'exponential' },
+      /^work: a workflow routes whole requests: use "exponentialCount"/,
+    ],
+    [
+      'a fork-join branch fed by another agent',
+      [
+        {
+          agents: [
+            {
+              ...agent,
+              routes: [
+                { to: 1, p: 1 },
+                { to: 2, p: 1 },
+              ],
+            },
+            { ...agent, routes: [{ to: 3, p: 1 }] },
+            { ...agent, routes: [{ to: 3, p: 1 }] },
+            { ...agent, routes: [{ to: 1, p: 0.5 }] },
+          ],
+          forkJoin: { fork: 0, join: 3 },
+        },
+      ],
+      {},
+      /^fleets\[0\]\.agents\[3\]\.routes\[0\]\.to: agent 1 is a branch of the fork-join, which only the fork \(agent 0\) may feed/,
+    ],
+    [
+      'more whole completions per step than f32 counts exactly',
+      [{ agents: [agent], capacity: 1e6 }],
+      { work: 'exponentialCount', dt: 1 },
+      /^fleets\[0\]\.agents\[0\]\.T: must keep T·capacity·dt ≤ 8388608 \(whole requests completed in one step, exponentialCount work\), got 10000000/,
     ],
     ['an unknown signal', ok, { signal: 'toString' as SignalMode }, /^signal: must be nominal, observed or ema/],
     ['emaAlpha 0', ok, { emaAlpha: 0 }, /^emaAlpha: must be a number in \(0, 1\]/],

@@ -575,9 +575,9 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   check(Object.hasOwn(WORK_MODE_ID, work), 'work', `must be ${oneOf(WORK_MODES)}, got ${work}`);
   const exponential = work === 'exponential';
   check(
-    !exponential || ARRIVAL_PROCESS_INFO[config.arrivals].counts,
+    work === 'deterministic' || ARRIVAL_PROCESS_INFO[config.arrivals].counts,
     'work',
-    `exponential work needs arrivals that count requests (not deterministic, which adds a fractional mean), got arrivals ${config.arrivals}`,
+    `${work} work needs arrivals that count requests (not deterministic, which adds a fractional mean), got arrivals ${config.arrivals}`,
   );
   const signal = config.signal ?? 'nominal';
   check(Object.hasOwn(SIGNAL_ID, signal), 'signal', `must be ${oneOf(SIGNALS)}, got ${signal}`);
@@ -643,6 +643,18 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     }
     if (isWorkflow(fleets, f) && exponential)
       fail('work', `a workflow routes whole requests: use "exponentialCount" (the same law, in whole requests), not "exponential"`);
+    // Whole completions per agent-step stay exact integers on the GPU (f32) and within the binomial
+    // sampler's n ≤ 2^24: the most a step can complete is about T·G·Δt (+1 for a head in progress).
+    if (work === 'exponentialCount' || isWorkflow(fleets, f)) {
+      for (let i = 0; i < n; i++) {
+        const most = fleets.T[fleets.agentOffset[f]! + i]! * g * config.dt;
+        if (!(most <= MAX_STEP_COMPLETIONS))
+          fail(
+            `fleets[${f}].agents[${i}].T`,
+            `must keep T·capacity·dt ≤ ${MAX_STEP_COMPLETIONS} (whole requests completed in one step${work === 'exponentialCount' ? ', exponentialCount work' : ', a workflow'}), got ${most}`,
+          );
+      }
+    }
   }
   for (let r = 0; r < runs.count; r++) {
     if (!(runs.fleet[r]! < fleets.count)) fail(`runs[${r}].fleet`, `must be below ${fleets.count}, got ${runs.fleet[r]}`);
@@ -650,6 +662,12 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       fail(`runs[${r}].policy`, `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`);
   }
 }
+
+/**
+ * The most requests an agent may complete in one step, T·G·Δt, where completions are whole requests
+ * (exponentialCount work, workflows): exact in f32 and within the binomial sampler's MAX_BINOMIAL_N.
+ */
+export const MAX_STEP_COMPLETIONS = 2 ** 23;
 
 /** What maxMultiplier gives an agent without segments. */
 const NO_PEAK = { multiplier: 1, index: -1 } as const;

@@ -73,6 +73,21 @@ export function workflowProblem(fleets: WorkflowArrays, f: number): string | nul
   }
   if (fork !== NO_AGENT) {
     if (!(fork < n && join < n && fork !== join)) return `forkJoin: fork and join must be two agents of the fleet, got ${fork} and ${join}`;
+    // Only the fork feeds a branch: a branch's D_b counts the fork's children alone (MODEL-PART4 §4.6).
+    const branch = new Uint8Array(n);
+    for (let e = fleets.routeOffset[a0 + fork]!; e < fleets.routeOffset[a0 + fork]! + fleets.routeCount[a0 + fork]!; e++) {
+      const b = fleets.routeTo[e]!;
+      if (b < n) branch[b] = 1;
+    }
+    for (let i = 0; i < n; i++) {
+      if (i === fork) continue;
+      const a = a0 + i;
+      for (let e = fleets.routeOffset[a]!; e < fleets.routeOffset[a]! + fleets.routeCount[a]!; e++) {
+        const b = fleets.routeTo[e]!;
+        if (b < n && branch[b] === 1)
+          return `agents[${i}].routes[${e - fleets.routeOffset[a]!}].to: agent ${b} is a branch of the fork-join, which only the fork (agent ${fork}) may feed`;
+      }
+    }
     const f0 = fleets.routeOffset[a0 + fork]!;
     const branches = fleets.routeCount[a0 + fork]!;
     if (branches < 2) return `forkJoin.fork: the fork needs at least 2 branches (successors), got ${branches}`;
