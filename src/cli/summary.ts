@@ -178,7 +178,15 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
   const withUnstable = shown.some((c) => c.policies.some((p) => unstableFraction(p.metrics) !== null));
   // A §4.7 column when some shown cell has the metric (a summary of an older version has none).
   const extra = POLICY_COLUMNS.filter(({ metric }) => shown.some((c) => c.policies.some((p) => metric in p.metrics)));
-  lines.push('mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency is better, higher throughput is better):');
+  // A workflow's end-to-end latency (Little's law over the whole graph; docs/workflows.md) beside the per-agent mean.
+  const e2e = study.workflow !== undefined;
+  lines.push(
+    `mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency${e2e ? ' and e2eLatency' : ''} is better, higher throughput is better):`,
+  );
+  if (e2e)
+    lines.push(
+      "e2eLatency: a request's mean time from entering the workflow to leaving it, by Little's law (requests queued or in flight between agents over the external arrival rate; each hop takes at least one step)",
+    );
   if (extra.length > 0)
     lines.push(
       'Jain: mean fairness index of served/arrived across agents (1: equal; higher is better); below min share: mean fraction of agent-steps with demand under R·G (lower is better)',
@@ -191,11 +199,19 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
     '',
     'throughput (req/s)',
     '',
+    ...(e2e ? ['e2eLatency (s)', ''] : []),
     ...(withUnstable ? ['unstable runs'] : []),
     ...extra.map((e) => e.title),
   ];
-  const right = [true, false, false, true, false, true, false, ...header.slice(7).map(() => true)];
-  const glue = [undefined, undefined, undefined, undefined, ' ', undefined, ' '];
+  const estimates = e2e ? 3 : 2; // columns of "mean" "± half-width" pairs after the policy
+  const right = [
+    true,
+    false,
+    false,
+    ...Array.from({ length: estimates }, () => [true, false]).flat(),
+    ...header.slice(3 + 2 * estimates).map(() => true),
+  ];
+  const glue = [undefined, undefined, undefined, ...Array.from({ length: estimates }, () => [undefined, ' ']).flat()];
   const rows: string[][] = [header];
   const notes = new Map<number, string[]>(); // row index → the lines under it (winner, warnings)
   for (const cell of shown) {
@@ -207,6 +223,7 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
         p.policy,
         ...estimate(p.metrics.avgLatency),
         ...estimate(p.metrics.throughput),
+        ...(e2e ? estimate(p.metrics.e2eLatency) : []),
         ...(withUnstable ? [u === null ? '–' : `${(100 * u).toFixed(0)} %`] : []),
         ...extra.map(({ metric, text }) => {
           const mean = meanOf(p.metrics, metric);
