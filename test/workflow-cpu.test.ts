@@ -30,16 +30,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { CPU_KERNEL_ENV } from '../src/cpu/wasm/kernel.js';
 import { CpuWorkerPool } from '../src/cpu/workers.js';
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
+import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type RouteSpec, type SimConfig } from '../src/model/batch.js';
 import { type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
-import { POLICY, POLICY_NAMES } from '../src/model/policies.js';
+import { POLICY, POLICY_NAMES, type PolicyId } from '../src/model/policies.js';
 import { testFleet } from './helpers/fleets.js';
 
 const NEW_TOTALS = ['routedSum', 'inFlightSum', 'forkSum'] as const;
 
 /** Batch of `fleets` × `replicates` × `policies` under `config`. */
-function batchOf(fleets: FleetSpec[], config: SimConfig, replicates = 1, policies: readonly number[] = [POLICY.static]): Batch {
+function batchOf(fleets: FleetSpec[], config: SimConfig, replicates = 1, policies: readonly PolicyId[] = [POLICY.static]): Batch {
   return makeBatch(packFleets(fleets), crossRuns(fleets.length, policies, replicates), config);
 }
 
@@ -82,7 +82,7 @@ function discreteMM1Mean(lambda: number, mu: number, dt: number, states = 400): 
   const A = poissonPmf(lambda * dt, K);
   const C = poissonPmf(mu * dt, K);
   const X = new Float64Array(2 * K); // P(A − C = x) at x + K
-  for (let a = 0; a < K; a++) for (let c = 0; c < K; c++) X[a - c + K] += A[a]! * C[c]!;
+  for (let a = 0; a < K; a++) for (let c = 0; c < K; c++) X[a - c + K] = X[a - c + K]! + A[a]! * C[c]!;
   let pi = new Float64Array(states);
   pi[0] = 1;
   for (let iter = 0; iter < 100000; iter++) {
@@ -94,7 +94,7 @@ function discreteMM1Mean(lambda: number, mu: number, dt: number, states = 400): 
         const px = X[x + K]!;
         if (px === 0) continue;
         const m = Math.max(n + x, 0);
-        if (m < states) next[m] += pn * px;
+        if (m < states) next[m] = next[m]! + pn * px;
       }
     }
     let change = 0;
@@ -122,6 +122,15 @@ function expectNear(label: string, got: { mean: number; se: number }, want: numb
 function perRun(totals: RunTotals, field: (typeof TOTAL_FIELDS)[number], i: number, S: number): Float64Array {
   return Float64Array.from({ length: totals.runs }, (_, r) => totals[field][totals.agentOffset[r]! + i]! / S);
 }
+
+/** The §4.6 example graph on the paper's four agents: the coordinator to each specialist at p = 0.3 (0.1 exits), each back at p = 0.5. */
+const PAPER_ROUTES: readonly (readonly RouteSpec[])[] = [
+  [1, 2, 3].map((to) => ({ to, p: 0.3 })),
+  [{ to: 0, p: 0.5 }],
+  [{ to: 0, p: 0.5 }],
+  [{ to: 0, p: 0.5 }],
+];
+const paperWorkflow = (capacity = 1): FleetSpec => ({ capacity, agents: PAPER_AGENTS.map((a, i) => ({ ...a, routes: PAPER_ROUTES[i]! })) });
 
 const POISSON: SimConfig = { dt: 0.05, steps: 1000, lmax: 100, price: 1, arrivals: 'poisson', seed: 11 };
 
@@ -291,8 +300,7 @@ describe('workflow runs on the CPU engine', () => {
 
   it('fluid routing (deterministic arrivals) settles on the traffic equations: γ̂ = γ, and W_e2e is the hops alone', () => {
     // The paper fleet with the §4.6 graph, on ample capacity: every agent serves its whole backlog each step.
-    const routes = [[1, 2, 3].map((to) => ({ to, p: 0.3 })), [{ to: 0, p: 0.5 }], [{ to: 0, p: 0.5 }], [{ to: 0, p: 0.5 }]];
-    const fleet: FleetSpec = { capacity: 100, agents: PAPER_AGENTS.map((a, i) => ({ ...a, routes: routes[i] })) };
+    const fleet = paperWorkflow(100);
     const config: SimConfig = { ...PAPER_CONFIG, steps: 400, warmup: 200 };
     const batch = batchOf([fleet], config, 1, [POLICY.static, POLICY.adaptive]);
     const result = summarize(batch, runBatchCpu(batch));
@@ -312,11 +320,9 @@ describe('workflow runs on the CPU engine', () => {
   });
 
   describe('integer routing, step by step', () => {
-    const routes = [[1, 2, 3].map((to) => ({ to, p: 0.3 })), [{ to: 0, p: 0.5 }], [{ to: 0, p: 0.5 }], [{ to: 0, p: 0.5 }]];
-    const paperWorkflow: FleetSpec = { capacity: 1, agents: PAPER_AGENTS.map((a, i) => ({ ...a, routes: routes[i] })) };
     it.each(['exponentialCount', 'deterministic'] as const)('%s work: conservation, balance, common random numbers', (work) => {
       const config: SimConfig = { ...POISSON, dt: 0.01, steps: 3000, work };
-      const batch = batchOf([paperWorkflow], config, 1, [POLICY.adaptive]);
+      const batch = batchOf([paperWorkflow()], config, 1, [POLICY.adaptive]);
       const plain = batchOf([{ agents: PAPER_AGENTS, capacity: 1 }], config, 1, [POLICY.adaptive]);
       const series = runSeriesCpu(batch, 0);
       const alone = runSeriesCpu(plain, 0);
@@ -351,7 +357,7 @@ describe('workflow runs on the CPU engine', () => {
 
     it('the coordinator splits its completions 0.3/0.3/0.3 (0.1 exit), each within binomial error', () => {
       const config: SimConfig = { ...POISSON, dt: 0.01, steps: 20_000, work: 'exponentialCount', seed: 4 };
-      const fleet: FleetSpec = { ...paperWorkflow, capacity: 4 };
+      const fleet = paperWorkflow(4);
       const series = runSeriesCpu(batchOf([fleet], config, 1, [POLICY.static]), 0);
       const { steps } = series;
       // Completions of the coordinator = its served (exponentialCount); routed to each specialist: their
@@ -390,8 +396,7 @@ describe('workflow runs on the CPU engine', () => {
   });
 
   describe('a seed fixes every result', () => {
-    const routes = [[1, 2, 3].map((to) => ({ to, p: 0.3 })), [{ to: 0, p: 0.5 }], [{ to: 0, p: 0.5 }], [{ to: 0, p: 0.5 }]];
-    const workflow: FleetSpec = { agents: PAPER_AGENTS.map((a, i) => ({ ...a, routes: routes[i] })) };
+    const workflow = paperWorkflow();
     const forkJoin: FleetSpec = {
       forkJoin: { fork: 0, join: 3 },
       agents: [
