@@ -9,7 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { starterStudy, starterText } from '../src/cli/init.js';
+import { sweepSummary } from '../src/cli/summary.js';
 import { agentLoads } from '../src/cli/validate.js';
+import { runBatchCpu } from '../src/cpu/engine.js';
 import { PAPER_AGENTS, PAPER_WORKFLOW } from '../src/model/paper.js';
 import { MAX_SUCCESSORS, NO_AGENT } from '../src/model/workflow.js';
 import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
@@ -17,7 +20,7 @@ import { cellFleet, loadFactor } from '../src/study/fleets.js';
 import type { StudyInput } from '../src/study/schema.js';
 import { fleetWorkflow, HUB_MAX_AGENTS, paperWorkflow, visitRates, workflowRates } from '../src/study/workflow.js';
 import { planUnits } from '../src/sweep/plan.js';
-import { buildBatch } from '../src/sweep/run.js';
+import { buildBatch, sweepInMemory } from '../src/sweep/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const graph = { routes: PAPER_WORKFLOW.routes };
@@ -297,5 +300,67 @@ describe('a workflow on a fleet', () => {
       }
       if (json === forkJoin) expect(Array.from(fleets.demand.subarray(0, 4))).toEqual([4, 4, 4, 4]); // γ_join = γ_fork: one parent per request
     }
+  });
+});
+
+describe('a workflow study end to end (CPU engine)', () => {
+  it('sweeps: the per-agent visit rates follow the traffic equations, e2eLatency is defined, the summary shows it', async () => {
+    const json = {
+      ...base,
+      loadScale: 0.1,
+      work: 'exponentialCount',
+      dt: 0.05,
+      steps: 3000,
+      warmup: 500,
+      replicates: 4,
+      policies: ['static', 'adaptive'],
+    };
+    const expanded = expandStudy(json);
+    const engine = { run: (b: Parameters<typeof runBatchCpu>[0]) => Promise.resolve(runBatchCpu(b)) };
+    const { cells, times } = await sweepInMemory(expanded, engine);
+    const gamma = visitRates(
+      paperWorkflow(),
+      Float32Array.from(cellFleet(expanded.study, 0).agents, (a) => a.lambda),
+    );
+    const horizon = (json.steps - json.warmup) * json.dt * json.replicates;
+    for (const policy of cells[0]!.agents!) {
+      policy.agents.forEach((a, i) => {
+        // Some 1,300 to 5,000 visits per agent over the replicates (sd a few %, more than Poisson's with the feedback): within 10 %.
+        expect(Math.abs(a.metrics.visitRate!.mean - gamma[i]!)).toBeLessThan(0.1 * gamma[i]!);
+        expect(a.metrics.visitRate!.mean * horizon).toBeGreaterThan(1000);
+        if (i > 0) expect(a.metrics.externalRate!.mean).toBe(0);
+      });
+      const e2e = cells[0]!.policies.find((p) => p.policy === policy.policy)!.metrics.e2eLatency!;
+      expect(e2e.n).toBe(json.replicates);
+      expect(e2e.mean).toBeGreaterThan(0);
+    }
+    const text = sweepSummary(
+      { dir: '/tmp/x', study: expanded.study, times, resumedUnits: 0, summary: cells },
+      { name: 'cpu', adapter: null },
+    );
+    expect(text).toContain('e2eLatency (s)');
+    expect(text).toMatch(/lowest mean e2eLatency: (static|adaptive) \(/);
+    const plainText = sweepSummary(
+      {
+        dir: '/tmp/x',
+        study: expandStudy({ ...json, workflow: undefined, work: 'deterministic' }).study,
+        times,
+        resumedUnits: 0,
+        summary: cells,
+      },
+      { name: 'cpu', adapter: null },
+    );
+    expect(plainText).not.toContain('e2eLatency');
+  });
+
+  it('fleetsim init --workflow writes a coordinator workflow that validates at load 0.5 counted by visits', () => {
+    const study = expandStudy(starterStudy(['planner', 'coder', 'critic'], true)).study;
+    expect(study.work).toBe('exponentialCount');
+    const fleet = cellFleet({ ...study, loadScale: 1 }, 0);
+    expect(fleet.agents.map((a) => a.lambda > 0)).toEqual([true, false, false]);
+    const { load } = workflowRates(fleet.agents, fleetWorkflow(study.workflow!, ['planner', 'coder', 'critic']), false);
+    expect(load).toBeCloseTo(0.5, 2); // the coordinator's rate is rounded to 0.01 requests/s
+    expect(() => starterStudy(['solo'], true)).toThrow(/^--workflow: .* 2 to 9 agents, got 1$/);
+    expect(starterText(starterStudy(['a', 'b'], true))).toContain('"a": { "b": 0.9 }');
   });
 });

@@ -135,6 +135,21 @@ export function winnerLines(cell: CellSummary): string[] {
 }
 
 /**
+ * A workflow cell's policies by mean e2eLatency (the verdicts compare avgLatency, whose L_max for an
+ * idle agent with no share can hide what a request through the graph sees): the lowest and the next,
+ * each with its 95 % CI half-width. Means only: no paired difference is kept for this metric.
+ */
+export function e2eLine(cell: CellSummary): string[] {
+  const ranked = cell.policies
+    .map((p) => ({ policy: p.policy, stat: p.metrics.e2eLatency }))
+    .filter((p) => p.stat && p.stat.n > 0 && Number.isFinite(p.stat.mean))
+    .sort((a, b) => a.stat!.mean - b.stat!.mean);
+  if (ranked.length < 2) return [];
+  const text = (p: (typeof ranked)[number]): string => `${p.policy} (${estimate(p.stat).join(' ').trim()} s)`;
+  return [`lowest mean e2eLatency: ${text(ranked[0]!)}; next: ${text(ranked[1]!)}`];
+}
+
+/**
  * Pads each column of `rows` to its widest entry: left-aligned text, right-aligned where `right[c]`;
  * columns joined by two spaces, or by `glue[c]` before column c (a mean and its "± half-width": one).
  */
@@ -231,7 +246,11 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
         }),
       ]);
     });
-    const under = [...winnerLines(cell).map((t) => `winner: ${t}`), ...(cell.warnings ?? []).map((w) => `WARNING: ${w}`)];
+    const under = [
+      ...winnerLines(cell).map((t) => `winner: ${t}`),
+      ...(e2e ? e2eLine(cell) : []),
+      ...(cell.warnings ?? []).map((w) => `WARNING: ${w}`),
+    ];
     if (under.length > 0) notes.set(rows.length - 1, under);
   }
   const aligned = alignRows(rows, right, glue);
