@@ -12,7 +12,13 @@ import { describe, expect, it } from 'vitest';
 import { starterStudy, starterText } from '../src/cli/init.js';
 import { sweepSummary } from '../src/cli/summary.js';
 import { agentLoads } from '../src/cli/validate.js';
+import { tableToIPC } from 'apache-arrow';
 import { runBatchCpu } from '../src/cpu/engine.js';
+import { summarize } from '../src/model/metrics.js';
+import { agentRowsFromBatch, agentRowsTable, parseAgentArrow } from '../src/results/agentRows.js';
+import { LATE_AGENT_ROW_METRICS } from '../src/results/columns.js';
+import { parseSummaryJson, summaryTable } from '../src/results/tables.js';
+import { LATE_AGENT_METRICS, SweepAggregate } from '../src/sweep/aggregate.js';
 import { PAPER_AGENTS, PAPER_WORKFLOW } from '../src/model/paper.js';
 import { MAX_SUCCESSORS, NO_AGENT } from '../src/model/workflow.js';
 import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
@@ -362,5 +368,55 @@ describe('a workflow study end to end (CPU engine)', () => {
     expect(load).toBeCloseTo(0.5, 2); // the coordinator's rate is rounded to 0.01 requests/s
     expect(() => starterStudy(['solo'], true)).toThrow(/^--workflow: .* 2 to 9 agents, got 1$/);
     expect(starterText(starterStudy(['a', 'b'], true))).toContain('"a": { "b": 0.9 }');
+  });
+});
+
+describe('the result files carry the visit and external rates, and read older files without them', () => {
+  it('agents/unit-*.arrow, summary.json and a checkpoint written before visitRate and externalRate read back with NaN / null / no statistics', () => {
+    const json = { ...base, work: 'exponentialCount', dt: 0.1, steps: 200, warmup: 50, replicates: 2, policies: ['static', 'adaptive'] };
+    const expanded = expandStudy(json);
+    const cells = new Map(expanded.cells.map((c) => [c.index, c]));
+    const built = buildBatch(planUnits(expanded.cells), cells);
+    const result = summarize(built.batch, runBatchCpu(built.batch));
+    const done = { ...built, result, engineSeconds: 0 };
+    const rows = agentRowsFromBatch(done, cells, []);
+    const totals = result.totals;
+    for (let k = 0; k < rows.count; k++) {
+      const horizon = (json.steps - json.warmup) * json.dt;
+      const r = Math.floor(k / 4);
+      const j = totals.agentOffset[r]! + rows.agent[k]!;
+      expect(rows.metrics.visitRate[k]).toBe(totals.arrivedSum[j]! / horizon);
+      expect(rows.metrics.externalRate[k]).toBe((totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon);
+    }
+    // A file of an earlier version: the same table without the two columns.
+    const table = agentRowsTable(done, cells, []);
+    const older = table.select(table.schema.fields.map((f) => f.name).filter((n) => !LATE_AGENT_ROW_METRICS.includes(n)));
+    const back = parseAgentArrow(tableToIPC(older, 'file'), 'older.arrow');
+    expect(back.count).toBe(rows.count);
+    expect([...back.metrics.visitRate].every(Number.isNaN) && [...back.metrics.externalRate].every(Number.isNaN)).toBe(true);
+    expect([...back.metrics.latency]).toEqual([...rows.metrics.latency]);
+    // summary.json and the checkpoint's aggregate of an earlier version: no per-agent statistics of the two.
+    const aggregate = new SweepAggregate(expanded.study.policies);
+    aggregate.addBatch((k) => built.fleetCell[Math.floor(k / built.replicates)]!, result, built.fleetCell.length * built.replicates, {
+      batch: built.batch,
+      fixed: () => true,
+    });
+    const strip = (agents: Record<string, Record<string, unknown>[]>): void => {
+      for (const list of Object.values(agents)) for (const a of list) for (const m of LATE_AGENT_METRICS) delete a[m];
+    };
+    const saved = JSON.parse(JSON.stringify(aggregate.toJSON())) as { cells: { agents: Record<string, Record<string, unknown>[]> }[] };
+    strip(saved.cells[0]!.agents);
+    const restored = SweepAggregate.fromJSON(saved).summary(expanded.cells, []);
+    expect(restored[0]!.agents![0]!.agents[0]!.metrics.visitRate).toBeNull();
+    expect(restored[0]!.agents![0]!.agents[0]!.metrics.latency).toEqual(
+      aggregate.summary(expanded.cells, [])[0]!.agents![0]!.agents[0]!.metrics.latency,
+    );
+    const meta = { name: 'wf', studyHash: '0'.repeat(64), seed: 1, axes: [], policies: expanded.study.policies };
+    const summary = JSON.parse(JSON.stringify(summaryTable(meta, aggregate.summary(expanded.cells, [])))) as {
+      cells: { agents: { agents: { metrics: Record<string, unknown> }[] }[] }[];
+    };
+    for (const p of summary.cells[0]!.agents) for (const a of p.agents) for (const m of LATE_AGENT_METRICS) delete a.metrics[m];
+    const parsed = parseSummaryJson(JSON.stringify(summary), 'summary.json');
+    expect(parsed.cells[0]!.agents![0]!.agents[0]!.metrics.externalRate).toBeNull();
   });
 });
