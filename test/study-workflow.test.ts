@@ -265,6 +265,36 @@ describe('a workflow on a fleet', () => {
     }
   });
 
+  it('the policy atlas takes the with/without-workflow axis of docs/workflows.md: the same fleets and loads in both variants', () => {
+    const atlas = JSON.parse(readFileSync(join(ROOT, 'sweeps', 'policy-atlas.json'), 'utf8')) as { axes: unknown[] };
+    const docs = readFileSync(join(ROOT, 'docs', 'workflows.md'), 'utf8');
+    const axis = JSON.parse(/## Workflows over random fleets[\s\S]*?```json\n([\s\S]*?)```/.exec(docs)![1]!) as unknown;
+    const { cells } = expandStudy({ ...atlas, samples: 3, axes: [...atlas.axes, axis] });
+    expect(cells).toHaveLength(
+      2 *
+        atlas.axes.reduce<number>(
+          (n, a) => n * ((a as { values?: unknown[]; variants?: unknown[] }).values ?? (a as { variants: unknown[] }).variants).length,
+          1,
+        ),
+    );
+    const [independent, hub] = [cells[0]!.study, cells[1]!.study];
+    expect(independent.workflow).toBeUndefined();
+    expect(hub.workflow).toEqual({ template: 'hub', out: 0.9, back: 0.5 });
+    for (let s = 0; s < 3; s++) {
+      const a = cellFleet(independent, s);
+      const b = cellFleet(hub, s);
+      expect(b.agents.map((x) => x.T)).toEqual(a.agents.map((x) => x.T));
+      const gamma = visitRates(
+        fleetWorkflow(
+          hub.workflow!,
+          b.agents.map(() => undefined),
+        ),
+        Float32Array.from(b.agents, (x) => x.lambda),
+      );
+      expect(b.agents.reduce((rho, x, i) => rho + gamma[i]! / x.T, 0)).toBeCloseTo(loadFactor(a), 5);
+    }
+  });
+
   it('a study without a workflow resolves and hashes as before (no routes, λ × loadScale)', () => {
     const { study } = expandStudy({ ...plain, loadScale: 0.5 });
     expect('workflow' in study).toBe(false);
