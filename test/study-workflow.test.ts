@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { starterStudy, starterText } from '../src/cli/init.js';
 import { sweepSummary } from '../src/cli/summary.js';
-import { agentLoads } from '../src/cli/validate.js';
+import { agentLoads, validateCommand } from '../src/cli/validate.js';
 import { tableToIPC } from 'apache-arrow';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { summarize } from '../src/model/metrics.js';
@@ -223,6 +223,12 @@ describe('a workflow on a fleet', () => {
     // The load table reads the visit rates (PackedFleets.demand), the rates the policies read.
     const loads = agentLoads(study);
     loads.forEach((a, i) => expect(a.lambda).toBeCloseTo(gamma[i]!, 3));
+  });
+
+  it('fleetsim validate shows the visit rates and estimates a workflow at the stepped rate', async () => {
+    const text = await validateCommand(join(ROOT, 'sweeps', 'paper-workflow.json'), 2);
+    expect(text).toContain('γ visits (req/s)');
+    expect(text).toContain('2.5 M agent-steps/s per core, a workflow or exponentialCount work being stepped agent by agent');
   });
 
   it('fleet.agents keep their rates as written; the entries default to the first agent', () => {
