@@ -175,6 +175,21 @@ describe('workflow validation: one line naming the field', () => {
   ];
   it.each(cases)('%s', (_, json, expected) => expect(problems(json)).toEqual(expected));
 
+  it('a hostile agent name in the graph is quoted and cut: one line, no control characters', () => {
+    const hostile = `a\n\u001b[31m${'x'.repeat(10_000)}`;
+    const lines = problems({ ...base, workflow: { routes: { coordinator: { [hostile]: 0.5 } } } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.length).toBeLessThan(400);
+    expect([...lines[0]!].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)).toBe(false);
+    expect(lines[0]).toMatch(
+      /^workflow\.routes\.coordinator\["a\\n\\u001b\[31mx+"… \(10007 characters\)\]: as a key: must be at most 64 characters$/,
+    );
+    const short = problems({ ...base, workflow: { routes: { coordinator: { 'a\n\u001b[31m': 0.5 } } } });
+    expect(short).toEqual([
+      'workflow.routes.coordinator["a\\n\\u001b[31m"]: no agent is named "a\\n\\u001b[31m" (agents: coordinator, nlp, vision, reasoning)',
+    ]);
+  });
+
   it('an axis value that breaks the graph is reported at the axis value', () => {
     const json = { ...base, axes: [{ path: 'workflow.routes.coordinator.nlp', values: [0.3, 0.8] }] };
     expect(problems(json)).toEqual([
