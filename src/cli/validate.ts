@@ -46,6 +46,8 @@ export const SATURATED_STEPS = 1e9;
 export const LOAD_TABLE_AGENTS = 32;
 /** Distinct fleets (cells that differ in fleet, load scale, capacity or policies) with a load table. */
 export const LOAD_TABLES = 4;
+/** The characters of the unstable-agent list of a load table's warning, at most (the rest are counted). */
+const UNSTABLE_TEXT = 300;
 /** Warnings about schedule entries, at most. */
 const SCHEDULE_WARNINGS = 10;
 
@@ -217,7 +219,11 @@ function loadTable(study: Study, title: string): string[] {
       .map((p) => `${displayText(a.name, 40)} under ${p} (${loadText(a.load[p]!).replace(' !', '')})`),
   );
   if (unstable.length > 0) {
-    const shown = unstable.slice(0, 12);
+    // As many as fit in about UNSTABLE_TEXT characters (one line of the terminal log stays readable), the rest counted.
+    const shown: string[] = [];
+    for (const u of unstable)
+      if (shown.length === 0 || shown.join(', ').length + u.length + 2 <= UNSTABLE_TEXT) shown.push(u);
+      else break;
     lines.push(
       `warning: unstable: ${shown.join(', ')}${unstable.length > shown.length ? ` and ${unstable.length - shown.length} more` : ''}: ${unstable.length === 1 ? 'its queue' : 'each one’s queue'} will grow without bound: results depend on run length (docs/STABILITY.md)`,
     );
