@@ -31,9 +31,10 @@ import { alignRows, cellWhere } from './summary.js';
 export const CPU_AGENT_STEPS_PER_CORE_SECOND = 25e6;
 /**
  * The same for runs stepped agent by agent, step by step (a workflow, or exponentialCount work:
- * src/cpu/workflow.ts): about 3 M agent-steps per CPU-second measured for the paper fleet as the
- * shipped workflow under the paper's three policies (dt 0.05 s, 25,000 steps, one thread, this
- * project's 2-core development machine, 2026-12-07), rounded down.
+ * src/cpu/workflow.ts): about 3.4 M agent-steps per CPU-second measured for the paper fleet as the
+ * shipped workflow under the paper's three policies (dt 0.05 s, 25,000 steps, 10 replicates, one
+ * thread, this project's shared 2-core development machine, 2026-12-07; the plain path ran the same
+ * fleet without routing at about 30 M), rounded down for the policies that step agent by agent anyway.
  */
 export const WORKFLOW_AGENT_STEPS_PER_CORE_SECOND = 2.5e6;
 /** What each added core adds (bench/NOTES.md §7: the worker pool scales ≥ 1.8× on 2 cores). */
