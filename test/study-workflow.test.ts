@@ -243,6 +243,10 @@ describe('a workflow on a fleet', () => {
   it('fleetsim validate shows the visit rates and estimates a workflow at the stepped rate', async () => {
     const text = await validateCommand(join(ROOT, 'sweeps', 'paper-workflow.json'), 2);
     expect(text).toContain('γ visits (req/s)');
+    // Visits per request: 1/0.55 at the coordinator, 0.3/0.55 at each specialist (MODEL-PART4 §4.6).
+    expect(text).toMatch(
+      /workflow: requests enter at coordinator \(Λ = [\d.]+ req\/s\); visits per request: coordinator 1\.82, nlp 0\.545, vision 0\.545, reasoning 0\.545\n/,
+    );
     expect(text).toContain('2.5 M agent-steps/s per core, a workflow or exponentialCount work being stepped agent by agent');
   });
 

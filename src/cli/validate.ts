@@ -105,6 +105,8 @@ export interface AgentLoad {
   name: string;
   /** The agent's nominal rate: λ_i, or under a workflow its visit rate γ_i (external and routed requests). */
   lambda: number;
+  /** Its external arrival rate (λ_i; under a workflow 0 but at the entries). */
+  external: number;
   T: number;
   /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
   load: Record<string, number>;
@@ -184,6 +186,7 @@ export function agentLoads(study: Study): AgentLoad[] {
   return agents.map((a, i) => ({
     name: a.name ?? `agent ${i}`,
     lambda: rates[i]!,
+    external: a.lambda,
     T: a.T,
     load: Object.fromEntries(
       study.policies.map((p) => {
@@ -203,6 +206,7 @@ function loadTable(study: Study, title: string): string[] {
   const lines = [
     `${title}: each agent's offered load ${study.workflow === undefined ? 'λ' : 'γ'}/(T·g) under each policy, at nominal rates${study.workflow === undefined ? '' : ' (γ: the visit rates of the workflow)'}${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
   ];
+  if (study.workflow !== undefined) lines.push(workflowLine(loads));
   // Under a workflow an agent's rate is its visit rate γ (external and routed requests: docs/workflows.md).
   const rows: string[][] = [['agent', study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies]];
   for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
@@ -230,6 +234,23 @@ function loadTable(study: Study, title: string): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * A workflow's shape in one line: where requests enter, at what total rate Λ, and each agent's visits
+ * per request γ_i/Λ (as many as fit in UNSTABLE_TEXT characters, the rest counted).
+ */
+function workflowLine(loads: readonly AgentLoad[]): string {
+  const total = loads.reduce((sum, a) => sum + a.external, 0);
+  const entries = loads.filter((a) => a.external > 0).map((a) => displayText(a.name, 40));
+  if (!(total > 0)) return '  workflow: no external arrivals (every entry has lambda 0)';
+  const visits = loads.map((a) => `${displayText(a.name, 40)} ${(a.lambda / total).toPrecision(3)}`);
+  const shown: string[] = [];
+  for (const v of visits)
+    if (shown.length === 0 || shown.join(', ').length + v.length + 2 <= UNSTABLE_TEXT) shown.push(v);
+    else break;
+  const more = visits.length > shown.length ? ` and ${visits.length - shown.length} more` : '';
+  return `  workflow: requests enter at ${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ` and ${entries.length - 4} more` : ''} (Λ = ${formatRate(total)} req/s); visits per request: ${shown.join(', ')}${more}`;
 }
 
 const formatRate = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, ''));
