@@ -190,6 +190,15 @@ describe('workflow validation: one line naming the field', () => {
     ]);
   });
 
+  it("the arrivals bound reads the workflow's external rates (the preset's entry scaled to keep the load), as the packer will", () => {
+    // reasoning gets Λ = 3.18/(1/30 + 0.1/50) ≈ 90 req/s, above the preset's largest λ (80): at loadScale 1.2e5 only Λ breaks 10^7 per step.
+    const json = { ...base, loadScale: 1.2e5, workflow: { entry: 'reasoning', routes: { reasoning: { nlp: 0.1 } } } };
+    expect(problems(json)).toEqual([
+      expect.stringMatching(/^loadScale: arrivals per agent-step can reach 1\.0\de\+7 \(λ 9\d\.\d+ × loadScale 120000/),
+    ]);
+    expect(problems({ ...json, workflow: undefined })).toEqual([]);
+  });
+
   it('an axis value that breaks the graph is reported at the axis value', () => {
     const json = { ...base, axes: [{ path: 'workflow.routes.coordinator.nlp', values: [0.3, 0.8] }] };
     expect(problems(json)).toEqual([
