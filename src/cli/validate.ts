@@ -15,6 +15,7 @@ import type { Cell } from '../study/cells.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { type Agent, axisName, type Study } from '../study/schema.js';
 import { studySize } from '../study/size.js';
+import { fleetWorkflow, keepsLoad, workflowRates } from '../study/workflow.js';
 import { planUnits, simConfig } from '../sweep/plan.js';
 import { unitFleetRuns } from '../sweep/run.js';
 import { displayPath, displayText } from '../text/quote.js';
@@ -28,6 +29,14 @@ import { alignRows, cellWhere } from './summary.js';
  * policies, 30–35 M for random fleets; 11 M where policies share no arrivals), rounded down.
  */
 export const CPU_AGENT_STEPS_PER_CORE_SECOND = 25e6;
+/**
+ * The same for runs stepped agent by agent, step by step (a workflow, or exponentialCount work:
+ * src/cpu/workflow.ts): about 3.4 M agent-steps per CPU-second measured for the paper fleet as the
+ * shipped workflow under the paper's three policies (dt 0.05 s, 25,000 steps, 10 replicates, one
+ * thread, this project's shared 2-core development machine, 2026-12-07; the plain path ran the same
+ * fleet without routing at about 30 M), rounded down for the policies that step agent by agent anyway.
+ */
+export const WORKFLOW_AGENT_STEPS_PER_CORE_SECOND = 2.5e6;
 /** What each added core adds (bench/NOTES.md §7: the worker pool scales ≥ 1.8× on 2 cores). */
 const CORE_EFFICIENCY = 0.9;
 
@@ -38,6 +47,8 @@ export const SATURATED_STEPS = 1e9;
 export const LOAD_TABLE_AGENTS = 32;
 /** Distinct fleets (cells that differ in fleet, load scale, capacity or policies) with a load table. */
 export const LOAD_TABLES = 4;
+/** The characters of the unstable-agent list of a load table's warning, at most (the rest are counted). */
+const UNSTABLE_TEXT = 300;
 /** Warnings about schedule entries, at most. */
 const SCHEDULE_WARNINGS = 10;
 
@@ -50,9 +61,9 @@ export function roughDuration(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
-/** The rough time of `agentSteps` on the CPU engine with `cores` threads. */
-export function cpuSeconds(agentSteps: number, cores: number): number {
-  return agentSteps / (CPU_AGENT_STEPS_PER_CORE_SECOND * (1 + CORE_EFFICIENCY * (Math.max(1, cores) - 1)));
+/** The rough time of `agentSteps` on the CPU engine with `cores` threads, at `perCore` agent-steps per core-second. */
+export function cpuSeconds(agentSteps: number, cores: number, perCore = CPU_AGENT_STEPS_PER_CORE_SECOND): number {
+  return agentSteps / (perCore * (1 + CORE_EFFICIENCY * (Math.max(1, cores) - 1)));
 }
 
 /** The step that time `seconds` starts in: the first t with t·Δt ≥ seconds (src/study/fleets.ts's rule). */
@@ -92,7 +103,10 @@ function valuesOf(cell: Cell, axes: readonly string[]): Record<string, string | 
 
 export interface AgentLoad {
   name: string;
+  /** The agent's nominal rate: λ_i, or under a workflow its visit rate γ_i (external and routed requests). */
   lambda: number;
+  /** Its external arrival rate (λ_i; under a workflow 0 but at the entries). */
+  external: number;
   T: number;
   /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
   load: Record<string, number>;
@@ -101,43 +115,59 @@ export interface AgentLoad {
 /**
  * Each agent's offered load under each of the study's policies at nominal demand: λ_i/(T_i·ḡ_i),
  * with ḡ_i the share the policy's allocation (src/model/allocate.ts) gives it with every rate at its
- * nominal value (λ × loadScale, before schedules), averaged over one cycle of N steps for a policy
+ * nominal value (λ × loadScale, before schedules; under a workflow the visit rate γ_i of the traffic
+ * equations, which is also what the policies read), averaged over one cycle of N steps for a policy
  * whose shares turn with the step (round-robin: G/N). A load of 1 or more means the agent's queue
  * grows without bound. Fixed fleets only (a random fleet's agents differ by sample).
  */
 export function agentLoads(study: Study): AgentLoad[] {
   const f = study.fleet;
   if ('random' in f) throw new Error('agentLoads: a random fleet has no fixed agents');
-  // The agents' own figures (as src/study/fleets.ts cellFleet takes them), with their policy fields
-  // (cap, weight, MIG slices; the packer's defaults where absent), without their arrival processes.
-  const agents: readonly (Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices'> & { lambda: number })[] = (
-    'preset' in f ? PAPER_AGENTS : f.agents
-  ).map((a) => ({ ...a, lambda: a.lambda * study.loadScale }));
+  // The agents' own figures (as src/study/fleets.ts cellFleet takes them, workflow included), with
+  // their policy fields (cap, weight, MIG slices; the packer's defaults where absent), without their
+  // arrival processes.
+  const given: readonly Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices'>[] =
+    'preset' in f ? PAPER_AGENTS : f.agents;
+  const workflow =
+    study.workflow === undefined
+      ? null
+      : fleetWorkflow(
+          study.workflow,
+          given.map((a) => a.name),
+        );
+  const scaled = given.map((a) => ({ T: a.T, lambda: a.lambda * study.loadScale }));
+  const external = workflow === null ? null : workflowRates(scaled, workflow, keepsLoad(study)).lambda;
+  const agents = given.map((a, i) => ({ ...a, lambda: external === null ? scaled[i]!.lambda : external[i]! }));
   const n = agents.length;
   // A policy that reads the backlogs (PolicyDef.readsBacklog) sees every agent saturated: the same
   // backlog in GPU-seconds, SATURATED_STEPS steps of the whole capacity (B_i = SATURATED_STEPS·T_i·Δt·G
   // work units), so need_i = B_i/(T_iΔt) exceeds any cap and each agent gets its share when everyone
   // wants more than it can have — a nominal figure (in a run an idle agent's share goes to the others).
   // Finite, so that a demand summing B_i/τ (adaptiveQueue) cannot overflow.
+  const fleets = packFleets([
+    {
+      agents: agents.map(({ T, R, P, lambda, cap, weight, slices }, i) => ({
+        T,
+        R,
+        P,
+        lambda,
+        ...(cap === undefined ? {} : { cap }),
+        ...(weight === undefined ? {} : { weight }),
+        ...(slices === undefined ? {} : { slices }),
+        ...(workflow === null || workflow.routes[i]!.length === 0 ? {} : { routes: workflow.routes[i]! }),
+      })),
+      capacity: study.capacity,
+      ...(workflow?.forkJoin === undefined ? {} : { forkJoin: workflow.forkJoin }),
+    },
+  ]);
+  // The nominal rates the policies read: λ, or the visit rates γ (PackedFleets.demand, as the engines read them).
+  const rates = workflow === null ? Float64Array.from(agents, (a) => a.lambda) : Float64Array.from(fleets.demand);
   const view = fleetView(
-    packFleets([
-      {
-        agents: agents.map(({ T, R, P, lambda, cap, weight, slices }) => ({
-          T,
-          R,
-          P,
-          lambda,
-          ...(cap === undefined ? {} : { cap }),
-          ...(weight === undefined ? {} : { weight }),
-          ...(slices === undefined ? {} : { slices }),
-        })),
-        capacity: study.capacity,
-      },
-    ]),
+    fleets,
     0,
     n,
     study.capacity,
-    Float64Array.from(agents, (a) => a.lambda),
+    rates,
     Float64Array.from(agents, (a) => SATURATED_STEPS * a.T * study.dt * study.capacity),
     policySettings(simConfig(study)),
   );
@@ -155,12 +185,14 @@ export function agentLoads(study: Study): AgentLoad[] {
   }
   return agents.map((a, i) => ({
     name: a.name ?? `agent ${i}`,
-    lambda: a.lambda,
+    lambda: rates[i]!,
+    external: a.lambda,
     T: a.T,
     load: Object.fromEntries(
       study.policies.map((p) => {
         const g = shares.get(p)![i]!;
-        return [p, a.lambda === 0 ? 0 : g > 0 ? a.lambda / (a.T * g) : Infinity];
+        const rate = rates[i]!;
+        return [p, rate === 0 ? 0 : g > 0 ? rate / (a.T * g) : Infinity];
       }),
     ),
   }));
@@ -172,9 +204,11 @@ const loadText = (x: number): string => (x === Infinity ? '∞ !' : `${x < 10 ? 
 function loadTable(study: Study, title: string): string[] {
   const loads = agentLoads(study);
   const lines = [
-    `${title}: each agent's offered load λ/(T·g) under each policy, at nominal rates${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
+    `${title}: each agent's offered load ${study.workflow === undefined ? 'λ' : 'γ'}/(T·g) under each policy, at nominal rates${study.workflow === undefined ? '' : ' (γ: the visit rates of the workflow)'}${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
   ];
-  const rows: string[][] = [['agent', 'λ (req/s)', 'T (req/s)', ...study.policies]];
+  if (study.workflow !== undefined) lines.push(workflowLine(loads));
+  // Under a workflow an agent's rate is its visit rate γ (external and routed requests: docs/workflows.md).
+  const rows: string[][] = [['agent', study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies]];
   for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
     rows.push([displayText(a.name, 40), formatRate(a.lambda), formatRate(a.T), ...study.policies.map((p) => loadText(a.load[p]!))]);
   lines.push(...alignRows(rows, [false, true, true, ...study.policies.map(() => true)]).map((l) => `  ${l}`));
@@ -190,12 +224,33 @@ function loadTable(study: Study, title: string): string[] {
       .map((p) => `${displayText(a.name, 40)} under ${p} (${loadText(a.load[p]!).replace(' !', '')})`),
   );
   if (unstable.length > 0) {
-    const shown = unstable.slice(0, 12);
+    // As many as fit in about UNSTABLE_TEXT characters (one line of the terminal log stays readable), the rest counted.
+    const shown: string[] = [];
+    for (const u of unstable)
+      if (shown.length === 0 || shown.join(', ').length + u.length + 2 <= UNSTABLE_TEXT) shown.push(u);
+      else break;
     lines.push(
       `warning: unstable: ${shown.join(', ')}${unstable.length > shown.length ? ` and ${unstable.length - shown.length} more` : ''}: ${unstable.length === 1 ? 'its queue' : 'each one’s queue'} will grow without bound: results depend on run length (docs/STABILITY.md)`,
     );
   }
   return lines;
+}
+
+/**
+ * A workflow's shape in one line: where requests enter, at what total rate Λ, and each agent's visits
+ * per request γ_i/Λ (as many as fit in UNSTABLE_TEXT characters, the rest counted).
+ */
+function workflowLine(loads: readonly AgentLoad[]): string {
+  const total = loads.reduce((sum, a) => sum + a.external, 0);
+  const entries = loads.filter((a) => a.external > 0).map((a) => displayText(a.name, 40));
+  if (!(total > 0)) return '  workflow: no external arrivals (every entry has lambda 0)';
+  const visits = loads.map((a) => `${displayText(a.name, 40)} ${(a.lambda / total).toPrecision(3)}`);
+  const shown: string[] = [];
+  for (const v of visits)
+    if (shown.length === 0 || shown.join(', ').length + v.length + 2 <= UNSTABLE_TEXT) shown.push(v);
+    else break;
+  const more = visits.length > shown.length ? ` and ${visits.length - shown.length} more` : '';
+  return `  workflow: requests enter at ${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ` and ${entries.length - 4} more` : ''} (Λ = ${formatRate(total)} req/s); visits per request: ${shown.join(', ')}${more}`;
 }
 
 const formatRate = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, ''));
@@ -223,11 +278,14 @@ export async function validateCommand(file: string, cores: number = DEFAULT_CPU_
   const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
   const fleetRuns = unitFleetRuns(units, cells);
   const size = studySize(study);
-  const seconds = cpuSeconds(size.agentSteps, cores);
+  // A cell stepped agent by agent (a workflow, exponentialCount work) sets the rate of the whole estimate: an upper bound.
+  const stepped = cells.some((c) => c.study.workflow !== undefined || c.study.work === 'exponentialCount');
+  const perCore = stepped ? WORKFLOW_AGENT_STEPS_PER_CORE_SECOND : CPU_AGENT_STEPS_PER_CORE_SECOND;
+  const seconds = cpuSeconds(size.agentSteps, cores, perCore);
   return [
     `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)`,
     `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps`,
-    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${CPU_AGENT_STEPS_PER_CORE_SECOND / 1e6} M agent-steps/s per core, bench/NOTES.md; a GPU is usually faster)`,
+    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${perCore / 1e6} M agent-steps/s per core${stepped ? ', a workflow or exponentialCount work being stepped agent by agent' : ', bench/NOTES.md'}; a GPU is usually faster)`,
     ...(notes ?? []),
     ...scheduleWarnings(cells, study.axes.map(axisName)),
     ...loadTables(cells, study.axes.map(axisName)),

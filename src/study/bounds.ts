@@ -13,6 +13,7 @@ import type { ScheduleSegment } from '../model/schedule.js';
 import { stepMean } from '../random/arrivals.js';
 import { MAX_POISSON_MEAN } from '../random/poisson.js';
 import { agentSchedule } from './fleets.js';
+import { fleetWorkflow, workflowRates } from './workflow.js';
 import { distRange, LIMITS, type RandomFleet, type Study } from './schema.js';
 
 /** A set of agents that the same schedule entries cover: their largest λ and their rate changes. */
@@ -55,8 +56,27 @@ function fleetIndex(agents: readonly { name?: string | undefined; lambda: number
   return index;
 }
 
+/**
+ * The paper preset's agents with the external rates a cell gives them before the load scale: their
+ * own λ, or under a workflow those of src/study/workflow.ts (the entries' scaled to keep the load, the
+ * others 0), so the bound below is the one the packer will check.
+ */
+function presetRates(study: Study): readonly { name: string; lambda: number }[] {
+  if (study.workflow === undefined) return PAPER_AGENTS;
+  const { lambda } = workflowRates(
+    PAPER_AGENTS,
+    fleetWorkflow(
+      study.workflow,
+      PAPER_AGENTS.map((a) => a.name),
+    ),
+    true,
+  );
+  return PAPER_AGENTS.map((a, i) => ({ name: a.name, lambda: lambda[i]! }));
+}
+
 function scheduleGroups(study: Study): ScheduleGroup[] {
-  const key = `${study.dt} ${study.steps}`;
+  // The workflow sets the preset's external rates (presetRates): part of the key.
+  const key = `${study.dt} ${study.steps} ${study.workflow === undefined ? '' : JSON.stringify(study.workflow)}`;
   const byFleet = groupCache.get(study.schedule) ?? new WeakMap<object, Map<string, ScheduleGroup[]>>();
   groupCache.set(study.schedule, byFleet);
   const byKey = byFleet.get(study.fleet) ?? new Map<string, ScheduleGroup[]>();
@@ -87,7 +107,7 @@ function scheduleGroups(study: Study): ScheduleGroup[] {
     // The agents an entry names are groups of their own; every other agent has exactly the entries
     // for "all", so the one with the largest λ stands for them (a cell of a large fleet costs the
     // entries, not the fleet).
-    const agents = 'preset' in f ? PAPER_AGENTS : f.agents;
+    const agents = 'preset' in f ? presetRates(study) : f.agents;
     const info = fleetIndex(agents);
     const field = (i: number): string => ('preset' in f ? 'loadScale' : `fleet.agents[${i}].lambda`);
     const named = new Set<number>();
