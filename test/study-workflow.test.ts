@@ -197,6 +197,11 @@ describe('workflow validation: one line naming the field', () => {
       expect.stringMatching(/^loadScale: arrivals per agent-step can reach 1\.0\de\+7 \(λ 9\d\.\d+ × loadScale 120000/),
     ]);
     expect(problems({ ...json, workflow: undefined })).toEqual([]);
+    // A random fleet with rates, not a load: its entry can get the whole fleet's, up to N·λ_max·T_max/T_min.
+    const random = { agents: 4, T: { kind: 'uniform', min: 10, max: 100 }, R: 0.1, P: 1, lambda: { kind: 'uniform', min: 1, max: 5e6 } };
+    const hub = { ...base, fleet: { random }, workflow: { template: 'hub', out: 0.9, back: 0.5 } };
+    expect(problems(hub)).toEqual([expect.stringMatching(/^fleet\.random\.lambda: arrivals per agent-step can reach 2\.00e\+8 /)]);
+    expect(problems({ ...hub, workflow: undefined })).toEqual([]);
   });
 
   it('an axis value that breaks the graph is reported at the axis value', () => {

@@ -25,11 +25,18 @@ interface ScheduleGroup {
   entries: number[]; // the schedule entries covering the group
 }
 
-/** The largest nominal λ of a random fleet's agents: λ_max, or ρ_max·T_max with a load factor. */
-function randomLambda(r: RandomFleet): { lambda: number; field: string } {
-  return r.load === undefined
-    ? { lambda: distRange(r.lambda!)[1], field: 'fleet.random.lambda' }
-    : { lambda: distRange(r.load)[1] * distRange(r.T)[1], field: 'fleet.random.load' };
+/**
+ * The largest nominal λ of a random fleet's agents: λ_max, or ρ_max·T_max with a load factor. Under a
+ * workflow (src/study/workflow.ts) the entry gets the fleet's whole load, λ_0 ≤ ρ·T_0 with ρ = Σ λ_i/T_i:
+ * with a load factor the same bound; without, ρ ≤ N_max·λ_max/T_min.
+ */
+function randomLambda(r: RandomFleet, workflow: boolean): { lambda: number; field: string } {
+  if (r.load !== undefined) return { lambda: distRange(r.load)[1] * distRange(r.T)[1], field: 'fleet.random.load' };
+  const lambda = distRange(r.lambda!)[1];
+  if (!workflow) return { lambda, field: 'fleet.random.lambda' };
+  const most = typeof r.agents === 'number' ? r.agents : r.agents.max;
+  const [tMin, tMax] = distRange(r.T);
+  return { lambda: (most * lambda * tMax) / tMin, field: 'fleet.random.lambda' };
 }
 
 /**
@@ -95,7 +102,7 @@ function scheduleGroups(study: Study): ScheduleGroup[] {
     else if (lambda > group.lambda) Object.assign(group, { lambda, lambdaField });
   };
   if ('random' in f) {
-    const { lambda, field } = randomLambda(f.random);
+    const { lambda, field } = randomLambda(f.random, study.workflow !== undefined);
     const most = typeof f.random.agents === 'number' ? f.random.agents : f.random.agents.max;
     const named = new Set(
       study.schedule.flatMap((e) => (e.agents === 'all' ? [] : e.agents.filter((a): a is number => typeof a === 'number'))),
