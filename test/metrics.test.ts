@@ -159,6 +159,9 @@ describe('the metric table', () => {
       'jainIndex',
       'worstAgentLatency',
       'littleLatency',
+      'e2eLatency',
+      'inFlight',
+      'forkParents',
     ]);
   });
 
@@ -174,6 +177,8 @@ describe('the metric table', () => {
       'workConservationGap',
       'jainIndex',
       'littleLatency',
+      'e2eLatency',
+      'forkParents',
     ]);
     expect([...LMAX_METRICS]).toEqual(['avgLatency', 'crossAgentStd', 'worstAgentLatency']);
   });

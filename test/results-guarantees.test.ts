@@ -235,7 +235,7 @@ describe('docs/RESULTS.md', () => {
       [
         'format',
         { format: 'fleetsim-checkpoint/3' },
-        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/3"; this version reads fleetsim-checkpoint\/4\)/,
+        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/3"; this version reads fleetsim-checkpoint\/5\)/,
       ],
     ];
     for (const [name, patch, message] of cases) {

@@ -84,7 +84,17 @@ describe('the §4.7 metrics through the aggregate and the result files', () => {
   it('an older cells.csv (no §4.7 columns, no `_n`) gives its three verdicts as before', () => {
     const csv = cellsCsv(table).trimEnd().split('\n');
     const header = csv[0]!.split(',');
-    const NEW = ['backlogGpuSeconds', 'minViolationFraction', 'workConservationGap', 'jainIndex', 'worstAgentLatency', 'littleLatency'];
+    const NEW = [
+      'backlogGpuSeconds',
+      'minViolationFraction',
+      'workConservationGap',
+      'jainIndex',
+      'worstAgentLatency',
+      'littleLatency',
+      'e2eLatency',
+      'inFlight',
+      'forkParents',
+    ];
     const keep = header.map((h, i) => [h, i] as const).filter(([h]) => !NEW.some((m) => h.includes(m)) && !h.endsWith('_n'));
     const old = csv.map((line) => keep.map(([, i]) => line.split(',')[i]).join(',')).join('\n');
     const again = parseCellsCsv(`${old}\n`, 'cells.csv');

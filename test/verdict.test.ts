@@ -318,6 +318,7 @@ describe("a cell's verdicts and warnings", () => {
           'jainIndex',
           'worstAgentLatency',
           'littleLatency',
+          'e2eLatency',
         ].map((m) => `${a}|${b}|${m}`),
       ),
     );

@@ -282,10 +282,25 @@ interface AtlasStudy {
     };
   };
 }
-/** The atlas's loads and arrival variants, in the README's row order. */
+/** The atlas's loads and arrival variants, in the README's row order, and its workflow variants (independent agents first). */
 const ATLAS_LOADS = [0.2, 0.6, 1, 2, 3];
 const ATLAS_ARRIVALS = ['poisson', 'gamma cv 4'] as const;
-const atlasCell = (cells: Cells, load: number, arrivals: string): CellSummary => cellWith(cells, { 'fleet.random.load': load, arrivals });
+const atlasCell = (cells: Cells, load: number, arrivals: string, workflow = 'independent'): CellSummary =>
+  cellWith(cells, { 'fleet.random.load': load, arrivals, workflow });
+/** The atlas's hub workflow (its workflow axis's second variant). */
+interface AtlasHub {
+  template: 'hub';
+  out: number;
+  back: number;
+}
+const atlasHub = (): AtlasHub => {
+  const axes = (
+    study('policy-atlas') as unknown as { axes: { name?: string; variants?: { label: string; set: { workflow?: AtlasHub } }[] }[] }
+  ).axes;
+  const hub = axes.find((a) => a.name === 'workflow')?.variants?.find((v) => v.label === 'hub')?.set.workflow;
+  if (hub === undefined) throw new Error('sweeps/policy-atlas.json: no workflow axis with a hub variant');
+  return hub;
+};
 
 export const CHECKS: Readonly<Record<string, Check>> = {
   'paper-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, false) },
@@ -694,6 +709,8 @@ export const CHECKS: Readonly<Record<string, Check>> = {
           s.steps,
           s.dt,
           s.warmup,
+          100 * atlasHub().out,
+          100 * atlasHub().back,
         ].map(input),
       );
     },
@@ -765,6 +782,59 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(agentStat(mid, p, 'coordinator', 'share').mean),
         fig(unstablePct(high, p)),
       ]);
+    },
+  },
+  'atlas-workflow-hops': {
+    command: 'sweeps/policy-atlas.json (its hub workflow)',
+    expect: () => {
+      const s = study('policy-atlas') as unknown as AtlasStudy;
+      const { out, back } = atlasHub();
+      const first = 1 / (1 - out * back); // visits to the first agent per outside request
+      const hops = first + out * first - 1; // every visit but the first is a hop
+      return Promise.resolve([input(s.dt), fig(hops), input(1), input(1), input(out), input(back), fig(first), input(out), fig(hops)]);
+    },
+  },
+  'atlas-workflow': {
+    command: 'fleetsim sweep sweeps/policy-atlas.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('policy-atlas');
+      const policies = (study('policy-atlas') as unknown as AtlasStudy).policies;
+      return ATLAS_ARRIVALS.flatMap((arrivals) =>
+        ATLAS_LOADS.flatMap((load) => policies.map((p) => fig(stat(atlasCell(cells, load, arrivals, 'hub'), p, 'e2eLatency').mean))),
+      );
+    },
+  },
+  'atlas-workflow-findings': {
+    command: 'fleetsim sweep sweeps/policy-atlas.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('policy-atlas');
+      const s = study('policy-atlas') as unknown as AtlasStudy;
+      const [poisson] = ATLAS_ARRIVALS;
+      const hub = (load: number): CellSummary => atlasCell(cells, load, poisson, 'hub');
+      const e2e = (load: number, policy: string): number => stat(hub(load), policy, 'e2eLatency').mean;
+      const policies = (study('policy-atlas') as unknown as AtlasStudy).policies;
+      const best = (load: number): string => policies.reduce((b, p) => (e2e(load, p) < e2e(load, b) ? p : b));
+      claim(
+        ATLAS_LOADS.every((l) => ['maxMinFair', 'mps'].includes(best(l))),
+        'that maxMinFair or mps has the lowest end-to-end latency at every load of the hub workflow',
+      );
+      return [
+        input(2),
+        fig(e2e(2, 'maxMinFair')),
+        fig(e2e(2, 'adaptive')),
+        fig(stat(atlasCell(cells, 2, poisson), 'maxMinFair', 'littleLatency').mean),
+        fig(stat(atlasCell(cells, 2, poisson), 'adaptive', 'littleLatency').mean),
+        input(1),
+        fig(e2e(1, 'maxMinFair')),
+        fig(e2e(1, 'adaptive')),
+        fig(e2e(1, 'static')),
+        input(0.2),
+        fig(e2e(0.2, 'maxMinFair')),
+        input(s.steps - s.warmup),
+        input(1),
+      ];
     },
   },
   'atlas-findings': {

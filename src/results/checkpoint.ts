@@ -23,8 +23,10 @@ import { InputError } from './errors.js';
  * Version 4: the aggregate holds the run metrics of MODEL-PART4 §4.7 (backlogGpuSeconds …
  * worstAgentLatency, src/model/metrics.ts) and their paired differences; a version-3 aggregate lacks
  * their accumulators, so its sweep cannot be resumed or merged into this version's.
+ * Version 5: e2eLatency (workflows, MODEL-PART4 §4.6) is a verdict metric: the aggregate holds its
+ * paired differences, which a version-4 aggregate lacks.
  */
-export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/4';
+export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/5';
 const CHECKPOINT_FAMILY = 'fleetsim-checkpoint/';
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);

@@ -29,6 +29,7 @@ export const VERDICT_METRIC_NAMES = [
   'jainIndex',
   'worstAgentLatency',
   'littleLatency',
+  'e2eLatency',
 ] as const satisfies readonly RunMetric[];
 
 export type VerdictMetric = (typeof VERDICT_METRIC_NAMES)[number];
