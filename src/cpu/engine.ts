@@ -22,6 +22,10 @@
  * more than one step, with the same operations in the same order on the same f64, so the same bits
  * (test/cpu-wasm.test.ts); everything else stays in JavaScript, which is also the whole engine where
  * the kernel is off.
+ * Workflow runs (a fleet with routes or a fork-join) and exponentialCount work are stepped all agents
+ * per step by src/cpu/workflow.ts, in JavaScript: their internal arrivals depend on the run's own state,
+ * so they have no agent-major path and the kernel never serves them (it may still draw their external
+ * arrivals). Every other run takes the paths above unchanged, bit for bit.
  *
  * @example
  *   const result = summarize(batch, runBatchCpu(batch));
@@ -64,6 +68,7 @@ import {
   VIOLATION,
   type WasmKernel,
 } from './wasm/kernel.js';
+import { steppedAsWorkflow, WorkflowStepper } from './workflow.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the
@@ -82,6 +87,12 @@ export interface RunSeries {
   violation: Float64Array;
   /** Per step (length `steps`, not agent-major): 1 when some agent has B_t = Q + a > 0 (busySum's steps), else 0. */
   busy: Float64Array;
+  /** Workflows (MODEL-PART4 §4.6; 0 elsewhere): requests routed to the agent that arrived in the step (within `arrivals`). */
+  routed: Float64Array;
+  /** Requests the agent sent on in the step (a fork: the parents it released to the join). */
+  inFlight: Float64Array;
+  /** Per step (length `steps`): Ω_t, the fork-join's outstanding parents (0 without one). */
+  forkParents: Float64Array;
 }
 
 /** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB); the kernel's buffers hold as many. */
@@ -167,6 +178,10 @@ class Simulator {
   private count = 0;
   private capacity = 0; // G, GPUs
   private span = 0; // steps per chunk
+  /** Workflow runs and exponentialCount work (src/cpu/workflow.ts): null when the batch has none. */
+  private readonly stepper: WorkflowStepper | null;
+  /** Whether the group's runs are stepped by `stepper`. */
+  private stepped = false;
 
   constructor(batch: Batch, kernel: WasmKernel | null) {
     const { config, fleets } = batch;
@@ -201,6 +216,9 @@ class Simulator {
     this.arrivalDraws = new ArrivalDraws(fleets, config, maxAgents);
     this.backlogs = new Float64Array(maxAgents);
     this.view = fleetView(fleets, 0, 0, 0, this.rates, this.backlogs, policySettings(config));
+    let stepped = false;
+    for (let f = 0; f < fleets.count && !stepped; f++) stepped = steppedAsWorkflow(fleets, config, f);
+    this.stepper = stepped ? new WorkflowStepper(fleets, config, maxAgents, MAX_CPU_GROUP_RUNS, this.warmup, this.lateStart) : null;
   }
 
   /** The end of the group that starts at run r: the next runs (before `end`, MAX_CPU_GROUP_RUNS in all) of its fleet and replicate. */
@@ -230,13 +248,16 @@ class Simulator {
     for (let m = 0; m < this.members; m++)
       this.memberViews[m] = fleetView(fleets, this.offset, n, this.capacity, this.memberRates[m]!, this.backlogs, this.view.settings);
     this.arrivalDraws.startGroup(fleets.stream[f]!, runs.replicate[r0]!, this.offset, n);
+    this.stepped = this.stepper !== null && steppedAsWorkflow(fleets, this.config, f);
+    if (this.stepped) this.stepper!.startGroup(f, runs.replicate[r0]!, this.members);
     if (this.kernel !== null) this.tablesOfGroup(this.kernel);
     for (let m = 0; m < this.members; m++) {
       this.memberRun[m] = r0 + m;
       this.memberJ0[m] = series === null ? totals.agentOffset[r0 + m]! : 0;
       for (let i = 0; i < n; i++) {
         this.queues[m * this.maxAgents + i] = 0;
-        this.rates[m * this.maxAgents + i] = fleets.lambda[this.offset + i]!; // λ̂_0 = λ_i in every mode
+        // λ̂_0 = γ_i, the visit rate of the traffic equations, in every mode (λ_i, bit for bit, without routing).
+        this.rates[m * this.maxAgents + i] = fleets.demand[this.offset + i]!;
       }
     }
     const steps = this.config.steps;
@@ -326,6 +347,31 @@ class Simulator {
     const r = this.memberRun[m]!;
     const policy = batch.runs.policy[r]!;
     const view = this.memberViews[m]!;
+    if (this.stepped) {
+      // Workflows and exponentialCount: every agent per step (src/cpu/workflow.ts), in JavaScript.
+      this.stepper!.run(
+        {
+          policy,
+          view,
+          alloc: this.alloc,
+          arrivals: this.arrivals,
+          work: this.work,
+          span: this.span,
+          shares: this.shares,
+          backlogs: this.backlogs,
+          queues: this.queues,
+          rates: this.rates,
+          s0: m * this.maxAgents,
+          totals,
+          j0: this.memberJ0[m]!,
+          series,
+        },
+        m,
+        t0,
+        t1,
+      );
+      return;
+    }
     // A run whose allocation reads its own state or the changing signal is allocated step by step.
     const stepwise = !allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
     if (stepwise) {
@@ -637,6 +683,9 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     latency: new Float64Array(size),
     violation: new Float64Array(size),
     busy: new Float64Array(steps),
+    routed: new Float64Array(size),
+    inFlight: new Float64Array(size),
+    forkParents: new Float64Array(steps),
   };
   const totals = emptyTotals([agents]);
   new Simulator(batch, null).runGroup(batch, r, r + 1, totals, series);

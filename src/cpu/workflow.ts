@@ -1,0 +1,375 @@
+/**
+ * The CPU engine's step-by-step path for workflow runs and `exponentialCount` work (MODEL-PART4 §4.6,
+ * the step of docs/workflows.md): every agent of a run per step, in the order arrive → allocate →
+ * process → route → record, in f64. A workflow's internal arrivals depend on the run's own state (the
+ * completions of the step before), so there is no agent-major fast path here; runs without routing and
+ * without exponentialCount never come here and keep theirs (src/cpu/engine.ts), bit for bit.
+ *
+ * Per run and agent the state is Q (work queue), h ∈ [0, 1) (the head request's progress, deterministic
+ * work with counting arrivals) and the inbox (requests routed to the agent in the step before; two
+ * parities, the step's and the next's), plus, for a fork-join, D_b per branch and Ω.
+ *
+ * Step t of agent i:
+ * 1. arrive: a_i = ext_i + inbox_i(t), work_i = ext work + inbox_i(t) (one unit per routed request);
+ * 2. allocate as the engine does (readsBacklog policies read B_i = Q_i + work_i; the signal reads a_i);
+ * 3. process into completions m_i:
+ *    - deterministic work, counting arrivals: B = Q + work, served = min(B, T·g·Δt), Q ← B − served,
+ *      x = h + served; emptied (Q = 0): m = round(x), h = 0, else m = ⌊x⌋, h = x − m (FIFO, unit work);
+ *    - exponentialCount: c = Poisson(f32(T·g·Δt)) drawn first from the agent's routing stream
+ *      (stream, replicate, purposeStep(PURPOSE.routing, t), agent i: common to every policy of the fleet
+ *      replicate), m = min(Q + work, c), Q ← Q + work − m, served = m;
+ *    - a fleet with fluid (non-counting, e.g. deterministic) arrivals routes fluidly: m = served;
+ * 4. route: m is split over the successors by splitCompletions (sequential conditional binomials) from
+ *    the same routing stream (after the Poisson draw; deterministic work: from draw 0); count k_e goes
+ *    to inbox_{to_e}(t + 1). Fluid: inbox_j(t + 1) += p_ij·served_i. A fork sends m_f to every branch
+ *    (no draw); D_b ← D_b + m_f − m_b, Ω = max_b D_b, J = m_f + Ω_prev − Ω parents go to the join at t + 1,
+ *    and the branches' own completions go nowhere else;
+ * 5. record as the engine does, plus routedSum += inbox_i(t), inFlightSum += Σ_e k_e (the fork: J; a
+ *    branch: 0), forkSum (on the fork) += Ω; systemSum counts ⌈Q − slack⌉, or Q itself under exponentialCount.
+ *
+ * The WebAssembly kernel (src/cpu/wasm) never serves these runs: they are served here, in JavaScript
+ * (the kernel may still draw their external arrivals, which do not depend on the run).
+ *
+ * @example
+ *   const stepper = new WorkflowStepper(fleets, config, maxAgents); // once per batch
+ *   stepper.startGroup(f, replicate, members);                       // per group of runs
+ *   stepper.run(ctx, m, t0, t1);                                     // per member and chunk
+ */
+import { DEFAULT_EMA_ALPHA, type PackedFleets, type SimConfig } from '../model/batch.js';
+import { inSystem, MIN_SHARE_SLACK, type RunTotals } from '../model/metrics.js';
+import { SIGNAL_ID } from '../model/modes.js';
+import { isWorkflow, NO_AGENT } from '../model/workflow.js';
+import {
+  type Allocation,
+  allocateShares,
+  allocationFixed,
+  allocationReadsBacklog,
+  type FleetView,
+  sharesAtStep,
+  sharesVaryWithStep,
+} from '../model/allocate.js';
+import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, processOf } from '../random/arrivals.js';
+import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
+import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
+import { PoissonSampler } from '../random/poisson.js';
+
+const { observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA, nominal: SIGNAL_NOMINAL } = SIGNAL_ID;
+
+/** Whether runs of fleet f are stepped here (a workflow, a fork-join, or exponentialCount work). */
+export function steppedAsWorkflow(fleets: PackedFleets, config: Pick<SimConfig, 'work'>, f: number): boolean {
+  return config.work === 'exponentialCount' || isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
+}
+
+/**
+ * Whether fleet f routes fluidly: some agent draws arrivals that are not whole requests (deterministic:
+ * exactly the mean), so completions are not whole either and routing moves p·served of work.
+ */
+export function routesFluidly(fleets: PackedFleets, config: Pick<SimConfig, 'arrivals'>, f: number): boolean {
+  const a0 = fleets.agentOffset[f]!;
+  for (let a = a0; a < a0 + fleets.agentCount[f]!; a++) {
+    if (!ARRIVAL_PROCESS_INFO[ARRIVAL_PROCESSES[processOf(fleets, config.arrivals, a)]!].counts) return true;
+  }
+  return false;
+}
+
+/** What the engine hands one member's chunk: its buffers (see Simulator in engine.ts). */
+export interface StepContext {
+  policy: number;
+  view: FleetView;
+  alloc: Allocation;
+  /** External arrivals and work of agent i at step t: [i·span + t − t0]. */
+  arrivals: Float64Array;
+  work: Float64Array;
+  span: number;
+  /** Scratch for one step's shares g_i at [i] (the engine's chunk buffer). */
+  shares: Float64Array;
+  /** B_i for the allocator (the view's backlog array). */
+  backlogs: Float64Array;
+  /** The member's Q_i and λ̂_i at [s0 + i]. */
+  queues: Float64Array;
+  rates: Float64Array;
+  s0: number;
+  totals: RunTotals;
+  /** The totals index of the run's agent 0. */
+  j0: number;
+  series: WorkflowSeries | null;
+}
+
+/** The per-step arrays runSeriesCpu fills (agent-major [i·steps + t], busy and forkParents per step). */
+export interface WorkflowSeries {
+  arrivals: Float64Array;
+  work: Float64Array;
+  share: Float64Array;
+  served: Float64Array;
+  queue: Float64Array;
+  latency: Float64Array;
+  violation: Float64Array;
+  busy: Float64Array;
+  routed: Float64Array;
+  inFlight: Float64Array;
+  forkParents: Float64Array;
+}
+
+/** The state and scratch of the workflow runs of one batch, allocated once per call. */
+export class WorkflowStepper {
+  private readonly fleets: PackedFleets;
+  private readonly config: SimConfig;
+  private readonly maxAgents: number;
+  private readonly signal: number;
+  private readonly alpha: number;
+  private readonly warmup: number;
+  private readonly lateStart: number;
+  private readonly k0: number;
+  private readonly k1: number;
+  private readonly countWork: boolean; // exponentialCount
+  private readonly draws = new DrawStream();
+  /** One Poisson sampler per agent of the group (its constants cached per mean). */
+  private readonly samplers: PoissonSampler[];
+  private readonly split = new Uint32Array(MAX_SUCCESSORS);
+  // Per member m, agent i at [m·maxAgents + i].
+  private readonly head: Float64Array; // h
+  private readonly inboxEven: Float64Array; // the inbox of even steps
+  private readonly inboxOdd: Float64Array; // of odd steps
+  private readonly branchDebt: Float64Array; // D_b at [m·MAX_SUCCESSORS + k]
+  private readonly omega: Float64Array; // Ω per member
+  // Per step scratch (one member).
+  private readonly stepArrived: Float64Array;
+  private readonly stepWork: Float64Array;
+  private readonly completions: Float64Array;
+  // The group's fleet.
+  private offset = 0;
+  private count = 0;
+  private stream = 0; // the fleet's stream and the group's replicate: the routing streams' counter
+  private replicate = 0;
+  private capacity = 0;
+  private fluid = false;
+  private fork = NO_AGENT;
+  private join = NO_AGENT;
+  private branches = 0;
+  private readonly branchOf: Int32Array; // agent → its branch index, −1
+  private readonly branchAgent = new Uint32Array(MAX_SUCCESSORS);
+  /** Each agent's successor probabilities (views of routeP), for splitCompletions. */
+  private probs: Float32Array[] = [];
+
+  constructor(fleets: PackedFleets, config: SimConfig, maxAgents: number, members: number, warmup: number, lateStart: number) {
+    this.fleets = fleets;
+    this.config = config;
+    this.maxAgents = maxAgents;
+    this.signal = SIGNAL_ID[config.signal ?? 'nominal'];
+    this.alpha = config.emaAlpha ?? DEFAULT_EMA_ALPHA;
+    this.warmup = warmup;
+    this.lateStart = lateStart;
+    [this.k0, this.k1] = seedKey(config.seed);
+    this.countWork = config.work === 'exponentialCount';
+    this.samplers = Array.from({ length: maxAgents }, () => new PoissonSampler());
+    this.head = new Float64Array(members * maxAgents);
+    this.inboxEven = new Float64Array(members * maxAgents);
+    this.inboxOdd = new Float64Array(members * maxAgents);
+    this.branchDebt = new Float64Array(members * MAX_SUCCESSORS);
+    this.omega = new Float64Array(members);
+    this.stepArrived = new Float64Array(maxAgents);
+    this.stepWork = new Float64Array(maxAgents);
+    this.completions = new Float64Array(maxAgents);
+    this.branchOf = new Int32Array(maxAgents);
+  }
+
+  /** Starts the group of `members` runs of fleet f, replicate `replicate`: every member's state at step 0. */
+  startGroup(f: number, replicate: number, members: number): void {
+    const { fleets } = this;
+    const n = fleets.agentCount[f]!;
+    this.stream = fleets.stream[f]!;
+    this.replicate = replicate;
+    this.offset = fleets.agentOffset[f]!;
+    this.count = n;
+    this.capacity = fleets.capacity[f]!;
+    this.fluid = routesFluidly(fleets, this.config, f);
+    this.fork = fleets.fork[f]!;
+    this.join = fleets.join[f]!;
+    this.branchOf.fill(-1, 0, n);
+    this.branches = 0;
+    if (this.fork !== NO_AGENT) {
+      const a = this.offset + this.fork;
+      for (let e = fleets.routeOffset[a]!; e < fleets.routeOffset[a]! + fleets.routeCount[a]!; e++) {
+        this.branchAgent[this.branches] = fleets.routeTo[e]!;
+        this.branchOf[fleets.routeTo[e]!] = this.branches++;
+      }
+    }
+    this.probs = [];
+    for (let i = 0; i < n; i++) {
+      const a = this.offset + i;
+      const e0 = fleets.routeOffset[a]!;
+      this.probs.push(fleets.routeP.subarray(e0, e0 + fleets.routeCount[a]!));
+    }
+    this.head.fill(0, 0, members * this.maxAgents);
+    this.inboxEven.fill(0, 0, members * this.maxAgents);
+    this.inboxOdd.fill(0, 0, members * this.maxAgents);
+    this.branchDebt.fill(0, 0, members * MAX_SUCCESSORS);
+    this.omega.fill(0, 0, members);
+  }
+
+  /** Steps member m (state at m·maxAgents) through steps [t0, t1) of the chunk, all agents per step. */
+  run(ctx: StepContext, m: number, t0: number, t1: number): void {
+    const { fleets, config, count: n, offset } = this;
+    const { policy, view, alloc, arrivals, work, span, shares, backlogs, queues, rates, s0, totals, j0, series } = ctx;
+    const { dt, lmax, steps } = config;
+    const warmup = this.warmup;
+    const fixed = allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
+    const varies = sharesVaryWithStep(policy);
+    const readsBacklog = allocationReadsBacklog(policy);
+    const signal = this.signal;
+    const alpha = this.alpha;
+    const fork = this.fork;
+    const stepArrived = this.stepArrived;
+    const stepWork = this.stepWork;
+    const completions = this.completions;
+    const b0 = m * MAX_SUCCESSORS;
+    // A fixed allocation is the same at every step of the chunk (up to the turn): allocated once.
+    if (fixed) allocateShares(policy, view, t0, alloc, shares, 0);
+    for (let t = t0; t < t1; t++) {
+      const inbox = (t & 1) === 0 ? this.inboxEven : this.inboxOdd;
+      const outbox = (t & 1) === 0 ? this.inboxOdd : this.inboxEven;
+      // 1. Arrive: external plus the requests routed here during step t − 1.
+      for (let i = 0; i < n; i++) {
+        const routed = inbox[s0 + i]!;
+        stepArrived[i] = arrivals[i * span + t - t0]! + routed;
+        stepWork[i] = work[i * span + t - t0]! + routed;
+        outbox[s0 + i] = 0;
+      }
+      // 2. Allocate (the backlog readers after the step's arrivals, routed ones included).
+      if (readsBacklog) for (let i = 0; i < n; i++) backlogs[i] = queues[s0 + i]! + stepWork[i]!;
+      if (!fixed) allocateShares(policy, view, t, alloc, shares, 0);
+      else if (varies) sharesAtStep(alloc, view, t, shares, 0);
+      const record = t >= warmup;
+      let busy = 0;
+      // 3–4. Process and route, agent by agent (routing delivers at t + 1: the order does not matter).
+      for (let i = 0; i < n; i++) {
+        const s = s0 + i;
+        const j = j0 + i;
+        const a = offset + i;
+        const T = fleets.T[a]!;
+        const g = shares[i]!;
+        const arrived = stepArrived[i]!;
+        const demand = rates[s]!;
+        let rate = demand;
+        if (signal === SIGNAL_OBSERVED) rate = arrived / dt;
+        else if (signal === SIGNAL_EMA) rate = alpha * (arrived / dt) + (1 - alpha) * rate;
+        rates[s] = rate;
+        const service = T * g;
+        const backlog = queues[s]! + stepWork[i]!;
+        let served: number;
+        let done: number; // m_i
+        let drawn = false;
+        if (this.countWork) {
+          const mean = Math.fround(service * dt);
+          let c = 0;
+          if (backlog > 0 && mean > 0) {
+            this.draws.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.routing, t), i);
+            drawn = true;
+            c = this.samplers[i]!.sample(mean, this.draws);
+          }
+          served = Math.min(backlog, c);
+          done = served;
+        } else {
+          served = Math.min(backlog, service * dt);
+          if (this.fluid) done = served;
+          else {
+            const x = this.head[s]! + served;
+            if (backlog - served === 0) {
+              done = Math.round(x);
+              this.head[s] = 0;
+            } else {
+              done = Math.floor(x);
+              this.head[s] = x - done;
+            }
+          }
+        }
+        const queue = backlog - served;
+        queues[s] = queue;
+        completions[i] = done;
+        // Route (the fork's children and the branches' completions are the fork-join's, below).
+        let sent = 0;
+        const edges = fleets.routeCount[a]!;
+        if (edges > 0 && i !== fork && this.branchOf[i]! < 0 && done > 0) {
+          const e0 = fleets.routeOffset[a]!;
+          if (this.fluid) {
+            for (let e = 0; e < edges; e++) {
+              const k = fleets.routeP[e0 + e]! * done;
+              add(outbox, s0 + fleets.routeTo[e0 + e]!, k);
+              sent += k;
+            }
+          } else {
+            if (!drawn) this.draws.reset(this.k0, this.k1, this.stream, this.replicate, purposeStep(PURPOSE.routing, t), i);
+            const probs = this.probs[i]!;
+            const split = this.split;
+            splitCompletions(done, probs, this.draws, split);
+            for (let e = 0; e < edges; e++) {
+              add(outbox, s0 + fleets.routeTo[e0 + e]!, split[e]!);
+              sent += split[e]!;
+            }
+          }
+        }
+        // 5. Record.
+        const latency = g > 0 ? queue / service : lmax;
+        const minShare = fleets.R[a]! * this.capacity * (1 - MIN_SHARE_SLACK);
+        const violation = g < minShare && (demand > 0 || backlog > 0) ? 1 : 0;
+        if (backlog > 0) busy = 1;
+        if (record) {
+          add(totals.latencySum, j, latency);
+          add(totals.servedSum, j, served);
+          add(totals.queueSum, j, queue);
+          if (t >= this.lateStart) add(totals.queueLateSum, j, queue);
+          add(totals.shareSum, j, g);
+          add(totals.arrivedSum, j, arrived);
+          add(totals.systemSum, j, this.countWork ? queue : inSystem(queue));
+          add(totals.violationSum, j, violation);
+          add(totals.routedSum, j, inbox[s]!);
+          add(totals.inFlightSum, j, sent);
+        }
+        if (series !== null) {
+          const k = i * steps + t;
+          series.arrivals[k] = arrived;
+          series.work[k] = stepWork[i]!;
+          series.share[k] = g;
+          series.served[k] = served;
+          series.queue[k] = queue;
+          series.latency[k] = latency;
+          series.violation[k] = violation;
+          series.routed[k] = inbox[s]!;
+          series.inFlight[k] = sent;
+        }
+        if (t === steps - 1) totals.finalQueue[j] = queue;
+      }
+      // The fork-join: children to every branch, parents released to the join.
+      if (fork !== NO_AGENT) {
+        const mf = completions[fork]!;
+        let omega = 0;
+        for (let k = 0; k < this.branches; k++) {
+          const b = this.branchAgent[k]!;
+          add(outbox, s0 + b, mf);
+          const debt = this.branchDebt[b0 + k]! + mf - completions[b]!;
+          this.branchDebt[b0 + k] = debt;
+          omega = Math.max(omega, debt);
+        }
+        const released = mf + this.omega[m]! - omega;
+        this.omega[m] = omega;
+        add(outbox, s0 + this.join, released);
+        const jf = j0 + fork;
+        if (record) {
+          add(totals.inFlightSum, jf, released);
+          add(totals.forkSum, jf, omega);
+        }
+        if (series !== null) {
+          series.inFlight[fork * steps + t] = released;
+          series.forkParents[t] = omega;
+        }
+      }
+      if (record) add(totals.busySum, j0, busy);
+      if (series !== null) series.busy[t] = busy;
+    }
+  }
+}
+
+/** x[k] += v (the typed arrays' index reads are unchecked: k is in range by construction). */
+function add(x: Float64Array, k: number, v: number): void {
+  x[k] = x[k]! + v;
+}
