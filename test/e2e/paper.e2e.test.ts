@@ -375,6 +375,100 @@ describe('Paper view', () => {
     expect(await hashOf(page)).toBe('#view=paper&tp=roundRobin');
   });
 
+  // The CPU worker: the GPU kernels route requests once wf-gpu's workflow kernels are in (test/gpu-workflow.test.ts ties them to the CPU).
+  it('switches the paper’s workflow on: draws its graph, the end-to-end latency and the visit rates, and off again', async () => {
+    const page = await site.open('view=paper&lambda0=15&steps=400&arrivals=poisson', { webgpu: false });
+    expect(await settled(page)).toBe('done');
+    // off: no graph, the end-to-end latency equals littleLatency (each request visits one agent)
+    expect(await page.$('#workflow-graph')).toBeNull();
+    expect(await page.getAttribute('#workflow', 'data-workflow')).toBe('false');
+    const plain = await page.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    expect(plain).toHaveLength(3);
+    for (const row of plain) expect(row[1]).toBe(row.at(-1));
+
+    await page.selectOption('#field-workflow', 'paper');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await hashOf(page)).toBe('#view=paper&lambda0=15&steps=400&arrivals=poisson&workflow=paper');
+    expect(await page.textContent('p.note')).toContain('differs from the paper’s in coordinator λ, workflow, steps, arrivals');
+    // the graph: four agents, six routes labelled with p, the coordinator the entry at λ = 15/s, γ = 15/0.55
+    const graph = '#workflow-graph svg';
+    expect(await page.$$eval(`${graph} g.node`, (nodes) => nodes.map((n) => n.getAttribute('data-name')))).toEqual([
+      'coordinator',
+      'nlp',
+      'vision',
+      'reasoning',
+    ]);
+    expect(await page.$$eval(`${graph} g.node.entry`, (nodes) => nodes.map((n) => n.getAttribute('data-name')))).toEqual(['coordinator']);
+    expect(await page.$$eval(`${graph} text.edge-label:not(.entry-label)`, (t) => t.map((x) => x.textContent).sort())).toEqual([
+      '0.3',
+      '0.3',
+      '0.3',
+      '0.5',
+      '0.5',
+      '0.5',
+    ]);
+    expect(await page.$$eval(`${graph} path.edge[data-from]`, (paths) => paths.length)).toBe(6);
+    expect(await page.textContent(`${graph} text.entry-label`)).toBe('λ = 15.0/s');
+    expect(await page.textContent(`${graph} g.node[data-name="coordinator"] .node-rate`)).toBe('γ = 27.3/s');
+    expect(await page.textContent(`${graph} g.node[data-name="nlp"] .node-exit`)).toBe('leaves 0.5');
+    expect(await page.textContent(`${graph} title`)).toContain('coordinator → nlp (p = 0.3)');
+    // drawn inside its box: every node's ellipse within the SVG's viewBox
+    const inside = await page.$eval(graph, (svg) => {
+      const box = (svg as SVGSVGElement).viewBox.baseVal;
+      return [...svg.querySelectorAll('g.node, path.edge, text')].every((n) => {
+        const b = (n as SVGGraphicsElement).getBBox();
+        return b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height;
+      });
+    });
+    expect(inside).toBe(true);
+    // the specialists take routed requests only: their λ is not used, and says so
+    expect(await page.isDisabled('#field-lambda1')).toBe(true);
+    expect(await page.isDisabled('#field-lambda0')).toBe(false);
+    // end-to-end latency per policy, with what it means; visit rates per agent
+    const e2e = await page.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    expect(e2e.map((r) => r[0])).toEqual(['static', 'round-robin', 'adaptive']);
+    for (const row of e2e) {
+      expect(Number(row[1])).toBeGreaterThan(Number(row.at(-1))); // the whole trip is longer than one visit's wait
+      expect(Number(row[3])).toBeGreaterThan(0); // requests in flight between agents
+    }
+    expect(await page.textContent('#e2e-note')).toContain('Little’s law');
+    expect(await page.textContent('#e2e-note')).toContain('each hop from one agent to the next takes one step');
+    const visits = await page.$$eval('#visit-rates tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    expect(visits.map((r) => r.slice(0, 4))).toEqual([
+      ['coordinator', '15.0', '27.3', '1.818'],
+      ['nlp', '0.00', '8.18', '0.545'],
+      ['vision', '0.00', '8.18', '0.545'],
+      ['reasoning', '0.00', '8.18', '0.545'],
+    ]);
+    expect(await page.textContent('#per-agent thead')).toContain('offered load γ/(T·ḡ)');
+    expect(await page.textContent('#arrival-metrics caption')).toContain('external and routed');
+    expect(Number(await page.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(1e-12);
+    for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+    await site.screenshot(page, 'paper-workflow');
+
+    // the link reproduces it; a renamed specialist is refused on the switch, naming the agent missing
+    const other = await site.open((await hashOf(page)).slice(1), { webgpu: false });
+    expect(await settled(other)).toBe('done');
+    expect(await other.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(
+      await page.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => r.textContent)),
+    );
+    await page.fill('#field-name2', 'camera');
+    await page.press('#field-name2', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-workflow')).toContain('the fleet has no agent named vision');
+    expect(await page.$$eval('#workflow-graph g.node', (nodes) => nodes.length)).toBe(4); // the last good result stays
+    expect(await setField(page, 'name2', 'vision')).toBe('done');
+
+    // off again: independent agents, every λ used, the link without the key
+    await page.selectOption('#field-workflow', 'none');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await page.$('#workflow-graph')).toBeNull();
+    expect(await page.isDisabled('#field-lambda1')).toBe(false);
+    expect(await hashOf(page)).toBe('#view=paper&lambda0=15&steps=400&arrivals=poisson');
+  });
+
   it('caps the fleet at 12 agents, and agents × steps at what the page keeps', async () => {
     const page = await site.open('view=paper&agents=11&steps=40000', { webgpu: false });
     await page.waitForFunction(() => document.body.dataset.state === 'invalid');

@@ -44,7 +44,7 @@ export const PAGE_PAPER_WORKFLOW: NamedWorkflow = {
 /** What each choice of the switch is, as the form shows it. */
 export const WORKFLOW_TEXTS: Readonly<Record<PageWorkflow, string>> = {
   none: 'none: independent agents',
-  paper: 'the paper’s: coordinator → nlp, vision, reasoning (p = 0.3 each) → coordinator (p = 0.5)',
+  paper: 'the paper’s: coordinator ⇄ nlp, vision, reasoning',
 };
 
 const NAMED: Readonly<Record<Exclude<PageWorkflow, 'none'>, NamedWorkflow>> = { paper: PAGE_PAPER_WORKFLOW };

@@ -16,7 +16,7 @@ import { agentVisits, endToEnd, type GraphNode, probabilityText, type WorkflowGr
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Layout in CSS pixels: column and row pitch, the nodes' ellipse radii, the margins (the entry arrow on the left, loops on top). */
-const COLUMN = 240;
+const COLUMN = 290;
 const ROW = 100;
 const RX = 74;
 const RY = 34;
@@ -25,9 +25,21 @@ const TOP = 56;
 const RIGHT = 24;
 const BOTTOM = 24;
 /** How far an edge bows from the straight line, as a fraction of its length: u → v and v → u bow to opposite sides. */
-const BEND = 0.22;
+const BEND = 0.25;
+
+/**
+ * Where along its curve an edge's label sits (0 at the source, 1 at the target): past the middle, so
+ * the labels of two edges that cross mid-way (a route out and another agent's route back) stay apart.
+ */
+const LABEL_AT = 0.62;
 
 type Point = { x: number; y: number };
+
+/** The point at t of the quadratic Bézier curve from a through control c to b. */
+function along(a: Point, c: Point, b: Point, t: number): Point {
+  const u = 1 - t;
+  return { x: u * u * a.x + 2 * t * u * c.x + t * t * b.x, y: u * u * a.y + 2 * t * u * c.y + t * t * b.y };
+}
 
 function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
@@ -40,7 +52,8 @@ function svg<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
-const rate = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 10 ? x.toFixed(2) : x.toPrecision(3));
+/** A rate in requests/s as the figure and tables show it: two decimals below 10, one above. */
+const rate = (x: number): string => x.toFixed(x >= 10 ? 1 : 2);
 
 /** Where the ray from an ellipse's centre c towards `toward` leaves it. */
 function onEllipse(c: Point, toward: Point): Point {
@@ -120,7 +133,7 @@ export function workflowGraphFigure(graph: WorkflowGraph): HTMLElement {
       const start = onEllipse(a, c);
       const end = onEllipse(b, c);
       d = `M${start.x.toFixed(1)},${start.y.toFixed(1)} Q${c.x.toFixed(1)},${c.y.toFixed(1)} ${end.x.toFixed(1)},${end.y.toFixed(1)}`;
-      label = { x: 0.25 * start.x + 0.5 * c.x + 0.25 * end.x, y: 0.25 * start.y + 0.5 * c.y + 0.25 * end.y };
+      label = along(start, c, end, LABEL_AT);
     }
     const path = svg('path', { d, class: 'edge', 'marker-end': 'url(#workflow-arrow)', 'data-from': edge.from, 'data-to': edge.to });
     edges.append(path);
@@ -279,7 +292,7 @@ export function visitTable(view: WorkflowShown): HTMLElement {
 /** The block beside the per-agent table: the graph and visit rates of a workflow, and the end-to-end latency. */
 export function workflowBlock(view: WorkflowShown): HTMLElement {
   const graph = workflowGraph(view.batch.fleets, 0, view.names);
-  const block = el('section', { class: 'workflow-block', id: 'workflow', 'data-workflow': graph !== null });
+  const block = el('section', { class: 'workflow-block', id: 'workflow', 'data-workflow': String(graph !== null) });
   block.append(el('h3', {}, graph ? 'The workflow' : 'End-to-end latency'));
   if (graph) block.append(workflowGraphFigure(graph));
   block.append(endToEndTable(view, graph !== null));
