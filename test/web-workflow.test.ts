@@ -79,7 +79,7 @@ describe('the workflow switch in the URL', () => {
     const agents = [{ name: 'embedder' }, { name: 'reasoning' }, { name: 'coordinator' }, { name: 'vision' }, { name: 'nlp' }];
     const wf = scenarioWorkflow(agents, 'paper');
     expect(wf.error).toBeUndefined();
-    expect(wf.entry).toBe(2);
+    expect(wf.entries).toEqual([2]);
     expect(wf.external).toEqual([true, false, true, false, false]);
     expect(wf.routes[0]).toBeUndefined();
     expect(wf.routes[2]).toEqual([
@@ -90,7 +90,11 @@ describe('the workflow switch in the URL', () => {
     expect(wf.routes[1]).toEqual([{ to: 2, p: 0.5 }]);
     expect(workflowNames(PAGE_PAPER_WORKFLOW)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning']);
     // off: no routes, every agent external
-    expect(scenarioWorkflow(agents, 'none')).toEqual({ routes: agents.map(() => undefined), external: agents.map(() => true), entry: -1 });
+    expect(scenarioWorkflow(agents, 'none')).toEqual({
+      routes: agents.map(() => undefined),
+      external: agents.map(() => true),
+      entries: [],
+    });
   });
 
   it('maps the engine’s graph errors to the workflow field', () => {

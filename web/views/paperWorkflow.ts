@@ -19,10 +19,10 @@ import { isWorkflow, NO_AGENT } from '../../src/model/workflow.js';
 export const PAGE_WORKFLOWS = ['none', 'paper'] as const;
 export type PageWorkflow = (typeof PAGE_WORKFLOWS)[number];
 
-/** A workflow by agents' names: the entry takes the external arrivals; `routes[from][to]` = p. */
+/** A workflow by agents' names (a study's `workflow` section): the entries take the external arrivals; `routes[from][to]` = p. */
 export interface NamedWorkflow {
-  entry: string;
-  routes: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly entry: readonly string[];
+  readonly routes: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /**
@@ -32,7 +32,7 @@ export interface NamedWorkflow {
  * γ_specialist = 0.3·γ_coordinator.
  */
 export const PAGE_PAPER_WORKFLOW: NamedWorkflow = {
-  entry: 'coordinator',
+  entry: ['coordinator'],
   routes: {
     coordinator: { nlp: 0.3, vision: 0.3, reasoning: 0.3 },
     nlp: { coordinator: 0.5 },
@@ -51,7 +51,7 @@ const NAMED: Readonly<Record<Exclude<PageWorkflow, 'none'>, NamedWorkflow>> = { 
 
 /** The agents a named workflow routes between (its entry, the sources and the successors), each once, in first-mention order. */
 export function workflowNames(workflow: NamedWorkflow): string[] {
-  const names = [workflow.entry, ...Object.entries(workflow.routes).flatMap(([from, to]) => [from, ...Object.keys(to)])];
+  const names = [...workflow.entry, ...Object.entries(workflow.routes).flatMap(([from, to]) => [from, ...Object.keys(to)])];
   return [...new Set(names)];
 }
 
@@ -64,13 +64,13 @@ export function workflowNames(workflow: NamedWorkflow): string[] {
 export interface ScenarioWorkflow {
   routes: (RouteSpec[] | undefined)[];
   external: boolean[];
-  /** Index of the entry agent, -1 without a workflow. */
-  entry: number;
+  /** Indices of the entry agents, none without a workflow. */
+  entries: number[];
   error?: string;
 }
 
 export function scenarioWorkflow(agents: readonly { name: string }[], workflow: PageWorkflow): ScenarioWorkflow {
-  const none: ScenarioWorkflow = { routes: agents.map(() => undefined), external: agents.map(() => true), entry: -1 };
+  const none: ScenarioWorkflow = { routes: agents.map(() => undefined), external: agents.map(() => true), entries: [] };
   if (workflow === 'none') return none;
   const named = NAMED[workflow];
   const index = new Map(agents.map((a, i) => [a.name, i]));
@@ -87,8 +87,8 @@ export function scenarioWorkflow(agents: readonly { name: string }[], workflow: 
     const to = named.routes[a.name];
     return to ? Object.entries(to).map(([name, p]) => ({ to: index.get(name)!, p })) : undefined;
   });
-  const entry = index.get(named.entry)!;
-  return { routes, external: agents.map((_, i) => i === entry || !inGraph.has(i)), entry };
+  const entries = named.entry.map((n) => index.get(n)!);
+  return { routes, external: agents.map((_, i) => entries.includes(i) || !inGraph.has(i)), entries };
 }
 
 const listText = (names: readonly string[]): string =>
