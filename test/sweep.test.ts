@@ -172,6 +172,8 @@ describe('sweep statistics', () => {
               finalQueue: a.finalQueue,
               load,
               unstable: unstable ? 1 : 0,
+              visitRate: a.realizedRate,
+              externalRate: a.externalRate,
             };
             const accs = (perAgent[i] ??= Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<
               AgentMetric,

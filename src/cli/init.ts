@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { PAPER_POLICIES, POLICY_NAMES } from '../model/policies.js';
 import { LIMITS } from '../study/schema.js';
+import { fleetWorkflow, HUB_MAX_AGENTS, workflowRates } from '../study/workflow.js';
 import { displayPath, quote } from '../text/quote.js';
 import { UsageError } from './errors.js';
 import { fileSystemError } from './outDir.js';
@@ -45,19 +46,54 @@ export function parseAgents(value: string): string[] {
   return names;
 }
 
+/** The starter workflow's routing probabilities: the first agent sends STARTER_OUT of its completions on (split evenly), each other returns STARTER_BACK. */
+const STARTER_OUT = 0.9;
+const STARTER_BACK = 0.5;
+
 /**
  * The starter study for agents `names`: placeholder parameters — each agent offers half of an equal
  * share (λ = T/(2N): load 0.5 under static and round-robin at the measured load; `validate` shows
  * what adaptive, which shares by λ·R/P, makes of them), minimum shares summing to at most one half,
- * the first agent most important.
+ * the first agent most important. With `workflow` (docs/workflows.md), the first agent is a
+ * coordinator: requests enter there only (λ = 0 for the others), it sends 90 % of its completed
+ * requests on, split evenly over the others, and each returns half to it; the coordinator's rate is
+ * set so that the visits give the same load 0.5 (Σ γ_i/T_i), and work is counted in whole requests.
  */
-export function starterStudy(names: readonly string[]): Record<string, unknown> {
+export function starterStudy(names: readonly string[], workflow = false): Record<string, unknown> {
   const n = names.length;
+  if (workflow && (n < 2 || n > HUB_MAX_AGENTS))
+    throw new UsageError(
+      `--workflow: the starter workflow routes from the first agent to each of the others: 2 to ${HUB_MAX_AGENTS} agents, got ${n}`,
+    );
   const R = Math.max(0.01, Math.floor((0.5 / n) * 100) / 100);
   const agents = names.map((name, i) => {
     const T = PLACEHOLDER_T[i % PLACEHOLDER_T.length]!;
     return { name, T, R, P: i === 0 ? 1 : 2, lambda: Math.round((T / (2 * n)) * 100) / 100 };
   });
+  const out = Math.floor((STARTER_OUT / (n - 1)) * 100) / 100;
+  const graph = workflow
+    ? {
+        entry: [names[0]!],
+        routes: Object.fromEntries([
+          [names[0]!, Object.fromEntries(names.slice(1).map((name) => [name, out]))],
+          ...names.slice(1).map((name) => [name, { [names[0]!]: STARTER_BACK }]),
+        ]) as Record<string, Record<string, number>>,
+      }
+    : null;
+  if (graph !== null) {
+    // The coordinator's external rate that keeps the fleet's load at 0.5, counted by visits (src/study/workflow.ts).
+    const { lambda } = workflowRates(agents, fleetWorkflow(graph, names), true);
+    agents.forEach((a, i) => (a.lambda = Math.round(lambda[i]! * 100) / 100));
+  }
+  const workflowFields = graph === null ? {} : { workflow: graph, work: 'exponentialCount' };
+  const workflowComment =
+    graph === null
+      ? []
+      : [
+          `workflow (docs/workflows.md): requests enter at ${names[0]} (the entry: only it has a lambda); routes {from: {to: p}} say where each agent sends its completed requests (the rest leaves).`,
+          'Here the first agent sends 90 % on, split evenly, and each other agent returns half to it: replace the probabilities with the fractions your logs show.',
+          '"work": "exponentialCount": random service times in whole requests (a workflow routes whole requests). e2eLatency in the results is a request\u2019s mean time through the whole workflow.',
+        ];
   return {
     $comment: [
       'A starter study written by `fleetsim init`: replace each agent\u2019s placeholder figures with your own, then run',
@@ -71,11 +107,13 @@ export function starterStudy(names: readonly string[]): Record<string, unknown> 
       'steps \u00d7 dt is the simulated time; warmup steps are simulated but not recorded (let the queues settle); replicates are independent arrival streams.',
       'The axis varies every rate together (loadScale): 1 is your measured load; drop it, or add axes (docs/SWEEPS.md).',
       `policies: the paper\u2019s three here; every registered one may be listed (\`fleetsim init --help\`, docs/policies.md): ${POLICY_NAMES.join(', ')}.`,
+      ...workflowComment,
     ],
     name: 'my-fleet',
     description: `${n} agent${n === 1 ? '' : 's'} sharing one GPU: placeholder figures, to be replaced with measurements`,
     seed: 1,
     fleet: { agents },
+    ...workflowFields,
     arrivals: 'poisson',
     dt: 1,
     steps: 600,
@@ -91,7 +129,8 @@ export function starterText(study: Record<string, unknown>): string {
   const oneLine = (block: string): string => block.replace(/\n\s*/g, ' ').replace(/\[ /g, '[').replace(/ \]/g, ']');
   const text = JSON.stringify(study, null, 2)
     .replace(/\{\n\s+"name": [^{}]*?\n\s+\}/g, oneLine) // an agent
-    .replace(/\[\n[^[\]{}]*?\n\s*\]/g, (list) => (oneLine(list).length <= 80 ? oneLine(list) : list)); // policies, axis values
+    .replace(/\[\n[^[\]{}]*?\n\s*\]/g, (list) => (oneLine(list).length <= 80 ? oneLine(list) : list)) // policies, axis values
+    .replace(/\{\n[^[\]{}]*?\n\s*\}/g, (row) => (oneLine(row).length <= 80 ? oneLine(row) : row)); // a workflow's routing rows
   return `${text}\n`;
 }
 
@@ -99,8 +138,8 @@ export function starterText(study: Record<string, unknown>): string {
  * Writes the starter study to `file` (`-`: stdout) and returns what to tell the user (on stderr when
  * the study went to stdout). Refuses an existing file (UsageError, exit 2).
  */
-export function initCommand(file: string, agents: readonly string[]): { study: string; message: string | null } {
-  const text = starterText(starterStudy(agents));
+export function initCommand(file: string, agents: readonly string[], workflow = false): { study: string; message: string | null } {
+  const text = starterText(starterStudy(agents, workflow));
   if (agents.length > LIMITS.agents) throw new UsageError(`--agents: at most ${LIMITS.agents}`);
   if (file === '-') return { study: text, message: null };
   try {
@@ -118,7 +157,7 @@ export function initCommand(file: string, agents: readonly string[]): { study: s
     message: [
       `wrote ${displayPath(file)}: ${agents.length} placeholder agent${agents.length === 1 ? '' : 's'} (${agents.map((a) => displayPath(a)).join(', ')}); its "$comment" lines say what to measure`,
       'next:',
-      `  edit T, R, P and lambda of each agent in ${displayPath(file)}`,
+      `  edit T, R, P and lambda of each agent${workflow ? " and the workflow's routing probabilities" : ''} in ${displayPath(file)}`,
       `  fleetsim validate ${displayPath(file)}     # each agent's load under each policy, and the time it will take`,
       `  fleetsim sweep ${displayPath(file)} --out results/my-fleet`,
     ].join('\n'),

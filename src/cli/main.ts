@@ -54,12 +54,16 @@ const BENCH_BUDGET_MAX = 86_400;
 
 const notice = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** The registry's policies, for the help of the commands whose study files name them. */
+/** The registry's policies and the workflow field, for the help of the commands whose study files name them. */
 const policiesHelp = (): string =>
   [
     '',
     'Policies (a study\'s "policies" field; default: all of them; formulas and settings in docs/policies.md):',
     ...policyHelpLines(),
+    '',
+    'Workflows (a study\'s "workflow" field; docs/workflows.md): agents that feed each other, between named agents',
+    '  {"entry": [...], "routes": {"from": {"to": p}}, "forkJoin": {"fork", "join"}} or for any fleet a template',
+    '  {"template": "hub", "out", "back"} / {"template": "chain", "next"}; e2eLatency in the results is the end-to-end latency.',
   ].join('\n');
 
 function program(): Command {
@@ -257,8 +261,12 @@ function program(): Command {
         .argParser(parseAgents)
         .default(parseAgents(String(INIT_DEFAULT_AGENTS)), String(INIT_DEFAULT_AGENTS)),
     )
-    .action((file: string, opts: { agents: string[] }) => {
-      const { study, message } = initCommand(file, opts.agents);
+    .option(
+      '--workflow',
+      'make the first agent a coordinator that feeds the others and gets half of their completions back (a "workflow" field; docs/workflows.md)',
+    )
+    .action((file: string, opts: { agents: string[]; workflow?: boolean }) => {
+      const { study, message } = initCommand(file, opts.agents, opts.workflow ?? false);
       process.stdout.write(study);
       if (message !== null) process.stdout.write(`${message}\n`);
     });

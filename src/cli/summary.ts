@@ -135,6 +135,21 @@ export function winnerLines(cell: CellSummary): string[] {
 }
 
 /**
+ * A workflow cell's policies by mean e2eLatency (the verdicts compare avgLatency, whose L_max for an
+ * idle agent with no share can hide what a request through the graph sees): the lowest and the next,
+ * each with its 95 % CI half-width. Means only: no paired difference is kept for this metric.
+ */
+export function e2eLine(cell: CellSummary): string[] {
+  const ranked = cell.policies
+    .map((p) => ({ policy: p.policy, stat: p.metrics.e2eLatency }))
+    .filter((p) => p.stat && p.stat.n > 0 && Number.isFinite(p.stat.mean))
+    .sort((a, b) => a.stat!.mean - b.stat!.mean);
+  if (ranked.length < 2) return [];
+  const text = (p: (typeof ranked)[number]): string => `${p.policy} (${estimate(p.stat).join(' ').trim()} s)`;
+  return [`lowest mean e2eLatency: ${text(ranked[0]!)}; next: ${text(ranked[1]!)}`];
+}
+
+/**
  * Pads each column of `rows` to its widest entry: left-aligned text, right-aligned where `right[c]`;
  * columns joined by two spaces, or by `glue[c]` before column c (a mean and its "± half-width": one).
  */
@@ -178,7 +193,15 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
   const withUnstable = shown.some((c) => c.policies.some((p) => unstableFraction(p.metrics) !== null));
   // A §4.7 column when some shown cell has the metric (a summary of an older version has none).
   const extra = POLICY_COLUMNS.filter(({ metric }) => shown.some((c) => c.policies.some((p) => metric in p.metrics)));
-  lines.push('mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency is better, higher throughput is better):');
+  // A workflow's end-to-end latency (Little's law over the whole graph; docs/workflows.md) beside the per-agent mean.
+  const e2e = study.workflow !== undefined;
+  lines.push(
+    `mean ± 95 % CI half-width over each cell’s fleet runs (lower avgLatency${e2e ? ' and e2eLatency' : ''} is better, higher throughput is better):`,
+  );
+  if (e2e)
+    lines.push(
+      "e2eLatency: a request's mean time from entering the workflow to leaving it, by Little's law (requests queued or in flight between agents over the external arrival rate; each hop takes at least one step)",
+    );
   if (extra.length > 0)
     lines.push(
       'Jain: mean fairness index of served/arrived across agents (1: equal; higher is better); below min share: mean fraction of agent-steps with demand under R·G (lower is better)',
@@ -191,11 +214,19 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
     '',
     'throughput (req/s)',
     '',
+    ...(e2e ? ['e2eLatency (s)', ''] : []),
     ...(withUnstable ? ['unstable runs'] : []),
     ...extra.map((e) => e.title),
   ];
-  const right = [true, false, false, true, false, true, false, ...header.slice(7).map(() => true)];
-  const glue = [undefined, undefined, undefined, undefined, ' ', undefined, ' '];
+  const estimates = e2e ? 3 : 2; // columns of "mean" "± half-width" pairs after the policy
+  const right = [
+    true,
+    false,
+    false,
+    ...Array.from({ length: estimates }, () => [true, false]).flat(),
+    ...header.slice(3 + 2 * estimates).map(() => true),
+  ];
+  const glue = [undefined, undefined, undefined, ...Array.from({ length: estimates }, () => [undefined, ' ']).flat()];
   const rows: string[][] = [header];
   const notes = new Map<number, string[]>(); // row index → the lines under it (winner, warnings)
   for (const cell of shown) {
@@ -207,6 +238,7 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
         p.policy,
         ...estimate(p.metrics.avgLatency),
         ...estimate(p.metrics.throughput),
+        ...(e2e ? estimate(p.metrics.e2eLatency) : []),
         ...(withUnstable ? [u === null ? '–' : `${(100 * u).toFixed(0)} %`] : []),
         ...extra.map(({ metric, text }) => {
           const mean = meanOf(p.metrics, metric);
@@ -214,7 +246,11 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
         }),
       ]);
     });
-    const under = [...winnerLines(cell).map((t) => `winner: ${t}`), ...(cell.warnings ?? []).map((w) => `WARNING: ${w}`)];
+    const under = [
+      ...winnerLines(cell).map((t) => `winner: ${t}`),
+      ...(e2e ? e2eLine(cell) : []),
+      ...(cell.warnings ?? []).map((w) => `WARNING: ${w}`),
+    ];
     if (under.length > 0) notes.set(rows.length - 1, under);
   }
   const aligned = alignRows(rows, right, glue);

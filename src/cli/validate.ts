@@ -15,6 +15,7 @@ import type { Cell } from '../study/cells.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { type Agent, axisName, type Study } from '../study/schema.js';
 import { studySize } from '../study/size.js';
+import { fleetWorkflow, keepsLoad, workflowRates } from '../study/workflow.js';
 import { planUnits, simConfig } from '../sweep/plan.js';
 import { unitFleetRuns } from '../sweep/run.js';
 import { displayPath, displayText } from '../text/quote.js';
@@ -92,6 +93,7 @@ function valuesOf(cell: Cell, axes: readonly string[]): Record<string, string | 
 
 export interface AgentLoad {
   name: string;
+  /** The agent's nominal rate: λ_i, or under a workflow its visit rate γ_i (external and routed requests). */
   lambda: number;
   T: number;
   /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
@@ -101,43 +103,59 @@ export interface AgentLoad {
 /**
  * Each agent's offered load under each of the study's policies at nominal demand: λ_i/(T_i·ḡ_i),
  * with ḡ_i the share the policy's allocation (src/model/allocate.ts) gives it with every rate at its
- * nominal value (λ × loadScale, before schedules), averaged over one cycle of N steps for a policy
+ * nominal value (λ × loadScale, before schedules; under a workflow the visit rate γ_i of the traffic
+ * equations, which is also what the policies read), averaged over one cycle of N steps for a policy
  * whose shares turn with the step (round-robin: G/N). A load of 1 or more means the agent's queue
  * grows without bound. Fixed fleets only (a random fleet's agents differ by sample).
  */
 export function agentLoads(study: Study): AgentLoad[] {
   const f = study.fleet;
   if ('random' in f) throw new Error('agentLoads: a random fleet has no fixed agents');
-  // The agents' own figures (as src/study/fleets.ts cellFleet takes them), with their policy fields
-  // (cap, weight, MIG slices; the packer's defaults where absent), without their arrival processes.
-  const agents: readonly (Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices'> & { lambda: number })[] = (
-    'preset' in f ? PAPER_AGENTS : f.agents
-  ).map((a) => ({ ...a, lambda: a.lambda * study.loadScale }));
+  // The agents' own figures (as src/study/fleets.ts cellFleet takes them, workflow included), with
+  // their policy fields (cap, weight, MIG slices; the packer's defaults where absent), without their
+  // arrival processes.
+  const given: readonly Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices'>[] =
+    'preset' in f ? PAPER_AGENTS : f.agents;
+  const workflow =
+    study.workflow === undefined
+      ? null
+      : fleetWorkflow(
+          study.workflow,
+          given.map((a) => a.name),
+        );
+  const scaled = given.map((a) => ({ T: a.T, lambda: a.lambda * study.loadScale }));
+  const external = workflow === null ? null : workflowRates(scaled, workflow, keepsLoad(study)).lambda;
+  const agents = given.map((a, i) => ({ ...a, lambda: external === null ? scaled[i]!.lambda : external[i]! }));
   const n = agents.length;
   // A policy that reads the backlogs (PolicyDef.readsBacklog) sees every agent saturated: the same
   // backlog in GPU-seconds, SATURATED_STEPS steps of the whole capacity (B_i = SATURATED_STEPS·T_i·Δt·G
   // work units), so need_i = B_i/(T_iΔt) exceeds any cap and each agent gets its share when everyone
   // wants more than it can have — a nominal figure (in a run an idle agent's share goes to the others).
   // Finite, so that a demand summing B_i/τ (adaptiveQueue) cannot overflow.
+  const fleets = packFleets([
+    {
+      agents: agents.map(({ T, R, P, lambda, cap, weight, slices }, i) => ({
+        T,
+        R,
+        P,
+        lambda,
+        ...(cap === undefined ? {} : { cap }),
+        ...(weight === undefined ? {} : { weight }),
+        ...(slices === undefined ? {} : { slices }),
+        ...(workflow === null || workflow.routes[i]!.length === 0 ? {} : { routes: workflow.routes[i]! }),
+      })),
+      capacity: study.capacity,
+      ...(workflow?.forkJoin === undefined ? {} : { forkJoin: workflow.forkJoin }),
+    },
+  ]);
+  // The nominal rates the policies read: λ, or the visit rates γ (PackedFleets.demand, as the engines read them).
+  const rates = workflow === null ? Float64Array.from(agents, (a) => a.lambda) : Float64Array.from(fleets.demand);
   const view = fleetView(
-    packFleets([
-      {
-        agents: agents.map(({ T, R, P, lambda, cap, weight, slices }) => ({
-          T,
-          R,
-          P,
-          lambda,
-          ...(cap === undefined ? {} : { cap }),
-          ...(weight === undefined ? {} : { weight }),
-          ...(slices === undefined ? {} : { slices }),
-        })),
-        capacity: study.capacity,
-      },
-    ]),
+    fleets,
     0,
     n,
     study.capacity,
-    Float64Array.from(agents, (a) => a.lambda),
+    rates,
     Float64Array.from(agents, (a) => SATURATED_STEPS * a.T * study.dt * study.capacity),
     policySettings(simConfig(study)),
   );
@@ -155,12 +173,13 @@ export function agentLoads(study: Study): AgentLoad[] {
   }
   return agents.map((a, i) => ({
     name: a.name ?? `agent ${i}`,
-    lambda: a.lambda,
+    lambda: rates[i]!,
     T: a.T,
     load: Object.fromEntries(
       study.policies.map((p) => {
         const g = shares.get(p)![i]!;
-        return [p, a.lambda === 0 ? 0 : g > 0 ? a.lambda / (a.T * g) : Infinity];
+        const rate = rates[i]!;
+        return [p, rate === 0 ? 0 : g > 0 ? rate / (a.T * g) : Infinity];
       }),
     ),
   }));
@@ -172,9 +191,10 @@ const loadText = (x: number): string => (x === Infinity ? '∞ !' : `${x < 10 ? 
 function loadTable(study: Study, title: string): string[] {
   const loads = agentLoads(study);
   const lines = [
-    `${title}: each agent's offered load λ/(T·g) under each policy, at nominal rates${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
+    `${title}: each agent's offered load ${study.workflow === undefined ? 'λ' : 'γ'}/(T·g) under each policy, at nominal rates${study.workflow === undefined ? '' : ' (γ: the visit rates of the workflow)'}${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
   ];
-  const rows: string[][] = [['agent', 'λ (req/s)', 'T (req/s)', ...study.policies]];
+  // Under a workflow an agent's rate is its visit rate γ (external and routed requests: docs/workflows.md).
+  const rows: string[][] = [['agent', study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies]];
   for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
     rows.push([displayText(a.name, 40), formatRate(a.lambda), formatRate(a.T), ...study.policies.map((p) => loadText(a.load[p]!))]);
   lines.push(...alignRows(rows, [false, true, true, ...study.policies.map(() => true)]).map((l) => `  ${l}`));

@@ -394,7 +394,8 @@ export interface AgentSummary {
   arrived: number; // requests arrived over the recorded steps
   served: number; // requests (units of work) served over the recorded steps
   meanInSystem: number; // mean requests in the system (⌈Q⌉; meaningful with deterministic work)
-  realizedRate: number; // arrived / horizon, requests/s
+  realizedRate: number; // arrived / horizon, requests/s: the visit rate γ̂ (external and routed arrivals)
+  externalRate: number; // (arrived − routed) / horizon, requests/s: the external arrivals alone (= realizedRate without a workflow)
   idc1: number; // index of dispersion of the arrivals per step (NaN: undefined, or not recorded)
   maxArrivals: number; // the largest arrivals of one step (NaN: not recorded)
 }
@@ -610,6 +611,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       served: totals.servedSum[j]!,
       meanInSystem: totals.systemSum[j]! / S,
       realizedRate: totals.arrivedSum[j]! / (S * batch.config.dt),
+      externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * batch.config.dt),
       idc1: batch.config.arrivalStats === true ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S) : NaN,
       maxArrivals: batch.config.arrivalStats === true ? totals.maxArrivals[j]! : NaN,
     });

@@ -12,6 +12,26 @@ export const PAPER_AGENTS: readonly (AgentSpec & { name: string })[] = [
   { name: 'reasoning', M: 3000, T: 30, R: 0.35, P: 1, lambda: 25 },
 ];
 
+/**
+ * The shipped workflow of the paper's agents (MODEL-PART4 §4.6's example; docs/workflows.md), written
+ * as a study's `workflow` between named agents: requests enter at the coordinator, which sends 30 % of
+ * its completed requests to each specialist (10 % leave), and each specialist returns half of its
+ * completions to the coordinator (half leave). Visit rates: γ_coordinator = Λ/0.55, γ_specialist =
+ * 0.3·γ_coordinator. `sweeps/paper-workflow.json` writes the same graph (a test holds them equal).
+ */
+export const PAPER_WORKFLOW: {
+  readonly entry: readonly string[];
+  readonly routes: Readonly<Record<string, Readonly<Record<string, number>>>>;
+} = Object.freeze({
+  entry: Object.freeze(['coordinator']),
+  routes: Object.freeze({
+    coordinator: Object.freeze({ nlp: 0.3, vision: 0.3, reasoning: 0.3 }),
+    nlp: Object.freeze({ coordinator: 0.5 }),
+    vision: Object.freeze({ coordinator: 0.5 }),
+    reasoning: Object.freeze({ coordinator: 0.5 }),
+  }),
+});
+
 /** Paper mode: Δt = 1 s, 100 steps, deterministic arrivals, a T4 at $0.72/GPU-hour, L_max = 999 s. */
 export const PAPER_CONFIG: SimConfig = {
   dt: 1,

@@ -1,8 +1,9 @@
 /**
  * The per-agent rows of a sweep, agents/unit-*.arrow: one row per agent-run (fleet run × policy ×
  * agent), with the cell's axis values, the fleet's sample and replicate, the policy, the agent's index
- * and name, and its latency, throughput, share, final queue and stability (load, drift, unstable;
- * src/model/stability.ts). Written beside fleets/unit-*.arrow, under the same byte-determinism rules
+ * and name, and its latency, throughput, share, final queue, stability (load, drift, unstable;
+ * src/model/stability.ts) and rates (visitRate γ̂: every arrival, external and routed, per second;
+ * externalRate: the external ones; equal without a workflow). Written beside fleets/unit-*.arrow, under the same byte-determinism rules
  * (fleetRows.ts), and read back here by the page and the tests. Browser-safe.
  *
  * `agentName` is the agent's name in a fixed fleet (the paper's, or `fleet.agents`; `agent i` when
@@ -17,7 +18,7 @@ import { Dictionary, Int32, makeVector, Table, Utf8, type Vector, vectorFromArra
 import type { Cell } from '../study/cells.js';
 import { agentRunValues, fixedFleetNames } from '../sweep/aggregate.js';
 import type { BatchDone } from '../sweep/run.js';
-import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS } from './columns.js';
+import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS, LATE_AGENT_ROW_METRICS } from './columns.js';
 import { InputError } from './errors.js';
 import { concatRowParts, openRowTable, STUDY_HASH_KEY } from './fleetRows.js';
 
@@ -137,10 +138,13 @@ export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
     bytes,
     name,
     'per-agent',
-    [...AGENT_ROW_FIELDS, ...AGENT_ROW_METRICS],
+    [...AGENT_ROW_FIELDS, ...AGENT_ROW_METRICS.filter((m) => !LATE_AGENT_ROW_METRICS.includes(m))],
     AGENT_ROW_FIELD_SET,
     (column, v) => NON_FINITE_ALLOWED.has(column) && (Number.isNaN(v) || v === Infinity),
   );
+  const columns = new Set(table.schema.fields.map((f) => f.name));
+  // A column added after files were first written (the workflow's rates): NaN where an older file lacks it.
+  const metric = (m: string): Float64Array => (columns.has(m) ? numbers(m) : new Float64Array(count).fill(NaN));
   const text = (column: string): (string | null)[] => {
     const vector = table.getChild(column)!;
     return Array.from({ length: count }, (_, r) => {
@@ -161,7 +165,7 @@ export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
     policy: policy as string[],
     agent: Uint32Array.from(numbers('agent')),
     agentName: text('agentName'),
-    metrics: Object.fromEntries(AGENT_ROW_METRICS.map((m) => [m, numbers(m)])) as Record<AgentRowMetric, Float64Array>,
+    metrics: Object.fromEntries(AGENT_ROW_METRICS.map((m) => [m, metric(m)])) as Record<AgentRowMetric, Float64Array>,
   };
 }
 

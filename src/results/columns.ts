@@ -14,8 +14,14 @@ export const STAT_FIELDS = ['mean', 'std', 'ci95Low', 'ci95High', 'min', 'max', 
 /** The per-agent columns after the axes (agents/unit-*.arrow): `cell` … `agentName`, then AGENT_ROW_METRICS. */
 export const AGENT_ROW_FIELDS = ['cell', 'sample', 'replicate', 'policy', 'agent', 'agentName'] as const;
 
-/** The per-agent metrics of agents/unit-*.arrow, in column order. */
-export const AGENT_ROW_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'drift', 'unstable'] as const;
+/**
+ * The per-agent metrics of agents/unit-*.arrow, in column order; the workflow's visit and external
+ * rates (docs/workflows.md) come last, so a file written before them differs only by lacking them.
+ */
+export const AGENT_ROW_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'drift', 'unstable', 'visitRate', 'externalRate'] as const;
+
+/** AGENT_ROW_METRICS that a file of an earlier version lacks (read back as NaN). */
+export const LATE_AGENT_ROW_METRICS: readonly string[] = ['visitRate', 'externalRate'];
 
 /**
  * cells.csv's statistics of a verdict's paired difference, in column order (`diff_<metric>_vs_<other>_<statistic>`):

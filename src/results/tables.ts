@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { formatIssues } from '../study/problems.js';
-import { AGENT_METRICS, type AgentMetric, type CellSummary, SWEEP_METRICS } from '../sweep/aggregate.js';
+import { AGENT_METRICS, type AgentMetric, type CellSummary, LATE_AGENT_METRICS, SWEEP_METRICS } from '../sweep/aggregate.js';
 import { CHECKPOINT_FORMAT } from './checkpoint.js';
 import { InputError } from './errors.js';
 import { MANIFEST_FORMAT } from './manifest.js';
@@ -109,7 +109,12 @@ const AgentStatsSchema = z.object({
     z.object({
       agent: z.int().nonnegative(),
       name: z.string(),
-      metrics: z.object(Object.fromEntries(AGENT_METRICS.map((m) => [m, StatSummarySchema.nullable()])) as Record<AgentMetric, z.ZodNullable<typeof StatSummarySchema>>),
+      // A metric added later (LATE_AGENT_METRICS) is absent from an older version's summary: null, no statistics.
+      metrics: z.object(
+        Object.fromEntries(
+          AGENT_METRICS.map((m) => [m, LATE_AGENT_METRICS.has(m) ? StatSummarySchema.nullable().default(null) : StatSummarySchema.nullable()]),
+        ) as Record<AgentMetric, z.ZodNullable<typeof StatSummarySchema>>,
+      ),
     }),
   ),
 });

@@ -8,7 +8,7 @@
  * @example
  *   const fleet = cellFleet(cell.study, 17); // sample 17 of the cell
  */
-import type { AgentPolicySpec, AgentSpec, ArrivalSpec, FleetSpec, MmppSpec } from '../model/batch.js';
+import type { AgentPolicySpec, AgentSpec, ArrivalSpec, FleetSpec, MmppSpec, RouteSpec } from '../model/batch.js';
 import { ConfigError } from '../model/errors.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { arrivalUniforms, drawFleetAgents } from '../model/randomFleets.js';
@@ -24,6 +24,7 @@ import {
   type Study,
 } from './schema.js';
 import type { ScheduleSegment } from '../model/schedule.js';
+import { fleetWorkflow, keepsLoad, workflowRates } from './workflow.js';
 
 /** The value of distribution `d` at the uniform draw u ∈ [0, 1). */
 export function sampleDist(d: Dist, u: number): number {
@@ -157,7 +158,11 @@ export interface AgentSink {
     name: string | undefined,
     /** The agent's cap, weight and MIG slices where a fixed fleet gives them (random fleets: the defaults). */
     policy: AgentPolicySpec | undefined,
+    /** Where its completed requests go (the study's workflow; src/study/workflow.ts); undefined: they leave. */
+    routes: readonly RouteSpec[] | undefined,
   ): void;
+  /** The fleet's fork-join (agent indices), after its agents, when its workflow has one. */
+  forkJoin(fork: number, join: number): void;
 }
 
 /** An agent's policy fields as given (undefined when it gives none: the packer's defaults apply). */
@@ -171,9 +176,10 @@ function agentPolicy(a: Pick<Agent, 'cap' | 'weight' | 'slices'>): AgentPolicySp
 }
 
 /**
- * The agents of fleet sample `sample` of a cell, with the cell's load scale, schedule and arrival
- * processes applied, handed to `sink` in order; returns the fleet's nominal load factor Σ λ_i/T_i
- * (loadFactor of the same fleet). An agent's process is its own, else drawn (random fleets with
+ * The agents of fleet sample `sample` of a cell, with the cell's load scale, schedule, arrival
+ * processes and workflow applied, handed to `sink` in order (then its fork-join); returns the fleet's
+ * nominal load factor Σ λ_i/T_i (loadFactor of the same fleet), under a workflow Σ γ_i/T_i with the
+ * visit rates γ (src/study/workflow.ts: the external rates it gives the entries, the others' 0). An agent's process is its own, else drawn (random fleets with
  * `arrivals`), else the study's; a study-wide process name alone leaves the agents on the batch's
  * (SimConfig.arrivals).
  */
@@ -184,6 +190,21 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
   const drawn = 'random' in f ? f.random.arrivals : undefined;
   const studyArrivals = typeof study.arrivals === 'string' ? undefined : study.arrivals;
   const scheduled = study.schedule.length > 0;
+  const workflow =
+    study.workflow === undefined
+      ? null
+      : fleetWorkflow(
+          study.workflow,
+          base.map((a) => a.name),
+        );
+  const rates =
+    workflow === null
+      ? null
+      : workflowRates(
+          base.map((a) => ({ T: a.T, lambda: a.lambda * study.loadScale })),
+          workflow,
+          keepsLoad(study),
+        );
   let rho = 0;
   for (let i = 0; i < base.length; i++) {
     const a = base[i]!;
@@ -192,7 +213,8 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
       ('agents' in f ? f.agents[i]!.arrivals : undefined) ??
       (drawn === undefined ? undefined : drawnArrivals(study.seed, sample, i, drawn));
     const arrivals = own ?? studyArrivals;
-    const lambda = a.lambda * study.loadScale;
+    const lambda = rates === null ? a.lambda * study.loadScale : rates.lambda[i]!;
+    const routes = workflow?.routes[i];
     sink.agent(
       a.T,
       a.R,
@@ -204,10 +226,12 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
         : arrivalSpec(arrivals, traces, arrivalProcess(arrivals).process === 'servegen' ? arrivalUniforms(study.seed, sample, i)[2] : 0),
       a.name,
       'agents' in f ? agentPolicy(f.agents[i]!) : undefined,
+      routes !== undefined && routes.length > 0 ? routes : undefined,
     );
     rho += lambda / a.T;
   }
-  return rho;
+  if (workflow?.forkJoin !== undefined) sink.forkJoin(workflow.forkJoin.fork, workflow.forkJoin.join);
+  return rates === null ? rho : rates.load;
 }
 
 /**
@@ -216,8 +240,10 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
  */
 export function cellFleet(study: Study, sample: number, traces: TraceResolver = NO_TRACE_RESOLVER): FleetSpec {
   const agents: AgentSpec[] = [];
+  let forkJoin: FleetSpec['forkJoin'];
   cellAgents(study, sample, traces, {
-    agent: (T, R, P, lambda, schedule, arrivals, name, policy) =>
+    forkJoin: (fork, join) => (forkJoin = { fork, join }),
+    agent: (T, R, P, lambda, schedule, arrivals, name, policy, routes) =>
       agents.push({
         ...(name === undefined ? {} : { name }),
         T,
@@ -229,9 +255,10 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
         ...(policy?.cap === undefined ? {} : { cap: policy.cap }),
         ...(policy?.weight === undefined ? {} : { weight: policy.weight }),
         ...(policy?.slices === undefined ? {} : { slices: policy.slices }),
+        ...(routes === undefined ? {} : { routes }),
       }),
   });
-  return { agents, capacity: study.capacity };
+  return { agents, capacity: study.capacity, ...(forkJoin === undefined ? {} : { forkJoin }) };
 }
 
 /**

@@ -40,14 +40,18 @@ function childSchemas(schema: z.core.$ZodType, key: Key): z.core.$ZodType[] {
     }
     case 'array':
       return typeof key === 'number' ? [def.element as z.core.$ZodType] : [];
+    case 'record':
+      // A record's keys are the user's (workflow.routes.<agent>.<agent>): any name but one that would
+      // reach a prototype when the parsed record is built.
+      return typeof key === 'string' && key !== '__proto__' ? [def.valueType as z.core.$ZodType] : [];
     default:
       return [];
   }
 }
 
 /**
- * Whether `path` names a field of the study schema (each segment an own field of an object schema, or
- * an index into an array schema): null when it does, else the first segment that does not, as text.
+ * Whether `path` names a field of the study schema (each segment an own field of an object schema, a
+ * key of a record schema but `__proto__`, or an index into an array schema): null when it does, else the first segment that does not, as text.
  * Nothing else may be written by an axis, so no path reaches a prototype (`__proto__`, `constructor`).
  */
 export function unknownSegment(path: readonly Key[]): string | null {

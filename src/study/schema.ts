@@ -17,6 +17,8 @@ import { PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../model/policies
 import { DEFAULT_QUEUE_TAU, MAX_SCHEDULE_SEGMENTS, MIG_SLICES } from '../model/batch.js';
 import { quote } from '../text/quote.js';
 import { readsSetting, SETTING_READERS } from './policyInfo.js';
+import { workflowStudyProblems } from './workflow.js';
+import { MAX_SUCCESSORS } from '../model/workflow.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -305,6 +307,49 @@ export const FleetSchema = z.union([
   z.strictObject({ random: RandomFleetSchema }),
 ]);
 
+// ---- workflows (MODEL-PART4 §4.6; docs/workflows.md) --------------------------------------------------
+
+/** An agent of a fixed fleet, by its name (`fleet.agents[i].name`, or the paper's: coordinator, nlp, vision, reasoning). */
+const AgentNameSchema = describe(z.string().min(1).max(64), "an agent's name");
+const probability = (what: string): z.ZodNumber => describe(inRange(0, 1, {}, 'a probability'), what);
+
+/** A workflow written as a graph between named agents. */
+export const WorkflowGraphSchema = z.strictObject({
+  entry: describe(
+    z.union([AgentNameSchema, z.array(AgentNameSchema).min(1)]),
+    'the agents external requests arrive at (names); default: the first agent. The other agents get requests only from their predecessors',
+  ).optional(),
+  routes: describe(
+    z.record(AgentNameSchema, z.record(AgentNameSchema, probability('the probability that a completed request goes to this agent'))),
+    `{from: {to: p}}: where each agent sends its completed requests, with probabilities summing to at most 1 (the rest leaves the workflow); at most ${MAX_SUCCESSORS} successors per agent; every request must be able to leave (no cycle without exit)`,
+  ),
+  forkJoin: describe(
+    z.strictObject({ fork: AgentNameSchema, join: AgentNameSchema }),
+    'a fork-join: the fork sends one child of every completed request to each of its successors (its routes, p = 1 each), which route everything to the join (p = 1); the join gets the parent once every child is done',
+  ).optional(),
+});
+
+/** Workflow templates for any fleet (random fleets have no names): agent 0 is the entry. */
+export const WORKFLOW_TEMPLATES = {
+  hub: 'agent 0 (the coordinator) sends a fraction `out` of its completed requests on, split evenly over the other agents, and each of them returns a fraction `back` to agent 0 (at most 9 agents: 8 successors)',
+  chain: 'agent i sends a fraction `next` of its completed requests to agent i + 1; the last agent’s leave (a tandem)',
+} as const;
+
+const HubTemplateSchema = z.strictObject({
+  template: describe(z.literal('hub'), WORKFLOW_TEMPLATES.hub),
+  out: probability("the fraction of agent 0's completed requests sent on to the other agents (p = out/(N − 1) each)"),
+  back: probability('the fraction of each other agent’s completed requests returned to agent 0'),
+});
+const ChainTemplateSchema = z.strictObject({
+  template: describe(z.literal('chain'), WORKFLOW_TEMPLATES.chain),
+  next: probability('the fraction of each agent’s completed requests sent to the next agent'),
+});
+
+/** A study's workflow: a graph between named agents, or a template (hub, chain) for any fleet. */
+export const WorkflowSchema = z.union([WorkflowGraphSchema, z.discriminatedUnion('template', [HubTemplateSchema, ChainTemplateSchema])]);
+export type Workflow = z.output<typeof WorkflowSchema>;
+export type WorkflowGraph = z.output<typeof WorkflowGraphSchema>;
+
 // ---- workload -------------------------------------------------------------------------------------
 
 export const ScheduleEntrySchema = z
@@ -435,9 +480,14 @@ export const StudyFieldsSchema = z.strictObject({
   price: nonNegative('$ per GPU-hour', LIMITS.price).default(0.72),
   loadScale: nonNegative('factor on every nominal arrival rate').default(1),
   arrivals: ArrivalsSchema.default('poisson'),
-  work: describe(z.enum(WORK_MODES), 'work per request: exactly 1/T s of the whole GPU, or exponential with that mean').default(
-    'deterministic',
-  ),
+  work: describe(
+    z.enum(WORK_MODES),
+    'work per request: exactly 1/T s of the whole GPU (deterministic), exponential with that mean (exponential), or the same law counted in whole requests (exponentialCount: what a workflow with random work needs)',
+  ).default('deterministic'),
+  workflow: describe(
+    WorkflowSchema,
+    'agents that feed each other (docs/workflows.md): {entry?, routes: {from: {to: p}}, forkJoin?} between named agents, or a template {template: "hub", out, back} / {template: "chain", next}; absent: independent agents',
+  ).optional(),
   schedule: describe(
     z.array(ScheduleEntrySchema).max(LIMITS.scheduleEntries),
     `rate changes over time: at most ${LIMITS.scheduleEntries} entries, and at most ${LIMITS.scheduleSegments} changes of any one agent's rate (each entry covering it starts and ends one; about 8 entries)`,
@@ -500,9 +550,10 @@ function agentPolicyProblems(agents: readonly Agent[], capacity: number, ctx: Pi
 /** The checks across fields (a cell's study is checked by them again with its axis values applied). */
 export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
   if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
-  if (s.work === 'exponential' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
-    ctx.addIssue({ code: 'custom', path: ['work'], message: 'exponential work needs arrivals that count requests (not deterministic)' });
+  if (s.work !== 'deterministic' && !ARRIVAL_PROCESS_INFO[arrivalProcess(s.arrivals).process].counts) {
+    ctx.addIssue({ code: 'custom', path: ['work'], message: `${s.work} work needs arrivals that count requests (not deterministic)` });
   }
+  if (s.workflow !== undefined) workflowStudyProblems(s, ctx);
   if (new Set(s.policies).size !== s.policies.length)
     ctx.addIssue({ code: 'custom', path: ['policies'], message: 'must not repeat a policy' });
   // τ ≥ Δt where a policy reads τ (a queueTau outside (0, 600] has its own line already).

@@ -88,10 +88,15 @@ export interface PairStats {
  * The per-agent metrics summarised per cell, policy and agent over the cell's fleet runs (cells whose
  * fleet is fixed: the paper's, or `fleet.agents`; random fleets differ in size from sample to sample).
  * `load` is λ_i/(T_i·ḡ_i), the agent's offered load against the mean share the policy gave it;
- * `unstable` is 1 for a fleet run where the agent's queue grows through the run (src/model/stability.ts).
+ * `unstable` is 1 for a fleet run where the agent's queue grows through the run (src/model/stability.ts);
+ * `visitRate` γ̂_i is every request that arrived at the agent (external and routed) per second, and
+ * `externalRate` the external ones (docs/workflows.md; the two are equal without a workflow).
  */
-export const AGENT_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'unstable'] as const;
+export const AGENT_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'unstable', 'visitRate', 'externalRate'] as const;
 export type AgentMetric = (typeof AGENT_METRICS)[number];
+
+/** AGENT_METRICS added after summaries and checkpoints were first written: absent from an older one's (no statistics). */
+export const LATE_AGENT_METRICS: ReadonlySet<AgentMetric> = new Set(['visitRate', 'externalRate']);
 
 export interface AgentStats {
   policy: string;
@@ -128,14 +133,17 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
   const S = recordedSteps(batch.config);
   const j = totals.agentOffset[r]! + i;
   const stability = agentStability(batch, totals, r, i);
+  const horizon = S * batch.config.dt;
   return {
     latency: totals.latencySum[j]! / S,
-    throughput: totals.servedSum[j]! / (S * batch.config.dt),
+    throughput: totals.servedSum[j]! / horizon,
     share: totals.shareSum[j]! / S,
     finalQueue: totals.finalQueue[j]!,
     load: stability.load,
     drift: stability.drift,
     unstable: stabilityTested(batch) ? (stability.unstable ? 1 : 0) : NaN,
+    visitRate: totals.arrivedSum[j]! / horizon,
+    externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon,
   };
 }
 
@@ -169,6 +177,8 @@ class AgentScratch {
     values[3] = totals.finalQueue[j]!;
     values[4] = stability.load;
     values[5] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
+    values[6] = totals.arrivedSum[j]! / (S * this.batch.config.dt);
+    values[7] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * this.batch.config.dt);
   }
 }
 
@@ -362,6 +372,8 @@ export class SweepAggregate {
         if (Number.isFinite(values[3])) accs.finalQueue.add(values[3]!);
         if (Number.isFinite(values[4])) accs.load.add(values[4]!);
         if (Number.isFinite(values[5])) accs.unstable.add(values[5]!);
+        accs.visitRate.add(values[6]!); // finite: counts over a positive horizon
+        accs.externalRate.add(values[7]!);
       }
     }
   }
@@ -474,10 +486,13 @@ export class SweepAggregate {
           if (!Array.isArray(list)) throw new Error(`cell ${c.cell}: agents.${p}: not a list of agents`);
           agents[p] = list.map(
             (accs) =>
-              Object.fromEntries(AGENT_METRICS.map((m) => [m, StatAccumulator.fromJSON(accs?.[m])])) as Record<
-                AgentMetric,
-                StatAccumulator
-              >,
+              Object.fromEntries(
+                AGENT_METRICS.map((m) => [
+                  m,
+                  // An older checkpoint has no accumulator of a late metric: an empty one (no statistics).
+                  LATE_AGENT_METRICS.has(m) && accs?.[m] === undefined ? new StatAccumulator() : StatAccumulator.fromJSON(accs?.[m]),
+                ]),
+              ) as Record<AgentMetric, StatAccumulator>,
           );
         }
       }

@@ -93,10 +93,11 @@ export function buildBatch(
   };
   let agents = 0;
   const sink: AgentSink = {
-    agent: (T, R, P, lambda, schedule, arrivals, _name, policy) => {
-      packer.agent(T, R, P, lambda, schedule, arrivals, policy);
+    agent: (T, R, P, lambda, schedule, arrivals, _name, policy, routes) => {
+      packer.agent(T, R, P, lambda, schedule, arrivals, policy, routes);
       agents++;
     },
+    forkJoin: (fork, join) => packer.forkJoin(fork, join),
   };
   packer.reset();
   let k = 0;

@@ -21,6 +21,8 @@ export const AGENT_INFO: Readonly<Record<AgentMetric, { label: string; unit: str
   finalQueue: { label: 'final queue', unit: 'requests' },
   load: { label: 'load λ/(T·ḡ)', unit: '> 1: the queue grows' },
   unstable: { label: 'unstable', unit: 'fraction of runs' },
+  visitRate: { label: 'visit rate γ̂ (external + routed)', unit: 'requests/s' },
+  externalRate: { label: 'external arrival rate', unit: 'requests/s' },
 };
 
 /** The L_max value of a cell when an axis sets it (an axis named or pathed `lmax`), else null. */

@@ -18,6 +18,7 @@ import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
 import myFleetText from '../../../sweeps/my-fleet-example.json?raw';
 import paperRobustnessText from '../../../sweeps/paper-robustness.json?raw';
+import paperWorkflowText from '../../../sweeps/paper-workflow.json?raw';
 import randomFleetsText from '../../../sweeps/random-fleets.json?raw';
 import { studyIdentityText } from '../../../src/study/identity.js';
 
@@ -270,6 +271,11 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     name: 'policy-atlas',
     note: '20 fleets per cell and 300 steps instead of 300 and 600 (the step-by-step policies cost more per agent-step)',
     study: { ...policyAtlas, samples: 20, steps: 300 },
+  },
+  {
+    name: 'paper-workflow',
+    note: '5 replicates of 4,000 steps instead of 20 of 10,000 (a workflow is stepped agent by agent, step by step)',
+    study: { ...json(paperWorkflowText), replicates: 5, steps: 4000 },
   },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
