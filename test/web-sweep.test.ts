@@ -27,6 +27,7 @@ import {
   metricAbout,
   metricAlong,
   metricTitle,
+  routedTable,
   undefinedEverywhere,
   undefinedWhy,
   verdictChange,
@@ -294,6 +295,7 @@ describe('chart helpers', () => {
     expect(metricAbout('e2eLatency')).toContain('W_e2e');
     // a study without routing: no fork-join anywhere, nothing in flight, and e2eLatency is littleLatency
     expect(table.metrics).toEqual(expect.arrayContaining(['e2eLatency', 'inFlight', 'forkParents']));
+    expect(routedTable(table)).toBe(false); // so the view opens it on avgLatency, a workflow study on e2eLatency
     expect(undefinedEverywhere(table, 'forkParents')).toBe(true);
     expect(undefinedEverywhere(table, 'idc100')).toBe(true);
     expect(undefinedEverywhere(table, 'e2eLatency')).toBe(false);

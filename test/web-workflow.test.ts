@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
-import { summarize } from '../src/model/metrics.js';
-import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
+import { runSummary, summarize } from '../src/model/metrics.js';
+import { PAPER_AGENTS, PAPER_CONFIG, PAPER_WORKFLOW } from '../src/model/paper.js';
 import { POLICY } from '../src/model/policies.js';
 import { seriesGap } from '../web/views/paperFigures.js';
 import {
@@ -23,9 +23,8 @@ import {
   scenarioParams,
 } from '../web/views/paperScenario.js';
 import {
-  agentVisits,
   endToEnd,
-  PAGE_PAPER_WORKFLOW,
+  PAGE_WORKFLOW_GRAPHS,
   PAGE_WORKFLOWS,
   probabilityText,
   scenarioWorkflow,
@@ -88,7 +87,8 @@ describe('the workflow switch in the URL', () => {
       { to: 1, p: 0.3 },
     ]);
     expect(wf.routes[1]).toEqual([{ to: 2, p: 0.5 }]);
-    expect(workflowNames(PAGE_PAPER_WORKFLOW)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning']);
+    expect(PAGE_WORKFLOW_GRAPHS.paper).toBe(PAPER_WORKFLOW); // the shipped graph, not a copy
+    expect(workflowNames(PAPER_WORKFLOW)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning']);
     // off: no routes, every agent external
     expect(scenarioWorkflow(agents, 'none')).toEqual({
       routes: agents.map(() => undefined),
@@ -201,8 +201,9 @@ describe('end-to-end latency and visit rates of a run', () => {
     const b = scenarioBatch(s);
     const result = summarize(b, runBatchCpu(b));
     const horizon = s.steps * PAPER_CONFIG.dt;
+    const perPolicy = [0, 1, 2].map((r) => runSummary(b, result, r).perAgent);
     for (let r = 0; r < 3; r++) {
-      const e = endToEnd(b.config, result, r);
+      const e = endToEnd(result, r, perPolicy[r]!);
       expect(e.e2eLatency).toBe(result.e2eLatency[r]);
       expect(e.inWorkflow).toBeCloseTo(e.e2eLatency * e.externalRate, 9);
       expect(e.inFlight).toBe(result.inFlight[r]);
@@ -210,20 +211,14 @@ describe('end-to-end latency and visit rates of a run', () => {
       // the external arrivals are the coordinator's, the same under every policy (common random numbers)
       const j = result.totals.agentOffset[r]!;
       expect(e.externalRate).toBe((result.totals.arrivedSum[j]! - result.totals.routedSum[j]!) / horizon);
-      expect(e.externalRate).toBe(endToEnd(b.config, result, 0).externalRate);
+      expect(e.externalRate).toBe(endToEnd(result, 0, perPolicy[0]!).externalRate);
       expect(Math.abs(e.externalRate - 15)).toBeLessThan(0.5); // Poisson, 2,000 steps: σ ≈ 0.09
-      for (let i = 1; i < 4; i++) {
-        const v = agentVisits(b.config, result, r, i);
-        expect(v.routedRate).toBe(v.visitRate); // the specialists take routed requests only
-      }
+      for (let i = 1; i < 4; i++) expect(perPolicy[r]![i]!.externalRate).toBe(0); // the specialists take routed requests only
       expect(seriesGap(runSeriesCpu(b, r), result.totals, r)).toBeLessThan(1e-12);
     }
-    // adaptive keeps up with γ (static's R-shares starve the coordinator): γ̂ within 2 % of the traffic equations
+    // adaptive keeps up with γ (static's R-shares starve the specialists): γ̂ within 2 % of the traffic equations
     const adaptive = 2;
-    for (let i = 0; i < 4; i++) {
-      const v = agentVisits(b.config, result, adaptive, i);
-      expect(Math.abs(v.visitRate / b.fleets.demand[i]! - 1)).toBeLessThan(0.02);
-    }
+    for (let i = 0; i < 4; i++) expect(Math.abs(perPolicy[adaptive]![i]!.realizedRate / b.fleets.demand[i]! - 1)).toBeLessThan(0.02);
     expect(result.e2eLatency[adaptive]).toBeLessThan(result.e2eLatency[0]!);
   });
 
@@ -231,7 +226,7 @@ describe('end-to-end latency and visit rates of a run', () => {
     const b = makeBatch(packFleets([{ agents: PAPER_AGENTS }]), crossRuns(1, [POLICY.static, POLICY.adaptive], 1), PAPER_CONFIG);
     const result = summarize(b, runBatchCpu(b));
     for (let r = 0; r < 2; r++) {
-      const e = endToEnd(b.config, result, r);
+      const e = endToEnd(result, r, runSummary(b, result, r).perAgent);
       expect(e.e2eLatency).toBeCloseTo(e.littleLatency, 12);
       expect(e.inFlight).toBe(0);
       expect(e.externalRate).toBeCloseTo(190, 9);

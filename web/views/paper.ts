@@ -5,7 +5,10 @@
  * at load ≥ 1 flagged: its queue grows for the whole run), the four panels of its Figure 2, each
  * agent's queue and latency over the steps of one run, the run's arrivals (per agent over time, and
  * their rate and dispersion), and a form to add, remove, name and change the agents, L_max, steps and
- * the arrival process (MODEL-PART4 §4.1–4.2). The scenario lives in the URL
+ * the arrival process (MODEL-PART4 §4.1–4.2). A switch routes the paper's agents as the shipped
+ * workflow (MODEL-PART4 §4.6, PAPER_WORKFLOW): its graph, each agent's visit rates and the end-to-end
+ * latency by Little's law then stand beside the per-agent table (web/views/workflowFigure.ts), and
+ * offered loads count visits (γ). The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */
@@ -419,7 +422,13 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       tableII(next),
       agentTable(next),
       stabilityNote(next),
-      workflowBlock({ batch: next.batch, result: next.result, policies: next.policies, names: namesOf(scenario) }),
+      workflowBlock({
+        batch: next.batch,
+        result: next.result,
+        policies: next.policies,
+        names: namesOf(scenario),
+        perPolicy: next.perPolicy,
+      }),
       arrivalTable(next),
     );
     destroyCharts(panels);

@@ -11,9 +11,10 @@
  *   const graph = workflowGraph(batch.fleets, 0, names);   // null when the fleet routes nothing
  */
 import type { PackedFleets, RouteSpec } from '../../src/model/batch.js';
-import { type BatchResult, recordedSteps } from '../../src/model/metrics.js';
-import type { SimConfig } from '../../src/model/batch.js';
+import type { AgentSummary, BatchResult } from '../../src/model/metrics.js';
+import { PAPER_WORKFLOW } from '../../src/model/paper.js';
 import { isWorkflow, NO_AGENT } from '../../src/model/workflow.js';
+import { fleetWorkflow } from '../../src/study/workflow.js';
 
 /** The workflows the page offers (URL key `workflow`): independent agents, or the paper's graph. */
 export const PAGE_WORKFLOWS = ['none', 'paper'] as const;
@@ -25,29 +26,19 @@ export interface NamedWorkflow {
   readonly routes: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
-/**
- * The paper's four agents as a workflow (MODEL-PART4 §4.6's example): the coordinator sends each
- * completed request to nlp, vision and reasoning with p = 0.3 each (0.1 leaves), and each specialist
- * returns it to the coordinator with p = 0.5 (the rest leaves). Visit rates: γ_coordinator = Λ/0.55,
- * γ_specialist = 0.3·γ_coordinator.
- */
-export const PAGE_PAPER_WORKFLOW: NamedWorkflow = {
-  entry: ['coordinator'],
-  routes: {
-    coordinator: { nlp: 0.3, vision: 0.3, reasoning: 0.3 },
-    nlp: { coordinator: 0.5 },
-    vision: { coordinator: 0.5 },
-    reasoning: { coordinator: 0.5 },
-  },
-};
-
 /** What each choice of the switch is, as the form shows it. */
 export const WORKFLOW_TEXTS: Readonly<Record<PageWorkflow, string>> = {
   none: 'none: independent agents',
   paper: 'the paper’s: coordinator ⇄ nlp, vision, reasoning',
 };
 
-const NAMED: Readonly<Record<Exclude<PageWorkflow, 'none'>, NamedWorkflow>> = { paper: PAGE_PAPER_WORKFLOW };
+/**
+ * The graph of each choice: `paper` is the shipped PAPER_WORKFLOW (src/model/paper.ts, MODEL-PART4
+ * §4.6's example; sweeps/paper-workflow.json writes the same): the coordinator sends each completed
+ * request to nlp, vision and reasoning with p = 0.3 each (0.1 leaves), each specialist returns it with
+ * p = 0.5. Visit rates: γ_coordinator = Λ/0.55, γ_specialist = 0.3·γ_coordinator.
+ */
+export const PAGE_WORKFLOW_GRAPHS: Readonly<Record<Exclude<PageWorkflow, 'none'>, NamedWorkflow>> = { paper: PAPER_WORKFLOW };
 
 /** The agents a named workflow routes between (its entry, the sources and the successors), each once, in first-mention order. */
 export function workflowNames(workflow: NamedWorkflow): string[] {
@@ -56,10 +47,12 @@ export function workflowNames(workflow: NamedWorkflow): string[] {
 }
 
 /**
- * A fleet's routes under the chosen workflow, by agent index: per agent its routes and whether it takes
- * external arrivals. In a workflow the entry takes them at its own λ, the other agents of the graph
- * only what is routed to them (their λ is not used), and agents outside the graph stay independent
- * (their own λ, no routes). `error` (the fleet lacks an agent the workflow names) means no routes.
+ * A fleet's routes under the chosen workflow, by agent index (resolved by the study's own
+ * fleetWorkflow, src/study/workflow.ts): per agent its routes and whether it takes external arrivals.
+ * In a workflow the entries take them at their own λ (as typed: the page does not rescale the load as
+ * a study's paper preset does), the other agents of the graph only what is routed to them (their λ is
+ * not used), and agents outside the graph stay independent (their own λ, no routes). `error` (the fleet
+ * lacks an agent the workflow names) means no routes.
  */
 export interface ScenarioWorkflow {
   routes: (RouteSpec[] | undefined)[];
@@ -72,7 +65,7 @@ export interface ScenarioWorkflow {
 export function scenarioWorkflow(agents: readonly { name: string }[], workflow: PageWorkflow): ScenarioWorkflow {
   const none: ScenarioWorkflow = { routes: agents.map(() => undefined), external: agents.map(() => true), entries: [] };
   if (workflow === 'none') return none;
-  const named = NAMED[workflow];
+  const named = PAGE_WORKFLOW_GRAPHS[workflow];
   const index = new Map(agents.map((a, i) => [a.name, i]));
   const wanted = workflowNames(named);
   const missing = wanted.filter((n) => !index.has(n));
@@ -83,12 +76,16 @@ export function scenarioWorkflow(agents: readonly { name: string }[], workflow: 
     };
   }
   const inGraph = new Set(wanted.map((n) => index.get(n)!));
-  const routes = agents.map((a) => {
-    const to = named.routes[a.name];
-    return to ? Object.entries(to).map(([name, p]) => ({ to: index.get(name)!, p })) : undefined;
-  });
-  const entries = named.entry.map((n) => index.get(n)!);
-  return { routes, external: agents.map((_, i) => entries.includes(i) || !inGraph.has(i)), entries };
+  const wf = fleetWorkflow(
+    named,
+    agents.map((a) => a.name),
+  );
+  const entries = agents.flatMap((_, i) => (wf.entry[i] ? [i] : []));
+  return {
+    routes: wf.routes.map((r) => (r.length > 0 ? r : undefined)),
+    external: agents.map((_, i) => wf.entry[i] === 1 || !inGraph.has(i)),
+    entries,
+  };
 }
 
 const listText = (names: readonly string[]): string =>
@@ -226,19 +223,12 @@ export interface EndToEnd {
   littleLatency: number; // the request-weighted mean wait per agent visit (RUN_METRIC_INFO.littleLatency)
 }
 
-/** Σ_i (arrivedSum_i − routedSum_i) of run r: its external arrivals over the recorded steps. */
-function externalArrivals(result: BatchResult, r: number): number {
-  const { totals } = result;
-  let external = 0;
-  for (let j = totals.agentOffset[r]!; j < totals.agentOffset[r]! + totals.agentCount[r]!; j++)
-    external += totals.arrivedSum[j]! - totals.routedSum[j]!;
-  return external;
-}
-
-/** Run r's end-to-end figures (the engines' metrics, with Λ̂ from the totals). */
-export function endToEnd(config: SimConfig, result: BatchResult, r: number): EndToEnd {
-  const horizon = recordedSteps(config) * config.dt;
-  const externalRate = externalArrivals(result, r) / horizon;
+/**
+ * Run r's end-to-end figures: the engines' metrics, and Λ̂ the sum of its agents' external rates
+ * (runSummary's AgentSummary.externalRate: arrivals less routed ones over the recorded time).
+ */
+export function endToEnd(result: BatchResult, r: number, perAgent: readonly Pick<AgentSummary, 'externalRate'>[]): EndToEnd {
+  const externalRate = perAgent.reduce((sum, a) => sum + a.externalRate, 0);
   const e2eLatency = result.e2eLatency[r]!;
   return {
     e2eLatency,
@@ -248,11 +238,4 @@ export function endToEnd(config: SimConfig, result: BatchResult, r: number): End
     externalRate,
     littleLatency: result.littleLatency[r]!,
   };
-}
-
-/** Agent i's visits in run r: its measured arrival rate γ̂ (external and routed) and the routed part, requests/s. */
-export function agentVisits(config: SimConfig, result: BatchResult, r: number, i: number): { visitRate: number; routedRate: number } {
-  const horizon = recordedSteps(config) * config.dt;
-  const j = result.totals.agentOffset[r]! + i;
-  return { visitRate: result.totals.arrivedSum[j]! / horizon, routedRate: result.totals.routedSum[j]! / horizon };
 }

@@ -6,13 +6,13 @@
  * the figures come from web/views/paperWorkflow.ts; this file only draws them (text nodes only).
  */
 import type { Batch } from '../../src/model/batch.js';
-import type { BatchResult } from '../../src/model/metrics.js';
+import type { AgentSummary, BatchResult } from '../../src/model/metrics.js';
 import type { PolicyName } from '../../src/model/policies.js';
 import { NO_AGENT } from '../../src/model/workflow.js';
 import { policyLabel } from '../lib/charts.js';
 import { dataTable, el } from '../lib/dom.js';
 import { AGENT_COLORS } from '../lib/timeCharts.js';
-import { agentVisits, endToEnd, type GraphNode, probabilityText, type WorkflowGraph, workflowGraph } from './paperWorkflow.js';
+import { endToEnd, type GraphNode, probabilityText, type WorkflowGraph, workflowGraph } from './paperWorkflow.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Layout in CSS pixels: column and row pitch, the nodes' ellipse radii, the margins (the entry arrow on the left, loops on top). */
@@ -200,6 +200,8 @@ export interface WorkflowShown {
   result: BatchResult;
   policies: readonly PolicyName[];
   names: readonly string[];
+  /** Per policy run, its agents' summaries (runSummary): the measured visit and external rates. */
+  perPolicy: readonly (readonly AgentSummary[])[];
 }
 
 const shown = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
@@ -212,7 +214,7 @@ export function endToEndTable(view: WorkflowShown, workflow: boolean): HTMLEleme
   const { batch, result } = view;
   const fork = batch.fleets.fork[0] !== NO_AGENT;
   const rows = view.policies.map((policy, r) => {
-    const e = endToEnd(batch.config, result, r);
+    const e = endToEnd(result, r, view.perPolicy[r]!);
     return [
       policyLabel(policy),
       shown(e.e2eLatency, 3),
@@ -256,8 +258,7 @@ export function endToEndTable(view: WorkflowShown, workflow: boolean): HTMLEleme
  * as its nominal demand), the visits per external request γ/Λ, and the measured γ̂ under each policy.
  */
 export function visitTable(view: WorkflowShown): HTMLElement {
-  const { batch, result } = view;
-  const { fleets } = batch;
+  const { fleets } = view.batch;
   const a0 = fleets.agentOffset[0]!;
   let external = 0;
   for (let i = 0; i < view.names.length; i++) external += fleets.lambda[a0 + i]!;
@@ -267,8 +268,8 @@ export function visitTable(view: WorkflowShown): HTMLElement {
     rate(fleets.demand[a0 + i]!),
     external > 0 ? (fleets.demand[a0 + i]! / external).toFixed(3) : '—',
     ...view.policies.map((_, r) => {
-      const v = agentVisits(batch.config, result, r, i);
-      return `${rate(v.visitRate)} (${rate(v.routedRate)} routed)`;
+      const a = view.perPolicy[r]![i]!;
+      return `${rate(a.realizedRate)} (${rate(a.realizedRate - a.externalRate)} routed)`;
     }),
   ]);
   const headers = [

@@ -13,6 +13,10 @@
  *
  * The pair (pa, pb: any two of the study's policies) also has its win map (winMap.ts): the fraction of
  * paired fleet runs each wins per cell on a metric with verdicts, with the verdicts' sentences.
+ *
+ * The chosen metric's meaning (RUN_METRIC_INFO's `about`) stands under the controls; the picker marks
+ * a metric undefined in every run (forkParents without a fork-join); a workflow study (requests in
+ * flight somewhere) opens on its end-to-end latency, e2eLatency.
  */
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
@@ -39,6 +43,7 @@ import {
   metricAbout,
   metricAlong,
   metricTitle,
+  routedTable,
   undefinedEverywhere,
   undefinedWhy,
   unstableFraction,
@@ -79,7 +84,9 @@ function choices(table: SummaryTable, state: ViewState) {
     const v = state.get(key);
     return v !== undefined && allowed.includes(v) ? v : fallback;
   };
-  const metric = pick('m', table.metrics, table.metrics.includes('avgLatency') ? 'avgLatency' : table.metrics[0])!;
+  // A workflow study opens on its end-to-end latency (the latency its users feel), any other on avgLatency.
+  const first = routedTable(table) && table.metrics.includes('e2eLatency') ? 'e2eLatency' : 'avgLatency';
+  const metric = pick('m', table.metrics, table.metrics.includes(first) ? first : table.metrics[0])!;
   const x = pick('x', axes, axes[0]);
   const gx = pick('gx', axes, axes[0]);
   const gy = pick(

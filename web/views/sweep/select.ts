@@ -40,6 +40,10 @@ export function undefinedWhy(metric: string): string {
   return metric === 'unstable' ? `${when}: runs shorter than ${MIN_TEST_STEPS} recorded steps are not tested for growing queues` : when;
 }
 
+/** Whether some run of the table routed requests between agents (a workflow study: inFlight above 0 somewhere). */
+export const routedTable = (table: SummaryTable): boolean =>
+  table.cells.some((cell) => cell.policies.some((p) => (p.metrics.inFlight?.max ?? 0) > 0));
+
 export const metricTitle = (metric: string): string => {
   const info = METRIC_INFO[metric];
   return info ? `${metric}: ${info.label}${info.unit === '' ? '' : ` (${info.unit})`}` : metric;
