@@ -33,6 +33,7 @@ import { CpuWorkerPool } from '../src/cpu/workers.js';
 import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type RouteSpec, type SimConfig } from '../src/model/batch.js';
 import { type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
+import { agentStability } from '../src/model/stability.js';
 import { POLICY, POLICY_NAMES, type PolicyId } from '../src/model/policies.js';
 import { testFleet } from './helpers/fleets.js';
 
@@ -172,6 +173,9 @@ describe('workflow runs on the CPU engine', () => {
     // ℓ = n/μ = n: the mean latency is the mean count. Every count is whole: systemSum = queueSum.
     expectNear('E n, exponentialCount vs the exact chain', meanAndSe(counted.avgLatency), exact);
     expect(Array.from(counted.totals.systemSum)).toEqual(Array.from(counted.totals.queueSum));
+    // Without routing the end-to-end latency is Little's (nothing in flight, no fork).
+    expect(Array.from(counted.e2eLatency)).toEqual(Array.from(counted.littleLatency));
+    expect(Array.from(counted.inFlight).every((x) => x === 0)).toBe(true);
     expectNear('E n, exponentialCount vs ρ/(1 − ρ)', meanAndSe(counted.avgLatency), limit, limit - exact);
     // The fluid Exp(1) work: E[unfinished work] = ρ/(μ − λ) = ρ/(1 − ρ) too (its own O(Δt) bias, about as large).
     const fluid = summarize(...withResult(batchOf([fleet], { ...POISSON, dt, steps, warmup, work: 'exponential' }, 24)));
@@ -210,12 +214,16 @@ describe('workflow runs on the CPU engine', () => {
       bias += nodeBias;
       expectNear(`E n_${k}`, meanAndSe(perRun(totals, 'systemSum', k, S)), En, nodeBias);
       expectNear(`γ̂_${k}`, meanAndSe(perRun(totals, 'arrivedSum', k, S * dt)), gamma[k]!);
+      // The stability diagnosis loads each agent with its visits (a specialist has no external arrivals).
+      const loads = Float64Array.from({ length: totals.runs }, (_, r) => agentStability(batch, totals, r, k).load);
+      expectNear(`load_${k}`, meanAndSe(loads), rho);
     }
     // The hops: Σγ − Λ requests/s are routed, each in flight for one step.
     const hops = (gamma.reduce((x, y) => x + y) - Lambda) * dt;
     expectNear('in flight', meanAndSe(result.inFlight), hops);
     expectNear('W_e2e', meanAndSe(result.e2eLatency), (product + hops) / Lambda, bias / Lambda);
     expect(Array.from(result.forkParents).every(Number.isNaN)).toBe(true);
+    expect(Array.from(result.unstable)).toEqual(Array.from(result.unstable, () => 0));
   });
 
   it('Burke’s tandem: node 2 is M/M/1 at the same λ, and the two counts at one instant are independent', () => {

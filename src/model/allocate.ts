@@ -23,6 +23,13 @@ export interface PolicyArrays {
  * Fleet `f` of `fleets` as the allocator sees it (agents [offset, offset + count) of the packed
  * arrays), with the signal `rate` and backlogs `backlog` indexed by i. `backlog` may be any zeros
  * for a policy that does not read it (PolicyDef.readsBacklog).
+ *
+ * `rate` is λ̂_i, requests/s. Under the nominal signal (and as every signal's value at step 0) it is
+ * the agent's visit rate γ_i (PackedFleets.demand, the traffic equations of MODEL-PART4 §4.6): in a
+ * workflow an agent is offered its external rate plus what the others route to it, and a policy that
+ * sized shares from λ_i alone would starve the agents fed by others. Without routing γ_i = λ_i bit for
+ * bit. The observed and ema signals read a step's arrivals, routed ones included. Both engines start
+ * from `demand` (src/cpu/engine.ts; the WGSL signalOf reads AgentParams.demand).
  */
 export function fleetView(
   fleets: PolicyArrays,

@@ -12,6 +12,13 @@
  * queue's d (a random walk with the arrivals' Poisson noise), and its half means differ by at least
  * MIN_GROWTH requests.
  *
+ * In a workflow (MODEL-PART4 §4.6) the loads count every arrival, routed ones included (arrivedSum):
+ * λ̂ is then the realized visit rate γ̂_i, whose mean is the traffic equations' γ_i (PackedFleets.demand),
+ * the offered load an agent's share must carry; its external rate alone would hide the load its
+ * predecessors send it. The growth test's noise term keeps the Poisson variance of the arrivals, an
+ * approximation for routed arrivals (whose counts are thinned and merged completions, not Poisson
+ * in general), which only moves the threshold's small noise term.
+ *
  * @example
  *   const { load, drift, unstable } = agentStability(batch, result.totals, r, i);
  */
@@ -43,7 +50,7 @@ export const MIN_GROWTH = 0.5;
 export const MIN_TEST_STEPS = 20;
 
 export interface AgentStability {
-  /** λ̂/(T·ḡ): realized arrivals per second over the agent's mean service rate; Infinity when ḡ = 0 < λ̂, 0 without arrivals. */
+  /** λ̂/(T·ḡ): realized arrivals per second (routed ones included: γ̂) over the agent's mean service rate; Infinity when ḡ = 0 < λ̂, 0 without arrivals. */
   load: number;
   /** (mean₂ − mean₁)/((S'/2)·Δt): the growth of the queue, requests/s; NaN when the run is too short to test. */
   drift: number;
