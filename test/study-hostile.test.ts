@@ -308,7 +308,7 @@ describe('echoed input is quoted and cut', () => {
   it('a hostile value is quoted', () => {
     const lines = problems({ ...base, work: 'a\n\u001b[31mvalid' });
     expectClean(lines);
-    expect(lines).toEqual(['work: must be one of "deterministic", "exponential", got "a\\n\\u001b[31mvalid"']);
+    expect(lines).toEqual(['work: must be one of "deterministic", "exponential", "exponentialCount", got "a\\n\\u001b[31mvalid"']);
   });
   it('a hostile variant label is quoted in the blame', () => {
     const lines = problems({ ...base, axes: [{ name: 'v', variants: [{ label: 'l\n\u001b[2J', set: { lmax: -1 } }] }] });

@@ -11,8 +11,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { starterStudy, starterText } from '../src/cli/init.js';
 import { sweepSummary } from '../src/cli/summary.js';
-import { agentLoads } from '../src/cli/validate.js';
+import { agentLoads, validateCommand } from '../src/cli/validate.js';
+import { tableToIPC } from 'apache-arrow';
 import { runBatchCpu } from '../src/cpu/engine.js';
+import { summarize } from '../src/model/metrics.js';
+import { agentRowsFromBatch, agentRowsTable, parseAgentArrow } from '../src/results/agentRows.js';
+import { LATE_AGENT_ROW_METRICS } from '../src/results/columns.js';
+import { parseSummaryJson, summaryTable } from '../src/results/tables.js';
+import { LATE_AGENT_METRICS, SweepAggregate } from '../src/sweep/aggregate.js';
 import { PAPER_AGENTS, PAPER_WORKFLOW } from '../src/model/paper.js';
 import { MAX_SUCCESSORS, NO_AGENT } from '../src/model/workflow.js';
 import { expandStudy, parseStudyText, StudyError } from '../src/study/cells.js';
@@ -169,6 +175,21 @@ describe('workflow validation: one line naming the field', () => {
   ];
   it.each(cases)('%s', (_, json, expected) => expect(problems(json)).toEqual(expected));
 
+  it('a hostile agent name in the graph is quoted and cut: one line, no control characters', () => {
+    const hostile = `a\n\u001b[31m${'x'.repeat(10_000)}`;
+    const lines = problems({ ...base, workflow: { routes: { coordinator: { [hostile]: 0.5 } } } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.length).toBeLessThan(400);
+    expect([...lines[0]!].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)).toBe(false);
+    expect(lines[0]).toMatch(
+      /^workflow\.routes\.coordinator\["a\\n\\u001b\[31mx+"… \(10007 characters\)\]: as a key: must be at most 64 characters$/,
+    );
+    const short = problems({ ...base, workflow: { routes: { coordinator: { 'a\n\u001b[31m': 0.5 } } } });
+    expect(short).toEqual([
+      'workflow.routes.coordinator["a\\n\\u001b[31m"]: no agent is named "a\\n\\u001b[31m" (agents: coordinator, nlp, vision, reasoning)',
+    ]);
+  });
+
   it('an axis value that breaks the graph is reported at the axis value', () => {
     const json = { ...base, axes: [{ path: 'workflow.routes.coordinator.nlp', values: [0.3, 0.8] }] };
     expect(problems(json)).toEqual([
@@ -219,6 +240,12 @@ describe('a workflow on a fleet', () => {
     loads.forEach((a, i) => expect(a.lambda).toBeCloseTo(gamma[i]!, 3));
   });
 
+  it('fleetsim validate shows the visit rates and estimates a workflow at the stepped rate', async () => {
+    const text = await validateCommand(join(ROOT, 'sweeps', 'paper-workflow.json'), 2);
+    expect(text).toContain('γ visits (req/s)');
+    expect(text).toContain('2.5 M agent-steps/s per core, a workflow or exponentialCount work being stepped agent by agent');
+  });
+
   it('fleet.agents keep their rates as written; the entries default to the first agent', () => {
     const { study } = expandStudy({ ...base, fleet: agents([5, 0, 0]), workflow: { routes: { a: { b: 0.6 }, b: { c: 1 } } } });
     const fleet = cellFleet(study, 0);
@@ -256,6 +283,36 @@ describe('a workflow on a fleet', () => {
           fleet.agents.forEach((a, i) => expect(a.routes).toEqual(i + 1 < n ? [{ to: i + 1, p: 1 }] : undefined));
         }
       }
+    }
+  });
+
+  it('the policy atlas takes the with/without-workflow axis of docs/workflows.md: the same fleets and loads in both variants', () => {
+    const atlas = JSON.parse(readFileSync(join(ROOT, 'sweeps', 'policy-atlas.json'), 'utf8')) as { axes: unknown[] };
+    const docs = readFileSync(join(ROOT, 'docs', 'workflows.md'), 'utf8');
+    const axis = JSON.parse(/## Workflows over random fleets[\s\S]*?```json\n([\s\S]*?)```/.exec(docs)![1]!) as unknown;
+    const { cells } = expandStudy({ ...atlas, samples: 3, axes: [...atlas.axes, axis] });
+    expect(cells).toHaveLength(
+      2 *
+        atlas.axes.reduce<number>(
+          (n, a) => n * ((a as { values?: unknown[]; variants?: unknown[] }).values ?? (a as { variants: unknown[] }).variants).length,
+          1,
+        ),
+    );
+    const [independent, hub] = [cells[0]!.study, cells[1]!.study];
+    expect(independent.workflow).toBeUndefined();
+    expect(hub.workflow).toEqual({ template: 'hub', out: 0.9, back: 0.5 });
+    for (let s = 0; s < 3; s++) {
+      const a = cellFleet(independent, s);
+      const b = cellFleet(hub, s);
+      expect(b.agents.map((x) => x.T)).toEqual(a.agents.map((x) => x.T));
+      const gamma = visitRates(
+        fleetWorkflow(
+          hub.workflow!,
+          b.agents.map(() => undefined),
+        ),
+        Float32Array.from(b.agents, (x) => x.lambda),
+      );
+      expect(b.agents.reduce((rho, x, i) => rho + gamma[i]! / x.T, 0)).toBeCloseTo(loadFactor(a), 5);
     }
   });
 
@@ -362,5 +419,55 @@ describe('a workflow study end to end (CPU engine)', () => {
     expect(load).toBeCloseTo(0.5, 2); // the coordinator's rate is rounded to 0.01 requests/s
     expect(() => starterStudy(['solo'], true)).toThrow(/^--workflow: .* 2 to 9 agents, got 1$/);
     expect(starterText(starterStudy(['a', 'b'], true))).toContain('"a": { "b": 0.9 }');
+  });
+});
+
+describe('the result files carry the visit and external rates, and read older files without them', () => {
+  it('agents/unit-*.arrow, summary.json and a checkpoint written before visitRate and externalRate read back with NaN / null / no statistics', () => {
+    const json = { ...base, work: 'exponentialCount', dt: 0.1, steps: 200, warmup: 50, replicates: 2, policies: ['static', 'adaptive'] };
+    const expanded = expandStudy(json);
+    const cells = new Map(expanded.cells.map((c) => [c.index, c]));
+    const built = buildBatch(planUnits(expanded.cells), cells);
+    const result = summarize(built.batch, runBatchCpu(built.batch));
+    const done = { ...built, result, engineSeconds: 0 };
+    const rows = agentRowsFromBatch(done, cells, []);
+    const totals = result.totals;
+    for (let k = 0; k < rows.count; k++) {
+      const horizon = (json.steps - json.warmup) * json.dt;
+      const r = Math.floor(k / 4);
+      const j = totals.agentOffset[r]! + rows.agent[k]!;
+      expect(rows.metrics.visitRate[k]).toBe(totals.arrivedSum[j]! / horizon);
+      expect(rows.metrics.externalRate[k]).toBe((totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon);
+    }
+    // A file of an earlier version: the same table without the two columns.
+    const table = agentRowsTable(done, cells, []);
+    const older = table.select(table.schema.fields.map((f) => f.name).filter((n) => !LATE_AGENT_ROW_METRICS.includes(n)));
+    const back = parseAgentArrow(tableToIPC(older, 'file'), 'older.arrow');
+    expect(back.count).toBe(rows.count);
+    expect([...back.metrics.visitRate].every(Number.isNaN) && [...back.metrics.externalRate].every(Number.isNaN)).toBe(true);
+    expect([...back.metrics.latency]).toEqual([...rows.metrics.latency]);
+    // summary.json and the checkpoint's aggregate of an earlier version: no per-agent statistics of the two.
+    const aggregate = new SweepAggregate(expanded.study.policies);
+    aggregate.addBatch((k) => built.fleetCell[Math.floor(k / built.replicates)]!, result, built.fleetCell.length * built.replicates, {
+      batch: built.batch,
+      fixed: () => true,
+    });
+    const strip = (agents: Record<string, Record<string, unknown>[]>): void => {
+      for (const list of Object.values(agents)) for (const a of list) for (const m of LATE_AGENT_METRICS) delete a[m];
+    };
+    const saved = JSON.parse(JSON.stringify(aggregate.toJSON())) as { cells: { agents: Record<string, Record<string, unknown>[]> }[] };
+    strip(saved.cells[0]!.agents);
+    const restored = SweepAggregate.fromJSON(saved).summary(expanded.cells, []);
+    expect(restored[0]!.agents![0]!.agents[0]!.metrics.visitRate).toBeNull();
+    expect(restored[0]!.agents![0]!.agents[0]!.metrics.latency).toEqual(
+      aggregate.summary(expanded.cells, [])[0]!.agents![0]!.agents[0]!.metrics.latency,
+    );
+    const meta = { name: 'wf', studyHash: '0'.repeat(64), seed: 1, axes: [], policies: expanded.study.policies };
+    const summary = JSON.parse(JSON.stringify(summaryTable(meta, aggregate.summary(expanded.cells, [])))) as {
+      cells: { agents: { agents: { metrics: Record<string, unknown> }[] }[] }[];
+    };
+    for (const p of summary.cells[0]!.agents) for (const a of p.agents) for (const m of LATE_AGENT_METRICS) delete a.metrics[m];
+    const parsed = parseSummaryJson(JSON.stringify(summary), 'summary.json');
+    expect(parsed.cells[0]!.agents![0]!.agents[0]!.metrics.externalRate).toBeNull();
   });
 });

@@ -727,6 +727,46 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       );
     },
   },
+  'paper-workflow-table': {
+    command: 'fleetsim sweep sweeps/paper-workflow.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('paper-workflow');
+      // docs/workflows.md's loads Σγ/T = 3.18 × loadScale: 0.32, 0.64 and 0.95.
+      const at = (loadScale: number): CellSummary => cellWith(cells, { loadScale });
+      const [low, mid, high] = [at(0.1), at(0.2), at(0.3)];
+      const policies = (study('paper-workflow') as { policies: string[] }).policies;
+      const e2e = (cell: CellSummary, policy: string): number => stat(cell, policy, 'e2eLatency').mean;
+      // The findings under the table.
+      for (const cell of [low, mid, high])
+        claim(
+          policies.every((p) => p === 'maxMinFair' || e2e(cell, p) > e2e(cell, 'maxMinFair')),
+          'that maxMinFair has the lowest end-to-end latency at every load',
+        );
+      const avg = policies.map((p) => stat(mid, p, 'avgLatency').mean).sort((a, b) => b - a);
+      claim(avg[1] === stat(mid, 'maxMinFair').mean, "that maxMinFair's avgLatency is the highest but round-robin's");
+      claim(
+        Math.abs(agentStat(mid, 'adaptiveWaterfill', 'coordinator', 'share').mean - 0.1) < 1e-6,
+        'that adaptiveWaterfill holds the coordinator at its minimum share',
+      );
+      claim(
+        unstablePct(high, 'maxMinFair') === 0 && unstablePct(high, 'adaptiveQueue') === 0 && unstablePct(high, 'adaptive') > 0,
+        'that no maxMinFair or adaptiveQueue run is flagged at load 0.95, and some adaptive runs are',
+      );
+      claim(
+        Math.abs(e2e(high, 'adaptiveQueue') / e2e(high, 'adaptive') - 0.5) < 0.05,
+        "that adaptiveQueue's end-to-end latency is half adaptive's at load 0.95",
+      );
+      return policies.flatMap((p) => [
+        fig(e2e(low, p)),
+        fig(e2e(mid, p)),
+        fig(e2e(high, p)),
+        fig(stat(mid, p).mean),
+        fig(agentStat(mid, p, 'coordinator', 'share').mean),
+        fig(unstablePct(high, p)),
+      ]);
+    },
+  },
   'atlas-findings': {
     command: 'fleetsim sweep sweeps/policy-atlas.json --backend cpu --out DIR',
     slow: true,

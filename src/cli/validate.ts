@@ -29,6 +29,13 @@ import { alignRows, cellWhere } from './summary.js';
  * policies, 30–35 M for random fleets; 11 M where policies share no arrivals), rounded down.
  */
 export const CPU_AGENT_STEPS_PER_CORE_SECOND = 25e6;
+/**
+ * The same for runs stepped agent by agent, step by step (a workflow, or exponentialCount work:
+ * src/cpu/workflow.ts): about 3 M agent-steps per CPU-second measured for the paper fleet as the
+ * shipped workflow under the paper's three policies (dt 0.05 s, 25,000 steps, one thread, this
+ * project's 2-core development machine, 2026-12-07), rounded down.
+ */
+export const WORKFLOW_AGENT_STEPS_PER_CORE_SECOND = 2.5e6;
 /** What each added core adds (bench/NOTES.md §7: the worker pool scales ≥ 1.8× on 2 cores). */
 const CORE_EFFICIENCY = 0.9;
 
@@ -51,9 +58,9 @@ export function roughDuration(seconds: number): string {
   return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
-/** The rough time of `agentSteps` on the CPU engine with `cores` threads. */
-export function cpuSeconds(agentSteps: number, cores: number): number {
-  return agentSteps / (CPU_AGENT_STEPS_PER_CORE_SECOND * (1 + CORE_EFFICIENCY * (Math.max(1, cores) - 1)));
+/** The rough time of `agentSteps` on the CPU engine with `cores` threads, at `perCore` agent-steps per core-second. */
+export function cpuSeconds(agentSteps: number, cores: number, perCore = CPU_AGENT_STEPS_PER_CORE_SECOND): number {
+  return agentSteps / (perCore * (1 + CORE_EFFICIENCY * (Math.max(1, cores) - 1)));
 }
 
 /** The step that time `seconds` starts in: the first t with t·Δt ≥ seconds (src/study/fleets.ts's rule). */
@@ -243,11 +250,14 @@ export async function validateCommand(file: string, cores: number = DEFAULT_CPU_
   const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
   const fleetRuns = unitFleetRuns(units, cells);
   const size = studySize(study);
-  const seconds = cpuSeconds(size.agentSteps, cores);
+  // A cell stepped agent by agent (a workflow, exponentialCount work) sets the rate of the whole estimate: an upper bound.
+  const stepped = cells.some((c) => c.study.workflow !== undefined || c.study.work === 'exponentialCount');
+  const perCore = stepped ? WORKFLOW_AGENT_STEPS_PER_CORE_SECOND : CPU_AGENT_STEPS_PER_CORE_SECOND;
+  const seconds = cpuSeconds(size.agentSteps, cores, perCore);
   return [
     `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)`,
     `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps`,
-    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${CPU_AGENT_STEPS_PER_CORE_SECOND / 1e6} M agent-steps/s per core, bench/NOTES.md; a GPU is usually faster)`,
+    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${perCore / 1e6} M agent-steps/s per core${stepped ? ', a workflow or exponentialCount work being stepped agent by agent' : ', bench/NOTES.md'}; a GPU is usually faster)`,
     ...(notes ?? []),
     ...scheduleWarnings(cells, study.axes.map(axisName)),
     ...loadTables(cells, study.axes.map(axisName)),

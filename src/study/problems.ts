@@ -63,6 +63,8 @@ function message(issue: z.core.$ZodIssue): string {
       if (issue.origin === 'string') return `must be at most ${max} characters`;
       return `must be ${issue.inclusive ? '≤' : '<'} ${max}, got ${describeValue(issue.input)}`;
     }
+    case 'invalid_key': // a record's key (workflow.routes' agent names): what its own schema says of it
+      return `as a key: ${issue.issues.map((inner) => message(inner)).join('; ') || issue.message}`;
     case 'invalid_value':
       return `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => quote(v)).join(', ')}, got ${describeValue(issue.input)}`;
     default:

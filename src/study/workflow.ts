@@ -232,8 +232,6 @@ export function workflowStudyProblems(study: Study, ctx: { addIssue(issue: Issue
     seen.add(name);
   });
   const entries = entryNames(w);
-  if (entries === null && names[0] === undefined && Object.keys(w.routes).length > 0 && !('agents' in f && f.agents[0]!.lambda === 0))
-    add(['workflow', 'entry'], 'the default entry is the first agent, which has no name: name it, or list the entries by name');
   entries?.forEach((name, k) => {
     if (!known.has(name)) add(['workflow', 'entry', ...(typeof w.entry === 'string' ? [] : [k])], unknown(name));
   });
