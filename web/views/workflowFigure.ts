@@ -294,8 +294,7 @@ export function visitTable(view: WorkflowShown): HTMLElement {
 export function workflowBlock(view: WorkflowShown): HTMLElement {
   const graph = workflowGraph(view.batch.fleets, 0, view.names);
   const block = el('section', { class: 'workflow-block', id: 'workflow', 'data-workflow': String(graph !== null) });
-  block.append(el('h3', {}, graph ? 'The workflow' : 'End-to-end latency'));
-  if (graph) block.append(workflowGraphFigure(graph));
+  if (graph) block.append(el('h3', {}, 'The workflow'), workflowGraphFigure(graph));
   block.append(endToEndTable(view, graph !== null));
   if (graph) block.append(visitTable(view));
   return block;
