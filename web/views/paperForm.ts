@@ -174,7 +174,7 @@ export function buildForm(): Form {
     el(
       'p',
       { class: 'field-help', id: 'workflow-help' },
-      'The paper’s workflow: external requests arrive at the coordinator only (at its λ); each request it completes goes on to nlp, vision or reasoning with p = 0.3 each (0.1 leaves), and each specialist returns it to the coordinator with p = 0.5 (the rest leaves). A hop takes one step.',
+      'The paper’s workflow: external requests arrive at the coordinator only (at its λ); each request it completes goes on to nlp, vision or reasoning with p = 0.3 each (0.1 leaves), and each specialist returns it to the coordinator with p = 0.5 (the rest leaves). A hop takes one step. With the paper’s λ = 80/s the coordinator must serve γ = 80/0.55 ≈ 145 requests/s, more than its T = 100 with the whole GPU: try λ = 15.',
     ),
   );
   const showExternal = (external: readonly boolean[]): void => {
