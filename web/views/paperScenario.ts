@@ -536,5 +536,6 @@ export function scenarioBatch(s: PaperScenario, library?: TraceLibrary, names: r
     if (!library) throw new ConfigError('arrivals', `the ${s.arrivals} process needs the trace ${PAGE_TRACE}, which is not loaded`);
     traces = library.pack([PAGE_TRACE], config.dt, config.steps);
   }
-  return makeBatch(packFleets([{ agents }], undefined, traces), crossRuns(1, policies, 1), config);
+  const fleet = { agents, ...(workflow.forkJoin ? { forkJoin: workflow.forkJoin } : {}) };
+  return makeBatch(packFleets([fleet], undefined, traces), crossRuns(1, policies, 1), config);
 }

@@ -10,21 +10,15 @@
  *   const wf = scenarioWorkflow(scenario.agents, 'paper'); // routes by agent index, or an error
  *   const graph = workflowGraph(batch.fleets, 0, names);   // null when the fleet routes nothing
  */
-import type { PackedFleets, RouteSpec } from '../../src/model/batch.js';
+import type { ForkJoinSpec, PackedFleets, RouteSpec } from '../../src/model/batch.js';
 import type { AgentSummary, BatchResult } from '../../src/model/metrics.js';
 import { PAPER_WORKFLOW } from '../../src/model/paper.js';
 import { isWorkflow, NO_AGENT } from '../../src/model/workflow.js';
-import { fleetWorkflow } from '../../src/study/workflow.js';
+import { fleetWorkflow, type NamedWorkflow } from '../../src/study/workflow.js';
 
 /** The workflows the page offers (URL key `workflow`): independent agents, or the paper's graph. */
 export const PAGE_WORKFLOWS = ['none', 'paper'] as const;
 export type PageWorkflow = (typeof PAGE_WORKFLOWS)[number];
-
-/** A workflow by agents' names (a study's `workflow` section): the entries take the external arrivals; `routes[from][to]` = p. */
-export interface NamedWorkflow {
-  readonly entry: readonly string[];
-  readonly routes: Readonly<Record<string, Readonly<Record<string, number>>>>;
-}
 
 /** What each choice of the switch is, as the form shows it. */
 export const WORKFLOW_TEXTS: Readonly<Record<PageWorkflow, string>> = {
@@ -40,10 +34,29 @@ export const WORKFLOW_TEXTS: Readonly<Record<PageWorkflow, string>> = {
  */
 export const PAGE_WORKFLOW_GRAPHS: Readonly<Record<Exclude<PageWorkflow, 'none'>, NamedWorkflow>> = { paper: PAPER_WORKFLOW };
 
-/** The agents a named workflow routes between (its entry, the sources and the successors), each once, in first-mention order. */
+/**
+ * The agents a named workflow (a study's `workflow` graph) names: its entries, the sources and
+ * successors of its routes and its fork-join, each once, in first-mention order.
+ */
 export function workflowNames(workflow: NamedWorkflow): string[] {
-  const names = [...workflow.entry, ...Object.entries(workflow.routes).flatMap(([from, to]) => [from, ...Object.keys(to)])];
+  const entries = workflow.entry === undefined ? [] : typeof workflow.entry === 'string' ? [workflow.entry] : workflow.entry;
+  const names = [
+    ...entries,
+    ...Object.entries(workflow.routes).flatMap(([from, to]) => [from, ...Object.keys(to)]),
+    ...(workflow.forkJoin ? [workflow.forkJoin.fork, workflow.forkJoin.join] : []),
+  ];
   return [...new Set(names)];
+}
+
+/** A fleet's routes under the chosen workflow (scenarioWorkflow). */
+export interface ScenarioWorkflow {
+  routes: (RouteSpec[] | undefined)[];
+  external: boolean[];
+  /** Indices of the entry agents, none without a workflow. */
+  entries: number[];
+  /** The graph's fork-join (agent indices), where it has one. */
+  forkJoin?: ForkJoinSpec;
+  error?: string;
 }
 
 /**
@@ -54,14 +67,6 @@ export function workflowNames(workflow: NamedWorkflow): string[] {
  * not used), and agents outside the graph stay independent (their own λ, no routes). `error` (the fleet
  * lacks an agent the workflow names) means no routes.
  */
-export interface ScenarioWorkflow {
-  routes: (RouteSpec[] | undefined)[];
-  external: boolean[];
-  /** Indices of the entry agents, none without a workflow. */
-  entries: number[];
-  error?: string;
-}
-
 export function scenarioWorkflow(agents: readonly { name: string }[], workflow: PageWorkflow): ScenarioWorkflow {
   const none: ScenarioWorkflow = { routes: agents.map(() => undefined), external: agents.map(() => true), entries: [] };
   if (workflow === 'none') return none;
@@ -85,6 +90,7 @@ export function scenarioWorkflow(agents: readonly { name: string }[], workflow: 
     routes: wf.routes.map((r) => (r.length > 0 ? r : undefined)),
     external: agents.map((_, i) => wf.entry[i] === 1 || !inGraph.has(i)),
     entries,
+    ...(wf.forkJoin ? { forkJoin: wf.forkJoin } : {}),
   };
 }
 
