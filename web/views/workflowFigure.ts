@@ -95,7 +95,7 @@ export function workflowGraphFigure(graph: WorkflowGraph): HTMLElement {
     svg(
       'title',
       { id: 'workflow-graph-title' },
-      `Workflow: external requests enter at ${entries.map((n) => n.name).join(', ')}; ${words.join('; ')}.`,
+      `Workflow: ${entries.length > 0 ? `external requests enter at ${entries.map((n) => n.name).join(', ')}` : 'no external requests (every λ is 0)'}; ${words.join('; ')}.`,
     ),
   );
   const defs = svg('defs');
@@ -167,7 +167,7 @@ export function workflowGraphFigure(graph: WorkflowGraph): HTMLElement {
   const caption = el(
     'figcaption',
     {},
-    `The workflow that ran: each arrow a route with its probability p (what is not routed leaves); ${entries.length === 1 ? 'the entry, marked by the arrow from the left, takes' : 'the entries, marked by arrows from the left, take'} the external arrivals; γ: the visit rate from the traffic equations.` +
+    `The workflow that ran: each arrow a route with its probability p (what is not routed leaves); ${entries.length === 0 ? 'no agent of the graph has external arrivals (λ = 0), so nothing flows' : entries.length === 1 ? 'the entry, marked by the arrow from the left, takes the external arrivals' : 'the entries, marked by arrows from the left, take the external arrivals'}; γ: the visit rate from the traffic equations.` +
       (graph.outside.length > 0 ? ` Outside the workflow (independent agents): ${graph.outside.join(', ')}.` : ''),
   );
   const figure = el('figure', { class: 'workflow', id: 'workflow-graph' }, caption);
