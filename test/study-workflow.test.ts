@@ -190,6 +190,20 @@ describe('workflow validation: one line naming the field', () => {
     ]);
   });
 
+  it("the arrivals bound reads the workflow's external rates (the preset's entry scaled to keep the load), as the packer will", () => {
+    // reasoning gets Λ = 3.18/(1/30 + 0.1/50) ≈ 90 req/s, above the preset's largest λ (80): at loadScale 1.2e5 only Λ breaks 10^7 per step.
+    const json = { ...base, loadScale: 1.2e5, workflow: { entry: 'reasoning', routes: { reasoning: { nlp: 0.1 } } } };
+    expect(problems(json)).toEqual([
+      expect.stringMatching(/^loadScale: arrivals per agent-step can reach 1\.0\de\+7 \(λ 9\d\.\d+ × loadScale 120000/),
+    ]);
+    expect(problems({ ...json, workflow: undefined })).toEqual([]);
+    // A random fleet with rates, not a load: its entry can get the whole fleet's, up to N·λ_max·T_max/T_min.
+    const random = { agents: 4, T: { kind: 'uniform', min: 10, max: 100 }, R: 0.1, P: 1, lambda: { kind: 'uniform', min: 1, max: 5e6 } };
+    const hub = { ...base, fleet: { random }, workflow: { template: 'hub', out: 0.9, back: 0.5 } };
+    expect(problems(hub)).toEqual([expect.stringMatching(/^fleet\.random\.lambda: arrivals per agent-step can reach 2\.00e\+8 /)]);
+    expect(problems({ ...hub, workflow: undefined })).toEqual([]);
+  });
+
   it('an axis value that breaks the graph is reported at the axis value', () => {
     const json = { ...base, axes: [{ path: 'workflow.routes.coordinator.nlp', values: [0.3, 0.8] }] };
     expect(problems(json)).toEqual([
@@ -243,6 +257,10 @@ describe('a workflow on a fleet', () => {
   it('fleetsim validate shows the visit rates and estimates a workflow at the stepped rate', async () => {
     const text = await validateCommand(join(ROOT, 'sweeps', 'paper-workflow.json'), 2);
     expect(text).toContain('γ visits (req/s)');
+    // Visits per request: 1/0.55 at the coordinator, 0.3/0.55 at each specialist (MODEL-PART4 §4.6).
+    expect(text).toMatch(
+      /workflow: requests enter at coordinator \(Λ = [\d.]+ req\/s\); visits per request: coordinator 1\.82, nlp 0\.545, vision 0\.545, reasoning 0\.545\n/,
+    );
     expect(text).toContain('2.5 M agent-steps/s per core, a workflow or exponentialCount work being stepped agent by agent');
   });
 

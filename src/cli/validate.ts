@@ -31,9 +31,10 @@ import { alignRows, cellWhere } from './summary.js';
 export const CPU_AGENT_STEPS_PER_CORE_SECOND = 25e6;
 /**
  * The same for runs stepped agent by agent, step by step (a workflow, or exponentialCount work:
- * src/cpu/workflow.ts): about 3 M agent-steps per CPU-second measured for the paper fleet as the
- * shipped workflow under the paper's three policies (dt 0.05 s, 25,000 steps, one thread, this
- * project's 2-core development machine, 2026-12-07), rounded down.
+ * src/cpu/workflow.ts): about 3.4 M agent-steps per CPU-second measured for the paper fleet as the
+ * shipped workflow under the paper's three policies (dt 0.05 s, 25,000 steps, 10 replicates, one
+ * thread, this project's shared 2-core development machine, 2026-12-07; the plain path ran the same
+ * fleet without routing at about 30 M), rounded down for the policies that step agent by agent anyway.
  */
 export const WORKFLOW_AGENT_STEPS_PER_CORE_SECOND = 2.5e6;
 /** What each added core adds (bench/NOTES.md §7: the worker pool scales ≥ 1.8× on 2 cores). */
@@ -46,6 +47,8 @@ export const SATURATED_STEPS = 1e9;
 export const LOAD_TABLE_AGENTS = 32;
 /** Distinct fleets (cells that differ in fleet, load scale, capacity or policies) with a load table. */
 export const LOAD_TABLES = 4;
+/** The characters of the unstable-agent list of a load table's warning, at most (the rest are counted). */
+const UNSTABLE_TEXT = 300;
 /** Warnings about schedule entries, at most. */
 const SCHEDULE_WARNINGS = 10;
 
@@ -102,6 +105,8 @@ export interface AgentLoad {
   name: string;
   /** The agent's nominal rate: λ_i, or under a workflow its visit rate γ_i (external and routed requests). */
   lambda: number;
+  /** Its external arrival rate (λ_i; under a workflow 0 but at the entries). */
+  external: number;
   T: number;
   /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
   load: Record<string, number>;
@@ -181,6 +186,7 @@ export function agentLoads(study: Study): AgentLoad[] {
   return agents.map((a, i) => ({
     name: a.name ?? `agent ${i}`,
     lambda: rates[i]!,
+    external: a.lambda,
     T: a.T,
     load: Object.fromEntries(
       study.policies.map((p) => {
@@ -200,6 +206,7 @@ function loadTable(study: Study, title: string): string[] {
   const lines = [
     `${title}: each agent's offered load ${study.workflow === undefined ? 'λ' : 'γ'}/(T·g) under each policy, at nominal rates${study.workflow === undefined ? '' : ' (γ: the visit rates of the workflow)'}${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
   ];
+  if (study.workflow !== undefined) lines.push(workflowLine(loads));
   // Under a workflow an agent's rate is its visit rate γ (external and routed requests: docs/workflows.md).
   const rows: string[][] = [['agent', study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies]];
   for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
@@ -217,12 +224,33 @@ function loadTable(study: Study, title: string): string[] {
       .map((p) => `${displayText(a.name, 40)} under ${p} (${loadText(a.load[p]!).replace(' !', '')})`),
   );
   if (unstable.length > 0) {
-    const shown = unstable.slice(0, 12);
+    // As many as fit in about UNSTABLE_TEXT characters (one line of the terminal log stays readable), the rest counted.
+    const shown: string[] = [];
+    for (const u of unstable)
+      if (shown.length === 0 || shown.join(', ').length + u.length + 2 <= UNSTABLE_TEXT) shown.push(u);
+      else break;
     lines.push(
       `warning: unstable: ${shown.join(', ')}${unstable.length > shown.length ? ` and ${unstable.length - shown.length} more` : ''}: ${unstable.length === 1 ? 'its queue' : 'each one’s queue'} will grow without bound: results depend on run length (docs/STABILITY.md)`,
     );
   }
   return lines;
+}
+
+/**
+ * A workflow's shape in one line: where requests enter, at what total rate Λ, and each agent's visits
+ * per request γ_i/Λ (as many as fit in UNSTABLE_TEXT characters, the rest counted).
+ */
+function workflowLine(loads: readonly AgentLoad[]): string {
+  const total = loads.reduce((sum, a) => sum + a.external, 0);
+  const entries = loads.filter((a) => a.external > 0).map((a) => displayText(a.name, 40));
+  if (!(total > 0)) return '  workflow: no external arrivals (every entry has lambda 0)';
+  const visits = loads.map((a) => `${displayText(a.name, 40)} ${(a.lambda / total).toPrecision(3)}`);
+  const shown: string[] = [];
+  for (const v of visits)
+    if (shown.length === 0 || shown.join(', ').length + v.length + 2 <= UNSTABLE_TEXT) shown.push(v);
+    else break;
+  const more = visits.length > shown.length ? ` and ${visits.length - shown.length} more` : '';
+  return `  workflow: requests enter at ${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ` and ${entries.length - 4} more` : ''} (Λ = ${formatRate(total)} req/s); visits per request: ${shown.join(', ')}${more}`;
 }
 
 const formatRate = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, ''));

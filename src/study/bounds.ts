@@ -13,6 +13,7 @@ import type { ScheduleSegment } from '../model/schedule.js';
 import { stepMean } from '../random/arrivals.js';
 import { MAX_POISSON_MEAN } from '../random/poisson.js';
 import { agentSchedule } from './fleets.js';
+import { fleetWorkflow, workflowRates } from './workflow.js';
 import { distRange, LIMITS, type RandomFleet, type Study } from './schema.js';
 
 /** A set of agents that the same schedule entries cover: their largest λ and their rate changes. */
@@ -24,11 +25,18 @@ interface ScheduleGroup {
   entries: number[]; // the schedule entries covering the group
 }
 
-/** The largest nominal λ of a random fleet's agents: λ_max, or ρ_max·T_max with a load factor. */
-function randomLambda(r: RandomFleet): { lambda: number; field: string } {
-  return r.load === undefined
-    ? { lambda: distRange(r.lambda!)[1], field: 'fleet.random.lambda' }
-    : { lambda: distRange(r.load)[1] * distRange(r.T)[1], field: 'fleet.random.load' };
+/**
+ * The largest nominal λ of a random fleet's agents: λ_max, or ρ_max·T_max with a load factor. Under a
+ * workflow (src/study/workflow.ts) the entry gets the fleet's whole load, λ_0 ≤ ρ·T_0 with ρ = Σ λ_i/T_i:
+ * with a load factor the same bound; without, ρ ≤ N_max·λ_max/T_min.
+ */
+function randomLambda(r: RandomFleet, workflow: boolean): { lambda: number; field: string } {
+  if (r.load !== undefined) return { lambda: distRange(r.load)[1] * distRange(r.T)[1], field: 'fleet.random.load' };
+  const lambda = distRange(r.lambda!)[1];
+  if (!workflow) return { lambda, field: 'fleet.random.lambda' };
+  const most = typeof r.agents === 'number' ? r.agents : r.agents.max;
+  const [tMin, tMax] = distRange(r.T);
+  return { lambda: (most * lambda * tMax) / tMin, field: 'fleet.random.lambda' };
 }
 
 /**
@@ -55,8 +63,27 @@ function fleetIndex(agents: readonly { name?: string | undefined; lambda: number
   return index;
 }
 
+/**
+ * The paper preset's agents with the external rates a cell gives them before the load scale: their
+ * own λ, or under a workflow those of src/study/workflow.ts (the entries' scaled to keep the load, the
+ * others 0), so the bound below is the one the packer will check.
+ */
+function presetRates(study: Study): readonly { name: string; lambda: number }[] {
+  if (study.workflow === undefined) return PAPER_AGENTS;
+  const { lambda } = workflowRates(
+    PAPER_AGENTS,
+    fleetWorkflow(
+      study.workflow,
+      PAPER_AGENTS.map((a) => a.name),
+    ),
+    true,
+  );
+  return PAPER_AGENTS.map((a, i) => ({ name: a.name, lambda: lambda[i]! }));
+}
+
 function scheduleGroups(study: Study): ScheduleGroup[] {
-  const key = `${study.dt} ${study.steps}`;
+  // The workflow sets the preset's external rates (presetRates): part of the key.
+  const key = `${study.dt} ${study.steps} ${study.workflow === undefined ? '' : JSON.stringify(study.workflow)}`;
   const byFleet = groupCache.get(study.schedule) ?? new WeakMap<object, Map<string, ScheduleGroup[]>>();
   groupCache.set(study.schedule, byFleet);
   const byKey = byFleet.get(study.fleet) ?? new Map<string, ScheduleGroup[]>();
@@ -75,7 +102,7 @@ function scheduleGroups(study: Study): ScheduleGroup[] {
     else if (lambda > group.lambda) Object.assign(group, { lambda, lambdaField });
   };
   if ('random' in f) {
-    const { lambda, field } = randomLambda(f.random);
+    const { lambda, field } = randomLambda(f.random, study.workflow !== undefined);
     const most = typeof f.random.agents === 'number' ? f.random.agents : f.random.agents.max;
     const named = new Set(
       study.schedule.flatMap((e) => (e.agents === 'all' ? [] : e.agents.filter((a): a is number => typeof a === 'number'))),
@@ -87,7 +114,7 @@ function scheduleGroups(study: Study): ScheduleGroup[] {
     // The agents an entry names are groups of their own; every other agent has exactly the entries
     // for "all", so the one with the largest λ stands for them (a cell of a large fleet costs the
     // entries, not the fleet).
-    const agents = 'preset' in f ? PAPER_AGENTS : f.agents;
+    const agents = 'preset' in f ? presetRates(study) : f.agents;
     const info = fleetIndex(agents);
     const field = (i: number): string => ('preset' in f ? 'loadScale' : `fleet.agents[${i}].lambda`);
     const named = new Set<number>();

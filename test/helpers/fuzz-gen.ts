@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { fromValue, get, JObj, JRaw, type JVal, paths, serialize, update } from './fuzz-json.js';
+import { INIT_DEFAULT_AGENTS } from '../../src/cli/init.js';
+import { HUB_MAX_AGENTS } from '../../src/study/workflow.js';
 
 /** A file or directory a case puts in its scratch directory before the run. */
 export type FileSpec = { bytes: Uint8Array } | { dir: Record<string, FileSpec> } | { missing: true };
@@ -569,6 +571,7 @@ const OPT = {
   },
   port: { name: '--port', good: ['0'], bad: [...BAD_INTEGER, '65536'], odd: ODD },
   noOpen: { name: '--no-open', good: [], bad: [], flag: true },
+  workflow: { name: '--workflow', good: [], bad: [], flag: true },
 } satisfies Record<string, OptionSpec>;
 
 type Picked = { args: string[]; desc: string; reject?: string };
@@ -672,7 +675,7 @@ export const FUZZED_OPTIONS: Record<string, string[]> = {
   demo: ['--backend', '--threads', '--verbose', '--help'],
   bench: ['--budget', '--repeats', '--quick', '--out', '--workloads', '--help'],
   validate: ['--help'],
-  init: ['--agents', '--help'],
+  init: ['--agents', '--workflow', '--help'],
   merge: ['--out', '--help'],
   report: ['--out', '--rows-limit', '--help'],
   view: ['--port', '--no-open', '--help'],
@@ -744,9 +747,18 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
   command(['validate', '@study.json'], [], options([OPT.json, OPT.threads], 1), { 'study.json': tinyStudy }),
   // init: a new file, stdout, or a path that exists (never overwritten: exit 2) or that the machine refuses
   fc
-    .tuple(fc.constantFrom('@new.json', '-', '@afile', '@busy', '/proc/fleetsim-fuzz.json', '@nodir/x.json'), options([OPT.agents], 2))
+    .tuple(
+      fc.constantFrom('@new.json', '-', '@afile', '@busy', '/proc/fleetsim-fuzz.json', '@nodir/x.json'),
+      options([OPT.agents, OPT.workflow], 2),
+    )
     .map(([file, extra]) => {
-      const reject = extra.find((p) => p.reject)?.reject ?? (file === '@afile' || file === '@busy' ? 'an existing file' : undefined);
+      // --workflow routes from the first agent to each other: 2 to HUB_MAX_AGENTS agents (the last --agents counts; default 4).
+      const last = extra.filter((p) => p.args[0] === '--agents').at(-1)?.args[1];
+      const count = last === undefined ? INIT_DEFAULT_AGENTS : /^\s*\d+\s*$/.test(last) ? Number(last) : last.split(',').length;
+      const workflow = extra.some((p) => p.args[0] === '--workflow') && (count < 2 || count > HUB_MAX_AGENTS);
+      const reject =
+        extra.find((p) => p.reject)?.reject ??
+        (workflow ? `--workflow with ${count} agents` : file === '@afile' || file === '@busy' ? 'an existing file' : undefined);
       return {
         kind: 'command' as const,
         desc: [`init ${JSON.stringify(file)}`, ...extra.map((p) => p.desc)],
