@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSite, settled, startSite, type Site } from '../helpers/site.js';
+import { QUEUE_TOL } from '../helpers/tolerances.js';
 import { POLICY_NAMES } from '../../src/model/policies.js';
 
 let site: Site;
@@ -375,7 +376,31 @@ describe('Paper view', () => {
     expect(await hashOf(page)).toBe('#view=paper&tp=roundRobin');
   });
 
-  // The CPU worker: the GPU kernels route requests once wf-gpu's workflow kernels are in (test/gpu-workflow.test.ts ties them to the CPU).
+  it('runs the paper’s workflow on WebGPU: the GPU’s totals agree with the CPU’s per-step series, routed requests included', async () => {
+    const hash = 'view=paper&lambda0=15&steps=400&arrivals=poisson&workflow=paper';
+    const rowsOf = (p: Page, id: string): Promise<string[][]> =>
+      p.$$eval(`#${id} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    const gpu = await site.open(hash);
+    expect(await settled(gpu)).toBe('done');
+    expect(await gpu.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    // 400 steps with queues in the hundreds (static starves the specialists): the f32 queue's own slack, S·2^-24 and more.
+    expect(Number(await gpu.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(QUEUE_TOL.rel);
+    expect(await gpu.$$eval('#workflow-graph g.node', (nodes) => nodes.length)).toBe(4);
+    const cpu = await site.open(hash, { webgpu: false });
+    expect(await settled(cpu)).toBe('done');
+    // The same run in f32 and f64: the routing draws and the whole completions agree, the queues to rounding.
+    const [e2eGpu, e2eCpu] = [await rowsOf(gpu, 'e2e-latency'), await rowsOf(cpu, 'e2e-latency')];
+    e2eGpu.forEach((row, r) =>
+      row
+        .slice(1)
+        .forEach((x, k) => expect(Math.abs(Number(x) - Number(e2eCpu[r]![k + 1]))).toBeLessThanOrEqual(1e-3 * Math.max(1, Number(x)))),
+    );
+    expect((await rowsOf(gpu, 'visit-rates')).map((r) => r.slice(0, 4))).toEqual(
+      (await rowsOf(cpu, 'visit-rates')).map((r) => r.slice(0, 4)),
+    );
+    await site.screenshot(gpu, 'paper-workflow-webgpu');
+  });
+
   it('switches the paper’s workflow on: draws its graph, the end-to-end latency and the visit rates, and off again', async () => {
     const page = await site.open('view=paper&lambda0=15&steps=400&arrivals=poisson', { webgpu: false });
     expect(await settled(page)).toBe('done');
