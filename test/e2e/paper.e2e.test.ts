@@ -401,6 +401,7 @@ describe('Paper view', () => {
     await site.screenshot(gpu, 'paper-workflow-webgpu');
   });
 
+  // On the CPU worker (fast everywhere); the case above runs the workflow on WebGPU.
   it('switches the paper’s workflow on: draws its graph, the end-to-end latency and the visit rates, and off again', async () => {
     const page = await site.open('view=paper&lambda0=15&steps=400&arrivals=poisson', { webgpu: false });
     expect(await settled(page)).toBe('done');

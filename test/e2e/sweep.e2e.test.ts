@@ -422,7 +422,7 @@ describe('Sweep view', () => {
     expect(summary.cells.length).toBe(want.cells.length);
   });
 
-  // The CPU worker: the GPU kernels route requests once wf-gpu's workflow kernels are in (test/gpu-workflow.test.ts ties them to the CPU).
+  // On the CPU worker (fast); test/gpu-workflow.test.ts ties the GPU's workflow runs to the CPU's, and the Paper view's e2e runs one on WebGPU.
   it('runs the paper’s workflow in the page and shows its metrics: end-to-end latency with its meaning, requests in flight, visit rates', async () => {
     const page = await site.open('view=sweep&backend=cpu');
     const shipped = JSON.parse(readFileSync('sweeps/paper-workflow.json', 'utf8')) as Record<string, unknown>;
