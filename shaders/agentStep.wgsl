@@ -10,7 +10,7 @@
 // λ̂ of an agent at `step`, the rate in its adaptive demand: λ under SIGNAL_NOMINAL and at step 0,
 // else the estimate its previous step left in its state `s`. CPU twin: `rates` in src/cpu/engine.ts.
 fn signalOf(p: AgentParams, s: AgentState, step: u32) -> f32 {
-  return select(s.rate, p.lambda, params.signalMode == SIGNAL_NOMINAL || step == 0u);
+  return select(s.rate, p.demand, params.signalMode == SIGNAL_NOMINAL || step == 0u);
 }
 
 // signalOf for agent k (an index into `agents` and `states`), for the allocators.
@@ -18,13 +18,16 @@ fn signalRate(k: u32, step: u32) -> f32 {
   return signalOf(agents[k], states[k], step);
 }
 
-// B_k = Q_k + a_k of agent k at the step being allocated, work units, for backlog-reading policies
-// (policyReadsBacklog): its queue in `states` (not yet advanced past the last step) plus the work of
-// this step's draw, which the kernels keep in the fleet replicate's arrival state `arrivalStates[d]`
-// (its first run's copy in the narrow kernel, whose group members share it) from the draw until the
-// step is served (MODEL-PART4 §4.8: arrive → allocate). The same f32 sum as serveShare's.
-fn agentBacklog(k: u32, d: u32) -> f32 {
-  return states[k].queue + arrivalStates[d].work;
+// B_k = Q_k + a_k of agent k at `step`, the step being allocated, work units, for backlog-reading
+// policies (policyReadsBacklog): its queue in `states` (not yet advanced past the last step) plus the
+// work of this step's draw, which the kernels keep in the fleet replicate's arrival state
+// `arrivalStates[d]` (its first run's copy in the narrow kernel, whose group members share it) from the
+// draw until the step is served (MODEL-PART4 §4.8: arrive → allocate), plus the requests routed to it
+// for this step (workflow.wgsl; 0 without routing, so x + 0 leaves the sum's bits as they were). The
+// same f32 sums as serveShare's and serveFlow's.
+fn agentBacklog(k: u32, d: u32, step: u32) -> f32 {
+  let s = states[k];
+  return s.queue + (arrivalStates[d].work + inboxAt(s, step));
 }
 
 // λ̂ for the step after one that drew `arrived` requests under λ̂ = `signal` (SIGNAL_OBSERVED: the
@@ -51,6 +54,12 @@ fn belowMinimum(p: AgentParams, g: f32, capacity: f32) -> bool {
 // likewise adds +0 before the recorded steps' second half (`late`: t ≥ params.lateStart). The counts
 // violationSum and busySum are not added here: serveShare returns the step's flags (STEP_*).
 fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32) {
+  recordWith(s, t, latency, served, g, arrived, max(ceil((*s).queue - IN_SYSTEM_SLACK), 0.0));
+}
+
+// record() with the requests in the system given: ⌈Q − slack⌉ there, Q itself for whole requests
+// (exponentialCount work, workflow.wgsl).
+fn recordWith(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f32, arrived: f32, inSystem: f32) {
   let z = params.opaqueZero;
   let on = t >= params.warmup;
   let late = t >= params.lateStart;
@@ -60,7 +69,6 @@ fn record(s: ptr<function, AgentState>, t: u32, latency: f32, served: f32, g: f3
   let qlt = kahanAdd(vec2<f32>((*s).queueLateSum, (*s).queueLateComp), select(0.0, (*s).queue, late), z);
   let shr = kahanAdd(vec2<f32>((*s).shareSum, (*s).shareComp), select(0.0, g, on), z);
   let arr = kahanAdd(vec2<f32>((*s).arrivedSum, (*s).arrivedComp), select(0.0, arrived, on), z);
-  let inSystem = max(ceil((*s).queue - IN_SYSTEM_SLACK), 0.0);
   let sys = kahanAdd(vec2<f32>((*s).systemSum, (*s).systemComp), select(0.0, inSystem, on), z);
   (*s).latencySum = lat.x;
   (*s).latencyComp = lat.y;

@@ -44,7 +44,7 @@ fn allocate(run: Run, step: u32, draws: u32) -> Allocation {
       let k = run.agentOffset + i;
       var backlog = 0.0;
       if (readsBacklog) {
-        backlog = agentBacklog(k, draws + i);
+        backlog = agentBacklog(k, draws + i, step);
       }
       sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), backlog, i, run.agentCount));
     }

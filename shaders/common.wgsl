@@ -42,8 +42,10 @@ struct Run {
   stream: u32,      // the fleet's random stream id (its global fleet index)
   replicate: u32,   // replicate index: second word of the Philox counter
   capacity: f32,    // GPU capacity G shared by the fleet, in GPUs (1.0 = one whole GPU)
+  flow: u32,        // RUN_FLOW_* bits: stepped on the workflow path (workflow.wgsl), routing fluidly
+  fork: u32,        // workflows: its fork-join's fork agent (index in the fleet), or NO_AGENT
+  join: u32,        // and its join agent, or NO_AGENT
   _pad0: u32,
-  _pad1: u32,
 }
 
 // struct AgentParams (an agent's parameters) is generated from AGENT_PARAM_FIELDS in src/gpu/layout.ts.

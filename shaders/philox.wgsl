@@ -36,6 +36,7 @@ fn philox4x32(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
 // Purposes of a draw stream (MODEL-PART4 §4.0; PURPOSE in src/random/philox.ts): counter word 2 is
 // (purpose << 28) | step. 0 = arrival and work draws, 1 = arrival-process state, 2 = routing, 3 = setup.
 const PURPOSE_PROCESS: u32 = 1u;
+const PURPOSE_ROUTING: u32 = 2u;
 const PURPOSE_SETUP: u32 = 3u;
 
 fn purposeStep(purpose: u32, step: u32) -> u32 {

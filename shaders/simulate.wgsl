@@ -108,13 +108,13 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
         // with a Poisson table read no log p(k)).
         fillLogPmfTable(arrivalMean(p, &arrivals, params.stepBegin));
       }
-      // serve() with its share computed once: a fixed allocation's signal is λ_i (or unread), its
-      // shares read nothing that changes with the step but the turn, and no backlog (readsBacklog
-      // implies readsState).
-      var g0 = policyShare(a0, p, p.lambda, 0.0, i, n);
-      var g1 = policyShare(a1, p, p.lambda, 0.0, i, n);
-      var g2 = policyShare(a2, p, p.lambda, 0.0, i, n);
-      var g3 = policyShare(a3, p, p.lambda, 0.0, i, n);
+      // serve() with its share computed once: a fixed allocation's signal is γ_i (`demand`, λ_i without
+      // routing; or unread), its shares read nothing that changes with the step but the turn, and no
+      // backlog (readsBacklog implies readsState).
+      var g0 = policyShare(a0, p, p.demand, 0.0, i, n);
+      var g1 = policyShare(a1, p, p.demand, 0.0, i, n);
+      var g2 = policyShare(a2, p, p.demand, 0.0, i, n);
+      var g3 = policyShare(a3, p, p.demand, 0.0, i, n);
       var short0 = belowMinimum(p, g0, a0.capacity);
       var short1 = belowMinimum(p, g1, a1.capacity);
       var short2 = belowMinimum(p, g2, a2.capacity);
@@ -142,12 +142,12 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
           let bit = 1u << (t - t0);
           let arrival = arrive(p, &arrivals, run, key, t, i);
           // signalOf(p, s0, t), then its update, as serve() does.
-          let signal = select(rate, p.lambda, params.signalMode == SIGNAL_NOMINAL || t == 0u);
+          let signal = select(rate, p.demand, params.signalMode == SIGNAL_NOMINAL || t == 0u);
           rate = nextSignal(signal, arrival.x);
           let wanting = signal > 0.0;
           if (v0) {
             a0.turn = turn;
-            g0 = policyShare(a0, p, p.lambda, 0.0, i, n);
+            g0 = policyShare(a0, p, p.demand, 0.0, i, n);
             short0 = belowMinimum(p, g0, a0.capacity);
           }
           let f0 = serveShare(&s0, p, g0, arrival, t, short0, wanting);
@@ -156,7 +156,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
           if (members > 1u) {
             if (v1) {
               a1.turn = turn;
-              g1 = policyShare(a1, p, p.lambda, 0.0, i, n);
+              g1 = policyShare(a1, p, p.demand, 0.0, i, n);
               short1 = belowMinimum(p, g1, a1.capacity);
             }
             let f1 = serveShare(&s1, p, g1, arrival, t, short1, wanting);
@@ -166,7 +166,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
           if (members > 2u) {
             if (v2) {
               a2.turn = turn;
-              g2 = policyShare(a2, p, p.lambda, 0.0, i, n);
+              g2 = policyShare(a2, p, p.demand, 0.0, i, n);
               short2 = belowMinimum(p, g2, a2.capacity);
             }
             let f2 = serveShare(&s2, p, g2, arrival, t, short2, wanting);
@@ -176,7 +176,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
           if (members > 3u) {
             if (v3) {
               a3.turn = turn;
-              g3 = policyShare(a3, p, p.lambda, 0.0, i, n);
+              g3 = policyShare(a3, p, p.demand, 0.0, i, n);
               short3 = belowMinimum(p, g3, a3.capacity);
             }
             let f3 = serveShare(&s3, p, g3, arrival, t, short3, wanting);

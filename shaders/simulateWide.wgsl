@@ -59,7 +59,7 @@ fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
       let k = run.agentOffset + i;
       var backlog = 0.0;
       if (readsBacklog) {
-        backlog = agentBacklog(k, k);
+        backlog = agentBacklog(k, k, t);
       }
       terms[i] = policyTerm(a, level, agents[k], signalRate(k, t), backlog, i, n);
     }

@@ -124,7 +124,7 @@ describe('the scenario in the URL', () => {
   it('has one field per agent parameter and run setting, each key unique', () => {
     const keys = FIELDS.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(1 + 4 * 5 + 4 + 5); // the fleet's size, then name, T, R, P, λ per agent
+    expect(keys).toHaveLength(1 + 4 * 5 + 1 + 4 + 5); // the fleet's size, then name, T, R, P, λ per agent, the workflow
   });
 
   it('maps the engine’s ConfigError fields to the form’s', () => {

@@ -6,7 +6,7 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { OPTIONAL_METRICS, RUN_METRICS } from '../src/model/metrics.js';
+import { OPTIONAL_METRICS, RUN_METRICS, runMetricInfo } from '../src/model/metrics.js';
 import { cellsCsv, csvRecords, parseCellsCsv } from '../src/results/cellsCsv.js';
 import { InputError } from '../src/results/errors.js';
 import { concatFleetRows, fleetRowsFromBatch, type FleetRows, fleetRowsTable, parseFleetArrow } from '../src/results/fleetRows.js';
@@ -24,8 +24,12 @@ import {
   histogram,
   mapCell,
   METRIC_INFO,
+  metricAbout,
   metricAlong,
   metricTitle,
+  routedTable,
+  undefinedEverywhere,
+  undefinedWhy,
   verdictChange,
   winner,
 } from '../web/views/sweep/select.js';
@@ -279,6 +283,28 @@ describe('chart helpers', () => {
     for (const m of RUN_METRICS) expect(METRIC_INFO[m], m).toBeDefined();
     expect(metricTitle('idc10')).toBe('idc10: index of dispersion of the arrivals, 10-step windows (variance/mean)');
     expect(table.metrics).toEqual(expect.arrayContaining([...RUN_METRICS]));
+  });
+
+  it('every run metric says what it means and why it may be undefined, from RUN_METRIC_INFO: the workflow metrics too', () => {
+    for (const m of RUN_METRICS) expect(metricAbout(m), m).toBe(runMetricInfo(m).about);
+    for (const m of OPTIONAL_METRICS) expect(undefinedWhy(m), m).toContain(runMetricInfo(m).undefinedWhen!);
+    expect(metricAbout('notAMetric')).toBeUndefined();
+    expect(undefinedWhy('notAMetric')).toBe('the metric was not recorded');
+    expect(undefinedWhy('forkParents')).toBe('the fleet has no fork-join');
+    expect(metricTitle('e2eLatency')).toBe("e2eLatency: end-to-end latency by Little's law (s)");
+    expect(metricAbout('e2eLatency')).toContain('W_e2e');
+    // a study without routing: no fork-join anywhere, nothing in flight, and e2eLatency is littleLatency
+    expect(table.metrics).toEqual(expect.arrayContaining(['e2eLatency', 'inFlight', 'forkParents']));
+    expect(routedTable(table)).toBe(false); // so the view opens it on avgLatency, a workflow study on e2eLatency
+    expect(undefinedEverywhere(table, 'forkParents')).toBe(true);
+    expect(undefinedEverywhere(table, 'idc100')).toBe(true);
+    expect(undefinedEverywhere(table, 'e2eLatency')).toBe(false);
+    for (const cell of table.cells) {
+      for (const p of cell.policies) {
+        expect(p.metrics.inFlight!.mean).toBe(0);
+        expect(p.metrics.e2eLatency!.mean).toBeCloseTo(p.metrics.littleLatency!.mean, 9);
+      }
+    }
   });
 
   it('an IDC undefined in every run (30 steps: one 100-step window) has null statistics, no line and no winner', () => {

@@ -8,7 +8,10 @@
  * alone, so a run's result never depends on the batch around it. Each kernel's runs are split into
  * chunks that fit the device's buffer limits; a chunk's state stays on the GPU across all its steps
  * (one dispatch advances every run by up to `stepsPerDispatch` steps), and only the final per-agent
- * totals are read back, into the batch's run order.
+ * totals are read back, into the batch's run order. Workflow runs (a fleet with routes or a
+ * fork-join) and exponentialCount work (MODEL-PART4 §4.6) run on each kernel's workflow twin
+ * (simulateFlow.wgsl, simulateWideFlow.wgsl: every agent per step, shaders/workflow.wgsl), in chunks of
+ * their own: the plain kernels, which every other run takes unchanged, keep their size and compile time.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
@@ -20,11 +23,22 @@ import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
 import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../random/arrivals.js';
 import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
 import { seedKey } from '../random/philox.js';
+import { isWorkflow, NO_AGENT } from '../model/workflow.js';
+import { routesFluidly, steppedAsWorkflow } from '../cpu/workflow.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
-import { DRAWS_KERNEL, type KernelDescriptor, kernelSource, SIMULATE_KERNEL, SIMULATE_WIDE_KERNEL, type ShaderSources } from './kernels.js';
+import {
+  DRAWS_KERNEL,
+  type KernelDescriptor,
+  kernelSource,
+  SIMULATE_FLOW_KERNEL,
+  SIMULATE_KERNEL,
+  SIMULATE_WIDE_FLOW_KERNEL,
+  SIMULATE_WIDE_KERNEL,
+  type ShaderSources,
+} from './kernels.js';
 import { type KernelPolicySet, kernelPolicySet } from './wgsl.js';
 import {
   AGENT_PARAM_FIELDS,
@@ -35,7 +49,9 @@ import {
   ARRIVAL_STATS,
   ARRIVAL_STATS_PAIRS,
   MAX_DISPATCH_STEPS,
+  ROUTE_WORDS,
   RUN,
+  RUN_FLOW,
   SEGMENT,
   SIM_PARAMS,
   SIMULATE_BINDINGS,
@@ -94,6 +110,8 @@ export type KernelName = 'narrow' | 'wide';
 /** Runs of one kernel small enough for one set of buffers, in batch order (not necessarily adjacent). */
 export interface Chunk {
   kernel: KernelName;
+  /** Its runs take the workflow path (Run.flow's step bit: workflows, exponentialCount), on the kernel's flow twin. */
+  flow: boolean;
   runs: Uint32Array; // indices into the batch's runs, ascending
   agents: number; // agent-runs
   segments: number; // rate segments of those agent-runs (each run carries its own copy)
@@ -101,10 +119,12 @@ export interface Chunk {
 
 export class GpuEngine {
   /**
-   * The simulate pipelines by kernel, arrival path and policy set (`narrow/paper/paper`, `wide/general/all`, …), each compiled
-   * on the first chunk that needs it: the narrow kernel's paper path at create(); the general arrival
-   * path (GENERAL_ARRIVALS in shaders/arrivals.wgsl) and the wide kernel only when a batch needs them
-   * (on lavapipe the general path is most of the start-up, which a Poisson sweep never needs).
+   * The simulate pipelines by kernel, arrival path and policy set (`narrow/paper/paper`, `wideFlow/general/all`, …), each
+   * compiled on the first chunk that needs it: the narrow kernel's paper path with the paper's policies at create(); the general
+   * arrival path (GENERAL_ARRIVALS in shaders/arrivals.wgsl), the other policies (KERNEL_POLICY_SETS), the wide kernel and the workflow kernels
+   * (SIMULATE_FLOW_KERNEL, SIMULATE_WIDE_FLOW_KERNEL) only when a batch needs them (on lavapipe the
+   * general path is most of the start-up, which a Poisson sweep never needs; the workflow step, were it
+   * in the simulate kernels, would nearly double their compile time).
    */
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
@@ -113,6 +133,8 @@ export class GpuEngine {
   private readonly tables = new PoissonTablePack();
   /** The table offsets of the last fleet packed (its runs are adjacent), reused for its next runs. */
   private tableOffsets = new Uint32Array(0);
+  /** The chunk's workflow edges (traceCounts after the tables), reused from chunk to chunk. */
+  private readonly routes: number[] = [];
 
   private constructor(
     readonly device: GPUDevice,
@@ -122,7 +144,7 @@ export class GpuEngine {
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {
-    this.pipelines.set(pipelineKey('narrow', false, 'paper'), Promise.resolve(simulate));
+    this.pipelines.set(pipelineKey('narrow', false, false, 'paper'), Promise.resolve(simulate));
   }
 
   /**
@@ -199,15 +221,27 @@ export class GpuEngine {
     // The traces and the chunk's Poisson tables share a buffer; each fleet's tables counted at most
     // TABLE_MAX_WORDS each, once per stretch of its adjacent runs.
     const maxTableWords = Math.floor(maxBytes / 4) - fleets.traces.counts.length;
-    const byKernel: Record<KernelName, Uint32Array> = { narrow: new Uint32Array(runs.count), wide: new Uint32Array(runs.count) };
-    const counts: Record<KernelName, number> = { narrow: 0, wide: 0 };
+    // Runs by kernel and path: [kernel, flow] at index 2·(kernel wide) + (flow), the workflow runs
+    // (RUN_FLOW.step) on their own kernels (SIMULATE_FLOW_KERNEL, SIMULATE_WIDE_FLOW_KERNEL).
+    const paths = [
+      ['narrow', false],
+      ['narrow', true],
+      ['wide', false],
+      ['wide', true],
+    ] as const;
+    const byPath = paths.map(() => new Uint32Array(runs.count));
+    const counts = [0, 0, 0, 0];
+    const flowOf = new Int8Array(fleets.count).fill(-1); // per fleet: 1 stepped as a workflow, 0 not, −1 not yet known
     for (let r = 0; r < runs.count; r++) {
-      const kernel = this.kernelFor(fleets.agentCount[runs.fleet[r]!]!);
-      byKernel[kernel][counts[kernel]++] = r;
+      const f = runs.fleet[r]!;
+      if (flowOf[f] === -1) flowOf[f] = steppedAsWorkflow(fleets, config, f) ? 1 : 0;
+      const path = (this.kernelFor(fleets.agentCount[f]!) === 'wide' ? 2 : 0) + flowOf[f]!;
+      byPath[path]![counts[path]!++] = r;
     }
     const chunks: Chunk[] = [];
-    for (const kernel of ['narrow', 'wide'] as const) {
-      const order = byKernel[kernel].subarray(0, counts[kernel]);
+    for (let path = 0; path < paths.length; path++) {
+      const [kernel, flow] = paths[path]!;
+      const order = byPath[path]!.subarray(0, counts[path]);
       let begin = 0;
       let agents = 0;
       let segments = 0;
@@ -218,39 +252,44 @@ export class GpuEngine {
         let m = 0;
         let w = 0;
         const fresh = k === begin || runs.fleet[order[k - 1]!] !== f;
+        if (fresh) w += routeWords(fleets, f);
         for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++) {
           m += fleets.scheduleCount[a]!;
           if (fresh && poissonTableMean(fleets, config, a) > 0) w += TABLE_MAX_WORDS;
         }
         if (k > begin && (k - begin >= maxRuns || agents + n > maxAgents || segments + m > maxSegments || tableWords + w > maxTableWords)) {
-          chunks.push({ kernel, runs: order.subarray(begin, k), agents, segments });
+          chunks.push({ kernel, flow, runs: order.subarray(begin, k), agents, segments });
           begin = k;
           agents = 0;
           segments = 0;
           tableWords = 0;
-          if (!fresh)
+          if (!fresh) {
+            w += routeWords(fleets, f);
             for (let a = fleets.agentOffset[f]!; a < fleets.agentOffset[f]! + n; a++)
               if (poissonTableMean(fleets, config, a) > 0) w += TABLE_MAX_WORDS;
+          }
         }
         agents += n;
         segments += m;
         tableWords += w;
       }
-      if (order.length > begin) chunks.push({ kernel, runs: order.subarray(begin), agents, segments });
+      if (order.length > begin) chunks.push({ kernel, flow, runs: order.subarray(begin), agents, segments });
     }
     return chunks;
   }
 
   /**
-   * The pipeline of `kernel` with (general) or without the general arrival path, calling the policies
-   * of `policies` (src/gpu/wgsl.ts KERNEL_POLICY_SETS), compiled on first use.
+   * The pipeline of `kernel` with (general) or without the general arrival path, its workflow twin when
+   * `flow`, calling the policies of `policies` (src/gpu/wgsl.ts KERNEL_POLICY_SETS), compiled on first use.
    */
-  private pipeline(kernel: KernelName, general: boolean, policies: KernelPolicySet): Promise<GPUComputePipeline> {
-    const key = pipelineKey(kernel, general, policies);
+  private pipeline(kernel: KernelName, general: boolean, flow: boolean, policies: KernelPolicySet): Promise<GPUComputePipeline> {
+    const key = pipelineKey(kernel, general, flow, policies);
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const [descriptor, size] =
-        kernel === 'narrow' ? [SIMULATE_KERNEL, this.options.workgroupSize] : [SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
+        kernel === 'narrow'
+          ? [flow ? SIMULATE_FLOW_KERNEL : SIMULATE_KERNEL, this.options.workgroupSize]
+          : [flow ? SIMULATE_WIDE_FLOW_KERNEL : SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
       pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, general, policies);
       this.pipelines.set(key, pipeline);
     }
@@ -280,6 +319,13 @@ export class GpuEngine {
     tables.clear();
     const tableBase = fleets.traces.counts.length;
     let tableFleet = -1;
+    // Workflows: each fleet's edges (ROUTE_WORDS words each), once per stretch of its adjacent runs,
+    // after the tables; agents' routeOffset counts from here until the tables' length is known.
+    const routes = this.routes;
+    routes.length = 0;
+    let fleetRoutes = 0; // the current stretch's first edge word in `routes`
+    let routeAgents = false; // an agent of the chunk has successors (its routeOffset is fixed up below)
+    let flow = 0; // the current fleet's RUN_FLOW bits
     for (let k = 0; k < runCount; k++) {
       const r = chunk.runs[k]!;
       const f = runs.fleet[r]!;
@@ -292,6 +338,13 @@ export class GpuEngine {
           this.tableOffsets[i] = mu > 0 ? tableBase + tables.add(mu) : NO_TABLE;
         }
         tableFleet = f;
+        fleetRoutes = routes.length;
+        const a0 = fleets.agentOffset[f]!;
+        const e0 = fleets.routeOffset[a0]!;
+        const e1 = fleets.routeOffset[a0 + n - 1]! + fleets.routeCount[a0 + n - 1]!;
+        for (let e = e0; e < e1; e++) routes.push(fleets.routeTo[e]!, f32Bits(fleets.routeP[e]!));
+        routeAgents ||= e1 > e0;
+        flow = runFlow(batch, f);
       }
       const base = k * (RUN_BYTES / 4);
       runWords[base + RUN_WORD.agentOffset] = agentOffset;
@@ -300,6 +353,9 @@ export class GpuEngine {
       runWords[base + RUN_WORD.stream] = fleets.stream[f]!;
       runWords[base + RUN_WORD.replicate] = runs.replicate[r]!;
       runFloats[base + RUN_WORD.capacity] = fleets.capacity[f]!;
+      runWords[base + RUN_WORD.flow] = flow;
+      runWords[base + RUN_WORD.fork] = fleets.fork[f]!;
+      runWords[base + RUN_WORD.join] = fleets.join[f]!;
       for (let i = 0; i < n; i++) {
         const a = fleets.agentOffset[f]! + i;
         const p = ((agentOffset + i) * PARAMS_BYTES) / 4;
@@ -311,6 +367,8 @@ export class GpuEngine {
         const process = processOf(fleets, config.arrivals, a);
         params[p + PARAMS_WORD.process] = process;
         params[p + PARAMS_WORD.poissonTable] = this.tableOffsets[i]!;
+        params[p + PARAMS_WORD.routeOffset] =
+          fleetRoutes + ROUTE_WORDS * (fleets.routeOffset[a]! - fleets.routeOffset[fleets.agentOffset[f]!]!);
         general ||= generalArrivals(fleets, config.arrivals, a);
         const trace = fleets.trace[a]!;
         if (trace > 0) {
@@ -329,6 +387,14 @@ export class GpuEngine {
       }
       agentOffset += n;
     }
+    // The edges follow the tables in `traceCounts`: every routeOffset moves past them.
+    const routeBase = tableBase + tables.words().length;
+    if (routeAgents) {
+      for (let j = 0; j < chunk.agents; j++) {
+        const w = (j * PARAMS_BYTES) / 4 + PARAMS_WORD.routeOffset;
+        params[w] = params[w]! + routeBase;
+      }
+    }
 
     // Groups of runs sharing their arrivals (the narrow kernel's unit of work): group g is chunk runs
     // [groups[g], groups[g + 1]).
@@ -346,7 +412,7 @@ export class GpuEngine {
     const [seedLo, seedHi] = seedKey(config.seed);
     // Uniform per dispatch: the paper's short arrival path unless an agent of the chunk needs the general one.
     const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
-    const pipeline = await this.pipeline(chunk.kernel, general, policies);
+    const pipeline = await this.pipeline(chunk.kernel, general, chunk.flow, policies);
     const settings = policySettings(config);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
@@ -379,7 +445,12 @@ export class GpuEngine {
       segments: upload(device, 'GpuEngine.segments', segments.buffer, GPUBufferUsage.STORAGE),
       groups: upload(device, 'GpuEngine.groups', groups.buffer, GPUBufferUsage.STORAGE),
       // A binding needs at least one word, so a batch without traces binds one zero.
-      traceCounts: upload(device, 'GpuEngine.traceCounts', traceWords(fleets.traces.counts, tables.words()), GPUBufferUsage.STORAGE),
+      traceCounts: upload(
+        device,
+        'GpuEngine.traceCounts',
+        traceWords(fleets.traces.counts, tables.words(), routes),
+        GPUBufferUsage.STORAGE,
+      ),
     };
     // WebGPU zero-initialises new buffers: every queue, total and arrival process state starts at 0.
     const states = outputBuffers(device, 'GpuEngine.states', stateBytes);
@@ -476,12 +547,39 @@ function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTot
 const FINAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' && t.home === 'agent' ? [t] : []));
 const FINAL_ARRIVAL_TOTALS = TOTALS.flatMap((t) => (t.kind === 'final' && t.home === 'arrivals' ? [t] : []));
 
-/** A storage buffer's words for the traces and the Poisson tables after them, or one zero when there are none. */
-function traceWords(counts: Uint32Array, tables: Uint32Array): ArrayBuffer {
-  const words = new Uint32Array(Math.max(1, counts.length + tables.length));
+/** A storage buffer's words for the traces, the Poisson tables and the workflows' edges after them, or one zero when there are none. */
+function traceWords(counts: Uint32Array, tables: Uint32Array, routes: readonly number[]): ArrayBuffer {
+  const words = new Uint32Array(Math.max(1, counts.length + tables.length + routes.length));
   words.set(counts);
   words.set(tables, counts.length);
+  words.set(routes, counts.length + tables.length);
   return words.buffer;
+}
+
+const F32_BITS = new DataView(new ArrayBuffer(4));
+
+/** The bits of x as an f32 (a routing probability as traceCounts holds it). */
+function f32Bits(x: number): number {
+  F32_BITS.setFloat32(0, x, true);
+  return F32_BITS.getUint32(0, true);
+}
+
+/**
+ * Run.flow of fleet f's runs (RUN_FLOW): stepped on the workflow path, routing fluidly, routing at all.
+ * The CPU engine decides the same by the same functions (src/cpu/workflow.ts).
+ */
+export function runFlow(batch: Batch, f: number): number {
+  const { fleets, config } = batch;
+  if (!steppedAsWorkflow(fleets, config, f)) return 0;
+  const routes = isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
+  return RUN_FLOW.step | (routesFluidly(fleets, config, f) ? RUN_FLOW.fluid : 0) | (routes ? RUN_FLOW.routes : 0);
+}
+
+/** The words of fleet f's edges in `traceCounts` (ROUTE_WORDS per edge). */
+function routeWords(fleets: Batch['fleets'], f: number): number {
+  const a0 = fleets.agentOffset[f]!;
+  const n = fleets.agentCount[f]!;
+  return ROUTE_WORDS * (fleets.routeOffset[a0 + n - 1]! + fleets.routeCount[a0 + n - 1]! - fleets.routeOffset[a0]!);
 }
 
 /** The simulate kernels' bind-group layout, from SIMULATE_BINDINGS, so one bind group serves either kernel. */
@@ -527,6 +625,6 @@ async function compile(
 }
 
 /** The key of a simulate pipeline in GpuEngine.pipelines. */
-function pipelineKey(kernel: KernelName, general: boolean, policies: KernelPolicySet): string {
-  return `${kernel}/${general ? 'general' : 'paper'}/${policies}`;
+function pipelineKey(kernel: KernelName, general: boolean, flow: boolean, policies: KernelPolicySet): string {
+  return `${kernel}${flow ? 'Flow' : ''}/${general ? 'general' : 'paper'}/${policies}`;
 }

@@ -26,6 +26,9 @@ export const SHADER_FILES = [
   'burstyProbe',
   'binomial',
   'binomialProbe',
+  'workflow',
+  'simulateFlow',
+  'simulateWideFlow',
 ] as const;
 export type ShaderFile = (typeof SHADER_FILES)[number];
 
@@ -48,6 +51,7 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
     'philox',
     'f32math',
     'poisson',
+    'binomial',
     'work',
     'gamma',
     'renewal',
@@ -57,6 +61,7 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
     'policies',
     'allocate',
     'agentStep',
+    'workflow',
     'busy',
     'simulate',
   ],
@@ -72,6 +77,7 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
     'philox',
     'f32math',
     'poisson',
+    'binomial',
     'work',
     'gamma',
     'renewal',
@@ -81,10 +87,30 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
     'policies',
     'allocate',
     'agentStep',
+    'workflow',
     'busy',
     'simulateWide',
   ],
   entryPoint: 'simulateWide',
+  simulate: true,
+};
+
+/**
+ * Workflow runs of small fleets (and exponentialCount work): simulate.wgsl's groups stepped every agent
+ * per step (shaders/simulateFlow.wgsl). A pipeline of its own, so that SIMULATE_KERNEL keeps its compile time.
+ */
+export const SIMULATE_FLOW_KERNEL: KernelDescriptor = {
+  label: 'simulateFlow',
+  parts: [...SIMULATE_KERNEL.parts, 'simulateFlow'],
+  entryPoint: 'simulateFlow',
+  simulate: true,
+};
+
+/** Workflow runs of large fleets: a workgroup per run (shaders/simulateWideFlow.wgsl). */
+export const SIMULATE_WIDE_FLOW_KERNEL: KernelDescriptor = {
+  label: 'simulateWideFlow',
+  parts: [...SIMULATE_WIDE_KERNEL.parts, 'simulateWideFlow'],
+  entryPoint: 'simulateWideFlow',
   simulate: true,
 };
 

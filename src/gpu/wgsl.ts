@@ -14,7 +14,16 @@ import { constantCase, WGSL_ENUMS } from '../model/modes.js';
 import { MIG_SLICES } from '../model/batch.js';
 import { FILL_BISECTIONS, FILL_CLASSIFY, FILL_GUARD } from '../model/clampFill.js';
 import { NEED_SLACK, PAPER_POLICIES, POLICIES, POLICY_NAMES, type PolicyDef, type PolicyName } from '../model/policies.js';
-import { agentParamsWgsl, agentStateWgsl, arrivalStateWgsl, MAX_DISPATCH_STEPS, simulateBindingsWgsl } from './layout.js';
+import { MAX_SUCCESSORS, MAX_WORKFLOW_AGENTS, NO_AGENT } from '../model/workflow.js';
+import {
+  agentParamsWgsl,
+  agentStateWgsl,
+  arrivalStateWgsl,
+  MAX_DISPATCH_STEPS,
+  ROUTE_WORDS,
+  RUN_FLOW,
+  simulateBindingsWgsl,
+} from './layout.js';
 
 const u32 = (n: number): string => `${n}u`;
 
@@ -24,6 +33,15 @@ function enumConstants(): string[] {
     lines.push(`// ${about}`);
     names.forEach((name, id) => lines.push(`const ${prefix}_${constantCase(name)}: u32 = ${u32(id)};`));
   }
+  lines.push("// Run.flow bits (src/gpu/layout.ts RUN_FLOW) and the workflows' constants (src/model/workflow.ts, layout.ts)");
+  for (const [name, bit] of Object.entries(RUN_FLOW)) lines.push(`const RUN_FLOW_${constantCase(name)}: u32 = ${u32(bit)};`);
+  lines.push(
+    `const NO_AGENT: u32 = ${u32(NO_AGENT)};`,
+    `const ROUTE_WORDS: u32 = ${u32(ROUTE_WORDS)};`,
+    `const MAX_WORKFLOW_AGENTS: u32 = ${u32(MAX_WORKFLOW_AGENTS)};`,
+    // Written out, not a product of the two: webgpu-utils' WGSL reflection (test/layout.test.ts) mis-types that const expression.
+    `const MAX_WORKFLOW_EDGES: u32 = ${u32(MAX_WORKFLOW_AGENTS * MAX_SUCCESSORS)};`,
+  );
   lines.push('// SimParams.arrivalFlags bits (src/random/arrivals.ts ARRIVAL_FLAG)');
   for (const [name, bit] of Object.entries(ARRIVAL_FLAG)) lines.push(`const ARRIVAL_FLAG_${constantCase(name)}: u32 = ${u32(bit)};`);
   return lines;

@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSite, settled, startSite, type Site } from '../helpers/site.js';
+import { QUEUE_TOL } from '../helpers/tolerances.js';
 import { POLICY_NAMES } from '../../src/model/policies.js';
 
 let site: Site;
@@ -373,6 +374,125 @@ describe('Paper view', () => {
     expect(await agentsOf(page)).toEqual(['coordinator', 'nlp', 'vision', 'reasoning']);
     expect(await latencies(page)).toEqual(PAPER_LATENCIES);
     expect(await hashOf(page)).toBe('#view=paper&tp=roundRobin');
+  });
+
+  it('runs the paper’s workflow on WebGPU: the GPU’s totals agree with the CPU’s per-step series, routed requests included', async () => {
+    const hash = 'view=paper&lambda0=15&steps=400&arrivals=poisson&workflow=paper';
+    const rowsOf = (p: Page, id: string): Promise<string[][]> =>
+      p.$$eval(`#${id} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    const gpu = await site.open(hash);
+    expect(await settled(gpu)).toBe('done');
+    expect(await gpu.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    // 400 steps with queues in the hundreds (static starves the specialists): the f32 queue's own slack, S·2^-24 and more.
+    expect(Number(await gpu.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(QUEUE_TOL.rel);
+    expect(await gpu.$$eval('#workflow-graph g.node', (nodes) => nodes.length)).toBe(4);
+    const cpu = await site.open(hash, { webgpu: false });
+    expect(await settled(cpu)).toBe('done');
+    // The same run in f32 and f64: the routing draws and the whole completions agree, the queues to rounding.
+    const [e2eGpu, e2eCpu] = [await rowsOf(gpu, 'e2e-latency'), await rowsOf(cpu, 'e2e-latency')];
+    e2eGpu.forEach((row, r) =>
+      row
+        .slice(1)
+        .forEach((x, k) => expect(Math.abs(Number(x) - Number(e2eCpu[r]![k + 1]))).toBeLessThanOrEqual(1e-3 * Math.max(1, Number(x)))),
+    );
+    expect((await rowsOf(gpu, 'visit-rates')).map((r) => r.slice(0, 4))).toEqual(
+      (await rowsOf(cpu, 'visit-rates')).map((r) => r.slice(0, 4)),
+    );
+    await site.screenshot(gpu, 'paper-workflow-webgpu');
+  });
+
+  // On the CPU worker (fast everywhere); the case above runs the workflow on WebGPU.
+  it('switches the paper’s workflow on: draws its graph, the end-to-end latency and the visit rates, and off again', async () => {
+    const page = await site.open('view=paper&lambda0=15&steps=400&arrivals=poisson', { webgpu: false });
+    expect(await settled(page)).toBe('done');
+    // off: no graph, the end-to-end latency equals littleLatency (each request visits one agent)
+    expect(await page.$('#workflow-graph')).toBeNull();
+    expect(await page.getAttribute('#workflow', 'data-workflow')).toBe('false');
+    const plain = await page.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    expect(plain).toHaveLength(3);
+    for (const row of plain) expect(row[1]).toBe(row.at(-1));
+
+    await page.selectOption('#field-workflow', 'paper');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await hashOf(page)).toBe('#view=paper&lambda0=15&steps=400&arrivals=poisson&workflow=paper');
+    expect(await page.textContent('p.note')).toContain('differs from the paper’s in coordinator λ, workflow, steps, arrivals');
+    // the graph: four agents, six routes labelled with p, the coordinator the entry at λ = 15/s, γ = 15/0.55
+    const graph = '#workflow-graph svg';
+    expect(await page.$$eval(`${graph} g.node`, (nodes) => nodes.map((n) => n.getAttribute('data-name')))).toEqual([
+      'coordinator',
+      'nlp',
+      'vision',
+      'reasoning',
+    ]);
+    expect(await page.$$eval(`${graph} g.node.entry`, (nodes) => nodes.map((n) => n.getAttribute('data-name')))).toEqual(['coordinator']);
+    expect(await page.$$eval(`${graph} text.edge-label:not(.entry-label)`, (t) => t.map((x) => x.textContent).sort())).toEqual([
+      '0.3',
+      '0.3',
+      '0.3',
+      '0.5',
+      '0.5',
+      '0.5',
+    ]);
+    expect(await page.$$eval(`${graph} path.edge[data-from]`, (paths) => paths.length)).toBe(6);
+    expect(await page.textContent(`${graph} text.entry-label`)).toBe('λ = 15.0/s');
+    expect(await page.textContent(`${graph} g.node[data-name="coordinator"] .node-rate`)).toBe('γ = 27.3/s');
+    expect(await page.textContent(`${graph} g.node[data-name="nlp"] .node-exit`)).toBe('leaves 0.5');
+    expect(await page.textContent(`${graph} title`)).toContain('coordinator → nlp (p = 0.3)');
+    // drawn inside its box: every node's ellipse within the SVG's viewBox
+    const inside = await page.$eval(graph, (svg) => {
+      const box = (svg as SVGSVGElement).viewBox.baseVal;
+      return [...svg.querySelectorAll('g.node, path.edge, text')].every((n) => {
+        const b = (n as SVGGraphicsElement).getBBox();
+        return b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height;
+      });
+    });
+    expect(inside).toBe(true);
+    // the specialists take routed requests only: their λ is not used, and says so
+    expect(await page.isDisabled('#field-lambda1')).toBe(true);
+    expect(await page.isDisabled('#field-lambda0')).toBe(false);
+    // end-to-end latency per policy, with what it means; visit rates per agent
+    const e2e = await page.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    expect(e2e.map((r) => r[0])).toEqual(['static', 'round-robin', 'adaptive']);
+    for (const row of e2e) {
+      expect(Number(row[1])).toBeGreaterThan(Number(row.at(-1))); // the whole trip is longer than one visit's wait
+      expect(Number(row[3])).toBeGreaterThan(0); // requests in flight between agents
+    }
+    expect(await page.textContent('#e2e-note')).toContain('Little’s law');
+    expect(await page.textContent('#e2e-note')).toContain('each hop from one agent to the next takes one step');
+    const visits = await page.$$eval('#visit-rates tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    expect(visits.map((r) => r.slice(0, 4))).toEqual([
+      ['coordinator', '15.0', '27.3', '1.818'],
+      ['nlp', '0.00', '8.18', '0.545'],
+      ['vision', '0.00', '8.18', '0.545'],
+      ['reasoning', '0.00', '8.18', '0.545'],
+    ]);
+    expect(await page.textContent('#per-agent thead')).toContain('offered load γ/(T·ḡ)');
+    expect(await page.textContent('#arrival-metrics caption')).toContain('external and routed');
+    expect(Number(await page.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(1e-12);
+    for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+    await site.screenshot(page, 'paper-workflow');
+
+    // the link reproduces it; a renamed specialist is refused on the switch, naming the agent missing
+    const other = await site.open((await hashOf(page)).slice(1), { webgpu: false });
+    expect(await settled(other)).toBe('done');
+    expect(await other.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => r.textContent))).toEqual(
+      await page.$$eval('#e2e-latency tbody tr', (rows) => rows.map((r) => r.textContent)),
+    );
+    await page.fill('#field-name2', 'camera');
+    await page.press('#field-name2', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-workflow')).toContain('the fleet has no agent named vision');
+    expect(await page.$$eval('#workflow-graph g.node', (nodes) => nodes.length)).toBe(4); // the last good result stays
+    expect(await setField(page, 'name2', 'vision')).toBe('done');
+
+    // off again: independent agents, every λ used, the link without the key
+    await page.selectOption('#field-workflow', 'none');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await page.$('#workflow-graph')).toBeNull();
+    expect(await page.isDisabled('#field-lambda1')).toBe(false);
+    expect(await hashOf(page)).toBe('#view=paper&lambda0=15&steps=400&arrivals=poisson');
   });
 
   it('caps the fleet at 12 agents, and agents × steps at what the page keeps', async () => {

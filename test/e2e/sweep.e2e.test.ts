@@ -422,6 +422,51 @@ describe('Sweep view', () => {
     expect(summary.cells.length).toBe(want.cells.length);
   });
 
+  // On the CPU worker (fast); test/gpu-workflow.test.ts ties the GPU's workflow runs to the CPU's, and the Paper view's e2e runs one on WebGPU.
+  it('runs the paper’s workflow in the page and shows its metrics: end-to-end latency with its meaning, requests in flight, visit rates', async () => {
+    const page = await site.open('view=sweep&backend=cpu');
+    const shipped = JSON.parse(readFileSync('sweeps/paper-workflow.json', 'utf8')) as Record<string, unknown>;
+    delete shipped.$schema;
+    const study = {
+      ...shipped,
+      replicates: 3,
+      steps: 600,
+      warmup: 100,
+      policies: ['static', 'adaptive'],
+      axes: [{ path: 'loadScale', values: [0.05, 0.2] }],
+    };
+    await runStudyInPage(page, study);
+    expect(await loadedLine(page)).toContain('2 cell(s)');
+    const options = await page.$$eval('select[data-key="m"] option', (o) =>
+      Object.fromEntries(o.map((x) => [(x as HTMLOptionElement).value, x.textContent ?? ''])),
+    );
+    expect(options.e2eLatency).toBe("e2eLatency: end-to-end latency by Little's law (s)");
+    expect(options.inFlight).toBe('inFlight: requests in flight between agents (requests)');
+    expect(options.forkParents).toBe('forkParents: outstanding fork-join parents (requests) — undefined in every run'); // no fork-join
+
+    expect(await page.inputValue('select[data-key="m"]')).toBe('e2eLatency'); // a workflow study opens on it
+    expect(await page.textContent('#metric-about')).toContain('W_e2e = mean N_wf/Λ_ext');
+    expect(await page.textContent('#sweep-results figure.chart figcaption')).toContain('e2eLatency against loadScale');
+    const e2e = await page.$$eval('#sweep-results table.data.cells tbody tr', (rows) =>
+      rows.map((r) => [...r.children].slice(3).map((c) => Number((c.textContent ?? '').split(' ')[0]))),
+    );
+    expect(e2e).toHaveLength(2);
+    for (const row of e2e) for (const mean of row) expect(mean).toBeGreaterThan(0); // static and adaptive: finite, positive
+    await page.selectOption('select[data-key="m"]', 'inFlight');
+    const inFlight = await page.$$eval('#sweep-results table.data.cells tbody tr', (rows) =>
+      rows.map((r) => [...r.children].slice(3).map((c) => Number((c.textContent ?? '').split(' ')[0]))),
+    );
+    for (const row of inFlight) for (const mean of row) expect(mean).toBeGreaterThan(0); // routed requests between two steps
+    await page.selectOption('select[data-key="m"]', 'forkParents');
+    expect(await page.textContent('#sweep-results')).toContain('it is undefined in every run of these cells (the fleet has no fork-join)');
+    // the per-agent panel of the fixed fleet: the visit rates γ̂, routed requests included
+    const agentMetrics = await page.$$eval('select[data-key="am"] option', (o) => o.map((x) => (x as HTMLOptionElement).value));
+    expect(agentMetrics).toEqual(expect.arrayContaining(['visitRate', 'externalRate']));
+    await page.selectOption('select[data-key="am"]', 'visitRate');
+    expect(await page.textContent('#sweep-results .cell-detail')).toContain('visit rate');
+    await site.screenshot(page, 'sweep-workflow');
+  });
+
   it('lists a study’s problems next to their lines, and runs nothing', async () => {
     const page = await site.open('view=sweep');
     const bad = { ...STUDY, steps: 'many', fleet: { agents: [{ T: 10, R: 1.5, P: 1, lambda: 2 }] }, policies: ['static', 'greedy'] };

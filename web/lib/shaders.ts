@@ -17,8 +17,11 @@ import policies from '../../shaders/policies.wgsl?raw';
 import renewal from '../../shaders/renewal.wgsl?raw';
 import replay from '../../shaders/replay.wgsl?raw';
 import simulate from '../../shaders/simulate.wgsl?raw';
+import simulateFlow from '../../shaders/simulateFlow.wgsl?raw';
 import simulateWide from '../../shaders/simulateWide.wgsl?raw';
+import simulateWideFlow from '../../shaders/simulateWideFlow.wgsl?raw';
 import work from '../../shaders/work.wgsl?raw';
+import workflow from '../../shaders/workflow.wgsl?raw';
 import type { ShaderSources } from '../../src/gpu/kernels.js';
 
 // Keyed by SHADER_FILES: the type makes a missing or extra file a compile error (add new shaders here).
@@ -43,4 +46,7 @@ export const SOURCES: ShaderSources = {
   burstyProbe,
   binomial,
   binomialProbe,
+  workflow,
+  simulateFlow,
+  simulateWideFlow,
 };

@@ -5,7 +5,10 @@
  * at load ≥ 1 flagged: its queue grows for the whole run), the four panels of its Figure 2, each
  * agent's queue and latency over the steps of one run, the run's arrivals (per agent over time, and
  * their rate and dispersion), and a form to add, remove, name and change the agents, L_max, steps and
- * the arrival process (MODEL-PART4 §4.1–4.2). The scenario lives in the URL
+ * the arrival process (MODEL-PART4 §4.1–4.2). A switch routes the paper's agents as the shipped
+ * workflow (MODEL-PART4 §4.6, PAPER_WORKFLOW): its graph, each agent's visit rates and the end-to-end
+ * latency by Little's law then stand beside the per-agent table (web/views/workflowFigure.ts), and
+ * offered loads count visits (γ). The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */
@@ -22,6 +25,7 @@ import { dataTable, el, messageBox } from '../lib/dom.js';
 import { type Engine, engineDetail } from '../../src/platform/engine.js';
 import { backendBadge, pageEngine } from '../lib/engine.js';
 import { currentView, readHash, ViewState } from '../lib/url.js';
+import { isWorkflow } from '../../src/model/workflow.js';
 import { AGENT_COLORS, agentTimeChart } from '../lib/timeCharts.js';
 import {
   agentIdc,
@@ -56,6 +60,8 @@ import {
   scenarioParams,
 } from './paperScenario.js';
 import { pageTraces } from './paperTrace.js';
+import { scenarioWorkflow } from './paperWorkflow.js';
+import { workflowBlock } from './workflowFigure.js';
 
 /** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
 const TYPING_PAUSE_MS = 300;
@@ -78,6 +84,18 @@ interface Shown {
 const isPaper = (s: PaperScenario): boolean => changedFields(s).length === 0;
 /** The agents' names as the tables and legends show them. */
 const namesOf = (s: PaperScenario): string[] => s.agents.map((a) => displayName(a.name));
+/** Whether the run routes requests between its agents (the workflow switch on). */
+const routed = (shown: Shown): boolean => isWorkflow(shown.batch.fleets, 0);
+
+/**
+ * Each agent's T and the rate it must serve, for its offered load: λ, or in a workflow its visit rate
+ * γ from the traffic equations (PackedFleets.demand), external and routed requests together.
+ */
+function servedRates(shown: Shown): { T: number; lambda: number }[] {
+  const { fleets } = shown.batch;
+  const a0 = fleets.agentOffset[0]!;
+  return shown.scenario.agents.map((a, i) => ({ T: a.T, lambda: routed(shown) ? fleets.demand[a0 + i]! : a.lambda }));
+}
 
 function tableII(shown: Shown): HTMLTableElement {
   const { result, scenario } = shown;
@@ -122,7 +140,7 @@ function agentTable(shown: Shown): HTMLTableElement {
   const paper = isPaper(shown.scenario);
   const names = namesOf(shown.scenario);
   const rows = shown.policies.flatMap((name, r) => {
-    const loads = agentLoads(shown.scenario.agents, shown.perPolicy[r]!);
+    const loads = agentLoads(servedRates(shown), shown.perPolicy[r]!);
     return shown.perPolicy[r]!.map((a, i) => [
       `${names[i]}, ${policyLabel(name)}`,
       a.latency.toFixed(3),
@@ -142,12 +160,12 @@ function agentTable(shown: Shown): HTMLTableElement {
     'mean share (GPU)',
     'mean queue (req)',
     'final queue (req)',
-    'offered load λ/(T·ḡ)',
+    routed(shown) ? 'offered load γ/(T·ḡ)' : 'offered load λ/(T·ḡ)',
   ];
   const table = dataTable('Per agent', headers, rows);
   table.id = 'per-agent';
   table.querySelectorAll('tbody tr').forEach((tr, k) => {
-    const load = agentLoads(shown.scenario.agents, shown.perPolicy[Math.floor(k / names.length)]!)[k % names.length]!;
+    const load = agentLoads(servedRates(shown), shown.perPolicy[Math.floor(k / names.length)]!)[k % names.length]!;
     if (load >= 1) tr.classList.add('overloaded');
   });
   return table;
@@ -160,7 +178,7 @@ const loadText = (load: number): string => (load === Infinity ? '∞ ⚠' : `${l
 function stabilityNote(shown: Shown): HTMLElement {
   const names = namesOf(shown.scenario);
   const over = shown.policies.flatMap((policy, r) =>
-    agentLoads(shown.scenario.agents, shown.perPolicy[r]!).flatMap((load, i) =>
+    agentLoads(servedRates(shown), shown.perPolicy[r]!).flatMap((load, i) =>
       load >= 1 ? [`${names[i]} under ${policyLabel(policy)} (load ${load === Infinity ? '∞' : load.toFixed(2)})`] : [],
     ),
   );
@@ -169,7 +187,7 @@ function stabilityNote(shown: Shown): HTMLElement {
     { class: over.length ? 'note warning' : 'note', id: 'stability-note', role: over.length ? 'alert' : undefined },
     over.length
       ? `Overloaded: ${over.join('; ')}. Its queue grows without bound: results depend on run length (a longer run gives a larger mean latency).`
-      : 'Every agent’s offered load λ/(T·ḡ) is below 1 under every policy (ḡ: its mean GPU share in this run).',
+      : `Every agent’s offered load ${routed(shown) ? 'γ/(T·ḡ)' : 'λ/(T·ḡ)'} is below 1 under every policy (ḡ: its mean GPU share in this run${routed(shown) ? '; γ: its visit rate' : ''}).`,
   );
   note.dataset.overloaded = String(over.length);
   return note;
@@ -209,7 +227,10 @@ function arrivalTable(shown: Shown): HTMLElement {
     ...IDC_STEPS.map((w) => `IDC, ${w}-step windows`),
     'max step arrivals (requests)',
   ];
-  const table = dataTable('Arrivals (the same under every policy)', headers, rows);
+  const caption = routed(shown)
+    ? `Arrivals under ${policyLabel(shown.policies[0]!)}, external and routed (the external ones are the same under every policy, the routed ones depend on it)`
+    : 'Arrivals (the same under every policy)';
+  const table = dataTable(caption, headers, rows);
   table.id = 'arrival-metrics';
   const approx = result.approxSteps[0]!;
   const note = el(
@@ -223,7 +244,7 @@ function arrivalTable(shown: Shown): HTMLElement {
 
 function arrivalChart(shown: Shown): HTMLElement {
   const figure = lineChart({
-    title: `Arrivals per step and agent: ${shown.scenario.arrivals}`,
+    title: `Arrivals per step and agent: ${shown.scenario.arrivals}${routed(shown) ? `, external and routed, under ${policyLabel(shown.policies[0]!)}` : ''}`,
     x: { label: 'time (s)' },
     y: { label: 'arrivals (requests per step)', zero: true },
     series: namesOf(shown.scenario).map((name, i) => ({ label: name, color: AGENT_COLORS[i % AGENT_COLORS.length]!, stepped: true })),
@@ -354,7 +375,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       destroyCharts(charts);
       const r = next.policies.indexOf(p);
       const names = namesOf(next.scenario);
-      const notes = agentLoads(next.scenario.agents, next.perPolicy[r]!).map((load) => (load >= 1 ? `load ${loadText(load)}` : ''));
+      const notes = agentLoads(servedRates(next), next.perPolicy[r]!).map((load) => (load >= 1 ? `load ${loadText(load)}` : ''));
       const { dt } = next.batch.config;
       const queue = agentTimeChart({
         title: `Queue Q per agent after each step: ${policyLabel(p)}`,
@@ -397,7 +418,19 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       changed.length === 0
         ? 'This is the paper’s scenario: fleetsim’s figures should equal the MODEL.md column; the paper’s are as printed (rounded).'
         : `Your scenario differs from the paper’s in ${changed.join(', ')}: the paper’s and MODEL.md’s columns are for the paper’s own scenario.`;
-    tables.replaceChildren(tableII(next), agentTable(next), stabilityNote(next), arrivalTable(next));
+    tables.replaceChildren(
+      tableII(next),
+      agentTable(next),
+      stabilityNote(next),
+      workflowBlock({
+        batch: next.batch,
+        result: next.result,
+        policies: next.policies,
+        names: namesOf(scenario),
+        perPolicy: next.perPolicy,
+      }),
+      arrivalTable(next),
+    );
     destroyCharts(panels);
     const perPolicy = next.perPolicy;
     const agentAxis = { label: 'agent', categories: namesOf(scenario) };
@@ -498,6 +531,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     clearTimeout(typing);
     const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
+    form.showExternal(scenarioWorkflow(scenario.agents, scenario.workflow).external);
     const policies = picker.chosen();
     const pickerOk = picker.check();
     let batch: Batch | undefined;
@@ -528,6 +562,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     clearTimeout(typing);
     const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
+    form.showExternal(scenarioWorkflow(scenario.agents, scenario.workflow).external);
     if (!markErrors(errors)) {
       if (!busy) setState('invalid');
       return;

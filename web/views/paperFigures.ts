@@ -95,8 +95,10 @@ export function scatterData(perPolicy: readonly (readonly AgentSummary[])[]): Co
 
 /**
  * The largest relative gap, over the agents of run r, between the series summed over the recorded
- * steps (t ≥ warmup) and an engine's totals: Σℓ, Σserved, Σg, ΣQ and the final queue. Relative to
- * max(|total|, 1), so totals near zero compare absolutely. 0 means the series is that engine's run.
+ * steps (t ≥ warmup) and an engine's totals: Σℓ, Σserved, Σg, ΣQ, the final queue, the arrivals and
+ * of a workflow (MODEL-PART4 §4.6) the routed arrivals, the requests sent on and the fork-join's
+ * outstanding parents. Relative to max(|total|, 1), so totals near zero compare absolutely. 0 means
+ * the series is that engine's run.
  */
 export function seriesGap(series: RunSeries, totals: RunTotals, r: number, warmup = 0): number {
   const { steps, agents } = series;
@@ -104,24 +106,38 @@ export function seriesGap(series: RunSeries, totals: RunTotals, r: number, warmu
   const compare = (got: number, want: number): void => {
     gap = Math.max(gap, Math.abs(got - want) / Math.max(Math.abs(want), 1));
   };
+  let forkTotal = 0; // forkSum is kept by the fork agent, 0 on the others
   for (let i = 0; i < agents; i++) {
     const j = totals.agentOffset[r]! + i;
     let latency = 0;
     let served = 0;
     let share = 0;
     let queue = 0;
+    let arrived = 0;
+    let routed = 0;
+    let inFlight = 0;
     for (let t = warmup; t < steps; t++) {
       const k = i * steps + t;
       latency += series.latency[k]!;
       served += series.served[k]!;
       share += series.share[k]!;
       queue += series.queue[k]!;
+      arrived += series.arrivals[k]!;
+      routed += series.routed[k]!;
+      inFlight += series.inFlight[k]!;
     }
     compare(latency, totals.latencySum[j]!);
     compare(served, totals.servedSum[j]!);
     compare(share, totals.shareSum[j]!);
     compare(queue, totals.queueSum[j]!);
     compare(series.queue[i * steps + steps - 1]!, totals.finalQueue[j]!);
+    compare(arrived, totals.arrivedSum[j]!);
+    compare(routed, totals.routedSum[j]!);
+    compare(inFlight, totals.inFlightSum[j]!);
+    forkTotal += totals.forkSum[j]!;
   }
+  let forkParents = 0;
+  for (let t = warmup; t < steps; t++) forkParents += series.forkParents[t]!;
+  compare(forkParents, forkTotal);
   return gap;
 }

@@ -1,12 +1,22 @@
 /**
  * The Paper view's form: the agents' names, T, R, P and λ in a grid (one row per agent, each with a
- * remove button; an add button and the paper's fleet under it), then L_max, steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
+ * remove button; an add button and the paper's fleet under it), the workflow switch, then L_max,
+ * steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
  * shown). Each control has an accessible name with its unit and an error span right after it
  * (aria-describedby), filled by the view when the field's text is outside its range.
  */
 import type { ArrivalMode } from '../../src/model/batch.js';
 import { el } from '../lib/dom.js';
-import { agentFields, ARRIVAL_FIELDS, type FieldKey, fieldApplies, MAX_PAGE_AGENTS, RUN_FIELDS, scenarioFields } from './paperScenario.js';
+import {
+  agentFields,
+  ARRIVAL_FIELDS,
+  type FieldKey,
+  fieldApplies,
+  MAX_PAGE_AGENTS,
+  RUN_FIELDS,
+  scenarioFields,
+  WORKFLOW_FIELD,
+} from './paperScenario.js';
 
 /** Short column titles of the agents' grid, and the unit each input's accessible name carries. */
 const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
@@ -26,6 +36,7 @@ const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
   highFraction: 'MMPP high fraction π_H',
   peakRatio: 'MMPP peak ratio κ',
   trace: 'follow the Azure trace',
+  workflow: 'workflow',
 };
 
 export interface Form {
@@ -46,6 +57,11 @@ export interface Form {
   setAgents(count: number): void;
   /** Shows the parameter fields of process `arrivals` only (the others are ignored, so hidden). */
   showFor(arrivals: string): void;
+  /**
+   * Marks the λ of agent i unused where external[i] is false (in a workflow, an agent other than the
+   * entry takes only routed requests): disabled, its value kept for when the workflow is switched off.
+   */
+  showExternal(external: readonly boolean[]): void;
 }
 
 /** Every field the form can show (agents up to MAX_PAGE_AGENTS). */
@@ -150,10 +166,30 @@ export function buildForm(): Form {
         : 'Azure trace: the rate follows the Azure conversation trace’s per-second counts, scaled to each agent’s λ.';
     (help as HTMLElement).hidden = mode !== 'replay' && !fieldApplies('trace', mode);
   };
+  const workflow = el(
+    'fieldset',
+    { class: 'run-fields workflow-fields' },
+    el('legend', {}, 'Workflow (agents that feed each other)'),
+    cell(WORKFLOW_FIELD.key, RUN_TITLES.workflow!, RUN_TITLES.workflow),
+    el(
+      'p',
+      { class: 'field-help', id: 'workflow-help' },
+      'The paper’s workflow: external requests arrive at the coordinator only (at its λ); each request it completes goes on to nlp, vision or reasoning with p = 0.3 each (0.1 leaves), and each specialist returns it to the coordinator with p = 0.5 (the rest leaves). A hop takes one step. With the paper’s λ = 80/s the coordinator must serve γ = 80/0.55 ≈ 145 requests/s, more than its T = 100 with the whole GPU: try λ = 15.',
+    ),
+  );
+  const showExternal = (external: readonly boolean[]): void => {
+    external.forEach((outside, i) => {
+      const lambda = inputs.get(`lambda${i}`);
+      if (!lambda) return;
+      lambda.disabled = !outside;
+      lambda.title = outside ? '' : 'routed: in the workflow this agent receives only what other agents send it (its λ is not used)';
+    });
+  };
   const node = el(
     'form',
     { class: 'params paper-form', novalidate: true, 'aria-label': 'scenario' },
     el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper by default)'), grid, fleetButtons),
+    workflow,
     run,
     process,
   );
@@ -168,6 +204,7 @@ export function buildForm(): Form {
     agentCount: () => count,
     setAgents,
     showFor,
+    showExternal,
   });
   return form;
 }

@@ -1,7 +1,8 @@
 /**
  * The Paper view's scenario: a fixed fleet of 1 to MAX_PAGE_AGENTS named agents (the paper's four by
- * default) with the user's T, R, P and λ, plus L_max, steps and the arrival process (MODEL-PART4
- * §4.1–4.2) with its parameters. It lives in the URL's hash (only the keys that differ from the paper,
+ * default) with the user's T, R, P and λ, plus L_max, steps, the arrival process (MODEL-PART4
+ * §4.1–4.2) with its parameters, and whether the agents form the paper's workflow (MODEL-PART4 §4.6,
+ * web/views/paperWorkflow.ts). It lives in the URL's hash (only the keys that differ from the paper,
  * so the paper's own scenario is plain `#view=paper`; `agents` is the fleet's size, `name2`, `T2`, …
  * agent 2's fields) and every field is checked against a range named in its error; each agent also
  * passes the study schema's own agent check (src/study/schema.ts AgentSchema), so the page refuses
@@ -24,6 +25,7 @@ import { AgentSchema } from '../../src/study/schema.js';
 import { formatIssues } from '../../src/study/problems.js';
 import { quote } from '../../src/text/quote.js';
 import type { TraceLibrary } from '../../src/traces/library.js';
+import { PAGE_WORKFLOWS, type PageWorkflow, scenarioWorkflow, WORKFLOW_TEXTS } from './paperWorkflow.js';
 
 export interface AgentParams {
   name: string; // shown in the form, the tables and the legends; unique within the fleet
@@ -45,6 +47,11 @@ export interface PaperScenario {
   peakRatio: number; // mmpp: peak ratio κ = λ_H/λ̄ ≥ 1, κ·π_H ≤ 1
   /** poisson, gamma, weibull, mmpp: a trace modulating the rate (TRACE_NONE: none); replay always replays PAGE_TRACE. */
   trace: string;
+  /**
+   * `paper`: the paper's four agents feed each other (web/views/paperWorkflow.ts): the coordinator
+   * takes the external arrivals at its λ, the specialists only what it routes to them. `none`: independent agents.
+   */
+  workflow: PageWorkflow;
 }
 
 /** The trace the page ships (traces/, bundled by web/views/paperTrace.ts): replayed, or modulating a process. */
@@ -93,6 +100,7 @@ export const PAPER_SCENARIO: Readonly<PaperScenario> = {
   highFraction: 0.2,
   peakRatio: 3,
   trace: TRACE_NONE,
+  workflow: 'none',
 };
 
 /**
@@ -116,10 +124,10 @@ export const PAGE_MAX_PEAK_RATIO = 1000;
 
 type AgentKey = keyof AgentParams;
 type NumberAgentKey = Exclude<AgentKey, 'name'>;
-type RunKey = 'lmax' | 'steps' | 'arrivals' | 'seed' | 'cv' | 'idc' | 'highFraction' | 'peakRatio' | 'trace';
+type RunKey = 'lmax' | 'steps' | 'arrivals' | 'seed' | 'cv' | 'idc' | 'highFraction' | 'peakRatio' | 'trace' | 'workflow';
 /** `agents`: the fleet's size (the form's add and remove buttons; no input of its own). */
 export type FieldKey = `${AgentKey}${number}` | RunKey | 'agents';
-const RUN_KEYS: readonly RunKey[] = ['lmax', 'steps', 'arrivals', 'seed', 'cv', 'idc', 'highFraction', 'peakRatio', 'trace'];
+const RUN_KEYS: readonly RunKey[] = ['lmax', 'steps', 'arrivals', 'seed', 'cv', 'idc', 'highFraction', 'peakRatio', 'trace', 'workflow'];
 
 interface NumberField {
   kind: 'number';
@@ -210,13 +218,22 @@ export const ARRIVAL_FIELDS: readonly Field[] = [
   },
 ];
 
+/** The switch of the paper's workflow (MODEL-PART4 §4.6): agents that feed each other, or independent ones. */
+export const WORKFLOW_FIELD: Field = {
+  kind: 'choice',
+  key: 'workflow',
+  label: 'workflow',
+  choices: PAGE_WORKFLOWS,
+  texts: PAGE_WORKFLOWS.map((w) => WORKFLOW_TEXTS[w]),
+};
+
 /** The fleet's size: how many agents the link or the form has. */
 export const COUNT_FIELD: Field = num('agents', 'agents', 1, false, MAX_PAGE_AGENTS, 'agents in the fleet', true);
 
 /** Every field of a scenario of `count` agents (named by `names`, where given), in form order. */
 export function scenarioFields(count: number, names: readonly string[] = []): Field[] {
   const agents = Array.from({ length: count }, (_, i) => agentFields(i, names[i] === undefined ? undefined : displayName(names[i])));
-  return [COUNT_FIELD, ...agents.flat(), ...RUN_FIELDS, ...ARRIVAL_FIELDS];
+  return [COUNT_FIELD, ...agents.flat(), WORKFLOW_FIELD, ...RUN_FIELDS, ...ARRIVAL_FIELDS];
 }
 
 /** The fields of the paper's scenario (its four agents). */
@@ -282,7 +299,8 @@ function setValue(s: PaperScenario, key: FieldKey, value: number | string): void
     s.agents = Array.from({ length: count }, (_, i) => s.agents[i] ?? defaultAgent(i));
   } else if (key === 'arrivals') s.arrivals = value as ArrivalMode;
   else if (key === 'trace') s.trace = value as string;
-  else s[key as Exclude<RunKey, 'arrivals' | 'trace'>] = value as number;
+  else if (key === 'workflow') s.workflow = value as PageWorkflow;
+  else s[key as Exclude<RunKey, 'arrivals' | 'trace' | 'workflow'>] = value as number;
 }
 
 /** The value a field has where the link does not give it: the paper's, or defaultAgent's past its agents. */
@@ -340,6 +358,13 @@ export function parseScenario(read: URLSearchParams | ((key: FieldKey) => string
     agentProblems(scenario.agents[i]!, agentFields(i, named), errors);
   }
   duplicateNames(scenario.agents, errors);
+  // The workflow routes between named agents: after the names, which it needs.
+  read1(WORKFLOW_FIELD);
+  const workflowError = scenarioWorkflow(scenario.agents, scenario.workflow).error;
+  if (workflowError !== undefined && !errors.has('workflow')) {
+    errors.set('workflow', workflowError);
+    scenario.workflow = PAPER_SCENARIO.workflow;
+  }
   for (const field of [...RUN_FIELDS, ...ARRIVAL_FIELDS])
     if (field.key !== 'arrivals' && fieldApplies(field.key, scenario.arrivals)) read1(field);
   // agents × steps: the page keeps every step of every agent (PAGE_MAX_AGENT_STEPS)
@@ -431,6 +456,7 @@ export function changedFields(s: PaperScenario): string[] {
 export function fieldOfConfigError(field: string, arrivals: ArrivalMode = 'deterministic'): FieldKey | undefined {
   const agent = /^fleets\[0\]\.agents\[(\d+)\]\.(T|R|P|lambda)$/.exec(field);
   if (agent) return `${agent[2] as AgentKey}${Number(agent[1])}`;
+  if (/^fleets\[0\]\.(agents\[\d+\]\.routes|forkJoin)\b/.test(field)) return 'workflow'; // the graph (workflowProblem)
   const process = /^fleets\[0\]\.agents\[\d+\]\.arrivals(?:\.(\w+))?/.exec(field);
   if (process) {
     const part = process[1];
@@ -486,13 +512,22 @@ export function policiesParam(policies: readonly PolicyName[]): string | undefin
 
 /**
  * The batch of a scenario: its fleet (named agents) under `policies` (run r is policies[r]; default
- * the paper's static, roundRobin and adaptive), with the paper's Δt and price; `library` holds
+ * the paper's static, roundRobin and adaptive), with the paper's Δt and price, routed as its workflow
+ * says (the entry's λ the external rate, the other agents of the graph λ = 0); `library` holds
  * PAGE_TRACE (web/views/paperTrace.ts) for the processes that read it. Throws a ConfigError when a
  * value is outside the engine's range.
  */
 export function scenarioBatch(s: PaperScenario, library?: TraceLibrary, names: readonly PolicyName[] = PAPER_POLICIES): Batch {
   const arrivals = scenarioArrivals(s);
-  const agents: AgentSpec[] = s.agents.map((a) => ({ ...a, ...(arrivals ? { arrivals } : {}) }));
+  const workflow = scenarioWorkflow(s.agents, s.workflow);
+  if (workflow.error !== undefined) throw new ConfigError('workflow', workflow.error.slice('workflow: '.length));
+  // In a workflow, an agent inside the graph other than the entry takes only routed requests (λ = 0: no external arrivals).
+  const agents: AgentSpec[] = s.agents.map((a, i) => ({
+    ...a,
+    lambda: workflow.external[i] ? a.lambda : 0,
+    ...(arrivals ? { arrivals } : {}),
+    ...(workflow.routes[i] ? { routes: workflow.routes[i] } : {}),
+  }));
   const policies = names.map((name) => POLICY[name]);
   // The page shows the arrival statistics (its arrivals table), whatever the process.
   const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed, arrivalStats: true };
@@ -501,5 +536,6 @@ export function scenarioBatch(s: PaperScenario, library?: TraceLibrary, names: r
     if (!library) throw new ConfigError('arrivals', `the ${s.arrivals} process needs the trace ${PAGE_TRACE}, which is not loaded`);
     traces = library.pack([PAGE_TRACE], config.dt, config.steps);
   }
-  return makeBatch(packFleets([{ agents }], undefined, traces), crossRuns(1, policies, 1), config);
+  const fleet = { agents, ...(workflow.forkJoin ? { forkJoin: workflow.forkJoin } : {}) };
+  return makeBatch(packFleets([fleet], undefined, traces), crossRuns(1, policies, 1), config);
 }

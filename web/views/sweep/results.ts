@@ -13,8 +13,11 @@
  *
  * The pair (pa, pb: any two of the study's policies) also has its win map (winMap.ts): the fraction of
  * paired fleet runs each wins per cell on a metric with verdicts, with the verdicts' sentences.
+ *
+ * The chosen metric's meaning (RUN_METRIC_INFO's `about`) stands under the controls; the picker marks
+ * a metric undefined in every run (forkParents without a fork-join); a workflow study (requests in
+ * flight somewhere) opens on its end-to-end latency, e2eLatency.
  */
-import { MIN_TEST_STEPS } from '../../../src/model/stability.js';
 import { OPTIONAL_METRICS, type RunMetric } from '../../../src/model/metrics.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { StatSummary } from '../../../src/stats/index.js';
@@ -37,8 +40,12 @@ import {
   mapCell,
   METRIC_INFO,
   UNDEFINED_STAT,
+  metricAbout,
   metricAlong,
   metricTitle,
+  routedTable,
+  undefinedEverywhere,
+  undefinedWhy,
   unstableFraction,
   verdictBetween,
   verdictChange,
@@ -77,7 +84,9 @@ function choices(table: SummaryTable, state: ViewState) {
     const v = state.get(key);
     return v !== undefined && allowed.includes(v) ? v : fallback;
   };
-  const metric = pick('m', table.metrics, table.metrics.includes('avgLatency') ? 'avgLatency' : table.metrics[0])!;
+  // A workflow study opens on its end-to-end latency (the latency its users feel), any other on avgLatency.
+  const first = routedTable(table) && table.metrics.includes('e2eLatency') ? 'e2eLatency' : 'avgLatency';
+  const metric = pick('m', table.metrics, table.metrics.includes(first) ? first : table.metrics[0])!;
   const x = pick('x', axes, axes[0]);
   const gx = pick('gx', axes, axes[0]);
   const gy = pick(
@@ -145,11 +154,12 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     select(
       'metric',
       'm',
-      table.metrics.map((m) => [m, metricTitle(m)] as const),
+      table.metrics.map((m) => [m, `${metricTitle(m)}${undefinedEverywhere(table, m) ? ' — undefined in every run' : ''}`] as const),
       c.metric,
       (v) => rerender({ m: v }),
     ),
   );
+  const about = metricAbout(c.metric);
   if (c.x !== undefined) controls.append(select('x axis', 'x', axisOptions, c.x, (v) => rerender({ x: v })));
   for (const axis of table.axes) {
     const values = axisOrder(axis.values).map((v) => [String(v), String(v)] as const);
@@ -228,6 +238,7 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     heading,
     ...(downloads.length > 0 ? [el('p', { class: 'downloads' }, ...downloads.flatMap((d, i) => (i === 0 ? [d] : [' · ', d])))] : []),
     controls,
+    ...(about !== undefined ? [el('p', { class: 'note metric-about', id: 'metric-about' }, `${c.metric}: ${about}.`)] : []),
     ...(banner ? [banner] : []),
     ...(c.x !== undefined && held([c.x]) ? [el('p', { class: 'note' }, `The line chart holds ${held([c.x])}.`)] : []),
     charts,
@@ -252,16 +263,6 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
 
 const cellLabel = (table: SummaryTable, values: Readonly<Record<string, number | string>>): string =>
   table.axes.map((a) => `${a.name} = ${String(values[a.name])}`).join(', ') || 'the only cell';
-
-/** Why a metric can be undefined in a run (the sweep's statistics leave such runs out). */
-const undefinedWhy = (metric: string): string =>
-  metric.startsWith('idc')
-    ? 'an index of dispersion needs two complete windows of recorded steps and some arrivals'
-    : metric === 'unstable'
-      ? `runs shorter than ${MIN_TEST_STEPS} recorded steps are not tested for growing queues`
-      : metric === 'maxLoad'
-        ? 'an agent had arrivals but no share at all: an infinite load'
-        : 'the metric was not recorded';
 
 /**
  * The metric along axis x per policy, or null when no cell there has a value of it (an IDC undefined

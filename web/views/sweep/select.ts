@@ -6,7 +6,8 @@
  * @example
  *   const line = metricAlong(table, 'avgLatency', 'lmax', { 'fleet.random.load': 1 });
  */
-import { RUN_METRIC_INFO } from '../../../src/model/metrics.js';
+import { RUN_METRIC_INFO, RUN_METRICS, type RunMetric, runMetricInfo } from '../../../src/model/metrics.js';
+import { MIN_TEST_STEPS } from '../../../src/model/stability.js';
 import type { SummaryTable } from '../../../src/results/tables.js';
 import type { CellSummary, Verdict } from '../../../src/sweep/aggregate.js';
 
@@ -17,6 +18,31 @@ export const METRIC_INFO: Readonly<Record<string, { label: string; unit: string;
 
 /** What a cell shows for a metric with no statistics (an IDC undefined in every run of the cell). */
 export const UNDEFINED_STAT = '—';
+
+/** What a run metric means, from RUN_METRIC_INFO (undefined for a name it does not list: a column of a newer file). */
+export const metricAbout = (metric: string): string | undefined =>
+  (RUN_METRICS as readonly string[]).includes(metric) ? runMetricInfo(metric as RunMetric).about : undefined;
+
+/**
+ * Whether `metric` has no statistics in any cell of the table (undefined in every run: forkParents in a
+ * study without a fork-join, an IDC over windows longer than the run).
+ */
+export const undefinedEverywhere = (table: SummaryTable, metric: string): boolean =>
+  table.cells.every((cell) => cell.policies.every((p) => (p.metrics[metric] ?? null) === null));
+
+/**
+ * Why a metric can be undefined in a run (the sweep's statistics leave such runs out): RUN_METRIC_INFO's
+ * `undefinedWhen` (e.g. forkParents: the fleet has no fork-join), with the growth test's step count.
+ */
+export function undefinedWhy(metric: string): string {
+  const when = (RUN_METRICS as readonly string[]).includes(metric) ? runMetricInfo(metric as RunMetric).undefinedWhen : undefined;
+  if (when === undefined) return 'the metric was not recorded';
+  return metric === 'unstable' ? `${when}: runs shorter than ${MIN_TEST_STEPS} recorded steps are not tested for growing queues` : when;
+}
+
+/** Whether some run of the table routed requests between agents (a workflow study: inFlight above 0 somewhere). */
+export const routedTable = (table: SummaryTable): boolean =>
+  table.cells.some((cell) => cell.policies.some((p) => (p.metrics.inFlight?.max ?? 0) > 0));
 
 export const metricTitle = (metric: string): string => {
   const info = METRIC_INFO[metric];

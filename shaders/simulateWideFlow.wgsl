@@ -1,0 +1,96 @@
+// The workflow step for large fleets (MODEL-PART4 §4.6; the step itself is workflow.wgsl's): one
+// workgroup advances one fleet run through steps [stepBegin, stepEnd), every agent per step. Per step
+// each invocation draws its agents' external arrivals, the run allocates (allocateWide: the backlogs
+// read the inboxes), each invocation serves its agents and leaves their completions and per-edge counts
+// in `terms`, and invocation 0 routes them into the inboxes (flowRouteSerial). Its own entry point and
+// pipeline, as simulateFlow.wgsl is for the narrow kernel; built with simulateWide.wgsl before it.
+// CPU twin: src/cpu/workflow.ts.
+
+// The workflow path's outboxes in `terms` (free between the allocation's last read and the next step):
+// edge e of the run's fleet (counted from its agent 0's first edge: a fleet's edges are contiguous, in
+// agent order) at [e], below MAX_WORKFLOW_EDGES, and agent i's completions m_i at
+// [MAX_WORKFLOW_EDGES + i]; MAX_WORKFLOW_EDGES + MAX_WORKFLOW_AGENTS ≤ MAX_WIDE_AGENTS (checked by
+// test/gpu-workflow.test.ts).
+
+// The index in `terms` of agent p's first edge (of `run`'s fleet).
+fn flowEdge(run: Run, p: AgentParams) -> u32 {
+  return (p.routeOffset - agents[run.agentOffset].routeOffset) / ROUTE_WORDS;
+}
+
+// Invocation 0's routing pass of step t: each agent's per-edge counts (forks and branches send none)
+// into the targets' inboxes for t + 1, in agent then edge order (the narrow kernel's: fluid sums
+// round alike), then the fork-join from the completions. O(N + E), one invocation: no atomics.
+fn flowRouteSerial(run: Run, t: u32) {
+  for (var i = 0u; i < run.agentCount; i++) {
+    let p = agents[run.agentOffset + i];
+    let e0 = flowEdge(run, p);
+    for (var e = 0u; e < min(p.routeCount, MAX_SUCCESSORS); e++) {
+      let x = terms[e0 + e];
+      if (x != 0.0) {
+        addToInbox(run.agentOffset + routeTarget(p, e), t + 1u, x);
+      }
+    }
+  }
+  if (run.fork != NO_AGENT) {
+    let f = agents[run.agentOffset + run.fork];
+    var done: array<f32, MAX_SUCCESSORS>;
+    for (var e = 0u; e < min(f.routeCount, MAX_SUCCESSORS); e++) {
+      done[e] = terms[MAX_WORKFLOW_EDGES + routeTarget(f, e)];
+    }
+    flowForkJoin(run, t, terms[MAX_WORKFLOW_EDGES + run.fork], done);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.y * params.gridWidth + wid.x;
+  if (r >= params.runCount) {
+    return;
+  }
+  let run = runs[r];
+  let key = vec2<u32>(params.seedLo, params.seedHi);
+  var mask: BusyMask;
+  let routes = (run.flow & RUN_FLOW_ROUTES) != 0u;
+  for (var t = params.stepBegin; t < params.stepEnd; t++) {
+    for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
+      let k = run.agentOffset + i;
+      var a = arrivalStates[k];
+      let arrival = arrive(agents[k], &a, run, key, t, i);
+      a.arrived = arrival.x;
+      a.work = arrival.y;
+      arrivalStates[k] = a;
+    }
+    let alloc = allocateWide(run, t, lid);
+    var busy = false;
+    for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
+      let k = run.agentOffset + i;
+      let p = agents[k];
+      let drawn = arrivalStates[k];
+      let branch = branchIndex(run, i);
+      var s = states[k];
+      let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT);
+      states[k] = s;
+      busy = busy || (out.flags & STEP_BUSY) != 0u;
+      if (routes) {
+        terms[MAX_WORKFLOW_EDGES + i] = out.done;
+        let e0 = flowEdge(run, p);
+        for (var e = 0u; e < min(p.routeCount, MAX_SUCCESSORS); e++) {
+          terms[e0 + e] = out.sent[e];
+        }
+      }
+    }
+    markBusy(&mask, t, busy);
+    if (routes) {
+      // Every agent's state and outbox written before invocation 0 routes; its inbox writes before
+      // the next step's allocation reads them (and `terms` is free again).
+      storageBarrier();
+      workgroupBarrier();
+      if (lid == 0u) {
+        flowRouteSerial(run, t);
+      }
+      storageBarrier();
+      workgroupBarrier();
+    }
+  }
+  recordBusyWide(run, lid, mask);
+}
