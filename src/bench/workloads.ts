@@ -3,11 +3,11 @@
  * the paper's 4-agent fleet under each policy and under all three (issue 14's workload), and random
  * fleets of exactly 16 and 64 agents under all three, with Poisson arrivals; and the paper fleet under static with the bursty and trace arrival
  * processes of MODEL-PART4 §4.1–4.2 at the same mean load (every agent keeps its λ), each costed against
- * its Poisson `baseline` (paper-static). Browser-safe (imports nothing from Node): the trace workloads
+ * its Poisson `baseline` (paper-static); and the paper's agents in the shipped workflow (WORKFLOW_WORKLOADS) against `paper`. Browser-safe (imports nothing from Node): the trace workloads
  * take the loaded traces as a TraceLibrary.
  */
-import { type ArrivalSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets } from '../model/batch.js';
-import { PAPER_AGENTS, PAPER_CONFIG } from '../model/paper.js';
+import { type ArrivalSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type WorkMode } from '../model/batch.js';
+import { PAPER_AGENTS, PAPER_CONFIG, PAPER_WORKFLOW } from '../model/paper.js';
 import { POLICIES, POLICY, PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleet } from '../model/randomFleets.js';
 import { NO_TRACES } from '../random/arrivals.js';
@@ -28,6 +28,8 @@ export interface Workload {
   baseline?: string;
   /** What sets it apart from its baseline, in words (its arrivals, or its policy), for the tables. */
   label?: string;
+  /** Work per request (absent: deterministic). */
+  work?: WorkMode;
 }
 
 const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
@@ -75,6 +77,38 @@ export const POLICY_WORKLOADS: Workload[] = POLICY_NAMES.filter((p) => !POLICIES
   { name: `random16-${p}`, policies: [p], fleet: randomOf(16), baseline: 'random16-static', label: `policy ${POLICIES[p].label}` },
 ]);
 
+/**
+ * The paper's agents in the shipped workflow (PAPER_WORKFLOW, MODEL-PART4 §4.6): outside requests at the
+ * coordinator only, Λ = 0.55·80 = 44 requests/s, so that its visit rate γ is the paper's λ = 80 (each
+ * specialist's 24). Routes resolved from the names here, as the study does.
+ */
+const paperWorkflowFleet: FleetSpec = (() => {
+  const index = new Map(PAPER_AGENTS.map((a, i) => [a.name, i]));
+  return {
+    agents: PAPER_AGENTS.map((a) => {
+      const routes = Object.entries(PAPER_WORKFLOW.routes[a.name] ?? {}).map(([to, p]) => ({ to: index.get(to)!, p }));
+      return { ...a, lambda: PAPER_WORKFLOW.entry.includes(a.name) ? 44 : 0, ...(routes.length > 0 ? { routes } : {}) };
+    }),
+  };
+})();
+
+/**
+ * The workflow workloads (MODEL-PART4 §4.6): the paper's policies on the paper's agents in the shipped
+ * workflow, with unit work and with exponentialCount work, each costed against the independent paper
+ * fleet (`paper`): what routing, whole completions and stepping every agent every step cost per agent-step.
+ */
+export const WORKFLOW_WORKLOADS: Workload[] = [
+  { name: 'paper-workflow', policies: [...PAPER_POLICIES], fleet: () => paperWorkflowFleet, baseline: 'paper', label: 'workflow' },
+  {
+    name: 'paper-workflow-count',
+    policies: [...PAPER_POLICIES],
+    fleet: () => paperWorkflowFleet,
+    baseline: 'paper',
+    label: 'workflow, exponentialCount work',
+    work: 'exponentialCount',
+  },
+];
+
 export const WORKLOADS: Workload[] = [
   ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p, label: 'poisson' })),
   { name: 'paper', policies: [...PAPER_POLICIES], fleet: () => paperFleet, numba: true, label: 'poisson' },
@@ -83,6 +117,7 @@ export const WORKLOADS: Workload[] = [
   ...ARRIVAL_WORKLOADS,
   { name: 'random16-static', policies: ['static'], fleet: randomOf(16), label: 'poisson' },
   ...POLICY_WORKLOADS,
+  ...WORKFLOW_WORKLOADS,
 ];
 
 /** The workload's batch; a trace workload needs `traces` holding its trace (else an Error). */
@@ -109,6 +144,7 @@ export function makeWorkloadBatch(w: Workload, fleets: number, steps: number, tr
       arrivals: 'poisson',
       steps,
       seed: 1,
+      ...(w.work === undefined ? {} : { work: w.work }),
     },
   );
 }
