@@ -16,16 +16,23 @@
  *   exponentialCount: the Poisson mean f32(T·g·Δt) an ulp apart where g is), and from there the run's
  *   routing draws differ. So do the backlog readers' B > 0 tests on fluid queues that one engine empties
  *   to 0 and the other to a residue of 1e-7. Divergent runs are counted, must stay at or below
- *   MAX_DIVERGENT_RUNS of a group's runs (the test prints how many there were), and are left out of
- *   the float comparisons.
+ *   MAX_DIVERGENT_RUNS of a group's runs (the test prints how many there were; on lavapipe none of the
+ *   1,040), and are left out of the float comparisons.
  * - Floats (the other runs): every run metric within test/helpers/tolerances.ts, as for the plain
  *   model (the queue's f32 rounding per step is the same; routing adds whole requests, exact in f32
  *   below 2^24), and the workflow metrics: e2eLatency within LATENCY_TOL; inFlight and forkParents
  *   exactly for whole requests, within FLOW_TOL when fluid (f32 sums of p·served).
  * - Byte-identity: a fleet whose routes all have p = 0 takes the workflow path and must give the plain
- *   kernels' bits for every total (new totals 0), for every policy, on both kernels: the side of the
- *   step a change to one path forgets shows here.
- * - Determinism: the totals do not depend on the steps per dispatch or the chunking (bit for bit).
+ *   narrow kernel's bits for every total (new totals 0), for every policy and two signals: the side of
+ *   the step a change to one path forgets shows here.
+ * - Splits: one engine runs every case with 37 steps per dispatch and chunks of 16 runs, so each run
+ *   crosses dispatch boundaries (queues, head progress, inboxes and fork debts kept in `states`) and
+ *   each group several chunks; the whole numbers above then still match the CPU exactly. Each group
+ *   holds a fleet above WIDE_ABOVE (the wide kernel, with a fork-join) and small ones (the narrow).
+ * - Not covered: exponentialCount under deterministic (fluid) arrivals. Its queues are not whole
+ *   requests, and min(Q + a, c) leaves residues of 1e-7 in one engine where the other empties to 0,
+ *   which the backlog readers (maxMinFair, timeSlice) turn into different shares; validateBatch should
+ *   refuse the combination as it refuses `exponential` work there.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
