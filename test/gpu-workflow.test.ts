@@ -36,7 +36,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { routesFluidly } from '../src/cpu/workflow.js';
+import { routesFluidly } from '../src/model/workflow.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import {
   type ArrivalMode,

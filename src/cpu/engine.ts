@@ -68,7 +68,8 @@ import {
   VIOLATION,
   type WasmKernel,
 } from './wasm/kernel.js';
-import { steppedAsWorkflow, WorkflowStepper } from './workflow.js';
+import { steppedAsWorkflow } from '../model/workflow.js';
+import { WorkflowStepper } from './workflow.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the

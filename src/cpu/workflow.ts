@@ -38,7 +38,7 @@
 import { DEFAULT_EMA_ALPHA, type PackedFleets, type SimConfig } from '../model/batch.js';
 import { inSystem, MIN_SHARE_SLACK, type RunTotals } from '../model/metrics.js';
 import { SIGNAL_ID } from '../model/modes.js';
-import { isWorkflow, NO_AGENT } from '../model/workflow.js';
+import { NO_AGENT, routesFluidly } from '../model/workflow.js';
 import {
   type Allocation,
   allocateShares,
@@ -48,29 +48,11 @@ import {
   sharesAtStep,
   sharesVaryWithStep,
 } from '../model/allocate.js';
-import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, processOf } from '../random/arrivals.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
 import { PoissonSampler } from '../random/poisson.js';
 
 const { observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA, nominal: SIGNAL_NOMINAL } = SIGNAL_ID;
-
-/** Whether runs of fleet f are stepped here (a workflow, a fork-join, or exponentialCount work). */
-export function steppedAsWorkflow(fleets: PackedFleets, config: Pick<SimConfig, 'work'>, f: number): boolean {
-  return config.work === 'exponentialCount' || isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
-}
-
-/**
- * Whether fleet f routes fluidly: some agent draws arrivals that are not whole requests (deterministic:
- * exactly the mean), so completions are not whole either and routing moves p·served of work.
- */
-export function routesFluidly(fleets: PackedFleets, config: Pick<SimConfig, 'arrivals'>, f: number): boolean {
-  const a0 = fleets.agentOffset[f]!;
-  for (let a = a0; a < a0 + fleets.agentCount[f]!; a++) {
-    if (!ARRIVAL_PROCESS_INFO[ARRIVAL_PROCESSES[processOf(fleets, config.arrivals, a)]!].counts) return true;
-  }
-  return false;
-}
 
 /** What the engine hands one member's chunk: its buffers (see Simulator in engine.ts). */
 export interface StepContext {

@@ -24,7 +24,7 @@ import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../r
 import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
 import { seedKey } from '../random/philox.js';
 import { isWorkflow, NO_AGENT } from '../model/workflow.js';
-import { routesFluidly, steppedAsWorkflow } from '../cpu/workflow.js';
+import { routesFluidly, steppedAsWorkflow } from '../model/workflow.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';

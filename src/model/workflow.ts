@@ -14,8 +14,9 @@
  *   const problem = workflowProblem(fleets, 0); // null, or why the graph cannot run
  *   trafficRates(fleets, 0, fleets.demand);     // γ_i of fleet 0's agents into demand
  */
+import { ARRIVAL_PROCESS_INFO, ARRIVAL_PROCESSES, processOf } from '../random/arrivals.js';
 import { MAX_SUCCESSORS } from '../random/binomial.js';
-import type { PackedFleets } from './batch.js';
+import type { PackedFleets, SimConfig } from './batch.js';
 
 export { MAX_SUCCESSORS };
 
@@ -189,4 +190,24 @@ export function trafficRates(fleets: WorkflowArrays, f: number, out: Float32Arra
     }
   }
   for (let k = 0; k < n; k++) out[a0 + k] = Math.max(0, m[k * w + n]! / m[k * w + k]!);
+}
+
+/**
+ * Whether runs of fleet f are stepped as workflows, all agents per step (src/cpu/workflow.ts, the GPU's
+ * workflow kernels): a workflow, a fork-join, or exponentialCount work.
+ */
+export function steppedAsWorkflow(fleets: PackedFleets, config: Pick<SimConfig, 'work'>, f: number): boolean {
+  return config.work === 'exponentialCount' || isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
+}
+
+/**
+ * Whether fleet f routes fluidly: some agent draws arrivals that are not whole requests (deterministic:
+ * exactly the mean), so completions are not whole either and routing moves p·served of work.
+ */
+export function routesFluidly(fleets: PackedFleets, config: Pick<SimConfig, 'arrivals'>, f: number): boolean {
+  const a0 = fleets.agentOffset[f]!;
+  for (let a = a0; a < a0 + fleets.agentCount[f]!; a++) {
+    if (!ARRIVAL_PROCESS_INFO[ARRIVAL_PROCESSES[processOf(fleets, config.arrivals, a)]!].counts) return true;
+  }
+  return false;
 }
