@@ -43,6 +43,8 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
     demand: new Float32Array(total),
     fork: new Uint32Array(fleets.length).fill(NO_AGENT),
     join: new Uint32Array(fleets.length).fill(NO_AGENT),
+    memoryMB: new Uint32Array(total),
+    pinned: new Uint32Array(total),
     scheduleOffset: new Uint32Array(total),
     scheduleCount: new Uint32Array(total),
     scheduleStart: new Uint32Array(segments),
@@ -71,6 +73,8 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
       p.P[a] = agent.P;
       p.lambda[a] = agent.lambda;
       p.demand[a] = agent.lambda;
+      p.memoryMB[a] = Math.ceil(agent.M ?? 0);
+      p.pinned[a] = agent.pinned === true ? 1 : 0;
       p.cap[a] = agent.cap ?? DEFAULT_AGENT_CAP;
       p.weight[a] = agent.weight ?? 1 / agent.P;
       p.slices[a] = agent.slices ?? Math.floor(MIG_SLICES / fleet.agents.length);

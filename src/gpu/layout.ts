@@ -183,6 +183,14 @@ const AGENT_STATE_FIELDS = [
   ['inbox0', 'f32', 'requests routed to the agent for an even step (sent during the odd step before)'],
   ['inbox1', 'f32', 'requests routed to the agent for an odd step'],
   ['debt', 'f32', 'a fork-join branch: D_b, children sent to it not yet completed; the fork: Ω of the last step'],
+  // The lifecycle (MODEL-PART4 §4.3–4.4; shaders/lifecycle.wgsl, src/model/lifecycle.ts), on the workflow path only.
+  ['phase', 'u32', 'PHASE_COLD, PHASE_LOADING or PHASE_WARM'],
+  ['idle', 'u32', 'WARM steps in a row with no backlog'],
+  ['loadLeft', 'u32', 'LOADING: steps of the load left'],
+  ['wait', 'u32', 'COLD with backlog: steps waiting for admission'],
+  ['lastShare', 'f32', 'g of the last WARM step with g > 0 (G/N at first): a cold latency’s service rate'],
+  ['memoryUsed', 'u32', 'agent 0 of a run: MB held by its resident agents'],
+  ['memoryPeak', 'f32', 'agent 0 of a run: the most MB held after a recorded step’s admissions'],
 ] as const;
 
 /**

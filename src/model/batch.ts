@@ -38,6 +38,7 @@ import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
 import { MAX_REPLAY_COPIES, MAX_REPLAY_STEP_COUNT } from '../random/replay.js';
 import { maxMultiplier, type ScheduleArrays, type ScheduleSegment } from './schedule.js';
 import { isWorkflow, NO_AGENT, trafficRates, workflowProblem } from './workflow.js';
+import { LIFECYCLE_RANGES, type LifecycleSpec, lifecycleProblem, memoryCapacityMB, modelMB } from './lifecycle.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {
@@ -46,7 +47,10 @@ export interface AgentSpec {
   R: number; // minimum GPU share, fraction of G
   P: number; // priority, 1 = most important
   lambda: number; // nominal arrival rate, requests/s
-  M?: number; // model size, MB (descriptive)
+  /** Model size, MB: descriptive, and with the lifecycle on (MODEL-PART4 §4.3–4.4) its load time and memory (m_i, rounded up). */
+  M?: number;
+  /** Lifecycle: never scaled to zero nor evicted (MODEL-PART4 §4.4). */
+  pinned?: boolean;
   /** Piecewise-constant rate multipliers, starts strictly increasing; multiplier 1 before the first. */
   schedule?: readonly ScheduleSegment[];
   /** The agent's own arrival process (MODEL-PART4 §4.1–4.2); absent: the batch's `arrivals`. */
@@ -143,6 +147,11 @@ export interface SimConfig {
   sliceOverhead?: number;
   /** maxMinFair's and mps's lower bound: `zero` (default) or `minimum` (min(R_i·G, need_i)). */
   maxMinFloor?: 'zero' | 'minimum';
+  /**
+   * The serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4, src/model/lifecycle.ts); absent: off,
+   * every agent always WARM with unlimited memory (the paper's model, bit for bit).
+   */
+  lifecycle?: LifecycleSpec;
 }
 
 export const DEFAULT_EMA_ALPHA = 0.2;
@@ -183,6 +192,10 @@ export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
   /** Per fleet: its fork-join's fork and join agents (index in the fleet), NO_AGENT without one. */
   fork: Uint32Array;
   join: Uint32Array;
+  // The lifecycle (MODEL-PART4 §4.3–4.4, src/model/lifecycle.ts), per agent: m_i (AgentSpec.M rounded
+  // up, 0 when absent) and pinned (1) or not (0). Read only when SimConfig.lifecycle is on.
+  memoryMB: Uint32Array;
+  pinned: Uint32Array;
   // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]),
   // and the arrival processes (ArrivalArrays, src/random/arrivals.ts) with the batch's traces.
 }
@@ -247,7 +260,7 @@ export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<num
   const packer = new FleetPacker();
   fleets.forEach((fleet, f) => {
     packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f);
-    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a, a.routes);
+    for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a, a.routes, a);
     if (fleet.forkJoin) packer.forkJoin(fleet.forkJoin.fork, fleet.forkJoin.join);
   });
   return packer.finish(traces);
@@ -313,6 +326,8 @@ export class FleetPacker {
   private readonly routeP = f32Column();
   private readonly fork = u32Column();
   private readonly join = u32Column();
+  private readonly memoryMB = u32Column();
+  private readonly pinned = u32Column();
   private readonly scheduleOffset = u32Column();
   private readonly scheduleCount = u32Column();
   private readonly scheduleStart = u32Column();
@@ -356,6 +371,7 @@ export class FleetPacker {
     arrivals: ArrivalSpec | undefined,
     policy?: AgentPolicySpec,
     routes?: readonly RouteSpec[],
+    serverless?: Pick<AgentSpec, 'M' | 'pinned'>,
   ): void {
     const f = this.fleets - 1;
     if (f < 0) throw new Error('FleetPacker.agent: no fleet begun (call fleet() first)');
@@ -371,6 +387,10 @@ export class FleetPacker {
     this.cap.room(a + 1)[a] = policy?.cap ?? DEFAULT_AGENT_CAP;
     this.weight.room(a + 1)[a] = policy?.weight ?? 1 / P;
     this.slices.room(a + 1)[a] = policy?.slices ?? -1;
+    // Out of range (negative, NaN, absurd): kept as NO_LIMIT, which validateBatch names.
+    const M = serverless?.M;
+    this.memoryMB.room(a + 1)[a] = M === undefined || (M >= 0 && M <= 2 ** 31) ? modelMB(M) : 0xffffffff;
+    this.pinned.room(a + 1)[a] = serverless?.pinned === true ? 1 : 0;
     const edges = routes?.length ?? 0;
     this.routeOffset.room(a + 1)[a] = this.edges;
     this.routeCount.room(a + 1)[a] = edges;
@@ -426,6 +446,8 @@ export class FleetPacker {
       demand: new Float32Array(total),
       fork: this.fork.take(count),
       join: this.join.take(count),
+      memoryMB: this.memoryMB.take(total),
+      pinned: this.pinned.take(total),
       scheduleOffset: this.scheduleOffset.take(total),
       scheduleCount: this.scheduleCount.take(total),
       scheduleStart: this.scheduleStart.take(segments),
@@ -591,6 +613,22 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
   check(sliceOverhead >= 0 && sliceOverhead < 1, 'sliceOverhead', `must be a number in [0, 1) (fraction of the GPU), got ${sliceOverhead}`);
   const floor = config.maxMinFloor ?? 'zero';
   check(floor === 'zero' || floor === 'minimum', 'maxMinFloor', `must be "zero" or "minimum", got ${String(floor)}`);
+  // The lifecycle (MODEL-PART4 §4.3–4.4): its settings, then per fleet its models against the card.
+  const lifecycle = config.lifecycle;
+  if (lifecycle !== undefined) {
+    const problem = lifecycleProblem(lifecycle);
+    if (problem !== null) {
+      const [field, ...why] = problem.split(': ');
+      fail(`lifecycle.${field}`, why.join(': '));
+    }
+    for (let f = 0; f < fleets.count; f++) {
+      const problem = lifecycleFleetProblem(fleets, lifecycle, f);
+      if (problem !== null) {
+        const [field, ...why] = problem.split(': ');
+        fail(`fleets[${f}].${field}`, why.join(': '));
+      }
+    }
+  }
   const meanLimit = exponential ? MAX_EXPONENTIAL_MEAN : MAX_POISSON_MEAN;
   // Per fleet and agent: the conditions first, a message (and the field's name) only on failure.
   for (let f = 0; f < fleets.count; f++) {
@@ -661,6 +699,29 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     if (!(runs.policy[r]! < POLICY_NAMES.length))
       fail(`runs[${r}].policy`, `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`);
   }
+}
+
+/**
+ * What is wrong with fleet f under `lifecycle`, as `field: problem` (the field under `fleets[f].`), or
+ * null: a model size out of range, a model larger than the usable memory (naming the agent), a pinned
+ * set larger than it.
+ */
+export function lifecycleFleetProblem(
+  fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'>,
+  lifecycle: LifecycleSpec,
+  f: number,
+): string | null {
+  const capacity = lifecycle.memory === undefined ? Infinity : memoryCapacityMB(lifecycle.memory);
+  let pinned = 0;
+  for (let i = 0; i < fleets.agentCount[f]!; i++) {
+    const m = fleets.memoryMB[fleets.agentOffset[f]! + i]!;
+    if (m > LIFECYCLE_RANGES.modelMB[1]) return `agents[${i}].M: must be a number from 0 to ${LIFECYCLE_RANGES.modelMB[1]} (MB)`;
+    if (m > capacity)
+      return `agents[${i}].M: must fit the GPU's usable memory, ${capacity} MB (lifecycle.memory: gb × usable × 1000), got ${m} MB`;
+    if (fleets.pinned[fleets.agentOffset[f]! + i] === 1) pinned += m;
+  }
+  if (pinned > capacity) return `agents: the pinned agents must fit the GPU's usable memory together, ${capacity} MB, got ${pinned} MB`;
+  return null;
 }
 
 /**

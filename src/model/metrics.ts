@@ -6,6 +6,7 @@
  *   const result = summarize(batch, runBatchCpu(batch)); result.avgLatency[0];
  */
 import type { Batch, PackedFleets, SimConfig } from './batch.js';
+import { LIFECYCLE_METRICS, lifecycleMetrics, lifecycleOn } from './lifecycle.js';
 import { runStability } from './stability.js';
 import { NO_AGENT } from './workflow.js';
 
@@ -79,6 +80,54 @@ export const TOTALS = [
     about:
       "Σ_t Ω_t, the fork-join's outstanding parents (children not yet through every branch), kept by the fork agent (0 for the others)",
   },
+  // The lifecycle (MODEL-PART4 §4.3–4.4, src/model/lifecycle.ts: its step 8 says when each is added; 0
+  // with the lifecycle off). Counts of steps are recorded steps; the run-wide ones are kept by the run's
+  // agent 0 (0 for the others), as busySum is.
+  { field: 'coldStartSum', kind: 'sum', home: 'agent', about: 'loads begun (admissions of a COLD agent), the cold starts' },
+  {
+    field: 'coldHitSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'requests that arrived while the agent was COLD or LOADING (its phase before the step’s admission)',
+  },
+  {
+    field: 'coldDelaySum',
+    kind: 'sum',
+    home: 'agent',
+    about:
+      'Σ a·L·Δt over the cold hits: the load time left when they arrived (L = loadLeft; c_i for an agent still waiting), request-seconds',
+  },
+  { field: 'loadStepSum', kind: 'sum', home: 'agent', about: 'steps LOADING' },
+  { field: 'residentStepSum', kind: 'sum', home: 'agent', about: 'steps LOADING or WARM (holding its memory)' },
+  { field: 'idleWarmStepSum', kind: 'sum', home: 'agent', about: 'steps WARM with no backlog (B = Q + a = 0): kept alive for nothing' },
+  {
+    field: 'latencyStepSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'steps whose latency was recorded (all but COLD steps with Q = 0): the lifecycle’s divisor of latencySum',
+  },
+  { field: 'evictionSum', kind: 'sum', home: 'agent', about: 'times the agent was evicted to make room for another (memory)' },
+  {
+    field: 'waitStepSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'steps COLD with backlog, not admitted (waiting for the load slot or for memory)',
+  },
+  {
+    field: 'residentRunStepSum',
+    kind: 'sum',
+    home: 'agent',
+    about: 'steps in which some agent of the run was LOADING or WARM (agent 0; costResident)',
+  },
+  { field: 'memorySum', kind: 'sum', home: 'agent', about: 'Σ_t MB in use after the step’s admissions (agent 0)' },
+  { field: 'memoryBoundStepSum', kind: 'sum', home: 'agent', about: 'steps in which the admission stopped for want of memory (agent 0)' },
+  {
+    field: 'memoryPeak',
+    kind: 'final',
+    home: 'agent',
+    state: 'memoryPeak',
+    about: 'the most MB in use after a recorded step’s admissions (agent 0)',
+  },
   // Arrival statistics for the index of dispersion: per window length w, the running mean of the
   // arrivals per complete w-step window and the sum of squared deviations M2 (Welford's update, which
   // loses no precision to the f32 squares of large counts), so Var = M2/(W − 1).
@@ -122,6 +171,16 @@ export const MIN_SHARE_SLACK = 2 ** -12;
 /** ⌈Q − IN_SYSTEM_SLACK⌉, at least 0: the requests in the system when each carries one unit of work. */
 export function inSystem(queue: number): number {
   return Math.max(0, Math.ceil(queue - IN_SYSTEM_SLACK));
+}
+
+/**
+ * Agent-run j's mean latency: latencySum over its recorded steps, S′ — or, with the lifecycle on, the
+ * steps whose latency was recorded (latencyStepSum: a COLD agent with nothing queued records none), 0
+ * when there were none. Every per-agent and per-run latency reads it.
+ */
+export function agentLatency(totals: Pick<RunTotals, 'latencySum' | 'latencyStepSum'>, j: number, S: number, lifecycle: boolean): number {
+  const steps = lifecycle ? totals.latencyStepSum[j]! : S;
+  return steps > 0 ? totals.latencySum[j]! / steps : 0;
 }
 
 /** Steps the totals cover: S' = steps − warmup. */
@@ -328,6 +387,99 @@ export const RUN_METRIC_INFO = {
     undefinedWhen: 'the fleet has no fork-join',
     about: 'forkSum/S′: the mean requests forked whose children have not all completed their branches',
   },
+  // The serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4; lifecycleMetrics in src/model/lifecycle.ts).
+  coldStartsPerHour: {
+    label: 'cold starts per hour',
+    unit: 'loads/h',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i coldStartSum_i per hour of recorded time: loads begun, over all agents',
+  },
+  coldHitFraction: {
+    label: 'requests that met a cold agent',
+    unit: 'fraction of requests',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off, or no request arrived',
+    about: 'Σ_i coldHitSum_i/Σ_i arrivedSum_i: the requests that arrived while their agent was COLD or LOADING',
+  },
+  coldDelay: {
+    label: 'mean cold-start delay per request',
+    unit: 's',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off, or no request arrived',
+    about: 'Σ_i coldDelaySum_i/Σ_i arrivedSum_i: the load time left when a request arrived, averaged over every request (0 for a warm hit)',
+  },
+  loadFraction: {
+    label: 'agent-time spent loading',
+    unit: 'fraction of agent-steps',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i loadStepSum_i/(N·S′)',
+  },
+  residentFraction: {
+    label: 'agent-time resident on the GPU',
+    unit: 'fraction of agent-steps',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i residentStepSum_i/(N·S′): LOADING or WARM',
+  },
+  idleWarmFraction: {
+    label: 'agent-time kept warm with nothing to do',
+    unit: 'fraction of agent-steps',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i idleWarmStepSum_i/(N·S′): WARM with no backlog, the keep-alive’s price',
+  },
+  costResident: {
+    label: 'cost while resident',
+    unit: '$',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about:
+      'price·Δt/3600 × the steps in which any agent was LOADING or WARM: per-second billing while an instance is up (cost is the capacity allocated; costResident ≥ cost·(resident steps)/(S′·G) never less than what the resident steps allocate)',
+  },
+  residentGBs: {
+    label: 'memory held, GB-seconds',
+    unit: 'GB·s',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i (m_i/1000)·residentStepSum_i·Δt over the recorded time',
+  },
+  evictionsPerHour: {
+    label: 'evictions per hour',
+    unit: 'evictions/h',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i evictionSum_i per hour of recorded time (0 without a memory limit)',
+  },
+  memoryWaitFraction: {
+    label: 'agent-time waiting to load',
+    unit: 'fraction of agent-steps',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'Σ_i waitStepSum_i/(N·S′): COLD with work, not admitted (the load slot busy, or no memory)',
+  },
+  meanMemoryGB: {
+    label: 'mean GPU memory in use',
+    unit: 'GB',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'memorySum/(1000·S′): the models resident, after each step’s admissions',
+  },
+  peakMemoryGB: {
+    label: 'peak GPU memory in use',
+    unit: 'GB',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle is off',
+    about: 'memoryPeak/1000: the most held after a recorded step’s admissions',
+  },
+  memoryBoundFraction: {
+    label: 'steps whose admission waited for memory',
+    unit: 'fraction of steps',
+    better: 'lower',
+    undefinedWhen: 'the lifecycle or its memory limit is off',
+    about: 'memoryBoundStepSum/S′: the admission stopped because evicting every idle agent would not make room',
+  },
 } as const satisfies Record<
   string,
   { label: string; unit: string; better: 'lower' | 'higher'; about: string; undefinedWhen?: string; lmax?: boolean }
@@ -415,6 +567,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
   const S = recordedSteps(config);
   const horizon = S * config.dt; // seconds recorded
   const out = { totals } as BatchResult;
+  const lifecycle = lifecycleOn(config);
   for (const m of RUN_METRICS) out[m] = new Float64Array(runs.count);
   for (let r = 0; r < runs.count; r++) {
     const f = runs.fleet[r]!;
@@ -432,7 +585,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     for (let i = 0; i < n; i++) {
       const j = j0 + i;
       const T = fleets.T[first + i]!;
-      const l = totals.latencySum[j]! / S;
+      const l = agentLatency(totals, j, S, lifecycle);
       latency += l;
       served += totals.servedSum[j]!;
       capacity += T * totals.shareSum[j]! * config.dt;
@@ -445,7 +598,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     const mean = latency / n;
     out.avgLatency[r] = mean;
     let spread = 0; // population variance, second pass (no cancellation)
-    for (let i = 0; i < n; i++) spread += (totals.latencySum[j0 + i]! / S - mean) ** 2;
+    for (let i = 0; i < n; i++) spread += (agentLatency(totals, j0 + i, S, lifecycle) - mean) ** 2;
     out.crossAgentStd[r] = Math.sqrt(spread / n);
     out.throughput[r] = served / horizon;
     out.capacityThroughput[r] = capacity / horizon;
@@ -473,7 +626,7 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     const stability = runStability(batch, totals, r);
     out.unstable[r] = stability.unstable;
     out.maxLoad[r] = stability.maxLoad;
-    const policy = policyMetrics(totals, fleets.T, first, j0, n, S, config.dt, fleets.capacity[f]!);
+    const policy = policyMetrics(totals, fleets.T, first, j0, n, S, config.dt, fleets.capacity[f]!, lifecycle);
     out.backlogGpuSeconds[r] = policy.backlogGpuSeconds;
     out.minViolationFraction[r] = policy.minViolationFraction;
     out.workConservationGap[r] = policy.workConservationGap;
@@ -484,6 +637,8 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.e2eLatency[r] = workflow.e2eLatency;
     out.inFlight[r] = workflow.inFlight;
     out.forkParents[r] = workflow.forkParents;
+    const serverless = lifecycleMetrics(config, fleets, totals, first, j0, n);
+    for (const m of LIFECYCLE_METRICS) out[m][r] = serverless[m];
   }
   return out;
 }
@@ -508,6 +663,7 @@ export function policyMetrics(
   S: number,
   dt: number,
   G: number,
+  lifecycle = false,
 ): PolicyMetrics {
   let backlog = 0; // Σ_i queueSum_i/T_i: GPU-seconds of queued work, summed over the steps
   let violations = 0;
@@ -526,7 +682,7 @@ export function policyMetrics(
     violations += totals.violationSum[j]!;
     busyWork += totals.servedSum[j]! / (Ti * dt);
     busySteps += totals.busySum[j]!;
-    worst = Math.max(worst, totals.latencySum[j]! / S);
+    worst = Math.max(worst, agentLatency(totals, j, S, lifecycle));
     const arrived = totals.arrivedSum[j]!;
     system += totals.systemSum[j]!;
     arrivals += arrived;
@@ -602,7 +758,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
     const name = names?.[i];
     perAgent.push({
       ...(name === undefined ? {} : { name }),
-      latency: totals.latencySum[j]! / S,
+      latency: agentLatency(totals, j, S, lifecycleOn(batch.config)),
       throughput: totals.servedSum[j]! / (S * batch.config.dt),
       share: totals.shareSum[j]! / S,
       meanQueue: totals.queueSum[j]! / S,

@@ -194,10 +194,11 @@ export function trafficRates(fleets: WorkflowArrays, f: number, out: Float32Arra
 
 /**
  * Whether runs of fleet f are stepped as workflows, all agents per step (src/cpu/workflow.ts, the GPU's
- * workflow kernels): a workflow, a fork-join, or exponentialCount work.
+ * workflow kernels): a workflow, a fork-join, exponentialCount work, or the lifecycle on (its phases
+ * and memory couple the agents at every step: src/model/lifecycle.ts).
  */
-export function steppedAsWorkflow(fleets: PackedFleets, config: Pick<SimConfig, 'work'>, f: number): boolean {
-  return config.work === 'exponentialCount' || isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
+export function steppedAsWorkflow(fleets: PackedFleets, config: Pick<SimConfig, 'work' | 'lifecycle'>, f: number): boolean {
+  return config.work === 'exponentialCount' || config.lifecycle !== undefined || isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
 }
 
 /**

@@ -26,7 +26,7 @@ import { InputError } from './errors.js';
  * Version 5: e2eLatency (workflows, MODEL-PART4 §4.6) is a verdict metric: the aggregate holds its
  * paired differences, which a version-4 aggregate lacks.
  */
-export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/5';
+export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/6';
 const CHECKPOINT_FAMILY = 'fleetsim-checkpoint/';
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);

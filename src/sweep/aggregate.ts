@@ -9,7 +9,8 @@
  *   const agg = new SweepAggregate(study.policies); agg.addBatch(cellOf, result, k); agg.summary(cells)
  */
 import type { Batch } from '../model/batch.js';
-import { type BatchResult, OPTIONAL_METRICS, recordedSteps, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import { agentLatency, type BatchResult, OPTIONAL_METRICS, recordedSteps, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import { lifecycleOn } from '../model/lifecycle.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { agentStability, stabilityTested } from '../model/stability.js';
 import { DifferenceAccumulator, PairAccumulator, StatAccumulator, type StatSummary } from '../stats/index.js';
@@ -135,7 +136,7 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
   const stability = agentStability(batch, totals, r, i);
   const horizon = S * batch.config.dt;
   return {
-    latency: totals.latencySum[j]! / S,
+    latency: agentLatency(totals, j, S, lifecycleOn(batch.config)),
     throughput: totals.servedSum[j]! / horizon,
     share: totals.shareSum[j]! / S,
     finalQueue: totals.finalQueue[j]!,
@@ -156,6 +157,7 @@ class AgentScratch {
   readonly totals: BatchResult['totals'];
   readonly #S: number;
   readonly #tested: boolean;
+  readonly #lifecycle: boolean;
 
   constructor(
     readonly batch: Batch,
@@ -164,6 +166,7 @@ class AgentScratch {
     this.totals = result.totals;
     this.#S = recordedSteps(batch.config);
     this.#tested = stabilityTested(batch);
+    this.#lifecycle = lifecycleOn(batch.config);
   }
 
   fill(r: number, i: number): void {
@@ -171,7 +174,7 @@ class AgentScratch {
     const S = this.#S;
     const j = totals.agentOffset[r]! + i;
     const stability = agentStability(this.batch, totals, r, i);
-    values[0] = totals.latencySum[j]! / S;
+    values[0] = agentLatency(totals, j, S, this.#lifecycle);
     values[1] = totals.servedSum[j]! / (S * this.batch.config.dt);
     values[2] = totals.shareSum[j]! / S;
     values[3] = totals.finalQueue[j]!;
