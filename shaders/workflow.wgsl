@@ -1,5 +1,6 @@
 // Workflows (MODEL-PART4 §4.6): agents that feed each other, and exponentialCount work, on both simulate
-// kernels. A run whose Run.flow has RUN_FLOW_STEP (a workflow, a fork-join, or exponentialCount work) is
+// kernels. A run whose Run.flow has RUN_FLOW_STEP (a workflow, a fork-join, exponentialCount work, or
+// the serverless lifecycle: lifecycle.wgsl admits before the allocation, serveFlow serves by phase) is
 // stepped here, every agent per step: arrive (the external draw plus the agent's inbox), allocate,
 // process into completions m_i, route them to the successors' inboxes for step t + 1, record. The
 // internal arrivals depend on the run's own state, so there is no agent-major fast path. CPU twin:

@@ -19,7 +19,7 @@
  *   many), must stay at or below MAX_DIVERGENT_RUNS of a group's runs, and are left out of the float
  *   comparisons.
  * - Floats (the other runs): every run metric within test/helpers/tolerances.ts (latency now over the
- *   steps with a latency: agentLatency), and the lifecycle's float metrics: coldDelay (Σ a·L·Δt, f32
+ *   steps with a latency: agentLatency; its tolerance looser, LIFECYCLE_TOLERANCES says why), and the lifecycle's float metrics: coldDelay (Σ a·L·Δt, f32
  *   Kahan against f64) within FLOW_TOL; the rest are integer totals times host constants, exact.
  * - Bits: the lifecycle with K = ∞, eligible `all`, initial WARM and no memory model never leaves WARM,
  *   so every total but the lifecycle's own must be the lifecycle-off flow kernel's, bit for bit (the side
@@ -43,6 +43,16 @@ const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
 
 /** Divergent runs allowed per group, as a fraction of its runs (see the header). */
 const MAX_DIVERGENT_RUNS = 0.05;
+
+/**
+ * The run metrics' tolerances with the lifecycle: RUN_TOLERANCES but for latency, 10× looser relative.
+ * A LOADING or waiting COLD agent's latency is Q/(T·lastShare) at the share of its last WARM step, held
+ * for as long as it stays cold; where that share is a clamp-fill's (maxMinFair, mps) set by a water
+ * level with cancellation (G − Σ fixed), its f32 value is up to ~1e-3 off the f64 one, and the error,
+ * frozen, weighs on every cold step instead of one (measured: 5e-4 on one agent's mean latency under
+ * mps, its run's crossAgentStd 5e-4 off, every whole-number total equal).
+ */
+const LIFECYCLE_TOLERANCES = { ...RUN_TOLERANCES, latency: { abs: 2e-3, rel: 2e-3 } };
 
 /** Totals that are whole numbers in every lifecycle run (Poisson arrivals: whole requests). */
 const COUNT_FIELDS = [
@@ -253,7 +263,7 @@ describe.skipIf(!gpu)('the lifecycle: the GPU workflow kernels against the CPU e
         `${kernel(r)} run ${r} (fleet ${batch.runs.fleet[r]}, ${policyName(batch.runs.policy[r]!)}, replicate ${batch.runs.replicate[r]})`;
       const skip = (r: number): boolean => divergent.has(r);
       const got = summarize(batch, totals);
-      const { reports } = compareRunMetrics(got, cpu, RUN_TOLERANCES, true, label, skip);
+      const { reports } = compareRunMetrics(got, cpu, LIFECYCLE_TOLERANCES, true, label, skip);
       const exact = { abs: 0, rel: 0 };
       const lifecycleReports = LIFECYCLE_METRICS.map((m) =>
         compareColumns(m, got[m], cpu[m], m === 'coldDelay' ? FLOW_TOL : exact, label, skip),

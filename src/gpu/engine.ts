@@ -9,9 +9,13 @@
  * chunks that fit the device's buffer limits; a chunk's state stays on the GPU across all its steps
  * (one dispatch advances every run by up to `stepsPerDispatch` steps), and only the final per-agent
  * totals are read back, into the batch's run order. Workflow runs (a fleet with routes or a
- * fork-join) and exponentialCount work (MODEL-PART4 §4.6) run on each kernel's workflow twin
- * (simulateFlow.wgsl, simulateWideFlow.wgsl: every agent per step, shaders/workflow.wgsl), in chunks of
- * their own: the plain kernels, which every other run takes unchanged, keep their size and compile time.
+ * fork-join), exponentialCount work (MODEL-PART4 §4.6) and every run with the serverless lifecycle
+ * (§4.3–4.4, SimConfig.lifecycle) run on each kernel's workflow twin (simulateFlow.wgsl,
+ * simulateWideFlow.wgsl: every agent per step, shaders/workflow.wgsl, the lifecycle's
+ * shaders/lifecycle.wgsl), in chunks of their own: the plain kernels, which every other run takes
+ * unchanged, keep their size and compile time. The lifecycle's integers (k, c_i, the load slots, the
+ * capacity in MB) are the host's (src/model/lifecycle.ts), in SimParams and AgentParams; its state
+ * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
