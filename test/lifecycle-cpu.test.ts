@@ -59,12 +59,31 @@ function serverlessFleets(seed: number, count: number): FleetSpec[] {
   });
 }
 
+/** The paper's agents as a workflow (the coordinator to each specialist at 0.3, each back at 0.5), light load. */
+const WORKFLOW: FleetSpec = {
+  agents: PAPER_AGENTS.map((a, i) => ({
+    ...a,
+    lambda: i === 0 ? 2 : 0,
+    routes: i === 0 ? [1, 2, 3].map((to) => ({ to, p: 0.3 })) : [{ to: 0, p: 0.5 }],
+  })),
+};
+/** A fork-join of the paper's agents: 0 forks to 1 and 2, which join at 3. */
+const FORK_JOIN: FleetSpec = {
+  forkJoin: { fork: 0, join: 3 },
+  agents: [
+    { ...PAPER_AGENTS[0]!, lambda: 1, routes: [1, 2].map((to) => ({ to, p: 1 })) },
+    { ...PAPER_AGENTS[1]!, lambda: 0, routes: [{ to: 3, p: 1 }] },
+    { ...PAPER_AGENTS[2]!, lambda: 0, routes: [{ to: 3, p: 1 }] },
+    { ...PAPER_AGENTS[3]!, lambda: 0 },
+  ],
+};
+
 const BASE: SimConfig = { dt: 0.5, steps: 400, lmax: 999, price: 0.72, arrivals: 'poisson', seed: 7, warmup: 20 };
 
 describe('the lifecycle against the model without it', () => {
   it('eligible all, K = ∞, initial WARM: the plain model bit for bit (every total but the new ones, 0 there)', () => {
-    const fleets = [...serverlessFleets(3, 4), { agents: PAPER_AGENTS }];
-    for (const extra of [{}, { signal: 'observed' as const }, { signal: 'ema' as const, work: 'exponential' as const }]) {
+    const fleets = [...serverlessFleets(3, 4), { agents: PAPER_AGENTS }, WORKFLOW, FORK_JOIN];
+    for (const extra of [{}, { signal: 'observed' as const }, { signal: 'ema' as const, work: 'exponentialCount' as const }]) {
       const config = { ...BASE, ...extra };
       const plain = runBatchCpu(batchOf(fleets, config));
       const lifecycle: LifecycleSpec = { keepAlive: Infinity, eligible: 'all', initialPhase: 'warm' };
@@ -302,8 +321,8 @@ function seriesProblem(batch: Batch, r: number, totals: RunTotals, summary: Retu
     if (idleWarm !== totals.idleWarmStepSum[j]) return `agent ${i}: idle-warm steps ${idleWarm} ≠ ${totals.idleWarmStepSum[j]}`;
     if (latencySteps !== totals.latencyStepSum[j]) return `agent ${i}: latency steps ${latencySteps} ≠ ${totals.latencyStepSum[j]}`;
     if (latency !== totals.latencySum[j]) return `agent ${i}: latency ${latency} ≠ ${totals.latencySum[j]}`;
-    // Deterministic work without routing: every unit that arrived was served or is still queued.
-    if (fleets.routeCount[a0 + i] === 0 && Math.abs(work - served - totals.finalQueue[j]!) > 1e-9 * Math.max(1, work))
+    // Deterministic work: every unit that arrived (routed ones too) was served or is still queued.
+    if (Math.abs(work - served - totals.finalQueue[j]!) > 1e-9 * Math.max(1, work))
       return `agent ${i}: work ${work} ≠ served ${served} + final queue ${totals.finalQueue[j]}`;
   }
   if (residentRun !== totals.residentRunStepSum[j0]) return `resident run steps ${residentRun} ≠ ${totals.residentRunStepSum[j0]}`;
@@ -325,7 +344,7 @@ function seriesProblem(batch: Batch, r: number, totals: RunTotals, summary: Retu
 describe('invariants on random fleets', () => {
   // Every eligibility and eviction rule, load slots 1, 2 and unlimited, K = 0, short and ∞, initial
   // WARM and COLD, a T4 (16 GB: the pinned agents fit, the rest compete), warm-up on or off.
-  const CASES: { name: string; lifecycle: LifecycleSpec; warmup: number }[] = [
+  const CASES: { name: string; lifecycle: LifecycleSpec; warmup: number; fleets?: FleetSpec[] }[] = [
     { name: 'warm, lru, K = 1 s, T4', lifecycle: { keepAlive: 1, memory: { gb: 16 } }, warmup: 30 },
     {
       name: 'backlogged, lowestPriority, K = 0, 2 slots',
@@ -344,11 +363,17 @@ describe('invariants on random fleets', () => {
       warmup: 0,
     },
     { name: 'warm, K = ∞, no memory limit, C0 = 0', lifecycle: { keepAlive: Infinity, coldStart: 0, initialPhase: 'cold' }, warmup: 10 },
+    {
+      name: 'a workflow and a fork-join, 5 GB for their 7',
+      lifecycle: { keepAlive: 1.5, coldStart: 0.5, memory: { gb: 5 } },
+      warmup: 0,
+      fleets: [WORKFLOW, FORK_JOIN],
+    },
   ];
-  for (const { name, lifecycle, warmup } of CASES) {
+  for (const { name, lifecycle, warmup, fleets } of CASES) {
     it(`${name}: memory ≤ capacity, non-WARM serve nothing, work balances, costResident ≥ its bound, series = totals`, () => {
       const config: SimConfig = { ...BASE, steps: 240, warmup, arrivals: 'poisson', lifecycle };
-      const batch = batchOf(serverlessFleets(17, 4), config);
+      const batch = batchOf(fleets ?? serverlessFleets(17, 4), config);
       const totals = runBatchCpu(batch);
       const summary = summarize(batch, totals);
       expect(invariantViolations(batch, summary, 1e-9)).toEqual([]);
