@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { CPU_KERNEL_ENV } from '../src/cpu/wasm/kernel.js';
 import { CpuWorkerPool } from '../src/cpu/workers.js';
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
+import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, policySettings, type SimConfig } from '../src/model/batch.js';
+import { allocateEligible, allocateShares, EligibleScratch, fleetView, newAllocation } from '../src/model/allocate.js';
 import { type LifecycleSpec, lifecycleParams, loadSteps, NO_LIMIT, PHASE } from '../src/model/lifecycle.js';
 import { emptyTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { LifecycleState } from '../src/cpu/lifecycle.js';
@@ -81,16 +82,19 @@ const FORK_JOIN: FleetSpec = {
 const BASE: SimConfig = { dt: 0.5, steps: 400, lmax: 999, price: 0.72, arrivals: 'poisson', seed: 7, warmup: 20 };
 
 describe('the lifecycle against the model without it', () => {
-  it('eligible all, K = ∞, initial WARM: the plain model bit for bit (every total but the new ones, 0 there)', () => {
+  it('eligible all (or warm), K = ∞, initial WARM: the plain model bit for bit (every total but the new ones, 0 there)', () => {
     const fleets = [...serverlessFleets(3, 4), { agents: PAPER_AGENTS }, WORKFLOW, FORK_JOIN];
     for (const extra of [{}, { signal: 'observed' as const }, { signal: 'ema' as const, work: 'exponentialCount' as const }]) {
       const config = { ...BASE, ...extra };
       const plain = runBatchCpu(batchOf(fleets, config));
-      const lifecycle: LifecycleSpec = { keepAlive: Infinity, eligible: 'all', initialPhase: 'warm' };
-      const on = runBatchCpu(batchOf(fleets, { ...config, lifecycle }));
-      expect(firstDifference(on, plain, PLAIN_TOTALS)).toBeNull();
-      for (const f of ['coldStartSum', 'coldHitSum', 'evictionSum', 'waitStepSum', 'loadStepSum'] as const)
-        expect(on[f].every((x) => x === 0)).toBe(true);
+      // `warm` too: every agent stays WARM, so every one is eligible.
+      for (const eligible of ['all', 'warm'] as const) {
+        const lifecycle: LifecycleSpec = { keepAlive: Infinity, eligible, initialPhase: 'warm' };
+        const on = runBatchCpu(batchOf(fleets, { ...config, lifecycle }));
+        expect(firstDifference(on, plain, PLAIN_TOTALS)).toBeNull();
+        for (const f of ['coldStartSum', 'coldHitSum', 'evictionSum', 'waitStepSum', 'loadStepSum'] as const)
+          expect(on[f].every((x) => x === 0)).toBe(true);
+      }
     }
   });
 
@@ -557,5 +561,50 @@ describe('the admission, step 3 of the contract, on set states (src/cpu/lifecycl
     expect(eight.bound).toBe(0);
     // lru: the eight longest idle (9 … 2) go.
     expect(eight.phases).toEqual([WARM, WARM, COLD, COLD, COLD, COLD, COLD, COLD, COLD, COLD, LOADING]);
+  });
+});
+
+describe('allocateEligible: the policy over the eligible agents as if they were the fleet', () => {
+  it('every policy, random fleets and subsets: the bits of a fleet of those agents alone', () => {
+    for (let f = 0; f < 6; f++) {
+      const fleet = testFleet(41, f);
+      const n = fleet.agents.length;
+      const settings = policySettings(BASE);
+      const mask = Uint8Array.from({ length: n }, (_, i) => ((i * 7 + f) % 3 === 0 ? 0 : 1));
+      const packed = packFleets([fleet]);
+      // MIG slices are the fleet's partition (an equal split of N by default), kept when agents go cold.
+      const kept = fleet.agents.flatMap((a, i) => (mask[i] === 1 ? [{ ...a, slices: packed.slices[i]! }] : []));
+      const alone = packFleets([{ ...fleet, agents: kept }]);
+      // Signals and backlogs by index, some zero (the backlog readers skip those).
+      const rate = Float64Array.from({ length: n }, (_, i) => (i % 4 === 1 ? 0 : packed.demand[i]! * (1 + 0.1 * i)));
+      const backlog = Float64Array.from({ length: n }, (_, i) => (i % 3 === 1 ? 0 : 0.5 + i));
+      const keptRate = rate.filter((_, i) => mask[i] === 1);
+      const keptBacklog = backlog.filter((_, i) => mask[i] === 1);
+      const G = packed.capacity[0]!;
+      const view = fleetView(packed, 0, n, G, rate, backlog, settings);
+      const aloneView = fleetView(alone, 0, kept.length, G, keptRate, keptBacklog, settings);
+      const scratch = new EligibleScratch(n, settings);
+      for (const policy of ALL_POLICIES) {
+        for (const step of [0, 5, 13]) {
+          const out = new Float64Array(n);
+          const expected = new Float64Array(kept.length);
+          expect(allocateEligible(policy, view, step, mask, scratch, newAllocation(), out, 0)).toBe(kept.length);
+          if (kept.length > 0) allocateShares(policy, aloneView, step, newAllocation(), expected, 0);
+          expect(Array.from(out.filter((_, i) => mask[i] === 1))).toEqual(Array.from(expected));
+          expect(out.every((g, i) => mask[i] === 1 || g === 0)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('nobody eligible: every share 0', () => {
+    const packed = packFleets([{ agents: PAPER_AGENTS }]);
+    const settings = policySettings(BASE);
+    const view = fleetView(packed, 0, 4, 1, packed.demand, new Float64Array(4).fill(1), settings);
+    for (const policy of ALL_POLICIES) {
+      const out = new Float64Array(4).fill(7);
+      expect(allocateEligible(policy, view, 3, new Uint8Array(4), new EligibleScratch(4, settings), newAllocation(), out, 0)).toBe(0);
+      expect(Array.from(out)).toEqual([0, 0, 0, 0]);
+    }
   });
 });

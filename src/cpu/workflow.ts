@@ -41,7 +41,7 @@
  *   stepper.startGroup(f, replicate, members);                       // per group of runs
  *   stepper.run(ctx, m, t0, t1);                                     // per member and chunk
  */
-import { DEFAULT_EMA_ALPHA, type PackedFleets, type SimConfig } from '../model/batch.js';
+import { DEFAULT_EMA_ALPHA, type PackedFleets, policySettings, type SimConfig } from '../model/batch.js';
 import { inSystem, MIN_SHARE_SLACK, type RunTotals } from '../model/metrics.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { NO_AGENT, routesFluidly } from '../model/workflow.js';
@@ -57,7 +57,6 @@ import {
   sharesVaryWithStep,
 } from '../model/allocate.js';
 import { ELIGIBLE_ID, lifecycleParams, PHASE } from '../model/lifecycle.js';
-import { policySettings } from '../model/batch.js';
 import { LifecycleState } from './lifecycle.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
