@@ -2,6 +2,10 @@
  * The CPU engine's serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4; src/model/lifecycle.ts,
  * src/cpu/lifecycle.ts) against exact formulas, invariants and the model without it.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { CPU_KERNEL_ENV } from '../src/cpu/wasm/kernel.js';
@@ -607,4 +611,71 @@ describe('allocateEligible: the policy over the eligible agents as if they were 
       expect(Array.from(out)).toEqual([0, 0, 0, 0]);
     }
   });
+});
+
+/**
+ * The lifecycle's results pinned bit for bit (test/golden/lifecycle-cpu.json, every total and the
+ * series' phase, memory and latency), as test/cpu-golden.test.ts pins the model without it: they change
+ * only when the lifecycle does, on purpose. Re-record with
+ *   FLEETSIM_WRITE_GOLDEN=1 npx vitest run test/lifecycle-cpu.test.ts -t golden
+ * and say in the commit why.
+ */
+describe('the lifecycle reproduces its recorded results bit for bit (golden)', () => {
+  const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'golden', 'lifecycle-cpu.json');
+  const WRITE = process.env.FLEETSIM_WRITE_GOLDEN === '1';
+  const recorded = WRITE ? {} : (JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, Record<string, string>>);
+  const observed: Record<string, Record<string, string>> = {};
+  const digest = (xs: Float64Array): string =>
+    createHash('sha256')
+      .update(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength))
+      .digest('hex')
+      .slice(0, 32);
+  const cases: { name: string; lifecycle: LifecycleSpec; extra?: Partial<SimConfig>; fleets: () => FleetSpec[] }[] = [
+    { name: 'T4, lru, K = 1 s, warm', lifecycle: { keepAlive: 1, memory: { gb: 16 } }, fleets: () => serverlessFleets(31, 3) },
+    {
+      name: 'A10G × 0.9, lowestPriority, K = 0, backlogged, 2 slots, cold start, ema, warm-up',
+      lifecycle: {
+        keepAlive: 0,
+        eligible: 'backlogged',
+        loadSlots: 2,
+        initialPhase: 'cold',
+        memory: { gb: 24, usable: 0.9, evict: 'lowestPriority' },
+      },
+      extra: { signal: 'ema', warmup: 40 },
+      fleets: () => serverlessFleets(32, 3),
+    },
+    {
+      name: 'largestFirst, all, unlimited slots, exponentialCount, workflow and fork-join',
+      lifecycle: { keepAlive: 2, eligible: 'all', loadSlots: Infinity, coldStart: 0.5, memory: { gb: 5, evict: 'largestFirst' } },
+      extra: { work: 'exponentialCount' },
+      fleets: () => [WORKFLOW, FORK_JOIN],
+    },
+    {
+      name: 'no memory limit, K = ∞, C0 = 0, cold start',
+      lifecycle: { keepAlive: Infinity, coldStart: 0, initialPhase: 'cold' },
+      fleets: () => serverlessFleets(33, 2),
+    },
+  ];
+  afterAll(() => {
+    if (WRITE) writeFileSync(FIXTURE, `${JSON.stringify(observed, null, 2)}\n`);
+  });
+  for (const { name, lifecycle, extra, fleets } of cases) {
+    it(name, () => {
+      const batch = batchOf(fleets(), { ...BASE, steps: 200, warmup: 0, ...extra, lifecycle }, 2);
+      const totals = runBatchCpu(batch);
+      const got: Record<string, string> = Object.fromEntries(TOTAL_FIELDS.map((field) => [field, digest(totals[field])]));
+      for (const r of [0, 3, batch.runs.count - 1]) {
+        const series = runSeriesCpu(batch, r);
+        for (const column of ['phase', 'memory', 'latency', 'served'] as const) got[`series ${r} ${column}`] = digest(series[column]);
+      }
+      if (WRITE) {
+        observed[name] = got;
+        return;
+      }
+      const want = recorded[name];
+      expect(want, `no golden values recorded for "${name}"`).toBeDefined();
+      for (const [field, hash] of Object.entries(got)) expect(hash, `${name}: ${field}`).toBe(want![field]);
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want!).sort());
+    });
+  }
 });
