@@ -679,3 +679,45 @@ describe('the lifecycle reproduces its recorded results bit for bit (golden)', (
     });
   }
 });
+
+describe("GPU memory: Che's approximation for LRU with more agents (§4.4's ±5 % band)", () => {
+  it('ten agents of Zipf rates, room for four, K = ∞, small Δt: P(cold | i) ≈ e^{−λ_i·T_C}', () => {
+    // Che: the characteristic time T_C solves Σ_i (1 − e^{−λ_i T_C}) = capacity (in models); agent i
+    // then misses with probability e^{−λ_i T_C}. An approximation (exact as N grows), so a band: 0.05.
+    const lambdas = Array.from({ length: 10 }, (_, i) => 1 / (i + 1));
+    const room = 4;
+    let lo = 0;
+    let hi = 1e4;
+    for (let k = 0; k < 200; k++) {
+      const mid = (lo + hi) / 2;
+      if (lambdas.reduce((s, l) => s + 1 - Math.exp(-l * mid), 0) < room) lo = mid;
+      else hi = mid;
+    }
+    const tc = (lo + hi) / 2;
+    const dt = 0.01;
+    const REPLICATES = 6;
+    const STEPS = 100_000;
+    const config: SimConfig = {
+      dt,
+      steps: STEPS + 2000,
+      warmup: 2000,
+      lmax: 999,
+      price: 1,
+      arrivals: 'poisson',
+      seed: 9,
+      // 25 MB models, 100 MB usable (1 GB × 0.1): room for four; a one-step load.
+      lifecycle: { keepAlive: Infinity, coldStart: 0, loadBandwidth: 25, loadSlots: Infinity, memory: { gb: 1, usable: 0.1 } },
+    };
+    const fleet: FleetSpec = { agents: lambdas.map((lambda) => ({ T: 1e4 / dt, R: 0, P: 1, lambda, M: 25 })) };
+    const totals = runBatchCpu(batchOf([fleet], config, REPLICATES, [POLICY.static]));
+    const n = lambdas.length;
+    lambdas.forEach((li, i) => {
+      const che = Math.exp(-li * tc);
+      const { mean, se } = meanAndSe(
+        Array.from({ length: REPLICATES }, (_, r) => totals.coldHitSum[n * r + i]! / totals.arrivedSum[n * r + i]!),
+      );
+      console.log(`P(cold | λ = ${li.toFixed(3)}): simulated ${mean.toFixed(4)} ± ${se.toFixed(4)} (SE), Che ${che.toFixed(4)}`);
+      expect(Math.abs(mean - che)).toBeLessThanOrEqual(0.05 + 4.5 * se);
+    });
+  });
+});
