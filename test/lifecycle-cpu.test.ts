@@ -721,3 +721,37 @@ describe("GPU memory: Che's approximation for LRU with more agents (§4.4's ±5 
     });
   });
 });
+
+describe("SimFaaS's analytical model (pacsltk's perfmodel) only as a band (§4.3)", () => {
+  // One agent, negligible service (ρ → 0: Erlang B is 1 with no instance, 0 with one), so pacsltk's
+  // CTMC has two states, 0 → 1 at rate λ and 1 → 0 at 1/τ, τ = K + (e^{λK} − 1)·E[X·1{X<K}] with X the
+  // Exp(λ) gap: P_cold = 1/(1 + λτ). It uses E[X·1{X<K}] where E[X | X<K] is exact, so its lifetime is
+  // K·e^{−λK} + (e^{λK} − 2 + e^{−λK})/λ instead of (e^{λK} − 1)/λ, which gives e^{−λK}: the simulation
+  // must sit within that gap of pacsltk's value (it matches e^{−λK}, at any Δt, with C = 0).
+  for (const K of [1, 3]) {
+    it(`λ = 1/s, K = ${K} s, C = 0, Δt = 0.05 s`, () => {
+      const lambda = 1;
+      const dt = 0.05;
+      const tau = K + (Math.exp(lambda * K) - 1) * ((1 - Math.exp(-lambda * K) * (1 + lambda * K)) / lambda);
+      const simfaas = 1 / (1 + lambda * tau);
+      const exact = Math.exp(-lambda * K);
+      const REPLICATES = 8;
+      const config: SimConfig = {
+        dt,
+        steps: 60_500,
+        warmup: 500,
+        lmax: 999,
+        price: 1,
+        arrivals: 'poisson',
+        seed: 13,
+        lifecycle: { keepAlive: K, coldStart: 0, initialPhase: 'cold' },
+      };
+      const totals = runBatchCpu(batchOf([{ agents: [{ T: 1e4 / dt, R: 0, P: 1, lambda }] }], config, REPLICATES, [POLICY.static]));
+      const { mean, se } = meanAndSe(Array.from({ length: REPLICATES }, (_, r) => totals.coldHitSum[r]! / totals.arrivedSum[r]!));
+      console.log(`P_cold: simulated ${mean.toFixed(4)} ± ${se.toFixed(4)}, exact ${exact.toFixed(4)}, SimFaaS ${simfaas.toFixed(4)}`);
+      expect(simfaas).toBeGreaterThan(exact);
+      expect(Math.abs(mean - simfaas)).toBeLessThanOrEqual(simfaas - exact + 4.5 * se);
+      expect(Math.abs(mean - exact)).toBeLessThanOrEqual(4.5 * se);
+    });
+  }
+});
