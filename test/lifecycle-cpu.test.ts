@@ -1,6 +1,24 @@
 /**
  * The CPU engine's serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4; src/model/lifecycle.ts,
  * src/cpu/lifecycle.ts) against exact formulas, invariants and the model without it.
+ *
+ * - Identity: eligible `all` (or `warm`) with K = ∞ and every agent WARM at step 0 gives the model
+ *   without the lifecycle bit for bit (every total but the new ones, which stay 0), for every policy,
+ *   signal and work, workflows and fork-joins too; memory that fits every model gives the lifecycle
+ *   without memory bit for bit. The lifecycle off is test/cpu-golden.test.ts's, unchanged.
+ * - §4.3's exact discrete-time formulas for one agent with Poisson arrivals at six (λ, Δt, K, C) points:
+ *   cold starts per step, cold-hit fraction (e^{−λK} exactly for C = 0), COLD and LOADING fractions,
+ *   idle-warm steps per cycle, cold delay per request; within 4.5 standard errors of 12 replicates.
+ * - §4.4's LRU closed form for three agents (0.105 / 0.286 / 0.610), Che's approximation for ten, and
+ *   SimFaaS's model for one agent, each as a stated band (the one-step load and the other O(λΔt)
+ *   effects of discrete time; Che and SimFaaS are approximations).
+ * - Invariants on random fleets, workflows and fork-joins under every eligibility and eviction rule,
+ *   load slots, K = 0 … ∞, initial COLD, warm-up: memory ≤ capacity and = Σ m of the resident at every
+ *   step, non-WARM agents serve nothing, the ineligible get nothing, loads ≤ slots, pinned agents never
+ *   leave, work = served + final queue, costResident ≥ its bound; the series' sums are the totals.
+ * - The admission (step 3) on set states: candidate order, load slots, each eviction order, head of
+ *   line, the eviction cap. allocateEligible against a fleet of the eligible agents alone.
+ * - A seed fixes every result (groups, the kernel, worker threads), and a golden pins the bits.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
