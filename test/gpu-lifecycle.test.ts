@@ -31,7 +31,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
-import { LIFECYCLE_METRICS, type LifecycleSpec } from '../src/model/lifecycle.js';
+import { LIFECYCLE_METRICS, lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
 import { type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { compareColumns, compareRunMetrics } from './helpers/compare.js';
@@ -279,6 +279,9 @@ describe.skipIf(!gpu)('the lifecycle: the GPU workflow kernels against the CPU e
         for (let j = j0; j < j0 + totals.agentCount[r]!; j++) fields.forEach((field, k) => (into[k]! += totals[field][j]!));
       }
       console.log(`${group.name}: ${fields.join(', ')}: narrow ${sums.narrow.join(', ')}; wide ${sums.wide.join(', ')}`);
+      // Memory never above the capacity on the GPU (its peak, kept by each run's agent 0).
+      const capacity = lifecycleParams(batch.config)!.capacityMB;
+      for (let r = 0; r < batch.runs.count; r++) expect(totals.memoryPeak[totals.agentOffset[r]!]).toBeLessThanOrEqual(capacity);
       for (const kernel of ['narrow', 'wide'] as const) {
         expect(sums[kernel][0]).toBeGreaterThan(0);
         // K = 0 leaves no idle WARM agent to evict (each scales to zero the step after its queue empties).
