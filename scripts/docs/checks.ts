@@ -302,12 +302,26 @@ const atlasHub = (): AtlasHub => {
   return hub;
 };
 
+/**
+ * MODEL-PART4 §4.4's LRU closed form (docs/serverless.md): three equal agents, room for two, K = ∞,
+ * C = 0, Δt → 0: P(cold | i) = 1 − λ_i/(λ_i+λ_j) − λ_i/(λ_i+λ_l) + λ_i/(λ_i+λ_j+λ_l).
+ */
+const lruColdFractions = (rates: readonly number[]): number[] =>
+  rates.map((li, i) => {
+    const [lj, ll] = rates.filter((_, k) => k !== i) as [number, number];
+    return 1 - li / (li + lj) - li / (li + ll) + li / (li + lj + ll);
+  });
+
 export const CHECKS: Readonly<Record<string, Check>> = {
   'paper-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, false) },
   'model-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, true) },
   'signals-worked-example': {
     command: 'fleetsim sweep docs/examples/signals.json --backend cpu (its per-step series: runSeriesCpu)',
     expect: () => Promise.resolve(signalsWorkedExample()),
+  },
+  'serverless-lru': {
+    command: "MODEL-PART4 §4.4's LRU closed form at λ = 1, 0.5, 0.25 (test/lifecycle-cpu.test.ts checks it by simulation)",
+    expect: () => Promise.resolve(lruColdFractions([1, 0.5, 0.25]).map(fig)),
   },
   'paper-agents': {
     command: 'fleetsim paper (its fleet: PAPER_AGENTS in src/model/paper.ts)',
