@@ -2,8 +2,7 @@
  * What `fleetsim validate` says of a study's serverless lifecycle (docs/serverless.md): the integers
  * the engines will use — k = ⌈K/Δt⌉ and each agent's load time C_i = C0 + (M_i/1000)/B_load with
  * c_i = ⌈C_i/Δt⌉ (src/model/lifecycle.ts, the host's own conversions) — and whether the models fit
- * the card together (Σ m_i against the usable memory) or will be evicted and wait. One block per
- * distinct (lifecycle, fleet, Δt), at most LIFECYCLE_TABLES.
+ * the card together (Σ m_i against the usable memory) or will be evicted and wait.
  *
  * @example
  *   lines.push(...lifecycleTables(cells, axes)); // [] when no cell has a lifecycle block
@@ -14,7 +13,6 @@ import type { Cell } from '../study/cells.js';
 import { capacityText, type LifecycleStudy, lifecycleSpec, studyCapacityMB } from '../study/lifecycle.js';
 import { distRange, type Study } from '../study/schema.js';
 import { displayText } from '../text/quote.js';
-import { distinctCells } from './sweep.js';
 import { alignRows, cellWhere } from './summary.js';
 
 /** Distinct lifecycle blocks shown, at most; the rest are counted. */
@@ -54,10 +52,10 @@ function memoryLine(block: LifecycleStudy, models: readonly number[], pinned: nu
 }
 
 /** One cell's lifecycle block: the settings, then the agents' load times (fixed fleets) or their range (random fleets). */
-function lifecycleTable(study: Study, title: string): string[] {
+function lifecycleTable(study: Study): string[] {
   const block = study.lifecycle!;
   const config = { lifecycle: lifecycleSpec(block)!, dt: study.dt };
-  const lines = [`${title}: serverless lifecycle (docs/serverless.md): ${settingsLine(block, study.dt)}`];
+  const lines: string[] = [];
   const f = study.fleet;
   if ('random' in f) {
     const [lo, hi] = f.random.M === undefined ? [0, 0] : distRange(f.random.M).map((m) => modelMB(m));
@@ -91,19 +89,44 @@ function lifecycleTable(study: Study, title: string): string[] {
   return lines;
 }
 
-/** The lifecycle blocks of a study's cells: one per distinct (lifecycle, fleet, Δt), at most LIFECYCLE_TABLES. */
+/**
+ * The lifecycle blocks of a study's cells: a settings line per distinct (lifecycle, fleet, Δt), and
+ * the agents' load times and memory fit once per distinct (fleet, Δt, C0, B_load, memory) — so a
+ * keep-alive axis adds one line per value, not a table — at most LIFECYCLE_TABLES settings lines.
+ */
 export function lifecycleTables(cells: readonly Cell[], axes: readonly string[]): string[] {
   const on = cells.filter((c) => c.study.lifecycle !== undefined);
   if (on.length === 0) return [];
-  const distinct = distinctCells(on, ['lifecycle', 'fleet', 'dt']);
+  const fleetIds = new WeakMap<object, number>();
+  let fleets = 0;
+  const fleetId = (fleet: object): number => {
+    let id = fleetIds.get(fleet);
+    if (id === undefined) fleetIds.set(fleet, (id = ++fleets)); // cells whose axes leave the fleet share its object
+    return id;
+  };
+  const seen = new Set<string>();
+  const tables = new Set<string>();
   const lines: string[] = [];
-  for (const cell of distinct.slice(0, LIFECYCLE_TABLES)) {
+  let shown = 0;
+  let more = 0;
+  for (const cell of on) {
+    const { lifecycle, dt, fleet } = cell.study;
+    const key = JSON.stringify([fleetId(fleet), dt, lifecycle]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (shown === LIFECYCLE_TABLES) {
+      more++;
+      continue;
+    }
+    shown++;
     const values = Object.fromEntries(cell.values.map((v, i) => [axes[i] ?? `axis ${i}`, v]));
-    lines.push(...lifecycleTable(cell.study, cells.length > 1 ? `cell ${cell.index} (${cellWhere({ values })})` : 'fleet'));
+    const title = cells.length > 1 ? `cell ${cell.index} (${cellWhere({ values })})` : 'fleet';
+    lines.push(`${title}: serverless lifecycle (docs/serverless.md): ${settingsLine(lifecycle!, dt)}`);
+    const table = JSON.stringify([fleetId(fleet), dt, lifecycle!.coldStart, lifecycle!.loadBandwidth, lifecycle!.memory ?? null]);
+    if (tables.has(table)) continue;
+    tables.add(table);
+    lines.push(...lifecycleTable(cell.study));
   }
-  if (distinct.length > LIFECYCLE_TABLES)
-    lines.push(
-      `… ${distinct.length - LIFECYCLE_TABLES} more cells with their own lifecycle, fleet or dt (the first ${LIFECYCLE_TABLES} are shown)`,
-    );
+  if (more > 0) lines.push(`… ${more} more cells with their own lifecycle, fleet or dt (the first ${LIFECYCLE_TABLES} are shown)`);
   return lines;
 }
