@@ -19,7 +19,7 @@ import { quote } from '../text/quote.js';
 import { readsSetting, SETTING_READERS } from './policyInfo.js';
 import { workflowStudyProblems } from './workflow.js';
 import { MAX_SUCCESSORS } from '../model/workflow.js';
-import { fleetMemoryProblems, LifecycleStudySchema, MAX_MODEL_MB, studyCapacityMB, capacityText } from './lifecycle.js';
+import { capacityText, fleetMemoryProblems, LifecycleStudySchema, MAX_MODEL_MB, MemoryStudySchema, studyCapacityMB } from './lifecycle.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -569,6 +569,9 @@ function lifecycleProblems(
   block: NonNullable<z.output<typeof StudyFieldsSchema>['lifecycle']>,
   ctx: Pick<z.RefinementCtx, 'addIssue'>,
 ): void {
+  const m = block.memory;
+  // A card out of its range, or given twice, has its own line already: nothing is measured against it.
+  if (m !== undefined && ((m.gpu === undefined) === (m.gb === undefined) || !MemoryStudySchema.safeParse(m).success)) return;
   const f = s.fleet;
   if ('random' in f) {
     const M = f.random.M;
