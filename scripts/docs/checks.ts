@@ -488,6 +488,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         stable.every((k) => policies.every((p) => p === 'maxMinFair' || high(k, p) > high(k, 'maxMinFair'))),
         'that maxMinFair has the lowest latency at every K ≥ 10 s at load 0.64',
       );
+      claim(
+        COLD_STARTS.every((c0) => m('paper', KA_LOADS.mid, c0, 0, 'loadFraction') > 0.2499),
+        "that the paper fleet's agents keep the load slot busy in all but a handful of steps at K = 0, load 0.064, with every C0",
+      );
       const atZero = policies.map((p) => pct(high(0, p, 'unstable')));
       const queue = stable.map((k) => high(k, 'adaptiveQueue'));
       return [
@@ -536,10 +540,12 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         // K = 0.
         input(0),
         fig(PAPER_LOAD * KA_LOADS.mid),
-        fig(mid(5, 0)),
         input(5),
+        fig(pct(mid(5, 0, 'memoryWaitFraction'))),
+        fig(mid(5, 0)),
         fig(mid(5, 60)),
         input(60),
+        fig(pct(m('paper', KA_LOADS.mid, 5, 0, 'loadFraction'))),
         fig(PAPER_LOAD * KA_LOADS.high),
         input(20),
         fig(Math.min(...atZero)),
