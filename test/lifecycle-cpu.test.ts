@@ -1,6 +1,24 @@
 /**
  * The CPU engine's serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4; src/model/lifecycle.ts,
  * src/cpu/lifecycle.ts) against exact formulas, invariants and the model without it.
+ *
+ * - Identity: eligible `all` (or `warm`) with K = ∞ and every agent WARM at step 0 gives the model
+ *   without the lifecycle bit for bit (every total but the new ones, which stay 0), for every policy,
+ *   signal and work, workflows and fork-joins too; memory that fits every model gives the lifecycle
+ *   without memory bit for bit. The lifecycle off is test/cpu-golden.test.ts's, unchanged.
+ * - §4.3's exact discrete-time formulas for one agent with Poisson arrivals at six (λ, Δt, K, C) points:
+ *   cold starts per step, cold-hit fraction (e^{−λK} exactly for C = 0), COLD and LOADING fractions,
+ *   idle-warm steps per cycle, cold delay per request; within 4.5 standard errors of 12 replicates.
+ * - §4.4's LRU closed form for three agents (0.105 / 0.286 / 0.610), Che's approximation for ten, and
+ *   SimFaaS's model for one agent, each as a stated band (the one-step load and the other O(λΔt)
+ *   effects of discrete time; Che and SimFaaS are approximations).
+ * - Invariants on random fleets, workflows and fork-joins under every eligibility and eviction rule,
+ *   load slots, K = 0 … ∞, initial COLD, warm-up: memory ≤ capacity and = Σ m of the resident at every
+ *   step, non-WARM agents serve nothing, the ineligible get nothing, loads ≤ slots, pinned agents never
+ *   leave, work = served + final queue, costResident ≥ its bound; the series' sums are the totals.
+ * - The admission (step 3) on set states: candidate order, load slots, each eviction order, head of
+ *   line, the eviction cap. allocateEligible against a fleet of the eligible agents alone.
+ * - A seed fixes every result (groups, the kernel, worker threads), and a golden pins the bits.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -720,4 +738,38 @@ describe("GPU memory: Che's approximation for LRU with more agents (§4.4's ±5 
       expect(Math.abs(mean - che)).toBeLessThanOrEqual(0.05 + 4.5 * se);
     });
   });
+});
+
+describe("SimFaaS's analytical model (pacsltk's perfmodel) only as a band (§4.3)", () => {
+  // One agent, negligible service (ρ → 0: Erlang B is 1 with no instance, 0 with one), so pacsltk's
+  // CTMC has two states, 0 → 1 at rate λ and 1 → 0 at 1/τ, τ = K + (e^{λK} − 1)·E[X·1{X<K}] with X the
+  // Exp(λ) gap: P_cold = 1/(1 + λτ). It uses E[X·1{X<K}] where E[X | X<K] is exact, so its lifetime is
+  // K·e^{−λK} + (e^{λK} − 2 + e^{−λK})/λ instead of (e^{λK} − 1)/λ, which gives e^{−λK}: the simulation
+  // must sit within that gap of pacsltk's value (it matches e^{−λK}, at any Δt, with C = 0).
+  for (const K of [1, 3]) {
+    it(`λ = 1/s, K = ${K} s, C = 0, Δt = 0.05 s`, () => {
+      const lambda = 1;
+      const dt = 0.05;
+      const tau = K + (Math.exp(lambda * K) - 1) * ((1 - Math.exp(-lambda * K) * (1 + lambda * K)) / lambda);
+      const simfaas = 1 / (1 + lambda * tau);
+      const exact = Math.exp(-lambda * K);
+      const REPLICATES = 8;
+      const config: SimConfig = {
+        dt,
+        steps: 60_500,
+        warmup: 500,
+        lmax: 999,
+        price: 1,
+        arrivals: 'poisson',
+        seed: 13,
+        lifecycle: { keepAlive: K, coldStart: 0, initialPhase: 'cold' },
+      };
+      const totals = runBatchCpu(batchOf([{ agents: [{ T: 1e4 / dt, R: 0, P: 1, lambda }] }], config, REPLICATES, [POLICY.static]));
+      const { mean, se } = meanAndSe(Array.from({ length: REPLICATES }, (_, r) => totals.coldHitSum[r]! / totals.arrivedSum[r]!));
+      console.log(`P_cold: simulated ${mean.toFixed(4)} ± ${se.toFixed(4)}, exact ${exact.toFixed(4)}, SimFaaS ${simfaas.toFixed(4)}`);
+      expect(simfaas).toBeGreaterThan(exact);
+      expect(Math.abs(mean - simfaas)).toBeLessThanOrEqual(simfaas - exact + 4.5 * se);
+      expect(Math.abs(mean - exact)).toBeLessThanOrEqual(4.5 * se);
+    });
+  }
 });
