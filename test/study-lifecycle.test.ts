@@ -16,7 +16,8 @@ import { runBatchCpu } from '../src/cpu/engine.js';
 import { GPU_MEMORY_GB, LIFECYCLE_METRICS, loadSteps, NO_LIMIT, lifecycleParams } from '../src/model/lifecycle.js';
 import { RUN_METRICS, summarize } from '../src/model/metrics.js';
 import { PAPER_AGENTS } from '../src/model/paper.js';
-import { agentRowsFromBatch } from '../src/results/agentRows.js';
+import { agentRowsFromBatch, agentRowsTable, parseAgentArrow } from '../src/results/agentRows.js';
+import { tableToIPC } from 'apache-arrow';
 import { cellsCsv } from '../src/results/cellsCsv.js';
 import { AGENT_LIFECYCLE_METRICS } from '../src/results/columns.js';
 import { fleetRowsFromBatch } from '../src/results/fleetRows.js';
@@ -280,6 +281,9 @@ describe('the result files', () => {
         expect(rows.metrics.coldDelay[k]).toBe(totals.coldDelaySum[j]! / arrived);
       } else expect(rows.metrics.coldHitFraction[k]).toBeNaN();
     }
+    // the Arrow file reads back the same values, NaN included (no arrivals; and the lifecycle off, below)
+    const back = parseAgentArrow(tableToIPC(agentRowsTable(done, cells, []), 'file'), 'agents.arrow');
+    for (const m of AGENT_LIFECYCLE_METRICS) expect([...back.metrics[m]], m).toEqual([...rows.metrics[m]]);
     for (let p = 0; p < P; p++) {
       const agents = summary[0]!.agents!.find((a) => a.policy === expanded.study.policies[p])!.agents;
       agents.forEach((a, i) => {
@@ -300,6 +304,9 @@ describe('the result files', () => {
     const offBuilt = buildBatch(planUnits(off.cells), offCells);
     const offResult = summarize(offBuilt.batch, runBatchCpu(offBuilt.batch));
     for (const m of LIFECYCLE_METRICS) expect([...offResult[m]].every(Number.isNaN), m).toBe(true);
+    const offDone = { ...offBuilt, result: offResult, engineSeconds: 0 };
+    const back = parseAgentArrow(tableToIPC(agentRowsTable(offDone, offCells, []), 'file'), 'agents.arrow');
+    for (const m of AGENT_LIFECYCLE_METRICS) expect([...back.metrics[m]].every(Number.isNaN), m).toBe(true);
     const agg = new SweepAggregate(off.study.policies);
     agg.addBatch(
       (k) => offBuilt.fleetCell[Math.floor(k / offBuilt.replicates)]!,
