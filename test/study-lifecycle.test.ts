@@ -184,6 +184,11 @@ describe('fleetsim validate and init --serverless', () => {
     expect(await validateCommand(file, 1)).toContain(
       'the models fit together (Σ m = 7000 MB ≤ 16000 MB): nothing is evicted or waits for memory',
     );
+    // C_i = 20 s + M_i/0.2 GB/s: 22.5 to 35 s, every load at least the 20 recorded steps
+    writeFileSync(file, JSON.stringify({ ...base, steps: 30, warmup: 10, lifecycle: { coldStart: 20, loadBandwidth: 0.2 } }));
+    expect(await validateCommand(file, 1)).toContain(
+      'warning: coordinator (23 steps), nlp (30 steps), vision (28 steps), reasoning (35 steps): a load takes as long as the 20 recorded steps or longer',
+    );
   });
 
   it('a keep-alive axis adds a settings line per value, not another agent table', async () => {
