@@ -16,7 +16,8 @@ import { runBatchCpu } from '../src/cpu/engine.js';
 import { GPU_MEMORY_GB, LIFECYCLE_METRICS, loadSteps, NO_LIMIT, lifecycleParams } from '../src/model/lifecycle.js';
 import { RUN_METRICS, summarize } from '../src/model/metrics.js';
 import { PAPER_AGENTS } from '../src/model/paper.js';
-import { agentRowsFromBatch } from '../src/results/agentRows.js';
+import { agentRowsFromBatch, agentRowsTable, parseAgentArrow } from '../src/results/agentRows.js';
+import { tableToIPC } from 'apache-arrow';
 import { cellsCsv } from '../src/results/cellsCsv.js';
 import { AGENT_LIFECYCLE_METRICS } from '../src/results/columns.js';
 import { fleetRowsFromBatch } from '../src/results/fleetRows.js';
@@ -183,6 +184,11 @@ describe('fleetsim validate and init --serverless', () => {
     expect(await validateCommand(file, 1)).toContain(
       'the models fit together (Σ m = 7000 MB ≤ 16000 MB): nothing is evicted or waits for memory',
     );
+    // C_i = 20 s + M_i/0.2 GB/s: 22.5 to 35 s, every load at least the 20 recorded steps
+    writeFileSync(file, JSON.stringify({ ...base, steps: 30, warmup: 10, lifecycle: { coldStart: 20, loadBandwidth: 0.2 } }));
+    expect(await validateCommand(file, 1)).toContain(
+      'warning: coordinator (23 steps), nlp (30 steps), vision (28 steps), reasoning (35 steps): a load takes as long as the 20 recorded steps or longer',
+    );
   });
 
   it('a keep-alive axis adds a settings line per value, not another agent table', async () => {
@@ -280,6 +286,9 @@ describe('the result files', () => {
         expect(rows.metrics.coldDelay[k]).toBe(totals.coldDelaySum[j]! / arrived);
       } else expect(rows.metrics.coldHitFraction[k]).toBeNaN();
     }
+    // the Arrow file reads back the same values, NaN included (no arrivals; and the lifecycle off, below)
+    const back = parseAgentArrow(tableToIPC(agentRowsTable(done, cells, []), 'file'), 'agents.arrow');
+    for (const m of AGENT_LIFECYCLE_METRICS) expect([...back.metrics[m]], m).toEqual([...rows.metrics[m]]);
     for (let p = 0; p < P; p++) {
       const agents = summary[0]!.agents!.find((a) => a.policy === expanded.study.policies[p])!.agents;
       agents.forEach((a, i) => {
@@ -300,6 +309,9 @@ describe('the result files', () => {
     const offBuilt = buildBatch(planUnits(off.cells), offCells);
     const offResult = summarize(offBuilt.batch, runBatchCpu(offBuilt.batch));
     for (const m of LIFECYCLE_METRICS) expect([...offResult[m]].every(Number.isNaN), m).toBe(true);
+    const offDone = { ...offBuilt, result: offResult, engineSeconds: 0 };
+    const back = parseAgentArrow(tableToIPC(agentRowsTable(offDone, offCells, []), 'file'), 'agents.arrow');
+    for (const m of AGENT_LIFECYCLE_METRICS) expect([...back.metrics[m]].every(Number.isNaN), m).toBe(true);
     const agg = new SweepAggregate(off.study.policies);
     agg.addBatch(
       (k) => offBuilt.fleetCell[Math.floor(k / offBuilt.replicates)]!,
