@@ -22,7 +22,7 @@
  * more than one step, with the same operations in the same order on the same f64, so the same bits
  * (test/cpu-wasm.test.ts); everything else stays in JavaScript, which is also the whole engine where
  * the kernel is off.
- * Workflow runs (a fleet with routes or a fork-join) and exponentialCount work are stepped all agents
+ * Workflow runs (a fleet with routes or a fork-join), exponentialCount work and the serverless lifecycle are stepped all agents
  * per step by src/cpu/workflow.ts, in JavaScript: their internal arrivals depend on the run's own state,
  * so they have no agent-major path and the kernel never serves them (it may still draw their external
  * arrivals). Every other run takes the paths above unchanged, bit for bit.
@@ -70,6 +70,7 @@ import {
 } from './wasm/kernel.js';
 import { steppedAsWorkflow } from '../model/workflow.js';
 import { WorkflowStepper } from './workflow.js';
+import { PHASE } from '../model/lifecycle.js';
 
 /**
  * One fleet run's per-step trajectory over all steps, warm-up included; arrays are agent-major: the
@@ -94,6 +95,14 @@ export interface RunSeries {
   inFlight: Float64Array;
   /** Per step (length `steps`): Ω_t, the fork-join's outstanding parents (0 without one). */
   forkParents: Float64Array;
+  /**
+   * The serverless lifecycle (MODEL-PART4 §4.3, src/model/lifecycle.ts): the agent's PHASE id (0 COLD,
+   * 1 LOADING, 2 WARM) during the step's processing; PHASE.warm throughout without the lifecycle.
+   * With it, `latency` is NaN for a step that records none (COLD with nothing queued).
+   */
+  phase: Float64Array;
+  /** Per step (length `steps`): MB of GPU memory in use after the step's admissions (0 without the lifecycle). */
+  memory: Float64Array;
 }
 
 /** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB); the kernel's buffers hold as many. */
@@ -349,7 +358,7 @@ class Simulator {
     const policy = batch.runs.policy[r]!;
     const view = this.memberViews[m]!;
     if (this.stepped) {
-      // Workflows and exponentialCount: every agent per step (src/cpu/workflow.ts), in JavaScript.
+      // Workflows, exponentialCount and the lifecycle: every agent per step (src/cpu/workflow.ts), in JavaScript.
       this.stepper!.run(
         {
           policy,
@@ -687,6 +696,8 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     routed: new Float64Array(size),
     inFlight: new Float64Array(size),
     forkParents: new Float64Array(steps),
+    phase: new Float64Array(size).fill(PHASE.warm),
+    memory: new Float64Array(steps),
   };
   const totals = emptyTotals([agents]);
   new Simulator(batch, null).runGroup(batch, r, r + 1, totals, series);

@@ -27,6 +27,12 @@
  * 5. record as the engine does, plus routedSum += inbox_i(t), inFlightSum += Σ_e k_e (the fork: J; a
  *    branch: 0), forkSum (on the fork) += Ω; systemSum counts ⌈Q − slack⌉, or Q itself under exponentialCount.
  *
+ * With the serverless lifecycle on (SimConfig.lifecycle, MODEL-PART4 §4.3–4.4) every run comes here,
+ * and the step is src/model/lifecycle.ts's, operation for operation: expire before the arrivals; admit
+ * (and evict) and count after them, on B_i = Q_i + w_i (src/cpu/lifecycle.ts); allocate over the
+ * eligible agents (allocateEligible; `all`: the allocation above); only a WARM agent serves (no draw,
+ * no completions otherwise); then the phase, idle and load counters, and the lifecycle's records.
+ *
  * The WebAssembly kernel (src/cpu/wasm) never serves these runs: they are served here, in JavaScript
  * (the kernel may still draw their external arrivals, which do not depend on the run).
  *
@@ -41,18 +47,24 @@ import { SIGNAL_ID } from '../model/modes.js';
 import { NO_AGENT, routesFluidly } from '../model/workflow.js';
 import {
   type Allocation,
+  allocateEligible,
   allocateShares,
   allocationFixed,
   allocationReadsBacklog,
+  EligibleScratch,
   type FleetView,
   sharesAtStep,
   sharesVaryWithStep,
 } from '../model/allocate.js';
+import { ELIGIBLE_ID, lifecycleParams, PHASE } from '../model/lifecycle.js';
+import { policySettings } from '../model/batch.js';
+import { LifecycleState } from './lifecycle.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
 import { PoissonSampler } from '../random/poisson.js';
 
 const { observed: SIGNAL_OBSERVED, ema: SIGNAL_EMA, nominal: SIGNAL_NOMINAL } = SIGNAL_ID;
+const { cold: COLD, loading: LOADING, warm: WARM } = PHASE;
 
 /** What the engine hands one member's chunk: its buffers (see Simulator in engine.ts). */
 export interface StepContext {
@@ -90,6 +102,10 @@ export interface WorkflowSeries {
   routed: Float64Array;
   inFlight: Float64Array;
   forkParents: Float64Array;
+  /** The lifecycle (agent-major): the PHASE id during the step's processing (PHASE.warm without the lifecycle). */
+  phase: Float64Array;
+  /** The lifecycle, per step: MB in use after the step's admissions (0 without the lifecycle). */
+  memory: Float64Array;
 }
 
 /** The state and scratch of the workflow runs of one batch, allocated once per call. */
@@ -132,6 +148,12 @@ export class WorkflowStepper {
   private readonly branchAgent = new Uint32Array(MAX_SUCCESSORS);
   /** Each agent's successor probabilities (views of routeP), for splitCompletions. */
   private probs: Float32Array[] = [];
+  /** The serverless lifecycle's state (src/cpu/lifecycle.ts), null when it is off. */
+  private readonly lifecycle: LifecycleState | null;
+  /** Its scratch: B_i of the step, E_i, the compacted fleet of allocateEligible. */
+  private readonly stepBacklog: Float64Array;
+  private readonly eligibleMask: Uint8Array;
+  private readonly eligibleScratch: EligibleScratch | null;
 
   constructor(fleets: PackedFleets, config: SimConfig, maxAgents: number, members: number, warmup: number, lateStart: number) {
     this.fleets = fleets;
@@ -153,6 +175,11 @@ export class WorkflowStepper {
     this.stepWork = new Float64Array(maxAgents);
     this.completions = new Float64Array(maxAgents);
     this.branchOf = new Int32Array(maxAgents);
+    const params = lifecycleParams(config);
+    this.lifecycle = params === null ? null : new LifecycleState(fleets, config, params, maxAgents, members);
+    this.stepBacklog = new Float64Array(maxAgents);
+    this.eligibleMask = new Uint8Array(maxAgents);
+    this.eligibleScratch = params === null ? null : new EligibleScratch(maxAgents, policySettings(config));
   }
 
   /** Starts the group of `members` runs of fleet f, replicate `replicate`: every member's state at step 0. */
@@ -187,6 +214,7 @@ export class WorkflowStepper {
     this.inboxOdd.fill(0, 0, members * this.maxAgents);
     this.branchDebt.fill(0, 0, members * MAX_SUCCESSORS);
     this.omega.fill(0, 0, members);
+    this.lifecycle?.startGroup(f, members);
   }
 
   /** Steps member m (state at m·maxAgents) through steps [t0, t1) of the chunk, all agents per step. */
@@ -195,7 +223,10 @@ export class WorkflowStepper {
     const { policy, view, alloc, arrivals, work, span, shares, backlogs, queues, rates, s0, totals, j0, series } = ctx;
     const { dt, lmax, steps } = config;
     const warmup = this.warmup;
-    const fixed = allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
+    const lc = this.lifecycle;
+    // The lifecycle's `warm` and `backlogged` allocate over the eligible agents, a set that changes by step.
+    const compact = lc !== null && lc.params.eligible !== ELIGIBLE_ID.all;
+    const fixed = !compact && allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
     const varies = sharesVaryWithStep(policy);
     const readsBacklog = allocationReadsBacklog(policy);
     const signal = this.signal;
@@ -209,11 +240,16 @@ export class WorkflowStepper {
     const { T: throughput, R: minimum, routeCount, routeOffset, routeP, routeTo } = fleets;
     const { head, samplers, draws, branchOf, countWork, fluid, capacity, lateStart } = this;
     const { latencySum, servedSum, queueSum, queueLateSum, shareSum, arrivedSum, systemSum, violationSum, routedSum, inFlightSum } = totals;
+    const { stepBacklog, eligibleMask } = this;
+    const ls = m * this.maxAgents; // the member's lifecycle state
     // A fixed allocation is the same at every step of the chunk (up to the turn): allocated once.
     if (fixed) allocateShares(policy, view, t0, alloc, shares, 0);
     for (let t = t0; t < t1; t++) {
       const inbox = (t & 1) === 0 ? this.inboxEven : this.inboxOdd;
       const outbox = (t & 1) === 0 ? this.inboxOdd : this.inboxEven;
+      const record = t >= warmup;
+      // Lifecycle 1. Expire (before the step's arrivals).
+      if (lc !== null) lc.expire(m, queues, s0);
       // 1. Arrive: external plus the requests routed here during step t − 1.
       for (let i = 0; i < n; i++) {
         const routed = inbox[s0 + i]!;
@@ -221,12 +257,21 @@ export class WorkflowStepper {
         stepWork[i] = work[i * span + t - t0]! + routed;
         outbox[s0 + i] = 0;
       }
-      // 2. Allocate (the backlog readers after the step's arrivals, routed ones included).
+      // Lifecycle 3–4. Admit (evicting, under a memory limit) and count, on B_i = Q_i + w_i.
+      if (lc !== null) {
+        for (let i = 0; i < n; i++) stepBacklog[i] = queues[s0 + i]! + stepWork[i]!;
+        lc.admit(m, stepBacklog, stepArrived, record, totals, j0);
+      }
+      // 2. Allocate (the backlog readers after the step's arrivals, routed ones included); with the
+      // lifecycle's `warm` or `backlogged`, over the eligible agents only (5–6).
       if (readsBacklog) for (let i = 0; i < n; i++) backlogs[i] = queues[s0 + i]! + stepWork[i]!;
-      if (!fixed) allocateShares(policy, view, t, alloc, shares, 0);
+      if (compact) {
+        lc.eligible(m, stepBacklog, eligibleMask);
+        allocateEligible(policy, view, t, eligibleMask, this.eligibleScratch!, alloc, shares, 0);
+      } else if (!fixed) allocateShares(policy, view, t, alloc, shares, 0);
       else if (varies) sharesAtStep(alloc, view, t, shares, 0);
-      const record = t >= warmup;
       let busy = 0;
+      let resident = 0;
       // 3–4. Process and route, agent by agent (routing delivers at t + 1: the order does not matter).
       for (let i = 0; i < n; i++) {
         const s = s0 + i;
@@ -242,10 +287,15 @@ export class WorkflowStepper {
         rates[s] = rate;
         const service = T * g;
         const backlog = queues[s]! + stepWork[i]!;
+        // The phase during processing (after the admission): only a WARM agent serves.
+        const phase = lc === null ? WARM : lc.phase[ls + i]!;
         let served: number;
         let done: number; // m_i
         let drawn = false;
-        if (countWork) {
+        if (phase !== WARM) {
+          served = 0;
+          done = 0;
+        } else if (countWork) {
           const mean = Math.fround(service * dt);
           let c = 0;
           if (backlog > 0 && mean > 0) {
@@ -272,6 +322,17 @@ export class WorkflowStepper {
         const queue = backlog - served;
         queues[s] = queue;
         completions[i] = done;
+        if (lc !== null) {
+          const l = ls + i;
+          if (phase === WARM) {
+            lc.idle[l] = backlog > 0 ? 0 : lc.idle[l]! + 1;
+            if (g > 0) lc.lastShare[l] = g;
+          } else if (phase === LOADING) {
+            lc.idle[l] = 0;
+            lc.loadLeft[l] = lc.loadLeft[l]! - 1;
+            if (lc.loadLeft[l] === 0) lc.phase[l] = WARM;
+          }
+        }
         // Route (the fork's children and the branches' completions are the fork-join's, below).
         let sent = 0;
         const edges = routeCount[a]!;
@@ -294,13 +355,34 @@ export class WorkflowStepper {
             }
           }
         }
-        // 5. Record.
-        const latency = g > 0 ? queue / service : lmax;
+        // 5. Record. Lifecycle: a LOADING agent, or a COLD one with work, records the load left plus
+        // its queue at the last share it had; a COLD one with nothing queued records no latency (NaN).
         const minShare = minimum[a]! * capacity * (1 - MIN_SHARE_SLACK);
-        const violation = g < minShare && (demand > 0 || backlog > 0) ? 1 : 0;
+        let latency: number;
+        let violation: number;
+        if (phase === WARM) {
+          latency = g > 0 ? queue / service : lmax;
+          violation = g < minShare && (demand > 0 || backlog > 0) ? 1 : 0;
+        } else {
+          violation = 0;
+          const l = ls + i;
+          if (phase === LOADING || queue > 0) {
+            const left = phase === LOADING ? lc!.loadLeft[l]! : lc!.loadOf(i);
+            latency = left * dt + queue / (T * lc!.lastShare[l]!);
+          } else latency = NaN;
+        }
         if (backlog > 0) busy = 1;
+        if (lc !== null && phase !== COLD) resident = 1;
         if (record) {
-          add(latencySum, j, latency);
+          if (lc !== null) {
+            if (latency === latency) {
+              add(latencySum, j, latency);
+              add(totals.latencyStepSum, j, 1);
+            }
+            if (phase !== COLD) add(totals.residentStepSum, j, 1);
+            if (phase === LOADING) add(totals.loadStepSum, j, 1);
+            if (phase === WARM && !(backlog > 0)) add(totals.idleWarmStepSum, j, 1);
+          } else add(latencySum, j, latency);
           add(servedSum, j, served);
           add(queueSum, j, queue);
           if (t >= lateStart) add(queueLateSum, j, queue);
@@ -322,6 +404,7 @@ export class WorkflowStepper {
           series.violation[k] = violation;
           series.routed[k] = inbox[s]!;
           series.inFlight[k] = sent;
+          series.phase[k] = phase;
         }
         if (t === steps - 1) totals.finalQueue[j] = queue;
       }
@@ -351,6 +434,17 @@ export class WorkflowStepper {
       }
       if (record) add(totals.busySum, j0, busy);
       if (series !== null) series.busy[t] = busy;
+      if (lc !== null) {
+        const used = lc.used[m]!;
+        if (record) {
+          add(totals.residentRunStepSum, j0, resident);
+          add(totals.memorySum, j0, used);
+          add(totals.memoryBoundStepSum, j0, lc.memoryBound[m]!);
+          if (used > lc.peak[m]!) lc.peak[m] = used;
+        }
+        if (t === steps - 1) totals.memoryPeak[j0] = lc.peak[m]!;
+        if (series !== null) series.memory[t] = used;
+      }
     }
   }
 }

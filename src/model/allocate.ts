@@ -124,3 +124,83 @@ export function sharesAtStep(a: Allocation, f: FleetView, step: number, out: Flo
   const share = policyDef(a.policy).share;
   for (let i = 0; i < f.count; i++) out[at + i] = share(a, f, i);
 }
+
+/**
+ * Scratch for allocateEligible: the eligible agents' parameters, signal and backlogs, compacted to
+ * indices 0 … n_e − 1 (one per batch, sized for its largest fleet), and their shares.
+ */
+export class EligibleScratch {
+  readonly R: Float64Array;
+  readonly P: Float64Array;
+  readonly T: Float64Array;
+  readonly cap: Float64Array;
+  readonly weight: Float64Array;
+  readonly slices: Float64Array;
+  readonly rate: Float64Array;
+  readonly backlog: Float64Array;
+  readonly shares: Float64Array;
+  /** The compacted fleet as the allocator sees it (count, capacity and settings set per call). */
+  readonly view: { -readonly [K in keyof FleetView]: FleetView[K] };
+
+  constructor(maxAgents: number, settings: PolicySettings) {
+    this.R = new Float64Array(maxAgents);
+    this.P = new Float64Array(maxAgents);
+    this.T = new Float64Array(maxAgents);
+    this.cap = new Float64Array(maxAgents);
+    this.weight = new Float64Array(maxAgents);
+    this.slices = new Float64Array(maxAgents);
+    this.rate = new Float64Array(maxAgents);
+    this.backlog = new Float64Array(maxAgents);
+    this.shares = new Float64Array(maxAgents);
+    const { R, P, T, cap, weight, slices, rate, backlog } = this;
+    this.view = { offset: 0, count: 0, capacity: 0, R, P, T, cap, weight, slices, rate, backlog, settings };
+  }
+}
+
+/**
+ * The shares of step `step` over the eligible agents only (MODEL-PART4 §4.3 step 5–6, the lifecycle's
+ * `warm` and `backlogged`; src/model/lifecycle.ts step 6): the policy runs over the agents with
+ * eligible[i] ≠ 0 as if they were the fleet — n_e = Σ eligible agents in index order, each agent's index
+ * its rank among them, N = n_e, turn = step mod n_e — and writes g_i into out[at + i], 0 for the
+ * ineligible (every g = 0 when n_e = 0). The compacted values are the fleet's own (f32 parameters
+ * widened exactly), so with every agent eligible this is allocateShares bit for bit. Returns n_e.
+ */
+export function allocateEligible(
+  policy: number,
+  f: FleetView,
+  step: number,
+  eligible: ArrayLike<number>,
+  scratch: EligibleScratch,
+  alloc: Allocation,
+  out: Float64Array,
+  at: number,
+): number {
+  const { offset, count } = f;
+  let ne = 0;
+  for (let i = 0; i < count; i++) {
+    if (eligible[i] === 0) continue;
+    const a = offset + i;
+    scratch.R[ne] = f.R[a]!;
+    scratch.P[ne] = f.P[a]!;
+    scratch.T[ne] = f.T[a]!;
+    scratch.cap[ne] = f.cap[a]!;
+    scratch.weight[ne] = f.weight[a]!;
+    scratch.slices[ne] = f.slices[a]!;
+    scratch.rate[ne] = f.rate[i]!;
+    scratch.backlog[ne] = f.backlog[i]!;
+    ne++;
+  }
+  if (ne === count) {
+    allocateShares(policy, f, step, alloc, out, at);
+    return ne;
+  }
+  if (ne > 0) {
+    const view = scratch.view;
+    view.count = ne;
+    view.capacity = f.capacity;
+    view.settings = f.settings;
+    allocateShares(policy, view, step, alloc, scratch.shares, 0);
+  }
+  for (let i = 0, k = 0; i < count; i++) out[at + i] = eligible[i] === 0 ? 0 : scratch.shares[k++]!;
+  return ne;
+}

@@ -52,7 +52,12 @@
  *
  * **Start.** Every agent idle = loadLeft = wait = 0, lastShare = G/N, phase `initialPhase`; with
  * initialPhase WARM under a memory limit the pinned agents are made WARM first, then the others in index
- * order while they fit, the rest COLD. used = Σ m_i of the resident.
+ * order while they fit: the first that does not fit and every later one start COLD (no skipping).
+ * used = Σ m_i of the resident. memoryPeak starts at 0.
+ *
+ * **Totals** (coldStarts, evictions, waitSteps, coldHits, …) are added in recorded steps only
+ * (t ≥ warmup), like every other total; the state (phase, idle, loadLeft, wait, used) changes in every
+ * step. The series' latency is NaN where none is recorded (COLD with Q = 0).
  *
  * @example
  *   const params = lifecycleParams(config);           // null when the lifecycle is off

@@ -1,0 +1,278 @@
+/**
+ * The CPU engine's serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4): the per agent-run state
+ * (phase, idle, loadLeft, wait, lastShare) and the per-run memory in use, with the steps of
+ * src/model/lifecycle.ts's header that come before the allocation — 1 expire, 3 admit (with eviction
+ * and the load slots), 4 count, 5 eligible — for the workflow stepper (src/cpu/workflow.ts), which does
+ * 6 allocate, 7 process and 8 record around them. Operation for operation the header's step, which the
+ * GPU's shaders/lifecycle.wgsl follows too: every decision here is integer arithmetic (u32 on the GPU)
+ * plus the tests B > 0.
+ *
+ * @example
+ *   const lc = new LifecycleState(fleets, config, params, maxAgents, members); // once per batch
+ *   lc.startGroup(f, members);                                                // per group of runs
+ *   lc.expire(m, queues, s0); lc.admit(m, backlogs, arrived, record, totals, j0); lc.eligible(m, backlogs, out);
+ */
+import type { PackedFleets, SimConfig } from '../model/batch.js';
+import { ELIGIBLE_ID, EVICTION_ID, type LifecycleParams, loadSteps, MAX_EVICTIONS_PER_STEP, NO_LIMIT, PHASE } from '../model/lifecycle.js';
+import type { RunTotals } from '../model/metrics.js';
+
+const { cold: COLD, loading: LOADING, warm: WARM } = PHASE;
+
+/** The lifecycle state of the runs of one group (member m, agent i at [m·maxAgents + i]) and its fleet's constants. */
+export class LifecycleState {
+  readonly params: LifecycleParams;
+  private readonly fleets: PackedFleets;
+  private readonly config: SimConfig;
+  private readonly maxAgents: number;
+  private readonly dt: number;
+  // Per member and agent.
+  readonly phase: Uint8Array;
+  readonly idle: Uint32Array;
+  readonly loadLeft: Uint32Array;
+  readonly wait: Uint32Array;
+  /** g of the last WARM step with g > 0 (G/N at first): a non-WARM agent's latency reads it. */
+  readonly lastShare: Float64Array;
+  // Per member: MB held by the resident agents, the most held after a recorded step's admissions, and
+  // whether this step's admission stopped for want of memory.
+  readonly used: Float64Array;
+  readonly peak: Float64Array;
+  readonly memoryBound: Uint8Array;
+  // The group's fleet, per agent i: c_i, m_i, pinned, P.
+  private readonly load: Uint32Array;
+  private readonly memory: Uint32Array;
+  private readonly pinned: Uint8Array;
+  private readonly priority: Float64Array;
+  private count = 0;
+  // Scratch (one member's step): the phase before the admission, the agents taken for eviction.
+  private readonly before: Uint8Array;
+  private readonly taken: Uint8Array;
+
+  constructor(fleets: PackedFleets, config: SimConfig, params: LifecycleParams, maxAgents: number, members: number) {
+    this.fleets = fleets;
+    this.config = config;
+    this.params = params;
+    this.maxAgents = maxAgents;
+    this.dt = config.dt;
+    const size = members * maxAgents;
+    this.phase = new Uint8Array(size);
+    this.idle = new Uint32Array(size);
+    this.loadLeft = new Uint32Array(size);
+    this.wait = new Uint32Array(size);
+    this.lastShare = new Float64Array(size);
+    this.used = new Float64Array(members);
+    this.peak = new Float64Array(members);
+    this.memoryBound = new Uint8Array(members);
+    this.load = new Uint32Array(maxAgents);
+    this.memory = new Uint32Array(maxAgents);
+    this.pinned = new Uint8Array(maxAgents);
+    this.priority = new Float64Array(maxAgents);
+    this.before = new Uint8Array(maxAgents);
+    this.taken = new Uint8Array(maxAgents);
+  }
+
+  /**
+   * Starts `members` runs of fleet f: every agent idle = loadLeft = wait = 0, lastShare = G/N, phase
+   * initialPhase — under a memory limit with initialPhase WARM, the pinned agents WARM first, then the
+   * others in index order until one does not fit, which and every later one start COLD.
+   */
+  startGroup(f: number, members: number): void {
+    const { fleets, params, maxAgents } = this;
+    const n = fleets.agentCount[f]!;
+    const offset = fleets.agentOffset[f]!;
+    this.count = n;
+    for (let i = 0; i < n; i++) {
+      const a = offset + i;
+      this.memory[i] = fleets.memoryMB[a]!;
+      this.load[i] = loadSteps(fleets.memoryMB[a]!, this.config);
+      this.pinned[i] = fleets.pinned[a] === 1 ? 1 : 0;
+      this.priority[i] = fleets.P[a]!;
+    }
+    // The initial phases, the same for every member.
+    const initial = this.before;
+    let used = 0;
+    if (params.initialPhase === WARM) {
+      for (let i = 0; i < n; i++) {
+        initial[i] = this.pinned[i] === 1 ? WARM : COLD;
+        if (initial[i] === WARM) used += this.memory[i]!;
+      }
+      for (let i = 0; i < n; i++) {
+        if (this.pinned[i] === 1) continue;
+        if (used + this.memory[i]! > params.capacityMB) break;
+        initial[i] = WARM;
+        used += this.memory[i]!;
+      }
+    } else initial.fill(COLD, 0, n);
+    const share = fleets.capacity[f]! / n;
+    for (let m = 0; m < members; m++) {
+      const s0 = m * maxAgents;
+      for (let i = 0; i < n; i++) {
+        this.phase[s0 + i] = initial[i]!;
+        this.idle[s0 + i] = 0;
+        this.loadLeft[s0 + i] = 0;
+        this.wait[s0 + i] = 0;
+        this.lastShare[s0 + i] = share;
+      }
+      this.used[m] = used;
+      this.peak[m] = 0;
+      this.memoryBound[m] = 0;
+    }
+  }
+
+  /** Step 1, expire: WARM ∧ idle ≥ k ∧ Q = 0 ∧ ¬pinned → COLD, its memory released. `queues` at [s0 + i]. */
+  expire(m: number, queues: Float64Array, s0: number): void {
+    const base = m * this.maxAgents;
+    const k = this.params.keepSteps;
+    for (let i = 0; i < this.count; i++) {
+      const s = base + i;
+      if (this.phase[s] === WARM && this.idle[s]! >= k && queues[s0 + i] === 0 && this.pinned[i] === 0) {
+        this.phase[s] = COLD;
+        this.used[m] = this.used[m]! - this.memory[i]!;
+        this.idle[s] = 0;
+      }
+    }
+  }
+
+  /**
+   * Steps 3 and 4, admit and count, for member m with the step's backlogs B_i = Q_i + w_i and arrivals
+   * a_i at [i]: COLD agents with work are admitted (lowest P, then longest wait, then lowest index), each
+   * while a load slot is free and, under a memory limit, evicting idle agents in the rule's order to
+   * make room; the first that cannot be admitted stops the admission (head of line). The totals
+   * (coldStartSum, evictionSum, waitStepSum, coldHitSum, coldDelaySum, at j0 + i) only when `record`.
+   */
+  admit(m: number, backlog: Float64Array, arrived: Float64Array, record: boolean, totals: RunTotals, j0: number): void {
+    const { phase, loadLeft, wait, idle, memory, load, priority, before, params } = this;
+    const n = this.count;
+    const base = m * this.maxAgents;
+    let loading = 0;
+    for (let i = 0; i < n; i++) {
+      before[i] = phase[base + i]!;
+      if (before[i] === LOADING) loading++;
+    }
+    let free = params.loadSlots === NO_LIMIT ? NO_LIMIT : params.loadSlots - loading;
+    let used = this.used[m]!;
+    let evicted = 0;
+    let bound = 0;
+    for (;;) {
+      let c = -1;
+      for (let i = 0; i < n; i++) {
+        if (phase[base + i] !== COLD || !(backlog[i]! > 0)) continue;
+        if (c < 0 || priority[i]! < priority[c]! || (priority[i] === priority[c] && wait[base + i]! > wait[base + c]!)) c = i;
+      }
+      if (c < 0) break;
+      if (load[c]! > 0 && free === 0) break;
+      if (used + memory[c]! > params.capacityMB) {
+        const room = this.makeRoom(base, backlog, used, memory[c]!, MAX_EVICTIONS_PER_STEP - evicted);
+        if (room < 0) {
+          bound = 1;
+          break;
+        }
+        for (let j = 0; j < n; j++) {
+          if (this.taken[j] === 0) continue;
+          phase[base + j] = COLD;
+          used -= memory[j]!;
+          idle[base + j] = 0;
+          evicted++;
+          if (record) totals.evictionSum[j0 + j] = totals.evictionSum[j0 + j]! + 1;
+        }
+      }
+      used += memory[c]!;
+      if (record) totals.coldStartSum[j0 + c] = totals.coldStartSum[j0 + c]! + 1;
+      wait[base + c] = 0;
+      if (load[c]! > 0) {
+        phase[base + c] = LOADING;
+        loadLeft[base + c] = load[c]!;
+        if (free !== NO_LIMIT) free--;
+      } else {
+        phase[base + c] = WARM;
+        idle[base + c] = 0;
+      }
+    }
+    this.used[m] = used;
+    this.memoryBound[m] = bound;
+    for (let i = 0; i < n; i++) {
+      const s = base + i;
+      if (phase[s] === COLD && backlog[i]! > 0) {
+        wait[s] = wait[s]! + 1;
+        if (record) totals.waitStepSum[j0 + i] = totals.waitStepSum[j0 + i]! + 1;
+      }
+      // 4. Count: the arrivals that met the agent COLD or LOADING, and the load time they face.
+      if (record && before[i] !== WARM) {
+        const a = arrived[i]!;
+        const left = phase[s] === LOADING ? loadLeft[s]! : phase[s] === WARM ? 0 : load[i]!;
+        totals.coldHitSum[j0 + i] = totals.coldHitSum[j0 + i]! + a;
+        totals.coldDelaySum[j0 + i] = totals.coldDelaySum[j0 + i]! + a * left * this.dt;
+      }
+    }
+  }
+
+  /**
+   * Marks in `taken` the agents to evict so that `need` MB fit beside `used` (the evictable — WARM ∧ B = 0
+   * ∧ ¬pinned — first in the rule's order, at most `budget`); returns how many, or −1 (nothing marked)
+   * when they do not make room.
+   */
+  private makeRoom(base: number, backlog: Float64Array, used: number, need: number, budget: number): number {
+    const n = this.count;
+    const capacity = this.params.capacityMB;
+    const taken = this.taken;
+    taken.fill(0, 0, n);
+    let freed = 0;
+    let count = 0;
+    while (used - freed + need > capacity) {
+      if (count >= budget) break;
+      const j = this.nextVictim(base, backlog);
+      if (j < 0) break;
+      taken[j] = 1;
+      freed += this.memory[j]!;
+      count++;
+    }
+    if (used - freed + need > capacity) {
+      taken.fill(0, 0, n);
+      return -1;
+    }
+    return count;
+  }
+
+  /**
+   * The first evictable agent not yet taken in the eviction order (EVICTION_RULES): lru largest idle,
+   * then larger m; lowestPriority largest P, then largest idle; largestFirst larger m, then largest
+   * idle; ties to the lower index. −1 when none is left.
+   */
+  private nextVictim(base: number, backlog: Float64Array): number {
+    const { phase, idle, memory, priority, pinned, taken } = this;
+    const rule = this.params.evict;
+    let v = -1;
+    for (let j = 0; j < this.count; j++) {
+      if (taken[j] === 1 || phase[base + j] !== WARM || backlog[j]! > 0 || pinned[j] === 1) continue;
+      if (v < 0) {
+        v = j;
+        continue;
+      }
+      const idleJ = idle[base + j]!;
+      const idleV = idle[base + v]!;
+      let first: boolean;
+      if (rule === EVICTION_ID.lru) first = idleJ > idleV || (idleJ === idleV && memory[j]! > memory[v]!);
+      else if (rule === EVICTION_ID.lowestPriority) first = priority[j]! > priority[v]! || (priority[j] === priority[v] && idleJ > idleV);
+      else first = memory[j]! > memory[v]! || (memory[j] === memory[v] && idleJ > idleV);
+      if (first) v = j;
+    }
+    return v;
+  }
+
+  /** Step 5, eligible: E_i into out[i] (all 1; warm phase = WARM; backlogged WARM ∧ B_i > 0); returns whether every agent is. */
+  eligible(m: number, backlog: Float64Array, out: Uint8Array): boolean {
+    const rule = this.params.eligible;
+    const base = m * this.maxAgents;
+    let all = true;
+    for (let i = 0; i < this.count; i++) {
+      const e = rule === ELIGIBLE_ID.all || (this.phase[base + i] === WARM && (rule === ELIGIBLE_ID.warm || backlog[i]! > 0)) ? 1 : 0;
+      out[i] = e;
+      if (e === 0) all = false;
+    }
+    return all;
+  }
+
+  /** c_i, agent i's load, whole steps. */
+  loadOf(i: number): number {
+    return this.load[i]!;
+  }
+}
