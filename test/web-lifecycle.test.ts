@@ -35,6 +35,7 @@ import {
   scenarioLifecycle,
   scenarioParams,
 } from '../web/views/paperScenario.js';
+import { seriesGap } from '../web/views/paperFigures.js';
 import { keepAliveAxis, keepAliveOrder, tradeoffData, tradeoffMetrics } from '../web/views/sweep/tradeoff.js';
 
 const parse = (hash: string) => parseScenario(new URLSearchParams(hash));
@@ -350,5 +351,49 @@ describe('the Sweep view’s keep-alive trade-off', () => {
     for (const cell of table.cells) for (const p of cell.policies) p.metrics.costResident = null;
     expect(tradeoffMetrics(table)).toEqual({ cost: 'cost', latency: 'avgLatency' });
     expect(tradeoffData({ ...table, axes: table.axes.slice(1) }, {})).toBeNull();
+  });
+});
+
+describe('the page’s figures against the CPU engine’s run', () => {
+  // Rare Poisson arrivals (λ = 0.05/s), K = 20 s, models of 6 GB on a 16 GB T4: agents scale to zero,
+  // load for C = 5 + 3 = 8 s, and two fit at once, so a third evicts an idle one or waits.
+  const link =
+    'lifecycle=on&keepAlive=20&gpu=T4&arrivals=poisson&steps=1500&' + [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+  const { scenario, errors } = parse(link);
+  const batch = scenarioBatch(scenario);
+  const result = summarize(batch, runBatchCpu(batch));
+
+  it('the series sums to the totals, phases, resident steps and memory included', () => {
+    expect(errors.size).toBe(0);
+    for (let r = 0; r < 3; r++) expect(seriesGap(runSeriesCpu(batch, r), result.totals, r, 0, true)).toBeLessThan(1e-12);
+  });
+
+  it('the timeline’s steps per phase are the engine’s, memory stays within the card, and the run has every phase', () => {
+    for (let r = 0; r < 3; r++) {
+      const series = runSeriesCpu(batch, r);
+      const timeline = timelineRows(series);
+      let cold = 0;
+      let loading = 0;
+      for (let i = 0; i < 4; i++) {
+        const j = result.totals.agentOffset[r]! + i;
+        const steps = timeline.rows[i]!.steps;
+        expect(steps.cold + steps.loading + steps.warm).toBe(series.steps);
+        expect(steps.loading).toBe(result.totals.loadStepSum[j]);
+        expect(steps.loading + steps.warm).toBe(result.totals.residentStepSum[j]);
+        expect(agentLifecycle(result.totals, r, i, 1).loadSeconds).toBe(steps.loading);
+        cold += steps.cold;
+        loading += steps.loading;
+      }
+      expect(cold).toBeGreaterThan(0);
+      expect(loading).toBeGreaterThan(0);
+      const gb = memoryData(series, 1, 16)[1] as number[];
+      expect(Math.max(...gb)).toBeLessThanOrEqual(16);
+      expect(Math.max(...gb)).toBe(result.peakMemoryGB[r]);
+    }
+    // two models of 6 GB fit a 16 GB card, the third evicts or waits
+    expect(Math.max(...result.peakMemoryGB)).toBe(12);
+    expect(Math.max(...Array.from(result.evictionsPerHour)) + Math.max(...Array.from(result.memoryWaitFraction))).toBeGreaterThan(0);
+    // the cost while resident is below the allocated cost's whole-run figure when agents scale to zero
+    for (let r = 0; r < 3; r++) expect(result.residentFraction[r]).toBeLessThan(1);
   });
 });

@@ -63,7 +63,6 @@ import { pageTraces } from './paperTrace.js';
 import { scenarioWorkflow } from './paperWorkflow.js';
 import { workflowBlock } from './workflowFigure.js';
 import { lifecycleBlock, lifecycleTime } from './lifecycleFigure.js';
-import type { LifecycleSeries } from './paperLifecycle.js';
 
 /** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
 const TYPING_PAUSE_MS = 300;
@@ -400,11 +399,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         ...CHART_SIZE,
       });
       latency.id = 'time-latency';
-      charts.replaceChildren(
-        queue,
-        latency,
-        ...(lifecycleOf(next) ? lifecycleTime(next.series[r]! as unknown as LifecycleSeries, next.batch, names, p) : []),
-      );
+      charts.replaceChildren(queue, latency, ...(lifecycleOf(next) ? lifecycleTime(next.series[r]!, next.batch, names, p) : []));
     };
     select.addEventListener('change', () => {
       const p = select.value as PolicyName;
@@ -511,7 +506,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     if (!alive || queued) return; // a newer scenario is waiting: show that one instead
     const perPolicy = policies.map((_, r) => runSummary(batch, result, r, namesOf(scenario)).perAgent);
     const series = policies.map((_, r) => runSeriesCpu(batch, r));
-    const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0)));
+    const lifecycle = batch.config.lifecycle !== undefined;
+    const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0, lifecycle)));
     render({ scenario, policies, batch, result, perPolicy, series, gap, engine, ms });
   };
 
