@@ -8,7 +8,10 @@
  * the arrival process (MODEL-PART4 §4.1–4.2). A switch routes the paper's agents as the shipped
  * workflow (MODEL-PART4 §4.6, PAPER_WORKFLOW): its graph, each agent's visit rates and the end-to-end
  * latency by Little's law then stand beside the per-agent table (web/views/workflowFigure.ts), and
- * offered loads count visits (γ). The scenario lives in the URL
+ * offered loads count visits (γ). A second switch turns the serverless lifecycle on (MODEL-PART4
+ * §4.3–4.4, `lifecycle=on`): the lifecycle's metrics and cost split per policy, each agent's cold starts
+ * and phase times (web/views/lifecycleFigure.ts), and under the time charts' policy each agent's
+ * COLD / LOADING / WARM timeline and the GPU memory in use. The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */

@@ -1,6 +1,7 @@
 /**
- * The Paper view's form: the agents' names, T, R, P and λ in a grid (one row per agent, each with a
- * remove button; an add button and the paper's fleet under it), the workflow switch, then L_max,
+ * The Paper view's form: the agents' names, T, R, P, λ and M in a grid (one row per agent, each with a
+ * remove button; an add button and the paper's fleet under it), the workflow switch, the serverless
+ * lifecycle's switch with its settings (shown only with it on), then L_max,
  * steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
  * shown). Each control has an accessible name with its unit and an error span right after it
  * (aria-describedby), filled by the view when the field's text is outside its range.

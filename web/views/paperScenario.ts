@@ -1,8 +1,9 @@
 /**
  * The Paper view's scenario: a fixed fleet of 1 to MAX_PAGE_AGENTS named agents (the paper's four by
  * default) with the user's T, R, P and λ, plus L_max, steps, the arrival process (MODEL-PART4
- * §4.1–4.2) with its parameters, and whether the agents form the paper's workflow (MODEL-PART4 §4.6,
- * web/views/paperWorkflow.ts). It lives in the URL's hash (only the keys that differ from the paper,
+ * §4.1–4.2) with its parameters, whether the agents form the paper's workflow (MODEL-PART4 §4.6,
+ * web/views/paperWorkflow.ts), and the serverless lifecycle with its settings and each agent's model
+ * size M (MODEL-PART4 §4.3–4.4; its settings apply only with it on, as a process's parameters do). It lives in the URL's hash (only the keys that differ from the paper,
  * so the paper's own scenario is plain `#view=paper`; `agents` is the fleet's size, `name2`, `T2`, …
  * agent 2's fields) and every field is checked against a range named in its error; each agent also
  * passes the study schema's own agent check (src/study/schema.ts AgentSchema), so the page refuses
