@@ -9,9 +9,13 @@ import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { ConfigError } from '../src/model/errors.js';
 import { GPU_MEMORY_GB, LIFECYCLE_METRICS, PHASE } from '../src/model/lifecycle.js';
 import { emptyTotals, RUN_METRIC_INFO, summarize } from '../src/model/metrics.js';
-import { PAPER_AGENTS } from '../src/model/paper.js';
-import type { SummaryTable } from '../src/results/tables.js';
-import type { CellSummary } from '../src/sweep/aggregate.js';
+import { PAPER_AGENTS, PAPER_CONFIG } from '../src/model/paper.js';
+import { type SummaryTable, summaryTable } from '../src/results/tables.js';
+import { parseStudyText } from '../src/study/cells.js';
+import { axisLabels, axisName } from '../src/study/schema.js';
+import { type CellSummary, SweepAggregate } from '../src/sweep/aggregate.js';
+import { planUnits } from '../src/sweep/plan.js';
+import { runSweep } from '../src/sweep/run.js';
 import {
   agentLifecycle,
   type LifecycleSeries,
@@ -393,7 +397,61 @@ describe('the page’s figures against the CPU engine’s run', () => {
     // two models of 6 GB fit a 16 GB card, the third evicts or waits
     expect(Math.max(...result.peakMemoryGB)).toBe(12);
     expect(Math.max(...Array.from(result.evictionsPerHour)) + Math.max(...Array.from(result.memoryWaitFraction))).toBeGreaterThan(0);
-    // the cost while resident is below the allocated cost's whole-run figure when agents scale to zero
+    // the agents scale to zero: each is resident for part of the run only
     for (let r = 0; r < 3; r++) expect(result.residentFraction[r]).toBeLessThan(1);
+  });
+});
+
+describe('the keep-alive trade-off of a study run', () => {
+  it('reads a study’s lifecycle.keepAlive axis: resident cost grows and cold starts fall as K grows to never', async () => {
+    // Rare arrivals (0.015/s for the fleet), so that even K = 60 s leaves the GPU empty at times.
+    const text = JSON.stringify({
+      name: 'keep-alive',
+      seed: 3,
+      fleet: {
+        agents: [
+          { name: 'a', T: 20, R: 0.1, P: 1, lambda: 0.01, M: 2000 },
+          { name: 'b', T: 20, R: 0.1, P: 2, lambda: 0.005, M: 4000 },
+        ],
+      },
+      arrivals: 'poisson',
+      steps: 2000,
+      replicates: 3,
+      policies: ['static', 'adaptive'],
+      lifecycle: { coldStart: 4 },
+      axes: [{ path: 'lifecycle.keepAlive', values: [60, 'never', 0, 10] }],
+    });
+    const { study, cells } = parseStudyText(text, 'keep-alive.json');
+    const aggregate = new SweepAggregate(study.policies);
+    const axes = study.axes.map(axisName);
+    await runSweep({ cells, units: planUnits(cells) }, { run: (b) => Promise.resolve(runBatchCpu(b)) }, aggregate);
+    const table = summaryTable(
+      {
+        name: study.name,
+        studyHash: '',
+        seed: study.seed,
+        axes: study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) })),
+        policies: study.policies,
+      },
+      aggregate.summary(cells, axes),
+    );
+    expect(keepAliveAxis(table)).toBe('lifecycle.keepAlive');
+    const data = tradeoffData(table, {})!;
+    expect(data.costMetric).toBe('costResident');
+    expect(data.latencyMetric).toBe('avgLatency');
+    for (const series of data.series) {
+      expect(series.points.map((p) => p.keepAlive)).toEqual([0, 10, 60, 'never']);
+      const cost = series.points.map((p) => p.cost);
+      for (let k = 1; k < cost.length; k++) expect(cost[k]).toBeGreaterThan(cost[k - 1]!);
+      // never scaled to zero: resident the whole run, so its resident cost is the whole run's price
+      expect(cost[3]).toBeCloseTo(PAPER_CONFIG.price * (2000 / 3600), 9);
+      // each point is its cell's mean
+      for (const p of series.points)
+        expect(p.latency).toBe(table.cells[p.cell]!.policies.find((x) => x.policy === series.policy)!.metrics.avgLatency!.mean);
+    }
+    const starts = (k: number | string) =>
+      table.cells.find((c) => c.values['lifecycle.keepAlive'] === k)!.policies[0]!.metrics.coldStartsPerHour!.mean;
+    expect(starts(0)).toBeGreaterThan(starts(60));
+    expect(starts('never')).toBe(0);
   });
 });

@@ -170,6 +170,8 @@ export function tradeoffFigure(data: Tradeoff, held: string): HTMLElement | null
     ),
   );
   root.append(axes);
+  // One label per spot: policies that share a point (the same K costs the same) are labelled once.
+  const labelled = new Set<string>();
   shown.forEach((s) => {
     const i = data.series.indexOf(s);
     const color = policyColor(s.policy, i);
@@ -199,7 +201,19 @@ export function tradeoffFigure(data: Tradeoff, held: string): HTMLElement | null
           `${s.policy}, ${keepAliveText(p.keepAlive)}: ${data.costMetric} ${fmt(p.cost)}, ${data.latencyMetric} ${fmt(p.latency)}`,
         ),
       );
-      g.append(point, svg('text', { x: px(p.cost) + 6, y: py(p.latency) - 6, class: 'point-label' }, keepAliveText(p.keepAlive)));
+      g.append(point);
+      const spot = `${Math.round(px(p.cost) / 4)},${Math.round(py(p.latency) / 4)}`;
+      if (labelled.has(spot)) continue;
+      labelled.add(spot);
+      // left of the point near the right edge, so the label stays inside the figure
+      const right = px(p.cost) > MARGIN.left + plotW - 60;
+      g.append(
+        svg(
+          'text',
+          { x: px(p.cost) + (right ? -6 : 6), y: py(p.latency) - 6, 'text-anchor': right ? 'end' : 'start', class: 'point-label' },
+          keepAliveText(p.keepAlive),
+        ),
+      );
     }
     root.append(g);
   });
