@@ -31,7 +31,16 @@ struct SimParams {
   queueTau: f32,    // τ of adaptiveQueue's demand, seconds (+∞: Algorithm 1)
   sliceOverhead: f32, // η of timeSlice, fraction of the GPU lost to switching
   maxMinFloor: u32, // 1: maxMinFair's and mps's lower bound is min(R·G, need), else 0
+  // The lifecycle (src/model/lifecycle.ts LifecycleParams; shaders/lifecycle.wgsl), workflow path only.
+  lifecycle: u32,   // 1: on (SimConfig.lifecycle), else 0 and the fields below are unread
+  keepSteps: u32,   // k = ⌈K/Δt⌉, or NO_LIMIT (K = ∞)
+  initialPhase: u32, // PHASE_* of every agent at step 0
+  eligible: u32,    // ELIGIBLE_*: who shares the GPU
+  loadSlots: u32,   // loads in flight at once, or NO_LIMIT
+  capacityMB: u32,  // ⌊u·M_GPU·1000⌋ MB, or NO_LIMIT (no memory model)
+  evict: u32,       // EVICT_*: the eviction order
   _pad0: u32,
+  _pad1: u32,
 }
 
 // One fleet run: a fleet under one policy and one replicate.

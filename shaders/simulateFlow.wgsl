@@ -7,13 +7,19 @@
 // workflow step nearly doubles them on lavapipe). Built with simulate.wgsl (its group helpers) before it.
 // CPU twin: src/cpu/workflow.ts.
 
-// One member's step t on the workflow path (workflow.wgsl): its allocation (reading its own states,
-// the inboxes included), then every agent served from the step's external draw in
+// One member's step t on the workflow path (workflow.wgsl): with the lifecycle on, its admission
+// (lifecycle.wgsl: expire, admit, count, the eligible agents); its allocation (reading its own states,
+// the inboxes included; over the eligible agents), then every agent served from the step's external draw in
 // arrivalStates[draws + i] and routed, as it goes, into the targets' inboxes for t + 1 (this
 // invocation owns the run: no other writer), then the fork-join. Returns whether the step is a
 // recorded busy one.
 fn stepFlow(run: Run, key: vec2<u32>, t: u32, draws: u32) -> bool {
-  let alloc = allocate(run, t, draws);
+  // The lifecycle's admission first (lifecycle.wgsl): phases, memory, the eligible agents' ranks.
+  var ne = run.agentCount;
+  if (params.lifecycle != 0u) {
+    ne = lifecycleStep(run, t, draws);
+  }
+  let alloc = allocateFlow(run, t, draws, ne);
   var busy = false;
   var mf = 0.0; // the fork's completions
   var done: array<f32, MAX_SUCCESSORS>; // each branch's, by branch index
@@ -23,7 +29,7 @@ fn stepFlow(run: Run, key: vec2<u32>, t: u32, draws: u32) -> bool {
     let drawn = arrivalStates[draws + i];
     let branch = branchIndex(run, i);
     var s = states[k];
-    let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT);
+    let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, ne);
     // Stored before routing: an agent may route to itself.
     states[k] = s;
     busy = busy || (out.flags & STEP_BUSY) != 0u;

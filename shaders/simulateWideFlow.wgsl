@@ -60,7 +60,20 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       a.work = arrival.y;
       arrivalStates[k] = a;
     }
-    let alloc = allocateWide(run, t, lid);
+    // The lifecycle's admission (lifecycle.wgsl) by invocation 0 between barriers, as flowRouteSerial:
+    // every invocation's draws and its agents' last step in storage before, the phases and ranks after.
+    var ne = run.agentCount;
+    if (params.lifecycle != 0u) {
+      storageBarrier();
+      workgroupBarrier();
+      // n_e through terms[0] (free here; workgroup memory has no room for another variable), exact in f32.
+      if (lid == 0u) {
+        terms[0] = f32(lifecycleStep(run, t, run.agentOffset));
+      }
+      storageBarrier();
+      ne = u32(workgroupUniformLoad(&terms[0]));
+    }
+    let alloc = allocateWideFlow(run, t, lid, ne);
     var busy = false;
     for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
@@ -68,7 +81,7 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       let drawn = arrivalStates[k];
       let branch = branchIndex(run, i);
       var s = states[k];
-      let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT);
+      let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, ne);
       states[k] = s;
       busy = busy || (out.flags & STEP_BUSY) != 0u;
       if (routes) {

@@ -1,5 +1,6 @@
 // Workflows (MODEL-PART4 §4.6): agents that feed each other, and exponentialCount work, on both simulate
-// kernels. A run whose Run.flow has RUN_FLOW_STEP (a workflow, a fork-join, or exponentialCount work) is
+// kernels. A run whose Run.flow has RUN_FLOW_STEP (a workflow, a fork-join, exponentialCount work, or
+// the serverless lifecycle: lifecycle.wgsl admits before the allocation, serveFlow serves by phase) is
 // stepped here, every agent per step: arrive (the external draw plus the agent's inbox), allocate,
 // process into completions m_i, route them to the successors' inboxes for step t + 1, record. The
 // internal arrivals depend on the run's own state, so there is no agent-major fast path. CPU twin:
@@ -80,7 +81,12 @@ fn recordFlow(s: ptr<function, AgentState>, t: u32, routed: f32, sent: f32) {
 // successors unless `routes` is false (a fork or a branch: flowForkJoin routes theirs); record. The
 // routing stream (stream, replicate, purposeStep(PURPOSE_ROUTING, t), agent i) is common to every
 // policy of the fleet replicate: exponentialCount's Poisson count first, then the split.
-fn serveFlow(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, ext: vec2<f32>, run: Run, key: vec2<u32>, t: u32, i: u32, routes: bool) -> FlowOut {
+// With the lifecycle on (src/model/lifecycle.ts steps 6–8; lifecycleStep has set the phase and the
+// rank): the agent's share is its rank's among the `ne` eligible (0 when ineligible); a LOADING or
+// COLD agent serves nothing (Q ← B, no draw), LOADING counts its load down (WARM at 0, for the next
+// step); a WARM one serves as without the lifecycle and keeps idle and lastShare; the record adds the
+// lifecycle's per-agent totals, and a non-WARM latency is L·Δt + Q/(T·lastShare).
+fn serveFlow(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, ext: vec2<f32>, run: Run, key: vec2<u32>, t: u32, i: u32, routes: bool, ne: u32) -> FlowOut {
   let routed = inboxAt(*s, t);
   if ((t & 1u) != 0u) {
     (*s).inbox1 = 0.0;
@@ -89,18 +95,28 @@ fn serveFlow(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, ex
   }
   let arrived = ext.x + routed;
   let work = ext.y + routed;
+  let lifecycle = params.lifecycle != 0u;
   // Allocate (the signal reads every arrival, routed ones too), then the signal for step t + 1.
   let signal = signalOf(p, *s, t);
   let backlog = (*s).queue + work;
-  let g = policyShare(alloc, p, signal, backlog, i, run.agentCount);
+  let rank = select(i, (*s).rank, lifecycle);
+  var g = 0.0;
+  if (rank != NO_AGENT) {
+    g = policyShare(alloc, p, signal, backlog, rank, ne);
+  }
   (*s).rate = nextSignal(signal, arrived);
+  let phase = select(PHASE_WARM, (*s).phase, lifecycle);
+  let warm = phase == PHASE_WARM;
   let fluid = (run.flow & RUN_FLOW_FLUID) != 0u;
   let countWork = params.workMode == WORK_EXPONENTIAL_COUNT;
   let service = p.T * g;
   var out: FlowOut;
-  var served: f32;
+  var served = 0.0;
   var rng = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_ROUTING, t), i);
-  if (countWork) {
+  if (!warm) {
+    // LOADING or COLD: nothing served, nothing completed (Q ← B below).
+    out.done = 0.0;
+  } else if (countWork) {
     // Whole requests, each Exp(1) work: the step completes min(Q + a, Poisson(T·g·Δt)) by memorylessness.
     let mean = service * params.dt;
     var c = 0u;
@@ -153,16 +169,70 @@ fn serveFlow(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, ex
   }
   // Record: latency is the backlog over the service rate, L_max when the share is 0; whole requests
   // (exponentialCount) count themselves in the system.
-  let latency = select(params.lmax, queue / service, g > 0.0);
+  var latency = select(params.lmax, queue / service, g > 0.0);
+  if (lifecycle) {
+    latency = serveLifecycle(s, p, phase, backlog, queue, g, latency, t);
+  }
   let inSystem = select(max(ceil(queue - IN_SYSTEM_SLACK), 0.0), queue, countWork);
   recordWith(s, t, latency, served, g, arrived, inSystem);
   recordFlow(s, t, routed, sent);
   let busy = backlog > 0.0;
-  let short = belowMinimum(p, g, alloc.capacity);
+  let short = warm && belowMinimum(p, g, alloc.capacity);
   let flags = select(0u, STEP_BUSY, busy) | select(0u, STEP_VIOLATED, short && (signal > 0.0 || busy));
   out.flags = select(0u, flags, t >= params.warmup);
   addViolations(s, out.flags / STEP_VIOLATED);
   return out;
+}
+
+// The lifecycle's step 7 and 8 for an agent served at share g in `phase` (its phase after the
+// admission), its backlog B and queue Q after processing: LOADING counts down (WARM at 0), a WARM agent
+// keeps idle (0 with backlog, else + 1) and lastShare (g when g > 0); adds the per-agent totals
+// (latencyStepSum, residentStepSum, loadStepSum, idleWarmStepSum) on recorded steps; returns the
+// step's latency — WARM's `warmLatency`, L·Δt + Q/(T·lastShare) when LOADING (L = loadLeft left) or
+// COLD with Q > 0 (L = c_i), 0 (and no latency step) when COLD with Q = 0.
+fn serveLifecycle(s: ptr<function, AgentState>, p: AgentParams, phase: u32, backlog: f32, queue: f32, g: f32, warmLatency: f32, t: u32) -> f32 {
+  var latency = warmLatency;
+  var steps = 1.0;
+  if (phase == PHASE_WARM) {
+    (*s).idle = select((*s).idle + 1u, 0u, backlog > 0.0);
+    if (g > 0.0) {
+      (*s).lastShare = g;
+    }
+  } else {
+    var left = p.loadSteps;
+    if (phase == PHASE_LOADING) {
+      left = (*s).loadLeft - 1u;
+      (*s).loadLeft = left;
+      (*s).idle = 0u;
+      if (left == 0u) {
+        (*s).phase = PHASE_WARM;
+      }
+    }
+    latency = f32(left) * params.dt + queue / (p.T * (*s).lastShare);
+    if (phase == PHASE_COLD && !(queue > 0.0)) {
+      latency = 0.0;
+      steps = 0.0;
+    }
+  }
+  let on = t >= params.warmup;
+  let z = params.opaqueZero;
+  let lat = kahanAdd(vec2<f32>((*s).latencyStepSum, (*s).latencyStepComp), select(0.0, steps, on), z);
+  let res = kahanAdd(vec2<f32>((*s).residentStepSum, (*s).residentStepComp), select(0.0, select(1.0, 0.0, phase == PHASE_COLD), on), z);
+  let lod = kahanAdd(vec2<f32>((*s).loadStepSum, (*s).loadStepComp), select(0.0, select(0.0, 1.0, phase == PHASE_LOADING), on), z);
+  let idl = kahanAdd(
+    vec2<f32>((*s).idleWarmStepSum, (*s).idleWarmStepComp),
+    select(0.0, select(0.0, 1.0, phase == PHASE_WARM && !(backlog > 0.0)), on),
+    z,
+  );
+  (*s).latencyStepSum = lat.x;
+  (*s).latencyStepComp = lat.y;
+  (*s).residentStepSum = res.x;
+  (*s).residentStepComp = res.y;
+  (*s).loadStepSum = lod.x;
+  (*s).loadStepComp = lod.y;
+  (*s).idleWarmStepSum = idl.x;
+  (*s).idleWarmStepComp = idl.y;
+  return latency;
 }
 
 // The fork-join of `run` after every agent's step t: the fork's m_f completions send a child to every

@@ -9,9 +9,13 @@
  * chunks that fit the device's buffer limits; a chunk's state stays on the GPU across all its steps
  * (one dispatch advances every run by up to `stepsPerDispatch` steps), and only the final per-agent
  * totals are read back, into the batch's run order. Workflow runs (a fleet with routes or a
- * fork-join) and exponentialCount work (MODEL-PART4 §4.6) run on each kernel's workflow twin
- * (simulateFlow.wgsl, simulateWideFlow.wgsl: every agent per step, shaders/workflow.wgsl), in chunks of
- * their own: the plain kernels, which every other run takes unchanged, keep their size and compile time.
+ * fork-join), exponentialCount work (MODEL-PART4 §4.6) and every run with the serverless lifecycle
+ * (§4.3–4.4, SimConfig.lifecycle) run on each kernel's workflow twin (simulateFlow.wgsl,
+ * simulateWideFlow.wgsl: every agent per step, shaders/workflow.wgsl, the lifecycle's
+ * shaders/lifecycle.wgsl), in chunks of their own: the plain kernels, which every other run takes
+ * unchanged, keep their size and compile time. The lifecycle's integers (k, c_i, the load slots, the
+ * capacity in MB) are the host's (src/model/lifecycle.ts), in SimParams and AgentParams; its state
+ * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
@@ -24,6 +28,7 @@ import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../r
 import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
 import { seedKey } from '../random/philox.js';
 import { isWorkflow, NO_AGENT } from '../model/workflow.js';
+import { lifecycleParams, loadSteps } from '../model/lifecycle.js';
 import { routesFluidly, steppedAsWorkflow } from '../model/workflow.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
@@ -326,6 +331,8 @@ export class GpuEngine {
     let fleetRoutes = 0; // the current stretch's first edge word in `routes`
     let routeAgents = false; // an agent of the chunk has successors (its routeOffset is fixed up below)
     let flow = 0; // the current fleet's RUN_FLOW bits
+    // The lifecycle's integers (src/model/lifecycle.ts), null when it is off; its runs are all on the workflow path.
+    const lifecycle = lifecycleParams(config);
     for (let k = 0; k < runCount; k++) {
       const r = chunk.runs[k]!;
       const f = runs.fleet[r]!;
@@ -364,6 +371,7 @@ export class GpuEngine {
           if (source !== null) (type === 'f32' ? paramFloats : params)[p + PARAMS_WORD[name]] = fleets[source][a]!;
         }
         params[p + PARAMS_WORD.scheduleOffset] = segmentOffset;
+        if (lifecycle !== null) params[p + PARAMS_WORD.loadSteps] = loadSteps(fleets.memoryMB[a]!, config);
         const process = processOf(fleets, config.arrivals, a);
         params[p + PARAMS_WORD.process] = process;
         params[p + PARAMS_WORD.poissonTable] = this.tableOffsets[i]!;
@@ -435,6 +443,15 @@ export class GpuEngine {
       uf[SIM_WORD.queueTau] = settings.queueTau;
       uf[SIM_WORD.sliceOverhead] = settings.sliceOverhead;
       u[SIM_WORD.maxMinFloor] = settings.maxMinFloor ? 1 : 0;
+      if (lifecycle !== null) {
+        u[SIM_WORD.lifecycle] = 1;
+        u[SIM_WORD.keepSteps] = lifecycle.keepSteps;
+        u[SIM_WORD.initialPhase] = lifecycle.initialPhase;
+        u[SIM_WORD.eligible] = lifecycle.eligible;
+        u[SIM_WORD.loadSlots] = lifecycle.loadSlots;
+        u[SIM_WORD.capacityMB] = lifecycle.capacityMB;
+        u[SIM_WORD.evict] = lifecycle.evict;
+      }
     }
 
     const stateBytes = chunk.agents * STATE_BYTES;

@@ -27,6 +27,7 @@ export const SHADER_FILES = [
   'binomial',
   'binomialProbe',
   'workflow',
+  'lifecycle',
   'simulateFlow',
   'simulateWideFlow',
 ] as const;
@@ -96,12 +97,13 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
 };
 
 /**
- * Workflow runs of small fleets (and exponentialCount work): simulate.wgsl's groups stepped every agent
- * per step (shaders/simulateFlow.wgsl). A pipeline of its own, so that SIMULATE_KERNEL keeps its compile time.
+ * Workflow runs of small fleets (exponentialCount work, the lifecycle): simulate.wgsl's groups stepped every agent
+ * per step (shaders/simulateFlow.wgsl; the lifecycle's shaders/lifecycle.wgsl). A pipeline of its own, so that
+ * SIMULATE_KERNEL keeps its compile time.
  */
 export const SIMULATE_FLOW_KERNEL: KernelDescriptor = {
   label: 'simulateFlow',
-  parts: [...SIMULATE_KERNEL.parts, 'simulateFlow'],
+  parts: [...SIMULATE_KERNEL.parts, 'lifecycle', 'simulateFlow'],
   entryPoint: 'simulateFlow',
   simulate: true,
 };
@@ -109,7 +111,7 @@ export const SIMULATE_FLOW_KERNEL: KernelDescriptor = {
 /** Workflow runs of large fleets: a workgroup per run (shaders/simulateWideFlow.wgsl). */
 export const SIMULATE_WIDE_FLOW_KERNEL: KernelDescriptor = {
   label: 'simulateWideFlow',
-  parts: [...SIMULATE_WIDE_KERNEL.parts, 'simulateWideFlow'],
+  parts: [...SIMULATE_WIDE_KERNEL.parts, 'lifecycle', 'simulateWideFlow'],
   entryPoint: 'simulateWideFlow',
   simulate: true,
 };

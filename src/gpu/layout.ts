@@ -89,7 +89,16 @@ export const SIM_PARAMS = struct('SimParams', [
   ['queueTau', 'f32'],
   ['sliceOverhead', 'f32'],
   ['maxMinFloor', 'u32'],
+  // The lifecycle (src/model/lifecycle.ts lifecycleParams; shaders/lifecycle.wgsl), read on the workflow path only.
+  ['lifecycle', 'u32'],
+  ['keepSteps', 'u32'],
+  ['initialPhase', 'u32'],
+  ['eligible', 'u32'],
+  ['loadSlots', 'u32'],
+  ['capacityMB', 'u32'],
+  ['evict', 'u32'],
   ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
 ]);
 
 /**
@@ -150,6 +159,10 @@ export const AGENT_PARAM_FIELDS = [
   ['poissonTable', 'u32', 'its Poisson table’s first word in `traceCounts` (src/random/poissonTable.ts), or NO_TABLE', null],
   ['routeOffset', 'u32', 'workflows: its first successor edge in `traceCounts`, ROUTE_WORDS words each (to, then p’s f32 bits)', null],
   ['routeCount', 'u32', 'its successors (0: its completions leave)', 'routeCount'],
+  // The lifecycle (src/model/lifecycle.ts; shaders/lifecycle.wgsl), read on the workflow path only.
+  ['memoryMB', 'u32', 'm_i: its model, whole MB (AgentSpec.M rounded up)', 'memoryMB'],
+  ['pinned', 'u32', '1: never scaled to zero nor evicted', 'pinned'],
+  ['loadSteps', 'u32', 'c_i = ⌈(C0 + m_i/1000/B_load)/Δt⌉, steps of a load (the host’s loadSteps)', null],
 ] as const satisfies readonly (readonly [string, ScalarType, string, string | null])[];
 
 export const AGENT_PARAMS = struct(
@@ -161,10 +174,7 @@ export const AGENT_PARAMS = struct(
 export function agentParamsWgsl(): string {
   return structWgsl(
     'AgentParams',
-    [
-      "An agent's parameters (model size M is descriptive and stays on the host). Generated from",
-      'src/gpu/layout.ts (AGENT_PARAM_FIELDS).',
-    ],
+    ["An agent's parameters. Generated from", 'src/gpu/layout.ts (AGENT_PARAM_FIELDS).'],
     AGENT_PARAM_FIELDS,
   );
 }
@@ -191,6 +201,7 @@ const AGENT_STATE_FIELDS = [
   ['lastShare', 'f32', 'g of the last WARM step with g > 0 (G/N at first): a cold latency’s service rate'],
   ['memoryUsed', 'u32', 'agent 0 of a run: MB held by its resident agents'],
   ['memoryPeak', 'f32', 'agent 0 of a run: the most MB held after a recorded step’s admissions'],
+  ['rank', 'u32', 'the step’s index among the eligible agents (the allocation’s), NO_AGENT when ineligible'],
 ] as const;
 
 /**

@@ -15,6 +15,7 @@ import { MIG_SLICES } from '../model/batch.js';
 import { FILL_BISECTIONS, FILL_CLASSIFY, FILL_GUARD } from '../model/clampFill.js';
 import { NEED_SLACK, PAPER_POLICIES, POLICIES, POLICY_NAMES, type PolicyDef, type PolicyName } from '../model/policies.js';
 import { MAX_SUCCESSORS, MAX_WORKFLOW_AGENTS, NO_AGENT } from '../model/workflow.js';
+import { ELIGIBLE_ID, EVICTION_ID, MAX_EVICTIONS_PER_STEP, NO_LIMIT, PHASE } from '../model/lifecycle.js';
 import {
   agentParamsWgsl,
   agentStateWgsl,
@@ -42,6 +43,11 @@ function enumConstants(): string[] {
     // Written out, not a product of the two: webgpu-utils' WGSL reflection (test/layout.test.ts) mis-types that const expression.
     `const MAX_WORKFLOW_EDGES: u32 = ${u32(MAX_WORKFLOW_AGENTS * MAX_SUCCESSORS)};`,
   );
+  lines.push('// The lifecycle (src/model/lifecycle.ts): phases, eligibility and eviction rules, limits');
+  for (const [name, id] of Object.entries(PHASE)) lines.push(`const PHASE_${constantCase(name)}: u32 = ${u32(id)};`);
+  for (const [name, id] of Object.entries(ELIGIBLE_ID)) lines.push(`const ELIGIBLE_${constantCase(name)}: u32 = ${u32(id)};`);
+  for (const [name, id] of Object.entries(EVICTION_ID)) lines.push(`const EVICT_${constantCase(name)}: u32 = ${u32(id)};`);
+  lines.push(`const NO_LIMIT: u32 = ${u32(NO_LIMIT)};`, `const MAX_EVICTIONS_PER_STEP: u32 = ${u32(MAX_EVICTIONS_PER_STEP)};`);
   lines.push('// SimParams.arrivalFlags bits (src/random/arrivals.ts ARRIVAL_FLAG)');
   for (const [name, bit] of Object.entries(ARRIVAL_FLAG)) lines.push(`const ARRIVAL_FLAG_${constantCase(name)}: u32 = ${u32(bit)};`);
   return lines;

@@ -10,6 +10,7 @@ import common from '../../shaders/common.wgsl?raw';
 import draws from '../../shaders/draws.wgsl?raw';
 import f32math from '../../shaders/f32math.wgsl?raw';
 import gamma from '../../shaders/gamma.wgsl?raw';
+import lifecycle from '../../shaders/lifecycle.wgsl?raw';
 import mmpp from '../../shaders/mmpp.wgsl?raw';
 import philox from '../../shaders/philox.wgsl?raw';
 import poisson from '../../shaders/poisson.wgsl?raw';
@@ -47,6 +48,7 @@ export const SOURCES: ShaderSources = {
   binomial,
   binomialProbe,
   workflow,
+  lifecycle,
   simulateFlow,
   simulateWideFlow,
 };

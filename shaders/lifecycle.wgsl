@@ -1,0 +1,247 @@
+// The serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4) on the workflow kernels: the steps of
+// src/model/lifecycle.ts's header that come before the allocation — 0 start (step 0), 1 expire,
+// 3 admit (load slots, memory, eviction), 4 count, 5 eligible — for one run, by one invocation (the
+// narrow kernel's, or the wide kernel's invocation 0 between barriers, as flowRouteSerial). Steps 6–8
+// (allocate over the eligible agents, process by phase, record) are allocateFlow / allocateWideFlow and
+// serveFlow's. Every decision is u32 arithmetic on the host's integers (SimParams.keepSteps,
+// loadSlots, capacityMB; AgentParams.memoryMB, loadSteps, pinned) plus the tests B > 0, so the phases
+// are the CPU's exactly. CPU twin: src/cpu/lifecycle.ts (LifecycleState), operation for operation.
+// Only the workflow kernels hold this file (SIMULATE_FLOW_KERNEL, SIMULATE_WIDE_FLOW_KERNEL), and
+// each calls lifecycleStep once: the plain kernels never see it.
+//
+// State per agent-run (AgentState): phase, idle, loadLeft, wait, lastShare, and the step's `rank`
+// (its index among the eligible agents, NO_AGENT when ineligible: what the allocation and serveFlow
+// read); per run, in its agent 0's state: memoryUsed (MB held) and memoryPeak.
+
+// Step 0: every agent idle = loadLeft = wait = 0, lastShare = G/N, phase initialPhase; under a memory
+// limit with initialPhase WARM the pinned agents WARM first, then the others in index order until one
+// does not fit, which and every later one start COLD. memoryUsed = Σ m_i of the resident.
+fn lifecycleStart(run: Run) {
+  let n = run.agentCount;
+  let a0 = run.agentOffset;
+  let warm = params.initialPhase == PHASE_WARM;
+  var used = 0u;
+  for (var i = 0u; i < n; i++) {
+    let k = a0 + i;
+    let pinned = warm && agents[k].pinned != 0u;
+    states[k].phase = select(PHASE_COLD, PHASE_WARM, pinned);
+    used += select(0u, agents[k].memoryMB, pinned);
+    states[k].idle = 0u;
+    states[k].loadLeft = 0u;
+    states[k].wait = 0u;
+    states[k].lastShare = run.capacity / f32(n);
+  }
+  var fits = warm;
+  for (var i = 0u; i < n && fits; i++) {
+    let k = a0 + i;
+    if (agents[k].pinned != 0u) {
+      continue;
+    }
+    let m = agents[k].memoryMB;
+    if (params.capacityMB != NO_LIMIT && used + m > params.capacityMB) {
+      fits = false;
+    } else {
+      states[k].phase = PHASE_WARM;
+      used += m;
+    }
+  }
+  states[a0].memoryUsed = used;
+  states[a0].memoryPeak = 0.0;
+}
+
+// Whether the evictable agent j comes before agent v in the eviction order (EVICTION_RULES): lru largest
+// idle, then larger m; lowestPriority largest P, then largest idle; largestFirst larger m, then largest
+// idle (ties to the lower index: the caller scans in index order and replaces only on `true`).
+fn evictsFirst(j: u32, v: u32) -> bool {
+  let idleJ = states[j].idle;
+  let idleV = states[v].idle;
+  let mJ = agents[j].memoryMB;
+  let mV = agents[v].memoryMB;
+  if (params.evict == EVICT_LRU) {
+    return idleJ > idleV || (idleJ == idleV && mJ > mV);
+  }
+  if (params.evict == EVICT_LOWEST_PRIORITY) {
+    let pJ = agents[j].P;
+    let pV = agents[v].P;
+    return pJ > pV || (pJ == pV && idleJ > idleV);
+  }
+  return mJ > mV || (mJ == mV && idleJ > idleV);
+}
+
+// Adds x to the Kahan pair `pair` of a total when the step is recorded (`on`), as recordWith does.
+fn lifecycleAdd(pair: vec2<f32>, x: f32, on: bool) -> vec2<f32> {
+  return kahanAdd(pair, select(0.0, x, on), params.opaqueZero);
+}
+
+// Steps 0–5 of `run`'s step t: the step's external draws are in arrivalStates[d + i] (d: the fleet
+// replicate's copy, as allocate() reads them), the inboxes for t still in the states. Sets every
+// agent's phase and `rank` and the run's memory, adds the lifecycle totals of the admission (cold
+// starts, evictions, waits, cold hits and their delay; the run's memory, resident and memory-bound
+// steps) on recorded steps, and returns n_e, the eligible agents.
+fn lifecycleStep(run: Run, t: u32, d: u32) -> u32 {
+  let n = run.agentCount;
+  let a0 = run.agentOffset;
+  let on = t >= params.warmup;
+  let capacity = params.capacityMB;
+  if (t == 0u) {
+    lifecycleStart(run);
+  }
+  var used = states[a0].memoryUsed;
+  // 1. Expire (on Q before the step's arrivals) and count the loads in flight.
+  var loading = 0u;
+  for (var i = 0u; i < n; i++) {
+    let k = a0 + i;
+    let phase = states[k].phase;
+    if (phase == PHASE_WARM && states[k].idle >= params.keepSteps && states[k].queue == 0.0 && agents[k].pinned == 0u) {
+      states[k].phase = PHASE_COLD;
+      used -= agents[k].memoryMB;
+      states[k].idle = 0u;
+    }
+    loading += select(0u, 1u, phase == PHASE_LOADING);
+  }
+  // 3. Admit: the COLD agent with work of lowest P, then longest wait, then lowest index, while a load
+  // slot is free and (under a memory limit) evicting idle agents makes room; head of line.
+  var free = params.loadSlots;
+  if (free != NO_LIMIT) {
+    free -= min(free, loading);
+  }
+  var evicted = 0u;
+  var bound = false;
+  loop {
+    var c = NO_AGENT;
+    for (var i = 0u; i < n; i++) {
+      let k = a0 + i;
+      if (states[k].phase != PHASE_COLD || !(agentBacklog(k, d + i, t) > 0.0)) {
+        continue;
+      }
+      if (c == NO_AGENT) {
+        c = i;
+        continue;
+      }
+      let pI = agents[k].P;
+      let pC = agents[a0 + c].P;
+      if (pI < pC || (pI == pC && states[k].wait > states[a0 + c].wait)) {
+        c = i;
+      }
+    }
+    if (c == NO_AGENT) {
+      break;
+    }
+    let kc = a0 + c;
+    let mc = agents[kc].memoryMB;
+    let load = agents[kc].loadSteps;
+    if (load > 0u && free == 0u) {
+      break;
+    }
+    if (capacity != NO_LIMIT && used + mc > capacity) {
+      // The victims in the eviction order, at most MAX_EVICTIONS_PER_STEP a step, until c fits.
+      var taken: array<u32, MAX_EVICTIONS_PER_STEP>;
+      var count = 0u;
+      var freed = 0u;
+      while (used - freed + mc > capacity && count < MAX_EVICTIONS_PER_STEP - evicted) {
+        var v = NO_AGENT;
+        for (var j = 0u; j < n; j++) {
+          let kj = a0 + j;
+          if (states[kj].phase != PHASE_WARM || agentBacklog(kj, d + j, t) > 0.0 || agents[kj].pinned != 0u) {
+            continue;
+          }
+          var seen = false;
+          for (var q = 0u; q < count; q++) {
+            seen = seen || taken[q] == j;
+          }
+          if (!seen && (v == NO_AGENT || evictsFirst(kj, a0 + v))) {
+            v = j;
+          }
+        }
+        if (v == NO_AGENT) {
+          break;
+        }
+        taken[count] = v;
+        count++;
+        freed += agents[a0 + v].memoryMB;
+      }
+      if (used - freed + mc > capacity) {
+        bound = true;
+        break;
+      }
+      // Evicted in the order taken (the CPU's pass goes in index order: u32 and per-agent sums, alike).
+      for (var q = 0u; q < count; q++) {
+        let kj = a0 + taken[q];
+        states[kj].phase = PHASE_COLD;
+        used -= agents[kj].memoryMB;
+        states[kj].idle = 0u;
+        let e = lifecycleAdd(vec2<f32>(states[kj].evictionSum, states[kj].evictionComp), 1.0, on);
+        states[kj].evictionSum = e.x;
+        states[kj].evictionComp = e.y;
+      }
+      evicted += count;
+    }
+    used += mc;
+    let s = lifecycleAdd(vec2<f32>(states[kc].coldStartSum, states[kc].coldStartComp), 1.0, on);
+    states[kc].coldStartSum = s.x;
+    states[kc].coldStartComp = s.y;
+    states[kc].wait = 0u;
+    if (load > 0u) {
+      states[kc].phase = PHASE_LOADING;
+      states[kc].loadLeft = load;
+      if (free != NO_LIMIT) {
+        free -= 1u;
+      }
+    } else {
+      // Admitted WARM at once: its arrivals met it COLD, with no load time left (step 4's L = 0).
+      states[kc].phase = PHASE_WARM;
+      states[kc].idle = 0u;
+      let a = arrivalStates[d + c].arrived + inboxAt(states[kc], t);
+      let hit = lifecycleAdd(vec2<f32>(states[kc].coldHitSum, states[kc].coldHitComp), a, on);
+      states[kc].coldHitSum = hit.x;
+      states[kc].coldHitComp = hit.y;
+      let delay = lifecycleAdd(vec2<f32>(states[kc].coldDelaySum, states[kc].coldDelayComp), (a * 0.0) * params.dt, on);
+      states[kc].coldDelaySum = delay.x;
+      states[kc].coldDelayComp = delay.y;
+    }
+  }
+  // The waits, 4. count (an agent LOADING or COLD now was COLD or LOADING before the admission, or
+  // was evicted with nothing arriving: a = 0), 5. the eligible agents' ranks.
+  var ne = 0u;
+  var resident = false;
+  for (var i = 0u; i < n; i++) {
+    let k = a0 + i;
+    let phase = states[k].phase;
+    let backlog = agentBacklog(k, d + i, t);
+    if (phase == PHASE_COLD && backlog > 0.0) {
+      states[k].wait += 1u;
+      let w = lifecycleAdd(vec2<f32>(states[k].waitStepSum, states[k].waitStepComp), 1.0, on);
+      states[k].waitStepSum = w.x;
+      states[k].waitStepComp = w.y;
+    }
+    if (phase != PHASE_WARM) {
+      let a = arrivalStates[d + i].arrived + inboxAt(states[k], t);
+      let left = select(agents[k].loadSteps, states[k].loadLeft, phase == PHASE_LOADING);
+      let hit = lifecycleAdd(vec2<f32>(states[k].coldHitSum, states[k].coldHitComp), a, on);
+      states[k].coldHitSum = hit.x;
+      states[k].coldHitComp = hit.y;
+      let delay = lifecycleAdd(vec2<f32>(states[k].coldDelaySum, states[k].coldDelayComp), (a * f32(left)) * params.dt, on);
+      states[k].coldDelaySum = delay.x;
+      states[k].coldDelayComp = delay.y;
+    }
+    resident = resident || phase != PHASE_COLD;
+    let eligible = params.eligible == ELIGIBLE_ALL || (phase == PHASE_WARM && (params.eligible == ELIGIBLE_WARM || backlog > 0.0));
+    states[k].rank = select(NO_AGENT, ne, eligible);
+    ne += select(0u, 1u, eligible);
+  }
+  // The run's memory after the admissions (agent 0).
+  states[a0].memoryUsed = used;
+  let mem = lifecycleAdd(vec2<f32>(states[a0].memorySum, states[a0].memoryComp), f32(used), on);
+  states[a0].memorySum = mem.x;
+  states[a0].memoryComp = mem.y;
+  if (on) {
+    states[a0].memoryPeak = max(states[a0].memoryPeak, f32(used));
+  }
+  let res = lifecycleAdd(vec2<f32>(states[a0].residentRunStepSum, states[a0].residentRunStepComp), select(0.0, 1.0, resident), on);
+  states[a0].residentRunStepSum = res.x;
+  states[a0].residentRunStepComp = res.y;
+  let mb = lifecycleAdd(vec2<f32>(states[a0].memoryBoundStepSum, states[a0].memoryBoundStepComp), select(0.0, 1.0, bound), on);
+  states[a0].memoryBoundStepSum = mb.x;
+  states[a0].memoryBoundStepComp = mb.y;
+  return ne;
+}
