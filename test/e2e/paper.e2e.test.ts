@@ -496,6 +496,24 @@ describe('Paper view', () => {
     expect(await hashOf(page)).toBe('#view=paper&lambda0=15&steps=400&arrivals=poisson');
   });
 
+  it('runs the lifecycle on WebGPU: the GPU’s phase, resident and memory totals are the CPU series’, its lifecycle tables the CPU’s', async () => {
+    const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+    const hash = `view=paper&${rare}&steps=900&arrivals=poisson&lifecycle=on&keepAlive=20&gpu=T4`;
+    const rowsOf = (p: Page, id: string): Promise<string[][]> =>
+      p.$$eval(`#${id} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    const gpu = await site.open(hash);
+    expect(await settled(gpu)).toBe('done');
+    expect(await gpu.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    // Queues of a few requests: the f32 queue's slack only; the step counts and the memory are integers, exact.
+    expect(Number(await gpu.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(SERIES_GAP_F32);
+    const cpu = await site.open(hash, { webgpu: false });
+    expect(await settled(cpu)).toBe('done');
+    // Every admission, eviction and phase is integer arithmetic on both engines: the tables agree as printed.
+    expect(await rowsOf(gpu, 'lifecycle-agents')).toEqual(await rowsOf(cpu, 'lifecycle-agents'));
+    expect(await rowsOf(gpu, 'lifecycle-metrics')).toEqual(await rowsOf(cpu, 'lifecycle-metrics'));
+    await site.screenshot(gpu, 'paper-lifecycle-webgpu');
+  });
+
   // On the CPU worker: the lifecycle's series are the CPU engine's (shaders/lifecycle.wgsl runs it on WebGPU).
   it('switches the serverless lifecycle on: its metrics and cost split per policy, each agent’s phases and the memory in use, and off again', async () => {
     const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
