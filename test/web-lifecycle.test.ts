@@ -133,6 +133,45 @@ describe('the lifecycle switch in the URL', () => {
   });
 });
 
+describe('pinned agents', () => {
+  it('pinned2=yes round-trips, reaches the batch, and a pinned set larger than the card is refused on the card', () => {
+    const { scenario, errors } = parse('lifecycle=on&gpu=T4&pinned2=yes');
+    expect(errors.size).toBe(0);
+    expect(scenario.agents.map((a) => a.pinned)).toEqual([false, false, true, false]);
+    expect(fieldText(scenario, 'pinned2')).toBe('yes');
+    expect(scenarioParams(scenario).pinned2).toBe('yes');
+    expect(scenarioParams(scenario).pinned1).toBeUndefined();
+    expect(changedFields(scenario)).toEqual(['vision pinned', 'lifecycle', 'GPU memory']);
+    expect(Array.from(scenarioBatch(scenario).fleets.pinned)).toEqual([0, 0, 1, 0]);
+    expect(parse('pinned0=maybe').errors.get('pinned0')).toBe('coordinator pinned: must be one of no, yes, got "maybe"');
+    // three pinned models of 6 GB do not fit a 16 GB card together
+    const { scenario: over } = parse('lifecycle=on&gpu=T4&M0=6000&M1=6000&M2=6000&pinned0=yes&pinned1=yes&pinned2=yes');
+    let error: unknown;
+    try {
+      scenarioBatch(over);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('the pinned agents must fit the GPU');
+    expect(fieldOfConfigError((error as ConfigError).field)).toBe('gpu');
+  });
+
+  it('a pinned agent is never scaled to zero nor evicted: WARM the whole run, while the others come and go', () => {
+    const link =
+      'lifecycle=on&keepAlive=10&gpu=T4&arrivals=poisson&steps=800&pinned3=yes&' +
+      [0, 1, 2, 3].map((i) => `lambda${i}=0.02&M${i}=5000`).join('&');
+    const batch = scenarioBatch(parse(link).scenario);
+    const result = summarize(batch, runBatchCpu(batch));
+    for (let r = 0; r < 3; r++) {
+      const timeline = timelineRows(runSeriesCpu(batch, r));
+      expect(timeline.rows[3]!.steps).toEqual({ cold: 0, loading: 0, warm: 800 });
+      expect(agentLifecycle(result.totals, r, 3, 1)).toMatchObject({ coldStarts: 0, evictions: 0 });
+      expect(timeline.rows.slice(0, 3).some((row) => row.steps.cold > 0)).toBe(true);
+    }
+  });
+});
+
 describe('the batch of a lifecycle scenario', () => {
   it('carries the lifecycle and the agents’ M (the paper’s Table I by default); off, the config has no lifecycle', () => {
     const off = scenarioBatch(PAPER_SCENARIO);

@@ -575,7 +575,19 @@ describe('Paper view', () => {
       'keep-alive K: must be a number ≥ 0 and ≤ 3600, or never (seconds idle before scaling to zero), got "-1"',
     );
     expect(await page.$('#lifecycle-metrics')).not.toBeNull();
-    expect(await setField(page, 'keepAlive', 'never')).toBe('done');
+    expect(await setField(page, 'keepAlive', '20')).toBe('done');
+
+    // a pinned agent stays resident: its row is WARM from start to end
+    await page.selectOption('#field-pinned3', 'yes');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await hashOf(page)).toContain('&pinned3=yes');
+    const reasoning = `${timeline} g.agent-row[data-agent="reasoning"] rect.phase`;
+    expect(await page.$$eval(reasoning, (r) => r.map((x) => x.getAttribute('class')))).toEqual(['phase warm']);
+    expect(await page.$$eval(`${timeline} g.agent-row[data-agent="nlp"] rect.phase.cold`, (r) => r.length)).toBeGreaterThan(0);
+    await page.selectOption('#field-pinned3', 'no');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
 
     // off again: no lifecycle block, the link without its keys
     await page.selectOption('#field-lifecycle', 'off');

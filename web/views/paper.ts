@@ -351,7 +351,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
   /** The agents' rows as text (name, T, R, P, λ per agent), to rebuild the grid with one more or one less. */
   const agentRows = (): Record<string, string>[] =>
     Array.from({ length: form.agentCount() }, (_, i) =>
-      Object.fromEntries(['name', 'T', 'R', 'P', 'lambda', 'M'].map((k) => [k, formText(`${k}${i}` as FieldKey)])),
+      Object.fromEntries(['name', 'T', 'R', 'P', 'lambda', 'M', 'pinned'].map((k) => [k, formText(`${k}${i}` as FieldKey)])),
     );
   const fillAgents = (rows: readonly Record<string, string>[]): void => {
     linkCount = null;
@@ -643,7 +643,15 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 
 /** An agent's fields as the form's text. */
 function agentTexts(a: AgentParams): Record<string, string> {
-  return { name: a.name, T: String(a.T), R: String(a.R), P: String(a.P), lambda: String(a.lambda), M: String(a.M) };
+  return {
+    name: a.name,
+    T: String(a.T),
+    R: String(a.R),
+    P: String(a.P),
+    lambda: String(a.lambda),
+    M: String(a.M),
+    pinned: a.pinned ? 'yes' : 'no',
+  };
 }
 
 /** A run the view asked for: the scenario, the policies to run (run r is policies[r]) and its batch. */

@@ -1,5 +1,5 @@
 /**
- * The Paper view's form: the agents' names, T, R, P, λ and M in a grid (one row per agent, each with a
+ * The Paper view's form: the agents' names, T, R, P, λ, M and pinned in a grid (one row per agent, each with a
  * remove button; an add button and the paper's fleet under it), the workflow switch, the serverless
  * lifecycle's switch with its settings (shown only with it on), then L_max,
  * steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
@@ -31,6 +31,7 @@ const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
   { title: 'P (priority)', unit: 'priority, 1 = most important' },
   { title: 'λ (requests/s)', unit: 'nominal arrival rate, requests/s' },
   { title: 'M (MB)', unit: 'model size, MB: the lifecycle’s load time and memory' },
+  { title: 'pinned', unit: 'with the lifecycle: never scaled to zero nor evicted' },
 ];
 const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
   lmax: 'L_max (s)',
@@ -116,7 +117,7 @@ export function buildForm(): Form {
   const form: Form = {} as Form;
   const setAgents = (n: number): void => {
     for (const [key] of inputs) {
-      if (/^(name|T|R|P|lambda|M)\d+$/.test(key)) {
+      if (/^(name|T|R|P|lambda|M|pinned)\d+$/.test(key)) {
         inputs.delete(key);
         errors.delete(key);
       }

@@ -46,6 +46,7 @@ export interface AgentParams {
   P: number; // priority, 1 = most important
   lambda: number; // nominal arrival rate, requests/s
   M: number; // model size, MB: descriptive, and with the lifecycle on its load time and memory (MODEL-PART4 §4.3–4.4)
+  pinned: boolean; // with the lifecycle on: never scaled to zero nor evicted (MODEL-PART4 §4.4)
 }
 
 /** The GPU memory choices of the lifecycle (URL key `gpu`): no limit, or a card of GPU_MEMORY_GB. */
@@ -108,13 +109,13 @@ export const AGENT_NAMES: readonly string[] = PAPER_AGENTS.map((a) => a.name);
 export const MAX_PAGE_AGENTS = 12;
 
 /** The fields of an added agent past the paper's four (a mid-sized agent, load 0.2 with the whole GPU). */
-const NEW_AGENT: Readonly<Omit<AgentParams, 'name'>> = { T: 50, R: 0, P: 2, lambda: 10, M: 2000 };
+const NEW_AGENT: Readonly<Omit<AgentParams, 'name'>> = { T: 50, R: 0, P: 2, lambda: 10, M: 2000, pinned: false };
 
 /** Agent i's fields where the link or the form gives none: the paper's agent i, then NEW_AGENT as `agent<i+1>`. */
 export function defaultAgent(i: number): AgentParams {
   const paper = PAPER_AGENTS[i];
   return paper
-    ? { name: paper.name, T: paper.T, R: paper.R, P: paper.P, lambda: paper.lambda, M: paper.M ?? 0 }
+    ? { name: paper.name, T: paper.T, R: paper.R, P: paper.P, lambda: paper.lambda, M: paper.M ?? 0, pinned: false }
     : { name: `agent${i + 1}`, ...NEW_AGENT };
 }
 
@@ -168,7 +169,7 @@ export const PAGE_MAX_IDC = 1e6;
 export const PAGE_MAX_PEAK_RATIO = 1000;
 
 type AgentKey = keyof AgentParams;
-type NumberAgentKey = Exclude<AgentKey, 'name'>;
+type NumberAgentKey = Exclude<AgentKey, 'name' | 'pinned'>;
 /** The lifecycle's settings (read only with `lifecycle` on; `evict` only with a memory limit too). */
 type LifecycleKey = 'keepAlive' | 'coldStart' | 'loadBandwidth' | 'eligible' | 'initialPhase' | 'gpu' | 'evict';
 type RunKey =
@@ -244,6 +245,9 @@ const num = (key: FieldKey, label: string, min: number, minOpen: boolean, max: n
  */
 export const displayName = (name: string): string => (/^[\w.-]{1,64}$/.test(name) ? name : quote(name));
 
+/** An agent's `pinned` as the form and the URL write it. */
+const PINNED_CHOICES = ['no', 'yes'] as const;
+
 /** The fields of one agent (index i), in form order; `name` (its current name) labels them in errors. */
 export function agentFields(i: number, name = `agent ${i + 1}`): Field[] {
   return [
@@ -255,6 +259,7 @@ export function agentFields(i: number, name = `agent ${i + 1}`): Field[] {
     num(`lambda${i}`, `${name} λ`, 0, false, MAX_POISSON_MEAN, 'requests/s'),
     // descriptive, and with the lifecycle on the load time C_i = C0 + M_i/B_load and the memory it holds
     num(`M${i}`, `${name} M`, LIFECYCLE_RANGES.modelMB[0], false, LIFECYCLE_RANGES.modelMB[1], 'model size, MB'),
+    { kind: 'choice', key: `pinned${i}`, label: `${name} pinned`, choices: PINNED_CHOICES, texts: ['no', 'yes: always resident'] },
   ];
 }
 
@@ -421,13 +426,19 @@ export function parseField(field: Field, raw: string): Parsed {
   return inRange && (!field.integer || Number.isInteger(value)) ? { value } : fail();
 }
 
-const AGENT_KEY = /^(name|T|R|P|lambda|M)(\d+)$/;
+const AGENT_KEY = /^(name|T|R|P|lambda|M|pinned)(\d+)$/;
+
+/** An agent's field as text or number (`pinned` as the form writes it, no or yes). */
+function agentValue(agent: AgentParams | undefined, key: AgentKey): number | string | undefined {
+  if (agent === undefined) return undefined;
+  return key === 'pinned' ? PINNED_CHOICES[agent.pinned ? 1 : 0] : agent[key];
+}
 
 /** A field's value in `s` (undefined: an agent the fleet does not have). */
 function valueOf(s: PaperScenario, key: FieldKey): number | string | undefined {
   if (key === 'agents') return s.agents.length;
   const m = AGENT_KEY.exec(key);
-  if (m) return s.agents[Number(m[2])]?.[m[1] as AgentKey];
+  if (m) return agentValue(s.agents[Number(m[2])], m[1] as AgentKey);
   return s[key as RunKey];
 }
 
@@ -436,6 +447,7 @@ function setValue(s: PaperScenario, key: FieldKey, value: number | string): void
   if (m) {
     const agent = s.agents[Number(m[2])]!;
     if (m[1] === 'name') agent.name = value as string;
+    else if (m[1] === 'pinned') agent.pinned = value === 'yes';
     else agent[m[1] as NumberAgentKey] = value as number;
   } else if (key === 'agents') {
     const count = value as number;
@@ -454,7 +466,7 @@ function setValue(s: PaperScenario, key: FieldKey, value: number | string): void
 /** The value a field has where the link does not give it: the paper's, or defaultAgent's past its agents. */
 function defaultOf(key: FieldKey): number | string | undefined {
   const m = AGENT_KEY.exec(key);
-  return m ? defaultAgent(Number(m[2]))[m[1] as AgentKey] : valueOf(PAPER_SCENARIO, key);
+  return m ? agentValue(defaultAgent(Number(m[2])), m[1] as AgentKey) : valueOf(PAPER_SCENARIO, key);
 }
 
 /** A field of `s` that applies to its process and differs from the paper's scenario (or an added agent's default). */
@@ -559,7 +571,7 @@ function agentProblems(agent: AgentParams, fields: readonly Field[], errors: Map
     const line = formatIssues([issue])[0]!;
     errors.set(field.key, `${field.label}: ${line.slice(line.indexOf(': ') + 2)}`);
     const fallback = defaultAgent(Number(AGENT_KEY.exec(field.key)![2]))[key];
-    (agent as unknown as Record<string, number | string>)[key] = fallback;
+    (agent as unknown as Record<string, number | string | boolean>)[key] = fallback;
   }
 }
 
@@ -606,10 +618,10 @@ export function changedFields(s: PaperScenario): string[] {
  * arrivals field's, since replay has no trace field).
  */
 export function fieldOfConfigError(field: string, arrivals: ArrivalMode = 'deterministic'): FieldKey | undefined {
-  const agent = /^fleets\[0\]\.agents\[(\d+)\]\.(T|R|P|lambda|M)$/.exec(field);
+  const agent = /^fleets\[0\]\.agents\[(\d+)\]\.(T|R|P|lambda|M|pinned)$/.exec(field);
   if (agent) return `${agent[2] as AgentKey}${Number(agent[1])}`;
   // The lifecycle's (validateBatch: lifecycleProblem, lifecycleFleetProblem): a setting, or the memory
-  // (a pinned set that does not fit: the page pins none, so this is a backstop).
+  // (a pinned set that does not fit the card: on the card's field).
   const lifecycle = /^lifecycle\.(\w+)(?:\.(\w+))?/.exec(field);
   if (lifecycle) return lifecycle[1] === 'memory' ? (lifecycle[2] === 'evict' ? 'evict' : 'gpu') : RUN_KEYS.find((k) => k === lifecycle[1]);
   if (field === 'fleets[0].agents') return 'gpu';
