@@ -1,12 +1,35 @@
 /**
  * The CPU engine's serverless lifecycle and GPU memory (MODEL-PART4 §4.3–4.4; src/model/lifecycle.ts,
  * src/cpu/lifecycle.ts) against exact formulas, invariants and the model without it.
+ *
+ * - Identity: eligible `all` (or `warm`) with K = ∞ and every agent WARM at step 0 gives the model
+ *   without the lifecycle bit for bit (every total but the new ones, which stay 0), for every policy,
+ *   signal and work, workflows and fork-joins too; memory that fits every model gives the lifecycle
+ *   without memory bit for bit. The lifecycle off is test/cpu-golden.test.ts's, unchanged.
+ * - §4.3's exact discrete-time formulas for one agent with Poisson arrivals at six (λ, Δt, K, C) points:
+ *   cold starts per step, cold-hit fraction (e^{−λK} exactly for C = 0), COLD and LOADING fractions,
+ *   idle-warm steps per cycle, cold delay per request; within 4.5 standard errors of 12 replicates.
+ * - §4.4's LRU closed form for three agents (0.105 / 0.286 / 0.610), Che's approximation for ten, and
+ *   SimFaaS's model for one agent, each as a stated band (the one-step load and the other O(λΔt)
+ *   effects of discrete time; Che and SimFaaS are approximations).
+ * - Invariants on random fleets, workflows and fork-joins under every eligibility and eviction rule,
+ *   load slots, K = 0 … ∞, initial COLD, warm-up: memory ≤ capacity and = Σ m of the resident at every
+ *   step, non-WARM agents serve nothing, the ineligible get nothing, loads ≤ slots, pinned agents never
+ *   leave, work = served + final queue, costResident ≥ its bound; the series' sums are the totals.
+ * - The admission (step 3) on set states: candidate order, load slots, each eviction order, head of
+ *   line, the eviction cap. allocateEligible against a fleet of the eligible agents alone.
+ * - A seed fixes every result (groups, the kernel, worker threads), and a golden pins the bits.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { CPU_KERNEL_ENV } from '../src/cpu/wasm/kernel.js';
 import { CpuWorkerPool } from '../src/cpu/workers.js';
-import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
+import { type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, policySettings, type SimConfig } from '../src/model/batch.js';
+import { allocateEligible, allocateShares, EligibleScratch, fleetView, newAllocation } from '../src/model/allocate.js';
 import { type LifecycleSpec, lifecycleParams, loadSteps, NO_LIMIT, PHASE } from '../src/model/lifecycle.js';
 import { emptyTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { LifecycleState } from '../src/cpu/lifecycle.js';
@@ -81,16 +104,19 @@ const FORK_JOIN: FleetSpec = {
 const BASE: SimConfig = { dt: 0.5, steps: 400, lmax: 999, price: 0.72, arrivals: 'poisson', seed: 7, warmup: 20 };
 
 describe('the lifecycle against the model without it', () => {
-  it('eligible all, K = ∞, initial WARM: the plain model bit for bit (every total but the new ones, 0 there)', () => {
+  it('eligible all (or warm), K = ∞, initial WARM: the plain model bit for bit (every total but the new ones, 0 there)', () => {
     const fleets = [...serverlessFleets(3, 4), { agents: PAPER_AGENTS }, WORKFLOW, FORK_JOIN];
     for (const extra of [{}, { signal: 'observed' as const }, { signal: 'ema' as const, work: 'exponentialCount' as const }]) {
       const config = { ...BASE, ...extra };
       const plain = runBatchCpu(batchOf(fleets, config));
-      const lifecycle: LifecycleSpec = { keepAlive: Infinity, eligible: 'all', initialPhase: 'warm' };
-      const on = runBatchCpu(batchOf(fleets, { ...config, lifecycle }));
-      expect(firstDifference(on, plain, PLAIN_TOTALS)).toBeNull();
-      for (const f of ['coldStartSum', 'coldHitSum', 'evictionSum', 'waitStepSum', 'loadStepSum'] as const)
-        expect(on[f].every((x) => x === 0)).toBe(true);
+      // `warm` too: every agent stays WARM, so every one is eligible.
+      for (const eligible of ['all', 'warm'] as const) {
+        const lifecycle: LifecycleSpec = { keepAlive: Infinity, eligible, initialPhase: 'warm' };
+        const on = runBatchCpu(batchOf(fleets, { ...config, lifecycle }));
+        expect(firstDifference(on, plain, PLAIN_TOTALS)).toBeNull();
+        for (const f of ['coldStartSum', 'coldHitSum', 'evictionSum', 'waitStepSum', 'loadStepSum'] as const)
+          expect(on[f].every((x) => x === 0)).toBe(true);
+      }
     }
   });
 
@@ -558,4 +584,192 @@ describe('the admission, step 3 of the contract, on set states (src/cpu/lifecycl
     // lru: the eight longest idle (9 … 2) go.
     expect(eight.phases).toEqual([WARM, WARM, COLD, COLD, COLD, COLD, COLD, COLD, COLD, COLD, LOADING]);
   });
+});
+
+describe('allocateEligible: the policy over the eligible agents as if they were the fleet', () => {
+  it('every policy, random fleets and subsets: the bits of a fleet of those agents alone', () => {
+    for (let f = 0; f < 6; f++) {
+      const fleet = testFleet(41, f);
+      const n = fleet.agents.length;
+      const settings = policySettings(BASE);
+      const mask = Uint8Array.from({ length: n }, (_, i) => ((i * 7 + f) % 3 === 0 ? 0 : 1));
+      const packed = packFleets([fleet]);
+      // MIG slices are the fleet's partition (an equal split of N by default), kept when agents go cold.
+      const kept = fleet.agents.flatMap((a, i) => (mask[i] === 1 ? [{ ...a, slices: packed.slices[i]! }] : []));
+      const alone = packFleets([{ ...fleet, agents: kept }]);
+      // Signals and backlogs by index, some zero (the backlog readers skip those).
+      const rate = Float64Array.from({ length: n }, (_, i) => (i % 4 === 1 ? 0 : packed.demand[i]! * (1 + 0.1 * i)));
+      const backlog = Float64Array.from({ length: n }, (_, i) => (i % 3 === 1 ? 0 : 0.5 + i));
+      const keptRate = rate.filter((_, i) => mask[i] === 1);
+      const keptBacklog = backlog.filter((_, i) => mask[i] === 1);
+      const G = packed.capacity[0]!;
+      const view = fleetView(packed, 0, n, G, rate, backlog, settings);
+      const aloneView = fleetView(alone, 0, kept.length, G, keptRate, keptBacklog, settings);
+      const scratch = new EligibleScratch(n, settings);
+      for (const policy of ALL_POLICIES) {
+        for (const step of [0, 5, 13]) {
+          const out = new Float64Array(n);
+          const expected = new Float64Array(kept.length);
+          expect(allocateEligible(policy, view, step, mask, scratch, newAllocation(), out, 0)).toBe(kept.length);
+          if (kept.length > 0) allocateShares(policy, aloneView, step, newAllocation(), expected, 0);
+          expect(Array.from(out.filter((_, i) => mask[i] === 1))).toEqual(Array.from(expected));
+          expect(out.every((g, i) => mask[i] === 1 || g === 0)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('nobody eligible: every share 0', () => {
+    const packed = packFleets([{ agents: PAPER_AGENTS }]);
+    const settings = policySettings(BASE);
+    const view = fleetView(packed, 0, 4, 1, packed.demand, new Float64Array(4).fill(1), settings);
+    for (const policy of ALL_POLICIES) {
+      const out = new Float64Array(4).fill(7);
+      expect(allocateEligible(policy, view, 3, new Uint8Array(4), new EligibleScratch(4, settings), newAllocation(), out, 0)).toBe(0);
+      expect(Array.from(out)).toEqual([0, 0, 0, 0]);
+    }
+  });
+});
+
+/**
+ * The lifecycle's results pinned bit for bit (test/golden/lifecycle-cpu.json, every total and the
+ * series' phase, memory and latency), as test/cpu-golden.test.ts pins the model without it: they change
+ * only when the lifecycle does, on purpose. Re-record with
+ *   FLEETSIM_WRITE_GOLDEN=1 npx vitest run test/lifecycle-cpu.test.ts -t golden
+ * and say in the commit why.
+ */
+describe('the lifecycle reproduces its recorded results bit for bit (golden)', () => {
+  const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'golden', 'lifecycle-cpu.json');
+  const WRITE = process.env.FLEETSIM_WRITE_GOLDEN === '1';
+  const recorded = WRITE ? {} : (JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, Record<string, string>>);
+  const observed: Record<string, Record<string, string>> = {};
+  const digest = (xs: Float64Array): string =>
+    createHash('sha256')
+      .update(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength))
+      .digest('hex')
+      .slice(0, 32);
+  const cases: { name: string; lifecycle: LifecycleSpec; extra?: Partial<SimConfig>; fleets: () => FleetSpec[] }[] = [
+    { name: 'T4, lru, K = 1 s, warm', lifecycle: { keepAlive: 1, memory: { gb: 16 } }, fleets: () => serverlessFleets(31, 3) },
+    {
+      name: 'A10G × 0.9, lowestPriority, K = 0, backlogged, 2 slots, cold start, ema, warm-up',
+      lifecycle: {
+        keepAlive: 0,
+        eligible: 'backlogged',
+        loadSlots: 2,
+        initialPhase: 'cold',
+        memory: { gb: 24, usable: 0.9, evict: 'lowestPriority' },
+      },
+      extra: { signal: 'ema', warmup: 40 },
+      fleets: () => serverlessFleets(32, 3),
+    },
+    {
+      name: 'largestFirst, all, unlimited slots, exponentialCount, workflow and fork-join',
+      lifecycle: { keepAlive: 2, eligible: 'all', loadSlots: Infinity, coldStart: 0.5, memory: { gb: 5, evict: 'largestFirst' } },
+      extra: { work: 'exponentialCount' },
+      fleets: () => [WORKFLOW, FORK_JOIN],
+    },
+    {
+      name: 'no memory limit, K = ∞, C0 = 0, cold start',
+      lifecycle: { keepAlive: Infinity, coldStart: 0, initialPhase: 'cold' },
+      fleets: () => serverlessFleets(33, 2),
+    },
+  ];
+  afterAll(() => {
+    if (WRITE) writeFileSync(FIXTURE, `${JSON.stringify(observed, null, 2)}\n`);
+  });
+  for (const { name, lifecycle, extra, fleets } of cases) {
+    it(name, () => {
+      const batch = batchOf(fleets(), { ...BASE, steps: 200, warmup: 0, ...extra, lifecycle }, 2);
+      const totals = runBatchCpu(batch);
+      const got: Record<string, string> = Object.fromEntries(TOTAL_FIELDS.map((field) => [field, digest(totals[field])]));
+      for (const r of [0, 3, batch.runs.count - 1]) {
+        const series = runSeriesCpu(batch, r);
+        for (const column of ['phase', 'memory', 'latency', 'served'] as const) got[`series ${r} ${column}`] = digest(series[column]);
+      }
+      if (WRITE) {
+        observed[name] = got;
+        return;
+      }
+      const want = recorded[name];
+      expect(want, `no golden values recorded for "${name}"`).toBeDefined();
+      for (const [field, hash] of Object.entries(got)) expect(hash, `${name}: ${field}`).toBe(want![field]);
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want!).sort());
+    });
+  }
+});
+
+describe("GPU memory: Che's approximation for LRU with more agents (§4.4's ±5 % band)", () => {
+  it('ten agents of Zipf rates, room for four, K = ∞, small Δt: P(cold | i) ≈ e^{−λ_i·T_C}', () => {
+    // Che: the characteristic time T_C solves Σ_i (1 − e^{−λ_i T_C}) = capacity (in models); agent i
+    // then misses with probability e^{−λ_i T_C}. An approximation (exact as N grows), so a band: 0.05.
+    const lambdas = Array.from({ length: 10 }, (_, i) => 1 / (i + 1));
+    const room = 4;
+    let lo = 0;
+    let hi = 1e4;
+    for (let k = 0; k < 200; k++) {
+      const mid = (lo + hi) / 2;
+      if (lambdas.reduce((s, l) => s + 1 - Math.exp(-l * mid), 0) < room) lo = mid;
+      else hi = mid;
+    }
+    const tc = (lo + hi) / 2;
+    const dt = 0.01;
+    const REPLICATES = 6;
+    const STEPS = 100_000;
+    const config: SimConfig = {
+      dt,
+      steps: STEPS + 2000,
+      warmup: 2000,
+      lmax: 999,
+      price: 1,
+      arrivals: 'poisson',
+      seed: 9,
+      // 25 MB models, 100 MB usable (1 GB × 0.1): room for four; a one-step load.
+      lifecycle: { keepAlive: Infinity, coldStart: 0, loadBandwidth: 25, loadSlots: Infinity, memory: { gb: 1, usable: 0.1 } },
+    };
+    const fleet: FleetSpec = { agents: lambdas.map((lambda) => ({ T: 1e4 / dt, R: 0, P: 1, lambda, M: 25 })) };
+    const totals = runBatchCpu(batchOf([fleet], config, REPLICATES, [POLICY.static]));
+    const n = lambdas.length;
+    lambdas.forEach((li, i) => {
+      const che = Math.exp(-li * tc);
+      const { mean, se } = meanAndSe(
+        Array.from({ length: REPLICATES }, (_, r) => totals.coldHitSum[n * r + i]! / totals.arrivedSum[n * r + i]!),
+      );
+      console.log(`P(cold | λ = ${li.toFixed(3)}): simulated ${mean.toFixed(4)} ± ${se.toFixed(4)} (SE), Che ${che.toFixed(4)}`);
+      expect(Math.abs(mean - che)).toBeLessThanOrEqual(0.05 + 4.5 * se);
+    });
+  });
+});
+
+describe("SimFaaS's analytical model (pacsltk's perfmodel) only as a band (§4.3)", () => {
+  // One agent, negligible service (ρ → 0: Erlang B is 1 with no instance, 0 with one), so pacsltk's
+  // CTMC has two states, 0 → 1 at rate λ and 1 → 0 at 1/τ, τ = K + (e^{λK} − 1)·E[X·1{X<K}] with X the
+  // Exp(λ) gap: P_cold = 1/(1 + λτ). It uses E[X·1{X<K}] where E[X | X<K] is exact, so its lifetime is
+  // K·e^{−λK} + (e^{λK} − 2 + e^{−λK})/λ instead of (e^{λK} − 1)/λ, which gives e^{−λK}: the simulation
+  // must sit within that gap of pacsltk's value (it matches e^{−λK}, at any Δt, with C = 0).
+  for (const K of [1, 3]) {
+    it(`λ = 1/s, K = ${K} s, C = 0, Δt = 0.05 s`, () => {
+      const lambda = 1;
+      const dt = 0.05;
+      const tau = K + (Math.exp(lambda * K) - 1) * ((1 - Math.exp(-lambda * K) * (1 + lambda * K)) / lambda);
+      const simfaas = 1 / (1 + lambda * tau);
+      const exact = Math.exp(-lambda * K);
+      const REPLICATES = 8;
+      const config: SimConfig = {
+        dt,
+        steps: 60_500,
+        warmup: 500,
+        lmax: 999,
+        price: 1,
+        arrivals: 'poisson',
+        seed: 13,
+        lifecycle: { keepAlive: K, coldStart: 0, initialPhase: 'cold' },
+      };
+      const totals = runBatchCpu(batchOf([{ agents: [{ T: 1e4 / dt, R: 0, P: 1, lambda }] }], config, REPLICATES, [POLICY.static]));
+      const { mean, se } = meanAndSe(Array.from({ length: REPLICATES }, (_, r) => totals.coldHitSum[r]! / totals.arrivedSum[r]!));
+      console.log(`P_cold: simulated ${mean.toFixed(4)} ± ${se.toFixed(4)}, exact ${exact.toFixed(4)}, SimFaaS ${simfaas.toFixed(4)}`);
+      expect(simfaas).toBeGreaterThan(exact);
+      expect(Math.abs(mean - simfaas)).toBeLessThanOrEqual(simfaas - exact + 4.5 * se);
+      expect(Math.abs(mean - exact)).toBeLessThanOrEqual(4.5 * se);
+    });
+  }
 });

@@ -144,9 +144,16 @@ export class LifecycleState {
     const n = this.count;
     const base = m * this.maxAgents;
     let loading = 0;
+    let cold = 0; // agents not WARM before the admission: none, and there is nothing to admit, wait or count
     for (let i = 0; i < n; i++) {
-      before[i] = phase[base + i]!;
-      if (before[i] === LOADING) loading++;
+      const p = phase[base + i]!;
+      before[i] = p;
+      if (p === LOADING) loading++;
+      if (p !== WARM) cold++;
+    }
+    if (cold === 0) {
+      this.memoryBound[m] = 0;
+      return;
     }
     let free = params.loadSlots === NO_LIMIT ? NO_LIMIT : params.loadSlots - loading;
     let used = this.used[m]!;

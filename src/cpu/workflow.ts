@@ -41,7 +41,7 @@
  *   stepper.startGroup(f, replicate, members);                       // per group of runs
  *   stepper.run(ctx, m, t0, t1);                                     // per member and chunk
  */
-import { DEFAULT_EMA_ALPHA, type PackedFleets, type SimConfig } from '../model/batch.js';
+import { DEFAULT_EMA_ALPHA, type PackedFleets, policySettings, type SimConfig } from '../model/batch.js';
 import { inSystem, MIN_SHARE_SLACK, type RunTotals } from '../model/metrics.js';
 import { SIGNAL_ID } from '../model/modes.js';
 import { NO_AGENT, routesFluidly } from '../model/workflow.js';
@@ -57,7 +57,6 @@ import {
   sharesVaryWithStep,
 } from '../model/allocate.js';
 import { ELIGIBLE_ID, lifecycleParams, PHASE } from '../model/lifecycle.js';
-import { policySettings } from '../model/batch.js';
 import { LifecycleState } from './lifecycle.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
@@ -226,7 +225,10 @@ export class WorkflowStepper {
     const lc = this.lifecycle;
     // The lifecycle's `warm` and `backlogged` allocate over the eligible agents, a set that changes by step.
     const compact = lc !== null && lc.params.eligible !== ELIGIBLE_ID.all;
-    const fixed = !compact && allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
+    const fixedPolicy = allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
+    const fixed = !compact && fixedPolicy;
+    // Compacted: whether `shares` holds the fixed allocation of every agent (up to the turn), reused while all stay eligible.
+    let allocatedAll = false;
     const varies = sharesVaryWithStep(policy);
     const readsBacklog = allocationReadsBacklog(policy);
     const signal = this.signal;
@@ -266,8 +268,16 @@ export class WorkflowStepper {
       // lifecycle's `warm` or `backlogged`, over the eligible agents only (5–6).
       if (readsBacklog) for (let i = 0; i < n; i++) backlogs[i] = queues[s0 + i]! + stepWork[i]!;
       if (compact) {
-        lc.eligible(m, stepBacklog, eligibleMask);
-        allocateEligible(policy, view, t, eligibleMask, this.eligibleScratch!, alloc, shares, 0);
+        // Every agent eligible under a fixed policy (the common steady state): the allocation of all,
+        // made once and moved to each step's turn, as the fixed path does — allocateEligible's bits.
+        if (lc.eligible(m, stepBacklog, eligibleMask) && fixedPolicy) {
+          if (!allocatedAll) allocateShares(policy, view, t, alloc, shares, 0);
+          else if (varies) sharesAtStep(alloc, view, t, shares, 0);
+          allocatedAll = true;
+        } else {
+          allocateEligible(policy, view, t, eligibleMask, this.eligibleScratch!, alloc, shares, 0);
+          allocatedAll = false;
+        }
       } else if (!fixed) allocateShares(policy, view, t, alloc, shares, 0);
       else if (varies) sharesAtStep(alloc, view, t, shares, 0);
       let busy = 0;

@@ -5,8 +5,9 @@
  * k = ⌈K/Δt⌉ steps and scales to zero. Off by default (SimConfig.lifecycle absent): every result is then
  * bit-identical to the model without it. This file holds what both engines read — the settings, their
  * defaults and ranges, the host's integer conversions — and the step, which both engines follow
- * operation for operation (CPU: src/cpu/workflow.ts; GPU: shaders/lifecycle.wgsl on the workflow
- * kernels). Runs with the lifecycle on are stepped on the workflow path (steppedAsWorkflow).
+ * operation for operation (CPU: src/cpu/workflow.ts with src/cpu/lifecycle.ts; GPU:
+ * shaders/lifecycle.wgsl on the workflow kernels). Runs with the lifecycle on are stepped on the
+ * workflow path (steppedAsWorkflow).
  *
  * **Integers.** Memory is whole MB (M_i rounded up, capacity ⌊u·M_GPU·1000⌋ MB), and k, c_i are whole
  * steps computed here in f64, so every admission, eviction and phase decision is integer arithmetic on
