@@ -31,7 +31,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
-import { LIFECYCLE_METRICS, type LifecycleSpec } from '../src/model/lifecycle.js';
+import { LIFECYCLE_METRICS, lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
 import { type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { compareColumns, compareRunMetrics } from './helpers/compare.js';
@@ -269,19 +269,25 @@ describe.skipIf(!gpu)('the lifecycle: the GPU workflow kernels against the CPU e
         compareColumns(m, got[m], cpu[m], m === 'coldDelay' ? FLOW_TOL : exact, label, skip),
       ).filter((x): x is string => x !== null);
       expect([...reports, ...lifecycleReports], [...reports, ...lifecycleReports].join('\n')).toEqual([]);
-      // Not vacuous: agents went cold and loaded on both kernels, and (with a memory limit) some waited.
-      const byKernel = { narrow: [0, 0], wide: [0, 0] };
+      // Not vacuous: agents went cold and loaded on both kernels, and under a memory limit admissions
+      // waited for memory and (K > 0) agents were evicted, on both kernels.
+      const sums = { narrow: [0, 0, 0, 0], wide: [0, 0, 0, 0] };
+      const fields = ['coldStartSum', 'waitStepSum', 'evictionSum', 'memoryBoundStepSum'] as const;
       for (let r = 0; r < batch.runs.count; r++) {
         const j0 = totals.agentOffset[r]!;
-        for (let j = j0; j < j0 + totals.agentCount[r]!; j++) {
-          byKernel[kernel(r) as 'narrow' | 'wide'][0]! += totals.coldStartSum[j]!;
-          byKernel[kernel(r) as 'narrow' | 'wide'][1]! += totals.waitStepSum[j]!;
-        }
+        const into = sums[kernel(r) as 'narrow' | 'wide'];
+        for (let j = j0; j < j0 + totals.agentCount[r]!; j++) fields.forEach((field, k) => (into[k]! += totals[field][j]!));
       }
-      console.log(
-        `${group.name}: cold starts narrow ${byKernel.narrow[0]}, wide ${byKernel.wide[0]}; waits ${byKernel.narrow[1]}, ${byKernel.wide[1]}`,
-      );
-      expect(Math.min(byKernel.narrow[0]!, byKernel.wide[0]!)).toBeGreaterThan(0);
+      console.log(`${group.name}: ${fields.join(', ')}: narrow ${sums.narrow.join(', ')}; wide ${sums.wide.join(', ')}`);
+      // Memory never above the capacity on the GPU (its peak, kept by each run's agent 0).
+      const capacity = lifecycleParams(batch.config)!.capacityMB;
+      for (let r = 0; r < batch.runs.count; r++) expect(totals.memoryPeak[totals.agentOffset[r]!]).toBeLessThanOrEqual(capacity);
+      for (const kernel of ['narrow', 'wide'] as const) {
+        expect(sums[kernel][0]).toBeGreaterThan(0);
+        // K = 0 leaves no idle WARM agent to evict (each scales to zero the step after its queue empties).
+        if (group.lifecycle.memory !== undefined) expect(sums[kernel][3]).toBeGreaterThan(0);
+        if (group.lifecycle.memory !== undefined && group.lifecycle.keepAlive !== 0) expect(sums[kernel][2]).toBeGreaterThan(0);
+      }
       assertNoUncapturedErrors();
     },
     600_000,
