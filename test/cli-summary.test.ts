@@ -164,6 +164,26 @@ describe('the summary after a sweep', () => {
     expect(sweepSummary(outcome([plain]), ENGINE)).not.toContain('unstable runs');
   });
 
+  it('with the lifecycle (costResident defined): the cold delay, cold starts and resident cost columns, and their legend', () => {
+    const serverless = cell(0);
+    serverless.policies.forEach((p, k) =>
+      Object.assign(p.metrics, {
+        coldDelay: stat(0.25 * (k + 1), 0.01),
+        coldStartsPerHour: stat(120, 3),
+        costResident: stat(0.0123, 0.001),
+      }),
+    );
+    const text = sweepSummary(outcome([serverless]), ENGINE);
+    expect(text).toContain('cold delay (s)  cold starts/h  resident cost ($)');
+    expect(text).toMatch(/static .* 0\.250 +120 +0\.0123\n/);
+    expect(text).toMatch(/adaptive .* 0\.500 +120 +0\.0123\n/);
+    expect(text).toContain('resident cost: $ while any model is on the GPU');
+    // without it (the metrics NaN: no statistics), no column
+    const off = cell(0);
+    off.policies.forEach((p) => Object.assign(p.metrics, { coldDelay: null, costResident: null }));
+    expect(sweepSummary(outcome([off]), ENGINE)).not.toContain('cold delay');
+  });
+
   it(`shows the first ${SUMMARY_CELLS} cells of a larger sweep, then points to the files and the report`, () => {
     const cells = Array.from({ length: 30 }, (_, i) => cell(i));
     const text = sweepSummary(outcome(cells), ENGINE);

@@ -84,6 +84,17 @@ function lifecycleTable(study: Study): string[] {
   if (agents.length > LIFECYCLE_AGENTS) lines.push(`  … ${agents.length - LIFECYCLE_AGENTS} more agents`);
   const pinned = agents.reduce((sum, a, i) => sum + (a.pinned === true ? models[i]! : 0), 0);
   lines.push(memoryLine(block, models, pinned));
+  const recorded = study.steps - study.warmup;
+  const slow = agents.map((a, i) => [a, loadSteps(models[i]!, config)] as const).filter(([, c]) => c >= recorded);
+  if (slow.length > 0)
+    lines.push(
+      `warning: ${slow
+        .slice(0, 4)
+        .map(([a, c]) => `${displayText(a.name ?? `agent ${agents.indexOf(a)}`, 40)} (${c} steps)`)
+        .join(
+          ', ',
+        )}${slow.length > 4 ? ` and ${slow.length - 4} more` : ''}: a load takes as long as the ${recorded} recorded steps or longer: a cold agent never serves in the recorded time`,
+    );
   if (agents.every((a) => a.M === undefined))
     lines.push('  note: no agent gives M (its model size, MB): every load takes the cold start C0 alone and needs no memory');
   return lines;

@@ -114,6 +114,13 @@ const POLICY_COLUMNS = [
   { metric: 'minViolationFraction', title: 'below min share', text: (x: number): string => `${formatPercent(x)} %` },
 ] as const;
 
+/** The serverless lifecycle's columns (means), shown when some shown cell has the lifecycle on (docs/serverless.md). */
+const LIFECYCLE_COLUMNS = [
+  { metric: 'coldDelay', title: 'cold delay (s)', text: (x: number): string => x.toPrecision(3) },
+  { metric: 'coldStartsPerHour', title: 'cold starts/h', text: (x: number): string => x.toPrecision(3) },
+  { metric: 'costResident', title: 'resident cost ($)', text: (x: number): string => x.toPrecision(3) },
+] as const;
+
 /**
  * The lines that say which policy wins a cell: the avgLatency verdicts of summary.json (their text,
  * verbatim) that involve the policy with the lowest mean avgLatency; without verdicts (a summary of
@@ -192,7 +199,10 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
   const shown = summary.slice(0, limit);
   const withUnstable = shown.some((c) => c.policies.some((p) => unstableFraction(p.metrics) !== null));
   // A §4.7 column when some shown cell has the metric (a summary of an older version has none).
-  const extra = POLICY_COLUMNS.filter(({ metric }) => shown.some((c) => c.policies.some((p) => metric in p.metrics)));
+  const policyColumns = POLICY_COLUMNS.filter(({ metric }) => shown.some((c) => c.policies.some((p) => metric in p.metrics)));
+  // The lifecycle's metrics are defined only with it on: their columns when a shown cell has one.
+  const serverless = shown.some((c) => c.policies.some((p) => meanOf(p.metrics, 'costResident') !== null));
+  const extra = [...policyColumns, ...(serverless ? LIFECYCLE_COLUMNS : [])];
   // A workflow's end-to-end latency (Little's law over the whole graph; docs/workflows.md) beside the per-agent mean.
   const e2e = study.workflow !== undefined;
   lines.push(
@@ -202,9 +212,13 @@ export function sweepSummary(outcome: SummaryInput, engine: Pick<Engine, 'name' 
     lines.push(
       "e2eLatency: a request's mean time from entering the workflow to leaving it, by Little's law (requests queued or in flight between agents over the external arrival rate; each hop takes at least one step)",
     );
-  if (extra.length > 0)
+  if (policyColumns.length > 0)
     lines.push(
       'Jain: mean fairness index of served/arrived across agents (1: equal; higher is better); below min share: mean fraction of agent-steps with demand under R·G (lower is better)',
+    );
+  if (serverless)
+    lines.push(
+      'cold delay: mean load time ahead of a request when it arrived (every request counted); cold starts/h: loads begun per hour; resident cost: $ while any model is on the GPU (per-second billing); all lower is better (docs/serverless.md)',
     );
   const header = [
     'cell',

@@ -116,6 +116,9 @@ export const AGENT_METRICS = [
 ] as const;
 export type AgentMetric = (typeof AGENT_METRICS)[number];
 
+/** Where AGENT_LIFECYCLE_METRICS begin in AGENT_METRICS (the aggregate's scratch order). */
+const LIFECYCLE_AT = AGENT_METRICS.indexOf(AGENT_LIFECYCLE_METRICS[0]);
+
 /** AGENT_METRICS added after summaries and checkpoints were first written: absent from an older one's (no statistics). */
 export const LATE_AGENT_METRICS: ReadonlySet<AgentMetric> = new Set(['visitRate', 'externalRate', ...AGENT_LIFECYCLE_METRICS]);
 
@@ -240,7 +243,7 @@ class AgentScratch {
     values[5] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
     values[6] = totals.arrivedSum[j]! / (S * this.batch.config.dt);
     values[7] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * this.batch.config.dt);
-    fillLifecycleValues(totals, j, this.batch.config.dt, this.#lifecycle, values, 8);
+    fillLifecycleValues(totals, j, this.batch.config.dt, this.#lifecycle, values, LIFECYCLE_AT);
   }
 }
 
@@ -436,6 +439,8 @@ export class SweepAggregate {
         if (Number.isFinite(values[5])) accs.unstable.add(values[5]!);
         accs.visitRate.add(values[6]!); // finite: counts over a positive horizon
         accs.externalRate.add(values[7]!);
+        // The lifecycle's (NaN with it off, or without arrivals for the per-request ones).
+        for (let m = LIFECYCLE_AT; m < AGENT_METRICS.length; m++) if (Number.isFinite(values[m])) accs[AGENT_METRICS[m]!].add(values[m]!);
       }
     }
   }
