@@ -124,7 +124,8 @@ describe('the scenario in the URL', () => {
   it('has one field per agent parameter and run setting, each key unique', () => {
     const keys = FIELDS.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(1 + 4 * 5 + 1 + 4 + 5); // the fleet's size, then name, T, R, P, λ per agent, the workflow
+    // the fleet's size, then name, T, R, P, λ, M, pinned per agent, the workflow, the lifecycle and its 7 settings, the run's 4, the process's 5
+    expect(keys).toHaveLength(1 + 4 * 7 + 1 + 1 + 7 + 4 + 5);
   });
 
   it('maps the engine’s ConfigError fields to the form’s', () => {

@@ -128,7 +128,7 @@ describe('the batch of a workflow', () => {
 describe('the graph the view draws', () => {
   it('is read back from the packed batch: nodes, edges labelled with p, the entry, what leaves, two columns', () => {
     const s = workflowScenario(15);
-    s.agents.push({ name: 'embedder', T: 50, R: 0, P: 2, lambda: 5 });
+    s.agents.push({ name: 'embedder', T: 50, R: 0, P: 2, lambda: 5, M: 1000, pinned: false });
     const b = scenarioBatch(s);
     const graph = workflowGraph(
       b.fleets,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSite, settled, startSite, type Site } from '../helpers/site.js';
 import { QUEUE_TOL } from '../helpers/tolerances.js';
 import { POLICY_NAMES } from '../../src/model/policies.js';
+import { LIFECYCLE_METRICS } from '../../src/model/lifecycle.js';
 
 let site: Site;
 beforeAll(async () => {
@@ -493,6 +494,108 @@ describe('Paper view', () => {
     expect(await page.$('#workflow-graph')).toBeNull();
     expect(await page.isDisabled('#field-lambda1')).toBe(false);
     expect(await hashOf(page)).toBe('#view=paper&lambda0=15&steps=400&arrivals=poisson');
+  });
+
+  it('runs the lifecycle on WebGPU: the GPU’s phase, resident and memory totals are the CPU series’, its lifecycle tables the CPU’s', async () => {
+    const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+    const hash = `view=paper&${rare}&steps=900&arrivals=poisson&lifecycle=on&keepAlive=20&gpu=T4`;
+    const rowsOf = (p: Page, id: string): Promise<string[][]> =>
+      p.$$eval(`#${id} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    const gpu = await site.open(hash);
+    expect(await settled(gpu)).toBe('done');
+    expect(await gpu.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    // Queues of a few requests: the f32 queue's slack only; the step counts and the memory are integers, exact.
+    expect(Number(await gpu.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(SERIES_GAP_F32);
+    const cpu = await site.open(hash, { webgpu: false });
+    expect(await settled(cpu)).toBe('done');
+    // Every admission, eviction and phase is integer arithmetic on both engines: the tables agree as printed.
+    expect(await rowsOf(gpu, 'lifecycle-agents')).toEqual(await rowsOf(cpu, 'lifecycle-agents'));
+    expect(await rowsOf(gpu, 'lifecycle-metrics')).toEqual(await rowsOf(cpu, 'lifecycle-metrics'));
+    await site.screenshot(gpu, 'paper-lifecycle-webgpu');
+  });
+
+  // On the CPU worker: the lifecycle's series are the CPU engine's (shaders/lifecycle.wgsl runs it on WebGPU).
+  it('switches the serverless lifecycle on: its metrics and cost split per policy, each agent’s phases and the memory in use, and off again', async () => {
+    const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+    const page = await site.open(`view=paper&${rare}&steps=900&arrivals=poisson`, { webgpu: false });
+    expect(await settled(page)).toBe('done');
+    expect(await page.$('#lifecycle')).toBeNull();
+    expect(await page.isHidden('#field-keepAlive')).toBe(true); // its settings show only with it on
+
+    await page.selectOption('#field-lifecycle', 'on');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await page.isVisible('#field-keepAlive')).toBe(true);
+    expect(await page.isHidden('#field-evict')).toBe(true); // no memory limit: no eviction
+    expect(await setField(page, 'keepAlive', '20')).toBe('done');
+    await page.selectOption('#field-gpu', 'T4');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await page.isVisible('#field-evict')).toBe(true);
+    expect(await hashOf(page)).toBe(`#view=paper&${rare}&steps=900&arrivals=poisson&lifecycle=on&keepAlive=20&gpu=T4`);
+
+    // the metrics per policy: the allocated cost, then the lifecycle's; the peak within the T4's 16 GB
+    expect(await page.$$eval('#lifecycle-metrics tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.metric))).toEqual([
+      'cost',
+      ...LIFECYCLE_METRICS,
+    ]);
+    expect(await page.$$eval('#lifecycle-metrics thead th', (th) => th.map((h) => h.textContent))).toEqual([
+      'metric',
+      'static',
+      'round-robin',
+      'adaptive',
+    ]);
+    const peaks = await page.$$eval('#lifecycle-metrics tr[data-metric="peakMemoryGB"] td', (td) => td.map((c) => Number(c.textContent)));
+    expect(peaks).toHaveLength(3);
+    for (const peak of peaks) expect(peak).toBeLessThanOrEqual(16);
+    expect(await page.$$eval('#lifecycle-agents tbody tr', (rows) => rows.length)).toBe(12);
+    // each agent's timeline: a row per agent, loads drawn, the seconds per phase in its title
+    const timeline = '#phase-timeline svg';
+    expect(await page.$$eval(`${timeline} g.agent-row`, (g) => g.map((x) => x.getAttribute('data-agent')))).toEqual([
+      'coordinator',
+      'nlp',
+      'vision',
+      'reasoning',
+    ]);
+    expect(await page.$$eval(`${timeline} rect.phase.loading`, (r) => r.length)).toBeGreaterThan(0);
+    expect(await page.$$eval(`${timeline} rect.phase.cold`, (r) => r.length)).toBeGreaterThan(0);
+    expect(await page.textContent(`${timeline} > title`)).toMatch(/coordinator: COLD \d+ s, LOADING \d+ s, WARM \d+ s/);
+    expect(await page.$('#time-memory')).not.toBeNull();
+    expect(await page.$('#cost-split')).not.toBeNull();
+    // the CPU worker's totals are the series' own: phases, resident steps and memory included
+    expect(Number(await page.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(1e-12);
+    for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+    await site.screenshot(page, 'paper-lifecycle');
+
+    // a bad keep-alive is refused on its field, naming the range; the last result stays
+    await page.fill('#field-keepAlive', '-1');
+    await page.press('#field-keepAlive', 'Enter');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-keepAlive')).toBe(
+      'keep-alive K: must be a number ≥ 0 and ≤ 3600, or never (seconds idle before scaling to zero), got "-1"',
+    );
+    expect(await page.$('#lifecycle-metrics')).not.toBeNull();
+    expect(await setField(page, 'keepAlive', '20')).toBe('done');
+
+    // a pinned agent stays resident: its row is WARM from start to end
+    await page.selectOption('#field-pinned3', 'yes');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await hashOf(page)).toContain('&pinned3=yes');
+    const reasoning = `${timeline} g.agent-row[data-agent="reasoning"] rect.phase`;
+    expect(await page.$$eval(reasoning, (r) => r.map((x) => x.getAttribute('class')))).toEqual(['phase warm']);
+    expect(await page.$$eval(`${timeline} g.agent-row[data-agent="nlp"] rect.phase.cold`, (r) => r.length)).toBeGreaterThan(0);
+    await page.selectOption('#field-pinned3', 'no');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+
+    // off again: no lifecycle block, the link without its keys
+    await page.selectOption('#field-lifecycle', 'off');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await page.$('#lifecycle')).toBeNull();
+    expect(await page.$('#phase-timeline')).toBeNull();
+    expect(await hashOf(page)).toBe(`#view=paper&${rare}&steps=900&arrivals=poisson`);
   });
 
   it('caps the fleet at 12 agents, and agents × steps at what the page keeps', async () => {

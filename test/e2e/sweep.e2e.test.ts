@@ -474,7 +474,69 @@ describe('Sweep view', () => {
     expect(agentMetrics).toEqual(expect.arrayContaining(['visitRate', 'externalRate']));
     await page.selectOption('select[data-key="am"]', 'visitRate');
     expect(await page.textContent('#sweep-results .cell-detail')).toContain('visit rate');
+    expect(await page.$('#keepalive-tradeoff')).toBeNull(); // no keep-alive axis
     await site.screenshot(page, 'sweep-workflow');
+  });
+
+  it('runs a keep-alive study in the page: the lifecycle’s metrics in the picker, and cost against latency as K varies', async () => {
+    const page = await site.open('view=sweep&backend=cpu');
+    const study = {
+      name: 'keep-alive',
+      seed: 3,
+      fleet: {
+        agents: [
+          { name: 'a', T: 20, R: 0.1, P: 1, lambda: 0.01, M: 2000 },
+          { name: 'b', T: 20, R: 0.1, P: 2, lambda: 0.005, M: 4000 },
+        ],
+      },
+      arrivals: 'poisson',
+      steps: 2000,
+      replicates: 3,
+      policies: ['static', 'adaptive'],
+      lifecycle: { coldStart: 4, memory: { gpu: 'T4' } },
+      axes: [{ path: 'lifecycle.keepAlive', values: [60, 'never', 0] }],
+    };
+    await runStudyInPage(page, study);
+    expect(await loadedLine(page)).toContain('3 cell(s)');
+    const options = await page.$$eval('select[data-key="m"] option', (o) =>
+      Object.fromEntries(o.map((x) => [(x as HTMLOptionElement).value, x.textContent ?? ''])),
+    );
+    expect(options.coldStartsPerHour).toBe('coldStartsPerHour: cold starts per hour (loads/h)');
+    expect(options.costResident).toBe('costResident: cost while resident ($)');
+    expect(options.memoryBoundFraction).toBe('memoryBoundFraction: steps whose admission waited for memory (fraction of steps)');
+    await page.selectOption('select[data-key="m"]', 'costResident');
+    expect(await page.textContent('#sweep-results figure.chart figcaption')).toContain('costResident against lifecycle.keepAlive');
+    // the trade-off: a line per policy through its points in K order, each labelled, with the same points in a table
+    const figure = '#keepalive-tradeoff';
+    expect(await page.textContent(`${figure} figcaption`)).toContain('Cost against latency as the keep-alive varies');
+    expect(await page.$$eval(`${figure} svg g.policy`, (g) => g.map((x) => x.getAttribute('data-policy')))).toEqual(['static', 'adaptive']);
+    for (const policy of ['static', 'adaptive']) {
+      expect(
+        await page.$$eval(`${figure} svg g.policy[data-policy="${policy}"] circle.point`, (c) =>
+          c.map((x) => x.getAttribute('data-keep-alive')),
+        ),
+      ).toEqual(['0', '60', 'never']);
+    }
+    const points = await page.$$eval(`${figure} #tradeoff-table tbody tr`, (rows) =>
+      rows.map((r) => [...r.children].map((c) => c.textContent ?? '')),
+    );
+    expect(points).toHaveLength(6);
+    // never scaled to zero: resident the whole run (2,000 s at $0.72 per hour); K = 0 costs less
+    const cost = (policy: string, k: string): number => Number(points.find((p) => p[0] === policy && p[1] === k)![2]);
+    for (const policy of ['static', 'adaptive']) {
+      expect(cost(policy, 'never')).toBeCloseTo((0.72 * 2000) / 3600, 4);
+      expect(cost(policy, '0')).toBeLessThan(cost(policy, '60'));
+    }
+    // drawn inside its box
+    const inside = await page.$eval(`${figure} svg`, (svg) => {
+      const box = (svg as SVGSVGElement).viewBox.baseVal;
+      return [...svg.querySelectorAll('circle.point, polyline')].every((n) => {
+        const b = (n as SVGGraphicsElement).getBBox();
+        return b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height;
+      });
+    });
+    expect(inside).toBe(true);
+    await site.screenshot(page, 'sweep-keep-alive');
   });
 
   it('lists a study’s problems next to their lines, and runs nothing', async () => {

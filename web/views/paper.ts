@@ -8,7 +8,10 @@
  * the arrival process (MODEL-PART4 §4.1–4.2). A switch routes the paper's agents as the shipped
  * workflow (MODEL-PART4 §4.6, PAPER_WORKFLOW): its graph, each agent's visit rates and the end-to-end
  * latency by Little's law then stand beside the per-agent table (web/views/workflowFigure.ts), and
- * offered loads count visits (γ). The scenario lives in the URL
+ * offered loads count visits (γ). A second switch turns the serverless lifecycle on (MODEL-PART4
+ * §4.3–4.4, `lifecycle=on`): the lifecycle's metrics and cost split per policy, each agent's cold starts
+ * and phase times (web/views/lifecycleFigure.ts), and under the time charts' policy each agent's
+ * COLD / LOADING / WARM timeline and the GPU memory in use. The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */
@@ -62,6 +65,7 @@ import {
 import { pageTraces } from './paperTrace.js';
 import { scenarioWorkflow } from './paperWorkflow.js';
 import { workflowBlock } from './workflowFigure.js';
+import { lifecycleBlock, lifecycleTime } from './lifecycleFigure.js';
 
 /** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
 const TYPING_PAUSE_MS = 300;
@@ -86,6 +90,8 @@ const isPaper = (s: PaperScenario): boolean => changedFields(s).length === 0;
 const namesOf = (s: PaperScenario): string[] => s.agents.map((a) => displayName(a.name));
 /** Whether the run routes requests between its agents (the workflow switch on). */
 const routed = (shown: Shown): boolean => isWorkflow(shown.batch.fleets, 0);
+/** Whether the run has the serverless lifecycle (its switch on). */
+const lifecycleOf = (shown: Shown): boolean => shown.batch.config.lifecycle !== undefined;
 
 /**
  * Each agent's T and the rate it must serve, for its offered load: λ, or in a workflow its visit rate
@@ -338,13 +344,14 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     form.setAgents(valid ? count : PAPER_SCENARIO.agents.length);
     for (const [key, control] of form.inputs) control.value = text(key);
     form.showFor(form.inputs.get('arrivals')!.value);
+    form.showLifecycle(parseScenario(formText).scenario);
   };
   /** The form's text per field; `agents` is its rows' count. */
   const formText = (key: FieldKey): string => (key === 'agents' ? (linkCount ?? String(form.agentCount())) : form.inputs.get(key)!.value);
   /** The agents' rows as text (name, T, R, P, λ per agent), to rebuild the grid with one more or one less. */
   const agentRows = (): Record<string, string>[] =>
     Array.from({ length: form.agentCount() }, (_, i) =>
-      Object.fromEntries(['name', 'T', 'R', 'P', 'lambda'].map((k) => [k, formText(`${k}${i}` as FieldKey)])),
+      Object.fromEntries(['name', 'T', 'R', 'P', 'lambda', 'M', 'pinned'].map((k) => [k, formText(`${k}${i}` as FieldKey)])),
     );
   const fillAgents = (rows: readonly Record<string, string>[]): void => {
     linkCount = null;
@@ -395,7 +402,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         ...CHART_SIZE,
       });
       latency.id = 'time-latency';
-      charts.replaceChildren(queue, latency);
+      charts.replaceChildren(queue, latency, ...(lifecycleOf(next) ? lifecycleTime(next.series[r]!, next.batch, names, p) : []));
     };
     select.addEventListener('change', () => {
       const p = select.value as PolicyName;
@@ -404,7 +411,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     });
     destroyCharts(timeSection);
     timeSection.replaceChildren(
-      el('h3', {}, 'Each agent’s queue and latency over the run'),
+      el('h3', {}, `Each agent’s queue and latency${lifecycleOf(next) ? ', phase and the GPU memory in use' : ''} over the run`),
       el('label', { class: 'panel-control' }, 'policy ', select),
       charts,
     );
@@ -429,6 +436,9 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         names: namesOf(scenario),
         perPolicy: next.perPolicy,
       }),
+      ...(lifecycleOf(next)
+        ? [lifecycleBlock({ batch: next.batch, result: next.result, policies: next.policies, names: namesOf(scenario) })]
+        : []),
       arrivalTable(next),
     );
     destroyCharts(panels);
@@ -499,7 +509,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     if (!alive || queued) return; // a newer scenario is waiting: show that one instead
     const perPolicy = policies.map((_, r) => runSummary(batch, result, r, namesOf(scenario)).perAgent);
     const series = policies.map((_, r) => runSeriesCpu(batch, r));
-    const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0)));
+    const lifecycle = batch.config.lifecycle !== undefined;
+    const gap = Math.max(...series.map((s, r) => seriesGap(s, result.totals, r, batch.config.warmup ?? 0, lifecycle)));
     render({ scenario, policies, batch, result, perPolicy, series, gap, engine, ms });
   };
 
@@ -532,6 +543,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
     form.showExternal(scenarioWorkflow(scenario.agents, scenario.workflow).external);
+    form.showLifecycle(scenario);
     const policies = picker.chosen();
     const pickerOk = picker.check();
     let batch: Batch | undefined;
@@ -563,6 +575,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const { scenario, errors } = parseScenario(formText);
     form.showFor(scenario.arrivals);
     form.showExternal(scenarioWorkflow(scenario.agents, scenario.workflow).external);
+    form.showLifecycle(scenario);
     if (!markErrors(errors)) {
       if (!busy) setState('invalid');
       return;
@@ -630,7 +643,15 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
 
 /** An agent's fields as the form's text. */
 function agentTexts(a: AgentParams): Record<string, string> {
-  return { name: a.name, T: String(a.T), R: String(a.R), P: String(a.P), lambda: String(a.lambda) };
+  return {
+    name: a.name,
+    T: String(a.T),
+    R: String(a.R),
+    P: String(a.P),
+    lambda: String(a.lambda),
+    M: String(a.M),
+    pinned: a.pinned ? 'yes' : 'no',
+  };
 }
 
 /** A run the view asked for: the scenario, the policies to run (run r is policies[r]) and its batch. */

@@ -4,6 +4,7 @@
  * Pure: no DOM, so Node tests can run it.
  */
 import type { RunSeries } from '../../src/cpu/engine.js';
+import { PHASE } from '../../src/model/lifecycle.js';
 import type { AgentSummary, RunTotals } from '../../src/model/metrics.js';
 
 type Column = (number | null)[];
@@ -19,10 +20,15 @@ export function perAgentData(perPolicy: readonly (readonly AgentSummary[])[], me
   return [Array.from({ length: agents }, (_, i) => i), ...perPolicy.map((agentsOf) => agentsOf.map((a) => a[metric]))];
 }
 
-/** Each agent's value of one per-step series (agent-major) at each step; x is the step's start, t·Δt seconds. */
+/**
+ * Each agent's value of one per-step series (agent-major) at each step; x is the step's start, t·Δt
+ * seconds. NaN (a step that records no latency: a COLD agent with nothing queued) is a gap (null).
+ */
 function perStepData(values: Float64Array, steps: number, agents: number, dt: number): Columns {
   const x = Array.from({ length: steps }, (_, t) => t * dt);
-  const columns = Array.from({ length: agents }, (_, i) => Array.from(values.subarray(i * steps, (i + 1) * steps)));
+  const columns = Array.from({ length: agents }, (_, i) =>
+    Array.from(values.subarray(i * steps, (i + 1) * steps), (v) => (Number.isNaN(v) ? null : v)),
+  );
   return [x, ...columns];
 }
 
@@ -36,7 +42,7 @@ export function queueData(series: RunSeries, dt: number): Columns {
   return perStepData(series.queue, series.steps, series.agents, dt);
 }
 
-/** Each agent's latency ℓ recorded at each step of one run (seconds; L_max at a step without GPU). */
+/** Each agent's latency ℓ recorded at each step of one run (seconds; L_max at a step without GPU; a gap where none is recorded). */
 export function latencyData(series: RunSeries, dt: number): Columns {
   return perStepData(series.latency, series.steps, series.agents, dt);
 }
@@ -97,10 +103,12 @@ export function scatterData(perPolicy: readonly (readonly AgentSummary[])[]): Co
  * The largest relative gap, over the agents of run r, between the series summed over the recorded
  * steps (t ≥ warmup) and an engine's totals: Σℓ, Σserved, Σg, ΣQ, the final queue, the arrivals and
  * of a workflow (MODEL-PART4 §4.6) the routed arrivals, the requests sent on and the fork-join's
- * outstanding parents. Relative to max(|total|, 1), so totals near zero compare absolutely. 0 means
- * the series is that engine's run.
+ * outstanding parents; with the serverless lifecycle (`lifecycle`, MODEL-PART4 §4.3–4.4) also the
+ * steps whose latency was recorded (the series' NaN are the others), LOADING and resident steps per
+ * agent, and the MB in use summed over the steps. Relative to max(|total|, 1), so totals near zero
+ * compare absolutely. 0 means the series is that engine's run.
  */
-export function seriesGap(series: RunSeries, totals: RunTotals, r: number, warmup = 0): number {
+export function seriesGap(series: RunSeries, totals: RunTotals, r: number, warmup = 0, lifecycle = false): number {
   const { steps, agents } = series;
   let gap = 0;
   const compare = (got: number, want: number): void => {
@@ -116,9 +124,18 @@ export function seriesGap(series: RunSeries, totals: RunTotals, r: number, warmu
     let arrived = 0;
     let routed = 0;
     let inFlight = 0;
+    let recorded = 0;
+    let loading = 0;
+    let resident = 0;
     for (let t = warmup; t < steps; t++) {
       const k = i * steps + t;
-      latency += series.latency[k]!;
+      const l = series.latency[k]!;
+      if (!Number.isNaN(l)) {
+        latency += l;
+        recorded++;
+      }
+      if (series.phase[k] === PHASE.loading) loading++;
+      if (series.phase[k] !== PHASE.cold) resident++;
       served += series.served[k]!;
       share += series.share[k]!;
       queue += series.queue[k]!;
@@ -134,7 +151,17 @@ export function seriesGap(series: RunSeries, totals: RunTotals, r: number, warmu
     compare(arrived, totals.arrivedSum[j]!);
     compare(routed, totals.routedSum[j]!);
     compare(inFlight, totals.inFlightSum[j]!);
+    if (lifecycle) {
+      compare(recorded, totals.latencyStepSum[j]!);
+      compare(loading, totals.loadStepSum[j]!);
+      compare(resident, totals.residentStepSum[j]!);
+    }
     forkTotal += totals.forkSum[j]!;
+  }
+  if (lifecycle) {
+    let memory = 0;
+    for (let t = warmup; t < steps; t++) memory += series.memory[t]!;
+    compare(memory, totals.memorySum[totals.agentOffset[r]!]!);
   }
   let forkParents = 0;
   for (let t = warmup; t < steps; t++) forkParents += series.forkParents[t]!;

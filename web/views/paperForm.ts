@@ -1,6 +1,7 @@
 /**
- * The Paper view's form: the agents' names, T, R, P and λ in a grid (one row per agent, each with a
- * remove button; an add button and the paper's fleet under it), the workflow switch, then L_max,
+ * The Paper view's form: the agents' names, T, R, P, λ, M and pinned in a grid (one row per agent, each with a
+ * remove button; an add button and the paper's fleet under it), the workflow switch, the serverless
+ * lifecycle's switch with its settings (shown only with it on), then L_max,
  * steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
  * shown). Each control has an accessible name with its unit and an error span right after it
  * (aria-describedby), filled by the view when the field's text is outside its range.
@@ -12,7 +13,11 @@ import {
   ARRIVAL_FIELDS,
   type FieldKey,
   fieldApplies,
+  LIFECYCLE_FIELD,
+  LIFECYCLE_FIELDS,
+  lifecycleApplies,
   MAX_PAGE_AGENTS,
+  type PaperScenario,
   RUN_FIELDS,
   scenarioFields,
   WORKFLOW_FIELD,
@@ -25,6 +30,8 @@ const AGENT_COLUMNS: readonly { title: string; unit: string }[] = [
   { title: 'R (min share)', unit: 'minimum GPU share, 0 to 1' },
   { title: 'P (priority)', unit: 'priority, 1 = most important' },
   { title: 'λ (requests/s)', unit: 'nominal arrival rate, requests/s' },
+  { title: 'M (MB)', unit: 'model size, MB: the lifecycle’s load time and memory' },
+  { title: 'pinned', unit: 'with the lifecycle: never scaled to zero nor evicted' },
 ];
 const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
   lmax: 'L_max (s)',
@@ -37,6 +44,14 @@ const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
   peakRatio: 'MMPP peak ratio κ',
   trace: 'follow the Azure trace',
   workflow: 'workflow',
+  lifecycle: 'lifecycle',
+  keepAlive: 'keep-alive K (s, or never)',
+  coldStart: 'cold start C0 (s)',
+  loadBandwidth: 'load bandwidth (GB/s)',
+  eligible: 'who shares the GPU',
+  initialPhase: 'agents start',
+  gpu: 'GPU memory',
+  evict: 'eviction',
 };
 
 export interface Form {
@@ -62,6 +77,8 @@ export interface Form {
    * entry takes only routed requests): disabled, its value kept for when the workflow is switched off.
    */
   showExternal(external: readonly boolean[]): void;
+  /** Shows the lifecycle's settings only with it on (and the eviction rule only with a memory limit). */
+  showLifecycle(s: Pick<PaperScenario, 'lifecycle' | 'gpu'>): void;
 }
 
 /** Every field the form can show (agents up to MAX_PAGE_AGENTS). */
@@ -100,7 +117,7 @@ export function buildForm(): Form {
   const form: Form = {} as Form;
   const setAgents = (n: number): void => {
     for (const [key] of inputs) {
-      if (/^(name|T|R|P|lambda)\d+$/.test(key)) {
+      if (/^(name|T|R|P|lambda|M|pinned)\d+$/.test(key)) {
         inputs.delete(key);
         errors.delete(key);
       }
@@ -185,11 +202,33 @@ export function buildForm(): Form {
       lambda.title = outside ? '' : 'routed: in the workflow this agent receives only what other agents send it (its λ is not used)';
     });
   };
+  const lifecycleCells = new Map<FieldKey, HTMLElement>();
+  const lifecycle = el(
+    'fieldset',
+    { class: 'run-fields lifecycle-fields' },
+    el('legend', {}, 'Serverless lifecycle (cold starts, keep-alive, GPU memory)'),
+    cell(LIFECYCLE_FIELD.key, RUN_TITLES.lifecycle!, RUN_TITLES.lifecycle),
+    ...LIFECYCLE_FIELDS.map((f) => {
+      const node = cell(f.key, RUN_TITLES[f.key] ?? f.label, RUN_TITLES[f.key] ?? f.label);
+      lifecycleCells.set(f.key, node);
+      return node;
+    }),
+    el(
+      'p',
+      { class: 'field-help', id: 'lifecycle-help' },
+      'An agent is COLD, LOADING or WARM (docs/serverless.md). A cold agent with work loads its model for C_i = C0 + M_i/B_load seconds (one load at a time), serving nothing meanwhile, then serves until it has been idle for K seconds and scales to zero. With a GPU’s memory, an agent that does not fit evicts idle ones, or waits. With the paper’s rates the agents are never idle for long: try λ below 0.1/s, or a short K.',
+    ),
+  );
+  const showLifecycle = (s: Pick<PaperScenario, 'lifecycle' | 'gpu'>): void => {
+    for (const [key, node] of lifecycleCells) node.hidden = !lifecycleApplies(key, s);
+    (lifecycle.querySelector('#lifecycle-help') as HTMLElement).hidden = s.lifecycle !== 'on';
+  };
   const node = el(
     'form',
     { class: 'params paper-form', novalidate: true, 'aria-label': 'scenario' },
     el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper by default)'), grid, fleetButtons),
     workflow,
+    lifecycle,
     run,
     process,
   );
@@ -205,6 +244,7 @@ export function buildForm(): Form {
     setAgents,
     showFor,
     showExternal,
+    showLifecycle,
   });
   return form;
 }

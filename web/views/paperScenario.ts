@@ -1,8 +1,9 @@
 /**
  * The Paper view's scenario: a fixed fleet of 1 to MAX_PAGE_AGENTS named agents (the paper's four by
  * default) with the user's T, R, P and λ, plus L_max, steps, the arrival process (MODEL-PART4
- * §4.1–4.2) with its parameters, and whether the agents form the paper's workflow (MODEL-PART4 §4.6,
- * web/views/paperWorkflow.ts). It lives in the URL's hash (only the keys that differ from the paper,
+ * §4.1–4.2) with its parameters, whether the agents form the paper's workflow (MODEL-PART4 §4.6,
+ * web/views/paperWorkflow.ts), and the serverless lifecycle with its settings and each agent's model
+ * size M (MODEL-PART4 §4.3–4.4; its settings apply only with it on, as a process's parameters do). It lives in the URL's hash (only the keys that differ from the paper,
  * so the paper's own scenario is plain `#view=paper`; `agents` is the fleet's size, `name2`, `T2`, …
  * agent 2's fields) and every field is checked against a range named in its error; each agent also
  * passes the study schema's own agent check (src/study/schema.ts AgentSchema), so the page refuses
@@ -21,6 +22,17 @@ import { POLICY, PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../../src
 import { ARRIVAL_PROCESSES, NO_TRACES } from '../../src/random/arrivals.js';
 import { MAX_POISSON_MEAN } from '../../src/random/poisson.js';
 import { RENEWAL_CV_RANGE } from '../../src/random/renewal.js';
+import {
+  DEFAULT_LIFECYCLE,
+  ELIGIBLE_RULES,
+  type EligibleRule,
+  EVICTION_RULES,
+  type EvictionRule,
+  GPU_MEMORY_GB,
+  type GpuPreset,
+  LIFECYCLE_RANGES,
+  type LifecycleSpec,
+} from '../../src/model/lifecycle.js';
 import { AgentSchema } from '../../src/study/schema.js';
 import { formatIssues } from '../../src/study/problems.js';
 import { quote } from '../../src/text/quote.js';
@@ -33,7 +45,18 @@ export interface AgentParams {
   R: number; // minimum share, fraction of G
   P: number; // priority, 1 = most important
   lambda: number; // nominal arrival rate, requests/s
+  M: number; // model size, MB: descriptive, and with the lifecycle on its load time and memory (MODEL-PART4 §4.3–4.4)
+  pinned: boolean; // with the lifecycle on: never scaled to zero nor evicted (MODEL-PART4 §4.4)
 }
+
+/** The GPU memory choices of the lifecycle (URL key `gpu`): no limit, or a card of GPU_MEMORY_GB. */
+export const MEMORY_UNLIMITED = 'unlimited';
+export type PageMemory = typeof MEMORY_UNLIMITED | GpuPreset;
+export const PAGE_MEMORIES: readonly PageMemory[] = [MEMORY_UNLIMITED, ...(Object.keys(GPU_MEMORY_GB) as GpuPreset[])];
+
+/** The lifecycle switch (URL key `lifecycle`): off is the paper's model, every agent always warm. */
+export const PAGE_LIFECYCLES = ['off', 'on'] as const;
+export type PageLifecycle = (typeof PAGE_LIFECYCLES)[number];
 
 export interface PaperScenario {
   agents: AgentParams[]; // 1 to MAX_PAGE_AGENTS agents (the paper's four, in PAPER_AGENTS order, by default)
@@ -52,6 +75,19 @@ export interface PaperScenario {
    * takes the external arrivals at its λ, the specialists only what it routes to them. `none`: independent agents.
    */
   workflow: PageWorkflow;
+  /**
+   * `on`: the serverless lifecycle (MODEL-PART4 §4.3–4.4, src/model/lifecycle.ts) with the fields below;
+   * `off`: every agent always warm with unlimited memory (the paper's model), the fields below ignored.
+   */
+  lifecycle: PageLifecycle;
+  keepAlive: number; // K, seconds; Infinity: never scale to zero
+  coldStart: number; // C0, seconds
+  loadBandwidth: number; // B_load, GB/s
+  eligible: EligibleRule;
+  initialPhase: 'warm' | 'cold';
+  /** The card whose memory the agents share (MEMORY_UNLIMITED: no limit). */
+  gpu: PageMemory;
+  evict: EvictionRule; // read only with a memory limit
 }
 
 /** The trace the page ships (traces/, bundled by web/views/paperTrace.ts): replayed, or modulating a process. */
@@ -73,12 +109,14 @@ export const AGENT_NAMES: readonly string[] = PAPER_AGENTS.map((a) => a.name);
 export const MAX_PAGE_AGENTS = 12;
 
 /** The fields of an added agent past the paper's four (a mid-sized agent, load 0.2 with the whole GPU). */
-const NEW_AGENT: Readonly<Omit<AgentParams, 'name'>> = { T: 50, R: 0, P: 2, lambda: 10 };
+const NEW_AGENT: Readonly<Omit<AgentParams, 'name'>> = { T: 50, R: 0, P: 2, lambda: 10, M: 2000, pinned: false };
 
 /** Agent i's fields where the link or the form gives none: the paper's agent i, then NEW_AGENT as `agent<i+1>`. */
 export function defaultAgent(i: number): AgentParams {
   const paper = PAPER_AGENTS[i];
-  return paper ? { name: paper.name, T: paper.T, R: paper.R, P: paper.P, lambda: paper.lambda } : { name: `agent${i + 1}`, ...NEW_AGENT };
+  return paper
+    ? { name: paper.name, T: paper.T, R: paper.R, P: paper.P, lambda: paper.lambda, M: paper.M ?? 0, pinned: false }
+    : { name: `agent${i + 1}`, ...NEW_AGENT };
 }
 
 /** An agent to add to `agents`: defaultAgent(n), renamed `agent<k>` (the first k free) when its name is taken. */
@@ -101,6 +139,14 @@ export const PAPER_SCENARIO: Readonly<PaperScenario> = {
   peakRatio: 3,
   trace: TRACE_NONE,
   workflow: 'none',
+  lifecycle: 'off',
+  keepAlive: DEFAULT_LIFECYCLE.keepAlive,
+  coldStart: DEFAULT_LIFECYCLE.coldStart,
+  loadBandwidth: DEFAULT_LIFECYCLE.loadBandwidth,
+  eligible: DEFAULT_LIFECYCLE.eligible,
+  initialPhase: DEFAULT_LIFECYCLE.initialPhase,
+  gpu: MEMORY_UNLIMITED,
+  evict: 'lru',
 };
 
 /**
@@ -123,11 +169,36 @@ export const PAGE_MAX_IDC = 1e6;
 export const PAGE_MAX_PEAK_RATIO = 1000;
 
 type AgentKey = keyof AgentParams;
-type NumberAgentKey = Exclude<AgentKey, 'name'>;
-type RunKey = 'lmax' | 'steps' | 'arrivals' | 'seed' | 'cv' | 'idc' | 'highFraction' | 'peakRatio' | 'trace' | 'workflow';
+type NumberAgentKey = Exclude<AgentKey, 'name' | 'pinned'>;
+/** The lifecycle's settings (read only with `lifecycle` on; `evict` only with a memory limit too). */
+type LifecycleKey = 'keepAlive' | 'coldStart' | 'loadBandwidth' | 'eligible' | 'initialPhase' | 'gpu' | 'evict';
+type RunKey =
+  'lmax' | 'steps' | 'arrivals' | 'seed' | 'cv' | 'idc' | 'highFraction' | 'peakRatio' | 'trace' | 'workflow' | 'lifecycle' | LifecycleKey;
+/** The fields of a scenario that hold text (a choice), the others numbers. */
+type TextRunKey = 'arrivals' | 'trace' | 'workflow' | 'lifecycle' | 'eligible' | 'initialPhase' | 'gpu' | 'evict';
+const LIFECYCLE_KEYS: readonly FieldKey[] = ['keepAlive', 'coldStart', 'loadBandwidth', 'eligible', 'initialPhase', 'gpu', 'evict'];
 /** `agents`: the fleet's size (the form's add and remove buttons; no input of its own). */
 export type FieldKey = `${AgentKey}${number}` | RunKey | 'agents';
-const RUN_KEYS: readonly RunKey[] = ['lmax', 'steps', 'arrivals', 'seed', 'cv', 'idc', 'highFraction', 'peakRatio', 'trace', 'workflow'];
+const RUN_KEYS: readonly RunKey[] = [
+  'lmax',
+  'steps',
+  'arrivals',
+  'seed',
+  'cv',
+  'idc',
+  'highFraction',
+  'peakRatio',
+  'trace',
+  'workflow',
+  'lifecycle',
+  'keepAlive',
+  'coldStart',
+  'loadBandwidth',
+  'eligible',
+  'initialPhase',
+  'gpu',
+  'evict',
+];
 
 interface NumberField {
   kind: 'number';
@@ -139,6 +210,8 @@ interface NumberField {
   maxOpen?: boolean; // max itself excluded
   integer: boolean;
   unit: string;
+  /** Also takes `never` (Infinity), as the URL and the form write it: the keep-alive K = ∞. */
+  never?: boolean;
 }
 interface ChoiceField {
   kind: 'choice';
@@ -172,6 +245,9 @@ const num = (key: FieldKey, label: string, min: number, minOpen: boolean, max: n
  */
 export const displayName = (name: string): string => (/^[\w.-]{1,64}$/.test(name) ? name : quote(name));
 
+/** An agent's `pinned` as the form and the URL write it. */
+const PINNED_CHOICES = ['no', 'yes'] as const;
+
 /** The fields of one agent (index i), in form order; `name` (its current name) labels them in errors. */
 export function agentFields(i: number, name = `agent ${i + 1}`): Field[] {
   return [
@@ -181,6 +257,9 @@ export function agentFields(i: number, name = `agent ${i + 1}`): Field[] {
     num(`P${i}`, `${name} P`, 0, true, PAGE_MAX_P, 'priority, 1 = most important'),
     // λ·Δt is the Poisson sampler's mean per step (Δt = 1 s here)
     num(`lambda${i}`, `${name} λ`, 0, false, MAX_POISSON_MEAN, 'requests/s'),
+    // descriptive, and with the lifecycle on the load time C_i = C0 + M_i/B_load and the memory it holds
+    num(`M${i}`, `${name} M`, LIFECYCLE_RANGES.modelMB[0], false, LIFECYCLE_RANGES.modelMB[1], 'model size, MB'),
+    { kind: 'choice', key: `pinned${i}`, label: `${name} pinned`, choices: PINNED_CHOICES, texts: ['no', 'yes: always resident'] },
   ];
 }
 
@@ -227,13 +306,75 @@ export const WORKFLOW_FIELD: Field = {
   texts: PAGE_WORKFLOWS.map((w) => WORKFLOW_TEXTS[w]),
 };
 
+/** The serverless lifecycle's switch (MODEL-PART4 §4.3–4.4): off, every agent always warm (the paper's model). */
+export const LIFECYCLE_FIELD: Field = {
+  kind: 'choice',
+  key: 'lifecycle',
+  label: 'lifecycle',
+  choices: PAGE_LIFECYCLES,
+  texts: ['off: always warm, unlimited memory (the paper)', 'on: cold starts, keep-alive, scale to zero'],
+};
+
+/** The lifecycle's settings (src/model/lifecycle.ts: DEFAULT_LIFECYCLE, LIFECYCLE_RANGES), read only with it on. */
+export const LIFECYCLE_FIELDS: readonly Field[] = [
+  {
+    ...num(
+      'keepAlive',
+      'keep-alive K',
+      LIFECYCLE_RANGES.keepAlive[0],
+      false,
+      LIFECYCLE_RANGES.keepAlive[1],
+      'seconds idle before scaling to zero',
+    ),
+    never: true,
+  },
+  num(
+    'coldStart',
+    'cold start C0',
+    LIFECYCLE_RANGES.coldStart[0],
+    false,
+    LIFECYCLE_RANGES.coldStart[1],
+    'seconds of every load before the weights',
+  ),
+  num(
+    'loadBandwidth',
+    'load bandwidth',
+    LIFECYCLE_RANGES.loadBandwidth[0],
+    false,
+    LIFECYCLE_RANGES.loadBandwidth[1],
+    'GB/s the weights load at',
+  ),
+  {
+    kind: 'choice',
+    key: 'eligible',
+    label: 'who shares the GPU',
+    choices: ELIGIBLE_RULES,
+    texts: ['all: cold agents’ shares go unused (the paper)', 'warm: warm agents only', 'backlogged: warm agents with work'],
+  },
+  { kind: 'choice', key: 'initialPhase', label: 'agents start', choices: ['warm', 'cold'], texts: ['warm', 'cold'] },
+  {
+    kind: 'choice',
+    key: 'gpu',
+    label: 'GPU memory',
+    choices: PAGE_MEMORIES,
+    texts: PAGE_MEMORIES.map((m) => (m === MEMORY_UNLIMITED ? 'unlimited' : `${m} (${GPU_MEMORY_GB[m]} GB)`)),
+  },
+  {
+    kind: 'choice',
+    key: 'evict',
+    label: 'eviction',
+    choices: EVICTION_RULES,
+    texts: ['lru: the longest idle first', 'lowestPriority: the least important first', 'largestFirst: the largest model first'],
+  },
+];
+
 /** The fleet's size: how many agents the link or the form has. */
 export const COUNT_FIELD: Field = num('agents', 'agents', 1, false, MAX_PAGE_AGENTS, 'agents in the fleet', true);
 
 /** Every field of a scenario of `count` agents (named by `names`, where given), in form order. */
 export function scenarioFields(count: number, names: readonly string[] = []): Field[] {
   const agents = Array.from({ length: count }, (_, i) => agentFields(i, names[i] === undefined ? undefined : displayName(names[i])));
-  return [COUNT_FIELD, ...agents.flat(), WORKFLOW_FIELD, ...RUN_FIELDS, ...ARRIVAL_FIELDS];
+  return [COUNT_FIELD, ...agents.flat(), WORKFLOW_FIELD, LIFECYCLE_FIELD, ...LIFECYCLE_FIELDS, ...RUN_FIELDS, ...ARRIVAL_FIELDS];
 }
 
 /** The fields of the paper's scenario (its four agents). */
@@ -247,6 +388,12 @@ export function fieldApplies(key: FieldKey, arrivals: ArrivalMode): boolean {
   return true;
 }
 
+/** Whether field `key` means anything in `s` with its lifecycle: the lifecycle's settings only with it on, `evict` only with a memory limit. */
+export function lifecycleApplies(key: FieldKey, s: Pick<PaperScenario, 'lifecycle' | 'gpu'>): boolean {
+  if (!LIFECYCLE_KEYS.includes(key)) return true;
+  return s.lifecycle === 'on' && (key !== 'evict' || s.gpu !== MEMORY_UNLIMITED);
+}
+
 /** The allowed range in words, as errors print it: "a number > 0 and ≤ 1e9 (requests/s)". */
 export function describeRange(field: Field): string {
   if (field.kind === 'text') return 'a name';
@@ -256,7 +403,7 @@ export function describeRange(field: Field): string {
   const range = field.integer
     ? `from ${field.min} to ${field.max}`
     : `${field.minOpen ? '>' : '≥'} ${field.min} and ${field.maxOpen ? '<' : '≤'} ${high}`;
-  return `${what} ${range} (${field.unit})`;
+  return `${what} ${range}${field.never === true ? ', or never' : ''} (${field.unit})`;
 }
 
 export type Parsed = { value: number | string } | { error: string };
@@ -270,6 +417,7 @@ export function parseField(field: Field, raw: string): Parsed {
   if (field.kind === 'text') return { value: text }; // the study schema checks it (agentProblems)
   if (field.kind === 'choice') return field.choices.includes(text) ? { value: text } : fail();
   if (text === '') return fail();
+  if (field.never === true && text === 'never') return { value: Infinity };
   const value = Number(text);
   const inRange =
     Number.isFinite(value) &&
@@ -278,13 +426,19 @@ export function parseField(field: Field, raw: string): Parsed {
   return inRange && (!field.integer || Number.isInteger(value)) ? { value } : fail();
 }
 
-const AGENT_KEY = /^(name|T|R|P|lambda)(\d+)$/;
+const AGENT_KEY = /^(name|T|R|P|lambda|M|pinned)(\d+)$/;
+
+/** An agent's field as text or number (`pinned` as the form writes it, no or yes). */
+function agentValue(agent: AgentParams | undefined, key: AgentKey): number | string | undefined {
+  if (agent === undefined) return undefined;
+  return key === 'pinned' ? PINNED_CHOICES[agent.pinned ? 1 : 0] : agent[key];
+}
 
 /** A field's value in `s` (undefined: an agent the fleet does not have). */
 function valueOf(s: PaperScenario, key: FieldKey): number | string | undefined {
   if (key === 'agents') return s.agents.length;
   const m = AGENT_KEY.exec(key);
-  if (m) return s.agents[Number(m[2])]?.[m[1] as AgentKey];
+  if (m) return agentValue(s.agents[Number(m[2])], m[1] as AgentKey);
   return s[key as RunKey];
 }
 
@@ -293,6 +447,7 @@ function setValue(s: PaperScenario, key: FieldKey, value: number | string): void
   if (m) {
     const agent = s.agents[Number(m[2])]!;
     if (m[1] === 'name') agent.name = value as string;
+    else if (m[1] === 'pinned') agent.pinned = value === 'yes';
     else agent[m[1] as NumberAgentKey] = value as number;
   } else if (key === 'agents') {
     const count = value as number;
@@ -300,24 +455,30 @@ function setValue(s: PaperScenario, key: FieldKey, value: number | string): void
   } else if (key === 'arrivals') s.arrivals = value as ArrivalMode;
   else if (key === 'trace') s.trace = value as string;
   else if (key === 'workflow') s.workflow = value as PageWorkflow;
-  else s[key as Exclude<RunKey, 'arrivals' | 'trace' | 'workflow'>] = value as number;
+  else if (key === 'lifecycle') s.lifecycle = value as PageLifecycle;
+  else if (key === 'eligible') s.eligible = value as EligibleRule;
+  else if (key === 'initialPhase') s.initialPhase = value as 'warm' | 'cold';
+  else if (key === 'gpu') s.gpu = value as PageMemory;
+  else if (key === 'evict') s.evict = value as EvictionRule;
+  else s[key as Exclude<RunKey, TextRunKey>] = value as number;
 }
 
 /** The value a field has where the link does not give it: the paper's, or defaultAgent's past its agents. */
 function defaultOf(key: FieldKey): number | string | undefined {
   const m = AGENT_KEY.exec(key);
-  return m ? defaultAgent(Number(m[2]))[m[1] as AgentKey] : valueOf(PAPER_SCENARIO, key);
+  return m ? agentValue(defaultAgent(Number(m[2])), m[1] as AgentKey) : valueOf(PAPER_SCENARIO, key);
 }
 
 /** A field of `s` that applies to its process and differs from the paper's scenario (or an added agent's default). */
 const differs = (s: PaperScenario, key: FieldKey): boolean => {
   const value = valueOf(s, key);
-  return value !== undefined && fieldApplies(key, s.arrivals) && value !== defaultOf(key);
+  return value !== undefined && fieldApplies(key, s.arrivals) && lifecycleApplies(key, s) && value !== defaultOf(key);
 };
 
-/** The field's text as the form shows it and the URL stores it. */
+/** The field's text as the form shows it and the URL stores it (K = ∞ is `never`). */
 export function fieldText(s: PaperScenario, key: FieldKey): string {
-  return String(valueOf(s, key) ?? defaultOf(key));
+  const value = valueOf(s, key) ?? defaultOf(key);
+  return value === Infinity ? 'never' : String(value);
 }
 
 export function cloneScenario(s: PaperScenario): PaperScenario {
@@ -365,6 +526,9 @@ export function parseScenario(read: URLSearchParams | ((key: FieldKey) => string
     errors.set('workflow', workflowError);
     scenario.workflow = PAPER_SCENARIO.workflow;
   }
+  // The lifecycle's switch, then its settings where they apply (the memory before its eviction rule).
+  read1(LIFECYCLE_FIELD);
+  for (const field of LIFECYCLE_FIELDS) if (lifecycleApplies(field.key, scenario)) read1(field);
   for (const field of [...RUN_FIELDS, ...ARRIVAL_FIELDS])
     if (field.key !== 'arrivals' && fieldApplies(field.key, scenario.arrivals)) read1(field);
   // agents × steps: the page keeps every step of every agent (PAGE_MAX_AGENT_STEPS)
@@ -407,7 +571,7 @@ function agentProblems(agent: AgentParams, fields: readonly Field[], errors: Map
     const line = formatIssues([issue])[0]!;
     errors.set(field.key, `${field.label}: ${line.slice(line.indexOf(': ') + 2)}`);
     const fallback = defaultAgent(Number(AGENT_KEY.exec(field.key)![2]))[key];
-    (agent as unknown as Record<string, number | string>)[key] = fallback;
+    (agent as unknown as Record<string, number | string | boolean>)[key] = fallback;
   }
 }
 
@@ -454,8 +618,13 @@ export function changedFields(s: PaperScenario): string[] {
  * arrivals field's, since replay has no trace field).
  */
 export function fieldOfConfigError(field: string, arrivals: ArrivalMode = 'deterministic'): FieldKey | undefined {
-  const agent = /^fleets\[0\]\.agents\[(\d+)\]\.(T|R|P|lambda)$/.exec(field);
+  const agent = /^fleets\[0\]\.agents\[(\d+)\]\.(T|R|P|lambda|M|pinned)$/.exec(field);
   if (agent) return `${agent[2] as AgentKey}${Number(agent[1])}`;
+  // The lifecycle's (validateBatch: lifecycleProblem, lifecycleFleetProblem): a setting, or the memory
+  // (a pinned set that does not fit the card: on the card's field).
+  const lifecycle = /^lifecycle\.(\w+)(?:\.(\w+))?/.exec(field);
+  if (lifecycle) return lifecycle[1] === 'memory' ? (lifecycle[2] === 'evict' ? 'evict' : 'gpu') : RUN_KEYS.find((k) => k === lifecycle[1]);
+  if (field === 'fleets[0].agents') return 'gpu';
   if (/^fleets\[0\]\.(agents\[\d+\]\.routes|forkJoin)\b/.test(field)) return 'workflow'; // the graph (workflowProblem)
   const process = /^fleets\[0\]\.agents\[\d+\]\.arrivals(?:\.(\w+))?/.exec(field);
   if (process) {
@@ -467,6 +636,22 @@ export function fieldOfConfigError(field: string, arrivals: ArrivalMode = 'deter
   }
   if (field === 'dt' || field.startsWith('arrivals.')) return 'arrivals'; // a trace the page could not bin
   return RUN_KEYS.find((k) => k === field);
+}
+
+/**
+ * The lifecycle of a scenario (SimConfig.lifecycle), or undefined when it is off: its settings as
+ * given, the memory a card of GPU_MEMORY_GB (all of it usable) with its eviction rule.
+ */
+export function scenarioLifecycle(s: PaperScenario): LifecycleSpec | undefined {
+  if (s.lifecycle === 'off') return undefined;
+  return {
+    keepAlive: s.keepAlive,
+    coldStart: s.coldStart,
+    loadBandwidth: s.loadBandwidth,
+    eligible: s.eligible,
+    initialPhase: s.initialPhase,
+    ...(s.gpu === MEMORY_UNLIMITED ? {} : { memory: { gb: GPU_MEMORY_GB[s.gpu], evict: s.evict } }),
+  };
 }
 
 /** Every agent's arrival spec: undefined where the batch's `arrivals` says it all (deterministic, plain Poisson). */
@@ -530,7 +715,16 @@ export function scenarioBatch(s: PaperScenario, library?: TraceLibrary, names: r
   }));
   const policies = names.map((name) => POLICY[name]);
   // The page shows the arrival statistics (its arrivals table), whatever the process.
-  const config = { ...PAPER_CONFIG, lmax: s.lmax, steps: s.steps, arrivals: s.arrivals, seed: s.seed, arrivalStats: true };
+  const lifecycle = scenarioLifecycle(s);
+  const config = {
+    ...PAPER_CONFIG,
+    lmax: s.lmax,
+    steps: s.steps,
+    arrivals: s.arrivals,
+    seed: s.seed,
+    arrivalStats: true,
+    ...(lifecycle ? { lifecycle } : {}),
+  };
   let traces = NO_TRACES;
   if (arrivals?.trace !== undefined) {
     if (!library) throw new ConfigError('arrivals', `the ${s.arrivals} process needs the trace ${PAGE_TRACE}, which is not loaded`);

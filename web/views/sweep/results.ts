@@ -53,6 +53,7 @@ import {
 } from './select.js';
 import { stabilityBanner } from './stability.js';
 import { verdictMetrics, winMap } from './winMap.js';
+import { tradeoffData, tradeoffFigure } from './tradeoff.js';
 
 export interface Loaded {
   table: SummaryTable;
@@ -232,6 +233,9 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
       .filter((a) => !free.includes(a.name))
       .map((a) => `${a.name} = ${String(c.fixed[a.name])}`)
       .join(', ');
+  // A study with a keep-alive axis: cost against latency as K varies (the serverless lifecycle's trade-off).
+  const tradeoff = tradeoffData(table, c.fixed);
+  const tradeoffNode = tradeoff ? tradeoffFigure(tradeoff, held([tradeoff.axis])) : null;
   const banner = stabilityBanner(table, (cell) => cellLabel(table, cell.values));
   const rr = c.metric === 'avgLatency' ? roundRobinNote(table, c.detail) : null;
   root.replaceChildren(
@@ -243,6 +247,7 @@ export function renderResults(root: HTMLElement, loaded: Loaded, state: ViewStat
     ...(c.x !== undefined && held([c.x]) ? [el('p', { class: 'note' }, `The line chart holds ${held([c.x])}.`)] : []),
     charts,
     ...notes.map((n) => el('p', { class: 'note' }, n)),
+    ...(tradeoffNode ? [tradeoffNode] : []),
     winnerGrid(table, c.metric, c.gx, c.gy, c.fixed),
     ...(c.gx !== undefined && held([c.gx, c.gy ?? '']) ? [el('p', { class: 'note' }, `The grid holds ${held([c.gx, c.gy ?? ''])}.`)] : []),
     ...(c.pb !== undefined ? [pairTable(table, c.pa, c.pb)] : []),

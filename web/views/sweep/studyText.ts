@@ -13,6 +13,8 @@ import { maxAgents } from '../../../src/sweep/plan.js';
 import { axisLabels, type Study } from '../../../src/study/schema.js';
 import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
 import burstyText from '../../../sweeps/bursty-workloads.json?raw';
+import keepAliveText from '../../../sweeps/keep-alive.json?raw';
+import memoryPressureText from '../../../sweeps/memory-pressure.json?raw';
 import policyAtlasText from '../../../sweeps/policy-atlas.json?raw';
 import loadCurveText from '../../../sweeps/load-curve.json?raw';
 import monteCarloText from '../../../sweeps/montecarlo.json?raw';
@@ -276,6 +278,16 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     name: 'paper-workflow',
     note: '5 replicates of 4,000 steps instead of 20 of 10,000 (a workflow is stepped agent by agent, step by step)',
     study: { ...json(paperWorkflowText), replicates: 5, steps: 4000 },
+  },
+  {
+    name: 'keep-alive',
+    note: '4 fleets per cell and 1,500 steps (1,200 recorded) instead of 16 and 3,900 (3,600): its keep-alive axis draws the cost–latency trade-off',
+    study: { ...json(keepAliveText), samples: 4, steps: 1500 },
+  },
+  {
+    name: 'memory-pressure',
+    note: '8 fleets per cell and 1,500 steps (1,200 recorded) instead of 32 and 3,900 (3,600)',
+    study: { ...json(memoryPressureText), samples: 8, steps: 1500 },
   },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
