@@ -71,38 +71,6 @@ fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
   return a;
 }
 
-// allocateWide() on the workflow path (simulateWideFlow.wgsl), as allocateFlow() for the narrow
-// kernel: with the lifecycle on over the eligible agents (`rank`, from lifecycleStep; an ineligible
-// agent's term is 0, which leaves a sum or a max from 0 as it was), N = ne, turn = t mod ne; off, the
-// same terms as allocateWide(). One call site, and the plain wide kernel never calls it.
-fn allocateWideFlow(run: Run, t: u32, lid: u32, ne: u32) -> Allocation {
-  var a = allocationBase(run, t);
-  a.turn = t % max(ne, 1u);
-  let lifecycle = params.lifecycle != 0u;
-  let n = run.agentCount;
-  let passes = policyPasses(run.policy);
-  let readsBacklog = policyReadsBacklog(run.policy);
-  for (var level = 0u; level < passes; level++) {
-    for (var i = lid; i < n; i += WORKGROUP_SIZE) {
-      let k = run.agentOffset + i;
-      let rank = select(i, states[k].rank, lifecycle);
-      var term = 0.0;
-      if (rank != NO_AGENT) {
-        var backlog = 0.0;
-        if (readsBacklog) {
-          backlog = agentBacklog(k, k, t);
-        }
-        term = policyTerm(a, level, agents[k], signalRate(k, t), backlog, rank, ne);
-      }
-      terms[i] = term;
-    }
-    let useMax = level < 32u && ((policyMaxPasses(run.policy) >> level) & 1u) != 0u;
-    let r = treeSum(n, lid, useMax);
-    a = policyFinish(a, level, select(r, max(r, 0.0), useMax));
-  }
-  return a;
-}
-
 // The run's busy steps of the dispatch: the OR of every invocation's `mask` (its own agents' flags),
 // through `terms`, which no allocation reads any more: one slot per step, zeroed, then set to 1 by every
 // invocation whose mask has the step's bit. Several invocations may store to one slot between the same

@@ -41,6 +41,38 @@ fn flowRouteSerial(run: Run, t: u32) {
   }
 }
 
+// allocateWide() on the workflow path (simulateWideFlow.wgsl), as allocateFlow() for the narrow
+// kernel: with the lifecycle on over the eligible agents (`rank`, from lifecycleStep; an ineligible
+// agent's term is 0, which leaves a sum or a max from 0 as it was), N = ne, turn = t mod ne; off, the
+// same terms as allocateWide(). One call site, and the plain wide kernel never calls it.
+fn allocateWideFlow(run: Run, t: u32, lid: u32, ne: u32) -> Allocation {
+  var a = allocationBase(run, t);
+  a.turn = t % max(ne, 1u);
+  let lifecycle = params.lifecycle != 0u;
+  let n = run.agentCount;
+  let passes = policyPasses(run.policy);
+  let readsBacklog = policyReadsBacklog(run.policy);
+  for (var level = 0u; level < passes; level++) {
+    for (var i = lid; i < n; i += WORKGROUP_SIZE) {
+      let k = run.agentOffset + i;
+      let rank = select(i, states[k].rank, lifecycle);
+      var term = 0.0;
+      if (rank != NO_AGENT) {
+        var backlog = 0.0;
+        if (readsBacklog) {
+          backlog = agentBacklog(k, k, t);
+        }
+        term = policyTerm(a, level, agents[k], signalRate(k, t), backlog, rank, ne);
+      }
+      terms[i] = term;
+    }
+    let useMax = level < 32u && ((policyMaxPasses(run.policy) >> level) & 1u) != 0u;
+    let r = treeSum(n, lid, useMax);
+    a = policyFinish(a, level, select(r, max(r, 0.0), useMax));
+  }
+  return a;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.y * params.gridWidth + wid.x;

@@ -263,3 +263,33 @@ fn flowForkJoin(run: Run, t: u32, mf: f32, done: array<f32, MAX_SUCCESSORS>) {
   states[fk] = s;
   addToInbox(run.agentOffset + run.join, t + 1u, released);
 }
+
+// allocate() on the workflow path (simulateFlow.wgsl): with the lifecycle on (src/model/lifecycle.ts
+// step 6) over the eligible agents only, as if they were the fleet — agent k's index its `rank` among
+// them (lifecycleStep wrote it, NO_AGENT when ineligible: no term), N = ne, turn = step mod ne; with
+// it off ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares
+// with the same rank and ne. One call site (stepFlow), and the plain kernels never call it.
+fn allocateFlow(run: Run, step: u32, draws: u32, ne: u32) -> Allocation {
+  var a = allocationBase(run, step);
+  a.turn = step % max(ne, 1u);
+  let lifecycle = params.lifecycle != 0u;
+  let passes = policyPasses(run.policy);
+  let readsBacklog = policyReadsBacklog(run.policy);
+  for (var level = 0u; level < passes; level++) {
+    var sum = 0.0;
+    for (var i = 0u; i < run.agentCount; i++) {
+      let k = run.agentOffset + i;
+      let rank = select(i, states[k].rank, lifecycle);
+      if (rank == NO_AGENT) {
+        continue;
+      }
+      var backlog = 0.0;
+      if (readsBacklog) {
+        backlog = agentBacklog(k, draws + i, step);
+      }
+      sum = policyReduce(run.policy, level, sum, policyTerm(a, level, agents[k], signalRate(k, step), backlog, rank, ne));
+    }
+    a = policyFinish(a, level, sum);
+  }
+  return a;
+}

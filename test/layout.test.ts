@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { MAX_GROUP_RUNS } from '../src/gpu/engine.js';
-import { ALL_LAYOUTS, byteSize, offsets } from '../src/gpu/layout.js';
+import { AGENT_STATE, ALL_LAYOUTS, byteSize, FLOW_STATE, offsets } from '../src/gpu/layout.js';
 import { SHADER_FILES } from '../src/gpu/kernels.js';
 import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
 import { ARRIVAL_PROCESS_ID as ARRIVAL_MODE_ID, SIGNAL_ID as SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/modes.js';
@@ -44,6 +44,19 @@ describe('struct layouts', () => {
     const hostFields = layout.fields.map(([field, type]) => [field, hostOffsets[field], type]);
     expect(hostFields).toEqual(wgslFields);
     expect(byteSize(layout)).toBe(def!.size);
+  });
+
+  it('gives the plain kernels an AgentState without the workflow kernels’ state and stepped totals', () => {
+    // The plain simulate kernels' generated text (flow false) holds AGENT_STATE; the workflow kernels' FLOW_STATE.
+    const def = makeShaderDataDefinitions(generatedWgsl(true, 'all', false)).structs['AgentState']!;
+    const plain = offsets(AGENT_STATE);
+    expect(AGENT_STATE.fields.map(([field, type]) => [field, plain[field], type])).toEqual(
+      Object.entries(def.fields).map(([field, f]) => [field, f.offset, (f.type as { type?: string }).type]),
+    );
+    expect(byteSize(AGENT_STATE)).toBe(def.size);
+    const flowOnly = FLOW_STATE.fields.filter(([field]) => !(field in plain)).map(([field]) => field);
+    expect(flowOnly).toEqual(expect.arrayContaining(['head', 'inbox0', 'phase', 'rank', 'routedSum', 'coldStartSum', 'memoryPeak']));
+    expect(AGENT_STATE.words).toBeLessThan(FLOW_STATE.words / 2);
   });
 });
 

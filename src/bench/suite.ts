@@ -37,7 +37,7 @@ import { availableParallelism, cpus, hostname, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path';
 import { runBatchCpu } from '../cpu/engine.js';
 import { GpuEngine } from '../gpu/engine.js';
-import { AGENT_PARAMS, AGENT_STATE, RUN } from '../gpu/layout.js';
+import { AGENT_PARAMS, AGENT_STATE, FLOW_STATE, RUN } from '../gpu/layout.js';
 import type { Batch, FleetSpec } from '../model/batch.js';
 import { summarize } from '../model/metrics.js';
 import { PAPER_POLICIES, type PolicyName } from '../model/policies.js';
@@ -91,7 +91,7 @@ interface Measurement {
 
 // ---- backends ----------------------------------------------------------------------------------------
 
-const STATE_BYTES = AGENT_STATE.bytes;
+const STATE_BYTES = Math.max(AGENT_STATE.bytes, FLOW_STATE.bytes); // the larger of a chunk's two AgentStates
 const PARAMS_BYTES = AGENT_PARAMS.bytes;
 const RUN_BYTES = RUN.bytes;
 

@@ -50,6 +50,8 @@ import {
   AGENT_PARAMS,
   AGENT_STATE,
   AGENT_STATE_PAIRS,
+  FLOW_STATE,
+  FLOW_STATE_PAIRS,
   ARRIVAL_STATE,
   ARRIVAL_STATS,
   ARRIVAL_STATS_PAIRS,
@@ -77,7 +79,8 @@ export interface GpuEngineOptions {
   maxWorkgroupsPerDimension?: number; // cap below the device's limit (tests use it to force a 2-D grid)
 }
 
-const STATE_BYTES = AGENT_STATE.bytes;
+// A chunk's AgentState: the plain kernels' or (chunk.flow) the workflow kernels' (src/gpu/layout.ts).
+const STATE_BYTES = Math.max(AGENT_STATE.bytes, FLOW_STATE.bytes);
 const PARAMS_BYTES = AGENT_PARAMS.bytes;
 const RUN_BYTES = RUN.bytes;
 const SEGMENT_BYTES = SEGMENT.bytes;
@@ -85,7 +88,6 @@ const RUN_WORD = RUN.word;
 const PARAMS_WORD = AGENT_PARAMS.word;
 const SEGMENT_WORD = SEGMENT.word;
 const SIM_WORD = SIM_PARAMS.word;
-const STATE_WORDS = AGENT_STATE.words;
 
 /**
  * The per-invocation size: fleets up to this many agents run one per invocation (the narrow kernel),
@@ -454,7 +456,7 @@ export class GpuEngine {
       }
     }
 
-    const stateBytes = chunk.agents * STATE_BYTES;
+    const stateBytes = chunk.agents * (chunk.flow ? FLOW_STATE : AGENT_STATE).bytes;
     const buffers = {
       uniform: upload(device, 'GpuEngine.uniform', uniform, GPUBufferUsage.UNIFORM),
       runs: upload(device, 'GpuEngine.runs', runWords.buffer, GPUBufferUsage.STORAGE),
@@ -507,7 +509,7 @@ export class GpuEngine {
       await arrivalStats.readback.mapAsync(GPUMapMode.READ);
       const stats = new Float32Array(arrivalStats.readback.getMappedRange().slice(0));
       arrivalStats.readback.unmap();
-      unpackStates(state, stats, totals, chunk.runs);
+      unpackStates(state, stats, totals, chunk.runs, chunk.flow);
     } finally {
       for (const b of [
         ...Object.values(buffers),
@@ -545,14 +547,17 @@ export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
  * Kahan pairs (sum, compensation) → f64 totals: true value = sum − compensation. The chunk's state
  * holds its runs' agents back to back; each run's go to its own place in `totals`.
  */
-function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTotals, chunkRuns: Uint32Array): void {
+function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTotals, chunkRuns: Uint32Array, flow: boolean): void {
+  const layout = flow ? FLOW_STATE : AGENT_STATE;
+  const pairs = flow ? FLOW_STATE_PAIRS : AGENT_STATE_PAIRS;
+  const finals = flow ? FINAL_TOTALS : FINAL_TOTALS.filter((t) => !('stepped' in t));
   let k = 0;
   for (const r of chunkRuns) {
     const first = totals.agentOffset[r]!;
     for (let j = first; j < first + totals.agentCount[r]!; j++, k++) {
-      const s = k * STATE_WORDS;
-      for (const { field, sum, comp } of AGENT_STATE_PAIRS) totals[field][j] = state[s + sum]! - state[s + comp]!;
-      for (const t of FINAL_TOTALS) totals[t.field][j] = state[s + AGENT_STATE.word[t.state]]!;
+      const s = k * layout.words;
+      for (const { field, sum, comp } of pairs) totals[field][j] = state[s + sum]! - state[s + comp]!;
+      for (const t of finals) totals[t.field][j] = state[s + (layout.word as Record<string, number>)[t.state]!]!;
       const x = k * ARRIVAL_STATS.words;
       for (const { field, sum, comp } of ARRIVAL_STATS_PAIRS) totals[field][j] = arrival[x + sum]! - arrival[x + comp]!;
       for (const t of FINAL_ARRIVAL_TOTALS) totals[t.field][j] = arrival[x + ARRIVAL_STATS.word[t.state]]!;

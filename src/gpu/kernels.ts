@@ -42,6 +42,8 @@ export interface KernelDescriptor {
   entryPoint: string;
   /** A simulate kernel: it holds shaders/policies.wgsl and gets the policy switches and SIMULATE_BINDINGS (one bind-group layout for both). */
   simulate?: boolean;
+  /** A workflow kernel (shaders/workflow.wgsl): its AgentState is FLOW_STATE (src/gpu/layout.ts), every other kernel's AGENT_STATE. */
+  flow?: boolean;
 }
 
 /** Small fleets: one invocation per group of runs sharing their arrivals (shaders/simulate.wgsl). */
@@ -62,7 +64,6 @@ export const SIMULATE_KERNEL: KernelDescriptor = {
     'policies',
     'allocate',
     'agentStep',
-    'workflow',
     'busy',
     'simulate',
   ],
@@ -88,7 +89,6 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
     'policies',
     'allocate',
     'agentStep',
-    'workflow',
     'busy',
     'simulateWide',
   ],
@@ -103,17 +103,19 @@ export const SIMULATE_WIDE_KERNEL: KernelDescriptor = {
  */
 export const SIMULATE_FLOW_KERNEL: KernelDescriptor = {
   label: 'simulateFlow',
-  parts: [...SIMULATE_KERNEL.parts, 'lifecycle', 'simulateFlow'],
+  parts: [...SIMULATE_KERNEL.parts, 'workflow', 'lifecycle', 'simulateFlow'],
   entryPoint: 'simulateFlow',
   simulate: true,
+  flow: true,
 };
 
 /** Workflow runs of large fleets: a workgroup per run (shaders/simulateWideFlow.wgsl). */
 export const SIMULATE_WIDE_FLOW_KERNEL: KernelDescriptor = {
   label: 'simulateWideFlow',
-  parts: [...SIMULATE_WIDE_KERNEL.parts, 'lifecycle', 'simulateWideFlow'],
+  parts: [...SIMULATE_WIDE_KERNEL.parts, 'workflow', 'lifecycle', 'simulateWideFlow'],
   entryPoint: 'simulateWideFlow',
   simulate: true,
+  flow: true,
 };
 
 export const DRAWS_KERNEL: KernelDescriptor = {
@@ -139,5 +141,5 @@ export const BINOMIAL_PROBE_KERNEL: KernelDescriptor = {
 /** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */
 export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources, policies: KernelPolicySet = 'all'): string {
   const parts = kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`);
-  return [generatedWgsl(kernel.simulate === true, policies), ...parts].join('\n');
+  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true), ...parts].join('\n');
 }

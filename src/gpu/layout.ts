@@ -184,10 +184,19 @@ export const SEGMENT = struct('Segment', [
   ['multiplier', 'f32'],
 ]);
 
-/** AgentState's fields that are state rather than totals: [name, type, comment]. */
-const AGENT_STATE_FIELDS = [
+/** AgentState's fields that are state rather than totals, in every kernel: [name, type, comment]. */
+const CORE_STATE_FIELDS = [
   ['queue', 'f32', 'backlog Q after the last processed step, requests'],
   ['rate', 'f32', 'λ̂ a signal-reading policy sees at the next step, requests/s (observed and ema signals)'],
+] as const;
+
+/**
+ * The state fields only the workflow kernels (simulateFlow, simulateWideFlow: workflows, exponentialCount,
+ * the lifecycle) read and write. The plain kernels' AgentState leaves them out, and the `stepped` totals
+ * too (src/model/metrics.ts): a plain kernel holds its runs' states in registers through a dispatch, and
+ * every word it carries costs it (62 words against 20 cost the paper fleet ~10 % per CPU-second on lavapipe).
+ */
+const FLOW_STATE_FIELDS = [
   // Workflows (MODEL-PART4 §4.6; shaders/workflow.wgsl), read and written on the workflow path only.
   ['head', 'f32', 'h ∈ [0, 1): the head request’s progress (deterministic work, whole requests)'],
   ['inbox0', 'f32', 'requests routed to the agent for an even step (sent during the odd step before)'],
@@ -248,8 +257,19 @@ const KAHAN_PAIRS = TOTALS.flatMap((t) => (t.kind === 'sum' ? [{ ...t, comp: com
 const AGENT_PAIRS = KAHAN_PAIRS.filter((t) => t.home === 'agent');
 const ARRIVAL_PAIRS = KAHAN_PAIRS.filter((t) => t.home === 'arrivals');
 
+/** The plain kernels' totals: those not `stepped`. */
+const PLAIN_PAIRS = AGENT_PAIRS.filter((t) => !('stepped' in t));
+
+/** AgentState in the plain simulate kernels (and every kernel but the workflow ones): its core fields and the plain totals. */
 export const AGENT_STATE = struct('AgentState', [
-  ...AGENT_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+  ...CORE_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+  ...PLAIN_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
+]);
+
+/** AgentState in the workflow kernels: the core fields, the workflow and lifecycle state, every total. */
+export const FLOW_STATE = struct('AgentState', [
+  ...CORE_STATE_FIELDS.map(([name, type]) => [name, type] as const),
+  ...FLOW_STATE_FIELDS.map(([name, type]) => [name, type] as const),
   ...AGENT_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
 ]);
 
@@ -263,11 +283,18 @@ export const ARRIVAL_STATS = struct('ArrivalStats', [
   ...ARRIVAL_PAIRS.flatMap(({ field, comp }) => [[field, 'f32'] as const, [comp, 'f32'] as const]),
 ]);
 
-/** The Kahan pairs' field names in AgentState, for unpacking: [total, sum word, compensation word]. */
-export const AGENT_STATE_PAIRS = AGENT_PAIRS.map(({ field, comp }) => ({
+/** The Kahan pairs' field names in the plain AgentState, for unpacking: [total, sum word, compensation word]. */
+export const AGENT_STATE_PAIRS = PLAIN_PAIRS.map(({ field, comp }) => ({
   field,
   sum: AGENT_STATE.word[field],
   comp: AGENT_STATE.word[comp],
+}));
+
+/** The same in the workflow kernels' AgentState (FLOW_STATE). */
+export const FLOW_STATE_PAIRS = AGENT_PAIRS.map(({ field, comp }) => ({
+  field,
+  sum: FLOW_STATE.word[field],
+  comp: FLOW_STATE.word[comp],
 }));
 
 /** The same for ArrivalStats. */
@@ -301,19 +328,28 @@ export function arrivalStateWgsl(): string {
 }
 
 /** The WGSL text of struct AgentState, prepended to the kernels by src/gpu/wgsl.ts. */
-export function agentStateWgsl(): string {
+export function agentStateWgsl(flow = true): string {
   return structWgsl(
     'AgentState',
     [
       "An agent's state and running totals over the recorded steps (t ≥ warmup); each total is a Kahan",
       'pair (sum, compensation), true value sum − compensation, so that f32 sums over thousands of steps',
       "keep ~7 significant digits. Q counts work, in units of one request's mean work. Generated from",
-      'src/gpu/layout.ts (AGENT_STATE_FIELDS) and src/model/metrics.ts (TOTALS).',
+      'src/gpu/layout.ts (CORE_STATE_FIELDS, FLOW_STATE_FIELDS) and src/model/metrics.ts (TOTALS).',
+      flow
+        ? 'The workflow kernels’ AgentState (FLOW_STATE): with the workflow and lifecycle state and every total.'
+        : 'The plain kernels’ AgentState (AGENT_STATE): without the workflow kernels’ state and `stepped` totals.',
     ],
-    [
-      ...AGENT_STATE_FIELDS,
-      ...AGENT_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
-    ],
+    flow
+      ? [
+          ...CORE_STATE_FIELDS,
+          ...FLOW_STATE_FIELDS,
+          ...AGENT_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
+        ]
+      : [
+          ...CORE_STATE_FIELDS,
+          ...PLAIN_PAIRS.flatMap(({ field, comp, about }) => [[field, 'f32', about] as const, [comp, 'f32', ''] as const]),
+        ],
   );
 }
 
@@ -417,7 +453,7 @@ export const ALL_LAYOUTS = [
   RUN,
   AGENT_PARAMS,
   SEGMENT,
-  AGENT_STATE,
+  FLOW_STATE,
   ARRIVAL_STATE,
   ARRIVAL_STATS,
   DRAW_PARAMS,

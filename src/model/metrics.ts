@@ -58,18 +58,22 @@ export const TOTALS = [
     about:
       "Σ_t 1[some agent of the run has B_t = Q + a > 0]: the run's steps with backlog, kept by its agent 0 (0 for the others; workConservationGap)",
   },
+  // The totals marked `stepped` are accumulated on the stepped (workflow) path alone (src/cpu/workflow.ts;
+  // the GPU's workflow kernels, whose AgentState alone holds them: src/gpu/layout.ts), 0 elsewhere.
   // Workflows (MODEL-PART4 §4.6; 0 without routing). arrivedSum counts every arrival, routed ones too
   // (the agent's visits); external arrivals are arrivedSum − routedSum.
   {
     field: 'routedSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about: 'Σ_t requests routed to the agent by others (or itself) that arrived in step t',
   },
   {
     field: 'inFlightSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about:
       "Σ_t requests the agent sent on in step t (in flight until t + 1, counted once per parent: a fork's children to its branches count in forkSum instead, and the parents its branches release to the join are counted on the fork)",
   },
@@ -77,54 +81,79 @@ export const TOTALS = [
     field: 'forkSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about:
       "Σ_t Ω_t, the fork-join's outstanding parents (children not yet through every branch), kept by the fork agent (0 for the others)",
   },
   // The lifecycle (MODEL-PART4 §4.3–4.4, src/model/lifecycle.ts: its step 8 says when each is added; 0
   // with the lifecycle off). Counts of steps are recorded steps; the run-wide ones are kept by the run's
   // agent 0 (0 for the others), as busySum is.
-  { field: 'coldStartSum', kind: 'sum', home: 'agent', about: 'loads begun (admissions of a COLD agent), the cold starts' },
+  { field: 'coldStartSum', kind: 'sum', home: 'agent', stepped: true, about: 'loads begun (admissions of a COLD agent), the cold starts' },
   {
     field: 'coldHitSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about: 'requests that arrived while the agent was COLD or LOADING (its phase before the step’s admission)',
   },
   {
     field: 'coldDelaySum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about:
       'Σ a·L·Δt over the cold hits: the load time left when they arrived (L = loadLeft; c_i for an agent still waiting), request-seconds',
   },
-  { field: 'loadStepSum', kind: 'sum', home: 'agent', about: 'steps LOADING' },
-  { field: 'residentStepSum', kind: 'sum', home: 'agent', about: 'steps LOADING or WARM (holding its memory)' },
-  { field: 'idleWarmStepSum', kind: 'sum', home: 'agent', about: 'steps WARM with no backlog (B = Q + a = 0): kept alive for nothing' },
+  { field: 'loadStepSum', kind: 'sum', home: 'agent', stepped: true, about: 'steps LOADING' },
+  { field: 'residentStepSum', kind: 'sum', home: 'agent', stepped: true, about: 'steps LOADING or WARM (holding its memory)' },
+  {
+    field: 'idleWarmStepSum',
+    kind: 'sum',
+    home: 'agent',
+    stepped: true,
+    about: 'steps WARM with no backlog (B = Q + a = 0): kept alive for nothing',
+  },
   {
     field: 'latencyStepSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about: 'steps whose latency was recorded (all but COLD steps with Q = 0): the lifecycle’s divisor of latencySum',
   },
-  { field: 'evictionSum', kind: 'sum', home: 'agent', about: 'times the agent was evicted to make room for another (memory)' },
+  {
+    field: 'evictionSum',
+    kind: 'sum',
+    home: 'agent',
+    stepped: true,
+    about: 'times the agent was evicted to make room for another (memory)',
+  },
   {
     field: 'waitStepSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about: 'steps COLD with backlog, not admitted (waiting for the load slot or for memory)',
   },
   {
     field: 'residentRunStepSum',
     kind: 'sum',
     home: 'agent',
+    stepped: true,
     about: 'steps in which some agent of the run was LOADING or WARM (agent 0; costResident)',
   },
-  { field: 'memorySum', kind: 'sum', home: 'agent', about: 'Σ_t MB in use after the step’s admissions (agent 0)' },
-  { field: 'memoryBoundStepSum', kind: 'sum', home: 'agent', about: 'steps in which the admission stopped for want of memory (agent 0)' },
+  { field: 'memorySum', kind: 'sum', home: 'agent', stepped: true, about: 'Σ_t MB in use after the step’s admissions (agent 0)' },
+  {
+    field: 'memoryBoundStepSum',
+    kind: 'sum',
+    home: 'agent',
+    stepped: true,
+    about: 'steps in which the admission stopped for want of memory (agent 0)',
+  },
   {
     field: 'memoryPeak',
     kind: 'final',
     home: 'agent',
+    stepped: true,
     state: 'memoryPeak',
     about: 'the most MB in use after a recorded step’s admissions (agent 0)',
   },
@@ -139,7 +168,7 @@ export const TOTALS = [
   { field: 'window100M2Sum', kind: 'sum', home: 'arrivals', about: 'Σ of squared deviations of the 100-step window counts (Welford)' },
   { field: 'approxStepsSum', kind: 'sum', home: 'arrivals', about: 'steps whose count used an approximation (counted, MODEL-PART4 §4.1)' },
   { field: 'maxArrivals', kind: 'final', home: 'arrivals', state: 'maxArrivals', about: 'the largest arrivals of one recorded step' },
-] as const satisfies readonly ({ field: string; about: string; home: 'agent' | 'arrivals' } & (
+] as const satisfies readonly ({ field: string; about: string; home: 'agent' | 'arrivals'; stepped?: true } & (
   { kind: 'sum' } | { kind: 'final'; state: string }
 ))[];
 
