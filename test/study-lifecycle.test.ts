@@ -303,7 +303,7 @@ describe('the result files', () => {
     }
   });
 
-  it('the lifecycle off: every lifecycle run metric NaN, every per-agent one null in summary.json', () => {
+  it('the lifecycle off: every lifecycle run metric NaN, every per-agent one null in summary.json, none in the checkpoint', () => {
     const off = expandStudy({ ...json, lifecycle: undefined });
     const offCells = new Map(off.cells.map((c) => [c.index, c]));
     const offBuilt = buildBatch(planUnits(off.cells), offCells);
@@ -324,5 +324,14 @@ describe('the result files', () => {
     );
     for (const a of agg.summary(off.cells, [])[0]!.agents![0]!.agents)
       for (const m of AGENT_LIFECYCLE_METRICS) expect(a.metrics[m], m).toBeNull();
+    // the checkpoint leaves the empty lifecycle accumulators out (as an older one lacks them), and reads back the same
+    const saved = JSON.parse(JSON.stringify(agg.toJSON())) as { cells: { agents: Record<string, Record<string, unknown>[]> }[] };
+    for (const list of Object.values(saved.cells[0]!.agents))
+      for (const a of list) for (const m of AGENT_LIFECYCLE_METRICS) expect(a[m], m).toBeUndefined();
+    expect(SweepAggregate.fromJSON(saved).summary(off.cells, [])).toEqual(agg.summary(off.cells, []));
+    // with the lifecycle on, they are kept, and read back to the same statistics
+    const on = JSON.parse(JSON.stringify(aggregate.toJSON())) as typeof saved;
+    expect(Object.keys(on.cells[0]!.agents['static']![0]!)).toEqual(expect.arrayContaining([...AGENT_LIFECYCLE_METRICS]));
+    expect(SweepAggregate.fromJSON(on).summary(expanded.cells, [])).toEqual(summary);
   });
 });

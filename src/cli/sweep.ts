@@ -306,6 +306,8 @@ async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: rea
 
 /** The least time between two checkpoints of a running sweep (the last one is always written). */
 const CHECKPOINT_INTERVAL_MS = 1000;
+/** …and at least this many times the last checkpoint's write (at most about 1/(1 + 4) of the time goes to checkpoints). */
+const CHECKPOINT_WRITE_FACTOR = 4;
 
 /** fleetsim's version and Node's, for the manifest. */
 const runtime = (): { fleetsim: string; node: string } => ({ fleetsim: packageVersion(), node: process.version });
@@ -388,6 +390,7 @@ export async function runSweepCommand(
     return writeCheckpoint(options.out, state);
   };
   let lastCheckpoint = -Infinity;
+  let lastWriteMs = 0;
   const afterBatch = async (batch: BatchDone): Promise<void> => {
     if (study.output.fleetRows) await writeFleetRows(options.out, batch, cellMap, study.axes.map(axisName), loaded.hash);
     running.engineSeconds += batch.engineSeconds;
@@ -397,11 +400,14 @@ export async function runSweepCommand(
     unitsDone += batch.units.length;
     // The checkpoint holds the whole aggregate, so writing it after every one of many small batches
     // (a grid of 1,000 lmax values is 1,000 batches) would cost O(cells²): the first batch writes
-    // one, then at most one a second. A killed run redoes the batches since (their per-fleet files
-    // come out with the same bytes).
-    if (performance.now() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
+    // one, then at most one a second, and never sooner than CHECKPOINT_WRITE_FACTOR times the last
+    // write took (a checkpoint of many cells is tens of MB), so writing stays a bounded share of the
+    // run. A killed run redoes the batches since (their per-fleet files come out with the same bytes).
+    if (performance.now() - lastCheckpoint >= Math.max(CHECKPOINT_INTERVAL_MS, CHECKPOINT_WRITE_FACTOR * lastWriteMs)) {
+      const writing = performance.now();
       await saveCheckpoint(false);
       lastCheckpoint = performance.now();
+      lastWriteMs = lastCheckpoint - writing;
     }
     lock.touch();
   };

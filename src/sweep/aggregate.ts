@@ -119,6 +119,8 @@ export type AgentMetric = (typeof AGENT_METRICS)[number];
 /** Where AGENT_LIFECYCLE_METRICS begin in AGENT_METRICS (the aggregate's scratch order). */
 const LIFECYCLE_AT = AGENT_METRICS.indexOf(AGENT_LIFECYCLE_METRICS[0]);
 
+const LIFECYCLE_AGENT_SET: ReadonlySet<AgentMetric> = new Set(AGENT_LIFECYCLE_METRICS);
+
 /** AGENT_METRICS added after summaries and checkpoints were first written: absent from an older one's (no statistics). */
 export const LATE_AGENT_METRICS: ReadonlySet<AgentMetric> = new Set(['visitRate', 'externalRate', ...AGENT_LIFECYCLE_METRICS]);
 
@@ -508,7 +510,13 @@ export class SweepAggregate {
                 agents: Object.fromEntries(
                   this.policies.map((p) => [
                     p,
-                    acc.agents![p]!.map((accs) => Object.fromEntries(AGENT_METRICS.map((m) => [m, accs[m].toJSON()]))),
+                    // A lifecycle metric without values (the lifecycle off) is left out, as an older
+                    // checkpoint lacks it: fromJSON makes it empty again, and the checkpoint stays small.
+                    acc.agents![p]!.map((accs) =>
+                      Object.fromEntries(
+                        AGENT_METRICS.flatMap((m) => (accs[m].count === 0 && LIFECYCLE_AGENT_SET.has(m) ? [] : [[m, accs[m].toJSON()]])),
+                      ),
+                    ),
                   ]),
                 ),
               }),
