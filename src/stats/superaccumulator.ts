@@ -36,8 +36,11 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LO = 1 - HI;
 
 export class Superaccumulator {
-  /** bins[j]: an integer, |bins[j]| < 2^53, weighing 2^(32j − 1074). */
-  readonly #bins = new Float64Array(BINS);
+  /**
+   * bins[j]: an integer, |bins[j]| < 2^53, weighing 2^(32j − 1074); allocated at the first add (a sweep
+   * holds thousands of sums per cell, and those of a metric a cell never defines stay empty).
+   */
+  #bins: Float64Array | null = null;
   #adds = 0; // additions since the last fold
   /** Everything folded so far. */
   readonly #folded: ExactSum;
@@ -63,7 +66,7 @@ export class Superaccumulator {
     const c1 = ((top << s) | ((lo >>> 1) >>> (31 - s))) >>> 0;
     const c2 = (top >>> 1) >>> (31 - s);
     const sign = 1 - 2 * (hi >>> 31); // ±1; a chunk times ±1 is exact, and so is each bin sum (< 2^53)
-    const bins = this.#bins;
+    const bins = (this.#bins ??= new Float64Array(BINS));
     bins[k]! += sign * c0;
     bins[k + 1]! += sign * c1;
     bins[k + 2]! += sign * c2;
@@ -84,7 +87,7 @@ export class Superaccumulator {
   merge(o: Superaccumulator): void {
     this.#fold(); // first: with o === this, the bins are then zero and the folded sum merges once
     this.#folded.merge(o.#folded);
-    addBins(this.#folded, o.#bins);
+    if (o.#bins !== null) addBins(this.#folded, o.#bins);
   }
 
   /**
@@ -97,7 +100,7 @@ export class Superaccumulator {
   }
 
   #fold(): void {
-    if (this.#adds === 0) return;
+    if (this.#adds === 0 || this.#bins === null) return;
     addBins(this.#folded, this.#bins);
     this.#bins.fill(0);
     this.#adds = 0;
