@@ -239,6 +239,8 @@ export type RandomArrivals = z.output<typeof RandomArrivalsSchema>;
 /** The range of an agent's `cap` in words (the capacity bound is checked across fields: agentPolicyProblems). */
 const CAP_RANGE = "must be > 0 and at most the study's capacity (GPUs)";
 
+const GPU_INDEX = "must be an integer GPU index from 0 to the fleet's gpus − 1";
+
 export const AgentSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   T: positive('requests/s with the whole GPU'),
@@ -259,10 +261,7 @@ export const AgentSchema = z.strictObject({
     'with a lifecycle block: never scaled to zero nor evicted (the pinned agents must fit the card together); default false',
   ).optional(),
   gpu: describe(
-    z
-      .int()
-      .min(0)
-      .max(MAX_GPUS - 1),
+    inRange(0, MAX_GPUS - 1, {}, "an integer GPU index below the fleet's gpus", z.int({ error: GPU_INDEX })),
     `the GPU this agent lives on, 0 to the fleet's gpus − 1 (docs/serverless.md#several-gpus); default: placed by LPT (longest processing time first, γ/T)`,
   ).optional(),
   arrivals: describe(ArrivalsSchema, "this agent's own arrival process (default: the study's `arrivals`)").optional(),
@@ -323,7 +322,7 @@ export const RandomFleetSchema = z
 
 /** n_G: the GPUs a fleet's capacity is split over (MODEL-PART4 §4.5, src/model/placement.ts). */
 const GpusSchema = describe(
-  z.int().min(1).max(MAX_GPUS),
+  inRange(1, MAX_GPUS, {}, 'GPUs per fleet', z.int({ error: `must be an integer from 1 to ${MAX_GPUS} (GPUs per fleet)` })),
   `GPUs per fleet, 1 to ${MAX_GPUS}: the capacity split evenly, each GPU running the policy over its own agents and holding its own memory (docs/serverless.md#several-gpus); the study's capacity defaults to gpus; default 1`,
 ).optional();
 
@@ -631,7 +630,7 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
   if ('agents' in s.fleet) {
     const gpus = s.fleet.gpus ?? 1;
     s.fleet.agents.forEach((a, i) => {
-      if (a.gpu !== undefined && a.gpu >= gpus)
+      if (a.gpu !== undefined && a.gpu >= gpus && a.gpu < MAX_GPUS)
         ctx.addIssue({
           code: 'custom',
           path: ['fleet', 'agents', i, 'gpu'],
