@@ -19,6 +19,7 @@ import {
   summarize,
 } from '../src/model/metrics.js';
 import { LIFECYCLE_METRICS } from '../src/model/lifecycle.js';
+import { GPU_METRICS } from '../src/model/placement.js';
 import { paperBatch, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY } from '../src/model/policies.js';
 import { VERDICT_METRICS } from '../src/sweep/verdict.js';
@@ -242,8 +243,13 @@ describe('the metric table', () => {
       'meanMemoryGB',
       'peakMemoryGB',
       'memoryBoundFraction',
+      // several GPUs per fleet (issue 12, MODEL-PART4 §4.5), in GPU_METRICS' order
+      'gpuImbalance',
+      'gpuUtilizationMin',
+      'gpuUtilizationMax',
     ]);
-    expect(RUN_METRICS.slice(27)).toEqual([...LIFECYCLE_METRICS]);
+    expect(RUN_METRICS.slice(27, 27 + LIFECYCLE_METRICS.length)).toEqual([...LIFECYCLE_METRICS]);
+    expect(RUN_METRICS.slice(27 + LIFECYCLE_METRICS.length)).toEqual([...GPU_METRICS]);
   });
 
   it('marks the metrics that may be undefined and those set by the L_max convention', () => {
@@ -274,6 +280,10 @@ describe('the metric table', () => {
       'meanMemoryGB',
       'peakMemoryGB',
       'memoryBoundFraction',
+      // NaN with one GPU
+      'gpuImbalance',
+      'gpuUtilizationMin',
+      'gpuUtilizationMax',
     ]);
     expect([...LMAX_METRICS]).toEqual(['avgLatency', 'crossAgentStd', 'worstAgentLatency']);
   });

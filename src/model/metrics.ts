@@ -7,6 +7,7 @@
  */
 import type { Batch, PackedFleets, SimConfig } from './batch.js';
 import { LIFECYCLE_METRICS, lifecycleMetrics, lifecycleOn } from './lifecycle.js';
+import { GPU_METRICS, gpuMetrics } from './placement.js';
 import { runStability } from './stability.js';
 import { NO_AGENT } from './workflow.js';
 
@@ -139,9 +140,16 @@ export const TOTALS = [
     kind: 'sum',
     home: 'agent',
     stepped: true,
-    about: 'steps in which some agent of the run was LOADING or WARM (agent 0; costResident)',
+    about:
+      'steps in which some agent of the run was LOADING or WARM (agent 0; costResident); several GPUs: Σ_t the GPUs with such an agent',
   },
-  { field: 'memorySum', kind: 'sum', home: 'agent', stepped: true, about: 'Σ_t MB in use after the step’s admissions (agent 0)' },
+  {
+    field: 'memorySum',
+    kind: 'sum',
+    home: 'agent',
+    stepped: true,
+    about: 'Σ_t MB in use after the step’s admissions, on all the run’s GPUs (agent 0)',
+  },
   {
     field: 'memoryBoundStepSum',
     kind: 'sum',
@@ -155,7 +163,7 @@ export const TOTALS = [
     home: 'agent',
     stepped: true,
     state: 'memoryPeak',
-    about: 'the most MB in use after a recorded step’s admissions (agent 0)',
+    about: 'the most MB in use after a recorded step’s admissions (agent 0); several GPUs: on the fullest GPU',
   },
   // Arrival statistics for the index of dispersion: per window length w, the running mean of the
   // arrivals per complete w-step window and the sum of squared deviations M2 (Welford's update, which
@@ -465,7 +473,7 @@ export const RUN_METRIC_INFO = {
     better: 'lower',
     undefinedWhen: 'the lifecycle is off',
     about:
-      'price·Δt/3600 × the steps in which any agent was LOADING or WARM: per-second billing while an instance is up (cost is the capacity allocated; costResident ≥ cost·(resident steps)/(S′·G) never less than what the resident steps allocate)',
+      'price·Δt/3600 × the steps in which any agent was LOADING or WARM (several GPUs: each GPU that has one): per-second billing while an instance is up (cost is the capacity allocated; costResident ≥ cost·(resident steps)/(S′·G) never less than what the resident steps allocate)',
   },
   residentGBs: {
     label: 'memory held, GB-seconds',
@@ -508,6 +516,29 @@ export const RUN_METRIC_INFO = {
     better: 'lower',
     undefinedWhen: 'the lifecycle or its memory limit is off',
     about: 'memoryBoundStepSum/S′: the admission stopped because evicting every idle agent would not make room',
+  },
+  // Several GPUs per fleet (MODEL-PART4 §4.5; gpuMetrics in src/model/placement.ts).
+  gpuImbalance: {
+    label: 'GPU imbalance (max/mean utilization)',
+    unit: 'ratio',
+    better: 'lower',
+    undefinedWhen: 'the fleet has one GPU, or its GPUs served nothing',
+    about:
+      'max_k util_k / mean_k util_k over the fleet’s GPUs, util_k = Σ_{i on k} servedSum_i/(T_i·Δt·S′): 1 when every GPU is equally busy',
+  },
+  gpuUtilizationMin: {
+    label: 'least busy GPU’s utilization',
+    unit: 'fraction of time',
+    better: 'higher',
+    undefinedWhen: 'the fleet has one GPU',
+    about: 'min_k util_k: the busy fraction of the fleet’s least busy GPU',
+  },
+  gpuUtilizationMax: {
+    label: 'busiest GPU’s utilization',
+    unit: 'fraction of time',
+    better: 'lower',
+    undefinedWhen: 'the fleet has one GPU',
+    about: 'max_k util_k: the busy fraction of the fleet’s busiest GPU',
   },
 } as const satisfies Record<
   string,
@@ -579,6 +610,7 @@ export interface AgentSummary {
   externalRate: number; // (arrived − routed) / horizon, requests/s: the external arrivals alone (= realizedRate without a workflow)
   idc1: number; // index of dispersion of the arrivals per step (NaN: undefined, or not recorded)
   maxArrivals: number; // the largest arrivals of one step (NaN: not recorded)
+  gpu: number; // the GPU it lives on (MODEL-PART4 §4.5; 0 with one GPU)
 }
 
 export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
@@ -668,6 +700,8 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.forkParents[r] = workflow.forkParents;
     const serverless = lifecycleMetrics(config, fleets, totals, first, j0, n);
     for (const m of LIFECYCLE_METRICS) out[m][r] = serverless[m];
+    const gpus = gpuMetrics(fleets, f, totals, first, j0, n, S, config.dt);
+    for (const m of GPU_METRICS) out[m][r] = gpus[m];
   }
   return out;
 }
@@ -799,6 +833,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * batch.config.dt),
       idc1: batch.config.arrivalStats === true ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S) : NaN,
       maxArrivals: batch.config.arrivalStats === true ? totals.maxArrivals[j]! : NaN,
+      gpu: batch.fleets.gpu[batch.fleets.agentOffset[batch.runs.fleet[r]!]! + i]!,
     });
   }
   const summary = { perAgent } as RunSummary;
