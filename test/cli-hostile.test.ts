@@ -238,6 +238,46 @@ describe('terminal injection: every echoed argument quoted on one line (class 7)
   });
 });
 
+describe('the serverless lifecycle (issue 12): a bad study is one line naming the field, exit 2, nothing written', () => {
+  const agent = { T: 10, R: 0.1, P: 1, lambda: 1 };
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    [
+      'a negative keep-alive',
+      { lifecycle: { keepAlive: -60 } },
+      ['lifecycle.keepAlive: must be in [0, 3600] (seconds, or "never"), got -60'],
+    ],
+    ['an absurd cold start', { lifecycle: { coldStart: 1e9 } }, ['lifecycle.coldStart: must be in [0, 240] (seconds)']],
+    ['a bandwidth of 0', { lifecycle: { loadBandwidth: 0 } }, ['lifecycle.loadBandwidth: must be in [0.2, 25] (GB/s), got 0']],
+    ['a card that does not exist', { lifecycle: { memory: { gpu: 'B200' } } }, ['lifecycle.memory.gpu: must be one of', 'got "B200"']],
+    [
+      'a model larger than the card',
+      { fleet: { agents: [agent, { ...agent, name: 'llama-70b', M: 140_000 }] }, lifecycle: { memory: { gpu: 'H100-80GB' } } },
+      ['fleet.agents[1].M: agent 1 (llama-70b): its model (140000 MB) must fit', 'H100-80GB (80 GB) = 80000 MB'],
+    ],
+    [
+      'a pinned set that does not fit',
+      {
+        fleet: {
+          agents: [
+            { ...agent, M: 10_000, pinned: true },
+            { ...agent, M: 10_000, pinned: true },
+          ],
+        },
+        lifecycle: { memory: { gpu: 'T4' } },
+      },
+      ["fleet.agents[1].pinned: the pinned agents' models (20000 MB together) must fit", 'T4 (16 GB) = 16000 MB'],
+    ],
+  ];
+  it.each(cases)('%s: validate and sweep', async (_, fields, mentions) => {
+    const file = join(TMP, 'lifecycle.json');
+    writeFileSync(file, JSON.stringify({ name: 't', fleet: { preset: 'paper' }, steps: 20, ...fields }));
+    expectOneLine(await fleetsim('validate', file), ...mentions);
+    const out = join(TMP, 'lifecycle-out');
+    expectOneLine(await fleetsim('sweep', file, '--out', out, '--backend', 'cpu'), ...mentions);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('resource options: strict decimal numbers, bounded (class 8)', () => {
   const cases: [string[], string, string][] = [
     [['paper', '--threads', '1024'], '--threads', `from 1 to ${MAX_THREADS}`],

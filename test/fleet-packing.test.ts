@@ -45,6 +45,9 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
     join: new Uint32Array(fleets.length).fill(NO_AGENT),
     memoryMB: new Uint32Array(total),
     pinned: new Uint32Array(total),
+    // One GPU per fleet (these fleets give no gpus): every agent on GPU 0.
+    gpuCount: new Uint32Array(fleets.length).fill(1),
+    gpu: new Uint32Array(total),
     scheduleOffset: new Uint32Array(total),
     scheduleCount: new Uint32Array(total),
     scheduleStart: new Uint32Array(segments),

@@ -18,6 +18,8 @@ import {
   runSummary,
   summarize,
 } from '../src/model/metrics.js';
+import { LIFECYCLE_METRICS } from '../src/model/lifecycle.js';
+import { GPU_METRICS } from '../src/model/placement.js';
 import { paperBatch, PAPER_CONFIG } from '../src/model/paper.js';
 import { POLICY } from '../src/model/policies.js';
 import { VERDICT_METRICS } from '../src/sweep/verdict.js';
@@ -122,6 +124,71 @@ describe('the §4.7 metrics on hand-made totals (S′ = 80 steps of 0.5 s)', () 
   });
 });
 
+describe('the lifecycle metrics on hand-made totals (S′ = 80 steps of 0.5 s: 40 s, 1/90 h)', () => {
+  const lifecycle: SimConfig = { ...CONFIG, lifecycle: { memory: { gb: 16 } } };
+  const fleets = packFleets([
+    {
+      agents: [
+        { T: 10, R: 0.2, P: 1, lambda: 1, M: 1000 },
+        { T: 20, R: 0.2, P: 1, lambda: 1, M: 2000 },
+        { T: 40, R: 0.2, P: 1, lambda: 1, M: 500 },
+      ],
+    },
+    { agents: [{ T: 10, R: 0.2, P: 1, lambda: 0 }] },
+  ]);
+  const batch = makeBatch(fleets, crossRuns(2, [POLICY.static], 1), lifecycle);
+  const totals = emptyTotals([3, 1]);
+  totals.arrivedSum.set([200, 800, 0], 0);
+  totals.latencySum.set([240, 800, 80], 0);
+  totals.latencyStepSum.set([40, 80, 80], 0); // agent 0 recorded a latency in 40 steps only (COLD and empty in the rest)
+  totals.coldStartSum.set([2, 1, 0], 0);
+  totals.coldHitSum.set([10, 0, 0], 0);
+  totals.coldDelaySum.set([25, 0, 0], 0);
+  totals.loadStepSum.set([4, 2, 0], 0);
+  totals.residentStepSum.set([40, 80, 80], 0);
+  totals.idleWarmStepSum.set([10, 20, 30], 0);
+  totals.evictionSum.set([1, 1, 0], 0);
+  totals.waitStepSum.set([8, 0, 4], 0);
+  totals.residentRunStepSum[0] = 80; // run-wide sums: agent 0's
+  totals.memorySum[0] = 80 * 2500;
+  totals.memoryPeak[0] = 3500;
+  totals.memoryBoundStepSum[0] = 8;
+  const result = summarize(batch, totals);
+  const hours = 40 / 3600;
+
+  it('per hour, per request, per agent-step and per step, as RUN_METRIC_INFO says', () => {
+    expect(result.coldStartsPerHour[0]).toBeCloseTo(3 / hours, 9);
+    expect(result.coldHitFraction[0]).toBe(10 / 1000);
+    expect(result.coldDelay[0]).toBe(25 / 1000);
+    expect(result.loadFraction[0]).toBe(6 / 240);
+    expect(result.residentFraction[0]).toBe(200 / 240);
+    expect(result.idleWarmFraction[0]).toBe(60 / 240);
+    expect(result.costResident[0]).toBeCloseTo(1 * hours, 15); // price 1, resident in all 80 steps
+    expect(result.residentGBs[0]).toBe((1 * 40 + 2 * 80 + 0.5 * 80) * 0.5);
+    expect(result.evictionsPerHour[0]).toBeCloseTo(2 / hours, 9);
+    expect(result.memoryWaitFraction[0]).toBe(12 / 240);
+    expect(result.meanMemoryGB[0]).toBe(2.5);
+    expect(result.peakMemoryGB[0]).toBe(3.5);
+    expect(result.memoryBoundFraction[0]).toBe(0.1);
+  });
+
+  it('latency divides by the steps that recorded one (latencyStepSum), not S′', () => {
+    expect(result.avgLatency[0]).toBe((6 + 10 + 1) / 3);
+    expect(result.worstAgentLatency[0]).toBe(10);
+  });
+
+  it('the per-request metrics are NaN without arrivals; every one is NaN with the lifecycle off; no memory limit: memoryBoundFraction NaN', () => {
+    expect(result.coldHitFraction[1]).toBeNaN();
+    expect(result.coldDelay[1]).toBeNaN();
+    expect(result.residentFraction[1]).toBe(0);
+    const off = summarize(makeBatch(fleets, crossRuns(2, [POLICY.static], 1), CONFIG), totals);
+    for (const m of LIFECYCLE_METRICS) expect(off[m][0], m).toBeNaN();
+    const unlimited = summarize(makeBatch(fleets, crossRuns(2, [POLICY.static], 1), { ...CONFIG, lifecycle: {} }), totals);
+    expect(unlimited.memoryBoundFraction[0]).toBeNaN();
+    expect(unlimited.meanMemoryGB[0]).toBe(2.5);
+  });
+});
+
 describe('the metric table', () => {
   it('gives every run metric a unit, a better direction, a label and a description; new metrics come last', () => {
     for (const m of RUN_METRICS) {
@@ -162,7 +229,27 @@ describe('the metric table', () => {
       'e2eLatency',
       'inFlight',
       'forkParents',
+      // the serverless lifecycle (issue 12, MODEL-PART4 §4.3–4.4), in LIFECYCLE_METRICS' order
+      'coldStartsPerHour',
+      'coldHitFraction',
+      'coldDelay',
+      'loadFraction',
+      'residentFraction',
+      'idleWarmFraction',
+      'costResident',
+      'residentGBs',
+      'evictionsPerHour',
+      'memoryWaitFraction',
+      'meanMemoryGB',
+      'peakMemoryGB',
+      'memoryBoundFraction',
+      // several GPUs per fleet (issue 12, MODEL-PART4 §4.5), in GPU_METRICS' order
+      'gpuImbalance',
+      'gpuUtilizationMin',
+      'gpuUtilizationMax',
     ]);
+    expect(RUN_METRICS.slice(27, 27 + LIFECYCLE_METRICS.length)).toEqual([...LIFECYCLE_METRICS]);
+    expect(RUN_METRICS.slice(27 + LIFECYCLE_METRICS.length)).toEqual([...GPU_METRICS]);
   });
 
   it('marks the metrics that may be undefined and those set by the L_max convention', () => {
@@ -179,6 +266,24 @@ describe('the metric table', () => {
       'littleLatency',
       'e2eLatency',
       'forkParents',
+      // every lifecycle metric is NaN with the lifecycle off
+      'coldStartsPerHour',
+      'coldHitFraction',
+      'coldDelay',
+      'loadFraction',
+      'residentFraction',
+      'idleWarmFraction',
+      'costResident',
+      'residentGBs',
+      'evictionsPerHour',
+      'memoryWaitFraction',
+      'meanMemoryGB',
+      'peakMemoryGB',
+      'memoryBoundFraction',
+      // NaN with one GPU
+      'gpuImbalance',
+      'gpuUtilizationMin',
+      'gpuUtilizationMax',
     ]);
     expect([...LMAX_METRICS]).toEqual(['avgLatency', 'crossAgentStd', 'worstAgentLatency']);
   });

@@ -369,3 +369,152 @@ describe('fleetsim validate (end to end)', () => {
     }
   });
 });
+
+describe('the serverless lifecycle (issue 12): one line naming the field and what is allowed', () => {
+  const agent = { T: 10, R: 0.1, P: 1, lambda: 1 };
+  const random = { agents: 4, T: 10, R: 0.1, P: 1, lambda: 1 };
+  const cases: [string, unknown, RegExp][] = [
+    [
+      'a negative keep-alive',
+      { ...base, lifecycle: { keepAlive: -1 } },
+      /^lifecycle\.keepAlive: must be in \[0, 3600\] \(seconds, or "never"\), got -1$/,
+    ],
+    ['an absurd keep-alive', { ...base, lifecycle: { keepAlive: 1e9 } }, /^lifecycle\.keepAlive: must be in \[0, 3600\] .*got 1000000000$/],
+    [
+      'keep-alive as a word',
+      { ...base, lifecycle: { keepAlive: 'forever' } },
+      /^lifecycle\.keepAlive: must be a number or "never", got "forever"$/,
+    ],
+    [
+      'a negative cold start',
+      { ...base, lifecycle: { coldStart: -5 } },
+      /^lifecycle\.coldStart: must be in \[0, 240\] \(seconds\), got -5$/,
+    ],
+    [
+      'an absurd cold start',
+      { ...base, lifecycle: { coldStart: 1e300 } },
+      /^lifecycle\.coldStart: must be in \[0, 240\] \(seconds\), got 1e\+300$/,
+    ],
+    [
+      'a zero bandwidth',
+      { ...base, lifecycle: { loadBandwidth: 0 } },
+      /^lifecycle\.loadBandwidth: must be in \[0\.2, 25\] \(GB\/s\), got 0$/,
+    ],
+    [
+      'an absurd bandwidth',
+      { ...base, lifecycle: { loadBandwidth: 1e6 } },
+      /^lifecycle\.loadBandwidth: must be in \[0\.2, 25\] \(GB\/s\), got 1000000$/,
+    ],
+    [
+      'a fractional load slot',
+      { ...base, lifecycle: { loadSlots: 1.5 } },
+      /^lifecycle\.loadSlots: must be an integer from 1 to 256, or "unlimited", got 1\.5$/,
+    ],
+    ['no load slot', { ...base, lifecycle: { loadSlots: 0 } }, /^lifecycle\.loadSlots: must be in \[1, 256\] .*got 0$/],
+    [
+      'an unknown eligibility',
+      { ...base, lifecycle: { eligible: 'idle' } },
+      /^lifecycle\.eligible: must be one of "all", "warm", "backlogged", got "idle"$/,
+    ],
+    [
+      'an unknown card',
+      { ...base, lifecycle: { memory: { gpu: 'T5' } } },
+      /^lifecycle\.memory\.gpu: must be one of "T4", "L4", .*"H200", got "T5"$/,
+    ],
+    [
+      'a card by name and by size',
+      { ...base, lifecycle: { memory: { gpu: 'T4', gb: 16 } } },
+      /^lifecycle\.memory\.gb: give exactly one of memory\.gpu \(T4, .*\) or memory\.gb \(1 to 1024\)$/,
+    ],
+    ['neither', { ...base, lifecycle: { memory: { usable: 0.9 } } }, /^lifecycle\.memory\.gpu: give exactly one of memory\.gpu/],
+    [
+      'a card of 0 GB',
+      { ...base, lifecycle: { memory: { gb: 0 } } },
+      /^lifecycle\.memory\.gb: must be in \[1, 1024\] \(GB of GPU memory\), got 0$/,
+    ],
+    [
+      'usable above 1',
+      { ...base, lifecycle: { memory: { gpu: 'T4', usable: 1.5 } } },
+      /^lifecycle\.memory\.usable: must be in \[0\.05, 1\] .*got 1\.5$/,
+    ],
+    [
+      'an unknown eviction rule',
+      { ...base, lifecycle: { memory: { gpu: 'T4', evict: 'random' } } },
+      /^lifecycle\.memory\.evict: must be one of "lru", "lowestPriority", "largestFirst", got "random"$/,
+    ],
+    ['an unknown lifecycle field', { ...base, lifecycle: { keepalive: 60 } }, /^lifecycle\.keepalive: unknown field$/],
+    [
+      'a model larger than the card names the agent',
+      { ...base, fleet: { agents: [agent, { ...agent, name: 'big', M: 20_000 }] }, lifecycle: { memory: { gpu: 'T4' } } },
+      /^fleet\.agents\[1\]\.M: agent 1 \(big\): its model \(20000 MB\) must fit the GPU's usable memory, lifecycle\.memory: T4 \(16 GB\) = 16000 MB$/,
+    ],
+    [
+      "the paper's reasoning agent on a 2 GB card",
+      { ...base, lifecycle: { memory: { gb: 2 } } },
+      /^lifecycle\.memory: agent 3 \(reasoning\): its model \(3000 MB\) must fit the GPU's usable memory, lifecycle\.memory: 2 GB = 2000 MB$/,
+    ],
+    [
+      'an absurd model size',
+      { ...base, fleet: { agents: [{ ...agent, M: 1e9 }] }, lifecycle: {} },
+      /^fleet\.agents\[0\]\.M: agent 0: must be a model size from 0 to 1024000 \(MB\), got 1000000000$/,
+    ],
+    [
+      'a pinned set that does not fit',
+      {
+        ...base,
+        fleet: {
+          agents: [
+            { ...agent, M: 9000, pinned: true },
+            { ...agent, M: 9000, pinned: true },
+            { ...agent, M: 9000 },
+          ],
+        },
+        lifecycle: { memory: { gpu: 'T4' } },
+      },
+      /^fleet\.agents\[1\]\.pinned: the pinned agents' models \(18000 MB together\) must fit the GPU's usable memory, lifecycle\.memory: T4 \(16 GB\) = 16000 MB$/,
+    ],
+    [
+      "a random fleet's models beyond the card",
+      { ...base, fleet: { random: { ...random, M: { kind: 'uniform', min: 1000, max: 30_000 } } }, lifecycle: { memory: { gpu: 'L4' } } },
+      /^fleet\.random\.M: every model must fit the GPU's usable memory, lifecycle\.memory: L4 \(24 GB\) = 24000 MB, got models up to 30000 MB$/,
+    ],
+    [
+      "a random fleet's negative models",
+      { ...base, fleet: { random: { ...random, M: -1 } } },
+      /^fleet\.random\.M: every value must be in \[0, 1024000\]/,
+    ],
+    [
+      'an axis value out of range is blamed on the axis',
+      { ...base, lifecycle: {}, axes: [{ path: 'lifecycle.keepAlive', values: [60, -3] }] },
+      /^axes\[0\]\.values\[1\]: must be in \[0, 3600\] \(seconds, or "never"\), got -3$/,
+    ],
+    [
+      'an axis card too small for a model is blamed on the axis',
+      { ...base, lifecycle: { memory: { gb: 16 } }, axes: [{ path: 'lifecycle.memory.gb', values: [16, 2] }] },
+      /^axes\[0\]\.values\[1\]: lifecycle\.memory: agent 3 \(reasoning\): its model \(3000 MB\) must fit .* 2 GB = 2000 MB$/,
+    ],
+    [
+      'an axis that names a card beside a size is blamed on the axis',
+      { ...base, lifecycle: { memory: { gpu: 'T4' } }, axes: [{ path: 'lifecycle.memory.gb', values: [24] }] },
+      /^axes\[0\]\.values\[0\]: give exactly one of memory\.gpu/,
+    ],
+  ];
+  it.each(cases)('%s', (_, json, line) => {
+    const lines = problems(json);
+    expectClean(lines);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+  });
+
+  it('the edges are accepted: K = 0 and "never", C0 = 0 and 240, B_load 0.2 and 25, unlimited slots, a model exactly the card', () => {
+    for (const lifecycle of [
+      { keepAlive: 0, coldStart: 0, loadBandwidth: 0.2, loadSlots: 'unlimited' },
+      { keepAlive: 'never', coldStart: 240, loadBandwidth: 25, loadSlots: 256, initialPhase: 'cold', eligible: 'backlogged' },
+      { keepAlive: 3600, memory: { gb: 1024, usable: 0.05, evict: 'largestFirst' } },
+    ])
+      expect(problems({ ...base, lifecycle }), JSON.stringify(lifecycle)).toEqual([]);
+    const exact = { ...base, fleet: { agents: [{ ...agent, M: 16_000, pinned: true }] }, lifecycle: { memory: { gpu: 'T4' } } };
+    expect(problems(exact)).toEqual([]);
+    expect(problems({ ...exact, lifecycle: { memory: { gpu: 'T4', usable: 0.999 } } })).toHaveLength(1);
+  });
+});

@@ -261,7 +261,7 @@ describe('a workflow on a fleet', () => {
     expect(text).toMatch(
       /workflow: requests enter at coordinator \(Λ = [\d.]+ req\/s\); visits per request: coordinator 1\.82, nlp 0\.545, vision 0\.545, reasoning 0\.545\n/,
     );
-    expect(text).toContain('2.5 M agent-steps/s per core, a workflow or exponentialCount work being stepped agent by agent');
+    expect(text).toContain('2.5 M agent-steps/s per core, a workflow, exponentialCount work or the lifecycle being stepped agent by agent');
   });
 
   it('fleet.agents keep their rates as written; the entries default to the first agent', () => {

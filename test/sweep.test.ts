@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import { AGENT_LIFECYCLE_METRICS } from '../src/results/columns.js';
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { runSummary } from '../src/model/metrics.js';
@@ -174,6 +175,11 @@ describe('sweep statistics', () => {
               unstable: unstable ? 1 : 0,
               visitRate: a.realizedRate,
               externalRate: a.externalRate,
+              // the lifecycle is off: undefined (NaN), left out of the statistics
+              ...(Object.fromEntries(AGENT_LIFECYCLE_METRICS.map((m) => [m, NaN])) as Record<
+                (typeof AGENT_LIFECYCLE_METRICS)[number],
+                number
+              >),
             };
             const accs = (perAgent[i] ??= Object.fromEntries(AGENT_METRICS.map((m) => [m, new StatAccumulator()])) as Record<
               AgentMetric,

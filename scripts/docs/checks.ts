@@ -15,7 +15,8 @@ import { E_LOOP_GAMMA } from '../../src/random/renewal.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_QUEUE_TAU } from '../../src/model/batch.js';
-import { PAPER_AGENTS, PAPER_TABLE_II } from '../../src/model/paper.js';
+import { EVICTION_RULES, GPU_MEMORY_GB, type GpuPreset } from '../../src/model/lifecycle.js';
+import { PAPER_AGENTS, PAPER_CONFIG, PAPER_TABLE_II } from '../../src/model/paper.js';
 import { PAPER_POLICIES } from '../../src/model/policies.js';
 import { packageRoot } from '../../src/platform/node.js';
 import type { PeersBenchFile } from '../../src/results/benchFile.js';
@@ -302,12 +303,384 @@ const atlasHub = (): AtlasHub => {
   return hub;
 };
 
+/**
+ * MODEL-PART4 §4.4's LRU closed form (docs/serverless.md): three equal agents, room for two, K = ∞,
+ * C = 0, Δt → 0: P(cold | i) = 1 − λ_i/(λ_i+λ_j) − λ_i/(λ_i+λ_l) + λ_i/(λ_i+λ_j+λ_l).
+ */
+const lruColdFractions = (rates: readonly number[]): number[] =>
+  rates.map((li, i) => {
+    const [lj, ll] = rates.filter((_, k) => k !== i) as [number, number];
+    return 1 - li / (li + lj) - li / (li + ll) + li / (li + lj + ll);
+  });
+
+// ---- the serverless studies (sweeps/keep-alive.json, sweeps/memory-pressure.json) -----------------
+
+/** The keep-alive study's keep-alives, in the README's row order ("never" last), and its policy for the lifecycle tables. */
+const KEEP_ALIVES: readonly (number | string)[] = [0, 10, 30, 60, 300, 1200, 'never'];
+const COLD_STARTS = [1, 5, 20, 60];
+const SERVERLESS_POLICY = 'maxMinFair';
+/** The keep-alive study's loadScale values: fleet loads 3.18 × loadScale (the paper preset's Σλ/T, the random fleets' `load`). */
+const KA_LOADS = { low: 0.002, mid: 0.02, high: 0.2 } as const;
+const kaCell = (cells: Cells, fleet: string, loadScale: number, coldStart: number, keepAlive: number | string): CellSummary =>
+  cellWith(cells, { fleet, loadScale, 'lifecycle.coldStart': coldStart, 'lifecycle.keepAlive': keepAlive });
+interface ServerlessStudy {
+  samples: number;
+  steps: number;
+  warmup: number;
+  dt: number;
+  policies: string[];
+  lifecycle: { loadBandwidth: number; keepAlive: number; coldStart: number };
+  axes: {
+    name?: string;
+    path?: string;
+    values?: (number | string)[];
+    variants?: { label: string; set: { fleet?: { random?: Record<string, unknown> } } }[];
+  }[];
+}
+const serverlessStudy = (name: string): ServerlessStudy => study(name) as unknown as ServerlessStudy;
+/** A serverless study's random-fleet variant. */
+const serverlessRandom = (name: string): Record<string, unknown> => {
+  const r = serverlessStudy(name)
+    .axes.find((a) => a.name === 'fleet')
+    ?.variants?.find((v) => v.label === 'random')?.set.fleet?.random;
+  if (r === undefined) throw new Error(`sweeps/${name}.json: no fleet axis with a random variant`);
+  return r;
+};
+const axisValues = (name: string, path: string): (number | string)[] => {
+  const values = serverlessStudy(name).axes.find((a) => a.path === path)?.values;
+  if (values === undefined) throw new Error(`sweeps/${name}.json: no axis ${path}`);
+  return values;
+};
+const minMax = (d: unknown): [number, number] => {
+  const x = d as { min?: number; max?: number };
+  if (x.min === undefined || x.max === undefined) throw new Error('expected a distribution with min and max');
+  return [x.min, x.max];
+};
+/** The memory study's fleets (its fleet axis, the paper's agents aside), loads, cards, in the README's row order. */
+const MP_FLEETS = ['paper x4 models', 'random'];
+const MP_LOADS = [0.005, 0.05] as const;
+const MP_CARDS = ['T4', 'L4', 'H100-80GB'];
+const mpCell = (cells: Cells, fleet: string, loadScale: number, card: string, evict: string): CellSummary =>
+  cellWith(cells, { fleet, loadScale, 'lifecycle.memory.gpu': card, 'lifecycle.memory.evict': evict });
+/** The memory study's paper agents with larger models (its `paper x4 models` variant). */
+const MP_LARGER = (): { M: number }[] => {
+  const axis = serverlessStudy('memory-pressure').axes.find((a) => a.name === 'fleet');
+  const set = axis?.variants?.find((v) => v.label === 'paper x4 models')?.set as { fleet?: { agents?: { M: number }[] } } | undefined;
+  const agents = set?.fleet?.agents;
+  if (agents === undefined) throw new Error('sweeps/memory-pressure.json: no "paper x4 models" variant');
+  return agents;
+};
+/** The paper preset's Σλ/T, which the studies' random fleets take as their `load` so that loadScale means the same load. */
+const PAPER_LOAD = PAPER_AGENTS.reduce((sum, a) => sum + a.lambda / a.T, 0);
+
 export const CHECKS: Readonly<Record<string, Check>> = {
   'paper-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, false) },
   'model-table-ii': { command: PAPER_CMD, expect: (ctx) => tableII(ctx, true) },
   'signals-worked-example': {
     command: 'fleetsim sweep docs/examples/signals.json --backend cpu (its per-step series: runSeriesCpu)',
     expect: () => Promise.resolve(signalsWorkedExample()),
+  },
+  'serverless-lru': {
+    command: "MODEL-PART4 §4.4's LRU closed form at λ = 1, 0.5, 0.25 (test/lifecycle-cpu.test.ts checks it by simulation)",
+    expect: () => Promise.resolve(lruColdFractions([1, 0.5, 0.25]).map(fig)),
+  },
+  'keep-alive-setup': {
+    command: 'sweeps/keep-alive.json (its settings)',
+    expect: () => {
+      const s = serverlessStudy('keep-alive');
+      const r = serverlessRandom('keep-alive');
+      claim(Math.abs((r.load as number) - PAPER_LOAD) < 0.01, "that the random fleets' load is the paper preset's Σλ/T");
+      const keepAlives = axisValues('keep-alive', 'lifecycle.keepAlive').filter((k): k is number => typeof k === 'number');
+      const [aMin, aMax] = minMax(r.agents);
+      const [tMin, tMax] = minMax(r.T);
+      const [mMin, mMax] = minMax(r.M);
+      return Promise.resolve([
+        input(s.samples),
+        input(aMin),
+        input(aMax),
+        input(tMin),
+        input(tMax),
+        input(mMin / 1000),
+        input(mMax / 1000),
+        ...Object.values(KA_LOADS).map((l) => fig(PAPER_LOAD * l)),
+        ...keepAlives.map(input),
+        ...(axisValues('keep-alive', 'lifecycle.coldStart') as number[]).map(input),
+        input(s.lifecycle.loadBandwidth),
+        input((s.steps - s.warmup) * s.dt),
+        input(s.warmup * s.dt),
+        input(s.dt),
+      ]);
+    },
+  },
+  'keep-alive-table-intro': {
+    command: 'sweeps/keep-alive.json (its settings)',
+    expect: () => Promise.resolve([fig(PAPER_LOAD * KA_LOADS.low), input(5), input(PAPER_CONFIG.price)]),
+  },
+  'keep-alive-table': {
+    command: 'fleetsim sweep sweeps/keep-alive.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('keep-alive');
+      return KEEP_ALIVES.flatMap((k) =>
+        ['paper', 'random'].flatMap((fleet) => {
+          const cell = kaCell(cells, fleet, KA_LOADS.low, 5, k);
+          const m = (metric: string): number => stat(cell, SERVERLESS_POLICY, metric).mean;
+          return [fig(pct(m('residentFraction'))), fig(m('costResident')), fig(pct(m('coldHitFraction'))), fig(m('littleLatency'))];
+        }),
+      );
+    },
+  },
+  'keep-alive-coldstart-intro': {
+    command: 'sweeps/keep-alive.json (its settings)',
+    expect: () => Promise.resolve([fig(PAPER_LOAD * KA_LOADS.mid)]),
+  },
+  'keep-alive-coldstart': {
+    command: 'fleetsim sweep sweeps/keep-alive.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('keep-alive');
+      const m = (coldStart: number, k: number | string, metric: string): number =>
+        stat(kaCell(cells, 'random', KA_LOADS.mid, coldStart, k), SERVERLESS_POLICY, metric).mean;
+      return KEEP_ALIVES.flatMap((k) => [
+        ...COLD_STARTS.map((c) => fig(m(c, k, 'littleLatency'))),
+        fig(pct(m(1, k, 'coldHitFraction'))),
+        fig(pct(m(60, k, 'coldHitFraction'))),
+      ]);
+    },
+  },
+  'keep-alive-policies-intro': {
+    command: 'sweeps/keep-alive.json (its settings)',
+    expect: () => Promise.resolve([fig(PAPER_LOAD * KA_LOADS.high), input(20)]),
+  },
+  'keep-alive-policies': {
+    command: 'fleetsim sweep sweeps/keep-alive.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('keep-alive');
+      const policies = serverlessStudy('keep-alive').policies;
+      return KEEP_ALIVES.flatMap((k) => {
+        const cell = kaCell(cells, 'random', KA_LOADS.high, 20, k);
+        return [...policies.map((p) => fig(stat(cell, p, 'littleLatency').mean)), ...policies.map((p) => fig(unstablePct(cell, p)))];
+      });
+    },
+  },
+  'keep-alive-findings': {
+    command: 'fleetsim sweep sweeps/keep-alive.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('keep-alive');
+      const policies = serverlessStudy('keep-alive').policies;
+      const m = (fleet: string, load: number, c0: number, k: number | string, metric: string, policy = SERVERLESS_POLICY): number =>
+        stat(kaCell(cells, fleet, load, c0, k), policy, metric).mean;
+      const low = (fleet: string, k: number | string, metric: string): number => m(fleet, KA_LOADS.low, 5, k, metric);
+      const mid = (c0: number, k: number | string, metric = 'littleLatency'): number => m('random', KA_LOADS.mid, c0, k, metric);
+      const high = (k: number | string, policy: string, metric = 'littleLatency'): number =>
+        m('random', KA_LOADS.high, 20, k, metric, policy);
+      const rates = PAPER_AGENTS.map((a) => a.lambda * KA_LOADS.low);
+      claim(mid(1, 10) >= 1 && mid(1, 30) < 1, 'that with C0 = 1 s the latency falls below 1 s from K = 30 s');
+      claim(mid(60, 60) >= 1 && mid(60, 300) < 1, 'that with C0 = 60 s the latency falls below 1 s only from K = 300 s');
+      const stable = KEEP_ALIVES.filter((k) => k !== 0);
+      claim(
+        stable.every((k) => high(k, 'maxMinFair', 'unstable') === 0 && high(k, 'adaptiveQueue', 'unstable') === 0),
+        "that maxMinFair's and adaptiveQueue's queues never grow for K ≥ 10 s at load 0.64",
+      );
+      claim(
+        stable.every((k) => policies.every((p) => p === 'maxMinFair' || high(k, p) > high(k, 'maxMinFair'))),
+        'that maxMinFair has the lowest latency at every K ≥ 10 s at load 0.64',
+      );
+      const atZero = policies.map((p) => pct(high(0, p, 'unstable')));
+      const queue = stable.map((k) => high(k, 'adaptiveQueue'));
+      return [
+        // The knee.
+        input(0),
+        fig(1 / Math.max(...rates)),
+        fig(1 / Math.min(...rates)),
+        input(30),
+        fig(pct(low('paper', 30, 'residentFraction'))),
+        fig(pct(low('paper', 30, 'coldHitFraction'))),
+        input(60),
+        fig(pct(low('paper', 60, 'residentFraction'))),
+        fig(pct(low('paper', 60, 'coldHitFraction'))),
+        input(300),
+        fig(pct(low('random', 300, 'coldHitFraction'))),
+        fig(pct(low('random', 300, 'residentFraction'))),
+        input(1200),
+        fig(pct(low('random', 1200, 'coldHitFraction'))),
+        // Billing the GPU.
+        fig(low('paper', 0, 'costResident')),
+        input(0),
+        fig(low('paper', 'never', 'costResident')),
+        fig(low('random', 0, 'costResident')),
+        input(0),
+        fig(low('random', 60, 'costResident')),
+        input(60),
+        fig(pct(low('paper', 0, 'residentFraction'))),
+        input(0),
+        // The cold start.
+        fig(PAPER_LOAD * KA_LOADS.mid),
+        input(60),
+        fig(mid(1, 60)),
+        input(1),
+        fig(mid(60, 60)),
+        input(60),
+        input(1),
+        input(30),
+        input(1),
+        input(300),
+        input(60),
+        input(10),
+        fig(pct(mid(1, 10, 'coldHitFraction'))),
+        input(1),
+        fig(pct(mid(60, 10, 'coldHitFraction'))),
+        input(60),
+        // K = 0.
+        input(0),
+        fig(PAPER_LOAD * KA_LOADS.mid),
+        fig(mid(5, 0)),
+        input(5),
+        fig(mid(5, 60)),
+        input(60),
+        fig(PAPER_LOAD * KA_LOADS.high),
+        input(20),
+        fig(Math.min(...atZero)),
+        fig(Math.max(...atZero)),
+        // The policies.
+        fig(PAPER_LOAD * KA_LOADS.high),
+        input(20),
+        input(10),
+        fig(high(30, 'maxMinFair')),
+        input(30),
+        fig(high('never', 'maxMinFair')),
+        fig(Math.min(...queue)),
+        fig(Math.max(...queue)),
+        fig(pct(high('never', 'static', 'unstable'))),
+        fig(pct(high('never', 'adaptive', 'unstable'))),
+      ];
+    },
+  },
+  'memory-pressure-setup': {
+    command: 'sweeps/memory-pressure.json (its settings)',
+    expect: () => {
+      const s = serverlessStudy('memory-pressure');
+      const r = serverlessRandom('memory-pressure');
+      claim(Math.abs((r.load as number) - PAPER_LOAD) < 0.01, "that the random fleets' load is the paper preset's Σλ/T");
+      const cards = axisValues('memory-pressure', 'lifecycle.memory.gpu') as GpuPreset[];
+      const larger = MP_LARGER().map((a) => a.M / 1000);
+      const [aMin, aMax] = minMax(r.agents);
+      const [tMin, tMax] = minMax(r.T);
+      const [mMin, mMax] = minMax(r.M);
+      return Promise.resolve([
+        input(s.lifecycle.keepAlive),
+        input(s.lifecycle.coldStart),
+        input(s.lifecycle.loadBandwidth),
+        ...cards.map((g) => input(GPU_MEMORY_GB[g])),
+        input(PAPER_AGENTS.reduce((sum, a) => sum + (a.M ?? 0), 0) / 1000),
+        ...larger.map(input),
+        input(larger.reduce((a, b) => a + b, 0)),
+        input(s.samples),
+        input(aMin),
+        input(aMax),
+        input(tMin),
+        input(tMax),
+        input(mMin / 1000),
+        input(mMax / 1000),
+        ...(axisValues('memory-pressure', 'loadScale') as number[]).map((l) => fig(PAPER_LOAD * l)),
+        input(s.samples),
+        input((s.steps - s.warmup) * s.dt),
+        input(s.warmup * s.dt),
+        input(s.dt),
+      ]);
+    },
+  },
+  'memory-pressure-table': {
+    command: 'fleetsim sweep sweeps/memory-pressure.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('memory-pressure');
+      return MP_FLEETS.flatMap((fleet) =>
+        MP_LOADS.flatMap((load) =>
+          MP_CARDS.flatMap((card) =>
+            EVICTION_RULES.flatMap((evict) => {
+              const m = (metric: string): number => stat(mpCell(cells, fleet, load, card, evict), SERVERLESS_POLICY, metric).mean;
+              return [fig(m('evictionsPerHour')), fig(pct(m('memoryWaitFraction'))), fig(m('littleLatency'))];
+            }),
+          ),
+        ),
+      );
+    },
+  },
+  'memory-pressure-findings': {
+    command: 'fleetsim sweep sweeps/memory-pressure.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('memory-pressure');
+      const policies = serverlessStudy('memory-pressure').policies;
+      const [low, high] = MP_LOADS;
+      const m = (fleet: string, load: number, card: string, evict: string, metric: string, policy = SERVERLESS_POLICY): number =>
+        stat(mpCell(cells, fleet, load, card, evict), policy, metric).mean;
+      // The paper's agents: the same statistics on every card and under every rule, nothing evicted, nothing waiting.
+      for (const load of MP_LOADS) {
+        const paper = cells.filter((c) => c.values.fleet === 'paper' && c.values.loadScale === load);
+        const text = (c: CellSummary): string => JSON.stringify(c.policies);
+        claim(
+          paper.length === 9 && paper.every((c) => text(c) === text(paper[0]!)),
+          "that every card and rule gives the paper's agents the same results",
+        );
+        claim(
+          paper.every((c) =>
+            policies.every((p) => stat(c, p, 'evictionsPerHour').mean === 0 && stat(c, p, 'memoryWaitFraction').mean === 0),
+          ),
+          "that the paper's agents are never evicted nor wait for memory",
+        );
+      }
+      const x4 = 'paper x4 models';
+      const rules = (fleet: string, load: number, card: string, metric: string, policy?: string): number[] =>
+        EVICTION_RULES.map((r) => m(fleet, load, card, r, metric, policy));
+      claim(
+        ['T4', 'L4'].every((card) => {
+          const l = rules(x4, high, card, 'littleLatency');
+          return Math.max(...l) / Math.min(...l) < 1.02;
+        }),
+        "that the eviction rule no longer matters for the paper's larger models at load 0.16",
+      );
+      claim(
+        MP_FLEETS.every((fleet) =>
+          MP_LOADS.every((load) =>
+            MP_CARDS.every((card) =>
+              policies.every((p) => {
+                const [lru, lowest, largest] = rules(fleet, load, card, 'evictionsPerHour', p) as [number, number, number];
+                return largest <= lru && largest <= lowest;
+              }),
+            ),
+          ),
+        ),
+        'that largestFirst makes the fewest evictions in every cell under every policy',
+      );
+      return [
+        input(PAPER_AGENTS.reduce((sum, a) => sum + (a.M ?? 0), 0) / 1000),
+        input(MP_LARGER().reduce((sum, a) => sum + a.M, 0) / 1000),
+        fig(PAPER_LOAD * low),
+        fig(m(x4, low, 'T4', 'lru', 'evictionsPerHour')),
+        fig(pct(m(x4, low, 'T4', 'lru', 'memoryWaitFraction'))),
+        fig(m(x4, low, 'T4', 'lru', 'littleLatency')),
+        fig(m(x4, low, 'L4', 'lru', 'littleLatency')),
+        fig(m(x4, low, 'H100-80GB', 'lru', 'littleLatency')),
+        fig(PAPER_LOAD * high),
+        fig(pct(m(x4, high, 'T4', 'lru', 'memoryWaitFraction'))),
+        fig(PAPER_LOAD * low),
+        fig(m(x4, low, 'T4', 'largestFirst', 'evictionsPerHour')),
+        fig(m(x4, low, 'T4', 'largestFirst', 'littleLatency')),
+        fig(m(x4, low, 'T4', 'lru', 'evictionsPerHour')),
+        fig(m(x4, low, 'T4', 'lru', 'littleLatency')),
+        fig(PAPER_LOAD * high),
+        fig(m('random', high, 'T4', 'largestFirst', 'littleLatency')),
+        fig(m('random', high, 'T4', 'lru', 'littleLatency')),
+        fig(PAPER_LOAD * high),
+        fig(m('random', high, 'T4', 'lru', 'littleLatency')),
+        fig(m('random', high, 'L4', 'lru', 'littleLatency')),
+        fig(m('random', high, 'H100-80GB', 'lru', 'littleLatency')),
+      ];
+    },
   },
   'paper-agents': {
     command: 'fleetsim paper (its fleet: PAPER_AGENTS in src/model/paper.ts)',

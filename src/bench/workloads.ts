@@ -3,10 +3,12 @@
  * the paper's 4-agent fleet under each policy and under all three (issue 14's workload), and random
  * fleets of exactly 16 and 64 agents under all three, with Poisson arrivals; and the paper fleet under static with the bursty and trace arrival
  * processes of MODEL-PART4 §4.1–4.2 at the same mean load (every agent keeps its λ), each costed against
- * its Poisson `baseline` (paper-static); and the paper's agents in the shipped workflow (WORKFLOW_WORKLOADS) against `paper`. Browser-safe (imports nothing from Node): the trace workloads
+ * its Poisson `baseline` (paper-static); the paper's agents in the shipped workflow (WORKFLOW_WORKLOADS) against `paper`; and the
+ * paper fleet with the serverless lifecycle (SERVERLESS_WORKLOADS, MODEL-PART4 §4.3–4.4) against `paper`. Browser-safe (imports nothing from Node): the trace workloads
  * take the loaded traces as a TraceLibrary.
  */
 import { type ArrivalSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type WorkMode } from '../model/batch.js';
+import type { LifecycleSpec } from '../model/lifecycle.js';
 import { PAPER_AGENTS, PAPER_CONFIG, PAPER_WORKFLOW } from '../model/paper.js';
 import { POLICIES, POLICY, PAPER_POLICIES, POLICY_NAMES, type PolicyName } from '../model/policies.js';
 import { DEFAULT_RANDOM_FLEETS, randomFleet } from '../model/randomFleets.js';
@@ -30,6 +32,8 @@ export interface Workload {
   label?: string;
   /** Work per request (absent: deterministic). */
   work?: WorkMode;
+  /** The serverless lifecycle (SimConfig.lifecycle; absent: off). */
+  lifecycle?: LifecycleSpec;
 }
 
 const paperFleet: FleetSpec = { agents: PAPER_AGENTS };
@@ -109,6 +113,33 @@ export const WORKFLOW_WORKLOADS: Workload[] = [
   },
 ];
 
+/**
+ * The serverless workloads (MODEL-PART4 §4.3–4.4, docs/serverless.md): the paper's policies on the paper
+ * fleet with the lifecycle at a realistic keep-alive and load time (K = 60 s as Modal's default, C0 = 5 s
+ * as a Cloud Run GPU instance's start, weights at 2 GB/s: C_i = 5.25–6.5 s), every agent WARM at step 0,
+ * without and with a T4's 16 GB (the paper's 7 GB fit it), each costed against `paper`: what stepping
+ * every agent every step with its phase, admission and lifecycle totals costs per agent-step.
+ */
+export const SERVERLESS_LIFECYCLE: LifecycleSpec = { keepAlive: 60, coldStart: 5, loadBandwidth: 2 };
+export const SERVERLESS_WORKLOADS: Workload[] = [
+  {
+    name: 'paper-serverless',
+    policies: [...PAPER_POLICIES],
+    fleet: () => paperFleet,
+    baseline: 'paper',
+    label: 'lifecycle, K 60 s, C0 5 s',
+    lifecycle: SERVERLESS_LIFECYCLE,
+  },
+  {
+    name: 'paper-serverless-t4',
+    policies: [...PAPER_POLICIES],
+    fleet: () => paperFleet,
+    baseline: 'paper',
+    label: 'lifecycle, K 60 s, C0 5 s, T4 16 GB lru',
+    lifecycle: { ...SERVERLESS_LIFECYCLE, memory: { gb: 16, evict: 'lru' } },
+  },
+];
+
 export const WORKLOADS: Workload[] = [
   ...PAPER_POLICIES.map((p): Workload => ({ name: `paper-${p}`, policies: [p], fleet: () => paperFleet, numpy: p, label: 'poisson' })),
   { name: 'paper', policies: [...PAPER_POLICIES], fleet: () => paperFleet, numba: true, label: 'poisson' },
@@ -118,6 +149,7 @@ export const WORKLOADS: Workload[] = [
   { name: 'random16-static', policies: ['static'], fleet: randomOf(16), label: 'poisson' },
   ...POLICY_WORKLOADS,
   ...WORKFLOW_WORKLOADS,
+  ...SERVERLESS_WORKLOADS,
 ];
 
 /** The workload's batch; a trace workload needs `traces` holding its trace (else an Error). */
@@ -145,6 +177,7 @@ export function makeWorkloadBatch(w: Workload, fleets: number, steps: number, tr
       steps,
       seed: 1,
       ...(w.work === undefined ? {} : { work: w.work }),
+      ...(w.lifecycle === undefined ? {} : { lifecycle: w.lifecycle }),
     },
   );
 }

@@ -23,6 +23,10 @@ export const INIT_DEFAULT_FILE = 'my-fleet.json';
 
 /** Placeholder speeds (requests/s with the whole GPU), cycled: a mix of small and large models. */
 const PLACEHOLDER_T = [100, 40, 200, 20, 60, 30];
+/** Placeholder model sizes (MB) beside PLACEHOLDER_T (`--serverless`): the faster, the smaller. */
+const PLACEHOLDER_M = [2000, 6000, 1000, 14000, 4000, 8000];
+/** The starter's card (`--serverless`): 24 GB, so that four placeholder agents fit and more are evicted. */
+const STARTER_GPU = 'L4';
 
 /**
  * `--agents`: a count (1 to INIT_MAX_AGENTS) or a comma-separated list of distinct names (each 1 to 64
@@ -59,7 +63,7 @@ const STARTER_BACK = 0.5;
  * requests on, split evenly over the others, and each returns half to it; the coordinator's rate is
  * set so that the visits give the same load 0.5 (Σ γ_i/T_i), and work is counted in whole requests.
  */
-export function starterStudy(names: readonly string[], workflow = false): Record<string, unknown> {
+export function starterStudy(names: readonly string[], workflow = false, serverless = false): Record<string, unknown> {
   const n = names.length;
   if (workflow && (n < 2 || n > HUB_MAX_AGENTS))
     throw new UsageError(
@@ -68,7 +72,14 @@ export function starterStudy(names: readonly string[], workflow = false): Record
   const R = Math.max(0.01, Math.floor((0.5 / n) * 100) / 100);
   const agents = names.map((name, i) => {
     const T = PLACEHOLDER_T[i % PLACEHOLDER_T.length]!;
-    return { name, T, R, P: i === 0 ? 1 : 2, lambda: Math.round((T / (2 * n)) * 100) / 100 };
+    return {
+      name,
+      T,
+      R,
+      P: i === 0 ? 1 : 2,
+      lambda: Math.round((T / (2 * n)) * 100) / 100,
+      ...(serverless ? { M: PLACEHOLDER_M[i % PLACEHOLDER_M.length]! } : {}),
+    };
   });
   const out = Math.floor((STARTER_OUT / (n - 1)) * 100) / 100;
   const graph = workflow
@@ -94,6 +105,12 @@ export function starterStudy(names: readonly string[], workflow = false): Record
           'Here the first agent sends 90 % on, split evenly, and each other agent returns half to it: replace the probabilities with the fractions your logs show.',
           '"work": "exponentialCount": random service times in whole requests (a workflow routes whole requests). e2eLatency in the results is a request\u2019s mean time through the whole workflow.',
         ];
+  const serverlessComment = serverless
+    ? [
+        'lifecycle (docs/serverless.md): each agent scales to zero after keepAlive seconds with nothing to do, and loads again when work arrives, taking coldStart + M/loadBandwidth seconds (M: its model in MB, the memory its engine reserves: measure it).',
+        `memory: the card the models share (${STARTER_GPU}, 24 GB); a model that does not fit waits or evicts an idle one. The keepAlive axis trades resident cost (costResident) against cold-start delay (coldDelay).`,
+      ]
+    : [];
   return {
     $comment: [
       'A starter study written by `fleetsim init`: replace each agent\u2019s placeholder figures with your own, then run',
@@ -108,6 +125,7 @@ export function starterStudy(names: readonly string[], workflow = false): Record
       'The axis varies every rate together (loadScale): 1 is your measured load; drop it, or add axes (docs/SWEEPS.md).',
       `policies: the paper\u2019s three here; every registered one may be listed (\`fleetsim init --help\`, docs/policies.md): ${POLICY_NAMES.join(', ')}.`,
       ...workflowComment,
+      ...serverlessComment,
     ],
     name: 'my-fleet',
     description: `${n} agent${n === 1 ? '' : 's'} sharing one GPU: placeholder figures, to be replaced with measurements`,
@@ -120,7 +138,11 @@ export function starterStudy(names: readonly string[], workflow = false): Record
     warmup: 100,
     replicates: 50,
     policies: [...PAPER_POLICIES],
-    axes: [{ path: 'loadScale', values: [0.5, 1, 1.5] }],
+    ...(serverless ? { lifecycle: { keepAlive: 60, coldStart: 5, loadBandwidth: 2, memory: { gpu: STARTER_GPU } } } : {}),
+    axes: [
+      { path: 'loadScale', values: [0.5, 1, 1.5] },
+      ...(serverless ? [{ path: 'lifecycle.keepAlive', values: [10, 60, 300, 'never'] }] : []),
+    ],
   };
 }
 
@@ -138,8 +160,13 @@ export function starterText(study: Record<string, unknown>): string {
  * Writes the starter study to `file` (`-`: stdout) and returns what to tell the user (on stderr when
  * the study went to stdout). Refuses an existing file (UsageError, exit 2).
  */
-export function initCommand(file: string, agents: readonly string[], workflow = false): { study: string; message: string | null } {
-  const text = starterText(starterStudy(agents, workflow));
+export function initCommand(
+  file: string,
+  agents: readonly string[],
+  workflow = false,
+  serverless = false,
+): { study: string; message: string | null } {
+  const text = starterText(starterStudy(agents, workflow, serverless));
   if (agents.length > LIMITS.agents) throw new UsageError(`--agents: at most ${LIMITS.agents}`);
   if (file === '-') return { study: text, message: null };
   try {
@@ -157,7 +184,7 @@ export function initCommand(file: string, agents: readonly string[], workflow = 
     message: [
       `wrote ${displayPath(file)}: ${agents.length} placeholder agent${agents.length === 1 ? '' : 's'} (${agents.map((a) => displayPath(a)).join(', ')}); its "$comment" lines say what to measure`,
       'next:',
-      `  edit T, R, P and lambda of each agent${workflow ? " and the workflow's routing probabilities" : ''} in ${displayPath(file)}`,
+      `  edit T, R, P${serverless ? ', lambda and M' : ' and lambda'} of each agent${workflow ? " and the workflow's routing probabilities" : ''}${serverless ? ' and the lifecycle block' : ''} in ${displayPath(file)}`,
       `  fleetsim validate ${displayPath(file)}     # each agent's load under each policy, and the time it will take`,
       `  fleetsim sweep ${displayPath(file)} --out results/my-fleet`,
     ].join('\n'),

@@ -19,6 +19,8 @@ import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { LIMITS, studyJsonSchema } from '../study/schema.js';
 import { policyHelpLines } from '../study/policyInfo.js';
+import { ELIGIBLE_RULES, EVICTION_RULES, LIFECYCLE_RANGES } from '../model/lifecycle.js';
+import { GPU_PRESETS } from '../study/lifecycle.js';
 import { WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS } from '../sweep/run.js';
@@ -54,7 +56,7 @@ const BENCH_BUDGET_MAX = 86_400;
 
 const notice = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** The registry's policies and the workflow field, for the help of the commands whose study files name them. */
+/** The registry's policies, the workflow and lifecycle fields, for the help of the commands whose study files name them. */
 const policiesHelp = (): string =>
   [
     '',
@@ -64,6 +66,12 @@ const policiesHelp = (): string =>
     'Workflows (a study\'s "workflow" field; docs/workflows.md): agents that feed each other, between named agents',
     '  {"entry": [...], "routes": {"from": {"to": p}}, "forkJoin": {"fork", "join"}} or for any fleet a template',
     '  {"template": "hub", "out", "back"} / {"template": "chain", "next"}; e2eLatency in the results is the end-to-end latency.',
+    '',
+    'Serverless lifecycle (a study\'s "lifecycle" field; docs/serverless.md): agents scale to zero and load again on demand',
+    `  {"keepAlive": s ${LIFECYCLE_RANGES.keepAlive[0]}–${LIFECYCLE_RANGES.keepAlive[1]} or "never", "coldStart": s ${LIFECYCLE_RANGES.coldStart[0]}–${LIFECYCLE_RANGES.coldStart[1]}, "loadBandwidth": GB/s ${LIFECYCLE_RANGES.loadBandwidth[0]}–${LIFECYCLE_RANGES.loadBandwidth[1]},`,
+    `   "eligible": ${ELIGIBLE_RULES.join('|')}, "initialPhase": warm|cold, "loadSlots": n or "unlimited",`,
+    `   "memory": {"gpu": ${GPU_PRESETS.join('|')} or "gb": n, "usable": 0.05–1, "evict": ${EVICTION_RULES.join('|')}}};`,
+    '  per agent "M" (model MB: load time and memory) and "pinned"; random fleets draw "M". Each field may be an axis (e.g. "lifecycle.keepAlive").',
   ].join('\n');
 
 function program(): Command {
@@ -265,8 +273,12 @@ function program(): Command {
       '--workflow',
       'make the first agent a coordinator that feeds the others and gets half of their completions back (a "workflow" field; docs/workflows.md)',
     )
-    .action((file: string, opts: { agents: string[]; workflow?: boolean }) => {
-      const { study, message } = initCommand(file, opts.agents, opts.workflow ?? false);
+    .option(
+      '--serverless',
+      `add a serverless lifecycle (a "lifecycle" field; docs/serverless.md): placeholder model sizes M, scale-to-zero after 60 s idle, a 24 GB card, and a keep-alive axis`,
+    )
+    .action((file: string, opts: { agents: string[]; workflow?: boolean; serverless?: boolean }) => {
+      const { study, message } = initCommand(file, opts.agents, opts.workflow ?? false, opts.serverless ?? false);
       process.stdout.write(study);
       if (message !== null) process.stdout.write(`${message}\n`);
     });

@@ -3,7 +3,8 @@
  * schema, the size limits of src/study/size.ts first, then every cell), and says what it would cost
  * and what to expect — the work estimate, schedule entries the run never records, and for fixed
  * fleets each agent's offered load under each policy, flagging the agents whose queue can only grow
- * (docs/STABILITY.md). Every line is a warning or a figure: a valid study exits 0.
+ * (docs/STABILITY.md), and with a lifecycle block each agent's load time and the memory fit
+ * (src/cli/lifecycleText.ts). Every line is a warning or a figure: a valid study exits 0.
  *
  * @example
  *   process.stdout.write(`${await validateCommand('sweeps/my-fleet-example.json')}\n`);
@@ -22,6 +23,7 @@ import { displayPath, displayText } from '../text/quote.js';
 import { DEFAULT_CPU_THREADS } from './backend.js';
 import { distinctCells, loadStudy } from './sweep.js';
 import { alignRows, cellWhere } from './summary.js';
+import { lifecycleTables } from './lifecycleText.js';
 
 /**
  * Agent-steps per second of one core of the CPU engine, for the rough time estimate: the single-thread
@@ -278,16 +280,19 @@ export async function validateCommand(file: string, cores: number = DEFAULT_CPU_
   const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
   const fleetRuns = unitFleetRuns(units, cells);
   const size = studySize(study);
-  // A cell stepped agent by agent (a workflow, exponentialCount work) sets the rate of the whole estimate: an upper bound.
-  const stepped = cells.some((c) => c.study.workflow !== undefined || c.study.work === 'exponentialCount');
+  // A cell stepped agent by agent (a workflow, exponentialCount work, the lifecycle) sets the rate of the whole estimate: an upper bound.
+  const stepped = cells.some(
+    (c) => c.study.workflow !== undefined || c.study.work === 'exponentialCount' || c.study.lifecycle !== undefined,
+  );
   const perCore = stepped ? WORKFLOW_AGENT_STEPS_PER_CORE_SECOND : CPU_AGENT_STEPS_PER_CORE_SECOND;
   const seconds = cpuSeconds(size.agentSteps, cores, perCore);
   return [
     `${displayPath(file)}: valid. ${cells.length} cell(s) × ${study.samples} sample(s) × ${study.replicates} replicate(s) = ${fleetRuns} fleet runs × ${study.policies.length} policies, ${units.length} unit(s)`,
     `size: ${size.cells} cells, ${size.fleetRuns} fleet runs, ${size.runs} runs, at most ${size.agentSteps} agent-steps`,
-    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${perCore / 1e6} M agent-steps/s per core${stepped ? ', a workflow or exponentialCount work being stepped agent by agent' : ', bench/NOTES.md'}; a GPU is usually faster)`,
+    `estimate (rough): at most ${roughDuration(seconds)} of engine time on this machine's CPU engine (${cores} thread${cores === 1 ? '' : 's'} at ~${perCore / 1e6} M agent-steps/s per core${stepped ? ', a workflow, exponentialCount work or the lifecycle being stepped agent by agent' : ', bench/NOTES.md'}; a GPU is usually faster)`,
     ...(notes ?? []),
     ...scheduleWarnings(cells, study.axes.map(axisName)),
     ...loadTables(cells, study.axes.map(axisName)),
+    ...lifecycleTables(cells, study.axes.map(axisName)),
   ].join('\n');
 }

@@ -38,7 +38,8 @@ import { RENEWAL_CV_RANGE, renewalParams } from '../random/renewal.js';
 import { MAX_REPLAY_COPIES, MAX_REPLAY_STEP_COUNT } from '../random/replay.js';
 import { maxMultiplier, type ScheduleArrays, type ScheduleSegment } from './schedule.js';
 import { isWorkflow, NO_AGENT, trafficRates, workflowProblem } from './workflow.js';
-import { LIFECYCLE_RANGES, type LifecycleSpec, lifecycleProblem, memoryCapacityMB, modelMB } from './lifecycle.js';
+import { LIFECYCLE_RANGES, type LifecycleSpec, lifecycleProblem, memoryCapacityMB, modelMB, NO_LIMIT } from './lifecycle.js';
+import { gpuAgentCounts, MAX_GPUS, placeAgents, UNPLACED } from './placement.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {
@@ -51,6 +52,8 @@ export interface AgentSpec {
   M?: number;
   /** Lifecycle: never scaled to zero nor evicted (MODEL-PART4 §4.4). */
   pinned?: boolean;
+  /** Several GPUs (MODEL-PART4 §4.5, src/model/placement.ts): the GPU it lives on, 0 … gpus − 1; absent: placed by LPT. */
+  gpu?: number;
   /** Piecewise-constant rate multipliers, starts strictly increasing; multiplier 1 before the first. */
   schedule?: readonly ScheduleSegment[];
   /** The agent's own arrival process (MODEL-PART4 §4.1–4.2); absent: the batch's `arrivals`. */
@@ -115,6 +118,8 @@ export interface MmppSpec {
 export interface FleetSpec {
   agents: readonly AgentSpec[];
   capacity?: number; // G, GPUs; default 1
+  /** n_G, GPUs the capacity is split over evenly (src/model/placement.ts), 1 … 8; default 1. */
+  gpus?: number;
   /** An optional fork-join of its workflow (the agents' routes give the graph). */
   forkJoin?: ForkJoinSpec;
 }
@@ -196,6 +201,10 @@ export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
   // up, 0 when absent) and pinned (1) or not (0). Read only when SimConfig.lifecycle is on.
   memoryMB: Uint32Array;
   pinned: Uint32Array;
+  // Several GPUs (MODEL-PART4 §4.5, src/model/placement.ts): n_G per fleet, and each agent's GPU
+  // (resolved: given, or placed by LPT at packing).
+  gpuCount: Uint32Array;
+  gpu: Uint32Array;
   // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]),
   // and the arrival processes (ArrivalArrays, src/random/arrivals.ts) with the batch's traces.
 }
@@ -253,17 +262,23 @@ function checkSchedule(schedule: readonly ScheduleSegment[], at: string): void {
 
 /**
  * Packs fleet specs; `streams` gives each fleet's random stream id (default: 0, 1, 2, …); `traces`
- * holds the traces the agents' arrival specs name by index. Throws a ConfigError naming the field
+ * holds the traces the agents' arrival specs name by index; `lifecycle` is the batch's (SimConfig's),
+ * whose memory limit the placement on several GPUs respects (src/model/placement.ts). Throws a ConfigError naming the field
  * when a schedule or an arrival process is malformed.
  */
-export function packFleets(fleets: readonly FleetSpec[], streams?: ArrayLike<number>, traces: PackedTraces = NO_TRACES): PackedFleets {
+export function packFleets(
+  fleets: readonly FleetSpec[],
+  streams?: ArrayLike<number>,
+  traces: PackedTraces = NO_TRACES,
+  lifecycle?: LifecycleSpec,
+): PackedFleets {
   const packer = new FleetPacker();
   fleets.forEach((fleet, f) => {
-    packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f);
+    packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f, fleet.gpus ?? 1);
     for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a, a.routes, a);
     if (fleet.forkJoin) packer.forkJoin(fleet.forkJoin.fork, fleet.forkJoin.join);
   });
-  return packer.finish(traces);
+  return packer.finish(traces, lifecycle);
 }
 
 /** A growable column: `room(n)` returns the array with room for n entries (its first entries kept). */
@@ -328,6 +343,8 @@ export class FleetPacker {
   private readonly join = u32Column();
   private readonly memoryMB = u32Column();
   private readonly pinned = u32Column();
+  private readonly gpuCount = u32Column();
+  private readonly gpu = u32Column();
   private readonly scheduleOffset = u32Column();
   private readonly scheduleCount = u32Column();
   private readonly scheduleStart = u32Column();
@@ -341,9 +358,16 @@ export class FleetPacker {
     this.arrivals = [];
   }
 
-  /** Starts the next fleet: its capacity G and random stream id. */
-  fleet(capacity: number, stream: number): void {
-    const f = this.fleets++;
+  /** Starts the next fleet: its capacity G, random stream id and GPUs n_G (1 … MAX_GPUS, checked here). */
+  fleet(capacity: number, stream: number, gpus = 1): void {
+    const f = this.fleets;
+    check(
+      Number.isInteger(gpus) && gpus >= 1 && gpus <= MAX_GPUS,
+      `fleets[${f}].gpus`,
+      `must be an integer from 1 to ${MAX_GPUS} (GPUs per fleet), got ${gpus}`,
+    );
+    this.fleets++;
+    this.gpuCount.room(f + 1)[f] = gpus;
     this.agentOffset.room(f + 1)[f] = this.agents;
     this.agentCount.room(f + 1)[f] = 0;
     this.capacity.room(f + 1)[f] = capacity;
@@ -371,7 +395,7 @@ export class FleetPacker {
     arrivals: ArrivalSpec | undefined,
     policy?: AgentPolicySpec,
     routes?: readonly RouteSpec[],
-    serverless?: Pick<AgentSpec, 'M' | 'pinned'>,
+    serverless?: Pick<AgentSpec, 'M' | 'pinned' | 'gpu'>,
   ): void {
     const f = this.fleets - 1;
     if (f < 0) throw new Error('FleetPacker.agent: no fleet begun (call fleet() first)');
@@ -391,6 +415,14 @@ export class FleetPacker {
     const M = serverless?.M;
     this.memoryMB.room(a + 1)[a] = M === undefined || (M >= 0 && M <= 2 ** 31) ? modelMB(M) : 0xffffffff;
     this.pinned.room(a + 1)[a] = serverless?.pinned === true ? 1 : 0;
+    const gpu = serverless?.gpu;
+    const gpus = this.gpuCount.array[f]!;
+    check(
+      gpu === undefined || (Number.isInteger(gpu) && gpu >= 0 && gpu < gpus),
+      `fleets[${f}].agents[${i}].gpu`,
+      `must be an integer from 0 to ${gpus - 1} (the fleet's gpus − 1), got ${gpu}`,
+    );
+    this.gpu.room(a + 1)[a] = gpu ?? UNPLACED;
     const edges = routes?.length ?? 0;
     this.routeOffset.room(a + 1)[a] = this.edges;
     this.routeCount.room(a + 1)[a] = edges;
@@ -418,8 +450,11 @@ export class FleetPacker {
     if (arrivals) this.arrivals.push({ a, spec: arrivals, lambda, f, i });
   }
 
-  /** The fleets added since the last finish, packed with `traces` (their arrival processes checked); starts over. */
-  finish(traces: PackedTraces = NO_TRACES): PackedFleets {
+  /**
+   * The fleets added since the last finish, packed with `traces` (their arrival processes checked) and
+   * their agents placed on their GPUs (src/model/placement.ts; under `lifecycle`'s memory limit); starts over.
+   */
+  finish(traces: PackedTraces = NO_TRACES, lifecycle?: LifecycleSpec): PackedFleets {
     const total = this.agents;
     const count = this.fleets;
     const segments = this.segments;
@@ -448,6 +483,8 @@ export class FleetPacker {
       join: this.join.take(count),
       memoryMB: this.memoryMB.take(total),
       pinned: this.pinned.take(total),
+      gpuCount: this.gpuCount.take(count),
+      gpu: this.gpu.take(total),
       scheduleOffset: this.scheduleOffset.take(total),
       scheduleCount: this.scheduleCount.take(total),
       scheduleStart: this.scheduleStart.take(segments),
@@ -465,13 +502,6 @@ export class FleetPacker {
       traces,
     };
     for (const { a, spec, lambda, f, i } of arrivals) packArrival(packed, a, spec, lambda, `fleets[${f}].agents[${i}].arrivals`);
-    // MIG slices left to the default: an equal split in whole sevenths.
-    for (let f = 0; f < count; f++) {
-      const n = packed.agentCount[f]!;
-      for (let a = packed.agentOffset[f]!; a < packed.agentOffset[f]! + n; a++) {
-        if (packed.slices[a]! < 0) packed.slices[a] = Math.floor(MIG_SLICES / n);
-      }
-    }
     // Workflows: the graph checked, then each agent's visit rate γ_i (λ_i without routing).
     for (let f = 0; f < count; f++) {
       const problem = workflowProblem(packed, f);
@@ -480,6 +510,24 @@ export class FleetPacker {
         fail(`fleets[${f}].${field}`, why.join(': '));
       }
       trafficRates(packed, f, packed.demand);
+    }
+    // Several GPUs: the unplaced agents placed by LPT on γ/T (after the traffic equations), within the memory of each GPU.
+    const capacityMB = lifecycle?.memory === undefined ? NO_LIMIT : memoryCapacityMB(lifecycle.memory);
+    for (let f = 0; f < count; f++) {
+      const problem = placeAgents(packed, f, capacityMB);
+      if (problem !== null) {
+        const [field, ...why] = problem.split(': ');
+        fail(`fleets[${f}].${field}`, why.join(': '));
+      }
+    }
+    // MIG slices left to the default: an equal split in whole sevenths of the agent's GPU (one GPU: of the fleet).
+    for (let f = 0; f < count; f++) {
+      const n = packed.agentCount[f]!;
+      const a0 = packed.agentOffset[f]!;
+      const perGpu = packed.gpuCount[f]! > 1 ? gpuAgentCounts(packed, f) : null;
+      for (let a = a0; a < a0 + n; a++) {
+        if (packed.slices[a]! < 0) packed.slices[a] = Math.floor(MIG_SLICES / (perGpu === null ? n : perGpu[packed.gpu[a]!]!));
+      }
     }
     return packed;
   }
@@ -636,6 +684,11 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     if (!(n >= 1 && n <= MAX_AGENTS_PER_FLEET)) fail(`fleets[${f}].agents`, `must hold 1 to ${MAX_AGENTS_PER_FLEET} agents, got ${n}`);
     const g = fleets.capacity[f]!;
     if (!(finite(g) && g > 0)) fail(`fleets[${f}].capacity`, `must be a number > 0 (GPUs), got ${g}`);
+    const gpus = fleets.gpuCount[f]!;
+    if (!(gpus >= 1 && gpus <= MAX_GPUS))
+      fail(`fleets[${f}].gpus`, `must be an integer from 1 to ${MAX_GPUS} (GPUs per fleet), got ${gpus}`);
+    // MIG slices: at most 7 per GPU (one GPU: per fleet).
+    const slicesOn = new Uint32Array(gpus);
     let slices = 0;
     for (let i = 0; i < n; i++) {
       const a = fleets.agentOffset[f]! + i;
@@ -654,7 +707,10 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       if (!(finite(weight) && weight > 0)) fail(`${at()}.weight`, `must be a number > 0, got ${weight}`);
       if (!(Number.isInteger(k) && k >= 0 && k <= MIG_SLICES))
         fail(`${at()}.slices`, `must be an integer from 0 to ${MIG_SLICES} (sevenths of a GPU), got ${k}`);
-      slices += k;
+      const gpu = fleets.gpu[a]!;
+      if (!(gpu < gpus)) fail(`${at()}.gpu`, `must be an integer from 0 to ${gpus - 1} (the fleet's gpus − 1), got ${gpu}`);
+      slicesOn[gpu] = slicesOn[gpu]! + k;
+      slices = Math.max(slices, slicesOn[gpu]);
       if (!(lambda >= 0 && stepMean(lambda, config.dt, 1) <= meanLimit))
         fail(
           `${at()}.lambda`,
@@ -672,7 +728,8 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
       if (fleets.trace[a] !== 0 || processOf(fleets, config.arrivals, a) !== POISSON_ID)
         checkPackedArrivals(fleets, config, a, `${at()}.arrivals`, exponential ? MAX_EXPONENTIAL_MEAN : undefined, peak.multiplier);
     }
-    if (slices > MIG_SLICES) fail(`fleets[${f}].agents`, `must hold at most ${MIG_SLICES} MIG slices in all (slices), got ${slices}`);
+    if (slices > MIG_SLICES)
+      fail(`fleets[${f}].agents`, `must hold at most ${MIG_SLICES} MIG slices in all${gpus > 1 ? ' per GPU' : ''} (slices), got ${slices}`);
     // Workflows (MODEL-PART4 §4.6): the graph (a backstop behind the packer's check), and whole requests to route.
     const problem = workflowProblem(fleets, f);
     if (problem !== null) {
@@ -707,20 +764,29 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
  * set larger than it.
  */
 export function lifecycleFleetProblem(
-  fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'>,
+  fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'> & Partial<Pick<PackedFleets, 'gpuCount' | 'gpu'>>,
   lifecycle: LifecycleSpec,
   f: number,
 ): string | null {
   const capacity = lifecycle.memory === undefined ? Infinity : memoryCapacityMB(lifecycle.memory);
-  let pinned = 0;
+  // Several GPUs: each GPU's pinned agents must fit its memory.
+  const gpus = fleets.gpuCount?.[f] ?? 1;
+  const pinned = new Float64Array(gpus);
   for (let i = 0; i < fleets.agentCount[f]!; i++) {
-    const m = fleets.memoryMB[fleets.agentOffset[f]! + i]!;
+    const a = fleets.agentOffset[f]! + i;
+    const m = fleets.memoryMB[a]!;
     if (m > LIFECYCLE_RANGES.modelMB[1]) return `agents[${i}].M: must be a number from 0 to ${LIFECYCLE_RANGES.modelMB[1]} (MB)`;
     if (m > capacity)
       return `agents[${i}].M: must fit the GPU's usable memory, ${capacity} MB (lifecycle.memory: gb × usable × 1000), got ${m} MB`;
-    if (fleets.pinned[fleets.agentOffset[f]! + i] === 1) pinned += m;
+    const k = gpus > 1 ? Math.min(fleets.gpu![a]!, gpus - 1) : 0;
+    if (fleets.pinned[a] === 1) pinned[k] = pinned[k]! + m;
   }
-  if (pinned > capacity) return `agents: the pinned agents must fit the GPU's usable memory together, ${capacity} MB, got ${pinned} MB`;
+  for (let k = 0; k < gpus; k++) {
+    if (pinned[k]! > capacity)
+      return gpus > 1
+        ? `agents: the pinned agents on GPU ${k} must fit its usable memory together, ${capacity} MB, got ${pinned[k]} MB`
+        : `agents: the pinned agents must fit the GPU's usable memory together, ${capacity} MB, got ${pinned[k]} MB`;
+  }
   return null;
 }
 

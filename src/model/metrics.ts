@@ -7,6 +7,7 @@
  */
 import type { Batch, PackedFleets, SimConfig } from './batch.js';
 import { LIFECYCLE_METRICS, lifecycleMetrics, lifecycleOn } from './lifecycle.js';
+import { GPU_METRICS, gpuMetrics } from './placement.js';
 import { runStability } from './stability.js';
 import { NO_AGENT } from './workflow.js';
 
@@ -480,6 +481,29 @@ export const RUN_METRIC_INFO = {
     undefinedWhen: 'the lifecycle or its memory limit is off',
     about: 'memoryBoundStepSum/S′: the admission stopped because evicting every idle agent would not make room',
   },
+  // Several GPUs per fleet (MODEL-PART4 §4.5; gpuMetrics in src/model/placement.ts).
+  gpuImbalance: {
+    label: 'GPU imbalance (max/mean utilization)',
+    unit: 'ratio',
+    better: 'lower',
+    undefinedWhen: 'the fleet has one GPU, or its GPUs served nothing',
+    about:
+      'max_k util_k / mean_k util_k over the fleet’s GPUs, util_k = Σ_{i on k} servedSum_i/(T_i·Δt·S′): 1 when every GPU is equally busy',
+  },
+  gpuUtilizationMin: {
+    label: 'least busy GPU’s utilization',
+    unit: 'fraction of time',
+    better: 'higher',
+    undefinedWhen: 'the fleet has one GPU',
+    about: 'min_k util_k: the busy fraction of the fleet’s least busy GPU',
+  },
+  gpuUtilizationMax: {
+    label: 'busiest GPU’s utilization',
+    unit: 'fraction of time',
+    better: 'lower',
+    undefinedWhen: 'the fleet has one GPU',
+    about: 'max_k util_k: the busy fraction of the fleet’s busiest GPU',
+  },
 } as const satisfies Record<
   string,
   { label: string; unit: string; better: 'lower' | 'higher'; about: string; undefinedWhen?: string; lmax?: boolean }
@@ -550,6 +574,7 @@ export interface AgentSummary {
   externalRate: number; // (arrived − routed) / horizon, requests/s: the external arrivals alone (= realizedRate without a workflow)
   idc1: number; // index of dispersion of the arrivals per step (NaN: undefined, or not recorded)
   maxArrivals: number; // the largest arrivals of one step (NaN: not recorded)
+  gpu: number; // the GPU it lives on (MODEL-PART4 §4.5; 0 with one GPU)
 }
 
 export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
@@ -639,6 +664,8 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.forkParents[r] = workflow.forkParents;
     const serverless = lifecycleMetrics(config, fleets, totals, first, j0, n);
     for (const m of LIFECYCLE_METRICS) out[m][r] = serverless[m];
+    const gpus = gpuMetrics(fleets, f, totals, first, j0, n, S, config.dt);
+    for (const m of GPU_METRICS) out[m][r] = gpus[m];
   }
   return out;
 }
@@ -770,6 +797,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * batch.config.dt),
       idc1: batch.config.arrivalStats === true ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S) : NaN,
       maxArrivals: batch.config.arrivalStats === true ? totals.maxArrivals[j]! : NaN,
+      gpu: batch.fleets.gpu[batch.fleets.agentOffset[batch.runs.fleet[r]!]! + i]!,
     });
   }
   const summary = { perAgent } as RunSummary;

@@ -86,6 +86,21 @@ export function arrivalUniforms(seed: bigint | number, index: number, i: number)
   return [u01(draws.nextU32()), u01(draws.nextU32()), u01(draws.nextU32())];
 }
 
+/**
+ * The counter replicate word of agent i's model-size draw (a study's `fleet.random.M`, MODEL-PART4
+ * §4.3–4.4): fleet draws use word 0 and arrival processes word 1, so drawing M shifts no other draw,
+ * and a study without `M` draws none.
+ */
+export const MEMORY_DRAW_REPLICATE = 2;
+
+/** Agent i of fleet `index`'s model-size uniform. */
+export function memoryUniform(seed: bigint | number, index: number, i: number): number {
+  const [k0, k1] = seedKey(seed);
+  const draws = new DrawStream();
+  draws.reset(k0, k1, index, MEMORY_DRAW_REPLICATE, FLEET_DRAW_STEP, i);
+  return u01(draws.nextU32());
+}
+
 export interface RandomFleetRanges {
   agents: readonly [number, number]; // N, uniform over the integers in [min, max]
   T: readonly [number, number]; // throughput, log-uniform, requests/s

@@ -194,11 +194,18 @@ export function trafficRates(fleets: WorkflowArrays, f: number, out: Float32Arra
 
 /**
  * Whether runs of fleet f are stepped as workflows, all agents per step (src/cpu/workflow.ts, the GPU's
- * workflow kernels): a workflow, a fork-join, exponentialCount work, or the lifecycle on (its phases
- * and memory couple the agents at every step: src/model/lifecycle.ts).
+ * workflow kernels): a workflow, a fork-join, exponentialCount work, the lifecycle on (its phases
+ * and memory couple the agents at every step: src/model/lifecycle.ts), or several GPUs (each allocates
+ * over its own agents: src/model/placement.ts).
  */
 export function steppedAsWorkflow(fleets: PackedFleets, config: Pick<SimConfig, 'work' | 'lifecycle'>, f: number): boolean {
-  return config.work === 'exponentialCount' || config.lifecycle !== undefined || isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
+  return (
+    config.work === 'exponentialCount' ||
+    config.lifecycle !== undefined ||
+    isWorkflow(fleets, f) ||
+    fleets.fork[f] !== NO_AGENT ||
+    fleets.gpuCount[f]! > 1
+  );
 }
 
 /**

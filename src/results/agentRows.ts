@@ -18,7 +18,7 @@ import { Dictionary, Int32, makeVector, Table, Utf8, type Vector, vectorFromArra
 import type { Cell } from '../study/cells.js';
 import { agentRunValues, fixedFleetNames } from '../sweep/aggregate.js';
 import type { BatchDone } from '../sweep/run.js';
-import { AGENT_ROW_FIELDS, AGENT_ROW_METRICS, LATE_AGENT_ROW_METRICS } from './columns.js';
+import { AGENT_LIFECYCLE_METRICS, AGENT_ROW_FIELDS, AGENT_ROW_METRICS, LATE_AGENT_ROW_METRICS } from './columns.js';
 import { InputError } from './errors.js';
 import { concatRowParts, openRowTable, STUDY_HASH_KEY } from './fleetRows.js';
 
@@ -131,6 +131,8 @@ export function agentRowsTable(
 const AGENT_ROW_FIELD_SET: ReadonlySet<string> = new Set(AGENT_ROW_FIELDS);
 /** Metrics that may be non-finite: load (Infinity: arrivals and no share), drift and unstable (NaN: a run too short to test). */
 const NON_FINITE_ALLOWED: ReadonlySet<string> = new Set(['load', 'drift', 'unstable']);
+/** The lifecycle's, NaN (never infinite) with the lifecycle off, and the per-request ones without arrivals. */
+const NAN_ALLOWED: ReadonlySet<string> = new Set(AGENT_LIFECYCLE_METRICS);
 
 /** One agents/unit-*.arrow file → its rows; refuses foreign tables (a per-fleet file among them). */
 export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
@@ -140,7 +142,7 @@ export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {
     'per-agent',
     [...AGENT_ROW_FIELDS, ...AGENT_ROW_METRICS.filter((m) => !LATE_AGENT_ROW_METRICS.includes(m))],
     AGENT_ROW_FIELD_SET,
-    (column, v) => NON_FINITE_ALLOWED.has(column) && (Number.isNaN(v) || v === Infinity),
+    (column, v) => (NON_FINITE_ALLOWED.has(column) && (Number.isNaN(v) || v === Infinity)) || (NAN_ALLOWED.has(column) && Number.isNaN(v)),
   );
   const columns = new Set(table.schema.fields.map((f) => f.name));
   // A column added after files were first written (the workflow's rates): NaN where an older file lacks it.

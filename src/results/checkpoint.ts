@@ -25,8 +25,10 @@ import { InputError } from './errors.js';
  * their accumulators, so its sweep cannot be resumed or merged into this version's.
  * Version 5: e2eLatency (workflows, MODEL-PART4 §4.6) is a verdict metric: the aggregate holds its
  * paired differences, which a version-4 aggregate lacks.
+ * Version 6: the lifecycle's run metrics (MODEL-PART4 §4.3–4.4). Version 7: the per-GPU run metrics
+ * (gpuImbalance, gpuUtilizationMin/Max, MODEL-PART4 §4.5), whose accumulators a version-6 aggregate lacks.
  */
-export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/6';
+export const CHECKPOINT_FORMAT = 'fleetsim-checkpoint/7';
 const CHECKPOINT_FAMILY = 'fleetsim-checkpoint/';
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);

@@ -18,10 +18,39 @@ export const AGENT_ROW_FIELDS = ['cell', 'sample', 'replicate', 'policy', 'agent
  * The per-agent metrics of agents/unit-*.arrow, in column order; the workflow's visit and external
  * rates (docs/workflows.md) come last, so a file written before them differs only by lacking them.
  */
-export const AGENT_ROW_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'drift', 'unstable', 'visitRate', 'externalRate'] as const;
+/**
+ * The serverless lifecycle's per-agent metrics (MODEL-PART4 §4.3–4.4, docs/METRICS.md), last in the
+ * per-agent rows and statistics, NaN with the lifecycle off: cold starts (loads begun), the fraction
+ * of its requests that met it COLD or LOADING, the mean cold-start delay per request (s), the seconds
+ * LOADING, resident (LOADING or WARM) and WARM with nothing to do, evictions, and the seconds COLD with
+ * work waiting for the load slot or for memory — over the recorded time.
+ */
+export const AGENT_LIFECYCLE_METRICS = [
+  'coldStarts',
+  'coldHitFraction',
+  'coldDelay',
+  'loadSeconds',
+  'residentSeconds',
+  'idleWarmSeconds',
+  'evictions',
+  'memoryWaitSeconds',
+] as const;
+
+export const AGENT_ROW_METRICS = [
+  'latency',
+  'throughput',
+  'share',
+  'finalQueue',
+  'load',
+  'drift',
+  'unstable',
+  'visitRate',
+  'externalRate',
+  ...AGENT_LIFECYCLE_METRICS,
+] as const;
 
 /** AGENT_ROW_METRICS that a file of an earlier version lacks (read back as NaN). */
-export const LATE_AGENT_ROW_METRICS: readonly string[] = ['visitRate', 'externalRate'];
+export const LATE_AGENT_ROW_METRICS: readonly string[] = ['visitRate', 'externalRate', ...AGENT_LIFECYCLE_METRICS];
 
 /**
  * cells.csv's statistics of a verdict's paired difference, in column order (`diff_<metric>_vs_<other>_<statistic>`):

@@ -11,7 +11,7 @@
 import type { AgentPolicySpec, AgentSpec, ArrivalSpec, FleetSpec, MmppSpec, RouteSpec } from '../model/batch.js';
 import { ConfigError } from '../model/errors.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { arrivalUniforms, drawFleetAgents } from '../model/randomFleets.js';
+import { arrivalUniforms, drawFleetAgents, memoryUniform } from '../model/randomFleets.js';
 import { serveGenClientName } from '../traces/library.js';
 import {
   type Agent,
@@ -44,11 +44,12 @@ export function sampleDist(d: Dist, u: number): number {
 /**
  * Random fleet number `sample` of a study: the 'study' layout of the one generator
  * (src/model/randomFleets.ts), each field drawn from its distribution in the file; with
- * `RDividedByN`, each agent's R is divided by the fleet's agent count N.
+ * `RDividedByN`, each agent's R is divided by the fleet's agent count N; with `M`, each agent's model
+ * size (MB) from its own counter word.
  */
 export function randomStudyFleet(seed: number, sample: number, spec: RandomFleet): AgentSpec[] {
-  const { load, lambda } = spec;
-  return drawFleetAgents(seed, sample, {
+  const { load, lambda, M } = spec;
+  const agents = drawFleetAgents(seed, sample, {
     layout: 'study',
     agents: typeof spec.agents === 'number' ? [spec.agents, spec.agents] : [spec.agents.min, spec.agents.max],
     ...(load === undefined ? {} : { load: (u: number) => sampleDist(load, u) }),
@@ -57,6 +58,9 @@ export function randomStudyFleet(seed: number, sample: number, spec: RandomFleet
     P: (u) => sampleDist(spec.P, u),
     ...(lambda === undefined ? {} : { lambda: (u: number) => sampleDist(lambda, u) }),
   });
+  // The model sizes on their own counter word (memoryUniform): drawing them shifts no other draw.
+  if (M !== undefined) agents.forEach((a, i) => (a.M = sampleDist(M, memoryUniform(seed, sample, i))));
+  return agents;
 }
 
 /** Start step of time `seconds`: the first step t with t·Δt ≥ seconds (a hair of slack for rounding). */
@@ -160,6 +164,8 @@ export interface AgentSink {
     policy: AgentPolicySpec | undefined,
     /** Where its completed requests go (the study's workflow; src/study/workflow.ts); undefined: they leave. */
     routes: readonly RouteSpec[] | undefined,
+    /** Its model size (MB) and whether it is pinned (the lifecycle, MODEL-PART4 §4.3–4.4); M undefined: none given. */
+    serverless: Pick<AgentSpec, 'M' | 'pinned'>,
   ): void;
   /** The fleet's fork-join (agent indices), after its agents, when its workflow has one. */
   forkJoin(fork: number, join: number): void;
@@ -185,7 +191,7 @@ function agentPolicy(a: Pick<Agent, 'cap' | 'weight' | 'slices'>): AgentPolicySp
  */
 export function cellAgents(study: Study, sample: number, traces: TraceResolver, sink: AgentSink): number {
   const f = study.fleet;
-  const base: readonly Omit<Agent, 'arrivals'>[] =
+  const base: readonly (Omit<Agent, 'arrivals' | 'M'> & { M?: number | undefined })[] =
     'preset' in f ? PAPER_AGENTS : 'agents' in f ? f.agents : randomStudyFleet(study.seed, sample, f.random);
   const drawn = 'random' in f ? f.random.arrivals : undefined;
   const studyArrivals = typeof study.arrivals === 'string' ? undefined : study.arrivals;
@@ -227,6 +233,7 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
       a.name,
       'agents' in f ? agentPolicy(f.agents[i]!) : undefined,
       routes !== undefined && routes.length > 0 ? routes : undefined,
+      { ...(a.M === undefined ? {} : { M: a.M }), ...(a.pinned === true ? { pinned: true } : {}) },
     );
     rho += lambda / a.T;
   }
@@ -243,13 +250,14 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
   let forkJoin: FleetSpec['forkJoin'];
   cellAgents(study, sample, traces, {
     forkJoin: (fork, join) => (forkJoin = { fork, join }),
-    agent: (T, R, P, lambda, schedule, arrivals, name, policy, routes) =>
+    agent: (T, R, P, lambda, schedule, arrivals, name, policy, routes, serverless) =>
       agents.push({
         ...(name === undefined ? {} : { name }),
         T,
         R,
         P,
         lambda,
+        ...serverless,
         ...(schedule === undefined ? {} : { schedule }),
         ...(arrivals === undefined ? {} : { arrivals }),
         ...(policy?.cap === undefined ? {} : { cap: policy.cap }),

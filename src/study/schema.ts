@@ -19,6 +19,7 @@ import { quote } from '../text/quote.js';
 import { readsSetting, SETTING_READERS } from './policyInfo.js';
 import { workflowStudyProblems } from './workflow.js';
 import { MAX_SUCCESSORS } from '../model/workflow.js';
+import { capacityText, fleetMemoryProblems, LifecycleStudySchema, MAX_MODEL_MB, MemoryStudySchema, studyCapacityMB } from './lifecycle.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
 export const LIMITS = {
@@ -249,7 +250,13 @@ export const AgentSchema = z.strictObject({
   ),
   P: positive('priority, 1 = most important'),
   lambda: nonNegative('nominal arrival rate, requests/s'),
-  M: nonNegative('model size, MB (descriptive)').optional(),
+  M: nonNegative(
+    `model size, MB: descriptive, and with a lifecycle block the agent's memory and load time (0 to ${MAX_MODEL_MB} MB, within the card; docs/serverless.md)`,
+  ).optional(),
+  pinned: describe(
+    z.boolean(),
+    'with a lifecycle block: never scaled to zero nor evicted (the pinned agents must fit the card together); default false',
+  ).optional(),
   arrivals: describe(ArrivalsSchema, "this agent's own arrival process (default: the study's `arrivals`)").optional(),
   cap: describe(
     finite()
@@ -286,8 +293,13 @@ export const RandomFleetSchema = z
     lambda: describe(DistSchema, 'nominal arrival rate, requests/s (≥ 0); with `load`, relative weights').optional(),
     load: describe(DistSchema, 'fleet load factor ρ = Σ λ_i/T_i (≥ 0); λ scaled to hit it').optional(),
     arrivals: describe(RandomArrivalsSchema, "each agent's arrival process and cv, drawn (default: the study's `arrivals`)").optional(),
+    M: describe(
+      DistSchema,
+      `each agent's model size, MB, drawn (0 to ${MAX_MODEL_MB}; with a lifecycle block its memory and load time; default: none, 0 MB)`,
+    ).optional(),
   })
   .superRefine((r, ctx) => {
+    if (r.M !== undefined) distWithin(r.M, 0, MAX_MODEL_MB, false, ctx, ['M']);
     if (typeof r.agents === 'object' && r.agents.min > r.agents.max) {
       ctx.addIssue({ code: 'custom', path: ['agents', 'max'], message: `must be ≥ min (${r.agents.min})` });
     }
@@ -493,6 +505,10 @@ export const StudyFieldsSchema = z.strictObject({
     `rate changes over time: at most ${LIMITS.scheduleEntries} entries, and at most ${LIMITS.scheduleSegments} changes of any one agent's rate (each entry covering it starts and ends one; about 8 entries)`,
   ).default([]),
   allocator: AllocatorSchema.default({ ...DEFAULT_ALLOCATOR }),
+  lifecycle: describe(
+    LifecycleStudySchema,
+    'the serverless lifecycle (docs/serverless.md): agents scale to zero after keepAlive idle seconds and load again (coldStart + M/loadBandwidth) when work arrives, within the GPU memory (memory); absent: every agent always warm, memory unlimited',
+  ).optional(),
   dt: positive('step length Δt, seconds').default(1),
   steps: integerIn(1, LIMITS.steps, 'steps per run').default(100),
   warmup: describe(z.int().min(0), 'first steps simulated but not recorded').default(0),
@@ -547,6 +563,32 @@ function agentPolicyProblems(agents: readonly Agent[], capacity: number, ctx: Pi
   }
 }
 
+/** The fleet's models against the card: each within it (naming the agent), the pinned ones together. */
+function lifecycleProblems(
+  s: z.output<typeof StudyFieldsSchema>,
+  block: NonNullable<z.output<typeof StudyFieldsSchema>['lifecycle']>,
+  ctx: Pick<z.RefinementCtx, 'addIssue'>,
+): void {
+  const m = block.memory;
+  // A card out of its range, or given twice, has its own line already: nothing is measured against it.
+  if (m !== undefined && ((m.gpu === undefined) === (m.gb === undefined) || !MemoryStudySchema.safeParse(m).success)) return;
+  const f = s.fleet;
+  if ('random' in f) {
+    const M = f.random.M;
+    const capacity = studyCapacityMB(block);
+    if (M !== undefined && Math.ceil(distRange(M)[1]) > capacity)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'random', 'M'],
+        message: `every model must fit the GPU's usable memory, lifecycle.memory: ${capacityText(block)}, got models up to ${distRange(M)[1]} MB`,
+      });
+    return;
+  }
+  const agents = 'preset' in f ? PAPER_AGENTS : f.agents;
+  const where = (i: number): (string | number)[] => ('preset' in f ? ['lifecycle', 'memory'] : ['fleet', 'agents', i, 'M']);
+  for (const p of fleetMemoryProblems(agents, block, where)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+}
+
 /** The checks across fields (a cell's study is checked by them again with its axis values applied). */
 export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
   if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
@@ -565,6 +607,7 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
       message: `must be from the study's dt (${s.dt}) to ${LIMITS.queueTau} (seconds) for ${SETTING_READERS.queueTau.join(', ')}, got ${tau}`,
     });
   if ('agents' in s.fleet) agentPolicyProblems(s.fleet.agents, s.capacity, ctx);
+  if (s.lifecycle !== undefined) lifecycleProblems(s, s.lifecycle, ctx);
   const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
   // The agents' names, only when an entry names one (a cell of a large fleet does not walk it).
   const named = s.schedule.some((e) => e.agents !== 'all' && e.agents.some((a) => typeof a === 'string'));

@@ -9,7 +9,16 @@
  *   const agg = new SweepAggregate(study.policies); agg.addBatch(cellOf, result, k); agg.summary(cells)
  */
 import type { Batch } from '../model/batch.js';
-import { agentLatency, type BatchResult, OPTIONAL_METRICS, recordedSteps, RUN_METRICS, type RunMetric } from '../model/metrics.js';
+import {
+  agentLatency,
+  type BatchResult,
+  OPTIONAL_METRICS,
+  recordedSteps,
+  RUN_METRICS,
+  type RunMetric,
+  type RunTotals,
+} from '../model/metrics.js';
+import { AGENT_LIFECYCLE_METRICS } from '../results/columns.js';
 import { lifecycleOn } from '../model/lifecycle.js';
 import { PAPER_AGENTS } from '../model/paper.js';
 import { agentStability, stabilityTested } from '../model/stability.js';
@@ -91,13 +100,27 @@ export interface PairStats {
  * `load` is λ_i/(T_i·ḡ_i), the agent's offered load against the mean share the policy gave it;
  * `unstable` is 1 for a fleet run where the agent's queue grows through the run (src/model/stability.ts);
  * `visitRate` γ̂_i is every request that arrived at the agent (external and routed) per second, and
- * `externalRate` the external ones (docs/workflows.md; the two are equal without a workflow).
+ * `externalRate` the external ones (docs/workflows.md; the two are equal without a workflow); then the
+ * serverless lifecycle's (AGENT_LIFECYCLE_METRICS, src/results/columns.ts; NaN with the lifecycle off).
  */
-export const AGENT_METRICS = ['latency', 'throughput', 'share', 'finalQueue', 'load', 'unstable', 'visitRate', 'externalRate'] as const;
+export const AGENT_METRICS = [
+  'latency',
+  'throughput',
+  'share',
+  'finalQueue',
+  'load',
+  'unstable',
+  'visitRate',
+  'externalRate',
+  ...AGENT_LIFECYCLE_METRICS,
+] as const;
 export type AgentMetric = (typeof AGENT_METRICS)[number];
 
+/** Where AGENT_LIFECYCLE_METRICS begin in AGENT_METRICS (the aggregate's scratch order). */
+const LIFECYCLE_AT = AGENT_METRICS.indexOf(AGENT_LIFECYCLE_METRICS[0]);
+
 /** AGENT_METRICS added after summaries and checkpoints were first written: absent from an older one's (no statistics). */
-export const LATE_AGENT_METRICS: ReadonlySet<AgentMetric> = new Set(['visitRate', 'externalRate']);
+export const LATE_AGENT_METRICS: ReadonlySet<AgentMetric> = new Set(['visitRate', 'externalRate', ...AGENT_LIFECYCLE_METRICS]);
 
 export interface AgentStats {
   policy: string;
@@ -145,7 +168,45 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
     unstable: stabilityTested(batch) ? (stability.unstable ? 1 : 0) : NaN,
     visitRate: totals.arrivedSum[j]! / horizon,
     externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon,
+    ...agentLifecycleValues(totals, j, batch.config.dt, lifecycleOn(batch.config)),
   };
+}
+
+/**
+ * Agent-run j's lifecycle values (AGENT_LIFECYCLE_METRICS, over the recorded steps): its cold starts
+ * and evictions (counts), its cold-hit fraction and mean cold delay per request (NaN without
+ * arrivals), its seconds LOADING, resident, WARM with nothing to do and waiting to load. All NaN with
+ * the lifecycle off. Into `out` at `at` (the aggregate's scratch), or a new object.
+ */
+export function agentLifecycleValues(
+  totals: RunTotals,
+  j: number,
+  dt: number,
+  on: boolean,
+): Record<(typeof AGENT_LIFECYCLE_METRICS)[number], number> {
+  const out = new Float64Array(AGENT_LIFECYCLE_METRICS.length);
+  fillLifecycleValues(totals, j, dt, on, out, 0);
+  return Object.fromEntries(AGENT_LIFECYCLE_METRICS.map((m, k) => [m, out[k]!])) as Record<
+    (typeof AGENT_LIFECYCLE_METRICS)[number],
+    number
+  >;
+}
+
+/** agentLifecycleValues into out[at …], in AGENT_LIFECYCLE_METRICS order. */
+function fillLifecycleValues(totals: RunTotals, j: number, dt: number, on: boolean, out: Float64Array, at: number): void {
+  if (!on) {
+    out.fill(NaN, at, at + AGENT_LIFECYCLE_METRICS.length);
+    return;
+  }
+  const arrived = totals.arrivedSum[j]!;
+  out[at] = totals.coldStartSum[j]!;
+  out[at + 1] = arrived > 0 ? totals.coldHitSum[j]! / arrived : NaN;
+  out[at + 2] = arrived > 0 ? totals.coldDelaySum[j]! / arrived : NaN;
+  out[at + 3] = totals.loadStepSum[j]! * dt;
+  out[at + 4] = totals.residentStepSum[j]! * dt;
+  out[at + 5] = totals.idleWarmStepSum[j]! * dt;
+  out[at + 6] = totals.evictionSum[j]!;
+  out[at + 7] = totals.waitStepSum[j]! * dt;
 }
 
 /**
@@ -182,6 +243,7 @@ class AgentScratch {
     values[5] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
     values[6] = totals.arrivedSum[j]! / (S * this.batch.config.dt);
     values[7] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * this.batch.config.dt);
+    fillLifecycleValues(totals, j, this.batch.config.dt, this.#lifecycle, values, LIFECYCLE_AT);
   }
 }
 
@@ -377,6 +439,8 @@ export class SweepAggregate {
         if (Number.isFinite(values[5])) accs.unstable.add(values[5]!);
         accs.visitRate.add(values[6]!); // finite: counts over a positive horizon
         accs.externalRate.add(values[7]!);
+        // The lifecycle's (NaN with it off, or without arrivals for the per-request ones).
+        for (let m = LIFECYCLE_AT; m < AGENT_METRICS.length; m++) if (Number.isFinite(values[m])) accs[AGENT_METRICS[m]!].add(values[m]!);
       }
     }
   }

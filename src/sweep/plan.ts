@@ -14,6 +14,7 @@ import { ownArrivals } from '../study/fleets.js';
 import type { SimConfig } from '../model/batch.js';
 import type { Cell } from '../study/cells.js';
 import type { Study } from '../study/schema.js';
+import { lifecycleSpec } from '../study/lifecycle.js';
 
 /** Fleet runs (sample × replicate) per unit: big enough to keep a GPU busy, small enough to resume often. */
 export const UNIT_FLEET_RUNS = 16_384;
@@ -75,6 +76,9 @@ export function simConfig(study: Study): SimConfig {
     sliceOverhead: study.allocator.sliceOverhead,
     maxMinFloor: study.allocator.maxMinFloor,
     seed: study.seed,
+    // The serverless lifecycle (src/study/lifecycle.ts): only when the study has the block, so a study
+    // without it keeps its engine settings (and batches) as they were.
+    ...(study.lifecycle === undefined ? {} : { lifecycle: lifecycleSpec(study.lifecycle)! }),
   };
 }
 

@@ -93,8 +93,8 @@ export function buildBatch(
   };
   let agents = 0;
   const sink: AgentSink = {
-    agent: (T, R, P, lambda, schedule, arrivals, _name, policy, routes) => {
-      packer.agent(T, R, P, lambda, schedule, arrivals, policy, routes);
+    agent: (T, R, P, lambda, schedule, arrivals, _name, policy, routes, serverless) => {
+      packer.agent(T, R, P, lambda, schedule, arrivals, policy, routes, serverless);
       agents++;
     },
     forkJoin: (fork, join) => packer.forkJoin(fork, join),

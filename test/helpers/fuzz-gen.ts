@@ -572,6 +572,7 @@ const OPT = {
   port: { name: '--port', good: ['0'], bad: [...BAD_INTEGER, '65536'], odd: ODD },
   noOpen: { name: '--no-open', good: [], bad: [], flag: true },
   workflow: { name: '--workflow', good: [], bad: [], flag: true },
+  serverless: { name: '--serverless', good: [], bad: [], flag: true },
 } satisfies Record<string, OptionSpec>;
 
 type Picked = { args: string[]; desc: string; reject?: string };
@@ -675,7 +676,7 @@ export const FUZZED_OPTIONS: Record<string, string[]> = {
   demo: ['--backend', '--threads', '--verbose', '--help'],
   bench: ['--budget', '--repeats', '--quick', '--out', '--workloads', '--help'],
   validate: ['--help'],
-  init: ['--agents', '--workflow', '--help'],
+  init: ['--agents', '--workflow', '--serverless', '--help'],
   merge: ['--out', '--help'],
   report: ['--out', '--rows-limit', '--help'],
   view: ['--port', '--no-open', '--help'],
@@ -749,7 +750,7 @@ export const commandCase: fc.Arbitrary<CommandCase> = fc.oneof(
   fc
     .tuple(
       fc.constantFrom('@new.json', '-', '@afile', '@busy', '/proc/fleetsim-fuzz.json', '@nodir/x.json'),
-      options([OPT.agents, OPT.workflow], 2),
+      options([OPT.agents, OPT.workflow, OPT.serverless], 2),
     )
     .map(([file, extra]) => {
       // --workflow routes from the first agent to each other: 2 to HUB_MAX_AGENTS agents (the last --agents counts; default 4).

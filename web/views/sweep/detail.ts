@@ -23,6 +23,15 @@ export const AGENT_INFO: Readonly<Record<AgentMetric, { label: string; unit: str
   unstable: { label: 'unstable', unit: 'fraction of runs' },
   visitRate: { label: 'visit rate γ̂ (external + routed)', unit: 'requests/s' },
   externalRate: { label: 'external arrival rate', unit: 'requests/s' },
+  // The serverless lifecycle (docs/METRICS.md; none without a lifecycle block).
+  coldStarts: { label: 'cold starts', unit: 'loads' },
+  coldHitFraction: { label: 'requests that met it cold', unit: 'fraction of requests' },
+  coldDelay: { label: 'mean cold-start delay per request', unit: 's' },
+  loadSeconds: { label: 'time loading', unit: 's' },
+  residentSeconds: { label: 'time resident (loading or warm)', unit: 's' },
+  idleWarmSeconds: { label: 'time warm with nothing to do', unit: 's' },
+  evictions: { label: 'evictions', unit: 'times' },
+  memoryWaitSeconds: { label: 'time waiting to load', unit: 's' },
 };
 
 /** The L_max value of a cell when an axis sets it (an axis named or pathed `lmax`), else null. */
