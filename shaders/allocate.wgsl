@@ -53,23 +53,25 @@ fn allocate(run: Run, step: u32, draws: u32) -> Allocation {
   return a;
 }
 
-// allocate() on the workflow path (simulateFlow.wgsl): with the lifecycle on (src/model/lifecycle.ts
-// step 6) over the eligible agents only, as if they were the fleet — agent k's index its `rank` among
-// them (lifecycleStep wrote it, NO_AGENT when ineligible: no term), N = ne, turn = step mod ne; with
-// it off ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares
+// allocate() on the workflow path (simulateFlow.wgsl) for GPU `gpu` of the run: with the lifecycle on
+// (src/model/lifecycle.ts step 6) over the eligible agents only, as if they were the fleet — agent k's
+// index its `rank` among them (lifecycleStep wrote it, NO_AGENT when ineligible: no term), N = ne,
+// turn = step mod ne; with several GPUs (src/model/placement.ts) over GPU `gpu`'s agents alone (their
+// ranks among its eligible, gpuRanks' without the lifecycle), at the GPU's capacity (Run.capacity); with
+// neither ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares
 // with the same rank and ne. One call site (stepFlow), and the plain kernels never call it.
-fn allocateFlow(run: Run, step: u32, draws: u32, ne: u32) -> Allocation {
+fn allocateFlow(run: Run, step: u32, draws: u32, ne: u32, gpu: u32) -> Allocation {
   var a = allocationBase(run, step);
   a.turn = step % max(ne, 1u);
-  let lifecycle = params.lifecycle != 0u;
+  let ranked = params.lifecycle != 0u || run.gpus > 1u;
   let passes = policyPasses(run.policy);
   let readsBacklog = policyReadsBacklog(run.policy);
   for (var level = 0u; level < passes; level++) {
     var sum = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
       let k = run.agentOffset + i;
-      let rank = select(i, states[k].rank, lifecycle);
-      if (rank == NO_AGENT) {
+      let rank = select(i, states[k].rank, ranked);
+      if (rank == NO_AGENT || agents[k].gpu != gpu) {
         continue;
       }
       var backlog = 0.0;

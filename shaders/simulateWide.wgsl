@@ -71,23 +71,25 @@ fn allocateWide(run: Run, t: u32, lid: u32) -> Allocation {
   return a;
 }
 
-// allocateWide() on the workflow path (simulateWideFlow.wgsl), as allocateFlow() for the narrow
-// kernel: with the lifecycle on over the eligible agents (`rank`, from lifecycleStep; an ineligible
-// agent's term is 0, which leaves a sum or a max from 0 as it was), N = ne, turn = t mod ne; off, the
-// same terms as allocateWide(). One call site, and the plain wide kernel never calls it.
-fn allocateWideFlow(run: Run, t: u32, lid: u32, ne: u32) -> Allocation {
+// allocateWide() on the workflow path (simulateWideFlow.wgsl) for GPU `gpu` of the run, as
+// allocateFlow() for the narrow kernel: with the lifecycle on over the eligible agents (`rank`, from
+// lifecycleStep), with several GPUs over GPU `gpu`'s agents (an agent ineligible or on another GPU
+// has term 0, which leaves a sum or a max from 0 as it was), N = ne, turn = t mod ne, at the GPU's
+// capacity; with neither, the same terms as allocateWide(). One call site, and the plain wide kernel
+// never calls it.
+fn allocateWideFlow(run: Run, t: u32, lid: u32, ne: u32, gpu: u32) -> Allocation {
   var a = allocationBase(run, t);
   a.turn = t % max(ne, 1u);
-  let lifecycle = params.lifecycle != 0u;
+  let ranked = params.lifecycle != 0u || run.gpus > 1u;
   let n = run.agentCount;
   let passes = policyPasses(run.policy);
   let readsBacklog = policyReadsBacklog(run.policy);
   for (var level = 0u; level < passes; level++) {
     for (var i = lid; i < n; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
-      let rank = select(i, states[k].rank, lifecycle);
+      let rank = select(i, states[k].rank, ranked);
       var term = 0.0;
-      if (rank != NO_AGENT) {
+      if (rank != NO_AGENT && agents[k].gpu == gpu) {
         var backlog = 0.0;
         if (readsBacklog) {
           backlog = agentBacklog(k, k, t);

@@ -61,19 +61,37 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       arrivalStates[k] = a;
     }
     // The lifecycle's admission (lifecycle.wgsl) by invocation 0 between barriers, as flowRouteSerial:
-    // every invocation's draws and its agents' last step in storage before, the phases and ranks after.
-    var ne = run.agentCount;
-    if (params.lifecycle != 0u) {
+    // every invocation's draws and its agents' last step in storage before, the phases and ranks after;
+    // with several GPUs (src/model/placement.ts) and no lifecycle, the ranks on each GPU (gpuRanks).
+    let gpus = max(run.gpus, 1u);
+    var nes: array<u32, MAX_GPUS>;
+    nes[0] = run.agentCount;
+    if (params.lifecycle != 0u || gpus > 1u) {
       storageBarrier();
       workgroupBarrier();
-      // n_e through terms[0] (free here; workgroup memory has no room for another variable), exact in f32.
+      // Each GPU's n_e through terms[g] (free here; workgroup memory has no room for another
+      // variable), exact in f32.
       if (lid == 0u) {
-        terms[0] = f32(lifecycleStep(run, t, run.agentOffset));
+        var counted: array<u32, MAX_GPUS>;
+        if (params.lifecycle != 0u) {
+          lifecycleStep(run, t, run.agentOffset, &counted);
+        } else {
+          gpuRanks(run, &counted);
+        }
+        for (var g = 0u; g < gpus; g++) {
+          terms[g] = f32(counted[g]);
+        }
       }
       storageBarrier();
-      ne = u32(workgroupUniformLoad(&terms[0]));
+      for (var g = 0u; g < gpus; g++) {
+        nes[g] = u32(workgroupUniformLoad(&terms[g]));
+      }
     }
-    let alloc = allocateWideFlow(run, t, lid, ne);
+    // Each GPU's allocation over its agents, GPU 0 first (uniform: every invocation, every GPU).
+    var allocs: array<Allocation, MAX_GPUS>;
+    for (var g = 0u; g < gpus; g++) {
+      allocs[g] = allocateWideFlow(run, t, lid, nes[g], g);
+    }
     var busy = false;
     for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
@@ -81,7 +99,7 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       let drawn = arrivalStates[k];
       let branch = branchIndex(run, i);
       var s = states[k];
-      let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, ne);
+      let out = serveFlow(&s, p, allocs[p.gpu], vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, nes[p.gpu]);
       states[k] = s;
       busy = busy || (out.flags & STEP_BUSY) != 0u;
       if (routes) {

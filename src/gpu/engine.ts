@@ -29,6 +29,7 @@ import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTa
 import { seedKey } from '../random/philox.js';
 import { isWorkflow, NO_AGENT } from '../model/workflow.js';
 import { lifecycleParams, loadSteps } from '../model/lifecycle.js';
+import { gpuCapacity } from '../model/placement.js';
 import { routesFluidly, steppedAsWorkflow } from '../model/workflow.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
@@ -359,7 +360,9 @@ export class GpuEngine {
       runWords[base + RUN_WORD.policy] = runs.policy[r]!;
       runWords[base + RUN_WORD.stream] = fleets.stream[f]!;
       runWords[base + RUN_WORD.replicate] = runs.replicate[r]!;
-      runFloats[base + RUN_WORD.capacity] = fleets.capacity[f]!;
+      // Each GPU's capacity, f32(G/n_G) from the host (G itself with one GPU); the kernels never divide it.
+      runFloats[base + RUN_WORD.capacity] = gpuCapacity(fleets, f);
+      runWords[base + RUN_WORD.gpus] = fleets.gpuCount[f]!;
       runWords[base + RUN_WORD.flow] = flow;
       runWords[base + RUN_WORD.fork] = fleets.fork[f]!;
       runWords[base + RUN_WORD.join] = fleets.join[f]!;
