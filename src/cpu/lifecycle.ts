@@ -7,6 +7,10 @@
  * GPU's shaders/lifecycle.wgsl follows too: every decision here is integer arithmetic (u32 on the GPU)
  * plus the tests B > 0.
  *
+ * Several GPUs (src/model/placement.ts): memory, load slots, the candidate and the evictions are each
+ * GPU's own (used_k at [m·MAX_GPUS + k]), the admission runs GPU by GPU, k = 0 … n_G − 1; with one GPU
+ * this is the single GPU's step exactly.
+ *
  * @example
  *   const lc = new LifecycleState(fleets, config, params, maxAgents, members); // once per batch
  *   lc.startGroup(f, members);                                                // per group of runs
@@ -15,6 +19,7 @@
 import type { PackedFleets, SimConfig } from '../model/batch.js';
 import { ELIGIBLE_ID, EVICTION_ID, type LifecycleParams, loadSteps, MAX_EVICTIONS_PER_STEP, NO_LIMIT, PHASE } from '../model/lifecycle.js';
 import type { RunTotals } from '../model/metrics.js';
+import { gpuAgentCounts, gpuCapacity, MAX_GPUS } from '../model/placement.js';
 
 const { cold: COLD, loading: LOADING, warm: WARM } = PHASE;
 
@@ -32,8 +37,8 @@ export class LifecycleState {
   readonly wait: Uint32Array;
   /** g of the last WARM step with g > 0 (G/N at first): a non-WARM agent's latency reads it. */
   readonly lastShare: Float64Array;
-  // Per member: MB held by the resident agents, the most held after a recorded step's admissions, and
-  // whether this step's admission stopped for want of memory.
+  // Per member: MB held by the resident agents of GPU k (at [m·MAX_GPUS + k]), the most one GPU held
+  // after a recorded step's admissions, and whether this step's admission stopped for want of memory (on any GPU).
   readonly used: Float64Array;
   readonly peak: Float64Array;
   readonly memoryBound: Uint8Array;
@@ -42,6 +47,9 @@ export class LifecycleState {
   private readonly memory: Uint32Array;
   private readonly pinned: Uint8Array;
   private readonly priority: Float64Array;
+  /** The GPU of agent i, and the fleet's GPUs n_G. */
+  private readonly gpu: Uint32Array;
+  private gpus = 1;
   private count = 0;
   // Scratch (one member's step): the phase before the admission, the agents taken for eviction.
   private readonly before: Uint8Array;
@@ -59,50 +67,62 @@ export class LifecycleState {
     this.loadLeft = new Uint32Array(size);
     this.wait = new Uint32Array(size);
     this.lastShare = new Float64Array(size);
-    this.used = new Float64Array(members);
+    this.used = new Float64Array(members * MAX_GPUS);
     this.peak = new Float64Array(members);
     this.memoryBound = new Uint8Array(members);
     this.load = new Uint32Array(maxAgents);
     this.memory = new Uint32Array(maxAgents);
     this.pinned = new Uint8Array(maxAgents);
     this.priority = new Float64Array(maxAgents);
+    this.gpu = new Uint32Array(maxAgents);
     this.before = new Uint8Array(maxAgents);
     this.taken = new Uint8Array(maxAgents);
   }
 
   /**
-   * Starts `members` runs of fleet f: every agent idle = loadLeft = wait = 0, lastShare = G/N, phase
-   * initialPhase — under a memory limit with initialPhase WARM, the pinned agents WARM first, then the
-   * others in index order until one does not fit, which and every later one start COLD.
+   * Starts `members` runs of fleet f: every agent idle = loadLeft = wait = 0, lastShare = G/N (several
+   * GPUs: (G/n_G)/n_k), phase initialPhase — under a memory limit with initialPhase WARM, on each GPU
+   * the pinned agents WARM first, then the others in index order until one does not fit, which and
+   * every later one of that GPU start COLD.
    */
   startGroup(f: number, members: number): void {
     const { fleets, params, maxAgents } = this;
     const n = fleets.agentCount[f]!;
     const offset = fleets.agentOffset[f]!;
+    const gpus = fleets.gpuCount[f]!;
     this.count = n;
+    this.gpus = gpus;
     for (let i = 0; i < n; i++) {
       const a = offset + i;
       this.memory[i] = fleets.memoryMB[a]!;
       this.load[i] = loadSteps(fleets.memoryMB[a]!, this.config);
       this.pinned[i] = fleets.pinned[a] === 1 ? 1 : 0;
       this.priority[i] = fleets.P[a]!;
+      this.gpu[i] = fleets.gpu[a]!;
     }
     // The initial phases, the same for every member.
     const initial = this.before;
-    let used = 0;
+    const used = new Float64Array(gpus);
     if (params.initialPhase === WARM) {
       for (let i = 0; i < n; i++) {
         initial[i] = this.pinned[i] === 1 ? WARM : COLD;
-        if (initial[i] === WARM) used += this.memory[i]!;
+        const k = this.gpu[i]!;
+        if (initial[i] === WARM) used[k] = used[k]! + this.memory[i]!;
       }
+      const full = new Uint8Array(gpus); // a GPU where one agent did not fit: its later agents start COLD
       for (let i = 0; i < n; i++) {
-        if (this.pinned[i] === 1) continue;
-        if (used + this.memory[i]! > params.capacityMB) break;
+        const k = this.gpu[i]!;
+        if (this.pinned[i] === 1 || full[k] === 1) continue;
+        if (used[k]! + this.memory[i]! > params.capacityMB) {
+          full[k] = 1;
+          continue;
+        }
         initial[i] = WARM;
-        used += this.memory[i]!;
+        used[k] = used[k]! + this.memory[i]!;
       }
     } else initial.fill(COLD, 0, n);
-    const share = fleets.capacity[f]! / n;
+    const onGpu = gpus > 1 ? gpuAgentCounts(fleets, f) : null;
+    const capacity = gpuCapacity(fleets, f);
     for (let m = 0; m < members; m++) {
       const s0 = m * maxAgents;
       for (let i = 0; i < n; i++) {
@@ -110,12 +130,31 @@ export class LifecycleState {
         this.idle[s0 + i] = 0;
         this.loadLeft[s0 + i] = 0;
         this.wait[s0 + i] = 0;
-        this.lastShare[s0 + i] = share;
+        this.lastShare[s0 + i] = capacity / (onGpu === null ? n : onGpu[this.gpu[i]!]!);
       }
-      this.used[m] = used;
+      for (let k = 0; k < MAX_GPUS; k++) this.used[m * MAX_GPUS + k] = k < gpus ? used[k]! : 0;
       this.peak[m] = 0;
       this.memoryBound[m] = 0;
     }
+  }
+
+  /** MB in use on all of member m's GPUs, Σ_k used_k. */
+  usedTotal(m: number): number {
+    let sum = this.used[m * MAX_GPUS]!;
+    for (let k = 1; k < this.gpus; k++) sum += this.used[m * MAX_GPUS + k]!;
+    return sum;
+  }
+
+  /** MB in use on member m's fullest GPU, max_k used_k. */
+  usedMax(m: number): number {
+    let most = this.used[m * MAX_GPUS]!;
+    for (let k = 1; k < this.gpus; k++) most = Math.max(most, this.used[m * MAX_GPUS + k]!);
+    return most;
+  }
+
+  /** The GPU of agent i of the group's fleet. */
+  gpuOf(i: number): number {
+    return this.gpu[i]!;
   }
 
   /** Step 1, expire: WARM ∧ idle ≥ k ∧ Q = 0 ∧ ¬pinned → COLD, its memory released. `queues` at [s0 + i]. */
@@ -126,7 +165,8 @@ export class LifecycleState {
       const s = base + i;
       if (this.phase[s] === WARM && this.idle[s]! >= k && queues[s0 + i] === 0 && this.pinned[i] === 0) {
         this.phase[s] = COLD;
-        this.used[m] = this.used[m]! - this.memory[i]!;
+        const u = m * MAX_GPUS + this.gpu[i]!;
+        this.used[u] = this.used[u]! - this.memory[i]!;
         this.idle[s] = 0;
       }
     }
@@ -136,39 +176,68 @@ export class LifecycleState {
    * Steps 3 and 4, admit and count, for member m with the step's backlogs B_i = Q_i + w_i and arrivals
    * a_i at [i]: COLD agents with work are admitted (lowest P, then longest wait, then lowest index), each
    * while a load slot is free and, under a memory limit, evicting idle agents in the rule's order to
-   * make room; the first that cannot be admitted stops the admission (head of line). The totals
+   * make room; the first that cannot be admitted stops the admission (head of line). Several GPUs: each
+   * GPU's admission over its own agents, memory and load slots, GPU 0 first. The totals
    * (coldStartSum, evictionSum, waitStepSum, coldHitSum, coldDelaySum, at j0 + i) only when `record`.
    */
   admit(m: number, backlog: Float64Array, arrived: Float64Array, record: boolean, totals: RunTotals, j0: number): void {
-    const { phase, loadLeft, wait, idle, memory, load, priority, before, params } = this;
+    const { phase, before } = this;
     const n = this.count;
     const base = m * this.maxAgents;
-    let loading = 0;
     let cold = 0; // agents not WARM before the admission: none, and there is nothing to admit, wait or count
     for (let i = 0; i < n; i++) {
       const p = phase[base + i]!;
       before[i] = p;
-      if (p === LOADING) loading++;
       if (p !== WARM) cold++;
     }
     if (cold === 0) {
       this.memoryBound[m] = 0;
       return;
     }
+    let bound = 0;
+    for (let k = 0; k < this.gpus; k++) bound |= this.admitOn(k, m, backlog, record, totals, j0);
+    this.memoryBound[m] = bound;
+    const { wait, loadLeft, load } = this;
+    for (let i = 0; i < n; i++) {
+      const s = base + i;
+      if (phase[s] === COLD && backlog[i]! > 0) {
+        wait[s] = wait[s]! + 1;
+        if (record) totals.waitStepSum[j0 + i] = totals.waitStepSum[j0 + i]! + 1;
+      }
+      // 4. Count: the arrivals that met the agent COLD or LOADING, and the load time they face.
+      if (record && before[i] !== WARM) {
+        const a = arrived[i]!;
+        const left = phase[s] === LOADING ? loadLeft[s]! : phase[s] === WARM ? 0 : load[i]!;
+        totals.coldHitSum[j0 + i] = totals.coldHitSum[j0 + i]! + a;
+        totals.coldDelaySum[j0 + i] = totals.coldDelaySum[j0 + i]! + a * left * this.dt;
+      }
+    }
+  }
+
+  /**
+   * Step 3 on GPU k of member m (one GPU: k = 0, every agent): the admission loop over its agents, with
+   * its memory used_k and load slots; returns 1 when it stopped for want of memory (memoryBound).
+   */
+  private admitOn(k: number, m: number, backlog: Float64Array, record: boolean, totals: RunTotals, j0: number): number {
+    const { phase, loadLeft, wait, idle, memory, load, priority, params, gpu } = this;
+    const n = this.count;
+    const base = m * this.maxAgents;
+    let loading = 0;
+    for (let i = 0; i < n; i++) if (phase[base + i] === LOADING && gpu[i] === k) loading++;
     let free = params.loadSlots === NO_LIMIT ? NO_LIMIT : params.loadSlots - loading;
-    let used = this.used[m]!;
+    let used = this.used[m * MAX_GPUS + k]!;
     let evicted = 0;
     let bound = 0;
     for (;;) {
       let c = -1;
       for (let i = 0; i < n; i++) {
-        if (phase[base + i] !== COLD || !(backlog[i]! > 0)) continue;
+        if (phase[base + i] !== COLD || !(backlog[i]! > 0) || gpu[i] !== k) continue;
         if (c < 0 || priority[i]! < priority[c]! || (priority[i] === priority[c] && wait[base + i]! > wait[base + c]!)) c = i;
       }
       if (c < 0) break;
       if (load[c]! > 0 && free === 0) break;
       if (used + memory[c]! > params.capacityMB) {
-        const room = this.makeRoom(base, backlog, used, memory[c]!, MAX_EVICTIONS_PER_STEP - evicted);
+        const room = this.makeRoom(k, base, backlog, used, memory[c]!, MAX_EVICTIONS_PER_STEP - evicted);
         if (room < 0) {
           bound = 1;
           break;
@@ -194,22 +263,8 @@ export class LifecycleState {
         idle[base + c] = 0;
       }
     }
-    this.used[m] = used;
-    this.memoryBound[m] = bound;
-    for (let i = 0; i < n; i++) {
-      const s = base + i;
-      if (phase[s] === COLD && backlog[i]! > 0) {
-        wait[s] = wait[s]! + 1;
-        if (record) totals.waitStepSum[j0 + i] = totals.waitStepSum[j0 + i]! + 1;
-      }
-      // 4. Count: the arrivals that met the agent COLD or LOADING, and the load time they face.
-      if (record && before[i] !== WARM) {
-        const a = arrived[i]!;
-        const left = phase[s] === LOADING ? loadLeft[s]! : phase[s] === WARM ? 0 : load[i]!;
-        totals.coldHitSum[j0 + i] = totals.coldHitSum[j0 + i]! + a;
-        totals.coldDelaySum[j0 + i] = totals.coldDelaySum[j0 + i]! + a * left * this.dt;
-      }
-    }
+    this.used[m * MAX_GPUS + k] = used;
+    return bound;
   }
 
   /**
@@ -217,7 +272,7 @@ export class LifecycleState {
    * ∧ ¬pinned — first in the rule's order, at most `budget`); returns how many, or −1 (nothing marked)
    * when they do not make room.
    */
-  private makeRoom(base: number, backlog: Float64Array, used: number, need: number, budget: number): number {
+  private makeRoom(k: number, base: number, backlog: Float64Array, used: number, need: number, budget: number): number {
     const n = this.count;
     const capacity = this.params.capacityMB;
     const taken = this.taken;
@@ -226,7 +281,7 @@ export class LifecycleState {
     let count = 0;
     while (used - freed + need > capacity) {
       if (count >= budget) break;
-      const j = this.nextVictim(base, backlog);
+      const j = this.nextVictim(k, base, backlog);
       if (j < 0) break;
       taken[j] = 1;
       freed += this.memory[j]!;
@@ -242,14 +297,14 @@ export class LifecycleState {
   /**
    * The first evictable agent not yet taken in the eviction order (EVICTION_RULES): lru largest idle,
    * then larger m; lowestPriority largest P, then largest idle; largestFirst larger m, then largest
-   * idle; ties to the lower index. −1 when none is left.
+   * idle; ties to the lower index; among GPU k's agents. −1 when none is left.
    */
-  private nextVictim(base: number, backlog: Float64Array): number {
-    const { phase, idle, memory, priority, pinned, taken } = this;
+  private nextVictim(k: number, base: number, backlog: Float64Array): number {
+    const { phase, idle, memory, priority, pinned, taken, gpu } = this;
     const rule = this.params.evict;
     let v = -1;
     for (let j = 0; j < this.count; j++) {
-      if (taken[j] === 1 || phase[base + j] !== WARM || backlog[j]! > 0 || pinned[j] === 1) continue;
+      if (taken[j] === 1 || phase[base + j] !== WARM || backlog[j]! > 0 || pinned[j] === 1 || gpu[j] !== k) continue;
       if (v < 0) {
         v = j;
         continue;

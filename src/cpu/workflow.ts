@@ -33,6 +33,10 @@
  * eligible agents (allocateEligible; `all`: the allocation above); only a WARM agent serves (no draw,
  * no completions otherwise); then the phase, idle and load counters, and the lifecycle's records.
  *
+ * A fleet on several GPUs (FleetSpec.gpus > 1, src/model/placement.ts) comes here too: each GPU k runs
+ * the policy over its own (eligible) agents with capacity G/n_G (allocateEligible on the agents with
+ * gpu_i = k, GPU 0 first), and every per-agent read of the capacity (the minimum share) reads the GPU's.
+ *
  * The WebAssembly kernel (src/cpu/wasm) never serves these runs: they are served here, in JavaScript
  * (the kernel may still draw their external arrivals, which do not depend on the run).
  *
@@ -53,10 +57,12 @@ import {
   allocationReadsBacklog,
   EligibleScratch,
   type FleetView,
+  fleetView,
   sharesAtStep,
   sharesVaryWithStep,
 } from '../model/allocate.js';
 import { ELIGIBLE_ID, lifecycleParams, PHASE } from '../model/lifecycle.js';
+import { gpuCapacity } from '../model/placement.js';
 import { LifecycleState } from './lifecycle.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
@@ -153,6 +159,11 @@ export class WorkflowStepper {
   private readonly stepBacklog: Float64Array;
   private readonly eligibleMask: Uint8Array;
   private readonly eligibleScratch: EligibleScratch | null;
+  // Several GPUs: the fleet's n_G, each agent's GPU, the mask of one GPU's eligible agents and its shares.
+  private gpus = 1;
+  private readonly gpuOf: Uint32Array;
+  private readonly gpuMask: Uint8Array;
+  private readonly gpuShares: Float64Array;
 
   constructor(fleets: PackedFleets, config: SimConfig, maxAgents: number, members: number, warmup: number, lateStart: number) {
     this.fleets = fleets;
@@ -178,7 +189,12 @@ export class WorkflowStepper {
     this.lifecycle = params === null ? null : new LifecycleState(fleets, config, params, maxAgents, members);
     this.stepBacklog = new Float64Array(maxAgents);
     this.eligibleMask = new Uint8Array(maxAgents);
-    this.eligibleScratch = params === null ? null : new EligibleScratch(maxAgents, policySettings(config));
+    let multi = false;
+    for (let f = 0; f < fleets.count && !multi; f++) multi = fleets.gpuCount[f]! > 1;
+    this.eligibleScratch = params === null && !multi ? null : new EligibleScratch(maxAgents, policySettings(config));
+    this.gpuOf = new Uint32Array(maxAgents);
+    this.gpuMask = new Uint8Array(maxAgents);
+    this.gpuShares = new Float64Array(maxAgents);
   }
 
   /** Starts the group of `members` runs of fleet f, replicate `replicate`: every member's state at step 0. */
@@ -189,7 +205,10 @@ export class WorkflowStepper {
     this.replicate = replicate;
     this.offset = fleets.agentOffset[f]!;
     this.count = n;
-    this.capacity = fleets.capacity[f]!;
+    // The capacity each agent's GPU has (one GPU: G itself).
+    this.capacity = gpuCapacity(fleets, f);
+    this.gpus = fleets.gpuCount[f]!;
+    for (let i = 0; i < n; i++) this.gpuOf[i] = fleets.gpu[this.offset + i]!;
     this.fluid = routesFluidly(fleets, this.config, f);
     this.fork = fleets.fork[f]!;
     this.join = fleets.join[f]!;
@@ -225,8 +244,11 @@ export class WorkflowStepper {
     const lc = this.lifecycle;
     // The lifecycle's `warm` and `backlogged` allocate over the eligible agents, a set that changes by step.
     const compact = lc !== null && lc.params.eligible !== ELIGIBLE_ID.all;
+    // Several GPUs: each allocates over its own agents, every step (gpuView: the fleet at one GPU's capacity).
+    const multi = this.gpus > 1;
+    const gpuView = multi ? fleetView(fleets, view.offset, view.count, this.capacity, view.rate, view.backlog, view.settings) : view;
     const fixedPolicy = allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
-    const fixed = !compact && fixedPolicy;
+    const fixed = !compact && !multi && fixedPolicy;
     // Compacted: whether `shares` holds the fixed allocation of every agent (up to the turn), reused while all stay eligible.
     let allocatedAll = false;
     const varies = sharesVaryWithStep(policy);
@@ -240,7 +262,7 @@ export class WorkflowStepper {
     const b0 = m * MAX_SUCCESSORS;
     // Hoisted out of the loops: V8 then keeps them in registers rather than reloading per agent-step.
     const { T: throughput, R: minimum, routeCount, routeOffset, routeP, routeTo } = fleets;
-    const { head, samplers, draws, branchOf, countWork, fluid, capacity, lateStart } = this;
+    const { head, samplers, draws, branchOf, countWork, fluid, capacity, lateStart, gpuOf } = this;
     const { latencySum, servedSum, queueSum, queueLateSum, shareSum, arrivedSum, systemSum, violationSum, routedSum, inFlightSum } = totals;
     const { stepBacklog, eligibleMask } = this;
     const ls = m * this.maxAgents; // the member's lifecycle state
@@ -267,7 +289,8 @@ export class WorkflowStepper {
       // 2. Allocate (the backlog readers after the step's arrivals, routed ones included); with the
       // lifecycle's `warm` or `backlogged`, over the eligible agents only (5–6).
       if (readsBacklog) for (let i = 0; i < n; i++) backlogs[i] = queues[s0 + i]! + stepWork[i]!;
-      if (compact) {
+      if (multi) this.allocateGpus(policy, gpuView, t, alloc, shares, compact ? eligibleOf(lc, m, stepBacklog, eligibleMask) : null);
+      else if (compact) {
         // Every agent eligible under a fixed policy (the common steady state): the allocation of all,
         // made once and moved to each step's turn, as the fixed path does — allocateEligible's bits.
         if (lc.eligible(m, stepBacklog, eligibleMask) && fixedPolicy) {
@@ -382,7 +405,7 @@ export class WorkflowStepper {
           } else latency = NaN;
         }
         if (backlog > 0) busy = 1;
-        if (lc !== null && phase !== COLD) resident = 1;
+        if (lc !== null && phase !== COLD) resident |= 1 << gpuOf[i]!;
         if (record) {
           if (lc !== null) {
             if (latency === latency) {
@@ -445,18 +468,52 @@ export class WorkflowStepper {
       if (record) add(totals.busySum, j0, busy);
       if (series !== null) series.busy[t] = busy;
       if (lc !== null) {
-        const used = lc.used[m]!;
+        // Several GPUs: the GPUs up (a resident agent each), memory on all of them, the fullest one's peak.
+        const used = lc.usedTotal(m);
         if (record) {
-          add(totals.residentRunStepSum, j0, resident);
+          add(totals.residentRunStepSum, j0, bitCount(resident));
           add(totals.memorySum, j0, used);
           add(totals.memoryBoundStepSum, j0, lc.memoryBound[m]!);
-          if (used > lc.peak[m]!) lc.peak[m] = used;
+          const most = multi ? lc.usedMax(m) : used;
+          if (most > lc.peak[m]!) lc.peak[m] = most;
         }
         if (t === steps - 1) totals.memoryPeak[j0] = lc.peak[m]!;
         if (series !== null) series.memory[t] = used;
       }
     }
   }
+  /**
+   * Several GPUs: the shares of step t, GPU by GPU (k = 0 … n_G − 1), each GPU's policy over its agents
+   * that are `eligible` (null: all) as if they were the fleet (allocateEligible: rank among them, n_e,k,
+   * turn t mod n_e,k) with `view`'s capacity G/n_G; g_i into shares[i].
+   */
+  private allocateGpus(policy: number, view: FleetView, t: number, alloc: Allocation, shares: Float64Array, eligible: Uint8Array | null): void {
+    const { gpuOf, gpuMask, gpuShares, count: n } = this;
+    for (let k = 0; k < this.gpus; k++) {
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        const on = gpuOf[i] === k && (eligible === null || eligible[i] !== 0);
+        gpuMask[i] = on ? 1 : 0;
+        any ||= gpuOf[i] === k;
+      }
+      if (!any) continue;
+      allocateEligible(policy, view, t, gpuMask, this.eligibleScratch!, alloc, gpuShares, 0);
+      for (let i = 0; i < n; i++) if (gpuOf[i] === k) shares[i] = gpuShares[i]!;
+    }
+  }
+}
+
+/** E_i of member m into `mask` (the lifecycle's step 5); returns it. */
+function eligibleOf(lc: LifecycleState, m: number, backlog: Float64Array, mask: Uint8Array): Uint8Array {
+  lc.eligible(m, backlog, mask);
+  return mask;
+}
+
+/** The set bits of a GPU mask (n_G ≤ 8: one bit per GPU). */
+function bitCount(x: number): number {
+  let c = 0;
+  for (let v = x; v !== 0; v &= v - 1) c++;
+  return c;
 }
 
 /** x[k] += v (the typed arrays' index reads are unchecked: k is in range by construction). */

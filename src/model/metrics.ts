@@ -118,16 +118,17 @@ export const TOTALS = [
     field: 'residentRunStepSum',
     kind: 'sum',
     home: 'agent',
-    about: 'steps in which some agent of the run was LOADING or WARM (agent 0; costResident)',
+    about:
+      'steps in which some agent of the run was LOADING or WARM (agent 0; costResident); several GPUs: Σ_t the GPUs with such an agent',
   },
-  { field: 'memorySum', kind: 'sum', home: 'agent', about: 'Σ_t MB in use after the step’s admissions (agent 0)' },
+  { field: 'memorySum', kind: 'sum', home: 'agent', about: 'Σ_t MB in use after the step’s admissions, on all the run’s GPUs (agent 0)' },
   { field: 'memoryBoundStepSum', kind: 'sum', home: 'agent', about: 'steps in which the admission stopped for want of memory (agent 0)' },
   {
     field: 'memoryPeak',
     kind: 'final',
     home: 'agent',
     state: 'memoryPeak',
-    about: 'the most MB in use after a recorded step’s admissions (agent 0)',
+    about: 'the most MB in use after a recorded step’s admissions (agent 0); several GPUs: on the fullest GPU',
   },
   // Arrival statistics for the index of dispersion: per window length w, the running mean of the
   // arrivals per complete w-step window and the sum of squared deviations M2 (Welford's update, which
