@@ -41,6 +41,22 @@ fn flowRouteSerial(run: Run, t: u32) {
   }
 }
 
+// Invocation 0's admission of step t (lifecycleStep) or, without the lifecycle, the ranks on each GPU
+// (gpuRanks); each GPU g's eligible agents n_e,g into terms[g], exact in f32. A function of its own:
+// its `counted` starts at zero on every call (a `var` in the kernel's step loop would be zeroed once
+// per invocation by lavapipe's SPIR-V, the loop then counting on from the last step).
+fn flowRanksSerial(run: Run, t: u32) {
+  var counted: array<u32, MAX_GPUS>;
+  if (params.lifecycle != 0u) {
+    lifecycleStep(run, t, run.agentOffset, &counted);
+  } else {
+    gpuRanks(run, &counted);
+  }
+  for (var g = 0u; g < max(run.gpus, 1u); g++) {
+    terms[g] = f32(counted[g]);
+  }
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.y * params.gridWidth + wid.x;
@@ -69,18 +85,9 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
     if (params.lifecycle != 0u || gpus > 1u) {
       storageBarrier();
       workgroupBarrier();
-      // Each GPU's n_e through terms[g] (free here; workgroup memory has no room for another
-      // variable), exact in f32.
+      // Each GPU's n_e through terms[g] (free here; workgroup memory has no room for another variable).
       if (lid == 0u) {
-        var counted: array<u32, MAX_GPUS>;
-        if (params.lifecycle != 0u) {
-          lifecycleStep(run, t, run.agentOffset, &counted);
-        } else {
-          gpuRanks(run, &counted);
-        }
-        for (var g = 0u; g < gpus; g++) {
-          terms[g] = f32(counted[g]);
-        }
+        flowRanksSerial(run, t);
       }
       storageBarrier();
       for (var g = 0u; g < gpus; g++) {

@@ -15,7 +15,10 @@
  * shaders/lifecycle.wgsl), in chunks of their own: the plain kernels, which every other run takes
  * unchanged, keep their size and compile time. The lifecycle's integers (k, c_i, the load slots, the
  * capacity in MB) are the host's (src/model/lifecycle.ts), in SimParams and AgentParams; its state
- * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload.
+ * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload. A fleet on
+ * several GPUs (src/model/placement.ts; always on the workflow kernels) carries n_G in Run.gpus, each
+ * GPU's capacity f32(G/n_G) in Run.capacity (G with one GPU) and each agent's GPU, placed on the host,
+ * in AgentParams.gpu; the kernels allocate and admit per GPU.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
