@@ -43,8 +43,8 @@ fn flowRouteSerial(run: Run, t: u32) {
 
 // Invocation 0's admission of step t (lifecycleStep) or, without the lifecycle, the ranks on each GPU
 // (gpuRanks); each GPU g's eligible agents n_e,g into terms[g], exact in f32. A function of its own:
-// its `counted` starts at zero on every call (a `var` in the kernel's step loop would be zeroed once
-// per invocation by lavapipe's SPIR-V, the loop then counting on from the last step).
+// its `counted` starts at zero on every call (a `var` without initializer in the kernel's step loop
+// was zeroed once per invocation on lavapipe, not per step: the counts ran on from step to step).
 fn flowRanksSerial(run: Run, t: u32) {
   var counted: array<u32, MAX_GPUS>;
   if (params.lifecycle != 0u) {
