@@ -278,6 +278,31 @@ describe('the serverless lifecycle (issue 12): a bad study is one line naming th
   });
 });
 
+describe('several GPUs (issue 12, MODEL-PART4 §4.5): a bad study is one line naming the field, exit 2, nothing written', () => {
+  const agent = { T: 10, R: 0.1, P: 1, lambda: 1, M: 9_000 };
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    ['nine GPUs', { fleet: { preset: 'paper', gpus: 9 } }, ['fleet.gpus: must be in [1, 8] (GPUs per fleet), got 9']],
+    [
+      'a placement naming a missing GPU',
+      { fleet: { agents: [agent, { ...agent, gpu: 3 }], gpus: 2 } },
+      ["fleet.agents[1].gpu: must be an integer from 0 to 1 (the fleet's gpus − 1), got 3"],
+    ],
+    [
+      'an agent that fits no GPU',
+      { fleet: { agents: [agent, agent, agent], gpus: 2 }, lifecycle: { memory: { gpu: 'T4' } } },
+      ["fleets[0].agents[2].M: must fit one of the fleet's 2 GPUs", '16000 MB each', 'got 9000 MB'],
+    ],
+  ];
+  it.each(cases)('%s: validate and sweep', async (_, fields, mentions) => {
+    const file = join(TMP, 'gpus.json');
+    writeFileSync(file, JSON.stringify({ name: 't', fleet: { preset: 'paper' }, steps: 20, ...fields }));
+    expectOneLine(await fleetsim('validate', file), ...mentions);
+    const out = join(TMP, 'gpus-out');
+    expectOneLine(await fleetsim('sweep', file, '--out', out, '--backend', 'cpu'), ...mentions);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('resource options: strict decimal numbers, bounded (class 8)', () => {
   const cases: [string[], string, string][] = [
     [['paper', '--threads', '1024'], '--threads', `from 1 to ${MAX_THREADS}`],

@@ -518,3 +518,82 @@ describe('the serverless lifecycle (issue 12): one line naming the field and wha
     expect(problems({ ...exact, lifecycle: { memory: { gpu: 'T4', usable: 0.999 } } })).toHaveLength(1);
   });
 });
+
+describe('several GPUs (issue 12, MODEL-PART4 §4.5): one line naming the field and what is allowed', () => {
+  const agent = { T: 10, R: 0.1, P: 1, lambda: 1 };
+  const cases: [string, unknown, RegExp][] = [
+    ['no GPU', { ...base, fleet: { preset: 'paper', gpus: 0 } }, /^fleet\.gpus: must be in \[1, 8\] \(GPUs per fleet\), got 0$/],
+    ['nine GPUs', { ...base, fleet: { preset: 'paper', gpus: 9 } }, /^fleet\.gpus: must be in \[1, 8\] \(GPUs per fleet\), got 9$/],
+    [
+      'a fraction of a GPU',
+      { ...base, fleet: { random: { agents: 4, T: 10, R: 0.1, P: 1, lambda: 1 }, gpus: 2.5 } },
+      /^fleet\.gpus: must be an integer, got 2\.5$/,
+    ],
+    [
+      'a GPU the fleet does not have',
+      { ...base, fleet: { agents: [agent, { ...agent, gpu: 2 }], gpus: 2 } },
+      /^fleet\.agents\[1\]\.gpu: must be an integer from 0 to 1 \(the fleet's gpus − 1\), got 2$/,
+    ],
+    [
+      'a second GPU on a one-GPU fleet',
+      { ...base, fleet: { agents: [{ ...agent, gpu: 1 }] } },
+      /^fleet\.agents\[0\]\.gpu: must be an integer from 0 to 0 \(the fleet's gpus − 1\), got 1$/,
+    ],
+    [
+      'a negative GPU index',
+      { ...base, fleet: { agents: [{ ...agent, gpu: -1 }], gpus: 2 } },
+      /^fleet\.agents\[0\]\.gpu: must be in \[0, 7\] \(an integer GPU index below the fleet's gpus\), got -1$/,
+    ],
+    [
+      'an axis of nine GPUs is blamed on the axis',
+      { ...base, axes: [{ path: 'fleet.gpus', values: [2, 9] }] },
+      /^axes\[0\]\.values\[1\]: must be in \[1, 8\] \(GPUs per fleet\), got 9$/,
+    ],
+  ];
+  it.each(cases)('%s', (_, json, line) => {
+    const lines = problems(json);
+    expectClean(lines);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+  });
+
+  it('an agent that fits no GPU (LPT under the memory limit) and a GPU whose pinned agents do not fit: named before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsim-gpus-'));
+    const big = { ...agent, M: 9_000 };
+    for (const [study, line] of [
+      [
+        { ...base, fleet: { agents: [big, big, big], gpus: 2 }, lifecycle: { memory: { gpu: 'T4' } } },
+        /fleets\[0\]\.agents\[2\]\.M: must fit one of the fleet's 2 GPUs beside the agents placed there first \(16000 MB each; LPT by γ\/T\), got 9000 MB/,
+      ],
+      [
+        {
+          ...base,
+          fleet: { agents: [{ ...big, pinned: true, gpu: 1 }, { ...big, pinned: true, gpu: 1 }, agent], gpus: 2 },
+          lifecycle: { memory: { gpu: 'T4' } },
+        },
+        /fleets\[0\]\.agents: the pinned agents on GPU 1 must fit its usable memory together, 16000 MB, got 18000 MB/,
+      ],
+    ] as const) {
+      const file = join(dir, 'study.json');
+      writeFileSync(file, JSON.stringify(study));
+      expect(problems(study)).toEqual([]); // the schema's checks pass: the placement is the packer's
+      await expect(loadStudy(file, {})).rejects.toThrow(line);
+    }
+    // Three 9 GB models on two 16 GB cards: one GPU given two of them is allowed (it evicts); two GPUs of 18 GB place them.
+    expect(
+      problems({
+        ...base,
+        fleet: { agents: [{ ...big, gpu: 0 }, { ...big, gpu: 0 }, big], gpus: 2 },
+        lifecycle: { memory: { gpu: 'T4' } },
+      }),
+    ).toEqual([]);
+  });
+
+  it('the edges are accepted: 1 and 8 GPUs, gpu 7 of 8, the capacity defaulting to gpus', () => {
+    expect(problems({ ...base, fleet: { preset: 'paper', gpus: 1 } })).toEqual([]);
+    expect(problems({ ...base, fleet: { preset: 'paper', gpus: 8 } })).toEqual([]);
+    expect(problems({ ...base, fleet: { agents: [{ ...agent, gpu: 7 }], gpus: 8 } })).toEqual([]);
+    const { cells } = expandStudy({ ...base, fleet: { preset: 'paper', gpus: 4 } });
+    expect(cells[0]!.study.capacity).toBeUndefined();
+  });
+});

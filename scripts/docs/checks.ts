@@ -370,6 +370,9 @@ const MP_LARGER = (): { M: number }[] => {
   if (agents === undefined) throw new Error('sweeps/memory-pressure.json: no "paper x4 models" variant');
   return agents;
 };
+/** The memory study's larger models on one, two (LPT, given) and four GPUs, in the README's column order; its cards there. */
+const MP_GPUS = ['paper x4 models', 'paper x4 models, 2 GPUs', 'paper x4 models, 2 GPUs given', 'paper x4 models, 4 GPUs'];
+const MP_GPU_CARDS = ['T4', 'L4'];
 /** The paper preset's Σλ/T, which the studies' random fleets take as their `load` so that loadScale means the same load. */
 const PAPER_LOAD = PAPER_AGENTS.reduce((sum, a) => sum + a.lambda / a.T, 0);
 
@@ -607,6 +610,79 @@ export const CHECKS: Readonly<Record<string, Check>> = {
           ),
         ),
       );
+    },
+  },
+  'memory-pressure-gpus-setup': {
+    command: 'sweeps/memory-pressure.json (its settings)',
+    expect: () => {
+      const axis = serverlessStudy('memory-pressure').axes.find((a) => a.name === 'fleet');
+      const given = axis?.variants?.find((v) => v.label === MP_GPUS[2])?.set as
+        { fleet?: { agents?: { name: string; M: number; gpu: number }[]; gpus?: number } } | undefined;
+      const agents = given?.fleet?.agents;
+      if (agents === undefined) throw new Error(`sweeps/memory-pressure.json: no "${MP_GPUS[2]}" variant`);
+      const on = (k: number): string[] => agents.filter((a) => a.gpu === k).map((a) => a.name);
+      const gb = (k: number): number => agents.filter((a) => a.gpu === k).reduce((sum, a) => sum + a.M, 0) / 1000;
+      claim(on(0).join() === 'nlp,reasoning' && on(1).join() === 'coordinator,vision', 'the given placement as written');
+      return Promise.resolve([input(MP_LARGER().reduce((sum, a) => sum + a.M, 0) / 1000), input(gb(0)), input(gb(1))]);
+    },
+  },
+  'memory-pressure-gpus': {
+    command: 'fleetsim sweep sweeps/memory-pressure.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('memory-pressure');
+      const policies = serverlessStudy('memory-pressure').policies;
+      // LPT never overcommits: its placements evict nothing and wait for no memory, on every card, under every rule and policy.
+      claim(
+        cells
+          .filter((c) => c.values.fleet === MP_GPUS[1] || c.values.fleet === MP_GPUS[3])
+          .every((c) => policies.every((p) => stat(c, p, 'evictionsPerHour').mean === 0 && stat(c, p, 'memoryBoundFraction').mean === 0)),
+        'that the LPT placements never evict nor wait for memory',
+      );
+      const m = (fleet: string, load: number, card: string, metric: string): number =>
+        stat(mpCell(cells, fleet, load, card, 'lru'), SERVERLESS_POLICY, metric).mean;
+      return [
+        ...MP_LOADS.flatMap((load) =>
+          MP_GPU_CARDS.flatMap((card) => [
+            ...MP_GPUS.flatMap((fleet) => [
+              fig(m(fleet, load, card, 'evictionsPerHour')),
+              fig(pct(m(fleet, load, card, 'memoryWaitFraction'))),
+              fig(m(fleet, load, card, 'littleLatency')),
+            ]),
+          ]),
+        ),
+      ];
+    },
+  },
+  'memory-pressure-gpus-findings': {
+    command: 'fleetsim sweep sweeps/memory-pressure.json --backend cpu --out DIR',
+    slow: true,
+    expect: async (ctx) => {
+      const cells = await ctx.study('memory-pressure');
+      const [low] = MP_LOADS;
+      const m = (fleet: string, card: string, metric: string, load: number = low): number =>
+        stat(mpCell(cells, fleet, load, card, 'lru'), SERVERLESS_POLICY, metric).mean;
+      const [one, two, given] = MP_GPUS as [string, string, string, string];
+      claim(m(two, 'T4', 'evictionsPerHour') === 0 && m(two, 'T4', 'memoryWaitFraction') === 0, 'that two T4s evict nothing');
+      claim(m(given, 'L4', 'evictionsPerHour') === 0, 'that the given placement fits two L4s');
+      claim(
+        m(two, 'T4', 'costResident') > 0.999 * 2 * m(one, 'T4', 'costResident'),
+        'that each of the two GPUs holds a resident model almost all the time (twice the one GPU’s resident cost)',
+      );
+      return [
+        input(28),
+        fig(m(one, 'T4', 'evictionsPerHour')),
+        fig(m(two, 'T4', 'costResident')),
+        fig(m(one, 'T4', 'costResident')),
+        input(20),
+        fig(m(given, 'T4', 'evictionsPerHour')),
+        fig(m(given, 'T4', 'littleLatency')),
+        fig(PAPER_LOAD * low),
+        input(16),
+        fig(m(two, 'T4', 'gpuImbalance')),
+        fig(PAPER_LOAD * low),
+        fig(m(two, 'L4', 'gpuImbalance')),
+      ];
     },
   },
   'memory-pressure-findings': {

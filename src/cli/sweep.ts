@@ -131,6 +131,9 @@ function wrapNotes({ cells }: ExpandedStudy, traces: TraceLibrary): string[] {
   return [...notes];
 }
 
+/** Random fleet samples whose placement on several GPUs `sweep` and `validate` check before running. */
+const PLACEMENT_SAMPLES = 4096;
+
 /**
  * Loads the traces the study's cells name (shipped names or files, relative to the working
  * directory), then checks every cell with its own arrival processes the way `sweep` will: its traces
@@ -162,12 +165,16 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
     (k) => !['lmax', 'price', 'name', 'description', '$schema', '$comment'].includes(k),
   );
   for (const cell of distinctCells(cells, packing)) {
-    if (!ownArrivals(cell.study)) continue;
+    // Several GPUs: the placement (each model within some GPU's memory, each GPU's pinned agents) is
+    // the packer's; a random fleet's samples differ, so up to PLACEMENT_SAMPLES of them are placed.
+    const placed = (cell.study.fleet.gpus ?? 1) > 1;
+    if (!ownArrivals(cell.study) && !placed) continue;
     try {
       // One replicate: the packer checks the fleet's parameters, which the replicates share (all
       // 10^6 of them made validate take 10 s).
       const one = new Map([[cell.index, { ...cell, study: { ...cell.study, replicates: 1 } }]]);
-      buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: 1 }], one, library);
+      const samples = placed && 'random' in cell.study.fleet ? Math.min(cell.study.samples, PLACEMENT_SAMPLES) : 1;
+      buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: samples }], one, library);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => quote(v)).join(', ')}): ` : '';

@@ -9,12 +9,13 @@
  * @example
  *   process.stdout.write(`${await validateCommand('sweeps/my-fleet-example.json')}\n`);
  */
-import { allocate, fleetView, newAllocation, shareOf } from '../model/allocate.js';
+import { allocate, allocateEligible, EligibleScratch, fleetView, newAllocation, shareOf } from '../model/allocate.js';
+import { gpuAgentCounts, gpuCapacity } from '../model/placement.js';
 import { packFleets, policySettings } from '../model/batch.js';
 import { POLICIES } from '../model/policies.js';
 import type { Cell } from '../study/cells.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { type Agent, axisName, type Study } from '../study/schema.js';
+import { type Agent, axisName, type Study, studyCapacity } from '../study/schema.js';
 import { studySize } from '../study/size.js';
 import { fleetWorkflow, keepsLoad, workflowRates } from '../study/workflow.js';
 import { planUnits, simConfig } from '../sweep/plan.js';
@@ -24,6 +25,7 @@ import { DEFAULT_CPU_THREADS } from './backend.js';
 import { distinctCells, loadStudy } from './sweep.js';
 import { alignRows, cellWhere } from './summary.js';
 import { lifecycleTables } from './lifecycleText.js';
+import { studyCapacityMB } from '../study/lifecycle.js';
 
 /**
  * Agent-steps per second of one core of the CPU engine, for the rough time estimate: the single-thread
@@ -112,6 +114,10 @@ export interface AgentLoad {
   T: number;
   /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
   load: Record<string, number>;
+  /** The GPU it lives on (several GPUs: given, or placed by LPT; 0 with one GPU). */
+  gpu: number;
+  /** m_i, MB (0 without M). */
+  memoryMB: number;
 }
 
 /**
@@ -128,8 +134,9 @@ export function agentLoads(study: Study): AgentLoad[] {
   // The agents' own figures (as src/study/fleets.ts cellFleet takes them, workflow included), with
   // their policy fields (cap, weight, MIG slices; the packer's defaults where absent), without their
   // arrival processes.
-  const given: readonly Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices'>[] =
+  const given: readonly Pick<Agent, 'name' | 'T' | 'R' | 'P' | 'lambda' | 'cap' | 'weight' | 'slices' | 'M' | 'gpu'>[] =
     'preset' in f ? PAPER_AGENTS : f.agents;
+  const gpus = f.gpus ?? 1;
   const workflow =
     study.workflow === undefined
       ? null
@@ -146,42 +153,67 @@ export function agentLoads(study: Study): AgentLoad[] {
   // work units), so need_i = B_i/(T_iΔt) exceeds any cap and each agent gets its share when everyone
   // wants more than it can have — a nominal figure (in a run an idle agent's share goes to the others).
   // Finite, so that a demand summing B_i/τ (adaptiveQueue) cannot overflow.
-  const fleets = packFleets([
-    {
-      agents: agents.map(({ T, R, P, lambda, cap, weight, slices }, i) => ({
-        T,
-        R,
-        P,
-        lambda,
-        ...(cap === undefined ? {} : { cap }),
-        ...(weight === undefined ? {} : { weight }),
-        ...(slices === undefined ? {} : { slices }),
-        ...(workflow === null || workflow.routes[i]!.length === 0 ? {} : { routes: workflow.routes[i]! }),
-      })),
-      capacity: study.capacity,
-      ...(workflow?.forkJoin === undefined ? {} : { forkJoin: workflow.forkJoin }),
-    },
-  ]);
+  const fleets = packFleets(
+    [
+      {
+        agents: agents.map(({ T, R, P, lambda, cap, weight, slices, M, gpu }, i) => ({
+          T,
+          R,
+          P,
+          lambda,
+          ...(M === undefined ? {} : { M }),
+          ...(gpu === undefined ? {} : { gpu }),
+          ...(cap === undefined ? {} : { cap }),
+          ...(weight === undefined ? {} : { weight }),
+          ...(slices === undefined ? {} : { slices }),
+          ...(workflow === null || workflow.routes[i]!.length === 0 ? {} : { routes: workflow.routes[i]! }),
+        })),
+        capacity: studyCapacity(study),
+        gpus,
+        ...(workflow?.forkJoin === undefined ? {} : { forkJoin: workflow.forkJoin }),
+      },
+    ],
+    undefined,
+    undefined,
+    simConfig(study).lifecycle,
+  );
+  // Several GPUs: each runs the policy over its own agents at capacity G/n_G (src/model/placement.ts).
+  const G = gpuCapacity(fleets, 0);
   // The nominal rates the policies read: λ, or the visit rates γ (PackedFleets.demand, as the engines read them).
   const rates = workflow === null ? Float64Array.from(agents, (a) => a.lambda) : Float64Array.from(fleets.demand);
   const view = fleetView(
     fleets,
     0,
     n,
-    study.capacity,
+    G,
     rates,
-    Float64Array.from(agents, (a) => SATURATED_STEPS * a.T * study.dt * study.capacity),
+    Float64Array.from(agents, (a) => SATURATED_STEPS * a.T * study.dt * G),
     policySettings(simConfig(study)),
   );
   const shares = new Map<string, Float64Array>();
   const scratch = newAllocation();
+  const onGpu = gpuAgentCounts(fleets, 0);
+  const mask = new Uint8Array(n);
+  const out = new Float64Array(n);
+  const eligible = new EligibleScratch(n, view.settings);
   for (const policy of study.policies) {
     const def = POLICIES[policy];
     const mean = new Float64Array(n);
-    const cycle = def.variesWithStep ? n : 1;
-    for (let t = 0; t < cycle; t++) {
-      allocate(def.id, view, t, scratch);
-      for (let i = 0; i < n; i++) mean[i]! += shareOf(scratch, view, i) / cycle;
+    if (gpus === 1) {
+      const cycle = def.variesWithStep ? n : 1;
+      for (let t = 0; t < cycle; t++) {
+        allocate(def.id, view, t, scratch);
+        for (let i = 0; i < n; i++) mean[i]! += shareOf(scratch, view, i) / cycle;
+      }
+    } else {
+      for (let k = 0; k < gpus; k++) {
+        const cycle = def.variesWithStep ? onGpu[k]! : 1;
+        for (let i = 0; i < n; i++) mask[i] = fleets.gpu[i] === k ? 1 : 0;
+        for (let t = 0; t < cycle; t++) {
+          allocateEligible(def.id, view, t, mask, eligible, scratch, out, 0);
+          for (let i = 0; i < n; i++) if (mask[i] === 1) mean[i]! += out[i]! / cycle;
+        }
+      }
     }
     shares.set(policy, mean);
   }
@@ -197,6 +229,8 @@ export function agentLoads(study: Study): AgentLoad[] {
         return [p, rate === 0 ? 0 : g > 0 ? rate / (a.T * g) : Infinity];
       }),
     ),
+    gpu: fleets.gpu[i]!,
+    memoryMB: fleets.memoryMB[i]!,
   }));
 }
 
@@ -209,11 +243,22 @@ function loadTable(study: Study, title: string): string[] {
     `${title}: each agent's offered load ${study.workflow === undefined ? 'λ' : 'γ'}/(T·g) under each policy, at nominal rates${study.workflow === undefined ? '' : ' (γ: the visit rates of the workflow)'}${study.schedule.length > 0 ? ' (before the schedule)' : ''}; ≥ 1 (!) is unstable`,
   ];
   if (study.workflow !== undefined) lines.push(workflowLine(loads));
+  const gpus = study.fleet.gpus ?? 1;
+  if (gpus > 1) lines.push(...placementLines(study, loads, gpus));
   // Under a workflow an agent's rate is its visit rate γ (external and routed requests: docs/workflows.md).
-  const rows: string[][] = [['agent', study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies]];
+  const gpuColumn = gpus > 1 ? ['GPU'] : [];
+  const rows: string[][] = [
+    ['agent', ...gpuColumn, study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies],
+  ];
   for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
-    rows.push([displayText(a.name, 40), formatRate(a.lambda), formatRate(a.T), ...study.policies.map((p) => loadText(a.load[p]!))]);
-  lines.push(...alignRows(rows, [false, true, true, ...study.policies.map(() => true)]).map((l) => `  ${l}`));
+    rows.push([
+      displayText(a.name, 40),
+      ...(gpus > 1 ? [String(a.gpu)] : []),
+      formatRate(a.lambda),
+      formatRate(a.T),
+      ...study.policies.map((p) => loadText(a.load[p]!)),
+    ]);
+  lines.push(...alignRows(rows, [false, ...gpuColumn.map(() => true), true, true, ...study.policies.map(() => true)]).map((l) => `  ${l}`));
   if (loads.length > LOAD_TABLE_AGENTS) lines.push(`  … ${loads.length - LOAD_TABLE_AGENTS} more agents`);
   const saturated = study.policies.filter((p) => POLICIES[p].readsBacklog);
   if (saturated.length > 0)
@@ -233,6 +278,30 @@ function loadTable(study: Study, title: string): string[] {
       else break;
     lines.push(
       `warning: unstable: ${shown.join(', ')}${unstable.length > shown.length ? ` and ${unstable.length - shown.length} more` : ''}: ${unstable.length === 1 ? 'its queue' : 'each one’s queue'} will grow without bound: results depend on run length (docs/STABILITY.md)`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Several GPUs (MODEL-PART4 §4.5): the placement, one line per GPU — its agents (given, or placed by
+ * LPT on γ/T), its Σρ = Σ γ_i/T_i at capacity G/n_G, and with the lifecycle's memory its Σ m against the card.
+ */
+function placementLines(study: Study, loads: readonly AgentLoad[], gpus: number): string[] {
+  const G = studyCapacity(study) / gpus;
+  const memory = study.lifecycle?.memory;
+  const card = memory === undefined ? null : studyCapacityMB(study.lifecycle!);
+  const lines = [
+    `  ${gpus} GPUs of capacity ${formatRate(G)} each (capacity ${formatRate(studyCapacity(study))} split evenly); each runs the policies over its own agents. Placement (given gpu, else LPT: descending γ/T to the least-loaded GPU${card === null ? '' : ' where the model fits'}):`,
+  ];
+  for (let k = 0; k < gpus; k++) {
+    const on = loads.filter((a) => a.gpu === k);
+    const rho = on.reduce((sum, a) => sum + a.lambda / a.T, 0);
+    const mb = on.reduce((sum, a) => sum + a.memoryMB, 0);
+    const names = on.map((a) => displayText(a.name, 40));
+    const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? ` and ${names.length - 8} more` : '');
+    lines.push(
+      `    GPU ${k}: ${on.length === 0 ? 'no agents' : shown}; Σ γ/T = ${rho.toPrecision(3)}${G !== 1 ? ` (load ${(rho / G).toPrecision(3)} of its capacity)` : ''}${card === null ? '' : `; models ${(mb / 1000).toPrecision(3)} GB of ${(card / 1000).toPrecision(3)} GB usable${mb > card ? ' (overcommitted: agents wait and evict)' : ''}`}`,
     );
   }
   return lines;

@@ -438,7 +438,7 @@ export const RUN_METRIC_INFO = {
     better: 'lower',
     undefinedWhen: 'the lifecycle is off',
     about:
-      'price·Δt/3600 × the steps in which any agent was LOADING or WARM: per-second billing while an instance is up (cost is the capacity allocated; costResident ≥ cost·(resident steps)/(S′·G) never less than what the resident steps allocate)',
+      'price·Δt/3600 × the steps in which any agent was LOADING or WARM (several GPUs: each GPU that has one): per-second billing while an instance is up (cost is the capacity allocated; costResident ≥ cost·(resident steps)/(S′·G) never less than what the resident steps allocate)',
   },
   residentGBs: {
     label: 'memory held, GB-seconds',

@@ -47,10 +47,12 @@ export const AGENT_ROW_METRICS = [
   'visitRate',
   'externalRate',
   ...AGENT_LIFECYCLE_METRICS,
+  // Several GPUs (MODEL-PART4 §4.5): the GPU the agent lives on (0 with one GPU).
+  'gpu',
 ] as const;
 
 /** AGENT_ROW_METRICS that a file of an earlier version lacks (read back as NaN). */
-export const LATE_AGENT_ROW_METRICS: readonly string[] = ['visitRate', 'externalRate', ...AGENT_LIFECYCLE_METRICS];
+export const LATE_AGENT_ROW_METRICS: readonly string[] = ['visitRate', 'externalRate', ...AGENT_LIFECYCLE_METRICS, 'gpu'];
 
 /**
  * cells.csv's statistics of a verdict's paired difference, in column order (`diff_<metric>_vs_<other>_<statistic>`):

@@ -22,6 +22,7 @@ import {
   type Dist,
   type RandomFleet,
   type Study,
+  studyCapacity,
 } from './schema.js';
 import type { ScheduleSegment } from '../model/schedule.js';
 import { fleetWorkflow, keepsLoad, workflowRates } from './workflow.js';
@@ -165,7 +166,7 @@ export interface AgentSink {
     /** Where its completed requests go (the study's workflow; src/study/workflow.ts); undefined: they leave. */
     routes: readonly RouteSpec[] | undefined,
     /** Its model size (MB) and whether it is pinned (the lifecycle, MODEL-PART4 §4.3–4.4); M undefined: none given. */
-    serverless: Pick<AgentSpec, 'M' | 'pinned'>,
+    serverless: Pick<AgentSpec, 'M' | 'pinned' | 'gpu'>,
   ): void;
   /** The fleet's fork-join (agent indices), after its agents, when its workflow has one. */
   forkJoin(fork: number, join: number): void;
@@ -233,13 +234,20 @@ export function cellAgents(study: Study, sample: number, traces: TraceResolver, 
       a.name,
       'agents' in f ? agentPolicy(f.agents[i]!) : undefined,
       routes !== undefined && routes.length > 0 ? routes : undefined,
-      { ...(a.M === undefined ? {} : { M: a.M }), ...(a.pinned === true ? { pinned: true } : {}) },
+      {
+        ...(a.M === undefined ? {} : { M: a.M }),
+        ...(a.pinned === true ? { pinned: true } : {}),
+        ...(gpuOf(f, i) === undefined ? {} : { gpu: gpuOf(f, i)! }),
+      },
     );
     rho += lambda / a.T;
   }
   if (workflow?.forkJoin !== undefined) sink.forkJoin(workflow.forkJoin.fork, workflow.forkJoin.join);
   return rates === null ? rho : rates.load;
 }
+
+/** The GPU fixed fleet f gives agent i (undefined: placed by LPT). */
+const gpuOf = (f: Study['fleet'], i: number): number | undefined => ('agents' in f ? f.agents[i]!.gpu : undefined);
 
 /**
  * Fleet sample `sample` of a cell, with the cell's load scale, capacity, schedule and arrival
@@ -266,7 +274,8 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
         ...(routes === undefined ? {} : { routes }),
       }),
   });
-  return { agents, capacity: study.capacity, ...(forkJoin === undefined ? {} : { forkJoin }) };
+  const gpus = study.fleet.gpus ?? 1;
+  return { agents, capacity: studyCapacity(study), ...(gpus > 1 ? { gpus } : {}), ...(forkJoin === undefined ? {} : { forkJoin }) };
 }
 
 /**

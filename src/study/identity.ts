@@ -4,7 +4,7 @@
  * same text, so its SHA-256 (`fleetsim sweep` in Node, the Sweep view in the browser) identifies the
  * study in manifests, checkpoints and merges. Browser-safe: the hashing is left to the caller.
  */
-import { DEFAULT_ALLOCATOR, type Study } from './schema.js';
+import { DEFAULT_ALLOCATOR, type Study, studyCapacity } from './schema.js';
 
 /**
  * Fields added to the schema after studies were first hashed, left out of the text while they hold
@@ -42,7 +42,9 @@ export function studyIdentityText(study: Study): string {
               .map((k) => [k, canonical((x as Record<string, unknown>)[k])]),
           )
         : x;
-  const meaning: Partial<Study> = { ...study };
+  // The capacity as resolved (given, else the fleet's gpus, else 1): a study written before it could be
+  // left out keeps its hash, and writing the default out changes nothing.
+  const meaning: Partial<Study> = { ...study, capacity: studyCapacity(study) };
   delete meaning.$schema; // neither changes a result
   delete meaning.description;
   delete meaning.$comment;

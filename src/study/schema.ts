@@ -19,6 +19,7 @@ import { quote } from '../text/quote.js';
 import { readsSetting, SETTING_READERS } from './policyInfo.js';
 import { workflowStudyProblems } from './workflow.js';
 import { MAX_SUCCESSORS } from '../model/workflow.js';
+import { MAX_GPUS } from '../model/placement.js';
 import { capacityText, fleetMemoryProblems, LifecycleStudySchema, MAX_MODEL_MB, MemoryStudySchema, studyCapacityMB } from './lifecycle.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
@@ -238,6 +239,8 @@ export type RandomArrivals = z.output<typeof RandomArrivalsSchema>;
 /** The range of an agent's `cap` in words (the capacity bound is checked across fields: agentPolicyProblems). */
 const CAP_RANGE = "must be > 0 and at most the study's capacity (GPUs)";
 
+const GPU_INDEX = "must be an integer GPU index from 0 to the fleet's gpus − 1";
+
 export const AgentSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   T: positive('requests/s with the whole GPU'),
@@ -256,6 +259,10 @@ export const AgentSchema = z.strictObject({
   pinned: describe(
     z.boolean(),
     'with a lifecycle block: never scaled to zero nor evicted (the pinned agents must fit the card together); default false',
+  ).optional(),
+  gpu: describe(
+    inRange(0, MAX_GPUS - 1, {}, "an integer GPU index below the fleet's gpus", z.int({ error: GPU_INDEX })),
+    `the GPU this agent lives on, 0 to the fleet's gpus − 1 (docs/serverless.md#several-gpus); default: placed by LPT (longest processing time first, γ/T)`,
   ).optional(),
   arrivals: describe(ArrivalsSchema, "this agent's own arrival process (default: the study's `arrivals`)").optional(),
   cap: describe(
@@ -313,11 +320,22 @@ export const RandomFleetSchema = z
     }
   });
 
+/** n_G: the GPUs a fleet's capacity is split over (MODEL-PART4 §4.5, src/model/placement.ts). */
+const GpusSchema = describe(
+  inRange(1, MAX_GPUS, {}, 'GPUs per fleet', z.int({ error: `must be an integer from 1 to ${MAX_GPUS} (GPUs per fleet)` })),
+  `GPUs per fleet, 1 to ${MAX_GPUS}: the capacity split evenly, each GPU running the policy over its own agents and holding its own memory (docs/serverless.md#several-gpus); the study's capacity defaults to gpus; default 1`,
+).optional();
+
 export const FleetSchema = z.union([
-  z.strictObject({ preset: z.literal('paper') }),
-  z.strictObject({ agents: z.array(AgentSchema).min(1).max(LIMITS.agents) }),
-  z.strictObject({ random: RandomFleetSchema }),
+  z.strictObject({ preset: z.literal('paper'), gpus: GpusSchema }),
+  z.strictObject({ agents: z.array(AgentSchema).min(1).max(LIMITS.agents), gpus: GpusSchema }),
+  z.strictObject({ random: RandomFleetSchema, gpus: GpusSchema }),
 ]);
+
+/** The study's capacity G: as given, else the fleet's gpus (one per GPU), else 1. */
+export function studyCapacity(s: { capacity?: number | undefined; fleet: { gpus?: number | undefined } }): number {
+  return s.capacity ?? s.fleet.gpus ?? 1;
+}
 
 // ---- workflows (MODEL-PART4 §4.6; docs/workflows.md) --------------------------------------------------
 
@@ -488,7 +506,7 @@ export const StudyFieldsSchema = z.strictObject({
   description: z.string().optional(),
   seed: describe(z.int().min(0).max(LIMITS.seed), 'fixes every random draw (fleets and arrivals)').default(1),
   fleet: describe(FleetSchema, '{preset: "paper"}, {agents: [...]} or {random: {...}}'),
-  capacity: positive('G, GPUs shared by the fleet').default(1),
+  capacity: positive('G, GPUs shared by the fleet; default: the fleet’s gpus (1)').optional(),
   price: nonNegative('$ per GPU-hour', LIMITS.price).default(0.72),
   loadScale: nonNegative('factor on every nominal arrival rate').default(1),
   arrivals: ArrivalsSchema.default('poisson'),
@@ -584,7 +602,9 @@ function lifecycleProblems(
       });
     return;
   }
-  const agents = 'preset' in f ? PAPER_AGENTS : f.agents;
+  // Several GPUs: each model against one card here; the pinned agents per GPU after the placement (the packer's check).
+  const all = 'preset' in f ? PAPER_AGENTS : f.agents;
+  const agents = (f.gpus ?? 1) > 1 ? all.map((a) => ({ ...a, pinned: false })) : all;
   const where = (i: number): (string | number)[] => ('preset' in f ? ['lifecycle', 'memory'] : ['fleet', 'agents', i, 'M']);
   for (const p of fleetMemoryProblems(agents, block, where)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }
@@ -606,7 +626,18 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
       path: ['allocator', 'queueTau'],
       message: `must be from the study's dt (${s.dt}) to ${LIMITS.queueTau} (seconds) for ${SETTING_READERS.queueTau.join(', ')}, got ${tau}`,
     });
-  if ('agents' in s.fleet) agentPolicyProblems(s.fleet.agents, s.capacity, ctx);
+  if ('agents' in s.fleet) agentPolicyProblems(s.fleet.agents, studyCapacity(s), ctx);
+  if ('agents' in s.fleet) {
+    const gpus = s.fleet.gpus ?? 1;
+    s.fleet.agents.forEach((a, i) => {
+      if (a.gpu !== undefined && a.gpu >= gpus && a.gpu < MAX_GPUS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet', 'agents', i, 'gpu'],
+          message: `must be an integer from 0 to ${gpus - 1} (the fleet's gpus − 1), got ${a.gpu}`,
+        });
+    });
+  }
   if (s.lifecycle !== undefined) lifecycleProblems(s, s.lifecycle, ctx);
   const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
   // The agents' names, only when an entry names one (a cell of a large fleet does not walk it).

@@ -145,7 +145,7 @@ export function isFixedFleet(study: Pick<Study, 'fleet'>): boolean {
 }
 
 /** One agent-run's values: AGENT_METRICS and the drift (NaN: not defined, e.g. a run too short to test). */
-export type AgentRunValues = Record<AgentMetric | 'drift', number>;
+export type AgentRunValues = Record<AgentMetric | 'drift' | 'gpu', number>;
 
 /**
  * Agent i of run r: latency, throughput and share as runSummary() computes them (the same
@@ -169,6 +169,7 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
     visitRate: totals.arrivedSum[j]! / horizon,
     externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon,
     ...agentLifecycleValues(totals, j, batch.config.dt, lifecycleOn(batch.config)),
+    gpu: batch.fleets.gpu[batch.fleets.agentOffset[batch.runs.fleet[r]!]! + i]!,
   };
 }
 

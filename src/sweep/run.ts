@@ -15,7 +15,7 @@ import type { Engine } from '../platform/engine.js';
 import type { Cell, ExpandedStudy } from '../study/cells.js';
 import { type AgentSink, cellAgents, type TraceResolver } from '../study/fleets.js';
 import { TraceLibrary } from '../traces/library.js';
-import { axisName } from '../study/schema.js';
+import { axisName, studyCapacity } from '../study/schema.js';
 import { type CellSummary, isFixedFleet, SweepAggregate } from './aggregate.js';
 import { planBatches, planUnits, simConfig, type Unit, unitAgentRuns } from './plan.js';
 
@@ -104,7 +104,7 @@ export function buildBatch(
   for (const unit of units) {
     const study = cells.get(unit.cell)!.study;
     for (let s = unit.sampleBegin; s < unit.sampleEnd; s++, k++) {
-      packer.fleet(study.capacity, s); // the sample's stream, the same in every cell and under every policy
+      packer.fleet(studyCapacity(study), s, study.fleet.gpus ?? 1); // the sample's stream, the same in every cell and under every policy
       agents = 0;
       fleetLoad[k] = cellAgents(study, s, resolver, sink);
       fleetCell[k] = unit.cell;
@@ -113,8 +113,10 @@ export function buildBatch(
     }
   }
   const policies = first.policies.map((p) => POLICY[p]);
-  const packed = packer.finish(traces.pack(names, first.dt, first.steps, first.warmup));
-  const batch = makeBatch(packed, crossRuns(count, policies, first.replicates), simConfig(first));
+  const config = simConfig(first);
+  // Packed with the lifecycle: the placement on several GPUs fits each GPU's memory.
+  const packed = packer.finish(traces.pack(names, first.dt, first.steps, first.warmup), config.lifecycle);
+  const batch = makeBatch(packed, crossRuns(count, policies, first.replicates), config);
   return { units, batch, replicates: first.replicates, policies: first.policies, fleetCell, fleetSample, fleetAgents, fleetLoad };
 }
 
