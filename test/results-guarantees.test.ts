@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_ENVIRONMENT, EXIT_USAGE } from '../src/cli/errors.js';
 import { LOCK_FILE } from '../src/cli/outDir.js';
+import { CHECKPOINT_FORMAT } from '../src/results/checkpoint.js';
 import { writeAtomic } from '../src/results/files.js';
 import { parseSummaryJson } from '../src/results/tables.js';
 import {
@@ -111,7 +112,7 @@ describe('docs/RESULTS.md', () => {
     4,
     () => {
       const disk = join(work, 'full');
-      expect(mountTmpfs(disk, '14m')).toBe(true); // room for the first unit's Arrow files (fleets/ and agents/, ≈ 10 MB), not the second's
+      expect(mountTmpfs(disk, '30m')).toBe(true); // room for the first unit's Arrow files (fleets/ and agents/, ≈ 21 MB), not the second's
       try {
         const out = join(disk, 'r');
         const full = fleetsim(['sweep', two, '--out', out, ...CPU, '--batch-size', '1']);
@@ -235,7 +236,7 @@ describe('docs/RESULTS.md', () => {
       [
         'format',
         { format: 'fleetsim-checkpoint/3' },
-        /a checkpoint of another fleetsim version \("fleetsim-checkpoint\/3"; this version reads fleetsim-checkpoint\/5\)/,
+        new RegExp(`a checkpoint of another fleetsim version \\("fleetsim-checkpoint/3"; this version reads ${CHECKPOINT_FORMAT}\\)`),
       ],
     ];
     for (const [name, patch, message] of cases) {

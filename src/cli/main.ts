@@ -3,6 +3,7 @@
  * --backend gpu) print one line and exit with code 2, faults of the machine (a full disk, a GPU that
  * failed) one line and code 3 (src/cli/errors.ts); anything else is a bug and keeps its stack trace.
  */
+import { MAX_GPUS } from '../model/placement.js';
 import { Command, CommanderError, Option } from 'commander';
 import { GpuError } from '../gpu/errors.js';
 import { ConfigError } from '../model/errors.js';
@@ -72,6 +73,10 @@ const policiesHelp = (): string =>
     `   "eligible": ${ELIGIBLE_RULES.join('|')}, "initialPhase": warm|cold, "loadSlots": n or "unlimited",`,
     `   "memory": {"gpu": ${GPU_PRESETS.join('|')} or "gb": n, "usable": 0.05–1, "evict": ${EVICTION_RULES.join('|')}}};`,
     '  per agent "M" (model MB: load time and memory) and "pinned"; random fleets draw "M". Each field may be an axis (e.g. "lifecycle.keepAlive").',
+    '',
+    `Several GPUs (a fleet's "gpus", 1–${MAX_GPUS}; docs/serverless.md#several-gpus): the capacity (default: gpus) split evenly, each GPU`,
+    '  running the policy over its own agents with its own memory; per agent "gpu" (0 to gpus − 1), else placed by LPT on γ/T.',
+    '  An axis may set it ("fleet.gpus"); gpuImbalance, gpuUtilizationMin and gpuUtilizationMax in the results.',
   ].join('\n');
 
 function program(): Command {

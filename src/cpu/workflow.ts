@@ -487,7 +487,14 @@ export class WorkflowStepper {
    * that are `eligible` (null: all) as if they were the fleet (allocateEligible: rank among them, n_e,k,
    * turn t mod n_e,k) with `view`'s capacity G/n_G; g_i into shares[i].
    */
-  private allocateGpus(policy: number, view: FleetView, t: number, alloc: Allocation, shares: Float64Array, eligible: Uint8Array | null): void {
+  private allocateGpus(
+    policy: number,
+    view: FleetView,
+    t: number,
+    alloc: Allocation,
+    shares: Float64Array,
+    eligible: Uint8Array | null,
+  ): void {
     const { gpuOf, gpuMask, gpuShares, count: n } = this;
     for (let k = 0; k < this.gpus; k++) {
       let any = false;
