@@ -50,11 +50,11 @@ struct Run {
   policy: u32,      // POLICY_* id (src/model/policies.ts uses the same numbers)
   stream: u32,      // the fleet's random stream id (its global fleet index)
   replicate: u32,   // replicate index: second word of the Philox counter
-  capacity: f32,    // GPU capacity G shared by the fleet, in GPUs (1.0 = one whole GPU)
+  capacity: f32,    // each GPU's capacity, in GPUs: G shared by the fleet (1.0 = one whole GPU), G/n_G per GPU with several
   flow: u32,        // RUN_FLOW_* bits: stepped on the workflow path (workflow.wgsl), routing fluidly
   fork: u32,        // workflows: its fork-join's fork agent (index in the fleet), or NO_AGENT
   join: u32,        // and its join agent, or NO_AGENT
-  _pad0: u32,
+  gpus: u32,        // n_G, the fleet's GPUs (src/model/placement.ts): > 1 only on the workflow path
 }
 
 // struct AgentParams (an agent's parameters) is generated from AGENT_PARAM_FIELDS in src/gpu/layout.ts.

@@ -10,42 +10,59 @@
 // each calls lifecycleStep once: the plain kernels never see it.
 //
 // State per agent-run (AgentState): phase, idle, loadLeft, wait, lastShare, and the step's `rank`
-// (its index among the eligible agents, NO_AGENT when ineligible: what the allocation and serveFlow
-// read); per run, in its agent 0's state: memoryUsed (MB held) and memoryPeak.
+// (its index among its GPU's eligible agents, NO_AGENT when ineligible: what the allocation and
+// serveFlow read); per GPU, in its first agent's state (agent 0 with one GPU): memoryUsed (MB held);
+// per run, in its agent 0's: memoryPeak. Several GPUs (src/model/placement.ts, AgentParams.gpu,
+// Run.gpus): everything per GPU as its header's step says; one GPU is the single-GPU step exactly.
 
-// Step 0: every agent idle = loadLeft = wait = 0, lastShare = G/N, phase initialPhase; under a memory
-// limit with initialPhase WARM the pinned agents WARM first, then the others in index order until one
-// does not fit, which and every later one start COLD. memoryUsed = Σ m_i of the resident.
+// Step 0: every agent idle = loadLeft = wait = 0, lastShare = (its GPU's capacity)/(agents on that
+// GPU) (G/N with one GPU), phase initialPhase; under a memory limit with initialPhase WARM, on each GPU
+// the pinned agents WARM first, then its other agents in index order until one does not fit, which and
+// every later one of that GPU start COLD. Each GPU's memoryUsed = Σ m_i of its resident agents, held by
+// its first agent (the lowest index on it; agent 0 with one GPU).
 fn lifecycleStart(run: Run) {
   let n = run.agentCount;
   let a0 = run.agentOffset;
   let warm = params.initialPhase == PHASE_WARM;
-  var used = 0u;
+  var used: array<u32, MAX_GPUS>;
+  var count: array<u32, MAX_GPUS>; // n_k
   for (var i = 0u; i < n; i++) {
     let k = a0 + i;
+    let g = agents[k].gpu;
     let pinned = warm && agents[k].pinned != 0u;
     states[k].phase = select(PHASE_COLD, PHASE_WARM, pinned);
-    used += select(0u, agents[k].memoryMB, pinned);
+    used[g] += select(0u, agents[k].memoryMB, pinned);
+    count[g] += 1u;
     states[k].idle = 0u;
     states[k].loadLeft = 0u;
     states[k].wait = 0u;
-    states[k].lastShare = run.capacity / f32(n);
   }
-  var fits = warm;
-  for (var i = 0u; i < n && fits; i++) {
+  // Bit g set once an agent of GPU g did not fit (every GPU's when the agents start COLD).
+  var full = select(0xffffffffu, 0u, warm);
+  for (var i = 0u; i < n; i++) {
     let k = a0 + i;
-    if (agents[k].pinned != 0u) {
+    let g = agents[k].gpu;
+    if (agents[k].pinned != 0u || (full & (1u << g)) != 0u) {
       continue;
     }
     let m = agents[k].memoryMB;
-    if (params.capacityMB != NO_LIMIT && used + m > params.capacityMB) {
-      fits = false;
+    if (params.capacityMB != NO_LIMIT && used[g] + m > params.capacityMB) {
+      full |= 1u << g;
     } else {
       states[k].phase = PHASE_WARM;
-      used += m;
+      used[g] += m;
     }
   }
-  states[a0].memoryUsed = used;
+  var held = 0u; // bit g: GPU g's first agent met
+  for (var i = 0u; i < n; i++) {
+    let k = a0 + i;
+    let g = agents[k].gpu;
+    states[k].lastShare = run.capacity / f32(count[g]);
+    if ((held & (1u << g)) == 0u) {
+      held |= 1u << g;
+      states[k].memoryUsed = used[g];
+    }
+  }
   states[a0].memoryPeak = 0.0;
 }
 
@@ -75,137 +92,155 @@ fn lifecycleAdd(pair: vec2<f32>, x: f32, on: bool) -> vec2<f32> {
 
 // Steps 0–5 of `run`'s step t: the step's external draws are in arrivalStates[d + i] (d: the fleet
 // replicate's copy, as allocate() reads them), the inboxes for t still in the states. Sets every
-// agent's phase and `rank` and the run's memory, adds the lifecycle totals of the admission (cold
-// starts, evictions, waits, cold hits and their delay; the run's memory, resident and memory-bound
-// steps) on recorded steps, and returns n_e, the eligible agents.
-fn lifecycleStep(run: Run, t: u32, d: u32) -> u32 {
+// agent's phase and `rank` (its index among its GPU's eligible agents) and each GPU's memory, adds the
+// lifecycle totals of the admission (cold starts, evictions, waits, cold hits and their delay; the
+// run's memory, resident and memory-bound steps) on recorded steps, and counts each GPU g's eligible
+// agents into nes[g] (zero on entry). Several GPUs (src/model/placement.ts): expire and count per agent
+// as with one; the admission GPU by GPU, g = 0 … n_G − 1, each over its own agents, memory used_g (held
+// between steps by its first agent), load slots and MAX_EVICTIONS_PER_STEP; memoryBound if any GPU's
+// stopped for memory; the records Σ_g used_g, the fullest GPU's peak, and the GPUs with a resident agent.
+fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPUS>>) {
   let n = run.agentCount;
   let a0 = run.agentOffset;
+  let gpus = max(run.gpus, 1u);
   let on = t >= params.warmup;
   let capacity = params.capacityMB;
   if (t == 0u) {
     lifecycleStart(run);
   }
-  var used = states[a0].memoryUsed;
+  // Each GPU's memory (from its first agent) and loads in flight.
+  var used: array<u32, MAX_GPUS>;
+  var loading: array<u32, MAX_GPUS>;
+  var first: array<u32, MAX_GPUS>;
+  var held = 0u; // bit g: GPU g's first agent met
   // 1. Expire (on Q before the step's arrivals) and count the loads in flight.
-  var loading = 0u;
   for (var i = 0u; i < n; i++) {
     let k = a0 + i;
+    let g = agents[k].gpu;
+    if ((held & (1u << g)) == 0u) {
+      held |= 1u << g;
+      first[g] = k;
+      used[g] = states[k].memoryUsed;
+    }
     let phase = states[k].phase;
     if (phase == PHASE_WARM && states[k].idle >= params.keepSteps && states[k].queue == 0.0 && agents[k].pinned == 0u) {
       states[k].phase = PHASE_COLD;
-      used -= agents[k].memoryMB;
+      used[g] -= agents[k].memoryMB;
       states[k].idle = 0u;
     }
-    loading += select(0u, 1u, phase == PHASE_LOADING);
+    loading[g] += select(0u, 1u, phase == PHASE_LOADING);
   }
-  // 3. Admit: the COLD agent with work of lowest P, then longest wait, then lowest index, while a load
-  // slot is free and (under a memory limit) evicting idle agents makes room; head of line.
-  var free = params.loadSlots;
-  if (free != NO_LIMIT) {
-    free -= min(free, loading);
-  }
-  var evicted = 0u;
+  // 3. Admit, GPU by GPU: the COLD agent with work of lowest P, then longest wait, then lowest index,
+  // while a load slot is free and (under a memory limit) evicting idle agents makes room; head of line.
   var bound = false;
-  loop {
-    var c = NO_AGENT;
-    for (var i = 0u; i < n; i++) {
-      let k = a0 + i;
-      if (states[k].phase != PHASE_COLD || !(agentBacklog(k, d + i, t) > 0.0)) {
-        continue;
+  for (var g = 0u; g < gpus; g++) {
+    var free = params.loadSlots;
+    if (free != NO_LIMIT) {
+      free -= min(free, loading[g]);
+    }
+    var evicted = 0u;
+    var usedG = used[g];
+    loop {
+      var c = NO_AGENT;
+      for (var i = 0u; i < n; i++) {
+        let k = a0 + i;
+        if (agents[k].gpu != g || states[k].phase != PHASE_COLD || !(agentBacklog(k, d + i, t) > 0.0)) {
+          continue;
+        }
+        if (c == NO_AGENT) {
+          c = i;
+          continue;
+        }
+        let pI = agents[k].P;
+        let pC = agents[a0 + c].P;
+        if (pI < pC || (pI == pC && states[k].wait > states[a0 + c].wait)) {
+          c = i;
+        }
       }
       if (c == NO_AGENT) {
-        c = i;
-        continue;
-      }
-      let pI = agents[k].P;
-      let pC = agents[a0 + c].P;
-      if (pI < pC || (pI == pC && states[k].wait > states[a0 + c].wait)) {
-        c = i;
-      }
-    }
-    if (c == NO_AGENT) {
-      break;
-    }
-    let kc = a0 + c;
-    let mc = agents[kc].memoryMB;
-    let load = agents[kc].loadSteps;
-    if (load > 0u && free == 0u) {
-      break;
-    }
-    if (capacity != NO_LIMIT && used + mc > capacity) {
-      // The victims in the eviction order, at most MAX_EVICTIONS_PER_STEP a step, until c fits.
-      var taken: array<u32, MAX_EVICTIONS_PER_STEP>;
-      var count = 0u;
-      var freed = 0u;
-      while (used - freed + mc > capacity && count < MAX_EVICTIONS_PER_STEP - evicted) {
-        var v = NO_AGENT;
-        for (var j = 0u; j < n; j++) {
-          let kj = a0 + j;
-          if (states[kj].phase != PHASE_WARM || agentBacklog(kj, d + j, t) > 0.0 || agents[kj].pinned != 0u) {
-            continue;
-          }
-          var seen = false;
-          for (var q = 0u; q < count; q++) {
-            seen = seen || taken[q] == j;
-          }
-          if (!seen && (v == NO_AGENT || evictsFirst(kj, a0 + v))) {
-            v = j;
-          }
-        }
-        if (v == NO_AGENT) {
-          break;
-        }
-        taken[count] = v;
-        count++;
-        freed += agents[a0 + v].memoryMB;
-      }
-      if (used - freed + mc > capacity) {
-        bound = true;
         break;
       }
-      // Evicted in the order taken (the CPU's pass goes in index order: u32 and per-agent sums, alike).
-      for (var q = 0u; q < count; q++) {
-        let kj = a0 + taken[q];
-        states[kj].phase = PHASE_COLD;
-        used -= agents[kj].memoryMB;
-        states[kj].idle = 0u;
-        let e = lifecycleAdd(vec2<f32>(states[kj].evictionSum, states[kj].evictionComp), 1.0, on);
-        states[kj].evictionSum = e.x;
-        states[kj].evictionComp = e.y;
+      let kc = a0 + c;
+      let mc = agents[kc].memoryMB;
+      let load = agents[kc].loadSteps;
+      if (load > 0u && free == 0u) {
+        break;
       }
-      evicted += count;
-    }
-    used += mc;
-    let s = lifecycleAdd(vec2<f32>(states[kc].coldStartSum, states[kc].coldStartComp), 1.0, on);
-    states[kc].coldStartSum = s.x;
-    states[kc].coldStartComp = s.y;
-    states[kc].wait = 0u;
-    if (load > 0u) {
-      states[kc].phase = PHASE_LOADING;
-      states[kc].loadLeft = load;
-      if (free != NO_LIMIT) {
-        free -= 1u;
+      if (capacity != NO_LIMIT && usedG + mc > capacity) {
+        // The victims in the eviction order, at most MAX_EVICTIONS_PER_STEP a step, until c fits.
+        var taken: array<u32, MAX_EVICTIONS_PER_STEP>;
+        var count = 0u;
+        var freed = 0u;
+        while (usedG - freed + mc > capacity && count < MAX_EVICTIONS_PER_STEP - evicted) {
+          var v = NO_AGENT;
+          for (var j = 0u; j < n; j++) {
+            let kj = a0 + j;
+            if (agents[kj].gpu != g || states[kj].phase != PHASE_WARM || agentBacklog(kj, d + j, t) > 0.0 || agents[kj].pinned != 0u) {
+              continue;
+            }
+            var seen = false;
+            for (var q = 0u; q < count; q++) {
+              seen = seen || taken[q] == j;
+            }
+            if (!seen && (v == NO_AGENT || evictsFirst(kj, a0 + v))) {
+              v = j;
+            }
+          }
+          if (v == NO_AGENT) {
+            break;
+          }
+          taken[count] = v;
+          count++;
+          freed += agents[a0 + v].memoryMB;
+        }
+        if (usedG - freed + mc > capacity) {
+          bound = true;
+          break;
+        }
+        // Evicted in the order taken (the CPU's pass goes in index order: u32 and per-agent sums, alike).
+        for (var q = 0u; q < count; q++) {
+          let kj = a0 + taken[q];
+          states[kj].phase = PHASE_COLD;
+          usedG -= agents[kj].memoryMB;
+          states[kj].idle = 0u;
+          let e = lifecycleAdd(vec2<f32>(states[kj].evictionSum, states[kj].evictionComp), 1.0, on);
+          states[kj].evictionSum = e.x;
+          states[kj].evictionComp = e.y;
+        }
+        evicted += count;
       }
-    } else {
-      // Admitted WARM at once: its arrivals met it COLD, with no load time left (step 4's L = 0).
-      states[kc].phase = PHASE_WARM;
-      states[kc].idle = 0u;
-      let a = arrivalStates[d + c].arrived + inboxAt(states[kc], t);
-      let hit = lifecycleAdd(vec2<f32>(states[kc].coldHitSum, states[kc].coldHitComp), a, on);
-      states[kc].coldHitSum = hit.x;
-      states[kc].coldHitComp = hit.y;
-      let delay = lifecycleAdd(vec2<f32>(states[kc].coldDelaySum, states[kc].coldDelayComp), (a * 0.0) * params.dt, on);
-      states[kc].coldDelaySum = delay.x;
-      states[kc].coldDelayComp = delay.y;
+      usedG += mc;
+      let s = lifecycleAdd(vec2<f32>(states[kc].coldStartSum, states[kc].coldStartComp), 1.0, on);
+      states[kc].coldStartSum = s.x;
+      states[kc].coldStartComp = s.y;
+      states[kc].wait = 0u;
+      if (load > 0u) {
+        states[kc].phase = PHASE_LOADING;
+        states[kc].loadLeft = load;
+        if (free != NO_LIMIT) {
+          free -= 1u;
+        }
+      } else {
+        // Admitted WARM at once: its arrivals met it COLD, with no load time left (step 4's L = 0).
+        states[kc].phase = PHASE_WARM;
+        states[kc].idle = 0u;
+        let a = arrivalStates[d + c].arrived + inboxAt(states[kc], t);
+        let hit = lifecycleAdd(vec2<f32>(states[kc].coldHitSum, states[kc].coldHitComp), a, on);
+        states[kc].coldHitSum = hit.x;
+        states[kc].coldHitComp = hit.y;
+        let delay = lifecycleAdd(vec2<f32>(states[kc].coldDelaySum, states[kc].coldDelayComp), (a * 0.0) * params.dt, on);
+        states[kc].coldDelaySum = delay.x;
+        states[kc].coldDelayComp = delay.y;
+      }
     }
+    used[g] = usedG;
   }
   // The waits, 4. count (an agent LOADING or COLD now was COLD or LOADING before the admission, or
-  // was evicted with nothing arriving: a = 0), 5. the eligible agents' ranks.
-  var ne = 0u;
-  var resident = false;
+  // was evicted with nothing arriving: a = 0), 5. the eligible agents' ranks on their GPU.
+  var resident = 0u; // bit g: GPU g has a LOADING or WARM agent
   for (var i = 0u; i < n; i++) {
     let k = a0 + i;
+    let g = agents[k].gpu;
     let phase = states[k].phase;
     let backlog = agentBacklog(k, d + i, t);
     if (phase == PHASE_COLD && backlog > 0.0) {
@@ -224,24 +259,32 @@ fn lifecycleStep(run: Run, t: u32, d: u32) -> u32 {
       states[k].coldDelaySum = delay.x;
       states[k].coldDelayComp = delay.y;
     }
-    resident = resident || phase != PHASE_COLD;
+    resident |= select(0u, 1u << g, phase != PHASE_COLD);
     let eligible = params.eligible == ELIGIBLE_ALL || (phase == PHASE_WARM && (params.eligible == ELIGIBLE_WARM || backlog > 0.0));
-    states[k].rank = select(NO_AGENT, ne, eligible);
-    ne += select(0u, 1u, eligible);
+    states[k].rank = select(NO_AGENT, (*nes)[g], eligible);
+    (*nes)[g] += select(0u, 1u, eligible);
   }
-  // The run's memory after the admissions (agent 0).
-  states[a0].memoryUsed = used;
-  let mem = lifecycleAdd(vec2<f32>(states[a0].memorySum, states[a0].memoryComp), f32(used), on);
+  // Each GPU's memory after the admissions, back in its first agent; the run's records (agent 0): MB on
+  // all the GPUs, the fullest one's peak.
+  var sum = 0u;
+  var most = 0u;
+  for (var g = 0u; g < gpus; g++) {
+    if ((held & (1u << g)) != 0u) {
+      states[first[g]].memoryUsed = used[g];
+    }
+    sum += used[g];
+    most = max(most, used[g]);
+  }
+  let mem = lifecycleAdd(vec2<f32>(states[a0].memorySum, states[a0].memoryComp), f32(sum), on);
   states[a0].memorySum = mem.x;
   states[a0].memoryComp = mem.y;
   if (on) {
-    states[a0].memoryPeak = max(states[a0].memoryPeak, f32(used));
+    states[a0].memoryPeak = max(states[a0].memoryPeak, f32(most));
   }
-  let res = lifecycleAdd(vec2<f32>(states[a0].residentRunStepSum, states[a0].residentRunStepComp), select(0.0, 1.0, resident), on);
+  let res = lifecycleAdd(vec2<f32>(states[a0].residentRunStepSum, states[a0].residentRunStepComp), f32(countOneBits(resident)), on);
   states[a0].residentRunStepSum = res.x;
   states[a0].residentRunStepComp = res.y;
   let mb = lifecycleAdd(vec2<f32>(states[a0].memoryBoundStepSum, states[a0].memoryBoundStepComp), select(0.0, 1.0, bound), on);
   states[a0].memoryBoundStepSum = mb.x;
   states[a0].memoryBoundStepComp = mb.y;
-  return ne;
 }

@@ -9,17 +9,27 @@
 
 // One member's step t on the workflow path (workflow.wgsl): with the lifecycle on, its admission
 // (lifecycle.wgsl: expire, admit, count, the eligible agents); its allocation (reading its own states,
-// the inboxes included; over the eligible agents), then every agent served from the step's external draw in
+// the inboxes included; over the eligible agents; each GPU's over its own agents), then every agent served from the step's external draw in
 // arrivalStates[draws + i] and routed, as it goes, into the targets' inboxes for t + 1 (this
 // invocation owns the run: no other writer), then the fork-join. Returns whether the step is a
 // recorded busy one.
 fn stepFlow(run: Run, key: vec2<u32>, t: u32, draws: u32) -> bool {
-  // The lifecycle's admission first (lifecycle.wgsl): phases, memory, the eligible agents' ranks.
-  var ne = run.agentCount;
+  // The lifecycle's admission first (lifecycle.wgsl): phases, memory, the eligible agents' ranks; with
+  // several GPUs (src/model/placement.ts) and no lifecycle, each agent's rank on its GPU. nes[g]: GPU
+  // g's eligible agents.
+  var nes: array<u32, MAX_GPUS>;
   if (params.lifecycle != 0u) {
-    ne = lifecycleStep(run, t, draws);
+    lifecycleStep(run, t, draws, &nes);
+  } else if (run.gpus > 1u) {
+    gpuRanks(run, &nes);
+  } else {
+    nes[0] = run.agentCount;
   }
-  let alloc = allocateFlow(run, t, draws, ne);
+  // Each GPU's allocation over its agents (one call site in a loop), GPU 0 first.
+  var allocs: array<Allocation, MAX_GPUS>;
+  for (var g = 0u; g < max(run.gpus, 1u); g++) {
+    allocs[g] = allocateFlow(run, t, draws, nes[g], g);
+  }
   var busy = false;
   var mf = 0.0; // the fork's completions
   var done: array<f32, MAX_SUCCESSORS>; // each branch's, by branch index
@@ -29,7 +39,7 @@ fn stepFlow(run: Run, key: vec2<u32>, t: u32, draws: u32) -> bool {
     let drawn = arrivalStates[draws + i];
     let branch = branchIndex(run, i);
     var s = states[k];
-    let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, ne);
+    let out = serveFlow(&s, p, allocs[p.gpu], vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, nes[p.gpu]);
     // Stored before routing: an agent may route to itself.
     states[k] = s;
     busy = busy || (out.flags & STEP_BUSY) != 0u;

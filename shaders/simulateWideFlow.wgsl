@@ -41,23 +41,41 @@ fn flowRouteSerial(run: Run, t: u32) {
   }
 }
 
-// allocateWide() on the workflow path (simulateWideFlow.wgsl), as allocateFlow() for the narrow
-// kernel: with the lifecycle on over the eligible agents (`rank`, from lifecycleStep; an ineligible
-// agent's term is 0, which leaves a sum or a max from 0 as it was), N = ne, turn = t mod ne; off, the
-// same terms as allocateWide(). One call site, and the plain wide kernel never calls it.
-fn allocateWideFlow(run: Run, t: u32, lid: u32, ne: u32) -> Allocation {
+// Invocation 0's admission of step t (lifecycleStep) or, without the lifecycle, the ranks on each GPU
+// (gpuRanks); each GPU g's eligible agents n_e,g into terms[g], exact in f32. A function of its own:
+// its `counted` starts at zero on every call (a `var` without initializer in the kernel's step loop
+// was zeroed once per invocation on lavapipe, not per step: the counts ran on from step to step).
+fn flowRanksSerial(run: Run, t: u32) {
+  var counted: array<u32, MAX_GPUS>;
+  if (params.lifecycle != 0u) {
+    lifecycleStep(run, t, run.agentOffset, &counted);
+  } else {
+    gpuRanks(run, &counted);
+  }
+  for (var g = 0u; g < max(run.gpus, 1u); g++) {
+    terms[g] = f32(counted[g]);
+  }
+}
+
+// allocateWide() on the workflow path (simulateWideFlow.wgsl) for GPU `gpu` of the run, as
+// allocateFlow() for the narrow kernel: with the lifecycle on over the eligible agents (`rank`, from
+// lifecycleStep), with several GPUs over GPU `gpu`'s agents (an agent ineligible or on another GPU
+// has term 0, which leaves a sum or a max from 0 as it was), N = ne, turn = t mod ne, at the GPU's
+// capacity; with neither, the same terms as allocateWide(). One call site, and the plain wide kernel
+// never calls it.
+fn allocateWideFlow(run: Run, t: u32, lid: u32, ne: u32, gpu: u32) -> Allocation {
   var a = allocationBase(run, t);
   a.turn = t % max(ne, 1u);
-  let lifecycle = params.lifecycle != 0u;
+  let ranked = params.lifecycle != 0u || run.gpus > 1u;
   let n = run.agentCount;
   let passes = policyPasses(run.policy);
   let readsBacklog = policyReadsBacklog(run.policy);
   for (var level = 0u; level < passes; level++) {
     for (var i = lid; i < n; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
-      let rank = select(i, states[k].rank, lifecycle);
+      let rank = select(i, states[k].rank, ranked);
       var term = 0.0;
-      if (rank != NO_AGENT) {
+      if (rank != NO_AGENT && agents[k].gpu == gpu) {
         var backlog = 0.0;
         if (readsBacklog) {
           backlog = agentBacklog(k, k, t);
@@ -93,19 +111,28 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       arrivalStates[k] = a;
     }
     // The lifecycle's admission (lifecycle.wgsl) by invocation 0 between barriers, as flowRouteSerial:
-    // every invocation's draws and its agents' last step in storage before, the phases and ranks after.
-    var ne = run.agentCount;
-    if (params.lifecycle != 0u) {
+    // every invocation's draws and its agents' last step in storage before, the phases and ranks after;
+    // with several GPUs (src/model/placement.ts) and no lifecycle, the ranks on each GPU (gpuRanks).
+    let gpus = max(run.gpus, 1u);
+    var nes: array<u32, MAX_GPUS>;
+    nes[0] = run.agentCount;
+    if (params.lifecycle != 0u || gpus > 1u) {
       storageBarrier();
       workgroupBarrier();
-      // n_e through terms[0] (free here; workgroup memory has no room for another variable), exact in f32.
+      // Each GPU's n_e through terms[g] (free here; workgroup memory has no room for another variable).
       if (lid == 0u) {
-        terms[0] = f32(lifecycleStep(run, t, run.agentOffset));
+        flowRanksSerial(run, t);
       }
       storageBarrier();
-      ne = u32(workgroupUniformLoad(&terms[0]));
+      for (var g = 0u; g < gpus; g++) {
+        nes[g] = u32(workgroupUniformLoad(&terms[g]));
+      }
     }
-    let alloc = allocateWideFlow(run, t, lid, ne);
+    // Each GPU's allocation over its agents, GPU 0 first (uniform: every invocation, every GPU).
+    var allocs: array<Allocation, MAX_GPUS>;
+    for (var g = 0u; g < gpus; g++) {
+      allocs[g] = allocateWideFlow(run, t, lid, nes[g], g);
+    }
     var busy = false;
     for (var i = lid; i < run.agentCount; i += WORKGROUP_SIZE) {
       let k = run.agentOffset + i;
@@ -113,7 +140,7 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       let drawn = arrivalStates[k];
       let branch = branchIndex(run, i);
       var s = states[k];
-      let out = serveFlow(&s, p, alloc, vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, ne);
+      let out = serveFlow(&s, p, allocs[p.gpu], vec2<f32>(drawn.arrived, drawn.work), run, key, t, i, i != run.fork && branch == NO_AGENT, nes[p.gpu]);
       states[k] = s;
       busy = busy || (out.flags & STEP_BUSY) != 0u;
       if (routes) {

@@ -62,6 +62,17 @@ struct FlowOut {
   flags: u32,                       // serveShare's STEP_* flags (0 in the warm-up)
 }
 
+// Several GPUs without the lifecycle (src/model/placement.ts): every agent eligible, its `rank` its
+// index among its GPU's agents, counted into nes[g] (zero on entry): n_e,g = n_g.
+fn gpuRanks(run: Run, nes: ptr<function, array<u32, MAX_GPUS>>) {
+  for (var i = 0u; i < run.agentCount; i++) {
+    let k = run.agentOffset + i;
+    let g = agents[k].gpu;
+    states[k].rank = (*nes)[g];
+    (*nes)[g] += 1u;
+  }
+}
+
 // Adds the workflow totals of agent-step t (from `warmup` on): the requests routed to the agent that
 // arrived (routedSum) and those it sent on (inFlightSum).
 fn recordFlow(s: ptr<function, AgentState>, t: u32, routed: f32, sent: f32) {
@@ -82,7 +93,8 @@ fn recordFlow(s: ptr<function, AgentState>, t: u32, routed: f32, sent: f32) {
 // routing stream (stream, replicate, purposeStep(PURPOSE_ROUTING, t), agent i) is common to every
 // policy of the fleet replicate: exponentialCount's Poisson count first, then the split.
 // With the lifecycle on (src/model/lifecycle.ts steps 6–8; lifecycleStep has set the phase and the
-// rank): the agent's share is its rank's among the `ne` eligible (0 when ineligible); a LOADING or
+// rank) or several GPUs (gpuRanks): `alloc` and `ne` are the agent's GPU's, and its share is its
+// rank's among the `ne` eligible (0 when ineligible); a LOADING or
 // COLD agent serves nothing (Q ← B, no draw), LOADING counts its load down (WARM at 0, for the next
 // step); a WARM one serves as without the lifecycle and keeps idle and lastShare; the record adds the
 // lifecycle's per-agent totals, and a non-WARM latency is L·Δt + Q/(T·lastShare).
@@ -99,7 +111,7 @@ fn serveFlow(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, ex
   // Allocate (the signal reads every arrival, routed ones too), then the signal for step t + 1.
   let signal = signalOf(p, *s, t);
   let backlog = (*s).queue + work;
-  let rank = select(i, (*s).rank, lifecycle);
+  let rank = select(i, (*s).rank, lifecycle || run.gpus > 1u);
   var g = 0.0;
   if (rank != NO_AGENT) {
     g = policyShare(alloc, p, signal, backlog, rank, ne);
@@ -264,23 +276,25 @@ fn flowForkJoin(run: Run, t: u32, mf: f32, done: array<f32, MAX_SUCCESSORS>) {
   addToInbox(run.agentOffset + run.join, t + 1u, released);
 }
 
-// allocate() on the workflow path (simulateFlow.wgsl): with the lifecycle on (src/model/lifecycle.ts
-// step 6) over the eligible agents only, as if they were the fleet — agent k's index its `rank` among
-// them (lifecycleStep wrote it, NO_AGENT when ineligible: no term), N = ne, turn = step mod ne; with
-// it off ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares
+// allocate() on the workflow path (simulateFlow.wgsl) for GPU `gpu` of the run: with the lifecycle on
+// (src/model/lifecycle.ts step 6) over the eligible agents only, as if they were the fleet — agent k's
+// index its `rank` among them (lifecycleStep wrote it, NO_AGENT when ineligible: no term), N = ne,
+// turn = step mod ne; with several GPUs (src/model/placement.ts) over GPU `gpu`'s agents alone (their
+// ranks among its eligible, gpuRanks' without the lifecycle), at the GPU's capacity (Run.capacity); with
+// neither ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares
 // with the same rank and ne. One call site (stepFlow), and the plain kernels never call it.
-fn allocateFlow(run: Run, step: u32, draws: u32, ne: u32) -> Allocation {
+fn allocateFlow(run: Run, step: u32, draws: u32, ne: u32, gpu: u32) -> Allocation {
   var a = allocationBase(run, step);
   a.turn = step % max(ne, 1u);
-  let lifecycle = params.lifecycle != 0u;
+  let ranked = params.lifecycle != 0u || run.gpus > 1u;
   let passes = policyPasses(run.policy);
   let readsBacklog = policyReadsBacklog(run.policy);
   for (var level = 0u; level < passes; level++) {
     var sum = 0.0;
     for (var i = 0u; i < run.agentCount; i++) {
       let k = run.agentOffset + i;
-      let rank = select(i, states[k].rank, lifecycle);
-      if (rank == NO_AGENT) {
+      let rank = select(i, states[k].rank, ranked);
+      if (rank == NO_AGENT || agents[k].gpu != gpu) {
         continue;
       }
       var backlog = 0.0;

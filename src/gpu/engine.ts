@@ -15,7 +15,10 @@
  * shaders/lifecycle.wgsl), in chunks of their own: the plain kernels, which every other run takes
  * unchanged, keep their size and compile time. The lifecycle's integers (k, c_i, the load slots, the
  * capacity in MB) are the host's (src/model/lifecycle.ts), in SimParams and AgentParams; its state
- * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload.
+ * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload. A fleet on
+ * several GPUs (src/model/placement.ts; always on the workflow kernels) carries n_G in Run.gpus, each
+ * GPU's capacity f32(G/n_G) in Run.capacity (G with one GPU) and each agent's GPU, placed on the host,
+ * in AgentParams.gpu; the kernels allocate and admit per GPU.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
@@ -29,6 +32,7 @@ import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTa
 import { seedKey } from '../random/philox.js';
 import { isWorkflow, NO_AGENT } from '../model/workflow.js';
 import { lifecycleParams, loadSteps } from '../model/lifecycle.js';
+import { gpuCapacity } from '../model/placement.js';
 import { routesFluidly, steppedAsWorkflow } from '../model/workflow.js';
 import { traceSpan } from '../random/replay.js';
 import { outputBuffers, submitAndRead, upload } from './buffers.js';
@@ -361,7 +365,9 @@ export class GpuEngine {
       runWords[base + RUN_WORD.policy] = runs.policy[r]!;
       runWords[base + RUN_WORD.stream] = fleets.stream[f]!;
       runWords[base + RUN_WORD.replicate] = runs.replicate[r]!;
-      runFloats[base + RUN_WORD.capacity] = fleets.capacity[f]!;
+      // Each GPU's capacity, f32(G/n_G) from the host (G itself with one GPU); the kernels never divide it.
+      runFloats[base + RUN_WORD.capacity] = gpuCapacity(fleets, f);
+      runWords[base + RUN_WORD.gpus] = fleets.gpuCount[f]!;
       runWords[base + RUN_WORD.flow] = flow;
       runWords[base + RUN_WORD.fork] = fleets.fork[f]!;
       runWords[base + RUN_WORD.join] = fleets.join[f]!;

@@ -122,7 +122,7 @@ export const RUN = struct('Run', [
   ['flow', 'u32'],
   ['fork', 'u32'],
   ['join', 'u32'],
-  ['_pad0', 'u32'],
+  ['gpus', 'u32'],
 ]);
 
 /**
@@ -163,6 +163,8 @@ export const AGENT_PARAM_FIELDS = [
   ['memoryMB', 'u32', 'm_i: its model, whole MB (AgentSpec.M rounded up)', 'memoryMB'],
   ['pinned', 'u32', '1: never scaled to zero nor evicted', 'pinned'],
   ['loadSteps', 'u32', 'c_i = ⌈(C0 + m_i/1000/B_load)/Δt⌉, steps of a load (the host’s loadSteps)', null],
+  // Several GPUs (src/model/placement.ts), read on the workflow path only.
+  ['gpu', 'u32', 'its GPU k ∈ [0, Run.gpus), placed on the host (0 with one GPU)', 'gpu'],
 ] as const satisfies readonly (readonly [string, ScalarType, string, string | null])[];
 
 export const AGENT_PARAMS = struct(

@@ -16,6 +16,7 @@ import { FILL_BISECTIONS, FILL_CLASSIFY, FILL_GUARD } from '../model/clampFill.j
 import { NEED_SLACK, PAPER_POLICIES, POLICIES, POLICY_NAMES, type PolicyDef, type PolicyName } from '../model/policies.js';
 import { MAX_SUCCESSORS, MAX_WORKFLOW_AGENTS, NO_AGENT } from '../model/workflow.js';
 import { ELIGIBLE_ID, EVICTION_ID, MAX_EVICTIONS_PER_STEP, NO_LIMIT, PHASE } from '../model/lifecycle.js';
+import { MAX_GPUS } from '../model/placement.js';
 import {
   agentParamsWgsl,
   agentStateWgsl,
@@ -48,6 +49,7 @@ function enumConstants(): string[] {
   for (const [name, id] of Object.entries(ELIGIBLE_ID)) lines.push(`const ELIGIBLE_${constantCase(name)}: u32 = ${u32(id)};`);
   for (const [name, id] of Object.entries(EVICTION_ID)) lines.push(`const EVICT_${constantCase(name)}: u32 = ${u32(id)};`);
   lines.push(`const NO_LIMIT: u32 = ${u32(NO_LIMIT)};`, `const MAX_EVICTIONS_PER_STEP: u32 = ${u32(MAX_EVICTIONS_PER_STEP)};`);
+  lines.push('// Several GPUs per fleet (src/model/placement.ts)', `const MAX_GPUS: u32 = ${u32(MAX_GPUS)};`);
   lines.push('// SimParams.arrivalFlags bits (src/random/arrivals.ts ARRIVAL_FLAG)');
   for (const [name, bit] of Object.entries(ARRIVAL_FLAG)) lines.push(`const ARRIVAL_FLAG_${constantCase(name)}: u32 = ${u32(bit)};`);
   return lines;
