@@ -41,6 +41,17 @@ export const DEFAULT_RELATIVE_ACCURACY = 0.005;
 /** Values whose keys the constructor compares with the library's mapping (both sides of bucket edges, tiny to huge). */
 const KEY_PROBES = [1e-9, 0.001, 0.5, 1, 1.0000001, 2, 3.7, 99.99, 1e6, 1e12];
 
+/** The library's key mapping per relative accuracy, built once (a sweep makes a sketch per metric, cell and policy). */
+const MAPPINGS = new Map<number, KeyMapping>();
+function mappingFor(relativeAccuracy: number): KeyMapping {
+  let mapping = MAPPINGS.get(relativeAccuracy);
+  if (mapping === undefined) {
+    mapping = new DDSketch({ relativeAccuracy }).mapping;
+    MAPPINGS.set(relativeAccuracy, mapping);
+  }
+  return mapping;
+}
+
 export class QuantileSketch {
   readonly relativeAccuracy: number;
   readonly #mapping: KeyMapping;
@@ -59,7 +70,7 @@ export class QuantileSketch {
       throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
     }
     this.relativeAccuracy = relativeAccuracy;
-    this.#mapping = new DDSketch({ relativeAccuracy }).mapping;
+    this.#mapping = mappingFor(relativeAccuracy);
     this.#minPossible = this.#mapping.minPossible;
     const internals = this.#mapping as unknown as { _multiplier?: unknown; _offset?: unknown };
     if (typeof internals._multiplier !== 'number' || typeof internals._offset !== 'number') {
