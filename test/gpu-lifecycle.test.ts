@@ -37,41 +37,9 @@ import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { compareColumns, compareRunMetrics } from './helpers/compare.js';
 import { assertNoUncapturedErrors, engine, gpu } from './helpers/gpu.js';
 import { rng } from './helpers/seeded.js';
-import { FLOW_TOL, RUN_TOLERANCES } from './helpers/tolerances.js';
+import { COUNT_FIELDS, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS } from './helpers/tolerances.js';
 
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
-
-/** Divergent runs allowed per group, as a fraction of its runs (see the header). */
-const MAX_DIVERGENT_RUNS = 0.05;
-
-/**
- * The run metrics' tolerances with the lifecycle: RUN_TOLERANCES but for latency, 10× looser relative.
- * A LOADING or waiting COLD agent's latency is Q/(T·lastShare) at the share of its last WARM step, held
- * for as long as it stays cold; where that share is a clamp-fill's (maxMinFair, mps) set by a water
- * level with cancellation (G − Σ fixed), its f32 value is up to ~1e-3 off the f64 one, and the error,
- * frozen, weighs on every cold step instead of one (measured: 5e-4 on one agent's mean latency under
- * mps, its run's crossAgentStd 5e-4 off, every whole-number total equal).
- */
-const LIFECYCLE_TOLERANCES = { ...RUN_TOLERANCES, latency: { abs: 2e-3, rel: 2e-3 } };
-
-/** Totals that are whole numbers in every lifecycle run (Poisson arrivals: whole requests). */
-const COUNT_FIELDS = [
-  'arrivedSum',
-  'busySum',
-  'violationSum',
-  'coldStartSum',
-  'coldHitSum',
-  'loadStepSum',
-  'residentStepSum',
-  'idleWarmStepSum',
-  'latencyStepSum',
-  'evictionSum',
-  'waitStepSum',
-  'residentRunStepSum',
-  'memorySum',
-  'memoryBoundStepSum',
-  'memoryPeak',
-] as const satisfies readonly (typeof TOTAL_FIELDS)[number][];
 
 /** The lifecycle's own totals (0 with it off). */
 const LIFECYCLE_FIELDS = COUNT_FIELDS.slice(3);

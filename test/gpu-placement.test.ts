@@ -36,34 +36,9 @@ import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { compareColumns, compareRunMetrics } from './helpers/compare.js';
 import { assertNoUncapturedErrors, engine, gpu } from './helpers/gpu.js';
 import { rng } from './helpers/seeded.js';
-import { FLOW_TOL, RUN_TOLERANCES } from './helpers/tolerances.js';
+import { COUNT_FIELDS, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS, RUN_TOLERANCES } from './helpers/tolerances.js';
 
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
-
-/** Divergent runs allowed per group, as a fraction of its runs (test/gpu-lifecycle.test.ts's). */
-const MAX_DIVERGENT_RUNS = 0.05;
-
-/** RUN_TOLERANCES with test/gpu-lifecycle.test.ts's latency band (a cold agent's latency at a frozen f32 share). */
-const LIFECYCLE_TOLERANCES = { ...RUN_TOLERANCES, latency: { abs: 2e-3, rel: 2e-3 } };
-
-/** Totals that are whole numbers in every run here (Poisson arrivals: whole requests). */
-const COUNT_FIELDS = [
-  'arrivedSum',
-  'busySum',
-  'violationSum',
-  'coldStartSum',
-  'coldHitSum',
-  'loadStepSum',
-  'residentStepSum',
-  'idleWarmStepSum',
-  'latencyStepSum',
-  'evictionSum',
-  'waitStepSum',
-  'residentRunStepSum',
-  'memorySum',
-  'memoryBoundStepSum',
-  'memoryPeak',
-] as const satisfies readonly (typeof TOTAL_FIELDS)[number][];
 
 /** The totals a run's agent 0 keeps for the whole run (its GPUs together), not per agent. */
 const RUN_FIELDS = ['busySum', 'residentRunStepSum', 'memorySum', 'memoryBoundStepSum', 'memoryPeak'] as const;
