@@ -47,6 +47,7 @@ function referencePack(fleets: readonly FleetSpec[], streams: readonly number[])
     pinned: new Uint32Array(total),
     // One GPU per fleet (these fleets give no gpus): every agent on GPU 0.
     gpuCount: new Uint32Array(fleets.length).fill(1),
+    gpuPool: new Uint32Array(fleets.length),
     gpu: new Uint32Array(total),
     scheduleOffset: new Uint32Array(total),
     scheduleCount: new Uint32Array(total),

@@ -40,6 +40,7 @@ import { maxMultiplier, type ScheduleArrays, type ScheduleSegment } from './sche
 import { isWorkflow, NO_AGENT, trafficRates, workflowProblem } from './workflow.js';
 import { LIFECYCLE_RANGES, type LifecycleSpec, lifecycleProblem, memoryCapacityMB, modelMB, NO_LIMIT } from './lifecycle.js';
 import { gpuAgentCounts, MAX_GPUS, placeAgents, UNPLACED } from './placement.js';
+import { GPU_MODES, type GpuMode, poolPolicyProblem, poolTarget } from './pool.js';
 
 /** One agent (MODEL.md Part 1; `schedule` is fleetsim's, MODEL.md Part 3). */
 export interface AgentSpec {
@@ -120,6 +121,8 @@ export interface FleetSpec {
   capacity?: number; // G, GPUs; default 1
   /** n_G, GPUs the capacity is split over evenly (src/model/placement.ts), 1 … 8; default 1. */
   gpus?: number;
+  /** How its gpus serve it (MODEL-PART4 §4.5): `placement` (default, src/model/placement.ts) or one `pool` (src/model/pool.ts). */
+  gpuMode?: GpuMode;
   /** An optional fork-join of its workflow (the agents' routes give the graph). */
   forkJoin?: ForkJoinSpec;
 }
@@ -205,6 +208,9 @@ export interface PackedFleets extends ScheduleArrays, ArrivalArrays {
   // (resolved: given, or placed by LPT at packing).
   gpuCount: Uint32Array;
   gpu: Uint32Array;
+  // Per fleet: 1 when its GPUs are one pool (src/model/pool.ts; only with gpuCount > 1: a pool of one GPU
+  // is packed as 0), else 0. A pool's agents all have gpu = 0 (one allocator); their GPUs are run state.
+  gpuPool: Uint32Array;
   // and the rate schedules (ScheduleArrays): agent a's are segments [scheduleOffset[a], + scheduleCount[a]),
   // and the arrival processes (ArrivalArrays, src/random/arrivals.ts) with the batch's traces.
 }
@@ -274,7 +280,7 @@ export function packFleets(
 ): PackedFleets {
   const packer = new FleetPacker();
   fleets.forEach((fleet, f) => {
-    packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f, fleet.gpus ?? 1);
+    packer.fleet(fleet.capacity ?? 1, streams ? streams[f]! : f, fleet.gpus ?? 1, fleet.gpuMode);
     for (const a of fleet.agents) packer.agent(a.T, a.R, a.P, a.lambda, a.schedule, a.arrivals, a, a.routes, a);
     if (fleet.forkJoin) packer.forkJoin(fleet.forkJoin.fork, fleet.forkJoin.join);
   });
@@ -345,6 +351,7 @@ export class FleetPacker {
   private readonly pinned = u32Column();
   private readonly gpuCount = u32Column();
   private readonly gpu = u32Column();
+  private readonly gpuPool = u32Column();
   private readonly scheduleOffset = u32Column();
   private readonly scheduleCount = u32Column();
   private readonly scheduleStart = u32Column();
@@ -358,16 +365,18 @@ export class FleetPacker {
     this.arrivals = [];
   }
 
-  /** Starts the next fleet: its capacity G, random stream id and GPUs n_G (1 … MAX_GPUS, checked here). */
-  fleet(capacity: number, stream: number, gpus = 1): void {
+  /** Starts the next fleet: its capacity G, random stream id, GPUs n_G (1 … MAX_GPUS) and their mode (checked here). */
+  fleet(capacity: number, stream: number, gpus = 1, mode: GpuMode = 'placement'): void {
     const f = this.fleets;
     check(
       Number.isInteger(gpus) && gpus >= 1 && gpus <= MAX_GPUS,
       `fleets[${f}].gpus`,
       `must be an integer from 1 to ${MAX_GPUS} (GPUs per fleet), got ${gpus}`,
     );
+    check((GPU_MODES as readonly string[]).includes(mode), `fleets[${f}].gpuMode`, `must be ${oneOf(GPU_MODES)}, got ${String(mode)}`);
     this.fleets++;
     this.gpuCount.room(f + 1)[f] = gpus;
+    this.gpuPool.room(f + 1)[f] = mode === 'pool' && gpus > 1 ? 1 : 0;
     this.agentOffset.room(f + 1)[f] = this.agents;
     this.agentCount.room(f + 1)[f] = 0;
     this.capacity.room(f + 1)[f] = capacity;
@@ -422,7 +431,14 @@ export class FleetPacker {
       `fleets[${f}].agents[${i}].gpu`,
       `must be an integer from 0 to ${gpus - 1} (the fleet's gpus − 1), got ${gpu}`,
     );
-    this.gpu.room(a + 1)[a] = gpu ?? UNPLACED;
+    const pool = this.gpuPool.array[f] === 1;
+    check(
+      !pool || gpu === undefined,
+      `fleets[${f}].agents[${i}].gpu`,
+      `must be absent in a pool (gpuMode "pool": an agent loads on the GPU with the most free memory), got ${gpu}`,
+    );
+    // A pool's agents share one allocator (gpu 0); their GPUs are the run's state (src/model/pool.ts).
+    this.gpu.room(a + 1)[a] = pool ? 0 : (gpu ?? UNPLACED);
     const edges = routes?.length ?? 0;
     this.routeOffset.room(a + 1)[a] = this.edges;
     this.routeCount.room(a + 1)[a] = edges;
@@ -485,6 +501,7 @@ export class FleetPacker {
       pinned: this.pinned.take(total),
       gpuCount: this.gpuCount.take(count),
       gpu: this.gpu.take(total),
+      gpuPool: this.gpuPool.take(count),
       scheduleOffset: this.scheduleOffset.take(total),
       scheduleCount: this.scheduleCount.take(total),
       scheduleStart: this.scheduleStart.take(segments),
@@ -687,6 +704,9 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     const gpus = fleets.gpuCount[f]!;
     if (!(gpus >= 1 && gpus <= MAX_GPUS))
       fail(`fleets[${f}].gpus`, `must be an integer from 1 to ${MAX_GPUS} (GPUs per fleet), got ${gpus}`);
+    const pool = fleets.gpuPool[f]!;
+    if (!(pool === 0 || (pool === 1 && gpus > 1)))
+      fail(`fleets[${f}].gpuPool`, `must be 0 (placement) or 1 (a pool, only with gpus > 1), got ${pool}`);
     // MIG slices: at most 7 per GPU (one GPU: per fleet).
     const slicesOn = new Uint32Array(gpus);
     let slices = 0;
@@ -755,6 +775,8 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
     if (!(runs.fleet[r]! < fleets.count)) fail(`runs[${r}].fleet`, `must be below ${fleets.count}, got ${runs.fleet[r]}`);
     if (!(runs.policy[r]! < POLICY_NAMES.length))
       fail(`runs[${r}].policy`, `must be one of ${POLICY_NAMES.map((n, i) => `${i} (${n})`).join(', ')}, got ${runs.policy[r]}`);
+    const poolProblem = fleets.gpuPool[runs.fleet[r]!] === 1 ? poolPolicyProblem(POLICY_NAMES[runs.policy[r]!]!) : null;
+    if (poolProblem !== null) fail(`runs[${r}].policy`, `on fleet ${runs.fleet[r]}, a pool of GPUs: ${poolProblem}`);
   }
 }
 
@@ -764,11 +786,13 @@ export function validateBatch({ config, fleets, runs }: Batch): void {
  * set larger than it.
  */
 export function lifecycleFleetProblem(
-  fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'> & Partial<Pick<PackedFleets, 'gpuCount' | 'gpu'>>,
+  fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'> &
+    Partial<Pick<PackedFleets, 'gpuCount' | 'gpu' | 'gpuPool'>>,
   lifecycle: LifecycleSpec,
   f: number,
 ): string | null {
   const capacity = lifecycle.memory === undefined ? Infinity : memoryCapacityMB(lifecycle.memory);
+  if (fleets.gpuPool?.[f] === 1) return poolPinnedProblem(fleets, f, capacity);
   // Several GPUs: each GPU's pinned agents must fit its memory.
   const gpus = fleets.gpuCount?.[f] ?? 1;
   const pinned = new Float64Array(gpus);
@@ -786,6 +810,37 @@ export function lifecycleFleetProblem(
       return gpus > 1
         ? `agents: the pinned agents on GPU ${k} must fit its usable memory together, ${capacity} MB, got ${pinned[k]} MB`
         : `agents: the pinned agents must fit the GPU's usable memory together, ${capacity} MB, got ${pinned[k]} MB`;
+  }
+  return null;
+}
+
+/**
+ * A pool's lifecycleFleetProblem (src/model/pool.ts "Start"): every model fits one GPU, and the pinned
+ * agents, each in index order to the GPU with the most free memory, fit.
+ */
+function poolPinnedProblem(
+  fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'> & Partial<Pick<PackedFleets, 'gpuCount'>>,
+  f: number,
+  capacity: number,
+): string | null {
+  const gpus = fleets.gpuCount?.[f] ?? 1;
+  const used = new Float64Array(gpus);
+  const none = new Float64Array(gpus);
+  for (let i = 0; i < fleets.agentCount[f]!; i++) {
+    const a = fleets.agentOffset[f]! + i;
+    const m = fleets.memoryMB[a]!;
+    if (m > LIFECYCLE_RANGES.modelMB[1]) return `agents[${i}].M: must be a number from 0 to ${LIFECYCLE_RANGES.modelMB[1]} (MB)`;
+    if (m > capacity)
+      return `agents[${i}].M: must fit the GPU's usable memory, ${capacity} MB (lifecycle.memory: gb × usable × 1000), got ${m} MB`;
+  }
+  for (let i = 0; i < fleets.agentCount[f]!; i++) {
+    const a = fleets.agentOffset[f]! + i;
+    if (fleets.pinned[a] !== 1) continue;
+    const k = poolTarget(used, none, gpus, NO_LIMIT, false);
+    const m = fleets.memoryMB[a]!;
+    if (used[k]! + m > capacity)
+      return `agents[${i}].pinned: the pinned agents must fit the pool's ${gpus} GPUs (${capacity} MB each), each in index order on the GPU with the most free memory; agent ${i} (${m} MB) does not`;
+    used[k] = used[k]! + m;
   }
   return null;
 }

@@ -135,10 +135,10 @@ export type GpuMetric = (typeof GPU_METRICS)[number];
 /**
  * One run's per-GPU metrics from its totals (agent-runs j0 … j0 + n − 1, agent i packed at first + i,
  * S recorded steps of dt): util_k = Σ_{i on k} servedSum_i/(T_i·Δt·S) (the GPU's busy fraction);
- * gpuImbalance = max_k util_k / mean_k util_k (NaN when the mean is 0); all NaN with one GPU.
+ * gpuImbalance = max_k util_k / mean_k util_k (NaN when the mean is 0); all NaN with one GPU or a pool.
  */
 export function gpuMetrics(
-  fleets: Pick<PackedFleets, 'gpuCount' | 'gpu' | 'T'>,
+  fleets: Pick<PackedFleets, 'gpuCount' | 'gpu' | 'T'> & Partial<Pick<PackedFleets, 'gpuPool'>>,
   f: number,
   totals: Pick<RunTotals, 'servedSum'>,
   first: number,
@@ -148,7 +148,8 @@ export function gpuMetrics(
   dt: number,
 ): Record<GpuMetric, number> {
   const nG = fleets.gpuCount[f]!;
-  if (nG <= 1) return { gpuImbalance: NaN, gpuUtilizationMin: NaN, gpuUtilizationMax: NaN };
+  // One GPU, or a pool (src/model/pool.ts: its compute is not per GPU).
+  if (nG <= 1 || fleets.gpuPool?.[f] === 1) return { gpuImbalance: NaN, gpuUtilizationMin: NaN, gpuUtilizationMax: NaN };
   const util = gpuUtilizations(fleets, f, totals, first, j0, n, S, dt);
   let lo = Infinity;
   let hi = 0;

@@ -17,6 +17,7 @@
 // the modules load, so the cycle is harmless.
 import { MIG_SLICES } from './batch.js';
 import { FILL_MAX_PASSES, FILL_PASSES, type FillRule, fillFinish, fillShare, fillTerm } from './clampFill.js';
+import type { PoolRule } from './pool.js';
 
 /**
  * The batch-wide settings some policies read (SimConfig's `queueTau`, `sliceOverhead`, `maxMinFloor`,
@@ -104,6 +105,11 @@ export interface PolicyDef {
    * instead of a sum. Only passes 0 … 31.
    */
   readonly maxPasses: number;
+  /**
+   * Its form when several GPUs are one pool (src/model/pool.ts, MODEL-PART4 §4.5): `cap` min(g, U_i),
+   * `fill` its own (clampFill's hi ≤ U_i), `turns` n_G agents a whole GPU each; null: none (an error).
+   */
+  readonly pool: PoolRule | null;
   /** Pass `pass`'s term for agent i, given the scalars of the passes before it. */
   readonly term: (a: Allocation, pass: number, f: FleetView, i: number) => number;
   /** Pass `pass`'s reduction (sum, or max: maxPasses) of the terms → the scalars it owns in a.scalars. */
@@ -199,6 +205,7 @@ export const POLICIES = {
     label: 'static',
     colour: '#1f77b4',
     paper: true,
+    pool: 'cap',
     passes: 0,
     readsSignal: false,
     readsState: false,
@@ -215,6 +222,7 @@ export const POLICIES = {
     label: 'round-robin',
     colour: '#ff7f0e',
     paper: true,
+    pool: 'turns',
     passes: 0,
     readsSignal: false,
     readsState: false,
@@ -234,6 +242,7 @@ export const POLICIES = {
     label: 'adaptive',
     colour: '#2ca02c',
     paper: true,
+    pool: 'cap',
     passes: 2,
     readsSignal: true,
     readsState: false,
@@ -248,6 +257,7 @@ export const POLICIES = {
     label: 'adaptive water-fill',
     colour: '#9467bd',
     paper: false,
+    pool: 'fill',
     readsSignal: true,
     readsState: false,
     variesWithStep: false,
@@ -263,6 +273,7 @@ export const POLICIES = {
     label: 'max-min fair',
     colour: '#8c564b',
     paper: false,
+    pool: 'fill',
     readsSignal: false,
     readsState: true,
     variesWithStep: false,
@@ -278,6 +289,7 @@ export const POLICIES = {
     label: 'time-slice',
     colour: '#d62728',
     paper: false,
+    pool: 'cap',
     passes: 1,
     readsSignal: false,
     readsState: true,
@@ -296,6 +308,7 @@ export const POLICIES = {
     label: 'MIG fixed shares',
     colour: '#e377c2',
     paper: false,
+    pool: null,
     passes: 0,
     readsSignal: false,
     readsState: false,
@@ -315,6 +328,7 @@ export const POLICIES = {
     label: 'MPS',
     colour: '#7f7f7f',
     paper: false,
+    pool: 'fill',
     readsSignal: false,
     readsState: true,
     variesWithStep: false,
@@ -331,6 +345,7 @@ export const POLICIES = {
     label: 'round-robin skip-idle',
     colour: '#bcbd22',
     paper: false,
+    pool: null,
     passes: 1,
     readsSignal: false,
     readsState: true,
@@ -352,6 +367,7 @@ export const POLICIES = {
     label: 'adaptive rate+queue',
     colour: '#17becf',
     paper: false,
+    pool: 'cap',
     passes: 2,
     readsSignal: true,
     readsState: true,
