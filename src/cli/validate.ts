@@ -336,7 +336,7 @@ function poolLines(study: Study, loads: readonly AgentLoad[], gpus: number): str
     [byRule('turns'), `${gpus} agents a whole GPU (min(U_i, ${formatRate(G / gpus)})) per step, in turn`],
   ] as const;
   return [
-    `  a pool of ${gpus} GPUs (capacity ${formatRate(G)}, one GPU = ${formatRate(G / gpus)}): one allocator over every agent at the whole capacity, each agent's share at most its U_i (cap: ${caps.length === 1 ? `${formatRate(caps[0]!)} for every agent` : `${formatRate(caps[0]!)} to ${formatRate(caps.at(-1)!)}`}); models load on the GPU with the most free memory (docs/serverless.md#one-pool)`,
+    `  a pool of ${gpus} GPUs (capacity ${formatRate(G)}, one GPU = ${formatRate(G / gpus)}): one allocator over every agent at the whole capacity, each agent's share at most its U_i (cap: ${caps.length === 1 ? `${formatRate(caps[0]!)} for every agent` : `${formatRate(caps[0]!)} to ${formatRate(caps.at(-1))}`}); models load on the GPU with the most free memory (docs/serverless.md#one-pool)`,
     `  in the pool: ${forms
       .filter(([p]) => p.length > 0)
       .map(([p, form]) => `${p.join(', ')}: ${form}`)
