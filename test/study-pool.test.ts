@@ -97,7 +97,7 @@ describe('fleet.gpuMode: the field, its default and its engine form', () => {
     const b = summarize(pool.batch, runBatchCpu(pool.batch));
     expect(b.totals.servedSum).toEqual(a.totals.servedSum);
     expect(b.totals.latencySum).toEqual(a.totals.latencySum);
-    expect(b.latency).toEqual(a.latency);
+    expect(b.avgLatency).toEqual(a.avgLatency);
   });
 });
 
