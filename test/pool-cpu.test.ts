@@ -16,7 +16,8 @@
  *   initial phase warm and cold, every pool policy), every GPU's memory at every step is within its
  *   capacity, Σ_k is the run's memory, and it is the resident agents' models; loads land on several GPUs.
  * - Loads go to the GPU with the most free memory (a hand-made deterministic case), to a GPU with a free
- *   load slot, evicting only that GPU's idle agents, and stop head of line (no other GPU is tried).
+ *   load slot, evicting only that GPU's idle agents, and stop head of line (no other GPU is tried); a
+ *   step's evictions are counted over the pool. By placement, RunSeries.gpuMemory is each GPU's resident models.
  * - Pinned agents start first, each on the GPU with the most free memory; the others follow while they
  *   fit; a pinned agent is never evicted; a pinned set that does not fit is a configuration error.
  * - validateBatch refuses fixedShares and roundRobinSkipIdle on a pool; an agent's `gpu` and a bad
@@ -29,7 +30,7 @@ import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { CpuWorkerPool } from '../src/cpu/workers.js';
 import { type AgentSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { ConfigError } from '../src/model/errors.js';
-import { type LifecycleSpec, memoryCapacityMB, PHASE } from '../src/model/lifecycle.js';
+import { type LifecycleSpec, MAX_EVICTIONS_PER_STEP, memoryCapacityMB, PHASE } from '../src/model/lifecycle.js';
 import { runSummary, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { PAPER_AGENTS } from '../src/model/paper.js';
 import { POLICIES, POLICY, POLICY_NAMES, type PolicyId } from '../src/model/policies.js';
@@ -318,6 +319,27 @@ describe('memory in a pool', () => {
   );
 });
 
+describe('RunSeries.gpuMemory by placement', () => {
+  it('GPU k’s memory at every step is its resident agents’ models (the series the page plots per GPU)', () => {
+    const lifecycle: LifecycleSpec = { keepAlive: 2, coldStart: 0.5, memory: { gb: 16, evict: 'lru' }, loadSlots: 2 };
+    const config: SimConfig = { ...DETERMINISTIC, steps: 300, warmup: 10, arrivals: 'poisson', lifecycle };
+    const base = poolFleet(3, 3);
+    const spec: FleetSpec = { gpus: 3, capacity: 3, agents: base.agents.map((a, i) => ({ ...a, pinned: false, gpu: i % 3 })) };
+    const batch = batchOf([spec], config, [POLICY.static, POLICY.maxMinFair]);
+    for (let r = 0; r < batch.runs.count; r++) {
+      const s = runSeriesCpu(batch, r);
+      for (let t = 0; t < s.steps; t++) {
+        const want = [0, 0, 0];
+        for (let i = 0; i < s.agents; i++) if (s.phase[i * s.steps + t] !== PHASE.cold) want[i % 3] = want[i % 3]! + spec.agents[i]!.M!;
+        const got = [0, 1, 2].map((k) => s.gpuMemory[k * s.steps + t]!);
+        if (got.some((x, k) => x !== want[k])) expect.fail(`run ${r} step ${t}: ${got.join(', ')} ≠ ${want.join(', ')}`);
+      }
+    }
+    const evictions = runBatchCpu(batch).evictionSum.reduce((x, y) => x + y, 0);
+    expect(evictions).toBeGreaterThan(0);
+  });
+});
+
 /** MB per GPU after step t's admissions. */
 function memoryAt(batch: Batch, r: number, t: number): number[] {
   const s = runSeriesCpu(batch, r);
@@ -387,6 +409,26 @@ describe('where a load goes', () => {
     expect(Array.from(held.evictionSum)).toEqual([0, 0, 0]);
     expect(Array.from(held.coldStartSum)).toEqual([1, 1, 0]);
     expect(held.memoryBoundStepSum[0]).toBe(10); // steps 30 … 39
+  });
+});
+
+describe('the step’s evictions', () => {
+  it('are counted over the whole pool: at most MAX_EVICTIONS_PER_STEP a step, not per GPU', () => {
+    // 10 agents of 1 GB load at step 1, alternately on GPU 0 and 1 (the most free), then go idle; two
+    // 10 GB agents arrive at step 10: the first evicts GPU 0's five, the second would need GPU 1's five
+    // but only 8 − 5 = 3 evictions are left: it waits (memoryBound) and loads at step 11.
+    const small = Array.from({ length: 10 }, () => arriving(1_000, 1, 4));
+    const agents = [...small, arriving(6_000, 10), arriving(6_000, 10)];
+    const config: SimConfig = { ...DETERMINISTIC, steps: 20, lifecycle: { ...QUICK, memory: { gb: 6 } } };
+    expect(MAX_EVICTIONS_PER_STEP).toBe(8);
+    const batch = batchOf([{ agents, gpus: 2, capacity: 2, gpuMode: 'pool' }], config, [POLICY.static]);
+    expect(memoryAt(batch, 0, 9)).toEqual([5_000, 5_000]);
+    expect(memoryAt(batch, 0, 10)).toEqual([6_000, 5_000]);
+    expect(memoryAt(batch, 0, 11)).toEqual([6_000, 6_000]);
+    const totals = runBatchCpu(batch);
+    expect(totals.evictionSum.reduce((x, y) => x + y, 0)).toBe(10);
+    expect(totals.memoryBoundStepSum[0]).toBe(1);
+    expect(Array.from(totals.waitStepSum.slice(10))).toEqual([0, 1]);
   });
 });
 
