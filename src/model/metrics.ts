@@ -497,18 +497,18 @@ export const RUN_METRIC_INFO = {
     about: 'Σ_i waitStepSum_i/(N·S′): COLD with work, not admitted (the load slot busy, or no memory)',
   },
   meanMemoryGB: {
-    label: 'mean GPU memory in use',
+    label: 'mean GPU memory in use (all GPUs)',
     unit: 'GB',
     better: 'lower',
     undefinedWhen: 'the lifecycle is off',
-    about: 'memorySum/(1000·S′): the models resident, after each step’s admissions',
+    about: 'memorySum/(1000·S′): the models resident on all the fleet’s GPUs together, after each step’s admissions',
   },
   peakMemoryGB: {
-    label: 'peak GPU memory in use',
+    label: 'peak GPU memory in use (fullest GPU)',
     unit: 'GB',
     better: 'lower',
     undefinedWhen: 'the lifecycle is off',
-    about: 'memoryPeak/1000: the most held after a recorded step’s admissions',
+    about: 'memoryPeak/1000: the most one GPU held after a recorded step’s admissions (several GPUs: the fullest)',
   },
   memoryBoundFraction: {
     label: 'steps whose admission waited for memory',
@@ -522,7 +522,7 @@ export const RUN_METRIC_INFO = {
     label: 'GPU imbalance (max/mean utilization)',
     unit: 'ratio',
     better: 'lower',
-    undefinedWhen: 'the fleet has one GPU, or its GPUs served nothing',
+    undefinedWhen: 'the fleet has one GPU or its GPUs are one pool, or its GPUs served nothing',
     about:
       'max_k util_k / mean_k util_k over the fleet’s GPUs, util_k = Σ_{i on k} servedSum_i/(T_i·Δt·S′): 1 when every GPU is equally busy',
   },
@@ -530,14 +530,14 @@ export const RUN_METRIC_INFO = {
     label: 'least busy GPU’s utilization',
     unit: 'fraction of time',
     better: 'higher',
-    undefinedWhen: 'the fleet has one GPU',
+    undefinedWhen: 'the fleet has one GPU or its GPUs are one pool',
     about: 'min_k util_k: the busy fraction of the fleet’s least busy GPU',
   },
   gpuUtilizationMax: {
     label: 'busiest GPU’s utilization',
     unit: 'fraction of time',
     better: 'lower',
-    undefinedWhen: 'the fleet has one GPU',
+    undefinedWhen: 'the fleet has one GPU or its GPUs are one pool',
     about: 'max_k util_k: the busy fraction of the fleet’s busiest GPU',
   },
 } as const satisfies Record<
