@@ -52,6 +52,13 @@ function memoryLine(block: LifecycleStudy, models: readonly number[], pinned: nu
   return `  memory: ${card}; Σ m = ${total} MB does not fit: at most ${fit} of ${models.length} models at once, the others wait or evict an idle one (evict: ${block.memory.evict}${pinned > 0 ? `; pinned ${pinned} MB never leave` : ''})`;
 }
 
+/** Several GPUs by placement: each GPU's models against its card are on the placement's lines. */
+function placedMemoryLine(block: LifecycleStudy): string {
+  return block.memory === undefined
+    ? '  memory: unlimited on each GPU (no lifecycle.memory: nothing is evicted or waits for memory)'
+    : `  memory: ${capacityText(block)} on each GPU; each GPU's models against it: the placement's lines above`;
+}
+
 /**
  * A pool's memory line (src/model/pool.ts "Start"): the models against n_G cards, packed as the pool
  * starts them — the pinned agents, then the others in index order, each on the GPU with the most free
@@ -119,7 +126,9 @@ function lifecycleTable(study: Study): string[] {
           agents.map((a) => a.pinned === true),
           study.fleet.gpus!,
         )
-      : memoryLine(block, models, pinned),
+      : (study.fleet.gpus ?? 1) > 1
+        ? placedMemoryLine(block)
+        : memoryLine(block, models, pinned),
   );
   const recorded = study.steps - study.warmup;
   const slow = agents.map((a, i) => [a, loadSteps(models[i]!, config)] as const).filter(([, c]) => c >= recorded);
