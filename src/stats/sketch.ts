@@ -41,15 +41,43 @@ export const DEFAULT_RELATIVE_ACCURACY = 0.005;
 /** Values whose keys the constructor compares with the library's mapping (both sides of bucket edges, tiny to huge). */
 const KEY_PROBES = [1e-9, 0.001, 0.5, 1, 1.0000001, 2, 3.7, 99.99, 1e6, 1e12];
 
-/** The library's key mapping per relative accuracy, built once (a sweep makes a sketch per metric, cell and policy). */
-const MAPPINGS = new Map<number, KeyMapping>();
-function mappingFor(relativeAccuracy: number): KeyMapping {
-  let mapping = MAPPINGS.get(relativeAccuracy);
-  if (mapping === undefined) {
-    mapping = new DDSketch({ relativeAccuracy }).mapping;
-    MAPPINGS.set(relativeAccuracy, mapping);
+/** The library's key mapping at one relative accuracy, with the constants add() inlines. */
+interface Mapping {
+  readonly mapping: KeyMapping;
+  readonly minPossible: number;
+  /** key(x) = ⌈log2(x)·multiplier⌉ + offset, as LogarithmicMapping computes it. */
+  readonly multiplier: number;
+  readonly offset: number;
+}
+
+/**
+ * The mapping per relative accuracy, built and probed once (a sweep makes a sketch per metric, cell and
+ * policy, and a buffered StatAccumulator a short-lived one each time it is read).
+ */
+const MAPPINGS = new Map<number, Mapping>();
+function mappingFor(relativeAccuracy: number): Mapping {
+  const known = MAPPINGS.get(relativeAccuracy);
+  if (known !== undefined) return known;
+  if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
+    throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
   }
-  return mapping;
+  const mapping = new DDSketch({ relativeAccuracy }).mapping;
+  const internals = mapping as unknown as { _multiplier?: unknown; _offset?: unknown };
+  if (typeof internals._multiplier !== 'number' || typeof internals._offset !== 'number') {
+    throw new Error('QuantileSketch: @datadog/sketches-js LogarithmicMapping no longer has _multiplier and _offset');
+  }
+  const multiplier = internals._multiplier;
+  const offset = internals._offset;
+  // The inline key (add) must be the library's: probe it here, by behaviour rather than by class name
+  // (a minified browser bundle renames classes).
+  for (const x of KEY_PROBES) {
+    if (mapping.key(x) !== Math.ceil(Math.log2(x) * multiplier) + offset) {
+      throw new Error('QuantileSketch: @datadog/sketches-js no longer maps values to keys as Math.ceil(log2(x)·multiplier) + offset');
+    }
+  }
+  const entry: Mapping = { mapping, minPossible: mapping.minPossible, multiplier, offset };
+  MAPPINGS.set(relativeAccuracy, entry);
+  return entry;
 }
 
 export class QuantileSketch {
@@ -66,25 +94,17 @@ export class QuantileSketch {
   #count = 0;
 
   constructor(relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
-    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
-      throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
-    }
+    const m = mappingFor(relativeAccuracy); // throws RangeError outside (0, 1)
     this.relativeAccuracy = relativeAccuracy;
-    this.#mapping = mappingFor(relativeAccuracy);
-    this.#minPossible = this.#mapping.minPossible;
-    const internals = this.#mapping as unknown as { _multiplier?: unknown; _offset?: unknown };
-    if (typeof internals._multiplier !== 'number' || typeof internals._offset !== 'number') {
-      throw new Error('QuantileSketch: @datadog/sketches-js LogarithmicMapping no longer has _multiplier and _offset');
-    }
-    this.#multiplier = internals._multiplier;
-    this.#offset = internals._offset;
-    // The inline key (add) must be the library's: probe it here, by behaviour rather than by class name
-    // (a minified browser bundle renames classes).
-    for (const x of KEY_PROBES) {
-      if (this.#mapping.key(x) !== Math.ceil(Math.log2(x) * this.#multiplier) + this.#offset) {
-        throw new Error('QuantileSketch: @datadog/sketches-js no longer maps values to keys as Math.ceil(log2(x)·multiplier) + offset');
-      }
-    }
+    this.#mapping = m.mapping;
+    this.#minPossible = m.minPossible;
+    this.#multiplier = m.multiplier;
+    this.#offset = m.offset;
+  }
+
+  /** Throws what the constructor throws for this accuracy (a RangeError outside (0, 1)), without a sketch. */
+  static check(relativeAccuracy: number): void {
+    mappingFor(relativeAccuracy);
   }
 
   get count(): number {
