@@ -81,5 +81,5 @@ export function footprintProblem(grid: GridShape): string | null {
     f.heapBytes > AGGREGATE_HEAP_BYTES
       ? `about ${(f.heapBytes / 2 ** 30).toFixed(1)} GiB of statistics in memory; at most ${AGGREGATE_HEAP_BYTES / 2 ** 30} GiB`
       : `result files (summary.json, checkpoint.json) of about ${Math.round(text / 1e6)} million characters; at most ${AGGREGATE_TEXT_CHARS / 1e6} million`;
-  return `axes: ${grid.cells} cells × ${grid.policies} policies (${grid.fleetRuns} fleet runs per cell${agents}) hold ${f.accumulators} accumulators, ${what} (fewer cells, policies or agents, or split the grid into several studies)`;
+  return `axes: ${grid.cells} cells × ${grid.policies} policies (${grid.fleetRuns} fleet run${grid.fleetRuns === 1 ? '' : 's'} per cell${agents}) hold ${f.accumulators} accumulators, ${what} (fewer cells, policies or agents, or split the grid into several studies)`;
 }
