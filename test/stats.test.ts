@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { rng } from './helpers/seeded.js';
 import { ExactSum, PairAccumulator, StatAccumulator, StatsFormatError, TIE_RELATIVE, type StatJson } from '../src/stats/index.js';
 import { BUFFERED_VALUES } from '../src/stats/accumulator.js';
-import { QuantileSketch } from '../src/stats/sketch.js';
+import { QuantileSketch, SmallSketch } from '../src/stats/sketch.js';
 import { BinCounts } from '../src/stats/store.js';
 import { Superaccumulator } from '../src/stats/superaccumulator.js';
 
@@ -598,6 +598,19 @@ describe('StatAccumulator below and across BUFFERED_VALUES (values buffered, the
       merged.merge(merged); // every value twice, from either state
       expect(JSON.stringify(merged), `trial ${trial}, merged with itself`).toBe(JSON.stringify(referenceJson([...xs, ...xs])));
       expect(merged.summary()).toEqual(StatAccumulator.fromJSON(referenceJson([...xs, ...xs])).summary());
+    }
+  });
+
+  it.each(DISTRIBUTIONS)('reads a few values as a QuantileSketch of them would, at any quantile (SmallSketch): %s', (_, draw) => {
+    const r = rng(59);
+    for (let n = 0; n <= BUFFERED_VALUES; n++) {
+      const xs = Array.from({ length: n }, () => draw(r) + 0);
+      const small = new SmallSketch(0.005, xs);
+      const sketch = new QuantileSketch(0.005);
+      for (const x of xs) sketch.add(x);
+      expect(JSON.stringify(small.toJSON())).toBe(JSON.stringify(sketch.toJSON()));
+      for (let k = 0; k <= 200; k++) expect(small.quantile(k / 200), `n = ${n}, q = ${k / 200}`).toBe(sketch.quantile(k / 200));
+      for (const q of [0.5, 0.9, 0.99, -0.1, 1.1, NaN]) expect(small.quantile(q)).toBe(sketch.quantile(q));
     }
   });
 

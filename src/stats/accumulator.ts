@@ -35,7 +35,7 @@ import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { z } from 'zod';
 import { ExactSum } from './exactSum.js';
 import { parseStatsJson } from './json.js';
-import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch } from './sketch.js';
+import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch, SmallSketch } from './sketch.js';
 import { Superaccumulator } from './superaccumulator.js';
 
 /** Largest |x| accepted: keeps n·Σx² (n ≤ 2^53) and the exact products far from overflow. */
@@ -120,7 +120,7 @@ interface Built {
 
 /** The sketch and the exact sums to read results from (a Built's, or made from the buffered values). */
 interface Readout {
-  readonly sketch: QuantileSketch;
+  readonly sketch: QuantileSketch | SmallSketch;
   readonly sum: ExactSum;
   readonly sumSq: ExactSum;
 }
@@ -206,15 +206,15 @@ export class StatAccumulator {
 
   /**
    * The sketch and exact sums of the values so far. While they are buffered, made afresh from the
-   * buffer and dropped after the read: every result is a function of the multiset of values (the
+   * buffer (a SmallSketch: no dense window) and dropped after the read: every result is a function of the multiset of values (the
    * sums are exact, the sketch counts per bin), so it is the same bits as from a built accumulator.
    */
   #readout(): Readout {
     const built = this.#built;
     if (built !== null) return { sketch: built.sketch, sum: built.sum.exact(), sumSq: built.sumSq.exact() };
-    const r: Readout = { sketch: new QuantileSketch(this.#relativeAccuracy), sum: new ExactSum(), sumSq: new ExactSum() };
-    for (const v of this.#buffer ?? []) {
-      r.sketch.add(v);
+    const values = this.#buffer ?? [];
+    const r: Readout = { sketch: new SmallSketch(this.#relativeAccuracy, values), sum: new ExactSum(), sumSq: new ExactSum() };
+    for (const v of values) {
       r.sum.add(v);
       r.sumSq.addProduct(v, v); // the same p + e as Superaccumulator.addProduct (e = 0 adds nothing)
     }

@@ -139,27 +139,15 @@ export class QuantileSketch {
    * order statistic at rank ⌊q·(n−1)⌋, the same rule as the library's `getValueAtQuantile`.
    */
   quantile(q: number): number {
-    if (!(q >= 0 && q <= 1) || this.#count === 0) return NaN;
-    const rank = q * (this.#count - 1);
-    if (rank < this.#negCount) {
-      const need = this.#negCount - rank; // walking |x| upwards: the (negCount − rank)-th largest |x|
-      const { indexes, counts } = this.#neg.sorted();
-      let running = 0;
-      for (let i = 0; i < indexes.length; i++) {
-        running += counts[i]!;
-        if (running >= need) return -this.#mapping.value(indexes[i]!);
-      }
-    } else if (rank < this.#negCount + this.#zero) return 0;
-    else {
-      const r = rank - this.#negCount - this.#zero;
-      const { indexes, counts } = this.#pos.sorted();
-      let running = 0;
-      for (let i = 0; i < indexes.length; i++) {
-        running += counts[i]!;
-        if (running > r) return this.#mapping.value(indexes[i]!);
-      }
-    }
-    throw new Error('QuantileSketch: bin counts disagree with the total count'); // unreachable
+    return quantileOf(
+      this.#mapping,
+      this.#count,
+      this.#negCount,
+      this.#zero,
+      () => this.#neg.sorted(),
+      () => this.#pos.sorted(),
+      q,
+    );
   }
 
   /** Bins in increasing key order: the same multiset of values always gives the same object. */
@@ -194,4 +182,113 @@ export class QuantileSketch {
     s.#count = s.#zero + s.#negCount + load(s.#pos, j.positive);
     return s;
   }
+}
+
+/**
+ * QuantileSketch.quantile over a sketch's counts: `neg` and `pos` give the stores in increasing key
+ * order (read only on the side the rank falls in). The one place of the rule, for a sketch and for
+ * SmallSketch alike, so both give the same bits.
+ */
+function quantileOf(
+  mapping: KeyMapping,
+  count: number,
+  negCount: number,
+  zero: number,
+  neg: () => StoreJson,
+  pos: () => StoreJson,
+  q: number,
+): number {
+  if (!(q >= 0 && q <= 1) || count === 0) return NaN;
+  const rank = q * (count - 1);
+  if (rank < negCount) {
+    const need = negCount - rank; // walking |x| upwards: the (negCount − rank)-th largest |x|
+    const { indexes, counts } = neg();
+    let running = 0;
+    for (let i = 0; i < indexes.length; i++) {
+      running += counts[i]!;
+      if (running >= need) return -mapping.value(indexes[i]!);
+    }
+  } else if (rank < negCount + zero) return 0;
+  else {
+    const r = rank - negCount - zero;
+    const { indexes, counts } = pos();
+    let running = 0;
+    for (let i = 0; i < indexes.length; i++) {
+      running += counts[i]!;
+      if (running > r) return mapping.value(indexes[i]!);
+    }
+  }
+  throw new Error('QuantileSketch: bin counts disagree with the total count'); // unreachable
+}
+
+/**
+ * The sketch of a short list of values, read once: the same toJSON() and quantile() as a
+ * QuantileSketch those values were added to (the same key expression, the same quantile rule), but
+ * its stores are the sorted keys themselves, not a dense window of counts (a Float64Array of 64
+ * bins and more per sketch). For reads of a buffered StatAccumulator, which make one per read.
+ *
+ * @example
+ *   const s = new SmallSketch(0.005, [3, -2, 0]); s.quantile(0.5); // 0, as QuantileSketch gives
+ */
+export class SmallSketch {
+  readonly #mapping: KeyMapping;
+  readonly #json: SketchJson;
+  readonly #count: number;
+  readonly #negCount: number;
+
+  /** `values`: finite, −0 already 0 (what StatAccumulator buffers). */
+  constructor(relativeAccuracy: number, values: readonly number[]) {
+    const m = mappingFor(relativeAccuracy);
+    this.#mapping = m.mapping;
+    const pos: number[] = [];
+    const neg: number[] = [];
+    let zero = 0;
+    for (const x of values) {
+      // QuantileSketch.add's keys, the same operations
+      if (x > m.minPossible) pos.push(Math.ceil(Math.log2(x) * m.multiplier) + m.offset);
+      else if (x < -m.minPossible) neg.push(Math.ceil(Math.log2(-x) * m.multiplier) + m.offset);
+      else zero++;
+    }
+    this.#json = { zeroCount: zero, positive: runs(pos), negative: runs(neg) };
+    this.#count = values.length;
+    this.#negCount = neg.length;
+  }
+
+  quantile(q: number): number {
+    const j = this.#json;
+    return quantileOf(
+      this.#mapping,
+      this.#count,
+      this.#negCount,
+      j.zeroCount,
+      () => j.negative,
+      () => j.positive,
+      q,
+    );
+  }
+
+  /** As QuantileSketch.toJSON (fresh arrays). */
+  toJSON(): SketchJson {
+    const { zeroCount, positive, negative } = this.#json;
+    return {
+      zeroCount,
+      positive: { indexes: positive.indexes.slice(), counts: positive.counts.slice() },
+      negative: { indexes: negative.indexes.slice(), counts: negative.counts.slice() },
+    };
+  }
+}
+
+/** Keys (integers) as a store: sorted, equal keys counted; a key −0 listed as 0, as BinCounts lists it. */
+function runs(keys: number[]): StoreJson {
+  keys.sort((a, b) => a - b);
+  const indexes: number[] = [];
+  const counts: number[] = [];
+  for (const k of keys) {
+    if (indexes.length > 0 && indexes[indexes.length - 1] === k) counts[counts.length - 1]!++;
+    else {
+      indexes.push(k + 0);
+      counts.push(1);
+    }
+  }
+  return { indexes, counts };
 }
