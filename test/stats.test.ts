@@ -576,6 +576,21 @@ describe('StatAccumulator below and across BUFFERED_VALUES (values buffered, the
       const x = draw(r);
       acc.add(x);
       expect(JSON.stringify(acc), `n = ${n} + 1`).toBe(JSON.stringify(referenceJson([...xs, x])));
+      // Read from JSON (kept as read until an add or a merge into it): reads, an add, merges into it.
+      const read = roundTrip(accOf(xs));
+      expect(JSON.stringify(read), `n = ${n}, read from JSON`).toBe(JSON.stringify(ref));
+      expect(read.summary()).toEqual(refSummary);
+      read.add(x);
+      expect(JSON.stringify(read), `n = ${n} + 1, read from JSON`).toBe(JSON.stringify(referenceJson([...xs, x])));
+      const twice = JSON.stringify(referenceJson([...xs, ...xs]));
+      const self = roundTrip(accOf(xs));
+      self.merge(self);
+      expect(JSON.stringify(self), `n = ${n}, read from JSON, merged with itself`).toBe(twice);
+      const pair = roundTrip(accOf(xs));
+      const other = roundTrip(accOf(xs));
+      pair.merge(other);
+      expect(JSON.stringify(pair), `n = ${n}, two read from JSON`).toBe(twice);
+      expect(JSON.stringify(other)).toBe(JSON.stringify(ref)); // unchanged
     }
   });
 
@@ -605,7 +620,7 @@ describe('StatAccumulator below and across BUFFERED_VALUES (values buffered, the
     const r = rng(59);
     for (let n = 0; n <= BUFFERED_VALUES; n++) {
       const xs = Array.from({ length: n }, () => draw(r) + 0);
-      const small = new SmallSketch(0.005, xs);
+      const small = SmallSketch.of(0.005, xs);
       const sketch = new QuantileSketch(0.005);
       for (const x of xs) sketch.add(x);
       expect(JSON.stringify(small.toJSON())).toBe(JSON.stringify(sketch.toJSON()));

@@ -35,7 +35,7 @@ import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { z } from 'zod';
 import { ExactSum } from './exactSum.js';
 import { parseStatsJson } from './json.js';
-import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch, SmallSketch } from './sketch.js';
+import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch, type SketchJson, SmallSketch } from './sketch.js';
 import { Superaccumulator } from './superaccumulator.js';
 
 /** Largest |x| accepted: keeps n·Σx² (n ≤ 2^53) and the exact products far from overflow. */
@@ -118,7 +118,14 @@ interface Built {
   readonly sumSq: Superaccumulator; // Σx², exact (each x² as TwoProduct)
 }
 
-/** The sketch and the exact sums to read results from (a Built's, or made from the buffered values). */
+/** An accumulator read from JSON: its exact sums and its sketch's stores (canonical: what toJSON wrote). */
+interface Read {
+  readonly sum: ExactSum;
+  readonly sumSq: ExactSum;
+  readonly sketch: SketchJson;
+}
+
+/** The sketch and the exact sums to read results from (a Built's or a Read's, or made from the buffered values). */
 interface Readout {
   readonly sketch: QuantileSketch | SmallSketch;
   readonly sum: ExactSum;
@@ -127,8 +134,14 @@ interface Readout {
 
 export class StatAccumulator {
   readonly #relativeAccuracy: number;
-  /** The values added so far while there are at most BUFFERED_VALUES of them and #built is null (−0 stored as 0). */
+  /** The values added so far while there are at most BUFFERED_VALUES of them and nothing is built or read (−0 stored as 0). */
   #buffer: number[] | null = null;
+  /**
+   * Read from JSON (a checkpoint, a shard) and not added to since: the exact sums and the sketch's
+   * stores as read, a few hundred bytes, where built ones take kilobytes. The first add or merge
+   * into it builds (#build).
+   */
+  #read: Read | null = null;
   #built: Built | null = null;
   #n = 0;
   #min = Infinity;
@@ -154,7 +167,7 @@ export class StatAccumulator {
     const v = x + 0; // −0 → +0 (and x otherwise): JSON cannot carry −0, and min/max must not see it
     const built = this.#built;
     if (built !== null) addTo(built, v);
-    else if (this.#n < BUFFERED_VALUES) (this.#buffer ??= []).push(v);
+    else if (this.#read === null && this.#n < BUFFERED_VALUES) (this.#buffer ??= []).push(v);
     else addTo(this.#build(), v);
     this.#n++;
     if (v < this.#min) this.#min = v;
@@ -173,17 +186,23 @@ export class StatAccumulator {
       // before anything changes (the sketches' own message)
       throw new Error(`cannot merge sketches of relative accuracy ${o.#relativeAccuracy} and ${this.#relativeAccuracy}`);
     }
-    const theirs = o.#built === null ? (o.#buffer ?? []).slice() : null; // read first: o may be this
-    if (this.#built === null && theirs !== null && this.#n + theirs.length <= BUFFERED_VALUES) {
+    // o's state, read first: o may be this, and building this changes it.
+    const theirs = o.#built === null && o.#read === null ? (o.#buffer ?? []).slice() : null;
+    const otherBuilt = o.#built;
+    const otherRead = o.#read;
+    if (this.#built === null && this.#read === null && theirs !== null && this.#n + theirs.length <= BUFFERED_VALUES) {
       if (theirs.length > 0) (this.#buffer ??= []).push(...theirs);
     } else {
       const built = this.#built ?? this.#build();
       if (theirs !== null) for (const v of theirs) addTo(built, v);
-      else {
-        const other = o.#built!;
-        built.sketch.merge(other.sketch);
-        built.sum.merge(other.sum);
-        built.sumSq.merge(other.sumSq);
+      else if (otherBuilt !== null) {
+        built.sketch.merge(otherBuilt.sketch);
+        built.sum.merge(otherBuilt.sum);
+        built.sumSq.merge(otherBuilt.sumSq);
+      } else if (otherRead !== null) {
+        built.sketch.merge(QuantileSketch.fromJSON(this.#relativeAccuracy, otherRead.sketch));
+        built.sum.merge(new Superaccumulator(otherRead.sum)); // merge only reads the other sum: it stays as it is
+        built.sumSq.merge(new Superaccumulator(otherRead.sumSq));
       }
     }
     this.#n += o.#n;
@@ -191,15 +210,20 @@ export class StatAccumulator {
     this.#max = Math.max(this.#max, o.#max);
   }
 
-  /** Builds the sketch and sums from the buffered values, for good (the buffer goes). */
+  /** Builds the sketch and sums from the buffered or read state, for good (that state goes). */
   #build(): Built {
-    const built: Built = {
-      sketch: new QuantileSketch(this.#relativeAccuracy),
-      sum: new Superaccumulator(),
-      sumSq: new Superaccumulator(),
-    };
+    const read = this.#read;
+    const built: Built =
+      read === null
+        ? { sketch: new QuantileSketch(this.#relativeAccuracy), sum: new Superaccumulator(), sumSq: new Superaccumulator() }
+        : {
+            sketch: QuantileSketch.fromJSON(this.#relativeAccuracy, read.sketch),
+            sum: new Superaccumulator(read.sum.clone()),
+            sumSq: new Superaccumulator(read.sumSq.clone()),
+          };
     for (const v of this.#buffer ?? []) addTo(built, v);
     this.#buffer = null;
+    this.#read = null;
     this.#built = built;
     return built;
   }
@@ -212,8 +236,10 @@ export class StatAccumulator {
   #readout(): Readout {
     const built = this.#built;
     if (built !== null) return { sketch: built.sketch, sum: built.sum.exact(), sumSq: built.sumSq.exact() };
+    const read = this.#read;
+    if (read !== null) return { sketch: new SmallSketch(this.#relativeAccuracy, read.sketch), sum: read.sum, sumSq: read.sumSq };
     const values = this.#buffer ?? [];
-    const r: Readout = { sketch: new SmallSketch(this.#relativeAccuracy, values), sum: new ExactSum(), sumSq: new ExactSum() };
+    const r: Readout = { sketch: SmallSketch.of(this.#relativeAccuracy, values), sum: new ExactSum(), sumSq: new ExactSum() };
     for (const v of values) {
       r.sum.add(v);
       r.sumSq.addProduct(v, v); // the same p + e as Superaccumulator.addProduct (e = 0 adds nothing)
@@ -282,12 +308,9 @@ export class StatAccumulator {
   /** Rebuilds from data already validated by `statJsonSchema` (e.g. nested in another format). */
   static fromParsed(j: StatJson): StatAccumulator {
     const a = new StatAccumulator(j.relativeAccuracy);
-    // Built at once, whatever n: the values themselves are gone.
-    a.#built = {
-      sketch: QuantileSketch.fromJSON(j.relativeAccuracy, j.sketch),
-      sum: new Superaccumulator(ExactSum.fromJSON(j.sum)),
-      sumSq: new Superaccumulator(ExactSum.fromJSON(j.sumSq)),
-    };
+    // Kept as read until the first add or merge into it (the values themselves are gone). The stores
+    // are canonical once validated (keys strictly increasing, counts positive); the sums are made so.
+    a.#read = { sum: ExactSum.fromJSON(j.sum), sumSq: ExactSum.fromJSON(j.sumSq), sketch: j.sketch };
     a.#n = j.n;
     a.#min = j.min ?? Infinity;
     a.#max = j.max ?? -Infinity;

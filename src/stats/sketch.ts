@@ -225,10 +225,11 @@ function quantileOf(
  * The sketch of a short list of values, read once: the same toJSON() and quantile() as a
  * QuantileSketch those values were added to (the same key expression, the same quantile rule), but
  * its stores are the sorted keys themselves, not a dense window of counts (a Float64Array of 64
- * bins and more per sketch). For reads of a buffered StatAccumulator, which make one per read.
+ * bins and more per sketch). For reads of a buffered StatAccumulator, which make one per read, and
+ * for one read from a checkpoint, which keeps its stores as they were read.
  *
  * @example
- *   const s = new SmallSketch(0.005, [3, -2, 0]); s.quantile(0.5); // 0, as QuantileSketch gives
+ *   const s = SmallSketch.of(0.005, [3, -2, 0]); s.quantile(0.5); // 0, as QuantileSketch gives
  */
 export class SmallSketch {
   readonly #mapping: KeyMapping;
@@ -236,10 +237,18 @@ export class SmallSketch {
   readonly #count: number;
   readonly #negCount: number;
 
-  /** `values`: finite, −0 already 0 (what StatAccumulator buffers). */
-  constructor(relativeAccuracy: number, values: readonly number[]) {
+  /** A sketch of these stores (validated, as `toJSON` gives them; kept, not copied). */
+  constructor(relativeAccuracy: number, json: SketchJson) {
+    this.#mapping = mappingFor(relativeAccuracy).mapping;
+    this.#json = json;
+    const total = (st: StoreJson): number => st.counts.reduce((a, c) => a + c, 0);
+    this.#negCount = total(json.negative);
+    this.#count = json.zeroCount + this.#negCount + total(json.positive);
+  }
+
+  /** The sketch of `values`: finite, −0 already 0 (what StatAccumulator buffers). */
+  static of(relativeAccuracy: number, values: readonly number[]): SmallSketch {
     const m = mappingFor(relativeAccuracy);
-    this.#mapping = m.mapping;
     const pos: number[] = [];
     const neg: number[] = [];
     let zero = 0;
@@ -249,9 +258,7 @@ export class SmallSketch {
       else if (x < -m.minPossible) neg.push(Math.ceil(Math.log2(-x) * m.multiplier) + m.offset);
       else zero++;
     }
-    this.#json = { zeroCount: zero, positive: runs(pos), negative: runs(neg) };
-    this.#count = values.length;
-    this.#negCount = neg.length;
+    return new SmallSketch(relativeAccuracy, { zeroCount: zero, positive: runs(pos), negative: runs(neg) });
   }
 
   quantile(q: number): number {
