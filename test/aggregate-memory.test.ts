@@ -3,8 +3,8 @@
  * BUFFERED_VALUES values of each accumulator), without changing a bit of any result file: shipped
  * studies, cut down to a few cells and steps at fleet-run counts below, at and across the threshold,
  * write the same summary.json and cells.csv from the sweep's own aggregate (its accumulators buffered
- * or built as the runs made them) as from that aggregate rebuilt from its checkpoint JSON (every
- * accumulator built, as before buffering). And a grid whose statistics cannot fit is refused before
+ * or built as the runs made them) as from that aggregate read from its checkpoint JSON (kept as read)
+ * and merged from there into an empty one (every accumulator with values built, as before buffering). And a grid whose statistics cannot fit is refused before
  * it expands (src/sweep/footprint.ts): one line naming the grid, exit 2, nothing written.
  */
 import { spawnSync } from 'node:child_process';
@@ -70,19 +70,28 @@ describe('a cell of few runs keeps its values, not its sketches, and the result 
       const aggregate = new SweepAggregate(study.policies);
       await runSweep({ cells, units: planUnits(cells) }, engine, aggregate);
       const text = JSON.stringify(aggregate.toJSON());
-      const built = SweepAggregate.fromJSON(JSON.parse(text)); // every accumulator built, as before buffering
+      const read = SweepAggregate.fromJSON(JSON.parse(text)); // every accumulator kept as read from JSON
+      // Merged into empty accumulators, every one with values is built, as before buffering.
+      const built = new SweepAggregate(study.policies);
+      built.merge(read);
+      expect(JSON.stringify(read.toJSON())).toBe(text);
       expect(JSON.stringify(built.toJSON())).toBe(text);
       const slug = name.replace(/\W+/g, '-');
       const [summary, csv] = await tables(`${slug}-buffered`, json, aggregate);
-      const [summaryBuilt, csvBuilt] = await tables(`${slug}-built`, json, built);
-      expect(summary).toBe(summaryBuilt);
-      expect(csv).toBe(csvBuilt);
+      for (const [kind, other] of [
+        ['read', read],
+        ['built', built],
+      ] as const) {
+        const [summaryOther, csvOther] = await tables(`${slug}-${kind}`, json, other);
+        expect(summaryOther, kind).toBe(summary);
+        expect(csvOther, kind).toBe(csv);
+      }
       // And merged in two halves, one built and one buffered (a resumed or sharded sweep).
       const half = new SweepAggregate(study.policies);
       await runSweep({ cells, units: planUnits(cells).filter((u) => u.cell % 2 === 0) }, engine, half);
       const rest = new SweepAggregate(study.policies);
       await runSweep({ cells, units: planUnits(cells).filter((u) => u.cell % 2 === 1) }, engine, rest);
-      const merged = SweepAggregate.fromJSON(half.toJSON());
+      const merged = SweepAggregate.fromJSON(half.toJSON()); // read, then built by the merge where rest has values
       merged.merge(rest);
       expect((await tables(`${slug}-merged`, json, merged))[0]).toBe(summary);
     },

@@ -19,8 +19,10 @@
  * six policies, 2 MB per cell, 2 GB for a grid of 1,000 one-run cells. So the first BUFFERED_VALUES
  * values are kept as they came (8 bytes each), and the sketch and sums are built from them only when
  * one more arrives or a merge brings more; a read (summary, toJSON) of a buffered accumulator builds
- * them for the read alone. Since every result depends only on the multiset of values, buffering
- * changes no bit of any result (test/stats.test.ts checks it across the threshold).
+ * them for the read alone. One read from JSON (a checkpoint, a shard) keeps its exact sums and its
+ * sketch's stores as read (a few hundred bytes) until a value or a merge arrives. Since every result
+ * depends only on the multiset of values, neither changes a bit of any result (test/stats.test.ts
+ * checks it across the threshold and the JSON round trip).
  *
  * Accepted values: finite with |x| ≤ MAX_MAGNITUDE (1e100), so Σx² over 2^53 values cannot overflow;
  * anything else is a RangeError naming the value (callers decide what to skip). −0 is stored as 0.
@@ -186,6 +188,7 @@ export class StatAccumulator {
       // before anything changes (the sketches' own message)
       throw new Error(`cannot merge sketches of relative accuracy ${o.#relativeAccuracy} and ${this.#relativeAccuracy}`);
     }
+    if (o.#n === 0) return; // nothing to add: keep this as it is (buffered or read, not built for nothing)
     // o's state, read first: o may be this, and building this changes it.
     const theirs = o.#built === null && o.#read === null ? (o.#buffer ?? []).slice() : null;
     const otherBuilt = o.#built;
