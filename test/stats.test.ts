@@ -9,7 +9,8 @@ import { mean as ssMean, quantileSorted, sampleStandardDeviation } from 'simple-
 import { describe, expect, it } from 'vitest';
 import { rng } from './helpers/seeded.js';
 import { ExactSum, PairAccumulator, StatAccumulator, StatsFormatError, TIE_RELATIVE, type StatJson } from '../src/stats/index.js';
-import { QuantileSketch } from '../src/stats/sketch.js';
+import { BUFFERED_VALUES } from '../src/stats/accumulator.js';
+import { QuantileSketch, SmallSketch } from '../src/stats/sketch.js';
 import { BinCounts } from '../src/stats/store.js';
 import { Superaccumulator } from '../src/stats/superaccumulator.js';
 
@@ -553,6 +554,90 @@ describe('StatAccumulator against the per-value reference (ExactSum per value, M
     const ref = referenceJson(xs);
     expect(JSON.stringify(acc)).toBe(JSON.stringify(ref));
     expect(acc.summary()).toEqual(StatAccumulator.fromJSON(ref).summary());
+  });
+});
+
+describe('StatAccumulator below and across BUFFERED_VALUES (values buffered, then the sketch and sums built)', () => {
+  const SIZES = [0, 1, 2, BUFFERED_VALUES - 1, BUFFERED_VALUES, BUFFERED_VALUES + 1, 2 * BUFFERED_VALUES + 3, 150];
+
+  it.each(DISTRIBUTIONS)('gives the reference JSON and summary at every size, read before and after building: %s', (_, draw) => {
+    const r = rng(47);
+    for (const n of SIZES) {
+      const xs = Array.from({ length: n }, () => draw(r));
+      const ref = referenceJson(xs);
+      const refSummary = StatAccumulator.fromJSON(ref).summary(); // built from the start (fromJSON)
+      const acc = accOf(xs);
+      // Read twice: a buffered accumulator's read builds a sketch for the read alone and keeps its buffer.
+      for (let read = 0; read < 2; read++) {
+        expect(JSON.stringify(acc), `n = ${n}, read ${read}`).toBe(JSON.stringify(ref));
+        expect(acc.summary(), `n = ${n}`).toEqual(refSummary);
+      }
+      // One more value after the reads: the same as adding every value at once.
+      const x = draw(r);
+      acc.add(x);
+      expect(JSON.stringify(acc), `n = ${n} + 1`).toBe(JSON.stringify(referenceJson([...xs, x])));
+      // Read from JSON (kept as read until an add or a merge into it): reads, an add, merges into it.
+      const read = roundTrip(accOf(xs));
+      expect(JSON.stringify(read), `n = ${n}, read from JSON`).toBe(JSON.stringify(ref));
+      expect(read.summary()).toEqual(refSummary);
+      read.add(x);
+      expect(JSON.stringify(read), `n = ${n} + 1, read from JSON`).toBe(JSON.stringify(referenceJson([...xs, x])));
+      const twice = JSON.stringify(referenceJson([...xs, ...xs]));
+      const self = roundTrip(accOf(xs));
+      self.merge(self);
+      expect(JSON.stringify(self), `n = ${n}, read from JSON, merged with itself`).toBe(twice);
+      const pair = roundTrip(accOf(xs));
+      const other = roundTrip(accOf(xs));
+      pair.merge(other);
+      expect(JSON.stringify(pair), `n = ${n}, two read from JSON`).toBe(twice);
+      expect(JSON.stringify(other)).toBe(JSON.stringify(ref)); // unchanged
+    }
+  });
+
+  it.each(DISTRIBUTIONS)('merges buffered and built accumulators in any mix, itself included: %s', (_, draw) => {
+    const r = rng(53);
+    for (let trial = 0; trial < 40; trial++) {
+      const xs = Array.from({ length: Math.floor(r() * 3 * BUFFERED_VALUES) }, () => draw(r));
+      // Pieces of 0 to ~1.5 buffers, each buffered, or built (a JSON round trip builds whatever n).
+      const merged = new StatAccumulator();
+      merged.merge(new StatAccumulator()); // empty into empty
+      for (let i = 0; i < xs.length;) {
+        const size = Math.floor(r() * 1.5 * BUFFERED_VALUES); // 0 too: an empty piece
+        const piece = accOf(xs.slice(i, i + size));
+        const pieceJson = JSON.stringify(piece);
+        merged.merge(r() < 0.3 ? roundTrip(piece) : piece);
+        expect(JSON.stringify(piece)).toBe(pieceJson); // the piece is unchanged
+        i += size;
+      }
+      expect(JSON.stringify(merged), `trial ${trial}`).toBe(JSON.stringify(referenceJson(xs)));
+      merged.merge(merged); // every value twice, from either state
+      expect(JSON.stringify(merged), `trial ${trial}, merged with itself`).toBe(JSON.stringify(referenceJson([...xs, ...xs])));
+      expect(merged.summary()).toEqual(StatAccumulator.fromJSON(referenceJson([...xs, ...xs])).summary());
+    }
+  });
+
+  it.each(DISTRIBUTIONS)('reads a few values as a QuantileSketch of them would, at any quantile (SmallSketch): %s', (_, draw) => {
+    const r = rng(59);
+    for (let n = 0; n <= BUFFERED_VALUES; n++) {
+      const xs = Array.from({ length: n }, () => draw(r) + 0);
+      const small = SmallSketch.of(0.005, xs);
+      const sketch = new QuantileSketch(0.005);
+      for (const x of xs) sketch.add(x);
+      expect(JSON.stringify(small.toJSON())).toBe(JSON.stringify(sketch.toJSON()));
+      for (let k = 0; k <= 200; k++) expect(small.quantile(k / 200), `n = ${n}, q = ${k / 200}`).toBe(sketch.quantile(k / 200));
+      for (const q of [0.5, 0.9, 0.99, -0.1, 1.1, NaN]) expect(small.quantile(q)).toBe(sketch.quantile(q));
+    }
+  });
+
+  it('refuses a bad value or accuracy before changing anything, buffered or built', () => {
+    for (const n of [3, BUFFERED_VALUES + 3]) {
+      const acc = accOf(Array.from({ length: n }, (_, i) => i + 0.5));
+      const before = JSON.stringify(acc);
+      expect(() => acc.add(NaN)).toThrow(RangeError);
+      expect(() => acc.merge(accOf([1], 0.01))).toThrow(/relative accuracy/);
+      expect(JSON.stringify(acc)).toBe(before);
+    }
+    expect(() => new StatAccumulator(1)).toThrow(RangeError); // at construction, not at the first build
   });
 });
 

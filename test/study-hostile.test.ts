@@ -71,7 +71,10 @@ describe('size before work', () => {
   });
 
   it('expands a large cheap grid without copying the axes into every cell', () => {
-    const json = { ...base, axes: [{ path: 'lmax', values: range(10_000) }] };
+    // One policy and a random fleet (no per-agent statistics): 10,000 cells of the paper's fleet under
+    // three policies would need a summary.json longer than V8's longest string (src/sweep/footprint.ts).
+    const fleet = { random: { agents: 3, T: { kind: 'uniform', min: 10, max: 20 }, R: 0, P: 1, load: 0.5 } };
+    const json = { ...base, fleet, policies: ['static'], axes: [{ path: 'lmax', values: range(10_000) }] };
     const started = performance.now();
     const { cells } = expandStudy(json);
     expect(cells).toHaveLength(10_000);
@@ -84,7 +87,10 @@ describe('size before work', () => {
   it('bounds the fleets the cells must hold when an axis sets the fleet', () => {
     const agents = Array.from({ length: 4096 }, () => ({ T: 10, R: 0.0001, P: 1, lambda: 0.1 }));
     const lines = problems({ ...base, fleet: { agents }, axes: [{ path: 'fleet.agents[0].T', values: range(1000) }] });
-    expect(lines).toEqual([expect.stringMatching(new RegExp(`^axes: 1000 cells .* 4096000 agents .*; at most ${LIMITS.gridAgents}`))]);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^axes: 1000 cells .* 4096000 agents .*; at most ${LIMITS.gridAgents}`)),
+      expect.stringMatching(/^axes: 1000 cells × 3 policies .* GiB of statistics in memory; at most 1 GiB/), // 4,096 agents' statistics per cell
+    ]);
   });
 
   it('bounds the packing checks of cells with their own arrival processes', () => {
@@ -93,9 +99,13 @@ describe('size before work', () => {
     const cv = { path: 'arrivals.cv', values: range(1000).map((k) => 1 + k / 1000) };
     expect(problems({ ...base, fleet: { agents }, arrivals, axes: [cv] })).toEqual([
       expect.stringMatching(/^axes: 1000 cells .* 4096000 agents to check; at most 1000000/),
+      expect.stringMatching(/^axes: 1000 cells × 3 policies .* GiB of statistics in memory; at most 1 GiB/),
     ]);
     // lmax and price leave the packing alone: one check for the whole axis.
-    expect(problems({ ...base, fleet: { agents }, arrivals, axes: [{ path: 'lmax', values: range(1000) }] })).toEqual([]);
+    // (Such a grid is still refused, for its 4,096 agents' statistics per cell, but not for packing.)
+    expect(problems({ ...base, fleet: { agents }, arrivals, axes: [{ path: 'lmax', values: range(1000) }] })).toEqual([
+      expect.stringMatching(/^axes: 1000 cells × 3 policies .* GiB of statistics in memory; at most 1 GiB/),
+    ]);
   });
 
   it('studySize: O(axes), with the agents and steps an axis can set', () => {

@@ -14,6 +14,16 @@
  * Superaccumulator (a few integer operations per value, folded into the ExactSum only when a result
  * is read) and the sketch counts in a dense array; both keep the exact same results.
  *
+ * Memory: those cost ~2.5 KB per accumulator whatever n, and a sweep holds one per metric × policy,
+ * per pair and verdict metric, and per agent of a fixed fleet: ~800 per cell for the paper's fleet and
+ * six policies, 2 MB per cell, 2 GB for a grid of 1,000 one-run cells. So the first BUFFERED_VALUES
+ * values are kept as they came (8 bytes each), and the sketch and sums are built from them only when
+ * one more arrives or a merge brings more; a read (summary, toJSON) of a buffered accumulator builds
+ * them for the read alone. One read from JSON (a checkpoint, a shard) keeps its exact sums and its
+ * sketch's stores as read (a few hundred bytes) until a value or a merge arrives. Since every result
+ * depends only on the multiset of values, neither changes a bit of any result (test/stats.test.ts
+ * checks it across the threshold and the JSON round trip).
+ *
  * Accepted values: finite with |x| ≤ MAX_MAGNITUDE (1e100), so Σx² over 2^53 values cannot overflow;
  * anything else is a RangeError naming the value (callers decide what to skip). −0 is stored as 0.
  *
@@ -27,7 +37,7 @@ import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { z } from 'zod';
 import { ExactSum } from './exactSum.js';
 import { parseStatsJson } from './json.js';
-import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch } from './sketch.js';
+import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch, type SketchJson, SmallSketch } from './sketch.js';
 import { Superaccumulator } from './superaccumulator.js';
 
 /** Largest |x| accepted: keeps n·Σx² (n ≤ 2^53) and the exact products far from overflow. */
@@ -100,16 +110,48 @@ function sumOf(p: number[]): number {
 
 export type StatJson = z.output<typeof statJsonSchema>;
 
+/** Values a StatAccumulator holds as they came before it builds its sketch and sums (see the header). */
+export const BUFFERED_VALUES = 32;
+
+/** The sketch and the two exact sums: what the values make once there are more than BUFFERED_VALUES. */
+interface Built {
+  readonly sketch: QuantileSketch;
+  readonly sum: Superaccumulator; // Σx
+  readonly sumSq: Superaccumulator; // Σx², exact (each x² as TwoProduct)
+}
+
+/** An accumulator read from JSON: its exact sums and its sketch's stores (canonical: what toJSON wrote). */
+interface Read {
+  readonly sum: ExactSum;
+  readonly sumSq: ExactSum;
+  readonly sketch: SketchJson;
+}
+
+/** The sketch and the exact sums to read results from (a Built's or a Read's, or made from the buffered values). */
+interface Readout {
+  readonly sketch: QuantileSketch | SmallSketch;
+  readonly sum: ExactSum;
+  readonly sumSq: ExactSum;
+}
+
 export class StatAccumulator {
-  readonly #sketch: QuantileSketch;
-  #sum = new Superaccumulator(); // Σx
-  #sumSq = new Superaccumulator(); // Σx², exact (each x² as TwoProduct)
+  readonly #relativeAccuracy: number;
+  /** The values added so far while there are at most BUFFERED_VALUES of them and nothing is built or read (−0 stored as 0). */
+  #buffer: number[] | null = null;
+  /**
+   * Read from JSON (a checkpoint, a shard) and not added to since: the exact sums and the sketch's
+   * stores as read, a few hundred bytes, where built ones take kilobytes. The first add or merge
+   * into it builds (#build).
+   */
+  #read: Read | null = null;
+  #built: Built | null = null;
   #n = 0;
   #min = Infinity;
   #max = -Infinity;
 
   constructor(relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
-    this.#sketch = new QuantileSketch(relativeAccuracy);
+    QuantileSketch.check(relativeAccuracy); // a bad accuracy throws here, not at the 33rd value
+    this.#relativeAccuracy = relativeAccuracy;
   }
 
   get count(): number {
@@ -117,7 +159,7 @@ export class StatAccumulator {
   }
 
   get relativeAccuracy(): number {
-    return this.#sketch.relativeAccuracy;
+    return this.#relativeAccuracy;
   }
 
   add(x: number): void {
@@ -125,9 +167,10 @@ export class StatAccumulator {
       throw new RangeError(`StatAccumulator: cannot add ${x} (finite values with |x| ≤ ${MAX_MAGNITUDE} only)`);
     }
     const v = x + 0; // −0 → +0 (and x otherwise): JSON cannot carry −0, and min/max must not see it
-    this.#sum.add(v);
-    this.#sumSq.addProduct(v, v); // |v| ≤ 1e100 < 2^996, as TwoProduct needs
-    this.#sketch.add(v);
+    const built = this.#built;
+    if (built !== null) addTo(built, v);
+    else if (this.#read === null && this.#n < BUFFERED_VALUES) (this.#buffer ??= []).push(v);
+    else addTo(this.#build(), v);
     this.#n++;
     if (v < this.#min) this.#min = v;
     if (v > this.#max) this.#max = v;
@@ -141,28 +184,86 @@ export class StatAccumulator {
   /** Adds the other accumulator's values; `o` is unchanged. Relative accuracies must match. */
   merge(o: StatAccumulator): void {
     if (!Number.isSafeInteger(this.#n + o.#n)) throw new RangeError('StatAccumulator: count exceeds 2^53');
-    this.#sketch.merge(o.#sketch); // throws first on an accuracy mismatch, before anything changes
-    this.#sum.merge(o.#sum);
-    this.#sumSq.merge(o.#sumSq);
+    if (o.#relativeAccuracy !== this.#relativeAccuracy) {
+      // before anything changes (the sketches' own message)
+      throw new Error(`cannot merge sketches of relative accuracy ${o.#relativeAccuracy} and ${this.#relativeAccuracy}`);
+    }
+    if (o.#n === 0) return; // nothing to add: keep this as it is (buffered or read, not built for nothing)
+    // o's state, read first: o may be this, and building this changes it.
+    const theirs = o.#built === null && o.#read === null ? (o.#buffer ?? []).slice() : null;
+    const otherBuilt = o.#built;
+    const otherRead = o.#read;
+    if (this.#built === null && this.#read === null && theirs !== null && this.#n + theirs.length <= BUFFERED_VALUES) {
+      if (theirs.length > 0) (this.#buffer ??= []).push(...theirs);
+    } else {
+      const built = this.#built ?? this.#build();
+      if (theirs !== null) for (const v of theirs) addTo(built, v);
+      else if (otherBuilt !== null) {
+        built.sketch.merge(otherBuilt.sketch);
+        built.sum.merge(otherBuilt.sum);
+        built.sumSq.merge(otherBuilt.sumSq);
+      } else if (otherRead !== null) {
+        built.sketch.merge(QuantileSketch.fromJSON(this.#relativeAccuracy, otherRead.sketch));
+        built.sum.merge(new Superaccumulator(otherRead.sum)); // merge only reads the other sum: it stays as it is
+        built.sumSq.merge(new Superaccumulator(otherRead.sumSq));
+      }
+    }
     this.#n += o.#n;
     this.#min = Math.min(this.#min, o.#min);
     this.#max = Math.max(this.#max, o.#max);
+  }
+
+  /** Builds the sketch and sums from the buffered or read state, for good (that state goes). */
+  #build(): Built {
+    const read = this.#read;
+    const built: Built =
+      read === null
+        ? { sketch: new QuantileSketch(this.#relativeAccuracy), sum: new Superaccumulator(), sumSq: new Superaccumulator() }
+        : {
+            sketch: QuantileSketch.fromJSON(this.#relativeAccuracy, read.sketch),
+            sum: new Superaccumulator(read.sum.clone()),
+            sumSq: new Superaccumulator(read.sumSq.clone()),
+          };
+    for (const v of this.#buffer ?? []) addTo(built, v);
+    this.#buffer = null;
+    this.#read = null;
+    this.#built = built;
+    return built;
+  }
+
+  /**
+   * The sketch and exact sums of the values so far. While they are buffered, made afresh from the
+   * buffer (a SmallSketch: no dense window) and dropped after the read: every result is a function of the multiset of values (the
+   * sums are exact, the sketch counts per bin), so it is the same bits as from a built accumulator.
+   */
+  #readout(): Readout {
+    const built = this.#built;
+    if (built !== null) return { sketch: built.sketch, sum: built.sum.exact(), sumSq: built.sumSq.exact() };
+    const read = this.#read;
+    if (read !== null) return { sketch: new SmallSketch(this.#relativeAccuracy, read.sketch), sum: read.sum, sumSq: read.sumSq };
+    const values = this.#buffer ?? [];
+    const r: Readout = { sketch: SmallSketch.of(this.#relativeAccuracy, values), sum: new ExactSum(), sumSq: new ExactSum() };
+    for (const v of values) {
+      r.sum.add(v);
+      r.sumSq.addProduct(v, v); // the same p + e as Superaccumulator.addProduct (e = 0 adds nothing)
+    }
+    return r;
   }
 
   /** null for n = 0; see StatSummary for the definitions. */
   summary(): StatSummary | null {
     const n = this.#n;
     if (n === 0) return null;
-    const sum = this.#sum.exact();
+    const { sketch, sum, sumSq } = this.#readout();
     const mean = this.#mean(sum);
-    const clamp = (q: number): number => Math.min(this.#max, Math.max(this.#min, this.#sketch.quantile(q)));
+    const clamp = (q: number): number => Math.min(this.#max, Math.max(this.#min, sketch.quantile(q)));
     let std: number | null = null;
     let ci95: [number | null, number | null] = [null, null];
     if (n >= 2) {
       // n·M2 = n·Σx² − (Σx)² exactly, from the canonical expansions (so the products see the same
       // inputs whatever the history); ≥ 0 mathematically, clamped against underflowed x² terms.
       const d = new ExactSum();
-      for (const c of this.#sumSq.exact().components()) d.addProduct(n, c);
+      for (const c of sumSq.components()) d.addProduct(n, c);
       const s = sum.components();
       for (const a of s) for (const b of s) d.addProduct(-a, b);
       std = Math.sqrt(Math.max(0, d.value()) / (n * (n - 1))); // n·(n−1) exact below n ≈ 9.5e7
@@ -188,16 +289,17 @@ export class StatAccumulator {
   /** Deterministic: the same multiset of values gives the same object (and JSON string). */
   toJSON(): StatJson {
     const empty = this.#n === 0;
+    const { sketch, sum, sumSq } = this.#readout();
     return {
       format: STAT_FORMAT,
       version: STAT_VERSION,
-      relativeAccuracy: this.#sketch.relativeAccuracy,
+      relativeAccuracy: this.#relativeAccuracy,
       n: this.#n,
-      sum: this.#sum.exact().toJSON(),
-      sumSq: this.#sumSq.exact().toJSON(),
+      sum: sum.toJSON(),
+      sumSq: sumSq.toJSON(),
       min: empty ? null : this.#min,
       max: empty ? null : this.#max,
-      sketch: this.#sketch.toJSON(),
+      sketch: sketch.toJSON(),
     };
   }
 
@@ -209,12 +311,19 @@ export class StatAccumulator {
   /** Rebuilds from data already validated by `statJsonSchema` (e.g. nested in another format). */
   static fromParsed(j: StatJson): StatAccumulator {
     const a = new StatAccumulator(j.relativeAccuracy);
-    a.#sketch.merge(QuantileSketch.fromJSON(j.relativeAccuracy, j.sketch));
-    a.#sum = new Superaccumulator(ExactSum.fromJSON(j.sum));
-    a.#sumSq = new Superaccumulator(ExactSum.fromJSON(j.sumSq));
+    // Kept as read until the first add or merge into it (the values themselves are gone). The stores
+    // are canonical once validated (keys strictly increasing, counts positive); the sums are made so.
+    a.#read = { sum: ExactSum.fromJSON(j.sum), sumSq: ExactSum.fromJSON(j.sumSq), sketch: j.sketch };
     a.#n = j.n;
     a.#min = j.min ?? Infinity;
     a.#max = j.max ?? -Infinity;
     return a;
   }
+}
+
+/** Adds a checked value (−0 already 0) to the sketch and both sums. */
+function addTo(built: Built, v: number): void {
+  built.sum.add(v);
+  built.sumSq.addProduct(v, v); // |v| ≤ 1e100 < 2^996, as TwoProduct needs
+  built.sketch.add(v);
 }

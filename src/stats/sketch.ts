@@ -41,15 +41,43 @@ export const DEFAULT_RELATIVE_ACCURACY = 0.005;
 /** Values whose keys the constructor compares with the library's mapping (both sides of bucket edges, tiny to huge). */
 const KEY_PROBES = [1e-9, 0.001, 0.5, 1, 1.0000001, 2, 3.7, 99.99, 1e6, 1e12];
 
-/** The library's key mapping per relative accuracy, built once (a sweep makes a sketch per metric, cell and policy). */
-const MAPPINGS = new Map<number, KeyMapping>();
-function mappingFor(relativeAccuracy: number): KeyMapping {
-  let mapping = MAPPINGS.get(relativeAccuracy);
-  if (mapping === undefined) {
-    mapping = new DDSketch({ relativeAccuracy }).mapping;
-    MAPPINGS.set(relativeAccuracy, mapping);
+/** The library's key mapping at one relative accuracy, with the constants add() inlines. */
+interface Mapping {
+  readonly mapping: KeyMapping;
+  readonly minPossible: number;
+  /** key(x) = ⌈log2(x)·multiplier⌉ + offset, as LogarithmicMapping computes it. */
+  readonly multiplier: number;
+  readonly offset: number;
+}
+
+/**
+ * The mapping per relative accuracy, built and probed once (a sweep makes a sketch per metric, cell and
+ * policy, and a buffered StatAccumulator a short-lived one each time it is read).
+ */
+const MAPPINGS = new Map<number, Mapping>();
+function mappingFor(relativeAccuracy: number): Mapping {
+  const known = MAPPINGS.get(relativeAccuracy);
+  if (known !== undefined) return known;
+  if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
+    throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
   }
-  return mapping;
+  const mapping = new DDSketch({ relativeAccuracy }).mapping;
+  const internals = mapping as unknown as { _multiplier?: unknown; _offset?: unknown };
+  if (typeof internals._multiplier !== 'number' || typeof internals._offset !== 'number') {
+    throw new Error('QuantileSketch: @datadog/sketches-js LogarithmicMapping no longer has _multiplier and _offset');
+  }
+  const multiplier = internals._multiplier;
+  const offset = internals._offset;
+  // The inline key (add) must be the library's: probe it here, by behaviour rather than by class name
+  // (a minified browser bundle renames classes).
+  for (const x of KEY_PROBES) {
+    if (mapping.key(x) !== Math.ceil(Math.log2(x) * multiplier) + offset) {
+      throw new Error('QuantileSketch: @datadog/sketches-js no longer maps values to keys as Math.ceil(log2(x)·multiplier) + offset');
+    }
+  }
+  const entry: Mapping = { mapping, minPossible: mapping.minPossible, multiplier, offset };
+  MAPPINGS.set(relativeAccuracy, entry);
+  return entry;
 }
 
 export class QuantileSketch {
@@ -66,25 +94,17 @@ export class QuantileSketch {
   #count = 0;
 
   constructor(relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
-    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
-      throw new RangeError(`relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
-    }
+    const m = mappingFor(relativeAccuracy); // throws RangeError outside (0, 1)
     this.relativeAccuracy = relativeAccuracy;
-    this.#mapping = mappingFor(relativeAccuracy);
-    this.#minPossible = this.#mapping.minPossible;
-    const internals = this.#mapping as unknown as { _multiplier?: unknown; _offset?: unknown };
-    if (typeof internals._multiplier !== 'number' || typeof internals._offset !== 'number') {
-      throw new Error('QuantileSketch: @datadog/sketches-js LogarithmicMapping no longer has _multiplier and _offset');
-    }
-    this.#multiplier = internals._multiplier;
-    this.#offset = internals._offset;
-    // The inline key (add) must be the library's: probe it here, by behaviour rather than by class name
-    // (a minified browser bundle renames classes).
-    for (const x of KEY_PROBES) {
-      if (this.#mapping.key(x) !== Math.ceil(Math.log2(x) * this.#multiplier) + this.#offset) {
-        throw new Error('QuantileSketch: @datadog/sketches-js no longer maps values to keys as Math.ceil(log2(x)·multiplier) + offset');
-      }
-    }
+    this.#mapping = m.mapping;
+    this.#minPossible = m.minPossible;
+    this.#multiplier = m.multiplier;
+    this.#offset = m.offset;
+  }
+
+  /** Throws what the constructor throws for this accuracy (a RangeError outside (0, 1)), without a sketch. */
+  static check(relativeAccuracy: number): void {
+    mappingFor(relativeAccuracy);
   }
 
   get count(): number {
@@ -119,27 +139,15 @@ export class QuantileSketch {
    * order statistic at rank ⌊q·(n−1)⌋, the same rule as the library's `getValueAtQuantile`.
    */
   quantile(q: number): number {
-    if (!(q >= 0 && q <= 1) || this.#count === 0) return NaN;
-    const rank = q * (this.#count - 1);
-    if (rank < this.#negCount) {
-      const need = this.#negCount - rank; // walking |x| upwards: the (negCount − rank)-th largest |x|
-      const { indexes, counts } = this.#neg.sorted();
-      let running = 0;
-      for (let i = 0; i < indexes.length; i++) {
-        running += counts[i]!;
-        if (running >= need) return -this.#mapping.value(indexes[i]!);
-      }
-    } else if (rank < this.#negCount + this.#zero) return 0;
-    else {
-      const r = rank - this.#negCount - this.#zero;
-      const { indexes, counts } = this.#pos.sorted();
-      let running = 0;
-      for (let i = 0; i < indexes.length; i++) {
-        running += counts[i]!;
-        if (running > r) return this.#mapping.value(indexes[i]!);
-      }
-    }
-    throw new Error('QuantileSketch: bin counts disagree with the total count'); // unreachable
+    return quantileOf(
+      this.#mapping,
+      this.#count,
+      this.#negCount,
+      this.#zero,
+      () => this.#neg.sorted(),
+      () => this.#pos.sorted(),
+      q,
+    );
   }
 
   /** Bins in increasing key order: the same multiset of values always gives the same object. */
@@ -174,4 +182,120 @@ export class QuantileSketch {
     s.#count = s.#zero + s.#negCount + load(s.#pos, j.positive);
     return s;
   }
+}
+
+/**
+ * QuantileSketch.quantile over a sketch's counts: `neg` and `pos` give the stores in increasing key
+ * order (read only on the side the rank falls in). The one place of the rule, for a sketch and for
+ * SmallSketch alike, so both give the same bits.
+ */
+function quantileOf(
+  mapping: KeyMapping,
+  count: number,
+  negCount: number,
+  zero: number,
+  neg: () => StoreJson,
+  pos: () => StoreJson,
+  q: number,
+): number {
+  if (!(q >= 0 && q <= 1) || count === 0) return NaN;
+  const rank = q * (count - 1);
+  if (rank < negCount) {
+    const need = negCount - rank; // walking |x| upwards: the (negCount − rank)-th largest |x|
+    const { indexes, counts } = neg();
+    let running = 0;
+    for (let i = 0; i < indexes.length; i++) {
+      running += counts[i]!;
+      if (running >= need) return -mapping.value(indexes[i]!);
+    }
+  } else if (rank < negCount + zero) return 0;
+  else {
+    const r = rank - negCount - zero;
+    const { indexes, counts } = pos();
+    let running = 0;
+    for (let i = 0; i < indexes.length; i++) {
+      running += counts[i]!;
+      if (running > r) return mapping.value(indexes[i]!);
+    }
+  }
+  throw new Error('QuantileSketch: bin counts disagree with the total count'); // unreachable
+}
+
+/**
+ * The sketch of a short list of values, read once: the same toJSON() and quantile() as a
+ * QuantileSketch those values were added to (the same key expression, the same quantile rule), but
+ * its stores are the sorted keys themselves, not a dense window of counts (a Float64Array of 64
+ * bins and more per sketch). For reads of a buffered StatAccumulator, which make one per read, and
+ * for one read from a checkpoint, which keeps its stores as they were read.
+ *
+ * @example
+ *   const s = SmallSketch.of(0.005, [3, -2, 0]); s.quantile(0.5); // 0, as QuantileSketch gives
+ */
+export class SmallSketch {
+  readonly #mapping: KeyMapping;
+  readonly #json: SketchJson;
+  readonly #count: number;
+  readonly #negCount: number;
+
+  /** A sketch of these stores (validated, as `toJSON` gives them; kept, not copied). */
+  constructor(relativeAccuracy: number, json: SketchJson) {
+    this.#mapping = mappingFor(relativeAccuracy).mapping;
+    this.#json = json;
+    const total = (st: StoreJson): number => st.counts.reduce((a, c) => a + c, 0);
+    this.#negCount = total(json.negative);
+    this.#count = json.zeroCount + this.#negCount + total(json.positive);
+  }
+
+  /** The sketch of `values`: finite, −0 already 0 (what StatAccumulator buffers). */
+  static of(relativeAccuracy: number, values: readonly number[]): SmallSketch {
+    const m = mappingFor(relativeAccuracy);
+    const pos: number[] = [];
+    const neg: number[] = [];
+    let zero = 0;
+    for (const x of values) {
+      // QuantileSketch.add's keys, the same operations
+      if (x > m.minPossible) pos.push(Math.ceil(Math.log2(x) * m.multiplier) + m.offset);
+      else if (x < -m.minPossible) neg.push(Math.ceil(Math.log2(-x) * m.multiplier) + m.offset);
+      else zero++;
+    }
+    return new SmallSketch(relativeAccuracy, { zeroCount: zero, positive: runs(pos), negative: runs(neg) });
+  }
+
+  quantile(q: number): number {
+    const j = this.#json;
+    return quantileOf(
+      this.#mapping,
+      this.#count,
+      this.#negCount,
+      j.zeroCount,
+      () => j.negative,
+      () => j.positive,
+      q,
+    );
+  }
+
+  /** As QuantileSketch.toJSON (fresh arrays). */
+  toJSON(): SketchJson {
+    const { zeroCount, positive, negative } = this.#json;
+    return {
+      zeroCount,
+      positive: { indexes: positive.indexes.slice(), counts: positive.counts.slice() },
+      negative: { indexes: negative.indexes.slice(), counts: negative.counts.slice() },
+    };
+  }
+}
+
+/** Keys (integers) as a store: sorted, equal keys counted; a key −0 listed as 0, as BinCounts lists it. */
+function runs(keys: number[]): StoreJson {
+  keys.sort((a, b) => a - b);
+  const indexes: number[] = [];
+  const counts: number[] = [];
+  for (const k of keys) {
+    if (indexes.length > 0 && indexes[indexes.length - 1] === k) counts[counts.length - 1]!++;
+    else {
+      indexes.push(k + 0);
+      counts.push(1);
+    }
+  }
+  return { indexes, counts };
 }

@@ -7,6 +7,7 @@
  *   const { cells, fleetRuns, runs, agentSteps } = studySize(study);
  */
 import { PAPER_AGENTS } from '../model/paper.js';
+import { footprintProblem } from '../sweep/footprint.js';
 import { UNIT_FLEET_RUNS } from '../sweep/plan.js';
 import { ownArrivals } from './fleets.js';
 import { type Axis, axisAssignments, axisLabels, LIMITS, type Study } from './schema.js';
@@ -87,6 +88,26 @@ export function gridAgents(study: Study): number {
   return Math.max(fleetTouched ? cells * listed : 0, arrivals && packing ? cells * studyMaxAgents(study) : 0);
 }
 
+/**
+ * The most agents of a fixed fleet (the paper's, or listed: per-agent statistics, src/sweep/aggregate.ts)
+ * over the grid's cells; 0 when every cell's fleet is random.
+ */
+function gridFixedAgents(study: Study): number {
+  const fixed = (fleet: unknown): number =>
+    typeof fleet === 'object' && fleet !== null && !Object.hasOwn(fleet, 'random') ? (fleetAgents(fleet) ?? 0) : 0;
+  let agents = fixed(study.fleet);
+  for (const axis of study.axes) {
+    const count = axisLabels(axis).length;
+    for (let j = 0; j < count; j++) {
+      for (const [path, value] of axisAssignments(axis, j)) {
+        if (path === 'fleet') agents = Math.max(agents, fixed(value));
+        else if (path === 'fleet.agents' && Array.isArray(value)) agents = Math.max(agents, value.length);
+      }
+    }
+  }
+  return agents;
+}
+
 /** The most agents a fleet sample of any cell can have. */
 function studyMaxAgents(study: Study): number {
   let agents = fleetAgents(study.fleet) ?? LIMITS.agents;
@@ -122,7 +143,8 @@ export const studyUnits = (study: Study): number => gridCells(study.axes) * cell
 
 /**
  * The size problems of a validated study, one line each naming the limit (the cells' count is the
- * schema's own check): units of work (the plan is held in memory), agent-steps.
+ * schema's own check): units of work (the plan is held in memory), the cells' statistics (held in
+ * memory and written as one text each: src/sweep/footprint.ts), agent-steps.
  */
 export function sizeProblems(study: Study): string[] {
   const size = studySize(study);
@@ -140,6 +162,13 @@ export function sizeProblems(study: Study): string[] {
       `axes: ${size.cells} cells each with its own fleet (or its own arrival processes to pack) of up to ${agents / size.cells} agents make ${agents} agents to check; at most ${LIMITS.gridAgents} (fewer cells or agents)`,
     );
   }
+  const statistics = footprintProblem({
+    cells: size.cells,
+    policies: study.policies.length,
+    fleetRuns: study.samples * study.replicates,
+    fixedAgents: gridFixedAgents(study),
+  });
+  if (statistics !== null) problems.push(statistics);
   if (size.agentSteps > LIMITS.agentSteps) {
     problems.push(
       `steps: the sweep can take ${size.agentSteps.toPrecision(3)} agent-steps (${size.runs} runs × agents × steps); at most ${LIMITS.agentSteps}`,

@@ -27,8 +27,9 @@ const MS_PER_AGENT_STEP = 0.01;
 /**
  * And this many per cell of the grid: each cell has its aggregate, its rows in every result file and its
  * share of the checkpoints, whatever its work. Measured: a 1,000-cell sweep of the tiny paper workflow
- * (6 policies, 288,000 agent-steps; seed 1506's case 86) takes 32 s on the 2-core machine under load
- * (53 s before the sums' bins were allocated lazily).
+ * (6 policies, 288,000 agent-steps; seed 1506's case 86) takes 16 s on the 2-core machine at a load
+ * of 5 (20 s with a 1 GiB heap, as the fuzz worker has; 42 s there at a load of 12), most of it the
+ * checkpoints and summary.json of 1,000 cells: the allowance stays for loaded machines.
  */
 const MS_PER_CELL = 30;
 /** Studies above this declared work are validated only (a sweep of them is real work). */
