@@ -284,7 +284,7 @@ describe.skipIf(!gpu)('several GPUs as one pool: the GPU workflow kernels agains
     const pool = (n: number, gpus: number, capacity: number): FleetSpec => ({
       agents: Array.from({ length: n }, (_, i) => ({
         T: 10 + 20 * u(),
-        R: 0,
+        R: 0.01, // adaptiveWaterfill weighs λ·R/P: none with R = 0 (static and roundRobin do not read R)
         P: 1,
         lambda: 2 + 8 * u(),
         ...(i % 3 === 0 ? {} : { cap: i % 3 === 1 ? 0.05 + 0.3 * u() : 1 + u() }),
