@@ -65,7 +65,7 @@ import {
   sharesVaryWithStep,
 } from '../model/allocate.js';
 import { ELIGIBLE_ID, lifecycleParams, PHASE } from '../model/lifecycle.js';
-import { gpuCapacity } from '../model/placement.js';
+import { gpuCapacity, MAX_GPUS } from '../model/placement.js';
 import { GpuAllocator } from './gpus.js';
 import { LifecycleState } from './lifecycle.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
@@ -115,6 +115,8 @@ export interface WorkflowSeries {
   phase: Float64Array;
   /** The lifecycle, per step: MB in use after the step's admissions (0 without the lifecycle). */
   memory: Float64Array;
+  /** The lifecycle, GPU-major [k·steps + t]: MB in use on GPU k after the step's admissions. */
+  gpuMemory: Float64Array;
 }
 
 /** The state and scratch of the workflow runs of one batch, allocated once per call. */
@@ -495,7 +497,10 @@ export class WorkflowStepper {
           if (most > lc.peak[m]!) lc.peak[m] = most;
         }
         if (t === steps - 1) totals.memoryPeak[j0] = lc.peak[m]!;
-        if (series !== null) series.memory[t] = used;
+        if (series !== null) {
+          series.memory[t] = used;
+          for (let k = 0; k < this.gpus; k++) series.gpuMemory[k * steps + t] = lc.used[m * MAX_GPUS + k]!;
+        }
       }
     }
   }
