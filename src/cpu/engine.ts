@@ -103,6 +103,13 @@ export interface RunSeries {
   phase: Float64Array;
   /** Per step (length `steps`): MB of GPU memory in use after the step's admissions (0 without the lifecycle). */
   memory: Float64Array;
+  /** n_G, the fleet's GPUs (FleetSpec.gpus). */
+  gpus: number;
+  /**
+   * GPU-major (length gpus·steps, [k·steps + t]): MB in use on GPU k after the step's admissions (0
+   * without the lifecycle); Σ_k is `memory`. By placement or as one pool alike (src/model/pool.ts).
+   */
+  gpuMemory: Float64Array;
 }
 
 /** Agent-steps per chunk: its arrivals, work and shares (f64) stay in L2 (about 200 KB); the kernel's buffers hold as many. */
@@ -680,6 +687,7 @@ export function runBatchCpu(batch: Batch, begin = 0, end = batch.runs.count, tot
 /** Per-step trajectory of run `r`, warm-up steps included (for plots and step-by-step checks). */
 export function runSeriesCpu(batch: Batch, r: number): RunSeries {
   const agents = batch.fleets.agentCount[batch.runs.fleet[r]!]!;
+  const gpus = batch.fleets.gpuCount[batch.runs.fleet[r]!]!;
   const steps = batch.config.steps;
   const size = agents * steps;
   const series: RunSeries = {
@@ -698,6 +706,8 @@ export function runSeriesCpu(batch: Batch, r: number): RunSeries {
     forkParents: new Float64Array(steps),
     phase: new Float64Array(size).fill(PHASE.warm),
     memory: new Float64Array(steps),
+    gpus,
+    gpuMemory: new Float64Array(gpus * steps),
   };
   const totals = emptyTotals([agents]);
   new Simulator(batch, null).runGroup(batch, r, r + 1, totals, series);

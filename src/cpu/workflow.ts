@@ -33,9 +33,12 @@
  * eligible agents (allocateEligible; `all`: the allocation above); only a WARM agent serves (no draw,
  * no completions otherwise); then the phase, idle and load counters, and the lifecycle's records.
  *
- * A fleet on several GPUs (FleetSpec.gpus > 1, src/model/placement.ts) comes here too: each GPU k runs
- * the policy over its own (eligible) agents with capacity G/n_G (allocateEligible on the agents with
- * gpu_i = k, GPU 0 first), and every per-agent read of the capacity (the minimum share) reads the GPU's.
+ * A fleet on several GPUs (FleetSpec.gpus > 1) comes here too, its allocation src/cpu/gpus.ts's: by
+ * placement (src/model/placement.ts) each GPU k runs the policy over its own (eligible) agents with
+ * capacity G/n_G (allocateEligible on the agents with gpu_i = k, GPU 0 first), and every per-agent read
+ * of the capacity (the minimum share) reads the GPU's; as one pool (src/model/pool.ts) the policy runs
+ * over all the eligible agents at G and each share becomes poolShare's, every per-agent read of the
+ * capacity reads G, and an agent's GPU (the resident GPUs' count) is its lifecycle `home`.
  *
  * The WebAssembly kernel (src/cpu/wasm) never serves these runs: they are served here, in JavaScript
  * (the kernel may still draw their external arrivals, which do not depend on the run).
@@ -62,7 +65,8 @@ import {
   sharesVaryWithStep,
 } from '../model/allocate.js';
 import { ELIGIBLE_ID, lifecycleParams, PHASE } from '../model/lifecycle.js';
-import { gpuCapacity } from '../model/placement.js';
+import { gpuCapacity, MAX_GPUS } from '../model/placement.js';
+import { GpuAllocator } from './gpus.js';
 import { LifecycleState } from './lifecycle.js';
 import { MAX_SUCCESSORS, splitCompletions } from '../random/binomial.js';
 import { DrawStream, PURPOSE, purposeStep, seedKey } from '../random/philox.js';
@@ -111,6 +115,8 @@ export interface WorkflowSeries {
   phase: Float64Array;
   /** The lifecycle, per step: MB in use after the step's admissions (0 without the lifecycle). */
   memory: Float64Array;
+  /** The lifecycle, GPU-major [k·steps + t]: MB in use on GPU k after the step's admissions. */
+  gpuMemory: Float64Array;
 }
 
 /** The state and scratch of the workflow runs of one batch, allocated once per call. */
@@ -159,11 +165,11 @@ export class WorkflowStepper {
   private readonly stepBacklog: Float64Array;
   private readonly eligibleMask: Uint8Array;
   private readonly eligibleScratch: EligibleScratch | null;
-  // Several GPUs: the fleet's n_G, each agent's GPU, the mask of one GPU's eligible agents and its shares.
+  // Several GPUs: the fleet's n_G and mode, each agent's GPU (placement), their allocation.
   private gpus = 1;
+  private pool = false;
   private readonly gpuOf: Uint32Array;
-  private readonly gpuMask: Uint8Array;
-  private readonly gpuShares: Float64Array;
+  private readonly gpuAllocator: GpuAllocator;
 
   constructor(fleets: PackedFleets, config: SimConfig, maxAgents: number, members: number, warmup: number, lateStart: number) {
     this.fleets = fleets;
@@ -193,8 +199,7 @@ export class WorkflowStepper {
     for (let f = 0; f < fleets.count && !multi; f++) multi = fleets.gpuCount[f]! > 1;
     this.eligibleScratch = params === null && !multi ? null : new EligibleScratch(maxAgents, policySettings(config));
     this.gpuOf = new Uint32Array(maxAgents);
-    this.gpuMask = new Uint8Array(maxAgents);
-    this.gpuShares = new Float64Array(maxAgents);
+    this.gpuAllocator = new GpuAllocator(maxAgents);
   }
 
   /** Starts the group of `members` runs of fleet f, replicate `replicate`: every member's state at step 0. */
@@ -205,9 +210,11 @@ export class WorkflowStepper {
     this.replicate = replicate;
     this.offset = fleets.agentOffset[f]!;
     this.count = n;
-    // The capacity each agent's GPU has (one GPU: G itself).
-    this.capacity = gpuCapacity(fleets, f);
+    // The capacity each agent reads (one GPU and a pool: G itself; placement: its GPU's).
     this.gpus = fleets.gpuCount[f]!;
+    this.pool = fleets.gpuPool[f] === 1;
+    this.capacity = this.pool ? fleets.capacity[f]! : gpuCapacity(fleets, f);
+    this.gpuAllocator.startGroup(fleets, f);
     for (let i = 0; i < n; i++) this.gpuOf[i] = fleets.gpu[this.offset + i]!;
     this.fluid = routesFluidly(fleets, this.config, f);
     this.fork = fleets.fork[f]!;
@@ -244,9 +251,12 @@ export class WorkflowStepper {
     const lc = this.lifecycle;
     // The lifecycle's `warm` and `backlogged` allocate over the eligible agents, a set that changes by step.
     const compact = lc !== null && lc.params.eligible !== ELIGIBLE_ID.all;
-    // Several GPUs: each allocates over its own agents, every step (gpuView: the fleet at one GPU's capacity).
+    // Several GPUs: each allocates over its own agents, every step (gpuView: the fleet at one GPU's
+    // capacity), or a pool over all of them at G (the fleet's view).
     const multi = this.gpus > 1;
-    const gpuView = multi ? fleetView(fleets, view.offset, view.count, this.capacity, view.rate, view.backlog, view.settings) : view;
+    const pool = this.pool;
+    const gpuView =
+      multi && !pool ? fleetView(fleets, view.offset, view.count, this.capacity, view.rate, view.backlog, view.settings) : view;
     const fixedPolicy = allocationFixed(policy, this.signal === SIGNAL_NOMINAL);
     const fixed = !compact && !multi && fixedPolicy;
     // Compacted: whether `shares` holds the fixed allocation of every agent (up to the turn), reused while all stay eligible.
@@ -262,7 +272,7 @@ export class WorkflowStepper {
     const b0 = m * MAX_SUCCESSORS;
     // Hoisted out of the loops: V8 then keeps them in registers rather than reloading per agent-step.
     const { T: throughput, R: minimum, routeCount, routeOffset, routeP, routeTo } = fleets;
-    const { head, samplers, draws, branchOf, countWork, fluid, capacity, lateStart, gpuOf } = this;
+    const { head, samplers, draws, branchOf, countWork, fluid, capacity, lateStart, gpuOf, gpuAllocator } = this;
     const { latencySum, servedSum, queueSum, queueLateSum, shareSum, arrivedSum, systemSum, violationSum, routedSum, inFlightSum } = totals;
     const { stepBacklog, eligibleMask } = this;
     const ls = m * this.maxAgents; // the member's lifecycle state
@@ -289,7 +299,16 @@ export class WorkflowStepper {
       // 2. Allocate (the backlog readers after the step's arrivals, routed ones included); with the
       // lifecycle's `warm` or `backlogged`, over the eligible agents only (5–6).
       if (readsBacklog) for (let i = 0; i < n; i++) backlogs[i] = queues[s0 + i]! + stepWork[i]!;
-      if (multi) this.allocateGpus(policy, gpuView, t, alloc, shares, compact ? eligibleOf(lc, m, stepBacklog, eligibleMask) : null);
+      if (multi)
+        gpuAllocator.allocate(
+          policy,
+          gpuView,
+          t,
+          alloc,
+          this.eligibleScratch!,
+          shares,
+          compact ? eligibleOf(lc, m, stepBacklog, eligibleMask) : null,
+        );
       else if (compact) {
         // Every agent eligible under a fixed policy (the common steady state): the allocation of all,
         // made once and moved to each step's turn, as the fixed path does — allocateEligible's bits.
@@ -405,7 +424,7 @@ export class WorkflowStepper {
           } else latency = NaN;
         }
         if (backlog > 0) busy = 1;
-        if (lc !== null && phase !== COLD) resident |= 1 << gpuOf[i]!;
+        if (lc !== null && phase !== COLD) resident |= 1 << (pool ? lc.home[ls + i]! : gpuOf[i]!);
         if (record) {
           if (lc !== null) {
             if (latency === latency) {
@@ -478,34 +497,11 @@ export class WorkflowStepper {
           if (most > lc.peak[m]!) lc.peak[m] = most;
         }
         if (t === steps - 1) totals.memoryPeak[j0] = lc.peak[m]!;
-        if (series !== null) series.memory[t] = used;
+        if (series !== null) {
+          series.memory[t] = used;
+          for (let k = 0; k < this.gpus; k++) series.gpuMemory[k * steps + t] = lc.used[m * MAX_GPUS + k]!;
+        }
       }
-    }
-  }
-  /**
-   * Several GPUs: the shares of step t, GPU by GPU (k = 0 … n_G − 1), each GPU's policy over its agents
-   * that are `eligible` (null: all) as if they were the fleet (allocateEligible: rank among them, n_e,k,
-   * turn t mod n_e,k) with `view`'s capacity G/n_G; g_i into shares[i].
-   */
-  private allocateGpus(
-    policy: number,
-    view: FleetView,
-    t: number,
-    alloc: Allocation,
-    shares: Float64Array,
-    eligible: Uint8Array | null,
-  ): void {
-    const { gpuOf, gpuMask, gpuShares, count: n } = this;
-    for (let k = 0; k < this.gpus; k++) {
-      let any = false;
-      for (let i = 0; i < n; i++) {
-        const on = gpuOf[i] === k && (eligible === null || eligible[i] !== 0);
-        gpuMask[i] = on ? 1 : 0;
-        any ||= gpuOf[i] === k;
-      }
-      if (!any) continue;
-      allocateEligible(policy, view, t, gpuMask, this.eligibleScratch!, alloc, gpuShares, 0);
-      for (let i = 0; i < n; i++) if (gpuOf[i] === k) shares[i] = gpuShares[i]!;
     }
   }
 }
