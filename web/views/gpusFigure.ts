@@ -46,7 +46,6 @@ export function gpuBlock(spec: {
   const { dt } = batch.config;
   const a0 = batch.fleets.agentOffset[0]!;
   const T = names.map((_, i) => batch.fleets.T[a0 + i]!);
-  const memoryMB = names.map((_, i) => batch.fleets.memoryMB[a0 + i]!);
   const lifecycle = batch.config.lifecycle !== undefined;
   const rows: { key: string; cells: string[] }[] = [];
   if (layout.pool) {
@@ -75,7 +74,7 @@ export function gpuBlock(spec: {
     });
   }
   if (lifecycle) {
-    const peaks = series.map((s) => gpuPeakMemory(gpuMemoryData(s, layout, memoryMB, dt), layout.gpus));
+    const peaks = series.map((s) => gpuPeakMemory(gpuMemoryData(s, dt), layout.gpus));
     for (let k = 0; k < layout.gpus; k++)
       rows.push({ key: `memory${k}`, cells: [`GPU ${k}: peak memory (GB)`, '', ...peaks.map((p) => number(p[k]!, 2))] });
   }
@@ -125,13 +124,12 @@ export function gpuTime(series: GpuSeries, batch: Batch, names: readonly string[
   util.id = 'time-gpu-util';
   if (batch.config.lifecycle === undefined) return [util];
   const card = cardGB(batch);
-  const memoryMB = names.map((_, i) => batch.fleets.memoryMB[a0 + i]!);
   const memory = lineChart({
     title: `Each GPU’s memory in use after each step’s admissions: ${policyLabel(policy)}${card === undefined ? ' (no memory limit)' : ''}`,
     x: { label: 'time (s)' },
     y: { label: 'memory in use (GB)', zero: true },
     series: [...gpuSeries, ...(card === undefined ? [] : [{ label: `usable per GPU (${card} GB)`, color: '#555', dash: [6, 4] }])],
-    data: gpuMemoryData(series, layout, memoryMB, dt, card),
+    data: gpuMemoryData(series, dt, card),
     width: 540,
     height: 300,
   });

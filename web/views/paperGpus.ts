@@ -2,16 +2,17 @@
  * What the Paper view shows of a fleet's several GPUs (MODEL-PART4 §4.5): by **placement**
  * (src/model/placement.ts) each agent lives on one GPU, so each GPU's utilisation is its agents' busy
  * fraction, Σ_{i on k} served_i/(T_i·Δt), per step from the CPU series and per run from the totals
- * (gpuUtilizations, what gpuImbalance reads), and its memory the models resident on it. In a **pool**
- * (src/model/pool.ts) the compute is not per GPU: the pool's busy fraction over all its GPUs, and the
- * memory per GPU from each agent's home GPU (the series' `home`). Pure: no DOM, so Node tests can run it.
+ * (gpuUtilizations, what gpuImbalance reads). In a **pool** (src/model/pool.ts) the compute is not per
+ * GPU: the pool's busy fraction over all its GPUs. Either way each GPU's memory in use per step is the
+ * CPU series' `gpuMemory` (a pool's agent holds memory on the GPU it last loaded on). Pure: no DOM, so
+ * Node tests can run it.
  *
  * @example
  *   const layout = gpuLayout(batch);                        // n_G, pool or not, each agent's GPU
  *   const util = gpuUtilizationData(series, layout, T, 1);  // x seconds, one column per GPU
  */
 import type { Batch } from '../../src/model/batch.js';
-import { MB_PER_GB, PHASE } from '../../src/model/lifecycle.js';
+import { MB_PER_GB } from '../../src/model/lifecycle.js';
 import { recordedSteps, type RunTotals } from '../../src/model/metrics.js';
 import { gpuCapacity, gpuUtilizations } from '../../src/model/placement.js';
 import type { Columns } from './paperFigures.js';
@@ -40,16 +41,16 @@ export function gpuLayout(batch: Batch): GpuLayout {
   };
 }
 
-/** The per-step series the GPU views read (src/cpu/engine.ts RunSeries; `home` only in a pool). */
+/** The per-step series the GPU views read (src/cpu/engine.ts RunSeries). */
 export interface GpuSeries {
   steps: number;
   agents: number;
   /** Agent-major: work served in the step. */
   served: ArrayLike<number>;
-  /** Agent-major: PHASE id during the step's processing. */
-  phase: ArrayLike<number>;
-  /** Agent-major: a pool's agent's home GPU during the step (read while LOADING or WARM). */
-  home?: ArrayLike<number>;
+  /** n_G. */
+  gpus: number;
+  /** GPU-major [k·steps + t]: MB in use on GPU k after the step's admissions. */
+  gpuMemory: ArrayLike<number>;
 }
 
 const xSeconds = (steps: number, dt: number): number[] => Array.from({ length: steps }, (_, t) => t * dt);
@@ -85,23 +86,13 @@ export function poolUtilizationData(series: GpuSeries, layout: GpuLayout, T: rea
 }
 
 /**
- * Each GPU's memory in use after each step's admissions, GB: the models of its agents that are not
- * COLD — placement: the agents placed on it; a pool: the agents whose home it is (series.home). With
- * `capacityGB`, a last column at the card's usable memory. Σ_k of the columns is the series' `memory`.
+ * Each GPU's memory in use after each step's admissions, GB (x: the step's start, seconds; a column per
+ * GPU), from the series' gpuMemory. With `capacityGB`, a last column at the card's usable memory.
  */
-export function gpuMemoryData(series: GpuSeries, layout: GpuLayout, memoryMB: readonly number[], dt: number, capacityGB?: number): Columns {
-  const { steps, agents } = series;
-  if (layout.pool && series.home === undefined) throw new Error('a pool’s memory per GPU needs the series’ home GPUs');
-  const mb = Array.from({ length: layout.gpus }, () => new Array<number>(steps).fill(0));
-  for (let i = 0; i < agents; i++) {
-    for (let t = 0; t < steps; t++) {
-      if (series.phase[i * steps + t] === PHASE.cold) continue;
-      const k = layout.pool ? series.home![i * steps + t]! : layout.agentGpu[i]!;
-      mb[k]![t] = mb[k]![t]! + memoryMB[i]!;
-    }
-  }
+export function gpuMemoryData(series: GpuSeries, dt: number, capacityGB?: number): Columns {
+  const { steps, gpus } = series;
   const x = xSeconds(steps, dt);
-  const gb = mb.map((column) => column.map((v) => v / MB_PER_GB));
+  const gb = Array.from({ length: gpus }, (_, k) => Array.from({ length: steps }, (_, t) => series.gpuMemory[k * steps + t]! / MB_PER_GB));
   return capacityGB === undefined ? [x, ...gb] : [x, ...gb, x.map(() => capacityGB)];
 }
 
