@@ -292,6 +292,32 @@ describe('several GPUs (issue 12, MODEL-PART4 §4.5): a bad study is one line na
       { fleet: { agents: [agent, agent, agent], gpus: 2 }, lifecycle: { memory: { gpu: 'T4' } } },
       ["fleets[0].agents[2].M: must fit one of the fleet's 2 GPUs", '16000 MB each', 'got 9000 MB'],
     ],
+    [
+      'a pool with a given gpu',
+      { fleet: { agents: [agent, { ...agent, gpu: 1 }], gpus: 2, gpuMode: 'pool' } },
+      ['fleet.agents[1].gpu: must be absent in a pool', 'use gpuMode "placement"'],
+    ],
+    [
+      'a pool under fixedShares',
+      { fleet: { preset: 'paper', gpus: 2, gpuMode: 'pool' }, policies: ['static', 'fixedShares'] },
+      ['policies[1]: in a pool of GPUs', 'fixedShares has no pool form', 'use gpuMode "placement"'],
+    ],
+    [
+      'a pool whose pinned agents do not fit',
+      {
+        fleet: {
+          agents: [
+            { ...agent, pinned: true },
+            { ...agent, pinned: true },
+            { ...agent, pinned: true },
+          ],
+          gpus: 2,
+          gpuMode: 'pool',
+        },
+        lifecycle: { memory: { gpu: 'T4' } },
+      },
+      ["agents[2].pinned: the pinned agents must fit the pool's 2 GPUs (16000 MB each)"],
+    ],
   ];
   it.each(cases)('%s: validate and sweep', async (_, fields, mentions) => {
     const file = join(TMP, 'gpus.json');

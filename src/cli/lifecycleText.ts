@@ -11,7 +11,8 @@ import { ceilSteps, loadSeconds, loadSteps, lifecycleParams, modelMB, NO_LIMIT }
 import { PAPER_AGENTS } from '../model/paper.js';
 import type { Cell } from '../study/cells.js';
 import { capacityText, type LifecycleStudy, lifecycleSpec, studyCapacityMB } from '../study/lifecycle.js';
-import { distRange, type Study } from '../study/schema.js';
+import { distRange, isPool, type Study } from '../study/schema.js';
+import { poolTarget } from '../model/pool.js';
 import { displayText } from '../text/quote.js';
 import { alignRows, cellWhere } from './summary.js';
 
@@ -51,6 +52,33 @@ function memoryLine(block: LifecycleStudy, models: readonly number[], pinned: nu
   return `  memory: ${card}; Σ m = ${total} MB does not fit: at most ${fit} of ${models.length} models at once, the others wait or evict an idle one (evict: ${block.memory.evict}${pinned > 0 ? `; pinned ${pinned} MB never leave` : ''})`;
 }
 
+/**
+ * A pool's memory line (src/model/pool.ts "Start"): the models against n_G cards, packed as the pool
+ * starts them — the pinned agents, then the others in index order, each on the GPU with the most free
+ * memory, until the first that does not fit.
+ */
+function poolMemoryLine(block: LifecycleStudy, models: readonly number[], pinned: readonly boolean[], gpus: number): string {
+  const total = models.reduce((a, b) => a + b, 0);
+  if (block.memory === undefined)
+    return `  memory: unlimited on each of the pool's ${gpus} GPUs (Σ m = ${total} MB; no lifecycle.memory: nothing is evicted or waits for memory)`;
+  const capacity = studyCapacityMB(block);
+  const used = new Float64Array(gpus);
+  const none = new Float64Array(gpus);
+  const order = [...models.keys()].sort((a, b) => Number(pinned[b]) - Number(pinned[a]) || a - b);
+  let fit = 0;
+  for (const i of order) {
+    const k = poolTarget(used, none, gpus, NO_LIMIT, false);
+    if (used[k]! + models[i]! > capacity) break;
+    used[k] = used[k]! + models[i]!;
+    fit++;
+  }
+  const perGpu = Array.from(used, (mb, k) => `GPU ${k} ${mb} MB`).join(', ');
+  const head = `  memory: a pool of ${gpus} × ${capacityText(block)}; Σ m = ${total} MB against ${gpus * capacity} MB`;
+  return fit === models.length
+    ? `${head}: all ${fit} models fit as the pool starts them (pinned first, then in index order, each on the GPU with the most free memory: ${perGpu}); a later load goes to the GPU with the most free memory, where it waits or evicts an idle agent only if it does not fit there (evict: ${block.memory.evict})`
+    : `${head}: ${fit} of ${models.length} models fit as the pool starts them (pinned first, then in index order, each on the GPU with the most free memory: ${perGpu}); the others wait or evict an idle agent on the GPU with the most free memory (evict: ${block.memory.evict})`;
+}
+
 /** One cell's lifecycle block: the settings, then the agents' load times (fixed fleets) or their range (random fleets). */
 function lifecycleTable(study: Study): string[] {
   const block = study.lifecycle!;
@@ -83,7 +111,16 @@ function lifecycleTable(study: Study): string[] {
   lines.push(...alignRows(rows, [false, true, true, true, false]).map((l) => `  ${l.trimEnd()}`));
   if (agents.length > LIFECYCLE_AGENTS) lines.push(`  … ${agents.length - LIFECYCLE_AGENTS} more agents`);
   const pinned = agents.reduce((sum, a, i) => sum + (a.pinned === true ? models[i]! : 0), 0);
-  lines.push(memoryLine(block, models, pinned));
+  lines.push(
+    isPool(study)
+      ? poolMemoryLine(
+          block,
+          models,
+          agents.map((a) => a.pinned === true),
+          study.fleet.gpus!,
+        )
+      : memoryLine(block, models, pinned),
+  );
   const recorded = study.steps - study.warmup;
   const slow = agents.map((a, i) => [a, loadSteps(models[i]!, config)] as const).filter(([, c]) => c >= recorded);
   if (slow.length > 0)

@@ -77,6 +77,9 @@ const policiesHelp = (): string =>
     `Several GPUs (a fleet's "gpus", 1–${MAX_GPUS}; docs/serverless.md#several-gpus): the capacity (default: gpus) split evenly, each GPU`,
     '  running the policy over its own agents with its own memory; per agent "gpu" (0 to gpus − 1), else placed by LPT on γ/T.',
     '  An axis may set it ("fleet.gpus"); gpuImbalance, gpuUtilizationMin and gpuUtilizationMax in the results.',
+    '  "gpuMode": "pool" (docs/serverless.md#one-pool) makes them one pool instead: one allocator over every agent at the whole',
+    '  capacity, each agent at most its "cap" (U_i, GPUs; default 1); memory per GPU, a load on the GPU with the most free',
+    '  memory; no agent "gpu", no fixedShares or roundRobinSkipIdle. An axis may set it ("fleet.gpuMode").',
   ].join('\n');
 
 function program(): Command {

@@ -165,8 +165,9 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
     (k) => !['lmax', 'price', 'name', 'description', '$schema', '$comment'].includes(k),
   );
   for (const cell of distinctCells(cells, packing)) {
-    // Several GPUs: the placement (each model within some GPU's memory, each GPU's pinned agents) is
-    // the packer's; a random fleet's samples differ, so up to PLACEMENT_SAMPLES of them are placed.
+    // Several GPUs: the placement (each model within some GPU's memory, each GPU's pinned agents), or
+    // a pool's pinned agents, is the packer's; a random fleet's samples differ, so up to
+    // PLACEMENT_SAMPLES of them are packed.
     const placed = (cell.study.fleet.gpus ?? 1) > 1;
     if (!ownArrivals(cell.study) && !placed) continue;
     try {

@@ -11,11 +11,12 @@
  */
 import { allocate, allocateEligible, EligibleScratch, fleetView, newAllocation, shareOf } from '../model/allocate.js';
 import { gpuAgentCounts, gpuCapacity } from '../model/placement.js';
+import { poolShare } from '../model/pool.js';
 import { packFleets, policySettings } from '../model/batch.js';
 import { POLICIES } from '../model/policies.js';
 import type { Cell } from '../study/cells.js';
 import { PAPER_AGENTS } from '../model/paper.js';
-import { type Agent, axisName, type Study, studyCapacity } from '../study/schema.js';
+import { type Agent, axisName, isPool, type Study, studyCapacity } from '../study/schema.js';
 import { studySize } from '../study/size.js';
 import { fleetWorkflow, keepsLoad, workflowRates } from '../study/workflow.js';
 import { planUnits, simConfig } from '../sweep/plan.js';
@@ -114,8 +115,10 @@ export interface AgentLoad {
   T: number;
   /** λ_i / (T_i·ḡ_i) per policy: ḡ_i the share at nominal demand (round-robin: its mean over a cycle). */
   load: Record<string, number>;
-  /** The GPU it lives on (several GPUs: given, or placed by LPT; 0 with one GPU). */
+  /** The GPU it lives on (several GPUs: given, or placed by LPT; 0 with one GPU; NaN in a pool, where it moves). */
   gpu: number;
+  /** U_i, GPUs: the most it may use (AgentSpec.cap as packed, default 1); in a pool every policy's cap. */
+  cap: number;
   /** m_i, MB (0 without M). */
   memoryMB: number;
 }
@@ -170,6 +173,7 @@ export function agentLoads(study: Study): AgentLoad[] {
         })),
         capacity: studyCapacity(study),
         gpus,
+        ...(f.gpuMode === undefined ? {} : { gpuMode: f.gpuMode }),
         ...(workflow?.forkJoin === undefined ? {} : { forkJoin: workflow.forkJoin }),
       },
     ],
@@ -177,8 +181,11 @@ export function agentLoads(study: Study): AgentLoad[] {
     undefined,
     simConfig(study).lifecycle,
   );
-  // Several GPUs: each runs the policy over its own agents at capacity G/n_G (src/model/placement.ts).
-  const G = gpuCapacity(fleets, 0);
+  // Several GPUs: each runs the policy over its own agents at capacity G/n_G (src/model/placement.ts);
+  // a pool runs it over every agent at the whole capacity G, then each share takes its pool form
+  // (src/model/pool.ts poolShare: capped at U_i, a fill's own, or roundRobin's whole GPUs).
+  const pool = fleets.gpuPool[0] === 1;
+  const G = pool ? fleets.capacity[0]! : gpuCapacity(fleets, 0);
   // The nominal rates the policies read: λ, or the visit rates γ (PackedFleets.demand, as the engines read them).
   const rates = workflow === null ? Float64Array.from(agents, (a) => a.lambda) : Float64Array.from(fleets.demand);
   const view = fleetView(
@@ -199,11 +206,14 @@ export function agentLoads(study: Study): AgentLoad[] {
   for (const policy of study.policies) {
     const def = POLICIES[policy];
     const mean = new Float64Array(n);
-    if (gpus === 1) {
+    if (gpus === 1 || pool) {
       const cycle = def.variesWithStep ? n : 1;
       for (let t = 0; t < cycle; t++) {
         allocate(def.id, view, t, scratch);
-        for (let i = 0; i < n; i++) mean[i]! += shareOf(scratch, view, i) / cycle;
+        for (let i = 0; i < n; i++) {
+          const g = shareOf(scratch, view, i);
+          mean[i]! += (pool ? poolShare(def.pool!, g, fleets.cap[i]!, i, n, t % n, gpus, gpuCapacity(fleets, 0)) : g) / cycle;
+        }
       }
     } else {
       for (let k = 0; k < gpus; k++) {
@@ -229,7 +239,8 @@ export function agentLoads(study: Study): AgentLoad[] {
         return [p, rate === 0 ? 0 : g > 0 ? rate / (a.T * g) : Infinity];
       }),
     ),
-    gpu: fleets.gpu[i]!,
+    gpu: pool ? NaN : fleets.gpu[i]!,
+    cap: fleets.cap[i]!,
     memoryMB: fleets.memoryMB[i]!,
   }));
 }
@@ -244,16 +255,18 @@ function loadTable(study: Study, title: string): string[] {
   ];
   if (study.workflow !== undefined) lines.push(workflowLine(loads));
   const gpus = study.fleet.gpus ?? 1;
-  if (gpus > 1) lines.push(...placementLines(study, loads, gpus));
+  const pool = isPool(study);
+  if (gpus > 1) lines.push(...(pool ? poolLines(study, loads, gpus) : placementLines(study, loads, gpus)));
   // Under a workflow an agent's rate is its visit rate γ (external and routed requests: docs/workflows.md).
-  const gpuColumn = gpus > 1 ? ['GPU'] : [];
+  // Several GPUs: placement shows each agent's GPU, a pool each agent's cap U_i.
+  const gpuColumn = gpus > 1 ? [pool ? 'U (GPUs)' : 'GPU'] : [];
   const rows: string[][] = [
     ['agent', ...gpuColumn, study.workflow === undefined ? 'λ (req/s)' : 'γ visits (req/s)', 'T (req/s)', ...study.policies],
   ];
   for (const a of loads.slice(0, LOAD_TABLE_AGENTS))
     rows.push([
       displayText(a.name, 40),
-      ...(gpus > 1 ? [String(a.gpu)] : []),
+      ...(gpus > 1 ? [pool ? formatRate(a.cap) : String(a.gpu)] : []),
       formatRate(a.lambda),
       formatRate(a.T),
       ...study.policies.map((p) => loadText(a.load[p]!)),
@@ -305,6 +318,30 @@ function placementLines(study: Study, loads: readonly AgentLoad[], gpus: number)
     );
   }
   return lines;
+}
+
+/**
+ * A pool of GPUs (MODEL-PART4 §4.5, src/model/pool.ts): one allocator over every agent at the whole
+ * capacity, each agent capped at U_i; the form each of the study's policies takes there; the fleet's
+ * Σρ against the capacity. The memory check is the lifecycle table's (src/cli/lifecycleText.ts).
+ */
+function poolLines(study: Study, loads: readonly AgentLoad[], gpus: number): string[] {
+  const G = studyCapacity(study);
+  const rho = loads.reduce((sum, a) => sum + a.lambda / a.T, 0);
+  const caps = [...new Set(loads.map((a) => a.cap))].sort((a, b) => a - b);
+  const byRule = (rule: string): string[] => study.policies.filter((p) => POLICIES[p].pool === rule);
+  const forms = [
+    [byRule('cap'), 'min(g, U_i), the rest unallocated'],
+    [byRule('fill'), 'their fill within U_i, the rest to the others'],
+    [byRule('turns'), `${gpus} agents a whole GPU (min(U_i, ${formatRate(G / gpus)})) per step, in turn`],
+  ] as const;
+  return [
+    `  a pool of ${gpus} GPUs (capacity ${formatRate(G)}, one GPU = ${formatRate(G / gpus)}): one allocator over every agent at the whole capacity, each agent's share at most its U_i (cap: ${caps.length === 1 ? `${formatRate(caps[0]!)} for every agent` : `${formatRate(caps[0]!)} to ${formatRate(caps.at(-1))}`}); models load on the GPU with the most free memory (docs/serverless.md#one-pool)`,
+    `  in the pool: ${forms
+      .filter(([p]) => p.length > 0)
+      .map(([p, form]) => `${p.join(', ')}: ${form}`)
+      .join('; ')}; Σ γ/T = ${rho.toPrecision(3)}${G !== 1 ? ` (load ${(rho / G).toPrecision(3)} of the capacity)` : ''}`,
+  ];
 }
 
 /**

@@ -610,7 +610,7 @@ export interface AgentSummary {
   externalRate: number; // (arrived − routed) / horizon, requests/s: the external arrivals alone (= realizedRate without a workflow)
   idc1: number; // index of dispersion of the arrivals per step (NaN: undefined, or not recorded)
   maxArrivals: number; // the largest arrivals of one step (NaN: not recorded)
-  gpu: number; // the GPU it lives on (MODEL-PART4 §4.5; 0 with one GPU)
+  gpu: number; // the GPU it lives on (MODEL-PART4 §4.5; 0 with one GPU; NaN in a pool, where it moves: src/model/pool.ts)
 }
 
 export type RunSummary = Record<RunMetric, number> & { perAgent: AgentSummary[] };
@@ -811,6 +811,14 @@ export function workflowMetrics(
   };
 }
 
+/**
+ * The GPU agent i of fleet f lives on (placement), 0 with one GPU, NaN in a pool of GPUs: its GPU is
+ * where its model was last loaded (run state, src/model/pool.ts), not a property of the agent.
+ */
+export function agentGpu(fleets: Pick<PackedFleets, 'gpu' | 'agentOffset' | 'gpuPool'>, f: number, i: number): number {
+  return fleets.gpuPool[f] === 1 ? NaN : fleets.gpu[fleets.agentOffset[f]! + i]!;
+}
+
 /** One run's metrics with its per-agent breakdown (for reports and plots). */
 export function runSummary(batch: Batch, result: BatchResult, r: number, names?: readonly string[]): RunSummary {
   const { totals } = result;
@@ -833,7 +841,7 @@ export function runSummary(batch: Batch, result: BatchResult, r: number, names?:
       externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * batch.config.dt),
       idc1: batch.config.arrivalStats === true ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j, 1, S) : NaN,
       maxArrivals: batch.config.arrivalStats === true ? totals.maxArrivals[j]! : NaN,
-      gpu: batch.fleets.gpu[batch.fleets.agentOffset[batch.runs.fleet[r]!]! + i]!,
+      gpu: agentGpu(batch.fleets, batch.runs.fleet[r]!, i),
     });
   }
   const summary = { perAgent } as RunSummary;

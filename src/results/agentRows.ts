@@ -131,8 +131,11 @@ export function agentRowsTable(
 const AGENT_ROW_FIELD_SET: ReadonlySet<string> = new Set(AGENT_ROW_FIELDS);
 /** Metrics that may be non-finite: load (Infinity: arrivals and no share), drift and unstable (NaN: a run too short to test). */
 const NON_FINITE_ALLOWED: ReadonlySet<string> = new Set(['load', 'drift', 'unstable']);
-/** The lifecycle's, NaN (never infinite) with the lifecycle off, and the per-request ones without arrivals. */
-const NAN_ALLOWED: ReadonlySet<string> = new Set(AGENT_LIFECYCLE_METRICS);
+/**
+ * The lifecycle's, NaN (never infinite) with the lifecycle off, and the per-request ones without
+ * arrivals; the agent's gpu, NaN in a pool of GPUs (src/model/pool.ts: an agent has no GPU of its own).
+ */
+const NAN_ALLOWED: ReadonlySet<string> = new Set([...AGENT_LIFECYCLE_METRICS, 'gpu']);
 
 /** One agents/unit-*.arrow file → its rows; refuses foreign tables (a per-fleet file among them). */
 export function parseAgentArrow(bytes: Uint8Array, name: string): AgentRows {

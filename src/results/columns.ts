@@ -47,7 +47,7 @@ export const AGENT_ROW_METRICS = [
   'visitRate',
   'externalRate',
   ...AGENT_LIFECYCLE_METRICS,
-  // Several GPUs (MODEL-PART4 §4.5): the GPU the agent lives on (0 with one GPU).
+  // Several GPUs (MODEL-PART4 §4.5): the GPU the agent lives on (0 with one GPU; NaN in a pool, where it moves).
   'gpu',
 ] as const;
 

@@ -275,7 +275,13 @@ export function cellFleet(study: Study, sample: number, traces: TraceResolver = 
       }),
   });
   const gpus = study.fleet.gpus ?? 1;
-  return { agents, capacity: studyCapacity(study), ...(gpus > 1 ? { gpus } : {}), ...(forkJoin === undefined ? {} : { forkJoin }) };
+  return {
+    agents,
+    capacity: studyCapacity(study),
+    ...(gpus > 1 ? { gpus } : {}),
+    ...(study.fleet.gpuMode === undefined ? {} : { gpuMode: study.fleet.gpuMode }),
+    ...(forkJoin === undefined ? {} : { forkJoin }),
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ const LATE_DEFAULTS: readonly { path: readonly string[]; value: unknown }[] = [
   { path: ['allocator', 'queueTau'], value: DEFAULT_ALLOCATOR.queueTau },
   { path: ['allocator', 'sliceOverhead'], value: DEFAULT_ALLOCATOR.sliceOverhead },
   { path: ['allocator', 'maxMinFloor'], value: DEFAULT_ALLOCATOR.maxMinFloor },
+  // Several GPUs' mode (MODEL-PART4 §4.5): placement unless a pool is asked for.
+  { path: ['fleet', 'gpuMode'], value: 'placement' },
 ];
 
 /** A copy of `x` without the field at `path` when it holds `value`. */

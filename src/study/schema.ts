@@ -20,6 +20,7 @@ import { readsSetting, SETTING_READERS } from './policyInfo.js';
 import { workflowStudyProblems } from './workflow.js';
 import { MAX_SUCCESSORS } from '../model/workflow.js';
 import { MAX_GPUS } from '../model/placement.js';
+import { GPU_MODES, poolPolicyProblem } from '../model/pool.js';
 import { capacityText, fleetMemoryProblems, LifecycleStudySchema, MAX_MODEL_MB, MemoryStudySchema, studyCapacityMB } from './lifecycle.js';
 
 /** Bounds shared with the engine (src/model/batch.ts validates the same ranges on packed batches). */
@@ -262,7 +263,7 @@ export const AgentSchema = z.strictObject({
   ).optional(),
   gpu: describe(
     inRange(0, MAX_GPUS - 1, {}, "an integer GPU index below the fleet's gpus", z.int({ error: GPU_INDEX })),
-    `the GPU this agent lives on, 0 to the fleet's gpus − 1 (docs/serverless.md#several-gpus); default: placed by LPT (longest processing time first, γ/T)`,
+    `the GPU this agent lives on, 0 to the fleet's gpus − 1 (docs/serverless.md#several-gpus); default: placed by LPT (longest processing time first, γ/T); absent in a pool (gpuMode "pool")`,
   ).optional(),
   arrivals: describe(ArrivalsSchema, "this agent's own arrival process (default: the study's `arrivals`)").optional(),
   cap: describe(
@@ -270,7 +271,7 @@ export const AgentSchema = z.strictObject({
       .gt(0, { error: CAP_RANGE })
       .max(LIMITS.large, { error: CAP_RANGE })
       .refine((x) => !(x > 0 && x < LIMITS.small), { error: (issue) => `${SMALL_POSITIVE}, got ${quote(issue.input)}` }),
-    `U_i: the most GPUs this agent may use (maxMinFair's and mps's cap, adaptiveWaterfill's upper bound), > 0 and at most the study's capacity; default 1 (docs/policies.md)`,
+    `U_i: the most GPUs this agent may use (maxMinFair's and mps's cap, adaptiveWaterfill's upper bound; in a pool of GPUs every policy's cap: docs/serverless.md#one-pool), > 0 and at most the study's capacity; default 1 (docs/policies.md)`,
   ).optional(),
   weight: describe(
     inRange(LIMITS.weight[0], LIMITS.weight[1], {}, 'a weight: only ratios matter'),
@@ -326,11 +327,21 @@ const GpusSchema = describe(
   `GPUs per fleet, 1 to ${MAX_GPUS}: the capacity split evenly, each GPU running the policy over its own agents and holding its own memory (docs/serverless.md#several-gpus); the study's capacity defaults to gpus; default 1`,
 ).optional();
 
+/** How the fleet's GPUs serve it (MODEL-PART4 §4.5): placement (src/model/placement.ts) or one pool (src/model/pool.ts). */
+const GpuModeSchema = describe(
+  z.enum(GPU_MODES),
+  'with gpus > 1: "placement" (each agent on one GPU, a policy per GPU) or "pool" (one allocator over every agent at the whole capacity, each agent capped at its cap U_i; memory per GPU, a load goes to the GPU with the most free memory; docs/serverless.md#one-pool); default "placement"',
+).optional();
+
 export const FleetSchema = z.union([
-  z.strictObject({ preset: z.literal('paper'), gpus: GpusSchema }),
-  z.strictObject({ agents: z.array(AgentSchema).min(1).max(LIMITS.agents), gpus: GpusSchema }),
-  z.strictObject({ random: RandomFleetSchema, gpus: GpusSchema }),
+  z.strictObject({ preset: z.literal('paper'), gpus: GpusSchema, gpuMode: GpuModeSchema }),
+  z.strictObject({ agents: z.array(AgentSchema).min(1).max(LIMITS.agents), gpus: GpusSchema, gpuMode: GpuModeSchema }),
+  z.strictObject({ random: RandomFleetSchema, gpus: GpusSchema, gpuMode: GpuModeSchema }),
 ]);
+
+/** Whether the study's GPUs are one pool: gpuMode "pool" on more than one GPU (a pool of one GPU is the plain fleet). */
+export const isPool = (s: { fleet: { gpus?: number | undefined; gpuMode?: string | undefined } }): boolean =>
+  s.fleet.gpuMode === 'pool' && (s.fleet.gpus ?? 1) > 1;
 
 /** The study's capacity G: as given, else the fleet's gpus (one per GPU), else 1. */
 export function studyCapacity(s: { capacity?: number | undefined; fleet: { gpus?: number | undefined } }): number {
@@ -609,6 +620,28 @@ function lifecycleProblems(
   for (const p of fleetMemoryProblems(agents, block, where)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }
 
+/**
+ * A pool of GPUs (src/model/pool.ts): no agent is given a GPU (its GPU is where its model was last
+ * loaded), and every policy has a pool form (fixedShares' MIG slices and roundRobinSkipIdle's turns
+ * are per GPU: placement runs them).
+ */
+function poolProblems(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
+  if ('agents' in s.fleet)
+    s.fleet.agents.forEach((a, i) => {
+      if (a.gpu !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet', 'agents', i, 'gpu'],
+          message: `must be absent in a pool (fleet.gpuMode "pool": an agent loads on the GPU with the most free memory); use gpuMode "placement" to place agents, got ${quote(a.gpu)}`,
+        });
+    });
+  s.policies.forEach((p, j) => {
+    const problem = poolPolicyProblem(p);
+    if (problem !== null)
+      ctx.addIssue({ code: 'custom', path: ['policies', j], message: `in a pool of GPUs (fleet.gpuMode "pool"): ${problem}` });
+  });
+}
+
 /** The checks across fields (a cell's study is checked by them again with its axis values applied). */
 export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.RefinementCtx, 'addIssue'>): void {
   if (s.warmup >= s.steps) ctx.addIssue({ code: 'custom', path: ['warmup'], message: `must be < steps (${s.steps})` });
@@ -638,6 +671,7 @@ export function refineStudy(s: z.output<typeof StudyFieldsSchema>, ctx: Pick<z.R
         });
     });
   }
+  if (isPool(s)) poolProblems(s, ctx);
   if (s.lifecycle !== undefined) lifecycleProblems(s, s.lifecycle, ctx);
   const agentCount = 'agents' in s.fleet ? s.fleet.agents.length : 'preset' in s.fleet ? PAPER_AGENTS.length : LIMITS.agents;
   // The agents' names, only when an entry names one (a cell of a large fleet does not walk it).

@@ -10,6 +10,7 @@
  */
 import type { Batch } from '../model/batch.js';
 import {
+  agentGpu,
   agentLatency,
   type BatchResult,
   OPTIONAL_METRICS,
@@ -171,7 +172,7 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
     visitRate: totals.arrivedSum[j]! / horizon,
     externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon,
     ...agentLifecycleValues(totals, j, batch.config.dt, lifecycleOn(batch.config)),
-    gpu: batch.fleets.gpu[batch.fleets.agentOffset[batch.runs.fleet[r]!]! + i]!,
+    gpu: agentGpu(batch.fleets, batch.runs.fleet[r]!, i),
   };
 }
 

@@ -104,7 +104,7 @@ export function buildBatch(
   for (const unit of units) {
     const study = cells.get(unit.cell)!.study;
     for (let s = unit.sampleBegin; s < unit.sampleEnd; s++, k++) {
-      packer.fleet(studyCapacity(study), s, study.fleet.gpus ?? 1); // the sample's stream, the same in every cell and under every policy
+      packer.fleet(studyCapacity(study), s, study.fleet.gpus ?? 1, study.fleet.gpuMode); // the sample's stream, the same in every cell and under every policy
       agents = 0;
       fleetLoad[k] = cellAgents(study, s, resolver, sink);
       fleetCell[k] = unit.cell;
