@@ -2,12 +2,21 @@
  * The Paper view's several GPUs (MODEL-PART4 §4.5) and the lifecycle's memory settings it lacked (the
  * usable fraction, the load slots) without a browser: the fields in the URL with their errors, the
  * batch they give the engines, and the per-GPU figures (utilisation and memory per GPU over time, per
- * GPU over the run) checked against the CPU engine's totals and series.
+ * GPU over the run) checked against the CPU engine's totals and series; and the Sweep view's
+ * fleet.gpuMode and fleet.gpus axes on a study run.
  */
 import { describe, expect, it } from 'vitest';
 import { runBatchCpu, runSeriesCpu } from '../src/cpu/engine.js';
 import { ConfigError } from '../src/model/errors.js';
 import { PHASE } from '../src/model/lifecycle.js';
+import { summaryTable } from '../src/results/tables.js';
+import { parseStudyText } from '../src/study/cells.js';
+import { axisLabels, axisName } from '../src/study/schema.js';
+import { SweepAggregate } from '../src/sweep/aggregate.js';
+import { planUnits } from '../src/sweep/plan.js';
+import { runSweep } from '../src/sweep/run.js';
+import { axisValueFromText, fixedValue, metricAlong, undefinedEverywhere } from '../web/views/sweep/select.js';
+import { pageStudy } from '../web/views/sweep/studyText.js';
 import { summarize } from '../src/model/metrics.js';
 import {
   agentsByGpu,
@@ -273,5 +282,63 @@ describe('a pool’s figures against the CPU engine', () => {
       }
       expect(Math.max(...gpuPeakMemory(memory, 2))).toBe(result.peakMemoryGB[r]);
     }
+  });
+});
+
+describe('the Sweep view’s GPU axes', () => {
+  it('draws a study’s fleet.gpuMode axis as labels beside fleet.gpus; the per-GPU metrics are undefined in a pool only', async () => {
+    const text = JSON.stringify({
+      name: 'gpu-modes',
+      seed: 5,
+      fleet: {
+        agents: [
+          { name: 'a', T: 40, R: 0.1, P: 1, lambda: 10, M: 4000 },
+          { name: 'b', T: 20, R: 0.1, P: 2, lambda: 6, M: 6000 },
+          { name: 'c', T: 30, R: 0, P: 2, lambda: 8, M: 2000 },
+        ],
+      },
+      arrivals: 'poisson',
+      steps: 300,
+      replicates: 3,
+      policies: ['static', 'adaptive'],
+      lifecycle: { keepAlive: 10, memory: { gb: 16 } },
+      axes: [
+        { path: 'fleet.gpuMode', values: ['placement', 'pool'] },
+        { path: 'fleet.gpus', values: [2, 3] },
+      ],
+    });
+    const { study, cells } = parseStudyText(text, 'gpu-modes.json');
+    expect(pageStudy(text).cells).toHaveLength(4); // the page's own study reader takes it too
+    const aggregate = new SweepAggregate(study.policies);
+    const axes = study.axes.map(axisName);
+    await runSweep({ cells, units: planUnits(cells) }, { run: (b) => Promise.resolve(runBatchCpu(b)) }, aggregate);
+    const table = summaryTable(
+      {
+        name: study.name,
+        studyHash: '',
+        seed: study.seed,
+        axes: study.axes.map((a) => ({ name: axisName(a), values: axisLabels(a) })),
+        policies: study.policies,
+      },
+      aggregate.summary(cells, axes),
+    );
+    expect(table.axes.map((a) => a.name)).toEqual(['fleet.gpuMode', 'fleet.gpus']);
+    // the mode is a label axis in its order; the GPUs a number axis
+    const line = metricAlong(table, 'avgLatency', 'fleet.gpuMode', { 'fleet.gpus': 3 });
+    expect(line.ticks).toEqual(['placement', 'pool']);
+    expect(line.x).toEqual([0, 1]);
+    for (const s of line.series) for (const m of s.mean) expect(m).toBeGreaterThanOrEqual(0); // defined in both modes
+    expect(metricAlong(table, 'avgLatency', 'fleet.gpus', { 'fleet.gpuMode': 'pool' }).x).toEqual([2, 3]);
+    // the per-GPU utilisation metrics: a number by placement, undefined (—) in a pool
+    const imbalance = metricAlong(table, 'gpuImbalance', 'fleet.gpuMode', { 'fleet.gpus': 2 });
+    for (const s of imbalance.series) {
+      expect(s.mean[0]).toBeGreaterThanOrEqual(1);
+      expect(s.mean[1]).toBeNull();
+    }
+    expect(undefinedEverywhere(table, 'gpuImbalance')).toBe(false);
+    expect(fixedValue(table, 'fleet.gpuMode', 'pool')).toBe('pool');
+    expect(axisValueFromText(table, 'fleet.gpuMode', 'pool')).toBe('pool');
+    // the peak memory stays within one card in every cell (16 GB per GPU)
+    for (const cell of table.cells) for (const p of cell.policies) expect(p.metrics.peakMemoryGB!.max).toBeLessThanOrEqual(16);
   });
 });
