@@ -26,6 +26,7 @@ import {
   gpuUtilizationData,
   poolUtilizationData,
   runGpuUtilizations,
+  runPoolUtilization,
 } from '../web/views/paperGpus.js';
 import {
   changedFields,
@@ -257,6 +258,7 @@ describe('a pool’s figures against the CPU engine', () => {
     const busy = poolUtilizationData(series, layout, T, 1)[1] as number[];
     const fromTotals = T.reduce((u, t, i) => u + result.totals.servedSum[i]! / (t * 300), 0) / 4;
     expect(busy.reduce((a, b) => a + b, 0) / 300).toBeCloseTo(fromTotals, 9);
+    expect(runPoolUtilization(batch, result.totals, 0)).toBeCloseTo(fromTotals, 12);
     // the per-GPU compute metrics are undefined in a pool
     expect(result.gpuImbalance[0]).toBeNaN();
   });

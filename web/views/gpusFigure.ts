@@ -20,6 +20,7 @@ import {
   gpuUtilizationData,
   poolUtilizationData,
   runGpuUtilizations,
+  runPoolUtilization,
 } from './paperGpus.js';
 
 /** One colour per GPU (at most MAX_GPUS = 8). */
@@ -44,8 +45,6 @@ export function gpuBlock(spec: {
   const { batch, result, policies, names, series } = spec;
   const layout = gpuLayout(batch);
   const { dt } = batch.config;
-  const a0 = batch.fleets.agentOffset[0]!;
-  const T = names.map((_, i) => batch.fleets.T[a0 + i]!);
   const lifecycle = batch.config.lifecycle !== undefined;
   const rows: { key: string; cells: string[] }[] = [];
   if (layout.pool) {
@@ -54,10 +53,7 @@ export function gpuBlock(spec: {
       cells: [
         `pool of ${layout.gpus} GPUs: utilisation`,
         'every agent',
-        ...series.map((s) => {
-          const busy = poolUtilizationData(s, layout, T, dt)[1] as number[];
-          return number(busy.reduce((a, b) => a + b, 0) / Math.max(1, busy.length), 3);
-        }),
+        ...policies.map((_, r) => number(runPoolUtilization(batch, result.totals, r), 3)),
       ],
     });
   } else {

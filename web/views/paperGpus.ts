@@ -114,6 +114,16 @@ export function runGpuUtilizations(batch: Batch, totals: RunTotals, r: number): 
   );
 }
 
+/**
+ * A pool: its utilisation over the run's recorded steps (run r), from the engine's totals: Σ_i
+ * servedSum_i/(T_i·Δt·S) over its n_G GPUs of gpuCapacity each (the mean of poolUtilizationData's).
+ */
+export function runPoolUtilization(batch: Batch, totals: RunTotals, r: number): number {
+  const layout = gpuLayout(batch);
+  const util = runGpuUtilizations(batch, totals, r); // every agent of a pool is packed on GPU 0
+  return util.reduce((a, b) => a + b, 0) / (layout.gpus * layout.gpuCapacity);
+}
+
 /** Placement: the agents (indices) on each GPU, in index order. */
 export function agentsByGpu(layout: GpuLayout): number[][] {
   const out = Array.from({ length: layout.gpus }, () => [] as number[]);
