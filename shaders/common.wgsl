@@ -50,11 +50,12 @@ struct Run {
   policy: u32,      // POLICY_* id (src/model/policies.ts uses the same numbers)
   stream: u32,      // the fleet's random stream id (its global fleet index)
   replicate: u32,   // replicate index: second word of the Philox counter
-  capacity: f32,    // each GPU's capacity, in GPUs: G shared by the fleet (1.0 = one whole GPU), G/n_G per GPU with several
+  capacity: f32,    // the allocator's capacity, in GPUs: G shared by the fleet (1.0 = one whole GPU), G/n_G per GPU by placement, G in a pool
   flow: u32,        // RUN_FLOW_* bits: stepped on the workflow path (workflow.wgsl), routing fluidly
   fork: u32,        // workflows: its fork-join's fork agent (index in the fleet), or NO_AGENT
   join: u32,        // and its join agent, or NO_AGENT
   gpus: u32,        // n_G, the fleet's GPUs (src/model/placement.ts): > 1 only on the workflow path
+  gpuCapacity: f32, // one GPU's capacity f32(G/n_G) from the host (G with one GPU): a pool's roundRobin turn (src/model/pool.ts)
 }
 
 // struct AgentParams (an agent's parameters) is generated from AGENT_PARAM_FIELDS in src/gpu/layout.ts.

@@ -9,47 +9,78 @@
 // Only the workflow kernels hold this file (SIMULATE_FLOW_KERNEL, SIMULATE_WIDE_FLOW_KERNEL), and
 // each calls lifecycleStep once: the plain kernels never see it.
 //
-// State per agent-run (AgentState): phase, idle, loadLeft, wait, lastShare, and the step's `rank`
-// (its index among its GPU's eligible agents, NO_AGENT when ineligible: what the allocation and
-// serveFlow read); per GPU, in its first agent's state (agent 0 with one GPU): memoryUsed (MB held);
-// per run, in its agent 0's: memoryPeak. Several GPUs (src/model/placement.ts, AgentParams.gpu,
-// Run.gpus): everything per GPU as its header's step says; one GPU is the single-GPU step exactly.
+// State per agent-run (AgentState): phase, idle, loadLeft, wait, lastShare, `home` (the GPU holding
+// its model: its placed GPU, or in a pool where it was last loaded), and the step's `rank` (its index
+// among its GPU's eligible agents, NO_AGENT when ineligible: what the allocation and serveFlow read);
+// per GPU, in its first agent's state (agent 0 with one GPU): memoryUsed (MB held; not in a pool); per
+// run, in its agent 0's: memoryPeak. Several GPUs (src/model/placement.ts, AgentParams.gpu, Run.gpus):
+// everything per GPU as its header's step says; one GPU is the single-GPU step exactly. A pool of GPUs
+// (src/model/pool.ts, RUN_FLOW_POOL; every AgentParams.gpu is 0): memory per GPU derived each step from
+// the phases and homes, one admission for the whole fleet, each load to poolTarget's GPU.
+
+// A pool's GPU for a load (src/model/pool.ts poolTarget): among GPUs 0 … gpus − 1 (only those with a
+// free load slot when `needsSlot`), the one with the least MB used (the most free: the GPUs are alike),
+// ties to the lower index; NO_AGENT when none qualifies.
+fn poolTarget(used: array<u32, MAX_GPUS>, loading: array<u32, MAX_GPUS>, gpus: u32, needsSlot: bool) -> u32 {
+  var best = NO_AGENT;
+  for (var k = 0u; k < gpus; k++) {
+    if (needsSlot && params.loadSlots != NO_LIMIT && loading[k] >= params.loadSlots) {
+      continue;
+    }
+    if (best == NO_AGENT || used[k] < used[best]) {
+      best = k;
+    }
+  }
+  return best;
+}
 
 // Step 0: every agent idle = loadLeft = wait = 0, lastShare = (its GPU's capacity)/(agents on that
-// GPU) (G/N with one GPU), phase initialPhase; under a memory limit with initialPhase WARM, on each GPU
-// the pinned agents WARM first, then its other agents in index order until one does not fit, which and
-// every later one of that GPU start COLD. Each GPU's memoryUsed = Σ m_i of its resident agents, held by
-// its first agent (the lowest index on it; agent 0 with one GPU).
+// GPU) (G/N with one GPU or a pool), phase initialPhase; under a memory limit with initialPhase WARM, on
+// each GPU the pinned agents WARM first, then its other agents in index order until one does not fit,
+// which and every later one of that GPU start COLD. Each GPU's memoryUsed = Σ m_i of its resident
+// agents, held by its first agent (the lowest index on it; agent 0 with one GPU). `home` = its GPU. In a
+// pool (src/model/pool.ts "Start") each WARM agent, the pinned first, goes to poolTarget's GPU (home),
+// and the first other agent that does not fit there and every later one start COLD (home 0).
 fn lifecycleStart(run: Run) {
   let n = run.agentCount;
   let a0 = run.agentOffset;
   let warm = params.initialPhase == PHASE_WARM;
+  let pool = (run.flow & RUN_FLOW_POOL) != 0u;
   var used: array<u32, MAX_GPUS>;
+  var none: array<u32, MAX_GPUS>; // a pool's start needs no load slot
   var count: array<u32, MAX_GPUS>; // n_k
   for (var i = 0u; i < n; i++) {
     let k = a0 + i;
-    let g = agents[k].gpu;
     let pinned = warm && agents[k].pinned != 0u;
+    var g = agents[k].gpu;
+    if (pool && pinned) {
+      g = poolTarget(used, none, run.gpus, false);
+    }
+    states[k].home = g;
     states[k].phase = select(PHASE_COLD, PHASE_WARM, pinned);
     used[g] += select(0u, agents[k].memoryMB, pinned);
-    count[g] += 1u;
+    count[agents[k].gpu] += 1u;
     states[k].idle = 0u;
     states[k].loadLeft = 0u;
     states[k].wait = 0u;
   }
-  // Bit g set once an agent of GPU g did not fit (every GPU's when the agents start COLD).
+  // Bit g set once an agent of GPU g did not fit (every GPU's when the agents start COLD, or in a pool).
   var full = select(0xffffffffu, 0u, warm);
   for (var i = 0u; i < n; i++) {
     let k = a0 + i;
-    let g = agents[k].gpu;
-    if (agents[k].pinned != 0u || (full & (1u << g)) != 0u) {
+    if (agents[k].pinned != 0u || (full & (1u << agents[k].gpu)) != 0u) {
       continue;
+    }
+    var g = agents[k].gpu;
+    if (pool) {
+      g = poolTarget(used, none, run.gpus, false);
     }
     let m = agents[k].memoryMB;
     if (params.capacityMB != NO_LIMIT && used[g] + m > params.capacityMB) {
-      full |= 1u << g;
+      full |= select(1u << g, 0xffffffffu, pool);
     } else {
       states[k].phase = PHASE_WARM;
+      states[k].home = g;
       used[g] += m;
     }
   }
@@ -99,12 +130,17 @@ fn lifecycleAdd(pair: vec2<f32>, x: f32, on: bool) -> vec2<f32> {
 // as with one; the admission GPU by GPU, g = 0 … n_G − 1, each over its own agents, memory used_g (held
 // between steps by its first agent), load slots and MAX_EVICTIONS_PER_STEP; memoryBound if any GPU's
 // stopped for memory; the records Σ_g used_g, the fullest GPU's peak, and the GPUs with a resident agent.
+// A pool (src/model/pool.ts; every agent's AgentParams.gpu is 0, so "GPU 0's agents" are the fleet):
+// used_k and loading_k derived after the expiry from the phases and homes; one admission, each
+// candidate to poolTarget's GPU k* (none: stop), evicting among the agents at home on k*
+// (MAX_EVICTIONS_PER_STEP over the fleet); the resident GPUs by home.
 fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPUS>>) {
   let n = run.agentCount;
   let a0 = run.agentOffset;
   let gpus = max(run.gpus, 1u);
   let on = t >= params.warmup;
   let capacity = params.capacityMB;
+  let pool = (run.flow & RUN_FLOW_POOL) != 0u;
   if (t == 0u) {
     lifecycleStart(run);
   }
@@ -125,21 +161,34 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
     let phase = states[k].phase;
     if (phase == PHASE_WARM && states[k].idle >= params.keepSteps && states[k].queue == 0.0 && agents[k].pinned == 0u) {
       states[k].phase = PHASE_COLD;
-      used[g] -= agents[k].memoryMB;
+      if (!pool) {
+        used[g] -= agents[k].memoryMB;
+      }
       states[k].idle = 0u;
     }
     loading[g] += select(0u, 1u, phase == PHASE_LOADING);
   }
-  // 3. Admit, GPU by GPU: the COLD agent with work of lowest P, then longest wait, then lowest index,
-  // while a load slot is free and (under a memory limit) evicting idle agents makes room; head of line.
-  var bound = false;
-  for (var g = 0u; g < gpus; g++) {
-    var free = params.loadSlots;
-    if (free != NO_LIMIT) {
-      free -= min(free, loading[g]);
+  if (pool) {
+    // A pool keeps no per-GPU state: each GPU's MB and loads from the agents at home on it.
+    for (var g = 0u; g < MAX_GPUS; g++) {
+      used[g] = 0u;
+      loading[g] = 0u;
     }
+    for (var i = 0u; i < n; i++) {
+      let k = a0 + i;
+      let phase = states[k].phase;
+      let home = states[k].home;
+      used[home] += select(agents[k].memoryMB, 0u, phase == PHASE_COLD);
+      loading[home] += select(0u, 1u, phase == PHASE_LOADING);
+    }
+  }
+  // 3. Admit, GPU by GPU (a pool: once, over the fleet): the COLD agent with work of lowest P, then
+  // longest wait, then lowest index, while a load slot is free (a pool: on some GPU, the one with the
+  // most free memory, k*) and (under a memory limit) evicting idle agents of its GPU makes
+  // room; head of line.
+  var bound = false;
+  for (var g = 0u; g < select(gpus, 1u, pool); g++) {
     var evicted = 0u;
-    var usedG = used[g];
     loop {
       var c = NO_AGENT;
       for (var i = 0u; i < n; i++) {
@@ -163,11 +212,20 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
       let kc = a0 + c;
       let mc = agents[kc].memoryMB;
       let load = agents[kc].loadSteps;
-      if (load > 0u && free == 0u) {
+      // Its GPU: g when a load slot is free there (or it needs none); in a pool poolTarget's.
+      var onGpu = g;
+      if (pool) {
+        onGpu = poolTarget(used, loading, gpus, load > 0u);
+      } else if (load > 0u && params.loadSlots != NO_LIMIT && loading[g] >= params.loadSlots) {
+        onGpu = NO_AGENT;
+      }
+      if (onGpu == NO_AGENT) {
         break;
       }
+      let usedG = used[onGpu];
       if (capacity != NO_LIMIT && usedG + mc > capacity) {
-        // The victims in the eviction order, at most MAX_EVICTIONS_PER_STEP a step, until c fits.
+        // The victims in the eviction order (its GPU's: WARM, so `home` is theirs), at most
+        // MAX_EVICTIONS_PER_STEP a step, until c fits.
         var taken: array<u32, MAX_EVICTIONS_PER_STEP>;
         var count = 0u;
         var freed = 0u;
@@ -175,7 +233,7 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
           var v = NO_AGENT;
           for (var j = 0u; j < n; j++) {
             let kj = a0 + j;
-            if (agents[kj].gpu != g || states[kj].phase != PHASE_WARM || agentBacklog(kj, d + j, t) > 0.0 || agents[kj].pinned != 0u) {
+            if (states[kj].home != onGpu || states[kj].phase != PHASE_WARM || agentBacklog(kj, d + j, t) > 0.0 || agents[kj].pinned != 0u) {
               continue;
             }
             var seen = false;
@@ -201,7 +259,7 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
         for (var q = 0u; q < count; q++) {
           let kj = a0 + taken[q];
           states[kj].phase = PHASE_COLD;
-          usedG -= agents[kj].memoryMB;
+          used[onGpu] -= agents[kj].memoryMB;
           states[kj].idle = 0u;
           let e = lifecycleAdd(vec2<f32>(states[kj].evictionSum, states[kj].evictionComp), 1.0, on);
           states[kj].evictionSum = e.x;
@@ -209,7 +267,8 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
         }
         evicted += count;
       }
-      usedG += mc;
+      used[onGpu] += mc;
+      states[kc].home = onGpu;
       let s = lifecycleAdd(vec2<f32>(states[kc].coldStartSum, states[kc].coldStartComp), 1.0, on);
       states[kc].coldStartSum = s.x;
       states[kc].coldStartComp = s.y;
@@ -217,9 +276,7 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
       if (load > 0u) {
         states[kc].phase = PHASE_LOADING;
         states[kc].loadLeft = load;
-        if (free != NO_LIMIT) {
-          free -= 1u;
-        }
+        loading[onGpu] += 1u;
       } else {
         // Admitted WARM at once: its arrivals met it COLD, with no load time left (step 4's L = 0).
         states[kc].phase = PHASE_WARM;
@@ -233,7 +290,6 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
         states[kc].coldDelayComp = delay.y;
       }
     }
-    used[g] = usedG;
   }
   // The waits, 4. count (an agent LOADING or COLD now was COLD or LOADING before the admission, or
   // was evicted with nothing arriving: a = 0), 5. the eligible agents' ranks on their GPU.
@@ -242,6 +298,7 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
     let k = a0 + i;
     let g = agents[k].gpu;
     let phase = states[k].phase;
+    let home = states[k].home;
     let backlog = agentBacklog(k, d + i, t);
     if (phase == PHASE_COLD && backlog > 0.0) {
       states[k].wait += 1u;
@@ -259,7 +316,7 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
       states[k].coldDelaySum = delay.x;
       states[k].coldDelayComp = delay.y;
     }
-    resident |= select(0u, 1u << g, phase != PHASE_COLD);
+    resident |= select(0u, 1u << home, phase != PHASE_COLD);
     let eligible = params.eligible == ELIGIBLE_ALL || (phase == PHASE_WARM && (params.eligible == ELIGIBLE_WARM || backlog > 0.0));
     states[k].rank = select(NO_AGENT, (*nes)[g], eligible);
     (*nes)[g] += select(0u, 1u, eligible);
@@ -269,7 +326,7 @@ fn lifecycleStep(run: Run, t: u32, d: u32, nes: ptr<function, array<u32, MAX_GPU
   var sum = 0u;
   var most = 0u;
   for (var g = 0u; g < gpus; g++) {
-    if ((held & (1u << g)) != 0u) {
+    if (!pool && (held & (1u << g)) != 0u) {
       states[first[g]].memoryUsed = used[g];
     }
     sum += used[g];

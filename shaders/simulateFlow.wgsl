@@ -25,9 +25,9 @@ fn stepFlow(run: Run, key: vec2<u32>, t: u32, draws: u32) -> bool {
   } else {
     nes[0] = run.agentCount;
   }
-  // Each GPU's allocation over its agents (one call site in a loop), GPU 0 first.
+  // Each GPU's allocation over its agents (one call site in a loop), GPU 0 first; a pool's one.
   var allocs: array<Allocation, MAX_GPUS>;
-  for (var g = 0u; g < max(run.gpus, 1u); g++) {
+  for (var g = 0u; g < allocationGroups(run); g++) {
     allocs[g] = allocateFlow(run, t, draws, nes[g], g);
   }
   var busy = false;

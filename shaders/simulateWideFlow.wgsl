@@ -128,9 +128,9 @@ fn simulateWideFlow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
         nes[g] = u32(workgroupUniformLoad(&terms[g]));
       }
     }
-    // Each GPU's allocation over its agents, GPU 0 first (uniform: every invocation, every GPU).
+    // Each GPU's allocation over its agents, GPU 0 first (uniform: every invocation, every GPU); a pool's one.
     var allocs: array<Allocation, MAX_GPUS>;
-    for (var g = 0u; g < gpus; g++) {
+    for (var g = 0u; g < allocationGroups(run); g++) {
       allocs[g] = allocateWideFlow(run, t, lid, nes[g], g);
     }
     var busy = false;

@@ -73,6 +73,26 @@ fn gpuRanks(run: Run, nes: ptr<function, array<u32, MAX_GPUS>>) {
   }
 }
 
+// The allocations a step makes for `run`: one per GPU by placement (one with one GPU), one for a pool
+// of GPUs (src/model/pool.ts: the fleet at capacity G; every agent's AgentParams.gpu is 0).
+fn allocationGroups(run: Run) -> u32 {
+  return select(max(run.gpus, 1u), 1u, (run.flow & RUN_FLOW_POOL) != 0u);
+}
+
+// An eligible agent's share g (policyShare's, over the eligible agents at capacity G) in a pool of
+// `gpus` GPUs by the policy's rule (src/model/pool.ts poolShare; policyPoolRule): cap min(g, U_i);
+// fill g; turns, n_G agents a whole GPU each (min(U_i, gpuCapacity)) from s = (turn·n_G) mod n_e on.
+fn poolShare(rule: u32, g: f32, cap: f32, rank: u32, ne: u32, turn: u32, gpus: u32, gpuCapacity: f32) -> f32 {
+  if (rule == POOL_FILL) {
+    return g;
+  }
+  if (rule == POOL_CAP) {
+    return min(g, cap);
+  }
+  let s = (turn * gpus) % ne;
+  return select(0.0, min(cap, gpuCapacity), (rank + ne - s) % ne < gpus);
+}
+
 // Adds the workflow totals of agent-step t (from `warmup` on): the requests routed to the agent that
 // arrived (routedSum) and those it sent on (inFlightSum).
 fn recordFlow(s: ptr<function, AgentState>, t: u32, routed: f32, sent: f32) {
@@ -94,7 +114,7 @@ fn recordFlow(s: ptr<function, AgentState>, t: u32, routed: f32, sent: f32) {
 // policy of the fleet replicate: exponentialCount's Poisson count first, then the split.
 // With the lifecycle on (src/model/lifecycle.ts steps 6–8; lifecycleStep has set the phase and the
 // rank) or several GPUs (gpuRanks): `alloc` and `ne` are the agent's GPU's, and its share is its
-// rank's among the `ne` eligible (0 when ineligible); a LOADING or
+// rank's among the `ne` eligible (0 when ineligible; in a pool then poolShare's); a LOADING or
 // COLD agent serves nothing (Q ← B, no draw), LOADING counts its load down (WARM at 0, for the next
 // step); a WARM one serves as without the lifecycle and keeps idle and lastShare; the record adds the
 // lifecycle's per-agent totals, and a non-WARM latency is L·Δt + Q/(T·lastShare).
@@ -115,6 +135,9 @@ fn serveFlow(s: ptr<function, AgentState>, p: AgentParams, alloc: Allocation, ex
   var g = 0.0;
   if (rank != NO_AGENT) {
     g = policyShare(alloc, p, signal, backlog, rank, ne);
+    if ((run.flow & RUN_FLOW_POOL) != 0u) {
+      g = poolShare(policyPoolRule(alloc.policy), g, p.cap, rank, ne, alloc.turn, run.gpus, run.gpuCapacity);
+    }
   }
   (*s).rate = nextSignal(signal, arrived);
   let phase = select(PHASE_WARM, (*s).phase, lifecycle);
@@ -280,9 +303,10 @@ fn flowForkJoin(run: Run, t: u32, mf: f32, done: array<f32, MAX_SUCCESSORS>) {
 // (src/model/lifecycle.ts step 6) over the eligible agents only, as if they were the fleet — agent k's
 // index its `rank` among them (lifecycleStep wrote it, NO_AGENT when ineligible: no term), N = ne,
 // turn = step mod ne; with several GPUs (src/model/placement.ts) over GPU `gpu`'s agents alone (their
-// ranks among its eligible, gpuRanks' without the lifecycle), at the GPU's capacity (Run.capacity); with
-// neither ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares
-// with the same rank and ne. One call site (stepFlow), and the plain kernels never call it.
+// ranks among its eligible, gpuRanks' without the lifecycle), at the GPU's capacity (Run.capacity); a
+// pool (allocationGroups: one, gpu 0) over all its eligible agents at G (Run.capacity); with neither
+// ne = N and every rank its index, allocate()'s sums bit for bit. serveFlow reads the shares with the
+// same rank and ne. One call site (stepFlow), and the plain kernels never call it.
 fn allocateFlow(run: Run, step: u32, draws: u32, ne: u32, gpu: u32) -> Allocation {
   var a = allocationBase(run, step);
   a.turn = step % max(ne, 1u);

@@ -55,7 +55,9 @@ describe('struct layouts', () => {
     );
     expect(byteSize(AGENT_STATE)).toBe(def.size);
     const flowOnly = FLOW_STATE.fields.filter(([field]) => !(field in plain)).map(([field]) => field);
-    expect(flowOnly).toEqual(expect.arrayContaining(['head', 'inbox0', 'phase', 'rank', 'routedSum', 'coldStartSum', 'memoryPeak']));
+    expect(flowOnly).toEqual(
+      expect.arrayContaining(['head', 'inbox0', 'phase', 'rank', 'home', 'routedSum', 'coldStartSum', 'memoryPeak']),
+    );
     expect(AGENT_STATE.words).toBeLessThan(FLOW_STATE.words / 2);
   });
 });

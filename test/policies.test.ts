@@ -13,6 +13,8 @@ import { crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from
 import { allocate, type FleetView, fleetView, newAllocation, shareOf } from '../src/model/allocate.js';
 import { SIGNALS } from '../src/model/modes.js';
 import { MAX_POLICY_PASSES, PAPER_POLICIES, POLICIES, POLICY, POLICY_NAMES, type PolicyName } from '../src/model/policies.js';
+import { constantCase } from '../src/model/modes.js';
+import { poolPolicyProblem, POOL_RULE_ID } from '../src/model/pool.js';
 import { generatedWgsl, KERNEL_POLICY_SETS, type KernelPolicySet, kernelPolicySet } from '../src/gpu/wgsl.js';
 import { shaderDir } from '../src/platform/node.js';
 import { testFleet, wideTestFleet } from './helpers/fleets.js';
@@ -55,6 +57,26 @@ describe('the policy registry', () => {
       if (candidate === set) expect(called).toBe(true);
     }
     expect(kernelPolicySet([POLICY.static, POLICY[name]])).toBe(set);
+  });
+
+  it.each(names)('%s: the GPU kernels’ policyPoolRule gives its pool form (PolicyDef.pool), or a pool refuses it', (name) => {
+    // src/gpu/wgsl.ts generates the switch from the registry: a policy whose pool form the kernels do
+    // not know would get the fallback (its share unchanged, `fill`) on a pool fleet.
+    const rule = POLICIES[name].pool;
+    for (const [candidate, members] of Object.entries(KERNEL_POLICY_SETS)) {
+      if (!members.includes(name)) continue;
+      const code = generatedWgsl(true, candidate as KernelPolicySet);
+      const body = /fn policyPoolRule\(policy: u32\) -> u32 \{([\s\S]*?)\n\}/.exec(code)?.[1];
+      expect(body, `${candidate}: fn policyPoolRule`).toBeDefined();
+      const returned = new RegExp(`case POLICY_${constantCase(name)}: \\{\\s*return (\\w+);`).exec(body!)?.[1];
+      expect(returned, `${candidate}: policyPoolRule's case for ${name}`).toBe(rule === null ? undefined : `POOL_${constantCase(rule)}`);
+    }
+    if (rule === null) expect(poolPolicyProblem(name)).toMatch(/use gpuMode "placement"/);
+    else {
+      expect(poolPolicyProblem(name)).toBeNull();
+      const value = new RegExp(`const POOL_${constantCase(rule)}: u32 = (\\d+)u;`).exec(generatedWgsl(true))?.[1];
+      expect(Number(value)).toBe(POOL_RULE_ID[rule]);
+    }
   });
 
   it.each(names)('%s: entry well formed', (name) => {

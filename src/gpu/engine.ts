@@ -18,7 +18,9 @@
  * starts at the kernel's step 0 (lifecycleStart), so the zeroed buffers need no upload. A fleet on
  * several GPUs (src/model/placement.ts; always on the workflow kernels) carries n_G in Run.gpus, each
  * GPU's capacity f32(G/n_G) in Run.capacity (G with one GPU) and each agent's GPU, placed on the host,
- * in AgentParams.gpu; the kernels allocate and admit per GPU.
+ * in AgentParams.gpu; the kernels allocate and admit per GPU. A pool of GPUs (src/model/pool.ts,
+ * RUN_FLOW.pool) allocates once at Run.capacity = G (every agent's AgentParams.gpu is 0), its roundRobin
+ * turns a GPU of Run.gpuCapacity = f32(G/n_G) each, and admits to the GPU with the most free memory.
  *
  * @example
  *   const engine = await GpuEngine.create(device, sources);
@@ -365,8 +367,10 @@ export class GpuEngine {
       runWords[base + RUN_WORD.policy] = runs.policy[r]!;
       runWords[base + RUN_WORD.stream] = fleets.stream[f]!;
       runWords[base + RUN_WORD.replicate] = runs.replicate[r]!;
-      // Each GPU's capacity, f32(G/n_G) from the host (G itself with one GPU); the kernels never divide it.
-      runFloats[base + RUN_WORD.capacity] = gpuCapacity(fleets, f);
+      // The allocator's capacity: each GPU's, f32(G/n_G) from the host (G itself with one GPU), or G in a
+      // pool (src/model/pool.ts), whose roundRobin turns read one GPU's, f32(G/n_G); the kernels never divide.
+      runFloats[base + RUN_WORD.capacity] = fleets.gpuPool[f] === 1 ? fleets.capacity[f]! : gpuCapacity(fleets, f);
+      runFloats[base + RUN_WORD.gpuCapacity] = gpuCapacity(fleets, f);
       runWords[base + RUN_WORD.gpus] = fleets.gpuCount[f]!;
       runWords[base + RUN_WORD.flow] = flow;
       runWords[base + RUN_WORD.fork] = fleets.fork[f]!;
@@ -593,14 +597,15 @@ function f32Bits(x: number): number {
 }
 
 /**
- * Run.flow of fleet f's runs (RUN_FLOW): stepped on the workflow path, routing fluidly, routing at all.
+ * Run.flow of fleet f's runs (RUN_FLOW): stepped on the workflow path, routing fluidly, routing at all, a pool.
  * The CPU engine decides the same by the same functions (src/cpu/workflow.ts).
  */
 export function runFlow(batch: Batch, f: number): number {
   const { fleets, config } = batch;
   if (!steppedAsWorkflow(fleets, config, f)) return 0;
   const routes = isWorkflow(fleets, f) || fleets.fork[f] !== NO_AGENT;
-  return RUN_FLOW.step | (routesFluidly(fleets, config, f) ? RUN_FLOW.fluid : 0) | (routes ? RUN_FLOW.routes : 0);
+  const pool = fleets.gpuPool[f] === 1 ? RUN_FLOW.pool : 0;
+  return RUN_FLOW.step | (routesFluidly(fleets, config, f) ? RUN_FLOW.fluid : 0) | (routes ? RUN_FLOW.routes : 0) | pool;
 }
 
 /** The words of fleet f's edges in `traceCounts` (ROUTE_WORDS per edge). */

@@ -4,7 +4,8 @@
  * modes.ts: `ARRIVALS_POISSON`, `SIGNAL_EMA`, …), struct AgentState (src/gpu/layout.ts), the policies' ids (`POLICY_ADAPTIVE`) and the
  * switches that call each policy's functions in shaders/policies.wgsl by id (policyShare, policyTerm,
  * policyFinish) or answer its traits (policyPasses, policyReadsSignal, policyReadsState,
- * policyVariesWithStep). A policy missing its WGSL functions fails to compile, naming them.
+ * policyVariesWithStep) and its form in a pool of GPUs (policyPoolRule: POOL_CAP, POOL_FILL, POOL_TURNS,
+ * from PolicyDef.pool). A policy missing its WGSL functions fails to compile, naming them.
  *
  * @example
  *   const code = `${generatedWgsl()}\n${sources.common}…`; // what kernelSource does
@@ -17,6 +18,7 @@ import { NEED_SLACK, PAPER_POLICIES, POLICIES, POLICY_NAMES, type PolicyDef, typ
 import { MAX_SUCCESSORS, MAX_WORKFLOW_AGENTS, NO_AGENT } from '../model/workflow.js';
 import { ELIGIBLE_ID, EVICTION_ID, MAX_EVICTIONS_PER_STEP, NO_LIMIT, PHASE } from '../model/lifecycle.js';
 import { MAX_GPUS } from '../model/placement.js';
+import { POOL_RULE_ID } from '../model/pool.js';
 import {
   agentParamsWgsl,
   agentStateWgsl,
@@ -50,6 +52,8 @@ function enumConstants(): string[] {
   for (const [name, id] of Object.entries(EVICTION_ID)) lines.push(`const EVICT_${constantCase(name)}: u32 = ${u32(id)};`);
   lines.push(`const NO_LIMIT: u32 = ${u32(NO_LIMIT)};`, `const MAX_EVICTIONS_PER_STEP: u32 = ${u32(MAX_EVICTIONS_PER_STEP)};`);
   lines.push('// Several GPUs per fleet (src/model/placement.ts)', `const MAX_GPUS: u32 = ${u32(MAX_GPUS)};`);
+  lines.push("// A policy's form in a pool of GPUs (src/model/pool.ts POOL_RULE_ID; policyPoolRule)");
+  for (const [name, id] of Object.entries(POOL_RULE_ID)) lines.push(`const POOL_${constantCase(name)}: u32 = ${u32(id)};`);
   lines.push('// SimParams.arrivalFlags bits (src/random/arrivals.ts ARRIVAL_FLAG)');
   for (const [name, bit] of Object.entries(ARRIVAL_FLAG)) lines.push(`const ARRIVAL_FLAG_${constantCase(name)}: u32 = ${u32(bit)};`);
   return lines;
@@ -130,6 +134,15 @@ function policyCode(set: readonly PolicyName[]): string[] {
       'a.policy',
       (name, def) => (def.passes > 0 ? `${name}Finish(a, level, sum)` : null),
       'a',
+      set,
+    ),
+    // Its form in a pool (PolicyDef.pool, src/model/pool.ts); a policy without one (null) never runs
+    // on a pool (validateBatch refuses it) and gets the fallback, its own share unchanged.
+    ...policySwitch(
+      'policyPoolRule(policy: u32) -> u32',
+      'policy',
+      (_, def) => (def.pool === null ? null : `POOL_${constantCase(def.pool)}`),
+      'POOL_FILL',
       set,
     ),
     ...policySwitch(
