@@ -598,6 +598,27 @@ describe('Paper view', () => {
     expect(await hashOf(page)).toBe(`#view=paper&${rare}&steps=900&arrivals=poisson`);
   });
 
+  it('runs a pool of GPUs on WebGPU: its lifecycle tables are the CPU worker’s, its utilisation within f32 of the CPU’s', async () => {
+    const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+    const hash = `view=paper&${rare}&steps=600&arrivals=poisson&gpus=2&gpuMode=pool&lifecycle=on&keepAlive=20&gpu=T4`;
+    const rowsOf = (p: Page, id: string): Promise<string[][]> =>
+      p.$$eval(`#${id} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    const gpu = await site.open(hash);
+    expect(await settled(gpu)).toBe('done');
+    expect(await gpu.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    expect(await gpu.getAttribute('#gpus', 'data-mode')).toBe('pool');
+    expect(Number(await gpu.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(SERIES_GAP_F32);
+    const cpu = await site.open(hash, { webgpu: false });
+    expect(await settled(cpu)).toBe('done');
+    // admissions, evictions, homes and phases are integers on both engines: the tables agree as printed
+    expect(await rowsOf(gpu, 'lifecycle-agents')).toEqual(await rowsOf(cpu, 'lifecycle-agents'));
+    expect(await rowsOf(gpu, 'lifecycle-metrics')).toEqual(await rowsOf(cpu, 'lifecycle-metrics'));
+    const [g, c] = [await rowsOf(gpu, 'gpu-table'), await rowsOf(cpu, 'gpu-table')];
+    expect(g.map((row) => row.slice(0, 2))).toEqual(c.map((row) => row.slice(0, 2)));
+    g.forEach((row, k) => row.slice(2).forEach((v, j) => expect(Math.abs(Number(v) - Number(c[k]![j + 2]))).toBeLessThanOrEqual(0.001)));
+    await site.screenshot(gpu, 'paper-gpus-pool-webgpu');
+  });
+
   // On the CPU worker: the per-GPU series are the CPU engine's.
   it('runs several GPUs: each GPU’s agents, utilisation and memory by placement, then one pool, and refuses a policy without a pool form', async () => {
     const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
