@@ -313,7 +313,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     el(
       'p',
       {},
-      'Agents share one GPU under three allocation policies: the paper’s four, or your own fleet (add, remove and name agents). Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
+      'Agents share one GPU (or several: by placement or as one pool) under three allocation policies: the paper’s four, or your own fleet (add, remove and name agents). Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
     ),
     form.node,
     picker.node,
