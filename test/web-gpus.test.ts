@@ -41,6 +41,7 @@ import {
   scenarioBatch,
   scenarioLifecycle,
   scenarioParams,
+  scenarioPolicyProblem,
 } from '../web/views/paperScenario.js';
 
 const parse = (hash: string) => parseScenario(new URLSearchParams(hash));
@@ -168,6 +169,13 @@ describe('the batch of several GPUs', () => {
     expect(error?.message).toContain('use gpuMode "placement"');
     expect(fieldOfConfigError(error!.field)).toBe('gpuMode');
     expect(batchError('gpus=2', ['static', 'fixedShares'])).toBeUndefined();
+    // the page says so before the engine does, naming each policy refused
+    expect(scenarioPolicyProblem(parse('gpus=2&gpuMode=pool').scenario, ['static', 'fixedShares', 'roundRobinSkipIdle'])).toBe(
+      'GPU mode: a pool of GPUs cannot run every policy ticked: fixedShares has no pool form (MIG slices belong to one physical GPU); use gpuMode "placement" or another policy; roundRobinSkipIdle has no pool form (its turns skip over one GPU); use gpuMode "placement" or another policy',
+    );
+    expect(scenarioPolicyProblem(parse('gpus=2').scenario, ['fixedShares'])).toBeUndefined();
+    expect(scenarioPolicyProblem(parse('gpuMode=pool').scenario, ['fixedShares'])).toBeUndefined(); // one GPU: no pool
+    expect(scenarioPolicyProblem(parse('gpus=2&gpuMode=pool').scenario, ['static', 'roundRobin', 'adaptive'])).toBeUndefined();
     expect(fieldOfConfigError('fleets[0].gpus')).toBe('gpus');
   });
 });

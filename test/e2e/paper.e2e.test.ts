@@ -662,7 +662,9 @@ describe('Paper view', () => {
     // fixed shares have no pool form: refused on the mode, naming the policy; the last result stays
     await page.check('#policy-picker input[value=fixedShares]');
     await page.waitForFunction(() => document.body.dataset.state === 'invalid');
-    expect(await page.textContent('#error-gpuMode')).toContain('fixedShares has no pool form');
+    expect(await page.textContent('#error-gpuMode')).toBe(
+      'GPU mode: a pool of GPUs cannot run every policy ticked: fixedShares has no pool form (MIG slices belong to one physical GPU); use gpuMode "placement" or another policy',
+    );
     expect(await page.getAttribute('#gpus', 'data-mode')).toBe('pool');
     await page.selectOption('#field-gpuMode', 'placement');
     expect(await settled(page)).toBe('done');

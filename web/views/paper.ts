@@ -62,6 +62,7 @@ import {
   scenarioArrivals,
   scenarioBatch,
   scenarioParams,
+  scenarioPolicyProblem,
 } from './paperScenario.js';
 import { pageTraces } from './paperTrace.js';
 import { scenarioWorkflow } from './paperWorkflow.js';
@@ -563,6 +564,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const policies = picker.chosen();
     const pickerOk = picker.check();
     let batch: Batch | undefined;
+    const poolProblem = scenarioPolicyProblem(scenario, policies);
+    if (poolProblem !== undefined) errors.set('gpuMode', poolProblem);
     if (errors.size === 0 && pickerOk) {
       try {
         batch = scenarioBatch(scenario, scenarioArrivals(scenario)?.trace === undefined ? undefined : pageTraces(), policies);

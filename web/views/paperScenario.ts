@@ -35,7 +35,7 @@ import {
   type LifecycleSpec,
 } from '../../src/model/lifecycle.js';
 import { MAX_GPUS } from '../../src/model/placement.js';
-import { GPU_MODES, type GpuMode } from '../../src/model/pool.js';
+import { GPU_MODES, type GpuMode, poolPolicyProblem } from '../../src/model/pool.js';
 import { AgentSchema } from '../../src/study/schema.js';
 import { formatIssues } from '../../src/study/problems.js';
 import { quote } from '../../src/text/quote.js';
@@ -789,6 +789,17 @@ export function parsePolicies(text: string | undefined): { policies: PolicyName[
       error: `policies: must be one or more of ${POLICY_NAMES.join(', ')}, got ${unknown.length > 0 ? unknown.map((n) => quote(n)).join(', ') : 'none'}`,
     };
   return { policies: POLICY_NAMES.filter((n) => names.includes(n)) };
+}
+
+/**
+ * Why the scenario cannot run one of `policies`, on the GPU mode's field: a pool (gpuMode pool, more
+ * than one GPU) has no form of fixedShares or roundRobinSkipIdle (src/model/pool.ts poolPolicyProblem,
+ * what validateBatch refuses); undefined when it can run them all.
+ */
+export function scenarioPolicyProblem(s: Pick<PaperScenario, 'gpus' | 'gpuMode'>, policies: readonly PolicyName[]): string | undefined {
+  if (s.gpus <= 1 || s.gpuMode !== 'pool') return undefined;
+  const refused = policies.flatMap((p) => poolPolicyProblem(p) ?? []);
+  return refused.length === 0 ? undefined : `GPU mode: a pool of GPUs cannot run every policy ticked: ${refused.join('; ')}`;
 }
 
 /** The URL value of `policies`: undefined (no key) for the paper's three. */
