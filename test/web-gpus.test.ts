@@ -103,6 +103,23 @@ describe('the GPU fields in the URL', () => {
     expect(() => scenarioBatch(scenario)).not.toThrow(); // the run falls back to the default
   });
 
+  it.each([
+    ['gpus=1e999', 'gpus'],
+    ['gpus=Infinity', 'gpus'],
+    ['gpus=2&gpuMode=__proto__', 'gpuMode'],
+    ['gpus=2&gpuMode=constructor', 'gpuMode'],
+    ['lifecycle=on&loadSlots=Infinity', 'loadSlots'],
+    ['lifecycle=on&loadSlots=1e999', 'loadSlots'],
+    ['lifecycle=on&gpu=T4&usable=NaN', 'usable'],
+  ])('hostile %s is refused on its field, the value quoted; nothing reaches Object.prototype', (hash, key) => {
+    const before = Object.getOwnPropertyNames(Object.prototype).sort();
+    const { scenario, errors } = parse(hash);
+    expect([...errors.keys()]).toEqual([key]);
+    expect(errors.get(key as FieldKey)).toMatch(/got "/);
+    expect(scenario[key as 'gpus']).toBe(PAPER_SCENARIO[key as 'gpus']);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+  });
+
   it('the ranges name what is allowed', () => {
     expect(describeRange(GPU_FIELDS[0]!)).toBe('an integer from 1 to 8 (GPUs of the fleet, each with the card’s memory)');
   });
