@@ -26,6 +26,9 @@ import {
 /** One colour per GPU (at most MAX_GPUS = 8). */
 export const GPU_COLORS: readonly string[] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
+/** Digits of a utilisation (a busy fraction): four, so that a lightly loaded GPU still shows its share. */
+const UTIL_DIGITS = 4;
+
 const number = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 /** The card's usable memory per GPU, GB (undefined: no memory limit). */
@@ -53,7 +56,7 @@ export function gpuBlock(spec: {
       cells: [
         `pool of ${layout.gpus} GPUs: utilisation`,
         'every agent',
-        ...policies.map((_, r) => number(runPoolUtilization(batch, result.totals, r), 3)),
+        ...policies.map((_, r) => number(runPoolUtilization(batch, result.totals, r), UTIL_DIGITS)),
       ],
     });
   } else {
@@ -62,7 +65,11 @@ export function gpuBlock(spec: {
     for (let k = 0; k < layout.gpus; k++)
       rows.push({
         key: `util${k}`,
-        cells: [`GPU ${k}: utilisation`, on[k]!.map((i) => names[i]!).join(', ') || '(none)', ...util.map((u) => number(u[k]!, 3))],
+        cells: [
+          `GPU ${k}: utilisation`,
+          on[k]!.map((i) => names[i]!).join(', ') || '(none)',
+          ...util.map((u) => number(u[k]!, UTIL_DIGITS)),
+        ],
       });
     rows.push({
       key: 'imbalance',

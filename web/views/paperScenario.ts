@@ -436,7 +436,7 @@ export const GPU_FIELDS: readonly Field[] = [
     key: 'gpuMode',
     label: 'GPU mode',
     choices: GPU_MODES,
-    texts: ['placement: each agent on one GPU (LPT), the policy per GPU', 'pool: one allocator over all GPUs, memory per GPU'],
+    texts: ['placement (LPT)', 'pool (one allocator)'],
   },
 ];
 
