@@ -51,9 +51,13 @@
  *   residentRunStepSum += the GPUs with a LOADING or WARM agent.
  *
  * **Validation** (test/pool-cpu.test.ts): a pool of N ≤ n_G agents with U_i = 1 under static,
- * roundRobin, adaptiveWaterfill and maxMinFair gives each agent a whole GPU every step: M/G/1 queues with
- * μ = T_i (the P-K suite); n_G = 1 equals the plain fleet bit for bit; memory used never above any GPU's
- * capacity; loads go to the GPU with the most free memory.
+ * roundRobin, adaptiveWaterfill and maxMinFair serves each agent a whole GPU's work every step, the
+ * same queues bit for bit under all four (maxMinFair's share is min(1, need_i): it serves B_i all the
+ * same, but records ℓ = L_max at a step with nothing queued, its share being 0): M/G/1 queues with
+ * μ = T_i (the P-K suite); with U_i ≥ G the `cap` and `fill` policies equal the plain fleet at G, every
+ * per-agent total bit for bit; n_G = 1 equals the plain fleet bit for bit; memory used never above any
+ * GPU's capacity (RunSeries.gpuMemory, per GPU and step); loads go to the GPU with the most free
+ * memory. The CPU engine: src/cpu/gpus.ts (the allocation), src/cpu/lifecycle.ts (home, start, admit).
  *
  * @example
  *   const fleets = packFleets([{ agents, gpus: 4, gpuMode: 'pool' }]);
