@@ -70,6 +70,8 @@ describe('the policy registry', () => {
       expect(body, `${candidate}: fn policyPoolRule`).toBeDefined();
       const returned = new RegExp(`case POLICY_${constantCase(name)}: \\{\\s*return (\\w+);`).exec(body!)?.[1];
       expect(returned, `${candidate}: policyPoolRule's case for ${name}`).toBe(rule === null ? undefined : `POOL_${constantCase(rule)}`);
+      // Only the workflow kernels step pools: the plain kernels' text does not change.
+      expect(generatedWgsl(true, candidate as KernelPolicySet, false)).not.toMatch(/policyPoolRule|POOL_/);
     }
     if (rule === null) expect(poolPolicyProblem(name)).toMatch(/use gpuMode "placement"/);
     else {
