@@ -30,6 +30,7 @@ import { planUnits } from '../../src/sweep/plan.js';
 import { buildBatch } from '../../src/sweep/run.js';
 import { approx, blankIgnored, type Check, type CheckContext, type Expectation, fig, input, numbersIn } from './figures.js';
 import { QUEUEING_CHECKS } from './queueing.js';
+import { GPU_POOL_CHECKS } from './gpuPool.js';
 
 const root = packageRoot();
 const json = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8')) as unknown;
@@ -1738,4 +1739,5 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   ...QUEUEING_CHECKS,
+  ...GPU_POOL_CHECKS,
 };
