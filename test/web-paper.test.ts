@@ -124,8 +124,8 @@ describe('the scenario in the URL', () => {
   it('has one field per agent parameter and run setting, each key unique', () => {
     const keys = FIELDS.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
-    // the fleet's size, then name, T, R, P, λ, M, pinned per agent, the workflow, the lifecycle and its 7 settings, the run's 4, the process's 5
-    expect(keys).toHaveLength(1 + 4 * 7 + 1 + 1 + 7 + 4 + 5);
+    // the fleet's size, then name, T, R, P, λ, M, pinned per agent, the workflow, the GPUs and their mode, the lifecycle and its 9 settings, the run's 4, the process's 5
+    expect(keys).toHaveLength(1 + 4 * 7 + 1 + 2 + 1 + 9 + 4 + 5);
   });
 
   it('maps the engine’s ConfigError fields to the form’s', () => {

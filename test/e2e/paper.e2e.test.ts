@@ -598,6 +598,80 @@ describe('Paper view', () => {
     expect(await hashOf(page)).toBe(`#view=paper&${rare}&steps=900&arrivals=poisson`);
   });
 
+  it('runs a pool of GPUs on WebGPU: its lifecycle tables are the CPU worker’s, its utilisation within f32 of the CPU’s', async () => {
+    const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+    const hash = `view=paper&${rare}&steps=600&arrivals=poisson&gpus=2&gpuMode=pool&lifecycle=on&keepAlive=20&gpu=T4`;
+    const rowsOf = (p: Page, id: string): Promise<string[][]> =>
+      p.$$eval(`#${id} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
+    const gpu = await site.open(hash);
+    expect(await settled(gpu)).toBe('done');
+    expect(await gpu.getAttribute('#backend', 'data-backend')).toBe('gpu');
+    expect(await gpu.getAttribute('#gpus', 'data-mode')).toBe('pool');
+    expect(Number(await gpu.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(SERIES_GAP_F32);
+    const cpu = await site.open(hash, { webgpu: false });
+    expect(await settled(cpu)).toBe('done');
+    // admissions, evictions, homes and phases are integers on both engines: the tables agree as printed
+    expect(await rowsOf(gpu, 'lifecycle-agents')).toEqual(await rowsOf(cpu, 'lifecycle-agents'));
+    expect(await rowsOf(gpu, 'lifecycle-metrics')).toEqual(await rowsOf(cpu, 'lifecycle-metrics'));
+    const [g, c] = [await rowsOf(gpu, 'gpu-table'), await rowsOf(cpu, 'gpu-table')];
+    expect(g.map((row) => row.slice(0, 2))).toEqual(c.map((row) => row.slice(0, 2)));
+    g.forEach((row, k) => row.slice(2).forEach((v, j) => expect(Math.abs(Number(v) - Number(c[k]![j + 2]))).toBeLessThanOrEqual(0.001)));
+    await site.screenshot(gpu, 'paper-gpus-pool-webgpu');
+  });
+
+  // On the CPU worker: the per-GPU series are the CPU engine's.
+  it('runs several GPUs: each GPU’s agents, utilisation and memory by placement, then one pool, and refuses a policy without a pool form', async () => {
+    const rare = [0, 1, 2, 3].map((i) => `lambda${i}=0.05&M${i}=6000`).join('&');
+    const page = await site.open(`view=paper&${rare}&steps=600&arrivals=poisson&lifecycle=on&keepAlive=20&gpu=T4`, { webgpu: false });
+    expect(await settled(page)).toBe('done');
+    expect(await page.$('#gpus')).toBeNull(); // one GPU: no GPU block
+    expect(await page.isHidden('#field-gpuMode')).toBe(true); // the mode shows only with more than one GPU
+    expect(await page.isVisible('#field-loadSlots')).toBe(true);
+    expect(await page.isVisible('#field-usable')).toBe(true);
+    expect(await setField(page, 'gpus', '3')).toBe('done');
+    expect(await page.isVisible('#field-gpuMode')).toBe(true);
+    expect(await hashOf(page)).toContain('&gpus=3');
+    expect(await page.getAttribute('#gpus', 'data-mode')).toBe('placement');
+    const rowKeys = (): Promise<string[]> =>
+      page.$$eval('#gpu-table tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.row ?? ''));
+    expect(await rowKeys()).toEqual(['util0', 'util1', 'util2', 'imbalance', 'memory0', 'memory1', 'memory2']);
+    // every agent placed once; each GPU's peak within the T4's 16 GB (two 6 GB models at most)
+    const placed = await page.$$eval('#gpu-table tbody tr[data-row^="util"] td:nth-child(2)', (td) => td.map((c) => c.textContent ?? ''));
+    expect(placed.join(', ').split(', ').sort()).toEqual(['coordinator', 'nlp', 'reasoning', 'vision']);
+    const peaks = await page.$$eval('#gpu-table tr[data-row^="memory"] td:not(:first-child):not(:nth-child(2))', (td) =>
+      td.map((c) => Number(c.textContent)),
+    );
+    expect(peaks).toHaveLength(9);
+    for (const peak of peaks) expect(peak).toBeLessThanOrEqual(12);
+    expect(await page.$('#time-gpu-util')).not.toBeNull();
+    expect(await page.$('#time-gpu-memory')).not.toBeNull();
+    expect(Number(await page.getAttribute('#series-note', 'data-series-gap'))).toBeLessThanOrEqual(1e-12);
+    for (const n of await seriesPixels(page)) expect(n).toBeGreaterThan(MIN_SERIES_PIXELS);
+    await site.screenshot(page, 'paper-gpus-placement');
+
+    // one pool: the pool's utilisation, each GPU's memory
+    await page.selectOption('#field-gpuMode', 'pool');
+    await page.waitForFunction(() => document.body.dataset.state !== 'pending');
+    expect(await settled(page)).toBe('done');
+    expect(await hashOf(page)).toContain('&gpus=3&gpuMode=pool');
+    expect(await page.getAttribute('#gpus', 'data-mode')).toBe('pool');
+    expect(await rowKeys()).toEqual(['pool', 'memory0', 'memory1', 'memory2']);
+    expect(await page.$('#time-gpu-memory')).not.toBeNull();
+    await site.screenshot(page, 'paper-gpus-pool');
+
+    // fixed shares have no pool form: refused on the mode, naming the policy; the last result stays
+    await page.check('#policy-picker input[value=fixedShares]');
+    await page.waitForFunction(() => document.body.dataset.state === 'invalid');
+    expect(await page.textContent('#error-gpuMode')).toBe(
+      'GPU mode: a pool of GPUs cannot run every policy ticked: fixedShares has no pool form (MIG slices belong to one physical GPU); use gpuMode "placement" or another policy',
+    );
+    expect(await page.getAttribute('#gpus', 'data-mode')).toBe('pool');
+    await page.selectOption('#field-gpuMode', 'placement');
+    expect(await settled(page)).toBe('done');
+    expect(await page.textContent('#error-gpuMode')).toBe('');
+    expect(await page.$$eval('#gpu-table thead th', (th) => th.map((h) => h.textContent))).toContain('MIG fixed shares');
+  });
+
   it('caps the fleet at 12 agents, and agents × steps at what the page keeps', async () => {
     const page = await site.open('view=paper&agents=11&steps=40000', { webgpu: false });
     await page.waitForFunction(() => document.body.dataset.state === 'invalid');

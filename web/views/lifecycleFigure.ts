@@ -199,14 +199,18 @@ export function lifecycleTime(series: LifecycleSeries, batch: Batch, names: read
   const { dt } = batch.config;
   const timeline = timelineFigure(timelineRows(series), names, series.steps, dt, `Each agent’s phase over the run: ${policyLabel(policy)}`);
   const memory = batch.config.lifecycle?.memory;
-  const capacity = memory === undefined ? undefined : memoryCapacityMB(memory) / MB_PER_GB;
+  // Several GPUs: the memory of all of them, against their usable memory together (each GPU's: web/views/gpusFigure.ts).
+  const gpus = batch.fleets.gpuCount[0]!;
+  const capacity = memory === undefined ? undefined : (gpus * memoryCapacityMB(memory)) / MB_PER_GB;
   const chart = lineChart({
-    title: `GPU memory in use after each step’s admissions: ${policyLabel(policy)}${capacity === undefined ? ' (no memory limit)' : ''}`,
+    title: `GPU memory in use after each step’s admissions${gpus > 1 ? `, all ${gpus} GPUs` : ''}: ${policyLabel(policy)}${capacity === undefined ? ' (no memory limit)' : ''}`,
     x: { label: 'time (s)' },
     y: { label: 'memory in use (GB)', zero: true },
     series: [
       { label: 'in use', color: '#1f77b4', stepped: true },
-      ...(capacity === undefined ? [] : [{ label: `usable (${capacity} GB)`, color: '#d62728', dash: [6, 4] }]),
+      ...(capacity === undefined
+        ? []
+        : [{ label: gpus > 1 ? `usable, ${gpus} GPUs (${capacity} GB)` : `usable (${capacity} GB)`, color: '#d62728', dash: [6, 4] }]),
     ],
     data: memoryData(series, dt, capacity),
     width: 540,

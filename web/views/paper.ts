@@ -11,7 +11,8 @@
  * offered loads count visits (γ). A second switch turns the serverless lifecycle on (MODEL-PART4
  * §4.3–4.4, `lifecycle=on`): the lifecycle's metrics and cost split per policy, each agent's cold starts
  * and phase times (web/views/lifecycleFigure.ts), and under the time charts' policy each agent's
- * COLD / LOADING / WARM timeline and the GPU memory in use. The scenario lives in the URL
+ * COLD / LOADING / WARM timeline and the GPU memory in use. With several GPUs (by placement or as one
+ * pool, MODEL-PART4 §4.5) each GPU's utilisation and memory (web/views/gpusFigure.ts). The scenario lives in the URL
  * (web/views/paperScenario.ts), so a link reproduces it; a bad field shows its error next to it and
  * leaves the last good result on the page.
  */
@@ -61,11 +62,13 @@ import {
   scenarioArrivals,
   scenarioBatch,
   scenarioParams,
+  scenarioPolicyProblem,
 } from './paperScenario.js';
 import { pageTraces } from './paperTrace.js';
 import { scenarioWorkflow } from './paperWorkflow.js';
 import { workflowBlock } from './workflowFigure.js';
 import { lifecycleBlock, lifecycleTime } from './lifecycleFigure.js';
+import { gpuBlock, gpuTime } from './gpusFigure.js';
 
 /** Typing pauses this long before a valid form runs (a change or Enter runs at once). */
 const TYPING_PAUSE_MS = 300;
@@ -92,6 +95,8 @@ const namesOf = (s: PaperScenario): string[] => s.agents.map((a) => displayName(
 const routed = (shown: Shown): boolean => isWorkflow(shown.batch.fleets, 0);
 /** Whether the run has the serverless lifecycle (its switch on). */
 const lifecycleOf = (shown: Shown): boolean => shown.batch.config.lifecycle !== undefined;
+/** Whether the run's fleet has several GPUs (by placement or as a pool). */
+const severalGpus = (shown: Shown): boolean => shown.batch.fleets.gpuCount[0]! > 1;
 
 /**
  * Each agent's T and the rate it must serve, for its offered load: λ, or in a workflow its visit rate
@@ -309,7 +314,7 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     el(
       'p',
       {},
-      'Agents share one GPU under three allocation policies: the paper’s four, or your own fleet (add, remove and name agents). Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
+      'Agents share one GPU (or several: by placement or as one pool) under three allocation policies: the paper’s four, or your own fleet (add, remove and name agents). Change any value and the result updates; the URL keeps the scenario, so a link reproduces it.',
     ),
     form.node,
     picker.node,
@@ -402,7 +407,12 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
         ...CHART_SIZE,
       });
       latency.id = 'time-latency';
-      charts.replaceChildren(queue, latency, ...(lifecycleOf(next) ? lifecycleTime(next.series[r]!, next.batch, names, p) : []));
+      charts.replaceChildren(
+        queue,
+        latency,
+        ...(lifecycleOf(next) ? lifecycleTime(next.series[r]!, next.batch, names, p) : []),
+        ...(severalGpus(next) ? gpuTime(next.series[r]!, next.batch, names, p) : []),
+      );
     };
     select.addEventListener('change', () => {
       const p = select.value as PolicyName;
@@ -411,7 +421,11 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     });
     destroyCharts(timeSection);
     timeSection.replaceChildren(
-      el('h3', {}, `Each agent’s queue and latency${lifecycleOf(next) ? ', phase and the GPU memory in use' : ''} over the run`),
+      el(
+        'h3',
+        {},
+        `Each agent’s queue and latency${lifecycleOf(next) ? ', phase and the GPU memory in use' : ''}${severalGpus(next) ? ', and each GPU’s utilisation' : ''} over the run`,
+      ),
       el('label', { class: 'panel-control' }, 'policy ', select),
       charts,
     );
@@ -438,6 +452,9 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
       }),
       ...(lifecycleOf(next)
         ? [lifecycleBlock({ batch: next.batch, result: next.result, policies: next.policies, names: namesOf(scenario) })]
+        : []),
+      ...(severalGpus(next)
+        ? [gpuBlock({ batch: next.batch, result: next.result, policies: next.policies, names: namesOf(scenario), series: next.series })]
         : []),
       arrivalTable(next),
     );
@@ -547,6 +564,8 @@ export function mountPaper(root: HTMLElement, initial: ViewState): () => void {
     const policies = picker.chosen();
     const pickerOk = picker.check();
     let batch: Batch | undefined;
+    const poolProblem = scenarioPolicyProblem(scenario, policies);
+    if (poolProblem !== undefined) errors.set('gpuMode', poolProblem);
     if (errors.size === 0 && pickerOk) {
       try {
         batch = scenarioBatch(scenario, scenarioArrivals(scenario)?.trace === undefined ? undefined : pageTraces(), policies);

@@ -1,7 +1,8 @@
 /**
  * The Paper view's form: the agents' names, T, R, P, λ, M and pinned in a grid (one row per agent, each with a
- * remove button; an add button and the paper's fleet under it), the workflow switch, the serverless
- * lifecycle's switch with its settings (shown only with it on), then L_max,
+ * remove button; an add button and the paper's fleet under it), the workflow switch, the fleet's GPUs
+ * (how many, and the mode with more than one), the serverless lifecycle's switch with its settings
+ * (shown only with it on), then L_max,
  * steps, arrivals and seed, then the arrival process's parameters (only those of the chosen process are
  * shown). Each control has an accessible name with its unit and an error span right after it
  * (aria-describedby), filled by the view when the field's text is outside its range.
@@ -13,6 +14,7 @@ import {
   ARRIVAL_FIELDS,
   type FieldKey,
   fieldApplies,
+  GPU_FIELDS,
   LIFECYCLE_FIELD,
   LIFECYCLE_FIELDS,
   lifecycleApplies,
@@ -48,6 +50,10 @@ const RUN_TITLES: Readonly<Partial<Record<FieldKey, string>>> = {
   keepAlive: 'keep-alive K (s, or never)',
   coldStart: 'cold start C0 (s)',
   loadBandwidth: 'load bandwidth (GB/s)',
+  loadSlots: 'load slots per GPU (or unlimited)',
+  usable: 'usable fraction of the memory',
+  gpus: 'GPUs (1 to 8)',
+  gpuMode: 'GPU mode',
   eligible: 'who shares the GPU',
   initialPhase: 'agents start',
   gpu: 'GPU memory',
@@ -77,8 +83,11 @@ export interface Form {
    * entry takes only routed requests): disabled, its value kept for when the workflow is switched off.
    */
   showExternal(external: readonly boolean[]): void;
-  /** Shows the lifecycle's settings only with it on (and the eviction rule only with a memory limit). */
-  showLifecycle(s: Pick<PaperScenario, 'lifecycle' | 'gpu'>): void;
+  /**
+   * Shows the lifecycle's settings only with it on (the usable fraction and the eviction rule only with
+   * a memory limit), and the GPU mode only with more than one GPU.
+   */
+  showLifecycle(s: Pick<PaperScenario, 'lifecycle' | 'gpu' | 'gpus'>): void;
 }
 
 /** Every field the form can show (agents up to MAX_PAGE_AGENTS). */
@@ -219,8 +228,25 @@ export function buildForm(): Form {
       'An agent is COLD, LOADING or WARM (docs/serverless.md). A cold agent with work loads its model for C_i = C0 + M_i/B_load seconds (one load at a time), serving nothing meanwhile, then serves until it has been idle for K seconds and scales to zero. With a GPU’s memory, an agent that does not fit evicts idle ones, or waits. With the paper’s rates the agents are never idle for long: try λ below 0.1/s, or a short K.',
     ),
   );
-  const showLifecycle = (s: Pick<PaperScenario, 'lifecycle' | 'gpu'>): void => {
-    for (const [key, node] of lifecycleCells) node.hidden = !lifecycleApplies(key, s);
+  const gpuCells = new Map<FieldKey, HTMLElement>();
+  const gpuFields = el(
+    'fieldset',
+    { class: 'run-fields gpu-fields' },
+    el('legend', {}, 'GPUs (several GPUs per fleet)'),
+    ...GPU_FIELDS.map((f) => {
+      const node = cell(f.key, RUN_TITLES[f.key] ?? f.label, RUN_TITLES[f.key] ?? f.label);
+      gpuCells.set(f.key, node);
+      return node;
+    }),
+    el(
+      'p',
+      { class: 'field-help', id: 'gpu-help' },
+      'The fleet’s capacity is one per GPU, and each GPU has the card’s memory (the lifecycle’s GPU memory). Placement puts each agent on one GPU (longest processing time first, by λ/T) and runs the policy on each GPU over its own agents. A pool runs one allocator over every agent at the whole capacity, each agent capped at one GPU; a model loads on the GPU with the most free memory (fixed shares and round-robin skipping idle agents have no pool form).',
+    ),
+  );
+  const showLifecycle = (s: Pick<PaperScenario, 'lifecycle' | 'gpu' | 'gpus'>): void => {
+    for (const [key, node] of [...lifecycleCells, ...gpuCells]) node.hidden = !lifecycleApplies(key, s);
+    (gpuFields.querySelector('#gpu-help') as HTMLElement).hidden = s.gpus <= 1;
     (lifecycle.querySelector('#lifecycle-help') as HTMLElement).hidden = s.lifecycle !== 'on';
   };
   const node = el(
@@ -228,6 +254,7 @@ export function buildForm(): Form {
     { class: 'params paper-form', novalidate: true, 'aria-label': 'scenario' },
     el('fieldset', {}, el('legend', {}, 'Agents (Table I of the paper by default)'), grid, fleetButtons),
     workflow,
+    gpuFields,
     lifecycle,
     run,
     process,

@@ -3,7 +3,8 @@
  * default) with the user's T, R, P and λ, plus L_max, steps, the arrival process (MODEL-PART4
  * §4.1–4.2) with its parameters, whether the agents form the paper's workflow (MODEL-PART4 §4.6,
  * web/views/paperWorkflow.ts), and the serverless lifecycle with its settings and each agent's model
- * size M (MODEL-PART4 §4.3–4.4; its settings apply only with it on, as a process's parameters do). It lives in the URL's hash (only the keys that differ from the paper,
+ * size M (MODEL-PART4 §4.3–4.4; its settings apply only with it on, as a process's parameters do), and
+ * the fleet's GPUs (MODEL-PART4 §4.5: 1 to MAX_GPUS, by placement or as one pool). It lives in the URL's hash (only the keys that differ from the paper,
  * so the paper's own scenario is plain `#view=paper`; `agents` is the fleet's size, `name2`, `T2`, …
  * agent 2's fields) and every field is checked against a range named in its error; each agent also
  * passes the study schema's own agent check (src/study/schema.ts AgentSchema), so the page refuses
@@ -33,6 +34,8 @@ import {
   LIFECYCLE_RANGES,
   type LifecycleSpec,
 } from '../../src/model/lifecycle.js';
+import { MAX_GPUS } from '../../src/model/placement.js';
+import { GPU_MODES, type GpuMode, poolPolicyProblem } from '../../src/model/pool.js';
 import { AgentSchema } from '../../src/study/schema.js';
 import { formatIssues } from '../../src/study/problems.js';
 import { quote } from '../../src/text/quote.js';
@@ -85,9 +88,20 @@ export interface PaperScenario {
   loadBandwidth: number; // B_load, GB/s
   eligible: EligibleRule;
   initialPhase: 'warm' | 'cold';
-  /** The card whose memory the agents share (MEMORY_UNLIMITED: no limit). */
+  /** The card whose memory the agents share, per GPU (MEMORY_UNLIMITED: no limit). */
   gpu: PageMemory;
+  /** u, the fraction of the card the models may hold, (0.05 … 1]; read only with a memory limit. */
+  usable: number;
   evict: EvictionRule; // read only with a memory limit
+  /** Loads in flight at once per GPU, 1 … 256; Infinity: unlimited. */
+  loadSlots: number;
+  /**
+   * n_G, the GPUs of the fleet (MODEL-PART4 §4.5), 1 … MAX_GPUS: the capacity is n_G (one per GPU, as a
+   * study's capacity defaults to its gpus), each GPU with the card's memory.
+   */
+  gpus: number;
+  /** How the GPUs serve the fleet (read only with gpus > 1): placement (each agent on one GPU, LPT) or one pool. */
+  gpuMode: GpuMode;
 }
 
 /** The trace the page ships (traces/, bundled by web/views/paperTrace.ts): replayed, or modulating a process. */
@@ -146,7 +160,11 @@ export const PAPER_SCENARIO: Readonly<PaperScenario> = {
   eligible: DEFAULT_LIFECYCLE.eligible,
   initialPhase: DEFAULT_LIFECYCLE.initialPhase,
   gpu: MEMORY_UNLIMITED,
+  usable: 1,
   evict: 'lru',
+  loadSlots: DEFAULT_LIFECYCLE.loadSlots,
+  gpus: 1,
+  gpuMode: 'placement',
 };
 
 /**
@@ -171,12 +189,37 @@ export const PAGE_MAX_PEAK_RATIO = 1000;
 type AgentKey = keyof AgentParams;
 type NumberAgentKey = Exclude<AgentKey, 'name' | 'pinned'>;
 /** The lifecycle's settings (read only with `lifecycle` on; `evict` only with a memory limit too). */
-type LifecycleKey = 'keepAlive' | 'coldStart' | 'loadBandwidth' | 'eligible' | 'initialPhase' | 'gpu' | 'evict';
+type LifecycleKey = 'keepAlive' | 'coldStart' | 'loadBandwidth' | 'loadSlots' | 'eligible' | 'initialPhase' | 'gpu' | 'usable' | 'evict';
 type RunKey =
-  'lmax' | 'steps' | 'arrivals' | 'seed' | 'cv' | 'idc' | 'highFraction' | 'peakRatio' | 'trace' | 'workflow' | 'lifecycle' | LifecycleKey;
+  | 'lmax'
+  | 'steps'
+  | 'arrivals'
+  | 'seed'
+  | 'cv'
+  | 'idc'
+  | 'highFraction'
+  | 'peakRatio'
+  | 'trace'
+  | 'workflow'
+  | 'gpus'
+  | 'gpuMode'
+  | 'lifecycle'
+  | LifecycleKey;
 /** The fields of a scenario that hold text (a choice), the others numbers. */
-type TextRunKey = 'arrivals' | 'trace' | 'workflow' | 'lifecycle' | 'eligible' | 'initialPhase' | 'gpu' | 'evict';
-const LIFECYCLE_KEYS: readonly FieldKey[] = ['keepAlive', 'coldStart', 'loadBandwidth', 'eligible', 'initialPhase', 'gpu', 'evict'];
+type TextRunKey = 'arrivals' | 'trace' | 'workflow' | 'gpuMode' | 'lifecycle' | 'eligible' | 'initialPhase' | 'gpu' | 'evict';
+const LIFECYCLE_KEYS: readonly FieldKey[] = [
+  'keepAlive',
+  'coldStart',
+  'loadBandwidth',
+  'loadSlots',
+  'eligible',
+  'initialPhase',
+  'gpu',
+  'usable',
+  'evict',
+];
+/** The settings read only with a memory limit. */
+const MEMORY_KEYS: readonly FieldKey[] = ['usable', 'evict'];
 /** `agents`: the fleet's size (the form's add and remove buttons; no input of its own). */
 export type FieldKey = `${AgentKey}${number}` | RunKey | 'agents';
 const RUN_KEYS: readonly RunKey[] = [
@@ -190,13 +233,17 @@ const RUN_KEYS: readonly RunKey[] = [
   'peakRatio',
   'trace',
   'workflow',
+  'gpus',
+  'gpuMode',
   'lifecycle',
   'keepAlive',
   'coldStart',
   'loadBandwidth',
+  'loadSlots',
   'eligible',
   'initialPhase',
   'gpu',
+  'usable',
   'evict',
 ];
 
@@ -210,8 +257,8 @@ interface NumberField {
   maxOpen?: boolean; // max itself excluded
   integer: boolean;
   unit: string;
-  /** Also takes `never` (Infinity), as the URL and the form write it: the keep-alive K = ∞. */
-  never?: boolean;
+  /** Also takes this word for Infinity, as the URL and the form write it: `never` (the keep-alive K = ∞), `unlimited` (load slots). */
+  infinity?: 'never' | 'unlimited';
 }
 interface ChoiceField {
   kind: 'choice';
@@ -326,7 +373,7 @@ export const LIFECYCLE_FIELDS: readonly Field[] = [
       LIFECYCLE_RANGES.keepAlive[1],
       'seconds idle before scaling to zero',
     ),
-    never: true,
+    infinity: 'never',
   },
   num(
     'coldStart',
@@ -345,6 +392,18 @@ export const LIFECYCLE_FIELDS: readonly Field[] = [
     'GB/s the weights load at',
   ),
   {
+    ...num(
+      'loadSlots',
+      'load slots',
+      LIFECYCLE_RANGES.loadSlots[0],
+      false,
+      LIFECYCLE_RANGES.loadSlots[1],
+      'loads in flight at once per GPU',
+      true,
+    ),
+    infinity: 'unlimited',
+  },
+  {
     kind: 'choice',
     key: 'eligible',
     label: 'who shares the GPU',
@@ -359,6 +418,7 @@ export const LIFECYCLE_FIELDS: readonly Field[] = [
     choices: PAGE_MEMORIES,
     texts: PAGE_MEMORIES.map((m) => (m === MEMORY_UNLIMITED ? 'unlimited' : `${m} (${GPU_MEMORY_GB[m]} GB)`)),
   },
+  num('usable', 'usable memory', LIFECYCLE_RANGES.usable[0], false, LIFECYCLE_RANGES.usable[1], 'fraction of the card the models may hold'),
   {
     kind: 'choice',
     key: 'evict',
@@ -368,13 +428,34 @@ export const LIFECYCLE_FIELDS: readonly Field[] = [
   },
 ];
 
+/** The fleet's GPUs (MODEL-PART4 §4.5): how many, and how they serve it (the mode read only with more than one). */
+export const GPU_FIELDS: readonly Field[] = [
+  num('gpus', 'GPUs', 1, false, MAX_GPUS, 'GPUs of the fleet, each with the card’s memory', true),
+  {
+    kind: 'choice',
+    key: 'gpuMode',
+    label: 'GPU mode',
+    choices: GPU_MODES,
+    texts: ['placement (LPT)', 'pool (one allocator)'],
+  },
+];
+
 /** The fleet's size: how many agents the link or the form has. */
 export const COUNT_FIELD: Field = num('agents', 'agents', 1, false, MAX_PAGE_AGENTS, 'agents in the fleet', true);
 
 /** Every field of a scenario of `count` agents (named by `names`, where given), in form order. */
 export function scenarioFields(count: number, names: readonly string[] = []): Field[] {
   const agents = Array.from({ length: count }, (_, i) => agentFields(i, names[i] === undefined ? undefined : displayName(names[i])));
-  return [COUNT_FIELD, ...agents.flat(), WORKFLOW_FIELD, LIFECYCLE_FIELD, ...LIFECYCLE_FIELDS, ...RUN_FIELDS, ...ARRIVAL_FIELDS];
+  return [
+    COUNT_FIELD,
+    ...agents.flat(),
+    WORKFLOW_FIELD,
+    ...GPU_FIELDS,
+    LIFECYCLE_FIELD,
+    ...LIFECYCLE_FIELDS,
+    ...RUN_FIELDS,
+    ...ARRIVAL_FIELDS,
+  ];
 }
 
 /** The fields of the paper's scenario (its four agents). */
@@ -388,10 +469,14 @@ export function fieldApplies(key: FieldKey, arrivals: ArrivalMode): boolean {
   return true;
 }
 
-/** Whether field `key` means anything in `s` with its lifecycle: the lifecycle's settings only with it on, `evict` only with a memory limit. */
-export function lifecycleApplies(key: FieldKey, s: Pick<PaperScenario, 'lifecycle' | 'gpu'>): boolean {
+/**
+ * Whether field `key` means anything in `s` with its lifecycle and GPUs: the lifecycle's settings only
+ * with it on, `usable` and `evict` only with a memory limit, `gpuMode` only with more than one GPU.
+ */
+export function lifecycleApplies(key: FieldKey, s: Pick<PaperScenario, 'lifecycle' | 'gpu' | 'gpus'>): boolean {
+  if (key === 'gpuMode') return s.gpus > 1;
   if (!LIFECYCLE_KEYS.includes(key)) return true;
-  return s.lifecycle === 'on' && (key !== 'evict' || s.gpu !== MEMORY_UNLIMITED);
+  return s.lifecycle === 'on' && (!MEMORY_KEYS.includes(key) || s.gpu !== MEMORY_UNLIMITED);
 }
 
 /** The allowed range in words, as errors print it: "a number > 0 and ≤ 1e9 (requests/s)". */
@@ -403,7 +488,7 @@ export function describeRange(field: Field): string {
   const range = field.integer
     ? `from ${field.min} to ${field.max}`
     : `${field.minOpen ? '>' : '≥'} ${field.min} and ${field.maxOpen ? '<' : '≤'} ${high}`;
-  return `${what} ${range}${field.never === true ? ', or never' : ''} (${field.unit})`;
+  return `${what} ${range}${field.infinity === undefined ? '' : `, or ${field.infinity}`} (${field.unit})`;
 }
 
 export type Parsed = { value: number | string } | { error: string };
@@ -417,7 +502,7 @@ export function parseField(field: Field, raw: string): Parsed {
   if (field.kind === 'text') return { value: text }; // the study schema checks it (agentProblems)
   if (field.kind === 'choice') return field.choices.includes(text) ? { value: text } : fail();
   if (text === '') return fail();
-  if (field.never === true && text === 'never') return { value: Infinity };
+  if (field.infinity !== undefined && text === field.infinity) return { value: Infinity };
   const value = Number(text);
   const inRange =
     Number.isFinite(value) &&
@@ -459,6 +544,7 @@ function setValue(s: PaperScenario, key: FieldKey, value: number | string): void
   else if (key === 'eligible') s.eligible = value as EligibleRule;
   else if (key === 'initialPhase') s.initialPhase = value as 'warm' | 'cold';
   else if (key === 'gpu') s.gpu = value as PageMemory;
+  else if (key === 'gpuMode') s.gpuMode = value as GpuMode;
   else if (key === 'evict') s.evict = value as EvictionRule;
   else s[key as Exclude<RunKey, TextRunKey>] = value as number;
 }
@@ -478,7 +564,9 @@ const differs = (s: PaperScenario, key: FieldKey): boolean => {
 /** The field's text as the form shows it and the URL stores it (K = ∞ is `never`). */
 export function fieldText(s: PaperScenario, key: FieldKey): string {
   const value = valueOf(s, key) ?? defaultOf(key);
-  return value === Infinity ? 'never' : String(value);
+  if (value !== Infinity) return String(value);
+  const field = [...GPU_FIELDS, ...LIFECYCLE_FIELDS].find((f) => f.key === key);
+  return field?.kind === 'number' ? (field.infinity ?? String(value)) : String(value);
 }
 
 export function cloneScenario(s: PaperScenario): PaperScenario {
@@ -526,7 +614,9 @@ export function parseScenario(read: URLSearchParams | ((key: FieldKey) => string
     errors.set('workflow', workflowError);
     scenario.workflow = PAPER_SCENARIO.workflow;
   }
-  // The lifecycle's switch, then its settings where they apply (the memory before its eviction rule).
+  // The GPUs (their count before the mode), the lifecycle's switch, then its settings where they apply
+  // (the memory before its usable fraction and eviction rule).
+  for (const field of GPU_FIELDS) if (lifecycleApplies(field.key, scenario)) read1(field);
   read1(LIFECYCLE_FIELD);
   for (const field of LIFECYCLE_FIELDS) if (lifecycleApplies(field.key, scenario)) read1(field);
   for (const field of [...RUN_FIELDS, ...ARRIVAL_FIELDS])
@@ -623,8 +713,16 @@ export function fieldOfConfigError(field: string, arrivals: ArrivalMode = 'deter
   // The lifecycle's (validateBatch: lifecycleProblem, lifecycleFleetProblem): a setting, or the memory
   // (a pinned set that does not fit the card: on the card's field).
   const lifecycle = /^lifecycle\.(\w+)(?:\.(\w+))?/.exec(field);
-  if (lifecycle) return lifecycle[1] === 'memory' ? (lifecycle[2] === 'evict' ? 'evict' : 'gpu') : RUN_KEYS.find((k) => k === lifecycle[1]);
+  if (lifecycle)
+    return lifecycle[1] === 'memory'
+      ? lifecycle[2] === 'evict' || lifecycle[2] === 'usable'
+        ? lifecycle[2]
+        : 'gpu'
+      : RUN_KEYS.find((k) => k === lifecycle[1]);
   if (field === 'fleets[0].agents') return 'gpu';
+  // Several GPUs: their count, the mode, and a policy a pool cannot run (poolPolicyProblem: on the mode).
+  if (field === 'fleets[0].gpus') return 'gpus';
+  if (field === 'fleets[0].gpuMode' || /^runs\[\d+\]\.policy$/.test(field)) return 'gpuMode';
   if (/^fleets\[0\]\.(agents\[\d+\]\.routes|forkJoin)\b/.test(field)) return 'workflow'; // the graph (workflowProblem)
   const process = /^fleets\[0\]\.agents\[\d+\]\.arrivals(?:\.(\w+))?/.exec(field);
   if (process) {
@@ -640,7 +738,8 @@ export function fieldOfConfigError(field: string, arrivals: ArrivalMode = 'deter
 
 /**
  * The lifecycle of a scenario (SimConfig.lifecycle), or undefined when it is off: its settings as
- * given, the memory a card of GPU_MEMORY_GB (all of it usable) with its eviction rule.
+ * given (the load slots only where not the default), the memory a card of GPU_MEMORY_GB per GPU with
+ * its usable fraction (only where below 1) and eviction rule.
  */
 export function scenarioLifecycle(s: PaperScenario): LifecycleSpec | undefined {
   if (s.lifecycle === 'off') return undefined;
@@ -650,7 +749,10 @@ export function scenarioLifecycle(s: PaperScenario): LifecycleSpec | undefined {
     loadBandwidth: s.loadBandwidth,
     eligible: s.eligible,
     initialPhase: s.initialPhase,
-    ...(s.gpu === MEMORY_UNLIMITED ? {} : { memory: { gb: GPU_MEMORY_GB[s.gpu], evict: s.evict } }),
+    ...(s.loadSlots === DEFAULT_LIFECYCLE.loadSlots ? {} : { loadSlots: s.loadSlots }),
+    ...(s.gpu === MEMORY_UNLIMITED
+      ? {}
+      : { memory: { gb: GPU_MEMORY_GB[s.gpu], ...(s.usable === 1 ? {} : { usable: s.usable }), evict: s.evict } }),
   };
 }
 
@@ -687,6 +789,17 @@ export function parsePolicies(text: string | undefined): { policies: PolicyName[
       error: `policies: must be one or more of ${POLICY_NAMES.join(', ')}, got ${unknown.length > 0 ? unknown.map((n) => quote(n)).join(', ') : 'none'}`,
     };
   return { policies: POLICY_NAMES.filter((n) => names.includes(n)) };
+}
+
+/**
+ * Why the scenario cannot run one of `policies`, on the GPU mode's field: a pool (gpuMode pool, more
+ * than one GPU) has no form of fixedShares or roundRobinSkipIdle (src/model/pool.ts poolPolicyProblem,
+ * what validateBatch refuses); undefined when it can run them all.
+ */
+export function scenarioPolicyProblem(s: Pick<PaperScenario, 'gpus' | 'gpuMode'>, policies: readonly PolicyName[]): string | undefined {
+  if (s.gpus <= 1 || s.gpuMode !== 'pool') return undefined;
+  const refused = policies.flatMap((p) => poolPolicyProblem(p) ?? []);
+  return refused.length === 0 ? undefined : `GPU mode: a pool of GPUs cannot run every policy ticked: ${refused.join('; ')}`;
 }
 
 /** The URL value of `policies`: undefined (no key) for the paper's three. */
@@ -730,6 +843,8 @@ export function scenarioBatch(s: PaperScenario, library?: TraceLibrary, names: r
     if (!library) throw new ConfigError('arrivals', `the ${s.arrivals} process needs the trace ${PAGE_TRACE}, which is not loaded`);
     traces = library.pack([PAGE_TRACE], config.dt, config.steps);
   }
-  const fleet = { agents, ...(workflow.forkJoin ? { forkJoin: workflow.forkJoin } : {}) };
+  // Several GPUs: one capacity unit per GPU (a study's default); one GPU is the plain fleet, nothing added.
+  const gpus = s.gpus > 1 ? { gpus: s.gpus, capacity: s.gpus, gpuMode: s.gpuMode } : {};
+  const fleet = { agents, ...gpus, ...(workflow.forkJoin ? { forkJoin: workflow.forkJoin } : {}) };
   return makeBatch(packFleets([fleet], undefined, traces), crossRuns(1, policies, 1), config);
 }

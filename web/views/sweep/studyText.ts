@@ -13,6 +13,7 @@ import { maxAgents } from '../../../src/sweep/plan.js';
 import { axisLabels, type Study } from '../../../src/study/schema.js';
 import { JsonTextError, parseJsonText } from '../../../src/text/json.js';
 import burstyText from '../../../sweeps/bursty-workloads.json?raw';
+import gpuPoolText from '../../../sweeps/gpu-pool.json?raw';
 import keepAliveText from '../../../sweeps/keep-alive.json?raw';
 import memoryPressureText from '../../../sweeps/memory-pressure.json?raw';
 import policyAtlasText from '../../../sweeps/policy-atlas.json?raw';
@@ -288,6 +289,11 @@ export const EXAMPLES: readonly { name: string; note: string; study: Record<stri
     name: 'memory-pressure',
     note: '8 fleets per cell and 1,500 steps (1,200 recorded) instead of 32 and 3,900 (3,600)',
     study: { ...json(memoryPressureText), samples: 8, steps: 1500 },
+  },
+  {
+    name: 'gpu-pool',
+    note: '4 fleets per cell and 1,500 steps (1,200 recorded) instead of 16 and 3,900 (3,600): placement against one pool on 2 and 4 GPUs',
+    study: { ...json(gpuPoolText), samples: 4, steps: 1500 },
   },
 ].map((e) => {
   const study: Record<string, unknown> = { ...e.study };
