@@ -32,12 +32,12 @@ import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import { type ArrivalMode, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { LIFECYCLE_METRICS, lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
-import { type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
+import { summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
 import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { compareColumns, compareRunMetrics } from './helpers/compare.js';
 import { assertNoUncapturedErrors, engine, gpu } from './helpers/gpu.js';
 import { rng } from './helpers/seeded.js';
-import { COUNT_FIELDS, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS } from './helpers/tolerances.js';
+import { COUNT_FIELDS, divergentRuns, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS } from './helpers/tolerances.js';
 
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
 
@@ -187,19 +187,6 @@ function batchOf(fleets: FleetSpec[], arrivals: ArrivalMode, config: Partial<Sim
     seed: 2026,
     ...config,
   });
-}
-
-/** The runs whose whole-number totals differ between the engines. */
-function divergentRuns(batch: Batch, got: RunTotals, cpu: RunTotals): Set<number> {
-  const out = new Set<number>();
-  const fields = batch.config.work === 'exponentialCount' ? [...COUNT_FIELDS, 'servedSum' as const, 'systemSum' as const] : COUNT_FIELDS;
-  for (let r = 0; r < batch.runs.count; r++) {
-    const j0 = cpu.agentOffset[r]!;
-    for (let j = j0; j < j0 + cpu.agentCount[r]! && !out.has(r); j++) {
-      for (const field of fields) if (got[field][j] !== cpu[field][j]) out.add(r);
-    }
-  }
-  return out;
 }
 
 describe.skipIf(!gpu)('the lifecycle: the GPU workflow kernels against the CPU engine', () => {

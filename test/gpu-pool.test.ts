@@ -29,13 +29,13 @@ import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import { type AgentSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
 import { LIFECYCLE_METRICS, lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
-import { type RunTotals, summarize } from '../src/model/metrics.js';
+import { summarize } from '../src/model/metrics.js';
 import { GPU_METRICS } from '../src/model/placement.js';
 import { POLICIES as POLICY_DEFS, POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
 import { compareColumns, compareRunMetrics } from './helpers/compare.js';
 import { assertNoUncapturedErrors, engine, gpu } from './helpers/gpu.js';
 import { rng } from './helpers/seeded.js';
-import { COUNT_FIELDS, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS, RUN_TOLERANCES } from './helpers/tolerances.js';
+import { divergentRuns, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS, RUN_TOLERANCES } from './helpers/tolerances.js';
 
 /** The policies a pool can run (PolicyDef.pool not null: validateBatch refuses the others). */
 const POOL_POLICIES = POLICY_NAMES.filter((p) => POLICY_DEFS[p].pool !== null).map((p) => POLICY[p]);
@@ -190,19 +190,6 @@ function batchOf(
     ...(lifecycle === undefined ? {} : { lifecycle }),
   };
   return makeBatch(packFleets(fleets, undefined, undefined, lifecycle), crossRuns(fleets.length, policies, 1), cfg);
-}
-
-/** The runs whose whole-number totals differ between the engines. */
-function divergentRuns(batch: Batch, got: RunTotals, cpu: RunTotals): Set<number> {
-  const out = new Set<number>();
-  const fields = batch.config.work === 'exponentialCount' ? [...COUNT_FIELDS, 'servedSum' as const, 'systemSum' as const] : COUNT_FIELDS;
-  for (let r = 0; r < batch.runs.count; r++) {
-    const j0 = cpu.agentOffset[r]!;
-    for (let j = j0; j < j0 + cpu.agentCount[r]! && !out.has(r); j++) {
-      for (const field of fields) if (got[field][j] !== cpu[field][j]) out.add(r);
-    }
-  }
-  return out;
 }
 
 describe.skipIf(!gpu)('several GPUs as one pool: the GPU workflow kernels against the CPU engine', () => {

@@ -3,7 +3,8 @@
  * header of test/gpu-vs-cpu.test.ts (the narrow kernel, fleets of up to 64 agents); test/gpu-wide.test.ts
  * says why the same bounds hold for the wide kernel's tree-ordered sums on fleets of up to 4,096.
  */
-import type { TotalField } from '../../src/model/metrics.js';
+import type { Batch } from '../../src/model/batch.js';
+import type { RunTotals, TotalField } from '../../src/model/metrics.js';
 import type { MetricTolerances, Tolerance } from './compare.js';
 
 /** Arrival-count divergences per draw (threshold cases of GPU transcendentals or FMA). */
@@ -79,3 +80,19 @@ export const COUNT_FIELDS = [
   'memoryBoundStepSum',
   'memoryPeak',
 ] as const satisfies readonly TotalField[];
+
+/**
+ * The runs whose whole-number totals (COUNT_FIELDS; with exponentialCount work also the served and
+ * system sums, whole requests) differ between the engines: what MAX_DIVERGENT_RUNS bounds.
+ */
+export function divergentRuns(batch: Batch, got: RunTotals, cpu: RunTotals): Set<number> {
+  const out = new Set<number>();
+  const fields = batch.config.work === 'exponentialCount' ? [...COUNT_FIELDS, 'servedSum' as const, 'systemSum' as const] : COUNT_FIELDS;
+  for (let r = 0; r < batch.runs.count; r++) {
+    const j0 = cpu.agentOffset[r]!;
+    for (let j = j0; j < j0 + cpu.agentCount[r]! && !out.has(r); j++) {
+      for (const field of fields) if (got[field][j] !== cpu[field][j]) out.add(r);
+    }
+  }
+  return out;
+}
