@@ -792,6 +792,8 @@ export function lifecycleFleetProblem(
   f: number,
 ): string | null {
   const capacity = lifecycle.memory === undefined ? Infinity : memoryCapacityMB(lifecycle.memory);
+  const models = modelProblem(fleets, f, capacity);
+  if (models !== null) return models;
   if (fleets.gpuPool?.[f] === 1) return poolPinnedProblem(fleets, f, capacity);
   // Several GPUs: each GPU's pinned agents must fit its memory.
   const gpus = fleets.gpuCount?.[f] ?? 1;
@@ -799,9 +801,6 @@ export function lifecycleFleetProblem(
   for (let i = 0; i < fleets.agentCount[f]!; i++) {
     const a = fleets.agentOffset[f]! + i;
     const m = fleets.memoryMB[a]!;
-    if (m > LIFECYCLE_RANGES.modelMB[1]) return `agents[${i}].M: must be a number from 0 to ${LIFECYCLE_RANGES.modelMB[1]} (MB)`;
-    if (m > capacity)
-      return `agents[${i}].M: must fit the GPU's usable memory, ${capacity} MB (lifecycle.memory: gb × usable × 1000), got ${m} MB`;
     const k = gpus > 1 ? Math.min(fleets.gpu![a]!, gpus - 1) : 0;
     if (fleets.pinned[a] === 1) pinned[k] = pinned[k]! + m;
   }
@@ -814,9 +813,20 @@ export function lifecycleFleetProblem(
   return null;
 }
 
+/** Fleet f's first model size out of range or larger than one GPU's usable `capacity` (MB), or null. */
+function modelProblem(fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB'>, f: number, capacity: number): string | null {
+  for (let i = 0; i < fleets.agentCount[f]!; i++) {
+    const m = fleets.memoryMB[fleets.agentOffset[f]! + i]!;
+    if (m > LIFECYCLE_RANGES.modelMB[1]) return `agents[${i}].M: must be a number from 0 to ${LIFECYCLE_RANGES.modelMB[1]} (MB)`;
+    if (m > capacity)
+      return `agents[${i}].M: must fit the GPU's usable memory, ${capacity} MB (lifecycle.memory: gb × usable × 1000), got ${m} MB`;
+  }
+  return null;
+}
+
 /**
- * A pool's lifecycleFleetProblem (src/model/pool.ts "Start"): every model fits one GPU, and the pinned
- * agents, each in index order to the GPU with the most free memory, fit.
+ * A pool's pinned agents (src/model/pool.ts "Start"): each in index order to the GPU with the most free
+ * memory, they must fit.
  */
 function poolPinnedProblem(
   fleets: Pick<PackedFleets, 'agentOffset' | 'agentCount' | 'memoryMB' | 'pinned'> & Partial<Pick<PackedFleets, 'gpuCount'>>,
@@ -826,13 +836,6 @@ function poolPinnedProblem(
   const gpus = fleets.gpuCount?.[f] ?? 1;
   const used = new Float64Array(gpus);
   const none = new Float64Array(gpus);
-  for (let i = 0; i < fleets.agentCount[f]!; i++) {
-    const a = fleets.agentOffset[f]! + i;
-    const m = fleets.memoryMB[a]!;
-    if (m > LIFECYCLE_RANGES.modelMB[1]) return `agents[${i}].M: must be a number from 0 to ${LIFECYCLE_RANGES.modelMB[1]} (MB)`;
-    if (m > capacity)
-      return `agents[${i}].M: must fit the GPU's usable memory, ${capacity} MB (lifecycle.memory: gb × usable × 1000), got ${m} MB`;
-  }
   for (let i = 0; i < fleets.agentCount[f]!; i++) {
     const a = fleets.agentOffset[f]! + i;
     if (fleets.pinned[a] !== 1) continue;
