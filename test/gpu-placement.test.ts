@@ -26,17 +26,17 @@
  *   admissions waited for memory and agents were evicted, on both kernels.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import { type AgentSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
-import { LIFECYCLE_METRICS, lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
-import { summarize, TOTAL_FIELDS } from '../src/model/metrics.js';
+import { lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
+import { TOTAL_FIELDS } from '../src/model/metrics.js';
 import { GPU_METRICS, gpuCapacity, MAX_GPUS } from '../src/model/placement.js';
 import { POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
-import { compareColumns, compareRunMetrics } from './helpers/compare.js';
+import { compareColumns } from './helpers/compare.js';
 import { assertNoUncapturedErrors, engine, gpu } from './helpers/gpu.js';
+import { gpuAgainstCpu } from './helpers/gpuAgainstCpu.js';
 import { rng } from './helpers/seeded.js';
-import { divergentRuns, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS, RUN_TOLERANCES } from './helpers/tolerances.js';
+import { FLOW_TOL } from './helpers/tolerances.js';
 
 const POLICIES = POLICY_NAMES.map((p) => POLICY[p]);
 
@@ -202,32 +202,18 @@ describe.skipIf(!gpu)('several GPUs per fleet: the GPU workflow kernels against 
     async (_, group) => {
       const batch = batchOf(group.fleets(), group.lifecycle, group.config ?? {});
       const { fleets } = batch;
-      const cpuTotals = runBatchCpu(batch);
-      const cpu = summarize(batch, cpuTotals);
       const chunks = gpuEngine.planChunks(batch);
       expect(chunks.every((c) => c.flow)).toBe(true);
       for (const kernel of ['narrow', 'wide'] as const) expect(chunks.some((c) => c.kernel === kernel)).toBe(true);
       for (let f = 0; f < fleets.count; f++) expect(fleets.gpuCount[f]).toBeGreaterThan(1);
-      const totals = await gpuEngine.run(batch);
-      const divergent = divergentRuns(batch, totals, cpuTotals);
-      const kernel = (r: number): 'narrow' | 'wide' => gpuEngine.kernelFor(fleets.agentCount[batch.runs.fleet[r]!]!);
-      console.log(`${group.name}: ${divergent.size} divergent of ${batch.runs.count} runs (${[...divergent].map(kernel).join(', ')})`);
-      expect(divergent.size, `divergent runs ${[...divergent].join(', ')}`).toBeLessThanOrEqual(
-        Math.max(1, Math.floor(MAX_DIVERGENT_RUNS * batch.runs.count)),
+      const { totals, got, cpu, kernel, label, skip, reports } = await gpuAgainstCpu(
+        gpuEngine,
+        batch,
+        group.name,
+        (f) => `${fleets.gpuCount[f]} GPUs`,
       );
-      const label = (r: number): string =>
-        `${kernel(r)} run ${r} (fleet ${batch.runs.fleet[r]}, ${fleets.gpuCount[batch.runs.fleet[r]!]} GPUs, ${policyName(batch.runs.policy[r]!)})`;
-      const skip = (r: number): boolean => divergent.has(r);
-      const got = summarize(batch, totals);
-      const tolerances = group.lifecycle === undefined ? RUN_TOLERANCES : LIFECYCLE_TOLERANCES;
-      const { reports } = compareRunMetrics(got, cpu, tolerances, true, label, skip);
       const gpuReports = GPU_METRICS.map((m) => compareColumns(m, got[m], cpu[m], FLOW_TOL, label, skip));
-      const exact = { abs: 0, rel: 0 };
-      const lifecycleReports =
-        group.lifecycle === undefined
-          ? []
-          : LIFECYCLE_METRICS.map((m) => compareColumns(m, got[m], cpu[m], m === 'coldDelay' ? FLOW_TOL : exact, label, skip));
-      const all = [...reports, ...gpuReports, ...lifecycleReports].filter((x): x is string => x !== null);
+      const all = [...reports, ...gpuReports].filter((x): x is string => x !== null);
       expect(all, all.join('\n')).toEqual([]);
       // Not vacuous: the GPUs' loads differ somewhere on each kernel.
       for (const k of ['narrow', 'wide'] as const) {

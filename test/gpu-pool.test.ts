@@ -25,17 +25,14 @@
  *   card, on both kernels.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBatchCpu } from '../src/cpu/engine.js';
 import { type GpuEngine, WIDE_ABOVE } from '../src/gpu/engine.js';
 import { type AgentSpec, type Batch, crossRuns, type FleetSpec, makeBatch, packFleets, type SimConfig } from '../src/model/batch.js';
-import { LIFECYCLE_METRICS, lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
-import { summarize } from '../src/model/metrics.js';
+import { lifecycleParams, type LifecycleSpec } from '../src/model/lifecycle.js';
 import { GPU_METRICS } from '../src/model/placement.js';
 import { POLICIES as POLICY_DEFS, POLICY, POLICY_NAMES, policyName } from '../src/model/policies.js';
-import { compareColumns, compareRunMetrics } from './helpers/compare.js';
 import { assertNoUncapturedErrors, engine, gpu } from './helpers/gpu.js';
+import { gpuAgainstCpu } from './helpers/gpuAgainstCpu.js';
 import { rng } from './helpers/seeded.js';
-import { divergentRuns, FLOW_TOL, LIFECYCLE_TOLERANCES, MAX_DIVERGENT_RUNS, RUN_TOLERANCES } from './helpers/tolerances.js';
 
 /** The policies a pool can run (PolicyDef.pool not null: validateBatch refuses the others). */
 const POOL_POLICIES = POLICY_NAMES.filter((p) => POLICY_DEFS[p].pool !== null).map((p) => POLICY[p]);
@@ -205,32 +202,17 @@ describe.skipIf(!gpu)('several GPUs as one pool: the GPU workflow kernels agains
     async (_, group) => {
       const batch = batchOf(group.fleets(), group.lifecycle, group.config ?? {});
       const { fleets } = batch;
-      const cpuTotals = runBatchCpu(batch);
-      const cpu = summarize(batch, cpuTotals);
       const chunks = gpuEngine.planChunks(batch);
       expect(chunks.every((c) => c.flow)).toBe(true);
       for (const kernel of ['narrow', 'wide'] as const) expect(chunks.some((c) => c.kernel === kernel)).toBe(true);
       for (let f = 0; f < fleets.count; f++) expect([fleets.gpuCount[f]! > 1, fleets.gpuPool[f]]).toEqual([true, 1]);
-      const totals = await gpuEngine.run(batch);
-      const divergent = divergentRuns(batch, totals, cpuTotals);
-      const kernel = (r: number): 'narrow' | 'wide' => gpuEngine.kernelFor(fleets.agentCount[batch.runs.fleet[r]!]!);
-      console.log(`${group.name}: ${divergent.size} divergent of ${batch.runs.count} runs (${[...divergent].map(kernel).join(', ')})`);
-      expect(divergent.size, `divergent runs ${[...divergent].join(', ')}`).toBeLessThanOrEqual(
-        Math.max(1, Math.floor(MAX_DIVERGENT_RUNS * batch.runs.count)),
+      const { totals, got, kernel, label, reports } = await gpuAgainstCpu(
+        gpuEngine,
+        batch,
+        group.name,
+        (f) => `a pool of ${fleets.gpuCount[f]} GPUs`,
       );
-      const label = (r: number): string =>
-        `${kernel(r)} run ${r} (fleet ${batch.runs.fleet[r]}, a pool of ${fleets.gpuCount[batch.runs.fleet[r]!]} GPUs, ${policyName(batch.runs.policy[r]!)})`;
-      const skip = (r: number): boolean => divergent.has(r);
-      const got = summarize(batch, totals);
-      const tolerances = group.lifecycle === undefined ? RUN_TOLERANCES : LIFECYCLE_TOLERANCES;
-      const { reports } = compareRunMetrics(got, cpu, tolerances, true, label, skip);
-      const exact = { abs: 0, rel: 0 };
-      const lifecycleReports =
-        group.lifecycle === undefined
-          ? []
-          : LIFECYCLE_METRICS.map((m) => compareColumns(m, got[m], cpu[m], m === 'coldDelay' ? FLOW_TOL : exact, label, skip));
-      const all = [...reports, ...lifecycleReports].filter((x): x is string => x !== null);
-      expect(all, all.join('\n')).toEqual([]);
+      expect(reports, reports.join('\n')).toEqual([]);
       // The per-GPU metrics are NaN in a pool (its compute is not per GPU).
       for (const m of GPU_METRICS) for (let r = 0; r < batch.runs.count; r++) expect(got[m][r], `${m} of ${label(r)}`).toBeNaN();
       if (group.lifecycle === undefined) return assertNoUncapturedErrors();
