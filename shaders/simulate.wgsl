@@ -10,6 +10,13 @@
 
 override WORKGROUP_SIZE: u32 = 64u;
 
+// Whether the pipeline holds the step-by-step loop below, which runs a group with a member whose
+// allocation is not fixed (it reads state, or a signal that changes). A pipeline compiled with false
+// holds the agent-by-agent loop alone, which the compiler then keeps small (on lavapipe half the
+// compile); the host picks it only when every run of the chunk has a fixed allocation
+// (src/gpu/engine.ts, allocationFixed in src/model/allocate.ts), so the result never depends on it.
+override STEPWISE: bool = true;
+
 // Runs in one group at most: MAX_GROUP_RUNS in src/gpu/engine.ts (pinned by test/layout.test.ts).
 // Each member's state is written out below (s0…s3, a0…a3), which keeps it in registers.
 const MAX_GROUP_RUNS: u32 = 4u;
@@ -73,7 +80,7 @@ fn simulate(@builtin(global_invocation_id) gid: vec3<u32>) {
   var mask2: BusyMask;
   var mask3: BusyMask;
   // Members past the group's size alias the last one: their allocation is the last one's.
-  if (allocationFixed(run.policy) && allocationFixed(r1.policy) && allocationFixed(r2.policy) && allocationFixed(r3.policy)) {
+  if (!STEPWISE || (allocationFixed(run.policy) && allocationFixed(r1.policy) && allocationFixed(r2.policy) && allocationFixed(r3.policy))) {
     // No member's allocation reads state or a changing signal, so the agents go one after the other,
     // each through all the steps with its members' states in registers: the same operations per
     // agent-step as the loop below (bit-identical totals), and faster (bench/NOTES.md).

@@ -26,6 +26,7 @@
  *   const engine = await GpuEngine.create(device, sources);
  *   const result = summarize(batch, await engine.run(batch));
  */
+import { allocationFixed } from '../model/allocate.js';
 import { type Batch, DEFAULT_EMA_ALPHA, policySettings } from '../model/batch.js';
 import { allocTotals, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
@@ -157,7 +158,7 @@ export class GpuEngine {
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {
-    this.pipelines.set(pipelineKey('narrow', false, false, 'paper'), Promise.resolve(simulate));
+    this.pipelines.set(pipelineKey('narrow', { general: false, stepwise: false }, false, 'paper'), Promise.resolve(simulate));
   }
 
   /**
@@ -182,10 +183,10 @@ export class GpuEngine {
       throw new RangeError(`GpuEngine: stepsPerDispatch must be an integer from 1 to ${MAX_DISPATCH_STEPS}, got ${stepsPerDispatch}`);
     }
     const layout = simulateLayout(device);
-    // Only the narrow kernel's paper arrival path, which most sweeps run: the rest is compiled when first
-    // needed (on lavapipe each costs start-up time a sweep without it would pay for nothing).
+    // Only the narrow kernel's paper arrival path with fixed allocations, which most sweeps run: the rest is
+    // compiled when first needed (on lavapipe each costs start-up time a sweep without it would pay for nothing).
     const simulate = await withErrorScopes(device, 'GpuEngine.create', () =>
-      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline, false, 'paper'),
+      compile(device, SIMULATE_KERNEL, sources, workgroupSize, layout.pipeline, { general: false, stepwise: false }, 'paper'),
     );
     return new GpuEngine(device, sources, layout, simulate, {
       ...options,
@@ -292,18 +293,18 @@ export class GpuEngine {
   }
 
   /**
-   * The pipeline of `kernel` with (general) or without the general arrival path, its workflow twin when
+   * The pipeline of `kernel` on the arrival and step paths of `path` (SimulatePath), its workflow twin when
    * `flow`, calling the policies of `policies` (src/gpu/wgsl.ts KERNEL_POLICY_SETS), compiled on first use.
    */
-  private pipeline(kernel: KernelName, general: boolean, flow: boolean, policies: KernelPolicySet): Promise<GPUComputePipeline> {
-    const key = pipelineKey(kernel, general, flow, policies);
+  private pipeline(kernel: KernelName, path: SimulatePath, flow: boolean, policies: KernelPolicySet): Promise<GPUComputePipeline> {
+    const key = pipelineKey(kernel, path, flow, policies);
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const [descriptor, size] =
         kernel === 'narrow'
           ? [flow ? SIMULATE_FLOW_KERNEL : SIMULATE_KERNEL, this.options.workgroupSize]
           : [flow ? SIMULATE_WIDE_FLOW_KERNEL : SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
-      pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, general, policies);
+      pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, path, policies);
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
@@ -339,13 +340,18 @@ export class GpuEngine {
     let fleetRoutes = 0; // the current stretch's first edge word in `routes`
     let routeAgents = false; // an agent of the chunk has successors (its routeOffset is fixed up below)
     let flow = 0; // the current fleet's RUN_FLOW bits
+    // The stretch's first run's agents and rate segments: its later runs copy their words from there.
+    let stretchAgents = 0;
+    let stretchSegments = 0;
+    let runSegments = 0; // rate segments of each of the stretch's runs
     // The lifecycle's integers (src/model/lifecycle.ts), null when it is off; its runs are all on the workflow path.
     const lifecycle = lifecycleParams(config);
     for (let k = 0; k < runCount; k++) {
       const r = chunk.runs[k]!;
       const f = runs.fleet[r]!;
       const n = fleets.agentCount[f]!;
-      if (f !== tableFleet) {
+      const repeat = f === tableFleet; // not the stretch's first run
+      if (!repeat) {
         // A fleet's runs are adjacent (crossRuns): its tables are looked up once per stretch of them.
         if (this.tableOffsets.length < n) this.tableOffsets = new Uint32Array(Math.max(n, 2 * this.tableOffsets.length));
         for (let i = 0; i < n; i++) {
@@ -353,6 +359,8 @@ export class GpuEngine {
           this.tableOffsets[i] = mu > 0 ? tableBase + tables.add(mu) : NO_TABLE;
         }
         tableFleet = f;
+        stretchAgents = agentOffset;
+        stretchSegments = segmentOffset;
         fleetRoutes = routes.length;
         const a0 = fleets.agentOffset[f]!;
         const e0 = fleets.routeOffset[a0]!;
@@ -375,6 +383,18 @@ export class GpuEngine {
       runWords[base + RUN_WORD.flow] = flow;
       runWords[base + RUN_WORD.fork] = fleets.fork[f]!;
       runWords[base + RUN_WORD.join] = fleets.join[f]!;
+      if (repeat) {
+        // A later run of the fleet (another policy or replicate): its agents' words are the first run's,
+        // but for where their own copy of the rate segments starts.
+        const PW = PARAMS_BYTES / 4;
+        const SW = SEGMENT_BYTES / 4;
+        params.copyWithin(agentOffset * PW, stretchAgents * PW, (stretchAgents + n) * PW);
+        segments.copyWithin(segmentOffset * SW, stretchSegments * SW, (stretchSegments + runSegments) * SW);
+        for (let i = 0; i < n; i++) params[(agentOffset + i) * PW + PARAMS_WORD.scheduleOffset]! += segmentOffset - stretchSegments;
+        agentOffset += n;
+        segmentOffset += runSegments;
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const a = fleets.agentOffset[f]! + i;
         const p = ((agentOffset + i) * PARAMS_BYTES) / 4;
@@ -406,6 +426,7 @@ export class GpuEngine {
         segmentOffset += count;
       }
       agentOffset += n;
+      runSegments = segmentOffset - stretchSegments;
     }
     // The edges follow the tables in `traceCounts`: every routeOffset moves past them.
     const routeBase = tableBase + tables.words().length;
@@ -432,7 +453,10 @@ export class GpuEngine {
     const [seedLo, seedHi] = seedKey(config.seed);
     // Uniform per dispatch: the paper's short arrival path unless an agent of the chunk needs the general one.
     const arrivalFlags = (general ? ARRIVAL_FLAG.general : 0) | (config.arrivalStats === true ? ARRIVAL_FLAG.stats : 0);
-    const pipeline = await this.pipeline(chunk.kernel, general, chunk.flow, policies);
+    // The narrow plain kernel's step-by-step loop only when a run's allocation is not fixed (allocationFixed).
+    const signalNominal = (config.signal ?? 'nominal') === 'nominal';
+    const stepwise = chunk.kernel === 'narrow' && !chunk.flow && chunk.runs.some((r) => !allocationFixed(runs.policy[r]!, signalNominal));
+    const pipeline = await this.pipeline(chunk.kernel, { general, stepwise }, chunk.flow, policies);
     const settings = policySettings(config);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
@@ -639,25 +663,44 @@ function bindGroupEntries(resources: Readonly<Record<SimulateBinding, GPUBufferB
   return SIMULATE_BINDINGS.map(({ name }, binding) => ({ binding, resource: resources[name] }));
 }
 
+/**
+ * Which of a simulate kernel's paths a pipeline holds (its override constants): `general`, the general
+ * arrival path (GENERAL_ARRIVALS in shaders/arrivals.wgsl); `stepwise`, the narrow plain kernel's
+ * step-by-step loop for allocations that are not fixed (STEPWISE in shaders/simulate.wgsl). A path left
+ * out is dropped by the shader compiler, which on lavapipe halves the paper pipeline's compile; the
+ * engine picks the pipeline from the chunk's runs, so results never depend on it.
+ */
+interface SimulatePath {
+  general: boolean;
+  stepwise: boolean;
+}
+
+const ALL_PATHS: SimulatePath = { general: true, stepwise: true };
+
 async function compile(
   device: GPUDevice,
   kernel: KernelDescriptor,
   sources: ShaderSources,
   workgroupSize: number,
   layout: GPUPipelineLayout | 'auto',
-  general = true,
+  path: SimulatePath = ALL_PATHS,
   policies: KernelPolicySet = 'all',
 ): Promise<GPUComputePipeline> {
   const module = device.createShaderModule({ label: `GpuEngine.${kernel.label}`, code: kernelSource(kernel, sources, policies) });
-  const path = kernel.simulate === true ? { GENERAL_ARRIVALS: general ? 1 : 0 } : {};
+  const overrides =
+    kernel.simulate !== true
+      ? {}
+      : kernel === SIMULATE_KERNEL
+        ? { GENERAL_ARRIVALS: path.general ? 1 : 0, STEPWISE: path.stepwise ? 1 : 0 }
+        : { GENERAL_ARRIVALS: path.general ? 1 : 0 };
   return device.createComputePipelineAsync({
-    label: `GpuEngine.${kernel.label}${kernel.simulate === true ? (general ? 'General' : 'Paper') : ''}Pipeline`,
+    label: `GpuEngine.${kernel.label}${kernel.simulate === true ? (path.general ? 'General' : 'Paper') : ''}Pipeline`,
     layout,
-    compute: { module, entryPoint: kernel.entryPoint, constants: { WORKGROUP_SIZE: workgroupSize, ...path } },
+    compute: { module, entryPoint: kernel.entryPoint, constants: { WORKGROUP_SIZE: workgroupSize, ...overrides } },
   });
 }
 
 /** The key of a simulate pipeline in GpuEngine.pipelines. */
-function pipelineKey(kernel: KernelName, general: boolean, flow: boolean, policies: KernelPolicySet): string {
-  return `${kernel}${flow ? 'Flow' : ''}/${general ? 'general' : 'paper'}/${policies}`;
+function pipelineKey(kernel: KernelName, path: SimulatePath, flow: boolean, policies: KernelPolicySet): string {
+  return `${kernel}${flow ? 'Flow' : ''}/${path.general ? 'general' : 'paper'}${path.stepwise ? '/stepwise' : ''}/${policies}`;
 }

@@ -15,6 +15,33 @@ import { SHADER_FILES, type ShaderSources } from '../gpu/kernels.js';
 
 Object.assign(globalThis, globals);
 
+/** How long Dawn's event pump waits between polls while a GPU operation is pending (ms). */
+export const DAWN_POLL_MS = 1;
+
+/**
+ * Paces Dawn's event pump. While a promise of Dawn's is pending (a pipeline compiling, a buffer mapping),
+ * dawn.node polls its instance by rescheduling a native callback with the global `setImmediate` at
+ * once, over and over (its AsyncRunner): hundreds of thousands of calls a second, which keep a whole
+ * core busy and allocate a function per poll. On a software adapter that core is one the driver's
+ * threads need: measured on lavapipe (2 cores), a Poisson paper sweep of 2.4×10^8 agent-steps spent
+ * 7.7 s of CPU and 4.9 s of wall time with it, 5.1 s and 4.3 s with the polls 1 ms apart
+ * (bench/NOTES.md). So a callback that is native code (Dawn's; a bound function reads the same and
+ * merely waits as long) is run by a timer DAWN_POLL_MS later instead; every other callback gets
+ * setImmediate unchanged. The results do not change, only when a finished operation is noticed: at
+ * most about a millisecond later.
+ * Installed once per process, by openNodeGpu.
+ */
+export function paceDawnEvents(): void {
+  const immediate = globalThis.setImmediate;
+  if ((immediate as { paced?: boolean }).paced === true) return;
+  const native = (callback: unknown): boolean =>
+    typeof callback === 'function' && Function.prototype.toString.call(callback).endsWith('{ [native code] }');
+  const paced = ((callback: (...args: unknown[]) => void, ...args: unknown[]) =>
+    native(callback) ? setTimeout(callback, DAWN_POLL_MS, ...args) : immediate(callback, ...args)) as typeof setImmediate;
+  Object.assign(paced, immediate, { paced: true });
+  globalThis.setImmediate = paced;
+}
+
 export interface AdapterDescription {
   vendor: string;
   architecture: string;
@@ -130,6 +157,7 @@ export interface NodeGpuOptions {
  */
 export async function openNodeGpu(options: NodeGpuOptions = {}): Promise<NodeGpu | null> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  paceDawnEvents();
   const gpu = create([]);
   const request = (): Promise<GPUAdapter | null> => gpu.requestAdapter({ powerPreference: 'high-performance' });
   const adapter = await (options.dawnLog ? request() : withNativeStderrSilenced(request));
