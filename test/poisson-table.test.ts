@@ -9,6 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DrawStream, seedKey, u01 } from '../src/random/philox.js';
 import {
   buildPoissonTable,
+  GPU_GUIDE_BITS,
+  GUIDE_MAX_BITS,
   NO_TABLE,
   packPoissonTables,
   PoissonTablePack,
@@ -86,11 +88,12 @@ function wordsStream(words: number[]): DrawStream {
 const MEANS = [1e-6, 0.003, 0.3, 1, 2.5, 7, 9.99, 10, 25, 40, 45, 80, 123.4, 500, 999.5, TABLE_MAX_MEAN].map(f);
 
 describe('the packed table', () => {
-  it.each(MEANS)('holds round(2^32·F) for Poisson(%d) from kLo over L thresholds, the guide and h0', (mu) => {
-    const table = buildPoissonTable(mu);
+  const CASES = [0, GPU_GUIDE_BITS].flatMap((guideBits) => MEANS.map((mu) => [mu, guideBits] as const));
+  it.each(CASES)('holds round(2^32·F) for Poisson(%d) from kLo over L thresholds, the guide (%d bits finer) and h0', (mu, guideBits) => {
+    const table = buildPoissonTable(mu, undefined, 0, guideBits);
     const { L, kLo, b, h0, th, guide } = parse(table);
     expect(table.length).toBe(TABLE_HEADER_WORDS + L + 2 ** b);
-    expect(poissonTableWords(mu)).toBe(table.length);
+    expect(poissonTableWords(mu, guideBits)).toBe(table.length);
     const kMax = Math.ceil(mu + 40 * Math.sqrt(mu) + 60);
     const pmf = oraclePmf(mu, kMax);
     const F = new Float64Array(kMax + 1);
@@ -113,9 +116,11 @@ describe('the packed table', () => {
     expect(Q[kLo + L - 1]! * TWO_32).toBeLessThan(1 + 1e-6);
     if (L > 1) expect(Q[kLo + L - 2]! * TWO_32).toBeGreaterThan(1 - 1e-6);
     expect(th[L - 1]).toBe(TWO_32 - 1); // so x = 2^32 − 1, one word in 2^32, is the tail
-    // b: the least ≥ 1 with 2^b ≥ L; the guide: the least j with th[j] > g·2^(32−b).
-    expect(2 ** b).toBeGreaterThanOrEqual(L);
-    if (b > 1) expect(2 ** (b - 1)).toBeLessThan(L);
+    // b: the least b0 ≥ 1 with 2^b0 ≥ L, made up to guideBits finer while 2^b ≤ 2^GUIDE_MAX_BITS;
+    // the guide: the least j with th[j] > g·2^(32−b).
+    let b0 = 1;
+    while (2 ** b0 < L) b0++;
+    expect(b).toBe(b0 + Math.min(guideBits, Math.max(0, GUIDE_MAX_BITS - b0)));
     for (let g = 0; g < 2 ** b; g++) {
       let j = 0;
       while (j < L && th[j]! <= g * 2 ** (32 - b)) j++;
@@ -136,11 +141,29 @@ describe('the packed table', () => {
     }
   });
 
-  it(`stays within TABLE_MAX_WORDS (${TABLE_MAX_WORDS}) words up to TABLE_MAX_MEAN`, () => {
-    let most = 0;
-    for (let i = 1; i <= 2000; i++) most = Math.max(most, poissonTableWords(f((TABLE_MAX_MEAN * i) / 2000)));
-    expect(most).toBeLessThanOrEqual(TABLE_MAX_WORDS);
-    expect(most).toBeGreaterThan(TABLE_MAX_WORDS / 2); // the bound is not slack
+  it(`stays within TABLE_MAX_WORDS (${TABLE_MAX_WORDS}) words up to TABLE_MAX_MEAN, with either guide`, () => {
+    for (const guideBits of [0, GPU_GUIDE_BITS]) {
+      let most = 0;
+      for (let i = 1; i <= 2000; i++) most = Math.max(most, poissonTableWords(f((TABLE_MAX_MEAN * i) / 2000), guideBits));
+      expect(most).toBeLessThanOrEqual(TABLE_MAX_WORDS);
+      if (guideBits > 0) expect(most).toBeGreaterThan(TABLE_MAX_WORDS / 2); // the bound is not slack
+    }
+  });
+
+  it.each(MEANS)('draws the same count for Poisson(%d) through the coarse and the fine guide (every threshold ±1)', (mu) => {
+    const coarse = buildPoissonTable(mu);
+    const fine = buildPoissonTable(mu, undefined, 0, GPU_GUIDE_BITS);
+    expect(parse(fine).b).toBeGreaterThan(parse(coarse).b); // the guide is finer, the thresholds the same
+    expect(Array.from(parse(fine).th)).toEqual(Array.from(parse(coarse).th));
+    const draws = new DrawStream();
+    const xs = [0, 1, TWO_32 - 2, TWO_32 - 1];
+    for (const t of parse(coarse).th) xs.push(t, Math.max(0, t - 1), Math.min(TWO_32 - 1, t + 1));
+    for (const [s, x] of xs.entries()) {
+      draws.reset(3, 4, s, 0, 0, 0);
+      const want = tableDraw(coarse, 0, mu, x, draws);
+      draws.reset(3, 4, s, 0, 0, 0);
+      expect(tableDraw(fine, 0, mu, x, draws), `x ${x}`).toBe(want);
+    }
   });
 
   it('refuses a mean outside (0, TABLE_MAX_MEAN] or not an f32, naming the range', () => {
@@ -327,7 +350,7 @@ fn tableProbe(@builtin(global_invocation_id) gid: vec3<u32>) {
     const { device, sources } = gpu!;
     const seed = 0x5eed7ab1en;
     const [k0, k1] = seedKey(seed);
-    const pack = new PoissonTablePack();
+    const pack = new PoissonTablePack(GPU_GUIDE_BITS); // the GPU engine's guide; the CPU's below is the coarse one
     const HEAD = 4;
     const means = [1e-6, 0.3, 4, 25, 45, 80, 333, TABLE_MAX_MEAN].map(f);
     const ats = means.map((mu) => HEAD + pack.add(mu));
@@ -368,13 +391,14 @@ fn tableProbe(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (const b of [input, out.output, out.readback]) b.destroy();
     assertNoUncapturedErrors();
 
+    const coarse = means.map((mu) => buildPoissonTable(mu));
     const draws = new DrawStream();
     const wrong: string[] = [];
     let tails = 0;
     queries.forEach(([at, , x, stream], i) => {
       const m = ats.indexOf(at!);
       draws.reset(k0, k1, stream!, 0, 0, 0);
-      const want = tableDraw(words, at!, means[m]!, x!, draws);
+      const want = tableDraw(coarse[m]!, 0, means[m]!, x!, draws);
       const count = got[i * ARRIVAL_STATE.words + ARRIVAL_STATE.word.segment]!;
       if (x === TWO_32 - 1) tails++;
       if (count !== want && wrong.length < 5) wrong.push(`mean ${means[m]} x ${x} stream ${stream}: GPU ${count}, CPU ${want}`);

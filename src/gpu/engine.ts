@@ -31,7 +31,7 @@ import { type Batch, DEFAULT_EMA_ALPHA, policySettings } from '../model/batch.js
 import { allocTotals, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
 import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../random/arrivals.js';
-import { NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
+import { GPU_GUIDE_BITS, NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
 import { seedKey } from '../random/philox.js';
 import { isWorkflow, NO_AGENT } from '../model/workflow.js';
 import { lifecycleParams, loadSteps } from '../model/lifecycle.js';
@@ -143,8 +143,8 @@ export class GpuEngine {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
   private drawsPipeline: Promise<GPUComputePipeline> | null = null;
-  /** The chunk's Poisson tables (one per distinct mean), the buffer reused from chunk to chunk. */
-  private readonly tables = new PoissonTablePack();
+  /** The chunk's Poisson tables (one per distinct mean, with the GPU's finer guide), the buffer reused from chunk to chunk. */
+  private readonly tables = new PoissonTablePack(GPU_GUIDE_BITS);
   /** The table offsets of the last fleet packed (its runs are adjacent), reused for its next runs. */
   private tableOffsets = new Uint32Array(0);
   /** The chunk's workflow edges (traceCounts after the tables), reused from chunk to chunk. */

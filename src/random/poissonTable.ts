@@ -11,10 +11,15 @@
  * F(k) = P(K ≤ k) computed in f64 (μ the f32 mean as a double):
  * - th[j] = min(2^32 − 1, round(2^32·F(kLo + j))); kLo is the least k with round(2^32·F(k)) > 0 (no
  *   x can fall below it), L the least length with 1 − F(kLo + L − 1) < 2^-32;
- * - b ≥ 1 is the least with 2^b ≥ L; guide[g] = the least j with th[j] > g·2^(32−b), else L;
+ * - b: the least ≥ 1 with 2^b ≥ L (the coarse guide), or up to 2^g times finer (a pack's `guideBits` g:
+ *   the GPU's, GPU_GUIDE_BITS) while the guide stays within 2^GUIDE_MAX_BITS entries;
+ *   guide[g] = the least j with th[j] > g·2^(32−b), else L;
  * - h0 = P(K = kLo + L | K ≥ kLo + L), rounded to f32.
  *
  * The draw: j = guide[x >> (32 − b)], then j += 1 while j < L and x ≥ th[j]; the count is kLo + j.
+ * The guide only says where the search starts, so the count does not depend on b: a finer guide is
+ * a shorter search (on a GPU, whose lanes in step wait for the longest: the tails' buckets hold 20–45
+ * thresholds under the coarse guide), bought with more words.
  * Where j reaches L (x ≥ th[L − 1] = 2^32 − 1, one x in 2^32), the count is drawn from the upper tail's
  * own conditional law by inversion from the next word, in f32 (every operation rounded as written, so
  * WGSL, TypeScript and WebAssembly agree). Exactness: each threshold is 2^32·F rounded to the nearest
@@ -33,13 +38,21 @@ const f = Math.fround;
 
 /**
  * Largest mean that gets a table. A table holds L ≈ 12.6·√μ thresholds and a guide of the next power
- * of two, so up to μ = 1024 it is at most 919 words (3.6 KiB: TABLE_MAX_WORDS bounds it), and a batch
- * packs one per distinct mean. Above it PTRS costs the same at any mean while a table keeps growing as
+ * of two (coarse: at most 919 words up to μ = 1024; fine: at most 1,431, 5.6 KiB, TABLE_MAX_WORDS
+ * bounds both), and a batch packs one per distinct mean. Above it PTRS costs the same at any mean while a table keeps growing as
  * √μ (more memory per agent, fewer of them in cache), so larger means keep PTRS.
  */
 export const TABLE_MAX_MEAN = 1024;
 /** The words of the largest table (μ ≤ TABLE_MAX_MEAN); pinned by test/poisson-table.test.ts. */
-export const TABLE_MAX_WORDS = 1024;
+export const TABLE_MAX_WORDS = 1536;
+/**
+ * The GPU engine's guide: up to 2^4 times finer than the coarse one (in bench/NOTES.md, +17–22 % on the
+ * paper fleet's kernel on lavapipe, the same counts). The CPU engines keep the coarse guide: a scalar
+ * search makes ~1 step either way, and their table cache holds more tables.
+ */
+export const GPU_GUIDE_BITS = 4;
+/** A finer guide stops at 2^GUIDE_MAX_BITS entries (the coarse guide of a larger L is kept as it is). */
+export const GUIDE_MAX_BITS = 10;
 /** An agent without a table (its offset in a batch's packed tables). */
 export const NO_TABLE = 0xffffffff;
 /** Words before th[0]: L, kLo, b, bits(h0). */
@@ -118,9 +131,9 @@ function checkMean(mu: number): void {
  * (it must hold poissonTableWords(mu) words from `at`), else into a new array. mu must be an f32
  * value in (0, TABLE_MAX_MEAN] (stepMean's), else RangeError.
  */
-export function buildPoissonTable(mu: number, out?: Uint32Array, at = 0): Uint32Array {
+export function buildPoissonTable(mu: number, out?: Uint32Array, at = 0, guideBits = 0): Uint32Array {
   checkMean(mu);
-  const plan = planTable(mu);
+  const plan = planTable(mu, guideBits);
   const words = TABLE_HEADER_WORDS + plan.L + (1 << plan.b);
   const table = out ?? new Uint32Array(words);
   if (table.length - at < words) throw new RangeError(`poisson table: ${words} words needed at ${at}, the array holds ${table.length}`);
@@ -129,9 +142,9 @@ export function buildPoissonTable(mu: number, out?: Uint32Array, at = 0): Uint32
 }
 
 /** The words of Poisson(mu)'s packed table, without building it (a cheap pmf walk). */
-export function poissonTableWords(mu: number): number {
+export function poissonTableWords(mu: number, guideBits = 0): number {
   checkMean(mu);
-  const plan = planTable(mu);
+  const plan = planTable(mu, guideBits);
   return TABLE_HEADER_WORDS + plan.L + (1 << plan.b);
 }
 
@@ -147,7 +160,7 @@ interface TablePlan {
  * Walks the pmf out from the mode into scratchPmf until the terms are negligible, and the upper
  * tails Q(k) = P(K > k) into scratchTail (summed from the top, no cancellation); finds kLo, L and b.
  */
-function planTable(mu: number): TablePlan {
+function planTable(mu: number, guideBits: number): TablePlan {
   const pmf = scratchPmf;
   const tail = scratchTail;
   const mode = Math.floor(mu);
@@ -182,6 +195,7 @@ function planTable(mu: number): TablePlan {
   const L = last - i + 1;
   let b = 1;
   while (1 << b < L) b++;
+  b += Math.min(guideBits, Math.max(0, GUIDE_MAX_BITS - b));
   return { lo, k0: mode - CENTER, kLo: mode - CENTER + i, L, b };
 }
 
@@ -279,6 +293,9 @@ export class PoissonTablePack {
   private used = 0;
   private readonly offsets = new Map<number, number>();
 
+  /** `guideBits`: how much finer than the coarse guide its tables' guides are (0, or GPU_GUIDE_BITS). */
+  constructor(private readonly guideBits = 0) {}
+
   /** Forgets every table (the buffer is kept). */
   clear(): void {
     this.used = 0;
@@ -290,7 +307,7 @@ export class PoissonTablePack {
     const known = this.offsets.get(mu);
     if (known !== undefined) return known;
     checkMean(mu);
-    const plan = planTable(mu);
+    const plan = planTable(mu, this.guideBits);
     const words = TABLE_HEADER_WORDS + plan.L + (1 << plan.b);
     if (this.used + words > this.buffer.length) {
       const grown = new Uint32Array(Math.max(2 * this.buffer.length, this.used + words));
