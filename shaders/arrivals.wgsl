@@ -152,14 +152,28 @@ fn recordArrivals(k: u32, t: u32, arrived: f32, approx: u32) {
 const NO_TABLE: u32 = 0xffffffffu;
 const TABLE_HEADER_WORDS: u32 = 4u;
 
+// A table's header words (L, kLo, shift = 32 − b), kept for the invocation's last table: the
+// agent-by-agent loop draws one agent's steps in a row, so its header is read once, not every step.
+struct TableHeader {
+  at: u32,
+  L: u32,
+  kLo: u32,
+  shift: u32,
+}
+
+var<private> lastTable: TableHeader = TableHeader(NO_TABLE, 0u, 0u, 0u);
+
 fn tableCount(at: u32, mu: f32, x: u32, rng: ptr<function, Rng>) -> u32 {
-  let L = traceCounts[at];
+  if (lastTable.at != at) {
+    lastTable = TableHeader(at, traceCounts[at], traceCounts[at + 1u], 32u - traceCounts[at + 2u]);
+  }
+  let L = lastTable.L;
   let th = at + TABLE_HEADER_WORDS;
-  var j = traceCounts[th + L + (x >> (32u - traceCounts[at + 2u]))];
+  var j = traceCounts[th + L + (x >> lastTable.shift)];
   while (j < L && x >= traceCounts[th + j]) {
     j += 1u;
   }
-  let kLo = traceCounts[at + 1u];
+  let kLo = lastTable.kLo;
   if (j < L) {
     return kLo + j;
   }
