@@ -856,6 +856,33 @@ describe('addRepeated and runs of equal values (the same state as one add per co
     expect(JSON.stringify(twice)).toBe(JSON.stringify(referenceJson([...xs, ...xs])));
   });
 
+  const LEAVE_OUT: ['none' | 'nan' | 'nonFinite', (x: number) => boolean][] = [
+    ['none', () => false],
+    ['nan', (x) => Number.isNaN(x)],
+    ['nonFinite', (x) => !Number.isFinite(x)],
+  ];
+  it.each(LEAVE_OUT)('addStrided gives the state of add() per value it does not leave out (%s)', (leaveOut, skipped) => {
+    const r = rng(67);
+    const pool = [0, 1, 1, 2.5, -0, 3e-310, 1e100, 0.1, NaN, Infinity, -Infinity];
+    for (let trial = 0; trial < 30; trial++) {
+      const xs = Array.from({ length: 1 + Math.floor(r() * 200) }, () => pool[Math.floor(r() * (leaveOut === 'none' ? 8 : pool.length))]!);
+      const stride = 1 + Math.floor(r() * 3);
+      const start = Math.floor(r() * stride);
+      const count = Math.floor((xs.length - start + stride - 1) / stride);
+      const picked = Array.from({ length: count }, (_, i) => xs[start + i * stride]!);
+      const bad = picked.findIndex((x) => !skipped(x) && !(Math.abs(x) <= 1e100));
+      const expected = new StatAccumulator();
+      expected.add(1); // a pending run before
+      for (const x of bad < 0 ? picked : picked.slice(0, bad)) if (!skipped(x)) expected.add(x);
+      const acc = new StatAccumulator();
+      acc.add(1);
+      if (bad < 0) acc.addStrided(xs, start, count, stride, leaveOut);
+      else expect(() => acc.addStrided(xs, start, count, stride, leaveOut)).toThrow(RangeError); // the values before it added
+      expect(JSON.stringify(acc), `trial ${trial}`).toBe(JSON.stringify(expected));
+      expect(acc.count).toBe(expected.count);
+    }
+  });
+
   it('refuses a bad value or count before changing anything', () => {
     for (const n of [3, BUFFERED_VALUES + 3]) {
       const acc = accOf(Array.from({ length: n }, (_, i) => i + 0.5));

@@ -207,6 +207,46 @@ export class StatAccumulator {
     if (v > this.#max) this.#max = v;
   }
 
+  /**
+   * Adds xs[start + i·stride] for i < count, each as add() would (a sweep's column: one metric of one
+   * policy over a block of fleet runs); `leaveOut` 'nan' skips a NaN (an undefined value), 'nonFinite'
+   * any non-finite value, 'none' nothing (a value add() refuses throws, after the values before it).
+   * The same state as add() per value, with the pending run, n, min and max kept in locals.
+   */
+  addStrided(xs: ArrayLike<number>, start: number, count: number, stride: number, leaveOut: 'none' | 'nan' | 'nonFinite'): void {
+    let run = this.#run;
+    let runCount = this.#runCount;
+    let n = this.#n;
+    let min = this.#min;
+    let max = this.#max;
+    let bad: number | null = null;
+    for (let i = 0, at = start; i < count; i++, at += stride) {
+      const x = xs[at]!;
+      if (!(Math.abs(x) <= MAX_MAGNITUDE)) {
+        if (leaveOut === 'nonFinite' ? !Number.isFinite(x) : leaveOut === 'nan' && x !== x) continue;
+        bad = x;
+        break;
+      }
+      const v = x + 0; // as add()
+      n++;
+      if (v === run) {
+        runCount++;
+        continue;
+      }
+      if (runCount > 0) this.#place(run, runCount);
+      run = v;
+      runCount = 1;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.#run = run;
+    this.#runCount = runCount;
+    this.#n = n;
+    this.#min = min;
+    this.#max = max;
+    if (bad !== null) this.add(bad); // throws add()'s RangeError
+  }
+
   /** Puts `count` copies of a checked value v into the buffer while they fit there, else into the built state. */
   #place(v: number, count: number): void {
     const built = this.#built;
@@ -374,9 +414,17 @@ export class StatAccumulator {
 
 /** Adds `count` copies of a checked value (−0 already 0) to the sketch and both sums (0 adds nothing to a sum). */
 function addTo(built: Built, v: number, count: number): void {
+  if (count === 1) {
+    if (v !== 0) {
+      built.sum.add(v);
+      built.sumSq.addProduct(v, v); // |v| ≤ 1e100 < 2^996, as TwoProduct needs
+    }
+    built.sketch.add(v);
+    return;
+  }
   if (v !== 0) {
     built.sum.addRepeated(v, count);
-    built.sumSq.addProductRepeated(v, v, count); // |v| ≤ 1e100 < 2^996, as TwoProduct needs
+    built.sumSq.addProductRepeated(v, v, count);
   }
   built.sketch.addRepeated(v, count);
 }
