@@ -13,6 +13,7 @@ import {
   agentGpu,
   agentLatency,
   type BatchResult,
+  fastTotals,
   OPTIONAL_METRICS,
   recordedSteps,
   RUN_METRICS,
@@ -243,7 +244,7 @@ class AgentScratch {
     readonly batch: Batch,
     result: BatchResult,
   ) {
-    this.totals = result.totals;
+    this.totals = fastTotals(result.totals); // read per agent-run
     this.#S = recordedSteps(batch.config);
     this.#tested = stabilityTested(batch);
     this.#lifecycle = lifecycleOn(batch.config);
@@ -406,14 +407,8 @@ export class SweepAggregate {
       const stats = flat.stats;
       for (let p = 0; p < P; p++) {
         for (let m = 0; m < M; m++) {
-          const column = columns[m]!;
-          const into = stats[p * M + m]!;
-          if (optional[m]) {
-            for (let k = k0; k < k1; k++) {
-              const x = column[k * P + p]!;
-              if (x === x) into.add(x); // an undefined value (NaN) is left out, not 0
-            }
-          } else for (let k = k0; k < k1; k++) into.add(column[k * P + p]!);
+          // An undefined value (NaN) of an optional metric is left out, not 0.
+          stats[p * M + m]!.addStrided(columns[m]!, k0 * P + p, k1 - k0, P, optional[m] ? 'nan' : 'none');
         }
       }
       if (scratch !== null && agents?.fixed(c) === true) this.addAgents(acc, scratch, k0, k1);
@@ -468,18 +463,11 @@ export class SweepAggregate {
           else for (let m = 0; m < AGENT_METRICS.length; m++) block[m * BLOCK_FLEET_RUNS + t] = NaN;
         }
         // A non-finite value (an untested run's unstable, an infinite load, the lifecycle's NaN) is
-        // left out; visitRate and externalRate are counts over a positive horizon, added as they are.
+        // left out; visitRate and externalRate are counts over a positive horizon, finite, so there
+        // only a run without agent i is left out and anything else non-finite throws.
         for (let m = 0; m < AGENT_METRICS.length; m++) {
-          const into = accs[AGENT_METRICS[m]!];
-          const at = m * BLOCK_FLEET_RUNS;
-          if (m === VISIT_RATE_AT || m === EXTERNAL_RATE_AT) {
-            for (let t = 0; t < B; t++) if (i < count[(k0 + t) * P + p]!) into.add(block[at + t]!);
-            continue;
-          }
-          for (let t = 0; t < B; t++) {
-            const x = block[at + t]!;
-            if (Number.isFinite(x)) into.add(x);
-          }
+          const leaveOut = m === VISIT_RATE_AT || m === EXTERNAL_RATE_AT ? 'nan' : 'nonFinite';
+          accs[AGENT_METRICS[m]!].addStrided(block, m * BLOCK_FLEET_RUNS, B, 1, leaveOut);
         }
       }
     }
