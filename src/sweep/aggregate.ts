@@ -159,13 +159,16 @@ export type AgentRunValues = Record<AgentMetric | 'drift' | 'gpu', number>;
  * the run is too short for the growth test; load Infinity for arrivals without any share).
  */
 export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: number): AgentRunValues {
-  const { totals } = result;
+  // Called per agent-run (the per-agent rows): the totals' fast-mode copy is made once per batch.
+  let totals = FAST_TOTALS.get(result.totals);
+  if (totals === undefined) FAST_TOTALS.set(result.totals, (totals = fastTotals(result.totals)));
   const S = recordedSteps(batch.config);
   const j = totals.agentOffset[r]! + i;
   const stability = agentStability(batch, totals, r, i);
   const horizon = S * batch.config.dt;
-  return {
-    latency: agentLatency(totals, j, S, lifecycleOn(batch.config)),
+  const lifecycle = lifecycleOn(batch.config);
+  const values = {
+    latency: agentLatency(totals, j, S, lifecycle),
     throughput: totals.servedSum[j]! / horizon,
     share: totals.shareSum[j]! / S,
     finalQueue: totals.finalQueue[j]!,
@@ -174,32 +177,24 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
     unstable: stabilityTested(batch) ? (stability.unstable ? 1 : 0) : NaN,
     visitRate: totals.arrivedSum[j]! / horizon,
     externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon,
-    ...agentLifecycleValues(totals, j, batch.config.dt, lifecycleOn(batch.config)),
-    gpu: agentGpu(batch.fleets, batch.runs.fleet[r]!, i),
-  };
+  } as AgentRunValues;
+  fillLifecycleValues(totals, j, batch.config.dt, lifecycle, LIFECYCLE_SCRATCH, 0);
+  for (let k = 0; k < AGENT_LIFECYCLE_METRICS.length; k++) values[AGENT_LIFECYCLE_METRICS[k]!] = LIFECYCLE_SCRATCH[k]!;
+  values.gpu = agentGpu(batch.fleets, batch.runs.fleet[r]!, i);
+  return values;
 }
+
+/** The fast-mode copy (fastTotals) of each batch's totals that agentRunValues has read. */
+const FAST_TOTALS = new WeakMap<RunTotals, RunTotals>();
+/** agentRunValues' lifecycle values before they go into its object. */
+const LIFECYCLE_SCRATCH = new Float64Array(AGENT_LIFECYCLE_METRICS.length);
 
 /**
- * Agent-run j's lifecycle values (AGENT_LIFECYCLE_METRICS, over the recorded steps): its cold starts
- * and evictions (counts), its cold-hit fraction and mean cold delay per request (NaN without
- * arrivals), its seconds LOADING, resident, WARM with nothing to do and waiting to load. All NaN with
- * the lifecycle off. Into `out` at `at` (the aggregate's scratch), or a new object.
+ * Agent-run j's lifecycle values (AGENT_LIFECYCLE_METRICS, over the recorded steps) into
+ * out[at·stride + t + k·stride] for the k-th: its cold starts and evictions (counts), its cold-hit
+ * fraction and mean cold delay per request (NaN without arrivals), its seconds LOADING, resident, WARM
+ * with nothing to do and waiting to load. All NaN with the lifecycle off.
  */
-export function agentLifecycleValues(
-  totals: RunTotals,
-  j: number,
-  dt: number,
-  on: boolean,
-): Record<(typeof AGENT_LIFECYCLE_METRICS)[number], number> {
-  const out = new Float64Array(AGENT_LIFECYCLE_METRICS.length);
-  fillLifecycleValues(totals, j, dt, on, out, 0);
-  return Object.fromEntries(AGENT_LIFECYCLE_METRICS.map((m, k) => [m, out[k]!])) as Record<
-    (typeof AGENT_LIFECYCLE_METRICS)[number],
-    number
-  >;
-}
-
-/** agentLifecycleValues into out[at + k·stride + t] for the k-th of AGENT_LIFECYCLE_METRICS. */
 function fillLifecycleValues(
   totals: RunTotals,
   j: number,
