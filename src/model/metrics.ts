@@ -636,8 +636,12 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
   const { avgLatency, crossAgentStd, throughput, capacityThroughput, cost, utilization, arrived: arrivedOut, served: servedOut } = out;
   const lifecycleColumns = LIFECYCLE_METRICS.map((m) => out[m]);
   const gpuColumns = GPU_METRICS.map((m) => out[m]);
-  // Off, the lifecycle's metrics do not depend on the run: taken once (lifecycleMetrics says what they are).
-  const lifecycleOff = lifecycle ? null : lifecycleMetrics(config, fleets, t, 0, 0, 0);
+  // Off, the lifecycle's metrics do not depend on the run: their columns are filled once (with what
+  // lifecycleMetrics gives then), not per run.
+  if (!lifecycle) {
+    const off = lifecycleMetrics(config, fleets, t, 0, 0, 0);
+    LIFECYCLE_METRICS.forEach((m, k) => lifecycleColumns[k]!.fill(off[m]));
+  }
   const on = config.arrivalStats === true; // the arrival statistics: NaN (not recorded) unless the batch recorded them
   const T = fleets.T;
   const dt = config.dt;
@@ -708,8 +712,10 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     out.e2eLatency[r] = workflow.e2eLatency;
     out.inFlight[r] = workflow.inFlight;
     out.forkParents[r] = workflow.forkParents;
-    const serverless = lifecycleOff ?? lifecycleMetrics(config, fleets, t, first, j0, n);
-    for (let m = 0; m < LIFECYCLE_METRICS.length; m++) lifecycleColumns[m]![r] = serverless[LIFECYCLE_METRICS[m]!];
+    if (lifecycle) {
+      const serverless = lifecycleMetrics(config, fleets, t, first, j0, n);
+      for (let m = 0; m < LIFECYCLE_METRICS.length; m++) lifecycleColumns[m]![r] = serverless[LIFECYCLE_METRICS[m]!];
+    }
     const gpus = gpuMetrics(fleets, f, t, first, j0, n, S, dt);
     for (let m = 0; m < GPU_METRICS.length; m++) gpuColumns[m]![r] = gpus[GPU_METRICS[m]!];
   }
