@@ -231,7 +231,10 @@ const BLOCK_FLEET_RUNS = 256;
 class AgentScratch {
   readonly block = new Float64Array(AGENT_METRICS.length * BLOCK_FLEET_RUNS);
   readonly totals: BatchResult['totals'];
+  /** The metrics fill() writes: AGENT_METRICS, or those before the lifecycle's when it is off (then all NaN, left out). */
+  readonly metrics: number;
   readonly #S: number;
+  readonly #horizon: number; // S·Δt, seconds recorded
   readonly #tested: boolean;
   readonly #lifecycle: boolean;
 
@@ -241,11 +244,13 @@ class AgentScratch {
   ) {
     this.totals = fastTotals(result.totals); // read per agent-run
     this.#S = recordedSteps(batch.config);
+    this.#horizon = this.#S * batch.config.dt;
     this.#tested = stabilityTested(batch);
     this.#lifecycle = lifecycleOn(batch.config);
+    this.metrics = this.#lifecycle ? AGENT_METRICS.length : LIFECYCLE_AT;
   }
 
-  /** Agent i of run r into the block's column t. */
+  /** Agent i of run r into the block's column t (its first `metrics` rows). */
   fill(r: number, i: number, t: number): void {
     const { totals, block } = this;
     const S = this.#S;
@@ -253,14 +258,14 @@ class AgentScratch {
     const stability = agentStability(this.batch, totals, r, i);
     const B = BLOCK_FLEET_RUNS;
     block[t] = agentLatency(totals, j, S, this.#lifecycle);
-    block[B + t] = totals.servedSum[j]! / (S * this.batch.config.dt);
+    block[B + t] = totals.servedSum[j]! / this.#horizon;
     block[2 * B + t] = totals.shareSum[j]! / S;
     block[3 * B + t] = totals.finalQueue[j]!;
     block[4 * B + t] = stability.load;
     block[5 * B + t] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
-    block[6 * B + t] = totals.arrivedSum[j]! / (S * this.batch.config.dt);
-    block[7 * B + t] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * this.batch.config.dt);
-    fillLifecycleValues(totals, j, this.batch.config.dt, this.#lifecycle, block, LIFECYCLE_AT, B, t);
+    block[6 * B + t] = totals.arrivedSum[j]! / this.#horizon;
+    block[7 * B + t] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / this.#horizon;
+    if (this.#lifecycle) fillLifecycleValues(totals, j, this.batch.config.dt, true, block, LIFECYCLE_AT, B, t);
   }
 }
 
@@ -455,12 +460,12 @@ export class SweepAggregate {
         for (let t = 0; t < B; t++) {
           const r = (k0 + t) * P + p;
           if (i < count[r]!) scratch.fill(r, i, t);
-          else for (let m = 0; m < AGENT_METRICS.length; m++) block[m * BLOCK_FLEET_RUNS + t] = NaN;
+          else for (let m = 0; m < scratch.metrics; m++) block[m * BLOCK_FLEET_RUNS + t] = NaN;
         }
         // A non-finite value (an untested run's unstable, an infinite load, the lifecycle's NaN) is
         // left out; visitRate and externalRate are counts over a positive horizon, finite, so there
         // only a run without agent i is left out and anything else non-finite throws.
-        for (let m = 0; m < AGENT_METRICS.length; m++) {
+        for (let m = 0; m < scratch.metrics; m++) {
           const leaveOut = m === VISIT_RATE_AT || m === EXTERNAL_RATE_AT ? 'nan' : 'nonFinite';
           accs[AGENT_METRICS[m]!].addStrided(block, m * BLOCK_FLEET_RUNS, B, 1, leaveOut);
         }
