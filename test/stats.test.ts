@@ -714,3 +714,184 @@ describe('PairAccumulator', () => {
     expect(() => PairAccumulator.fromJSON({ ...corrupt, version: 9 })).toThrow(/fleetsim\.pair: unsupported version 9/);
   });
 });
+
+describe('addRepeated and runs of equal values (the same state as one add per copy)', () => {
+  it('Superaccumulator.addRepeated sums exactly across folds and pieces of 2^21 copies', () => {
+    // Maximal chunks (middle chunk 2^32 − 1): more than 2^21 copies in one bin addition would round.
+    const cases: [number, number][] = [
+      [allOnes(-7), 2 ** 21 + 2],
+      [-allOnes(-7), 3 * 2 ** 21 + 5],
+      [allOnes(-1074 + 31), 7],
+      [5e-324, 2 ** 22],
+      [0, 9],
+      [1e100, 2 ** 30],
+    ];
+    for (const [x, count] of cases) {
+      const s = new Superaccumulator();
+      s.add(0.1); // something in the bins already
+      s.addRepeated(x, count);
+      expect(exactSumOf(s.exact().toJSON()), `${x} × ${count}`).toBe(scaled(0.1) + scaled(x) * BigInt(count));
+    }
+    const product = new Superaccumulator();
+    const ref = new ExactSum();
+    for (const x of [0.1, -3.7e-200, 1e-170, 5e-324, 1e100]) {
+      product.addProductRepeated(x, x, 5);
+      for (let i = 0; i < 5; i++) ref.addProduct(x, x); // inexact tiny products: the same terms
+    }
+    expect(JSON.stringify(product.exact())).toBe(JSON.stringify(ref));
+  });
+
+  it('QuantileSketch.addRepeated gives the bins of one add per copy', () => {
+    const a = new QuantileSketch();
+    const b = new QuantileSketch();
+    for (const [x, count] of [
+      [3.7, 5],
+      [-2, 3],
+      [0, 4],
+      [1e-320, 2],
+      [3.7, 1],
+    ] as const) {
+      a.addRepeated(x, count);
+      for (let i = 0; i < count; i++) b.add(x);
+    }
+    expect(a.toJSON()).toEqual(b.toJSON());
+    expect(a.count).toBe(b.count);
+  });
+
+  // (value, copies) runs: across BUFFERED_VALUES, ±0, extremes, runs broken and resumed, long runs.
+  const RUNS: [string, [number, number][]][] = [
+    [
+      '0/1 flags',
+      [
+        [0, 5],
+        [1, 3],
+        [0, 40],
+        [1, 1],
+        [0, 2],
+      ],
+    ],
+    [
+      'a run that crosses BUFFERED_VALUES',
+      [
+        [2.5, BUFFERED_VALUES - 1],
+        [2.5, 1],
+        [2.5, 1],
+        [-1, 1],
+      ],
+    ],
+    ['one value only, more than a buffer', [[7.25, BUFFERED_VALUES + 1]]],
+    [
+      '−0 and 0 in one run',
+      [
+        [-0, 3],
+        [0, 2],
+        [-0, 1],
+      ],
+    ],
+    [
+      'extremes and subnormals',
+      [
+        [1e100, 33],
+        [-1e100, 1],
+        [5e-324, 4],
+        [1e-160, 6],
+        [-(2 ** -1022), 2],
+      ],
+    ],
+    [
+      'a long run across the fold',
+      [
+        [allOnes(-7), 2 ** 21 + 3],
+        [0.5, 2],
+      ],
+    ],
+  ];
+
+  it.each(RUNS)('add, addRepeated and the reference agree, whole, split, merged and through JSON: %s', (_, runs) => {
+    const r = rng(61);
+    const xs = runs.flatMap(([x, count]) => Array.from({ length: count }, () => x));
+    const refJson = JSON.stringify(referenceJson(xs));
+    const refSummary = StatAccumulator.fromJSON(referenceJson(xs)).summary();
+    const repeated = new StatAccumulator();
+    for (const [x, count] of runs) repeated.addRepeated(x, count);
+    const shuffledAdds = accOf(xs.length < 100_000 ? shuffled(xs, 5) : xs); // few runs of equal values
+    for (const acc of [repeated, accOf(xs), shuffledAdds, roundTrip(repeated)]) {
+      expect(acc.count).toBe(xs.length);
+      expect(JSON.stringify(acc)).toBe(refJson);
+      expect(acc.summary()).toEqual(refSummary);
+    }
+    // Runs split at random points into pieces (each by add or addRepeated), merged in a random order.
+    const pieces: StatAccumulator[] = [];
+    for (const [x, count] of runs) {
+      let left = count;
+      while (left > 0) {
+        const take = Math.min(left, 1 + Math.floor(r() * 40));
+        const piece = new StatAccumulator();
+        if (r() < 0.5) piece.addRepeated(x, take);
+        else for (let i = 0; i < take; i++) piece.add(x);
+        pieces.push(piece);
+        left -= take;
+        if (pieces.length > 200) break; // the long run: its first pieces only, the rest in one
+      }
+      if (left > 0) {
+        const rest = new StatAccumulator();
+        rest.addRepeated(x, left);
+        pieces.push(rest);
+      }
+    }
+    const merged = new StatAccumulator();
+    for (const piece of shuffled(pieces, 7)) merged.merge(r() < 0.3 ? roundTrip(piece) : piece);
+    expect(JSON.stringify(merged)).toBe(refJson);
+    // A pending run read, then continued; and merged into itself.
+    const [x0, c0] = runs[0]!;
+    const continued = new StatAccumulator();
+    continued.addRepeated(x0, 2);
+    continued.summary();
+    continued.addRepeated(x0, c0);
+    continued.add(x0);
+    expect(JSON.stringify(continued)).toBe(JSON.stringify(referenceJson(Array.from({ length: c0 + 3 }, () => x0))));
+    const twice = new StatAccumulator();
+    for (const [x, count] of runs) twice.addRepeated(x, count);
+    twice.merge(twice);
+    expect(JSON.stringify(twice)).toBe(JSON.stringify(referenceJson([...xs, ...xs])));
+  });
+
+  const LEAVE_OUT: ['none' | 'nan' | 'nonFinite', (x: number) => boolean][] = [
+    ['none', () => false],
+    ['nan', (x) => Number.isNaN(x)],
+    ['nonFinite', (x) => !Number.isFinite(x)],
+  ];
+  it.each(LEAVE_OUT)('addStrided gives the state of add() per value it does not leave out (%s)', (leaveOut, skipped) => {
+    const r = rng(67);
+    const pool = [0, 1, 1, 2.5, -0, 3e-310, 1e100, 0.1, NaN, Infinity, -Infinity];
+    for (let trial = 0; trial < 30; trial++) {
+      const xs = Array.from({ length: 1 + Math.floor(r() * 200) }, () => pool[Math.floor(r() * (leaveOut === 'none' ? 8 : pool.length))]!);
+      const stride = 1 + Math.floor(r() * 3);
+      const start = Math.floor(r() * stride);
+      const count = Math.floor((xs.length - start + stride - 1) / stride);
+      const picked = Array.from({ length: count }, (_, i) => xs[start + i * stride]!);
+      const bad = picked.findIndex((x) => !skipped(x) && !(Math.abs(x) <= 1e100));
+      const expected = new StatAccumulator();
+      expected.add(1); // a pending run before
+      for (const x of bad < 0 ? picked : picked.slice(0, bad)) if (!skipped(x)) expected.add(x);
+      const acc = new StatAccumulator();
+      acc.add(1);
+      if (bad < 0) acc.addStrided(xs, start, count, stride, leaveOut);
+      else expect(() => acc.addStrided(xs, start, count, stride, leaveOut)).toThrow(RangeError); // the values before it added
+      expect(JSON.stringify(acc), `trial ${trial}`).toBe(JSON.stringify(expected));
+      expect(acc.count).toBe(expected.count);
+    }
+  });
+
+  it('refuses a bad value or count before changing anything', () => {
+    for (const n of [3, BUFFERED_VALUES + 3]) {
+      const acc = accOf(Array.from({ length: n }, (_, i) => i + 0.5));
+      acc.add(1); // a pending run
+      const before = JSON.stringify(acc);
+      expect(() => acc.addRepeated(NaN, 2)).toThrow(RangeError);
+      expect(() => acc.addRepeated(1e101, 2)).toThrow(RangeError);
+      for (const count of [0, -1, 1.5, NaN, Infinity, 2 ** 53]) expect(() => acc.addRepeated(1, count)).toThrow(RangeError);
+      expect(JSON.stringify(acc)).toBe(before);
+    }
+  });
+});

@@ -583,18 +583,27 @@ export function runGroups(batch: Batch, chunkRuns: Uint32Array): Uint32Array {
  */
 function unpackStates(state: Float32Array, arrival: Float32Array, totals: RunTotals, chunkRuns: Uint32Array, flow: boolean): void {
   const layout = flow ? FLOW_STATE : AGENT_STATE;
-  const pairs = flow ? FLOW_STATE_PAIRS : AGENT_STATE_PAIRS;
-  const finals = flow ? FINAL_TOTALS : FINAL_TOTALS.filter((t) => !('stepped' in t));
+  const word = layout.word as Record<string, number>;
+  // Each column and its words looked up once per chunk, not per agent-run: totals whose fields were
+  // set by computed name are a V8 dictionary, a hash lookup per read.
+  const pairs = (flow ? FLOW_STATE_PAIRS : AGENT_STATE_PAIRS).map(({ field, sum, comp }) => ({ column: totals[field], sum, comp }));
+  const finals = (flow ? FINAL_TOTALS : FINAL_TOTALS.filter((t) => !('stepped' in t))).map((t) => ({
+    column: totals[t.field],
+    at: word[t.state]!,
+  }));
+  const arrivalPairs = ARRIVAL_STATS_PAIRS.map(({ field, sum, comp }) => ({ column: totals[field], sum, comp }));
+  const arrivalFinals = FINAL_ARRIVAL_TOTALS.map((t) => ({ column: totals[t.field], at: ARRIVAL_STATS.word[t.state] }));
+  const { agentOffset, agentCount } = totals;
   let k = 0;
   for (const r of chunkRuns) {
-    const first = totals.agentOffset[r]!;
-    for (let j = first; j < first + totals.agentCount[r]!; j++, k++) {
+    const first = agentOffset[r]!;
+    for (let j = first; j < first + agentCount[r]!; j++, k++) {
       const s = k * layout.words;
-      for (const { field, sum, comp } of pairs) totals[field][j] = state[s + sum]! - state[s + comp]!;
-      for (const t of finals) totals[t.field][j] = state[s + (layout.word as Record<string, number>)[t.state]!]!;
+      for (const { column, sum, comp } of pairs) column[j] = state[s + sum]! - state[s + comp]!;
+      for (const { column, at } of finals) column[j] = state[s + at]!;
       const x = k * ARRIVAL_STATS.words;
-      for (const { field, sum, comp } of ARRIVAL_STATS_PAIRS) totals[field][j] = arrival[x + sum]! - arrival[x + comp]!;
-      for (const t of FINAL_ARRIVAL_TOTALS) totals[t.field][j] = arrival[x + ARRIVAL_STATS.word[t.state]]!;
+      for (const { column, sum, comp } of arrivalPairs) column[j] = arrival[x + sum]! - arrival[x + comp]!;
+      for (const { column, at } of arrivalFinals) column[j] = arrival[x + at]!;
     }
   }
 }

@@ -245,7 +245,7 @@ export function emptyTotals(agentCounts: ArrayLike<number>): RunTotals {
   }
   const totals = { runs, agentOffset, agentCount } as RunTotals;
   for (const field of TOTAL_FIELDS) totals[field] = new Float64Array(n);
-  return totals;
+  return fastTotals(totals);
 }
 
 /** Empty totals shaped for `batch` (all zero). */
@@ -627,14 +627,29 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
   const { config, fleets, runs } = batch;
   const S = recordedSteps(config);
   const horizon = S * config.dt; // seconds recorded
-  const out = { totals } as BatchResult;
   const lifecycle = lifecycleOn(config);
-  for (const m of RUN_METRICS) out[m] = new Float64Array(runs.count);
+  // Every column is read once here, not per run: `t` is the totals as a fast-mode object (fastTotals)
+  // for the helpers, `out` a fast-mode object of fresh columns.
+  const t = fastTotals(totals);
+  const out = { totals, ...Object.fromEntries(RUN_METRICS.map((m) => [m, new Float64Array(runs.count)])) } as BatchResult;
+  const { latencySum, latencyStepSum, servedSum, shareSum, arrivedSum, finalQueue, systemSum, maxArrivals, approxStepsSum } = t;
+  const { avgLatency, crossAgentStd, throughput, capacityThroughput, cost, utilization, arrived: arrivedOut, served: servedOut } = out;
+  const lifecycleColumns = LIFECYCLE_METRICS.map((m) => out[m]);
+  const gpuColumns = GPU_METRICS.map((m) => out[m]);
+  // Off, the lifecycle's metrics do not depend on the run: their columns are filled once (with what
+  // lifecycleMetrics gives then), not per run.
+  if (!lifecycle) {
+    const off = lifecycleMetrics(config, fleets, t, 0, 0, 0);
+    LIFECYCLE_METRICS.forEach((m, k) => lifecycleColumns[k]!.fill(off[m]));
+  }
+  const on = config.arrivalStats === true; // the arrival statistics: NaN (not recorded) unless the batch recorded them
+  const T = fleets.T;
+  const dt = config.dt;
   for (let r = 0; r < runs.count; r++) {
     const f = runs.fleet[r]!;
     const first = fleets.agentOffset[f]!;
-    const n = totals.agentCount[r]!;
-    const j0 = totals.agentOffset[r]!;
+    const n = t.agentCount[r]!;
+    const j0 = t.agentOffset[r]!;
     let latency = 0;
     let served = 0;
     let capacity = 0;
@@ -645,65 +660,82 @@ export function summarize(batch: Batch, totals: RunTotals): BatchResult {
     let system = 0;
     for (let i = 0; i < n; i++) {
       const j = j0 + i;
-      const T = fleets.T[first + i]!;
-      const l = agentLatency(totals, j, S, lifecycle);
-      latency += l;
-      served += totals.servedSum[j]!;
-      capacity += T * totals.shareSum[j]! * config.dt;
-      share += totals.shareSum[j]!;
-      busy += totals.servedSum[j]! / (T * config.dt);
-      arrived += totals.arrivedSum[j]!;
-      queue += totals.finalQueue[j]!;
-      system += totals.systemSum[j]!;
+      const Ti = T[first + i]!;
+      // agentLatency(t, j, S, lifecycle), its two columns read once
+      const steps = lifecycle ? latencyStepSum[j]! : S;
+      latency += steps > 0 ? latencySum[j]! / steps : 0;
+      served += servedSum[j]!;
+      capacity += Ti * shareSum[j]! * dt;
+      share += shareSum[j]!;
+      busy += servedSum[j]! / (Ti * dt);
+      arrived += arrivedSum[j]!;
+      queue += finalQueue[j]!;
+      system += systemSum[j]!;
     }
     const mean = latency / n;
-    out.avgLatency[r] = mean;
+    avgLatency[r] = mean;
     let spread = 0; // population variance, second pass (no cancellation)
-    for (let i = 0; i < n; i++) spread += (agentLatency(totals, j0 + i, S, lifecycle) - mean) ** 2;
-    out.crossAgentStd[r] = Math.sqrt(spread / n);
-    out.throughput[r] = served / horizon;
-    out.capacityThroughput[r] = capacity / horizon;
-    out.cost[r] = config.price * (horizon / 3600) * (share / S);
-    out.utilization[r] = busy / S;
-    out.arrived[r] = arrived;
-    out.served[r] = served;
+    for (let i = 0; i < n; i++) spread += (agentLatency(t, j0 + i, S, lifecycle) - mean) ** 2;
+    crossAgentStd[r] = Math.sqrt(spread / n);
+    throughput[r] = served / horizon;
+    capacityThroughput[r] = capacity / horizon;
+    cost[r] = config.price * (horizon / 3600) * (share / S);
+    utilization[r] = busy / S;
+    arrivedOut[r] = arrived;
+    servedOut[r] = served;
     out.finalQueue[r] = queue;
     out.meanInSystem[r] = system / S;
     out.realizedRate[r] = arrived / horizon;
-    // The arrival statistics: NaN (not recorded) unless the batch recorded them.
-    const on = config.arrivalStats === true;
-    out.idc1[r] = on ? indexOfDispersion(totals.window1Mean, totals.window1M2Sum, j0, n, S) : NaN;
-    out.idc10[r] = on ? indexOfDispersion(totals.window10Mean, totals.window10M2Sum, j0, n, Math.floor(S / 10)) : NaN;
-    out.idc100[r] = on ? indexOfDispersion(totals.window100Mean, totals.window100M2Sum, j0, n, Math.floor(S / 100)) : NaN;
+    out.idc1[r] = on ? indexOfDispersion(t.window1Mean, t.window1M2Sum, j0, n, S) : NaN;
+    out.idc10[r] = on ? indexOfDispersion(t.window10Mean, t.window10M2Sum, j0, n, Math.floor(S / 10)) : NaN;
+    out.idc100[r] = on ? indexOfDispersion(t.window100Mean, t.window100M2Sum, j0, n, Math.floor(S / 100)) : NaN;
     let most = 0;
     let approx = 0;
     for (let j = j0; j < j0 + n; j++) {
-      most = Math.max(most, totals.maxArrivals[j]!);
-      approx += totals.approxStepsSum[j]!;
+      most = Math.max(most, maxArrivals[j]!);
+      approx += approxStepsSum[j]!;
     }
     out.maxStepArrivals[r] = on ? most : NaN;
     out.approxSteps[r] = on ? approx : NaN;
     // The stability diagnosis (docs/STABILITY.md): 1 when some agent's queue grows through the run.
-    const stability = runStability(batch, totals, r);
+    const stability = runStability(batch, t, r);
     out.unstable[r] = stability.unstable;
     out.maxLoad[r] = stability.maxLoad;
-    const policy = policyMetrics(totals, fleets.T, first, j0, n, S, config.dt, fleets.capacity[f]!, lifecycle);
+    const policy = policyMetrics(t, T, first, j0, n, S, dt, fleets.capacity[f]!, lifecycle);
     out.backlogGpuSeconds[r] = policy.backlogGpuSeconds;
     out.minViolationFraction[r] = policy.minViolationFraction;
     out.workConservationGap[r] = policy.workConservationGap;
     out.jainIndex[r] = policy.jainIndex;
     out.worstAgentLatency[r] = policy.worstAgentLatency;
     out.littleLatency[r] = policy.littleLatency;
-    const workflow = workflowMetrics(fleets, f, totals, j0, n, S, config.dt);
+    const workflow = workflowMetrics(fleets, f, t, j0, n, S, dt);
     out.e2eLatency[r] = workflow.e2eLatency;
     out.inFlight[r] = workflow.inFlight;
     out.forkParents[r] = workflow.forkParents;
-    const serverless = lifecycleMetrics(config, fleets, totals, first, j0, n);
-    for (const m of LIFECYCLE_METRICS) out[m][r] = serverless[m];
-    const gpus = gpuMetrics(fleets, f, totals, first, j0, n, S, config.dt);
-    for (const m of GPU_METRICS) out[m][r] = gpus[m];
+    if (lifecycle) {
+      const serverless = lifecycleMetrics(config, fleets, t, first, j0, n);
+      for (let m = 0; m < LIFECYCLE_METRICS.length; m++) lifecycleColumns[m]![r] = serverless[LIFECYCLE_METRICS[m]!];
+    }
+    const gpus = gpuMetrics(fleets, f, t, first, j0, n, S, dt);
+    for (let m = 0; m < GPU_METRICS.length; m++) gpuColumns[m]![r] = gpus[GPU_METRICS[m]!];
   }
   return out;
+}
+
+/**
+ * The same totals (the same arrays) as an object in V8's fast mode, with its fields in one order. Totals
+ * built field by field from TOTAL_FIELDS (emptyTotals' loop, the worker pool's shared totals) get more
+ * properties by computed name than V8 keeps fast, so they are a dictionary and every read of a
+ * column is a hash lookup; code that reads columns per agent-run (summarize, the sweep's aggregate)
+ * reads them from this copy instead.
+ */
+export function fastTotals(totals: RunTotals): RunTotals {
+  return Object.fromEntries([
+    ['runs', totals.runs],
+    ['agentOffset', totals.agentOffset],
+    ['agentCount', totals.agentCount],
+    ...TOTAL_FIELDS.map((f) => [f, totals[f]]),
+  ]) as RunTotals;
 }
 
 /** The metrics of MODEL-PART4 §4.7 that tell policies apart (see RUN_METRIC_INFO for each). */

@@ -10,9 +10,13 @@
  * sketch merges by integer addition per bin. So summary() and toJSON() are bit-identical across
  * batching, sharding and resume.
  *
- * Speed: `add` is on the sweep's per-run path (30 values per fleet run), so the sums go through a
+ * Speed: `add` is on the sweep's per-run path (~200 values per paper fleet run), so the sums go through a
  * Superaccumulator (a few integer operations per value, folded into the ExactSum only when a result
- * is read) and the sketch counts in a dense array; both keep the exact same results.
+ * is read) and the sketch counts in a dense array; both keep the exact same results. A value equal to
+ * the one before (a 0/1 flag, a metric that is 0 in every run, a tie's difference 0) only counts:
+ * equal values in a row are held as one pending run (value, count) and added in one go
+ * (`addRepeated`: the sums add each chunk times the count, the sketch's bin grows by the count), the
+ * same state as one add each; every read, merge and build adds the pending run first.
  *
  * Memory: those cost ~2.5 KB per accumulator whatever n, and a sweep holds one per metric × policy,
  * per pair and verdict metric, and per agent of a fixed fleet: ~800 per cell for the paper's fleet and
@@ -145,7 +149,10 @@ export class StatAccumulator {
    */
   #read: Read | null = null;
   #built: Built | null = null;
-  #n = 0;
+  #n = 0; // every value, the pending run's included
+  /** The pending run: the last value added (NaN before any) and how many of it in a row are not yet in the buffer or the built state. */
+  #run = NaN;
+  #runCount = 0;
   #min = Infinity;
   #max = -Infinity;
 
@@ -167,13 +174,94 @@ export class StatAccumulator {
       throw new RangeError(`StatAccumulator: cannot add ${x} (finite values with |x| ≤ ${MAX_MAGNITUDE} only)`);
     }
     const v = x + 0; // −0 → +0 (and x otherwise): JSON cannot carry −0, and min/max must not see it
-    const built = this.#built;
-    if (built !== null) addTo(built, v);
-    else if (this.#read === null && this.#n < BUFFERED_VALUES) (this.#buffer ??= []).push(v);
-    else addTo(this.#build(), v);
     this.#n++;
+    if (v === this.#run) {
+      this.#runCount++;
+      return;
+    }
+    if (this.#runCount > 0) this.#place(this.#run, this.#runCount);
+    this.#run = v;
+    this.#runCount = 1;
     if (v < this.#min) this.#min = v;
     if (v > this.#max) this.#max = v;
+  }
+
+  /** Adds `count` copies of x (count a positive integer): the same state as `count` calls of add(x). */
+  addRepeated(x: number, count: number): void {
+    if (!(Math.abs(x) <= MAX_MAGNITUDE)) {
+      throw new RangeError(`StatAccumulator: cannot add ${x} (finite values with |x| ≤ ${MAX_MAGNITUDE} only)`);
+    }
+    if (!(Number.isSafeInteger(count) && count > 0))
+      throw new RangeError(`StatAccumulator: cannot add ${count} copies (a positive integer)`);
+    if (!Number.isSafeInteger(this.#n + count)) throw new RangeError('StatAccumulator: count exceeds 2^53');
+    const v = x + 0;
+    this.#n += count;
+    if (v === this.#run) {
+      this.#runCount += count;
+      return;
+    }
+    if (this.#runCount > 0) this.#place(this.#run, this.#runCount);
+    this.#run = v;
+    this.#runCount = count;
+    if (v < this.#min) this.#min = v;
+    if (v > this.#max) this.#max = v;
+  }
+
+  /**
+   * Adds xs[start + i·stride] for i < count, each as add() would (a sweep's column: one metric of one
+   * policy over a block of fleet runs); `leaveOut` 'nan' skips a NaN (an undefined value), 'nonFinite'
+   * any non-finite value, 'none' nothing (a value add() refuses throws, after the values before it).
+   * The same state as add() per value, with the pending run, n, min and max kept in locals.
+   */
+  addStrided(xs: ArrayLike<number>, start: number, count: number, stride: number, leaveOut: 'none' | 'nan' | 'nonFinite'): void {
+    let run = this.#run;
+    let runCount = this.#runCount;
+    let n = this.#n;
+    let min = this.#min;
+    let max = this.#max;
+    let bad: number | null = null;
+    for (let i = 0, at = start; i < count; i++, at += stride) {
+      const x = xs[at]!;
+      if (!(Math.abs(x) <= MAX_MAGNITUDE)) {
+        if (leaveOut === 'nonFinite' ? !Number.isFinite(x) : leaveOut === 'nan' && x !== x) continue;
+        bad = x;
+        break;
+      }
+      const v = x + 0; // as add()
+      n++;
+      if (v === run) {
+        runCount++;
+        continue;
+      }
+      if (runCount > 0) this.#place(run, runCount);
+      run = v;
+      runCount = 1;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.#run = run;
+    this.#runCount = runCount;
+    this.#n = n;
+    this.#min = min;
+    this.#max = max;
+    if (bad !== null) this.add(bad); // throws add()'s RangeError
+  }
+
+  /** Puts `count` copies of a checked value v into the buffer while they fit there, else into the built state. */
+  #place(v: number, count: number): void {
+    const built = this.#built;
+    if (built !== null) addTo(built, v, count);
+    else if (this.#read === null && (this.#buffer?.length ?? 0) + count <= BUFFERED_VALUES) {
+      const buffer = (this.#buffer ??= []);
+      for (let i = 0; i < count; i++) buffer.push(v);
+    } else addTo(this.#build(), v, count);
+  }
+
+  /** Adds the pending run to the buffer or the built state (the run's value stays, to continue it). */
+  #flush(): void {
+    if (this.#runCount === 0) return;
+    this.#place(this.#run, this.#runCount);
+    this.#runCount = 0;
   }
 
   /** Adds every value of a batch (e.g. a Float64Array column read back from the engine). */
@@ -189,15 +277,17 @@ export class StatAccumulator {
       throw new Error(`cannot merge sketches of relative accuracy ${o.#relativeAccuracy} and ${this.#relativeAccuracy}`);
     }
     if (o.#n === 0) return; // nothing to add: keep this as it is (buffered or read, not built for nothing)
+    this.#flush();
+    o.#flush(); // o's values as one state (its results unchanged)
     // o's state, read first: o may be this, and building this changes it.
     const theirs = o.#built === null && o.#read === null ? (o.#buffer ?? []).slice() : null;
     const otherBuilt = o.#built;
     const otherRead = o.#read;
-    if (this.#built === null && this.#read === null && theirs !== null && this.#n + theirs.length <= BUFFERED_VALUES) {
+    if (this.#built === null && this.#read === null && theirs !== null && (this.#buffer?.length ?? 0) + theirs.length <= BUFFERED_VALUES) {
       if (theirs.length > 0) (this.#buffer ??= []).push(...theirs);
     } else {
       const built = this.#built ?? this.#build();
-      if (theirs !== null) for (const v of theirs) addTo(built, v);
+      if (theirs !== null) for (const v of theirs) addTo(built, v, 1);
       else if (otherBuilt !== null) {
         built.sketch.merge(otherBuilt.sketch);
         built.sum.merge(otherBuilt.sum);
@@ -224,7 +314,7 @@ export class StatAccumulator {
             sum: new Superaccumulator(read.sum.clone()),
             sumSq: new Superaccumulator(read.sumSq.clone()),
           };
-    for (const v of this.#buffer ?? []) addTo(built, v);
+    for (const v of this.#buffer ?? []) addTo(built, v, 1);
     this.#buffer = null;
     this.#read = null;
     this.#built = built;
@@ -237,6 +327,7 @@ export class StatAccumulator {
    * sums are exact, the sketch counts per bin), so it is the same bits as from a built accumulator.
    */
   #readout(): Readout {
+    this.#flush();
     const built = this.#built;
     if (built !== null) return { sketch: built.sketch, sum: built.sum.exact(), sumSq: built.sumSq.exact() };
     const read = this.#read;
@@ -321,9 +412,19 @@ export class StatAccumulator {
   }
 }
 
-/** Adds a checked value (−0 already 0) to the sketch and both sums. */
-function addTo(built: Built, v: number): void {
-  built.sum.add(v);
-  built.sumSq.addProduct(v, v); // |v| ≤ 1e100 < 2^996, as TwoProduct needs
-  built.sketch.add(v);
+/** Adds `count` copies of a checked value (−0 already 0) to the sketch and both sums (0 adds nothing to a sum). */
+function addTo(built: Built, v: number, count: number): void {
+  if (count === 1) {
+    if (v !== 0) {
+      built.sum.add(v);
+      built.sumSq.addProduct(v, v); // |v| ≤ 1e100 < 2^996, as TwoProduct needs
+    }
+    built.sketch.add(v);
+    return;
+  }
+  if (v !== 0) {
+    built.sum.addRepeated(v, count);
+    built.sumSq.addProductRepeated(v, v, count);
+  }
+  built.sketch.addRepeated(v, count);
 }

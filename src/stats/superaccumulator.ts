@@ -10,7 +10,8 @@
  * no hidden bit). m·2^(b mod 32) < 2^84 is split into three 32-bit chunks, added (with x's sign) to
  * bins k, k+1, k+2 for k = ⌊b / 32⌋, where bin j weighs 2^(32j − 1074). A chunk is < 2^32, so a bin
  * stays an integer of magnitude < 2^53 — exact in a double — for up to 2^21 additions; the bins are
- * folded before more.
+ * folded before more. `addRepeated(x, m)` adds each chunk times m and counts as m additions, so m
+ * copies cost one addition's work and the bins stay exact.
  *
  * Range: a bin times its weight is at most Σ|x| over the values it holds, so folding stays finite
  * while Σ|x| is within the double range, as ExactSum needs anyway; StatAccumulator's values (|x| ≤
@@ -23,7 +24,7 @@ import { ExactSum, twoProductError } from './exactSum.js';
 
 /** Bins for bit offsets 0..2045 plus the two above the top chunk: ⌊2045 / 32⌋ + 3. */
 const BINS = 66;
-/** Additions before the bins are folded: each adds < 2^32 to a bin, and 2^21 · (2^32 − 1) < 2^53. */
+/** Additions the bins hold before they are folded: each adds < 2^32 to a bin, and 2^21 · (2^32 − 1) < 2^53. */
 const FOLD_EVERY = 2 ** 21;
 /** WEIGHT[j] = 2^(32j − 1074): from Number.MIN_VALUE = 2^-1074 by exact multiplications by 2^32. */
 const WEIGHT = new Float64Array(BINS);
@@ -41,7 +42,7 @@ export class Superaccumulator {
    * holds thousands of sums per cell, and those of a metric a cell never defines stay empty).
    */
   #bins: Float64Array | null = null;
-  #adds = 0; // additions since the last fold
+  #adds = 0; // additions since the last fold, at most FOLD_EVERY
   /** Everything folded so far. */
   readonly #folded: ExactSum;
 
@@ -52,6 +53,20 @@ export class Superaccumulator {
 
   /** Adds a finite x exactly (the caller checks finiteness: ±Infinity/NaN would add garbage chunks). */
   add(x: number): void {
+    this.#put(x, 1);
+  }
+
+  /**
+   * Adds `count` copies of a finite x (count a positive safe integer): the same exact sum as `count`
+   * calls of add(x), at the cost of one per FOLD_EVERY copies.
+   */
+  addRepeated(x: number, count: number): void {
+    for (let left = count; left > 0; left -= FOLD_EVERY) this.#put(x, Math.min(left, FOLD_EVERY));
+  }
+
+  /** Adds `copies` ≤ FOLD_EVERY copies of x: each of its chunks times `copies`, counted as that many additions towards the fold. */
+  #put(x: number, copies: number): void {
+    if (this.#adds + copies > FOLD_EVERY) this.#fold();
     BITS[0] = x;
     const hi = WORDS[HI]!;
     const lo = WORDS[LO]!; // significand bits 0..31
@@ -65,12 +80,14 @@ export class Superaccumulator {
     const c0 = (lo << s) >>> 0;
     const c1 = ((top << s) | ((lo >>> 1) >>> (31 - s))) >>> 0;
     const c2 = (top >>> 1) >>> (31 - s);
-    const sign = 1 - 2 * (hi >>> 31); // ±1; a chunk times ±1 is exact, and so is each bin sum (< 2^53)
+    // ±copies: a chunk (< 2^32) times copies (≤ 2^21) is an integer < 2^53, exact, and so is each bin
+    // sum while at most FOLD_EVERY additions are in the bins (< 2^21 · 2^32).
+    const times = copies * (1 - 2 * (hi >>> 31));
     const bins = (this.#bins ??= new Float64Array(BINS));
-    bins[k]! += sign * c0;
-    bins[k + 1]! += sign * c1;
-    bins[k + 2]! += sign * c2;
-    if (++this.#adds === FOLD_EVERY) this.#fold();
+    bins[k]! += times * c0;
+    bins[k + 1]! += times * c1;
+    bins[k + 2]! += times * c2;
+    this.#adds += copies;
   }
 
   /**
@@ -80,7 +97,16 @@ export class Superaccumulator {
   addProduct(a: number, b: number): void {
     const p = a * b;
     this.add(p);
-    this.add(twoProductError(a, b, p));
+    const e = twoProductError(a, b, p);
+    if (e !== 0) this.add(e); // adding 0 leaves the sum as it is
+  }
+
+  /** Adds `count` copies of a·b as addProduct adds one (count a positive safe integer). */
+  addProductRepeated(a: number, b: number, count: number): void {
+    const p = a * b;
+    this.addRepeated(p, count);
+    const e = twoProductError(a, b, p);
+    if (e !== 0) this.addRepeated(e, count);
   }
 
   /** Adds the other sum's exact value; `o`'s value is unchanged (its bins are read, not folded). */

@@ -13,6 +13,7 @@ import {
   agentGpu,
   agentLatency,
   type BatchResult,
+  fastTotals,
   OPTIONAL_METRICS,
   recordedSteps,
   RUN_METRICS,
@@ -119,6 +120,8 @@ export type AgentMetric = (typeof AGENT_METRICS)[number];
 
 /** Where AGENT_LIFECYCLE_METRICS begin in AGENT_METRICS (the aggregate's scratch order). */
 const LIFECYCLE_AT = AGENT_METRICS.indexOf(AGENT_LIFECYCLE_METRICS[0]);
+const VISIT_RATE_AT = AGENT_METRICS.indexOf('visitRate');
+const EXTERNAL_RATE_AT = AGENT_METRICS.indexOf('externalRate');
 
 const LIFECYCLE_AGENT_SET: ReadonlySet<AgentMetric> = new Set(AGENT_LIFECYCLE_METRICS);
 
@@ -156,13 +159,16 @@ export type AgentRunValues = Record<AgentMetric | 'drift' | 'gpu', number>;
  * the run is too short for the growth test; load Infinity for arrivals without any share).
  */
 export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: number): AgentRunValues {
-  const { totals } = result;
+  // Called per agent-run (the per-agent rows): the totals' fast-mode copy is made once per batch.
+  let totals = FAST_TOTALS.get(result.totals);
+  if (totals === undefined) FAST_TOTALS.set(result.totals, (totals = fastTotals(result.totals)));
   const S = recordedSteps(batch.config);
   const j = totals.agentOffset[r]! + i;
   const stability = agentStability(batch, totals, r, i);
   const horizon = S * batch.config.dt;
-  return {
-    latency: agentLatency(totals, j, S, lifecycleOn(batch.config)),
+  const lifecycle = lifecycleOn(batch.config);
+  const values = {
+    latency: agentLatency(totals, j, S, lifecycle),
     throughput: totals.servedSum[j]! / horizon,
     share: totals.shareSum[j]! / S,
     finalQueue: totals.finalQueue[j]!,
@@ -171,56 +177,64 @@ export function agentRunValues(batch: Batch, result: BatchResult, r: number, i: 
     unstable: stabilityTested(batch) ? (stability.unstable ? 1 : 0) : NaN,
     visitRate: totals.arrivedSum[j]! / horizon,
     externalRate: (totals.arrivedSum[j]! - totals.routedSum[j]!) / horizon,
-    ...agentLifecycleValues(totals, j, batch.config.dt, lifecycleOn(batch.config)),
-    gpu: agentGpu(batch.fleets, batch.runs.fleet[r]!, i),
-  };
+  } as AgentRunValues;
+  fillLifecycleValues(totals, j, batch.config.dt, lifecycle, LIFECYCLE_SCRATCH, 0);
+  for (let k = 0; k < AGENT_LIFECYCLE_METRICS.length; k++) values[AGENT_LIFECYCLE_METRICS[k]!] = LIFECYCLE_SCRATCH[k]!;
+  values.gpu = agentGpu(batch.fleets, batch.runs.fleet[r]!, i);
+  return values;
 }
 
+/** The fast-mode copy (fastTotals) of each batch's totals that agentRunValues has read. */
+const FAST_TOTALS = new WeakMap<RunTotals, RunTotals>();
+/** agentRunValues' lifecycle values before they go into its object. */
+const LIFECYCLE_SCRATCH = new Float64Array(AGENT_LIFECYCLE_METRICS.length);
+
 /**
- * Agent-run j's lifecycle values (AGENT_LIFECYCLE_METRICS, over the recorded steps): its cold starts
- * and evictions (counts), its cold-hit fraction and mean cold delay per request (NaN without
- * arrivals), its seconds LOADING, resident, WARM with nothing to do and waiting to load. All NaN with
- * the lifecycle off. Into `out` at `at` (the aggregate's scratch), or a new object.
+ * Agent-run j's lifecycle values (AGENT_LIFECYCLE_METRICS, over the recorded steps) into
+ * out[at·stride + t + k·stride] for the k-th: its cold starts and evictions (counts), its cold-hit
+ * fraction and mean cold delay per request (NaN without arrivals), its seconds LOADING, resident, WARM
+ * with nothing to do and waiting to load. All NaN with the lifecycle off.
  */
-export function agentLifecycleValues(
+function fillLifecycleValues(
   totals: RunTotals,
   j: number,
   dt: number,
   on: boolean,
-): Record<(typeof AGENT_LIFECYCLE_METRICS)[number], number> {
-  const out = new Float64Array(AGENT_LIFECYCLE_METRICS.length);
-  fillLifecycleValues(totals, j, dt, on, out, 0);
-  return Object.fromEntries(AGENT_LIFECYCLE_METRICS.map((m, k) => [m, out[k]!])) as Record<
-    (typeof AGENT_LIFECYCLE_METRICS)[number],
-    number
-  >;
-}
-
-/** agentLifecycleValues into out[at …], in AGENT_LIFECYCLE_METRICS order. */
-function fillLifecycleValues(totals: RunTotals, j: number, dt: number, on: boolean, out: Float64Array, at: number): void {
+  out: Float64Array,
+  at: number,
+  stride = 1,
+  t = 0,
+): void {
+  const o = at * stride + t;
   if (!on) {
-    out.fill(NaN, at, at + AGENT_LIFECYCLE_METRICS.length);
+    for (let k = 0; k < AGENT_LIFECYCLE_METRICS.length; k++) out[o + k * stride] = NaN;
     return;
   }
   const arrived = totals.arrivedSum[j]!;
-  out[at] = totals.coldStartSum[j]!;
-  out[at + 1] = arrived > 0 ? totals.coldHitSum[j]! / arrived : NaN;
-  out[at + 2] = arrived > 0 ? totals.coldDelaySum[j]! / arrived : NaN;
-  out[at + 3] = totals.loadStepSum[j]! * dt;
-  out[at + 4] = totals.residentStepSum[j]! * dt;
-  out[at + 5] = totals.idleWarmStepSum[j]! * dt;
-  out[at + 6] = totals.evictionSum[j]!;
-  out[at + 7] = totals.waitStepSum[j]! * dt;
+  out[o] = totals.coldStartSum[j]!;
+  out[o + stride] = arrived > 0 ? totals.coldHitSum[j]! / arrived : NaN;
+  out[o + 2 * stride] = arrived > 0 ? totals.coldDelaySum[j]! / arrived : NaN;
+  out[o + 3 * stride] = totals.loadStepSum[j]! * dt;
+  out[o + 4 * stride] = totals.residentStepSum[j]! * dt;
+  out[o + 5 * stride] = totals.idleWarmStepSum[j]! * dt;
+  out[o + 6 * stride] = totals.evictionSum[j]!;
+  out[o + 7 * stride] = totals.waitStepSum[j]! * dt;
 }
 
+/** Fleet runs addBatch adds accumulator by accumulator (one cell's, in a row). */
+const BLOCK_FLEET_RUNS = 256;
+
 /**
- * agentRunValues into a reused array (AGENT_METRICS order), for the aggregate's per-agent loop: the
- * same expressions, without an object per agent-run.
+ * agentRunValues into a reused block (AGENT_METRICS-major, BLOCK_FLEET_RUNS runs per metric), for the
+ * aggregate's per-agent loop: the same expressions, without an object per agent-run.
  */
 class AgentScratch {
-  readonly values = new Float64Array(AGENT_METRICS.length);
+  readonly block = new Float64Array(AGENT_METRICS.length * BLOCK_FLEET_RUNS);
   readonly totals: BatchResult['totals'];
+  /** The metrics fill() writes: AGENT_METRICS, or those before the lifecycle's when it is off (then all NaN, left out). */
+  readonly metrics: number;
   readonly #S: number;
+  readonly #horizon: number; // S·Δt, seconds recorded
   readonly #tested: boolean;
   readonly #lifecycle: boolean;
 
@@ -228,26 +242,30 @@ class AgentScratch {
     readonly batch: Batch,
     result: BatchResult,
   ) {
-    this.totals = result.totals;
+    this.totals = fastTotals(result.totals); // read per agent-run
     this.#S = recordedSteps(batch.config);
+    this.#horizon = this.#S * batch.config.dt;
     this.#tested = stabilityTested(batch);
     this.#lifecycle = lifecycleOn(batch.config);
+    this.metrics = this.#lifecycle ? AGENT_METRICS.length : LIFECYCLE_AT;
   }
 
-  fill(r: number, i: number): void {
-    const { totals, values } = this;
+  /** Agent i of run r into the block's column t (its first `metrics` rows). */
+  fill(r: number, i: number, t: number): void {
+    const { totals, block } = this;
     const S = this.#S;
     const j = totals.agentOffset[r]! + i;
     const stability = agentStability(this.batch, totals, r, i);
-    values[0] = agentLatency(totals, j, S, this.#lifecycle);
-    values[1] = totals.servedSum[j]! / (S * this.batch.config.dt);
-    values[2] = totals.shareSum[j]! / S;
-    values[3] = totals.finalQueue[j]!;
-    values[4] = stability.load;
-    values[5] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
-    values[6] = totals.arrivedSum[j]! / (S * this.batch.config.dt);
-    values[7] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / (S * this.batch.config.dt);
-    fillLifecycleValues(totals, j, this.batch.config.dt, this.#lifecycle, values, LIFECYCLE_AT);
+    const B = BLOCK_FLEET_RUNS;
+    block[t] = agentLatency(totals, j, S, this.#lifecycle);
+    block[B + t] = totals.servedSum[j]! / this.#horizon;
+    block[2 * B + t] = totals.shareSum[j]! / S;
+    block[3 * B + t] = totals.finalQueue[j]!;
+    block[4 * B + t] = stability.load;
+    block[5 * B + t] = this.#tested ? (stability.unstable ? 1 : 0) : NaN;
+    block[6 * B + t] = totals.arrivedSum[j]! / this.#horizon;
+    block[7 * B + t] = (totals.arrivedSum[j]! - totals.routedSum[j]!) / this.#horizon;
+    if (this.#lifecycle) fillLifecycleValues(totals, j, this.batch.config.dt, true, block, LIFECYCLE_AT, B, t);
   }
 }
 
@@ -359,11 +377,13 @@ export class SweepAggregate {
    * `agents`, the per-agent statistics of the cells whose fleet is fixed too.
    */
   addBatch(cellOf: (fleetRun: number) => number, result: BatchResult, fleetRuns: number, agents?: AgentSource): void {
-    // Per fleet run this adds ~100 values (some 25 run metrics, 4 pairs' worth of pair and verdict values,
-    // 6 per agent-run of a fixed fleet), so everything that does not change from one fleet run to
-    // the next is looked up once: the columns, the accumulators of the current cell (flat arrays,
-    // not string-keyed records), the pairs' policy indices. Each accumulator sees the same values
-    // in the same order as one add per value would give, so the results are identical.
+    // Per paper fleet run this adds ~200 values (some 28 run metrics per policy, 3 pairs' worth of pair
+    // and verdict values, 8 per agent-run of a fixed fleet) to as many accumulators. They go in
+    // accumulator by accumulator over a block of fleet runs of one cell (BLOCK_FLEET_RUNS), so each
+    // accumulator's sums and sketch stay in cache while its values stream in, and equal values in a
+    // row (a 0/1 flag, a metric constant in the cell) meet StatAccumulator's pending run. Each
+    // accumulator receives the same values in the same order as one add per fleet run would give
+    // (and its state depends only on their multiset anyway), so the results are identical.
     const P = this.policies.length;
     const M = SWEEP_METRICS.length;
     const columns = SWEEP_METRICS.map((m) => result[m]);
@@ -376,34 +396,34 @@ export class SweepAggregate {
     const verdictColumns = VERDICT_METRICS.map(({ metric }) => result[metric]);
     const latency = result.avgLatency;
     const scratch = agents ? new AgentScratch(agents.batch, result) : null;
-    let current = -1;
-    let acc: CellAccumulators | undefined;
-    let flat: FlatAccumulators | undefined;
-    let fixed = false;
-    for (let k = 0; k < fleetRuns; k++) {
-      const c = cellOf(k);
-      if (c !== current || acc === undefined || flat === undefined) {
-        current = c;
-        acc = this.cell(c);
-        flat = this.flat(acc);
-        fixed = agents?.fixed(c) === true;
-      }
-      acc.fleetRuns++;
-      const base = k * P;
+    let k0 = 0;
+    while (k0 < fleetRuns) {
+      const c = cellOf(k0);
+      let k1 = k0 + 1;
+      while (k1 < fleetRuns && k1 - k0 < BLOCK_FLEET_RUNS && cellOf(k1) === c) k1++;
+      const acc = this.cell(c);
+      const flat = this.flat(acc);
+      acc.fleetRuns += k1 - k0;
+      const stats = flat.stats;
       for (let p = 0; p < P; p++) {
-        const stats = flat.stats;
         for (let m = 0; m < M; m++) {
-          const x = columns[m]![base + p]!;
-          if (!(x !== x && optional[m])) stats[p * M + m]!.add(x); // an undefined IDC is left out, not 0
+          // An undefined value (NaN) of an optional metric is left out, not 0.
+          stats[p * M + m]!.addStrided(columns[m]!, k0 * P + p, k1 - k0, P, optional[m] ? 'nan' : 'none');
         }
       }
-      if (fixed) this.addAgents(acc, scratch!, k);
+      if (scratch !== null && agents?.fixed(c) === true) this.addAgents(acc, scratch, k0, k1);
       for (let q = 0; q < pairs.length; q++) {
-        const a = base + pairs[q]![0]!;
-        const b = base + pairs[q]![1]!;
-        flat.pairs[q]!.add(latency[a]!, latency[b]!);
-        for (let v = 0; v < V; v++) flat.diffs[q * V + v]!.add(verdictColumns[v]![a]!, verdictColumns[v]![b]!);
+        const pa = pairs[q]![0]!;
+        const pb = pairs[q]![1]!;
+        const pair = flat.pairs[q]!;
+        for (let k = k0; k < k1; k++) pair.add(latency[k * P + pa]!, latency[k * P + pb]!);
+        for (let v = 0; v < V; v++) {
+          const column = verdictColumns[v]!;
+          const diff = flat.diffs[q * V + v]!;
+          for (let k = k0; k < k1; k++) diff.add(column[k * P + pa]!, column[k * P + pb]!);
+        }
       }
+      k0 = k1;
     }
   }
 
@@ -422,29 +442,33 @@ export class SweepAggregate {
     return flat;
   }
 
-  /** Fleet run k's agent-runs, one set of accumulators per policy and agent (every sample has the same agents). */
-  private addAgents(acc: CellAccumulators, scratch: AgentScratch, k: number): void {
+  /** Fleet runs k0 … k1 − 1's agent-runs, one set of accumulators per policy and agent (every sample has the same agents). */
+  private addAgents(acc: CellAccumulators, scratch: AgentScratch, k0: number, k1: number): void {
     const P = this.policies.length;
     acc.agents ??= Object.fromEntries(this.policies.map((p) => [p, []]));
-    const { values } = scratch;
+    const { block } = scratch;
+    const count = scratch.totals.agentCount;
+    const B = k1 - k0;
     for (let p = 0; p < P; p++) {
-      const r = k * P + p;
       const perAgent = acc.agents[this.policies[p]!]!;
-      const n = scratch.totals.agentCount[r]!;
-      for (let i = 0; i < n; i++) {
+      let agentsMost = 0;
+      for (let k = k0; k < k1; k++) agentsMost = Math.max(agentsMost, count[k * P + p]!);
+      for (let i = 0; i < agentsMost; i++) {
         const accs = (perAgent[i] ??= agentAccumulators());
-        scratch.fill(r, i);
-        // AGENT_METRICS order; a non-finite value (an untested run's unstable, an infinite load) is left out.
-        if (Number.isFinite(values[0])) accs.latency.add(values[0]!);
-        if (Number.isFinite(values[1])) accs.throughput.add(values[1]!);
-        if (Number.isFinite(values[2])) accs.share.add(values[2]!);
-        if (Number.isFinite(values[3])) accs.finalQueue.add(values[3]!);
-        if (Number.isFinite(values[4])) accs.load.add(values[4]!);
-        if (Number.isFinite(values[5])) accs.unstable.add(values[5]!);
-        accs.visitRate.add(values[6]!); // finite: counts over a positive horizon
-        accs.externalRate.add(values[7]!);
-        // The lifecycle's (NaN with it off, or without arrivals for the per-request ones).
-        for (let m = LIFECYCLE_AT; m < AGENT_METRICS.length; m++) if (Number.isFinite(values[m])) accs[AGENT_METRICS[m]!].add(values[m]!);
+        // Agent i's values in the block's runs, metric-major (block[m · BLOCK_FLEET_RUNS + t]); a run
+        // without an agent i (none in a fixed fleet) gets NaN, left out below.
+        for (let t = 0; t < B; t++) {
+          const r = (k0 + t) * P + p;
+          if (i < count[r]!) scratch.fill(r, i, t);
+          else for (let m = 0; m < scratch.metrics; m++) block[m * BLOCK_FLEET_RUNS + t] = NaN;
+        }
+        // A non-finite value (an untested run's unstable, an infinite load, the lifecycle's NaN) is
+        // left out; visitRate and externalRate are counts over a positive horizon, finite, so there
+        // only a run without agent i is left out and anything else non-finite throws.
+        for (let m = 0; m < scratch.metrics; m++) {
+          const leaveOut = m === VISIT_RATE_AT || m === EXTERNAL_RATE_AT ? 'nan' : 'nonFinite';
+          accs[AGENT_METRICS[m]!].addStrided(block, m * BLOCK_FLEET_RUNS, B, 1, leaveOut);
+        }
       }
     }
   }
