@@ -9,7 +9,6 @@
 import { availableParallelism } from 'node:os';
 import { runBatchCpu } from '../cpu/engine.js';
 import { CpuWorkerPool } from '../cpu/workers.js';
-import { GpuEngine } from '../gpu/engine.js';
 import { GpuError } from '../gpu/errors.js';
 import type { Engine } from './engine.js';
 import { openNodeGpu } from './node.js';
@@ -48,7 +47,8 @@ export class NoAdapterError extends Error {
 export async function openEngine(choice: EngineChoice, notice: (line: string) => void, options: EngineOptions = {}): Promise<Engine> {
   let fallback: string | undefined;
   if (choice !== 'cpu') {
-    const gpu = await openNodeGpu({ dawnLog: options.verbose ?? false });
+    // The GPU engine's modules load only when a GPU may run (a CPU sweep skips them), while Dawn finds the adapter.
+    const [gpu, { GpuEngine }] = await Promise.all([openNodeGpu({ dawnLog: options.verbose ?? false }), import('../gpu/engine.js')]);
     if (gpu) {
       try {
         const engine = await GpuEngine.create(gpu.device, gpu.sources);
