@@ -2,6 +2,8 @@
  * The `fleetsim` command (bin/fleetsim.js calls `main`). User mistakes (bad options, no adapter for
  * --backend gpu) print one line and exit with code 2, faults of the machine (a full disk, a GPU that
  * failed) one line and code 3 (src/cli/errors.ts); anything else is a bug and keeps its stack trace.
+ * The modules a command runs are imported in its action, so that each command loads only its own;
+ * the static imports are what the program and its help need.
  */
 import { MAX_GPUS } from '../model/placement.js';
 import { Command, CommanderError, Option } from 'commander';
