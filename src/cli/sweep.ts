@@ -342,7 +342,7 @@ function unitsAgentSteps(units: readonly Unit[], cells: ReadonlyMap<number, Cell
 }
 
 /**
- * Runs (or resumes) a sweep into `options.out`. `engine` may still be opening (a promise): the sweep
+ * Runs (or resumes) a sweep into `options.out`. The engine may still be opening (a promise): the sweep
  * loads its result writers and plans meanwhile, and waits for it before it touches `options.out`, so
  * an engine that fails to open leaves the directory as it was. Once the engine is there it is told
  * how much work is coming (Engine.warm: the CPU pool starts its workers for a sweep big enough to
