@@ -2,6 +2,8 @@
  * The `fleetsim` command (bin/fleetsim.js calls `main`). User mistakes (bad options, no adapter for
  * --backend gpu) print one line and exit with code 2, faults of the machine (a full disk, a GPU that
  * failed) one line and code 3 (src/cli/errors.ts); anything else is a bug and keeps its stack trace.
+ * The modules a command runs are imported in its action, so that each command loads only its own;
+ * the static imports are what the program and its help need.
  */
 import { MAX_GPUS } from '../model/placement.js';
 import { Command, CommanderError, Option } from 'commander';
@@ -14,21 +16,16 @@ import { EnvironmentError, EXIT_ENVIRONMENT, EXIT_USAGE, UsageError } from './er
 import { cpuKernelChoice } from '../cpu/wasm/kernel.js';
 import { displayPath, quote } from '../text/quote.js';
 import { InputError } from '../results/errors.js';
-import { monteCarloText, runMonteCarlo } from './montecarlo.js';
 import { commanderMessage, integerIn, parseLmax, parseShardText, parseSteps, parseStudySeed, positiveNumber } from './options.js';
-import { finiteJson, paperJson, paperText, runPaper } from './paper.js';
 import { expandStudy, StudyError } from '../study/cells.js';
 import { LIMITS, studyJsonSchema } from '../study/schema.js';
 import { policyHelpLines } from '../study/policyInfo.js';
 import { ELIGIBLE_RULES, EVICTION_RULES, LIFECYCLE_RANGES } from '../model/lifecycle.js';
 import { GPU_PRESETS } from '../study/lifecycle.js';
-import { WHOLE } from '../sweep/plan.js';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_AGENT_RUNS } from '../sweep/run.js';
-import { loadStudy, mergeCommand, parseShard, runSweepCommand, studyHash, sweepText } from './sweep.js';
 import { addReportCommand } from './report.js';
 import { addViewCommand } from './view.js';
-import { validateCommand } from './validate.js';
 import { INIT_DEFAULT_AGENTS, INIT_DEFAULT_FILE, INIT_MAX_AGENTS, initCommand, parseAgents } from './init.js';
 import { parseResolution, parseTraceName, traceImportCommand, traceInfoCommand, type TraceImportOptions } from './trace.js';
 import { DEFAULT_RESOLUTION, TIMESTAMP_FORMATS } from '../traces/import.js';
@@ -100,6 +97,7 @@ function program(): Command {
     .option('--json', 'print one JSON object instead of tables')
     .addOption(verboseOption())
     .action(async (opts: { backend: BackendChoice; threads: number; lmax: number; steps: number; json?: boolean; verbose?: boolean }) => {
+      const { finiteJson, paperJson, paperText, runPaper } = await import('./paper.js');
       const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
       try {
         const result = await runPaper(backend, opts);
@@ -140,6 +138,8 @@ function program(): Command {
         json?: boolean;
         verbose?: boolean;
       }) => {
+        const { finiteJson } = await import('./paper.js');
+        const { monteCarloText, runMonteCarlo } = await import('./montecarlo.js');
         const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
         try {
           const { result, study } = await runMonteCarlo(backend, opts);
@@ -189,12 +189,16 @@ function program(): Command {
           batchSize?: number;
         },
       ) => {
+        const { loadStudy, parseShard, runSweepCommand, sweepText } = await import('./sweep.js');
         const shard = parseShard(opts.shard);
         const loaded = await loadStudy(file, { seed: opts.seed });
         for (const note of loaded.notes ?? []) notice(note);
-        const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
+        // Only a valid study opens the engine. The sweep waits for it only before it touches --out: the
+        // GPU compiles its pipelines while the sweep loads the rest of its modules and plans.
+        const opening = openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
+        opening.catch(() => undefined); // an engine that fails to open is reported through runSweepCommand
         try {
-          const outcome = await runSweepCommand(file, loaded, backend, {
+          const outcome = await runSweepCommand(file, loaded, opening, {
             out: opts.out,
             shard,
             resume: opts.resume ?? false,
@@ -202,10 +206,13 @@ function program(): Command {
             ...(opts.batchSize === undefined ? {} : { batchAgentRuns: opts.batchSize }),
           });
           if (!opts.quiet) {
-            process.stdout.write(`${sweepText(outcome, backend)}\n`);
+            process.stdout.write(`${sweepText(outcome, await opening)}\n`);
           }
         } finally {
-          backend.close();
+          void opening.then(
+            (backend) => backend.close(),
+            () => undefined,
+          );
         }
       },
     );
@@ -217,6 +224,9 @@ function program(): Command {
     .addOption(threadsOption())
     .addOption(verboseOption())
     .action(async (opts: { backend: BackendChoice; threads: number; verbose?: boolean }) => {
+      const { paperText, runPaper } = await import('./paper.js');
+      const { loadStudy, runSweepCommand, sweepText } = await import('./sweep.js');
+      const { WHOLE } = await import('../sweep/plan.js');
       const backend = await openBackend(opts.backend, notice, { threads: opts.threads, verbose: opts.verbose ?? false });
       try {
         const paper = await runPaper(backend, { lmax: PAPER_CONFIG.lmax, steps: PAPER_CONFIG.steps });
@@ -264,6 +274,7 @@ function program(): Command {
     .argument('<study>', 'the study file (JSON)')
     .addHelpText('after', policiesHelp)
     .action(async (file: string) => {
+      const { validateCommand } = await import('./validate.js');
       process.stdout.write(`${await validateCommand(file)}\n`);
     });
 
@@ -297,6 +308,7 @@ function program(): Command {
     .argument('<dirs...>', 'the shard result directories (all N of them)')
     .requiredOption('--out <dir>', 'directory for the merged result')
     .action(async (dirs: string[], opts: { out: string }) => {
+      const { mergeCommand, studyHash } = await import('./sweep.js');
       const result = await mergeCommand(dirs, opts.out, (json) => {
         const expanded = expandStudy(json);
         return Promise.resolve({ ...expanded, hash: studyHash(expanded.study) });

@@ -9,23 +9,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { Engine } from '../platform/engine.js';
 import { packageVersion } from '../platform/node.js';
 import { type Checkpoint, CHECKPOINT_FORMAT, checkpointAggregate } from '../results/checkpoint.js';
 import { InputError } from '../results/errors.js';
 import { FILES, removeTemporaries } from '../results/files.js';
 import { sweepManifest } from '../results/manifest.js';
-import { mergeShards } from '../results/merge.js';
-import {
-  type LoadedStudy,
-  readCheckpoint,
-  readManifestIfAny,
-  writeCheckpoint,
-  writeFleetRows,
-  writeManifest,
-  writeTables,
-} from '../results/write.js';
+import type { LoadedStudy } from '../results/write.js';
 import { type Cell, type ExpandedStudy, expandStudy, parseStudyJson, StudyError } from '../study/cells.js';
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
@@ -252,7 +243,8 @@ interface Prepared {
  * checkpoint (when there are any) must be this study's, seed's and shard's, and the checkpoint must
  * agree with the plan (`units`). Returns the checkpoint to resume from, with the directory locked.
  */
-async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: readonly Unit[]): Promise<Prepared> {
+async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: readonly Unit[], files: ResultFiles): Promise<Prepared> {
+  const { readCheckpoint, readManifestIfAny } = files;
   const out = options.out;
   prepareDirectory('--out', out);
   const what = `--out ${displayPath(out)}`;
@@ -336,16 +328,45 @@ async function usage<T>(work: Promise<T>, what: string): Promise<T> {
 /** What a fault of the file system during a sweep leaves: said after its cause. */
 const RESUMABLE = '; the directory holds every batch written so far: fix the cause, then run the same command with --resume';
 
-/** Runs (or resumes) a sweep into `options.out`. */
+/** The result files' writers and readers (src/results/write.ts), loaded when a sweep runs: they bring Apache Arrow. */
+type ResultFiles = typeof import('../results/write.js');
+
+/** Agent-steps of `units`: what the engine is told to expect (Engine.warm). */
+function unitsAgentSteps(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): number {
+  let total = 0;
+  for (const u of units) {
+    const { study } = cells.get(u.cell)!;
+    total += unitAgentRuns(u, study) * study.steps;
+  }
+  return total;
+}
+
+/**
+ * Runs (or resumes) a sweep into `options.out`. The engine may still be opening (a promise): the sweep
+ * loads its result writers and plans meanwhile, and waits for it before it touches `options.out`, so
+ * an engine that fails to open leaves the directory as it was. Once the engine is there it is told
+ * how much work is coming (Engine.warm: the CPU pool starts its workers for a sweep big enough to
+ * share).
+ */
 export async function runSweepCommand(
   studyFile: string,
   loaded: LoadedStudy,
-  engine: Engine,
+  engineOrOpening: Engine | Promise<Engine>,
   options: SweepOptions,
 ): Promise<SweepOutcome> {
   const { study, cells } = loaded;
   const units = shardUnits(planUnits(cells), options.shard);
-  const prepared = await prepareOut(options, loaded, units);
+  const cellMap = new Map(cells.map((c) => [c.index, c]));
+  const opening = Promise.resolve(engineOrOpening);
+  // On the CPU the engine is there at once, so its workers start here, while the result writers load.
+  void opening.then(
+    (engine) => engine.warm?.(unitsAgentSteps(units, cellMap)),
+    () => undefined, // the rejection is the caller's, through the await below
+  );
+  const [files, progressBars] = await Promise.all([import('../results/write.js'), options.quiet ? null : import('cli-progress')]);
+  const engine = await opening;
+  const { writeCheckpoint, writeFleetRows, writeManifest, writeTables } = files;
+  const prepared = await prepareOut(options, loaded, units, files);
   const { checkpoint, lock } = prepared;
   const done = checkpoint?.unitsDone ?? 0;
   const aggregate = prepared.aggregate ?? new SweepAggregate(study.policies);
@@ -363,15 +384,15 @@ export async function runSweepCommand(
   const manifest = (complete: boolean): object =>
     sweepManifest({ loaded, studyFile, engines, shard: options.shard, counts, times: total(running), complete, runtime: runtime() });
 
-  const cellMap = new Map(cells.map((c) => [c.index, c]));
   if (!options.quiet) process.stdout.write(`${sweepHeader(study, counts, engine)}\n`); // before the bar: what runs, on what
-  const bar = options.quiet
-    ? null
-    : new SingleBar({
-        format: 'sweep |{bar}| {percentage}% | {value}/{total} fleet runs | {rate}/s | ETA {eta_formatted}',
-        hideCursor: true,
-        stream: process.stderr,
-      });
+  const bar: SingleBar | null =
+    progressBars === null
+      ? null
+      : new progressBars.SingleBar({
+          format: 'sweep |{bar}| {percentage}% | {value}/{total} fleet runs | {rate}/s | ETA {eta_formatted}',
+          hideCursor: true,
+          stream: process.stderr,
+        });
   bar?.start(fleetRunsTotal, before.fleetRuns, { rate: '…' });
   const started = performance.now();
   let unitsDone = done;
@@ -479,6 +500,7 @@ export async function mergeCommand(
   let lock: DirectoryLock | null = null;
   const what = `--out ${displayPath(out)}`;
   try {
+    const { mergeShards } = await import('../results/merge.js');
     return await usage(
       mergeShards(dirs, out, studyFromManifest, runtime(), () => {
         prepareDirectory('--out', out); // after every check of the shards, before anything is written

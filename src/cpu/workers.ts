@@ -3,8 +3,9 @@
  * threads, each running runBatchCpu on contiguous ranges of a batch's runs, claimed one after another,
  * and writing into shared totals (SharedArrayBuffer) that are copied into the caller's at the end. Every run's result is a pure
  * function of the batch and the run, so the totals are bit-identical to one thread's whatever the
- * split (test/cpu-workers.test.ts). The workers are started on the first batch big enough to share and
- * kept for the next ones (their start costs ~30 ms); close() ends them. Each batch reaches the workers
+ * split (test/cpu-workers.test.ts). The workers are started by warm() (told of enough work coming) or
+ * on the first batch big enough to share, and kept for the next ones (their start costs ~30 ms, ~0.1 s
+ * with their modules); close() ends them. Each batch reaches the workers
  * as one shared copy (sharedCopy), and totals handed back with release() are reused, so a long sweep's
  * memory stays at a few batches.
  *
@@ -247,6 +248,17 @@ export class CpuWorkerPool {
     if (this.free.length > FREE_TOTALS) this.free.sort((a, b) => b.byteLength - a.byteLength).pop();
   }
 
+  /**
+   * Starts the workers now, when `agentSteps` of coming work (by default: any) is enough to share
+   * (at least minSharedAgentSteps, more than one thread), so that they load their modules while the
+   * caller still prepares its batches instead of after it hands the first one over. Idle workers do
+   * not keep Node alive. Does nothing once they run or the pool is closed.
+   */
+  warm(agentSteps = Infinity): void {
+    if (this.closed || this.threads === 1 || agentSteps < this.minShared) return;
+    this.start();
+  }
+
   /** Worker threads started so far (they are kept from batch to batch; a failed one is replaced). */
   get workersStarted(): number {
     return this.started;
@@ -343,15 +355,30 @@ export class CpuWorkerPool {
     });
   }
 
+  /**
+   * A worker failed: the batch in progress fails, and with none in progress (a worker started by
+   * warm() that could not load) the workers are dropped, so that the next batch starts fresh ones
+   * and reports the failure instead of waiting on a dead worker.
+   */
+  private failed(error: Error): void {
+    if (this.onFailure) {
+      this.onFailure(error);
+      return;
+    }
+    const workers = this.workers;
+    this.workers = [];
+    for (const w of workers) void w.terminate();
+  }
+
   private start(): void {
     if (this.workers.length > 0) return;
     const script = workerScript();
     for (let k = 0; k < this.threads; k++) {
       const worker = new Worker(script, { name: `fleetsim-cpu-${k}` });
       worker.on('message', (message: FromWorker) => this.onMessage?.(worker, message));
-      worker.on('error', (error: Error) => this.onFailure?.(error));
+      worker.on('error', (error: Error) => this.failed(error));
       worker.on('exit', (code) => {
-        if (this.workers.includes(worker)) this.onFailure?.(new Error(`fleetsim CPU worker exited with code ${code}`));
+        if (this.workers.includes(worker)) this.failed(new Error(`fleetsim CPU worker exited with code ${code}`));
       });
       worker.unref();
       this.workers.push(worker);

@@ -26,6 +26,12 @@ export interface Engine {
   run(batch: Batch): Promise<RunTotals>;
   /** Optional: hands back totals `run` returned, read to the end, for the engine to reuse their memory (the CPU worker pool's). */
   release?(totals: RunTotals): void;
+  /**
+   * Optional: says that about `agentSteps` agent-steps of work are coming, so that the engine can get
+   * ready while the caller prepares it (the CPU worker pool starts its workers when that is enough
+   * to share). Changes no result; a hint, which may be called any number of times.
+   */
+  warm?(agentSteps: number): void;
   /** Releases the device or the workers; the engine runs nothing after. Need not be awaited. */
   close(): void;
 }

@@ -9,7 +9,6 @@
 import { availableParallelism } from 'node:os';
 import { runBatchCpu } from '../cpu/engine.js';
 import { CpuWorkerPool } from '../cpu/workers.js';
-import { GpuEngine } from '../gpu/engine.js';
 import { GpuError } from '../gpu/errors.js';
 import type { Engine } from './engine.js';
 import { openNodeGpu } from './node.js';
@@ -48,7 +47,8 @@ export class NoAdapterError extends Error {
 export async function openEngine(choice: EngineChoice, notice: (line: string) => void, options: EngineOptions = {}): Promise<Engine> {
   let fallback: string | undefined;
   if (choice !== 'cpu') {
-    const gpu = await openNodeGpu({ dawnLog: options.verbose ?? false });
+    // The GPU engine's modules load only when a GPU may run (a CPU sweep skips them), while Dawn finds the adapter.
+    const [gpu, { GpuEngine }] = await Promise.all([openNodeGpu({ dawnLog: options.verbose ?? false }), import('../gpu/engine.js')]);
     if (gpu) {
       try {
         const engine = await GpuEngine.create(gpu.device, gpu.sources);
@@ -69,8 +69,8 @@ export async function openEngine(choice: EngineChoice, notice: (line: string) =>
 }
 
 /**
- * The CPU reference engine on `threads` threads: a worker pool (its workers start with the first
- * batch big enough to share, src/cpu/workers.ts), or the calling thread alone for 1. The results are
+ * The CPU reference engine on `threads` threads: a worker pool (its workers start when warm() is told
+ * of enough work to share, else with the first batch big enough, src/cpu/workers.ts), or the calling thread alone for 1. The results are
  * the same bits either way.
  */
 export function cpuEngine(threads: number): Engine {
@@ -78,5 +78,12 @@ export function cpuEngine(threads: number): Engine {
   if (threads === 1) return { name: 'cpu', adapter, run: (b) => Promise.resolve(runBatchCpu(b)), close: () => undefined };
   const pool = new CpuWorkerPool(threads);
   // Idle workers do not keep Node alive, so close() need not be awaited.
-  return { name: 'cpu', adapter, run: (b) => pool.run(b), release: (t) => pool.release(t), close: () => void pool.close() };
+  return {
+    name: 'cpu',
+    adapter,
+    run: (b) => pool.run(b),
+    release: (t) => pool.release(t),
+    warm: (agentSteps) => pool.warm(agentSteps),
+    close: () => void pool.close(),
+  };
 }
