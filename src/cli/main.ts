@@ -171,7 +171,7 @@ function program(): Command {
     .addOption(
       new Option(
         '--batch-size <agentRuns>',
-        `agent-runs per batch, about 100 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS}, and with the progress bar at most one unit of work, so that the bar moves per unit)`,
+        `agent-runs per batch, about 300 bytes of host memory each; the results do not depend on it (default: about 1/32 of the sweep, at most ${DEFAULT_BATCH_AGENT_RUNS}, and with the progress bar at most one unit of work, so that the bar moves per unit)`,
       ).argParser(integerIn(1, 1 << 26)),
     )
     .action(

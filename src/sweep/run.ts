@@ -19,8 +19,12 @@ import { axisName, studyCapacity } from '../study/schema.js';
 import { type CellSummary, isFixedFleet, SweepAggregate } from './aggregate.js';
 import { planBatches, planUnits, simConfig, type Unit, unitAgentRuns } from './plan.js';
 
-/** Agent-runs per batch at most by default: ~100 MB on the host (f64 totals, packed parameters), a few GPU chunks. */
-export const DEFAULT_BATCH_AGENT_RUNS = 1 << 20;
+/**
+ * Agent-runs per batch at most by default: ~150 MB on the host (34 f64 totals per agent-run, the packed
+ * parameters), a chunk or two on a GPU. A batch is in flight while the previous one is aggregated, so
+ * this bounds the sweep's memory (bench/NOTES.md: 2^20 took a 2×10^6-run sweep to 1.3 GB).
+ */
+export const DEFAULT_BATCH_AGENT_RUNS = 1 << 19;
 /** Below this many agent-runs a batch would leave a GPU idle between dispatches. */
 const MIN_AUTO_BATCH_AGENT_RUNS = 1 << 18;
 
