@@ -135,7 +135,7 @@ export class GpuEngine {
   /**
    * The simulate pipelines by kernel, arrival path and policy set (`narrow/paper/paper`, `wideFlow/general/all`, …), each
    * compiled on the first chunk that needs it: the narrow kernel's paper path with the paper's policies at create(); the general
-   * arrival path (GENERAL_ARRIVALS in shaders/arrivals.wgsl), the other policies (KERNEL_POLICY_SETS), the wide kernel and the workflow kernels
+   * arrival path (generalArrive in shaders/arrivals.wgsl), the other policies (KERNEL_POLICY_SETS), the wide kernel and the workflow kernels
    * (SIMULATE_FLOW_KERNEL, SIMULATE_WIDE_FLOW_KERNEL) only when a batch needs them (on lavapipe the
    * general path is most of the start-up, which a Poisson sweep never needs; the workflow step, were it
    * in the simulate kernels, would nearly double their compile time).
@@ -673,11 +673,12 @@ function bindGroupEntries(resources: Readonly<Record<SimulateBinding, GPUBufferB
 }
 
 /**
- * Which of a simulate kernel's paths a pipeline holds (its override constants): `general`, the general
- * arrival path (GENERAL_ARRIVALS in shaders/arrivals.wgsl); `stepwise`, the narrow plain kernel's
- * step-by-step loop for allocations that are not fixed (STEPWISE in shaders/simulate.wgsl). A path left
- * out is dropped by the shader compiler, which on lavapipe halves the paper pipeline's compile; the
- * engine picks the pipeline from the chunk's runs, so results never depend on it.
+ * Which of a simulate kernel's paths a pipeline holds: `general`, every arrival process (its `arrive` is
+ * shaders/arrivals.wgsl's generalArrive, else paperArrive: src/gpu/wgsl.ts arrivalPathCode); `stepwise`, the
+ * narrow plain kernel's step-by-step loop for allocations that are not fixed (the override STEPWISE in
+ * shaders/simulate.wgsl). A path left out is not compiled, which on lavapipe takes the paper pipeline's
+ * compile from ~1.4 s to ~0.2 s (bench/NOTES.md); the engine picks the pipeline from the chunk's runs, so
+ * results never depend on it.
  */
 interface SimulatePath {
   general: boolean;
@@ -695,13 +696,11 @@ async function compile(
   path: SimulatePath = ALL_PATHS,
   policies: KernelPolicySet = 'all',
 ): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({ label: `GpuEngine.${kernel.label}`, code: kernelSource(kernel, sources, policies) });
-  const overrides =
-    kernel.simulate !== true
-      ? {}
-      : kernel === SIMULATE_KERNEL
-        ? { GENERAL_ARRIVALS: path.general ? 1 : 0, STEPWISE: path.stepwise ? 1 : 0 }
-        : { GENERAL_ARRIVALS: path.general ? 1 : 0 };
+  const module = device.createShaderModule({
+    label: `GpuEngine.${kernel.label}`,
+    code: kernelSource(kernel, sources, policies, path.general),
+  });
+  const overrides = kernel === SIMULATE_KERNEL ? { STEPWISE: path.stepwise ? 1 : 0 } : {};
   return device.createComputePipelineAsync({
     label: `GpuEngine.${kernel.label}${kernel.simulate === true ? (path.general ? 'General' : 'Paper') : ''}Pipeline`,
     layout,

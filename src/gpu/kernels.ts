@@ -138,8 +138,11 @@ export const BINOMIAL_PROBE_KERNEL: KernelDescriptor = {
   entryPoint: 'binomialProbe',
 };
 
-/** The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. */
-export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources, policies: KernelPolicySet = 'all'): string {
+/**
+ * The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. A
+ * simulate kernel holds the policies of `policies` and, unless `general` is false, every arrival process.
+ */
+export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources, policies: KernelPolicySet = 'all', general = true): string {
   const parts = kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`);
-  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true), ...parts].join('\n');
+  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true, general), ...parts].join('\n');
 }
