@@ -30,6 +30,21 @@ function wgslConst(name: string): string {
   return match[1]!.trim();
 }
 
+describe('arrival paths', () => {
+  // A paper pipeline's code must not name the general processes at all: named even from a branch an
+  // override folds away, they were most of its compile on lavapipe (bench/NOTES.md).
+  it.each([
+    [false, 'paperArrive'],
+    [true, 'generalArrive'],
+  ] as const)('a simulate kernel with general = %s gets an arrive() calling %s alone', (general, callee) => {
+    const code = generatedWgsl(true, 'all', false, general);
+    const arrive = /fn arrive\([^)]*\) -> vec2<f32> \{([^}]*)\}/.exec(code);
+    expect(arrive, 'fn arrive missing from the generated WGSL').not.toBeNull();
+    expect(arrive![1]!.trim()).toBe(`return ${callee}(p, state, run, key, t, i);`);
+    expect(source('arrivals')).not.toMatch(/\bfn arrive\(/); // one definition per pipeline: the generated one
+  });
+});
+
 describe('struct layouts', () => {
   const defs = makeShaderDataDefinitions(wgsl).structs;
 
