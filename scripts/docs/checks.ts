@@ -147,7 +147,7 @@ interface MemoryBenchFile {
   peakRssMiB: number;
   trajectory: { rssMiB: number }[];
 }
-const MEMORY_BENCH = 'bench/results/memory-2026-11-21-vm.json';
+const MEMORY_BENCH = 'bench/results/memory-2026-12-07-vm.json';
 const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14.json';
 /** The same paths at five times the work (`--replicates 100000 --fleets 5000 --repeats 1`). */
 const PEERS_BENCH_100K = 'bench/results/peers-2026-12-07-vm-issue14-100k.json';
@@ -1699,7 +1699,8 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(m.seconds),
         fig(m.peakRssMiB),
         ...range(rss),
-        input(1),
+        input(14),
+        input(512),
       ]);
     },
   },
