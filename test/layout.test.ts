@@ -12,7 +12,7 @@ import { AGENT_STATE, ALL_LAYOUTS, byteSize, FLOW_STATE, offsets } from '../src/
 import { SHADER_FILES } from '../src/gpu/kernels.js';
 import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
 import { ARRIVAL_PROCESS_ID as ARRIVAL_MODE_ID, SIGNAL_ID as SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/modes.js';
-import { generatedWgsl } from '../src/gpu/wgsl.js';
+import { generatedWgsl, groupPathCode } from '../src/gpu/wgsl.js';
 import { IN_SYSTEM_SLACK } from '../src/model/metrics.js';
 import { MAX_POLICY_SCALARS, POLICY } from '../src/model/policies.js';
 import { shaderDir } from '../src/platform/node.js'; // also installs the WebGPU globals webgpu-utils reads
@@ -30,7 +30,7 @@ function wgslConst(name: string): string {
   return match[1]!.trim();
 }
 
-describe('arrival paths', () => {
+describe('pipeline paths', () => {
   // A paper pipeline's code must not name the general processes at all: named even from a branch an
   // override folds away, they were most of its compile on lavapipe (bench/NOTES.md).
   it.each([
@@ -42,6 +42,17 @@ describe('arrival paths', () => {
     expect(arrive, 'fn arrive missing from the generated WGSL').not.toBeNull();
     expect(arrive![1]!.trim()).toBe(`return ${callee}(p, state, run, key, t, i);`);
     expect(source('arrivals')).not.toMatch(/\bfn arrive\(/); // one definition per pipeline: the generated one
+  });
+
+  it.each([
+    [false, ['fixedGroup']],
+    [true, ['fixedGroup', 'stepwiseGroup']],
+  ] as const)('the narrow kernel with stepwise = %s gets a simulateGroup() calling %j', (stepwise, callees) => {
+    const code = groupPathCode(stepwise).join('\n');
+    const called = [...code.matchAll(/\b(\w+Group)\(/g)].map((m) => m[1]).filter((name) => name !== 'simulateGroup');
+    expect([...new Set(called)].sort()).toEqual([...callees].sort());
+    expect(source('simulate')).not.toMatch(/\bfn simulateGroup\(/); // one definition per pipeline: the generated one
+    expect(source('simulate')).toMatch(/\bsimulateGroup\(/); // and the kernel calls it
   });
 });
 

@@ -42,6 +42,7 @@ import { outputBuffers, submitAndRead, upload } from './buffers.js';
 import { planGrid } from './dispatch.js';
 import { withErrorScopes } from './errors.js';
 import {
+  ALL_PATHS,
   DRAWS_KERNEL,
   type KernelDescriptor,
   kernelSource,
@@ -50,6 +51,7 @@ import {
   SIMULATE_WIDE_FLOW_KERNEL,
   SIMULATE_WIDE_KERNEL,
   type ShaderSources,
+  type SimulatePath,
 } from './kernels.js';
 import { type KernelPolicySet, kernelPolicySet } from './wgsl.js';
 import {
@@ -672,21 +674,6 @@ function bindGroupEntries(resources: Readonly<Record<SimulateBinding, GPUBufferB
   return SIMULATE_BINDINGS.map(({ name }, binding) => ({ binding, resource: resources[name] }));
 }
 
-/**
- * Which of a simulate kernel's paths a pipeline holds: `general`, every arrival process (its `arrive` is
- * shaders/arrivals.wgsl's generalArrive, else paperArrive: src/gpu/wgsl.ts arrivalPathCode); `stepwise`, the
- * narrow plain kernel's step-by-step loop for allocations that are not fixed (the override STEPWISE in
- * shaders/simulate.wgsl). A path left out is not compiled, which on lavapipe takes the paper pipeline's
- * compile from ~1.4 s to ~0.2 s (bench/NOTES.md); the engine picks the pipeline from the chunk's runs, so
- * results never depend on it.
- */
-interface SimulatePath {
-  general: boolean;
-  stepwise: boolean;
-}
-
-const ALL_PATHS: SimulatePath = { general: true, stepwise: true };
-
 async function compile(
   device: GPUDevice,
   kernel: KernelDescriptor,
@@ -696,15 +683,11 @@ async function compile(
   path: SimulatePath = ALL_PATHS,
   policies: KernelPolicySet = 'all',
 ): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({
-    label: `GpuEngine.${kernel.label}`,
-    code: kernelSource(kernel, sources, policies, path.general),
-  });
-  const overrides = kernel === SIMULATE_KERNEL ? { STEPWISE: path.stepwise ? 1 : 0 } : {};
+  const module = device.createShaderModule({ label: `GpuEngine.${kernel.label}`, code: kernelSource(kernel, sources, policies, path) });
   return device.createComputePipelineAsync({
     label: `GpuEngine.${kernel.label}${kernel.simulate === true ? (path.general ? 'General' : 'Paper') : ''}Pipeline`,
     layout,
-    compute: { module, entryPoint: kernel.entryPoint, constants: { WORKGROUP_SIZE: workgroupSize, ...overrides } },
+    compute: { module, entryPoint: kernel.entryPoint, constants: { WORKGROUP_SIZE: workgroupSize } },
   });
 }
 

@@ -3,7 +3,7 @@
  * the file holding the entry point last) and its entry point. The sources themselves are injected
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
-import { generatedWgsl, type KernelPolicySet } from './wgsl.js';
+import { generatedWgsl, groupPathCode, type KernelPolicySet } from './wgsl.js';
 
 export const SHADER_FILES = [
   'common',
@@ -139,10 +139,31 @@ export const BINOMIAL_PROBE_KERNEL: KernelDescriptor = {
 };
 
 /**
- * The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. A
- * simulate kernel holds the policies of `policies` and, unless `general` is false, every arrival process.
+ * Which of a simulate kernel's paths a pipeline holds: `general`, every arrival process (its `arrive` is
+ * shaders/arrivals.wgsl's generalArrive, else paperArrive: src/gpu/wgsl.ts arrivalPathCode); `stepwise`, the
+ * narrow kernel's step-by-step loop for allocations that are not fixed (stepwiseGroup in shaders/simulate.wgsl:
+ * groupPathCode). A path left out is not compiled, which on lavapipe takes the paper pipeline's compile from
+ * ~1.4 s to under 0.2 s (bench/NOTES.md); the engine picks the pipeline from the chunk's runs, so results never
+ * depend on it.
  */
-export function kernelSource(kernel: KernelDescriptor, sources: ShaderSources, policies: KernelPolicySet = 'all', general = true): string {
+export interface SimulatePath {
+  general: boolean;
+  stepwise: boolean;
+}
+
+export const ALL_PATHS: SimulatePath = { general: true, stepwise: true };
+
+/**
+ * The kernel's WGSL: the text generated from the host's tables (src/gpu/wgsl.ts), then its files in order. A
+ * simulate kernel holds the policies of `policies` and the paths of `path`.
+ */
+export function kernelSource(
+  kernel: KernelDescriptor,
+  sources: ShaderSources,
+  policies: KernelPolicySet = 'all',
+  path = ALL_PATHS,
+): string {
   const parts = kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`);
-  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true, general), ...parts].join('\n');
+  const group = kernel.parts.includes('simulate') ? groupPathCode(path.stepwise) : [];
+  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true, path.general), ...group, ...parts].join('\n');
 }

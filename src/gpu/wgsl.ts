@@ -192,6 +192,28 @@ function arrivalPathCode(general: boolean): string[] {
  * (AGENT_STATE, without the workflow state): a plain simulate kernel then gets `inboxAt` as the constant
  * 0 (nothing is routed to its agents), which shaders/workflow.wgsl defines for the workflow kernels.
  */
+/**
+ * The narrow kernel's `simulateGroup` (shaders/simulate.wgsl) for a pipeline with or without the stepwise path:
+ * fixedGroup when every member's allocation is fixed, else stepwiseGroup; without the stepwise path, fixedGroup
+ * alone (the host runs such a pipeline only on chunks whose allocations are all fixed, src/gpu/engine.ts). Named
+ * only where needed, as arrivalPathCode's arrive: a loop the code names is compiled even when an override
+ * folds its branch away.
+ */
+export function groupPathCode(stepwise: boolean): string[] {
+  const args = 'members, run, r1, r2, r3, mask0, mask1, mask2, mask3';
+  return [
+    `// This pipeline's group loop (src/gpu/wgsl.ts groupPathCode): ${stepwise ? 'fixed or stepwise' : 'fixed allocations alone'}.`,
+    'fn simulateGroup(',
+    '  members: u32, run: Run, r1: Run, r2: Run, r3: Run, mask0: ptr<function, BusyMask>, mask1: ptr<function, BusyMask>,',
+    '  mask2: ptr<function, BusyMask>, mask3: ptr<function, BusyMask>,',
+    ') {',
+    ...(stepwise
+      ? ['  if (groupAllocationFixed(run, r1, r2, r3)) {', `    fixedGroup(${args});`, '  } else {', `    stepwiseGroup(${args});`, '  }']
+      : [`  fixedGroup(${args});`]),
+    '}',
+  ];
+}
+
 export function generatedWgsl(simulate: boolean, policies: KernelPolicySet = 'all', flow = true, general = true): string {
   const common = [HEADER, ...enumConstants(), agentParamsWgsl(), agentStateWgsl(flow), arrivalStateWgsl()];
   const noInbox = [
