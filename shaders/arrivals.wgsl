@@ -238,27 +238,33 @@ fn generalArrive(p: AgentParams, state: ptr<function, ArrivalState>, run: Run, k
     var n = 0u;
     if (p.traceLength > 0u || p.lambda * params.dt > 0.0) {
       var rng = rngStart(key, run.stream, run.replicate, t, i);
+      // Each sampler is named once (the renewal processes share renewalArrivals, MMPP and Poisson share
+      // poissonArrivals): the compiler inlines a function at every call, and on lavapipe each copy of
+      // renewalArrivals cost ~1 s of the general pipeline's compile (bench/NOTES.md).
       switch p.process {
-        case ARRIVALS_GAMMA, ARRIVALS_WEIBULL: {
-          n = renewalArrivals(mean, renewalParamsOf(p), &((*state).residual), &rng, &approx);
-        }
-        case ARRIVALS_MMPP: {
-          var switches = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_PROCESS, t), i);
-          var phase = (*state).phase;
-          var hold = (*state).hold;
-          let intensity = mmppIntensity(params.dt, mmppParamsOf(p), &phase, &hold, &switches);
-          (*state).phase = phase;
-          (*state).hold = hold;
-          n = poisson(mean * (intensity / params.dt), &rng);
-        }
-        case ARRIVALS_SERVEGEN: {
-          n = renewalArrivals(mean, serveGenParams(window), &((*state).residual), &rng, &approx);
+        case ARRIVALS_GAMMA, ARRIVALS_WEIBULL, ARRIVALS_SERVEGEN: {
+          var renewal = renewalParamsOf(p);
+          if (p.process == ARRIVALS_SERVEGEN) {
+            renewal = serveGenParams(window);
+          }
+          n = renewalArrivals(mean, renewal, &((*state).residual), &rng, &approx);
         }
         case ARRIVALS_REPLAY: {
           n = replayArrivals(p, (*state).traceOffset, run, key, t, i, &rng);
         }
-        case ARRIVALS_POISSON, default: {
-          n = poissonArrivals(p, mean, &rng);
+        case ARRIVALS_POISSON, ARRIVALS_MMPP, default: {
+          var poissonMean = mean;
+          if (p.process == ARRIVALS_MMPP) {
+            var switches = rngStart(key, run.stream, run.replicate, purposeStep(PURPOSE_PROCESS, t), i);
+            var phase = (*state).phase;
+            var hold = (*state).hold;
+            let intensity = mmppIntensity(params.dt, mmppParamsOf(p), &phase, &hold, &switches);
+            (*state).phase = phase;
+            (*state).hold = hold;
+            poissonMean = mean * (intensity / params.dt);
+          }
+          // An MMPP agent has no Poisson table (its mean changes; poissonTableMean in src/random/arrivals.ts): the exact sampler.
+          n = poissonArrivals(p, poissonMean, &rng);
         }
       }
       arrived = f32(n);
