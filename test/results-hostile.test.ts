@@ -233,7 +233,7 @@ describe('result-directory integrity (class 5)', () => {
     });
     const bytes = (): Uint8Array => tableToIPC(fleetRowsTable(batches[0]!, cellMap, []), 'file');
     expect(Buffer.from(bytes()).equals(Buffer.from(bytes()))).toBe(true);
-    const one = tableToIPC(fleetRowsTable(batches[0]!, cellMap, [], 1, 2), 'file'); // a unit's fleets alone
+    const one = tableToIPC(fleetRowsTable(batches[0]!, cellMap, [], 1, 2), 'file'); // one fleet run's rows alone
     expect(one.length).toBeLessThan(bytes().length);
   });
 });
