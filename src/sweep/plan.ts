@@ -39,7 +39,7 @@ export interface Shard {
 
 export const WHOLE: Shard = { index: 0, count: 1 };
 
-/** Fleet samples per unit for a study: whole replicate sets, about UNIT_FLEET_RUNS fleet runs (one sample when its replicates exceed that). */
+/** Fleet samples per unit for a study of at most UNIT_FLEET_RUNS replicates: whole replicate sets, about UNIT_FLEET_RUNS fleet runs. */
 export function unitSamples(study: Study): number {
   return Math.max(1, Math.floor(UNIT_FLEET_RUNS / study.replicates));
 }
