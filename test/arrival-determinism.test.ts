@@ -258,7 +258,14 @@ describe('sweep batching and shards', () => {
   });
   const units: Unit[] = cells
     .flatMap((cell) =>
-      Array.from({ length: 5 }, (_, b) => ({ id: 0, cell: cell.index, sampleBegin: b * 9, sampleEnd: Math.min(40, (b + 1) * 9) })),
+      Array.from({ length: 5 }, (_, b) => ({
+        id: 0,
+        cell: cell.index,
+        sampleBegin: b * 9,
+        sampleEnd: Math.min(40, (b + 1) * 9),
+        replicateBegin: 0,
+        replicateEnd: 2,
+      })),
     )
     .map((u, id) => ({ ...u, id }));
   const engineCpu = { run: cpu };

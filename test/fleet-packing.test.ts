@@ -164,7 +164,14 @@ function cellsOf(extra: object): Cell[] {
 
 /** The units of `cells`, samples [begin, end) of each. */
 const unitsOf = (cells: readonly Cell[], begin: number, end: number): Unit[] =>
-  cells.map((c, id) => ({ id, cell: c.index, sampleBegin: begin, sampleEnd: Math.min(end, c.study.samples) }));
+  cells.map((c, id) => ({
+    id,
+    cell: c.index,
+    sampleBegin: begin,
+    sampleEnd: Math.min(end, c.study.samples),
+    replicateBegin: 0,
+    replicateEnd: c.study.replicates,
+  }));
 
 describe('packing a batch straight into typed arrays', () => {
   for (const [family, extra] of Object.entries(STUDIES)) {

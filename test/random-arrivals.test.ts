@@ -84,7 +84,10 @@ describe('random fleets drawing the arrival process and cv', () => {
 
   it('reach the engine: each packed agent runs its drawn process at its cv', () => {
     const { cells } = expandStudy({ name: 'r', seed: 5, samples: 30, fleet: { random: { ...RANDOM, arrivals: ARRIVALS } } });
-    const built = buildBatch([{ id: 0, cell: 0, sampleBegin: 0, sampleEnd: 30 }], new Map([[0, cells[0]!]]));
+    const built = buildBatch(
+      [{ id: 0, cell: 0, sampleBegin: 0, sampleEnd: 30, replicateBegin: 0, replicateEnd: 1 }],
+      new Map([[0, cells[0]!]]),
+    );
     const { fleets } = built.batch;
     for (let s = 0; s < 30; s++) {
       cellFleet(cells[0]!.study, s).agents.forEach((agent, i) => {

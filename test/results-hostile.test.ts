@@ -16,7 +16,7 @@ import { loadStudy, runSweepCommand } from '../src/cli/sweep.js';
 import { runBatchCpu } from '../src/cpu/engine.js';
 import { cpuEngine } from '../src/platform/nodeEngine.js';
 import { parseBenchFile } from '../src/results/benchFile.js';
-import { parseCheckpoint } from '../src/results/checkpoint.js';
+import { CHECKPOINT_FORMAT, checkpointAggregate, checkpointText, parseCheckpoint } from '../src/results/checkpoint.js';
 import { InputError } from '../src/results/errors.js';
 import { makeDirectory, readJson } from '../src/results/files.js';
 import { fleetRowsTable } from '../src/results/fleetRows.js';
@@ -184,6 +184,30 @@ describe('result-directory integrity (class 5)', () => {
     expect(() => parseCheckpoint({ ...base, unitsDone: -1 }, 'c.json')).toThrow(InputError);
   });
 
+  it('a checkpoint keeps the per-agent statistics of a fixed fleet, for --resume and merge to read back', async () => {
+    const { study, cells } = expandStudy({ ...TINY, fleet: { preset: 'paper' } });
+    const aggregate = new SweepAggregate(study.policies);
+    await runSweep({ cells, units: planUnits(cells) }, { run: (b) => Promise.resolve(runBatchCpu(b)) }, aggregate);
+    const times = { engineSeconds: 0, totalSeconds: 0, fleetRuns: 8, runs: 16, agentSteps: 0 };
+    const checkpoint = {
+      format: CHECKPOINT_FORMAT as typeof CHECKPOINT_FORMAT,
+      studyHash: '0'.repeat(64),
+      seed: 5,
+      shard: { index: 0, count: 1 },
+    };
+    const text = checkpointText({
+      ...checkpoint,
+      unitsDone: 1,
+      unitsTotal: 1,
+      complete: true,
+      times,
+      aggregate: aggregate.toJSON() as never,
+    });
+    const back = checkpointAggregate(parseCheckpoint(JSON.parse(text), 'c.json'), 'c.json');
+    expect(aggregate.summary(cells, [])[0]!.agents).toHaveLength(2);
+    expect(back.summary(cells, [])).toEqual(aggregate.summary(cells, []));
+  });
+
   it('per-fleet Arrow files: the same bytes whatever the batch size or the process history', async () => {
     const loaded = await loadStudy(two);
     const dirs = [];
@@ -209,7 +233,7 @@ describe('result-directory integrity (class 5)', () => {
     });
     const bytes = (): Uint8Array => tableToIPC(fleetRowsTable(batches[0]!, cellMap, []), 'file');
     expect(Buffer.from(bytes()).equals(Buffer.from(bytes()))).toBe(true);
-    const one = tableToIPC(fleetRowsTable(batches[0]!, cellMap, [], 1, 2), 'file'); // a unit's fleets alone
+    const one = tableToIPC(fleetRowsTable(batches[0]!, cellMap, [], 1, 2), 'file'); // one fleet run's rows alone
     expect(one.length).toBeLessThan(bytes().length);
   });
 });

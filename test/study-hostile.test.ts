@@ -66,7 +66,7 @@ describe('size before work', () => {
     const lines = problems({ ...base, samples: 100_000_000, replicates: 20_000 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^samples: 1 cell\(s\) × 100000000 samples × 20000 replicates make 100000000 units of work .*; at most 1000000$/,
+      /^samples: 1 cell\(s\) × 100000000 samples × 20000 replicates make 200000000 units of work .*; at most 1000000$/,
     );
   });
 
@@ -124,7 +124,8 @@ describe('size before work', () => {
 
   it('parseStudyBase refuses without expanding, and expandStudy plans within the limits', () => {
     expect(() => parseStudyBase({ ...base, samples: 100_000_000, replicates: 20_000 })).toThrow(StudyError);
-    const { cells } = expandStudy({ ...base, samples: 1_000_000, replicates: 20_000 });
+    // 500,000 samples of two replicate blocks each (16,384 and 3,616 replicates): the limit's 10^6 units.
+    const { cells } = expandStudy({ ...base, samples: 500_000, replicates: 20_000 });
     expect(planUnits(cells)).toHaveLength(1_000_000);
   });
 });
@@ -238,7 +239,12 @@ describe('validate runs every check sweep runs', () => {
       schedule: range(8).map((k) => ({ agents: 'all' as const, from: 2 * k, to: 2 * k + 1, multiplier: 2 })),
     };
     const { cells } = expandStudy(edge);
-    expect(() => buildBatch([{ id: 0, cell: 0, sampleBegin: 0, sampleEnd: 1 }], new Map(cells.map((c) => [c.index, c])))).not.toThrow();
+    expect(() =>
+      buildBatch(
+        [{ id: 0, cell: 0, sampleBegin: 0, sampleEnd: 1, replicateBegin: 0, replicateEnd: 1 }],
+        new Map(cells.map((c) => [c.index, c])),
+      ),
+    ).not.toThrow();
   });
 
   it('multiplies schedule multipliers only where the entries overlap', () => {

@@ -22,8 +22,13 @@ import { StatAccumulator } from '../src/stats/index.js';
 import { expandStudy } from '../src/study/cells.js';
 import { axisName } from '../src/study/schema.js';
 import { AGENT_METRICS, type AgentMetric, SweepAggregate } from '../src/sweep/aggregate.js';
-import { planUnits, shardUnits } from '../src/sweep/plan.js';
-import { runSweep } from '../src/sweep/run.js';
+import { type Unit, planBatches, planUnits, shardUnits, UNIT_FLEET_RUNS, WHOLE } from '../src/sweep/plan.js';
+import { type BatchDone, buildBatch, runSweep, unitFleetRunRanges, unitFleetRuns } from '../src/sweep/run.js';
+import { cellUnits, studyUnits } from '../src/study/size.js';
+import { runSweepCommand, studyHash } from '../src/cli/sweep.js';
+import type { Engine } from '../src/platform/engine.js';
+import { cpuEngine } from '../src/platform/nodeEngine.js';
+import { differing } from './results-helpers.js';
 import { summaryFromFleetRows } from '../web/views/sweep/fleetRows.js';
 import { assertNoUncapturedErrors, engine as gpuEngine, gpu, gpuSkipReason } from './helpers/gpu.js';
 
@@ -222,6 +227,171 @@ describe('sweep statistics', () => {
     }
     expect(summary[0]!.warnings).toHaveLength(1);
   });
+
+  it('split a sample of more than UNIT_FLEET_RUNS replicates into replicate blocks, as many units as the size check counts', () => {
+    const cases: [samples: number, replicates: number][] = [
+      [1, 1],
+      [700, 2],
+      [100_000, 1],
+      [3, 5000],
+      [1, 16_383],
+      [2, 16_383],
+      [1, 16_384],
+      [3, 16_384],
+      [1, 16_385],
+      [2, 16_385],
+      [3, 40_000],
+      [1, 1_000_000],
+      [4, 1_000_000],
+    ];
+    for (const [samples, replicates] of cases) {
+      const at = `${samples} × ${replicates}`;
+      const { study, cells } = expandStudy({
+        name: 'u',
+        fleet: { preset: 'paper' },
+        samples,
+        replicates,
+        axes: [{ path: 'lmax', values: [100, 200] }],
+      });
+      const units = planUnits(cells);
+      expect(units.length, at).toBe(studyUnits(study));
+      expect(units.map((u) => u.id)).toEqual(units.map((_, i) => i));
+      expect(unitFleetRuns(units), at).toBe(cells.length * samples * replicates);
+      for (const cell of cells) {
+        const own = units.filter((u) => u.cell === cell.index);
+        expect(own.length, at).toBe(cellUnits(cell.study));
+        // The plan: cell-major; within a cell, whole replicate sets of ⌊16,384 / replicates⌋ samples (as
+        // before replicates were split), or each sample's blocks of 16,384 consecutive replicates.
+        const expected: Omit<Unit, 'id' | 'cell'>[] = [];
+        if (replicates <= UNIT_FLEET_RUNS) {
+          const block = Math.floor(UNIT_FLEET_RUNS / replicates);
+          for (let s = 0; s < samples; s += block)
+            expected.push({ sampleBegin: s, sampleEnd: Math.min(samples, s + block), replicateBegin: 0, replicateEnd: replicates });
+        } else {
+          for (let s = 0; s < samples; s++)
+            for (let r = 0; r < replicates; r += UNIT_FLEET_RUNS)
+              expected.push({
+                sampleBegin: s,
+                sampleEnd: s + 1,
+                replicateBegin: r,
+                replicateEnd: Math.min(replicates, r + UNIT_FLEET_RUNS),
+              });
+        }
+        const shape = (u: Unit): Omit<Unit, 'id' | 'cell'> => ({
+          sampleBegin: u.sampleBegin,
+          sampleEnd: u.sampleEnd,
+          replicateBegin: u.replicateBegin,
+          replicateEnd: u.replicateEnd,
+        });
+        expect(own.map(shape), at).toEqual(expected);
+      }
+      expect(units.filter((u) => u.cell === cells[1]!.index)[0]!.id, at).toBe(cellUnits(study)); // cell-major
+    }
+  });
+
+  it("batch replicate blocks only with the same replicates or as one sample's consecutive blocks", () => {
+    const { cells } = expandStudy({ name: 'b', fleet: { preset: 'paper' }, steps: 2, samples: 3, replicates: 40_000 });
+    const units = planUnits(cells); // 3 samples × blocks [0, 16384), [16384, 32768), [32768, 40000)
+    const shape = (batches: Unit[][]): string[] => batches.map((b) => b.map((u) => `${u.sampleBegin}:${u.replicateBegin}`).join(' '));
+    expect(shape(planBatches(units, cells, 1 << 30))).toEqual(['0:0 0:16384 0:32768', '1:0 1:16384 1:32768', '2:0 2:16384 2:32768']);
+    expect(shape(planBatches(units, cells, 1))).toHaveLength(9);
+    // A shard of every third unit holds the same block of each sample: one batch of three fleets.
+    expect(shape(planBatches(shardUnits(units, { index: 1, count: 3 }), cells, 1 << 30))).toEqual(['0:16384 1:16384 2:16384']);
+    // Every other unit: neither the same replicates nor consecutive blocks, so a batch each.
+    expect(shape(planBatches(shardUnits(units, { index: 0, count: 2 }), cells, 1 << 30))).toEqual([
+      '0:0',
+      '0:32768',
+      '1:16384',
+      '2:0',
+      '2:32768',
+    ]);
+    const cellMap = new Map(cells.map((c) => [c.index, c]));
+    const chain = buildBatch(units.slice(0, 3), cellMap);
+    expect([chain.fleetCell.length, chain.replicateBegin, chain.replicates]).toEqual([1, 0, 40_000]);
+    expect(unitFleetRunRanges(chain).map(({ from, to }) => [from, to])).toEqual([
+      [0, 16_384],
+      [16_384, 32_768],
+      [32_768, 40_000],
+    ]);
+    const same = buildBatch([units[2]!, units[5]!], cellMap);
+    expect([same.fleetCell.length, same.replicateBegin, same.replicates, same.batch.runs.replicate[0]]).toEqual([2, 32_768, 7232, 32_768]);
+    expect(unitFleetRunRanges(same).map(({ from, to }) => [from, to])).toEqual([
+      [0, 7232],
+      [7232, 14_464],
+    ]);
+    expect(() => buildBatch([units[0]!, units[2]!], cellMap)).toThrow(/cannot share a batch/);
+    expect(() => buildBatch([units[1]!, units[3]!], cellMap)).toThrow(/cannot share a batch/);
+  });
+
+  it('of replicate blocks equal those of one batch of all the replicates, rows included, however batched or sharded', async () => {
+    // 2 samples × 17,000 replicates: blocks [0, 16384) and [16384, 17000) of each sample.
+    const { study, cells } = expandStudy({
+      name: 'reps',
+      seed: 3,
+      fleet: { preset: 'paper' },
+      arrivals: 'poisson',
+      steps: 5,
+      samples: 2,
+      replicates: 17_000,
+    });
+    const axes = study.axes.map(axisName);
+    const cellMap = new Map(cells.map((c) => [c.index, c]));
+    const engine = { run: (b: Parameters<typeof runBatchCpu>[0]) => Promise.resolve(runBatchCpu(b)) };
+    const sweep = async (units: readonly Unit[], batchAgentRuns: number) => {
+      const aggregate = new SweepAggregate(study.policies);
+      const fleet: Parameters<typeof concatFleetRows>[0][number][] = [];
+      const agent: Parameters<typeof concatAgentRows>[0][number][] = [];
+      let batches = 0;
+      await runSweep({ cells, units }, engine, aggregate, {
+        batchAgentRuns,
+        afterBatch: (done: BatchDone) => {
+          batches++;
+          fleet.push({ name: `batch ${fleet.length}`, rows: fleetRowsFromBatch(done, cellMap, axes) });
+          agent.push({ name: `batch ${agent.length}`, rows: agentRowsFromBatch(done, cellMap, axes) });
+        },
+      });
+      return { aggregate, batches, fleet: concatFleetRows(fleet), agent: concatAgentRows(agent) };
+    };
+    /** Every column of two row sets, bit for bit (typed arrays by their bytes). */
+    const bits = (rows: object): string[] =>
+      Object.entries(rows).flatMap(([k, v]: [string, unknown]) =>
+        ArrayBuffer.isView(v)
+          ? [`${k}:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}`]
+          : typeof v === 'object' && v !== null && !Array.isArray(v)
+            ? bits(v).map((x) => `${k}.${x}`)
+            : [`${k}:${JSON.stringify(v)}`],
+      );
+    // The reference: each sample's 17,000 replicates as one unit, all in one batch (the plan before replicates were split).
+    const whole = cells.flatMap((c) =>
+      [0, 1].map((s) => ({ id: s, cell: c.index, sampleBegin: s, sampleEnd: s + 1, replicateBegin: 0, replicateEnd: 17_000 })),
+    );
+    const reference = await sweep(whole, 1 << 30);
+    expect(reference.batches).toBe(1);
+    expect([...reference.fleet.replicate.subarray(0, 9)]).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    const units = planUnits(cells);
+    expect(units).toHaveLength(4);
+    const summary = JSON.stringify(reference.aggregate.summary(cells, axes));
+    for (const [budget, batches] of [
+      [1, 4], // every unit a batch of its own
+      [1 << 30, 2], // each sample's two blocks in one batch
+    ] as const) {
+      const split = await sweep(units, budget);
+      expect(split.batches, `budget ${budget}`).toBe(batches);
+      expect(JSON.stringify(split.aggregate.toJSON()), `budget ${budget}`).toBe(JSON.stringify(reference.aggregate.toJSON()));
+      expect(JSON.stringify(split.aggregate.summary(cells, axes))).toBe(summary);
+      expect(bits(split.fleet)).toEqual(bits(reference.fleet));
+      expect(bits(split.agent)).toEqual(bits(reference.agent));
+    }
+    // Two shards (each the same block of both samples: one batch of two fleets), merged.
+    const merged = new SweepAggregate(study.policies);
+    for (const index of [0, 1]) {
+      const shard = await sweep(shardUnits(units, { index, count: 2 }), 1 << 30);
+      expect(shard.batches).toBe(1);
+      merged.merge(shard.aggregate);
+    }
+    expect(JSON.stringify(merged.summary(cells, axes))).toBe(summary);
+    expect(shardUnits(units, WHOLE)).toEqual(units);
+  }, 60_000);
 
   it('shards partition the units', () => {
     const { cells } = expandStudy(STUDY);
@@ -448,4 +618,58 @@ describe('fleetsim sweep', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/valid\. 6 cell\(s\) × 700 sample\(s\) × 2 replicate\(s\) = 8400 fleet runs × 3 policies/);
   });
+
+  it('splits 40,000 replicates of one sample into 3 units: batch size, shards and --resume give the bytes of one run', async () => {
+    const json = {
+      name: 'reps',
+      seed: 3,
+      fleet: { preset: 'paper' },
+      arrivals: 'poisson',
+      steps: 5,
+      replicates: 40_000,
+      output: { fleetRows: true },
+    };
+    const file = write('reps.json', json);
+    const CPU1 = ['--backend', 'cpu', '--threads', '1', '--quiet'];
+    const dir = (name: string): string => join(work, `reps-${name}`);
+    // One batch of the sample's three blocks, and a batch per unit: the same files.
+    for (const [name, size] of [
+      ['one', '67108864'],
+      ['per-unit', '1'],
+    ] as const) {
+      const run = fleetsim(['sweep', file, '--out', dir(name), ...CPU1, '--batch-size', size]);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+    }
+    expect(readdirSync(join(dir('one'), 'fleets')).sort()).toEqual(['unit-00000000.arrow', 'unit-00000001.arrow', 'unit-00000002.arrow']);
+    const manifest = JSON.parse(read(dir('one'), 'manifest.json')) as { counts: { units: number; fleetRuns: number } };
+    expect(manifest.counts).toMatchObject({ units: 3, fleetRuns: 40_000 });
+    const replicates = tableFromIPC(readFileSync(join(dir('one'), 'fleets', 'unit-00000001.arrow'))).getChild('replicate')!;
+    expect([replicates.get(0), replicates.get(replicates.length - 1)]).toEqual([16_384, 32_767]); // global replicate indices
+    expect(differing(dir('per-unit'), dir('one'))).toEqual([]);
+    // Two shards (units 0 and 2; unit 1), merged.
+    for (const i of [0, 1]) expect(fleetsim(['sweep', file, '--out', dir(`shard-${i}`), ...CPU1, '--shard', `${i}/2`]).status).toBe(0);
+    const merge = fleetsim(['merge', dir('shard-0'), dir('shard-1'), '--out', dir('merged')]);
+    expect(merge.stderr).toBe('');
+    expect(differing(dir('merged'), dir('one'))).toEqual([]);
+    // A run stopped after its first unit (the engine fails on the second batch), then resumed.
+    const expanded = expandStudy(json);
+    const cpu = cpuEngine(1);
+    let calls = 0;
+    const failing: Engine = { ...cpu, run: (b) => (calls++ === 1 ? Promise.reject(new Error('stopped on the second batch')) : cpu.run(b)) };
+    await expect(
+      runSweepCommand(file, { ...expanded, hash: studyHash(expanded.study) }, failing, {
+        out: dir('resumed'),
+        shard: WHOLE,
+        resume: false,
+        quiet: true,
+        batchAgentRuns: 1,
+      }),
+    ).rejects.toThrow(/stopped on the second batch/);
+    const state = JSON.parse(read(dir('resumed'), 'checkpoint.json')) as { complete: boolean; unitsDone: number; unitsTotal: number };
+    expect(state).toMatchObject({ complete: false, unitsDone: 1, unitsTotal: 3 });
+    const resumed = fleetsim(['sweep', file, '--out', dir('resumed'), ...CPU1, '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(differing(dir('resumed'), dir('one'))).toEqual([]);
+  }, 120_000);
 });

@@ -21,7 +21,7 @@ import { type Cell, type ExpandedStudy, expandStudy, parseStudyJson, StudyError 
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
-import { planUnits, type Shard, shardUnits, type Unit, unitAgentRuns, WHOLE } from '../sweep/plan.js';
+import { planUnits, type Shard, shardUnits, type Unit, UNIT_FLEET_RUNS, unitAgentRuns, WHOLE } from '../sweep/plan.js';
 import {
   autoBatchAgentRuns,
   type BatchDone,
@@ -166,7 +166,7 @@ function studyTraces({ cells }: ExpandedStudy, path: string): TraceLibrary {
       // 10^6 of them made validate take 10 s).
       const one = new Map([[cell.index, { ...cell, study: { ...cell.study, replicates: 1 } }]]);
       const samples = placed && 'random' in cell.study.fleet ? Math.min(cell.study.samples, PLACEMENT_SAMPLES) : 1;
-      buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: samples }], one, library);
+      buildBatch([{ id: 0, cell: cell.index, sampleBegin: 0, sampleEnd: samples, replicateBegin: 0, replicateEnd: 1 }], one, library);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const where = cells.length > 1 ? `cell ${cell.index} (${cell.values.map((v) => quote(v)).join(', ')}): ` : '';
@@ -283,9 +283,13 @@ async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: rea
     const path = displayPath(join(out, FILES.checkpoint));
     const broken = (field: string, problem: string): UsageError =>
       new UsageError(`${path}: ${field}: ${problem}; the checkpoint is corrupt, start again in another directory`);
+    // Not necessarily corrupt: an older fleetsim made a sample's replicates one unit however
+    // many there were, so a study of more than UNIT_FLEET_RUNS replicates had fewer units then.
     if (checkpoint.unitsTotal !== units.length)
-      throw broken('unitsTotal', `must be this shard's ${units.length} units, got ${checkpoint.unitsTotal}`);
-    const fleetRuns = unitFleetRuns(units.slice(0, checkpoint.unitsDone), loaded.cells);
+      throw new UsageError(
+        `${path}: unitsTotal: must be this shard's ${units.length} units, got ${checkpoint.unitsTotal}; the checkpoint was written under another plan of units (a fleetsim older than this one makes one unit of a sample's replicates however many, where this one splits more than ${UNIT_FLEET_RUNS} of them into blocks) or is damaged: it cannot be resumed here; finish it with the fleetsim that started it, or start again in another directory`,
+      );
+    const fleetRuns = unitFleetRuns(units.slice(0, checkpoint.unitsDone));
     if (checkpoint.times.fleetRuns !== fleetRuns)
       throw broken('times.fleetRuns', `must be ${fleetRuns} after ${checkpoint.unitsDone} units, got ${checkpoint.times.fleetRuns}`);
     if (checkpoint.aggregate.policies.join(',') !== loaded.study.policies.join(','))
@@ -372,7 +376,7 @@ export async function runSweepCommand(
   const aggregate = prepared.aggregate ?? new SweepAggregate(study.policies);
   const before = checkpoint?.times ?? { engineSeconds: 0, totalSeconds: 0, fleetRuns: 0, runs: 0, agentSteps: 0 };
   const todo = units.slice(done);
-  const fleetRunsTotal = unitFleetRuns(units, cells);
+  const fleetRunsTotal = unitFleetRuns(units);
   const counts = {
     cells: cells.length,
     units: units.length,

@@ -384,7 +384,7 @@ export function loadTables(cells: readonly Cell[], axes: readonly string[]): str
 export async function validateCommand(file: string, cores: number = DEFAULT_CPU_THREADS): Promise<string> {
   const { study, cells, notes } = await loadStudy(file); // the size checks (src/study/size.ts) come first
   const units = planUnits(cells); // bounded: LIMITS.units, checked before the grid was expanded
-  const fleetRuns = unitFleetRuns(units, cells);
+  const fleetRuns = unitFleetRuns(units);
   const size = studySize(study);
   // A cell stepped agent by agent (a workflow, exponentialCount work, the lifecycle) sets the rate of the whole estimate: an upper bound.
   const stepped = cells.some(

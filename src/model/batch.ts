@@ -596,8 +596,13 @@ function packArrival(packed: PackedFleets, a: number, spec: ArrivalSpec, lambda:
   packed.kappa[a] = lambda / rate;
 }
 
-/** Every fleet × replicate × policy, in that nesting order (policies of one fleet run are adjacent). */
-export function crossRuns(fleetCount: number, policies: readonly PolicyId[], replicates: number): PackedRuns {
+/**
+ * Every fleet × replicate × policy, in that nesting order (policies of one fleet run are adjacent).
+ * The replicates are `firstReplicate` … `firstReplicate + replicates − 1`: a run's replicate is its
+ * global index, the counter word of its random stream, so a block of a sample's replicates draws what
+ * the same replicates draw in a batch of all of them.
+ */
+export function crossRuns(fleetCount: number, policies: readonly PolicyId[], replicates: number, firstReplicate = 0): PackedRuns {
   const count = fleetCount * replicates * policies.length;
   const runs: PackedRuns = {
     count,
@@ -610,7 +615,7 @@ export function crossRuns(fleetCount: number, policies: readonly PolicyId[], rep
     for (let rep = 0; rep < replicates; rep++) {
       for (const p of policies) {
         runs.fleet[r] = f;
-        runs.replicate[r] = rep;
+        runs.replicate[r] = firstReplicate + rep;
         runs.policy[r] = p;
         r++;
       }

@@ -11,7 +11,8 @@
  * summarises per agent only the rows with a name, as the CLI does for fixed fleets only.
  *
  * @example
- *   const bytes = tableToIPC(agentRowsTable(done, cells, axes, 0, 1, hash), 'file');
+ *   const { from, to } = unitFleetRunRanges(done)[0]!; // the batch's first unit (src/sweep/run.ts)
+ *   const bytes = tableToIPC(agentRowsTable(done, cells, axes, from, to, hash), 'file');
  *   const rows = parseAgentArrow(bytes, 'unit-00000000.arrow'); // pandas: pd.read_feather(path)
  */
 import { Dictionary, Int32, makeVector, Table, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
@@ -39,21 +40,21 @@ export interface AgentRows {
 }
 
 /**
- * The rows of a batch's fleets `from` to `to` (exclusive; one unit's), in the batch's run order
- * (fleet run-major, policies adjacent) and agent order within a run.
+ * The rows of a batch's fleet runs `from` to `to` (exclusive; one unit's: fleetRowsTable), in the
+ * batch's run order (fleet run-major, policies adjacent) and agent order within a run.
  */
 export function agentRowsFromBatch(
   done: BatchDone,
   cells: ReadonlyMap<number, Cell>,
   axes: readonly string[],
   from = 0,
-  to = done.fleetCell.length,
+  to = done.fleetCell.length * done.replicates,
 ): AgentRows {
-  const { replicates, policies, result, batch } = done;
+  const { replicates, replicateBegin, policies, result, batch } = done;
   const P = policies.length;
   const { totals } = result;
   let count = 0;
-  for (let f = from; f < to; f++) count += done.fleetAgents[f]! * replicates * P;
+  for (let k = from; k < to; k++) count += done.fleetAgents[Math.floor(k / replicates)]! * P;
   const rows: AgentRows = {
     count,
     studyHash: '',
@@ -68,25 +69,24 @@ export function agentRowsFromBatch(
   };
   const names = new Map<number, string[] | null>(); // per cell
   let at = 0;
-  for (let f = from; f < to; f++) {
+  for (let k = from; k < to; k++) {
+    const f = Math.floor(k / replicates);
     const cellIndex = done.fleetCell[f]!;
     const cell = cells.get(cellIndex)!;
     if (!names.has(cellIndex)) names.set(cellIndex, fixedFleetNames(cell.study));
     const fleetNames = names.get(cellIndex)!;
-    for (let rep = 0; rep < replicates; rep++) {
-      for (let p = 0; p < P; p++) {
-        const r = (f * replicates + rep) * P + p;
-        for (let i = 0; i < totals.agentCount[r]!; i++, at++) {
-          rows.cell[at] = cellIndex;
-          rows.sample[at] = done.fleetSample[f]!;
-          rows.replicate[at] = rep;
-          rows.policy[at] = policies[p]!;
-          rows.agent[at] = i;
-          rows.agentName[at] = fleetNames === null ? null : (fleetNames[i] ?? `agent ${i}`);
-          rows.axes.forEach((axis, a) => (axis.values[at] = cell.values[a]!));
-          const values = agentRunValues(batch, result, r, i);
-          for (const m of AGENT_ROW_METRICS) rows.metrics[m][at] = values[m];
-        }
+    for (let p = 0; p < P; p++) {
+      const r = k * P + p;
+      for (let i = 0; i < totals.agentCount[r]!; i++, at++) {
+        rows.cell[at] = cellIndex;
+        rows.sample[at] = done.fleetSample[f]!;
+        rows.replicate[at] = replicateBegin + (k % replicates);
+        rows.policy[at] = policies[p]!;
+        rows.agent[at] = i;
+        rows.agentName[at] = fleetNames === null ? null : (fleetNames[i] ?? `agent ${i}`);
+        rows.axes.forEach((axis, a) => (axis.values[at] = cell.values[a]!));
+        const values = agentRunValues(batch, result, r, i);
+        for (const m of AGENT_ROW_METRICS) rows.metrics[m][at] = values[m];
       }
     }
   }
@@ -94,7 +94,7 @@ export function agentRowsFromBatch(
 }
 
 /**
- * The Arrow table of a batch's per-agent rows of fleets `from` to `to` (one unit's). As in
+ * The Arrow table of a batch's per-agent rows of fleet runs `from` to `to` (one unit's). As in
  * fleetRowsTable, string columns are dictionaries with fixed ids (the column's position) holding only
  * the unit's values, so the bytes depend only on the unit's rows.
  */
@@ -103,7 +103,7 @@ export function agentRowsTable(
   cells: ReadonlyMap<number, Cell>,
   axes: readonly string[],
   from = 0,
-  to = done.fleetCell.length,
+  to = done.fleetCell.length * done.replicates,
   studyHash?: string,
 ): Table {
   const rows = agentRowsFromBatch(done, cells, axes, from, to);

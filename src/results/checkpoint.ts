@@ -52,6 +52,9 @@ const AggregateSchema = z.object({
       policies: z.record(z.string(), z.unknown()),
       pairs: z.record(z.string(), z.unknown()),
       diffs: z.record(z.string(), z.unknown()),
+      // The per-agent statistics of a fixed fleet's cell (SweepAggregate.fromJSON checks them); listed,
+      // or z.object would strip them and a resumed or merged sweep would lose them.
+      agents: z.record(z.string(), z.unknown()).optional(),
     }),
   ),
 });

@@ -21,23 +21,24 @@ import { InputError } from './errors.js';
 
 /**
  * The Arrow table of a batch's rows (fleet run-major, policies adjacent: crossRuns order), or of its
- * fleets `from` to `to` (exclusive; one unit's). The bytes of a unit's file depend only on its rows:
- * string columns are dictionaries with fixed ids (the column's position) and hold only the unit's
- * values, so a resumed, re-batched or merged sweep writes files byte-identical to an uninterrupted
- * run's (apache-arrow would otherwise number dictionaries from a process-wide counter).
+ * fleet runs `from` to `to` (exclusive; one unit's: src/sweep/run.ts unitFleetRunRanges; fleet run k
+ * is fleet ⌊k / replicates⌋'s replicate replicateBegin + k mod replicates). The bytes of a unit's file
+ * depend only on its rows: string columns are dictionaries with fixed ids (the column's position) and
+ * hold only the unit's values, so a resumed, re-batched or merged sweep writes files byte-identical to
+ * an uninterrupted run's (apache-arrow would otherwise number dictionaries from a process-wide counter).
  */
 export function fleetRowsTable(
   done: BatchDone,
   cells: ReadonlyMap<number, Cell>,
   axes: readonly string[],
   from = 0,
-  to = done.fleetCell.length,
+  to = done.fleetCell.length * done.replicates,
   studyHash?: string,
 ): Table {
-  const { replicates, policies, result } = done;
+  const { replicates, replicateBegin, policies, result } = done;
   const P = policies.length;
-  const first = from * replicates * P;
-  const rows = (to - from) * replicates * P;
+  const first = from * P;
+  const rows = (to - from) * P;
   const cell = new Uint32Array(rows);
   const sample = new Uint32Array(rows);
   const replicate = new Uint32Array(rows);
@@ -46,10 +47,11 @@ export function fleetRowsTable(
   const policy: string[] = new Array<string>(rows);
   const axisColumns = axes.map((name) => ({ path: name, values: new Array<number | string>(rows) }));
   for (let r = 0; r < rows; r++) {
-    const f = from + Math.floor(r / (replicates * P));
+    const k = from + Math.floor(r / P); // the fleet run
+    const f = Math.floor(k / replicates);
     cell[r] = done.fleetCell[f]!;
     sample[r] = done.fleetSample[f]!;
-    replicate[r] = Math.floor(r / P) % replicates;
+    replicate[r] = replicateBegin + (k % replicates);
     agents[r] = done.fleetAgents[f]!;
     load[r] = done.fleetLoad[f]!;
     policy[r] = policies[r % P]!;
@@ -251,7 +253,7 @@ export function concatFleetRows(parts: readonly { name: string; rows: FleetRows 
  * adjacent), so page runs and opened Arrow files feed the same charts.
  */
 export function fleetRowsFromBatch(done: BatchDone, cells: ReadonlyMap<number, Cell>, axes: readonly string[]): FleetRows {
-  const { replicates, policies, result } = done;
+  const { replicates, replicateBegin, policies, result } = done;
   const P = policies.length;
   const count = done.fleetCell.length * replicates * P;
   const rows: FleetRows = {
@@ -268,7 +270,7 @@ export function fleetRowsFromBatch(done: BatchDone, cells: ReadonlyMap<number, C
     const f = Math.floor(r / (replicates * P));
     rows.cell[r] = done.fleetCell[f]!;
     rows.sample[r] = done.fleetSample[f]!;
-    rows.replicate[r] = Math.floor(r / P) % replicates;
+    rows.replicate[r] = replicateBegin + (Math.floor(r / P) % replicates);
     rows.policy[r] = policies[r % P]!;
     const values = cells.get(done.fleetCell[f]!)!.values;
     rows.axes.forEach((axis, a) => (axis.values[r] = values[a]!));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Cell, ExpandedStudy } from '../study/cells.js';
 import { axisLabels, axisName } from '../study/schema.js';
 import type { CellSummary, SweepAggregate } from '../sweep/aggregate.js';
-import type { BatchDone } from '../sweep/run.js';
+import { type BatchDone, unitFleetRunRanges } from '../sweep/run.js';
 import { cellsCsv } from './cellsCsv.js';
 import { type Checkpoint, checkpointText, parseCheckpoint } from './checkpoint.js';
 import { FILES, fleetFileName, readJson, writeAtomic } from './files.js';
@@ -57,14 +57,11 @@ export async function writeFleetRows(
     import('./agentRows.js'),
     import('./fleetRows.js'),
   ]);
-  let fleet = 0;
-  for (const unit of done.units) {
-    const fleets = unit.sampleEnd - unit.sampleBegin;
-    const table = fleetRowsTable(done, cells, axes, fleet, fleet + fleets, studyHash); // the unit's rows alone: bytes independent of the batch
+  for (const { unit, from, to } of unitFleetRunRanges(done)) {
+    const table = fleetRowsTable(done, cells, axes, from, to, studyHash); // the unit's rows alone: bytes independent of the batch
     await writeAtomic(join(dir, FILES.fleets, fleetFileName(unit.id)), tableToIPC(table, 'file'));
-    const agents = agentRowsTable(done, cells, axes, fleet, fleet + fleets, studyHash);
+    const agents = agentRowsTable(done, cells, axes, from, to, studyHash);
     await writeAtomic(join(dir, FILES.agents, fleetFileName(unit.id)), tableToIPC(agents, 'file'));
-    fleet += fleets;
   }
 }
 

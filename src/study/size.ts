@@ -22,9 +22,14 @@ export interface StudySize {
 /** Cells of the grid: the product of the axes' lengths. */
 export const gridCells = (axes: readonly Axis[]): number => axes.reduce((n, a) => n * axisLabels(a).length, 1);
 
-/** Units of work (src/sweep/plan.ts planUnits) of one cell: blocks of ⌊UNIT_FLEET_RUNS / replicates⌋ samples. */
+/**
+ * Units of work (src/sweep/plan.ts planUnits) of one cell: blocks of ⌊UNIT_FLEET_RUNS / replicates⌋
+ * samples, or, when replicates exceed UNIT_FLEET_RUNS, ⌈replicates / UNIT_FLEET_RUNS⌉ replicate blocks
+ * of each sample.
+ */
 export function cellUnits(study: Study): number {
-  return Math.ceil(study.samples / Math.max(1, Math.floor(UNIT_FLEET_RUNS / study.replicates)));
+  if (study.replicates > UNIT_FLEET_RUNS) return study.samples * Math.ceil(study.replicates / UNIT_FLEET_RUNS);
+  return Math.ceil(study.samples / Math.floor(UNIT_FLEET_RUNS / study.replicates));
 }
 
 /** The agents a fleet value can hold at most (null: not a fleet the schema would accept; ignored). */
@@ -153,7 +158,7 @@ export function sizeProblems(study: Study): string[] {
   const units = studyUnits(study);
   if (units > LIMITS.units) {
     problems.push(
-      `samples: ${size.cells} cell(s) × ${study.samples} samples × ${study.replicates} replicates make ${units} units of work (a unit: ${UNIT_FLEET_RUNS} fleet runs, or one sample when replicates exceed that); at most ${LIMITS.units}`,
+      `samples: ${size.cells} cell(s) × ${study.samples} samples × ${study.replicates} replicates make ${units} units of work (a unit: about ${UNIT_FLEET_RUNS} fleet runs; when replicates exceed that, a block of ${UNIT_FLEET_RUNS} replicates of one sample); at most ${LIMITS.units}`,
     );
   }
   const agents = gridAgents(study);

@@ -17,7 +17,7 @@ import { type AgentSink, cellAgents, type TraceResolver } from '../study/fleets.
 import { TraceLibrary } from '../traces/library.js';
 import { axisName, studyCapacity } from '../study/schema.js';
 import { type CellSummary, isFixedFleet, SweepAggregate } from './aggregate.js';
-import { planBatches, planUnits, simConfig, type Unit, unitAgentRuns } from './plan.js';
+import { batchReplicates, planBatches, planUnits, simConfig, type Unit, unitAgentRuns, unitFleetRunCount } from './plan.js';
 
 /**
  * Agent-runs per batch at most by default: ~150 MB on the host (34 f64 totals per agent-run, the packed
@@ -41,7 +41,9 @@ export interface BatchDone {
   units: readonly Unit[];
   batch: Batch;
   result: BatchResult;
-  replicates: number;
+  /** Every fleet of the batch runs replicates replicateBegin … replicateBegin + replicates − 1 (global indices). */
+  replicateBegin: number;
+  replicates: number; // replicates per fleet in this batch (the study's, unless its units are replicate blocks)
   policies: readonly string[];
   fleetCell: Uint32Array; // cell of each fleet (sample) of the batch
   fleetSample: Uint32Array; // sample index of each fleet
@@ -70,7 +72,8 @@ export interface SweepTimes {
 }
 
 /**
- * Builds the batch of `units` (all from cells with equal engine settings), with the traces its agents
+ * Builds the batch of `units` (all from cells with equal engine settings, and either the same
+ * replicates or one sample's consecutive replicate blocks: planBatches), with the traces its agents
  * name packed at its Δt from `traces`. Each fleet's agents go straight into the batch's typed arrays
  * (`packer`, reused from batch to batch: no object per fleet or agent).
  */
@@ -81,7 +84,10 @@ export function buildBatch(
   packer: FleetPacker = new FleetPacker(),
 ): Omit<BatchDone, 'result' | 'engineSeconds'> {
   const first = cells.get(units[0]!.cell)!.study;
-  const count = units.reduce((n, u) => n + (u.sampleEnd - u.sampleBegin), 0);
+  const replicates = batchReplicates(units);
+  // A chain of one sample's replicate blocks is one fleet; otherwise every unit's samples are fleets.
+  const fleetUnits = replicates.chain ? units.slice(0, 1) : units;
+  const count = fleetUnits.reduce((n, u) => n + (u.sampleEnd - u.sampleBegin), 0);
   const fleetCell = new Uint32Array(count);
   const fleetSample = new Uint32Array(count);
   const fleetAgents = new Uint16Array(count);
@@ -105,7 +111,7 @@ export function buildBatch(
   };
   packer.reset();
   let k = 0;
-  for (const unit of units) {
+  for (const unit of fleetUnits) {
     const study = cells.get(unit.cell)!.study;
     for (let s = unit.sampleBegin; s < unit.sampleEnd; s++, k++) {
       packer.fleet(studyCapacity(study), s, study.fleet.gpus ?? 1, study.fleet.gpuMode); // the sample's stream, the same in every cell and under every policy
@@ -120,8 +126,41 @@ export function buildBatch(
   const config = simConfig(first);
   // Packed with the lifecycle: the placement on several GPUs fits each GPU's memory.
   const packed = packer.finish(traces.pack(names, first.dt, first.steps, first.warmup), config.lifecycle);
-  const batch = makeBatch(packed, crossRuns(count, policies, first.replicates), config);
-  return { units, batch, replicates: first.replicates, policies: first.policies, fleetCell, fleetSample, fleetAgents, fleetLoad };
+  const perFleet = replicates.end - replicates.begin;
+  const batch = makeBatch(packed, crossRuns(count, policies, perFleet, replicates.begin), config);
+  return {
+    units,
+    batch,
+    replicateBegin: replicates.begin,
+    replicates: perFleet,
+    policies: first.policies,
+    fleetCell,
+    fleetSample,
+    fleetAgents,
+    fleetLoad,
+  };
+}
+
+/**
+ * Each unit of a batch with its fleet runs [from, to) in the batch (fleet run k: fleet ⌊k / replicates⌋,
+ * replicate replicateBegin + k mod replicates; its runs are k·P … k·P + P − 1): a unit's rows.
+ */
+export function unitFleetRunRanges(
+  done: Pick<BatchDone, 'units' | 'replicateBegin' | 'replicates'>,
+): { unit: Unit; from: number; to: number }[] {
+  const ranges: { unit: Unit; from: number; to: number }[] = [];
+  let fleet = 0;
+  for (const [k, unit] of done.units.entries()) {
+    const samples = unit.sampleEnd - unit.sampleBegin;
+    const previous = done.units[k - 1];
+    // A later replicate block of the previous unit's sample stays in its fleet.
+    if (previous !== undefined && unit.cell === previous.cell && unit.sampleBegin === previous.sampleBegin) fleet -= samples;
+    const from = fleet * done.replicates + (unit.replicateBegin - done.replicateBegin);
+    const to = (fleet + samples - 1) * done.replicates + (unit.replicateEnd - done.replicateBegin);
+    ranges.push({ unit, from, to });
+    fleet += samples;
+  }
+  return ranges;
 }
 
 type Built = Omit<BatchDone, 'result' | 'engineSeconds'>;
@@ -219,7 +258,6 @@ export async function sweepInMemory(
 }
 
 /** Fleet runs (sample × replicate) of a list of units. */
-export function unitFleetRuns(units: readonly Unit[], cells: readonly Cell[]): number {
-  const byIndex = new Map(cells.map((c) => [c.index, c.study.replicates]));
-  return units.reduce((n, u) => n + (u.sampleEnd - u.sampleBegin) * byIndex.get(u.cell)!, 0);
+export function unitFleetRuns(units: readonly Unit[]): number {
+  return units.reduce((n, u) => n + unitFleetRunCount(u), 0);
 }

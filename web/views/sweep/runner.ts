@@ -147,7 +147,7 @@ export function studyEditor(state: ViewState, hooks: EditorHooks): { node: HTMLE
       running = engine;
       showBackend(engine);
       const units = planUnits(cells);
-      const total = unitFleetRuns(units, cells);
+      const total = unitFleetRuns(units);
       const agentRuns = studyAgentSteps(expanded) / Math.max(1, study.steps);
       const batchAgentRuns = Math.min(DEFAULT_BATCH_AGENT_RUNS, Math.max(1 << 12, Math.ceil(agentRuns / PAGE_BATCHES)));
       const aggregate = new SweepAggregate(study.policies);
