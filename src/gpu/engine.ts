@@ -143,6 +143,12 @@ export class GpuEngine {
    * in the simulate kernels, would nearly double their compile time).
    */
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  /**
+   * The pipelines compiled so far, by the same keys: runChunk takes one of these without awaiting, so that run()
+   * submits its first chunk before it first yields. A sweep launches the next batch and then works on the
+   * last one's statistics without yielding; an `await` before the submit would hold the kernel back until then.
+   */
+  private readonly compiled = new Map<string, GPUComputePipeline>();
   /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
   private drawsPipeline: Promise<GPUComputePipeline> | null = null;
   /** The chunk's Poisson tables (one per distinct mean, with the GPU's finer guide), the buffer reused from chunk to chunk. */
@@ -160,7 +166,9 @@ export class GpuEngine {
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {
-    this.pipelines.set(pipelineKey('narrow', { general: false, stepwise: false }, false, 'paper'), Promise.resolve(simulate));
+    const key = pipelineKey('narrow', { general: false, stepwise: false }, false, 'paper');
+    this.pipelines.set(key, Promise.resolve(simulate));
+    this.compiled.set(key, simulate);
   }
 
   /**
@@ -298,8 +306,15 @@ export class GpuEngine {
    * The pipeline of `kernel` on the arrival and step paths of `path` (SimulatePath), its workflow twin when
    * `flow`, calling the policies of `policies` (src/gpu/wgsl.ts KERNEL_POLICY_SETS), compiled on first use.
    */
-  private pipeline(kernel: KernelName, path: SimulatePath, flow: boolean, policies: KernelPolicySet): Promise<GPUComputePipeline> {
+  private pipeline(
+    kernel: KernelName,
+    path: SimulatePath,
+    flow: boolean,
+    policies: KernelPolicySet,
+  ): GPUComputePipeline | Promise<GPUComputePipeline> {
     const key = pipelineKey(kernel, path, flow, policies);
+    const ready = this.compiled.get(key);
+    if (ready !== undefined) return ready;
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const [descriptor, size] =
@@ -308,6 +323,10 @@ export class GpuEngine {
           : [flow ? SIMULATE_WIDE_FLOW_KERNEL : SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
       pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, path, policies);
       this.pipelines.set(key, pipeline);
+      void pipeline.then(
+        (compiled) => this.compiled.set(key, compiled),
+        () => undefined, // the error reaches the chunk that awaits it
+      );
     }
     return pipeline;
   }
@@ -458,7 +477,8 @@ export class GpuEngine {
     // The narrow plain kernel's step-by-step loop only when a run's allocation is not fixed (allocationFixed).
     const signalNominal = (config.signal ?? 'nominal') === 'nominal';
     const stepwise = chunk.kernel === 'narrow' && !chunk.flow && chunk.runs.some((r) => !allocationFixed(runs.policy[r]!, signalNominal));
-    const pipeline = await this.pipeline(chunk.kernel, { general, stepwise }, chunk.flow, policies);
+    const found = this.pipeline(chunk.kernel, { general, stepwise }, chunk.flow, policies);
+    const pipeline = found instanceof Promise ? await found : found; // no yield before the submit once compiled
     const settings = policySettings(config);
     for (let d = 0; d < dispatches; d++) {
       const u = new Uint32Array(uniform, d * slot, SIM_PARAMS.bytes / 4);
