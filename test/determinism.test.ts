@@ -154,11 +154,11 @@ describe.each(CASES)('determinism of $name', ({ batch: all, oneByOne }) => {
       // A sweep launches the next batch and then works on the last one's statistics without yielding
       // (src/sweep/run.ts): the kernel overlaps that work only if run() has submitted by then.
       const queue = plain.device.queue;
-      const submit = queue.submit;
+      const submit = queue.submit.bind(queue);
       let submitted = 0;
       queue.submit = (buffers: Iterable<GPUCommandBuffer>): undefined => {
         submitted++;
-        return submit.call(queue, buffers);
+        return submit(buffers);
       };
       try {
         const running = plain.run(all);

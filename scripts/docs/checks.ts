@@ -148,11 +148,9 @@ interface MemoryBenchFile {
   trajectory: { rssMiB: number }[];
 }
 const MEMORY_BENCH = 'bench/results/memory-2026-12-07-vm.json';
-const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14.json';
-/** The same paths at five times the work (`--replicates 100000 --fleets 5000 --repeats 1`). */
-const PEERS_BENCH_100K = 'bench/results/peers-2026-12-07-vm-issue14-100k.json';
+const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14b.json';
 /** The sweep bench after issue 14's engines (the README's sweep table quotes the 2026-11-21 run). */
-const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14.json';
+const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14b.json';
 /** The README's pairs: each fleetsim path against the Numba peer it must beat (issue 14). */
 const PEER_PAIRS = [
   ['cpu-1', 'numba-1'],
@@ -1720,10 +1718,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   'bench-peers-findings': {
-    command: `npm run bench:peers and npm run bench:sweep (provenance: ${PEERS_BENCH}, ${PEERS_BENCH_100K}, ${SWEEP_BENCH_NOW})`,
+    command: `npm run bench:peers and npm run bench:sweep (provenance: ${PEERS_BENCH}, ${SWEEP_BENCH_NOW})`,
     expect: () => {
       const b = json(PEERS_BENCH) as PeersBenchFile;
-      const big = json(PEERS_BENCH_100K) as PeersBenchFile;
       const ratio = (w: number, [mine, peer]: readonly [string, string]): Expectation => fig(peerRate(b, w, mine) / peerRate(b, w, peer));
       const sweep = json(SWEEP_BENCH_NOW) as SweepBenchFile;
       const overhead = (backend: string): Expectation => fig(pct(sweep.rows.find((x) => x.backend === backend)!.overhead));
@@ -1732,17 +1729,12 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         ratio(1, PEER_PAIRS[0]),
         ratio(0, PEER_PAIRS[1]),
         ratio(1, PEER_PAIRS[1]),
+        ratio(0, PEER_PAIRS[2]),
+        ratio(1, PEER_PAIRS[2]),
+        ...inNotes('126', '134', '1.2', '1.6'),
         input(2.4),
         input(1e8),
         input(2),
-        ratio(0, PEER_PAIRS[2]),
-        ratio(1, PEER_PAIRS[2]),
-        ...inNotes('0.75'),
-        input(100_000),
-        input(5_000),
-        input(5),
-        fig(peerRate(big, 0, 'gpu') / peerRate(big, 0, 'numba-2')),
-        fig(peerRate(big, 1, 'gpu') / peerRate(big, 1, 'numba-2')),
         input(100),
         input(100),
         overhead('gpu'),
