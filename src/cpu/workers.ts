@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from '../model/batch.js';
 import { type RunTotals, TOTAL_FIELDS } from '../model/metrics.js';
+import { TotalsBuffers, totalsBytes, totalsIn, withHeadroom } from '../model/totalsBuffers.js';
 import { runBatchCpu } from './engine.js';
 
 /** Below this many agent-steps (by default) a batch runs on the calling thread: handing it out would cost more. */
@@ -110,58 +111,14 @@ export function sharedRanges(ranges: readonly (readonly [number, number])[]): Sh
   return buffer;
 }
 
-/** Zero totals shaped for `batch` (as allocTotals), laid out in one SharedArrayBuffer. */
-function sharedLayout(batch: Batch, free: SharedArrayBuffer[] = []): RunTotals & { buffer: SharedArrayBuffer } {
-  const { runs, fleets } = batch;
-  let n = 0;
-  for (let r = 0; r < runs.count; r++) n += fleets.agentCount[runs.fleet[r]!]!;
-  const bytes = sharedTotalsBytes(runs.count, n);
-  const k = free.findIndex((b) => b.byteLength >= bytes);
-  const reused = k >= 0 ? free.splice(k, 1)[0] : undefined;
-  if (reused) new Uint8Array(reused, 0, bytes).fill(0); // runs add onto what is there
-  const totals = sharedTotals(runs.count, n, reused ?? new SharedArrayBuffer(withHeadroom(bytes)));
-  for (let r = 0, offset = 0; r < runs.count; r++) {
-    totals.agentOffset[r] = offset;
-    totals.agentCount[r] = fleets.agentCount[runs.fleet[r]!]!;
-    offset += totals.agentCount[r]!;
-  }
-  return totals;
-}
-
 /**
- * RunTotals laid out in one SharedArrayBuffer: the f64 fields (agentRuns each, TOTAL_FIELDS order),
- * then agentOffset and agentCount (runs each). Without `buffer`, allocates it.
+ * RunTotals laid out in one SharedArrayBuffer (src/model/totalsBuffers.ts totalsIn): the f64 fields
+ * (agentRuns each, TOTAL_FIELDS order), then agentOffset and agentCount (runs each). Without `buffer`,
+ * allocates it.
  */
 export function sharedTotals(runs: number, agentRuns: number, buffer?: SharedArrayBuffer): RunTotals & { buffer: SharedArrayBuffer } {
-  const f64Bytes = TOTAL_FIELDS.length * agentRuns * 8;
-  const shared = buffer ?? new SharedArrayBuffer(sharedTotalsBytes(runs, agentRuns));
-  const field = (k: number): Float64Array => new Float64Array(shared, k * agentRuns * 8, agentRuns);
-  // Built in one go, so that it is a fast-mode object as emptyTotals' are (fastTotals in
-  // src/model/metrics.ts): the engine reads and writes its columns per agent-run.
-  return Object.fromEntries([
-    ['buffer', shared],
-    ['runs', runs],
-    ['agentOffset', new Uint32Array(shared, f64Bytes, runs)],
-    ['agentCount', new Uint32Array(shared, f64Bytes + runs * 4, runs)],
-    ...TOTAL_FIELDS.map((name, k) => [name, field(k)]),
-  ]) as RunTotals & { buffer: SharedArrayBuffer };
+  return totalsIn(buffer ?? new SharedArrayBuffer(totalsBytes(runs, agentRuns)), runs, agentRuns);
 }
-
-/** Bytes of sharedTotals(runs, agentRuns). */
-function sharedTotalsBytes(runs: number, agentRuns: number): number {
-  return TOTAL_FIELDS.length * agentRuns * 8 + 2 * runs * 4;
-}
-
-/**
- * A reusable buffer's size for `bytes`: 1/16 more, so that the next batch, a little larger (random
- * fleets vary in size), still fits in it instead of leaving it to the garbage collector.
- */
-function withHeadroom(bytes: number): number {
-  return bytes + Math.ceil(bytes / 16 / 8) * 8;
-}
-
-/** Totals buffers a pool keeps for reuse at most: a sweep holds two batches' totals at a time (one running, one being summarised). */
-const FREE_TOTALS = 2;
 
 /**
  * [begin, end) cut into about `parts` contiguous ranges of equal agent-runs (a run costs its agent
@@ -207,10 +164,8 @@ export class CpuWorkerPool {
   /** The batch in progress: where a worker's answer goes. */
   private onMessage: ((worker: Worker, message: FromWorker) => void) | null = null;
   private onFailure: ((error: Error) => void) | null = null;
-  /** Totals buffers this pool allocated and returned (the caller may release them back). */
-  private readonly issued = new WeakSet<SharedArrayBuffer>();
-  /** Released totals buffers, reused by the next batches instead of new ones (memory stays flat). */
-  private readonly free: SharedArrayBuffer[] = [];
+  /** The totals this pool returns fresh, shared with its workers, and those released back for the next batches (memory stays flat). */
+  private readonly totalsBuffers = new TotalsBuffers((bytes) => new SharedArrayBuffer(bytes));
   /** The buffer of the last batch's shared copy, reused for the next (the workers are done with it when a batch resolves). */
   private batchBuffer: SharedArrayBuffer | undefined;
 
@@ -242,11 +197,7 @@ export class CpuWorkerPool {
    * must not be read after they are released.
    */
   release(totals: RunTotals): void {
-    const { buffer } = totals as Partial<RunTotals & { buffer: SharedArrayBuffer }>;
-    if (buffer === undefined || !this.issued.has(buffer)) return;
-    this.issued.delete(buffer);
-    this.free.push(buffer);
-    if (this.free.length > FREE_TOTALS) this.free.sort((a, b) => b.byteLength - a.byteLength).pop();
+    this.totalsBuffers.release(totals);
   }
 
   /**
@@ -276,8 +227,7 @@ export class CpuWorkerPool {
 
   private async runNow(batch: Batch, begin: number, end: number, given: RunTotals | undefined): Promise<RunTotals> {
     if (this.closed) throw new Error('fleetsim: the CPU worker pool is closed');
-    const totals = given ?? sharedLayout(batch, this.free);
-    if (!given) this.issued.add((totals as RunTotals & { buffer: SharedArrayBuffer }).buffer);
+    const totals = given ?? this.totalsBuffers.take(batch);
     if (end <= begin) return totals;
     const agentRuns = totals.agentOffset[end - 1]! + totals.agentCount[end - 1]! - totals.agentOffset[begin]!;
     if (this.threads === 1 || agentRuns * batch.config.steps < this.minShared) return runBatchCpu(batch, begin, end, totals);

@@ -28,7 +28,8 @@
  */
 import { allocationFixed } from '../model/allocate.js';
 import { type Batch, DEFAULT_EMA_ALPHA, policySettings } from '../model/batch.js';
-import { allocTotals, lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
+import { lateStart, type RunTotals, TOTALS } from '../model/metrics.js';
+import { TotalsBuffers } from '../model/totalsBuffers.js';
 import { SIGNAL_ID, WORK_MODE_ID } from '../model/modes.js';
 import { ARRIVAL_FLAG, generalArrivals, poissonTableMean, processOf } from '../random/arrivals.js';
 import { GPU_GUIDE_BITS, NO_TABLE, PoissonTablePack, TABLE_MAX_WORDS } from '../random/poissonTable.js';
@@ -151,6 +152,8 @@ export class GpuEngine {
   private readonly compiled = new Map<string, GPUComputePipeline>();
   /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
   private drawsPipeline: Promise<GPUComputePipeline> | null = null;
+  /** The totals run() returns, and those release() takes back for the next batches (a sweep's garbage stays flat). */
+  private readonly totalsBuffers = new TotalsBuffers((bytes) => new ArrayBuffer(bytes));
   /** The chunk's Poisson tables (one per distinct mean, with the GPU's finer guide), the buffer reused from chunk to chunk. */
   private readonly tables = new PoissonTablePack(GPU_GUIDE_BITS);
   /** The table offsets of the last fleet packed (its runs are adjacent), reused for its next runs. */
@@ -214,12 +217,20 @@ export class GpuEngine {
 
   /** Runs every fleet run of `batch`; returns the raw per-agent totals (see summarize()). */
   async run(batch: Batch): Promise<RunTotals> {
-    const totals = allocTotals(batch);
+    const totals = this.totalsBuffers.take(batch);
     for (const chunk of this.planChunks(batch)) {
       const label = `GpuEngine.run(${chunk.kernel}: runs ${chunk.runs[0]}…${chunk.runs.at(-1)})`;
       await withErrorScopes(this.device, label, () => this.runChunk(batch, chunk, totals));
     }
     return totals;
+  }
+
+  /**
+   * Takes back totals that run() returned, once read to the end: a later batch reuses (and zeroes) their
+   * memory. Totals must not be read once released; others are ignored.
+   */
+  release(totals: RunTotals): void {
+    this.totalsBuffers.release(totals);
   }
 
   /** Raw Philox blocks and Poisson counts for each query, evaluated by the GPU (for tests). */

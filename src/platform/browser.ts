@@ -104,6 +104,7 @@ async function openWebGpu(gpu: GPU | undefined, sources: ShaderSources): Promise
       name: 'gpu',
       adapter: description || `${vendor} ${architecture}`.trim() || 'WebGPU adapter',
       run: (batch) => engine.run(batch),
+      release: (totals) => engine.release(totals),
       close: () => device.destroy(),
     };
   } catch (error) {

@@ -52,7 +52,13 @@ export async function openEngine(choice: EngineChoice, notice: (line: string) =>
     if (gpu) {
       try {
         const engine = await GpuEngine.create(gpu.device, gpu.sources);
-        return { name: 'gpu', adapter: gpu.adapter.description, run: (b) => engine.run(b), close: () => gpu.close() };
+        return {
+          name: 'gpu',
+          adapter: gpu.adapter.description,
+          run: (b) => engine.run(b),
+          release: (t) => engine.release(t),
+          close: () => gpu.close(),
+        };
       } catch (error) {
         gpu.close();
         if (choice === 'gpu' || !(error instanceof GpuError)) throw error;
