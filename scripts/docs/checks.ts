@@ -149,7 +149,7 @@ interface MemoryBenchFile {
 }
 const MEMORY_BENCH = 'bench/results/memory-2026-12-07-vm.json';
 const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14b.json';
-/** The sweep bench after issue 14's engines (the README's sweep table quotes the 2026-11-21 run). */
+/** The sweep bench after issue 14's engines: the README's sweep table (the 2026-11-21 run is its comparison). */
 const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14b.json';
 /** The README's pairs: each fleetsim path against the Numba peer it must beat (issue 14). */
 const PEER_PAIRS = [
@@ -1655,16 +1655,16 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     expect: () => Promise.resolve([input(1024), input(4096), ...inNotes('8', '23')]),
   },
   'bench-sweep-setup': {
-    command: SWEEP_BENCH,
+    command: SWEEP_BENCH_NOW,
     expect: () => {
-      const b = json(SWEEP_BENCH) as SweepBenchFile;
+      const b = json(SWEEP_BENCH_NOW) as SweepBenchFile;
       return Promise.resolve([input(b.study.replicates), input(b.study.steps), input(3)]);
     },
   },
   'bench-sweep-table': {
-    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH})`,
+    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH_NOW})`,
     expect: () => {
-      const b = json(SWEEP_BENCH) as SweepBenchFile;
+      const b = json(SWEEP_BENCH_NOW) as SweepBenchFile;
       return Promise.resolve(
         ['gpu', 'cpu'].flatMap((backend) => {
           const r = b.rows.find((x) => x.backend === backend)!;
@@ -1674,14 +1674,21 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   'bench-sweep-findings': {
-    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH}; the earlier runs in bench/NOTES.md)`,
+    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH_NOW}; the earlier run: ${SWEEP_BENCH})`,
     expect: () => {
-      const b = json(SWEEP_BENCH) as SweepBenchFile;
-      const host = (backend: string): number => {
-        const r = b.rows.find((x) => x.backend === backend)!;
-        return r.totalSeconds - r.rawEngineSeconds; // the host's added time over the bare engine
-      };
-      return Promise.resolve([...inNotes('1.02'), fig(host('gpu')), ...inNotes('0.16'), fig(host('cpu')), input(10), ...inNotes('4.6')]);
+      const before = json(SWEEP_BENCH) as SweepBenchFile;
+      const overhead = (backend: string): Expectation => fig(pct(before.rows.find((x) => x.backend === backend)!.overhead));
+      return Promise.resolve([
+        input(150),
+        input(100),
+        input(14),
+        input(10),
+        input(1000),
+        input(2),
+        input(4),
+        overhead('gpu'),
+        overhead('cpu'),
+      ]);
     },
   },
   'bench-memory': {
