@@ -143,13 +143,7 @@ export class GpuEngine {
    * general path is most of the start-up, which a Poisson sweep never needs; the workflow step, were it
    * in the simulate kernels, would nearly double their compile time).
    */
-  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
-  /**
-   * The pipelines compiled so far, by the same keys: runChunk takes one of these without awaiting, so that run()
-   * submits its first chunk before it first yields. A sweep launches the next batch and then works on the
-   * last one's statistics without yielding; an `await` before the submit would hold the kernel back until then.
-   */
-  private readonly compiled = new Map<string, GPUComputePipeline>();
+  private readonly pipelines = new Map<string, GPUComputePipeline | Promise<GPUComputePipeline>>();
   /** The draws kernel (tests' raw draws), compiled on the first draws() call: a sweep never needs it. */
   private drawsPipeline: Promise<GPUComputePipeline> | null = null;
   /** The totals run() returns, and those release() takes back for the next batches (a sweep's garbage stays flat). */
@@ -169,9 +163,7 @@ export class GpuEngine {
     private readonly options: Required<Omit<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>> &
       Pick<GpuEngineOptions, 'maxRunsPerChunk' | 'maxChunkBytes' | 'maxWorkgroupsPerDimension'>,
   ) {
-    const key = pipelineKey('narrow', { general: false, stepwise: false }, false, 'paper');
-    this.pipelines.set(key, Promise.resolve(simulate));
-    this.compiled.set(key, simulate);
+    this.pipelines.set(pipelineKey('narrow', { general: false, stepwise: false }, false, 'paper'), simulate);
   }
 
   /**
@@ -324,20 +316,21 @@ export class GpuEngine {
     policies: KernelPolicySet,
   ): GPUComputePipeline | Promise<GPUComputePipeline> {
     const key = pipelineKey(kernel, path, flow, policies);
-    const ready = this.compiled.get(key);
-    if (ready !== undefined) return ready;
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const [descriptor, size] =
         kernel === 'narrow'
           ? [flow ? SIMULATE_FLOW_KERNEL : SIMULATE_KERNEL, this.options.workgroupSize]
           : [flow ? SIMULATE_WIDE_FLOW_KERNEL : SIMULATE_WIDE_KERNEL, this.options.wideWorkgroupSize];
-      pipeline = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, path, policies);
-      this.pipelines.set(key, pipeline);
-      void pipeline.then(
-        (compiled) => this.compiled.set(key, compiled),
-        () => undefined, // the error reaches the chunk that awaits it
+      const compiling = compile(this.device, descriptor, this.sources, size, this.layout.pipeline, path, policies);
+      // Once compiled, the pipeline itself replaces the promise, so that runChunk takes it without an
+      // `await` and run() submits before it first yields (a rejected promise stays: each chunk rethrows).
+      void compiling.then(
+        (compiled) => this.pipelines.set(key, compiled),
+        () => undefined,
       );
+      this.pipelines.set(key, compiling);
+      pipeline = compiling;
     }
     return pipeline;
   }
