@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
 import { MAX_GROUP_RUNS } from '../src/gpu/engine.js';
 import { AGENT_STATE, ALL_LAYOUTS, byteSize, FLOW_STATE, offsets } from '../src/gpu/layout.js';
-import { SHADER_FILES } from '../src/gpu/kernels.js';
+import { kernelSource, SHADER_FILES, type ShaderSources, SIMULATE_KERNEL } from '../src/gpu/kernels.js';
 import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
 import { ARRIVAL_PROCESS_ID as ARRIVAL_MODE_ID, SIGNAL_ID as SIGNAL_MODE_ID, WORK_MODE_ID } from '../src/model/modes.js';
 import { generatedWgsl, groupPathCode } from '../src/gpu/wgsl.js';
@@ -37,7 +37,8 @@ describe('pipeline paths', () => {
     [false, 'paperArrive'],
     [true, 'generalArrive'],
   ] as const)('a simulate kernel with general = %s gets an arrive() calling %s alone', (general, callee) => {
-    const code = generatedWgsl(true, 'all', false, general);
+    const sources = Object.fromEntries(SHADER_FILES.map((name) => [name, source(name)])) as unknown as ShaderSources;
+    const code = kernelSource(SIMULATE_KERNEL, sources, 'all', { general, stepwise: true });
     const arrive = /fn arrive\([^)]*\) -> vec2<f32> \{([^}]*)\}/.exec(code);
     expect(arrive, 'fn arrive missing from the generated WGSL').not.toBeNull();
     expect(arrive![1]!.trim()).toBe(`return ${callee}(p, state, run, key, t, i);`);

@@ -3,7 +3,7 @@
  * the file holding the entry point last) and its entry point. The sources themselves are injected
  * (ShaderSources): Node reads them from shaders/ (src/platform/node.ts), a browser bundles them.
  */
-import { generatedWgsl, groupPathCode, type KernelPolicySet } from './wgsl.js';
+import { arrivalPathCode, generatedWgsl, groupPathCode, type KernelPolicySet } from './wgsl.js';
 
 export const SHADER_FILES = [
   'common',
@@ -164,6 +164,8 @@ export function kernelSource(
   path = ALL_PATHS,
 ): string {
   const parts = kernel.parts.map((part) => `// ---- shaders/${part}.wgsl ----\n${sources[part]}`);
-  const group = kernel.parts.includes('simulate') ? groupPathCode(path.stepwise) : [];
-  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true, path.general), ...group, ...parts].join('\n');
+  // The pipeline's paths: every simulate kernel's `arrive`, and the narrow kernel's (simulate.wgsl) group loop.
+  const paths = kernel.simulate === true ? arrivalPathCode(path.general) : [];
+  if (kernel.parts.includes('simulate')) paths.push(...groupPathCode(path.stepwise));
+  return [generatedWgsl(kernel.simulate === true, policies, kernel.flow === true), ...paths, ...parts].join('\n');
 }
