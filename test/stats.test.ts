@@ -266,6 +266,51 @@ describe('QuantileSketch keys', () => {
       }
     }
   });
+
+  it("gives the mapping's key from its tables at every slot's edges and on every bin edge of many exponents", () => {
+    // keyOf reads a table per binary exponent by the significand's top 12 bits; a slot's entry must be
+    // the key of every double in it. Its first and last doubles, and the doubles next to them, over
+    // whole exponents from tiny to huge, and the doubles around each bin edge (mapping.value of a key
+    // is not itself an edge: the edges are where the reference's key changes, found by bisection).
+    const view = new Float64Array(1);
+    const words = new Uint32Array(view.buffer);
+    const hiWord = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+    const double = (hi: number, lo: number): number => {
+      words[hiWord] = hi;
+      words[1 - hiWord] = lo;
+      return view[0]!;
+    };
+    let checked = 0;
+    for (const accuracy of [0.005, 0.02]) {
+      const sketch = new QuantileSketch(accuracy);
+      const reference = new DDSketch({ relativeAccuracy: accuracy }).mapping;
+      for (const b of [1, 2, 500, 1000, 1022, 1023, 1024, 1030, 1100, 2000, 2046]) {
+        for (let s = 0; s < 4096; s++) {
+          const top = (b << 20) | (s << 8);
+          for (const x of [double(top, 0), double(top, 1), double(top | 0xff, 0xffffffff), double(top | 0xff, 0xfffffffe)]) {
+            expect(sketch.keyOf(x)).toBe(reference.key(x));
+            checked++;
+          }
+        }
+      }
+      for (let k = -3000; k <= 3000; k += 7) {
+        // the largest double with key k − 1 … lowest with key k, by bisection on the reference
+        let lo = reference.value(k - 1);
+        let hi = reference.value(k + 1);
+        for (let i = 0; i < 200 && lo < hi; i++) {
+          const mid = lo + (hi - lo) / 2;
+          if (mid === lo || mid === hi) break;
+          if (reference.key(mid) < k) lo = mid;
+          else hi = mid;
+        }
+        for (const x of [lo, hi, lo * (1 - 2 ** -52), hi * (1 + 2 ** -52)]) {
+          expect(sketch.keyOf(x)).toBe(reference.key(x));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(300_000);
+  });
 });
 
 describe('StatAccumulator', () => {
