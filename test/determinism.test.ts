@@ -10,7 +10,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBatchCpu } from '../src/cpu/engine.js';
-import { type GpuEngine, type GpuEngineOptions, MAX_GROUP_RUNS, runGroups } from '../src/gpu/engine.js';
+import { type GpuEngine, type GpuEngineOptions } from '../src/gpu/engine.js';
+import { MAX_GROUP_RUNS, runGroups } from '../src/gpu/pack.js';
 import { planGrid } from '../src/gpu/dispatch.js';
 import { type Batch, crossRuns, makeBatch, packFleets } from '../src/model/batch.js';
 import { allocTotals, type RunTotals, summarize, TOTAL_FIELDS } from '../src/model/metrics.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeShaderDataDefinitions } from 'webgpu-utils';
-import { MAX_GROUP_RUNS } from '../src/gpu/engine.js';
+import { MAX_GROUP_RUNS } from '../src/gpu/pack.js';
 import { AGENT_STATE, ALL_LAYOUTS, byteSize, FLOW_STATE, offsets } from '../src/gpu/layout.js';
 import { kernelSource, SHADER_FILES, type ShaderSources, SIMULATE_KERNEL } from '../src/gpu/kernels.js';
 import { MAX_AGENTS_PER_FLEET } from '../src/model/batch.js';
