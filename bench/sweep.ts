@@ -1,13 +1,14 @@
 /**
  * The sweep's own cost: a 100,000-fleet paper-fleet study (the paper's four agents, Poisson arrivals,
- * the paper's 100 steps, three policies) run through `fleetsim sweep`'s code path on the GPU and the
+ * the paper's 100 steps, three policies; or other fleet runs and steps) run through `fleetsim sweep`'s code path on the GPU and the
  * CPU backends side by side, each into a fresh temporary directory. Reports fleet runs per second and
  * the sweep's overhead over the raw engine: the sweep's wall time minus the time the bare engine takes
  * for the same batches (built beforehand, untimed), as a fraction of the latter. It covers planning,
  * fleet generation, packing, streaming statistics, checkpoints and the atomic writes. Target: < 10 %.
- * Writes the figures to bench/results/sweep-<date>-<host>.json.
+ * Writes the figures to bench/results/sweep-<date>-<host>.json (…-<steps>steps.json for other steps).
+ * Issue 14's workload (1,000 steps, 20,000 fleet runs) is `npm run bench:sweep -- 20000 1000`.
  *
- *   npm run bench:sweep -- [fleet runs, default 100000]
+ *   npm run bench:sweep -- [fleet runs, default 100000] [steps, default 100]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir, cpus } from 'node:os';
@@ -20,12 +21,22 @@ import { packageRoot, packageVersion } from '../src/platform/node.js';
 import { expandStudy } from '../src/study/cells.js';
 
 const fleetRuns = Number(process.argv[2] ?? 100_000);
+const steps = Number(process.argv[3] ?? 100);
+for (const [name, value] of [
+  ['fleet runs', fleetRuns],
+  ['steps', steps],
+] as const) {
+  if (!(Number.isSafeInteger(value) && value >= 1)) {
+    console.error(`bench:sweep: ${name} must be a positive integer (usage: npm run bench:sweep -- [fleet runs] [steps])`);
+    process.exit(2);
+  }
+}
 const study = {
-  name: 'bench-paper-100k',
+  name: steps === 100 ? 'bench-paper-100k' : `bench-paper-${steps}steps`,
   seed: 1,
   fleet: { preset: 'paper' },
   arrivals: 'poisson',
-  steps: 100,
+  steps,
   replicates: fleetRuns,
 };
 const expanded = expandStudy(study);
@@ -59,7 +70,7 @@ async function rawEngineSeconds(run: (b: ReturnType<typeof buildBatch>['batch'])
 }
 
 const rows: Row[] = [];
-console.log(`paper fleet × 3 policies, Poisson arrivals, 100 steps, ${fleetRuns} fleet runs per backend (fleetsim sweep)`);
+console.log(`paper fleet × 3 policies, Poisson arrivals, ${steps} steps, ${fleetRuns} fleet runs per backend (fleetsim sweep)`);
 for (const choice of ['gpu', 'cpu'] as const) {
   let backend;
   try {
@@ -100,7 +111,7 @@ if (rows.length === 2) console.log(`gpu / cpu: ${(rows[0]!.fleetRunsPerSecond / 
 const date = new Date().toISOString().slice(0, 10);
 const dir = join(packageRoot(), 'bench', 'results');
 await mkdir(dir, { recursive: true });
-const file = join(dir, `sweep-${date}-${hostname()}.json`);
+const file = join(dir, `sweep-${date}-${hostname()}${steps === 100 ? '' : `-${steps}steps`}.json`);
 await writeFile(
   file,
   `${JSON.stringify({ bench: 'sweep', date, fleetsim: packageVersion(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, study, rows }, null, 2)}\n`,
