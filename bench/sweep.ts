@@ -3,7 +3,8 @@
  * the paper's 100 steps, three policies; or other fleet runs and steps) run through `fleetsim sweep`'s code path on the GPU and the
  * CPU backends side by side, each into a fresh temporary directory. Reports fleet runs per second and
  * the sweep's overhead over the raw engine: the sweep's wall time minus the time the bare engine takes
- * for the same batches (built beforehand, untimed), as a fraction of the latter. It covers planning,
+ * for the same batches (built beforehand, untimed; timed on the second of two passes, so that the
+ * workers' start and the first compiles count against neither), as a fraction of the latter. It covers planning,
  * fleet generation, packing, streaming statistics, checkpoints and the atomic writes. Target: < 10 %.
  * Writes the figures to bench/results/sweep-<date>-<host>.json (…-<steps>steps.json for other steps).
  * Issue 14's workload (1,000 steps, 20,000 fleet runs) is `npm run bench:sweep -- 20000 1000`.
@@ -81,7 +82,12 @@ for (const choice of ['gpu', 'cpu'] as const) {
   }
   const out = await mkdtemp(join(tmpdir(), 'fleetsim-bench-'));
   try {
-    const raw = await rawEngineSeconds((b) => backend.run(b));
+    // Warm first (untimed): the CPU pool's workers start and both engines' code is compiled, as in
+    // the sweep that follows, so that start-up counts against neither.
+    // Each batch's totals handed back as the sweep hands them back (the engine reuses their memory).
+    const bare = (b: Parameters<typeof backend.run>[0]): Promise<void> => backend.run(b).then((t) => backend.release?.(t));
+    await rawEngineSeconds(bare);
+    const raw = await rawEngineSeconds(bare);
     const outcome = await runSweepCommand('(bench)', loaded, backend, { out, shard: { index: 0, count: 1 }, resume: false, quiet: true });
     const t = outcome.times;
     const row: Row = {

@@ -149,8 +149,10 @@ interface MemoryBenchFile {
 }
 const MEMORY_BENCH = 'bench/results/memory-2026-12-07-vm.json';
 const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14b.json';
-/** The sweep bench after issue 14's engines: the README's sweep table (the 2026-11-21 run is its comparison). */
-const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14b.json';
+/** The sweep bench after issue 14's engines, its bare engine warmed: the README's sweep table (the 2026-11-21 run is its comparison). */
+const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14c.json';
+/** The same at issue 14's workload: `npm run bench:sweep -- 20000 1000`. */
+const SWEEP_BENCH_1000 = 'bench/results/sweep-2026-12-07-vm-issue14c-1000steps.json';
 /** The README's pairs: each fleetsim path against the Numba peer it must beat (issue 14). */
 const PEER_PAIRS = [
   ['cpu-1', 'numba-1'],
@@ -1655,23 +1657,38 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     expect: () => Promise.resolve([input(1024), input(4096), ...inNotes('8', '23')]),
   },
   'bench-sweep-setup': {
-    command: SWEEP_BENCH_NOW,
+    command: `${SWEEP_BENCH_NOW}, ${SWEEP_BENCH_1000}`,
     expect: () => {
       const b = json(SWEEP_BENCH_NOW) as SweepBenchFile;
-      return Promise.resolve([input(b.study.replicates), input(b.study.steps), input(3)]);
+      const c = json(SWEEP_BENCH_1000) as SweepBenchFile;
+      return Promise.resolve([
+        input(b.study.replicates),
+        input(b.study.steps),
+        input(3),
+        input(14),
+        input(c.study.replicates),
+        input(c.study.steps),
+      ]);
     },
   },
   'bench-sweep-table': {
-    command: `npm run bench:sweep (provenance: ${SWEEP_BENCH_NOW})`,
-    expect: () => {
-      const b = json(SWEEP_BENCH_NOW) as SweepBenchFile;
-      return Promise.resolve(
-        ['gpu', 'cpu'].flatMap((backend) => {
-          const r = b.rows.find((x) => x.backend === backend)!;
-          return [fig(r.fleetRunsPerSecond), fig(pct(r.overhead)), fig(r.totalSeconds - r.rawEngineSeconds), fig(r.peakRssMiB)];
+    command: `npm run bench:sweep and npm run bench:sweep -- 20000 1000 (provenance: ${SWEEP_BENCH_NOW}, ${SWEEP_BENCH_1000})`,
+    expect: () =>
+      Promise.resolve(
+        [SWEEP_BENCH_NOW, SWEEP_BENCH_1000].flatMap((file) => {
+          const b = json(file) as SweepBenchFile;
+          return ['gpu', 'cpu'].flatMap((backend) => {
+            const r = b.rows.find((x) => x.backend === backend)!;
+            return [
+              input(b.study.steps),
+              fig(r.fleetRunsPerSecond),
+              fig(pct(r.overhead)),
+              fig(r.totalSeconds - r.rawEngineSeconds),
+              fig(r.peakRssMiB),
+            ];
+          });
         }),
-      );
-    },
+      ),
   },
   'bench-sweep-findings': {
     command: `npm run bench:sweep (provenance: ${SWEEP_BENCH_NOW}; the earlier run: ${SWEEP_BENCH})`,
@@ -1680,10 +1697,13 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       const overhead = (backend: string): Expectation => fig(pct(before.rows.find((x) => x.backend === backend)!.overhead));
       return Promise.resolve([
         input(150),
+        input(6),
         input(100),
         input(14),
         input(10),
+        input(100),
         input(1000),
+        input(20000),
         input(2),
         input(4),
         overhead('gpu'),
@@ -1725,12 +1745,16 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   'bench-peers-findings': {
-    command: `npm run bench:peers and npm run bench:sweep (provenance: ${PEERS_BENCH}, ${SWEEP_BENCH_NOW})`,
+    command: `npm run bench:peers and npm run bench:sweep (provenance: ${PEERS_BENCH}, ${SWEEP_BENCH_NOW}, ${SWEEP_BENCH_1000})`,
     expect: () => {
       const b = json(PEERS_BENCH) as PeersBenchFile;
       const ratio = (w: number, [mine, peer]: readonly [string, string]): Expectation => fig(peerRate(b, w, mine) / peerRate(b, w, peer));
-      const sweep = json(SWEEP_BENCH_NOW) as SweepBenchFile;
-      const overhead = (backend: string): Expectation => fig(pct(sweep.rows.find((x) => x.backend === backend)!.overhead));
+      const overheadIn =
+        (file: string) =>
+        (backend: string): Expectation =>
+          fig(pct((json(file) as SweepBenchFile).rows.find((x) => x.backend === backend)!.overhead));
+      const overhead = overheadIn(SWEEP_BENCH_NOW);
+      const overhead1000 = overheadIn(SWEEP_BENCH_1000);
       return Promise.resolve([
         ratio(0, PEER_PAIRS[0]),
         ratio(1, PEER_PAIRS[0]),
@@ -1747,7 +1771,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         overhead('gpu'),
         overhead('cpu'),
         input(2),
+        input(20000),
         input(1000),
+        overhead1000('gpu'),
+        overhead1000('cpu'),
       ]);
     },
   },
