@@ -1530,10 +1530,11 @@ export const CHECKS: Readonly<Record<string, Check>> = {
 
   // ---- Performance (README): provenance in bench/results/ and bench/NOTES.md ----
   'bench-commands': {
-    command: `the options of npm run bench and bench:memory (${SUITE}, ${MEMORY_BENCH})`,
+    command: `the options of npm run bench, bench:sweep and bench:memory (${SUITE}, ${SWEEP_BENCH_NOW}, ${MEMORY_BENCH})`,
     expect: () => {
       const s = suite();
       const memory = json(MEMORY_BENCH) as MemoryBenchFile;
+      const sweep = json(SWEEP_BENCH_NOW) as SweepBenchFile; // run with bench:sweep's defaults
       const maxAgents = Math.max(...s.allocator.map((a) => a.agents));
       return Promise.resolve([
         input(16),
@@ -1542,6 +1543,8 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         input(10),
         input(100),
         input(maxAgents),
+        input(sweep.study.replicates),
+        input(sweep.study.steps),
         input(memory.study.samples),
       ]);
     },
