@@ -285,11 +285,14 @@ describe('QuantileSketch keys', () => {
       const sketch = new QuantileSketch(accuracy);
       const reference = new DDSketch({ relativeAccuracy: accuracy }).mapping;
       for (const b of [1, 2, 500, 1000, 1022, 1023, 1024, 1030, 1100, 2000, 2046]) {
-        for (let s = 0; s < 4096; s++) {
-          const top = (b << 20) | (s << 8);
-          for (const x of [double(top, 0), double(top, 1), double(top | 0xff, 0xffffffff), double(top | 0xff, 0xfffffffe)]) {
-            expect(sketch.keyOf(x)).toBe(reference.key(x));
-            checked++;
+        // Twice: an exponent's first values are computed, before its table is built (TABLE_AFTER).
+        for (let pass = 0; pass < 2; pass++) {
+          for (let s = 0; s < 4096; s++) {
+            const top = (b << 20) | (s << 8);
+            for (const x of [double(top, 0), double(top, 1), double(top | 0xff, 0xffffffff), double(top | 0xff, 0xfffffffe)]) {
+              expect(sketch.keyOf(x)).toBe(reference.key(x));
+              checked++;
+            }
           }
         }
       }
@@ -309,7 +312,7 @@ describe('QuantileSketch keys', () => {
         }
       }
     }
-    expect(checked).toBeGreaterThan(300_000);
+    expect(checked).toBeGreaterThan(700_000);
   });
 });
 

@@ -51,8 +51,10 @@ interface Mapping {
   /** key(x) = ⌈log2(x)·multiplier⌉ + offset, as LogarithmicMapping computes it. */
   readonly multiplier: number;
   readonly offset: number;
-  /** Per biased binary exponent, its slots' keys (KeyTable), built on first use. */
+  /** Per biased binary exponent, its slots' keys (keyTable), built once TABLE_AFTER of its values have come. */
   readonly tables: (Int32Array | undefined)[];
+  /** Per biased binary exponent without a table yet, how many of its values have come (up to TABLE_AFTER). */
+  readonly seen: Uint16Array;
 }
 
 /**
@@ -64,12 +66,16 @@ interface Mapping {
  * a product within a few ulps of [lo, hi] and so the same ceiling. A slot holding a bin edge, or too
  * close to one, is NO_KEY and its values are computed (≈ 1.7 % of slots at 0.5 %). So the key is
  * always Math.ceil(Math.log2(x)·multiplier) + offset (test/stats.test.ts: every slot's edges, values
- * on bins' edges, random values, against the library's mapping).
+ * on bins' edges, random values, against the library's mapping). An exponent gets its table (16 KiB)
+ * only after TABLE_AFTER of its values: a sweep's differences and spreads touch hundreds of exponents
+ * a few times each (up to 32 MiB of tables for every one), its metrics a few dozen often.
  */
 const SLOT_BITS = 12;
 const SLOTS = 1 << SLOT_BITS;
 /** Far beyond the few ulps Math.log2 and the product can be off (2^-44 ≈ 5.7e-14 relative). */
 const KEY_MARGIN = 2 ** -44;
+/** Values of one binary exponent computed before it gets a table. */
+const TABLE_AFTER = 256;
 /** Not a key (keys stay within ±2^30: a mapping finer than that leaves the slot to be computed). */
 const NO_KEY = -0x80000000;
 /** A double's bits through a shared buffer (no allocation); which half is high depends on endianness. */
@@ -106,7 +112,8 @@ function keyOf(m: Mapping, x: number): number {
   BITS[0] = x;
   const hi = WORDS[HI]!;
   const b = hi >>> 20; // x > 0: no sign bit
-  const key = (m.tables[b] ?? keyTable(m, b))[(hi >>> (20 - SLOT_BITS)) & (SLOTS - 1)]!;
+  const table = m.tables[b] ?? (++m.seen[b]! >= TABLE_AFTER ? keyTable(m, b) : null);
+  const key = table === null ? NO_KEY : table[(hi >>> (20 - SLOT_BITS)) & (SLOTS - 1)]!;
   return key !== NO_KEY ? key : Math.ceil(Math.log2(x) * m.multiplier) + m.offset;
 }
 
@@ -135,7 +142,14 @@ function mappingFor(relativeAccuracy: number): Mapping {
       throw new Error('QuantileSketch: @datadog/sketches-js no longer maps values to keys as Math.ceil(log2(x)·multiplier) + offset');
     }
   }
-  const entry: Mapping = { mapping, minPossible: mapping.minPossible, multiplier, offset, tables: new Array<Int32Array | undefined>(2048) };
+  const entry: Mapping = {
+    mapping,
+    minPossible: mapping.minPossible,
+    multiplier,
+    offset,
+    tables: new Array<Int32Array | undefined>(2048),
+    seen: new Uint16Array(2048),
+  };
   MAPPINGS.set(relativeAccuracy, entry);
   return entry;
 }
