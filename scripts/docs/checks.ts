@@ -148,6 +148,8 @@ interface MemoryBenchFile {
   trajectory: { rssMiB: number }[];
 }
 const MEMORY_BENCH = 'bench/results/memory-2026-12-07-vm.json';
+/** The same command rerun at the end of issue 14's third session. */
+const MEMORY_BENCH_RERUN = 'bench/results/memory-2026-12-07-vm-issue14c.json';
 const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14b.json';
 /** The sweep bench after issue 14's engines, its bare engine warmed: the README's sweep table (the 2026-11-21 run is its comparison). */
 const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14c.json';
@@ -1715,9 +1717,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     },
   },
   'bench-memory': {
-    command: `npm run bench:memory (provenance: ${MEMORY_BENCH})`,
+    command: `npm run bench:memory (provenance: ${MEMORY_BENCH}, ${MEMORY_BENCH_RERUN})`,
     expect: () => {
       const m = json(MEMORY_BENCH) as MemoryBenchFile;
+      const again = json(MEMORY_BENCH_RERUN) as MemoryBenchFile;
       const rss = m.trajectory.map((t) => t.rssMiB);
       return Promise.resolve([
         input(m.study.samples),
@@ -1727,6 +1730,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
         fig(m.seconds),
         fig(m.peakRssMiB),
         ...range(rss),
+        input(14),
+        fig(again.seconds),
+        fig(again.peakRssMiB),
+        ...range(again.trajectory.map((t) => t.rssMiB)),
         input(14),
         input(512),
       ]);
