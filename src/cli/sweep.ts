@@ -6,14 +6,13 @@
  * `--resume` continues from the last checkpoint even after `kill -9` (docs/RESULTS.md).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
 import type { Engine } from '../platform/engine.js';
 import { packageVersion } from '../platform/node.js';
-import { type Checkpoint, CHECKPOINT_FORMAT, checkpointAggregate } from '../results/checkpoint.js';
-import { InputError } from '../results/errors.js';
+import { type Checkpoint, CHECKPOINT_FORMAT } from '../results/checkpoint.js';
 import { FILES, removeTemporaries } from '../results/files.js';
 import { sweepManifest } from '../results/manifest.js';
 import type { LoadedStudy } from '../results/write.js';
@@ -21,7 +20,7 @@ import { type Cell, type ExpandedStudy, expandStudy, parseStudyJson, StudyError 
 import { axisName, type Study } from '../study/schema.js';
 import { studyIdentityText } from '../study/identity.js';
 import { type CellSummary, SweepAggregate } from '../sweep/aggregate.js';
-import { planUnits, type Shard, shardUnits, type Unit, UNIT_FLEET_RUNS, unitAgentRuns, WHOLE } from '../sweep/plan.js';
+import { planUnits, type Shard, shardUnits, type Unit, unitAgentRuns, WHOLE } from '../sweep/plan.js';
 import {
   autoBatchAgentRuns,
   type BatchDone,
@@ -42,6 +41,7 @@ import { UsageError } from './errors.js';
 import { acquireLock, type DirectoryLock, fileSystemError, prepareDirectory } from './outDir.js';
 import { displayPath, quote } from '../text/quote.js';
 import { sweepHeader, sweepSummary } from './summary.js';
+import { prepareOut, usage } from './resume.js';
 
 /**
  * Top-level study fields set from the command line (`--seed`, and montecarlo's options), applied to
@@ -230,84 +230,6 @@ export interface SweepOutcome {
   summary: CellSummary[]; // the statistics written to summary.json
 }
 
-/** What the result directory holds before the run: the checkpoint and aggregate to resume from, if any. */
-interface Prepared {
-  checkpoint: Checkpoint | null;
-  aggregate: SweepAggregate | null;
-  lock: DirectoryLock;
-}
-
-/**
- * Checks, creates and locks the output directory before anything is written (src/cli/outDir.ts), and
- * checks what it holds: without --resume it must hold no sweep; with --resume its manifest and
- * checkpoint (when there are any) must be this study's, seed's and shard's, and the checkpoint must
- * agree with the plan (`units`). Returns the checkpoint to resume from, with the directory locked.
- */
-async function prepareOut(options: SweepOptions, loaded: LoadedStudy, units: readonly Unit[], files: ResultFiles): Promise<Prepared> {
-  const { readCheckpoint, readManifestIfAny } = files;
-  const out = options.out;
-  prepareDirectory('--out', out);
-  const what = `--out ${displayPath(out)}`;
-  const lock = acquireLock(out, '--out');
-  try {
-    const checkpoint = await usage(readCheckpoint(out), what);
-    const manifest = await usage(readManifestIfAny(out), what);
-    const fleetFiles = existsSync(join(out, FILES.fleets)) && readdirSync(join(out, FILES.fleets)).some((n) => n.endsWith('.arrow'));
-    const tables = existsSync(join(out, FILES.summary)) || existsSync(join(out, FILES.cells));
-    const existing = checkpoint !== null || manifest !== null || fleetFiles || tables;
-    if (!options.resume) {
-      if (existing) throw new UsageError(`${what}: already holds a sweep; pass --resume to continue it, or choose another directory`);
-      return { checkpoint: null, aggregate: null, lock };
-    }
-    if (manifest === null && existing)
-      throw new UsageError(
-        `--resume: ${displayPath(out)} holds result files but no ${FILES.manifest}; not a sweep to continue, use another --out`,
-      );
-    const { hash } = loaded;
-    const { seed } = loaded.study;
-    for (const [file, held] of [
-      [FILES.manifest, manifest],
-      [FILES.checkpoint, checkpoint],
-    ] as const) {
-      if (held === null) continue;
-      if (held.studyHash !== hash || held.seed !== seed) {
-        throw new UsageError(`--resume: ${displayPath(out)} holds a different study or seed (its ${file}); use another --out`);
-      }
-      if (held.shard.index !== options.shard.index || held.shard.count !== options.shard.count) {
-        throw new UsageError(
-          `--resume: ${displayPath(out)} holds shard ${held.shard.index}/${held.shard.count}, not ${options.shard.index}/${options.shard.count} (its ${file})`,
-        );
-      }
-    }
-    if (checkpoint === null) return { checkpoint: null, aggregate: null, lock }; // nothing done yet: start from the beginning
-    const path = displayPath(join(out, FILES.checkpoint));
-    const broken = (field: string, problem: string): UsageError =>
-      new UsageError(`${path}: ${field}: ${problem}; the checkpoint is corrupt, start again in another directory`);
-    // Not necessarily corrupt: an older fleetsim made a sample's replicates one unit however
-    // many there were, so a study of more than UNIT_FLEET_RUNS replicates had fewer units then.
-    if (checkpoint.unitsTotal !== units.length)
-      throw new UsageError(
-        `${path}: unitsTotal: must be this shard's ${units.length} units, got ${checkpoint.unitsTotal}; the checkpoint was written under another plan of units (a fleetsim older than this one makes one unit of a sample's replicates however many, where this one splits more than ${UNIT_FLEET_RUNS} of them into blocks) or is damaged: it cannot be resumed here; finish it with the fleetsim that started it, or start again in another directory`,
-      );
-    const fleetRuns = unitFleetRuns(units.slice(0, checkpoint.unitsDone));
-    if (checkpoint.times.fleetRuns !== fleetRuns)
-      throw broken('times.fleetRuns', `must be ${fleetRuns} after ${checkpoint.unitsDone} units, got ${checkpoint.times.fleetRuns}`);
-    if (checkpoint.aggregate.policies.join(',') !== loaded.study.policies.join(','))
-      throw broken('aggregate.policies', `must be the study's ${loaded.study.policies.join(', ')}`);
-    const owned = new Set(units.slice(0, checkpoint.unitsDone).map((u) => u.cell));
-    const foreign = checkpoint.aggregate.cells.find((c) => !owned.has(c.cell));
-    if (foreign !== undefined) throw broken('aggregate.cells', `cell ${foreign.cell} is not among the units done`);
-    const aggregate = await usage(
-      Promise.resolve().then(() => checkpointAggregate(checkpoint, join(out, FILES.checkpoint))),
-      what,
-    );
-    return { checkpoint, aggregate, lock };
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-}
-
 /** The least time between two checkpoints of a running sweep (the last one is always written). */
 const CHECKPOINT_INTERVAL_MS = 1000;
 /** …and at least this many times the last checkpoint's write (at most about 1/(1 + 4) of the time goes to checkpoints). */
@@ -316,24 +238,8 @@ const CHECKPOINT_WRITE_FACTOR = 4;
 /** fleetsim's version and Node's, for the manifest. */
 const runtime = (): { fleetsim: string; node: string } => ({ fleetsim: packageVersion(), node: process.version });
 
-/**
- * Runs a results-library call, reporting a foreign or broken result file as a usage error (exit code
- * 2) and a fault of the file system as one line naming `what` (src/cli/outDir.ts).
- */
-async function usage<T>(work: Promise<T>, what: string): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof InputError) throw new UsageError(error.message);
-    throw fileSystemError(error, what);
-  }
-}
-
 /** What a fault of the file system during a sweep leaves: said after its cause. */
 const RESUMABLE = '; the directory holds every batch written so far: fix the cause, then run the same command with --resume';
-
-/** The result files' writers and readers (src/results/write.ts), loaded when a sweep runs: they bring Apache Arrow. */
-type ResultFiles = typeof import('../results/write.js');
 
 /** Agent-steps of `units`: what the engine is told to expect (Engine.warm). */
 function unitsAgentSteps(units: readonly Unit[], cells: ReadonlyMap<number, Cell>): number {
