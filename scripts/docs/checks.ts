@@ -150,7 +150,7 @@ interface MemoryBenchFile {
 const MEMORY_BENCH = 'bench/results/memory-2026-12-07-vm.json';
 /** The same command rerun at the end of issue 14's third session. */
 const MEMORY_BENCH_RERUN = 'bench/results/memory-2026-12-07-vm-issue14c.json';
-const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14b.json';
+const PEERS_BENCH = 'bench/results/peers-2026-12-07-vm-issue14c.json';
 /** The sweep bench after issue 14's engines, its bare engine warmed: the README's sweep table (the 2026-11-21 run is its comparison). */
 const SWEEP_BENCH_NOW = 'bench/results/sweep-2026-12-07-vm-issue14c.json';
 /** The same at issue 14's workload: `npm run bench:sweep -- 20000 1000`. */
