@@ -15,7 +15,7 @@ import { InputError } from '../results/errors.js';
 import { FILES } from '../results/files.js';
 import type { LoadedStudy } from '../results/write.js';
 import { SweepAggregate } from '../sweep/aggregate.js';
-import { type Shard, type Unit, UNIT_FLEET_RUNS } from '../sweep/plan.js';
+import { OTHER_PLAN_OF_UNITS, type Shard, type Unit } from '../sweep/plan.js';
 import { unitFleetRuns } from '../sweep/run.js';
 import { displayPath } from '../text/quote.js';
 import { UsageError } from './errors.js';
@@ -79,11 +79,10 @@ export async function prepareOut(
     const path = displayPath(join(out, FILES.checkpoint));
     const broken = (field: string, problem: string): UsageError =>
       new UsageError(`${path}: ${field}: ${problem}; the checkpoint is corrupt, start again in another directory`);
-    // Not necessarily corrupt: an older fleetsim made a sample's replicates one unit however
-    // many there were, so a study of more than UNIT_FLEET_RUNS replicates had fewer units then.
+    // Not necessarily corrupt: an older plan of units (OTHER_PLAN_OF_UNITS).
     if (checkpoint.unitsTotal !== units.length)
       throw new UsageError(
-        `${path}: unitsTotal: must be this shard's ${units.length} units, got ${checkpoint.unitsTotal}; the checkpoint was written under another plan of units (a fleetsim older than this one makes one unit of a sample's replicates however many, where this one splits more than ${UNIT_FLEET_RUNS} of them into blocks) or is damaged: it cannot be resumed here; finish it with the fleetsim that started it, or start again in another directory`,
+        `${path}: unitsTotal: must be this shard's ${units.length} units, got ${checkpoint.unitsTotal}; the checkpoint was written under another plan of units (${OTHER_PLAN_OF_UNITS}) or is damaged: it cannot be resumed here; finish it with the fleetsim that started it, or start again in another directory`,
       );
     const fleetRuns = unitFleetRuns(units.slice(0, checkpoint.unitsDone));
     if (checkpoint.times.fleetRuns !== fleetRuns)

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SweepAggregate } from '../sweep/aggregate.js';
-import { planUnits, UNIT_FLEET_RUNS, WHOLE } from '../sweep/plan.js';
+import { OTHER_PLAN_OF_UNITS, planUnits, WHOLE } from '../sweep/plan.js';
 import { type SweepTimes, unitFleetRuns } from '../sweep/run.js';
 import { type Checkpoint, checkpointAggregate } from './checkpoint.js';
 import { InputError } from './errors.js';
@@ -75,7 +75,7 @@ export async function mergeShards(
   const totals = parts.reduce((n, p) => n + p.checkpoint.unitsTotal, 0);
   if (totals !== planned)
     throw new InputError(
-      `${displayPath(parts[0]!.dir)}: the shards hold ${totals} units in all, but the study has ${planned} here; they were written under another plan of units (a fleetsim older than this one makes one unit of a sample's replicates however many, where this one splits more than ${UNIT_FLEET_RUNS} of them into blocks) or their checkpoints are damaged: merge them with the fleetsim that wrote them`,
+      `${displayPath(parts[0]!.dir)}: the shards hold ${totals} units in all, but the study has ${planned} here; they were written under another plan of units (${OTHER_PLAN_OF_UNITS}) or their checkpoints are damaged: merge them with the fleetsim that wrote them`,
     );
   if (prepareOut()) throw new InputError(`--out ${displayPath(out)}: already holds a sweep; choose another directory`);
 

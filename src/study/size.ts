@@ -8,7 +8,7 @@
  */
 import { PAPER_AGENTS } from '../model/paper.js';
 import { footprintProblem } from '../sweep/footprint.js';
-import { UNIT_FLEET_RUNS } from '../sweep/plan.js';
+import { replicateBlocks, UNIT_FLEET_RUNS, unitSamples } from '../sweep/plan.js';
 import { ownArrivals } from './fleets.js';
 import { type Axis, axisAssignments, axisLabels, LIMITS, type Study } from './schema.js';
 
@@ -28,8 +28,8 @@ export const gridCells = (axes: readonly Axis[]): number => axes.reduce((n, a) =
  * of each sample.
  */
 export function cellUnits(study: Study): number {
-  if (study.replicates > UNIT_FLEET_RUNS) return study.samples * Math.ceil(study.replicates / UNIT_FLEET_RUNS);
-  return Math.ceil(study.samples / Math.floor(UNIT_FLEET_RUNS / study.replicates));
+  const blocks = replicateBlocks(study);
+  return blocks > 1 ? study.samples * blocks : Math.ceil(study.samples / unitSamples(study));
 }
 
 /** The agents a fleet value can hold at most (null: not a fleet the schema would accept; ignored). */

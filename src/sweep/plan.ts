@@ -39,6 +39,12 @@ export interface Shard {
 
 export const WHOLE: Shard = { index: 0, count: 1 };
 
+/**
+ * Why a checkpoint or a shard set may count other units than this plan (said where one is refused):
+ * fleetsim before replicate blocks made one unit of a sample's replicates however many there were.
+ */
+export const OTHER_PLAN_OF_UNITS = `a fleetsim older than this one makes one unit of a sample's replicates however many, where this one splits more than ${UNIT_FLEET_RUNS} of them into blocks`;
+
 /** Fleet samples per unit for a study of at most UNIT_FLEET_RUNS replicates: whole replicate sets, about UNIT_FLEET_RUNS fleet runs. */
 export function unitSamples(study: Study): number {
   return Math.max(1, Math.floor(UNIT_FLEET_RUNS / study.replicates));
