@@ -24,7 +24,11 @@
  *   const s = new QuantileSketch(0.005); s.add(-2); s.add(0); s.add(3); s.quantile(0.5); // 0
  */
 import { DDSketch } from '@datadog/sketches-js';
+import { doubleView } from './doubleBits.js';
 import { BinCounts } from './store.js';
+
+/** A double's bits (doubleBits.ts). */
+const { bits: BITS, words: WORDS, hi: HI, lo: LO } = doubleView();
 
 type KeyMapping = DDSketch['mapping'];
 
@@ -78,11 +82,6 @@ const KEY_MARGIN = 2 ** -44;
 const TABLE_AFTER = 256;
 /** Not a key (keys stay within ±2^30: a mapping finer than that leaves the slot to be computed). */
 const NO_KEY = -0x80000000;
-/** A double's bits through a shared buffer (no allocation); which half is high depends on endianness. */
-const BITS = new Float64Array(1);
-const WORDS = new Uint32Array(BITS.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LO = 1 - HI;
 
 /** Exponent b's key table (subnormals, b = 0, and b = 2047 have no table: every entry NO_KEY). */
 function keyTable(m: Mapping, b: number): Int32Array {

@@ -20,7 +20,11 @@
  * @example
  *   const s = new Superaccumulator(); s.add(1e100); s.add(1); s.add(-1e100); s.exact().value(); // 1
  */
+import { doubleView } from './doubleBits.js';
 import { ExactSum, twoProductError } from './exactSum.js';
+
+/** A double's bits (doubleBits.ts). */
+const { bits: BITS, words: WORDS, hi: HI, lo: LO } = doubleView();
 
 /** Bins for bit offsets 0..2045 plus the two above the top chunk: ⌊2045 / 32⌋ + 3. */
 const BINS = 66;
@@ -29,12 +33,6 @@ const FOLD_EVERY = 2 ** 21;
 /** WEIGHT[j] = 2^(32j − 1074): from Number.MIN_VALUE = 2^-1074 by exact multiplications by 2^32. */
 const WEIGHT = new Float64Array(BINS);
 for (let j = 0, w = Number.MIN_VALUE; j < BINS; j++, w *= 2 ** 32) WEIGHT[j] = w;
-
-/** A double's bits read through a shared buffer (no allocation); which half is high depends on endianness. */
-const BITS = new Float64Array(1);
-const WORDS = new Uint32Array(BITS.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LO = 1 - HI;
 
 export class Superaccumulator {
   /**
